@@ -1,0 +1,307 @@
+"""The system description (Describe phase): elements, flows, trust boundaries, assets, assumptions.
+
+Pure data. Facts a user has not stated stay ``None`` ("unknown"), never ``False``: rules treat
+unknown conservatively and say which assumption they made.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class Kind(StrEnum):
+    external_entity = "external_entity"
+    process = "process"
+    data_store = "data_store"
+    llm = "llm"
+    model_provider = "model_provider"
+    agent = "agent"
+    tool = "tool"
+    vector_store = "vector_store"
+    embedding_pipeline = "embedding_pipeline"
+    retriever = "retriever"
+    knowledge_source = "knowledge_source"
+    training_data = "training_data"
+    fine_tuning_pipeline = "fine_tuning_pipeline"
+    memory = "memory"
+    guardrail = "guardrail"
+    log_store = "log_store"
+
+
+AI_KINDS = frozenset(
+    {
+        Kind.llm, Kind.model_provider, Kind.agent, Kind.tool, Kind.vector_store, Kind.embedding_pipeline,
+        Kind.retriever, Kind.knowledge_source, Kind.training_data, Kind.fine_tuning_pipeline, Kind.memory,
+        Kind.guardrail,
+    }
+)
+STORE_KINDS = frozenset(
+    {Kind.data_store, Kind.vector_store, Kind.knowledge_source, Kind.training_data, Kind.memory, Kind.log_store}
+)
+PROCESS_KINDS = frozenset(
+    {Kind.process, Kind.llm, Kind.agent, Kind.tool, Kind.embedding_pipeline, Kind.retriever,
+     Kind.fine_tuning_pipeline, Kind.guardrail}
+)
+
+
+class Exposure(StrEnum):
+    internet = "internet"  # reachable from the public internet
+    partner = "partner"  # reachable by named third parties
+    internal = "internal"  # corporate network only
+    isolated = "isolated"  # no inbound network path
+
+
+class Classification(StrEnum):
+    public = "public"
+    internal = "internal"
+    confidential = "confidential"
+    personal = "personal"
+    secret = "secret"
+
+
+CLASSIFICATION_RANK = {
+    Classification.public: 0,
+    Classification.internal: 1,
+    Classification.confidential: 2,
+    Classification.personal: 3,
+    Classification.secret: 4,
+}
+
+
+class Permission(StrEnum):
+    read = "read"
+    write = "write"
+    execute = "execute"
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    code = "code"
+    sql = "sql"
+    shell = "shell"
+
+
+class ModelProvenance(StrEnum):
+    in_house = "in_house"  # trained or fine-tuned by the organisation
+    vendor_api = "vendor_api"  # hosted model behind a vendor's API
+    open_weights_verified = "open_weights_verified"  # downloaded weights, pinned and checksum-verified
+    open_weights_unverified = "open_weights_unverified"  # downloaded weights, not pinned or verified
+
+
+class DataProvenance(StrEnum):
+    curated = "curated"  # reviewed, owned, versioned
+    internal = "internal"  # produced inside the organisation, not curated
+    user_generated = "user_generated"  # written by users of the system
+    third_party = "third_party"  # bought or licensed datasets
+    public_web = "public_web"  # scraped or downloaded from the internet
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, frozen=False)
+
+
+class Element(_Strict):
+    id: str = Field(pattern=ID_PATTERN, description="Stable id, lower case; used in finding ids.")
+    name: str = Field(min_length=1, description="Human name, used in threat scenarios.")
+    kind: Kind
+    description: str | None = None
+    # classic facts
+    exposure: Exposure | None = Field(None, description="Where callers can reach this element from.")
+    authenticated: bool | None = Field(None, description="Callers must authenticate (false: anonymous).")
+    classification: Classification | None = Field(None, description="Most sensitive data held or processed.")
+    third_party: bool | None = Field(None, description="Operated by a third party.")
+    encrypted_at_rest: bool | None = None
+    audit_logging: bool | None = Field(None, description="Security-relevant actions are logged.")
+    input_validation: bool | None = Field(None, description="Inputs are validated/sanitised at this element.")
+    rate_limited: bool | None = None
+    dependencies_pinned: bool | None = Field(None, description="Packages, plugins and models are pinned.")
+    # AI facts
+    logs_prompts: bool | None = Field(None, description="Prompts and/or completions are logged.")
+    trains_on_user_input: bool | None = Field(None, description="User input is fed back into training.")
+    retention: str | None = Field(None, description="How long data is kept, e.g. '30d', 'forever'.")
+    model_provenance: ModelProvenance | None = None
+    training_data_provenance: DataProvenance | None = None
+    human_approval_required: bool | None = Field(None, description="A person approves actions before they run.")
+    output_rendered_as: list[OutputFormat] | None = Field(
+        None, description="How model output is used downstream (html is rendered, sql/shell executed...)."
+    )
+    system_prompt_has_secrets: bool | None = None
+    multi_tenant: bool | None = Field(None, description="Serves or stores data of several tenants/customers.")
+    untrusted_content: bool | None = Field(
+        None, description="Content can be written by people outside the organisation (web pages, tickets, email)."
+    )
+    answers_drive_decisions: bool | None = Field(
+        None, description="Answers drive decisions or actions without independent checking."
+    )
+    budget_limited: bool | None = Field(None, description="Token, cost or quota limits are enforced.")
+    # tool facts
+    permissions: list[Permission] | None = Field(None, description="For tools: what the tool may do.")
+    acts_on: str | None = Field(None, description="For tools: the element the tool reads or changes.")
+    tags: list[str] = Field(default_factory=list)
+
+
+class Flow(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    source: str
+    target: str
+    data: str | None = Field(None, description="What the flow carries.")
+    classification: Classification | None = None
+    protocol: str | None = None
+    authenticated: bool | None = None
+    encrypted: bool | None = None
+    bidirectional: bool = False
+
+
+class TrustBoundary(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    elements: list[str] = Field(default_factory=list)
+    parent: str | None = Field(None, description="Enclosing boundary id, for nested zones.")
+    description: str | None = None
+
+
+class Asset(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    classification: Classification | None = None
+    stored_in: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
+class Assumption(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: str
+    elements: list[str] = Field(default_factory=list)
+
+
+class CountermeasureStatus(StrEnum):
+    proposed = "proposed"
+    accepted = "accepted"
+    planned = "planned"
+    implemented = "implemented"
+    rejected = "rejected"
+
+
+class CountermeasureSetting(_Strict):
+    """A person's status for a suggested control, written in the model file."""
+
+    control: str
+    status: CountermeasureStatus
+    owner: str | None = None
+    due: str | None = None
+    evidence: str | None = None
+    note: str | None = None
+    threats: list[str] | None = Field(None, description="Limit to these threat ids (default: all it mitigates).")
+
+
+class RiskDecision(StrEnum):
+    accept = "accept"
+    mitigate = "mitigate"
+    transfer = "transfer"
+    avoid = "avoid"
+
+
+class ResidualRiskSetting(_Strict):
+    """A person's residual-risk decision for one threat."""
+
+    threat: str
+    owner: str | None = None
+    decision: RiskDecision | None = None
+    business_impact: str | None = None
+    review_by: str | None = None
+
+
+class System(_Strict):
+    """The whole model file (``dicetm.yaml``)."""
+
+    version: int = Field(1, description="Model file format version.")
+    name: str
+    description: str | None = None
+    elements: list[Element] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
+    trust_boundaries: list[TrustBoundary] = Field(default_factory=list)
+    assets: list[Asset] = Field(default_factory=list)
+    assumptions: list[Assumption] = Field(default_factory=list)
+    countermeasures: list[CountermeasureSetting] = Field(default_factory=list)
+    residual_risks: list[ResidualRiskSetting] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", ignored_types=(cached_property,))
+
+    # Derived indexes. Computed once per System instance; a System is not mutated after loading.
+    @cached_property
+    def element_by_id(self) -> dict[str, Element]:
+        return {e.id: e for e in self.elements}
+
+    @cached_property
+    def flow_by_id(self) -> dict[str, Flow]:
+        return {f.id: f for f in self.flows}
+
+    @cached_property
+    def boundary_of(self) -> dict[str, str]:
+        """element id -> innermost trust boundary id (elements outside any boundary are absent)."""
+        result: dict[str, str] = {}
+        for boundary in self.trust_boundaries:
+            for element_id in boundary.elements:
+                result[element_id] = boundary.id
+        return result
+
+    @cached_property
+    def flows_from(self) -> dict[str, list[Flow]]:
+        index: dict[str, list[Flow]] = {e.id: [] for e in self.elements}
+        for flow in self.flows:
+            index.setdefault(flow.source, []).append(flow)
+            if flow.bidirectional:
+                index.setdefault(flow.target, []).append(flow)
+        return index
+
+    @cached_property
+    def flows_to(self) -> dict[str, list[Flow]]:
+        index: dict[str, list[Flow]] = {e.id: [] for e in self.elements}
+        for flow in self.flows:
+            index.setdefault(flow.target, []).append(flow)
+            if flow.bidirectional:
+                index.setdefault(flow.source, []).append(flow)
+        return index
+
+    def crosses_boundary(self, flow: Flow) -> bool:
+        """A flow crosses a trust boundary when its ends sit in different zones (outside = its own zone)."""
+        return self.boundary_of.get(flow.source) != self.boundary_of.get(flow.target)
+
+    def of_kind(self, *kinds: Kind) -> list[Element]:
+        return [e for e in self.elements if e.kind in kinds]
+
+    @staticmethod
+    def other_end(flow: Flow, element_id: str) -> str:
+        return flow.target if flow.source == element_id else flow.source
+
+    def upstream(self, element_id: str) -> list[Element]:
+        """Elements that send data to ``element_id`` (either end of a bidirectional flow)."""
+        ids = {self.other_end(f, element_id) for f in self.flows_to.get(element_id, [])}
+        ids.discard(element_id)
+        return [self.element_by_id[i] for i in sorted(ids) if i in self.element_by_id]
+
+    def downstream(self, element_id: str) -> list[Element]:
+        """Elements that receive data from ``element_id``."""
+        ids = {self.other_end(f, element_id) for f in self.flows_from.get(element_id, [])}
+        ids.discard(element_id)
+        return [self.element_by_id[i] for i in sorted(ids) if i in self.element_by_id]
+
+    def reachable_from(self, start_ids: set[str]) -> set[str]:
+        """Every element data can reach from ``start_ids`` by following flows (including the starts)."""
+        seen = set(start_ids)
+        stack = list(start_ids)
+        while stack:
+            current = stack.pop()
+            for flow in self.flows_from.get(current, []):
+                nxt = self.other_end(flow, current)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen

@@ -1,0 +1,1 @@
+"""Threat rules: metadata files + pure functions, registered in one explicit list (registry.py)."""

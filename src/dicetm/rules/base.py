@@ -1,0 +1,219 @@
+"""The rule pattern: metadata (validated data) + one pure function yielding hits.
+
+A rule function never builds a Threat itself: it yields ``Hit`` records naming what it found
+(primary element, optional flow, template values, extra factors, assumptions made for unset
+facts). ``build_threat`` turns a hit into a Threat using the metadata, so every threat of a rule
+has the same shape, references and controls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dicetm.model import Element, Factor, Kind, Provenance, System, Threat
+
+RULE_ID = re.compile(r"^T-[A-Z]+-\d{3}$")
+CONTROL_ID = re.compile(r"^C-[A-Z]+-\d{3}$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# A declarative factor condition: "field", "!field", "field=value", "field!=value", "field=unset",
+# "field>=value" for classification ranks. Parsed, never eval'd.
+CONDITION = re.compile(r"^(?P<neg>!)?(?P<field>[a-z_]+)(?:(?P<op>=|!=|>=|~)(?P<value>[a-z_0-9]+))?$")
+
+
+class RuleStatus(StrEnum):
+    stable = "stable"
+    preview = "preview"
+    deprecated = "deprecated"
+
+
+class FactorSpec(BaseModel):
+    """A fact of the primary element that raises or lowers likelihood or impact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: str = Field(description="Condition on the primary element, e.g. 'exposure=internet'.")
+    target: str = Field(pattern="^(likelihood|impact)$")
+    delta: int = Field(ge=-3, le=3)
+    note: str
+
+    @field_validator("when")
+    @classmethod
+    def _parse(cls, value: str) -> str:
+        if not CONDITION.match(value):
+            raise ValueError(f"condition {value!r} is not of the form field, !field, field=value, field!=value")
+        return value
+
+
+class RuleMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    slug: str
+    family: str
+    status: RuleStatus = RuleStatus.stable
+    title: str = Field(description="Template; {element} and other hit values are filled in.")
+    scenario: str = Field(description="Template using the actual element names.")
+    rationale: str
+    review_question: str
+    applies_to: list[Kind] = Field(description="Element kinds the rule can fire on (primary element).")
+    stride: list[str] = Field(default_factory=list)
+    references: list[str] = Field(min_length=1)
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    factors: list[FactorSpec] = Field(default_factory=list)
+    controls: list[str] = Field(min_length=1, description="Suggested control ids, most specific first.")
+    supersedes: list[str] = Field(
+        default_factory=list,
+        description="Generic rule ids whose finding on the same element this rule's finding replaces.",
+    )
+    group: bool = Field(True, description="Group hits on several elements that share reason and fix.")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not RULE_ID.match(value):
+            raise ValueError(f"rule id {value!r} must look like T-FAMILY-NNN")
+        return value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"slug {value!r} must be kebab-case")
+        return value
+
+    @field_validator("stride")
+    @classmethod
+    def _stride(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in "STRIDE" or len(v) != 1]
+        if bad:
+            raise ValueError(f"STRIDE letters must be S, T, R, I, D or E, got {bad}")
+        return value
+
+    @field_validator("controls")
+    @classmethod
+    def _controls(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not CONTROL_ID.match(v)]
+        if bad:
+            raise ValueError(f"control ids must look like C-FAMILY-NNN, got {bad}")
+        return value
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One raw finding of a rule function."""
+
+    element: str
+    flow: str | None = None
+    others: tuple[str, ...] = ()
+    values: Mapping[str, str] = field(default_factory=dict)
+    factors: tuple[Factor, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+
+RuleFunction = Callable[[System], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    meta: RuleMeta
+    evaluate: RuleFunction
+
+
+def condition_holds(element: Element, condition: str) -> bool:
+    """Evaluate a declarative factor condition against one element's facts."""
+    from dicetm.model.system import CLASSIFICATION_RANK, Classification
+
+    match = CONDITION.match(condition)
+    if match is None:  # validated at load time; kept for type narrowing
+        return False
+    name, op, wanted = match["field"], match["op"], match["value"]
+    value = getattr(element, name, None)
+    if op is None:
+        truthy = bool(value)
+        return not truthy if match["neg"] else truthy
+    if wanted == "unset":
+        result = value is None
+    elif op == ">=":
+        if value is None:
+            return False
+        result = CLASSIFICATION_RANK[Classification(value)] >= CLASSIFICATION_RANK[Classification(wanted)]
+    elif op == "~":  # list contains
+        result = value is not None and wanted in [str(v) for v in value]
+    elif isinstance(value, list):
+        result = wanted in [str(v) for v in value]
+    else:
+        result = value is not None and str(value) == wanted
+    if op == "!=":
+        result = not result and value is not None
+    return not result if match["neg"] else result
+
+
+def clamp(value: int) -> int:
+    return max(1, min(5, value))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    return template.format_map(_Blank(values))
+
+
+def template_values(system: System, hit: Hit) -> dict[str, str]:
+    element = system.element_by_id[hit.element]
+    values = {"element": element.name, "element_id": element.id, "kind": element.kind.value.replace("_", " ")}
+    if hit.flow:
+        flow = system.flow_by_id[hit.flow]
+        source = system.element_by_id.get(flow.source)
+        target = system.element_by_id.get(flow.target)
+        values.update(
+            flow=flow.data or flow.id,
+            flow_id=flow.id,
+            source=source.name if source else flow.source,
+            target=target.name if target else flow.target,
+            protocol=flow.protocol or "an unspecified protocol",
+        )
+    values.update(hit.values)
+    return values
+
+
+def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str) -> Threat:
+    """Turn a hit into a Threat: id, rendered text, scored likelihood/impact with factors."""
+    element = system.element_by_id[hit.element]
+    factors = list(hit.factors)
+    for spec in meta.factors:
+        if condition_holds(element, spec.when):
+            factors.append(Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}",
+                                  note=spec.note))
+    likelihood = clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood"))
+    impact = clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact"))
+    values = template_values(system, hit)
+    threat_id = f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else "")
+    elements = [hit.element, *[o for o in hit.others if o != hit.element]]
+    return Threat(
+        id=threat_id,
+        rule=meta.id,
+        title=render(meta.title, values),
+        scenario=render(meta.scenario, values),
+        elements=elements,
+        flows=[hit.flow] if hit.flow else [],
+        stride=list(meta.stride),
+        references=list(meta.references),
+        likelihood=likelihood,
+        impact=impact,
+        factors=factors,
+        assumptions=list(hit.assumptions),
+        rationale=render(meta.rationale, values),
+        review_question=render(meta.review_question, values),
+        controls=list(meta.controls),
+        provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
+                              detail=f"{meta.id} {meta.slug}"),
+    )

@@ -1,0 +1,7 @@
+"""stride rules."""
+
+from __future__ import annotations
+
+from dicetm.rules.base import RuleFunction
+
+FUNCTIONS: dict[str, RuleFunction] = {}
