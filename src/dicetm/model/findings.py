@@ -106,6 +106,9 @@ class Countermeasure(_Out):
     due: str | None = None
     evidence: str | None = None
     references: list[str] = Field(default_factory=list)
+    limited_to: list[str] | None = Field(
+        None, description="When a person limited the status to some threats, those threat ids."
+    )
     provenance: Provenance
 
 

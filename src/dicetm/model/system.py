@@ -246,8 +246,18 @@ class System(_Strict):
     @cached_property
     def boundary_of(self) -> dict[str, str]:
         """element id -> innermost trust boundary id (elements outside any boundary are absent)."""
+        parents = {b.id: b.parent for b in self.trust_boundaries}
+
+        def depth(boundary_id: str) -> int:
+            seen: set[str] = set()
+            current: str | None = boundary_id
+            while current is not None and current not in seen:  # a cycle is a validation error elsewhere
+                seen.add(current)
+                current = parents.get(current)
+            return len(seen)
+
         result: dict[str, str] = {}
-        for boundary in self.trust_boundaries:
+        for boundary in sorted(self.trust_boundaries, key=lambda b: depth(b.id)):
             for element_id in boundary.elements:
                 result[element_id] = boundary.id
         return result

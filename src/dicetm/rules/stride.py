@@ -1,7 +1,568 @@
-"""stride rules."""
+"""STRIDE rules: classic STRIDE per element (S, R, D, E on process-like elements, T and I on stores,
+S on external entities) and per flow (T, I, S on flows crossing a trust boundary).
+
+They apply to AI element kinds too: an llm, agent, tool or retriever is process-like and a vector
+store, memory, knowledge source, training data set or log store is a store (``PROCESS_KINDS`` and
+``STORE_KINDS`` in ``model/system.py``).
+
+Conventions shared by the rules of this module:
+
+- A *zone* is an element's trust boundary (``System.boundary_of``); elements outside every boundary
+  share the outside zone. External entities are outside the system by definition, so a flow from one
+  always comes "from outside the zone" of its receiver, even when no boundaries are drawn.
+- An *outsider* is an element whose input nobody in the organisation controls: an external entity, a
+  third-party element, an element holding untrusted content, or one reachable from the internet or
+  from partners.
+- An unknown classification is taken as ``internal`` (not public, not confidential), so flow rules
+  still fire on it and store rules wait for a stated ``confidential`` or higher.
+- The three spoofing rules split the ground so that one missing authentication is reported once:
+  T-STRIDE-001 reports the process-like entry point that lets anonymous callers in, T-STRIDE-011 the
+  external entity whose unauthenticated flows reach anything else, and T-STRIDE-003 the
+  unauthenticated flows between internal components in different zones.
+
+Every function reads the model once through the ``System`` indexes, so it runs in time linear in the
+number of elements and flows, and yields hits in model order.
+"""
 
 from __future__ import annotations
 
-from dicetm.rules.base import RuleFunction
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-FUNCTIONS: dict[str, RuleFunction] = {}
+from dicetm.model import (
+    PROCESS_KINDS,
+    STORE_KINDS,
+    Classification,
+    Element,
+    Exposure,
+    Factor,
+    Flow,
+    Kind,
+    Permission,
+    System,
+)
+from dicetm.model.system import CLASSIFICATION_RANK
+from dicetm.rules.base import Hit, RuleFunction
+
+EXPOSED = (Exposure.internet, Exposure.partner)
+CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
+PERSONAL = CLASSIFICATION_RANK[Classification.personal]
+CHANGING_PERMISSIONS = frozenset({Permission.write, Permission.execute})
+# Process-like kinds that act on behalf of callers and whose actions need to be attributable.
+ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool})
+# Stores whose content is data rather than a record of actions (log stores have their own rule).
+CONTENT_STORE_KINDS = STORE_KINDS - {Kind.log_store}
+# Protocol words that imply transport encryption, and ones that imply plaintext.
+ENCRYPTED_PROTOCOLS = frozenset(
+    {"https", "tls", "mtls", "ssl", "grpcs", "wss", "sftp", "ssh", "ftps", "smtps", "imaps", "ldaps",
+     "amqps", "mqtts", "ipsec", "wireguard", "vpn"}
+)
+PLAINTEXT_PROTOCOLS = frozenset(
+    {"http", "ftp", "telnet", "ws", "smtp", "imap", "pop3", "ldap", "amqp", "mqtt"}
+)
+# Tags a user can put on a log store to state that entries cannot be changed once written.
+TAMPER_PROOF_TAGS = frozenset(
+    {"append-only", "append_only", "immutable", "worm", "tamper-evident", "tamper_evident", "tamper-proof"}
+)
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _zone(system: System, element_id: str) -> str | None:
+    return system.boundary_of.get(element_id)
+
+
+def _names(elements: Iterable[Element]) -> str:
+    """Sorted, de-duplicated element names for a template, e.g. 'Orders DB, Users DB'."""
+    return ", ".join(sorted({e.name for e in elements}))
+
+
+def _flow_label(flow: Flow) -> str:
+    return f"'{flow.data}'" if flow.data else f"'{flow.id}'"
+
+
+def _rank(classification: Classification | None) -> int | None:
+    return None if classification is None else CLASSIFICATION_RANK[classification]
+
+
+def _is_outsider(element: Element) -> bool:
+    """Input from this element is controlled by people outside the organisation."""
+    return (
+        element.kind is Kind.external_entity
+        or element.third_party is True
+        or element.untrusted_content is True
+        or element.exposure in EXPOSED
+    )
+
+
+def _is_anonymous_outsider(element: Element) -> bool:
+    """An outsider whose content reaches the system without anyone vouching for its author."""
+    if _is_foreign(element) or element.untrusted_content is True:
+        return True
+    return element.exposure in EXPOSED and element.authenticated is not True
+
+
+def _is_foreign(element: Element) -> bool:
+    """Operated by someone else: the organisation cannot change how it authenticates or logs."""
+    return element.kind is Kind.external_entity or element.third_party is True
+
+
+def _from_outside_zone(system: System, flow: Flow, receiver: Element) -> Element | None:
+    """The sending element when ``flow`` reaches ``receiver`` from another zone or an external entity."""
+    sender = system.element_by_id.get(system.other_end(flow, receiver.id))
+    if sender is None or sender.id == receiver.id:
+        return None
+    if sender.kind is Kind.external_entity or _zone(system, sender.id) != _zone(system, receiver.id):
+        return sender
+    return None
+
+
+def _on_public_network(element: Element) -> bool:
+    """Traffic to or from this element leaves the organisation's own network."""
+    return element.kind in (Kind.external_entity, Kind.model_provider) or element.third_party is True
+
+
+def _protocol_words(protocol: str | None) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", protocol.lower())) if protocol else set()
+
+
+@dataclass(frozen=True)
+class _EntryPoint:
+    """A process-like element that lets callers from outside its zone in without authentication."""
+
+    origins: tuple[str, ...]
+    callers: tuple[Element, ...]
+    assumptions: tuple[str, ...]
+
+
+def _origin_phrases(element: Element, callers: Iterable[Element]) -> tuple[str, ...]:
+    phrases: list[str] = []
+    if element.exposure is Exposure.internet:
+        phrases.append("the internet")
+    elif element.exposure is Exposure.partner:
+        phrases.append("partner networks")
+    names = _names(callers)
+    if names:
+        phrases.append(f"outside its trust zone ({names})")
+    return tuple(phrases)
+
+
+def _entry_point(system: System, element: Element) -> _EntryPoint | None:
+    if element.kind not in PROCESS_KINDS or element.exposure is Exposure.isolated:
+        return None
+    if element.authenticated is True or element.third_party is True:
+        return None
+    entry_flows = [f for f in system.flows_to.get(element.id, []) if _from_outside_zone(system, f, element)]
+    if element.exposure not in EXPOSED and not entry_flows:
+        return None
+    assumptions: list[str] = []
+    open_flows = entry_flows
+    if element.authenticated is None:
+        open_flows = [f for f in entry_flows if f.authenticated is not True]
+        if entry_flows and not open_flows:
+            return None  # every modelled caller from outside authenticates
+        assumptions.append(f"Whether callers of {element.name} must authenticate is not stated; "
+                           "assumed anonymous requests are accepted.")
+        assumptions.extend(f"Authentication of flow {_flow_label(f)} into {element.name} is not stated; "
+                           "assumed none." for f in open_flows if f.authenticated is None)
+    callers = [s for f in open_flows if (s := _from_outside_zone(system, f, element)) is not None]
+    return _EntryPoint(_origin_phrases(element, callers), tuple(callers), tuple(assumptions))
+
+
+def _anonymous_entry_points(system: System) -> dict[str, _EntryPoint]:
+    """Every element T-STRIDE-001 reports, by id (the other spoofing rules leave them to it)."""
+    result: dict[str, _EntryPoint] = {}
+    for element in system.elements:
+        entry = _entry_point(system, element)
+        if entry is not None:
+            result[element.id] = entry
+    return result
+
+
+def _serves_outsiders(system: System, element: Element) -> bool:
+    """Requests reach the element from the internet, partners or an outsider in another zone."""
+    if element.exposure in EXPOSED:
+        return True
+    for flow in system.flows_to.get(element.id, []):
+        sender = _from_outside_zone(system, flow, element)
+        if sender is not None and _is_outsider(sender):
+            return True
+    return False
+
+
+def _changed_elements(system: System, element: Element) -> tuple[list[Element], list[str]]:
+    """Elements ``element`` writes to or executes on: stores it sends data to, and a tool's target.
+
+    A stated permission list without write or execute means nothing is changed. A tool without a
+    stated permission list is assumed able to write, and the assumption is returned.
+    """
+    assumptions: list[str] = []
+    if element.permissions is not None and not CHANGING_PERMISSIONS & set(element.permissions):
+        return [], assumptions
+    if element.kind is Kind.retriever:  # a retriever's flows into a store are queries, not writes
+        return [], assumptions
+    changed: dict[str, Element] = {}
+    for flow in system.flows_from.get(element.id, []):
+        other = system.element_by_id.get(system.other_end(flow, element.id))
+        if other is not None and other.id != element.id and other.kind in CONTENT_STORE_KINDS:
+            changed.setdefault(other.id, other)
+    if element.kind is Kind.tool and element.acts_on in system.element_by_id:
+        target = system.element_by_id[element.acts_on]
+        if target.id != element.id:
+            changed.setdefault(target.id, target)
+    if changed and element.kind is Kind.tool and element.permissions is None:
+        assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
+    return list(changed.values()), assumptions
+
+
+def _factor(target: str, delta: int, fact: str, note: str) -> Factor:
+    return Factor(target=target, delta=delta, fact=fact, note=note)
+
+
+# ---------------------------------------------------------------- S: spoofing
+
+
+def unauthenticated_entry_point(system: System) -> Iterator[Hit]:
+    """T-STRIDE-001: a process-like element reachable from outside its zone that accepts anonymous calls."""
+    entries = _anonymous_entry_points(system)
+    for element in system.elements:
+        entry = entries.get(element.id)
+        if entry is None:
+            continue
+        yield Hit(
+            element=element.id,
+            others=tuple(sorted({c.id for c in entry.callers})),
+            values={"origin": " and from ".join(entry.origins)},
+            assumptions=entry.assumptions,
+        )
+
+
+def unauthenticated_flow_crosses_boundary(system: System) -> Iterator[Hit]:
+    """T-STRIDE-003: an unauthenticated flow between internal components in different zones.
+
+    Flows from external entities are left to T-STRIDE-011 and flows into anonymous entry points to
+    T-STRIDE-001, which already report the same missing authentication.
+    """
+    entries = _anonymous_entry_points(system)
+    for flow in system.flows:
+        source = system.element_by_id.get(flow.source)
+        target = system.element_by_id.get(flow.target)
+        if source is None or target is None or not system.crosses_boundary(flow):
+            continue
+        if source.kind is Kind.external_entity or target.kind not in PROCESS_KINDS | STORE_KINDS:
+            continue
+        if target.third_party is True:
+            continue  # the third party decides how it authenticates its callers
+        if target.id in entries or flow.authenticated is True:
+            continue
+        if flow.authenticated is None and target.authenticated is True:
+            continue  # the receiver requires every caller to authenticate
+        assumptions: tuple[str, ...] = ()
+        if flow.authenticated is None:
+            assumptions = (f"Authentication of flow {_flow_label(flow)} from {source.name} to {target.name} "
+                           "is not stated; assumed none.",)
+        factors: tuple[Factor, ...] = ()
+        if _is_outsider(source):
+            factors = (_factor("likelihood", 1, f"{source.id}.outsider",
+                               f"{source.name} is reachable from outside the organisation, so an attacker "
+                               "there is already one step from this flow."),)
+        yield Hit(element=target.id, flow=flow.id, others=(source.id,), factors=factors,
+                  assumptions=assumptions)
+
+
+def external_entity_spoofing(system: System) -> Iterator[Hit]:
+    """T-STRIDE-011: an external entity whose flows into the system are not authenticated.
+
+    One hit per entity. Flows into an element T-STRIDE-001 reports are left to that rule.
+    """
+    entries = _anonymous_entry_points(system)
+    for entity in system.of_kind(Kind.external_entity):
+        targets: dict[str, Element] = {}
+        labels: list[str] = []
+        assumptions: list[str] = []
+        for flow in system.flows_from.get(entity.id, []):
+            target = system.element_by_id.get(system.other_end(flow, entity.id))
+            if target is None or target.kind is Kind.external_entity or target.id in entries:
+                continue
+            if flow.authenticated is True or (flow.authenticated is None and target.authenticated is True):
+                continue
+            targets.setdefault(target.id, target)
+            labels.append(_flow_label(flow))
+            if flow.authenticated is None:
+                assumptions.append(f"Authentication of flow {_flow_label(flow)} from {entity.name} to "
+                                   f"{target.name} is not stated; assumed none.")
+        if not targets:
+            continue
+        factors: tuple[Factor, ...] = ()
+        sensitive = [t for t in targets.values() if (_rank(t.classification) or 0) >= CONFIDENTIAL]
+        if sensitive:
+            first = sensitive[0]
+            factors = (_factor("impact", 1, f"{first.id}.classification={first.classification}",
+                               f"{first.name} holds {first.classification} data."),)
+        yield Hit(
+            element=entity.id,
+            others=tuple(targets),
+            values={"targets": _names(targets.values()), "flows": ", ".join(sorted(set(labels)))},
+            factors=factors,
+            assumptions=tuple(assumptions),
+        )
+
+
+# ---------------------------------------------------------------- T and I on flows
+
+
+def unencrypted_flow_crosses_boundary(system: System) -> Iterator[Hit]:
+    """T-STRIDE-002: a non-public flow crossing a trust boundary without encryption."""
+    for flow in system.flows:
+        source = system.element_by_id.get(flow.source)
+        target = system.element_by_id.get(flow.target)
+        if source is None or target is None or not system.crosses_boundary(flow):
+            continue
+        if flow.encrypted is True or flow.classification is Classification.public:
+            continue
+        if _is_foreign(source) and _is_foreign(target):
+            continue  # neither end is operated by the organisation
+        words = _protocol_words(flow.protocol)
+        if flow.encrypted is None and words & ENCRYPTED_PROTOCOLS:
+            continue
+        assumptions: list[str] = []
+        if flow.encrypted is None:
+            if words & PLAINTEXT_PROTOCOLS:
+                assumptions.append(f"Encryption of flow {_flow_label(flow)} is not stated and its protocol "
+                                   f"({flow.protocol}) is plaintext; assumed unencrypted.")
+            else:
+                assumptions.append(f"Encryption of flow {_flow_label(flow)} is not stated; assumed "
+                                   "unencrypted.")
+        factors: list[Factor] = []
+        if flow.classification is None:
+            assumptions.append(f"The classification of flow {_flow_label(flow)} is not stated; assumed "
+                               "internal (not public).")
+            if (_rank(source.classification) or 0) >= CONFIDENTIAL:
+                factors.append(_factor("impact", 1, f"{source.id}.classification={source.classification}",
+                                       f"{source.name} holds {source.classification} data that the flow "
+                                       "may carry."))
+        elif CLASSIFICATION_RANK[flow.classification] >= CONFIDENTIAL:
+            factors.append(_factor("impact", 1, f"{flow.id}.classification={flow.classification}",
+                                   f"The flow carries {flow.classification} data."))
+        public_end = next((e for e in (source, target) if _on_public_network(e)), None)
+        if public_end is not None:
+            factors.append(_factor("likelihood", 1, f"{public_end.id}.public_network",
+                                   f"{public_end.name} sits outside the organisation's network, so the "
+                                   "traffic crosses networks others control."))
+        yield Hit(element=target.id, flow=flow.id, others=(source.id,), factors=tuple(factors),
+                  assumptions=tuple(assumptions))
+
+
+def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
+    """T-STRIDE-009: confidential or more sensitive data flowing to an element a third party operates."""
+    for flow in system.flows:
+        source = system.element_by_id.get(flow.source)
+        target = system.element_by_id.get(flow.target)
+        if source is None or target is None or source.id == target.id:
+            continue
+        third_party = target.third_party is True or (target.third_party is None
+                                                     and target.kind is Kind.model_provider)
+        if not third_party or _is_foreign(source):
+            continue  # only data the organisation sends is its disclosure
+        assumptions: list[str] = []
+        if target.third_party is None:
+            assumptions.append(f"Who operates {target.name} is not stated; a model provider is assumed to be "
+                               "a third party.")
+        carried = flow.classification
+        if carried is None:
+            carried = source.classification
+            if carried is not None and CLASSIFICATION_RANK[carried] >= CONFIDENTIAL:
+                assumptions.append(f"The classification of flow {_flow_label(flow)} is not stated; "
+                                   f"assumed it can carry the {carried} data {source.name} holds.")
+        if carried is None or CLASSIFICATION_RANK[carried] < CONFIDENTIAL:
+            continue
+        factors: tuple[Factor, ...] = ()
+        if CLASSIFICATION_RANK[carried] >= PERSONAL:
+            holder = flow.id if flow.classification is not None else source.id
+            factors = (_factor("impact", 1, f"{holder}.classification={carried}",
+                               f"{carried.value.capitalize()} data brings legal duties (privacy law, "
+                               "contracts) that follow it to the third party."),)
+        yield Hit(element=target.id, flow=flow.id, others=(source.id,), values={"data_class": carried.value},
+                  factors=factors, assumptions=tuple(assumptions))
+
+
+# ---------------------------------------------------------------- R: repudiation
+
+
+def _sends_to_log_store(system: System, element: Element) -> bool:
+    for flow in system.flows_from.get(element.id, []):
+        other = system.element_by_id.get(system.other_end(flow, element.id))
+        if other is not None and other.kind is Kind.log_store:
+            return True
+    return False
+
+
+def actions_not_attributable(system: System) -> Iterator[Hit]:
+    """T-STRIDE-004: a process, agent or tool without audit logging that serves other zones or writes."""
+    for element in system.elements:
+        if element.kind not in ACTOR_KINDS or element.audit_logging is True or element.third_party is True:
+            continue
+        if element.audit_logging is None and _sends_to_log_store(system, element):
+            continue  # a modelled flow into a log store is taken as evidence of logging
+        foreign = _serves_outsiders(system, element)
+        changed, assumptions = _changed_elements(system, element)
+        acts = element.kind is Kind.tool and not changed and (
+            element.permissions is None or bool(CHANGING_PERMISSIONS & set(element.permissions))
+        )
+        if not (foreign or changed or acts):
+            continue
+        activities: list[str] = []
+        if foreign:
+            activities.append("handles requests from outside the organisation")
+        if changed:
+            activities.append(f"changes {_names(changed)}")
+        if acts:
+            activities.append("acts on other systems")
+            if element.permissions is None:
+                assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
+        if element.audit_logging is None:
+            assumptions.append(f"Whether {element.name} logs security-relevant actions is not stated; "
+                               "assumed it does not.")
+        yield Hit(element=element.id, values={"activity": " and ".join(activities)},
+                  assumptions=tuple(assumptions))
+
+
+def log_store_tampering(system: System) -> Iterator[Hit]:
+    """T-STRIDE-010: a log store the recorded actors write to directly and could alter."""
+    for log in system.of_kind(Kind.log_store):
+        if TAMPER_PROOF_TAGS & {t.lower() for t in log.tags}:
+            continue
+        writers: dict[str, Element] = {}
+        for flow in system.flows_to.get(log.id, []):
+            writer = system.element_by_id.get(system.other_end(flow, log.id))
+            if writer is not None and writer.id != log.id and writer.kind not in STORE_KINDS:
+                writers.setdefault(writer.id, writer)
+        if not writers:
+            continue
+        factors: tuple[Factor, ...] = ()
+        if all(_zone(system, w) != _zone(system, log.id) for w in writers):
+            factors = (_factor("likelihood", -1, f"{log.id}.separate_zone",
+                               f"Every writer sits in another trust zone than {log.name}, so compromising "
+                               "a writer does not give direct access to the store."),)
+        yield Hit(
+            element=log.id,
+            others=tuple(writers),
+            values={"writers": _names(writers.values())},
+            factors=factors,
+            assumptions=(f"{log.name} is not tagged append-only or tamper-evident; assumed its writers can "
+                         "change or delete entries.",),
+        )
+
+
+# ---------------------------------------------------------------- D: denial of service
+
+
+def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
+    """T-STRIDE-005: an internet- or partner-facing process-like element without rate limiting."""
+    for element in system.elements:
+        if element.kind not in PROCESS_KINDS or element.rate_limited is True or element.third_party is True:
+            continue
+        assumptions: list[str] = []
+        if element.exposure in EXPOSED:
+            origin = "the internet" if element.exposure is Exposure.internet else "partner networks"
+        elif element.exposure is None:
+            callers = [s for f in system.flows_to.get(element.id, [])
+                       if (s := system.element_by_id.get(system.other_end(f, element.id))) is not None
+                       and s.kind is Kind.external_entity]
+            if not callers:
+                continue
+            origin = f"outside the system ({_names(callers)})"
+            assumptions.append(f"The exposure of {element.name} is not stated; it receives requests from "
+                               f"{_names(callers)}, so it is assumed reachable from outside.")
+        else:
+            continue
+        if element.rate_limited is None:
+            assumptions.append(f"Whether requests to {element.name} are rate-limited is not stated; "
+                               "assumed not.")
+        yield Hit(element=element.id, values={"origin": origin}, assumptions=tuple(assumptions))
+
+
+# ---------------------------------------------------------------- E: elevation of privilege
+
+
+def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
+    """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data."""
+    for element in system.elements:
+        if element.kind not in PROCESS_KINDS:
+            continue
+        senders = [s for f in system.flows_to.get(element.id, [])
+                   if (s := _from_outside_zone(system, f, element)) is not None and _is_outsider(s)]
+        if not senders and element.exposure not in EXPOSED:
+            continue
+        changed, assumptions = _changed_elements(system, element)
+        sensitive = [t for t in changed if (_rank(t.classification) or 0) >= CONFIDENTIAL]
+        if not sensitive:
+            continue
+        origin_parts = list(_origin_phrases(element, []))
+        if senders:
+            origin_parts.append(_names(senders))
+        factors: tuple[Factor, ...] = ()
+        most = max(sensitive, key=lambda t: _rank(t.classification) or 0)
+        if (_rank(most.classification) or 0) >= PERSONAL:
+            factors = (_factor("impact", 1, f"{most.id}.classification={most.classification}",
+                               f"{most.name} holds {most.classification} data."),)
+        yield Hit(
+            element=element.id,
+            others=tuple(t.id for t in sensitive),
+            values={"targets": _names(sensitive), "origin": " and ".join(origin_parts)},
+            factors=factors,
+            assumptions=tuple(assumptions),
+        )
+
+
+# ---------------------------------------------------------------- T and I on stores
+
+
+def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
+    """T-STRIDE-007: a store holding confidential or more sensitive data, not encrypted at rest."""
+    for element in system.elements:
+        if element.kind not in STORE_KINDS or element.encrypted_at_rest is True:
+            continue
+        if (_rank(element.classification) or 0) < CONFIDENTIAL:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if element.encrypted_at_rest is None:
+            assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
+        yield Hit(element=element.id, values={"data_class": str(element.classification)},
+                  assumptions=assumptions)
+
+
+def store_written_across_boundary(system: System) -> Iterator[Hit]:
+    """T-STRIDE-008: a store written from another zone by outsiders nobody vouches for.
+
+    Writers are external entities, third parties, holders of untrusted content, or internet/partner
+    facing elements that do not authenticate their callers. Log stores are left to T-STRIDE-010.
+    """
+    for store in system.elements:
+        if store.kind not in CONTENT_STORE_KINDS:
+            continue
+        writers: dict[str, Element] = {}
+        for flow in system.flows_to.get(store.id, []):
+            writer = _from_outside_zone(system, flow, store)
+            if writer is not None and _is_anonymous_outsider(writer):
+                writers.setdefault(writer.id, writer)
+        if not writers:
+            continue
+        yield Hit(element=store.id, others=tuple(writers), values={"writers": _names(writers.values())})
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-STRIDE-001": unauthenticated_entry_point,
+    "T-STRIDE-002": unencrypted_flow_crosses_boundary,
+    "T-STRIDE-003": unauthenticated_flow_crosses_boundary,
+    "T-STRIDE-004": actions_not_attributable,
+    "T-STRIDE-005": exposed_process_not_rate_limited,
+    "T-STRIDE-006": privilege_escalation_across_boundary,
+    "T-STRIDE-007": sensitive_store_unencrypted,
+    "T-STRIDE-008": store_written_across_boundary,
+    "T-STRIDE-009": sensitive_data_to_third_party,
+    "T-STRIDE-010": log_store_tampering,
+    "T-STRIDE-011": external_entity_spoofing,
+}

@@ -1,0 +1,32 @@
+"""The library API the CLI (and later the web page) is a thin skin over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dicetm.model import AnalysisResult
+from dicetm.pipeline.run import analyze
+from dicetm.store.modelfile import LoadedModel, load_system, resolve_model_path
+
+
+def load(path: Path) -> LoadedModel:
+    """Load and validate a model file (or a folder holding ``dicetm.yaml``); InputError lists every problem."""
+    from dicetm.catalog import load_catalog
+
+    return load_system(resolve_model_path(path), known_controls=set(load_catalog().controls))
+
+
+def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, AnalysisResult]:
+    loaded = load(path)
+    return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path))
+
+
+def write_analysis(path: Path, out_dir: Path, detail: str = "grouped") -> tuple[AnalysisResult, list[Path]]:
+    """Analyse a model and write report.md, report.html, result.json and threats.csv into ``out_dir``."""
+    from dicetm.report import write_outputs
+
+    loaded, result = analyze_path(path, detail)
+    return result, write_outputs(result, loaded.system, out_dir)
+
+
+__all__ = ["analyze", "analyze_path", "load", "write_analysis"]

@@ -1,0 +1,229 @@
+"""Command-line interface: parse, call the library, render, choose the exit code.
+
+Exit codes: 0 ok, 1 policy gate failed, 2 bad usage or invalid input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dicetm import __version__
+from dicetm.errors import DicetmError
+
+app = typer.Typer(
+    name="dicetm",
+    help="Threat modeling for AI systems: Describe, Identify, Countermeasures, Evaluate. Offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and framework ids.",
+                          no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+RISK_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
+
+
+class Detail(StrEnum):
+    grouped = "grouped"
+    full = "full"
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+    csv = "csv"
+
+
+def _fail(exc: DicetmError) -> typer.Exit:
+    count = len(exc.problems)
+    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found; nothing was written.")
+    for problem in exc.problems:
+        err.print(f"  [bold]{problem.location}[/]: {problem.message}", markup=True)
+        if problem.hint:
+            err.print(f"    hint: {problem.hint}", markup=False)
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"dicetm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """dicetm: threat modeling for AI systems."""
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")]) -> None:
+    """Check a model file and report every problem with file:line:column, field and hint."""
+    from dicetm.api import load
+
+    try:
+        loaded = load(path)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    system = loaded.system
+    out.print(f"{loaded.path}: valid ({len(system.elements)} elements, {len(system.flows)} flows, "
+              f"{len(system.trust_boundaries)} trust boundaries)")
+
+
+@app.command()
+def analyze(
+    path: Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("dicetm-out"),
+    detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
+    = Detail.grouped,
+) -> None:
+    """Run all four phases offline; write report.md, report.html, result.json and threats.csv."""
+    from dicetm.api import write_analysis
+
+    try:
+        result, paths = write_analysis(path, out_dir, detail.value)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    evaluation = result.evaluation
+    table = Table(title=f"{result.system_name}: threat model", show_header=True)
+    table.add_column("risk")
+    table.add_column("threats", justify="right")
+    for level in ("critical", "high", "medium", "low"):
+        table.add_row(f"[{RISK_STYLE[level]}]{level}[/]", str(evaluation.by_risk.get(level, 0)))
+    out.print(table)
+    out.print(f"threats: {evaluation.threats_total} (from {result.raw_findings} raw findings), "
+              f"covered: {evaluation.threats_covered} ({evaluation.coverage_percent}%), "
+              f"uncovered: {len(evaluation.uncovered)}")
+    out.print(f"open questions: {len(result.open_questions)}; countermeasures suggested: "
+              f"{len(result.countermeasures)}; open residual risks: "
+              f"{sum(1 for r in evaluation.residual_risks if r.open)}")
+    for written in paths:
+        out.print(f"wrote {written}")
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
+    = None,
+    detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
+) -> None:
+    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file."""
+    from dicetm.api import analyze_path
+    from dicetm.report import render
+
+    try:
+        loaded, result = analyze_path(path, detail.value)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    text = render(fmt.value, result, loaded.system)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from dicetm.store.atomic import write_text_atomic
+
+        write_text_atomic(output, text)
+        out.print(f"wrote {output}")
+
+
+@app.command()
+def schema(
+    which: Annotated[str, typer.Argument(help="'model' (dicetm.yaml) or 'result' (result.json).")] = "model",
+) -> None:
+    """Print the JSON Schema of the model file (for editors) or of result.json."""
+    from dicetm.schema import result_json_schema, system_json_schema
+
+    if which not in ("model", "result"):
+        err.print(f"error: unknown schema {which!r}; use 'model' or 'result'")
+        raise typer.Exit(2)
+    data = system_json_schema() if which == "model" else result_json_schema()
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _examples() -> list[str]:
+    root = resources.files("dicetm").joinpath("examples")
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the model in.")] = Path("."),
+    example: Annotated[str | None, typer.Option(help="Start from a bundled example, e.g. support-chatbot.")]
+    = None,
+) -> None:
+    """Create a dicetm.yaml to start from (a commented skeleton, or a bundled example)."""
+    from dicetm.store.atomic import write_text_atomic
+
+    target = directory / "dicetm.yaml"
+    if target.exists():
+        err.print(f"error: {target} already exists; nothing was written (hint: choose another folder)")
+        raise typer.Exit(2)
+    if example is None:
+        text = resources.files("dicetm").joinpath("templates", "skeleton.yaml").read_text(encoding="utf-8")
+    else:
+        names = _examples()
+        if example not in names:
+            err.print(f"error: unknown example {example!r} (hint: one of {', '.join(names)})")
+            raise typer.Exit(2)
+        text = resources.files("dicetm").joinpath("examples", example, "dicetm.yaml").read_text(encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(target, text)
+    out.print(f"wrote {target}; next: dicetm analyze {directory} --out {directory / 'dicetm-out'}")
+
+
+@catalog_app.command("list")
+def catalog_list(
+    namespace: Annotated[str | None, typer.Argument(
+        help="rules, controls, or a reference namespace: stride, owasp-llm, owasp-agentic, owasp-asi, atlas, "
+             "cwe, nist-800-53, iso27001, iso42001, ...")] = None,
+) -> None:
+    """List rules, controls and catalogue entries (all namespaces, or one)."""
+    from dicetm.explain import catalog_rows
+
+    try:
+        rows = catalog_rows(namespace)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    table = Table(show_header=True)
+    for column in ("id", "name", "kind"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(item_id: Annotated[str, typer.Argument(help="A rule, control or reference id.")]) -> None:
+    """Explain one id: a rule (T-LLM-001), control (C-INP-001), OWASP (LLM01), ATLAS (AML.T0051), CWE..."""
+    from dicetm.explain import explain
+
+    try:
+        text = explain(item_id)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    out.print(text, markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

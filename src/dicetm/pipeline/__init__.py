@@ -1,0 +1,1 @@
+"""The four DICE phases as State -> State functions; run.py composes them."""

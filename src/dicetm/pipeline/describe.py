@@ -1,0 +1,166 @@
+"""Describe: flag the missing context as open questions.
+
+Each question names the elements (or flows) it concerns and the model field that would answer it.
+Questions are derived from unset facts and structural gaps only; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from dicetm.model import PROCESS_KINDS, STORE_KINDS, Element, Flow, Kind, OpenQuestion, Permission, System
+from dicetm.pipeline.state import State
+
+MODEL_KINDS = (Kind.llm, Kind.agent)
+
+
+def _q(topic: str, target: Element | Flow, question: str, why: str, field: str | None) -> OpenQuestion:
+    if isinstance(target, Flow):
+        return OpenQuestion(id=f"Q-{topic}@{target.id}", topic=topic, question=question, why=why,
+                            flows=[target.id], elements=[target.source, target.target], field=field)
+    return OpenQuestion(id=f"Q-{topic}@{target.id}", topic=topic, question=question, why=why,
+                        elements=[target.id], field=field)
+
+
+def _model_questions(system: System, e: Element, exposed: set[str]) -> Iterator[OpenQuestion]:
+    neighbours = {n.kind for n in system.upstream(e.id)} | {n.kind for n in system.downstream(e.id)}
+    if e.kind is Kind.llm and e.model_provenance is None and Kind.model_provider not in neighbours:
+        yield _q("MODEL-PROVIDER", e, f"Who provides the model behind {e.name}, and which exact model and "
+                 "version is it?", "Supply-chain, data-handling and availability threats depend on it.",
+                 "model_provenance")
+    if e.logs_prompts is None:
+        yield _q("PROMPT-LOGGING", e, f"Are prompts and answers of {e.name} logged, where, and who can read "
+                 "them?", "Logged prompts often hold personal or confidential data.", "logs_prompts")
+    if e.trains_on_user_input is None:
+        yield _q("TRAINING-ON-INPUT", e, f"Is user input to {e.name} fed back into training or fine-tuning "
+                 "(by you or the provider)?", "Training on input can leak data and opens a poisoning path.",
+                 "trains_on_user_input")
+    if e.output_rendered_as is None:
+        yield _q("OUTPUT-USE", e, f"Where does the output of {e.name} go, and is it rendered (markdown, HTML) "
+                 "or executed (SQL, shell, code) downstream?",
+                 "Improper output handling depends on the sink.", "output_rendered_as")
+    if e.system_prompt_has_secrets is None:
+        yield _q("SYSTEM-PROMPT", e, f"Does the system prompt of {e.name} contain credentials, internal "
+                 "URLs or access rules?", "Anything in a system prompt should be assumed extractable.",
+                 "system_prompt_has_secrets")
+    if e.answers_drive_decisions is None:
+        yield _q("DECISIONS", e, f"Do answers of {e.name} drive decisions or actions without independent "
+                 "checking?", "Misinformation matters most where answers are acted on.",
+                 "answers_drive_decisions")
+    if e.id in exposed and (e.rate_limited is None or e.budget_limited is None):
+        yield _q("CONSUMPTION-LIMITS", e, f"Are requests to {e.name} rate-limited and are token or cost "
+                 "budgets enforced?", "Unbounded use costs money and availability.", "rate_limited")
+
+
+def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[OpenQuestion]:
+    upstream_kinds = {n.kind for n in system.upstream(e.id)}
+    if e.kind in MODEL_KINDS:
+        yield from _model_questions(system, e, exposed)
+    elif e.kind is Kind.model_provider:
+        if e.model_provenance is None:
+            yield _q("MODEL-PROVENANCE", e, f"Which model does {e.name} supply, how is it versioned, and is "
+                     "it a hosted API or downloaded weights?", "Decides which supply-chain threats apply.",
+                     "model_provenance")
+        if e.trains_on_user_input is None:
+            yield _q("TRAINING-ON-INPUT", e, f"Do the terms of {e.name} allow it to train on or retain your "
+                     "prompts?", "Provider-side retention and training expose your data.",
+                     "trains_on_user_input")
+    elif e.kind in (Kind.training_data, Kind.fine_tuning_pipeline):
+        if e.kind is Kind.training_data and e.training_data_provenance is None:
+            yield _q("TRAINING-DATA", e, f"Where does the data in {e.name} come from, and who can add to it?",
+                     "Poisoning and licensing risks depend on the origin.", "training_data_provenance")
+        if e.kind is Kind.fine_tuning_pipeline and Kind.training_data not in upstream_kinds:
+            yield _q("TRAINING-DATA", e, f"Which datasets feed {e.name}?", "Without the sources the "
+                     "poisoning paths cannot be checked.", None)
+    elif e.kind is Kind.vector_store:
+        if not upstream_kinds & {Kind.embedding_pipeline}:
+            yield _q("EMBEDDING-FEED", e, f"How is {e.name} filled: which embedding pipeline writes to it and "
+                     "from which sources?", "Poisoning and leakage enter where the store is fed.", None)
+        if e.multi_tenant is None:
+            yield _q("TENANCY", e, f"Does {e.name} hold data of several tenants or access levels, and is "
+                     "retrieval filtered by the caller's permissions?", "Cross-tenant retrieval leaks data.",
+                     "multi_tenant")
+    elif e.kind is Kind.embedding_pipeline:
+        if not upstream_kinds:
+            yield _q("EMBEDDING-FEED", e, f"Which sources does {e.name} read from?",
+                     "The sources decide who can poison the index.", None)
+    elif e.kind is Kind.knowledge_source:
+        if e.untrusted_content is None:
+            yield _q("CONTENT-TRUST", e, f"Who can write content in {e.name}: only vetted authors, all "
+                     "employees, or outsiders (customers, the web)?", "Anyone who can write here can plant "
+                     "instructions the model will read.", "untrusted_content")
+    elif e.kind is Kind.retriever:
+        if e.multi_tenant is None:
+            yield _q("RETRIEVAL-ACCESS", e, f"Does {e.name} filter results by the requesting user's "
+                     "permissions or tenant?", "Retrieval without access filters discloses documents.",
+                     "multi_tenant")
+    elif e.kind is Kind.tool:
+        if e.permissions is None:
+            yield _q("TOOL-PERMISSIONS", e, f"What may {e.name} do: read, write, execute?",
+                     "Excessive agency depends on the tool's permissions.", "permissions")
+        if e.acts_on is None:
+            yield _q("TOOL-TARGET", e, f"Which system or data does {e.name} act on?",
+                     "The impact of tool misuse depends on its target.", "acts_on")
+        risky = e.permissions is None or bool({Permission.write, Permission.execute} & set(e.permissions))
+        if risky and e.human_approval_required is None:
+            yield _q("HUMAN-APPROVAL", e, f"Does a person approve actions of {e.name} before they run?",
+                     "Unapproved write or execute actions turn a prompt injection into damage.",
+                     "human_approval_required")
+    elif e.kind is Kind.memory and e.multi_tenant is None:
+        yield _q("MEMORY-SCOPE", e, f"Is {e.name} kept per user and session, or shared?",
+                 "Shared memory lets one user's input steer another's session.", "multi_tenant")
+
+
+def _structural_questions(system: System) -> Iterator[OpenQuestion]:
+    for e in system.elements:
+        if not system.flows_from.get(e.id) and not system.flows_to.get(e.id):
+            yield _q("NO-FLOWS", e, f"What does {e.name} exchange data with?",
+                     "An element without flows cannot be analysed for flow threats.", None)
+        if e.kind in STORE_KINDS and e.classification is None:
+            yield _q("CLASSIFICATION", e, f"What is the most sensitive data held in {e.name}?",
+                     "Disclosure impact depends on the classification.", "classification")
+        if e.kind in PROCESS_KINDS and e.exposure is None and any(
+            system.crosses_boundary(f) for f in system.flows_to.get(e.id, [])
+        ):
+            yield _q("EXPOSURE", e, f"From where can {e.name} be reached (internet, partners, internal)?",
+                     "Exposure drives the likelihood of most attacks.", "exposure")
+        if e.kind is Kind.log_store and e.retention is None:
+            yield _q("RETENTION", e, f"How long is data kept in {e.name}, and how is it deleted?",
+                     "Long retention of prompts multiplies disclosure impact.", "retention")
+    for flow in system.flows:
+        if not system.crosses_boundary(flow):
+            continue
+        if flow.authenticated is None:
+            yield _q("FLOW-AUTH", flow, f"Is the flow '{flow.data or flow.id}' authenticated?",
+                     "It crosses a trust boundary.", "authenticated")
+        if flow.encrypted is None:
+            yield _q("FLOW-ENCRYPTION", flow, f"Is the flow '{flow.data or flow.id}' encrypted in transit?",
+                     "It crosses a trust boundary.", "encrypted")
+
+
+def exposed_elements(system: System) -> set[str]:
+    """Elements reachable by data from external entities or internet/partner-exposed elements."""
+    starts = {e.id for e in system.elements
+              if e.kind is Kind.external_entity or e.exposure in ("internet", "partner")}
+    return system.reachable_from(starts)
+
+
+def open_questions(system: System) -> list[OpenQuestion]:
+    exposed = exposed_elements(system)
+    questions: list[OpenQuestion] = []
+    if system.elements and not system.trust_boundaries:
+        questions.append(OpenQuestion(
+            id="Q-BOUNDARIES@system", topic="BOUNDARIES",
+            question="Which trust boundaries separate the components (networks, tenants, vendors)?",
+            why="Without boundaries no flow is seen as crossing one; flow threats are underestimated.",
+            field="trust_boundaries"))
+    for e in system.elements:
+        questions.extend(_ai_questions(system, e, exposed))
+    questions.extend(_structural_questions(system))
+    unique = {q.id: q for q in questions}
+    return sorted(unique.values(), key=lambda q: q.id)
+
+
+def describe(state: State) -> State:
+    return dataclasses.replace(state, open_questions=tuple(open_questions(state.system)))

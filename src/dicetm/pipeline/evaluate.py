@@ -1,0 +1,147 @@
+"""Evaluate: coverage, inherent and residual risk, the residual-risk register and next steps.
+
+Pure arithmetic over the model. A threat is covered only by a countermeasure a person accepted,
+planned or implemented, or by a residual-risk decision that has an owner. Residual risk counts only
+implemented controls: planned work lowers nothing until it exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dicetm.model import (
+    Countermeasure,
+    CountermeasureStatus,
+    Evaluation,
+    NextStep,
+    ResidualRiskEntry,
+    ResidualRiskSetting,
+    RiskLevel,
+    Threat,
+    ThreatEvaluation,
+    risk_level,
+)
+from dicetm.model.findings import RISK_ORDER
+from dicetm.pipeline.state import State
+
+COVERING = (CountermeasureStatus.accepted, CountermeasureStatus.planned, CountermeasureStatus.implemented)
+
+
+def _applies(cm: Countermeasure, threat: Threat) -> bool:
+    if cm.limited_to is None:
+        return True
+    return threat.id in cm.limited_to or any(m in cm.limited_to for m in threat.members)
+
+
+def _residual_setting(threat: Threat, settings: dict[str, ResidualRiskSetting]) -> ResidualRiskSetting | None:
+    for key in (threat.id, *threat.members):
+        if key in settings:
+            return settings[key]
+    return None
+
+
+def evaluate_threat(threat: Threat, cms: dict[str, Countermeasure], reduces: dict[str, dict[str, int]],
+                    setting: ResidualRiskSetting | None) -> ThreatEvaluation:
+    by_status: dict[str, list[str]] = {}
+    covered_by: list[str] = []
+    likelihood_cut = impact_cut = 0
+    steps: list[str] = []
+    for control_id in threat.controls:
+        cm = cms.get(control_id)
+        if cm is None or not _applies(cm, threat):
+            continue
+        by_status.setdefault(cm.status.value, []).append(control_id)
+        if cm.status in COVERING:
+            covered_by.append(control_id)
+        if cm.status is CountermeasureStatus.implemented:
+            cut = reduces.get(control_id, {})
+            likelihood_cut += cut.get("likelihood", 0)
+            impact_cut += cut.get("impact", 0)
+            steps.append(f"{control_id} implemented: likelihood -{cut.get('likelihood', 0)}, "
+                         f"impact -{cut.get('impact', 0)}")
+    if setting is not None and setting.owner and setting.decision:
+        covered_by.append("residual-risk")
+    residual_l = max(1, threat.likelihood - likelihood_cut)
+    residual_i = max(1, threat.impact - impact_cut)
+    inherent = f"inherent {threat.likelihood} x {threat.impact} = {threat.score} ({threat.risk.value})"
+    residual_score = residual_l * residual_i
+    residual = f"residual {residual_l} x {residual_i} = {residual_score} ({risk_level(residual_score).value})"
+    arithmetic = "; ".join([inherent, *(steps or ["no implemented control"]), residual])
+    return ThreatEvaluation(
+        threat=threat.id, covered=bool(covered_by), covered_by=covered_by, countermeasures_by_status=by_status,
+        inherent_likelihood=threat.likelihood, inherent_impact=threat.impact, inherent_score=threat.score,
+        inherent_risk=threat.risk, residual_likelihood=residual_l, residual_impact=residual_i,
+        residual_score=residual_score, residual_risk=risk_level(residual_score), arithmetic=arithmetic,
+    )
+
+
+def _register(threats: list[Threat], matrix: dict[str, ThreatEvaluation],
+              settings: dict[str, ResidualRiskSetting]) -> list[ResidualRiskEntry]:
+    """One entry per threat whose residual risk is medium or above, or that a person already decided on."""
+    entries = []
+    for threat in threats:
+        evaluation = matrix[threat.id]
+        setting = _residual_setting(threat, settings)
+        if setting is None and RISK_ORDER[evaluation.residual_risk] < RISK_ORDER[RiskLevel.medium]:
+            continue
+        entries.append(ResidualRiskEntry(
+            threat=threat.id, residual_risk=evaluation.residual_risk,
+            owner=setting.owner if setting else None, decision=setting.decision if setting else None,
+            business_impact=setting.business_impact if setting else None,
+            review_by=setting.review_by if setting else None,
+            open=not (setting and setting.owner and setting.decision),
+        ))
+    return entries
+
+
+def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRiskEntry]) -> list[NextStep]:
+    steps: list[NextStep] = []
+    serious = [t for t in uncovered if RISK_ORDER[t.risk] >= RISK_ORDER[RiskLevel.high]]
+    for threat in serious:
+        steps.append(NextStep(priority=1, kind="uncovered-threat", refs=[threat.id, *threat.controls[:1]],
+                              text=f"Decide on a countermeasure for {threat.risk.value} threat {threat.id} "
+                                   f"({threat.title}); best suggestion: {threat.controls[0]}."))
+    if state.open_questions:
+        topics = sorted({q.topic for q in state.open_questions})
+        steps.append(NextStep(priority=2, kind="open-questions", refs=[q.id for q in state.open_questions],
+                              text=f"Answer {len(state.open_questions)} open questions about missing context "
+                                   f"({', '.join(topics)}); answers can change threats and their scores."))
+    rest = len(uncovered) - len(serious)
+    if rest:
+        steps.append(NextStep(priority=3, kind="uncovered-threat", refs=[t.id for t in uncovered if t not in serious],
+                              text=f"Cover or accept the {rest} remaining uncovered medium and low threats."))
+    unowned = [e.threat for e in register if e.open]
+    if unowned:
+        steps.append(NextStep(priority=3, kind="unowned-residual-risk", refs=unowned,
+                              text=f"Name an owner and a decision for {len(unowned)} open residual-risk entries."))
+    proposed = [c.id for c in state.countermeasures if c.status is CountermeasureStatus.proposed]
+    if proposed:
+        steps.append(NextStep(priority=4, kind="proposed-countermeasures", refs=proposed,
+                              text=f"Review {len(proposed)} proposed countermeasures: accept, plan with an "
+                                   "owner and due date, or reject."))
+    return steps
+
+
+def evaluation(state: State) -> Evaluation:
+    cms = {c.id: c for c in state.countermeasures}
+    reduces = {cid: dict(c.reduces) for cid, c in state.catalog.controls.items()}
+    settings = {s.threat: s for s in state.system.residual_risks}
+    threats = list(state.threats)
+    matrix = {t.id: evaluate_threat(t, cms, reduces, _residual_setting(t, settings)) for t in threats}
+    uncovered = [t for t in threats if not matrix[t.id].covered]
+    register = _register(threats, matrix, settings)
+    by_risk = {level.value: 0 for level in RiskLevel}
+    for t in threats:
+        by_risk[t.risk.value] += 1
+    ordered = sorted(matrix.values(), key=lambda m: (m.covered, -m.residual_score, m.threat))
+    covered = len(threats) - len(uncovered)
+    return Evaluation(
+        threats_total=len(threats), threats_covered=covered,
+        coverage_percent=round(100.0 * covered / len(threats), 1) if threats else 100.0,
+        by_risk=by_risk, uncovered=[t.id for t in uncovered], matrix=ordered, residual_risks=register,
+        next_steps=_next_steps(state, uncovered, register),
+    )
+
+
+def evaluate(state: State) -> State:
+    return dataclasses.replace(state, evaluation=evaluation(state))

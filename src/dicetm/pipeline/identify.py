@@ -1,0 +1,141 @@
+"""Identify: run every rule, then make the list reviewable.
+
+Two steps keep the list short without losing coverage:
+- folding: a specific finding (e.g. an AI rule) that ``supersedes`` a generic rule absorbs the generic
+  finding on the same element; its references, STRIDE letters and controls are merged in, and its
+  likelihood and impact are raised if the generic finding scored higher.
+- grouping: findings of one rule with the same template values and the same factors (same reason, same
+  fix) become one threat listing all their elements. The group keeps the id of its first member in
+  sorted order, so the id is stable across runs of the same model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+
+from dicetm.model import Factor, System, Threat
+from dicetm.pipeline.state import State
+from dicetm.rules.base import Hit, Rule, RuleMeta, build_threat, render, template_values
+from dicetm.rules.registry import all_rules
+
+_Raw = tuple[RuleMeta, Hit, Threat]
+
+
+def run_rules(system: System, rules: Iterable[Rule], catalog_version: str) -> list[_Raw]:
+    raw: list[_Raw] = []
+    for rule in rules:
+        for hit in rule.evaluate(system):
+            raw.append((rule.meta, hit, build_threat(rule.meta, hit, system, catalog_version)))
+    return raw
+
+
+def _merge_unique(first: list[str], second: Iterable[str]) -> list[str]:
+    return first + [x for x in second if x not in first]
+
+
+def _absorb(keeper: Threat, generic: Threat) -> Threat:
+    factors = list(keeper.factors)
+    likelihood, impact = keeper.likelihood, keeper.impact
+    if generic.likelihood > likelihood:
+        factors.append(Factor(target="likelihood", delta=generic.likelihood - likelihood, fact=generic.id,
+                              note="raised to the likelihood of the folded generic finding"))
+        likelihood = generic.likelihood
+    if generic.impact > impact:
+        factors.append(Factor(target="impact", delta=generic.impact - impact, fact=generic.id,
+                              note="raised to the impact of the folded generic finding"))
+        impact = generic.impact
+    return keeper.model_copy(update={
+        "likelihood": likelihood, "impact": impact, "factors": factors,
+        "stride": _merge_unique(keeper.stride, generic.stride),
+        "references": _merge_unique(keeper.references, generic.references),
+        "controls": _merge_unique(keeper.controls, generic.controls),
+        "folded": [*keeper.folded, generic.id],
+        "flows": _merge_unique(keeper.flows, generic.flows),
+    })
+
+
+def fold(raw: list[_Raw]) -> list[_Raw]:
+    """Fold superseded generic findings into the specific finding on the same primary element."""
+    by_rule_element: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, (meta, hit, _t) in enumerate(raw):
+        by_rule_element[(meta.id, hit.element)].append(index)
+    # Highest-risk specific findings absorb first, so a generic finding lands in the strongest keeper.
+    order = sorted(range(len(raw)), key=lambda i: (-raw[i][2].score, raw[i][2].id))
+    absorbed: set[int] = set()
+    result = list(raw)
+    for index in order:
+        meta, hit, threat = result[index]
+        if index in absorbed or not meta.supersedes:
+            continue
+        for generic_rule in meta.supersedes:
+            for other in by_rule_element.get((generic_rule, hit.element), []):
+                if other in absorbed or other == index:
+                    continue
+                threat = _absorb(threat, result[other][2])
+                absorbed.add(other)
+        result[index] = (meta, hit, threat)
+    return [item for i, item in enumerate(result) if i not in absorbed]
+
+
+def _join(names: list[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _group_key(meta: RuleMeta, hit: Hit, threat: Threat) -> tuple[object, ...]:
+    factor_sig = tuple(sorted((f.target, f.delta, f.fact.split(".", 1)[-1], f.note) for f in threat.factors))
+    return (meta.id, threat.likelihood, threat.impact, factor_sig, tuple(sorted(hit.values.items())),
+            tuple(threat.folded and ["folded"]))
+
+
+def _merge_group(system: System, members: list[_Raw]) -> Threat:
+    members = sorted(members, key=lambda m: m[2].id)
+    meta, first_hit, first = members[0]
+    values = template_values(system, first_hit)
+    values["element"] = _join([template_values(system, h)["element"] for _m, h, _t in members])
+    if first_hit.flow:
+        per_flow = [template_values(system, h) for _m, h, _t in members]
+        values["flow"] = _join([v["flow"] for v in per_flow])
+        values["source"] = _join([v["source"] for v in per_flow])
+        values["target"] = _join([v["target"] for v in per_flow])
+    elements: list[str] = []
+    flows: list[str] = []
+    assumptions: list[str] = []
+    folded: list[str] = []
+    for _m, _h, t in members:
+        elements = _merge_unique(elements, t.elements)
+        flows = _merge_unique(flows, t.flows)
+        assumptions = _merge_unique(assumptions, t.assumptions)
+        folded = _merge_unique(folded, t.folded)
+    return first.model_copy(update={
+        "title": render(meta.title, values), "scenario": render(meta.scenario, values),
+        "rationale": render(meta.rationale, values), "review_question": render(meta.review_question, values),
+        "elements": elements, "flows": flows, "assumptions": assumptions, "folded": folded,
+        "members": [t.id for _m, _h, t in members],
+    })
+
+
+def group(system: System, raw: list[_Raw]) -> list[Threat]:
+    buckets: dict[tuple[object, ...], list[_Raw]] = defaultdict(list)
+    singles: list[Threat] = []
+    for item in raw:
+        meta, hit, threat = item
+        if meta.group:
+            buckets[_group_key(meta, hit, threat)].append(item)
+        else:
+            singles.append(threat)
+    grouped = [members[0][2] if len(members) == 1 else _merge_group(system, members)
+               for members in buckets.values()]
+    return singles + grouped
+
+
+def sort_threats(threats: Iterable[Threat]) -> list[Threat]:
+    return sorted(threats, key=lambda t: (-t.score, t.id))
+
+
+def identify(state: State, rules: Iterable[Rule] | None = None) -> State:
+    raw = run_rules(state.system, rules if rules is not None else all_rules(), state.catalog.version)
+    threats = [t for _m, _h, t in raw] if state.detail == "full" else group(state.system, fold(raw))
+    return dataclasses.replace(state, threats=tuple(sort_threats(threats)), raw_findings=len(raw))

@@ -1,0 +1,38 @@
+"""Compose the four phases into one analysis run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dicetm import __version__
+from dicetm.model import AnalysisResult, System
+from dicetm.pipeline.counter import counter
+from dicetm.pipeline.describe import describe
+from dicetm.pipeline.evaluate import evaluate
+from dicetm.pipeline.identify import identify
+from dicetm.pipeline.state import State
+
+if TYPE_CHECKING:
+    from dicetm.catalog import Catalog
+
+DETAILS = ("grouped", "full")
+
+
+def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "grouped",
+            source: str | None = None) -> AnalysisResult:
+    """Run describe -> identify -> counter -> evaluate offline and return everything, in stable order."""
+    if detail not in DETAILS:
+        raise ValueError(f"detail must be one of {DETAILS}")
+    if catalog is None:
+        from dicetm.catalog import load_catalog
+
+        catalog = load_catalog()
+    state = State(system=system, catalog=catalog, detail=detail)
+    state = evaluate(counter(identify(describe(state))))
+    assert state.evaluation is not None
+    return AnalysisResult(
+        dicetm_version=__version__, catalog_version=catalog.version, system_name=system.name, source=source,
+        detail=detail, open_questions=list(state.open_questions), threats=list(state.threats),
+        countermeasures=list(state.countermeasures), evaluation=state.evaluation,
+        raw_findings=state.raw_findings,
+    )

@@ -1,0 +1,44 @@
+"""The threat register as CSV, one row per threat, for spreadsheets and ticket imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from dicetm.model import AnalysisResult, Threat, ThreatEvaluation
+from dicetm.report.common import provenance_text, threats_by_risk
+
+COLUMNS = (
+    "id", "title", "risk", "likelihood", "impact", "score", "elements", "flows", "stride", "references",
+    "controls", "covered", "residual_risk", "provenance",
+)
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Prefix a quote so a spreadsheet shows the text instead of evaluating it."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _row(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
+    cells = [
+        threat.id, threat.title, threat.risk.value,
+        str(threat.likelihood), str(threat.impact), str(threat.score),
+        " ".join(threat.elements), " ".join(threat.flows), " ".join(threat.stride),
+        " ".join(threat.references), " ".join(threat.controls),
+        "" if evaluation is None else ("yes" if evaluation.covered else "no"),
+        "" if evaluation is None else evaluation.residual_risk.value,
+        provenance_text(threat.provenance),
+    ]
+    return [neutralise(cell) for cell in cells]
+
+
+def render_csv(result: AnalysisResult) -> str:
+    """Threats highest risk first (ties by id); a threat missing from the evaluation has empty cells there."""
+    by_threat = {m.threat: m for m in result.evaluation.matrix}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_row(t, by_threat.get(t.id)) for t in threats_by_risk(result.threats))
+    return buffer.getvalue()

@@ -1,0 +1,271 @@
+"""The Markdown report: one document walking through Describe, Identify, Countermeasures and Evaluate.
+
+Model text is untrusted. ``<`` and ``>`` are entity-encoded so a renderer that allows raw HTML cannot be
+made to run markup; ``[`` and ``]`` are escaped so text cannot become a link or a remote image; free text
+is kept on one line so it cannot open a heading or a code fence; table cells have ``|`` and line breaks
+escaped so a value cannot break the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from dicetm.model import (
+    AnalysisResult,
+    Countermeasure,
+    Element,
+    Flow,
+    OpenQuestion,
+    System,
+    Threat,
+    ThreatEvaluation,
+)
+from dicetm.report import common
+from dicetm.report.dfd import mermaid
+
+# Mermaid refuses to draw beyond these sizes with its default settings.
+_MERMAID_MAX_EDGES = 500
+_MERMAID_MAX_TEXT = 50_000
+_INLINE_ESCAPES = str.maketrans({"\\": "\\\\", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+_BLOCK_MARKER = re.compile(r"^([#>+*=_`~|-])")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def text(value: str) -> str:
+    """Text placed after other content on a line: markup, links and escapes neutralised."""
+    return value.translate(_INLINE_ESCAPES)
+
+
+def paragraph(value: str) -> str:
+    """Text that starts a line: one line, and a leading character Markdown would read as syntax escaped."""
+    line = text(common.one_line(value))
+    return _LIST_NUMBER.sub(r"\1\\\2", _BLOCK_MARKER.sub(r"\\\1", line))
+
+
+def cell(value: str) -> str:
+    """Text for a table cell: also escapes the column separator and line breaks."""
+    lines = text(value).replace("|", "\\|").splitlines()
+    return "<br>".join(line.strip() for line in lines) if len(lines) > 1 else "".join(lines)
+
+
+def code(value: str) -> str:
+    """An id as inline code (backticks inside the id cannot close the span)."""
+    return "`" + common.one_line(value).replace("`", "'") + "`"
+
+
+def code_cell(value: str) -> str:
+    # A backslash or pipe cannot be escaped reliably in a code span inside a table: show such an id as text.
+    if "\\" in value or "|" in value:
+        return cell(value)
+    return code(value)
+
+
+def codes(values: Iterable[str], cell_safe: bool = False) -> str:
+    render = code_cell if cell_safe else code
+    return ", ".join(render(v) for v in values)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A pipe table; cells must already be escaped with ``cell`` / ``code_cell``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    lines.append("")
+    return lines
+
+
+def _summary(result: AnalysisResult, system: System) -> list[str]:
+    lines = [f"# Threat model: {text(common.one_line(result.system_name))}", "",
+             f"_{text(common.meta_line(result))}_", ""]
+    if system.description:
+        lines += [paragraph(system.description), ""]
+    lines += ["## Summary", ""]
+    rows = ([cell(label), cell(value)] for label, value in common.summary_rows(result))
+    lines += table(["Figure", "Value"], rows)
+    return lines
+
+
+def _describe(result: AnalysisResult, system: System) -> list[str]:
+    lines = ["## Describe", "", "### Elements", ""]
+    lines += table(["Id", "Name", "Kind", "Boundary", "Key facts"],
+                   (_element_row(e, system) for e in system.elements))
+    lines += ["### Data flows", ""]
+    lines += table(["Id", "From", "Dir.", "To", "Data", "Protocol", "Classification", "Authenticated",
+                    "Encrypted", "Crosses boundary"], (_flow_row(f, system) for f in system.flows))
+    lines += ["### Trust boundaries", ""]
+    if system.trust_boundaries:
+        lines += table(
+            ["Id", "Name", "Inside", "Elements"],
+            ([code_cell(b.id), cell(b.name), code_cell(b.parent) if b.parent else "—",
+              codes(b.elements, cell_safe=True) or "—"] for b in system.trust_boundaries),
+        )
+    else:
+        lines += ["No trust boundaries are described.", ""]
+    if system.assets:
+        lines += ["### Assets", ""]
+        lines += table(
+            ["Id", "Name", "Classification", "Stored in"],
+            ([code_cell(a.id), cell(a.name), cell(a.classification.value if a.classification else "—"),
+              codes(a.stored_in, cell_safe=True) or "—"] for a in system.assets),
+        )
+    if system.assumptions:
+        lines += ["### Assumptions", ""]
+        lines += table(["Id", "Assumption", "Elements"],
+                       ([code_cell(a.id), cell(a.text), codes(a.elements, cell_safe=True) or "—"]
+                        for a in system.assumptions))
+    lines += _diagram(result, system)
+    lines += _questions(result.open_questions)
+    return lines
+
+
+def _element_row(element: Element, system: System) -> list[str]:
+    zone = system.boundary_of.get(element.id)
+    return [code_cell(element.id), cell(element.name), cell(common.kind_text(element)),
+            code_cell(zone) if zone else "—", cell(", ".join(common.element_facts(element)) or "—")]
+
+
+def _flow_row(flow: Flow, system: System) -> list[str]:
+    return [code_cell(flow.id), code_cell(flow.source), "↔" if flow.bidirectional else "→",
+            code_cell(flow.target), cell(flow.data or "—"), cell(flow.protocol or "—"),
+            flow.classification.value if flow.classification else "—", common.yes_no(flow.authenticated),
+            common.yes_no(flow.encrypted), common.yes_no(system.crosses_boundary(flow))]
+
+
+def _diagram(result: AnalysisResult, system: System) -> list[str]:
+    source = mermaid(system, result.threats)
+    lines = ["### Data-flow diagram", ""]
+    if len(system.flows) > _MERMAID_MAX_EDGES or len(source) > _MERMAID_MAX_TEXT:
+        lines += ["_This diagram is larger than Mermaid draws with its default limits; "
+                  "the source is still given for other tools._", ""]
+    return [*lines, "```mermaid", source.rstrip("\n"), "```", ""]
+
+
+def _questions(questions: list[OpenQuestion]) -> list[str]:
+    lines = ["### Open questions", ""]
+    if not questions:
+        return [*lines, "None: every fact the rules ask about is stated.", ""]
+    return lines + table(
+        ["Id", "Question", "Why it matters", "Elements / flows"],
+        ([code_cell(q.id), cell(q.question), cell(q.why),
+          codes([*q.elements, *q.flows], cell_safe=True) or "—"] for q in questions),
+    )
+
+
+def _evaluation(row: ThreatEvaluation) -> str:
+    coverage = f"covered by {codes(row.covered_by)}" if row.covered else "**NOT covered**"
+    residual = common.score_text(row.residual_likelihood, row.residual_impact, row.residual_score,
+                                 row.residual_risk)
+    return f"{coverage}; residual risk {residual}"
+
+
+def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
+    lines = [f"### {code(threat.id)}: {text(common.one_line(threat.title))}", "",
+             f"- **Risk:** {common.threat_risk_text(threat)}",
+             f"- **Elements:** {codes(threat.elements) or '—'}"]
+    if threat.flows:
+        lines.append(f"- **Flows:** {codes(threat.flows)}")
+    lines += [f"- **STRIDE:** {text(common.stride_text(threat.stride)) or '—'}",
+              f"- **References:** {codes(threat.references) or '—'}",
+              f"- **Suggested controls:** {codes(threat.controls) or '—'}"]
+    if evaluation is not None:
+        lines.append(f"- **Evaluation:** {_evaluation(evaluation)}")
+    lines += [f"- **Provenance:** {text(common.provenance_text(threat.provenance))}", ""]
+    lines += [f"**Scenario.** {text(common.one_line(threat.scenario))}", ""]
+    if threat.rationale:
+        lines += [f"**Rationale.** {text(common.one_line(threat.rationale))}", ""]
+    if threat.factors:
+        lines += ["**Factors:**", ""]
+        lines += [f"- {f.delta:+d} {text(f.target)}: {code(f.fact)}: {text(common.one_line(f.note))}"
+                  for f in threat.factors]
+        lines.append("")
+    if threat.assumptions:
+        lines += ["**Assumptions:**", ""]
+        lines += [f"- {text(common.one_line(a))}" for a in threat.assumptions]
+        lines.append("")
+    if threat.review_question:
+        lines += [f"**Review question:** {text(common.one_line(threat.review_question))}", ""]
+    if threat.members:
+        lines += [f"**Groups {len(threat.members)} findings:** {codes(threat.members)}", ""]
+    if threat.folded:
+        lines += [f"**Folded into this threat:** {codes(threat.folded)}", ""]
+    return lines
+
+
+def _identify(result: AnalysisResult) -> list[str]:
+    lines = ["## Identify", ""]
+    threats = common.threats_by_risk(result.threats)
+    if not threats:
+        return [*lines, "No threats were identified.", ""]
+    lines += [f"{len(threats)} threats, highest risk first.", ""]
+    by_threat = {m.threat: m for m in result.evaluation.matrix}
+    for threat in threats:
+        lines += _threat(threat, by_threat.get(threat.id))
+    return lines
+
+
+def _status_cell(countermeasure: Countermeasure) -> str:
+    if countermeasure.limited_to is None:
+        return countermeasure.status.value
+    return f"{countermeasure.status.value} (only for {codes(countermeasure.limited_to, cell_safe=True)})"
+
+
+def _countermeasures(countermeasures: list[Countermeasure]) -> list[str]:
+    lines = ["## Countermeasures", ""]
+    if not countermeasures:
+        return [*lines, "No countermeasures were suggested.", ""]
+    return lines + table(
+        ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats"],
+        ([str(c.rank), code_cell(c.id), cell(c.name), _status_cell(c), cell(c.owner or "unassigned"),
+          cell(c.due or "—"), codes(c.threats, cell_safe=True)]
+         for c in common.countermeasures_by_rank(countermeasures)),
+    )
+
+
+def _by_status_cell(row: ThreatEvaluation) -> str:
+    groups = common.status_groups(row.countermeasures_by_status)
+    return "; ".join(f"{status}: {codes(ids, cell_safe=True)}" for status, ids in groups) or "none"
+
+
+def _evaluate(result: AnalysisResult) -> list[str]:
+    evaluation = result.evaluation
+    lines = ["## Evaluate", "", "### Coverage", "",
+             f"{evaluation.threats_covered} of {evaluation.threats_total} threats are covered "
+             f"({evaluation.coverage_percent:.1f} %). Uncovered threats are listed first.", ""]
+    lines += table(
+        ["Threat", "Inherent risk", "Covered", "Countermeasures by status", "Covered by"],
+        ([code_cell(m.threat), m.inherent_risk.value, "yes" if m.covered else "**NO**", _by_status_cell(m),
+          codes(m.covered_by, cell_safe=True) or "—"] for m in common.matrix_order(evaluation.matrix)),
+    )
+    lines += ["### Inherent and residual risk", ""]
+    lines += table(
+        ["Threat", "Inherent", "Residual", "How residual risk was computed"],
+        ([code_cell(m.threat),
+          common.score_text(m.inherent_likelihood, m.inherent_impact, m.inherent_score, m.inherent_risk),
+          common.score_text(m.residual_likelihood, m.residual_impact, m.residual_score, m.residual_risk),
+          cell(m.arithmetic)] for m in common.residual_order(evaluation.matrix)),
+    )
+    lines += ["### Residual-risk register", "",
+              "An entry stays OPEN until a named owner has recorded a decision; OPEN is never accepted.", ""]
+    lines += table(
+        ["Threat", "Residual risk", "Status", "Owner", "Decision", "Business impact", "Review by"],
+        ([code_cell(e.threat), e.residual_risk.value, "**OPEN**" if e.open else "decided",
+          cell(e.owner or "unassigned"), e.decision.value if e.decision else "none",
+          cell(e.business_impact or "—"), cell(e.review_by or "—")]
+         for e in common.register_order(evaluation.residual_risks)),
+    )
+    lines += ["### Next steps", ""]
+    steps = sorted(evaluation.next_steps, key=lambda s: s.priority)
+    if not steps:
+        return [*lines, "Nothing is waiting.", ""]
+    for number, step in enumerate(steps, start=1):
+        refs = f" ({codes(step.refs)})" if step.refs else ""
+        lines.append(f"{number}. [{text(step.kind)}] {text(common.one_line(step.text))}{refs}")
+    lines.append("")
+    return lines
+
+
+def render_markdown(result: AnalysisResult, system: System) -> str:
+    """The full report as Markdown. The same input always gives the same text (no dates, stable order)."""
+    lines = [*_summary(result, system), *_describe(result, system), *_identify(result),
+             *_countermeasures(result.countermeasures), *_evaluate(result)]
+    return "\n".join(lines).rstrip("\n") + "\n"
