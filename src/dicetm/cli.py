@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dicetm import __version__
@@ -48,13 +49,23 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
-def _fail(exc: DicetmError) -> typer.Exit:
+def _fail(exc: DicetmError, *, writes: bool = True) -> typer.Exit:
+    """Print every problem of ``exc`` to stderr; ``writes`` says whether the command would have written files."""
     count = len(exc.problems)
-    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found; nothing was written.")
+    tail = "; nothing was written." if writes else "."
+    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found{tail}")
     for problem in exc.problems:
-        err.print(f"  [bold]{problem.location}[/]: {problem.message}", markup=True)
+        # Locations and messages quote the user's file names and values: never read them as rich markup.
+        err.print(f"  [bold]{escape(str(problem.location))}[/]: {escape(problem.message)}")
         if problem.hint:
             err.print(f"    hint: {problem.hint}", markup=False)
+    return typer.Exit(2)
+
+
+def _write_failed(what: Path, exc: OSError, hint: str) -> typer.Exit:
+    """A file or folder could not be written (a folder where a file belongs, no permission, disk full)."""
+    err.print(f"error: cannot write {what}: {exc.strerror or exc}", markup=False)
+    err.print(f"    hint: {hint}", markup=False)
     return typer.Exit(2)
 
 
@@ -82,7 +93,7 @@ def validate(path: Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder
     except DicetmError as exc:
         raise _fail(exc) from None
     system = loaded.system
-    out.print(f"{loaded.path}: valid ({len(system.elements)} elements, {len(system.flows)} flows, "
+    out.print(f"{escape(str(loaded.path))}: valid ({len(system.elements)} elements, {len(system.flows)} flows, "
               f"{len(system.trust_boundaries)} trust boundaries)")
 
 
@@ -100,8 +111,10 @@ def analyze(
         result, paths = write_analysis(path, out_dir, detail.value)
     except DicetmError as exc:
         raise _fail(exc) from None
+    except OSError as exc:
+        raise _write_failed(out_dir, exc, "--out must name a folder you can write to") from None
     evaluation = result.evaluation
-    table = Table(title=f"{result.system_name}: threat model", show_header=True)
+    table = Table(title=f"{escape(result.system_name)}: threat model", show_header=True)
     table.add_column("risk")
     table.add_column("threats", justify="right")
     for level in ("critical", "high", "medium", "low"):
@@ -114,7 +127,7 @@ def analyze(
               f"{len(result.countermeasures)}; open residual risks: "
               f"{sum(1 for r in evaluation.residual_risks if r.open)}")
     for written in paths:
-        out.print(f"wrote {written}")
+        out.print(f"wrote {written}", markup=False)
 
 
 @app.command()
@@ -139,8 +152,11 @@ def report(
     else:
         from dicetm.store.atomic import write_text_atomic
 
-        write_text_atomic(output, text)
-        out.print(f"wrote {output}")
+        try:
+            write_text_atomic(output, text)
+        except OSError as exc:
+            raise _write_failed(output, exc, "--output must name a file you can write to") from None
+        out.print(f"wrote {output}", markup=False)
 
 
 @app.command()
@@ -151,7 +167,7 @@ def schema(
     from dicetm.schema import result_json_schema, system_json_schema
 
     if which not in ("model", "result"):
-        err.print(f"error: unknown schema {which!r}; use 'model' or 'result'")
+        err.print(f"error: unknown schema {which!r}; use 'model' or 'result'", markup=False)
         raise typer.Exit(2)
     data = system_json_schema() if which == "model" else result_json_schema()
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -170,22 +186,28 @@ def init(
 ) -> None:
     """Create a dicetm.yaml to start from (a commented skeleton, or a bundled example)."""
     from dicetm.store.atomic import write_text_atomic
+    from dicetm.store.modelfile import MODEL_FILENAMES
 
     target = directory / "dicetm.yaml"
-    if target.exists():
-        err.print(f"error: {target} already exists; nothing was written (hint: choose another folder)")
-        raise typer.Exit(2)
+    for existing in (directory / name for name in MODEL_FILENAMES):
+        if existing.exists():
+            err.print(f"error: {existing} already exists; nothing was written (hint: choose another folder)",
+                      markup=False)
+            raise typer.Exit(2)
     if example is None:
         text = resources.files("dicetm").joinpath("templates", "skeleton.yaml").read_text(encoding="utf-8")
     else:
         names = _examples()
         if example not in names:
-            err.print(f"error: unknown example {example!r} (hint: one of {', '.join(names)})")
+            err.print(f"error: unknown example {example!r} (hint: one of {', '.join(names)})", markup=False)
             raise typer.Exit(2)
         text = resources.files("dicetm").joinpath("examples", example, "dicetm.yaml").read_text(encoding="utf-8")
-    directory.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, text)
-    out.print(f"wrote {target}; next: dicetm analyze {directory} --out {directory / 'dicetm-out'}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, text)
+    except OSError as exc:
+        raise _write_failed(target, exc, "pass a folder you can write to") from None
+    out.print(f"wrote {target}; next: dicetm analyze {directory} --out {directory / 'dicetm-out'}", markup=False)
 
 
 @catalog_app.command("list")
@@ -200,12 +222,12 @@ def catalog_list(
     try:
         rows = catalog_rows(namespace)
     except DicetmError as exc:
-        raise _fail(exc) from None
+        raise _fail(exc, writes=False) from None
     table = Table(show_header=True)
     for column in ("id", "name", "kind"):
         table.add_column(column)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     out.print(table)
 
 
@@ -217,7 +239,7 @@ def catalog_show(item_id: Annotated[str, typer.Argument(help="A rule, control or
     try:
         text = explain(item_id)
     except DicetmError as exc:
-        raise _fail(exc) from None
+        raise _fail(exc, writes=False) from None
     out.print(text, markup=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +76,12 @@ class Threat(_Out):
     folded: list[str] = Field(
         default_factory=list, description="Generic findings folded into this one because they say the same thing."
     )
+    status: str = Field("unreviewed", description="Review status from the register (never assumed accepted).")
+    reviewer: str | None = None
+    review_reason: str | None = None
+    original: dict[str, Any] | None = Field(
+        None, description="When a person modified the threat: the values as found (title, scenario, L, I)."
+    )
 
     @property
     def score(self) -> int:
@@ -145,6 +152,19 @@ class NextStep(_Out):
     refs: list[str] = Field(default_factory=list)
 
 
+class ReviewSummary(_Out):
+    """Where the human review stands. Unreviewed items are counted as unreviewed, never as accepted."""
+
+    by_status: dict[str, int] = Field(description="Threat count per review status.")
+    unreviewed: int
+    stale: int
+    needs_info: int
+    decided: int
+    reviewers: dict[str, int] = Field(default_factory=dict, description="Decisions per reviewer.")
+    quick_accepts_flagged: int = Field(0, description="Decisions flagged as possible rubber-stamping.")
+    countermeasures_by_status: dict[str, int] = Field(default_factory=dict)
+
+
 class Evaluation(_Out):
     threats_total: int
     threats_covered: int
@@ -154,6 +174,8 @@ class Evaluation(_Out):
     matrix: list[ThreatEvaluation]
     residual_risks: list[ResidualRiskEntry]
     next_steps: list[NextStep]
+    rejected: list[str] = Field(default_factory=list, description="Threats a person rejected as not applicable.")
+    review: ReviewSummary | None = None
 
 
 class AnalysisResult(_Out):

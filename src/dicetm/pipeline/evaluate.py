@@ -16,6 +16,7 @@ from dicetm.model import (
     NextStep,
     ResidualRiskEntry,
     ResidualRiskSetting,
+    ReviewSummary,
     RiskLevel,
     Threat,
     ThreatEvaluation,
@@ -67,7 +68,7 @@ def evaluate_threat(threat: Threat, cms: dict[str, Countermeasure], reduces: dic
     residual_score = residual_l * residual_i
     residual = f"residual {residual_l} x {residual_i} = {residual_score} ({risk_level(residual_score).value})"
     arithmetic = "; ".join([inherent, *(steps or ["no implemented control"]), residual])
-    return ThreatEvaluation(
+    return ThreatEvaluation.model_construct(  # values computed here from validated inputs
         threat=threat.id, covered=bool(covered_by), covered_by=covered_by, countermeasures_by_status=by_status,
         inherent_likelihood=threat.likelihood, inherent_impact=threat.impact, inherent_score=threat.score,
         inherent_risk=threat.risk, residual_likelihood=residual_l, residual_impact=residual_i,
@@ -106,10 +107,11 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
         steps.append(NextStep(priority=2, kind="open-questions", refs=[q.id for q in state.open_questions],
                               text=f"Answer {len(state.open_questions)} open questions about missing context "
                                    f"({', '.join(topics)}); answers can change threats and their scores."))
-    rest = len(uncovered) - len(serious)
+    serious_ids = {t.id for t in serious}
+    rest = [t.id for t in uncovered if t.id not in serious_ids]
     if rest:
-        steps.append(NextStep(priority=3, kind="uncovered-threat", refs=[t.id for t in uncovered if t not in serious],
-                              text=f"Cover or accept the {rest} remaining uncovered medium and low threats."))
+        steps.append(NextStep(priority=3, kind="uncovered-threat", refs=rest,
+                              text=f"Cover or accept the {len(rest)} remaining uncovered medium and low threats."))
     unowned = [e.threat for e in register if e.open]
     if unowned:
         steps.append(NextStep(priority=3, kind="unowned-residual-risk", refs=unowned,
@@ -122,11 +124,41 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
     return steps
 
 
+def review_summary(state: State) -> ReviewSummary:
+    by_status: dict[str, int] = {}
+    for threat in state.threats:
+        by_status[threat.status] = by_status.get(threat.status, 0) + 1
+    reviewers: dict[str, int] = {}
+    quick = 0
+    if state.register is not None:
+        histories = [item.history for item in state.register.threats]
+        histories += [item.history for item in state.register.countermeasures]
+        histories += [item.history for item in state.register.residual_risks]
+        for history in histories:
+            for entry in history:
+                if entry.actor != "dicetm":
+                    reviewers[entry.actor] = reviewers.get(entry.actor, 0) + 1
+                quick += entry.quick
+    cm_status: dict[str, int] = {}
+    for cm in state.countermeasures:
+        cm_status[cm.status.value] = cm_status.get(cm.status.value, 0) + 1
+    unreviewed = by_status.get("unreviewed", 0)
+    stale = by_status.get("stale", 0)
+    needs_info = by_status.get("needs-info", 0)
+    return ReviewSummary(
+        by_status=dict(sorted(by_status.items())), unreviewed=unreviewed, stale=stale, needs_info=needs_info,
+        decided=len(state.threats) - unreviewed - stale - needs_info, reviewers=dict(sorted(reviewers.items())),
+        quick_accepts_flagged=quick, countermeasures_by_status=dict(sorted(cm_status.items())),
+    )
+
+
 def evaluation(state: State) -> Evaluation:
     cms = {c.id: c for c in state.countermeasures}
     reduces = {cid: dict(c.reduces) for cid, c in state.catalog.controls.items()}
     settings = {s.threat: s for s in state.system.residual_risks}
-    threats = list(state.threats)
+    # A threat a person rejected as not applicable needs no coverage; it stays listed as rejected.
+    rejected = [t.id for t in state.threats if t.status == "rejected"]
+    threats = [t for t in state.threats if t.status != "rejected"]
     matrix = {t.id: evaluate_threat(t, cms, reduces, _residual_setting(t, settings)) for t in threats}
     uncovered = [t for t in threats if not matrix[t.id].covered]
     register = _register(threats, matrix, settings)
@@ -139,7 +171,8 @@ def evaluation(state: State) -> Evaluation:
         threats_total=len(threats), threats_covered=covered,
         coverage_percent=round(100.0 * covered / len(threats), 1) if threats else 100.0,
         by_risk=by_risk, uncovered=[t.id for t in uncovered], matrix=ordered, residual_risks=register,
-        next_steps=_next_steps(state, uncovered, register),
+        next_steps=_next_steps(state, uncovered, register), rejected=rejected,
+        review=review_summary(state),
     )
 
 

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 from dicetm import __version__
 from dicetm.model import AnalysisResult, System
+from dicetm.model.register import Register
 from dicetm.pipeline.counter import counter
 from dicetm.pipeline.describe import describe
 from dicetm.pipeline.evaluate import evaluate
 from dicetm.pipeline.identify import identify
+from dicetm.pipeline.review import apply_register
 from dicetm.pipeline.state import State
 
 if TYPE_CHECKING:
@@ -19,8 +21,12 @@ DETAILS = ("grouped", "full")
 
 
 def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "grouped",
-            source: str | None = None) -> AnalysisResult:
-    """Run describe -> identify -> counter -> evaluate offline and return everything, in stable order."""
+            source: str | None = None, register: Register | None = None) -> AnalysisResult:
+    """Run describe -> identify -> counter -> evaluate offline and return everything, in stable order.
+
+    ``register`` carries the human decisions (review statuses, countermeasure and residual-risk decisions);
+    without it every threat is unreviewed and every countermeasure proposed.
+    """
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}")
     if catalog is None:
@@ -28,7 +34,7 @@ def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "gr
 
         catalog = load_catalog()
     state = State(system=system, catalog=catalog, detail=detail)
-    state = evaluate(counter(identify(describe(state))))
+    state = evaluate(counter(apply_register(identify(describe(state)), register)))
     assert state.evaluation is not None
     return AnalysisResult(
         dicetm_version=__version__, catalog_version=catalog.version, system_name=system.name, source=source,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dicetm.model import Countermeasure, Evaluation, OpenQuestion, System, Threat
+from dicetm.model.register import Register
 
 if TYPE_CHECKING:
     from dicetm.catalog import Catalog
@@ -22,3 +23,4 @@ class State:
     countermeasures: tuple[Countermeasure, ...] = ()
     evaluation: Evaluation | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    register: Register | None = None

@@ -191,14 +191,16 @@ def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str)
     factors = list(hit.factors)
     for spec in meta.factors:
         if condition_holds(element, spec.when):
-            factors.append(Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}",
-                                  note=spec.note))
+            factors.append(Factor.model_construct(target=spec.target, delta=spec.delta,
+                                                  fact=f"{element.id}.{spec.when}", note=spec.note))
     likelihood = clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood"))
     impact = clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact"))
     values = template_values(system, hit)
     threat_id = f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else "")
     elements = [hit.element, *[o for o in hit.others if o != hit.element]]
-    return Threat(
+    # model_construct: every value here comes from validated metadata and a validated System, and this runs
+    # once per raw finding, so pydantic re-validation would dominate the cost of large models.
+    return Threat.model_construct(
         id=threat_id,
         rule=meta.id,
         title=render(meta.title, values),
@@ -214,6 +216,8 @@ def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str)
         rationale=render(meta.rationale, values),
         review_question=render(meta.review_question, values),
         controls=list(meta.controls),
-        provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
-                              detail=f"{meta.id} {meta.slug}"),
+        provenance=Provenance.model_construct(source="rule", rule=meta.id, catalog_version=catalog_version,
+                                              detail=f"{meta.id} {meta.slug}"),
+        members=[],
+        folded=[],
     )

@@ -456,7 +456,16 @@ def _knowledge_source_poisoning(system: System, element: Element) -> Hit | None:
                    values={"writers": "people outside the organisation"})
     if element.untrusted_content is False:
         if not declared:
-            return None
+            people = [s for s in _senders(system, element.id)
+                      if s.kind is Kind.external_entity and s.untrusted_content is not False]
+            if not people:
+                return None
+            # Insiders only: still a path for a compromised account or a careless edit, but less likely.
+            return Hit(element=element.id, others=tuple(dict.fromkeys(p.id for p in people)),
+                       values={"writers": _names(people)},
+                       factors=(Factor(target="likelihood", delta=-1, fact=f"{element.id}.untrusted_content=false",
+                                       note="only people inside the organisation write it; a compromised "
+                                            "or careless account still can"),))
         return Hit(element=element.id, others=tuple(dict.fromkeys(d.id for d in declared)),
                    values={"writers": _names(declared)})
     if writers:

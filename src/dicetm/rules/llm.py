@@ -404,9 +404,18 @@ def _sensitive_reach(system: System) -> dict[str, str]:
                 direct.setdefault(receiver, sender)
             else:
                 starts.setdefault(receiver, sender)
-    reached = _spread(system, starts, _kinds(DATA_PATH))
+    # Spread from the most sensitive holders first, so each element names the worst data that reaches it.
+    def level(holder_id: str) -> int:
+        return _rank(system.element_by_id[holder_id].classification)
+
+    reached: dict[str, str] = {}
+    for rank in sorted({level(h) for h in starts.values()}, reverse=True):
+        tier = {start: holder for start, holder in starts.items() if level(holder) == rank}
+        for element_id, holder in _spread(system, tier, _kinds(DATA_PATH)).items():
+            reached.setdefault(element_id, holder)
     for model, sender in direct.items():
-        reached.setdefault(model, sender)
+        if model not in reached or level(sender) > level(reached[model]):
+            reached[model] = sender
     return reached
 
 
