@@ -42,6 +42,7 @@ __all__ = [
     "AI_KINDS", "PROCESS_KINDS", "STORE_KINDS", "AnalysisResult", "Asset", "Assumption", "Classification",
     "Countermeasure", "CountermeasureSetting", "CountermeasureStatus", "DataProvenance", "Element",
     "Evaluation", "Exposure", "Factor", "Flow", "Kind", "ModelProvenance", "NextStep", "OpenQuestion",
-    "OutputFormat", "Permission", "Provenance", "ResidualRiskEntry", "ResidualRiskSetting", "ReviewSummary", "RiskDecision",
+    "OutputFormat", "Permission", "Provenance", "ResidualRiskEntry", "ResidualRiskSetting",
+    "ReviewSummary", "RiskDecision",
     "RiskLevel", "System", "Threat", "ThreatEvaluation", "TrustBoundary", "risk_level",
 ]
