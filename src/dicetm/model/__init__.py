@@ -24,6 +24,7 @@ from dicetm.model.system import (
     Classification,
     CountermeasureSetting,
     CountermeasureStatus,
+    CustomControl,
     DataProvenance,
     Element,
     Exposure,
@@ -35,14 +36,15 @@ from dicetm.model.system import (
     ResidualRiskSetting,
     RiskDecision,
     System,
+    ThreatRecord,
     TrustBoundary,
 )
 
 __all__ = [
     "AI_KINDS", "PROCESS_KINDS", "STORE_KINDS", "AnalysisResult", "Asset", "Assumption", "Classification",
-    "Countermeasure", "CountermeasureSetting", "CountermeasureStatus", "DataProvenance", "Element",
+    "Countermeasure", "CountermeasureSetting", "CountermeasureStatus", "CustomControl", "DataProvenance", "Element",
     "Evaluation", "Exposure", "Factor", "Flow", "Kind", "ModelProvenance", "NextStep", "OpenQuestion",
     "OutputFormat", "Permission", "Provenance", "ResidualRiskEntry", "ResidualRiskSetting",
     "ReviewSummary", "RiskDecision",
-    "RiskLevel", "System", "Threat", "ThreatEvaluation", "TrustBoundary", "risk_level",
+    "RiskLevel", "System", "Threat", "ThreatEvaluation", "ThreatRecord", "TrustBoundary", "risk_level",
 ]

@@ -218,6 +218,41 @@ class ResidualRiskSetting(_Strict):
     review_by: str | None = None
 
 
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$"
+
+
+class ThreatRecord(_Strict):
+    """A threat stated by a person or imported from another tool, analysed alongside rule findings."""
+
+    id: str = Field(pattern=EXTERNAL_ID_PATTERN, description="Stable id; imported threats keep their source id.")
+    title: str = Field(min_length=1)
+    scenario: str | None = None
+    elements: list[str] = Field(default_factory=list, description="Element ids it threatens.")
+    flows: list[str] = Field(default_factory=list)
+    stride: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list, description="Namespaced framework ids.")
+    likelihood: int | None = Field(None, ge=1, le=5)
+    impact: int | None = Field(None, ge=1, le=5)
+    controls: list[str] = Field(default_factory=list, description="Catalogue or custom control ids.")
+    source: str = Field("person", description="'person' or 'import:<format>'.")
+    source_ref: str | None = Field(None, description="Where it came from, e.g. a path inside the imported file.")
+    source_status: str | None = Field(
+        None, description="Status in the source tool (e.g. 'Mitigated'); recorded, never taken as a decision."
+    )
+
+
+class CustomControl(_Strict):
+    """A control not in the catalogue (written by a person or imported), referenced by id from threats."""
+
+    id: str = Field(pattern=r"^X-[A-Za-z0-9][A-Za-z0-9_.:-]*$", description="Custom control ids start with X-.")
+    name: str = Field(min_length=1)
+    description: str = ""
+    references: list[str] = Field(default_factory=list)
+    source: str = "person"
+    source_ref: str | None = None
+    source_status: str | None = None
+
+
 class System(_Strict):
     """The whole model file (``dicetm.yaml``)."""
 
@@ -229,6 +264,8 @@ class System(_Strict):
     trust_boundaries: list[TrustBoundary] = Field(default_factory=list)
     assets: list[Asset] = Field(default_factory=list)
     assumptions: list[Assumption] = Field(default_factory=list)
+    threats: list[ThreatRecord] = Field(default_factory=list, description="Threats stated by people or imported.")
+    controls: list[CustomControl] = Field(default_factory=list, description="Controls not in the catalogue.")
     countermeasures: list[CountermeasureSetting] = Field(default_factory=list)
     residual_risks: list[ResidualRiskSetting] = Field(default_factory=list)
 

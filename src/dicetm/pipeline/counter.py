@@ -22,11 +22,13 @@ def countermeasures(state: State) -> list[Countermeasure]:
             threats_of.setdefault(control_id, []).append(threat.id)
             best_rank[control_id] = min(best_rank.get(control_id, position), position)
     settings = {s.control: s for s in state.system.countermeasures}
+    custom = {c.id: c for c in state.system.controls}
     entries: list[Countermeasure] = []
     for control_id, threat_ids in threats_of.items():
-        control = catalog.controls.get(control_id)
+        control = catalog.controls.get(control_id) or custom.get(control_id)
         if control is None:
-            raise CatalogError(f"a rule suggests control {control_id}, which is not in the catalogue")
+            raise CatalogError(f"a threat names control {control_id}, which is neither in the catalogue nor "
+                               "among the model's custom controls")
         setting = settings.get(control_id)
         entries.append(Countermeasure(
             id=control_id, name=control.name, description=control.description, threats=sorted(threat_ids),
@@ -37,7 +39,9 @@ def countermeasures(state: State) -> list[Countermeasure]:
             references=list(control.references),
             limited_to=sorted(setting.threats) if setting and setting.threats is not None else None,
             provenance=Provenance(source="rule", catalog_version=catalog.version,
-                                  detail="suggested by the rules of the threats it mitigates"),
+                                  detail="suggested by the rules of the threats it mitigates")
+            if control_id in catalog.controls else Provenance(source=custom[control_id].source,
+                                                              detail=custom[control_id].source_ref),
         ))
     return sorted(entries, key=lambda c: (c.rank, -len(c.threats), c.id))
 

@@ -15,7 +15,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
-from dicetm.model import Factor, System, Threat
+from dicetm.model import Factor, Provenance, System, Threat
 from dicetm.pipeline.state import State
 from dicetm.rules.base import Hit, Rule, RuleMeta, build_threat, render, template_values
 from dicetm.rules.registry import all_rules
@@ -135,7 +135,32 @@ def sort_threats(threats: Iterable[Threat]) -> list[Threat]:
     return sorted(threats, key=lambda t: (-t.score, t.id))
 
 
+def stated_threats(system: System, catalog_version: str) -> list[Threat]:
+    """Threats a person wrote or an import brought in, shaped like rule findings (never folded or grouped)."""
+    threats = []
+    for record in system.threats:
+        assumptions = []
+        if record.likelihood is None:
+            assumptions.append("Likelihood not stated; assumed 3 (possible).")
+        if record.impact is None:
+            assumptions.append("Impact not stated; assumed 3 (moderate).")
+        threats.append(Threat(
+            id=record.id, rule=record.source, title=record.title, scenario=record.scenario or record.title,
+            elements=list(record.elements), flows=list(record.flows), stride=list(record.stride),
+            references=list(record.references), likelihood=record.likelihood or 3, impact=record.impact or 3,
+            assumptions=assumptions, controls=list(record.controls),
+            rationale="Stated in the model file" + (f" ({record.source_ref})" if record.source_ref else "") + ".",
+            review_question="Is this threat real and relevant for this system, and is it covered?",
+            provenance=Provenance(source=record.source, catalog_version=catalog_version,
+                                  detail="; ".join(filter(None, [record.source_ref, record.source_status and
+                                                                 f"status in source: {record.source_status}"]))
+                                  or None),
+        ))
+    return threats
+
+
 def identify(state: State, rules: Iterable[Rule] | None = None) -> State:
     raw = run_rules(state.system, rules if rules is not None else all_rules(), state.catalog.version)
     threats = [t for _m, _h, t in raw] if state.detail == "full" else group(state.system, fold(raw))
+    threats += stated_threats(state.system, state.catalog.version)
     return dataclasses.replace(state, threats=tuple(sort_threats(threats)), raw_findings=len(raw))

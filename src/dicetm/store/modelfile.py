@@ -33,11 +33,13 @@ from dicetm.model.system import (
     Asset,
     Assumption,
     CountermeasureSetting,
+    CustomControl,
     Element,
     Flow,
     Kind,
     ResidualRiskSetting,
     System,
+    ThreatRecord,
     TrustBoundary,
 )
 
@@ -633,6 +635,8 @@ class _Parts:
     assumptions: list[tuple[int, Assumption]]
     countermeasures: list[tuple[int, CountermeasureSetting]]
     residual_risks: list[tuple[int, ResidualRiskSetting]]
+    threats: list[tuple[int, ThreatRecord]]
+    controls: list[tuple[int, CustomControl]]
 
     @classmethod
     def of_system(cls, system: System) -> _Parts:
@@ -640,7 +644,8 @@ class _Parts:
             list(enumerate(system.elements)), list(enumerate(system.flows)),
             list(enumerate(system.trust_boundaries)), list(enumerate(system.assets)),
             list(enumerate(system.assumptions)), list(enumerate(system.countermeasures)),
-            list(enumerate(system.residual_risks)),
+            list(enumerate(system.residual_risks)), list(enumerate(system.threats)),
+            list(enumerate(system.controls)),
         )
 
     @classmethod
@@ -650,7 +655,8 @@ class _Parts:
             _valid(data, "elements", Element), _valid(data, "flows", Flow),
             _valid(data, "trust_boundaries", TrustBoundary), _valid(data, "assets", Asset),
             _valid(data, "assumptions", Assumption), _valid(data, "countermeasures", CountermeasureSetting),
-            _valid(data, "residual_risks", ResidualRiskSetting),
+            _valid(data, "residual_risks", ResidualRiskSetting), _valid(data, "threats", ThreatRecord),
+            _valid(data, "controls", CustomControl),
         )
 
 
@@ -689,9 +695,38 @@ class _Checker:
             self._element_refs(("assets", index, "stored_in"), asset.stored_in)
         for index, assumption in self.parts.assumptions:
             self._element_refs(("assumptions", index, "elements"), assumption.elements)
+        self._check_stated_threats()
         self._check_countermeasures()
         self._check_residual_risks()
         return self.problems
+
+    def _check_stated_threats(self) -> None:
+        """Threats and custom controls written in the file (by a person or an import)."""
+        self.custom_controls: dict[str, FieldPath] = {}
+        for index, control in self.parts.controls:
+            path: FieldPath = ("controls", index, "id")
+            if control.id in self.custom_controls:
+                self.add(path, f"duplicate control id '{control.id}' (first on line "
+                         f"{self.where.line_of(self.custom_controls[control.id])})", "rename one")
+            self.custom_controls.setdefault(control.id, path)
+        self.stated_threats: dict[str, FieldPath] = {}
+        for index, threat in self.parts.threats:
+            path = ("threats", index, "id")
+            if threat.id in self.stated_threats:
+                self.add(path, f"duplicate threat id '{threat.id}' (first on line "
+                         f"{self.where.line_of(self.stated_threats[threat.id])})", "rename one")
+            self.stated_threats.setdefault(threat.id, path)
+            self._element_refs(("threats", index, "elements"), threat.elements)
+            for position, flow_id in enumerate(threat.flows):
+                self._reference(("threats", index, "flows", position), flow_id, "flows")
+            known = set(self.custom_controls) | set(self.known_controls or ())
+            for position, control_id in enumerate(threat.controls):
+                if self.known_controls is not None and control_id not in known:
+                    guess = self.suggest(control_id, known)
+                    hint = f"did you mean '{guess}'?" if guess else "declare it under controls (ids start with X-)"
+                    self.add(("threats", index, "controls", position),
+                             f"threats[{index}].controls names '{control_id}', which is neither a catalogue "
+                             "control nor a custom control", hint)
 
     def add(self, path: FieldPath, message: str, hint: str | None = None) -> None:
         self.problems.append(self.where.problem(path, message, hint))
@@ -848,6 +883,8 @@ class _Checker:
             seen.setdefault(setting.threat, path)
 
     def _threat_ref(self, path: FieldPath, threat_id: str) -> None:
+        if threat_id in getattr(self, "stated_threats", {}):
+            return
         match = THREAT_ID.match(threat_id)
         if match is None:
             self.add(path, f"{format_path(path)} is '{threat_id}', which is not a threat id",

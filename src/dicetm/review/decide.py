@@ -1,0 +1,209 @@
+"""Apply one person's decision to one register item. Every change is recorded through the transaction.
+
+Item ids: a threat id (``T-LLM-001@hosted-llm``), a control id for a countermeasure (``C-INP-001``), or
+``risk:<threat id>`` for a residual-risk decision.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from dicetm.errors import InputError, Location, Problem
+from dicetm.model import System, Threat
+from dicetm.model.register import (
+    CountermeasureEntry,
+    CountermeasureReview,
+    HistoryEntry,
+    Register,
+    ResidualRiskRecord,
+    ResidualStatus,
+    ThreatEntry,
+    ThreatModification,
+    ThreatStatus,
+)
+from dicetm.review.facts import facts_digest, facts_of
+from dicetm.review.fatigue import mark_quick, quick_run
+
+THREAT_ACTIONS = {"accept": ThreatStatus.accepted, "reject": ThreatStatus.rejected,
+                  "modify": ThreatStatus.modified, "needs-info": ThreatStatus.needs_info}
+COUNTERMEASURE_ACTIONS = {"accept": CountermeasureReview.accepted, "reject": CountermeasureReview.rejected,
+                          "plan": CountermeasureReview.planned, "implement": CountermeasureReview.implemented,
+                          "propose": CountermeasureReview.proposed}
+RISK_ACTIONS = {"accept": ResidualStatus.accepted, "transfer": ResidualStatus.transferred,
+                "avoid": ResidualStatus.avoided, "mitigate": ResidualStatus.mitigated,
+                "reopen": ResidualStatus.open}
+REASON_REQUIRED = frozenset({"reject", "modify", "needs-info"})
+
+
+class Recorder(Protocol):
+    register: Register
+    actor: str
+
+    def record(self, action: str, target: str, before: BaseModel | dict[str, Any] | None,
+               after: BaseModel | dict[str, Any] | None, reason: str | None = None,
+               details: dict[str, Any] | None = None) -> tuple[int, str]: ...
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    item: str
+    action: str
+    reason: str | None = None
+    seconds_on_screen: float | None = None
+    title: str | None = None
+    scenario: str | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    owner: str | None = None
+    due: str | None = None
+    evidence: str | None = None
+    business_impact: str | None = None
+    review_by: str | None = None
+
+
+def _problem(message: str, field: str, hint: str | None = None) -> InputError:
+    return InputError([Problem(message, Location(path=field), hint=hint)])
+
+
+def _did_you_mean(item: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(item, known, n=3, cutoff=0.6)
+    return f"did you mean {', '.join(close)}?" if close else "run 'dicetm analyze' and use an id from the report"
+
+
+def _state(item: BaseModel) -> dict[str, Any]:
+    return item.model_dump(mode="json", exclude={"history"})
+
+
+def _require(value: str | None, field: str, why: str) -> str:
+    if value is None or not value.strip():
+        raise _problem(f"{why} needs {field}", f"--{field.replace('_', '-')}")
+    return value.strip()
+
+
+def _check_date(value: str, field: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise _problem(f"{field} {value!r} is not a date", f"--{field.replace('_', '-')}",
+                       hint="use YYYY-MM-DD") from None
+    return value
+
+
+def _history(tx: Recorder, seq: int, at: str, action: str, before: str | None, after: str,
+             decision: DecisionInput, details: dict[str, Any] | None = None) -> HistoryEntry:
+    return HistoryEntry(seq=seq, at=at, actor=tx.actor, action=action, status_before=before, status_after=after,
+                        reason=decision.reason, seconds_on_screen=decision.seconds_on_screen,
+                        details=details or {})
+
+
+def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, threat: Threat | None,
+                   system: System) -> None:
+    if decision.action not in THREAT_ACTIONS:
+        raise _problem(f"{decision.action!r} is not a decision for a threat", "action",
+                       hint=f"one of: {', '.join(THREAT_ACTIONS)}")
+    if entry.status is ThreatStatus.retired:
+        raise _problem(f"threat {entry.id} is retired (its rule no longer fires)", "ITEM_ID")
+    if decision.action in REASON_REQUIRED:
+        _require(decision.reason, "reason", f"--{decision.action}")
+    before = _state(entry)
+    status_before = entry.status.value
+    updated = entry.model_copy(deep=True)
+    updated.status = THREAT_ACTIONS[decision.action]
+    updated.reviewer, updated.reason = tx.actor, decision.reason
+    updated.stale_changes, updated.status_before_stale = [], None
+    details: dict[str, Any] = {}
+    if decision.action == "modify":
+        mod = ThreatModification(title=decision.title, scenario=decision.scenario,
+                                 likelihood=decision.likelihood, impact=decision.impact)
+        if not mod.model_dump(exclude_none=True):
+            raise _problem("--modify needs at least one of --title, --scenario, --likelihood, --impact", "--modify")
+        updated.modification = mod
+        details["modification"] = mod.model_dump(exclude_none=True)
+    facts = facts_of(system, threat.elements if threat else entry.elements, threat.flows if threat else entry.flows)
+    updated.facts, updated.facts_digest = facts, facts_digest(facts)
+    seq, at = tx.record(decision.action, entry.id, before, _state(updated), decision.reason, details or None)
+    updated.decided_at = at
+    updated.history.append(_history(tx, seq, at, decision.action, status_before, updated.status.value,
+                                    decision, details))
+    tx.register.threats = [updated if t.id == entry.id else t for t in tx.register.threats]
+
+
+def _decide_countermeasure(tx: Recorder, entry: CountermeasureEntry, decision: DecisionInput) -> None:
+    if decision.action not in COUNTERMEASURE_ACTIONS:
+        raise _problem(f"{decision.action!r} is not a decision for a countermeasure", "action",
+                       hint=f"one of: {', '.join(COUNTERMEASURE_ACTIONS)}")
+    updated = entry.model_copy(deep=True)
+    if decision.action == "reject":
+        _require(decision.reason, "reason", "--reject")
+    if decision.action == "plan":
+        updated.owner = _require(decision.owner, "owner", "--plan")
+        updated.due = _check_date(_require(decision.due, "due", "--plan"), "due")
+    if decision.action == "implement":
+        updated.evidence = _require(decision.evidence, "evidence", "--implement")
+        updated.owner = decision.owner or updated.owner
+    before = _state(entry)
+    updated.status = COUNTERMEASURE_ACTIONS[decision.action]
+    updated.reviewer, updated.reason = tx.actor, decision.reason
+    seq, at = tx.record(decision.action, entry.id, before, _state(updated), decision.reason)
+    updated.decided_at = at
+    updated.history.append(_history(tx, seq, at, decision.action, entry.status.value, updated.status.value, decision))
+    tx.register.countermeasures = [updated if c.id == entry.id else c for c in tx.register.countermeasures]
+
+
+def _decide_risk(tx: Recorder, threat_id: str, decision: DecisionInput) -> None:
+    if decision.action not in RISK_ACTIONS:
+        raise _problem(f"{decision.action!r} is not a residual-risk decision", "action",
+                       hint=f"one of: {', '.join(RISK_ACTIONS)}")
+    existing = next((r for r in tx.register.residual_risks if r.threat == threat_id), None)
+    record = existing.model_copy(deep=True) if existing else ResidualRiskRecord(threat=threat_id)
+    before = _state(existing) if existing else None
+    if decision.action != "reopen":
+        record.owner = _require(decision.owner, "owner", "a residual-risk decision")
+        record.business_impact = _require(decision.business_impact, "business_impact", "a residual-risk decision")
+        record.review_by = _check_date(_require(decision.review_by, "review_by", "a residual-risk decision"),
+                                       "review_by")
+    status_before = record.status.value
+    record.status = RISK_ACTIONS[decision.action]
+    record.reviewer, record.reason = tx.actor, decision.reason
+    seq, at = tx.record(f"risk-{decision.action}", f"risk:{threat_id}", before, _state(record), decision.reason)
+    record.decided_at = at
+    record.history.append(_history(tx, seq, at, f"risk-{decision.action}", status_before, record.status.value,
+                                   decision))
+    others = [r for r in tx.register.residual_risks if r.threat != threat_id]
+    tx.register.residual_risks = sorted([*others, record], key=lambda r: r.threat)
+
+
+def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Threat], system: System) -> None:
+    """Apply ``decision`` to the transaction's register, recording it; flag a run of quick accepts."""
+    item = decision.item.strip()
+    register = tx.register
+    if item.startswith("risk:"):
+        threat_id = item.removeprefix("risk:")
+        known = [t.id for t in register.threats if t.status is not ThreatStatus.retired]
+        if threat_id not in known:
+            raise _problem(f"no threat {threat_id!r} for a residual-risk decision", "ITEM_ID",
+                           hint=_did_you_mean(threat_id, known))
+        _decide_risk(tx, threat_id, decision)
+    elif item.startswith("C-"):
+        entry = next((c for c in register.countermeasures if c.id == item), None)
+        if entry is None:
+            raise _problem(f"no countermeasure {item!r} in the register", "ITEM_ID",
+                           hint=_did_you_mean(item, [c.id for c in register.countermeasures]))
+        _decide_countermeasure(tx, entry, decision)
+    else:
+        threat_entry = next((t for t in register.threats if t.id == item), None)
+        if threat_entry is None:
+            raise _problem(f"no threat {item!r} in the register", "ITEM_ID",
+                           hint=_did_you_mean(item, [t.id for t in register.threats]))
+        _decide_threat(tx, threat_entry, decision, threats.get(item), system)
+    flagged = quick_run(tx.register, tx.actor)
+    if flagged:
+        mark_quick(tx.register, flagged)
+        tx.record("flag-quick-accepts", tx.actor, None, None,
+                  f"{len(flagged)} accepts in a row each under the quick threshold: possible rubber-stamping",
+                  {"items": [item_id for item_id, _seq in flagged], "seqs": [seq for _item, seq in flagged]})
