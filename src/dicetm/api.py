@@ -17,7 +17,16 @@ def load(path: Path) -> LoadedModel:
 
 
 def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, AnalysisResult]:
+    """Analyse a model. When the workspace already has a review register, its decisions are carried into
+    the result (and new or retired findings are recorded in it); without one, nothing is written."""
+    from dicetm.store.workspace import Workspace
+
     loaded = load(path)
+    if Workspace.open(loaded.path).exists():
+        from dicetm.review import analyze_workspace
+
+        loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail)
+        return loaded, result
     return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path))
 
 

@@ -18,6 +18,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from dicetm import __version__
+from dicetm.cli_catalog_admin import register as register_catalog_admin
+from dicetm.cli_export import register_commands as register_export_commands
+from dicetm.cli_gate import register_commands as register_gate_commands
+from dicetm.cli_iterations import register_commands as register_iteration_commands
+from dicetm.cli_review import register_commands as register_review_commands
 from dicetm.errors import DicetmError
 
 app = typer.Typer(
@@ -30,6 +35,7 @@ app = typer.Typer(
 catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and framework ids.",
                           no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+register_catalog_admin(catalog_app)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -126,6 +132,10 @@ def analyze(
     out.print(f"open questions: {len(result.open_questions)}; countermeasures suggested: "
               f"{len(result.countermeasures)}; open residual risks: "
               f"{sum(1 for r in evaluation.residual_risks if r.open)}")
+    review = evaluation.review
+    if review is not None:
+        out.print(f"review: {review.unreviewed} unreviewed, {review.stale} stale, {review.needs_info} needs-info, "
+                  f"{review.decided} decided; quick accepts flagged: {review.quick_accepts_flagged}")
     for written in paths:
         out.print(f"wrote {written}", markup=False)
 
@@ -241,6 +251,12 @@ def catalog_show(item_id: Annotated[str, typer.Argument(help="A rule, control or
     except DicetmError as exc:
         raise _fail(exc, writes=False) from None
     out.print(text, markup=False)
+
+
+register_review_commands(app)
+register_iteration_commands(app)
+register_export_commands(app)
+register_gate_commands(app)
 
 
 def main() -> None:

@@ -38,8 +38,9 @@ from .helpers import (
 )
 
 CHATBOT = EXAMPLES_DIR / "support-chatbot"
-COMMANDS = ("validate", "analyze", "report", "schema", "init", "catalog")
-CATALOG_COMMANDS = ("list", "show")
+COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "export", "check",
+            "catalog", "audit", "iteration", "evidence")
+CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "list", "show")
 
 MALFORMED_YAML = """\
 name: Broken

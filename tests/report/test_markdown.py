@@ -34,7 +34,7 @@ def test_threats_are_listed_highest_risk_first(system: System, result: AnalysisR
 def test_sections_in_dice_order(system: System, result: AnalysisResult) -> None:
     report = render_markdown(result, system)
     headings = re.findall(r"^## (.+)$", report, flags=re.M)
-    assert headings == ["Summary", "Describe", "Identify", "Countermeasures", "Evaluate"]
+    assert headings == ["Summary", "Review status", "Describe", "Identify", "Countermeasures", "Evaluate"]
     assert "```mermaid\nflowchart LR\n" in report
     assert "| Threats listed | 6 (from 9 raw rule findings, detail: grouped) |" in report
     assert "| Coverage | 4 of 6 threats covered (66.7 %) |" in report

@@ -25,6 +25,9 @@ cra            cra:Annex-I-Part-I          Cyber Resilience Act, Regulation (EU)
 
 ``Catalog.get`` also accepts bare ids where they are unambiguous ("AML.T0051", "LLM01", "LLM01:2025",
 "ASI01", "CWE-79", "AC-6") and is case-insensitive.
+
+``load_catalog()`` takes its ATLAS entries from a MITRE ATLAS.yaml the user installed with
+``dicetm catalog import-atlas`` when there is one (``catalog.userdata``), else from the packaged data.
 """
 
 from dicetm.catalog.atlas_source import (
@@ -38,9 +41,9 @@ from dicetm.catalog.atlas_source import (
 )
 from dicetm.catalog.entries import Control, Entry
 from dicetm.catalog.index import Catalog
-from dicetm.catalog.loader import CATALOG_VERSION, load_catalog
+from dicetm.catalog.loader import CATALOG_VERSION, clear_catalog_cache, load_catalog
 
 __all__ = [
     "CATALOG_VERSION", "AtlasData", "AtlasMitigation", "AtlasObject", "AtlasTactic", "AtlasTechnique",
-    "Catalog", "Control", "Entry", "load_catalog", "parse_atlas_file", "parse_atlas_text",
+    "Catalog", "Control", "Entry", "clear_catalog_cache", "load_catalog", "parse_atlas_file", "parse_atlas_text",
 ]

@@ -1,4 +1,4 @@
-"""Read the packaged data files into a Catalog. Parsed once per process (``load_catalog`` is cached)."""
+"""Read the packaged data files (and an installed ATLAS file, if any) into a Catalog, once per process."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dicetm.catalog import userdata
 from dicetm.catalog.atlas_source import AtlasData, parse_atlas_file
 from dicetm.catalog.entries import Control, Entry
 from dicetm.catalog.index import Catalog, atlas_entries
@@ -161,12 +162,35 @@ def _seen_twice(entries: list[Entry]) -> set[str]:
 
 
 @cache
-def load_catalog(atlas_file: str | Path | None = None) -> Catalog:
-    """The catalogue, cached per process.
+def _with_atlas_file(atlas_file: str) -> Catalog:
+    return _packaged().with_atlas(parse_atlas_file(atlas_file))
 
-    ``atlas_file``: a MITRE ATLAS.yaml installed by the user, replacing the packaged ATLAS entries.
+
+_installed: tuple[str, Catalog] | None = None  # (sha256 of the installed ATLAS file, catalogue built on it)
+
+
+def load_catalog(atlas_file: str | Path | None = None) -> Catalog:
+    """The catalogue, built once per process and reused while its sources stay the same.
+
+    By default the ATLAS entries come from the file installed with ``dicetm catalog import-atlas`` (see
+    ``userdata``), else from the packaged data; a broken installation falls back to the packaged data and
+    ``userdata.atlas_status()`` says why. ``atlas_file``: use this MITRE ATLAS.yaml instead (raises
+    CatalogError if it is malformed).
     """
-    catalog = _packaged()
+    global _installed
     if atlas_file is not None:
-        catalog = catalog.with_atlas(parse_atlas_file(atlas_file))
-    return catalog
+        return _with_atlas_file(str(atlas_file))
+    status, data = userdata.installed_atlas()
+    if data is None or status.manifest is None:
+        return _packaged()
+    if _installed is None or _installed[0] != status.manifest.sha256:
+        _installed = (status.manifest.sha256, _packaged().with_atlas(data))
+    return _installed[1]
+
+
+def clear_catalog_cache() -> None:
+    """Forget every catalogue built so far except the packaged one (for tests, or after editing files by hand)."""
+    global _installed
+    _installed = None
+    _with_atlas_file.cache_clear()
+    userdata.clear_cache()

@@ -6,8 +6,10 @@ unknown conservatively and say which assumption they made.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -328,17 +330,28 @@ class System(_Strict):
     def other_end(flow: Flow, element_id: str) -> str:
         return flow.target if flow.source == element_id else flow.source
 
+    @cached_property
+    def senders(self) -> dict[str, tuple[Element, ...]]:
+        """element id -> the elements that send data to it, sorted by id (see ``upstream``)."""
+        return {element_id: _other_ends(self, element_id, flows) for element_id, flows in self.flows_to.items()}
+
+    @cached_property
+    def receivers(self) -> dict[str, tuple[Element, ...]]:
+        """element id -> the elements that receive data from it, sorted by id (see ``downstream``)."""
+        return {element_id: _other_ends(self, element_id, flows) for element_id, flows in self.flows_from.items()}
+
+    @cached_property
+    def derived(self) -> dict[Hashable, Any]:
+        """Memo for values that analysis code derives from this System (``dicetm.rules.base.per_system``)."""
+        return {}
+
     def upstream(self, element_id: str) -> list[Element]:
-        """Elements that send data to ``element_id`` (either end of a bidirectional flow)."""
-        ids = {self.other_end(f, element_id) for f in self.flows_to.get(element_id, [])}
-        ids.discard(element_id)
-        return [self.element_by_id[i] for i in sorted(ids) if i in self.element_by_id]
+        """Elements that send data to ``element_id`` (either end of a bidirectional flow), sorted by id."""
+        return list(self.senders.get(element_id, ()))
 
     def downstream(self, element_id: str) -> list[Element]:
-        """Elements that receive data from ``element_id``."""
-        ids = {self.other_end(f, element_id) for f in self.flows_from.get(element_id, [])}
-        ids.discard(element_id)
-        return [self.element_by_id[i] for i in sorted(ids) if i in self.element_by_id]
+        """Elements that receive data from ``element_id``, sorted by id."""
+        return list(self.receivers.get(element_id, ()))
 
     def reachable_from(self, start_ids: set[str]) -> set[str]:
         """Every element data can reach from ``start_ids`` by following flows (including the starts)."""
@@ -352,3 +365,10 @@ class System(_Strict):
                     seen.add(nxt)
                     stack.append(nxt)
         return seen
+
+
+def _other_ends(system: System, element_id: str, flows: list[Flow]) -> tuple[Element, ...]:
+    """The known elements at the other end of ``flows`` (not ``element_id`` itself), once each, sorted by id."""
+    ids = {system.other_end(f, element_id) for f in flows}
+    ids.discard(element_id)
+    return tuple(system.element_by_id[i] for i in sorted(ids) if i in system.element_by_id)

@@ -32,7 +32,18 @@ def run_rules(system: System, rules: Iterable[Rule], catalog_version: str) -> li
 
 
 def _merge_unique(first: list[str], second: Iterable[str]) -> list[str]:
-    return first + [x for x in second if x not in first]
+    seen = set(first)
+    return first + [x for x in second if x not in seen]
+
+
+def _merge_all(lists: Iterable[list[str]]) -> list[str]:
+    """``_merge_unique`` applied list after list, in time linear in the total length (groups can be large)."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for items in lists:
+        result.extend([x for x in items if x not in seen])
+        seen.update(items)
+    return result
 
 
 def _absorb(keeper: Threat, generic: Threat) -> Threat:
@@ -93,27 +104,20 @@ def _group_key(meta: RuleMeta, hit: Hit, threat: Threat) -> tuple[object, ...]:
 def _merge_group(system: System, members: list[_Raw]) -> Threat:
     members = sorted(members, key=lambda m: m[2].id)
     meta, first_hit, first = members[0]
-    values = template_values(system, first_hit)
-    values["element"] = _join([template_values(system, h)["element"] for _m, h, _t in members])
+    per_member = [template_values(system, h) for _m, h, _t in members]
+    values = dict(per_member[0])
+    values["element"] = _join([v["element"] for v in per_member])
     if first_hit.flow:
-        per_flow = [template_values(system, h) for _m, h, _t in members]
-        values["flow"] = _join([v["flow"] for v in per_flow])
-        values["source"] = _join([v["source"] for v in per_flow])
-        values["target"] = _join([v["target"] for v in per_flow])
-    elements: list[str] = []
-    flows: list[str] = []
-    assumptions: list[str] = []
-    folded: list[str] = []
-    for _m, _h, t in members:
-        elements = _merge_unique(elements, t.elements)
-        flows = _merge_unique(flows, t.flows)
-        assumptions = _merge_unique(assumptions, t.assumptions)
-        folded = _merge_unique(folded, t.folded)
+        values["flow"] = _join([v["flow"] for v in per_member])
+        values["source"] = _join([v["source"] for v in per_member])
+        values["target"] = _join([v["target"] for v in per_member])
+    threats = [t for _m, _h, t in members]
     return first.model_copy(update={
         "title": render(meta.title, values), "scenario": render(meta.scenario, values),
         "rationale": render(meta.rationale, values), "review_question": render(meta.review_question, values),
-        "elements": elements, "flows": flows, "assumptions": assumptions, "folded": folded,
-        "members": [t.id for _m, _h, t in members],
+        "elements": _merge_all(t.elements for t in threats), "flows": _merge_all(t.flows for t in threats),
+        "assumptions": _merge_all(t.assumptions for t in threats), "folded": _merge_all(t.folded for t in threats),
+        "members": [t.id for t in threats],
     })
 
 

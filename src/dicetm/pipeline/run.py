@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dicetm import __version__
+from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
 from dicetm.model.register import Register
 from dicetm.pipeline.counter import counter
@@ -29,16 +30,18 @@ def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "gr
     """
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}")
-    if catalog is None:
-        from dicetm.catalog import load_catalog
+    with gc_paused():  # a run builds many small acyclic objects; see dicetm.gcpause
+        if catalog is None:
+            from dicetm.catalog import load_catalog
 
-        catalog = load_catalog()
-    state = State(system=system, catalog=catalog, detail=detail)
-    state = evaluate(counter(apply_register(identify(describe(state)), register)))
-    assert state.evaluation is not None
-    return AnalysisResult(
-        dicetm_version=__version__, catalog_version=catalog.version, system_name=system.name, source=source,
-        detail=detail, open_questions=list(state.open_questions), threats=list(state.threats),
-        countermeasures=list(state.countermeasures), evaluation=state.evaluation,
-        raw_findings=state.raw_findings,
-    )
+            catalog = load_catalog()
+        state = State(system=system, catalog=catalog, detail=detail)
+        state = evaluate(counter(apply_register(identify(describe(state)), register)))
+        assert state.evaluation is not None
+        # The parts are already model instances; pydantic checks their type and does not validate them again.
+        return AnalysisResult(
+            dicetm_version=__version__, catalog_version=catalog.version, system_name=system.name, source=source,
+            detail=detail, open_questions=list(state.open_questions), threats=list(state.threats),
+            countermeasures=list(state.countermeasures), evaluation=state.evaluation,
+            raw_findings=state.raw_findings,
+        )

@@ -17,9 +17,11 @@ from dicetm.model import (
     Element,
     Provenance,
     ResidualRiskEntry,
+    ReviewSummary,
     RiskLevel,
     Threat,
     ThreatEvaluation,
+    risk_level,
 )
 from dicetm.model.findings import RISK_ORDER
 
@@ -161,3 +163,128 @@ def meta_line(result: AnalysisResult) -> str:
 def one_line(text: str) -> str:
     """Collapse line breaks for places that cannot hold them (headings, labels)."""
     return " ".join(text.split())
+
+
+# ------------------------------------------------------------------------------------------- review
+
+# Statuses that are a person's decision. Everything else (unreviewed, stale, needs-info, or a status this
+# version does not know) is shown as undecided and never as accepted.
+DECIDED_STATUSES = frozenset({"accepted", "modified", "rejected"})
+_STATUS_WORDS = {"needs-info": "NEEDS INFO"}
+
+
+def is_decided(status: str) -> bool:
+    return status in DECIDED_STATUSES
+
+
+def status_label(status: str) -> str:
+    """The marker shown beside a threat: UNREVIEWED, STALE, NEEDS INFO, ACCEPTED, MODIFIED, REJECTED."""
+    return _STATUS_WORDS.get(status, status.upper().replace("-", " "))
+
+
+def review_text(threat: Threat) -> str:
+    """One sentence on where the review of ``threat`` stands and who decided."""
+    by = f" by {threat.reviewer}" if threat.reviewer else ""
+    reason = f": {one_line(threat.review_reason)}" if threat.review_reason else ""
+    if threat.status == "unreviewed":
+        return "UNREVIEWED: no person has decided on this threat yet; it is not accepted"
+    if threat.status == "stale":
+        return (f"STALE: the facts this threat rests on changed since the decision{by}; it needs a new decision "
+                "and is not accepted until then")
+    if threat.status == "needs-info":
+        return f"NEEDS INFO: more information was asked for{by}{reason}; not accepted"
+    if threat.status == "accepted":
+        return f"accepted{by}{reason}"
+    if threat.status == "modified":
+        return f"modified{by}{reason}"
+    if threat.status == "rejected":
+        return f"rejected{by} as not applicable{reason}"
+    return f"{status_label(threat.status)}: not a decision; not accepted"
+
+
+def original_text(threat: Threat) -> str | None:
+    """For a modified threat, the values as found: title and likelihood × impact (None when not modified)."""
+    found = threat.original
+    if not found:
+        return None
+    parts = []
+    if found.get("title") is not None:
+        parts.append(f"title “{one_line(str(found['title']))}”")
+    likelihood, impact = found.get("likelihood"), found.get("impact")
+    if isinstance(likelihood, int) and isinstance(impact, int):
+        score = likelihood * impact
+        parts.append(f"likelihood {likelihood} × impact {impact} = {score} ({risk_level(score).value})")
+    return "; ".join(parts) or None
+
+
+def original_scenario(threat: Threat) -> str | None:
+    """The scenario as found, when a person changed it."""
+    found = threat.original or {}
+    scenario = found.get("scenario")
+    return str(scenario) if scenario is not None and scenario != threat.scenario else None
+
+
+def listed_threats(result: AnalysisResult) -> list[Threat]:
+    """The threats shown as cards: all but the rejected ones, highest risk first."""
+    return threats_by_risk(t for t in result.threats if t.status != "rejected")
+
+
+def rejected_note(count: int) -> str:
+    return f"{count} rejected threat is listed after them" if count == 1 else \
+        f"{count} rejected threats are listed after them"
+
+
+def rejected_threats(result: AnalysisResult) -> list[Threat]:
+    return threats_by_risk(t for t in result.threats if t.status == "rejected")
+
+
+def _review_summary(result: AnalysisResult) -> ReviewSummary:
+    if result.evaluation.review is not None:
+        return result.evaluation.review
+    # A result without a review summary (built by hand, or by an older version): count from the threats.
+    by_status = Counter(t.status for t in result.threats)
+    reviewers = Counter(t.reviewer for t in result.threats if t.reviewer and is_decided(t.status))
+    undecided = sum(n for status, n in by_status.items() if not is_decided(status))
+    return ReviewSummary(
+        by_status=dict(sorted(by_status.items())), unreviewed=by_status.get("unreviewed", 0),
+        stale=by_status.get("stale", 0), needs_info=by_status.get("needs-info", 0),
+        decided=len(result.threats) - undecided, reviewers=dict(sorted(reviewers.items())),
+        countermeasures_by_status=dict(sorted(Counter(c.status.value for c in result.countermeasures).items())),
+    )
+
+
+def undecided_count(result: AnalysisResult) -> int:
+    """Threats without a person's decision (unreviewed, stale, needs-info or any other non-decision)."""
+    return sum(1 for t in result.threats if not is_decided(t.status))
+
+
+def review_rows(result: AnalysisResult) -> list[tuple[str, str]]:
+    """Where the human review stands, as (label, value) pairs. Undecided threats are never counted as accepted."""
+    review = _review_summary(result)
+    statuses = Counter(t.status for t in result.threats)
+    decided = ", ".join(f"{s} {statuses[s]}" for s in ("accepted", "modified", "rejected") if statuses[s])
+    others = sum(n for s, n in statuses.items()
+                 if not is_decided(s) and s not in ("unreviewed", "stale", "needs-info"))
+    people = ", ".join(f"{name} ({_count(n, 'decision')})" for name, n in review.reviewers.items())
+    cms = review.countermeasures_by_status
+    rows = [
+        ("Unreviewed threats (not accepted)", str(statuses.get("unreviewed", 0))),
+        ("Stale decisions (facts changed since; not accepted)", str(statuses.get("stale", 0))),
+        ("Waiting for information (needs-info; not accepted)", str(statuses.get("needs-info", 0))),
+    ]
+    if others:
+        rows.append(("Other undecided threats", str(others)))
+    rows += [
+        ("Decided by a person", f"{len(result.threats) - undecided_count(result)} of {len(result.threats)}"
+                                + (f" ({decided})" if decided else "")),
+        ("Decided by", people or "nobody yet"),
+        ("Quick accepts flagged", str(review.quick_accepts_flagged)
+         + (" (possible rubber-stamping: look at these decisions again)" if review.quick_accepts_flagged else "")),
+        ("Countermeasures pending", f"{cms.get('proposed', 0)} proposed and awaiting a decision, "
+                                    f"{cms.get('planned', 0)} planned but not yet implemented"),
+    ]
+    return rows
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"

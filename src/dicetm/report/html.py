@@ -61,6 +61,14 @@ summary{cursor:pointer}
 .badge{border:1px solid var(--line);background:#f9fafb}
 .open{border-color:var(--crit);color:var(--crit)}
 .warn{color:var(--crit);font-weight:600}
+.status{display:inline-block;padding:0 .45rem;border-radius:3px;font-size:12px;font-weight:700;border:1px solid}
+.st-unreviewed{color:var(--crit);background:#fef2f2;border-style:dashed}
+.st-stale{color:#7c2d12;background:#ffedd5;border-style:dashed}
+.st-needs-info{color:#1e3a8a;background:#dbeafe;border-style:dashed}
+.st-accepted{color:var(--low);background:#f0fdf4}
+.st-modified{color:#1e40af;background:#eff6ff}
+.st-rejected{color:var(--muted);background:#f9fafb}
+details.undecided{border-style:dashed;background:#fffbfb}
 details.threat{border:1px solid var(--line);border-left:6px solid var(--muted);
  margin:.6rem 0;padding:.4rem .8rem}
 details.threat>summary{font-weight:600}
@@ -81,6 +89,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _OPEN = '<span class="badge open">OPEN</span>'
 _NOT_COVERED = '<span class="warn">NO</span>'
 _NOT_COVERED_TEXT = '<span class="warn">NOT covered</span>'
+_STATUS_CLASSES = frozenset({"unreviewed", "stale", "needs-info", "accepted", "modified", "rejected"})
 
 
 def anchor(prefix: str, raw: str) -> str:
@@ -153,6 +162,27 @@ def _table(out: list[str], header: list[str], rows: list[str], what: str) -> Non
 def _summary(out: list[str], result: AnalysisResult) -> None:
     out.append('<section id="summary"><h2>Summary</h2><table><tbody>')
     for label, value in common.summary_rows(result):
+        out.append(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>")
+    out.append("</tbody></table></section>\n")
+
+
+def _status(status: str) -> str:
+    """A review-status badge; statuses that are not decisions get a dashed, warning-coloured one."""
+    known = status if status in _STATUS_CLASSES else "unreviewed"
+    return f'<span class="status st-{known}">{escape(common.status_label(status))}</span>'
+
+
+def _review(out: list[str], result: AnalysisResult) -> None:
+    out.append('<section id="review"><h2>Review status</h2>')
+    waiting = common.undecided_count(result)
+    if waiting:
+        out.append(f'<p class="warn">{waiting} of {len(result.threats)} threats await a decision by a person. '
+                   f'{_status("unreviewed")}, {_status("stale")} and {_status("needs-info")} threats are not '
+                   "accepted.</p>")
+    elif result.threats:
+        out.append("<p>Every threat has a decision by a named person.</p>")
+    out.append("<table><tbody>")
+    for label, value in common.review_rows(result):
         out.append(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>")
     out.append("</tbody></table></section>\n")
 
@@ -268,14 +298,20 @@ def _threat(
     out: list[str], threat: Threat, evaluation: ThreatEvaluation | None, to: _Links, opened: bool
 ) -> None:
     level = threat.risk
+    undecided = "" if common.is_decided(threat.status) else " undecided"
+    review = escape(common.review_text(threat))
     out.append(
-        f'<details class="threat lvl-{level.value}" id="{anchor("threat", threat.id)}"'
+        f'<details class="threat lvl-{level.value}{undecided}" id="{anchor("threat", threat.id)}"'
         f'{" open" if opened else ""}>'
-        f"<summary>{_risk(level, f'{level.value} {threat.score}')} <code>{escape(threat.id)}</code> "
-        f"{escape(threat.title)}</summary><dl>"
+        f"<summary>{_risk(level, f'{level.value} {threat.score}')} {_status(threat.status)} "
+        f"<code>{escape(threat.id)}</code> {escape(threat.title)}</summary><dl>"
+        f"<dt>Review</dt><dd>{f'<strong>{review}</strong>' if undecided else review}</dd>"
         f"<dt>Risk</dt><dd>{escape(common.threat_risk_text(threat))}</dd>"
-        f"<dt>Elements</dt><dd>{to.many('el', threat.elements)}</dd>"
     )
+    found = common.original_text(threat)
+    if found:
+        out.append(f"<dt>As found</dt><dd>{escape(found)} (before the modification)</dd>")
+    out.append(f"<dt>Elements</dt><dd>{to.many('el', threat.elements)}</dd>")
     if threat.flows:
         out.append(f"<dt>Flows</dt><dd>{to.many('flow', threat.flows)}</dd>")
     out.append(
@@ -287,6 +323,9 @@ def _threat(
         out.append(f"<dt>Evaluation</dt><dd>{_evaluation(evaluation, to)}</dd>")
     out.append(f"<dt>Provenance</dt><dd>{escape(common.provenance_text(threat.provenance))}</dd></dl>"
                f"<p><strong>Scenario.</strong> {escape(threat.scenario)}</p>")
+    scenario = common.original_scenario(threat)
+    if scenario:
+        out.append(f"<p><strong>Scenario as found.</strong> {escape(scenario)}</p>")
     if threat.rationale:
         out.append(f"<p><strong>Rationale.</strong> {escape(threat.rationale)}</p>")
     if threat.factors:
@@ -315,17 +354,34 @@ def _evaluation(row: ThreatEvaluation, to: _Links) -> str:
 
 def _identify(out: list[str], result: AnalysisResult, to: _Links) -> None:
     out.append('<section id="identify"><h2>Identify</h2>')
-    threats = common.threats_by_risk(result.threats)
-    if not threats:
+    threats = common.listed_threats(result)
+    rejected = common.rejected_threats(result)
+    if not threats and not rejected:
         out.append("<p>No threats were identified.</p></section>\n")
         return
     opened = len(threats) <= OPEN_THREAT_CARDS
-    out.append(f"<p>{len(threats)} threats, highest risk first."
+    waiting = sum(1 for t in threats if not common.is_decided(t.status))
+    later = f'; <a href="#rejected">{escape(common.rejected_note(len(rejected)))}</a>' if rejected else ""
+    out.append(f"<p>{len(threats)} threats, highest risk first ({waiting} without a decision by a person{later})."
                f"{'' if opened else ' Click a threat to open it.'}</p>")
     by_threat = {m.threat: m for m in result.evaluation.matrix}
     for threat in threats:
         _threat(out, threat, by_threat.get(threat.id), to, opened)
+    if rejected:
+        _rejected(out, rejected)
     out.append("</section>\n")
+
+
+def _rejected(out: list[str], rejected: list[Threat]) -> None:
+    out.append('<h3 id="rejected">Rejected threats</h3><p>A person judged these not applicable; they need no '
+               "countermeasure. The reason is theirs.</p>")
+    rows = [
+        f'<tr id="{anchor("threat", t.id)}"><td><code>{escape(t.id)}</code></td><td>{escape(t.title)}</td>'
+        f"<td>{_risk(t.risk)}</td><td>{_status(t.status)} {escape(t.reviewer or 'unknown')}</td>"
+        f"<td>{escape(t.review_reason or 'no reason recorded')}</td></tr>"
+        for t in rejected
+    ]
+    _table(out, ["Threat", "Title", "Risk", "Rejected by", "Reason"], rows, "rejected threats")
 
 
 def _countermeasure_row(c: Countermeasure, to: _Links) -> str:
@@ -434,10 +490,12 @@ def render_html(result: AnalysisResult, system: System, svg: str | None) -> str:
     ]
     if system.description:
         out.append(f"<p>{escape(system.description)}</p>")
-    out.append('</header>\n<nav><a href="#summary">Summary</a><a href="#describe">Describe</a>'
+    out.append('</header>\n<nav><a href="#summary">Summary</a><a href="#review">Review</a>'
+               '<a href="#describe">Describe</a>'
                '<a href="#identify">Identify</a><a href="#countermeasures">Countermeasures</a>'
                '<a href="#evaluate">Evaluate</a></nav>\n<main>\n')
     _summary(out, result)
+    _review(out, result)
     _describe(out, result, system, svg, to)
     _identify(out, result, to)
     _countermeasures(out, result, to)

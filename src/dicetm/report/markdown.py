@@ -85,6 +85,18 @@ def _summary(result: AnalysisResult, system: System) -> list[str]:
     return lines
 
 
+def _review(result: AnalysisResult) -> list[str]:
+    lines = ["## Review status", ""]
+    waiting = common.undecided_count(result)
+    if waiting:
+        lines += [f"**{waiting} of {len(result.threats)} threats await a decision by a person.** Unreviewed, "
+                  "stale and needs-info threats are not accepted.", ""]
+    elif result.threats:
+        lines += ["Every threat has a decision by a named person.", ""]
+    rows = ([cell(label), cell(value)] for label, value in common.review_rows(result))
+    return lines + table(["Review", "Figure"], rows)
+
+
 def _describe(result: AnalysisResult, system: System) -> list[str]:
     lines = ["## Describe", "", "### Elements", ""]
     lines += table(["Id", "Name", "Kind", "Boundary", "Key facts"],
@@ -159,9 +171,14 @@ def _evaluation(row: ThreatEvaluation) -> str:
 
 
 def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
-    lines = [f"### {code(threat.id)}: {text(common.one_line(threat.title))}", "",
-             f"- **Risk:** {common.threat_risk_text(threat)}",
-             f"- **Elements:** {codes(threat.elements) or '—'}"]
+    lines = [f"### {code(threat.id)}: {text(common.one_line(threat.title))} — "
+             f"{text(common.status_label(threat.status))}", "",
+             f"- **Review:** {_review_text(threat)}",
+             f"- **Risk:** {common.threat_risk_text(threat)}"]
+    found = common.original_text(threat)
+    if found:
+        lines.append(f"- **As found (before the modification):** {text(found)}")
+    lines.append(f"- **Elements:** {codes(threat.elements) or '—'}")
     if threat.flows:
         lines.append(f"- **Flows:** {codes(threat.flows)}")
     lines += [f"- **STRIDE:** {text(common.stride_text(threat.stride)) or '—'}",
@@ -171,6 +188,9 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
         lines.append(f"- **Evaluation:** {_evaluation(evaluation)}")
     lines += [f"- **Provenance:** {text(common.provenance_text(threat.provenance))}", ""]
     lines += [f"**Scenario.** {text(common.one_line(threat.scenario))}", ""]
+    scenario = common.original_scenario(threat)
+    if scenario:
+        lines += [f"**Scenario as found.** {text(common.one_line(scenario))}", ""]
     if threat.rationale:
         lines += [f"**Rationale.** {text(common.one_line(threat.rationale))}", ""]
     if threat.factors:
@@ -191,15 +211,29 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
     return lines
 
 
+def _review_text(threat: Threat) -> str:
+    words = text(common.review_text(threat))
+    return words if common.is_decided(threat.status) else f"**{words}**"
+
+
 def _identify(result: AnalysisResult) -> list[str]:
     lines = ["## Identify", ""]
-    threats = common.threats_by_risk(result.threats)
-    if not threats:
+    threats = common.listed_threats(result)
+    rejected = common.rejected_threats(result)
+    if not threats and not rejected:
         return [*lines, "No threats were identified.", ""]
-    lines += [f"{len(threats)} threats, highest risk first.", ""]
+    waiting = sum(1 for t in threats if not common.is_decided(t.status))
+    lines += [f"{len(threats)} threats, highest risk first ({waiting} without a decision by a person"
+              + (f"; {common.rejected_note(len(rejected))}" if rejected else "") + ").", ""]
     by_threat = {m.threat: m for m in result.evaluation.matrix}
     for threat in threats:
         lines += _threat(threat, by_threat.get(threat.id))
+    if rejected:
+        lines += ["### Rejected threats", "",
+                  "A person judged these not applicable; they need no countermeasure. The reason is theirs.", ""]
+        lines += table(["Threat", "Title", "Risk", "Rejected by", "Reason"],
+                       ([code_cell(t.id), cell(t.title), t.risk.value, cell(t.reviewer or "unknown"),
+                         cell(t.review_reason or "no reason recorded")] for t in rejected))
     return lines
 
 
@@ -266,6 +300,6 @@ def _evaluate(result: AnalysisResult) -> list[str]:
 
 def render_markdown(result: AnalysisResult, system: System) -> str:
     """The full report as Markdown. The same input always gives the same text (no dates, stable order)."""
-    lines = [*_summary(result, system), *_describe(result, system), *_identify(result),
+    lines = [*_summary(result, system), *_review(result), *_describe(result, system), *_identify(result),
              *_countermeasures(result.countermeasures), *_evaluate(result)]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -67,19 +67,46 @@ def decide(path: Path, decisions: list[DecisionInput], *, reviewer: str, all_of:
         for member in threat.members:
             threats.setdefault(member, threat)
     workspace = Workspace.open(loaded.path)
+    # Check every decision on a scratch copy first, so a refused decision writes nothing at all.
+    synced, pending = reconcile(workspace.read(), fresh, loaded.system)
+    expanded = _expand(decisions, synced, all_of)
+    scratch = _Scratch(synced, reviewer)
+    for decision in expanded:
+        apply_decision(scratch, decision, threats, loaded.system)
+    if pending:  # bring the register up to date under the tool's own name, not the reviewer's
+        with workspace.transaction(SYSTEM_ACTOR) as tx:
+            tx.register, changes = reconcile(tx.register, fresh, loaded.system)
+            _record_changes(tx, changes)
     with workspace.transaction(reviewer) as tx:
-        register, changes = reconcile(tx.register, fresh, loaded.system)
-        tx.register = register
-        _record_changes(tx, changes)
-        if all_of is not None:
-            targets = threats_of_rule(tx.register, all_of)
-            if not targets:
-                raise InputError([Problem(f"no live threat of rule {all_of!r} in the register",
-                                          Location(path="--all-of"), hint="check the rule id in the report")])
-            decisions = [dataclasses.replace(decisions[0], item=target) for target in targets]
-        for decision in decisions:
+        tx.register, changes = reconcile(tx.register, fresh, loaded.system)
+        _record_changes(tx, changes)  # empty unless another process changed the model meanwhile
+        for decision in _expand(decisions, tx.register, all_of):
             apply_decision(tx, decision, threats, loaded.system)
     return workspace.read()
+
+
+class _Scratch:
+    """A transaction stand-in that records nothing: used to validate decisions before writing."""
+
+    def __init__(self, register: Register, actor: str) -> None:
+        self.register = register.model_copy(deep=True)
+        self.actor = actor
+        self.seq = 0
+
+    def record(self, action: str, target: str, before: object, after: object, reason: str | None = None,
+               details: object = None) -> tuple[int, str]:
+        self.seq += 1
+        return self.seq, ""
+
+
+def _expand(decisions: list[DecisionInput], register: Register, all_of: str | None) -> list[DecisionInput]:
+    if all_of is None:
+        return decisions
+    targets = threats_of_rule(register, all_of)
+    if not targets:
+        raise InputError([Problem(f"no live threat of rule {all_of!r} in the register",
+                                  Location(path="--all-of"), hint="check the rule id in the report")])
+    return [dataclasses.replace(decisions[0], item=target) for target in targets]
 
 
 def threats_of_rule(register: Register, rule_id: str) -> list[str]:

@@ -83,6 +83,7 @@ class StaleDecision(_Out):
     id: str
     label: str = ""
     was: str | None = Field(None, description="The decision before it went stale.")
+    reviewer: str | None = Field(None, description="Who made that decision.")
     changes: list[str] = Field(default_factory=list, description="The facts that changed under it.")
 
 
@@ -250,7 +251,7 @@ def _threat_reviews(old: Register, new: Register) -> list[DecisionChange]:
 
 def _stale(register: Register) -> list[StaleDecision]:
     return [StaleDecision(id=e.id, label=e.title, was=e.status_before_stale.value if e.status_before_stale else None,
-                          changes=list(e.stale_changes))
+                          reviewer=e.reviewer, changes=list(e.stale_changes))
             for e in sorted(register.threats, key=lambda e: e.id) if e.status is ThreatStatus.stale]
 
 
@@ -335,7 +336,8 @@ def _decision_lines(changes: Iterable[DecisionChange]) -> list[str]:
 def _stale_lines(stale: Iterable[StaleDecision]) -> list[str]:
     lines: list[str] = []
     for item in stale:
-        lines.append(_head("~", item.id, item.label) + f" [was {item.was or 'decided'}, now stale]")
+        by = f" by {item.reviewer}" if item.reviewer else ""
+        lines.append(_head("~", item.id, item.label) + f" [was {item.was or 'decided'}{by}, now stale]")
         lines += [f"      {change}" for change in item.changes]
     return lines
 

@@ -118,6 +118,8 @@ def _reconcile_countermeasures(register: Register, result: AnalysisResult,
 
 def reconcile(register: Register, result: AnalysisResult, system: System) -> tuple[Register, list[Change]]:
     changes: list[Change] = []
+    if register.system != system.name:
+        changes.append(Change("rename-system", "system", {"system": register.system}, {"system": system.name}))
     threats = _reconcile_threats(register, result, system, changes)
     countermeasures = _reconcile_countermeasures(register, result, changes)
     updated = register.model_copy(update={"system": system.name, "threats": threats,

@@ -9,7 +9,7 @@ Conventions the rules share:
 - *Untrusted input* starts at external entities (unless their ``untrusted_content`` is false), at
   elements whose ``untrusted_content`` is true and at internet- or partner-exposed elements.
   Knowledge sources whose ``untrusted_content`` is unset count as untrusted too, and a hit that rests
-  only on them says so. Reachability is computed once per rule with ``System.reachable_from``.
+  only on them says so. Reachability is computed once per model with ``System.reachable_from``.
 - A tool tagged ``sandboxed`` runs what it executes in an isolated environment (there is no fact
   for this yet).
 
@@ -32,7 +32,7 @@ from dicetm.model import (
     System,
 )
 from dicetm.model.system import CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, per_system
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
@@ -158,6 +158,7 @@ def _acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Fa
                     "things."),)
 
 
+@per_system
 def _acting_factors(system: System) -> dict[str, tuple[Factor, ...]]:
     """The acting-tool impact factor of every llm/agent that calls write/execute tools, computed once per
     rule so that hub elements are not expanded again for each flow or memory that leads to them."""
@@ -214,6 +215,7 @@ def _is_untrusted_source(element: Element) -> bool:
     return element.exposure is not None and element.exposure.value in ("internet", "partner")
 
 
+@per_system
 def _untrusted_reach(system: System) -> _Reach:
     """Three reachability passes over the model (each linear): attacker, outsiders' content, assumed."""
     starts = {e.id for e in system.elements if _is_untrusted_source(e)}

@@ -8,14 +8,17 @@ has the same shape, references and controls.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dicetm.model import Element, Factor, Kind, Provenance, System, Threat
+from dicetm.model.system import CLASSIFICATION_RANK, Classification
 
 RULE_ID = re.compile(r"^T-[A-Z]+-\d{3}$")
 CONTROL_ID = re.compile(r"^C-[A-Z]+-\d{3}$")
@@ -118,6 +121,27 @@ class Hit:
 
 RuleFunction = Callable[[System], Iterator[Hit]]
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def per_system(function: Callable[Concatenate[System, _P], _T]) -> Callable[Concatenate[System, _P], _T]:
+    """Compute ``function(system, ...)`` once per System instance and arguments, then reuse the value.
+
+    Several rules start from the same whole-model pass (who can reach what); this runs each pass once per
+    model instead of once per rule. The value is shared between callers, who must only read it.
+    """
+
+    @functools.wraps(function)
+    def cached(system: System, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        key = (function, args, tuple(sorted(kwargs.items())))
+        memo = system.derived
+        if key not in memo:
+            memo[key] = function(system, *args, **kwargs)
+        return cast(_T, memo[key])
+
+    return cached
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -125,18 +149,25 @@ class Rule:
     evaluate: RuleFunction
 
 
-def condition_holds(element: Element, condition: str) -> bool:
-    """Evaluate a declarative factor condition against one element's facts."""
-    from dicetm.model.system import CLASSIFICATION_RANK, Classification
-
+@functools.cache
+def _parse_condition(condition: str) -> tuple[bool, str, str | None, str] | None:
+    """(negated, field, operator, value) of a factor condition; a rule set has only a few distinct ones."""
     match = CONDITION.match(condition)
     if match is None:  # validated at load time; kept for type narrowing
+        return None
+    return bool(match["neg"]), match["field"], match["op"], match["value"] or ""
+
+
+def condition_holds(element: Element, condition: str) -> bool:
+    """Evaluate a declarative factor condition against one element's facts."""
+    parsed = _parse_condition(condition)
+    if parsed is None:
         return False
-    name, op, wanted = match["field"], match["op"], match["value"]
+    negated, name, op, wanted = parsed
     value = getattr(element, name, None)
     if op is None:
         truthy = bool(value)
-        return not truthy if match["neg"] else truthy
+        return not truthy if negated else truthy
     if wanted == "unset":
         result = value is None
     elif op == ">=":
@@ -151,7 +182,7 @@ def condition_holds(element: Element, condition: str) -> bool:
         result = value is not None and str(value) == wanted
     if op == "!=":
         result = not result and value is not None
-    return not result if match["neg"] else result
+    return not result if negated else result
 
 
 def clamp(value: int) -> int:
@@ -191,16 +222,16 @@ def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str)
     factors = list(hit.factors)
     for spec in meta.factors:
         if condition_holds(element, spec.when):
-            factors.append(Factor.model_construct(target=spec.target, delta=spec.delta,
-                                                  fact=f"{element.id}.{spec.when}", note=spec.note))
+            factors.append(Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}",
+                                  note=spec.note))
     likelihood = clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood"))
     impact = clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact"))
     values = template_values(system, hit)
     threat_id = f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else "")
     elements = [hit.element, *[o for o in hit.others if o != hit.element]]
-    # model_construct: every value here comes from validated metadata and a validated System, and this runs
-    # once per raw finding, so pydantic re-validation would dominate the cost of large models.
-    return Threat.model_construct(
+    # Plain validated construction on purpose: pydantic's Rust validator is about twice as fast here as the
+    # Python-level model_construct, and keeps the checks.
+    return Threat(
         id=threat_id,
         rule=meta.id,
         title=render(meta.title, values),
@@ -216,8 +247,6 @@ def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str)
         rationale=render(meta.rationale, values),
         review_question=render(meta.review_question, values),
         controls=list(meta.controls),
-        provenance=Provenance.model_construct(source="rule", rule=meta.id, catalog_version=catalog_version,
-                                              detail=f"{meta.id} {meta.slug}"),
-        members=[],
-        folded=[],
+        provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
+                              detail=f"{meta.id} {meta.slug}"),
     )

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from dicetm.model import STORE_KINDS, Element, Factor, Kind, ModelProvenance, OutputFormat, Permission, System
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, per_system
 
 MODELS = frozenset({Kind.llm, Kind.agent})
 # Components that hand a caller's text on to the next hop (an app backend, an API gateway, a filter).
@@ -149,6 +149,7 @@ def _entry_of(system: System, source: Element) -> Iterator[tuple[str, bool | Non
         yield target.id, (True in stated) if stated else None
 
 
+@per_system
 def _caller_reach(system: System, *, through_models: bool) -> _CallerReach:
     """Follow callers' text from external entities and exposed elements through relays (and models)."""
     hops = RELAYS | MODELS if through_models else RELAYS
@@ -255,6 +256,7 @@ def _exposure_assumption(system: System, reach: _CallerReach, entry: str) -> lis
             "send to it, assumed it is reachable from outside the organisation."]
 
 
+@per_system
 def _speaks_to_outside(system: System, *, through_models: bool = True) -> dict[str, str]:
     """Elements whose output reaches an external entity (via relays, and other models): id -> entity."""
     starts = {e.id: e.id for e in system.elements if e.kind is Kind.external_entity}
@@ -272,12 +274,14 @@ class _ContentReach:
     unknown_origin: set[str]  # sources whose trust is not stated
 
 
+@per_system
 def _written_from_outside(system: System) -> set[str]:
     """Ids of elements an external entity sends data to directly."""
     return {system.other_end(flow, e.id) for e in system.elements if e.kind is Kind.external_entity
             for flow in system.flows_from.get(e.id, [])}
 
 
+@per_system
 def _retrieval_reach(system: System) -> _ContentReach:
     """Follow retrievable content from untrusted or unknown-origin sources to the models that read it."""
     known: dict[str, str] = {}
@@ -360,6 +364,7 @@ class _ToolReach:
     unknown: set[str]  # tools whose content trust is not stated
 
 
+@per_system
 def _tool_reach(system: System) -> _ToolReach:
     names = {e.name.strip().lower(): e.id for e in system.elements}
     outside = _written_from_outside(system)
@@ -734,6 +739,7 @@ def _sink_models(system: System, sink: OutputFormat) -> list[Element]:
     return [m for m in _models(system) if m.output_rendered_as and sink in m.output_rendered_as]
 
 
+@per_system
 def _attackers(system: System) -> dict[str, str]:
     return _attacker_input(system, _caller_reach(system, through_models=False))
 

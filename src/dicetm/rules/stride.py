@@ -43,7 +43,7 @@ from dicetm.model import (
     System,
 )
 from dicetm.model.system import CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, per_system
 
 EXPOSED = (Exposure.internet, Exposure.partner)
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
@@ -171,6 +171,7 @@ def _entry_point(system: System, element: Element) -> _EntryPoint | None:
     return _EntryPoint(_origin_phrases(element, callers), tuple(callers), tuple(assumptions))
 
 
+@per_system
 def _anonymous_entry_points(system: System) -> dict[str, _EntryPoint]:
     """Every element T-STRIDE-001 reports, by id (the other spoofing rules leave them to it)."""
     result: dict[str, _EntryPoint] = {}

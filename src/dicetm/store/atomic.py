@@ -1,4 +1,8 @@
-"""Atomic file writes: write a temp file beside the target, fsync, rename over the target."""
+"""Atomic file writes: write a temp file beside the target, fsync, rename over the target.
+
+``write_temp`` and ``replace_synced`` are the two halves, for callers that must do something durable
+between them (the workspace appends to its audit log there).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,17 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
+    replace_synced(write_temp(path, data), path)
+
+
+def temp_pattern(path: Path) -> str:
+    """Glob pattern (relative to the folder) of the temp files ``write_temp`` makes for ``path``."""
+    return f".{Path(path).name}.*.tmp"
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temp file beside ``path`` and fsync it; the caller renames or deletes it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -31,12 +46,26 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def replace_synced(tmp: Path, path: Path) -> None:
+    """Rename ``tmp`` over ``path`` and fsync the folder; ``tmp`` is deleted if the rename fails."""
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    sync_folder(Path(path).parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder so renames and new files in it survive a power cut (a no-op where unsupported)."""
     try:
-        directory = os.open(path.parent, os.O_RDONLY)
+        directory = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:

@@ -1,0 +1,120 @@
+"""Command line for ``dicetm export FORMAT PATH [--out FILE]``: analyse a model and write it in another format.
+
+``register_commands(app)`` adds the command to the main typer app; ``main()`` runs it on its own. Like
+the rest of the CLI this module only parses, calls the library, prints and picks the exit code (0 ok,
+2 bad usage or input). Everything is rendered before anything is written, and the file is replaced
+atomically, so an error never leaves a partial export behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dicetm.errors import DicetmError
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class ExportFormat(StrEnum):
+    threat_dragon = "threat-dragon"
+    otm = "otm"
+    threat_composer = "threat-composer"
+    sarif = "sarif"
+    csv = "csv"
+    atlas_navigator = "atlas-navigator"
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+class ThreatSelection(StrEnum):
+    all = "all"
+    stated = "stated"
+
+
+class Detail(StrEnum):
+    grouped = "grouped"
+    full = "full"
+
+
+def _fail(exc: DicetmError) -> typer.Exit:
+    count = len(exc.problems)
+    _err.print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written.", markup=False)
+    for problem in exc.problems:
+        _err.print(f"  {problem.location}: {problem.message}", markup=False)
+        if problem.hint:
+            _err.print(f"    hint: {problem.hint}", markup=False)
+    return typer.Exit(2)
+
+
+def export_command(
+    fmt: Annotated[ExportFormat, typer.Argument(
+        metavar="FORMAT", help="Threat Dragon v2 JSON, Open Threat Model 0.2.0, Threat Composer workspace, "
+                               "SARIF 2.1.0, CSV, ATLAS Navigator layer, Mermaid, Graphviz DOT or SVG.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="dicetm.yaml, or a folder holding one.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")]
+    = None,
+    threats: Annotated[ThreatSelection, typer.Option(
+        help="all: every threat the analysis lists; stated: only threats written in the model file "
+             "(by people or an import).")] = ThreatSelection.all,
+    detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
+    = Detail.grouped,
+) -> None:
+    """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, SARIF, CSV,
+    an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG)."""
+    from dicetm.api import analyze_path
+    from dicetm.io.exporters import export, left_out
+
+    try:
+        loaded, result = analyze_path(path, detail.value)
+        text = export(fmt.value, result, loaded, threats=threats.value)
+        missing = left_out(fmt.value, result, loaded, threats=threats.value)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    if missing:
+        many = len(missing) != 1
+        _err.print(f"note: {len(missing)} {'threats name' if many else 'threat names'} no element or flow, so the "
+                   f"{fmt.value} file cannot hold {'them' if many else 'it'}: {', '.join(missing)}", markup=False)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from dicetm.store.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(out, text)
+    except OSError as exc:
+        _err.print(f"error: cannot write {out}: {exc.strerror or exc}", markup=False)
+        _err.print("    hint: --out must name a file in a folder you can write to", markup=False)
+        raise typer.Exit(2) from None
+    _out.print(f"wrote {out} ({fmt.value}, {len(text.encode('utf-8'))} bytes)", markup=False)
+
+
+def register_commands(app: typer.Typer) -> None:
+    app.command("export")(export_command)
+
+
+app = typer.Typer(name="dicetm", help="Export dicetm models for other tools.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _options() -> None:
+    """Export dicetm models for other tools."""
+
+
+register_commands(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

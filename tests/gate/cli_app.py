@@ -1,0 +1,76 @@
+"""Run ``dicetm check`` / ``dicetm evidence`` in-process on an app holding only these commands (so the tests
+do not depend on how cli.py wires them), and build real workspaces with decisions recorded."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from dicetm.cli_gate import register_commands
+
+from .builders import CHATBOT, CRITICAL, HIGH, REVIEWER
+
+TERMINAL = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+REJECTED = "T-LLM-005@hosted-llm"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer(name="dicetm", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+    @app.callback()
+    def main() -> None:
+        """dicetm (test app)."""
+
+    register_commands(app)
+    return app
+
+
+APP = _app()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def invoke(*args: str | Path) -> Outcome:
+    result = CliRunner().invoke(APP, [str(a) for a in args], env=TERMINAL, prog_name="dicetm")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Outcome(result.exit_code, _ANSI.sub("", result.stdout), _ANSI.sub("", result.stderr))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def make_workspace(folder: Path, *, iteration: bool = False) -> Path:
+    """The chatbot example with a few decisions recorded (and optionally one iteration snapshot)."""
+    from dicetm.report import render_markdown
+    from dicetm.review import DecisionInput, analyze_workspace, decide
+    from dicetm.store.iterations import snapshot as record_iteration
+    from dicetm.store.workspace import Workspace
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CHATBOT / "dicetm.yaml", folder / "dicetm.yaml")
+    analyze_workspace(folder, write=True)
+    decide(folder, [DecisionInput(item=CRITICAL, action="accept", seconds_on_screen=40.0),
+                    DecisionInput(item="C-OUT-001", action="plan", owner="Bob", due="2030-01-01"),
+                    DecisionInput(item=HIGH, action="accept", seconds_on_screen=30.0),
+                    DecisionInput(item=f"risk:{HIGH}", action="accept", owner="Carol", business_impact="small",
+                                  review_by="2999-01-01"),
+                    DecisionInput(item=REJECTED, action="reject", reason="no prompt logs are kept")],
+           reviewer=REVIEWER)
+    if iteration:
+        loaded, _register, result = analyze_workspace(folder, write=True)
+        record_iteration(Workspace.open(folder), "design review 1", REVIEWER, result,
+                         render_markdown(result, loaded.system))
+    return folder
