@@ -264,3 +264,35 @@ def test_hostile_or_empty_input_is_refused_with_a_message(raw: bytes, words: str
 def test_unknown_format_name() -> None:
     with pytest.raises(InputError, match="unknown import format 'visio'"):
         load_data("visio", {}, "x")
+
+
+def test_threagile_risk_tracking_sets_the_status_of_matching_individual_risks() -> None:
+    text = THREAGILE + """\
+individual_risk_categories:
+  Prompt injection:
+    id: prompt-injection
+    stride: tampering
+    cwe: 1427
+    mitigation: Separate instructions from data.
+    risks_identified:
+      Injection at <b>Agent</b>:
+        exploitation_likelihood: very-likely
+        exploitation_impact: high
+        most_relevant_technical_asset: agent
+        most_relevant_communication_link: user>ask
+risk_tracking:
+  prompt-injection@*@*:
+    status: in-progress
+  missing-vault@agent:
+    status: accepted
+"""
+    result = load_data("threagile", text, "agent.yaml")
+    threat = result.system.threats[0]
+    assert (threat.id, threat.title, threat.source_status) == ("prompt-injection@agent@user-ask", "Injection at Agent",
+                                                               "in-progress")
+    assert (threat.stride, threat.likelihood, threat.impact) == (["T"], 4, 4)
+    assert (threat.elements, threat.flows, threat.references) == (["agent"], ["user-ask"], ["cwe:CWE-1427"])
+    assert result.system.controls[0].description == "Separate instructions from data."
+    assert threat.controls == [result.system.controls[0].id]
+    tracked = [u.path for u in result.unmapped if u.path.startswith("$.risk_tracking")]
+    assert tracked == ['$.risk_tracking["missing-vault@agent"]']

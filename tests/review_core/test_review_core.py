@@ -45,7 +45,7 @@ def _system(**changes: Any) -> System:
 
 def _synced(system: System) -> tuple[Register, Any]:
     result = analyze(system)
-    register, changes = reconcile(Register(), result, system)
+    register, _changes = reconcile(Register(), result, system)
     return register, result
 
 
@@ -82,7 +82,7 @@ def test_decision_goes_stale_only_where_its_facts_changed() -> None:
 
 def test_removed_element_retires_its_threats_with_a_record() -> None:
     system = _system()
-    register, result = _synced(system)
+    register, _result = _synced(system)
     data = yaml.safe_load(CHATBOT.read_text(encoding="utf-8"))
     data["elements"] = [e for e in data["elements"] if e["id"] != "wiki"]
     data["flows"] = [f for f in data["flows"] if "wiki" not in (f["source"], f["target"])]
