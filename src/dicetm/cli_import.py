@@ -50,7 +50,7 @@ def _target(path: Path) -> Path:
 
 def import_model(
     fmt: Annotated[ImportFormat, typer.Argument(metavar="FORMAT", help="The other tool's format.")],
-    file: Annotated[Path, typer.Argument(help="The file exported by the other tool.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The file exported by the other tool.")],
     output: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (or a folder for dicetm.yaml).")]
     = Path("dicetm.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,

@@ -152,3 +152,10 @@ def test_dicetm_import_once_cli_py_wires_it(tmp_path: Path) -> None:
                     "--out", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "m.yaml").is_file()
+
+
+def test_the_format_choices_are_the_registered_importers() -> None:
+    from dicetm.cli_import import ImportFormat
+    from dicetm.io import FORMATS
+
+    assert tuple(f.value for f in ImportFormat) == FORMATS
