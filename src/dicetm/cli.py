@@ -21,6 +21,7 @@ from dicetm import __version__
 from dicetm.cli_catalog_admin import register as register_catalog_admin
 from dicetm.cli_export import register_commands as register_export_commands
 from dicetm.cli_gate import register_commands as register_gate_commands
+from dicetm.cli_import import import_model
 from dicetm.cli_iterations import register_commands as register_iteration_commands
 from dicetm.cli_review import register_commands as register_review_commands
 from dicetm.errors import DicetmError
@@ -255,6 +256,7 @@ def catalog_show(item_id: Annotated[str, typer.Argument(help="A rule, control or
 
 register_review_commands(app)
 register_iteration_commands(app)
+app.command("import")(import_model)
 register_export_commands(app)
 register_gate_commands(app)
 

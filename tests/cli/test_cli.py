@@ -38,7 +38,7 @@ from .helpers import (
 )
 
 CHATBOT = EXAMPLES_DIR / "support-chatbot"
-COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "export", "check",
+COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "import", "export", "check",
             "catalog", "audit", "iteration", "evidence")
 CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "list", "show")
 

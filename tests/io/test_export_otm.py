@@ -127,9 +127,7 @@ def test_dicetm_to_otm_and_back_keeps_counts(example: str) -> None:
     _load_file, load_data = importer()
     loaded, result = analysed(example)
     imported = load_data("otm", export("otm", result, loaded), "export.otm.json")
-    if any(b.name == "Outside every trust boundary" for b in imported.system.trust_boundaries):
-        pytest.xfail(f"the OTM importer keeps the zone marked attributes.dicetm={OUTSIDE_MARK!r} as a boundary; "
-                     "it holds the elements that are in no trust boundary and should be dropped on import")
+    assert not any(b.name == "Outside every trust boundary" for b in imported.system.trust_boundaries)
     assert counts(imported.system) == counts(loaded.system) | {"threats": len(result.threats)}
 
 

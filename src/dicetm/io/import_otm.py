@@ -93,6 +93,7 @@ class _Conversion:
         self.flows: list[Flow] = []
         self.threat_uses: dict[str, _Uses] = {}
         self.mitigation_uses: dict[str, _Uses] = {}
+        self.outside_zones: set[str] = set()
 
     def run(self) -> Draft:
         project = self.doc.child("project")
@@ -110,7 +111,7 @@ class _Conversion:
             self._flow(node)
         controls, control_ids = self._controls()
         threats = self._threats(control_ids)
-        boundaries = self._nest_zones()
+        boundaries = [b for b in self._nest_zones() if b.id not in self.outside_zones]
         system = System(name=name, description=description, elements=list(self.components.values()),
                         flows=self.flows, trust_boundaries=boundaries, assets=list(self.assets.values()),
                         threats=threats, controls=controls)
@@ -180,6 +181,10 @@ class _Conversion:
         boundary = TrustBoundary(id=self.ids.take(name, fallback="zone"), name=name,
                                  description=node.text("description"))
         self._register(self.zones, node, boundary, "trust zone")
+        attributes = node.child("attributes")
+        if attributes.is_map() and attributes.text("dicetm") == "outside":
+            # dicetm's own export puts elements that sit in no boundary into this marker zone.
+            self.outside_zones.add(boundary.id)
         parent = node.child("parent")
         if parent.is_map() and parent.text("trustZone"):
             self.zone_parents[boundary.id] = (parent.text("trustZone") or "", parent.child("trustZone"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -11,6 +12,8 @@ from pydantic import ValidationError
 from dicetm.errors import Location, Problem, RuleError
 from dicetm.rules import agent, data, llm, stride
 from dicetm.rules.base import Rule, RuleFunction, RuleMeta
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain data, ten times faster in C
 
 # (family name, metadata file in rules/meta/, functions by rule id)
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
@@ -23,7 +26,7 @@ FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
 
 def _load_family(meta_file: str, functions: dict[str, RuleFunction]) -> list[Rule]:
     text = resources.files("dicetm.rules").joinpath("meta", meta_file).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or []
+    raw = yaml.load(text, Loader=_LOADER) or []
     problems: list[Problem] = []
     rules: list[Rule] = []
     seen: set[str] = set()
