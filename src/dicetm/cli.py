@@ -19,6 +19,8 @@ from rich.table import Table
 
 from dicetm import __version__
 from dicetm.cli_catalog_admin import register as register_catalog_admin
+from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import write_failed as _write_failed
 from dicetm.cli_export import register_commands as register_export_commands
 from dicetm.cli_gate import register_commands as register_gate_commands
 from dicetm.cli_import import import_model
@@ -54,26 +56,6 @@ class ReportFormat(StrEnum):
     html = "html"
     json = "json"
     csv = "csv"
-
-
-def _fail(exc: DicetmError, *, writes: bool = True) -> typer.Exit:
-    """Print every problem of ``exc`` to stderr; ``writes`` says whether the command would have written files."""
-    count = len(exc.problems)
-    tail = "; nothing was written." if writes else "."
-    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found{tail}")
-    for problem in exc.problems:
-        # Locations and messages quote the user's file names and values: never read them as rich markup.
-        err.print(f"  [bold]{escape(str(problem.location))}[/]: {escape(problem.message)}")
-        if problem.hint:
-            err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
-
-
-def _write_failed(what: Path, exc: OSError, hint: str) -> typer.Exit:
-    """A file or folder could not be written (a folder where a file belongs, no permission, disk full)."""
-    err.print(f"error: cannot write {what}: {exc.strerror or exc}", markup=False)
-    err.print(f"    hint: {hint}", markup=False)
-    return typer.Exit(2)
 
 
 def _version(value: bool) -> None:

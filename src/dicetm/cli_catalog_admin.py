@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from dicetm import __version__
+from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem
 
 out = Console(highlight=False, soft_wrap=True)
@@ -102,16 +102,6 @@ def _counts(counts: dict[str, int]) -> str:
             f"{counts['mitigations']} mitigations")
 
 
-def _fail(exc: DicetmError, tail: str) -> typer.Exit:
-    count = len(exc.problems)
-    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found{tail}")
-    for problem in exc.problems:
-        err.print(f"  [bold]{escape(str(problem.location))}[/]: {escape(problem.message)}")
-        if problem.hint:
-            err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
-
-
 def _print(text: str) -> None:
     out.print(text, markup=False)
 
@@ -153,7 +143,7 @@ def catalog_info(
     try:
         info = gather_info()
     except DicetmError as exc:
-        raise _fail(exc, ".") from None
+        raise _fail(exc, tail=".") from None
     if as_json:
         sys.stdout.write(json.dumps(info.to_json(), indent=2) + "\n")
     else:
@@ -166,7 +156,7 @@ def _reset() -> None:
     try:
         removed = reset_atlas()
     except DicetmError as exc:
-        raise _fail(exc, "; the installed ATLAS file is still in use.") from None
+        raise _fail(exc, tail="; the installed ATLAS file is still in use.") from None
     if removed:
         _print(f"removed the installed ATLAS data from {atlas_dir()}; using the data packaged with dicetm")
     else:
@@ -193,11 +183,11 @@ def import_atlas(
         message = "give either FILE or --reset, not both" if reset else "missing FILE"
         usage = InputError([Problem(message, Location(path="FILE"),
                                     hint="dicetm catalog import-atlas ATLAS.yaml, or --reset to undo an import")])
-        raise _fail(usage, "; nothing was changed.")
+        raise _fail(usage, tail="; nothing was changed.")
     try:
         manifest = install_atlas(file)
     except DicetmError as exc:
-        raise _fail(exc, "; nothing was installed.") from None
+        raise _fail(exc, tail="; nothing was installed.") from None
     _print(f"installed MITRE ATLAS {manifest.atlas_version}: {_counts(manifest.counts.model_dump())}")
     _print(f"  from     {manifest.source}")
     _print(f"  to       {atlas_dir() / manifest.file_name}")

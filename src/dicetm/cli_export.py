@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -42,16 +43,6 @@ class ThreatSelection(StrEnum):
 class Detail(StrEnum):
     grouped = "grouped"
     full = "full"
-
-
-def _fail(exc: DicetmError) -> typer.Exit:
-    count = len(exc.problems)
-    _err.print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written.", markup=False)
-    for problem in exc.problems:
-        _err.print(f"  {problem.location}: {problem.message}", markup=False)
-        if problem.hint:
-            _err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
 
 
 def export_command(

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
 
 if TYPE_CHECKING:
@@ -35,23 +37,6 @@ class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
-
-
-def _fail(exc: DicetmError, *, writes: bool) -> typer.Exit:
-    count = len(exc.problems)
-    tail = "; nothing was written." if writes else "."
-    _err.print(f"error: {count} problem{'s' if count != 1 else ''} found{tail}", markup=False)
-    for problem in exc.problems:
-        _err.print(f"  {problem.location}: {problem.message}", markup=False)
-        if problem.hint:
-            _err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
-
-
-def _write_failed(what: Path, exc: OSError, hint: str) -> typer.Exit:
-    _err.print(f"error: cannot write {what}: {exc.strerror or exc}", markup=False)
-    _err.print(f"    hint: {hint}", markup=False)
-    return typer.Exit(2)
 
 
 # ------------------------------------------------------------------------------------------- check

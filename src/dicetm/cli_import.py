@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem
 
 if TYPE_CHECKING:
@@ -31,16 +31,6 @@ class ImportFormat(StrEnum):
     otm = "otm"
     threagile = "threagile"
     threat_composer = "threat-composer"
-
-
-def _fail(exc: DicetmError) -> typer.Exit:
-    count = len(exc.problems)
-    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found; nothing was written.")
-    for problem in exc.problems:
-        err.print(f"  [bold]{escape(str(problem.location))}[/]: {escape(problem.message)}")
-        if problem.hint:
-            err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
 
 
 def _target(path: Path) -> Path:

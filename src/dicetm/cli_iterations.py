@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
 
 if TYPE_CHECKING:
@@ -39,23 +41,6 @@ WORKING_COPY = "the working copy"
 class DiffFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-def _fail(exc: DicetmError, *, writes: bool) -> typer.Exit:
-    count = len(exc.problems)
-    tail = "; nothing was written." if writes else "."
-    _err.print(f"error: {count} problem{'s' if count != 1 else ''} found{tail}", markup=False)
-    for problem in exc.problems:
-        _err.print(f"  {problem.location}: {problem.message}", markup=False)
-        if problem.hint:
-            _err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
-
-
-def _write_failed(what: Path, exc: OSError) -> typer.Exit:
-    _err.print(f"error: cannot write {what}: {exc.strerror or exc}", markup=False)
-    _err.print("    hint: the workspace folder must be writable", markup=False)
-    return typer.Exit(2)
 
 
 @iteration_app.command("new")

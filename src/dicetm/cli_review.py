@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem, StoreError
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --help` stays quick
@@ -49,18 +49,6 @@ ReviewerOpt = Annotated[str | None, typer.Option(
 
 
 # --- shared error output -------------------------------------------------------------------------------------
-
-def _fail(exc: DicetmError, *, writes: bool = True) -> typer.Exit:
-    """Print every problem of ``exc`` to stderr and return exit 2 for the caller to raise."""
-    count = len(exc.problems)
-    tail = "; nothing was written." if writes else "."
-    err.print(f"[bold red]error:[/] {count} problem{'s' if count != 1 else ''} found{tail}")
-    for problem in exc.problems:
-        err.print(f"  [bold]{escape(str(problem.location))}[/]: {escape(problem.message)}")
-        if problem.hint:
-            err.print(f"    hint: {problem.hint}", markup=False)
-    return typer.Exit(2)
-
 
 def _usage(message: str, where: str, hint: str) -> typer.Exit:
     return _fail(InputError([Problem(message, Location(path=where), hint=hint)]))
