@@ -6,10 +6,8 @@ unknown conservatively and say which assumption they made.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -339,11 +337,6 @@ class System(_Strict):
     def receivers(self) -> dict[str, tuple[Element, ...]]:
         """element id -> the elements that receive data from it, sorted by id (see ``downstream``)."""
         return {element_id: _other_ends(self, element_id, flows) for element_id, flows in self.flows_from.items()}
-
-    @cached_property
-    def derived(self) -> dict[Hashable, Any]:
-        """Memo for values that analysis code derives from this System (``dicetm.rules.base.per_system``)."""
-        return {}
 
     def upstream(self, element_id: str) -> list[Element]:
         """Elements that send data to ``element_id`` (either end of a bidirectional flow), sorted by id."""

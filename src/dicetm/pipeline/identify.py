@@ -17,17 +17,16 @@ from collections.abc import Iterable
 
 from dicetm.model import Factor, Provenance, System, Threat
 from dicetm.pipeline.state import State
-from dicetm.rules.base import Hit, Rule, RuleMeta, build_threat, render, template_values
+from dicetm.rules.base import Finding, Rule, score_hit, shared_passes, template_values
 from dicetm.rules.registry import all_rules
 
-_Raw = tuple[RuleMeta, Hit, Threat]
 
-
-def run_rules(system: System, rules: Iterable[Rule], catalog_version: str) -> list[_Raw]:
-    raw: list[_Raw] = []
-    for rule in rules:
-        for hit in rule.evaluate(system):
-            raw.append((rule.meta, hit, build_threat(rule.meta, hit, system, catalog_version)))
+def run_rules(system: System, rules: Iterable[Rule]) -> list[Finding]:
+    raw: list[Finding] = []
+    with shared_passes():
+        for rule in rules:
+            for hit in rule.evaluate(system):
+                raw.append(score_hit(rule.meta, hit, system))
     return raw
 
 
@@ -46,7 +45,7 @@ def _merge_all(lists: Iterable[list[str]]) -> list[str]:
     return result
 
 
-def _absorb(keeper: Threat, generic: Threat) -> Threat:
+def _absorb(keeper: Finding, generic: Finding) -> Finding:
     factors = list(keeper.factors)
     likelihood, impact = keeper.likelihood, keeper.impact
     if generic.likelihood > likelihood:
@@ -57,36 +56,36 @@ def _absorb(keeper: Threat, generic: Threat) -> Threat:
         factors.append(Factor(target="impact", delta=generic.impact - impact, fact=generic.id,
                               note="raised to the impact of the folded generic finding"))
         impact = generic.impact
-    return keeper.model_copy(update={
-        "likelihood": likelihood, "impact": impact, "factors": factors,
-        "stride": _merge_unique(keeper.stride, generic.stride),
-        "references": _merge_unique(keeper.references, generic.references),
-        "controls": _merge_unique(keeper.controls, generic.controls),
-        "folded": [*keeper.folded, generic.id],
-        "flows": _merge_unique(keeper.flows, generic.flows),
-    })
+    return dataclasses.replace(
+        keeper, likelihood=likelihood, impact=impact, factors=factors,
+        stride=_merge_unique(keeper.stride, generic.stride),
+        references=_merge_unique(keeper.references, generic.references),
+        controls=_merge_unique(keeper.controls, generic.controls),
+        folded=[*keeper.folded, generic.id],
+        flows=_merge_unique(keeper.flows, generic.flows),
+    )
 
 
-def fold(raw: list[_Raw]) -> list[_Raw]:
+def fold(raw: list[Finding]) -> list[Finding]:
     """Fold superseded generic findings into the specific finding on the same primary element."""
     by_rule_element: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, (meta, hit, _t) in enumerate(raw):
-        by_rule_element[(meta.id, hit.element)].append(index)
+    for index, finding in enumerate(raw):
+        by_rule_element[(finding.meta.id, finding.hit.element)].append(index)
     # Highest-risk specific findings absorb first, so a generic finding lands in the strongest keeper.
-    order = sorted(range(len(raw)), key=lambda i: (-raw[i][2].score, raw[i][2].id))
+    order = sorted(range(len(raw)), key=lambda i: (-raw[i].score, raw[i].id))
     absorbed: set[int] = set()
     result = list(raw)
     for index in order:
-        meta, hit, threat = result[index]
-        if index in absorbed or not meta.supersedes:
+        finding = result[index]
+        if index in absorbed or not finding.meta.supersedes:
             continue
-        for generic_rule in meta.supersedes:
-            for other in by_rule_element.get((generic_rule, hit.element), []):
+        for generic_rule in finding.meta.supersedes:
+            for other in by_rule_element.get((generic_rule, finding.hit.element), []):
                 if other in absorbed or other == index:
                     continue
-                threat = _absorb(threat, result[other][2])
+                finding = _absorb(finding, result[other])
                 absorbed.add(other)
-        result[index] = (meta, hit, threat)
+        result[index] = finding
     return [item for i, item in enumerate(result) if i not in absorbed]
 
 
@@ -95,43 +94,44 @@ def _join(names: list[str]) -> str:
     return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
-def _group_key(meta: RuleMeta, hit: Hit, threat: Threat) -> tuple[object, ...]:
-    factor_sig = tuple(sorted((f.target, f.delta, f.fact.split(".", 1)[-1], f.note) for f in threat.factors))
-    return (meta.id, threat.likelihood, threat.impact, factor_sig, tuple(sorted(hit.values.items())),
-            tuple(threat.folded and ["folded"]))
+def _group_key(finding: Finding) -> tuple[object, ...]:
+    factor_sig = tuple(sorted((f.target, f.delta, f.fact.split(".", 1)[-1], f.note) for f in finding.factors))
+    return (finding.meta.id, finding.likelihood, finding.impact, factor_sig,
+            tuple(sorted(finding.hit.values.items())), tuple(finding.folded and ["folded"]))
 
 
-def _merge_group(system: System, members: list[_Raw]) -> Threat:
-    members = sorted(members, key=lambda m: m[2].id)
-    meta, first_hit, first = members[0]
-    per_member = [template_values(system, h) for _m, h, _t in members]
+def _merge_group(system: System, members: list[Finding], catalog_version: str) -> Threat:
+    members = sorted(members, key=lambda m: m.id)
+    first = members[0]
+    per_member = [template_values(system, m.hit) for m in members]
     values = dict(per_member[0])
     values["element"] = _join([v["element"] for v in per_member])
-    if first_hit.flow:
+    if first.hit.flow:
         values["flow"] = _join([v["flow"] for v in per_member])
         values["source"] = _join([v["source"] for v in per_member])
         values["target"] = _join([v["target"] for v in per_member])
-    threats = [t for _m, _h, t in members]
-    return first.model_copy(update={
-        "title": render(meta.title, values), "scenario": render(meta.scenario, values),
-        "rationale": render(meta.rationale, values), "review_question": render(meta.review_question, values),
-        "elements": _merge_all(t.elements for t in threats), "flows": _merge_all(t.flows for t in threats),
-        "assumptions": _merge_all(t.assumptions for t in threats), "folded": _merge_all(t.folded for t in threats),
-        "members": [t.id for t in threats],
-    })
+    merged = dataclasses.replace(
+        first, elements=_merge_all(m.elements for m in members), flows=_merge_all(m.flows for m in members),
+        assumptions=_merge_all(m.assumptions for m in members), folded=_merge_all(m.folded for m in members),
+        members=[m.id for m in members],
+    )
+    return merged.threat(catalog_version, values)
 
 
-def group(system: System, raw: list[_Raw]) -> list[Threat]:
-    buckets: dict[tuple[object, ...], list[_Raw]] = defaultdict(list)
+def _threat(system: System, finding: Finding, catalog_version: str) -> Threat:
+    return finding.threat(catalog_version, template_values(system, finding.hit))
+
+
+def group(system: System, raw: list[Finding], catalog_version: str) -> list[Threat]:
+    buckets: dict[tuple[object, ...], list[Finding]] = defaultdict(list)
     singles: list[Threat] = []
-    for item in raw:
-        meta, hit, threat = item
-        if meta.group:
-            buckets[_group_key(meta, hit, threat)].append(item)
+    for finding in raw:
+        if finding.meta.group:
+            buckets[_group_key(finding)].append(finding)
         else:
-            singles.append(threat)
-    grouped = [members[0][2] if len(members) == 1 else _merge_group(system, members)
-               for members in buckets.values()]
+            singles.append(_threat(system, finding, catalog_version))
+    grouped = [_threat(system, members[0], catalog_version) if len(members) == 1
+               else _merge_group(system, members, catalog_version) for members in buckets.values()]
     return singles + grouped
 
 
@@ -164,7 +164,11 @@ def stated_threats(system: System, catalog_version: str) -> list[Threat]:
 
 
 def identify(state: State, rules: Iterable[Rule] | None = None) -> State:
-    raw = run_rules(state.system, rules if rules is not None else all_rules(), state.catalog.version)
-    threats = [t for _m, _h, t in raw] if state.detail == "full" else group(state.system, fold(raw))
-    threats += stated_threats(state.system, state.catalog.version)
+    system, version = state.system, state.catalog.version
+    raw = run_rules(system, rules if rules is not None else all_rules())
+    if state.detail == "full":
+        threats = [_threat(system, finding, version) for finding in raw]
+    else:
+        threats = group(system, fold(raw), version)
+    threats += stated_threats(system, version)
     return dataclasses.replace(state, threats=tuple(sort_threats(threats)), raw_findings=len(raw))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
+from dicetm.gcpause import gc_paused
 from dicetm.model import (
     AnalysisResult,
     Countermeasure,
@@ -474,6 +475,7 @@ def _next_steps(out: list[str], result: AnalysisResult, to: _Links) -> None:
     out.append("</ol>")
 
 
+@gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
 def render_html(result: AnalysisResult, system: System, svg: str | None) -> str:
     """The full report as one HTML page.
 

@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
-import json
-from operator import itemgetter
+import functools
+from typing import Any
 
-import pydantic_core
+from pydantic_core import SchemaSerializer, core_schema
 
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult
 
-_BY_KEY = itemgetter(0)
-
-
-def _sorted_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    return dict(sorted(pairs, key=_BY_KEY))
-
 
 def render_json(result: AnalysisResult) -> str:
-    """Keys sorted, two-space indent, trailing newline; ``AnalysisResult.model_validate_json`` reads it."""
-    # Same bytes as json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False),
-    # whose indenting encoder is pure Python and takes seconds on large models. Here pydantic's Rust serializer
-    # writes the result, the C json parser re-reads it sorting each object's keys on the way, and the Rust
-    # writer indents it. (The two writers differ only in exponent floats such as 1e-07, which the result,
-    # whose one float is a percentage rounded to 0.1, never holds.)
+    """Keys sorted, two-space indent, trailing newline; ``AnalysisResult.model_validate_json`` reads it.
+
+    The bytes are those of ``json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True,
+    ensure_ascii=False)``, whose indenting encoder is pure Python and takes seconds on large models. Here
+    pydantic's Rust serializer writes them, from a copy of the result's schema that lists keys in order.
+    (The two writers would differ only on exponent floats such as 1e-07; the result's one float is a
+    percentage rounded to 0.1.)
+    """
     with gc_paused():
-        data = json.loads(result.model_dump_json(), object_pairs_hook=_sorted_object)
-        return pydantic_core.to_json(data, indent=2).decode("utf-8") + "\n"
+        return _sorted_serializer().to_json(result, indent=2).decode("utf-8") + "\n"
+
+
+@functools.cache
+def _sorted_serializer() -> SchemaSerializer:
+    return SchemaSerializer(_sorting(AnalysisResult.__pydantic_core_schema__))
+
+
+def _sorting(node: Any) -> Any:
+    """A copy of a pydantic core schema whose models and dicts serialize with their keys sorted.
+
+    pydantic writes a model's fields in the order of the instance's ``__dict__``; so each model goes
+    through a function that returns its fields in sorted order, typed by the model's own field schemas.
+    """
+    if isinstance(node, list):
+        return [_sorting(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: value if key == "metadata" else _sorting(value) for key, value in node.items()}
+    if copy.get("type") == "model" and copy["schema"].get("type") == "model-fields":
+        fields = copy["schema"]["fields"]
+        names = sorted(fields)
+        typed = core_schema.typed_dict_schema({n: core_schema.typed_dict_field(fields[n]["schema"]) for n in names})
+        copy["serialization"] = core_schema.plain_serializer_function_ser_schema(
+            functools.partial(_fields_in_order, names), return_schema=typed)
+    elif copy.get("type") == "dict":
+        copy["serialization"] = core_schema.plain_serializer_function_ser_schema(_sorted_value)
+    return copy
+
+
+def _fields_in_order(names: list[str], model: Any) -> dict[str, Any]:
+    values = model.__dict__
+    return {name: values[name] for name in names}
+
+
+def _sorted_value(value: Any) -> Any:
+    """Plain data with every dict's keys sorted, at any depth (dict fields may hold ``Any``)."""
+    if isinstance(value, dict):
+        return {key: _sorted_value(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_value(item) for item in value]
+    return value

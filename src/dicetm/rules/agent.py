@@ -9,7 +9,7 @@ Conventions the rules share:
 - *Untrusted input* starts at external entities (unless their ``untrusted_content`` is false), at
   elements whose ``untrusted_content`` is true and at internet- or partner-exposed elements.
   Knowledge sources whose ``untrusted_content`` is unset count as untrusted too, and a hit that rests
-  only on them says so. Reachability is computed once per model with ``System.reachable_from``.
+  only on them says so. Reachability is computed once per run with ``System.reachable_from``.
 - A tool tagged ``sandboxed`` runs what it executes in an isolated environment (there is no fact
   for this yet).
 

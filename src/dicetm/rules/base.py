@@ -8,12 +8,14 @@ has the same shape, references and controls.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -123,24 +125,43 @@ RuleFunction = Callable[[System], Iterator[Hit]]
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+# (function, id of the System, arguments) -> (that System, value); set only inside ``shared_passes``.
+_MEMO: ContextVar[dict[Hashable, tuple[System, Any]] | None] = ContextVar("dicetm_rule_memo", default=None)
+
+
+@contextlib.contextmanager
+def shared_passes() -> Iterator[None]:
+    """Within the block, helpers marked ``per_system`` compute once per System and arguments.
+
+    Identify runs all rules inside one block, so several rules starting from the same whole-model pass
+    (who can reach what) share it instead of repeating it. Outside a block every call computes afresh, so a
+    System changed between two runs is never answered from an older pass.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 
 def per_system(function: Callable[Concatenate[System, _P], _T]) -> Callable[Concatenate[System, _P], _T]:
-    """Compute ``function(system, ...)`` once per System instance and arguments, then reuse the value.
+    """Share ``function(system, ...)`` between the rules of one run (see ``shared_passes``).
 
-    Several rules start from the same whole-model pass (who can reach what); this runs each pass once per
-    model instead of once per rule. The value is shared between callers, who must only read it.
+    The value is shared between callers, who must only read it.
     """
 
     @functools.wraps(function)
-    def cached(system: System, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        key = (function, args, tuple(sorted(kwargs.items())))
-        memo = system.derived
-        if key not in memo:
-            memo[key] = function(system, *args, **kwargs)
-        return cast(_T, memo[key])
+    def shared(system: System, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        memo = _MEMO.get()
+        if memo is None:
+            return function(system, *args, **kwargs)
+        key = (function, id(system), args, tuple(sorted(kwargs.items())))
+        entry = memo.get(key)
+        if entry is None or entry[0] is not system:
+            entry = memo[key] = (system, function(system, *args, **kwargs))
+        return cast(_T, entry[1])
 
-    return cached
+    return shared
 
 
 @dataclass(frozen=True)
@@ -216,37 +237,83 @@ def template_values(system: System, hit: Hit) -> dict[str, str]:
     return values
 
 
-def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str) -> Threat:
-    """Turn a hit into a Threat: id, rendered text, scored likelihood/impact with factors."""
+@dataclass
+class Finding:
+    """A scored hit: every field of its Threat except the rendered texts.
+
+    Identify folds and groups findings and turns only the ones that remain into Threats, so the thousands
+    of findings that end up inside a group are never rendered or validated on their own.
+    """
+
+    meta: RuleMeta
+    hit: Hit
+    id: str
+    likelihood: int
+    impact: int
+    factors: list[Factor]
+    elements: list[str]
+    flows: list[str]
+    assumptions: list[str]
+    stride: list[str]
+    references: list[str]
+    controls: list[str]
+    folded: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    def threat(self, catalog_version: str, values: Mapping[str, str]) -> Threat:
+        """The Threat, its texts rendered with ``values`` (``template_values`` of the hit, or merged ones)."""
+        meta = self.meta
+        return Threat(
+            id=self.id,
+            rule=meta.id,
+            title=render(meta.title, values),
+            scenario=render(meta.scenario, values),
+            elements=self.elements,
+            flows=self.flows,
+            stride=self.stride,
+            references=self.references,
+            likelihood=self.likelihood,
+            impact=self.impact,
+            factors=self.factors,
+            assumptions=self.assumptions,
+            rationale=render(meta.rationale, values),
+            review_question=render(meta.review_question, values),
+            controls=self.controls,
+            provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
+                                  detail=f"{meta.id} {meta.slug}"),
+            members=self.members,
+            folded=self.folded,
+        )
+
+
+def score_hit(meta: RuleMeta, hit: Hit, system: System) -> Finding:
+    """The finding of a hit: its id, and likelihood and impact scored with the hit's and the metadata's factors."""
     element = system.element_by_id[hit.element]
     factors = list(hit.factors)
     for spec in meta.factors:
         if condition_holds(element, spec.when):
             factors.append(Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}",
                                   note=spec.note))
-    likelihood = clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood"))
-    impact = clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact"))
-    values = template_values(system, hit)
-    threat_id = f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else "")
-    elements = [hit.element, *[o for o in hit.others if o != hit.element]]
-    # Plain validated construction on purpose: pydantic's Rust validator is about twice as fast here as the
-    # Python-level model_construct, and keeps the checks.
-    return Threat(
-        id=threat_id,
-        rule=meta.id,
-        title=render(meta.title, values),
-        scenario=render(meta.scenario, values),
-        elements=elements,
+    return Finding(
+        meta=meta,
+        hit=hit,
+        id=f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else ""),
+        likelihood=clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood")),
+        impact=clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact")),
+        factors=factors,
+        elements=[hit.element, *[o for o in hit.others if o != hit.element]],
         flows=[hit.flow] if hit.flow else [],
+        assumptions=list(hit.assumptions),
         stride=list(meta.stride),
         references=list(meta.references),
-        likelihood=likelihood,
-        impact=impact,
-        factors=factors,
-        assumptions=list(hit.assumptions),
-        rationale=render(meta.rationale, values),
-        review_question=render(meta.review_question, values),
         controls=list(meta.controls),
-        provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
-                              detail=f"{meta.id} {meta.slug}"),
     )
+
+
+def build_threat(meta: RuleMeta, hit: Hit, system: System, catalog_version: str) -> Threat:
+    """Turn a hit into a Threat: id, rendered text, scored likelihood/impact with factors."""
+    return score_hit(meta, hit, system).threat(catalog_version, template_values(system, hit))
