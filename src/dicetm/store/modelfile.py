@@ -14,9 +14,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import gc
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from dicetm.errors import InputError, Location, Problem
+from dicetm.gcpause import gc_paused
 from dicetm.model.system import (
     Asset,
     Assumption,
@@ -143,21 +143,8 @@ def load_system(path: Path, known_controls: Collection[str] | None = None) -> Lo
 
 def parse_system_text(text: str, filename: str, known_controls: Collection[str] | None = None) -> LoadedModel:
     """Validate model-file text; ``filename`` is only used in locations. InputError lists every problem."""
-    with _gc_paused():
+    with gc_paused():  # loading builds many small acyclic objects; see dicetm.gcpause
         return _parse(text, filename, known_controls)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Loading builds hundreds of thousands of small objects and no garbage cycles; the cyclic collector
-    would rescan the growing tree again and again (two thirds of the load time of a 10k-element model)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse(text: str, filename: str, known_controls: Collection[str] | None) -> LoadedModel:
