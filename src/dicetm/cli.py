@@ -19,6 +19,7 @@ from rich.table import Table
 
 from dicetm import __version__
 from dicetm.cli_catalog_admin import register as register_catalog_admin
+from dicetm.cli_common import emit
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.cli_export import register_commands as register_export_commands
@@ -139,16 +140,7 @@ def report(
         loaded, result = analyze_path(path, detail.value)
     except DicetmError as exc:
         raise _fail(exc) from None
-    text = render(fmt.value, result, loaded.system)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        from dicetm.store.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(output, text)
-        except OSError as exc:
-            raise _write_failed(output, exc, "--output must name a file you can write to") from None
+    if emit(render(fmt.value, result, loaded.system), output, "--output"):
         out.print(f"wrote {output}", markup=False)
 
 

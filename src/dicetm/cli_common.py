@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -37,3 +38,20 @@ def write_failed(what: Path, exc: OSError, hint: str = "the folder must be writa
     err.print(f"error: cannot write {what}: {exc.strerror or exc}", markup=False)
     err.print(f"    hint: {hint}", markup=False)
     return typer.Exit(2)
+
+
+def emit(text: str, output: Path | None, option: str) -> bool:
+    """Write ``text`` to stdout, or atomically to ``output``; True when a file was written.
+
+    ``option`` names the command's output option in the hint when the file cannot be written.
+    """
+    if output is None:
+        sys.stdout.write(text)
+        return False
+    from dicetm.store.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(output, text)
+    except OSError as exc:
+        raise write_failed(output, exc, f"{option} must name a file in a folder you can write to") from None
+    return True

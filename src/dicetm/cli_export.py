@@ -8,7 +8,6 @@ atomically, so an error never leaves a partial export behind.
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dicetm.cli_common import emit
 from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError
 
@@ -73,17 +73,8 @@ def export_command(
         many = len(missing) != 1
         _err.print(f"note: {len(missing)} {'threats name' if many else 'threat names'} no element or flow, so the "
                    f"{fmt.value} file cannot hold {'them' if many else 'it'}: {', '.join(missing)}", markup=False)
-    if out is None:
-        sys.stdout.write(text)
+    if not emit(text, out, "--out"):
         return
-    from dicetm.store.atomic import write_text_atomic
-
-    try:
-        write_text_atomic(out, text)
-    except OSError as exc:
-        _err.print(f"error: cannot write {out}: {exc.strerror or exc}", markup=False)
-        _err.print("    hint: --out must name a file in a folder you can write to", markup=False)
-        raise typer.Exit(2) from None
     _out.print(f"wrote {out} ({fmt.value}, {len(text.encode('utf-8'))} bytes)", markup=False)
 
 

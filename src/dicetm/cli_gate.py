@@ -8,7 +8,6 @@ does not hold, 2 bad usage or input.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from dicetm.cli_common import emit
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
@@ -98,16 +98,7 @@ def check_command(
         raise _fail(exc, writes=False) from None
     gate = check(result, register, verified, policy, datetime.now(UTC).date())
     policy_name = str(policy_file) if policy_file is not None else "the default policy"
-    text = _render(fmt, gate, loaded, policy_name)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        from dicetm.store.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(output, text)
-        except OSError as exc:
-            raise _write_failed(output, exc, "--output must name a file you can write to") from None
+    if emit(_render(fmt, gate, loaded, policy_name), output, "--output"):
         _out.print(_text(gate, loaded, policy_name).splitlines()[0], markup=False)
         _out.print(f"wrote {output}", markup=False)
     if not gate.ok:

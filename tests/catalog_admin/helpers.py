@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import typer
 import yaml
 from typer.testing import CliRunner
 
 from dicetm import cli
-from dicetm.cli_catalog_admin import register
 
 # A wide, colourless terminal: no wrapping, no escape codes.
 TERMINAL: dict[str, str | None] = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None}
@@ -25,14 +23,6 @@ def wired() -> bool:
     return {c.name for c in cli.catalog_app.registered_commands} >= set(COMMANDS)
 
 
-def _standalone() -> typer.Typer:
-    app = typer.Typer(name="dicetm", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-    catalog = typer.Typer(no_args_is_help=True)
-    register(catalog)
-    app.add_typer(catalog, name="catalog")
-    return app
-
-
 @dataclass(frozen=True)
 class Outcome:
     code: int
@@ -41,9 +31,8 @@ class Outcome:
 
 
 def invoke(*args: str | Path) -> Outcome:
-    """``dicetm catalog ARGS`` through the real CLI once wired, else through an app with just these commands."""
-    app = cli.app if wired() else _standalone()
-    result = CliRunner().invoke(app, ["catalog", *(str(a) for a in args)], env=TERMINAL, prog_name="dicetm")
+    """``dicetm catalog ARGS`` through the real CLI, in this process."""
+    result = CliRunner().invoke(cli.app, ["catalog", *(str(a) for a in args)], env=TERMINAL, prog_name="dicetm")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Outcome(result.exit_code, _ANSI.sub("", result.stdout), _ANSI.sub("", result.stderr))

@@ -1,5 +1,5 @@
-"""Run ``dicetm check`` / ``dicetm evidence`` in-process on an app holding only these commands (so the tests
-do not depend on how cli.py wires them), and build real workspaces with decisions recorded."""
+"""Run ``dicetm check`` / ``dicetm evidence`` in-process through the real CLI app, and build real
+workspaces with decisions recorded."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
-from dicetm.cli_gate import register_commands
+from dicetm import cli
 
 from .builders import CHATBOT, CRITICAL, HIGH, REVIEWER
 
@@ -20,18 +19,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 REJECTED = "T-LLM-005@hosted-llm"
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer(name="dicetm", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-
-    @app.callback()
-    def main() -> None:
-        """dicetm (test app)."""
-
-    register_commands(app)
-    return app
-
-
-APP = _app()
+APP = cli.app
 
 
 @dataclass(frozen=True)
