@@ -25,7 +25,7 @@ def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, Anal
     if Workspace.open(loaded.path).exists():
         from dicetm.review import analyze_workspace
 
-        loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail)
+        loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail, loaded=loaded)
         return loaded, result
     return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path))
 

@@ -25,17 +25,19 @@ def _record_changes(tx: object, changes: list[Change]) -> None:
         record(change.action, change.target, change.before, change.after, None, change.details or None)
 
 
-def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped",
-                      actor: str = SYSTEM_ACTOR) -> tuple[LoadedModel, Register, AnalysisResult]:
+def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped", actor: str = SYSTEM_ACTOR,
+                      loaded: LoadedModel | None = None) -> tuple[LoadedModel, Register, AnalysisResult]:
     """Analyse the model, reconcile the register with it, and return the result with review statuses.
 
-    ``write=False`` reconciles in memory only (for ``check``): nothing on disk changes.
+    ``write=False`` reconciles in memory only (for ``check``): nothing on disk changes. ``loaded`` spares a
+    second parse when the caller has already loaded the model at ``path``.
     """
     from dicetm.api import load
     from dicetm.pipeline.run import analyze
     from dicetm.store.workspace import Workspace
 
-    loaded = load(path)
+    if loaded is None:
+        loaded = load(path)
     fresh = analyze(loaded.system, source=str(loaded.path))
     workspace = Workspace.open(loaded.path)
     if write:
@@ -43,7 +45,6 @@ def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped",
             register, changes = reconcile(tx.register, fresh, loaded.system)
             tx.register = register
             _record_changes(tx, changes)
-        register = workspace.read()
     else:
         register, _changes = reconcile(workspace.read(), fresh, loaded.system)
     result = analyze(loaded.system, source=str(loaded.path), detail=detail, register=register)
