@@ -19,6 +19,7 @@ from dicetm.model import AnalysisResult, Element, Flow, RiskLevel, System, Threa
 # Fixed namespace for the UUIDs we derive from our own ids (tools such as Threat Composer require UUIDs).
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dicetm/dicetm/export")
 
+# STRIDE category names as Threat Dragon spells them in a threat's `type` (its own fixed vocabulary).
 STRIDE_NAMES = {
     "S": "Spoofing",
     "T": "Tampering",

@@ -6,6 +6,7 @@ here once. Everything returns plain (unescaped) text; each renderer escapes for 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
@@ -25,14 +26,6 @@ from dicetm.model import (
 )
 from dicetm.model.findings import RISK_ORDER
 
-STRIDE_NAMES = {
-    "S": "Spoofing",
-    "T": "Tampering",
-    "R": "Repudiation",
-    "I": "Information disclosure",
-    "D": "Denial of service",
-    "E": "Elevation of privilege",
-}
 RISK_DISPLAY_ORDER = (RiskLevel.critical, RiskLevel.high, RiskLevel.medium, RiskLevel.low)
 STATUS_DISPLAY_ORDER = (
     CountermeasureStatus.implemented,
@@ -77,8 +70,16 @@ def threat_risk_text(threat: Threat) -> str:
     return f"{threat.risk.value} (likelihood {threat.likelihood} × impact {threat.impact} = {threat.score})"
 
 
+@functools.cache
+def _stride_names() -> dict[str, str]:
+    from dicetm.catalog import load_catalog  # the catalogue is the one place STRIDE names are written
+
+    return {entry.id: entry.name for entry in load_catalog().entries("stride")}
+
+
 def stride_text(letters: Iterable[str]) -> str:
-    return ", ".join(f"{letter} ({STRIDE_NAMES.get(letter, '?')})" for letter in letters)
+    names = _stride_names()
+    return ", ".join(f"{letter} ({names.get(letter, '?')})" for letter in letters)
 
 
 def provenance_text(provenance: Provenance) -> str:
