@@ -379,7 +379,7 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     assert problem.message == "unknown field 'colour' in flows[0]"
     assert at(problem) == (3, 35, "flows[0].colour")
     assert problem.hint == (
-        "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, "
+        "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, provenance, "
         "source, target"
     )
 

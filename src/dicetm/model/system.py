@@ -107,6 +107,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False, frozen=False)
 
 
+class SpanRef(_Strict):
+    """A place in a source document: file and lines (and page, for PDF), with the quoted words when known."""
+
+    file: str
+    line: int = Field(ge=1)
+    end_line: int | None = Field(None, ge=1)
+    page: int | None = Field(None, ge=1)
+    quote: str | None = Field(None, description="Words quoted from the span, verified to occur there.")
+
+
+class SourceInfo(_Strict):
+    """Where a drafted or proposed item came from. ``draft: true`` until a person confirms it (removes it)."""
+
+    by: str = Field(description="'extract:openapi', 'extract:markdown', 'llm:<provider>/<model>', 'import:<fmt>'.")
+    draft: bool = True
+    prompt_hash: str | None = Field(None, description="For LLM drafts: sha256 of the prompt that produced it.")
+    spans: list[SpanRef] = Field(default_factory=list, description="The document spans it rests on.")
+
+
 class Element(_Strict):
     id: str = Field(pattern=ID_PATTERN, description="Stable id, lower case; used in finding ids.")
     name: str = Field(min_length=1, description="Human name, used in threat scenarios.")
@@ -145,6 +164,7 @@ class Element(_Strict):
     permissions: list[Permission] | None = Field(None, description="For tools: what the tool may do.")
     acts_on: str | None = Field(None, description="For tools: the element the tool reads or changes.")
     tags: list[str] = Field(default_factory=list)
+    provenance: SourceInfo | None = Field(None, description="Set on items drafted from documents.")
 
 
 class Flow(_Strict):
@@ -157,6 +177,7 @@ class Flow(_Strict):
     authenticated: bool | None = None
     encrypted: bool | None = None
     bidirectional: bool = False
+    provenance: SourceInfo | None = None
 
 
 class TrustBoundary(_Strict):
@@ -165,6 +186,7 @@ class TrustBoundary(_Strict):
     elements: list[str] = Field(default_factory=list)
     parent: str | None = Field(None, description="Enclosing boundary id, for nested zones.")
     description: str | None = None
+    provenance: SourceInfo | None = None
 
 
 class Asset(_Strict):
@@ -234,11 +256,12 @@ class ThreatRecord(_Strict):
     likelihood: int | None = Field(None, ge=1, le=5)
     impact: int | None = Field(None, ge=1, le=5)
     controls: list[str] = Field(default_factory=list, description="Catalogue or custom control ids.")
-    source: str = Field("person", description="'person' or 'import:<format>'.")
+    source: str = Field("person", description="'person', 'import:<format>' or 'llm:<provider>/<model>'.")
     source_ref: str | None = Field(None, description="Where it came from, e.g. a path inside the imported file.")
     source_status: str | None = Field(
         None, description="Status in the source tool (e.g. 'Mitigated'); recorded, never taken as a decision."
     )
+    provenance: SourceInfo | None = Field(None, description="For LLM proposals: provider, model, prompt, spans.")
 
 
 class CustomControl(_Strict):
@@ -251,6 +274,7 @@ class CustomControl(_Strict):
     source: str = "person"
     source_ref: str | None = None
     source_status: str | None = None
+    provenance: SourceInfo | None = None
 
 
 class System(_Strict):

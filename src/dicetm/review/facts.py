@@ -10,7 +10,7 @@ from typing import Any
 from dicetm.model import System
 
 # Fields that name or describe an element but do not change what a rule concludes.
-_NOT_FACTS = frozenset({"name", "description", "tags"})
+_NOT_FACTS = frozenset({"name", "description", "tags", "provenance"})
 
 
 def facts_of(system: System, element_ids: Iterable[str], flow_ids: Iterable[str] = ()) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def facts_of(system: System, element_ids: Iterable[str], flow_ids: Iterable[str]
         facts[f"element:{element_id}"] = data
     for flow_id in sorted(set(flow_ids)):
         flow = system.flow_by_id.get(flow_id)
-        facts[f"flow:{flow_id}"] = None if flow is None else flow.model_dump(mode="json", exclude={"data"},
+        facts[f"flow:{flow_id}"] = None if flow is None else flow.model_dump(mode="json", exclude={"data", "provenance"},
                                                                              exclude_none=True)
     return facts
 

@@ -1,0 +1,76 @@
+"""A document as dicetm sees it: an ordered list of located text spans.
+
+Every reader produces the same shape, so the scanner, the extractor and the prompts never look at the
+original format again. A span is a block a reader would see as one unit (a heading, a paragraph, a list
+item, a table row, an OpenAPI operation) with the lines (and page, for PDF) it came from. Text that a
+human reader of the rendered document would *not* see (an HTML comment, CSS-hidden or white text, a tiny
+font, image alt text, a DOCX hidden run) is kept as its own span with ``hidden`` saying why: it is exactly
+where an injected instruction likes to hide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+FORMATS = ("markdown", "text", "html", "pdf", "docx", "openapi")
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str  # the path as the user gave it (stable in reports)
+    line: int  # 1-based first line; for PDF the line within the page's extracted text
+    end_line: int
+    text: str
+    page: int | None = None  # 1-based, PDF only
+    hidden: str | None = None  # e.g. "html-comment", "css-hidden", "white-text", "tiny-font", "alt-text"
+    kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "text"
+
+    @property
+    def where(self) -> str:
+        """``file:12`` / ``file:12-14`` / ``file:page 3:12``, for messages and provenance."""
+        lines = str(self.line) if self.end_line == self.line else f"{self.line}-{self.end_line}"
+        if self.page is not None:
+            return f"{self.file}:page {self.page}:{lines}"
+        return f"{self.file}:{lines}"
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    format: str  # one of FORMATS
+    spans: tuple[Span, ...]
+    sha256: str  # of the file's bytes, for provenance and the prompt cache
+    title: str | None = None
+    data: object | None = field(default=None, repr=False, compare=False)  # parsed OpenAPI dict, when format=openapi
+
+    @property
+    def visible_spans(self) -> tuple[Span, ...]:
+        return tuple(s for s in self.spans if s.hidden is None)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_spans(path: str, text: str, *, page: int | None = None) -> list[Span]:
+    """Plain text into paragraph spans: runs of non-blank lines, with their first and last line numbers."""
+    spans: list[Span] = []
+    block: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line)
+        elif block:
+            spans.append(Span(path, start, start + len(block) - 1, "\n".join(block), page=page, kind="paragraph"))
+            block = []
+    if block:
+        spans.append(Span(path, start, start + len(block) - 1, "\n".join(block), page=page, kind="paragraph"))
+    return spans
+
+
+def document_from_text(path: str, text: str, fmt: str = "text") -> Document:
+    """A document from text already in memory (tests, stdin, and the plain-text reader)."""
+    return Document(path=path, format=fmt, spans=tuple(text_spans(path, text)), sha256=sha256_of(text.encode()))
