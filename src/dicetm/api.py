@@ -10,10 +10,16 @@ from dicetm.store.modelfile import LoadedModel, load_system, resolve_model_path
 
 
 def load(path: Path) -> LoadedModel:
-    """Load and validate a model file (or a folder holding ``dicetm.yaml``); InputError lists every problem."""
-    from dicetm.catalog import load_catalog
+    """Load and validate a model file (or a folder holding ``dicetm.yaml``), with the workspace's proposals
+    file when there is one; InputError (StoreError for the proposals file) lists every problem."""
+    import dataclasses
 
-    return load_system(resolve_model_path(path), known_controls=set(load_catalog().controls))
+    from dicetm.catalog import load_catalog
+    from dicetm.store.proposalsfile import load_proposals, proposals_path
+
+    loaded = load_system(resolve_model_path(path), known_controls=set(load_catalog().controls))
+    proposals = load_proposals(proposals_path(loaded.path))
+    return loaded if proposals is None else dataclasses.replace(loaded, proposals=proposals)
 
 
 def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, AnalysisResult]:
@@ -27,7 +33,7 @@ def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, Anal
 
         loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail, loaded=loaded)
         return loaded, result
-    return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path))
+    return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path), proposals=loaded.proposals)
 
 
 def write_analysis(path: Path, out_dir: Path, detail: str = "grouped") -> tuple[AnalysisResult, list[Path]]:

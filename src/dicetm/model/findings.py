@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dicetm.model.proposals import RunRecord, WithheldSpan
 from dicetm.model.system import CountermeasureStatus, RiskDecision
 
 
@@ -21,6 +22,8 @@ class Provenance(_Out):
     rule: str | None = None
     catalog_version: str | None = None
     detail: str | None = None
+    prompt_hash: str | None = Field(None, description="For LLM proposals: sha256 of the prompt.")
+    spans: list[str] = Field(default_factory=list, description="Document spans it rests on, e.g. 'arch.md:12-14'.")
 
 
 class Factor(_Out):
@@ -53,6 +56,12 @@ def risk_level(score: int) -> RiskLevel:
     return RiskLevel.low
 
 
+class SupportingText(_Out):
+    text: str
+    source: str = Field(description="Who wrote it, e.g. 'llm:openai/gpt-4o'.")
+    prompt_hash: str | None = None
+
+
 class Threat(_Out):
     id: str = Field(description="Stable finding id: <rule-id>@<element-id>[@<flow-id>].")
     rule: str
@@ -75,6 +84,9 @@ class Threat(_Out):
     )
     folded: list[str] = Field(
         default_factory=list, description="Generic findings folded into this one because they say the same thing."
+    )
+    supporting: list[SupportingText] = Field(
+        default_factory=list, description="Text a model proposed that duplicated this finding, kept beside it."
     )
     status: str = Field("unreviewed", description="Review status from the register (never assumed accepted).")
     reviewer: str | None = None
@@ -141,6 +153,10 @@ class ResidualRiskEntry(_Out):
     owner: str | None = None
     decision: RiskDecision | None = None
     business_impact: str | None = None
+    business_impact_draft: str | None = Field(
+        None, description="Wording drafted by a model; counts for nothing until the owner confirms it."
+    )
+    draft_source: str | None = None
     review_by: str | None = None
     open: bool = Field(description="True until a person has set owner and decision.")
 
@@ -191,3 +207,7 @@ class AnalysisResult(_Out):
     countermeasures: list[Countermeasure]
     evaluation: Evaluation
     raw_findings: int = Field(description="How many raw rule findings there were before folding and grouping.")
+    withheld: list[WithheldSpan] = Field(
+        default_factory=list, description="Document spans the injection scan kept out of every prompt."
+    )
+    llm_runs: list[RunRecord] = Field(default_factory=list, description="Assisted runs behind the proposals.")

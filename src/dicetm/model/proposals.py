@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dicetm.model.system import CustomControl, SourceInfo, ThreatRecord
+from dicetm.model.system import CustomControl, SourceInfo, System, ThreatRecord
 
 
 class _Strict(BaseModel):
@@ -73,3 +73,37 @@ class ProposalFile(_Strict):
     impact_drafts: list[ImpactDraft] = Field(default_factory=list)
     withheld: list[WithheldSpan] = Field(default_factory=list)
     runs: list[RunRecord] = Field(default_factory=list)
+
+
+def with_proposals(system: System, proposals: ProposalFile | None) -> tuple[System, list[str]]:
+    """The system with the proposed threats and controls appended, and notes on proposals left out.
+
+    Additions only: a proposal whose id is already taken, or that names an element, flow or control the
+    model no longer has, is left out (and named in the notes); nothing of the model's own is touched.
+    """
+    if proposals is None or not (proposals.threats or proposals.controls):
+        return system, []
+    notes: list[str] = []
+    control_ids = {c.id for c in system.controls}
+    controls = list(system.controls)
+    for control in proposals.controls:
+        if control.id in control_ids:
+            notes.append(f"proposed control {control.id} left out: the id is already taken")
+            continue
+        controls.append(control)
+        control_ids.add(control.id)
+    taken = {t.id for t in system.threats}
+    threats = list(system.threats)
+    for record in proposals.threats:
+        missing = [e for e in record.elements if e not in system.element_by_id]
+        missing += [f for f in record.flows if f not in system.flow_by_id]
+        missing += [c for c in record.controls if c.startswith("X-") and c not in control_ids]
+        if record.id in taken or missing:
+            why = "the id is already taken" if record.id in taken else f"{', '.join(missing)} no longer exist"
+            notes.append(f"proposed threat {record.id} left out: {why}")
+            continue
+        threats.append(record)
+        taken.add(record.id)
+    # A fresh instance, so no derived index cached on ``system`` is carried over.
+    fields = {name: getattr(system, name) for name in System.model_fields}
+    return System.model_construct(**{**fields, "threats": threats, "controls": controls}), notes

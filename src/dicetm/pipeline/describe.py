@@ -139,6 +139,19 @@ def _structural_questions(system: System) -> Iterator[OpenQuestion]:
                      "It crosses a trust boundary.", "encrypted")
 
 
+def _draft_questions(system: System) -> Iterator[OpenQuestion]:
+    """Items drafted from documents (by the extractor or a model) stay questions until a person confirms them."""
+    items: list[Element | Flow] = [*system.elements, *system.flows]
+    for item in items:
+        if item.provenance is not None and item.provenance.draft:
+            cited = ", ".join(s.file + ":" + str(s.line) for s in item.provenance.spans[:3]) or "no span"
+            what = "flow" if isinstance(item, Flow) else "element"
+            yield _q("DRAFT", item, f"Is the drafted {what} '{item.id}' right? It was drafted by "
+                     f"{item.provenance.by} from {cited}.",
+                     "Drafted items rest on documents, not on a person's knowledge; confirm or correct them, then "
+                     "remove 'provenance.draft' (or set it to false).", "provenance.draft")
+
+
 def exposed_elements(system: System) -> set[str]:
     """Elements reachable by data from external entities or internet/partner-exposed elements."""
     starts = {e.id for e in system.elements
@@ -158,6 +171,7 @@ def open_questions(system: System) -> list[OpenQuestion]:
     for e in system.elements:
         questions.extend(_ai_questions(system, e, exposed))
     questions.extend(_structural_questions(system))
+    questions.extend(_draft_questions(system))
     unique = {q.id: q for q in questions}
     return sorted(unique.values(), key=lambda q: q.id)
 

@@ -15,7 +15,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
-from dicetm.model import Factor, Provenance, System, Threat
+from dicetm.model import Factor, Provenance, System, Threat, ThreatRecord
 from dicetm.pipeline.state import State
 from dicetm.rules.base import Finding, Rule, score_hit, shared_passes, template_values
 from dicetm.rules.registry import all_rules
@@ -139,6 +139,19 @@ def sort_threats(threats: Iterable[Threat]) -> list[Threat]:
     return sorted(threats, key=lambda t: (-t.score, t.id))
 
 
+def _span_texts(record: ThreatRecord) -> list[str]:
+    if record.provenance is None:
+        return []
+    return [f"{s.file}:" + (f"page {s.page}:" if s.page else "") + str(s.line)
+            + (f"-{s.end_line}" if s.end_line and s.end_line != s.line else "") for s in record.provenance.spans]
+
+
+def _stated_rationale(record: ThreatRecord) -> str:
+    if record.source.startswith("llm:"):
+        return f"Proposed by a model ({record.source}); a person must review it before it counts."
+    return "Stated in the model file" + (f" ({record.source_ref})" if record.source_ref else "") + "."
+
+
 def stated_threats(system: System, catalog_version: str) -> list[Threat]:
     """Threats a person wrote or an import brought in, shaped like rule findings (never folded or grouped)."""
     threats = []
@@ -153,12 +166,14 @@ def stated_threats(system: System, catalog_version: str) -> list[Threat]:
             elements=list(record.elements), flows=list(record.flows), stride=list(record.stride),
             references=list(record.references), likelihood=record.likelihood or 3, impact=record.impact or 3,
             assumptions=assumptions, controls=list(record.controls),
-            rationale="Stated in the model file" + (f" ({record.source_ref})" if record.source_ref else "") + ".",
+            rationale=_stated_rationale(record),
             review_question="Is this threat real and relevant for this system, and is it covered?",
             provenance=Provenance(source=record.source, catalog_version=catalog_version,
                                   detail="; ".join(filter(None, [record.source_ref, record.source_status and
                                                                  f"status in source: {record.source_status}"]))
-                                  or None),
+                                  or None,
+                                  prompt_hash=record.provenance.prompt_hash if record.provenance else None,
+                                  spans=_span_texts(record)),
         ))
     return threats
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from dicetm import __version__
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
+from dicetm.model.proposals import ProposalFile, with_proposals
 from dicetm.model.register import Register
+from dicetm.pipeline.assisted import annotate
 from dicetm.pipeline.counter import counter
 from dicetm.pipeline.describe import describe
 from dicetm.pipeline.evaluate import evaluate
@@ -22,11 +24,14 @@ DETAILS = ("grouped", "full")
 
 
 def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "grouped",
-            source: str | None = None, register: Register | None = None) -> AnalysisResult:
+            source: str | None = None, register: Register | None = None,
+            proposals: ProposalFile | None = None) -> AnalysisResult:
     """Run describe -> identify -> counter -> evaluate offline and return everything, in stable order.
 
     ``register`` carries the human decisions (review statuses, countermeasure and residual-risk decisions);
-    without it every threat is unreviewed and every countermeasure proposed.
+    without it every threat is unreviewed and every countermeasure proposed. ``proposals`` (what LLM
+    assistance left in the workspace) adds proposed threats and controls and annotates the result; it can
+    never remove or change anything the rules or a person produced.
     """
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}")
@@ -35,13 +40,14 @@ def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "gr
             from dicetm.catalog import load_catalog
 
             catalog = load_catalog()
+        system, _left_out = with_proposals(system, proposals)
         state = State(system=system, catalog=catalog, detail=detail)
         state = evaluate(counter(apply_register(identify(describe(state)), register)))
         assert state.evaluation is not None
         # The parts are already model instances; pydantic checks their type and does not validate them again.
-        return AnalysisResult(
+        return annotate(AnalysisResult(
             dicetm_version=__version__, catalog_version=catalog.version, system_name=system.name, source=source,
             detail=detail, open_questions=list(state.open_questions), threats=list(state.threats),
             countermeasures=list(state.countermeasures), evaluation=state.evaluation,
             raw_findings=state.raw_findings,
-        )
+        ), proposals)

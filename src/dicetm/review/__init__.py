@@ -38,7 +38,7 @@ def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped", actor
 
     if loaded is None:
         loaded = load(path)
-    fresh = analyze(loaded.system, source=str(loaded.path))
+    fresh = analyze(loaded.system, source=str(loaded.path), proposals=loaded.proposals)
     workspace = Workspace.open(loaded.path)
     if write:
         with workspace.transaction(actor) as tx:
@@ -47,7 +47,8 @@ def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped", actor
             _record_changes(tx, changes)
     else:
         register, _changes = reconcile(workspace.read(), fresh, loaded.system)
-    result = analyze(loaded.system, source=str(loaded.path), detail=detail, register=register)
+    result = analyze(loaded.system, source=str(loaded.path), detail=detail, register=register,
+                     proposals=loaded.proposals)
     return loaded, register, result
 
 
@@ -62,7 +63,7 @@ def decide(path: Path, decisions: list[DecisionInput], *, reviewer: str, all_of:
     from dicetm.store.workspace import Workspace
 
     loaded = load(path)
-    fresh = analyze(loaded.system, source=str(loaded.path))
+    fresh = analyze(loaded.system, source=str(loaded.path), proposals=loaded.proposals)
     threats = {t.id: t for t in fresh.threats}
     for threat in fresh.threats:
         for member in threat.members:

@@ -26,8 +26,8 @@ def facts_of(system: System, element_ids: Iterable[str], flow_ids: Iterable[str]
         facts[f"element:{element_id}"] = data
     for flow_id in sorted(set(flow_ids)):
         flow = system.flow_by_id.get(flow_id)
-        facts[f"flow:{flow_id}"] = None if flow is None else flow.model_dump(mode="json", exclude={"data", "provenance"},
-                                                                             exclude_none=True)
+        facts[f"flow:{flow_id}"] = None if flow is None else flow.model_dump(
+            mode="json", exclude={"data", "provenance"}, exclude_none=True)
     return facts
 
 

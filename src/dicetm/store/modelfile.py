@@ -29,6 +29,7 @@ from pydantic_core import ErrorDetails
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.gcpause import gc_paused
+from dicetm.model.proposals import ProposalFile
 from dicetm.model.system import (
     Asset,
     Assumption,
@@ -76,6 +77,7 @@ class LoadedModel:
     system: System
     path: Path
     locations: dict[FieldPath, Position] = field(repr=False)
+    proposals: ProposalFile | None = field(default=None, repr=False)  # dicetm-proposals.yaml beside the model
 
     def location(self, field_path: Sequence[str | int]) -> Location:
         """Location of ``field_path`` (e.g. ``("elements", 2, "kind")``), or of its closest known parent."""

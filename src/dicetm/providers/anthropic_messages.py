@@ -1,0 +1,84 @@
+"""One Messages API call through the ``anthropic`` SDK.
+
+The schema goes into the system prompt (nothing is prefilled), and the answer is the text blocks joined.
+The installed SDK has no ``temperature`` parameter, so the model's default sampling is used; answers are
+validated and cached by the client either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dicetm.errors import Location, Problem
+from dicetm.providers.interface import (
+    Completion,
+    CompletionRequest,
+    PermanentProviderError,
+    ProviderError,
+    ProviderUnavailable,
+    TransientProviderError,
+)
+from dicetm.providers.jsontext import schema_instruction
+from dicetm.providers.vendor_errors import message_of, scrub, status_error
+
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+KEY_VARIABLE = "ANTHROPIC_API_KEY"
+_FINISH_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+                   "model_context_window_exceeded": "length"}
+
+
+class AnthropicProvider:
+    """``Provider`` over Anthropic's Messages API."""
+
+    name = "anthropic"
+
+    def __init__(self, *, model: str, api_key: str, base_url: str | None = None, timeout: float = 60.0) -> None:
+        try:
+            import anthropic
+        except ImportError:
+            raise ProviderUnavailable("the anthropic package is not installed",
+                                      hint="pip install 'dicetm[llm]'") from None
+        self.model = model
+        self._key = api_key
+        self._anthropic = anthropic
+        self._client: Any = anthropic.Anthropic(base_url=base_url or ANTHROPIC_BASE_URL, api_key=api_key,
+                                                max_retries=0, timeout=timeout)
+
+    def complete(self, request: CompletionRequest, *, timeout: float) -> Completion:
+        system = request.system
+        if request.json_schema is not None:
+            system += schema_instruction(request.json_schema)
+        parameters: dict[str, Any] = {
+            "model": self.model, "max_tokens": request.max_tokens,
+            "messages": [{"role": message.role, "content": message.content} for message in request.messages]}
+        if system:
+            parameters["system"] = system
+        try:
+            response = self._client.messages.create(**parameters, timeout=timeout)
+        except self._anthropic.AnthropicError as exc:
+            raise self._translate(exc) from None
+        return self._completion(response)
+
+    def _translate(self, exc: Exception) -> ProviderError:
+        anthropic = self._anthropic
+        message = scrub(message_of(exc), self._key)
+        if isinstance(exc, anthropic.APITimeoutError):
+            return TransientProviderError(f"anthropic did not answer in time: {message}", kind="timeout")
+        if isinstance(exc, anthropic.APIConnectionError):
+            return TransientProviderError(f"cannot reach anthropic: {message}", kind="connection")
+        if isinstance(exc, anthropic.APIStatusError):
+            return status_error(exc.status_code, message, exc.response.headers, vendor=self.name, model=self.model,
+                                key_variable=KEY_VARIABLE)
+        return PermanentProviderError([Problem(f"anthropic client failed: {message}",
+                                               Location(path=f"{self.name}/{self.model}"),
+                                               hint="check the base URL and the installed anthropic version")])
+
+    def _completion(self, response: Any) -> Completion:
+        blocks = getattr(response, "content", None) or []
+        text = "".join(str(getattr(block, "text", "")) for block in blocks if getattr(block, "type", None) == "text")
+        stop_reason = getattr(response, "stop_reason", None)
+        usage = getattr(response, "usage", None)
+        return Completion(text=text, input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+                          output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+                          model=str(getattr(response, "model", None) or self.model),
+                          finish_reason=_FINISH_REASONS.get(stop_reason, stop_reason) if stop_reason else None)
