@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dicetm import __version__
+from dicetm.cli_assist import register_commands as register_assist_commands
 from dicetm.cli_catalog_admin import register as register_catalog_admin
 from dicetm.cli_common import emit
 from dicetm.cli_common import fail as _fail
@@ -233,6 +234,7 @@ register_iteration_commands(app)
 app.command("import")(import_model)
 register_export_commands(app)
 register_gate_commands(app)
+register_assist_commands(app)
 
 
 def main() -> None:

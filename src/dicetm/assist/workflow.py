@@ -1,0 +1,305 @@
+"""The assisted commands as library calls: scan, describe from documents, propose threats and impact wording.
+
+Order of trust, enforced here: documents are read and scanned before any model sees them; flagged spans
+are withheld from every prompt (and from the offline extractor) unless the caller allows them; a model's
+output only ever lands in the proposals file or as new drafted items, and the analysis before and after
+is compared so that nothing the rules or a person produced can have gone missing or changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dicetm.errors import InputError, Location, Problem
+from dicetm.ingest.documents import Document, Span
+from dicetm.model import AnalysisResult, System
+from dicetm.model.proposals import ProposalFile, RunRecord, WithheldSpan
+from dicetm.providers.interface import StructuredLLM, Usage
+from dicetm.store.audit import timestamp
+
+Progress = Callable[[int, int], None]
+CACHE_DIRNAME = ".dicetm-cache"
+
+
+@dataclass
+class Scanned:
+    documents: list[Document]
+    findings: list[Any]  # dicetm.ingest.scan.ScanFinding, sorted by file and line
+    blocking: list[Any]  # the findings that fail a scan (severity low and above)
+    withheld: dict[Span, str]  # span -> the marker that replaces it in prompts
+
+    def withheld_records(self) -> list[WithheldSpan]:
+        spans = {id(f.span): f for f in self.findings if f.span in self.withheld}
+        return [WithheldSpan(file=f.file, line=f.line, end_line=f.end_line, page=f.page, category=f.category,
+                             severity=f.severity, excerpt=f.excerpt) for f in spans.values()]
+
+
+def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False) -> Scanned:
+    """Read every document and scan it; the flagged spans are withheld unless ``allow_flagged``."""
+    from dicetm.ingest.readers import read_documents
+    from dicetm.ingest.scan import blocking, scan_documents
+
+    documents = read_documents(paths)
+    report = scan_documents(documents)
+    findings = list(report.findings)
+    withheld: dict[Span, str] = {}
+    if not allow_flagged:
+        for finding in findings:
+            withheld.setdefault(finding.span, f"[withheld by dicetm scan: {finding.category} at "
+                                              f"{finding.span.where}]")
+    return Scanned(documents, findings, blocking(findings), withheld)
+
+
+def _without_withheld(documents: Sequence[Document], withheld: dict[Span, str]) -> list[Document]:
+    return [dataclasses.replace(d, spans=tuple(s for s in d.spans if s not in withheld)) for d in documents]
+
+
+def run_record(command: str, llm: StructuredLLM, usage_before: Usage, **counts: Any) -> RunRecord:
+    """What one assisted step cost and kept, as the difference of the client's usage before and after."""
+    now = llm.usage
+    cost = None
+    if now.cost_usd is not None:
+        cost = round(now.cost_usd - (usage_before.cost_usd or 0.0), 6)
+    return RunRecord(command=command, provider=llm.provider_name, model=llm.model, at=timestamp(),
+                     calls=now.calls - usage_before.calls, cache_hits=now.cache_hits - usage_before.cache_hits,
+                     input_tokens=now.input_tokens - usage_before.input_tokens,
+                     output_tokens=now.output_tokens - usage_before.output_tokens, cost_usd=cost,
+                     warnings=now.warnings[len(usage_before.warnings):], **counts)
+
+
+def _usage_snapshot(llm: StructuredLLM) -> Usage:
+    return dataclasses.replace(llm.usage, warnings=list(llm.usage.warnings))
+
+
+# ------------------------------------------------------------------------------------------------ describe
+
+
+@dataclass
+class DescribeOutcome:
+    model_path: Path
+    system: System
+    added: dict[str, int]  # section -> items added
+    scanned: Scanned
+    notes: list[str] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+
+
+def _is_new(item: Any, ids: set[str], names: set[str]) -> bool:
+    name = getattr(item, "name", None)
+    return item.id not in ids and not (name and name.casefold() in names)
+
+
+def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False, name: str | None = None,
+                       llm: StructuredLLM | None = None, allow_flagged: bool = False,
+                       actor: str = "dicetm") -> DescribeOutcome:
+    """Draft a model from documents into ``out`` (a new file, or ``merge`` into the existing one).
+
+    The offline extractor always runs; a model, when given, adds what it can cite. Existing items are never
+    changed: only new elements, flows and boundaries are added. The scan's withheld spans and the run go into
+    the workspace's proposals file and audit log.
+    """
+    from dicetm.api import load
+    from dicetm.catalog import load_catalog
+    from dicetm.ingest.extract import extract_draft
+    from dicetm.store.modelmerge import append_items
+
+    scanned = scan_paths(paths, allow_flagged=allow_flagged)
+    if out.exists() and not merge:
+        raise InputError([Problem(f"{out} already exists", Location(file=str(out)),
+                                  "pass --merge to add the drafted items to it, or choose another --out")])
+    base = load(out).system if merge else None
+    visible = _without_withheld(scanned.documents, scanned.withheld)
+    draft = extract_draft(visible, name=name if base is None else base.name)
+    notes = list(draft.notes)
+    drafted = _additions(base, draft.system)
+    runs: list[RunRecord] = []
+    if llm is not None:
+        from dicetm.assist.describe_llm import draft_system
+
+        before = _usage_snapshot(llm)
+        combined = _combine(base, draft.system, drafted)
+        outcome = draft_system(scanned.documents, llm, withheld=scanned.withheld, base=combined, name=name)
+        for section, items in (("elements", outcome.elements), ("flows", outcome.flows),
+                                ("trust_boundaries", outcome.boundaries)):
+            drafted[section] += items
+        notes += [f"question: {q}" for q in outcome.questions] + outcome.warnings
+        runs.append(run_record("describe", llm, before, kept=outcome.kept,
+                               dropped_invented=outcome.dropped_invented,
+                               dropped_unverified=outcome.dropped_unverified,
+                               dropped_invalid=outcome.dropped_invalid))
+    known_controls = set(load_catalog().controls)
+    additions = {section: [i.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for i in items]
+                 for section, items in drafted.items()}
+    if merge:
+        text, loaded = append_items(out.read_text(encoding="utf-8"), str(out), additions, known_controls)
+    else:
+        text, loaded = _new_model_text(draft.system, drafted, paths, str(out), known_controls)
+    _write_describe(out, text, scanned, runs, actor, {k: len(v) for k, v in drafted.items()})
+    return DescribeOutcome(out, loaded.system, {k: len(v) for k, v in drafted.items()}, scanned, notes, runs)
+
+
+def _additions(base: System | None, draft: System) -> dict[str, list[Any]]:
+    """The drafted items the base model does not have yet (by id, or by name for elements and boundaries)."""
+    result: dict[str, list[Any]] = {"elements": [], "flows": [], "trust_boundaries": []}
+    for section in result:
+        existing = list(getattr(base, section)) if base is not None else []
+        ids = {i.id for i in existing}
+        names = {i.name.casefold() for i in existing if getattr(i, "name", None)}
+        result[section] = [i for i in getattr(draft, section) if _is_new(i, ids, names)]
+    if base is not None:  # a drafted flow may point at an element the base names under another id
+        known = {e.id for e in base.elements} | {e.id for e in result["elements"]}
+        result["flows"] = [f for f in result["flows"] if f.source in known and f.target in known]
+        result["trust_boundaries"] = [b.model_copy(update={"elements": [e for e in b.elements if e in known]})
+                                      for b in result["trust_boundaries"]]
+    return result
+
+
+def _combine(base: System | None, draft: System, drafted: dict[str, list[Any]]) -> System:
+    if base is None:
+        return draft
+    return base.model_copy(update={"elements": [*base.elements, *drafted["elements"]],
+                                   "flows": [*base.flows, *drafted["flows"]],
+                                   "trust_boundaries": [*base.trust_boundaries, *drafted["trust_boundaries"]]})
+
+
+def _new_model_text(draft: System, drafted: dict[str, list[Any]], paths: Sequence[Path], filename: str,
+                    known_controls: set[str]) -> tuple[str, Any]:
+    import yaml
+
+    from dicetm.store.modelfile import parse_system_text
+
+    system = draft.model_copy(update={"elements": drafted["elements"], "flows": drafted["flows"],
+                                      "trust_boundaries": drafted["trust_boundaries"]})
+    data = system.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    body = yaml.safe_dump({"version": system.version, **{k: v for k, v in data.items() if k != "version"}},
+                          sort_keys=False, allow_unicode=True, width=120)
+    sources = ", ".join(str(p) for p in paths)
+    header = ("# Drafted by dicetm describe from: " + sources.replace("\n", " ") + "\n"
+              "# Every item below is a draft with its provenance (the document spans it rests on).\n"
+              "# Check each one, add what the documents do not say, then set provenance.draft to false.\n")
+    text = header + body
+    return text, parse_system_text(text, filename, known_controls)
+
+
+def _write_describe(out: Path, text: str, scanned: Scanned, runs: list[RunRecord], actor: str,
+                    added: dict[str, int]) -> None:
+    """Write the model, then record the scan and the run in the proposals file and the audit log."""
+    from dicetm.store.atomic import write_text_atomic
+    from dicetm.store.proposalsfile import load_proposals, merge_proposals, proposals_path, save_proposals
+    from dicetm.store.workspace import Workspace
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workspace = Workspace(root=out.parent, model_path=out)  # the model file may not exist yet
+    with workspace.transaction(actor) as tx:
+        write_text_atomic(out, text)
+        path = proposals_path(out)
+        proposals = merge_proposals(load_proposals(path),
+                                    ProposalFile(withheld=scanned.withheld_records(), runs=runs))
+        if proposals.withheld or proposals.runs:
+            save_proposals(path, proposals)
+        tx.record("describe", str(out.name), None, {"added": added}, None, {
+            "documents": [{"file": d.path, "sha256": d.sha256, "format": d.format} for d in scanned.documents],
+            "added": added, "scan_findings": len(scanned.findings), "withheld": len(scanned.withheld),
+            "runs": [r.model_dump(mode="json") for r in runs],
+        })
+
+
+# ------------------------------------------------------------------------------------------------- propose
+
+
+@dataclass
+class ProposeOutcome:
+    before: AnalysisResult
+    after: AnalysisResult
+    runs: list[RunRecord]
+    added_threats: list[str]
+    added_controls: list[str]
+    supporting: int
+    impact_drafts: int
+    dropped: list[str]
+    scanned: Scanned | None
+
+
+def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bool = True,
+            documents: Sequence[Path] = (), allow_flagged: bool = False) -> ProposeOutcome:
+    """Ask the model for additional threats and controls, and for business-impact wording of open residual
+    risks. Everything lands in the proposals file as unreviewed; the register records the new threats."""
+    from dicetm.api import load
+    from dicetm.assist.identify_llm import assert_additions_only
+    from dicetm.catalog import load_catalog
+    from dicetm.review import analyze_workspace
+
+    loaded = load(path)
+    _, _, before = analyze_workspace(loaded.path, write=False, loaded=loaded)
+    system = loaded.system
+    scanned = scan_paths(documents, allow_flagged=allow_flagged) if documents else None
+    new = ProposalFile(withheld=scanned.withheld_records() if scanned else [])
+    dropped: list[str] = []
+    if threats:
+        from dicetm.assist.identify_llm import propose_threats
+
+        usage = _usage_snapshot(llm)
+        outcome = propose_threats(system, before, load_catalog(), llm,
+                                  documents=scanned.documents if scanned else (),
+                                  withheld=scanned.withheld if scanned else {})
+        new.threats, new.controls, new.supporting = outcome.threats, outcome.controls, outcome.supporting
+        dropped += [str(d) for d in outcome.dropped]
+        new.runs.append(run_record("propose-threats", llm, usage, kept=outcome.kept,
+                                   dropped_invented=outcome.dropped_invented,
+                                   dropped_invalid=outcome.dropped_invalid,
+                                   attached_to_rules=outcome.attached_to_rules))
+    if impacts:
+        from dicetm.assist.evaluate_llm import draft_impacts
+
+        usage = _usage_snapshot(llm)
+        drafts = draft_impacts(system, before, llm)
+        new.impact_drafts = drafts.drafts
+        new.runs.append(run_record("draft-impacts", llm, usage, kept=len(drafts.drafts),
+                                   dropped_invalid=drafts.dropped_invalid))
+    _store_proposals(loaded.path, new, llm)
+    reloaded = load(loaded.path)
+    _, _, after = analyze_workspace(reloaded.path, write=True, loaded=reloaded)
+    assert_additions_only(before, after)
+    before_ids = {t.id for t in before.threats}
+    return ProposeOutcome(before, after, new.runs, [t.id for t in after.threats if t.id not in before_ids],
+                          [c.id for c in new.controls], len(new.supporting), len(new.impact_drafts), dropped,
+                          scanned)
+
+
+def _store_proposals(model_path: Path, new: ProposalFile, llm: StructuredLLM) -> None:
+    from dicetm.store.audit import digest
+    from dicetm.store.proposalsfile import load_proposals, merge_proposals, proposals_path, save_proposals
+    from dicetm.store.workspace import Workspace
+
+    path = proposals_path(model_path)
+    with Workspace.open(model_path).transaction(f"llm:{llm.provider_name}/{llm.model}") as tx:
+        old = load_proposals(path)
+        merged = merge_proposals(old, new)
+        save_proposals(path, merged)
+        tx.record("llm-proposals", path.name, old, merged, None, {
+            "threats": [t.id for t in new.threats], "controls": [c.id for c in new.controls],
+            "supporting": [n.threat for n in new.supporting], "impact_drafts": [d.threat for d in new.impact_drafts],
+            "runs": [r.model_dump(mode="json") for r in new.runs], "proposals_digest": digest(merged),
+        })
+
+
+def llm_from_config(model_path: Path, *, no_cache: bool, required: bool) -> StructuredLLM | None:
+    """The configured client for the workspace holding ``model_path`` (None when offline and not required)."""
+    import os
+
+    from dicetm.providers import make_client
+    from dicetm.providers.config import load_llm_config
+
+    folder = model_path if model_path.is_dir() else model_path.parent
+    config = load_llm_config(folder, os.environ)
+    if config is None:
+        if required:
+            raise InputError([Problem("no LLM provider is configured", Location(file=str(folder)),
+                                      "set DICETM_LLM_PROVIDER and DICETM_LLM_MODEL (see README: LLM providers), "
+                                      "or add an 'llm:' section to dicetm-config.yaml")])
+        return None
+    return make_client(config, cache_dir=folder / CACHE_DIRNAME / "llm", no_cache=no_cache)
