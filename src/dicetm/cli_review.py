@@ -567,6 +567,9 @@ def decide_command(
         "--business-impact", help="Residual-risk decisions: what it would cost the business.")] = None,
     review_by: Annotated[str | None, typer.Option(
         "--review-by", help="Residual-risk decisions: date to look again, YYYY-MM-DD.")] = None,
+    use_draft: Annotated[bool, typer.Option(
+        "--use-draft", help="Residual-risk decisions: confirm the business-impact wording a model drafted "
+                            "(dicetm propose) instead of writing --business-impact.")] = False,
     all_of: Annotated[str | None, typer.Option(
         "--all-of", help="Decide every live threat of this rule (one recorded decision per threat).")] = None,
 ) -> None:
@@ -578,6 +581,8 @@ def decide_command(
                           Action.transfer: transfer, Action.avoid: avoid, Action.mitigate: mitigate})
     item = _targets(item_id, all_of)
     who = _reviewer(reviewer, path)
+    if use_draft:
+        business_impact = _drafted_impact(path, item, business_impact)
     decision = DecisionInput(item=item, action=action, reason=reason, title=title, scenario=scenario,
                              likelihood=likelihood, impact=impact, owner=owner, due=due, evidence=evidence,
                              business_impact=business_impact, review_by=review_by)
@@ -591,6 +596,30 @@ def decide_command(
         out.print(f"{target}: {action} -> {status_of(register, target)} (by {who}){because}", markup=False)
     if all_of:
         out.print(f"{len(decided)} decision(s) recorded, one per threat of {all_of}", markup=False)
+
+
+def _drafted_impact(path: Path, item: str, given: str | None) -> str:
+    """The model-drafted business impact for ``risk:<threat>``, which the reviewer confirms by deciding."""
+    from dicetm.api import load
+
+    problem = None
+    if given is not None:
+        problem = "--use-draft and --business-impact both give the business impact; pass one"
+    elif not item.startswith("risk:"):
+        problem = "--use-draft applies to residual-risk decisions (risk:<threat id>)"
+    if problem is None:
+        try:
+            proposals = load(path).proposals
+        except DicetmError as exc:
+            raise _fail(exc) from None
+        draft = next((d for d in (proposals.impact_drafts if proposals else []) if d.threat == item[5:]), None)
+        if draft is not None:
+            out.print(f"using the wording drafted by {draft.provenance.by}: {draft.text}", markup=False)
+            return draft.text
+        problem = f"no drafted business impact for {item}"
+    raise _fail(InputError([Problem(problem, Location(path="--use-draft"),
+                                    "dicetm propose drafts the wording; or write --business-impact yourself")]),
+                writes=False)
 
 
 # --- the audit log -------------------------------------------------------------------------------------------
