@@ -45,6 +45,7 @@ from dicetm.report import markdown as md
 from dicetm.report.html import render_html
 from dicetm.report.markdown import render_markdown
 from dicetm.store.modelfile import LoadedModel
+from dicetm.store.proposalsfile import PROPOSALS_FILENAME, dump_proposals
 
 ITERATION_FILES = (ITERATION_INFO, "report.md")
 
@@ -135,6 +136,8 @@ def build_pack(inputs: EvidenceInputs, *, created: datetime, today: date) -> tup
         "compliance.json": render_compliance_json(report).encode("utf-8"),
         **_iteration_files(inputs.iterations),
     }
+    if inputs.loaded.proposals is not None:  # what models proposed, the scan withheld, and what the runs cost
+        files[PROPOSALS_FILENAME] = dump_proposals(inputs.loaded.proposals).encode("utf-8")
     chain, records = check_audit(inputs.audit, inputs.register)
     manifest = {
         "format": PACK_FORMAT, "dicetm_version": __version__, "created": created.astimezone(UTC).isoformat(),

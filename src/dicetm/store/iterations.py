@@ -30,6 +30,7 @@ from dicetm.model import AnalysisResult, System
 from dicetm.model.register import AuditHead, Register
 from dicetm.store.audit import AuditRecord, read_log
 from dicetm.store.modelfile import parse_system_text
+from dicetm.store.proposalsfile import PROPOSALS_FILENAME
 from dicetm.store.registerfile import dump_register, normalized, parse_register
 from dicetm.store.workspace import Workspace
 
@@ -157,12 +158,16 @@ def _register_bytes(workspace: Workspace, register: Register) -> bytes:
 def _snapshot_files(workspace: Workspace, register: Register, result: AnalysisResult,
                     report_md: str) -> dict[str, bytes]:
     result_json = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return {
+    files = {
         MODEL_FILE: workspace.model_path.read_bytes(),
         REGISTER_FILE: _register_bytes(workspace, register),
         RESULT_FILE: result_json.encode("utf-8"),
         REPORT_FILE: report_md.encode("utf-8"),
     }
+    proposals = workspace.root / PROPOSALS_FILENAME
+    if proposals.is_file():  # what models proposed is part of the record of the iteration
+        files[PROPOSALS_FILENAME] = proposals.read_bytes()
+    return files
 
 
 def _write_file(path: Path, data: bytes) -> None:
