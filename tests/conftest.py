@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakellm import FakeLLMServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -19,3 +22,22 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared data folder not found at {SHARED} (it sits beside the checkout)")
     return SHARED
+
+
+
+_LLM_ENV_PREFIXES = ("DICETM_LLM_", "OPENAI_", "AZURE_OPENAI_", "ANTHROPIC_")
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's real LLM keys and settings must never reach a test (or a test the network)."""
+    for name in list(os.environ):
+        if name.startswith(_LLM_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLMServer]:
+    """A started fake LLM server on 127.0.0.1 (see ``tests/fakellm.py``), stopped after the test."""
+    with FakeLLMServer() as server:
+        yield server

@@ -39,7 +39,7 @@ from .helpers import (
 
 CHATBOT = EXAMPLES_DIR / "support-chatbot"
 COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "import", "export", "check",
-            "catalog", "audit", "iteration", "evidence")
+            "scan", "describe", "propose", "catalog", "audit", "iteration", "evidence")
 CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "list", "show")
 
 MALFORMED_YAML = """\

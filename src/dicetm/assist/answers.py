@@ -26,7 +26,8 @@ class Evidence(_Answer):
 
 class FactAnswer(_Answer):
     field: str = Field(description="A fact field name from the list in the instructions.")
-    value: bool | str | list[str] = Field(description="The value the document states.")
+    value: bool | int | float | str | list[str] | None = Field(
+        description="The value the document states; null to ask a person instead.")
     evidence: list[Evidence] = Field(default_factory=list, description="Quotes that state this fact.")
 
 
@@ -108,9 +109,12 @@ class Dropped:
     reason: str
     category: str  # "unverified", "invalid", "invented", "repeated"
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.reason} ({self.category})"
+
 
 _FENCE = re.compile(r"```[^\n]*\n?|```")
-_TAG = re.compile(r"<[^<>\n]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>")
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|`+|~~)")
 _LINE_MARK = re.compile(r"(?m)^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")

@@ -1,8 +1,9 @@
 """Check the evidence a model cites: each quote must occur in the span it names.
 
-Comparison is on normalised text (NFKC, case folded, whitespace collapsed, the datamark removed, curly
-quotes and dashes straightened, markdown emphasis marks dropped), against both the span as written and the
-span as the prompt showed it, so harmless copying differences pass while a changed word does not. A quote
+Comparison is on normalised text (NFKC, case folded, whitespace collapsed, the datamark removed, dashes
+and apostrophes straightened, double quotation marks and markdown emphasis marks dropped), against both the
+span as written and the span as the prompt showed it, so harmless copying differences pass while a changed
+word does not. A quote
 may elide with "..." or "…": every fragment must then occur, in order. A span the prompt did not show
 (a hidden span, an unknown label) cannot be cited; a withheld span must not be, and citing one condemns the
 item whatever else it cites.
@@ -22,25 +23,27 @@ from dicetm.ingest.documents import Document, Span
 from dicetm.model.system import SpanRef
 
 MIN_QUOTE_CHARS = 3  # letters or digits; "a" or "is" occurs everywhere and proves nothing
+MAX_QUOTE_CHARS = 500  # kept in provenance; a cut quote is still words of the span
 
 _FOLD = str.maketrans({
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "", "´": "'",
-    "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
+    '"': "", "“": "", "”": "", "„": "", "‟": "", "″": "", "«": "", "»": "",
     "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     DATAMARK: " ", "^": " ", "|": " ", "*": "",
 })
 _SPACE = re.compile(r"\s+")
+_DASH = re.compile(r"\s*-+\s*")  # "a—b", "a - b" and "a -- b" compare equal
 _ELLIPSIS = re.compile(r"\.\.\.+|…")
 _LABEL_PREFIX = re.compile(r"^\s*\[\s*D\d+\s*:\s*S\d+[^\]]*\]\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^\s*\[?\s*D\s*(\d+)\s*[:./ -]\s*S\s*(\d+)(?!\d)", re.IGNORECASE)
 _BARE_LABEL = re.compile(r"^\s*\[?\s*S\s*(\d+)(?!\d)", re.IGNORECASE)
-_OUTER = " \"'"
+_OUTER = " '"
 
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
     text = "".join(c for c in text if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _DASH.sub(" - ", text)).strip()
 
 
 def quote_occurs(quote: str, text: str) -> bool:
@@ -150,8 +153,8 @@ class EvidenceResult:
 
 def span_ref(span: Span, quote: str) -> SpanRef:
     end_line = span.end_line if span.end_line != span.line else None
-    return SpanRef(file=span.file, line=span.line, end_line=end_line, page=span.page,
-                   quote=_SPACE.sub(" ", quote.replace(DATAMARK, " ")).strip())
+    text = _SPACE.sub(" ", _LABEL_PREFIX.sub("", quote).replace(DATAMARK, " ")).strip()
+    return SpanRef(file=span.file, line=span.line, end_line=end_line, page=span.page, quote=text[:MAX_QUOTE_CHARS])
 
 
 def check_evidence(items: Iterable[Evidence], index: SpanIndex) -> EvidenceResult:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dicetm.errors import StoreError
 from dicetm.providers.cache import ResponseCache
-from dicetm.providers.interface import T, Answer, Completion, CompletionRequest, Message, Provider, Usage
+from dicetm.providers.interface import Answer, Completion, CompletionRequest, Message, Provider, T, Usage
 from dicetm.providers.jsontext import extract_json
 from dicetm.providers.retry import call_with_retries
 
@@ -90,28 +90,39 @@ class LLMClient:
         """Answers in request order, at most ``concurrency`` calls in flight; ``progress(done, total)`` as they land.
 
         When a request fails (an error that survived its retries: authentication, quota, an outage), the
-        requests not yet started are cancelled, since they would fail the same way; those in flight finish
+        requests not yet started are skipped, since they would fail the same way; those in flight finish
         (their valid answers are cached, so a re-run resumes cheaply), then the error of the earliest failed
-        request is raised.
+        request (in request order) is raised.
         """
         total = len(requests)
         answers: list[Answer[T] | None] = [None] * total
         errors: dict[int, Exception] = {}
         done = 0
+        failed = threading.Event()
+
+        def run(request: CompletionRequest) -> Answer[T]:
+            if failed.is_set():
+                raise _Skipped
+            try:
+                return self.ask(task, request, schema)
+            except Exception:
+                failed.set()
+                raise
+
         pool = ThreadPoolExecutor(max_workers=min(self._concurrency, total or 1), thread_name_prefix="dicetm-llm")
         try:
             futures: dict[Future[Answer[T]], int] = {
-                pool.submit(self.ask, task, request, schema): index for index, request in enumerate(requests)}
+                pool.submit(run, request): index for index, request in enumerate(requests)}
             for future in as_completed(futures):
                 if future.cancelled():
                     continue
                 index = futures[future]
                 try:
                     answers[index] = future.result()
+                except _Skipped:
+                    continue
                 except Exception as exc:
                     errors[index] = exc
-                    for other in futures:
-                        other.cancel()
                     continue
                 done += 1
                 if progress is not None:
@@ -172,6 +183,10 @@ class LLMClient:
             if self._prices is not None:
                 price_in, price_out = self._prices
                 usage.cost_usd = (usage.input_tokens * price_in + usage.output_tokens * price_out) / 1_000_000
+
+
+class _Skipped(Exception):
+    """A request of ``ask_many`` not started because an earlier one failed."""
 
 
 def _validated(completion: Completion, schema: type[T]) -> tuple[T | None, str]:

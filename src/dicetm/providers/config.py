@@ -94,7 +94,7 @@ def load_llm_config(workspace_dir: Path | None, env: Mapping[str, str]) -> LLMCo
             file_name, lines.get("provider", section_line), path="llm.provider")
         raise InputError([Problem(f"an LLM provider ({provider}) is set but no model", where,
                                   hint=f"set llm.model in {CONFIG_FILENAME} or {ENV_PREFIX}MODEL")])
-    if merged.get("provider") == "azure" and not merged.get("base_url") and env.get("AZURE_OPENAI_ENDPOINT"):
+    if str(provider).strip().lower() == "azure" and not merged.get("base_url") and env.get("AZURE_OPENAI_ENDPOINT"):
         merged["base_url"] = env["AZURE_OPENAI_ENDPOINT"]
 
     try:
@@ -235,5 +235,5 @@ def _problem(error: Any, env_values: Mapping[str, str], file_name: str | None, l
         hint = "use openai (also for Ollama, vLLM, LM Studio), azure or anthropic; none turns LLM help off"
     if field in env_values:
         return Problem(f"{message} (value {env_values[field]!r})", Location(path=ENV_PREFIX + field.upper()), hint=hint)
-    return Problem(message, Location(file_name, lines.get(field, section_line), path=f"llm.{field}" if field else "llm"),
-                   hint=hint)
+    where = Location(file_name, lines.get(field, section_line), path=f"llm.{field}" if field else "llm")
+    return Problem(message, where, hint=hint)

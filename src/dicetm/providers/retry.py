@@ -46,8 +46,9 @@ def call_with_retries(call: Callable[[], Completion], *, max_retries: int, sleep
             return call()
         except TransientProviderError as exc:
             if retry >= max_retries:
+                cause = "; ".join(problem.message for problem in exc.problems)
                 raise ProviderError([Problem(
-                    f"{label}: gave up after {retry + 1} attempt{'s' if retry else ''}; last error ({exc.kind}): {exc}",
+                    f"gave up after {retry + 1} attempt{'s' if retry else ''}; last error ({exc.kind}): {cause}",
                     Location(path=label), hint=_HINTS.get(exc.kind, "try again later"))]) from None
             retry += 1
             delay = backoff_delay(retry, exc.retry_after, rng)
