@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fakellm import FakeLLMServer
 
 REPO = Path(__file__).resolve().parents[1]
