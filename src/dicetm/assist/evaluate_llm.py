@@ -34,10 +34,16 @@ class ImpactOutcome:
 
 
 def needing_impact(result: AnalysisResult) -> list[Threat]:
-    """Threats whose residual-risk entry is open and has no business impact yet, in the register's order."""
+    """Threats whose residual-risk entry is open and has neither a business impact nor a draft of one, in the
+    register's order. A model's own proposal waits until a person has reviewed it."""
     threats = {t.id: t for t in result.threats}
     return [threats[entry.threat] for entry in result.evaluation.residual_risks
-            if entry.open and not entry.business_impact and entry.threat in threats]
+            if entry.open and not entry.business_impact and not entry.business_impact_draft
+            and entry.threat in threats and not _unreviewed_proposal(threats[entry.threat])]
+
+
+def _unreviewed_proposal(threat: Threat) -> bool:
+    return threat.provenance.source.startswith("llm:") and threat.status == "unreviewed"
 
 
 def _threat_line(threat: Threat, names: dict[str, str], levels: dict[str, str]) -> str:

@@ -139,8 +139,10 @@ def system_view(system: System, result: AnalysisResult) -> str:
         lines.append("Custom controls (may be used in controls):")
         lines += [line({"id": c.id, "name": c.name}) for c in system.controls]
     lines.append("Threats already found (propose only threats these do not cover):")
+    # Earlier model proposals are left out: model-written text never goes back into a prompt (no second-order
+    # injection), and the prompt, hence the cache key, stays the same when a run is repeated.
     lines += [line({"id": t.id, "title": t.title, "elements": t.elements, "references": t.references,
-                    "controls": t.controls}) for t in result.threats]
+                    "controls": t.controls}) for t in result.threats if not t.provenance.source.startswith("llm:")]
     return "\n".join(lines)
 
 

@@ -250,6 +250,7 @@ def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bo
         dropped += [str(d) for d in outcome.dropped]
         new.runs.append(run_record("propose-threats", llm, usage, kept=outcome.kept,
                                    dropped_invented=outcome.dropped_invented,
+                                   dropped_unverified=outcome.dropped_unverified,
                                    dropped_invalid=outcome.dropped_invalid,
                                    attached_to_rules=outcome.attached_to_rules))
     if impacts:
@@ -258,8 +259,9 @@ def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bo
         usage = _usage_snapshot(llm)
         drafts = draft_impacts(system, before, llm)
         new.impact_drafts = drafts.drafts
+        dropped += [str(d) for d in drafts.dropped]
         new.runs.append(run_record("draft-impacts", llm, usage, kept=len(drafts.drafts),
-                                   dropped_invalid=drafts.dropped_invalid))
+                                   dropped_invented=drafts.dropped_invented, dropped_invalid=drafts.dropped_invalid))
     _store_proposals(loaded.path, new, llm)
     reloaded = load(loaded.path)
     _, _, after = analyze_workspace(reloaded.path, write=True, loaded=reloaded)
