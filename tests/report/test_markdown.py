@@ -76,7 +76,7 @@ def test_hostile_text_cannot_break_tables_or_inject_markup(hostile: tuple[System
     report = render_markdown(result, system)
     assert "<script" not in report and "<img" not in report and "<b>" not in report
     assert "&lt;script&gt;" in report
-    assert "![track](" not in report and "!\\[track\\](https://evil.example/pixel.png)" in report
+    assert "![track](" not in report and "!\\[track\\](`https://evil.example/pixel.png`)" in report
     assert not any(line.startswith("# injected") for line in report.splitlines())
     assert [line for line in report.splitlines() if line.startswith("```")] == ["```mermaid", "```"]
     table: list[str] = []

@@ -24,7 +24,9 @@ from dicetm.model import (
     ThreatEvaluation,
     risk_level,
 )
-from dicetm.model.findings import RISK_ORDER
+from dicetm.model.findings import RISK_ORDER, SupportingText
+from dicetm.model.proposals import RunRecord, WithheldSpan
+from dicetm.model.system import SourceInfo, SpanRef
 
 RISK_DISPLAY_ORDER = (RiskLevel.critical, RiskLevel.high, RiskLevel.medium, RiskLevel.low)
 STATUS_DISPLAY_ORDER = (
@@ -34,8 +36,8 @@ STATUS_DISPLAY_ORDER = (
     CountermeasureStatus.proposed,
     CountermeasureStatus.rejected,
 )
-# Element fields that are the element's identity rather than a fact about it.
-_NOT_FACTS = frozenset({"id", "name", "kind", "description"})
+# Element fields that are the element's identity (or where it came from) rather than a fact about it.
+_NOT_FACTS = frozenset({"id", "name", "kind", "description", "provenance"})
 FACT_FIELDS = tuple(name for name in Element.model_fields if name not in _NOT_FACTS)
 
 
@@ -80,15 +82,6 @@ def _stride_names() -> dict[str, str]:
 def stride_text(letters: Iterable[str]) -> str:
     names = _stride_names()
     return ", ".join(f"{letter} ({names.get(letter, '?')})" for letter in letters)
-
-
-def provenance_text(provenance: Provenance) -> str:
-    parts = [f"{provenance.source} {provenance.rule}" if provenance.rule else provenance.source]
-    if provenance.catalog_version:
-        parts.append(f"catalogue {provenance.catalog_version}")
-    if provenance.detail:
-        parts.append(provenance.detail)
-    return ", ".join(parts)
 
 
 def yes_no(value: bool | None) -> str:
@@ -289,3 +282,165 @@ def review_rows(result: AnalysisResult) -> list[tuple[str, str]]:
 
 def _count(number: int, word: str) -> str:
     return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------------- provenance and assistance
+
+_PROMPT_HASH_SHOWN = 8  # enough to find the prompt in the cache or result.json, which hold the full sha256
+_QUOTE_SHOWN = 80
+_UNREVIEWED_PROPOSAL = "(proposal; unreviewed until a person decides)"
+
+
+def origin(provenance: Provenance) -> str:
+    """Where an item came from, in one word: "rule", "person", "import" or "model".
+
+    A source this version does not recognise counts as "model": being shown as a proposal is the safe side,
+    while "rule" or "person" would claim a trust nobody gave it.
+    """
+    source = provenance.source.strip().lower()
+    if source in ("rule", "person"):
+        return source
+    if source == "import" or source.startswith("import:"):
+        return "import"
+    return "model"
+
+
+def origin_label(provenance: Provenance) -> str:
+    """The origin for a table column: the word, with the importer or the model named."""
+    kind = origin(provenance)
+    if kind == "model":
+        return f"model {one_line(provenance.source)}"
+    if kind == "import":
+        return one_line(provenance.source)
+    return kind
+
+
+def short_hash(prompt_hash: str) -> str:
+    return one_line(prompt_hash).removeprefix("sha256:")[:_PROMPT_HASH_SHOWN]
+
+
+def provenance_text(provenance: Provenance) -> str:
+    """Where an item came from, said plainly, e.g. ``rule T-LLM-001, catalogue 2025.1`` or
+    ``model llm:openai/gpt-4o, prompt 1a2b3c4d (proposal; unreviewed until a person decides), from arch.md:12-14``.
+    """
+    kind = origin(provenance)
+    detail = provenance.detail
+    if kind == "rule":
+        name = f"rule {provenance.rule}" if provenance.rule else "rule"
+        if provenance.rule and detail and detail.startswith(f"{provenance.rule} "):  # "<rule id> <slug>"
+            name, detail = f"rule {detail}", None
+        parts = [name]
+        if provenance.catalog_version:
+            parts.append(f"catalogue {provenance.catalog_version}")
+    elif kind == "model":
+        parts = [f"model {provenance.source}"]
+        if provenance.prompt_hash:
+            parts.append(f"prompt {short_hash(provenance.prompt_hash)}")
+        parts[-1] += f" {_UNREVIEWED_PROPOSAL}"
+    else:
+        parts = [provenance.source]
+    if detail:
+        parts.append(detail)
+    if provenance.spans:
+        parts.append("from " + ", ".join(provenance.spans))
+    return one_line(", ".join(parts))
+
+
+def span_text(file: str, line: int, end_line: int | None = None, page: int | None = None) -> str:
+    """A document place as ``arch.md:12-14`` or ``spec.pdf:page 3:10``."""
+    where = f"{file}:" + (f"page {page}:" if page else "") + str(line)
+    return where + (f"-{end_line}" if end_line and end_line != line else "")
+
+
+def _quote(value: str) -> str:
+    words = one_line(value)
+    return words if len(words) <= _QUOTE_SHOWN else words[:_QUOTE_SHOWN - 1].rstrip() + "…"
+
+
+def span_ref_text(span: SpanRef) -> str:
+    where = span_text(span.file, span.line, span.end_line, span.page)
+    return f"{where} (“{_quote(span.quote)}”)" if span.quote else where
+
+
+def source_info_text(info: SourceInfo | None) -> str:
+    """Who stated an element, flow or boundary: ``person`` when it carries no provenance, else e.g.
+    ``draft (extract:openapi) from api.yaml:12``; ``confirmed (...)`` once a person has confirmed it."""
+    if info is None:
+        return "person"
+    by = info.by + (f", prompt {short_hash(info.prompt_hash)}" if info.prompt_hash else "")
+    text = f"{'draft' if info.draft else 'confirmed'} ({by})"
+    if info.spans:
+        text += " from " + ", ".join(span_ref_text(s) for s in info.spans)
+    return one_line(text)
+
+
+def countermeasure_origin_text(countermeasure: Countermeasure, drafted: SourceInfo | None = None) -> str:
+    """Origin of a countermeasure: ``rule`` for catalogue controls the rules suggested; for a custom control its
+    source, and how it was drafted when the model file records that (``drafted``)."""
+    provenance = countermeasure.provenance
+    if origin(provenance) == "rule":
+        return "rule"
+    text = provenance_text(provenance)
+    return f"{text}; {source_info_text(drafted)}" if drafted is not None else text
+
+
+def supporting_label(supporting: SupportingText) -> str:
+    prompt = f", prompt {short_hash(supporting.prompt_hash)}" if supporting.prompt_hash else ""
+    return one_line(f"Supporting text from {supporting.source}{prompt} (written by a model; untrusted, "
+                    "not a finding of its own)")
+
+
+def business_impact_text(entry: ResidualRiskEntry) -> str | None:
+    """The confirmed business impact; else a model's draft, marked as not confirmed; None when there is neither."""
+    if entry.business_impact:
+        return entry.business_impact
+    if entry.business_impact_draft:
+        by = entry.draft_source or "a model"
+        return f"draft by {by}, not confirmed: {entry.business_impact_draft}"
+    return None
+
+
+def shows_assistance(result: AnalysisResult) -> bool:
+    """The LLM-assistance and document-scan sections appear only when a run or the scan left something."""
+    return bool(result.llm_runs or result.withheld)
+
+
+WITHHELD_HEADER = ("Where", "Category", "Severity", "Excerpt (untrusted document text)")
+NO_SPAN_WITHHELD = "The document scan withheld no span from any prompt."
+WITHHELD_INTRO = ("The injection scan flagged these document spans and kept them out of every prompt. The "
+                  "excerpts are quoted from the documents; they are untrusted and shown as plain text.")
+
+
+def withheld_order(spans: Iterable[WithheldSpan]) -> list[WithheldSpan]:
+    return sorted(spans, key=lambda s: (s.file, s.page or 0, s.line, s.end_line or s.line, s.category))
+
+
+def withheld_cells(span: WithheldSpan) -> list[str]:
+    return [span_text(span.file, span.line, span.end_line, span.page), span.category, span.severity, span.excerpt]
+
+
+RUN_HEADER = ("Command", "Provider / model", "At", "Calls", "Cache hits", "Tokens in / out", "Cost", "Kept",
+              "Attached to rule findings", "Dropped", "Warnings")
+
+
+def cost_text(cost_usd: float | None) -> str:
+    return "unknown" if cost_usd is None else f"{cost_usd:.4f} USD"
+
+
+def run_cells(run: RunRecord) -> list[str]:
+    dropped = (f"invented ids {run.dropped_invented}, unverified evidence {run.dropped_unverified}, "
+               f"invalid {run.dropped_invalid}")
+    return [run.command, f"{run.provider}/{run.model}", run.at, str(run.calls), str(run.cache_hits),
+            f"{run.input_tokens} / {run.output_tokens}", cost_text(run.cost_usd), str(run.kept),
+            str(run.attached_to_rules), dropped, "; ".join(one_line(w) for w in run.warnings) or "none"]
+
+
+def runs_total_text(runs: list[RunRecord]) -> str:
+    known = [r.cost_usd for r in runs if r.cost_usd is not None]
+    cost = cost_text(sum(known)) if known else "unknown"
+    if known and len(known) < len(runs):
+        cost += f" (unknown for {len(runs) - len(known)} of the runs)"
+    return (f"{_count(len(runs), 'assisted run')}: {_count(sum(r.calls for r in runs), 'model call')}, "
+            f"{_count(sum(r.cache_hits for r in runs), 'answer')} taken from the cache, "
+            f"{sum(r.input_tokens for r in runs)} tokens in, {sum(r.output_tokens for r in runs)} tokens out, "
+            f"cost {cost}; {sum(r.kept for r in runs)} kept as drafts or proposals, which wait for a person.")

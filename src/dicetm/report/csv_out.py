@@ -1,4 +1,8 @@
-"""The threat register as CSV, one row per threat, for spreadsheets and ticket imports."""
+"""The threat register as CSV, one row per threat, for spreadsheets and ticket imports.
+
+``origin`` is one word (rule, person, import or model; see ``common.origin``); ``provenance`` says it in full,
+with the model, prompt and document spans of a model's proposal.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import csv
 import io
 
 from dicetm.model import AnalysisResult, Threat, ThreatEvaluation
-from dicetm.report.common import provenance_text, threats_by_risk
+from dicetm.report.common import origin, provenance_text, threats_by_risk
 
 COLUMNS = (
     "id", "title", "risk", "likelihood", "impact", "score", "elements", "flows", "stride", "references",
-    "controls", "covered", "residual_risk", "provenance",
+    "controls", "covered", "residual_risk", "origin", "provenance",
 )
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,7 +33,7 @@ def _row(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
         " ".join(threat.references), " ".join(threat.controls),
         "" if evaluation is None else ("yes" if evaluation.covered else "no"),
         "" if evaluation is None else evaluation.residual_risk.value,
-        provenance_text(threat.provenance),
+        origin(threat.provenance), provenance_text(threat.provenance),
     ]
     return [neutralise(cell) for cell in cells]
 

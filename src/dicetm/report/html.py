@@ -23,6 +23,7 @@ from dicetm.model import (
     Threat,
     ThreatEvaluation,
 )
+from dicetm.model.system import SourceInfo
 from dicetm.report import common
 from dicetm.report.dfd import mermaid
 
@@ -83,6 +84,7 @@ dt{font-weight:600;color:#374151}
 dd{margin:0}
 .dfd{overflow:auto;border:1px solid var(--line);padding:.5rem}
 .dfd svg{max-width:100%;height:auto}
+.untrusted{border-left:3px dashed var(--high);padding-left:.5rem}
 @media print{nav{display:none}details>summary{list-style:none}}
 """
 
@@ -191,20 +193,20 @@ def _review(out: list[str], result: AnalysisResult) -> None:
 def _describe(out: list[str], result: AnalysisResult, system: System, svg: str | None, to: _Links) -> None:
     out.append('<section id="describe"><h2>Describe</h2><h3>Elements</h3>')
     rows = [_element_row(e, system) for e in system.elements]
-    _table(out, ["Id", "Name", "Kind", "Boundary", "Key facts"], rows, "elements")
+    _table(out, ["Id", "Name", "Kind", "Boundary", "Key facts", "Source"], rows, "elements")
     out.append("<h3>Data flows</h3>")
     rows = [_flow_row(f, system, to) for f in system.flows]
     _table(out, ["Id", "From", "Dir.", "To", "Data", "Protocol", "Classification", "Authenticated",
-                 "Encrypted", "Crosses boundary"], rows, "flows")
+                 "Encrypted", "Crosses boundary", "Source"], rows, "flows")
     out.append("<h3>Trust boundaries</h3>")
     if system.trust_boundaries:
         rows = [
             f"<tr><td><code>{escape(b.id)}</code></td><td>{escape(b.name)}</td>"
             f"<td>{_code(b.parent) if b.parent else '—'}</td>"
-            f"<td>{to.many('el', b.elements)}</td></tr>"
+            f"<td>{to.many('el', b.elements)}</td><td>{escape(common.source_info_text(b.provenance))}</td></tr>"
             for b in system.trust_boundaries
         ]
-        _table(out, ["Id", "Name", "Inside", "Elements"], rows, "trust boundaries")
+        _table(out, ["Id", "Name", "Inside", "Elements", "Source"], rows, "trust boundaries")
     else:
         out.append("<p>No trust boundaries are described.</p>")
     if system.assets:
@@ -235,7 +237,8 @@ def _element_row(element: Element, system: System) -> str:
         f'<tr id="{anchor("el", element.id)}"><td><code>{escape(element.id)}</code></td>'
         f"<td>{escape(element.name)}</td><td>{escape(common.kind_text(element))}</td>"
         f"<td>{_code(zone) if zone else '—'}</td>"
-        f"<td>{escape(', '.join(common.element_facts(element))) or '—'}</td></tr>"
+        f"<td>{escape(', '.join(common.element_facts(element))) or '—'}</td>"
+        f"<td>{escape(common.source_info_text(element.provenance))}</td></tr>"
     )
 
 
@@ -247,7 +250,8 @@ def _flow_row(flow: Flow, system: System, to: _Links) -> str:
         f"<td>{escape(flow.protocol or '—')}</td>"
         f"<td>{flow.classification.value if flow.classification else '—'}</td>"
         f"<td>{_fact_cell(flow.authenticated)}</td><td>{_fact_cell(flow.encrypted)}</td>"
-        f"<td>{common.yes_no(system.crosses_boundary(flow))}</td></tr>"
+        f"<td>{common.yes_no(system.crosses_boundary(flow))}</td>"
+        f"<td>{escape(common.source_info_text(flow.provenance))}</td></tr>"
     )
 
 
@@ -305,7 +309,7 @@ def _threat(
         f'<details class="threat lvl-{level.value}{undecided}" id="{anchor("threat", threat.id)}"'
         f'{" open" if opened else ""}>'
         f"<summary>{_risk(level, f'{level.value} {threat.score}')} {_status(threat.status)} "
-        f"<code>{escape(threat.id)}</code> {escape(threat.title)}</summary><dl>"
+        f"<code>{escape(threat.id)}</code> {escape(threat.title)}{_origin_badge(threat)}</summary><dl>"
         f"<dt>Review</dt><dd>{f'<strong>{review}</strong>' if undecided else review}</dd>"
         f"<dt>Risk</dt><dd>{escape(common.threat_risk_text(threat))}</dd>"
     )
@@ -322,11 +326,14 @@ def _threat(
     )
     if evaluation is not None:
         out.append(f"<dt>Evaluation</dt><dd>{_evaluation(evaluation, to)}</dd>")
-    out.append(f"<dt>Provenance</dt><dd>{escape(common.provenance_text(threat.provenance))}</dd></dl>"
+    out.append(f"<dt>Origin</dt><dd>{escape(common.provenance_text(threat.provenance))}</dd></dl>"
                f"<p><strong>Scenario.</strong> {escape(threat.scenario)}</p>")
     scenario = common.original_scenario(threat)
     if scenario:
         out.append(f"<p><strong>Scenario as found.</strong> {escape(scenario)}</p>")
+    for supporting in threat.supporting:
+        out.append(f'<p class="untrusted"><strong>{escape(common.supporting_label(supporting))}:</strong> '
+                   f"{escape(supporting.text)}</p>")
     if threat.rationale:
         out.append(f"<p><strong>Rationale.</strong> {escape(threat.rationale)}</p>")
     if threat.factors:
@@ -343,6 +350,12 @@ def _threat(
     if threat.folded:
         out.append(f"<p><strong>Folded into this threat:</strong> {_codes(threat.folded)}</p>")
     out.append("</details>\n")
+
+
+def _origin_badge(threat: Threat) -> str:
+    """Threats that are not rule findings say so in their title line (the Origin entry gives the detail)."""
+    kind = common.origin(threat.provenance)
+    return "" if kind == "rule" else f' <span class="badge">{escape(kind)}</span>'
 
 
 def _evaluation(row: ThreatEvaluation, to: _Links) -> str:
@@ -385,13 +398,14 @@ def _rejected(out: list[str], rejected: list[Threat]) -> None:
     _table(out, ["Threat", "Title", "Risk", "Rejected by", "Reason"], rows, "rejected threats")
 
 
-def _countermeasure_row(c: Countermeasure, to: _Links) -> str:
+def _countermeasure_row(c: Countermeasure, to: _Links, drafted: dict[str, SourceInfo | None]) -> str:
     return (
         f'<tr id="{anchor("cm", c.id)}"><td>{c.rank}</td><td><code>{escape(c.id)}</code></td>'
         f"<td>{escape(c.name)}<br><span class=\"note\">{escape(c.description)}</span></td>"
         f'<td><span class="badge">{escape(c.status.value)}</span>{_limited(c, to)}</td>'
         f'<td>{escape(c.owner or "unassigned")}</td>'
-        f"<td>{escape(c.due or '—')}</td><td>{to.many('threat', c.threats)}</td></tr>"
+        f"<td>{escape(c.due or '—')}</td><td>{to.many('threat', c.threats)}</td>"
+        f"<td>{escape(common.countermeasure_origin_text(c, drafted.get(c.id)))}</td></tr>"
     )
 
 
@@ -401,13 +415,14 @@ def _limited(countermeasure: Countermeasure, to: _Links) -> str:
     return f"<br>only for {to.many('threat', countermeasure.limited_to)}"
 
 
-def _countermeasures(out: list[str], result: AnalysisResult, to: _Links) -> None:
+def _countermeasures(out: list[str], result: AnalysisResult, system: System, to: _Links) -> None:
     out.append('<section id="countermeasures"><h2>Countermeasures</h2>')
     if not result.countermeasures:
         out.append("<p>No countermeasures were suggested.</p></section>\n")
         return
-    rows = [_countermeasure_row(c, to) for c in common.countermeasures_by_rank(result.countermeasures)]
-    _table(out, ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats"], rows, "countermeasures")
+    drafted = {c.id: c.provenance for c in system.controls}
+    rows = [_countermeasure_row(c, to, drafted) for c in common.countermeasures_by_rank(result.countermeasures)]
+    _table(out, ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats", "Origin"], rows, "countermeasures")
     out.append("</section>\n")
 
 
@@ -424,14 +439,15 @@ def _evaluate(out: list[str], result: AnalysisResult, to: _Links) -> None:
         f"<p>{evaluation.threats_covered} of {evaluation.threats_total} threats are covered "
         f"({evaluation.coverage_percent:.1f} %). Uncovered threats are listed first.</p>"
     )
+    origins = {t.id: escape(common.origin_label(t.provenance)) for t in result.threats}
     rows = [
         f'<tr id="{anchor("cov", m.threat)}"><td>{to.one("threat", m.threat)}</td>'
         f"<td>{_risk(m.inherent_risk)}</td>"
         f"<td>{'yes' if m.covered else _NOT_COVERED}</td><td>{_by_status(m, to)}</td>"
-        f"<td>{to.many('cm', m.covered_by)}</td></tr>"
+        f"<td>{to.many('cm', m.covered_by)}</td><td>{origins.get(m.threat, '—')}</td></tr>"
         for m in common.matrix_order(evaluation.matrix)
     ]
-    _table(out, ["Threat", "Inherent risk", "Covered", "Countermeasures by status", "Covered by"], rows,
+    _table(out, ["Threat", "Inherent risk", "Covered", "Countermeasures by status", "Covered by", "Origin"], rows,
            "rows of the coverage matrix")
     out.append("<h3>Inherent and residual risk</h3>")
     rows = [
@@ -455,7 +471,7 @@ def _register(out: list[str], result: AnalysisResult, to: _Links) -> None:
         f"<td>{_risk(e.residual_risk)}</td>"
         f"<td>{_OPEN if e.open else 'decided'}</td>"
         f"<td>{escape(e.owner or 'unassigned')}</td><td>{e.decision.value if e.decision else 'none'}</td>"
-        f"<td>{escape(e.business_impact or '—')}</td><td>{escape(e.review_by or '—')}</td></tr>"
+        f"<td>{escape(common.business_impact_text(e) or '—')}</td><td>{escape(e.review_by or '—')}</td></tr>"
         for e in common.register_order(result.evaluation.residual_risks)
     ]
     header = ["Threat", "Residual risk", "Status", "Owner", "Decision", "Business impact", "Review by"]
@@ -473,6 +489,30 @@ def _next_steps(out: list[str], result: AnalysisResult, to: _Links) -> None:
         refs = f" ({', '.join(to.any(r) for r in step.refs)})" if step.refs else ""
         out.append(f'<li><span class="badge">{escape(step.kind)}</span> {escape(step.text)}{refs}</li>')
     out.append("</ol>")
+
+
+def _assistance(out: list[str], result: AnalysisResult) -> None:
+    out.append('<section id="assistance"><h2>LLM assistance</h2>')
+    if not result.llm_runs:
+        out.append("<p>No assisted run is recorded.</p></section>\n")
+        return
+    out.append(f"<p>{escape(common.runs_total_text(result.llm_runs))}</p>")
+    rows = ["<tr>" + "".join(f"<td>{escape(v)}</td>" for v in common.run_cells(r)) + "</tr>"
+            for r in result.llm_runs]
+    _table(out, list(common.RUN_HEADER), rows, "assisted runs")
+    out.append("</section>\n")
+
+
+def _document_scan(out: list[str], result: AnalysisResult) -> None:
+    out.append('<section id="document-scan"><h2>Document scan: withheld spans</h2>')
+    if not result.withheld:
+        out.append(f"<p>{escape(common.NO_SPAN_WITHHELD)}</p></section>\n")
+        return
+    out.append(f"<p>{escape(common.WITHHELD_INTRO)}</p>")
+    rows = ["<tr>" + "".join(f"<td>{escape(v)}</td>" for v in common.withheld_cells(s)) + "</tr>"
+            for s in common.withheld_order(result.withheld)]
+    _table(out, list(common.WITHHELD_HEADER), rows, "withheld spans")
+    out.append("</section>\n")
 
 
 @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
@@ -495,12 +535,19 @@ def render_html(result: AnalysisResult, system: System, svg: str | None) -> str:
     out.append('</header>\n<nav><a href="#summary">Summary</a><a href="#review">Review</a>'
                '<a href="#describe">Describe</a>'
                '<a href="#identify">Identify</a><a href="#countermeasures">Countermeasures</a>'
-               '<a href="#evaluate">Evaluate</a></nav>\n<main>\n')
+               '<a href="#evaluate">Evaluate</a>')
+    assisted = common.shows_assistance(result)
+    if assisted:
+        out.append('<a href="#assistance">LLM assistance</a><a href="#document-scan">Document scan</a>')
+    out.append("</nav>\n<main>\n")
     _summary(out, result)
     _review(out, result)
     _describe(out, result, system, svg, to)
     _identify(out, result, to)
-    _countermeasures(out, result, to)
+    _countermeasures(out, result, system, to)
     _evaluate(out, result, to)
+    if assisted:
+        _assistance(out, result)
+        _document_scan(out, result)
     out.append("\n</main>\n</body>\n</html>\n")
     return "".join(out)

@@ -1,9 +1,11 @@
 """The Markdown report: one document walking through Describe, Identify, Countermeasures and Evaluate.
 
-Model text is untrusted. ``<`` and ``>`` are entity-encoded so a renderer that allows raw HTML cannot be
-made to run markup; ``[`` and ``]`` are escaped so text cannot become a link or a remote image; free text
-is kept on one line so it cannot open a heading or a code fence; table cells have ``|`` and line breaks
-escaped so a value cannot break the table.
+Model text is untrusted, and so is everything a document or an LLM supplied (drafts, proposals, supporting
+text, excerpts, quotes). ``<`` and ``>`` are entity-encoded so a renderer that allows raw HTML cannot be made
+to run markup; ``[`` and ``]`` are escaped so text cannot become a link or a remote image (``!``, ``(`` and
+``)`` mean nothing without them); bare URLs are shown as inline code so GitHub-style renderers do not turn them
+into links; backticks and ``|`` are escaped so text cannot open a code span or a table column; free text is
+kept on one line, with a leading ``#``, ``>``, list or fence marker escaped, so it cannot open a block.
 """
 
 from __future__ import annotations
@@ -27,14 +29,34 @@ from dicetm.report.dfd import mermaid
 # Mermaid refuses to draw beyond these sizes with its default settings.
 _MERMAID_MAX_EDGES = 500
 _MERMAID_MAX_TEXT = 50_000
-_INLINE_ESCAPES = str.maketrans({"\\": "\\\\", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
-_BLOCK_MARKER = re.compile(r"^([#>+*=_`~|-])")
+_INLINE_ESCAPES = str.maketrans({"\\": "\\\\", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "`": "\\`",
+                                 "|": "\\|"})
+# A bare URL (or www. address) becomes inline code: code spans are never autolinked. It stops at characters that
+# could end the span or the table cell, and at parentheses, which usually enclose it rather than belong to it.
+_BARE_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`|\\\[\]()]+")
+# Backticks are escaped by ``text``, so a line can start with one only as the opening of a URL's code span.
+_BLOCK_MARKER = re.compile(r"^([#>+*=_~|-])")
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
 def text(value: str) -> str:
-    """Text placed after other content on a line: markup, links and escapes neutralised."""
-    return value.translate(_INLINE_ESCAPES)
+    """Text placed after other content on a line: markup, links, code spans and escapes neutralised."""
+    if "://" not in value and "www." not in value.lower():  # the common case, without the regex
+        return value.translate(_INLINE_ESCAPES)
+    parts = []
+    start = 0
+    for url in _BARE_URL.finditer(value):
+        parts += [value[start:url.start()].translate(_INLINE_ESCAPES), f"`{url.group()}`"]
+        start = url.end()
+    if not parts:
+        return value.translate(_INLINE_ESCAPES)
+    parts.append(value[start:].translate(_INLINE_ESCAPES))
+    return "".join(parts)
+
+
+def inline(value: str) -> str:
+    """Free text on one line, after other content."""
+    return text(common.one_line(value))
 
 
 def paragraph(value: str) -> str:
@@ -44,8 +66,8 @@ def paragraph(value: str) -> str:
 
 
 def cell(value: str) -> str:
-    """Text for a table cell: also escapes the column separator and line breaks."""
-    lines = text(value).replace("|", "\\|").splitlines()
+    """Text for a table cell: line breaks become ``<br>`` (``text`` already escapes the column separator)."""
+    lines = text(value).splitlines()
     return "<br>".join(line.strip() for line in lines) if len(lines) > 1 else "".join(lines)
 
 
@@ -99,17 +121,18 @@ def _review(result: AnalysisResult) -> list[str]:
 
 def _describe(result: AnalysisResult, system: System) -> list[str]:
     lines = ["## Describe", "", "### Elements", ""]
-    lines += table(["Id", "Name", "Kind", "Boundary", "Key facts"],
+    lines += table(["Id", "Name", "Kind", "Boundary", "Key facts", "Source"],
                    (_element_row(e, system) for e in system.elements))
     lines += ["### Data flows", ""]
     lines += table(["Id", "From", "Dir.", "To", "Data", "Protocol", "Classification", "Authenticated",
-                    "Encrypted", "Crosses boundary"], (_flow_row(f, system) for f in system.flows))
+                    "Encrypted", "Crosses boundary", "Source"], (_flow_row(f, system) for f in system.flows))
     lines += ["### Trust boundaries", ""]
     if system.trust_boundaries:
         lines += table(
-            ["Id", "Name", "Inside", "Elements"],
+            ["Id", "Name", "Inside", "Elements", "Source"],
             ([code_cell(b.id), cell(b.name), code_cell(b.parent) if b.parent else "—",
-              codes(b.elements, cell_safe=True) or "—"] for b in system.trust_boundaries),
+              codes(b.elements, cell_safe=True) or "—", cell(common.source_info_text(b.provenance))]
+             for b in system.trust_boundaries),
         )
     else:
         lines += ["No trust boundaries are described.", ""]
@@ -133,14 +156,16 @@ def _describe(result: AnalysisResult, system: System) -> list[str]:
 def _element_row(element: Element, system: System) -> list[str]:
     zone = system.boundary_of.get(element.id)
     return [code_cell(element.id), cell(element.name), cell(common.kind_text(element)),
-            code_cell(zone) if zone else "—", cell(", ".join(common.element_facts(element)) or "—")]
+            code_cell(zone) if zone else "—", cell(", ".join(common.element_facts(element)) or "—"),
+            cell(common.source_info_text(element.provenance))]
 
 
 def _flow_row(flow: Flow, system: System) -> list[str]:
     return [code_cell(flow.id), code_cell(flow.source), "↔" if flow.bidirectional else "→",
             code_cell(flow.target), cell(flow.data or "—"), cell(flow.protocol or "—"),
             flow.classification.value if flow.classification else "—", common.yes_no(flow.authenticated),
-            common.yes_no(flow.encrypted), common.yes_no(system.crosses_boundary(flow))]
+            common.yes_no(flow.encrypted), common.yes_no(system.crosses_boundary(flow)),
+            cell(common.source_info_text(flow.provenance))]
 
 
 def _diagram(result: AnalysisResult, system: System) -> list[str]:
@@ -186,11 +211,14 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
               f"- **Suggested controls:** {codes(threat.controls) or '—'}"]
     if evaluation is not None:
         lines.append(f"- **Evaluation:** {_evaluation(evaluation)}")
-    lines += [f"- **Provenance:** {text(common.provenance_text(threat.provenance))}", ""]
+    lines += [f"- **Origin:** {inline(common.provenance_text(threat.provenance))}", ""]
     lines += [f"**Scenario.** {text(common.one_line(threat.scenario))}", ""]
     scenario = common.original_scenario(threat)
     if scenario:
         lines += [f"**Scenario as found.** {text(common.one_line(scenario))}", ""]
+    if threat.supporting:
+        lines += [f"- {inline(common.supporting_label(s))}: {inline(s.text)}" for s in threat.supporting]
+        lines.append("")
     if threat.rationale:
         lines += [f"**Rationale.** {text(common.one_line(threat.rationale))}", ""]
     if threat.factors:
@@ -200,7 +228,7 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
         lines.append("")
     if threat.assumptions:
         lines += ["**Assumptions:**", ""]
-        lines += [f"- {text(common.one_line(a))}" for a in threat.assumptions]
+        lines += [f"- {paragraph(a)}" for a in threat.assumptions]
         lines.append("")
     if threat.review_question:
         lines += [f"**Review question:** {text(common.one_line(threat.review_question))}", ""]
@@ -243,14 +271,16 @@ def _status_cell(countermeasure: Countermeasure) -> str:
     return f"{countermeasure.status.value} (only for {codes(countermeasure.limited_to, cell_safe=True)})"
 
 
-def _countermeasures(countermeasures: list[Countermeasure]) -> list[str]:
+def _countermeasures(countermeasures: list[Countermeasure], system: System) -> list[str]:
     lines = ["## Countermeasures", ""]
     if not countermeasures:
         return [*lines, "No countermeasures were suggested.", ""]
+    drafted = {c.id: c.provenance for c in system.controls}
     return lines + table(
-        ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats"],
+        ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats", "Origin"],
         ([str(c.rank), code_cell(c.id), cell(c.name), _status_cell(c), cell(c.owner or "unassigned"),
-          cell(c.due or "—"), codes(c.threats, cell_safe=True)]
+          cell(c.due or "—"), codes(c.threats, cell_safe=True),
+          cell(common.countermeasure_origin_text(c, drafted.get(c.id)))]
          for c in common.countermeasures_by_rank(countermeasures)),
     )
 
@@ -265,10 +295,12 @@ def _evaluate(result: AnalysisResult) -> list[str]:
     lines = ["## Evaluate", "", "### Coverage", "",
              f"{evaluation.threats_covered} of {evaluation.threats_total} threats are covered "
              f"({evaluation.coverage_percent:.1f} %). Uncovered threats are listed first.", ""]
+    origins = {t.id: common.origin_label(t.provenance) for t in result.threats}
     lines += table(
-        ["Threat", "Inherent risk", "Covered", "Countermeasures by status", "Covered by"],
+        ["Threat", "Inherent risk", "Covered", "Countermeasures by status", "Covered by", "Origin"],
         ([code_cell(m.threat), m.inherent_risk.value, "yes" if m.covered else "**NO**", _by_status_cell(m),
-          codes(m.covered_by, cell_safe=True) or "—"] for m in common.matrix_order(evaluation.matrix)),
+          codes(m.covered_by, cell_safe=True) or "—", cell(origins.get(m.threat, "—"))]
+         for m in common.matrix_order(evaluation.matrix)),
     )
     lines += ["### Inherent and residual risk", ""]
     lines += table(
@@ -284,7 +316,7 @@ def _evaluate(result: AnalysisResult) -> list[str]:
         ["Threat", "Residual risk", "Status", "Owner", "Decision", "Business impact", "Review by"],
         ([code_cell(e.threat), e.residual_risk.value, "**OPEN**" if e.open else "decided",
           cell(e.owner or "unassigned"), e.decision.value if e.decision else "none",
-          cell(e.business_impact or "—"), cell(e.review_by or "—")]
+          cell(common.business_impact_text(e) or "—"), cell(e.review_by or "—")]
          for e in common.register_order(evaluation.residual_risks)),
     )
     lines += ["### Next steps", ""]
@@ -298,8 +330,29 @@ def _evaluate(result: AnalysisResult) -> list[str]:
     return lines
 
 
+def _document_scan(result: AnalysisResult) -> list[str]:
+    lines = ["## Document scan: withheld spans", ""]
+    if not result.withheld:
+        return [*lines, common.NO_SPAN_WITHHELD, ""]
+    lines += [common.WITHHELD_INTRO, ""]
+    return lines + table(common.WITHHELD_HEADER,
+                         ([cell(value) for value in common.withheld_cells(s)]
+                          for s in common.withheld_order(result.withheld)))
+
+
+def _assistance(result: AnalysisResult) -> list[str]:
+    lines = ["## LLM assistance", ""]
+    if not result.llm_runs:
+        return [*lines, "No assisted run is recorded.", ""]
+    lines += [paragraph(common.runs_total_text(result.llm_runs)), ""]
+    return lines + table(common.RUN_HEADER, ([cell(value) for value in common.run_cells(r)]
+                                             for r in result.llm_runs))
+
+
 def render_markdown(result: AnalysisResult, system: System) -> str:
     """The full report as Markdown. The same input always gives the same text (no dates, stable order)."""
     lines = [*_summary(result, system), *_review(result), *_describe(result, system), *_identify(result),
-             *_countermeasures(result.countermeasures), *_evaluate(result)]
+             *_countermeasures(result.countermeasures, system), *_evaluate(result)]
+    if common.shows_assistance(result):
+        lines += [*_assistance(result), *_document_scan(result)]
     return "\n".join(lines).rstrip("\n") + "\n"
