@@ -11,6 +11,7 @@ where an injected instruction likes to hide.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 FORMATS = ("markdown", "text", "html", "pdf", "docx", "openapi")
@@ -53,12 +54,18 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them (``str.splitlines`` would also break at form feeds and U+2028)."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def text_spans(path: str, text: str, *, page: int | None = None) -> list[Span]:
     """Plain text into paragraph spans: runs of non-blank lines, with their first and last line numbers."""
     spans: list[Span] = []
     block: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if line.strip():
             if not block:
                 start = number

@@ -1,0 +1,262 @@
+"""PDF and Word documents into located spans (needs the ``ingest`` extra: pypdf, python-docx).
+
+PDF: each page's extracted text is split into paragraphs; ``line`` counts lines of that page's extracted
+text and ``page`` is the 1-based page number. Text a reader cannot see in the rendered PDF (white or
+off-page text, invisible render modes) is not detected: pypdf extracts it like any other text.
+
+Word: ``line`` is the position of the block in the document body, counting from 1 in reading order: every
+body paragraph counts one (empty ones too) and every table row counts one, so a table of three rows that
+follows paragraph 4 occupies lines 5-7 and the next paragraph is line 8. Paragraphs inside a table cell
+become part of their row's span (cells joined by `` | ``); text boxes belong to the paragraph that anchors
+them; content controls are read through. Headings come from the style name (``Heading n``, ``Title``,
+``Subtitle``), list items from numbering or a list style. Runs a reader cannot see form their own hidden
+span on the same line and are taken out of the visible text: ``docx-hidden`` (the hidden/vanish property),
+``white-text`` (a colour equal or close to the shading, highlight or page colour behind it, white by
+default) and ``tiny-font`` (under 4pt). Formatting is resolved from the run, then its character style, then
+the paragraph style, each with its base styles. Image descriptions and titles (``wp:docPr``) become
+``alt-text`` spans. Headers, footers, footnotes and comments are not read.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from dicetm.errors import InputError, Location, Problem
+from dicetm.ingest.documents import Span, text_spans
+from dicetm.ingest.read_html import WHITE, HiddenRuns, Rgba, parse_color, same_color
+
+EXTRA_HINT = "pip install 'dicetm[ingest]'"
+TINY_POINTS = 4.0
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIPPED_PARENTS = frozenset({_W + "del", _W + "moveFrom", _MC_FALLBACK})  # deleted text; duplicate text boxes
+_HIGHLIGHT = {"white": "fff", "lightGray": "c0c0c0", "yellow": "ff0", "green": "0f0", "cyan": "0ff",
+              "magenta": "f0f", "blue": "00f", "red": "f00", "darkBlue": "000080", "darkCyan": "008080",
+              "darkGreen": "008000", "darkMagenta": "800080", "darkRed": "800000", "darkYellow": "808000",
+              "darkGray": "808080", "black": "000"}
+_WHITE_THEME_COLORS = frozenset({"BACKGROUND_1", "LIGHT_1"})
+
+
+# ------------------------------------------------------------------------------------------------- PDF
+
+
+def read_pdf(file: str, raw: bytes) -> tuple[list[Span], str | None]:
+    try:
+        import pypdf
+    except ImportError:
+        raise InputError([Problem("reading PDF needs the optional pypdf package", Location(file=file),
+                                  EXTRA_HINT)]) from None
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise InputError([Problem("the PDF is encrypted with a password", Location(file=file),
+                                      "save a copy without the password and read that")])
+        spans: list[Span] = []
+        for number, page in enumerate(reader.pages, start=1):
+            spans += text_spans(file, page.extract_text() or "", page=number)
+        title = reader.metadata.title if reader.metadata else None
+    except InputError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated exception types on damaged files
+        raise InputError([Problem(f"cannot read the PDF: {exc or type(exc).__name__}", Location(file=file),
+                                  "check that the file opens in a PDF viewer, or export it again")]) from None
+    return spans, str(title).strip() if title and str(title).strip() else None
+
+
+def _opens_without_password(reader: Any) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # missing AES support or an unknown security handler: treat as locked
+        return False
+
+
+# ------------------------------------------------------------------------------------------------ DOCX
+
+
+def read_docx(file: str, raw: bytes) -> tuple[list[Span], str | None]:
+    try:
+        import docx
+    except ImportError:
+        raise InputError([Problem("reading Word documents needs the optional python-docx package",
+                                  Location(file=file), EXTRA_HINT)]) from None
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except Exception as exc:  # not a zip, no word/document.xml, broken XML: each raises its own type
+        raise InputError([Problem(f"cannot read the Word document: {exc or type(exc).__name__}",
+                                  Location(file=file), "save it again from Word as .docx (not .doc or .docm)")]
+                         ) from None
+    try:
+        return _DocxReader(file, document).read()
+    except (ValueError, KeyError, TypeError) as exc:  # python-docx parses attribute values lazily
+        raise InputError([Problem(f"the Word document holds a value that cannot be read: {exc}", Location(file=file),
+                                  "open and save it again in Word to repair it")]) from None
+
+
+class _DocxReader:
+    def __init__(self, file: str, document: Any) -> None:
+        self.file = file
+        self.document = document
+        self.hidden = HiddenRuns(file)
+        self.spans: list[Span] = []
+        page = document.element.find(_W + "background")
+        self.page_color = _hex_color(page.get(_W + "color")) if page is not None else None
+
+    def read(self) -> tuple[list[Span], str | None]:
+        line = 0
+        for block in _body_blocks(self.document.element.body):
+            if block.tag == _W + "p":
+                line += 1
+                self._paragraph(block, line)
+            else:
+                for row in block.findall(_W + "tr"):
+                    line += 1
+                    self._row(row, line)
+        self.hidden.flush()
+        spans = sorted([*self.spans, *self.hidden.spans], key=lambda s: (s.line, s.end_line))
+        title = (self.document.core_properties.title or "").strip() or next(
+            (s.text for s in spans if s.kind == "heading" and s.hidden is None), None)
+        return spans, title
+
+    def _paragraph(self, element: Any, line: int) -> None:
+        from docx.text.paragraph import Paragraph
+
+        paragraph = Paragraph(element, self.document)
+        text = self._visible_text(paragraph, line, None)
+        if text.strip():
+            self.spans.append(Span(self.file, line, line, text.strip(), kind=_paragraph_kind(paragraph)))
+
+    def _row(self, row: Any, line: int) -> None:
+        from docx.text.paragraph import Paragraph
+
+        cells = []
+        for cell in row.iter(_W + "tc"):
+            if _nearest(cell, _W + "tr") is not row:
+                continue  # a nested table's cell: read with its own paragraphs below
+            shading = _shading(cell.find(_W + "tcPr"))
+            parts = [self._visible_text(Paragraph(p, self.document), line, shading)
+                     for p in cell.iter(_W + "p") if _nearest(p.getparent(), _W + "p") is None]
+            cells.append(" ".join(p.strip() for p in parts if p.strip()))
+        if any(cells):
+            self.spans.append(Span(self.file, line, line, " | ".join(cells), kind="table-row"))
+
+    def _visible_text(self, paragraph: Any, line: int, cell_shading: Rgba | None) -> str:
+        from docx.text.run import Run
+
+        element = paragraph._p
+        for picture in element.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"):
+            for name in ("descr", "title"):
+                if (picture.get(name) or "").strip():
+                    self.hidden.single("alt-text", line, line, picture.get(name))
+        background = _shading(element.find(_W + "pPr")) or cell_shading or self.page_color or WHITE
+        visible: list[str] = []
+        for run_element in element.iter(_W + "r"):
+            if any(ancestor.tag in _SKIPPED_PARENTS for ancestor in _ancestors(run_element, element)):
+                continue
+            run = Run(run_element, paragraph)
+            text = run.text
+            if not text:
+                continue
+            reason = _run_reason(run, paragraph, background)
+            if reason is None:
+                self.hidden.flush()
+                visible.append(text)
+            else:
+                self.hidden.add(reason, paragraph, line, line, text)
+        self.hidden.flush()
+        return "".join(visible)
+
+
+def _body_blocks(container: Any) -> Iterator[Any]:
+    """Body paragraphs and tables in reading order, looking through content controls (``w:sdt``)."""
+    for child in container:
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _body_blocks(content)
+
+
+def _ancestors(element: Any, stop: Any) -> Iterator[Any]:
+    parent = element.getparent()
+    while parent is not None and parent is not stop:
+        yield parent
+        parent = parent.getparent()
+
+
+def _nearest(element: Any, tag: str) -> Any:
+    while element is not None and element.tag != tag:
+        element = element.getparent()
+    return element
+
+
+def _paragraph_kind(paragraph: Any) -> str:
+    name = (paragraph.style.name or "") if paragraph.style is not None else ""
+    if name.startswith("Heading") or name in ("Title", "Subtitle"):
+        return "heading"
+    properties = paragraph._p.pPr
+    if (properties is not None and properties.numPr is not None) or "List" in name:
+        return "list-item"
+    return "paragraph"
+
+
+def _run_reason(run: Any, paragraph: Any, background: Rgba) -> str | None:
+    if _resolved(run, paragraph, lambda font: font.hidden):
+        return "docx-hidden"
+    behind = _run_background(run._r) or background
+    color = _resolved(run, paragraph, _font_color)
+    if isinstance(color, tuple) and same_color(color, behind):
+        return "white-text"
+    size = _resolved(run, paragraph, lambda font: font.size)
+    if size is not None and size.pt < TINY_POINTS:
+        return "tiny-font"
+    return None
+
+
+def _resolved(run: Any, paragraph: Any, read: Callable[[Any], Any]) -> Any:
+    """A font property from the run, else its character style chain, else the paragraph style chain."""
+    value = read(run.font)
+    if value is not None:
+        return value
+    for style in (run.style, paragraph.style):
+        while style is not None:
+            value = read(style.font)
+            if value is not None:
+                return value
+            style = style.base_style
+    return None
+
+
+def _font_color(font: Any) -> Rgba | str | None:
+    """The colour set on ``font``: an RGB tuple, "auto" (visible on any background), or None when unset."""
+    color = font.color
+    if color.type is None:
+        return None
+    if color.rgb is not None:
+        return _hex_color(str(color.rgb)) or "auto"
+    if color.theme_color is not None and color.theme_color.name in _WHITE_THEME_COLORS:
+        return WHITE
+    return "auto"
+
+
+def _run_background(run_element: Any) -> Rgba | None:
+    properties = run_element.find(_W + "rPr")
+    if properties is None:
+        return None
+    highlight = properties.find(_W + "highlight")
+    if highlight is not None and highlight.get(_W + "val") in _HIGHLIGHT:
+        return parse_color("#" + _HIGHLIGHT[highlight.get(_W + "val")])
+    return _shading(properties)
+
+
+def _shading(properties: Any) -> Rgba | None:
+    shading = properties.find(_W + "shd") if properties is not None else None
+    return _hex_color(shading.get(_W + "fill")) if shading is not None else None
+
+
+def _hex_color(value: str | None) -> Rgba | None:
+    if not value or value.lower() == "auto":
+        return None
+    return parse_color("#" + value)

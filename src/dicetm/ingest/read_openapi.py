@@ -1,0 +1,226 @@
+"""OpenAPI 3 and Swagger 2 descriptions (YAML or JSON) into located spans.
+
+One span per operation (kind ``operation``: ``POST /v1/chat — summary — description``) over the lines of
+the operation in the source, a heading span for ``info.title``, a paragraph for ``info.description`` and
+one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). The parsed document is
+returned too; the extractor reads security and servers from it. Lines come from the YAML node marks, and
+for JSON from a small walk over the text that records where each key of the first three levels starts
+and where its value ends. ``$ref`` path items are not followed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import re
+from typing import Any
+
+import yaml
+
+from dicetm.errors import InputError, Location, Problem
+from dicetm.ingest.documents import Span
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+NOT_OPENAPI_HINT = ("dicetm reads YAML and JSON files only when they are OpenAPI 3 or Swagger 2 descriptions "
+                    "(a top-level `openapi: 3.x` or `swagger: \"2.0\"` key); pass architecture notes as Markdown, "
+                    "text, HTML, PDF or Word")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SNIFF = re.compile(r"""^(?:["']?(?:openapi|swagger)["']?\s*:)|[{,]\s*"(?:openapi|swagger)"\s*:""", re.M)
+_DEPTH = 3  # paths -> /path -> method is as deep as the spans need
+Marks = dict[tuple[object, ...], tuple[int, int]]
+
+
+def looks_like_openapi(text: str) -> bool:
+    """A cheap test on the text, for folder expansion: is there an ``openapi``/``swagger`` key at all?"""
+    return bool(_SNIFF.search(text))
+
+
+def read_openapi(file: str, text: str, *, json_syntax: bool) -> tuple[list[Span], str | None, dict[str, Any]]:
+    """Spans, the API title and the parsed document; InputError when the file is not OpenAPI 3 / Swagger 2.
+
+    ``json_syntax``: the file is JSON (``.json``). YAML that starts with ``{`` is tried as JSON first, because
+    PyYAML refuses tab indentation that JSON allows.
+    """
+    if json_syntax:
+        data, marks = _parse_json(file, text)
+    elif text.lstrip().startswith("{"):
+        try:
+            data, marks = _parse_json(file, text)
+        except InputError:
+            data, marks = _parse_yaml(file, text)
+    else:
+        data, marks = _parse_yaml(file, text)
+    if not isinstance(data, dict) or not _is_openapi(data):
+        raise InputError([Problem("this YAML/JSON file is not an OpenAPI or Swagger document, so it is not a "
+                                  "document dicetm reads", Location(file=file, line=1), NOT_OPENAPI_HINT)])
+    spans: list[Span] = []
+
+    def add(path: tuple[object, ...], text: str, kind: str) -> None:
+        if text.strip():
+            line, end_line = _nearest_mark(marks, path)
+            spans.append(Span(file, line, end_line, text.strip(), kind=kind))
+
+    info = _mapping(data.get("info"))
+    title = _text(info.get("title")) or None
+    add(("info", "title"), title or "", "heading")
+    add(("info", "description"), _text(info.get("description")), "paragraph")
+    for index, url in enumerate(server_urls(data)):
+        add(("servers", index) if "servers" in data else ("host",), url, "text")
+    for path, item in _mapping(data.get("paths")).items():
+        for method, operation in operations(item):
+            add(("paths", path, method), operation_text(method, str(path), operation), "operation")
+    spans.sort(key=lambda s: (s.line, s.end_line))
+    return spans, title, data
+
+
+def operations(item: object) -> list[tuple[str, dict[str, Any]]]:
+    """The (method, operation) pairs of one path item, in the usual method order."""
+    if not isinstance(item, dict):
+        return []
+    return [(method, item[method]) for method in METHODS if isinstance(item.get(method), dict)]
+
+
+def operation_text(method: str, path: str, operation: dict[str, Any]) -> str:
+    parts = [f"{method.upper()} {path}", _text(operation.get("summary")), _text(operation.get("description"))]
+    return " — ".join(part for part in parts if part)
+
+
+def server_urls(data: dict[str, Any]) -> list[str]:
+    """OpenAPI 3 ``servers[].url``, or the Swagger 2 URL(s) built from ``schemes``, ``host`` and ``basePath``."""
+    if "servers" in data:
+        servers = data["servers"] if isinstance(data["servers"], list) else []
+        return [_text(s.get("url")) if isinstance(s, dict) else "" for s in servers]
+    host = _text(data.get("host"))
+    if not host:
+        return []
+    base = _text(data.get("basePath")).rstrip("/")
+    schemes = [s for s in data.get("schemes", []) or [] if isinstance(s, str)]
+    return [f"{scheme}://{host}{base}" for scheme in schemes] or [f"//{host}{base}"]
+
+
+def _mapping(value: object) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value).strip()
+
+
+def _is_openapi(data: dict[str, Any]) -> bool:
+    version = data.get("openapi")
+    if isinstance(version, str) and version.startswith("3."):
+        return True
+    if isinstance(version, float) and 3 <= version < 4:  # `openapi: 3.1` unquoted is a YAML float
+        return True
+    return str(data.get("swagger", "")) in ("2.0", "2")
+
+
+def _nearest_mark(marks: Marks, path: tuple[object, ...]) -> tuple[int, int]:
+    while path and path not in marks:
+        path = path[:-1]
+    return marks.get(path, (1, 1))
+
+
+# --------------------------------------------------------------------------------------------------- YAML
+
+
+def _parse_yaml(file: str, text: str) -> tuple[object, Marks]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError([Problem(f"the file is not valid YAML: {exc.problem or exc.context}",
+                                  Location(file=file, line=line), "fix the YAML syntax at this line")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(f"the file is not valid YAML: {exc}", Location(file=file),
+                                  "fix the YAML syntax")]) from None
+    finally:
+        loader.dispose()
+    marks: Marks = {}
+    if node is not None:
+        _yaml_marks(node, (), text, marks)
+    return data, marks
+
+
+def _yaml_marks(node: yaml.Node, path: tuple[object, ...], text: str, marks: Marks) -> None:
+    if len(path) >= _DEPTH:
+        return
+    if isinstance(node, yaml.MappingNode):
+        pairs = [(key.value, key, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)]
+    elif isinstance(node, yaml.SequenceNode):
+        pairs = [(index, value, value) for index, value in enumerate(node.value)]
+    else:
+        return
+    for name, start, value in pairs:
+        line = start.start_mark.line + 1
+        marks[(*path, name)] = (line, line + _content_lines(text[start.start_mark.index:value.end_mark.index]))
+        _yaml_marks(value, (*path, name), text, marks)
+
+
+def _content_lines(chunk: str) -> int:
+    """Line breaks inside ``chunk`` once trailing blank and comment lines are dropped."""
+    lines = chunk.split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return len(lines) - 1
+
+
+# --------------------------------------------------------------------------------------------------- JSON
+
+
+def _parse_json(file: str, text: str) -> tuple[object, Marks]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(f"the file is not valid JSON: {exc.msg}",
+                                  Location(file=file, line=exc.lineno, column=exc.colno),
+                                  "fix the JSON syntax at this position")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError([Problem(f"the file cannot be read as JSON: {exc}", Location(file=file),
+                                  "fix the JSON syntax")]) from None
+    return data, _JsonMarks(text).marks
+
+
+class _JsonMarks:
+    """Where each key of the first levels of an already valid JSON text starts and its value ends."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.marks: Marks = {}
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
+        self.decoder = json.JSONDecoder()
+        with contextlib.suppress(ValueError, IndexError):  # not for text json.loads accepted; keep what was found
+            self._value(self._skip(0), ())
+
+    def _line(self, offset: int) -> int:
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+    def _skip(self, index: int) -> int:
+        while index < len(self.text) and self.text[index] in " \t\r\n":
+            index += 1
+        return index
+
+    def _value(self, index: int, path: tuple[object, ...]) -> int:
+        opening = self.text[index]
+        if len(path) >= _DEPTH or opening not in "{[":
+            return self.decoder.raw_decode(self.text, index)[1]
+        index = self._skip(index + 1)
+        position = 0
+        while self.text[index] not in "}]":
+            start = index
+            if opening == "{":
+                key, index = json.decoder.scanstring(self.text, index + 1)  # type: ignore[attr-defined]
+                index = self._skip(self._skip(index) + 1)  # past the colon
+                name: object = key
+            else:
+                name, position = position, position + 1
+            end = self._value(index, (*path, name))
+            self.marks[(*path, name)] = (self._line(start), self._line(end - 1))
+            index = self._skip(end)
+            if self.text[index] == ",":
+                index = self._skip(index + 1)
+        return index + 1
