@@ -14,8 +14,9 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's installed ATLAS data (and any other user data) out of the tests."""
+    """Keep a developer's installed ATLAS data, cached LLM answers and other user data out of the tests."""
     monkeypatch.setenv("DICETM_DATA_DIR", str(tmp_path_factory.mktemp("dicetm-data")))
+    monkeypatch.setenv("DICETM_CACHE_DIR", str(tmp_path_factory.mktemp("dicetm-cache")))
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from dicetm.providers.interface import StructuredLLM, Usage
 from dicetm.store.audit import timestamp
 
 Progress = Callable[[int, int], None]
-CACHE_DIRNAME = ".dicetm-cache"
+SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3}
 
 
 @dataclass
@@ -33,7 +33,12 @@ class Scanned:
     withheld: dict[Span, str]  # span -> the marker that replaces it in prompts
 
     def withheld_records(self) -> list[WithheldSpan]:
-        spans = {id(f.span): f for f in self.findings if f.span in self.withheld}
+        """One record per withheld span, naming its most severe finding."""
+        spans: dict[Span, Any] = {}
+        for f in self.findings:
+            if f.span in self.withheld and (f.span not in spans or SEVERITY_ORDER.get(f.severity, 0)
+                                            > SEVERITY_ORDER.get(spans[f.span].severity, 0)):
+                spans[f.span] = f
         return [WithheldSpan(file=f.file, line=f.line, end_line=f.end_line, page=f.page, category=f.category,
                              severity=f.severity, excerpt=f.excerpt) for f in spans.values()]
 
@@ -304,4 +309,18 @@ def llm_from_config(model_path: Path, *, no_cache: bool, required: bool) -> Stru
                                       "set DICETM_LLM_PROVIDER and DICETM_LLM_MODEL (see README: LLM providers), "
                                       "or add an 'llm:' section to dicetm-config.yaml")])
         return None
-    return make_client(config, cache_dir=folder / CACHE_DIRNAME / "llm", no_cache=no_cache)
+    return make_client(config, cache_dir=cache_root() / "llm", no_cache=no_cache)
+
+
+def cache_root() -> Path:
+    """Where answers are cached: ``$DICETM_CACHE_DIR``, else ``$XDG_CACHE_HOME/dicetm``, else ``~/.cache/dicetm``.
+
+    Per user rather than per workspace, so describing the same documents into a new folder reuses answers;
+    entries are keyed by provider, model and the whole prompt, so nothing is shared across different inputs.
+    """
+    import os
+
+    if os.environ.get("DICETM_CACHE_DIR"):
+        return Path(os.environ["DICETM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dicetm"
