@@ -120,13 +120,14 @@ def describe_command(
 ) -> None:
     """Draft dicetm.yaml from architecture documents: scan first, extract offline, then (if configured) ask a
     model. Every drafted item cites the document spans it came from and stays a draft until a person confirms it."""
-    from dicetm.assist.workflow import describe_documents, llm_from_config
+    from dicetm.assist.workflow import WithProgress, describe_documents, llm_from_config
 
     target = _model_target(output)
     try:
         client = llm_from_config(target.parent, no_cache=no_cache, required=False) if llm else None
-        with _progress("drafting with the model"):
-            outcome = describe_documents(docs, target, merge=merge, name=name, llm=client,
+        with _progress("drafting with the model") as update:
+            outcome = describe_documents(docs, target, merge=merge, name=name,
+                                         llm=WithProgress(client, update) if client else None,
                                          allow_flagged=allow_flagged)
     except DicetmError as exc:
         raise fail(exc) from None
@@ -159,14 +160,14 @@ def propose_command(
 ) -> None:
     """Ask the configured LLM for additional threats, controls and residual-risk wording. Everything arrives
     unreviewed in dicetm-proposals.yaml and the review queue; no rule finding or decision can change."""
-    from dicetm.assist.workflow import llm_from_config, propose
+    from dicetm.assist.workflow import WithProgress, llm_from_config, propose
 
     try:
         client = llm_from_config(path, no_cache=no_cache, required=True)
         assert client is not None
-        with _progress("asking the model"):
-            outcome = propose(path, client, threats=threats, impacts=impacts, documents=docs or (),
-                              allow_flagged=allow_flagged)
+        with _progress("asking the model") as update:
+            outcome = propose(path, WithProgress(client, update), threats=threats, impacts=impacts,
+                              documents=docs or (), allow_flagged=allow_flagged)
     except DicetmError as exc:
         raise fail(exc) from None
     _print_runs(outcome.runs)

@@ -76,6 +76,22 @@ def run_record(command: str, llm: StructuredLLM, usage_before: Usage, **counts: 
                      warnings=now.warnings[len(usage_before.warnings):], **counts)
 
 
+class WithProgress:
+    """A StructuredLLM that reports the progress of every ``ask_many`` to ``progress(done, total)``."""
+
+    def __init__(self, llm: StructuredLLM, progress: Progress) -> None:
+        self._llm, self._progress = llm, progress
+        self.provider_name, self.model = llm.provider_name, llm.model
+        self.usage = llm.usage  # the same object: counts stay in one place
+
+    def ask(self, task: str, request: Any, schema: Any) -> Any:
+        return self._llm.ask(task, request, schema)
+
+    def ask_many(self, task: str, requests: Sequence[Any], schema: Any,
+                 progress: Progress | None = None) -> list[Any]:
+        return self._llm.ask_many(task, requests, schema, progress=progress or self._progress)
+
+
 def _usage_snapshot(llm: StructuredLLM) -> Usage:
     return dataclasses.replace(llm.usage, warnings=list(llm.usage.warnings))
 
