@@ -131,15 +131,9 @@ def _indented(label: str, values: list[str], empty: str = "none") -> list[str]:
 
 
 def _provenance(item: QueueItem) -> str:
-    prov = item.threat.provenance
-    parts = [] if prov.source == "rule" and prov.rule else [prov.source]
-    if prov.rule:
-        parts.append(f"rule {prov.rule}")
-    if prov.catalog_version:
-        parts.append(f"catalogue {prov.catalog_version}")
-    text = ", ".join(parts)
-    if prov.detail:
-        text += f" ({prov.detail})"
+    from dicetm.report.common import provenance_text
+
+    text = provenance_text(item.threat.provenance)
     return text + ("  [proposed by an LLM: check it against the model]" if item.ai_proposed else "")
 
 
@@ -277,6 +271,17 @@ def threat_decision(item: QueueItem, action: str, seconds: float) -> DecisionInp
     return DecisionInput(item=item.id, action=action, reason=reason, seconds_on_screen=seconds, **values)
 
 
+def _business_impact(item: QueueItem) -> str | None:
+    """The owner writes the business impact, or types 'draft' to confirm the wording a model drafted."""
+    draft = item.residual.business_impact_draft if item.residual else None
+    if not draft:
+        return _ask_text("business impact if it happens")
+    out.print(f"drafted by {item.residual.draft_source if item.residual else 'a model'} (not confirmed): {draft}",
+              markup=False)
+    answer = _ask_text("business impact if it happens", "'draft' to confirm the draft; blank line to go back")
+    return draft if answer is not None and answer.strip().lower() == "draft" else answer
+
+
 def risk_decision(item: QueueItem, action: str, seconds: float) -> DecisionInput | None:
     """A residual-risk decision needs an owner, the business impact and a date to look at it again."""
     from dicetm.review import DecisionInput
@@ -284,7 +289,7 @@ def risk_decision(item: QueueItem, action: str, seconds: float) -> DecisionInput
     owner = _ask_text("owner of this risk")
     if owner is None:
         return None
-    business_impact = _ask_text("business impact if it happens")
+    business_impact = _business_impact(item)
     if business_impact is None:
         return None
     review_by = _ask_date("review it again by")

@@ -47,7 +47,7 @@ def test_every_unreviewed_threat_is_queued_highest_score_first(result: AnalysisR
 
 def test_llm_proposals_come_first_at_the_same_score_then_ids(result: AnalysisResult) -> None:
     first, second, third = sorted((t for t in result.threats if t.score == 12), key=lambda t: t.id)[:3]
-    llm = third.model_copy(update={"provenance": third.provenance.model_copy(update={"source": "llm"})})
+    llm = third.model_copy(update={"provenance": third.provenance.model_copy(update={"source": "llm:openai/m"})})
     queue = threat_items(with_threats(result, [first, second, llm]), Register())
     assert [item.id for item in queue] == [third.id, first.id, second.id]
     assert queue[0].ai_proposed and not queue[1].ai_proposed

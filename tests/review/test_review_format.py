@@ -44,7 +44,8 @@ def test_an_item_shows_everything_a_reviewer_needs(result: AnalysisResult, syste
     factor = threat.factors[0]
     assert f"{factor.delta:+d} {factor.target}: {factor.fact} ({factor.note})" in text
     assert f"{threat.controls[0]} {names(result)[threat.controls[0]]}" in text
-    assert f"provenance:  rule {threat.rule}, catalogue {threat.provenance.catalog_version}" in text
+    assert f"provenance:  rule {threat.rule} " in text
+    assert f"catalogue {threat.provenance.catalog_version}" in text
     assert "assumptions:" in text
 
 
@@ -75,7 +76,7 @@ def test_an_llm_proposal_says_so(result: AnalysisResult, system: System) -> None
     proposed = threat.model_copy(update={"provenance": threat.provenance.model_copy(
         update={"source": "llm", "rule": None, "detail": "openai gpt-x, prompt 1a2b"})})
     text = "\n".join(format_item(QueueItem(threat.id, "threat", proposed), system, {}, "x"))
-    assert "provenance:  llm, catalogue" in text and "openai gpt-x" in text and "proposed by an LLM" in text
+    assert "provenance:  model llm" in text and "openai gpt-x" in text and "proposed by an LLM" in text
 
 
 def test_latest_history_and_status_of_each_kind_of_item() -> None:
@@ -103,3 +104,19 @@ def test_a_missing_model_is_refused_before_anything_is_asked(tmp_path: Path) -> 
     outcome = invoke("review", tmp_path / "nowhere")
     assert outcome.code == 2
     assert "error:" in outcome.stderr
+
+
+def test_a_drafted_business_impact_is_used_only_when_the_owner_types_draft(
+        result: AnalysisResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dicetm import cli_review
+    from dicetm.model import ResidualRiskEntry
+
+    threat = result.threats[0]
+    residual = ResidualRiskEntry(threat=threat.id, residual_risk=threat.risk, open=True,
+                                 business_impact_draft="Orders could be shown to the wrong customer.",
+                                 draft_source="llm:openai/m")
+    item = QueueItem(f"risk:{threat.id}", "residual-risk", threat, residual=residual)
+    answers = iter(["draft", "We would refund the order and notify the customer."])
+    monkeypatch.setattr(cli_review, "_ask", lambda prompt: next(answers))
+    assert cli_review._business_impact(item) == "Orders could be shown to the wrong customer."
+    assert cli_review._business_impact(item) == "We would refund the order and notify the customer."

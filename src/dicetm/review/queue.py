@@ -49,7 +49,8 @@ class QueueItem:
 
     @property
     def ai_proposed(self) -> bool:
-        return self.threat.provenance.source == "llm"
+        source = self.threat.provenance.source
+        return source == "llm" or source.startswith("llm:")
 
 
 @dataclass(frozen=True)
