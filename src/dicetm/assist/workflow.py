@@ -16,46 +16,40 @@ from typing import Any
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.scan import ScanFinding
 from dicetm.model import AnalysisResult, System
 from dicetm.model.proposals import ProposalFile, RunRecord, WithheldSpan
 from dicetm.providers.interface import StructuredLLM, Usage
 from dicetm.store.audit import timestamp
 
 Progress = Callable[[int, int], None]
-SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3}
 
 
 @dataclass
 class Scanned:
     documents: list[Document]
-    findings: list[Any]  # dicetm.ingest.scan.ScanFinding, sorted by file and line
-    blocking: list[Any]  # the findings that fail a scan (severity low and above)
+    findings: list[ScanFinding]  # sorted by file, page and line
+    blocking: list[ScanFinding]  # the findings that fail a scan (severity low and above)
     withheld: dict[Span, str]  # span -> the marker that replaces it in prompts
 
     def withheld_records(self) -> list[WithheldSpan]:
         """One record per withheld span, naming its most severe finding."""
-        spans: dict[Span, Any] = {}
-        for f in self.findings:
-            if f.span in self.withheld and (f.span not in spans or SEVERITY_ORDER.get(f.severity, 0)
-                                            > SEVERITY_ORDER.get(spans[f.span].severity, 0)):
-                spans[f.span] = f
-        return [WithheldSpan(file=f.file, line=f.line, end_line=f.end_line, page=f.page, category=f.category,
-                             severity=f.severity, excerpt=f.excerpt) for f in spans.values()]
+        from dicetm.ingest.scan import withheld_records
+
+        return withheld_records(f for f in self.findings if f.span in self.withheld)
 
 
 def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False) -> Scanned:
     """Read every document and scan it; the flagged spans are withheld unless ``allow_flagged``."""
     from dicetm.ingest.readers import read_documents
-    from dicetm.ingest.scan import blocking, scan_documents
+    from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
 
     documents = read_documents(paths)
-    report = scan_documents(documents)
-    findings = list(report.findings)
-    withheld: dict[Span, str] = {}
-    if not allow_flagged:
-        for finding in findings:
-            withheld.setdefault(finding.span, f"[withheld by dicetm scan: {finding.category} at "
-                                              f"{finding.span.where}]")
+    findings = list(scan_documents(documents).findings)
+    by_span: dict[Span, list[ScanFinding]] = {}
+    for finding in findings:
+        by_span.setdefault(finding.span, []).append(finding)
+    withheld = {} if allow_flagged else {span: withheld_marker(found) for span, found in by_span.items()}
     return Scanned(documents, findings, blocking(findings), withheld)
 
 
