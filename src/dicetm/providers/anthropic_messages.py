@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dicetm.errors import Location, Problem
 from dicetm.providers.interface import (
     Completion,
     CompletionRequest,
-    PermanentProviderError,
     ProviderError,
     ProviderUnavailable,
-    TransientProviderError,
 )
 from dicetm.providers.jsontext import schema_instruction
-from dicetm.providers.vendor_errors import message_of, scrub, status_error
+from dicetm.providers.vendor_errors import translate_sdk_error
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -60,18 +57,8 @@ class AnthropicProvider:
         return self._completion(response)
 
     def _translate(self, exc: Exception) -> ProviderError:
-        anthropic = self._anthropic
-        message = scrub(message_of(exc), self._key)
-        if isinstance(exc, anthropic.APITimeoutError):
-            return TransientProviderError(f"anthropic did not answer in time: {message}", kind="timeout")
-        if isinstance(exc, anthropic.APIConnectionError):
-            return TransientProviderError(f"cannot reach anthropic: {message}", kind="connection")
-        if isinstance(exc, anthropic.APIStatusError):
-            return status_error(exc.status_code, message, exc.response.headers, vendor=self.name, model=self.model,
-                                key_variable=KEY_VARIABLE)
-        return PermanentProviderError([Problem(f"anthropic client failed: {message}",
-                                               Location(path=f"{self.name}/{self.model}"),
-                                               hint="check the base URL and the installed anthropic version")])
+        return translate_sdk_error(self._anthropic, exc, vendor=self.name, model=self.model, key=self._key,
+                                   key_variable=KEY_VARIABLE)
 
     def _completion(self, response: Any) -> Completion:
         blocks = getattr(response, "content", None) or []

@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dicetm.errors import Location, Problem
 from dicetm.providers.interface import (
     Completion,
     CompletionRequest,
     PermanentProviderError,
     ProviderError,
     ProviderUnavailable,
-    TransientProviderError,
 )
 from dicetm.providers.jsontext import schema_instruction
-from dicetm.providers.vendor_errors import message_of, scrub, status_error
+from dicetm.providers.vendor_errors import message_of, translate_sdk_error
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -102,18 +100,8 @@ class OpenAICompatProvider:
         return False
 
     def _translate(self, exc: Exception) -> ProviderError:
-        openai = self._openai
-        message = scrub(message_of(exc), self._key)
-        if isinstance(exc, openai.APITimeoutError):
-            return TransientProviderError(f"{self.name} did not answer in time: {message}", kind="timeout")
-        if isinstance(exc, openai.APIConnectionError):
-            return TransientProviderError(f"cannot reach {self.name}: {message}", kind="connection")
-        if isinstance(exc, openai.APIStatusError):
-            return status_error(exc.status_code, message, exc.response.headers, vendor=self.name, model=self.model,
-                                key_variable=self._key_variable, code=exc.code)
-        return PermanentProviderError([Problem(f"{self.name} client failed: {message}",
-                                               Location(path=f"{self.name}/{self.model}"),
-                                               hint="check the base URL and the installed openai version")])
+        return translate_sdk_error(self._openai, exc, vendor=self.name, model=self.model, key=self._key,
+                                   key_variable=self._key_variable)
 
     def _completion(self, response: Any) -> Completion:
         choices = getattr(response, "choices", None) or []

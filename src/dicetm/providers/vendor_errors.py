@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from dicetm.errors import Location, Problem
 from dicetm.providers.interface import PermanentProviderError, ProviderError, TransientProviderError
@@ -47,6 +48,21 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(moment.timestamp() - time.time(), 0.0)
+
+
+def translate_sdk_error(sdk: Any, exc: Exception, *, vendor: str, model: str, key: str | None,
+                        key_variable: str) -> ProviderError:
+    """The provider error for an exception of the openai or anthropic SDK (both name their classes alike)."""
+    message = scrub(message_of(exc), key)
+    if isinstance(exc, sdk.APITimeoutError):
+        return TransientProviderError(f"{vendor} did not answer in time: {message}", kind="timeout")
+    if isinstance(exc, sdk.APIConnectionError):
+        return TransientProviderError(f"cannot reach {vendor}: {message}", kind="connection")
+    if isinstance(exc, sdk.APIStatusError):
+        return status_error(exc.status_code, message, exc.response.headers, vendor=vendor, model=model,
+                            key_variable=key_variable, code=getattr(exc, "code", None))
+    return PermanentProviderError([Problem(f"{vendor} client failed: {message}", Location(path=f"{vendor}/{model}"),
+                                           hint=f"check the base URL and the installed {sdk.__name__} version")])
 
 
 def status_error(status: int, message: str, headers: Mapping[str, str], *, vendor: str, model: str,
