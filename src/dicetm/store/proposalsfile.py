@@ -10,10 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from dicetm.errors import Location, Problem, StoreError
 from dicetm.model.proposals import ProposalFile
 from dicetm.store.atomic import write_text_atomic
-from dicetm.store.yamlfile import parse_yaml_model
+from dicetm.store.yamlfile import read_yaml_model
 
 PROPOSALS_FILENAME = "dicetm-proposals.yaml"
 HEADER = ("# Written by dicetm: proposals from LLM assistance and what the document scan withheld.\n"
@@ -28,20 +27,7 @@ def proposals_path(model_path: Path) -> Path:
 
 def load_proposals(path: Path) -> ProposalFile | None:
     """The proposals stored at ``path``, or None when there is no such file."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError([Problem(f"cannot read the proposals file: {exc.strerror or exc}",
-                                  Location(file=str(path)))]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise StoreError([Problem(f"the proposals file is not UTF-8 text (byte {exc.start + 1})",
-                                  Location(file=str(path), line=line), _HINT)]) from None
-    return parse_yaml_model(text, str(path), ProposalFile, "the proposals file", _HINT)
+    return read_yaml_model(path, ProposalFile, "the proposals file", _HINT)
 
 
 def dump_proposals(proposals: ProposalFile) -> str:

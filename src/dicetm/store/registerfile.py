@@ -10,9 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from dicetm.errors import Location, Problem, StoreError
 from dicetm.model.register import Register
-from dicetm.store.yamlfile import parse_yaml_model
+from dicetm.store.yamlfile import parse_yaml_model, read_yaml_model
 
 REGISTER_FILENAME = "dicetm-register.yaml"
 HEADER = "# Written by dicetm. Record decisions with dicetm; the audit log flags any edit made by hand.\n"
@@ -38,20 +37,7 @@ def dump_register(register: Register) -> str:
 
 def load_register(path: Path) -> Register | None:
     """The register stored at ``path``, or None when there is no such file."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError([Problem(f"cannot read the register: {exc.strerror or exc}",
-                                  Location(file=str(path)))]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise StoreError([Problem(f"the register is not UTF-8 text (byte {exc.start + 1})",
-                                  Location(file=str(path), line=line), _HINT)]) from None
-    return parse_register(text, str(path))
+    return read_yaml_model(path, Register, "the register", _HINT)
 
 
 def parse_register(text: str, filename: str) -> Register:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -12,6 +13,23 @@ from dicetm.store.modelfile import format_path
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml_model(path: Path, model: type[M], label: str, hint: str) -> M | None:
+    """The file at ``path`` validated as ``model``, or None when there is no such file (StoreError otherwise)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError([Problem(f"cannot read {label}: {exc.strerror or exc}", Location(file=str(path)))]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StoreError([Problem(f"{label} is not UTF-8 text (byte {exc.start + 1})",
+                                  Location(file=str(path), line=line), hint)]) from None
+    return parse_yaml_model(text, str(path), model, label, hint)
 
 
 def parse_yaml_model(text: str, filename: str, model: type[M], label: str, hint: str) -> M:
