@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from dicetm.api import load
 from dicetm.assist.evaluate_llm import MAX_CHARS, draft_impacts, needing_impact
-from dicetm.catalog import Catalog, load_catalog
+from dicetm.catalog import Catalog
 from dicetm.model.findings import AnalysisResult
 from dicetm.model.system import ResidualRiskSetting, System
 from dicetm.pipeline.run import analyze
 from dicetm.providers.interface import CompletionRequest
 
 from .fakes import ScriptedLLM
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "src/dicetm/examples/support-chatbot/dicetm.yaml"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def system() -> System:
-    return load(EXAMPLE).system
-
-
-@pytest.fixture(scope="module")
-def result(system: System, catalog: Catalog) -> AnalysisResult:
-    return analyze(system, catalog=catalog)
 
 
 def echo_drafts(request: CompletionRequest) -> dict[str, Any]:

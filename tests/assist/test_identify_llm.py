@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dicetm.api import load
 from dicetm.assist.identify_llm import (
     assert_additions_only,
     proposal_id,
@@ -15,7 +13,7 @@ from dicetm.assist.identify_llm import (
     title_similarity,
 )
 from dicetm.assist.prompts import DATA_RULES
-from dicetm.catalog import Catalog, load_catalog
+from dicetm.catalog import Catalog
 from dicetm.errors import ProviderError
 from dicetm.ingest.documents import document_from_text
 from dicetm.model.findings import AnalysisResult
@@ -23,23 +21,6 @@ from dicetm.model.system import System, ThreatRecord
 from dicetm.pipeline.run import analyze
 
 from .fakes import ScriptedLLM
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "src/dicetm/examples/support-chatbot/dicetm.yaml"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def system() -> System:
-    return load(EXAMPLE).system
-
-
-@pytest.fixture(scope="module")
-def result(system: System, catalog: Catalog) -> AnalysisResult:
-    return analyze(system, catalog=catalog)
 
 
 def threat(title: str, elements: list[str], **extra: Any) -> dict[str, Any]:
