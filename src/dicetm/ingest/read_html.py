@@ -13,7 +13,13 @@ would not see is kept as its own span with ``hidden`` saying why:
 - ``tiny-font``: a font smaller than 4px, 3pt, 0.3em or 30%;
 - ``alt-text``: ``alt``, ``title`` and ``aria-label`` attributes;
 - ``non-rendered``: ``<noscript>`` and ``<template>`` content. ``<script>`` and ``<style>`` are code, not
-  text, and are skipped entirely.
+  text, and are skipped entirely;
+- ``link-target``: where the page sends the viewer or what it makes the browser fetch: ``href``, ``src``,
+  ``srcset``, ``poster``, ``action`` and similar attributes whose value leaves the page (it has a scheme or starts
+  with ``//``), as ``<img src="...">``, and CSS ``url(...)`` from ``style`` attributes and ``<style>`` blocks, as
+  ``url(...)``. An image URL is requested as soon as the page renders, so it can carry data away;
+- ``markup``: a tag that is not HTML (``<system>``, ``<instructions>``): a browser shows its content but not the
+  tag, which a model reading the source would see. Namespaced tags (``<o:p>`` from Word exports) are left out.
 
 Styles come from inline ``style=`` attributes, legacy ``color``/``bgcolor`` attributes and ``<style>``
 blocks. Only simple selectors are applied (``tag``, ``.class``, ``#id``, their compounds, and descendant
@@ -21,8 +27,8 @@ chains of those); a selector with attribute tests, pseudo-classes or sibling com
 hidden ancestor hides its descendants; a colour or ``visibility`` set on a descendant overrides its
 ancestor's, as in a browser.
 
-The markdown reader uses the same rules (``Look``, ``Stylesheet``, ``HiddenRuns``) for raw HTML inside
-Markdown.
+The markdown reader uses the same rules (``Look``, ``Stylesheet``, ``HiddenRuns``, ``link_targets``,
+``is_html_tag``) for raw HTML inside Markdown.
 """
 
 from __future__ import annotations
@@ -368,8 +374,8 @@ class HiddenRuns:
         self._parts.append(text)
 
     def single(self, reason: str, line: int, end_line: int, text: str) -> None:
-        """A span of its own (a comment, an attribute)."""
-        self.flush()
+        """A span of its own (a comment, an attribute, a link target). The run being collected goes on around it,
+        so ``<div hidden>Ignore all <a href=...>previous</a> instructions</div>`` stays one sentence."""
         if text.strip():
             self.spans.append(Span(self.file, line, end_line, text.strip(), hidden=reason))
 
@@ -378,6 +384,62 @@ class HiddenRuns:
         if self._key is not None and text:
             self.spans.append(Span(self.file, self._lines[0], self._lines[1], text, hidden=self._key[0]))
         self._key, self._parts = None, []
+
+
+# ------------------------------------------------------------------------------ link targets and markup
+
+LINK_TARGET = "link-target"
+MARKUP = "markup"
+# Attributes whose value is a URL the browser follows or fetches.
+_URL_ATTRIBUTES = ("href", "src", "srcset", "poster", "data", "action", "formaction", "background", "xlink:href",
+                   "ping", "longdesc", "cite", "lowsrc", "dynsrc")
+_LEAVES_PAGE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"'()\s]{1,2000})\1\s*\)""", re.I)
+# HTML, SVG and MathML element names, lower case: any other tag is markup a browser does not show.
+_HTML_ELEMENT_NAMES = """
+a abbr acronym address area article aside audio b base basefont bdi bdo big blink blockquote body br button canvas
+caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed fieldset
+figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input
+ins kbd keygen label legend li link main map mark marquee menu menuitem meta meter nav nobr noembed noframes
+noscript object ol optgroup option output p param picture plaintext portal pre progress q rb rp rt rtc ruby s samp
+script search section select slot small source spacer span strike strong style sub summary sup table tbody td
+template textarea tfoot th thead time title tr track tt u ul var video wbr xmp
+svg g path circle ellipse line polyline polygon rect text tspan textpath defs use symbol image marker mask pattern
+clippath lineargradient radialgradient stop filter foreignobject desc switch view animate animatetransform
+animatemotion set fegaussianblur feoffset feblend fecolormatrix fecomposite feflood femerge femergenode feimage
+feturbulence fedisplacementmap fedropshadow femorphology fetile
+math mi mn mo ms mtext mrow msup msub msubsup mfrac msqrt mroot mtable mtr mtd mstyle mspace mover munder
+munderover semantics annotation annotation-xml
+"""
+_HTML_ELEMENTS = frozenset(_HTML_ELEMENT_NAMES.split())
+
+
+def is_html_tag(tag: str) -> bool:
+    """Whether a browser knows the tag; namespaced tags (``o:p``, ``ac:link``) count as known, being export noise."""
+    return tag.lower() in _HTML_ELEMENTS or ":" in tag
+
+
+def link_targets(tag: str, attrs: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The URLs an element leaves the page for, as ``(attribute, markup)``: ``<img src="...">``, ``url(...)``."""
+    found: list[tuple[str, str]] = []
+    for name in _URL_ATTRIBUTES:
+        value = attrs.get(name, "").strip()
+        urls = [part.split()[0] for part in value.split(",") if part.strip()] if name == "srcset" else [value]
+        if any(leaves_page(url) for url in urls):
+            found.append((name, f'<{tag} {name}="{value}">'))
+    found += [("style", markup) for _, markup in css_urls(attrs.get("style", ""))]
+    return found
+
+
+def css_urls(css: str) -> list[tuple[int, str]]:
+    """``url(...)`` references in CSS that leave the page: their offset in ``css`` and ``url(<target>)``."""
+    return [(match.start(), f"url({match.group(2)})") for match in _CSS_URL.finditer(css)
+            if leaves_page(match.group(2))]
+
+
+def leaves_page(url: str) -> bool:
+    """A URL with a scheme or a host: anything but a link within the page or its site. ``data:`` fetches nothing."""
+    return bool(_LEAVES_PAGE.match(url)) and not url.lstrip().lower().startswith("data:")
 
 
 # ---------------------------------------------------------------------------------------------- reader
@@ -438,10 +500,15 @@ class _HtmlReader(HTMLParser):
         parent = self.stack[-1].look if self.stack else Look()
         look = element_look(parent, tag, values, self.sheet.declarations(node, [o.node for o in self.stack]))
         self._attribute_spans(tag, values, self.getpos()[0])
+        self._link_target_spans(tag, values)
         if tag not in _VOID:
             self.stack.append(OpenElement(node, look))
+        if not is_html_tag(tag):
+            self._markup(self.get_starttag_text() or f"<{tag}>")
 
     def handle_endtag(self, tag: str) -> None:
+        if not is_html_tag(tag):
+            self._markup(f"</{tag}>")
         tags = [o.node.tag for o in self.stack]
         if tag in tags:
             del self.stack[len(tags) - 1 - tags[::-1].index(tag):]
@@ -454,7 +521,17 @@ class _HtmlReader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         tags = [o.node.tag for o in self.stack]
-        if (tags and tags[-1] in _SKIPPED) or not data.strip():
+        if tags and tags[-1] == "style":
+            for offset, markup in css_urls(data):
+                line = self.getpos()[0] + data.count("\n", 0, offset)
+                self.hidden.single(LINK_TARGET, line, line, markup)
+        if tags and tags[-1] in _SKIPPED:
+            return
+        if not data.strip():  # the space between two inline elements still separates their words
+            block = self.block
+            if block is not None and block.kind != "code" and not block.separator and \
+                    (not self.stack or self.stack[-1].look.reason is None):
+                block.separator = " "
             return
         first = self.getpos()[0] + data[:len(data) - len(data.lstrip())].count("\n")
         last = first + data.strip().count("\n")
@@ -528,6 +605,25 @@ class _HtmlReader(HTMLParser):
                 self.hidden.single("alt-text", line, line, attrs[name])
         if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
             self.hidden.single("css-hidden", line, line, attrs["value"])
+
+    def _link_target_spans(self, tag: str, attrs: Mapping[str, str]) -> None:
+        first = self.getpos()[0]
+        raw = self.get_starttag_text() or ""
+        for name, markup in link_targets(tag, attrs):
+            where = re.search(rf"(?<![\w:-]){re.escape(name)}\s*=", raw, re.I)
+            line = first + (raw.count("\n", 0, where.start()) if where else 0)
+            self.hidden.single(LINK_TARGET, line, line, markup)
+
+    def _markup(self, tag_text: str) -> None:
+        """A tag a browser does not show: with the hidden text around it when inside a hidden element, else alone."""
+        first = self.getpos()[0]
+        last = first + tag_text.count("\n")
+        reason = self.stack[-1].look.reason if self.stack else None
+        if reason is not None:
+            owner = next(o for o in self.stack if o.look.reason == reason)
+            self.hidden.add(reason, owner, first, last, tag_text)
+        else:
+            self.hidden.single(MARKUP, first, last, tag_text)
 
     def finish(self) -> list[Span]:
         self.close()

@@ -13,8 +13,11 @@ The Markdown reader lives here too. It reads the block structure (ATX and setext
 list items, GFM table rows, fenced and indented code, block quotes, front matter) into spans with exact
 lines. HTML comments, image alt text, link titles and raw inline HTML that hides its content (the same CSS
 rules as the HTML reader, see ``read_html``) become hidden spans, and their text is taken out of the
-visible span around them. Lines are counted as an editor counts them: ``\\n``, ``\\r\\n`` or ``\\r`` end a
-line, nothing else.
+visible span around them. A link shows its text; its target becomes a ``link-target`` span (``[text](url)``),
+as do images (``![alt](url)``, with a reference image resolved through its definition), reference definitions
+(``[label]: url``) and the URLs of raw HTML (``<img src="...">``, CSS ``url(...)``), when they leave the document
+(a scheme or ``//``). Raw tags that are not HTML (``<system>``) become ``markup`` spans, as in the HTML reader.
+Lines are counted as an editor counts them: ``\\n``, ``\\r\\n`` or ``\\r`` end a line, nothing else.
 """
 
 from __future__ import annotations
@@ -26,7 +29,21 @@ from pathlib import Path
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines, text_spans
-from dicetm.ingest.read_html import HiddenRuns, Look, Node, OpenElement, Stylesheet, element_look, read_html
+from dicetm.ingest.read_html import (
+    LINK_TARGET,
+    MARKUP,
+    HiddenRuns,
+    Look,
+    Node,
+    OpenElement,
+    Stylesheet,
+    css_urls,
+    element_look,
+    is_html_tag,
+    leaves_page,
+    link_targets,
+    read_html,
+)
 from dicetm.ingest.read_office import read_docx, read_pdf
 from dicetm.ingest.read_openapi import looks_like_openapi, read_openapi
 
@@ -144,17 +161,24 @@ _DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|
 _QUOTE = re.compile(r" {0,3}> ?")
 _PIPE = re.compile(r"(?<!\\)\|")
 _ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_.:]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
-# Bounded repeats keep a line full of unmatched brackets linear.
+# A link destination with its optional title; parentheses nest one level, as in ``wiki/Foo_(bar)``.
+_TARGET = r"(?:[^()\n]|\([^()\n]{0,500}\)){0,2000}"
+# Bounded repeats keep a line full of unmatched brackets linear. A link matches only its opening bracket (the
+# lookahead finds its text and target), so the tokens inside its text are read like any others.
 _INLINE = re.compile(
     r"(?P<comment><!--)"
     r"|(?P<code>`+)"
     r"|(?P<close></(?P<ctag>[A-Za-z][A-Za-z0-9-]*)\s*>)"
     r"|(?P<open><(?P<otag>[A-Za-z][A-Za-z0-9-]*)"
     r"(?P<attrs>(?:\s+[A-Za-z_:][-A-Za-z0-9_.:]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>)"
-    r"|(?P<image>!\[(?P<alt>[^\]]{0,1000})\](?:\((?P<target>[^()]{0,2000})\)|\[[^\]]{0,1000}\])?)"
-    r"|(?P<link>\[[^\]]{0,1000}\]\([^()\s]{0,2000}(?P<title>\s+(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'))\s*\))"
+    rf"|(?P<image>!\[(?P<alt>[^\]]{{0,1000}})\](?:\((?P<target>{_TARGET})\)|\[(?P<reference>[^\]]{{0,1000}})\])?)"
+    r"|(?P<link>\[)(?=(?P<text>(?:[^\[\]!]|!(?!\[)|!?\[[^\[\]]{0,1000}\]){0,1000})"
+    rf"\]\((?P<destination>{_TARGET})\))"
 )
-_TITLE_IN_TARGET = re.compile(r"""\s+(["'])(.*)\1\s*$""")
+_DESTINATION = re.compile(r"""\s*(?:<(?P<angle>[^<>\n]*)>|(?P<bare>\S*))"""
+                          r"""(?:\s+(?P<title>"[^"]*"|'[^']*'|\([^()]*\)))?\s*""")
+_DEFINITION = re.compile(r""" {0,3}\[(?P<label>[^\]^][^\]]{0,998})\]:[ \t]*(?P<destination>(?:<[^<>\n]*>|\S+)"""
+                         r"""(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?)[ \t]*""")
 _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
                         "source", "track", "wbr"})
 
@@ -182,6 +206,12 @@ def read_markdown(file: str, text: str) -> tuple[list[Span], str | None]:
         if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
             fence = _Fence(number, opening.group(2), len(opening.group(1)), [])
             entries.append((number, None))
+            continue
+        definition = _DEFINITION.fullmatch(body) if not inline.busy else None
+        target = _destination(definition.group("destination")) if definition else None
+        if definition and target and leaves_page(target[0]):  # "[Note]: see below" stays text
+            inline.define(number, definition.group("label"), *target)
+            entries.append((number, ""))  # a definition is not shown; it ends the paragraph like a blank line
             continue
         entries.append((number, inline.line(number, line)))
     if fence is not None:
@@ -239,8 +269,32 @@ class _Fence:
         return [Span(file, self.line, end_line, text, kind="code")]
 
 
+def _destination(target: str) -> tuple[str, str | None] | None:
+    """A link destination as (URL, title or None); None when it is not one (a bare URL with spaces)."""
+    match = _DESTINATION.fullmatch(target)
+    if match is None:
+        return None
+    title = match.group("title")
+    return match.group("angle") if match.group("angle") is not None else match.group("bare"), title and title[1:-1]
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+@dataclass
+class _OpenLink:
+    """A link whose text is being read: where its text ends, where the whole link ends, and its target."""
+
+    text_start: int
+    text_end: int
+    end: int
+    url: str
+    title: str | None
+
+
 class _InlineHtml:
-    """Takes comments, image alt text, link titles and raw HTML out of Markdown lines, keeping what is hidden."""
+    """Takes comments, alt text, link titles and targets and raw HTML out of Markdown lines, keeping what is hidden."""
 
     def __init__(self, file: str) -> None:
         self.hidden = HiddenRuns(file)
@@ -248,6 +302,8 @@ class _InlineHtml:
         self.stack: list[OpenElement] = []
         self._comment: tuple[int, list[str]] | None = None  # first line, text so far
         self._raw: tuple[str, list[str]] | None = None  # inside <style> or <script>: tag, content so far
+        self._definitions: dict[str, str] = {}  # reference label -> URL
+        self._reference_images: list[tuple[int, str, str]] = []  # line, alt text, label
 
     @property
     def busy(self) -> bool:
@@ -264,9 +320,12 @@ class _InlineHtml:
     def line(self, number: int, text: str) -> str:
         """The visible part of one line; hidden parts go to ``self.hidden``."""
         visible: list[str] = []
+        links: list[_OpenLink] = []
         position = 0
         while position < len(text) or self._comment is not None:
-            if self._comment is not None:
+            if links and position > links[-1].text_end:
+                links.pop()  # a code span or comment ran past the link's text: it was not a link after all
+            elif self._comment is not None:
                 end = text.find("-->", position)
                 if end < 0:
                     self._comment[1].append(text[position:] + "\n")
@@ -275,22 +334,37 @@ class _InlineHtml:
                 self.hidden.single("html-comment", self._comment[0], number, "".join(self._comment[1]))
                 self._comment, position = None, end + 3
             elif self._raw is not None:
-                position = self._in_raw(text, position)
+                position = self._in_raw(number, text, position)
             else:
-                match = _INLINE.search(text, position)
+                limit = links[-1].text_end if links else len(text)
+                match = _INLINE.search(text, position, limit)
                 if match is None:
-                    self._text(number, text[position:], visible)
-                    break
+                    self._text(number, text[position:limit], visible)
+                    if not links:
+                        break
+                    position = self._end_link(number, text, links.pop())
+                    continue
                 self._text(number, text[position:match.start()], visible)
-                position = self._token(number, text, match, visible)
+                position = self._token(number, text, match, visible, links)
         reason = self.look.reason
         if reason is not None:
             self.hidden.add(reason, self.owner(reason), number, number, "\n")
         return "".join(visible)
 
+    def define(self, number: int, label: str, url: str, title: str | None) -> None:
+        """A reference definition (``[label]: url``): kept as a link target, and for the images that use it."""
+        self._definitions.setdefault(_label_key(label), url)  # the first definition of a label wins
+        self._link_target(number, f"[{label}]: {url}", url)
+        if title:
+            self.hidden.single("alt-text", number, number, title)
+
     def finish(self, last_line: int) -> list[Span]:
         if self._comment is not None:  # never closed: a browser hides the rest of the file
             self.hidden.single("html-comment", self._comment[0], last_line, "".join(self._comment[1]))
+        for number, alt, label in self._reference_images:
+            url = self._definitions.get(_label_key(label))
+            if url is not None:
+                self._link_target(number, f"![{alt}]({url})", url)
         self.hidden.flush()
         return self.hidden.spans
 
@@ -301,11 +375,26 @@ class _InlineHtml:
         elif text:
             self.hidden.add(reason, self.owner(reason), number, number, text)
 
-    def _in_raw(self, text: str, position: int) -> int:
+    def _link_target(self, number: int, markup: str, url: str) -> None:
+        if leaves_page(url):
+            self.hidden.single(LINK_TARGET, number, number, markup)
+
+    def _markup(self, number: int, tag_text: str, visible: list[str]) -> None:
+        """A tag that is not HTML: part of the hidden text around it, or a markup span of its own."""
+        if self.look.reason is not None:
+            self._text(number, tag_text, visible)
+        else:
+            self.hidden.single(MARKUP, number, number, tag_text)
+
+    def _in_raw(self, number: int, text: str, position: int) -> int:
         assert self._raw is not None
         tag, parts = self._raw
         match = re.compile(rf"</{tag}\s*>", re.I).search(text, position)
-        parts.append(text[position:match.start() if match else len(text)] + ("" if match else "\n"))
+        chunk = text[position:match.start() if match else len(text)]
+        parts.append(chunk + ("" if match else "\n"))
+        if tag == "style":
+            for _, markup in css_urls(chunk):
+                self.hidden.single(LINK_TARGET, number, number, markup)
         if match is None:
             return len(text)
         if tag == "style":
@@ -313,7 +402,8 @@ class _InlineHtml:
         self._raw = None
         return match.end()
 
-    def _token(self, number: int, text: str, match: re.Match[str], visible: list[str]) -> int:
+    def _token(self, number: int, text: str, match: re.Match[str], visible: list[str],
+               links: list[_OpenLink]) -> int:
         if match.group("comment"):
             self._comment = (number, [])
             return match.end()
@@ -326,22 +416,42 @@ class _InlineHtml:
         if match.group("close"):
             tags = [o.node.tag for o in self.stack]
             tag = match.group("ctag").lower()
+            if not is_html_tag(tag):
+                self._markup(number, match.group(0), visible)
             if tag in tags:
                 del self.stack[len(tags) - 1 - tags[::-1].index(tag):]
             return match.end()
         if match.group("open"):
-            self._open_tag(number, match.group("otag").lower(), match.group("attrs"), match.group(0).endswith("/>"))
+            tag = match.group("otag").lower()
+            self._open_tag(number, tag, match.group("attrs"), match.group(0).endswith("/>"))
+            if not is_html_tag(tag):
+                self._markup(number, match.group(0), visible)
             return match.end()
         if match.group("image"):
-            self.hidden.single("alt-text", number, number, match.group("alt"))
-            title = _TITLE_IN_TARGET.search(match.group("target") or "")
-            if title:
-                self.hidden.single("alt-text", number, number, title.group(2))
+            self._image(number, match.group("alt"), match.group("target"), match.group("reference"))
             return match.end()
-        title_start, title_end = match.span("title")
-        self._text(number, text[match.start():title_start] + text[title_end:match.end()], visible)
-        self.hidden.single("alt-text", number, number, match.group("title").strip()[1:-1])
+        destination = _destination(match.group("destination"))
+        if destination is None:  # "[a](b c)" is text, not a link
+            self._text(number, "[", visible)
+            return match.end()
+        links.append(_OpenLink(match.end(), match.end("text"), match.end("destination") + 1, *destination))
         return match.end()
+
+    def _image(self, number: int, alt: str, target: str | None, reference: str | None) -> None:
+        self.hidden.single("alt-text", number, number, alt)
+        if target is None:
+            self._reference_images.append((number, alt, reference or alt))
+            return
+        url, title = _destination(target) or (target.strip(), None)  # a broken target may still be fetched
+        if title:
+            self.hidden.single("alt-text", number, number, title)
+        self._link_target(number, f"![{alt}]({url})", url)
+
+    def _end_link(self, number: int, text: str, link: _OpenLink) -> int:
+        if link.title:
+            self.hidden.single("alt-text", number, number, link.title)
+        self._link_target(number, f"[{text[link.text_start:link.text_end]}]({link.url})", link.url)
+        return link.end
 
     def _open_tag(self, number: int, tag: str, attribute_text: str, self_closing: bool) -> None:
         attrs = {name.lower(): value.strip("\"'") for name, value in _ATTRIBUTE.findall(attribute_text)}
@@ -353,6 +463,8 @@ class _InlineHtml:
                 self.hidden.single("alt-text", number, number, attrs[name])
         if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
             self.hidden.single("css-hidden", number, number, attrs["value"])
+        for _, markup in link_targets(tag, attrs):
+            self.hidden.single(LINK_TARGET, number, number, markup)
         if tag in _VOID_TAGS or self_closing:
             return
         node = Node(tag, attrs)

@@ -10,8 +10,14 @@
 - ``encoded-payload``: base64, hex, percent, HTML-entity, rot13 or reversed text that decodes to orders (or,
   less severely, to prose); hashes, keys and binary blobs decode to nothing readable and are left alone;
 - ``format-imitation``: text dressed as dicetm's own output (decided findings, register keys, audit
-  records, "scan clean" banners);
-- ``exfiltration``: images and links built to carry conversation or secret data to someone's server.
+  records, "scan clean" banners). A code block that documents the format (a comment listing the allowed values,
+  placeholder values) is reported at ``info``, unless the document also gives orders or role markup;
+- ``exfiltration``: images and links built to carry conversation or secret data to someone's server. The
+  readers' ``link-target`` spans (link and image targets, ``src``/``href``, CSS ``url()``) are judged by what a
+  viewer does with them: a URL fetched on rendering is flagged for any data slot, a collector host or an empty
+  last parameter; a link only for a placeholder in its query or fragment, or a collector host with parameters.
+  Link targets and ``markup`` spans (tags a browser does not show) are checked for role markup and encodings,
+  never reported as hidden prose.
 
 Text is folded before matching (see ``fold``) so case, accents, look-alike letters, leetspeak, letter spacing
 and invisible characters do not hide a phrase. A phrase quoted in a document that is *about* injection (in
@@ -31,11 +37,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from urllib.parse import unquote_plus, urlsplit
+from dataclasses import dataclass, replace
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from dicetm.ingest import scan_patterns as vocab
 from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.read_html import LINK_TARGET, MARKUP
 from dicetm.model.proposals import WithheldSpan
 
 CATEGORIES = ("instruction", "role-markup", "hidden-content", "encoded-payload", "format-imitation", "exfiltration")
@@ -110,8 +117,9 @@ def scan_documents(documents: Iterable[Document]) -> ScanReport:
 def scan_document(document: Document) -> list[ScanFinding]:
     """Every finding in one document, sorted by page and line."""
     texts = [_Text(span) for span in document.spans]
-    previous = ["", *(text.words for text in texts)][:len(texts)]  # each span's predecessor, for context
-    addresses = [_phrase_hits(text, "address", addressed=False) for text in texts]
+    previous = _previous_words(texts)
+    addresses = [_phrase_hits(text, "address", addressed=False) if text.span.hidden != LINK_TARGET else []
+                 for text in texts]
     # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
     addressed = any(severity != "info" and (text.span.hidden or not _quoted_discussion(text, start, end, before))
                     for text, before, hits in zip(texts, previous, addresses, strict=True)
@@ -121,8 +129,29 @@ def scan_document(document: Document) -> list[ScanFinding]:
         hits = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
         findings.extend(_finding(text, hit) for hit in hits)
     findings = _unique(findings)
+    if any(f.blocking and f.category in ("instruction", "role-markup") for f in findings):
+        findings = [_unexcused(f) for f in findings]
     findings.sort(key=_order)
     return findings
+
+
+def _previous_words(texts: Sequence[_Text]) -> list[str]:
+    """Each span's context: the words of the span before it, passing over link targets and tags (a paragraph's
+    link targets sort before the paragraph itself)."""
+    previous: list[str] = []
+    last = ""
+    for text in texts:
+        previous.append(last)
+        if text.span.hidden not in (LINK_TARGET, MARKUP):
+            last = text.words
+    return previous
+
+
+def _unexcused(finding: ScanFinding) -> ScanFinding:
+    """In a document that gives orders, format imitation in a code block is no longer excused as an example."""
+    if finding.category == "format-imitation" and finding.severity == "info" and finding.span.kind == "code":
+        return replace(finding, severity="high", message=finding.message.removesuffix(_DOCUMENTED))
+    return finding
 
 
 def withhold(document: Document, findings: Iterable[ScanFinding]) -> list[tuple[Span, str]]:
@@ -290,7 +319,8 @@ def _is_code(span: Span) -> bool:
 # -------------------------------------------------------------------------------------------- anchors
 
 _RULE_GROUPS = {"address": vocab.ADDRESS_RULES,
-                "content": (*vocab.INSTRUCTION_RULES, *vocab.ROLE_MARKUP_RULES, *vocab.EXFIL_RULES)}
+                "content": (*vocab.INSTRUCTION_RULES, *vocab.ROLE_MARKUP_RULES, *vocab.EXFIL_RULES),
+                "markup": vocab.ROLE_MARKUP_RULES}
 _PHRASE_RULES = tuple(rule for rules in _RULE_GROUPS.values() for rule in rules)
 _RULE_ANCHORS = {id(rule): frozenset(id(anchor) for anchor in rule.anchors) for rule in _PHRASE_RULES}
 _ANCHOR_CLASSES = {id(anchor): anchor for rule in _PHRASE_RULES for anchor in rule.anchors}
@@ -330,11 +360,15 @@ _PhraseHit = tuple[int, int, vocab.PhraseRule, str]  # start, end (folded offset
 
 def _span_hits(text: _Text, previous: str, addressed: bool, addresses: list[_PhraseHit],
                first_span: bool) -> list[_Hit]:
-    hidden = text.span.hidden is not None
-    hits = list(_content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses))
+    kind = text.span.hidden
+    if kind == LINK_TARGET:  # a URL: only markup, a data slot or an encoded payload can be wrong with it
+        hits = list(_link_target_hits(text))
+    else:
+        hidden = kind is not None
+        hits = list(_content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses))
     hits += _invisible_hits(text, first_span)
     hits += _encoded_hits(text)
-    if hidden:
+    if kind is not None and kind not in (LINK_TARGET, MARKUP):  # a URL or a bare tag is not hidden prose
         hits += _hidden_span_hits(text, hits)
     return hits
 
@@ -352,6 +386,9 @@ def _content_hits(text: _Text, previous: str, addressed: bool, quotable: bool,
         yield _hit(text, start, end, rule.category, severity, rule.rule, rule.message, quotable, previous)
     for start, end, rule_id, severity, message in (*_format_hits(text), *_url_hits(text)):
         category = "format-imitation" if rule_id.startswith("format.") else "exfiltration"
+        if category == "format-imitation" and text.code and not ordered and vocab.FORMAT_DOCUMENTATION.search(
+                text.norm):
+            severity, message = "info", message + _DOCUMENTED
         yield _hit(text, start, end, category, severity, rule_id, message, quotable, previous)
 
 
@@ -477,6 +514,7 @@ def _inside_quotes(words: str, start: int, end: int) -> bool:
 # -------------------------------------------------------------------------------------- format and URLs
 
 _RawHit = tuple[int, int, str, str, str]  # start, end (folded offsets), rule id, severity, message
+_DOCUMENTED = "; in a code block that documents the format (it lists the allowed values or has placeholders)"
 
 
 def _format_hits(text: _Text) -> Iterator[_RawHit]:
@@ -527,6 +565,71 @@ def _url_hits(text: _Text) -> Iterator[_RawHit]:
         elif _collector(url) and "?" in url:
             yield (match.start(), match.end(), "exfiltration.collector", "medium",
                    "link to a request-collector service with parameters")
+
+
+# The markup the readers give a link-target span (see ``read_html`` and ``readers``).
+_MARKDOWN_TARGET = re.compile(r"(?P<image>!?)\[.*\]\((?P<url>.*)\)|\[[^\]\n]*\]:\s*(?P<definition>.*)")
+_HTML_TARGET = re.compile(r'<(?P<tag>[\w:-]+) (?P<attribute>[\w:-]+)="(?P<url>.*)">', re.S)
+_CSS_TARGET = re.compile(r"url\((?P<url>.*)\)", re.S)
+# URL attributes followed only when someone clicks (or never); every other one is fetched as the page renders.
+_CLICKED = frozenset({"href", "action", "formaction", "ping", "cite", "longdesc"})
+_FETCHED_HREF = frozenset({"link", "image", "use", "feimage"})  # stylesheets, icons, SVG images
+
+
+def _link_target_hits(text: _Text) -> Iterator[_Hit]:
+    """Role markup in a link or image, and a URL built to carry data away (see ``_target_verdict``)."""
+    for start, end, rule, severity in _phrase_hits(text, "markup", addressed=False):
+        yield _hit(text, start, end, rule.category, severity, rule.rule, rule.message, False, "")
+    urls, fetched = _target_urls(text.original)
+    for url in urls:
+        verdict = _target_verdict(url, fetched)
+        if verdict is not None:
+            yield _Hit(0, len(text.original), "exfiltration", *verdict)
+            return
+
+
+def _target_urls(markup: str) -> tuple[list[str], bool]:
+    """The URLs in a link-target span and whether a viewer fetches them without a click."""
+    if match := _MARKDOWN_TARGET.fullmatch(markup):
+        return [(match.group("url") or match.group("definition") or "").strip()], bool(match.group("image"))
+    if match := _HTML_TARGET.fullmatch(markup):
+        tag, attribute, value = match.group("tag").lower(), match.group("attribute").lower(), match.group("url")
+        urls = [part.split()[0] for part in value.split(",") if part.strip()] if attribute == "srcset" else [value]
+        return urls, attribute not in _CLICKED or tag in _FETCHED_HREF
+    if match := _CSS_TARGET.fullmatch(markup):
+        return [match.group("url")], True
+    return [], False
+
+
+def _target_verdict(url: str, fetched: bool) -> tuple[str, str, str] | None:
+    """(severity, rule, message) when a URL has a slot for data, or goes to a request collector with some.
+
+    Slots are placeholders (``{x}``, ``{{x}}``, ``$X``, ``<x>``, ``[X]``, ``...``) in a query value or the fragment,
+    and, for what a viewer fetches by itself, also in the path, an empty last parameter, or a value in capitals
+    naming data (``SECRET``, ``PASTE_HERE``). Names are not slots: ``?filter[status]=open`` is an ordinary query.
+    """
+    try:
+        parts = urlsplit(html.unescape(url.strip()))
+    except ValueError:
+        return None
+    values = [unquote(pair.partition("=")[2]) for pair in re.split(r"[&;]", parts.query) if pair]
+    slots = [fold(value) for value in values] + [fold(unquote(parts.fragment))]
+    if fetched:
+        slots.append(fold(unquote(parts.path)))
+    slot = " ".join(s for s in slots if vocab.TARGET_SLOT.search(s))
+    collector = bool(vocab.COLLECTOR.search(parts.hostname or ""))
+    if fetched:
+        data_value = any(len(value) <= 60 and vocab.DATA_VALUE.fullmatch(value) for value in values)
+        if slot or collector or data_value or (parts.query and vocab.EMPTY_PARAMETER.search("?" + parts.query)):
+            return ("high", "exfiltration.image-url",
+                    "image or resource fetched when the document is rendered, with a URL that can carry data away")
+        return None
+    if slot:
+        severity = "high" if vocab.CONVERSATION_PLACEHOLDER.search(slot) else "medium"
+        return severity, "exfiltration.url-placeholder", "link whose URL is a template with a slot for data"
+    if collector and any(values):
+        return "medium", "exfiltration.collector", "link to a request-collector service with parameters"
+    return None
 
 
 def _collector(url: str) -> bool:

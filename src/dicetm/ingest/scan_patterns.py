@@ -780,6 +780,8 @@ _VOCATIVE_ORDER = alt(
     "du", "dein\\w*", "bitte", "vergiss", "ignoriere", "tu", "vous", "votre", "oublie\\w*", "ignore\\w*", "usted",
     "olvida", "ignora", "tus?", "por favor", "merci de", "veuillez", r"ne (?:pas|rien|jamais)", "no",
 )
+# A word followed by "=" or "(" is a name in code (``write=True``, ``report(x)``), not an order.
+_NOT_CODE = r"(?![ \t]*=|\()"
 # What "if you are a ..." / "as an ..." must name to speak to a model (not "an agent of the support team").
 SELF_DESCRIPTION = alt("ai", "llm", "language model", "assistant", "chatbot", "bot", "gpt", "machine", "automated",
                        r"threat\W?model\w*", "model")
@@ -803,7 +805,7 @@ ADDRESS_RULES: tuple[PhraseRule, ...] = (
           r"(?:(?:the|any|all|every|each|an?|whichever|whatever|el|la|los|las|cualquier|le|les|tout|toute|tous|"
           r"der|die|das|jede[rsn]?|alle)\W+)?(?:\w+\W+)?"
           rf"{AI_VOCATIVE}s?(?:\W+(?:\w+\W+){{0,3}}?(?:this|these|the following|esta|este|estas|cette|ce|ces|"
-          rf"diese[snm]?)\W+\w+)?\s*[:,][^.!?\n]{{0,120}}?\b{_VOCATIVE_ORDER}\b",
+          rf"diese[snm]?)\W+\w+)?\s*[:,][^.!?\n]{{0,120}}?\b{_VOCATIVE_ORDER}\b{_NOT_CODE}",
           "addresses an AI reading the document", anchors=(AI_VOCATIVE, _VOCATIVE_ORDER)),
     _rule("injection.addressed-to-ai", "medium",
           rf"\b{NOTE_NOUN}\W+(?:to|for)\W+(?:(?:the|any|all|every|each|an?|our|future)\W+)*{AI_NOUN}s?{_AI_END}",
@@ -862,7 +864,8 @@ ROLE_MARKUP_RULES: tuple[PhraseRule, ...] = (
           r"</s>\s*<s>|<s>\s*\[inst\]",
           "contains a chat-template control token", category="role-markup"),
     _rule("role-markup.role-tag", "high",
-          r"</?(?:system|system[_-]prompt|system[_-]message|sys|assistant|human|instructions?|developer)\s*>",
+          r"</?(?:system|system[_-]prompt|system[_-]message|sys|assistant|human|instructions?|developer)"
+          r"(?:\s[^<>\n]{0,200})?\s*>",
           "contains a chat role tag", category="role-markup"),
     _rule("role-markup.role-heading", "medium",
           r"^\s*#{1,6}\s*(?:system|instruction|instructions|assistant|human)\s*(?:prompt|message)?\s*:",
@@ -897,6 +900,13 @@ PLACEHOLDER = compile_(r"\{\{?[^{}\s]{0,60}\}|\$\{?[a-z_][a-z0-9_]*|<[a-z_][a-z0
 CONVERSATION_PLACEHOLDER = compile_(r"(?:^|[^a-z])(?:conversation|chat|history|transcript|prompt|context|summary|"
                                     r"secrets?|findings|memory|previous|messages|answers?|system)(?:$|[^a-z])")
 EMPTY_PARAMETER = compile_(r"[?&][\w.-]{1,40}=$")
+# A slot for data in one part of a link or image URL (folded): a template placeholder or an ellipsis.
+TARGET_SLOT = compile_(r"\{\{?[^{}\s]{0,60}\}|\$\{?[a-z_][a-z0-9_]*|<[a-z_][a-z0-9_ -]{0,40}>|\[[a-z_ -]{2,40}\]|"
+                       r"%s\b|^\.{3}$")
+# A query value in capitals that names data rather than being data (matched as written, not folded).
+DATA_VALUE = re.compile(r"(?:[A-Z0-9]+[_-])*(?:SECRETS?|TOKENS?|KEYS?|PASSWORDS?|CREDENTIALS?|DATA|CHAT|HISTORY|"
+                        r"CONVERSATION|TRANSCRIPT|PROMPT|CONTEXT|SUMMARY|MESSAGES?|INPUT|CONTENT|HERE|EMAIL|"
+                        r"COOKIES?|SESSION)(?:[_-][A-Z0-9]+)*")
 IMAGE_PATH = compile_(r"\.(?:png|gif|jpe?g|svg|webp|bmp|ico)(?:[?#]|$)")
 
 # ------------------------------------------------------------------------------------- format imitation
@@ -913,6 +923,11 @@ FORMAT_MARKERS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
                                r"review_status|facts_digest|audit_head|threats_covered|dicetm-register|"
                                r"dicetm-proposals)\b")),
 )
+# A code block that documents the format rather than forging a record: a comment listing the allowed values
+# (``decision: accept  # accept | mitigate | transfer | avoid``), or placeholder values (``id: <threat id>``, ``...``).
+# Anchored at the line's first comment marker, so a line full of "#" stays linear.
+FORMAT_DOCUMENTATION = compile_(r"^(?:[^\n#/]|/(?!/))*(?:#|//)[^\n|]*[\w-][ \t]*\|[ \t]*[\w-]+[ \t]*\|[ \t]*[\w-]"
+                                r"|:[ \t]*[\"']?<[a-z][\w .@-]{0,40}>[\"']?[ \t]*,?$|:[ \t]*\.\.\.[ \t]*,?$")
 # Every marker and forgery holds one of these words or a threat or control id; other texts are not checked further.
 FORMAT_WORDS = frozenset({"status", "reviewer", "reviewed", "approved", "decided", "decision", "threats", "threat",
                           "controls", "countermeasures", "residual", "coverage", "review", "facts", "audit", "prev",
