@@ -24,7 +24,10 @@ class Span:
     end_line: int
     text: str
     page: int | None = None  # 1-based, PDF only
-    hidden: str | None = None  # e.g. "html-comment", "css-hidden", "white-text", "tiny-font", "alt-text"
+    # Why a reader of the rendered document would not see it: "html-comment", "css-hidden", "white-text",
+    # "tiny-font", "alt-text", "non-rendered", "docx-hidden"; "link-target" (a URL the page links to or loads)
+    # and "markup" (a tag that is not HTML, such as <system>) are kept so the scan sees them.
+    hidden: str | None = None
     kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "text"
 
     @property
