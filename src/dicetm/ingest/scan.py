@@ -650,6 +650,7 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
         return []
     found: dict[str, tuple[int, int, str, int]] = {}  # kind -> (first offset, last offset, severity, count)
     tags: list[str] = []
+    right_to_left = _RTL_LETTER.search(original) is not None
     for run in _INVISIBLE_RUN.finditer(original):
         zero_width = _zero_width_severity(original, run.start(), run.end())  # one judgement for the whole run
         for index in range(run.start(), run.end()):
@@ -660,7 +661,7 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
                 if 0xE0020 <= code <= 0xE007E:
                     tags.append(chr(code - 0xE0000))
             elif char in BIDI:
-                kind, severity = "bidi", "high"
+                kind, severity = ("bidi-rtl", "info") if _rtl_layout(original, index, right_to_left) else ("bidi", "high")
             elif zero_width is None or (index == 0 and char == "\ufeff" and first_span and text.span.line == 1):
                 continue  # part of an emoji, a script that joins with it, or a byte-order mark
             else:
@@ -675,12 +676,30 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
         elif kind == "bidi":
             rule, message = "hidden.bidi-control", (f"{count} bidirectional control character(s) that reorder what "
                                                     "a reader sees")
+        elif kind == "bidi-rtl":
+            rule, message = "hidden.bidi-control", (f"{count} bidirectional control character(s) laying out "
+                                                    "right-to-left text (Hebrew, Arabic, ...)")
         elif severity == "medium":
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) inside words, splitting them"
         else:
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) between words"
         hits.append(_Hit(first, last + 1, "hidden-content", severity, rule, message))
     return hits
+
+
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_OVERRIDES = frozenset("\u202d\u202e")
+
+
+def _rtl_layout(text: str, index: int, right_to_left: bool) -> bool:
+    """Whether the bidi control at text[index] lays out real right-to-left text: embeddings and isolates in a text
+    with Hebrew or Arabic letters, or an override whose next letter is one. Overrides around Latin text hide it."""
+    if not right_to_left:
+        return False
+    if text[index] not in _OVERRIDES:
+        return True
+    following = next((char for char in text[index + 1:index + 40] if char.isalpha()), "")
+    return _RTL_LETTER.match(following) is not None
 
 
 def _zero_width_severity(text: str, start: int, end: int) -> str | None:
@@ -727,6 +746,19 @@ _ORDER_START = re.compile(r"(?:^|[.!?:]\s+)(?:please\s+)?(?:ignore|disregard|for
                           r"send|append|render|do not|don't|never|always|ignoriere|vergiss|erwahne|melde|ignorez|"
                           r"oubliez|mentionnez|ignora|olvida|menciones|omite)\b")
 _CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden"})  # styled so no one sees it
+_TOGGLED = frozenset({"css-hidden"})  # also how pages hide banners, menus and answers until a click shows them
+_UI_LABEL_WORDS = 4  # "Report a problem", "Accept all": the label of a link or button, not a message
+_ORDER_NEAR_YOU = re.compile(r"\b(?:you|du|tu|vous|usted)\W+(?:must|should|shall|need to|have to|are to|will now|"
+                             r"musst|sollst|dois|devez|debes|debe)\b|\b(?:your|deine|ta|votre|tu)\W+(?:task|job|"
+                             r"instructions?|aufgabe|tache|tarea)\b")
+
+
+def _speaks_to_reader(words: str) -> bool:
+    """Hidden text that gives orders: an order verb opening a sentence, or "you must ...". A second-person word
+    alone is how interfaces talk to their users ("your basket"), and a short label is a link or button."""
+    if len(words.split()) <= _UI_LABEL_WORDS:
+        return False
+    return bool(_ORDER_START.search(words) or _ORDER_NEAR_YOU.search(words))
 
 
 def _hidden_span_hits(text: _Text, hits: list[_Hit]) -> list[_Hit]:
@@ -739,12 +771,12 @@ def _hidden_span_hits(text: _Text, hits: list[_Hit]) -> list[_Hit]:
     words = text.words
     if _AUTHOR_NOTE.match(words):
         return []
-    if kind in _CONCEALED and (_SECOND_PERSON.search(words) or _ORDER_START.search(words)):
+    if kind in _CONCEALED and _speaks_to_reader(words):
         return [_Hit(0, end, "hidden-content", "medium", "hidden.directive",
                      f"text hidden from readers ({kind}) speaks to its reader")]
     if len(words.split()) < HIDDEN_PROSE_WORDS:
         return []
-    if kind not in _CONCEALED:  # comments, alt text and <noscript> are ordinary authoring tools
+    if kind not in _CONCEALED or kind in _TOGGLED:  # comments, alt text, <noscript>, closed banners and FAQ answers
         return [_Hit(0, end, "hidden-content", "info", "hidden.prose", f"a {kind} with prose; kept out of prompts")]
     return [_Hit(0, end, "hidden-content", "low", "hidden.prose", f"prose hidden from readers ({kind})")]
 

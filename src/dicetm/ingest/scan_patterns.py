@@ -93,7 +93,7 @@ _AI_NOUNS = (
     "inteligencia artificial", "modelo", "modelo de lenguaje", "asistente", "asistente de ia",
     r"outil d'analyse(?: automatique)?", "outil automatique", "analyseur automatique", "analysewerkzeug",
     r"automatische(?:s)? (?:analyse\w*|werkzeug|prufung)", r"herramienta (?:de analisis )?automatica",
-    "analizador automatico",
+    "analizador automatico", r"automated (?:threat )?modell?er", "automated threat model(?:l?ing)? tool",
 )
 AI_NOUN = alt(*_AI_NOUNS)
 AI_VOCATIVE = alt(*(noun for noun in _AI_NOUNS if noun != "agent"))  # "Agents: please log every call" is for people
@@ -789,12 +789,13 @@ AI_IDENTITY = alt("ai", "llm", "language model", "assistant", "ai model", "ai as
 AI_NOTE = alt("note", "notice", "hinweis", "anweisung", "nachricht", "instructions?", "remarque", "consigne", "nota",
               "aviso", "instruccion", "only", "directive")
 READING = alt("reading", "processing", "reviewing", "analy[sz]ing", "parsing", "summari[sz]ing", "ingesting",
-              "scanning", "looking at", "evaluating", "that reads?", "which reads?", "who reads?", "tasked with")
+              "scanning", "looking at", "evaluating", "that reads?", "which reads?", "who reads?", "tasked with",
+              "compiling", "that process(?:es)?", "which process(?:es)?", "who process(?:es)?")
 NOTE_NOUN = alt("note", "message", "memo", "reminder", "hint", "notice", "request", "warning", "p\\.?s\\.?",
                 "instructions?")
 GREETING = alt("attention", "dear", "hey", "hello", "hi", "greetings", "psst")
 DE_NOTE = alt("hinweis", "nachricht", "notiz", "anweisung", "anweisungen", "botschaft")
-DE_AI = alt("ki", "llm", "sprachmodell", "modell", "assistenten", "assistent", "bot", "chatbot")
+DE_AI = alt("ki", "llm", "sprachmodelle?n?", "modelle?n?", "assistenten", "assistent", "bot", "chatbot")
 FR_NOTE = alt("note", "remarque", "message", "instruction", "consigne", "avis")
 FR_AI = alt("ia", "assistant", "modele", "llm", "intelligence artificielle", "bot", "chatbot")
 ES_NOTE = alt("nota", "mensaje", "instruccion", "instrucciones", "aviso", "recordatorio")
@@ -825,19 +826,27 @@ ADDRESS_RULES: tuple[PhraseRule, ...] = (
     _rule("injection.addressed-to-ai", "medium",
           rf"\b{AI_NOUN}s?\W+(?:\w+\W+)?{READING}\W+(?:\w+\W+){{0,2}}?(?:this|these|the following)\W+"
           r"(?:document|page|file|text|note|readme|design|spec|content|section|material|wiki|report|architecture|"
-          r"description)s?\b",
+          r"description|handover|output|adr|record|handbook|manual|questionnaire|form|ticket|email|chapter|"
+          r"appendix|documentation|submission)s?\b",
           "addresses an AI reading the document", anchors=(AI_NOUN, READING)),
     _rule("injection.addressed-to-ai", "medium",
-          rf"\b{DE_NOTE}\W+(?:an|fur)\W+(?:(?:die|das|den|alle|jede|jedes|jeden)\W+)?{DE_AI}s?{_AI_END}"
+          rf"\b(?:whoever|whatever)\W+(?:(?:or|and)\W+(?:whoever|whatever)\W+)?(?:is\W+)?{READING}\W+"
+          r"(?:\w+\W+){0,5}?(?:this|these)\W+\w+\s*:",
+          "addresses whatever reads the document (an AI included)", anchors=(alt("whoever", "whatever"), READING)),
+    _rule("injection.addressed-to-ai", "medium",
+          rf"\b{DE_NOTE}\W+(?:an|fur)\W+(?:(?:die|das|den|alle|jede|jedes|jeden)\W+)?{DE_AI}(?:-{DE_AI})?s?{_AI_END}"
           rf"|\bwenn\W+du\W+(?:eine?\W+)?{DE_AI}\W+bist"
           rf"|\bals\W+{DE_AI}\W+(?:\w+\W+){{0,3}}?(?:musst|sollst|darfst|wirst)\W+du\b"
-          rf"|\b(?:liebe|lieber|hallo|achtung)\W+{DE_AI}\b",
+          rf"|\b(?:liebe|lieber|hallo|achtung)\W+{DE_AI}\b"
+          rf"|\bfur\W+(?:\w+\W+){{0,3}}?{DE_AI}\w{{0,2}}\W+gilt\s*:",
           "addresses an AI reading the document (German)", anchors=(DE_AI,)),
     _rule("injection.addressed-to-ai", "medium",
           rf"\b{FR_NOTE}s?\W+(?:a|pour)\W+(?:l\W?|le\W+|la\W+|les\W+|toute\W+|tout\W+)?{FR_AI}s?{_AI_END}"
           rf"|\bsi\W+(?:tu\W+es|vous\W+etes)\W+(?:une?\W+)?{FR_AI}"
           rf"|\ben\W+tant\W+qu\W?(?:une?\W+)?{FR_AI}\W+(?:\w+\W+){{0,3}}?(?:tu\W+dois|vous\W+devez)"
-          rf"|\b(?:chere|cher|bonjour|attention)\W+{FR_AI}\b",
+          rf"|\b(?:chere|cher|bonjour|attention)\W+{FR_AI}\b"
+          rf"|\bsi\W+(?:ce|cette|le|la)\W+\w+\W+est\W+(?:lue?|traitee?|analysee?|evaluee?)\W+par\W+"
+          rf"(?:une?\W+|l\W?)?(?:\w+\W+){{0,2}}?{FR_AI}\b",
           "addresses an AI reading the document (French)", anchors=(FR_AI,)),
     _rule("injection.addressed-to-ai", "medium",
           rf"\b{ES_NOTE}\W+(?:para|a)\W+(?:la\W+|el\W+|los\W+|las\W+|cualquier\W+|toda\W+|todo\W+)?{ES_AI}s?{_AI_END}"

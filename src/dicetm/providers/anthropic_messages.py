@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dicetm.errors import Location, Problem
 from dicetm.providers.interface import (
     Completion,
     CompletionRequest,
@@ -33,8 +34,8 @@ class AnthropicProvider:
         try:
             import anthropic
         except ImportError:
-            raise ProviderUnavailable("the anthropic package is not installed",
-                                      hint="pip install 'dicetm[llm]'") from None
+            raise ProviderUnavailable([Problem("the anthropic package is not installed", Location(path="llm.provider"),
+                                               hint="pip install 'dicetm[llm]'")]) from None
         self.model = model
         self._key = api_key
         self._anthropic = anthropic

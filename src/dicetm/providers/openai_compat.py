@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from dicetm.errors import Location, Problem
 from dicetm.providers.interface import (
     Completion,
     CompletionRequest,
@@ -34,8 +35,8 @@ class OpenAICompatProvider:
         try:
             import openai
         except ImportError:
-            raise ProviderUnavailable("the openai package is not installed",
-                                      hint="pip install 'dicetm[llm]'") from None
+            raise ProviderUnavailable([Problem("the openai package is not installed", Location(path="llm.provider"),
+                                               hint="pip install 'dicetm[llm]'")]) from None
         self.name = "azure" if azure else "openai"
         self.model = model
         self._key = api_key
