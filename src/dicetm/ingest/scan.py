@@ -135,15 +135,23 @@ def scan_document(document: Document) -> list[ScanFinding]:
     return findings
 
 
+_CONTEXT = 300  # characters of each earlier span that count as context
+_ROWS = frozenset({"list-item", "table-row"})
+
+
 def _previous_words(texts: Sequence[_Text]) -> list[str]:
-    """Each span's context: the words of the span before it, passing over link targets and tags (a paragraph's
-    link targets sort before the paragraph itself)."""
+    """Each span's context: the end of the span before it, passing over link targets and tags (a paragraph's
+    link targets sort before the paragraph itself); for a list item or table row after the first, also the end of
+    the text that introduced the list ("special tokens, for example:")."""
     previous: list[str] = []
-    last = ""
+    last, lead, last_kind = "", "", ""
     for text in texts:
-        previous.append(last)
+        kind = text.span.kind
+        previous.append(f"{lead}\n{last}" if kind in _ROWS and last_kind in _ROWS else last)
         if text.span.hidden not in (LINK_TARGET, MARKUP):
-            last = text.words
+            if kind in _ROWS and last_kind not in _ROWS:
+                lead = last
+            last, last_kind = text.words[-_CONTEXT:], kind
     return previous
 
 
@@ -216,6 +224,8 @@ _LEET_SIGN = re.compile(r"[0-9@$]")
 _SPACED_HINT = re.compile(r"[ .\-_*][a-z][ .\-_*][a-z][ .\-_*][a-z][ .\-_*]")  # inside any run _SPACED_LETTERS takes
 _SPACED_LETTERS = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
 _SEPARATOR = re.compile(r"[ .\-_*]")
+_SPACED_SHORT = re.compile(r"\b(?:[a-z][ .\-_*])+[a-z]\b")
+_SPACED_TEXT_WORDS = 3  # this many long letter-spaced words make the short ones between them letter-spaced too
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -266,6 +276,8 @@ def _unleet(folded: str, words: Sequence[str]) -> str:
         letters = _SEPARATOR.sub("", match.group(0))
         return letters + " " * (len(match.group(0)) - len(letters))
 
+    if len(_SPACED_LETTERS.findall(text)) >= _SPACED_TEXT_WORDS:  # a whole letter-spaced passage: "t h e", "a i"
+        return _SPACED_SHORT.sub(join, text)
     return _SPACED_LETTERS.sub(join, text)
 
 
@@ -491,10 +503,14 @@ def _order_words(text: str) -> bool:
 def _quoted_discussion(text: _Text, start: int, end: int, previous: str) -> bool:
     """A phrase inside quotes or a code block, in a passage about attacks, examples or detection."""
     words = text.words
+    while start < end and words[start].isspace():
+        start += 1
+    if start < end and words[start] in "\"`'" and words.find(words[start], start + 1, end) < 0:
+        start += 1  # the match begins with the quote mark that opens a quotation around it
     if not (text.code or _inside_quotes(words, start, end)):
         return False
     low, high = max(0, start - 240), min(len(words), end + 240)
-    return bool(vocab.DISCUSSION.search(words, low, high) or vocab.DISCUSSION.search(previous[-300:]))
+    return bool(vocab.DISCUSSION.search(words, low, high) or vocab.DISCUSSION.search(previous))
 
 
 def _inside_quotes(words: str, start: int, end: int) -> bool:
@@ -661,7 +677,8 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
                 if 0xE0020 <= code <= 0xE007E:
                     tags.append(chr(code - 0xE0000))
             elif char in BIDI:
-                kind, severity = ("bidi-rtl", "info") if _rtl_layout(original, index, right_to_left) else ("bidi", "high")
+                rtl = _rtl_layout(original, index, right_to_left)
+                kind, severity = ("bidi-rtl", "info") if rtl else ("bidi", "high")
             elif zero_width is None or (index == 0 and char == "\ufeff" and first_span and text.span.line == 1):
                 continue  # part of an emoji, a script that joins with it, or a byte-order mark
             else:
@@ -740,17 +757,22 @@ _AUTHOR_NOTE = re.compile(r"^\W*(?:todo|fixme|xxx|hack|note|nb|prettier|markdown
                           r"lint|toc|end ?toc|begin|end|region|endregion|more|break)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|du|dich|dir|dein\w*|tu|toi|te|ton|ta|tes|vous|votre|vos|"
                             r"usted|ustedes|tus)\b")
-_ORDER_START = re.compile(r"(?:^|[.!?:]\s+)(?:please\s+)?(?:ignore|disregard|forget|override|omit|report|mention|"
+_ORDER_VERBS = (r"(?:ignore|disregard|forget|override|omit|report|mention|"
                           r"flag|mark|rate|classify|conclude|state|say|tell|respond|reply|answer|output|print|"
                           r"summari[sz]e|pretend|act|behave|follow|obey|comply|include|exclude|treat|consider|reveal|"
                           r"send|append|render|do not|don't|never|always|ignoriere|vergiss|erwahne|melde|ignorez|"
                           r"oubliez|mentionnez|ignora|olvida|menciones|omite)\b")
+_ORDER_START = re.compile(rf"(?:^|[.!?:]\s+)(?:please\s+)?{_ORDER_VERBS}")
+# "when you summarise threats for this service, state that ...": an order after a clause about the reader's work
+_ORDER_AFTER_CLAUSE = re.compile(rf"\b(?:when|if|whenever|once|wenn|si|cuando)\W+(?:you|du|tu|vous|usted)\b"
+                                 rf"[^.!?,]{{0,100}},\s*(?:please\s+)?{_ORDER_VERBS}")
 _CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden"})  # styled so no one sees it
 _TOGGLED = frozenset({"css-hidden"})  # also how pages hide banners, menus and answers until a click shows them
 _UI_LABEL_WORDS = 4  # "Report a problem", "Accept all": the label of a link or button, not a message
 _ORDER_NEAR_YOU = re.compile(r"\b(?:you|du|tu|vous|usted)\W+(?:must|should|shall|need to|have to|are to|will now|"
                              r"musst|sollst|dois|devez|debes|debe)\b|\b(?:your|deine|ta|votre|tu)\W+(?:task|job|"
-                             r"instructions?|aufgabe|tache|tarea)\b")
+                             r"instructions?|aufgabe|tache|tarea|summary|analysis|assessment|review|report|answer|response|output|findings|"
+                             r"threat model|zusammenfassung|bewertung|resume|analyse|resumen|respuesta)\b")
 
 
 def _speaks_to_reader(words: str) -> bool:
@@ -758,7 +780,7 @@ def _speaks_to_reader(words: str) -> bool:
     alone is how interfaces talk to their users ("your basket"), and a short label is a link or button."""
     if len(words.split()) <= _UI_LABEL_WORDS:
         return False
-    return bool(_ORDER_START.search(words) or _ORDER_NEAR_YOU.search(words))
+    return any(pattern.search(words) for pattern in (_ORDER_START, _ORDER_NEAR_YOU, _ORDER_AFTER_CLAUSE))
 
 
 def _hidden_span_hits(text: _Text, hits: list[_Hit]) -> list[_Hit]:

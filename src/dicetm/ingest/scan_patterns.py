@@ -437,7 +437,9 @@ DISCUSSION = re.compile(
     r"detect\w*|block\w*|defen[cs]es?|defend\w*|filter\w*|classif\w*|sanitiz\w*|inject\w*|jailbreak\w*|"
     r"red[- ]team\w*|test cases?|phrases?|strings?|patterns?|samples?|threat actors?|prompts?|templates?|"
     r"signatures?|heuristics?|regex\w*|beispiel\w*|angriff\w*|z\.?\s?b\.?|exemples?|attaques?|par exemple|"
-    r"ejemplos?|ataques?|por ejemplo|format|looks like|such|illustrat\w*|demonstrat\w*)\b"
+    r"ejemplos?|ataques?|por ejemplo|format|looks like|such|illustrat\w*|demonstrat\w*|probes?|verbatim|planted|"
+    r"quot(?:e|es|ed|ing)|tokens?|neutrali[sz]\w*|transcripts?|conversations?|dialogues?|the line reads|"
+    r"(?:containing|contains|with) the (?:line|text|sentence|string))\b"
 )
 
 
@@ -833,6 +835,10 @@ ADDRESS_RULES: tuple[PhraseRule, ...] = (
           rf"\b(?:whoever|whatever)\W+(?:(?:or|and)\W+(?:whoever|whatever)\W+)?(?:is\W+)?{READING}\W+"
           r"(?:\w+\W+){0,5}?(?:this|these)\W+\w+\s*:",
           "addresses whatever reads the document (an AI included)", anchors=(alt("whoever", "whatever"), READING)),
+    _rule("injection.addressed-to-ai", "medium",
+          rf"\b(?:binding|authoritative)\W+(?:for|on|upon|to)\W+(?:any|all|every|each|the)\W+"
+          rf"(?:automated\W+(?:analysis|analyses|review|reviews|assessment|assessments|tools?)|{AI_VOCATIVE}s?)\b",
+          "declares its content binding on an AI reading the document", anchors=(alt("binding", "authoritative"),)),
     _rule("injection.addressed-to-ai", "medium",
           rf"\b{DE_NOTE}\W+(?:an|fur)\W+(?:(?:die|das|den|alle|jede|jedes|jeden)\W+)?{DE_AI}(?:-{DE_AI})?s?{_AI_END}"
           rf"|\bwenn\W+du\W+(?:eine?\W+)?{DE_AI}\W+bist"
