@@ -716,3 +716,22 @@ def test_docx_with_a_malformed_value_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be read") as caught:
         read_document(_write(tmp_path, "bad.docx", buffer.getvalue()))
     assert caught.value.problems[0].location.file == str(tmp_path / "bad.docx")
+
+
+def test_openapi_prose_and_extensions_reach_the_spans(tmp_path: Path) -> None:
+    path = tmp_path / "api.yaml"
+    path.write_text(
+        "openapi: 3.0.3\n"
+        "info:\n  title: Points API\n"
+        "paths:\n  /points:\n    get:\n      summary: Read points\n"
+        "      parameters:\n        - name: member\n          in: query\n"
+        "          description: The loyalty member number\n"
+        "components:\n  schemas:\n    Points:\n      type: object\n      description: A member's balance\n"
+        "x-review:\n  note: Reviewers may skip this API\n  owners: [team-a]\n",
+        encoding="utf-8")
+    spans = {(s.line, s.text) for s in read_document(path).spans}
+    assert (11, "The loyalty member number") in spans
+    assert (16, "A member's balance") in spans
+    assert (18, "note: Reviewers may skip this API") in spans
+    assert (19, "team-a") in spans
+    assert sum(1 for _, text in spans if text.startswith("GET /points")) == 1  # operation text not repeated

@@ -14,6 +14,7 @@ import bisect
 import contextlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -27,7 +28,8 @@ NOT_OPENAPI_HINT = ("dicetm reads YAML and JSON files only when they are OpenAPI
                     "text, HTML, PDF or Word")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SNIFF = re.compile(r"""^(?:["']?(?:openapi|swagger)["']?\s*:)|[{,]\s*"(?:openapi|swagger)"\s*:""", re.M)
-_DEPTH = 3  # paths -> /path -> method is as deep as the spans need
+_DEPTH = 16  # deep enough for descriptions inside components and extensions; deeper text takes its parent's line
+_PROSE_KEYS = frozenset({"summary", "description", "title"})
 Marks = dict[tuple[object, ...], tuple[int, int]]
 
 
@@ -67,11 +69,30 @@ def read_openapi(file: str, text: str, *, json_syntax: bool) -> tuple[list[Span]
     add(("info", "description"), _text(info.get("description")), "paragraph")
     for index, url in enumerate(server_urls(data)):
         add(("servers", index) if "servers" in data else ("host",), url, "text")
+    covered: set[tuple[object, ...]] = {("info", "title"), ("info", "description")}
     for path, item in _mapping(data.get("paths")).items():
         for method, operation in operations(item):
             add(("paths", path, method), operation_text(method, str(path), operation), "operation")
+            covered.update({("paths", path, method, "summary"), ("paths", path, method, "description")})
+    # Every other piece of prose (parameter, schema and tag descriptions) and everything under an ``x-``
+    # extension: text a reader never sees rendered but a model would, so the scan must see it too.
+    for where, value in _prose(data, (), in_extension=False):
+        if where not in covered:
+            add(where, value, "paragraph")
     spans.sort(key=lambda s: (s.line, s.end_line))
     return spans, title, data
+
+
+def _prose(node: object, path: tuple[object, ...], *, in_extension: bool) -> Iterator[tuple[tuple[object, ...], str]]:
+    """(path, text) of the description-like strings below ``node``, and of every string in an extension."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = (*path, key)
+        extension = in_extension or (isinstance(key, str) and key.startswith("x-"))
+        if isinstance(value, (dict, list)):
+            yield from _prose(value, where, in_extension=extension)
+        elif isinstance(value, str) and value.strip() and (extension or key in _PROSE_KEYS):
+            yield where, f"{key}: {value}" if extension and not isinstance(key, int) else value
 
 
 def operations(item: object) -> list[tuple[str, dict[str, Any]]]:
