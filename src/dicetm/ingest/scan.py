@@ -62,7 +62,7 @@ class ScanFinding:
     page: int | None
     category: str
     severity: str  # "high", "medium", "low" or "info"
-    excerpt: str  # at most EXCERPT_LIMIT characters, invisible characters shown as <U+XXXX>
+    excerpt: str  # at most EXCERPT_LIMIT characters, invisible characters shown by code point, e.g. <U+200B>
     rule: str  # stable id, e.g. "injection.ignore-previous"
     message: str
     span: Span
@@ -189,7 +189,7 @@ def withheld_records(findings: Iterable[ScanFinding]) -> list[WithheldSpan]:
 
 
 def escape_invisible(text: str) -> str:
-    """Whitespace runs as one space; format, control and unassigned characters as ``<U+XXXX>``."""
+    """Whitespace runs as one space; format, control and unassigned characters by code point, e.g. ``<U+200B>``."""
     out: list[str] = []
     for char in text:
         if char.isspace():
