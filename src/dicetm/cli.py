@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from dicetm import __version__
 from dicetm.cli_assist import register_commands as register_assist_commands
 from dicetm.cli_catalog_admin import register as register_catalog_admin
-from dicetm.cli_common import emit
+from dicetm.cli_common import Detail, emit, err, out
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.cli_export import register_commands as register_export_commands
@@ -42,15 +41,10 @@ catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and f
 app.add_typer(catalog_app, name="catalog")
 register_catalog_admin(catalog_app)
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 RISK_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
 
 
-class Detail(StrEnum):
-    grouped = "grouped"
-    full = "full"
 
 
 class ReportFormat(StrEnum):

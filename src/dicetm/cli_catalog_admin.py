@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from dicetm import __version__
+from dicetm.cli_common import err, out
 from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _ATLAS_KINDS = (("tactics", ("tactic",)), ("techniques", ("technique", "subtechnique")),
                 ("mitigations", ("mitigation",)))

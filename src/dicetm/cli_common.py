@@ -1,9 +1,11 @@
-"""What every CLI module shares: the two consoles and how errors are printed (exit code 2)."""
+"""What every CLI module shares: the two consoles, common arguments, and how errors are printed (exit 2)."""
 
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +15,13 @@ from dicetm.errors import DicetmError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PathArg = Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")]
+
+
+class Detail(StrEnum):
+    grouped = "grouped"
+    full = "full"
 
 
 def fail(exc: DicetmError, *, writes: bool = True, tail: str | None = None) -> typer.Exit:

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from dicetm.cli_common import emit
+from dicetm.cli_common import Detail, emit
+from dicetm.cli_common import err as _err
 from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import out as _out
 from dicetm.errors import DicetmError
-
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class ExportFormat(StrEnum):
@@ -40,9 +38,6 @@ class ThreatSelection(StrEnum):
     stated = "stated"
 
 
-class Detail(StrEnum):
-    grouped = "grouped"
-    full = "full"
 
 
 def export_command(

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
-from dicetm.cli_common import emit
+from dicetm.cli_common import PathArg, emit
+from dicetm.cli_common import err as _err
 from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import out as _out
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
 
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from dicetm.gate import GateResult
     from dicetm.store.modelfile import LoadedModel
 
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-PathArg = Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")]
 DEFAULT_COMMAND = "create"
 
 

@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from dicetm.cli_common import err, out
 from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem
 
 if TYPE_CHECKING:
     from dicetm.io import ImportResult
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class ImportFormat(StrEnum):

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dicetm.cli_common import PathArg
 from dicetm.cli_common import fail as _fail
+from dicetm.cli_common import out as _out
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
 
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 iteration_app = typer.Typer(help="Record the workspace as an iteration and list the recorded ones.",
                             no_args_is_help=True)
 
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-PathArg = Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")]
 WORKING_COPY = "the working copy"
 
 

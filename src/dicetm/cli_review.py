@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from dicetm.cli_common import PathArg, err, out
 from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem, StoreError
 
@@ -33,8 +33,6 @@ if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --h
     from dicetm.store.audit import AuditRecord
     from dicetm.store.workspace import Workspace
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 audit_app = typer.Typer(help="Check and read the tamper-evident audit log of review decisions.",
                         no_args_is_help=True)
@@ -43,7 +41,6 @@ audit_app = typer.Typer(help="Check and read the tamper-evident audit log of rev
 DEFAULT_BATCH = 10
 DEFAULT_MINUTES_PER_ITEM = 1.5
 
-PathArg = Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding one.")]
 ReviewerOpt = Annotated[str | None, typer.Option(
     "--reviewer", help="Who decides, e.g. 'Dana Lee <dana@example.com>' (default: DICETM_REVIEWER, then git).")]
 
