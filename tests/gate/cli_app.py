@@ -3,37 +3,15 @@ workspaces with decisions recorded."""
 
 from __future__ import annotations
 
-import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from dicetm import cli
+from cli.helpers import Outcome, invoke
 
 from .builders import CHATBOT, CRITICAL, HIGH, REVIEWER
 
-TERMINAL = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 REJECTED = "T-LLM-005@hosted-llm"
-
-
-APP = cli.app
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def invoke(*args: str | Path) -> Outcome:
-    result = CliRunner().invoke(APP, [str(a) for a in args], env=TERMINAL, prog_name="dicetm")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Outcome(result.exit_code, _ANSI.sub("", result.stdout), _ANSI.sub("", result.stderr))
+__all__ = ["Outcome", "invoke", "make_workspace", "snapshot"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
