@@ -754,7 +754,7 @@ def audit_sign(
     except DicetmError as exc:
         raise _fail(exc) from None
     if record is None:
-        out.print("nothing to sign: the audit log is empty or already ends with a signature", markup=False)
+        out.print("nothing to sign: the audit log is empty or already ends with your signature", markup=False)
         return
     out.print(f"signed the audit log up to record #{record.details['seq']} as {key.principal} "
               f"(record #{record.seq})", markup=False)

@@ -184,3 +184,49 @@ def test_write_pack_needs_a_new_or_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="already exists and is not empty"):
         write_pack(files, tmp_path / "empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]  # no staging folder left behind
+
+
+def test_an_edited_report_with_a_recomputed_manifest_is_caught(pack: Path) -> None:
+    """The finding: editing report.md and hashing it again used to pass. The reports are recomputed now."""
+    report = pack / "report.md"
+    report.write_bytes(report.read_bytes().replace(b"| Unreviewed |", b"| Reviewed |", 1)
+                       .replace(b"UNREVIEWED", b"ACCEPTED", 1))
+    _rehash(pack)
+    problems = verify_pack(pack).problems
+    assert len(problems) == 1 and problems[0].startswith("report.md does not match its register and model: line ")
+
+
+@pytest.mark.parametrize("name", ["report.html", "compliance.md", "compliance.json"])
+def test_every_computed_file_is_recomputed(pack: Path, name: str) -> None:
+    path = pack / name
+    path.write_bytes(path.read_bytes().replace(b"missing", b"met", 1))
+    _rehash(pack)
+    assert verify_pack(pack).problems[0].startswith(f"{name} does not match its register and model")
+
+
+def test_figures_in_the_manifest_are_recomputed(pack: Path) -> None:
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    manifest["compliance"] = {"met": 21, "partial": 0, "missing": 0}
+    manifest["unrecorded_changes"] = 0
+    (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    problems = verify_pack(pack).problems
+    assert any(p.startswith("manifest.json states unrecorded_changes 0, the register and model give ")
+               for p in problems)
+    assert any(p.startswith("manifest.json states compliance {'met': 21") for p in problems)
+
+
+def test_an_edited_model_copy_is_caught(pack: Path) -> None:
+    model = pack / "model" / "dicetm.yaml"
+    model.write_bytes(model.read_bytes().replace(b"exposure: internet", b"exposure: internal"))
+    _rehash(pack)
+    assert any(p.startswith("report.md does not match") for p in verify_pack(pack).problems)
+
+
+def test_a_pack_from_another_version_cannot_be_recomputed(pack: Path) -> None:
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    manifest["dicetm_version"] = "0.0.1"
+    (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    problems = verify_pack(pack).problems
+    assert problems == [f"the pack was made by dicetm 0.0.1 with catalogue {manifest['catalog_version']}; this is "
+                        f"dicetm {__version__} with catalogue {manifest['catalog_version']}: verify with the version "
+                        "that made it to recompute its reports"]

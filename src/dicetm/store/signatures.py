@@ -54,10 +54,11 @@ def sign_details(last: AuditRecord, key: SigningKey) -> dict[str, Any]:
 
 def sign_log(workspace: Any, key: SigningKey, signer: str) -> AuditRecord | None:
     """Append a ``sign`` record by ``signer`` for everything in ``workspace``'s log; None when there is nothing
-    new to sign (the log is empty or already ends with a signature)."""
+    new to sign (the log is empty or already ends with this signer's signature)."""
     with workspace.transaction(signer) as tx:
         last = tx.previous
-        if last is None or last.action == SIGN_ACTION:
+        if last is None or (last.action == SIGN_ACTION and last.actor == signer
+                            and last.details.get("principal") == key.principal):
             return None
         tx.record(SIGN_ACTION, f"audit:{last.seq}", None, None, None, sign_details(last, key))
     records: list[AuditRecord] = workspace.records()
