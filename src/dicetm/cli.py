@@ -92,7 +92,7 @@ def analyze(
 ) -> None:
     """Run all four phases offline; write report.md, report.html, result.json and threats.csv.
 
-    An existing file of those names is replaced only when it is the same kind of report (or with --force).
+    An existing file of those names is replaced only by the same kind of report (or with --force).
     """
     from dicetm.api import write_analysis
     from dicetm.report import FORMATS, OUTPUT_NAMES
@@ -138,7 +138,7 @@ def report(
 ) -> None:
     """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file.
 
-    -o replaces an existing file only when it is a report of the same format (or with --force).
+    -o replaces an existing file only when it is a report of the same format, or with --force.
     """
     from dicetm.api import analyze_path
     from dicetm.report import render

@@ -57,7 +57,7 @@ def export_command(
     """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, SARIF, CSV,
     an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG).
 
-    --out replaces an existing file only when it is an export of the same format (or with --force).
+    --out replaces an existing file only when it is an export of the same format, or with --force.
     """
     from dicetm.api import analyze_path
     from dicetm.io.exporters import export, left_out

@@ -99,12 +99,12 @@ def check_command(
 ) -> None:
     """Check the threat model against a policy for CI: exit 0 when it holds, 1 when it does not.
 
-    Reads the workspace and records nothing in it. Fails for threats at or above the policy's risk level
-    that no person has decided on (unreviewed, stale, needs-info), accepted threats with neither a planned or
-    implemented countermeasure (with evidence that counts) nor a current owned residual-risk decision, and an
-    audit chain that does not verify. The strict policy also fails for thin or pasted rejection reasons,
-    unconfirmed bulk or high-risk rejections, countermeasures not linked to the threat, unsigned records and
-    any quick accept.
+    Reads the workspace and records nothing in it. Fails for threats at or above the policy's risk
+    level that no person has decided on (unreviewed, stale, needs-info), accepted threats with neither
+    a planned or implemented countermeasure (with evidence that counts) nor a current owned
+    residual-risk decision, and an audit chain that does not verify. The strict policy also fails for
+    thin or pasted rejection reasons, unconfirmed bulk or high-risk rejections, countermeasures not
+    linked to the threat, unsigned records and any quick accept.
     """
     from dicetm.gate import check
     from dicetm.review import analyze_workspace
@@ -158,10 +158,11 @@ def evidence_create(
     reviewer: Annotated[str | None, typer.Option(
         "--reviewer", help="Who signs the pack, when it is signed (default: DICETM_REVIEWER, then git).")] = None,
 ) -> None:
-    """Write reports, register, audit log copy, model copy, iterations, compliance map and a manifest of hashes.
+    """Write reports, register, audit log, model, iterations, compliance map and a manifest of hashes.
 
-    The workspace is read, never changed; an existing folder is never replaced. With a signing key the manifest
-    is signed (manifest.json.sig). Exits 1 (after writing the pack) when its audit chain does not verify.
+    The workspace is read, never changed; an existing folder is never replaced. With a signing key the
+    manifest is signed (manifest.json.sig). Exits 1 (after writing the pack) when its audit chain does
+    not verify.
     """
     from dicetm.evidence import create_evidence
 
@@ -192,8 +193,12 @@ def evidence_verify(
     require_signatures: Annotated[bool, typer.Option(
         "--require-signatures", help="Fail when the manifest or an audit record is not signed.")] = False,
 ) -> None:
-    """Check a pack: every hash in its manifest, its audit chain copy, its reports and figures recomputed from
-    its register and model copy, and its signatures. Exit 0 intact, 1 not."""
+    """Check a pack's hashes, audit chain, signatures, and reports recomputed: exit 0 intact, 1 not.
+
+    Every hash in the manifest is recomputed, the audit chain copy and the register verified, and the
+    reports, compliance map and figures computed again from the register and the model copy; an
+    edited report fails even when its hash in the manifest was recomputed.
+    """
     import os
 
     from dicetm.evidence import verify_pack

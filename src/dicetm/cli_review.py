@@ -465,9 +465,9 @@ def review(
 ) -> None:
     """Review, item by item in the terminal, every threat still waiting for a decision (highest risk first).
 
-    Then the open high and critical residual risks of accepted threats. Each decision is written to the
-    register and the audit log the moment you make it; with a signing key the log is signed when the session
-    ends.
+    Then the open high and critical residual risks of accepted threats. Each decision is written to
+    the register and the audit log the moment you make it; with a signing key the log is signed when
+    the session ends.
     """
     from dicetm.review import analyze_workspace
     from dicetm.review.queue import build_queue
@@ -594,9 +594,9 @@ def decide_command(
 ) -> None:
     """Record one decision on one item (or on every threat of one rule with --all-of), with a named reviewer.
 
-    A rejection with --all-of, or of a high or critical threat, is flagged; a second, different person confirms
-    it with --confirm. With a signing key (--sign-key, DICETM_SIGNING_KEY or the policy's signing_key) the
-    audit log is signed after the decision is recorded.
+    A rejection with --all-of, or of a high or critical threat, is flagged; a second, different
+    person confirms it with --confirm. With a signing key (--sign-key, DICETM_SIGNING_KEY or the
+    policy's signing_key) the audit log is signed after the decision is recorded.
     """
     from dicetm.review import DecisionInput, decide, threats_of_rule
 
@@ -682,10 +682,10 @@ def audit_verify(
         "--require-signatures", help="Fail (exit 1) when a record is not signed; also on when the workspace "
                                      "policy sets require_signatures.")] = False,
 ) -> None:
-    """Check the hash chain of the audit log, that the register matches it, and its signatures (exit 1 when not).
+    """Check the audit log's hash chain, the register and the signatures (exit 1 when not).
 
-    The chain shows edits by anyone without the library; only signatures show who vouches for the log. Unsigned
-    records are reported, and fail the check with --require-signatures.
+    The chain shows edits made without the dicetm library; only signatures show who vouches for the
+    log. Unsigned records are reported, and fail the check with --require-signatures.
     """
     from dicetm.cli_signing import workspace_policy
 
@@ -739,8 +739,8 @@ def audit_sign(
 ) -> None:
     """Sign the audit log as it stands: one sign record vouching for every record before it.
 
-    Use it after commands that record without signing (analyze, iteration new, propose), or after a signing
-    failure. Records by another person still need that person's own signature.
+    Use it after commands that record without signing (analyze, iteration new, propose), or after a
+    signing failure. Records by another person still need that person's own signature.
     """
     from dicetm.store.signatures import sign_log
 
