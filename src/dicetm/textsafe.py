@@ -38,8 +38,10 @@ def _pattern(keep: str) -> re.Pattern[str]:
 
 def escape(text: str, keep: str = "") -> str:
     """``text`` with every unsafe character except those in ``keep`` (e.g. ``"\\n"``) shown as an escape."""
+    if text.isascii() and text.isprintable():  # the common case, checked in C: nothing to replace
+        return text
     pattern = _pattern(keep)
-    if pattern.search(text) is None:  # the common case: nothing to replace
+    if pattern.search(text) is None:
         return text
     return pattern.sub(_visible, text)
 
@@ -60,6 +62,8 @@ def json_text(text: str) -> str:
     ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but keeps DEL, C1 and bidirectional controls
     as they are. Outside strings JSON holds none of them, so the replacement leaves the data unchanged.
     """
+    if text.isascii() and "\x7f" not in text:  # the common case: nothing json.dumps left raw
+        return text
     return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

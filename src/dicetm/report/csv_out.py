@@ -24,7 +24,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value: str) -> str:
     """Control characters made visible, and a quote prefixed so a spreadsheet shows a formula as text."""
-    value = textsafe.escape(value, keep="\n")
+    if not (value.isascii() and value.isprintable()):
+        value = textsafe.escape(value, keep="\n")
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 

@@ -39,7 +39,9 @@ _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.:@-]")
 
 def escape(value: str) -> str:
     """Model text for HTML: markup escaped, and control characters shown as visible escapes (``\\x1b``)."""
-    return html.escape(_safe_lines(value))
+    if not (value.isascii() and value.isprintable()):  # checked here too: this runs for every cell of the page
+        value = _safe_lines(value)
+    return html.escape(value)
 
 _CSS = """
 :root{--crit:#b91c1c;--high:#c2410c;--med:#ca8a04;--low:#15803d;--line:#d1d5db;--muted:#6b7280}

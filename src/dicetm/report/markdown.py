@@ -47,7 +47,8 @@ def text(value: str) -> str:
 
     Control characters become visible escapes (``\\x1b``); line breaks stay for the callers that fold them.
     """
-    value = textsafe.escape(value, keep="\n")
+    if not (value.isascii() and value.isprintable()):  # the common case skips the call
+        value = textsafe.escape(value, keep="\n")
     if "://" not in value and "www." not in value.lower():  # the common case, without the regex
         return value.translate(_INLINE_ESCAPES)
     parts = []
