@@ -706,12 +706,12 @@ def audit_verify(
         err.print(f"audit log check failed at {where}: {first}", markup=False)
         for problem in result.problems[1:]:
             err.print(f"  also: {one_line(problem)}", markup=False)
-    signed_ok = _report_signatures(workspace, allowed_signers, policy, required)
+    signed_ok = _report_signatures(workspace, allowed_signers, policy, required, result.records)
     if not (result.ok and signed_ok):
         raise typer.Exit(1)
 
 
-def _report_signatures(workspace: Workspace, allowed: Path | None, policy: Any, required: bool) -> bool:
+def _report_signatures(workspace: Workspace, allowed: Path | None, policy: Any, required: bool, records: int) -> bool:
     """Print what the signatures show; False when the check must fail (a bad signature, or unsigned when
     signatures are required)."""
     try:
@@ -722,6 +722,11 @@ def _report_signatures(workspace: Workspace, allowed: Path | None, policy: Any, 
         raise _fail(exc, writes=False) from None
     if report.ok:
         out.print(f"signatures: {report.signatures} valid, covering all {report.signed} record(s)", markup=False)
+        return True
+    if report.signatures == 0 and not (required or report.checked):
+        if records:
+            out.print("signatures: none (the hash chain alone cannot show who wrote the log; see dicetm audit sign)",
+                      markup=False)
         return True
     failing = bool(report.bad) or required
     label = "signature check failed" if failing else "signatures"
