@@ -350,14 +350,14 @@ def _persist(session: Session, decision: DecisionInput) -> Register | None:
     except InputError as exc:
         for problem in exc.problems:
             hint = f" (hint: {problem.hint})" if problem.hint else ""
-            out.print(f"not recorded: {problem.message}{hint}", markup=False, style="red")
+            out.print(f"not recorded: {one_line(problem.message)}{one_line(hint)}", markup=False, style="red")
         return None
 
 
 def review_item(session: Session, item: QueueItem, position: str) -> str:
     """Show one item, take one decision and write it. Returns the outcome word, or 'quit'."""
     for line in format_item(item, session.system, session.control_names, position):
-        out.print(line, markup=False)
+        out.print(one_line(line), markup=False)  # a line break inside a name or title cannot start a line
     shown = time.monotonic()
     keys, menu = (RISK_KEYS, RISK_MENU) if item.kind == "residual-risk" else (THREAT_KEYS, THREAT_MENU)
     while True:
