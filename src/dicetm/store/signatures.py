@@ -20,11 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicetm.model.register import TOOL_ACTOR
 from dicetm.store.audit import AuditRecord
 from dicetm.store.sshsig import SigningKey, sign, verify
+
+if TYPE_CHECKING:
+    from dicetm.store.workspace import Workspace
 
 SIGN_ACTION = "sign"
 TOOL_PREFIXES = ("llm:",)
@@ -52,7 +55,7 @@ def sign_details(last: AuditRecord, key: SigningKey) -> dict[str, Any]:
             "signature": sign(signed_message(last.seq, last.hash), key)}
 
 
-def sign_log(workspace: Any, key: SigningKey, signer: str) -> AuditRecord | None:
+def sign_log(workspace: Workspace, key: SigningKey, signer: str) -> AuditRecord | None:
     """Append a ``sign`` record by ``signer`` for everything in ``workspace``'s log; None when there is nothing
     new to sign (the log is empty or already ends with this signer's signature)."""
     with workspace.transaction(signer) as tx:
@@ -61,8 +64,7 @@ def sign_log(workspace: Any, key: SigningKey, signer: str) -> AuditRecord | None
                             and last.details.get("principal") == key.principal):
             return None
         tx.record(SIGN_ACTION, f"audit:{last.seq}", None, None, None, sign_details(last, key))
-    records: list[AuditRecord] = workspace.records()
-    return records[-1]
+    return workspace.records()[-1]
 
 
 @dataclass(frozen=True)
