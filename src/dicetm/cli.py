@@ -19,7 +19,7 @@ from rich.table import Table
 from dicetm import __version__
 from dicetm.cli_assist import register_commands as register_assist_commands
 from dicetm.cli_catalog_admin import register as register_catalog_admin
-from dicetm.cli_common import Detail, emit, err, out
+from dicetm.cli_common import REPORT_KINDS, Detail, ForceOpt, emit, err, guard_output, model_file, out
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.cli_export import register_commands as register_export_commands
@@ -88,10 +88,18 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("dicetm-out"),
     detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
     = Detail.grouped,
+    force: ForceOpt = False,
 ) -> None:
-    """Run all four phases offline; write report.md, report.html, result.json and threats.csv."""
-    from dicetm.api import write_analysis
+    """Run all four phases offline; write report.md, report.html, result.json and threats.csv.
 
+    An existing file of those names is replaced only by the same kind of report (or with --force).
+    """
+    from dicetm.api import write_analysis
+    from dicetm.report import FORMATS, OUTPUT_NAMES
+
+    model = model_file(path)
+    for name, fmt in zip(OUTPUT_NAMES, FORMATS, strict=True):
+        guard_output(out_dir / name, REPORT_KINDS[fmt], force, "--out", model)
     try:
         result, paths = write_analysis(path, out_dir, detail.value)
     except DicetmError as exc:
@@ -126,11 +134,17 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
     = None,
     detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
+    force: ForceOpt = False,
 ) -> None:
-    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file."""
+    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file.
+
+    -o replaces an existing file only when it is a report of the same format, or with --force.
+    """
     from dicetm.api import analyze_path
     from dicetm.report import render
 
+    if output is not None:
+        guard_output(output, REPORT_KINDS[fmt.value], force, "--output", model_file(path))
     try:
         loaded, result = analyze_path(path, detail.value)
     except DicetmError as exc:
@@ -163,16 +177,20 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder to create the model in.")] = Path("."),
     example: Annotated[str | None, typer.Option(help="Start from a bundled example, e.g. support-chatbot.")]
     = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing dicetm.yaml.")] = False,
 ) -> None:
-    """Create a dicetm.yaml to start from (a commented skeleton, or a bundled example)."""
+    """Create a dicetm.yaml to start from (a commented skeleton, or a bundled example).
+
+    An existing model in the folder is never replaced without --force.
+    """
     from dicetm.store.atomic import write_text_atomic
     from dicetm.store.modelfile import MODEL_FILENAMES
 
     target = directory / "dicetm.yaml"
     for existing in (directory / name for name in MODEL_FILENAMES):
-        if existing.exists():
-            err.print(f"error: {existing} already exists; nothing was written (hint: choose another folder)",
-                      markup=False)
+        if (existing.exists() or existing.is_symlink()) and not force:
+            err.print(f"error: {existing} already exists; nothing was written (hint: choose another folder, or "
+                      "pass --force to replace it)", markup=False)
             raise typer.Exit(2)
     if example is None:
         text = resources.files("dicetm").joinpath("templates", "skeleton.yaml").read_text(encoding="utf-8")

@@ -22,8 +22,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dicetm.cli_common import err, fail, out, write_failed
+from dicetm.cli_common import err, fail, guard_output, out, write_failed
 from dicetm.errors import DicetmError
+from dicetm.textsafe import json_text
 
 if TYPE_CHECKING:
     from dicetm.model.proposals import RunRecord
@@ -59,7 +60,7 @@ def scan_command(
             "findings": [_finding_data(f) for f in scanned.findings],
             "blocking": len(scanned.blocking), "clean": not scanned.blocking,
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
     else:
         for finding in scanned.findings:
             out.print(f"{finding.span.where}: {finding.severity} {finding.category} ({finding.rule}): "
@@ -123,6 +124,8 @@ def describe_command(
     from dicetm.assist.workflow import WithProgress, describe_documents, llm_from_config
 
     target = _model_target(output)
+    if not merge and not target.exists():  # an existing --out is refused below, with the --merge hint
+        guard_output(target, "model", False, "--out")
     try:
         client = llm_from_config(target.parent, no_cache=no_cache, required=False) if llm else None
         with _progress("drafting with the model") as update:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from dicetm.cli_common import Detail, emit
+from dicetm.cli_common import Detail, ForceOpt, emit, guard_output, model_file
 from dicetm.cli_common import err as _err
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import out as _out
@@ -52,12 +52,17 @@ def export_command(
              "(by people or an import).")] = ThreatSelection.all,
     detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
     = Detail.grouped,
+    force: ForceOpt = False,
 ) -> None:
     """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, SARIF, CSV,
-    an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG)."""
+    an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG).
+
+    --out replaces an existing file only when it is an export of the same format, or with --force.
+    """
     from dicetm.api import analyze_path
     from dicetm.io.exporters import export, left_out
-
+    if out is not None:
+        guard_output(out, fmt.value, force, "--out", model_file(path))
     try:
         loaded, result = analyze_path(path, detail.value)
         text = export(fmt.value, result, loaded, threats=threats.value)

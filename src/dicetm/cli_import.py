@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dicetm.cli_common import err, out
+from dicetm.cli_common import err, guard_output, out
 from dicetm.cli_common import fail as _fail
 from dicetm.errors import DicetmError, InputError, Location, Problem
 
@@ -51,6 +51,7 @@ def import_model(
     if target.exists() and not force:
         raise _fail(InputError([Problem(f"{target} already exists", Location(file=str(target)),
                                         "pass --force to overwrite it, or choose another --out")]))
+    guard_output(target, "model", force, "--out")
     try:
         result = load_file(fmt.value, file)
     except DicetmError as exc:

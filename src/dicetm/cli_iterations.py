@@ -22,6 +22,7 @@ from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import out as _out
 from dicetm.cli_common import write_failed as _write_failed
 from dicetm.errors import DicetmError
+from dicetm.textsafe import json_text, lines
 
 if TYPE_CHECKING:
     from dicetm.model import AnalysisResult, System
@@ -174,9 +175,9 @@ def diff_command(
     except DicetmError as exc:
         raise _fail(exc, writes=False) from None
     if fmt is DiffFormat.json:
-        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)) + "\n")
     else:
-        sys.stdout.write(render_text(result))
+        sys.stdout.write(lines(render_text(result)))
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -23,7 +23,9 @@ import typer
 
 from dicetm.cli_common import PathArg, err, out
 from dicetm.cli_common import fail as _fail
+from dicetm.cli_signing import AllowedSignersOpt, SignKeyOpt, sign_recorded, signature_report, signing_key
 from dicetm.errors import DicetmError, InputError, Location, Problem, StoreError
+from dicetm.textsafe import json_text, one_line
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --help` stays quick
     from dicetm.model import System
@@ -348,14 +350,14 @@ def _persist(session: Session, decision: DecisionInput) -> Register | None:
     except InputError as exc:
         for problem in exc.problems:
             hint = f" (hint: {problem.hint})" if problem.hint else ""
-            out.print(f"not recorded: {problem.message}{hint}", markup=False, style="red")
+            out.print(f"not recorded: {one_line(problem.message)}{one_line(hint)}", markup=False, style="red")
         return None
 
 
 def review_item(session: Session, item: QueueItem, position: str) -> str:
     """Show one item, take one decision and write it. Returns the outcome word, or 'quit'."""
     for line in format_item(item, session.system, session.control_names, position):
-        out.print(line, markup=False)
+        out.print(one_line(line), markup=False)  # a line break inside a name or title cannot start a line
     shown = time.monotonic()
     keys, menu = (RISK_KEYS, RISK_MENU) if item.kind == "residual-risk" else (THREAT_KEYS, THREAT_MENU)
     while True:
@@ -459,16 +461,19 @@ def review(
     minutes_per_item: Annotated[float, typer.Option(
         "--minutes-per-item", min=0.1, help="Rate used to estimate how long the review takes.")]
     = DEFAULT_MINUTES_PER_ITEM,
+    sign_key: SignKeyOpt = None,
 ) -> None:
     """Review, item by item in the terminal, every threat still waiting for a decision (highest risk first).
 
-    Then the open high and critical residual risks of accepted threats. Each decision is written to the
-    register and the audit log the moment you make it.
+    Then the open high and critical residual risks of accepted threats. Each decision is written to
+    the register and the audit log the moment you make it; with a signing key the log is signed when
+    the session ends.
     """
     from dicetm.review import analyze_workspace
     from dicetm.review.queue import build_queue
 
     who = _reviewer(reviewer, path)
+    key = signing_key(path, who, sign_key)
     try:
         loaded, register, result = analyze_workspace(path, write=False)
     except DicetmError as exc:
@@ -487,9 +492,13 @@ def review(
         pass
     except KeyboardInterrupt:
         out.print(f"\ninterrupted; {session.decided} decision(s) of this session are saved.", markup=False)
+        if session.decided:
+            sign_recorded(path, key, who)
         raise typer.Exit(130) from None
     out.print(f"session over: {session.decided} decided ({_summary(session.tally)}); {_remaining(session)}.",
               markup=False)
+    if session.decided:
+        sign_recorded(path, key, who)
 
 
 # --- one scripted decision -----------------------------------------------------------------------------------
@@ -504,6 +513,7 @@ class Action(StrEnum):
     transfer = "transfer"
     avoid = "avoid"
     mitigate = "mitigate"
+    confirm = "confirm"
 
 
 ACTION_FLAGS = ", ".join(f"--{action.value}" for action in Action)
@@ -553,6 +563,8 @@ def decide_command(
     transfer: Annotated[bool, typer.Option("--transfer", help="Residual risk.")] = False,
     avoid: Annotated[bool, typer.Option("--avoid", help="Residual risk.")] = False,
     mitigate: Annotated[bool, typer.Option("--mitigate", help="Residual risk.")] = False,
+    confirm: Annotated[bool, typer.Option(
+        "--confirm", help="Threat: confirm another person's decision on it as a second reviewer.")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (required to reject, modify, needs-info).")]
     = None,
     reviewer: ReviewerOpt = None,
@@ -573,31 +585,45 @@ def decide_command(
         "--use-draft", help="Residual-risk decisions: confirm the business-impact wording a model drafted "
                             "(dicetm propose) instead of writing --business-impact.")] = False,
     all_of: Annotated[str | None, typer.Option(
-        "--all-of", help="Decide every live threat of this rule (one recorded decision per threat).")] = None,
+        "--all-of", help="Decide every live threat of this rule (one recorded decision per threat; a rejection "
+                         "made so is flagged for a second reviewer).")] = None,
+    covers: Annotated[list[str] | None, typer.Option(
+        "--covers", help="Countermeasure (accept, plan, implement): a threat id this decision covers; repeat it. "
+                         "Without it the decision applies to every threat the control mitigates.")] = None,
+    sign_key: SignKeyOpt = None,
 ) -> None:
-    """Record one decision on one item (or on every threat of one rule with --all-of), with a named reviewer."""
+    """Record one decision on one item (or on every threat of one rule with --all-of), with a named reviewer.
+
+    A rejection with --all-of, or of a high or critical threat, is flagged; a second, different
+    person confirms it with --confirm. With a signing key (--sign-key, DICETM_SIGNING_KEY or the
+    policy's signing_key) the audit log is signed after the decision is recorded.
+    """
     from dicetm.review import DecisionInput, decide, threats_of_rule
 
     action = _one_action({Action.accept: accept, Action.reject: reject, Action.modify: modify,
                           Action.needs_info: needs_info, Action.plan: plan, Action.implement: implement,
-                          Action.transfer: transfer, Action.avoid: avoid, Action.mitigate: mitigate})
+                          Action.transfer: transfer, Action.avoid: avoid, Action.mitigate: mitigate,
+                          Action.confirm: confirm})
     item = _targets(item_id, all_of)
     who = _reviewer(reviewer, path)
+    key = signing_key(path, who, sign_key)
     if use_draft:
         business_impact = _drafted_impact(path, item, business_impact)
     decision = DecisionInput(item=item, action=action, reason=reason, title=title, scenario=scenario,
                              likelihood=likelihood, impact=impact, owner=owner, due=due, evidence=evidence,
-                             business_impact=business_impact, review_by=review_by)
+                             business_impact=business_impact, review_by=review_by, covers=tuple(covers or ()))
     try:
         register = decide(path, [decision], reviewer=who, all_of=all_of)
     except DicetmError as exc:
         raise _fail(exc) from None
     decided = threats_of_rule(register, all_of) if all_of else [item]
     for target in decided:
-        because = f": {reason}" if reason else ""
-        out.print(f"{target}: {action} -> {status_of(register, target)} (by {who}){because}", markup=False)
+        because = f": {one_line(reason)}" if reason else ""
+        out.print(f"{one_line(target)}: {action} -> {status_of(register, target)} (by {one_line(who)}){because}",
+                  markup=False)
     if all_of:
-        out.print(f"{len(decided)} decision(s) recorded, one per threat of {all_of}", markup=False)
+        out.print(f"{len(decided)} decision(s) recorded, one per threat of {one_line(all_of)}", markup=False)
+    sign_recorded(path, key, who)
 
 
 def _drafted_impact(path: Path, item: str, given: str | None) -> str:
@@ -649,22 +675,94 @@ def _unreadable(exc: StoreError) -> typer.Exit:
 
 
 @audit_app.command("verify")
-def audit_verify(path: PathArg) -> None:
-    """Check the hash chain of the audit log and that the register matches it (exit 1 when not)."""
+def audit_verify(
+    path: PathArg,
+    allowed_signers: AllowedSignersOpt = None,
+    require_signatures: Annotated[bool, typer.Option(
+        "--require-signatures", help="Fail (exit 1) when a record is not signed; also on when the workspace "
+                                     "policy sets require_signatures.")] = False,
+) -> None:
+    """Check the audit log's hash chain, the register and the signatures (exit 1 when not).
+
+    The chain shows edits made without the dicetm library; only signatures show who vouches for the
+    log. Unsigned records are reported, and fail the check with --require-signatures.
+    """
+    from dicetm.cli_signing import workspace_policy
+
     workspace = _workspace(path)
     try:
         result = workspace.verify()
+        policy = workspace_policy(workspace.model_path)
     except StoreError as exc:
         raise _unreadable(exc) from None
+    except DicetmError as exc:
+        raise _fail(exc, writes=False) from None
+    required = require_signatures or (policy is not None and policy.require_signatures)
     if result.ok:
         out.print(f"audit log intact: {result.records} record(s), register matches the last one", markup=False)
+    else:
+        where = f"record #{result.first_bad_seq}" if result.first_bad_seq is not None else "the register"
+        first = one_line(result.problems[0]) if result.problems else "unknown"
+        err.print(f"audit log check failed at {where}: {first}", markup=False)
+        for problem in result.problems[1:]:
+            err.print(f"  also: {one_line(problem)}", markup=False)
+    signed_ok = _report_signatures(workspace, allowed_signers, policy, required, result.records)
+    if not (result.ok and signed_ok):
+        raise typer.Exit(1)
+
+
+def _report_signatures(workspace: Workspace, allowed: Path | None, policy: Any, required: bool, records: int) -> bool:
+    """Print what the signatures show; False when the check must fail (a bad signature, or unsigned when
+    signatures are required)."""
+    try:
+        report = signature_report(workspace, allowed, policy)
+    except StoreError as exc:
+        raise _unreadable(exc) from None
+    except DicetmError as exc:
+        raise _fail(exc, writes=False) from None
+    if report.ok:
+        out.print(f"signatures: {report.signatures} valid, covering all {report.signed} record(s)", markup=False)
+        return True
+    if report.signatures == 0 and not (required or report.checked):
+        if records:
+            out.print("signatures: none (the hash chain alone cannot show who wrote the log; see dicetm audit sign)",
+                      markup=False)
+        return True
+    failing = bool(report.bad) or required
+    label = "signature check failed" if failing else "signatures"
+    target = err if failing else out
+    for problem in report.problems:
+        target.print(f"{label}: {one_line(problem)}", markup=False)
+    return not failing
+
+
+@audit_app.command("sign")
+def audit_sign(
+    path: PathArg,
+    reviewer: ReviewerOpt = None,
+    sign_key: SignKeyOpt = None,
+) -> None:
+    """Sign the audit log as it stands: one sign record vouching for every record before it.
+
+    Use it after commands that record without signing (analyze, iteration new, propose), or after a
+    signing failure. Records by another person still need that person's own signature.
+    """
+    from dicetm.store.signatures import sign_log
+
+    who = _reviewer(reviewer, path)
+    key = signing_key(path, who, sign_key)
+    if key is None:
+        raise _usage("no signing key", "--sign-key",
+                     "pass --sign-key KEY, set DICETM_SIGNING_KEY, or set signing_key in dicetm-policy.yaml")
+    try:
+        record = sign_log(_workspace(path), key, who)
+    except DicetmError as exc:
+        raise _fail(exc) from None
+    if record is None:
+        out.print("nothing to sign: the audit log is empty or already ends with your signature", markup=False)
         return
-    where = f"record #{result.first_bad_seq}" if result.first_bad_seq is not None else "the register"
-    err.print(f"audit log check failed at {where}: {result.problems[0] if result.problems else 'unknown'}",
-              markup=False)
-    for problem in result.problems[1:]:
-        err.print(f"  also: {problem}", markup=False)
-    raise typer.Exit(1)
+    out.print(f"signed the audit log up to record #{record.details['seq']} as {key.principal} "
+              f"(record #{record.seq})", markup=False)
 
 
 def _mentions(record: AuditRecord, item_id: str) -> bool:
@@ -701,12 +799,12 @@ def audit_log(
         records = chosen
     rows = [_row(r) for r in records]
     if fmt is LogFormat.json:
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(rows, indent=2, ensure_ascii=False)) + "\n")
         return
     for row in rows:
-        reason = f"  reason: {row['reason']}" if row["reason"] else ""
-        out.print(f"#{row['seq']:<4} {row['time']}  {row['actor']}  {row['action']}  {row['target']}{reason}",
-                  markup=False)
+        reason = f"  reason: {one_line(row['reason'])}" if row["reason"] else ""
+        out.print(f"#{row['seq']:<4} {one_line(row['time'])}  {one_line(row['actor'])}  {one_line(row['action'])}  "
+                  f"{one_line(row['target'])}{reason}", markup=False)
 
 
 # --- wiring --------------------------------------------------------------------------------------------------

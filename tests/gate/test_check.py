@@ -203,8 +203,9 @@ def test_failures_are_ordered_and_the_check_is_pure() -> None:
                                        "max-quick-accepts"].index)
     block = [f for f in first.failures if f.rule == "block-unreviewed"]
     assert [f.severity for f in block] == sorted((f.severity for f in block), key=lambda s: -RISK_ORDER[s])
-    assert first.counts() == {"block-unreviewed": len(block), "require-coverage": 1, "require-audit-chain": 1,
-                              "max-quick-accepts": 1}
+    assert first.counts() == {"block-unreviewed": len(block), "require-coverage": 1, "reason-of-substance": 0,
+                              "reason-reused": 0, "second-reviewer": 0, "require-audit-chain": 1,
+                              "require-signatures": 0, "max-quick-accepts": 1}
     assert GateResult.model_validate_json(first.model_dump_json()) == first
 
 

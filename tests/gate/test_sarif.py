@@ -37,7 +37,8 @@ def threats_log() -> dict[str, Any]:
     register = Register(
         threats=[threat_entry(CRITICAL, ThreatStatus.accepted),
                  threat_entry(REJECTED, ThreatStatus.rejected, reason="no prompt logs are kept")],
-        countermeasures=[countermeasure("C-OUT-001", CountermeasureReview.implemented)])
+        countermeasures=[countermeasure("C-OUT-001", CountermeasureReview.implemented,
+                                        evidence="https://ci.example.com/run/1")])
     return json.loads(render_threats_sarif(analysed(register), chatbot()))
 
 
@@ -47,9 +48,11 @@ def test_gate_log_meets_the_sarif_requirements() -> None:
     assert log["version"] == "2.1.0" and "sarif-schema-2.1.0" in log["$schema"]
     driver = log["runs"][0]["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("dicetm", __version__)
-    assert [r["id"] for r in driver["rules"]] == ["block-unreviewed", "require-coverage", "require-audit-chain",
-                                                  "max-quick-accepts"]
-    assert [r["defaultConfiguration"]["enabled"] for r in driver["rules"]] == [True, True, True, False]
+    assert [r["id"] for r in driver["rules"]] == ["block-unreviewed", "require-coverage", "reason-of-substance",
+                                                  "reason-reused", "second-reviewer", "require-audit-chain",
+                                                  "require-signatures", "max-quick-accepts"]
+    assert [r["defaultConfiguration"]["enabled"] for r in driver["rules"]] == [True, True, False, False, False, True,
+                                                                               False, False]
 
 
 def test_one_result_per_failing_item_with_policy_rule_and_threat_rule() -> None:

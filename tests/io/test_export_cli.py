@@ -92,7 +92,7 @@ def test_an_invalid_model_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     model.write_text("name: Broken\nelements:\n  - id: a\n    name: A\n    kind: wizard\n", encoding="utf-8")
     out = tmp_path / "out.json"
     out.write_text("previous export", encoding="utf-8")
-    code, stdout, stderr = invoke("export", "threat-dragon", model, "--out", out)
+    code, stdout, stderr = invoke("export", "threat-dragon", model, "--out", out, "--force")
     assert code == 2
     assert f"{model}:5" in stderr and "nothing was written" in stderr
     assert stdout == ""

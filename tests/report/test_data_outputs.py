@@ -52,7 +52,9 @@ def test_csv_neutralises_formulas(hostile: tuple[System, AnalysisResult]) -> Non
     assert titles["T-LLM-005@llm"] == "'+cmd|' /C calc'!A0"
     assert titles["T-AGENT-002@crm-tool"] == "'-2+3"
     assert titles["T-DATA-001@kb"] == "'@SUM(A1:A2)"
-    assert neutralise("\t=1") == "'\t=1" and neutralise("plain") == "plain"
+    assert neutralise("=1") == "'=1" and neutralise("plain") == "plain"
+    # A leading tab or carriage return is shown as an escape, so the cell no longer starts with a formula mark.
+    assert neutralise("\t=1") == "\\x09=1" and neutralise("\r=1") == "\\x0d=1"
 
 
 def test_csv_is_stable(result: AnalysisResult) -> None:

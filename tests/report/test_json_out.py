@@ -11,12 +11,14 @@ from dicetm.model import AnalysisResult, System
 from dicetm.pipeline.run import analyze
 from dicetm.report import render_json
 from dicetm.store.modelfile import load_system
+from dicetm.textsafe import json_text
 
 EXAMPLES = sorted(p for p in (Path(__file__).parents[2] / "examples").iterdir() if (p / "dicetm.yaml").exists())
 
 
 def reference(result: AnalysisResult) -> str:
-    return json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The standard encoder's text, with the terminal-unsafe characters it leaves raw written as escapes."""
+    return json_text(json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def test_same_bytes_as_the_standard_encoder(result: AnalysisResult, hostile: tuple[System, AnalysisResult]) -> None:
@@ -30,6 +32,8 @@ def test_free_form_values_are_sorted_at_every_depth(result: AnalysisResult) -> N
     odd.threats[0].title = "naïve 😀 </script>\t\x7f"
     odd.evaluation.by_risk = {"medium": 1, "critical": 2, "low": 0, "high": 3}
     assert render_json(odd) == reference(odd)
+    assert "\u2028" not in render_json(odd) and "\x7f" not in render_json(odd)
+    assert json.loads(render_json(odd))["threats"][0]["title"] == "naïve 😀 </script>\t\x7f"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

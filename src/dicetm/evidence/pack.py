@@ -1,11 +1,12 @@
 """The evidence pack: one folder a reviewer or auditor can take away and check on their own.
 
 Contents: ``report.html`` and ``report.md`` (the current analysis with review statuses), ``register.json``
-(the register as recorded), ``audit.jsonl`` (the audit log up to the register's head), ``iterations/``
-(each snapshot's ``iteration.json`` and ``report.md``, with ``index.json`` and ``index.md``),
-``compliance.md`` and ``compliance.json`` (see ``compliance``), and ``manifest.json`` (sha256 and size of
-every other file, the dicetm version, creation time and audit head). Building never writes to the
-workspace; the folder appears in one rename, so nobody sees half a pack.
+(the register as recorded), ``audit.jsonl`` (the audit log up to the register's head), ``model/`` (the model
+file the reports were computed from), ``iterations/`` (each snapshot's ``iteration.json`` and ``report.md``,
+with ``index.json`` and ``index.md``), ``compliance.md`` and ``compliance.json`` (see ``compliance``), and
+``manifest.json`` (sha256 and size of every other file, the dicetm and catalogue versions, creation time, the
+day the analysis was judged on, audit head and figures), optionally signed in ``manifest.json.sig``. Building
+never writes to the workspace; the folder appears in one rename, so nobody sees half a pack.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from dicetm.evidence.verify import (
     ITERATION_INFO,
     ITERATIONS,
     MANIFEST,
+    MANIFEST_SIGNATURE,
+    MODEL_DIR,
     PACK_FORMAT,
     REGISTER_COPY,
     check_audit,
@@ -46,6 +49,7 @@ from dicetm.report.html import render_html
 from dicetm.report.markdown import render_markdown
 from dicetm.store.modelfile import LoadedModel
 from dicetm.store.proposalsfile import PROPOSALS_FILENAME, dump_proposals
+from dicetm.store.sshsig import SigningKey, sign
 
 ITERATION_FILES = (ITERATION_INFO, "report.md")
 
@@ -68,6 +72,8 @@ class EvidenceInputs:
     iterations: tuple[IterationCopy, ...] = ()
     unrecorded_changes: int = 0  # items the latest analysis changed that the register does not hold yet
     svg: str | None = None
+    model_bytes: bytes | None = None  # the model file as read (None: read it from loaded.path)
+    as_of: date | None = None  # the day review-by dates were judged on in ``result``
 
 
 @dataclass(frozen=True)
@@ -123,11 +129,16 @@ def compliance_of(inputs: EvidenceInputs, today: date) -> ComplianceReport:
     ))
 
 
-def build_pack(inputs: EvidenceInputs, *, created: datetime, today: date) -> tuple[dict[str, bytes], ComplianceReport]:
-    """Every file of the pack by relative path (manifest included), and the compliance map. Pure."""
+def build_pack(inputs: EvidenceInputs, *, created: datetime, today: date,
+               signed_by: str | None = None) -> tuple[dict[str, bytes], ComplianceReport]:
+    """Every file of the pack by relative path (manifest included), and the compliance map. ``signed_by`` is the
+    principal that will sign the manifest, named in it. Pure, but for reading the model file when
+    ``inputs.model_bytes`` is None."""
     result, system = inputs.result, inputs.loaded.system
     report = compliance_of(inputs, today)
+    model_file = f"{MODEL_DIR}/{inputs.loaded.path.name}"
     files: dict[str, bytes] = {
+        model_file: inputs.model_bytes if inputs.model_bytes is not None else inputs.loaded.path.read_bytes(),
         "report.md": render_markdown(result, system).encode("utf-8"),
         "report.html": render_html(result, system, inputs.svg).encode("utf-8"),
         REGISTER_COPY: _json(inputs.register.model_dump(mode="json")),
@@ -141,7 +152,9 @@ def build_pack(inputs: EvidenceInputs, *, created: datetime, today: date) -> tup
     chain, records = check_audit(inputs.audit, inputs.register)
     manifest = {
         "format": PACK_FORMAT, "dicetm_version": __version__, "created": created.astimezone(UTC).isoformat(),
-        "system": result.system_name, "model": inputs.loaded.path.name,
+        "system": result.system_name, "model": inputs.loaded.path.name, "model_file": model_file,
+        "source": result.source, "catalog_version": result.catalog_version,
+        "as_of": (inputs.as_of or today).isoformat(), "signed_by": signed_by,
         "audit_head": {"seq": records[-1].seq, "hash": records[-1].hash} if records else None,
         "audit_records": chain.records, "audit_verified": chain.ok,
         "register_head": _head(inputs.register.audit_head),
@@ -228,29 +241,49 @@ def _iterations(workspace: Any) -> tuple[IterationCopy, ...]:
     return tuple(copies)
 
 
-def collect(path: Path) -> EvidenceInputs:
+def inputs_for(loaded: LoadedModel, recorded: Register, audit: bytes, iterations: tuple[IterationCopy, ...],
+               today: date, *, source: str | None, svg: str | None) -> EvidenceInputs:
+    """Everything a pack is built from, computed from a model and its register as recorded: the analysis with the
+    decisions (reconciled in memory, judged as of ``today``) and how many items it would change."""
+    from dicetm.pipeline.run import analyze
+    from dicetm.review import reconcile
+
+    fresh = analyze(loaded.system, source=source, proposals=loaded.proposals)
+    current, _changes = reconcile(recorded, fresh, loaded.system)
+    result = analyze(loaded.system, source=source, register=current, proposals=loaded.proposals, today=today)
+    return EvidenceInputs(loaded=loaded, result=result, register=recorded,
+                          audit=_audit_upto(audit, recorded.audit_head), iterations=iterations,
+                          unrecorded_changes=_differences(recorded, current), svg=svg, as_of=today)
+
+
+def collect(path: Path, today: date) -> EvidenceInputs:
     """Read a workspace for a pack without changing it: analysis (reconciled in memory), register, log."""
+    from dicetm.api import load
     from dicetm.report.dfd import svg
-    from dicetm.review import analyze_workspace
     from dicetm.store.workspace import Workspace
 
-    loaded, current, result = analyze_workspace(path, write=False)
+    loaded = load(path)
     workspace = Workspace.open(loaded.path)
     recorded = workspace.read()
     try:
         audit = workspace.audit_path.read_bytes()
     except FileNotFoundError:
         audit = b""
-    return EvidenceInputs(loaded=loaded, result=result, register=recorded,
-                          audit=_audit_upto(audit, recorded.audit_head), iterations=_iterations(workspace),
-                          unrecorded_changes=_differences(recorded, current), svg=svg(loaded.system))
+    return inputs_for(loaded, recorded, audit, _iterations(workspace), today, source=str(loaded.path),
+                      svg=svg(loaded.system))
 
 
-def create_evidence(path: Path, out_dir: Path, *, now: datetime | None = None) -> PackSummary:
-    """Build the evidence pack of the workspace at ``path`` into the new folder ``out_dir``."""
+def create_evidence(path: Path, out_dir: Path, *, now: datetime | None = None,
+                    sign_key: SigningKey | None = None) -> PackSummary:
+    """Build the evidence pack of the workspace at ``path`` into the new folder ``out_dir``; with ``sign_key``
+    the manifest is signed (``manifest.json.sig``, an SSH signature in namespace ``dicetm``)."""
     now = now or datetime.now(UTC)
-    inputs = collect(path)
-    files, report = build_pack(inputs, created=now, today=now.astimezone(UTC).date())
+    today = now.astimezone(UTC).date()
+    inputs = collect(path, today)
+    files, report = build_pack(inputs, created=now, today=today,
+                               signed_by=sign_key.principal if sign_key is not None else None)
+    if sign_key is not None:
+        files[MANIFEST_SIGNATURE] = sign(files[MANIFEST], sign_key).encode("ascii")
     written = write_pack(files, out_dir)
     chain, _records = check_audit(inputs.audit, inputs.register)
     return PackSummary(out_dir=out_dir, files=written, compliance=report, audit_ok=chain.ok,

@@ -1,10 +1,14 @@
-"""Check an evidence pack: every file against the manifest, and the audit chain copy against itself.
+"""Check an evidence pack: every file against the manifest, the audit chain copy against itself, the reports
+against the register, and the signatures.
 
 A pack is intact when every file the manifest lists is present with its size and sha256, no file is
 unlisted, ``audit.jsonl`` verifies as a hash chain, ``register.json`` is the state its last record
-committed, the manifest names that record as the head, and each iteration copy matches the digest its
-``iteration-new`` audit record carries. The manifest alone could be rewritten along with the files; the
-chain ties the pack to the audit head, which version control or a release note can anchor outside.
+committed, the manifest names that record as the head, each iteration copy matches the digest its
+``iteration-new`` audit record carries, and the reports, compliance map and figures are what the register and
+the model copy give when computed again (``recompute``): an edited report fails even when its hash in the
+manifest was recomputed. Whoever can rewrite the whole pack consistently can still forge it; a signature on
+the manifest (``manifest.json.sig``) and on the audit log, checked against an allowed-signers file, ties it to
+a key instead, and the audit head can be anchored outside (version control, a release note).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from dicetm.errors import StoreError
 from dicetm.model.register import Register
 from dicetm.store.audit import AuditRecord, VerifyResult, parse_log, verify
 
-PACK_FORMAT = "dicetm-evidence/1"
+PACK_FORMAT = "dicetm-evidence/2"
 MANIFEST = "manifest.json"
+MANIFEST_SIGNATURE = "manifest.json.sig"
+MODEL_DIR = "model"
 AUDIT_COPY = "audit.jsonl"
 REGISTER_COPY = "register.json"
 ITERATIONS = "iterations"
@@ -37,6 +43,7 @@ class PackCheck:
     problems: list[str] = field(default_factory=list)
     files: int = 0
     records: int = 0
+    notes: list[str] = field(default_factory=list)  # what was not checked or not signed, when that is allowed
 
 
 def sha256_hex(data: bytes) -> str:
@@ -107,7 +114,7 @@ def _check_files(root: Path, entries: list[Any]) -> tuple[list[str], set[str]]:
             problems.append(f"{name}: its sha256 differs from the manifest (the file was changed)")
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     problems += [f"{name}: not listed in the manifest (a file was added)"
-                 for name in sorted(on_disk - listed - {MANIFEST})]
+                 for name in sorted(on_disk - listed - {MANIFEST, MANIFEST_SIGNATURE})]
     return problems, listed
 
 
@@ -153,8 +160,48 @@ def _check_iterations(root: Path, records: list[AuditRecord]) -> list[str]:
     return problems
 
 
-def verify_pack(root: Path) -> PackCheck:
-    """Recompute every hash of the pack at ``root`` and verify its audit chain; problems in a stable order."""
+def _manifest_signature(root: Path, manifest: dict[str, Any], allowed: Path | None,
+                        required: bool) -> tuple[list[str], list[str]]:
+    """Problems and notes about ``manifest.json.sig``."""
+    from dicetm.store.sshsig import verify
+
+    path = root / MANIFEST_SIGNATURE
+    signer = manifest.get("signed_by")
+    if not path.is_file():
+        text = f"{MANIFEST} is not signed"
+        return ([text] if required else []), ([] if required else [text])
+    if not isinstance(signer, str) or not signer:
+        return [f"{MANIFEST_SIGNATURE} is present but {MANIFEST} names no signer (signed_by)"], []
+    if allowed is None:
+        text = f"{MANIFEST} is signed by {signer}, but no allowed-signers file was given to check the signature"
+        return ([text] if required else []), ([] if required else [text])
+    failure = verify((root / MANIFEST).read_bytes(), path.read_text(encoding="ascii", errors="replace"), signer,
+                     allowed)
+    return ([f"{MANIFEST_SIGNATURE}: {failure}"] if failure else []), []
+
+
+def _log_signatures(records: list[AuditRecord], allowed: Path | None, required: bool) -> tuple[list[str], list[str]]:
+    """Problems and notes about the signatures in the audit log copy."""
+    from dicetm.store.signatures import check_signatures
+
+    if not records:
+        return [], []
+    report = check_signatures(records, allowed)
+    if report.signatures == 0:
+        gaps = [f"{AUDIT_COPY} is not signed"]
+    elif not report.checked:
+        gaps = [f"the {report.signatures} signature(s) in {AUDIT_COPY} were not checked: no allowed-signers file"]
+    else:
+        gaps = [f"audit signature: {text}" for text in report.gaps]
+    bad = [f"audit signature: {text}" for text in report.bad]
+    return (bad + gaps, []) if required else (bad, gaps)
+
+
+def verify_pack(root: Path, *, allowed_signers: Path | None = None, require_signatures: bool = False) -> PackCheck:
+    """Recompute every hash, report and figure of the pack at ``root``, verify its audit chain and signatures;
+    problems in a stable order. Unsigned parts are notes unless ``require_signatures``."""
+    from dicetm.evidence.recompute import recompute_problems
+
     manifest, problem = _read_manifest(root)
     if manifest is None:
         return PackCheck(ok=False, problems=[problem or "no manifest"])
@@ -168,9 +215,15 @@ def verify_pack(root: Path) -> PackCheck:
         audit = None
         problems.append(f"{AUDIT_COPY}: missing or unreadable")
     records: list[AuditRecord] = []
+    notes: list[str] = []
     if audit is not None and register is not None:
         chain, records = check_audit(audit, register)
         problems += [f"audit chain: {text}" for text in chain.problems]
         problems += _check_head(manifest, records)
         problems += _check_iterations(root, records)
-    return PackCheck(ok=not problems, problems=problems, files=len(listed), records=len(records))
+        problems += recompute_problems(root, manifest, register, audit)
+    for part in (_manifest_signature(root, manifest, allowed_signers, require_signatures),
+                 _log_signatures(records, allowed_signers, require_signatures)):
+        problems += part[0]
+        notes += part[1]
+    return PackCheck(ok=not problems, problems=problems, files=len(listed), records=len(records), notes=notes)

@@ -1,20 +1,30 @@
 """The CI gate's policy: which states of the threat model block a merge or a release.
 
-A policy is a small YAML file (``dicetm-policy.yaml`` by convention); every key is optional and the
-defaults are the strict ones. Mistakes are reported all at once, each with file:line:column.
+A policy is a small YAML file (``dicetm-policy.yaml`` beside the model is read when no other is named); every
+key is optional. ``preset: strict`` (or ``dicetm check --policy strict``) starts from the strict preset, which
+turns every check on; keys written in the file override the preset. Mistakes are reported all at once, each
+with file:line:column. Paths in a policy file (``allowed_signers``, ``signing_key``) are relative to it.
 """
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.model import RiskLevel
+
+POLICY_FILENAME = "dicetm-policy.yaml"
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "strict": {"max_quick_accepts": 0, "min_reason_length": 20, "max_rules_per_reason": 3,
+               "require_second_reviewer": True, "require_linked_coverage": True, "require_signatures": True},
+}
+GIT_KEY = "git"  # signing_key: git uses git's user.signingkey (with gpg.format ssh)
 
 
 class Policy(BaseModel):
@@ -22,6 +32,8 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    preset: Literal["default", "strict"] = Field(
+        "default", description="The preset the other settings start from: default, or strict (every check on).")
     block_unreviewed_at_or_above: RiskLevel | None = Field(
         RiskLevel.high,
         description="Fail for any threat at or above this risk that no person has decided on: unreviewed, "
@@ -40,10 +52,51 @@ class Policy(BaseModel):
         description="Fail when more items than this rest on a decision flagged as a quick accept "
                     "(possible rubber-stamping). null: no limit.",
     )
+    min_reason_length: StrictInt | None = Field(
+        None, ge=1,
+        description="Fail for a rejected or modified threat whose reason has fewer characters than this or fewer "
+                    "than three different words. null: only the floor decide applies (a word, not one "
+                    "character repeated).",
+    )
+    max_rules_per_reason: StrictInt | None = Field(
+        None, ge=1,
+        description="Fail when one reason text rejects threats of more rules than this (the same words pasted "
+                    "across rejections). null: no limit.",
+    )
+    require_second_reviewer: StrictBool = Field(
+        False,
+        description="Fail for a rejection flagged for a second look (made in bulk with --all-of, or of a high or "
+                    "critical threat) that no second, different person has confirmed (decide --confirm).",
+    )
+    require_linked_coverage: StrictBool = Field(
+        False,
+        description="Count a countermeasure towards a threat's coverage only when a person linked it to that "
+                    "threat (decide --covers, or threats: in the model file), not through the catalogue alone.",
+    )
+    require_signatures: StrictBool = Field(
+        False,
+        description="Fail when an audit record is not covered by a valid SSH signature (records by a person: "
+                    "by that person's key) checked against the allowed-signers file.",
+    )
+    allowed_signers: StrictStr | None = Field(
+        None, description="The allowed-signers file (ssh-keygen format, as git's gpg.ssh.allowedSignersFile). "
+                          "Default: DICETM_ALLOWED_SIGNERS, then git's gpg.ssh.allowedSignersFile.")
+    signing_key: StrictStr | None = Field(
+        None, description="The workspace's SSH key to sign with when the reviewer gives none (a path, or 'git' "
+                          "for git's user.signingkey).")
+    signing_principal: StrictStr | None = Field(
+        None, description="The principal (allowed-signers name) of signing_key, when it is a workspace key; "
+                          "its signature then stands for every person.")
+
+
+def preset_policy(name: str) -> Policy:
+    """The built-in policy of a preset name (``default`` or ``strict``); KeyError for any other name."""
+    return Policy.model_validate({"preset": name, **PRESETS[name]})
 
 
 def parse_policy(text: str, filename: str) -> Policy:
-    """Validate policy text; ``filename`` is only used in locations. InputError lists every problem."""
+    """Validate policy text; ``filename`` locates problems and anchors relative paths. InputError lists every
+    problem."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -58,9 +111,12 @@ def parse_policy(text: str, filename: str) -> Policy:
         raise InputError([Problem("the policy must be a mapping of settings", _at(filename, root),
                                   hint=f"e.g. `block_unreviewed_at_or_above: high`; settings: {_names()}")])
     data, keys, values, problems = _read_mapping(root, filename)
+    preset = data.get("preset", "default")
+    base = PRESETS.get(preset, {}) if isinstance(preset, str) else {}
+    _anchor_paths(data, Path(filename).parent)
     policy: Policy | None = None
     try:
-        policy = Policy.model_validate(data)
+        policy = Policy.model_validate({**base, **data})
     except ValidationError as exc:
         for error in exc.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
@@ -84,6 +140,14 @@ def load_policy(path: Path) -> Policy:
     except UnicodeDecodeError:
         raise InputError([Problem("the policy file is not UTF-8 text", Location(str(path)))]) from None
     return parse_policy(text, str(path))
+
+
+def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
+    """Make the file paths of a policy relative to the policy file's folder (``git`` stays a word)."""
+    for key in ("allowed_signers", "signing_key"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip() and value != GIT_KEY:
+            data[key] = str(folder / Path(value).expanduser())
 
 
 def _at(filename: str, node: yaml.Node) -> Location:
@@ -132,6 +196,11 @@ def _schema_problem(kind: str, message: str, key: str, value: object, where: Loc
     if key == "max_quick_accepts":
         return Problem(f"{key}: {value!r} is not a whole number of 0 or more", where,
                        hint="e.g. `max_quick_accepts: 0`, or null for no limit")
+    if key in ("min_reason_length", "max_rules_per_reason"):
+        return Problem(f"{key}: {value!r} is not a whole number of 1 or more", where,
+                       hint=f"e.g. `{key}: {PRESETS['strict'][key]}`, or null to switch it off")
+    if key == "preset":
+        return Problem(f"preset: {value!r} is not a preset", where, hint=f"one of {', '.join(PRESETS)}")
     if key.startswith("require_"):
         return Problem(f"{key}: {value!r} is not true or false", where, hint="write true or false")
     return Problem(f"{key}: {message}", where)

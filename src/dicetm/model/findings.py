@@ -159,6 +159,8 @@ class ResidualRiskEntry(_Out):
     draft_source: str | None = None
     review_by: str | None = None
     open: bool = Field(description="True until a person has set owner and decision.")
+    expired: bool = Field(False, description="A person decided, but the review_by date has passed or is missing: "
+                                             "the decision covers nothing until it is renewed.")
 
 
 class NextStep(_Out):

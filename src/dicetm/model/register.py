@@ -41,6 +41,8 @@ class ResidualStatus(StrEnum):
 DECIDED_THREAT_STATUSES = frozenset(
     {ThreatStatus.accepted, ThreatStatus.rejected, ThreatStatus.modified, ThreatStatus.needs_info}
 )
+TOOL_ACTOR = "dicetm"  # the name dicetm records its own bookkeeping under
+CONFIRM = "confirm"  # the history action of a second person confirming the current decision
 
 
 class _Data(BaseModel):
@@ -126,3 +128,18 @@ class Register(_Data):
     threats: list[ThreatEntry] = Field(default_factory=list)
     countermeasures: list[CountermeasureEntry] = Field(default_factory=list)
     residual_risks: list[ResidualRiskRecord] = Field(default_factory=list)
+
+
+def current_decision(history: list[HistoryEntry]) -> HistoryEntry | None:
+    """The latest decision by a person on an item; confirmations and dicetm's own entries are skipped."""
+    for entry in reversed(history):
+        if entry.actor != TOOL_ACTOR and entry.action != CONFIRM:
+            return entry
+    return None
+
+
+def linked_threats(entry: CountermeasureEntry) -> list[str] | None:
+    """The threats the current decision on a countermeasure was linked to (``--covers``); None: all it mitigates."""
+    decided = current_decision(entry.history)
+    covers = decided.details.get("covers") if decided is not None else None
+    return [str(threat) for threat in covers] if isinstance(covers, list) else None

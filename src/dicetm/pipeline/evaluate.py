@@ -1,14 +1,18 @@
 """Evaluate: coverage, inherent and residual risk, the residual-risk register and next steps.
 
 Pure arithmetic over the model. A threat is covered only by a countermeasure a person accepted,
-planned or implemented, or by a residual-risk decision that has an owner. Residual risk counts only
-implemented controls: planned work lowers nothing until it exists.
+planned or implemented, or by a residual-risk decision that has an owner and a review-by date that has not
+passed. Residual risk counts only implemented controls: planned work lowers nothing until it exists. An
+implemented control whose evidence is not an http(s) link or a path (a ``data:`` or ``javascript:`` link, or
+none) counts as neither covering nor lowering anything.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, date, datetime
 
+from dicetm.evidence_link import link_problem
 from dicetm.model import (
     Countermeasure,
     CountermeasureStatus,
@@ -41,8 +45,40 @@ def _residual_setting(threat: Threat, settings: dict[str, ResidualRiskSetting]) 
     return None
 
 
+def review_day(text: str | None) -> date | None:
+    """A review-by text as a date (its first ten characters, ISO 8601), or None."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def residual_problem(setting: ResidualRiskSetting | ResidualRiskEntry | None, today: date) -> str | None:
+    """None when ``setting`` is an owned residual-risk decision still within its review date; else why not."""
+    if setting is None or (not setting.owner and setting.decision is None):
+        return "no residual-risk decision"
+    if not setting.owner or setting.decision is None:
+        return "the residual-risk entry has no owner and decision"
+    day = review_day(setting.review_by)
+    if day is None:
+        detail = f"review_by {setting.review_by!r} is not a date" if setting.review_by else "it has no review_by date"
+        return f"the residual-risk decision by {setting.owner} does not count: {detail}"
+    if day < today:
+        return f"the residual-risk decision by {setting.owner} expired on {day.isoformat()}"
+    return None
+
+
+def _counts(cm: Countermeasure) -> bool:
+    """Whether a countermeasure's status can cover a threat: implemented ones need usable evidence."""
+    if cm.status is CountermeasureStatus.implemented:
+        return link_problem(cm.evidence) is None
+    return cm.status in COVERING
+
+
 def evaluate_threat(threat: Threat, cms: dict[str, Countermeasure], reduces: dict[str, dict[str, int]],
-                    setting: ResidualRiskSetting | None) -> ThreatEvaluation:
+                    setting: ResidualRiskSetting | None, today: date) -> ThreatEvaluation:
     by_status: dict[str, list[str]] = {}
     covered_by: list[str] = []
     likelihood_cut = impact_cut = 0
@@ -52,15 +88,18 @@ def evaluate_threat(threat: Threat, cms: dict[str, Countermeasure], reduces: dic
         if cm is None or not _applies(cm, threat):
             continue
         by_status.setdefault(cm.status.value, []).append(control_id)
-        if cm.status in COVERING:
-            covered_by.append(control_id)
+        if not _counts(cm):
+            if cm.status is CountermeasureStatus.implemented:
+                steps.append(f"{control_id} implemented but not counted: {link_problem(cm.evidence)}")
+            continue
+        covered_by.append(control_id)
         if cm.status is CountermeasureStatus.implemented:
             cut = reduces.get(control_id, {})
             likelihood_cut += cut.get("likelihood", 0)
             impact_cut += cut.get("impact", 0)
             steps.append(f"{control_id} implemented: likelihood -{cut.get('likelihood', 0)}, "
                          f"impact -{cut.get('impact', 0)}")
-    if setting is not None and setting.owner and setting.decision:
+    if residual_problem(setting, today) is None:
         covered_by.append("residual-risk")
     residual_l = max(1, threat.likelihood - likelihood_cut)
     residual_i = max(1, threat.impact - impact_cut)
@@ -80,7 +119,7 @@ def evaluate_threat(threat: Threat, cms: dict[str, Countermeasure], reduces: dic
 
 
 def _register(threats: list[Threat], matrix: dict[str, ThreatEvaluation],
-              settings: dict[str, ResidualRiskSetting]) -> list[ResidualRiskEntry]:
+              settings: dict[str, ResidualRiskSetting], today: date) -> list[ResidualRiskEntry]:
     """One entry per threat whose residual risk is medium or above, or that a person already decided on."""
     entries = []
     for threat in threats:
@@ -88,12 +127,13 @@ def _register(threats: list[Threat], matrix: dict[str, ThreatEvaluation],
         setting = _residual_setting(threat, settings)
         if setting is None and RISK_ORDER[evaluation.residual_risk] < RISK_ORDER[RiskLevel.medium]:
             continue
+        decided = bool(setting and setting.owner and setting.decision)
         entries.append(ResidualRiskEntry(
             threat=threat.id, residual_risk=evaluation.residual_risk,
             owner=setting.owner if setting else None, decision=setting.decision if setting else None,
             business_impact=setting.business_impact if setting else None,
             review_by=setting.review_by if setting else None,
-            open=not (setting and setting.owner and setting.decision),
+            open=not decided, expired=decided and residual_problem(setting, today) is not None,
         ))
     return entries
 
@@ -119,6 +159,11 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
     if unowned:
         steps.append(NextStep(priority=3, kind="unowned-residual-risk", refs=unowned,
                               text=f"Name an owner and a decision for {len(unowned)} open residual-risk entries."))
+    expired = [e.threat for e in register if e.expired]
+    if expired:
+        steps.append(NextStep(priority=2, kind="expired-residual-risk", refs=expired,
+                              text=f"Renew {len(expired)} residual-risk decisions whose review-by date has passed "
+                                   "or is missing: they cover nothing until renewed."))
     proposed = [c.id for c in state.countermeasures if c.status is CountermeasureStatus.proposed]
     if proposed:
         steps.append(NextStep(priority=4, kind="proposed-countermeasures", refs=proposed,
@@ -162,9 +207,10 @@ def evaluation(state: State) -> Evaluation:
     # A threat a person rejected as not applicable needs no coverage; it stays listed as rejected.
     rejected = [t.id for t in state.threats if t.status == "rejected"]
     threats = [t for t in state.threats if t.status != "rejected"]
-    matrix = {t.id: evaluate_threat(t, cms, reduces, _residual_setting(t, settings)) for t in threats}
+    today = state.today or datetime.now(UTC).date()
+    matrix = {t.id: evaluate_threat(t, cms, reduces, _residual_setting(t, settings), today) for t in threats}
     uncovered = [t for t in threats if not matrix[t.id].covered]
-    register = _register(threats, matrix, settings)
+    register = _register(threats, matrix, settings, today)
     by_risk = {level.value: 0 for level in RiskLevel}
     for t in threats:
         by_risk[t.risk.value] += 1

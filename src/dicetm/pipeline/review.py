@@ -11,7 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from dicetm.model import CountermeasureSetting, CountermeasureStatus, ResidualRiskSetting, RiskDecision, Threat
-from dicetm.model.register import CountermeasureReview, Register, ResidualStatus, ThreatEntry, ThreatStatus
+from dicetm.model.register import (
+    CountermeasureReview,
+    Register,
+    ResidualStatus,
+    ThreatEntry,
+    ThreatStatus,
+    linked_threats,
+)
 from dicetm.pipeline.state import State
 
 RESIDUAL_DECISION = {
@@ -52,7 +59,7 @@ def _settings(register: Register, state: State) -> tuple[list[CountermeasureSett
         if entry.status is not CountermeasureReview.proposed:
             cms[entry.id] = CountermeasureSetting(control=entry.id, status=CountermeasureStatus(entry.status.value),
                                                   owner=entry.owner, due=entry.due, evidence=entry.evidence,
-                                                  note=entry.reason)
+                                                  note=entry.reason, threats=linked_threats(entry))
     risks = {s.threat: s for s in system.residual_risks}
     for record in register.residual_risks:
         if record.status is not ResidualStatus.open:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dicetm import __version__
@@ -25,13 +26,14 @@ DETAILS = ("grouped", "full")
 
 def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "grouped",
             source: str | None = None, register: Register | None = None,
-            proposals: ProposalFile | None = None) -> AnalysisResult:
+            proposals: ProposalFile | None = None, today: date | None = None) -> AnalysisResult:
     """Run describe -> identify -> counter -> evaluate offline and return everything, in stable order.
 
     ``register`` carries the human decisions (review statuses, countermeasure and residual-risk decisions);
     without it every threat is unreviewed and every countermeasure proposed. ``proposals`` (what LLM
     assistance left in the workspace) adds proposed threats and controls and annotates the result; it can
-    never remove or change anything the rules or a person produced.
+    never remove or change anything the rules or a person produced. ``today`` (default: today in UTC) is the
+    day residual-risk review-by dates are compared with: a decision past its date covers nothing.
     """
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}")
@@ -41,7 +43,7 @@ def analyze(system: System, *, catalog: Catalog | None = None, detail: str = "gr
 
             catalog = load_catalog()
         system, _left_out = with_proposals(system, proposals)
-        state = State(system=system, catalog=catalog, detail=detail)
+        state = State(system=system, catalog=catalog, detail=detail, today=today)
         state = evaluate(counter(apply_register(identify(describe(state)), register)))
         assert state.evaluation is not None
         # The parts are already model instances; pydantic checks their type and does not validate them again.

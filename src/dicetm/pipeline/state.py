@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dicetm.model import Countermeasure, Evaluation, OpenQuestion, System, Threat
@@ -24,3 +25,4 @@ class State:
     evaluation: Evaluation | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     register: Register | None = None
+    today: date | None = None  # what review-by dates are compared with; None: today in UTC

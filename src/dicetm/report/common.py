@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
+from dicetm.evidence_link import link_problem
 from dicetm.model import (
     AnalysisResult,
     Countermeasure,
@@ -388,6 +389,25 @@ def supporting_label(supporting: SupportingText) -> str:
     prompt = f", prompt {short_hash(supporting.prompt_hash)}" if supporting.prompt_hash else ""
     return one_line(f"Supporting text from {supporting.source}{prompt} (written by a model; untrusted, "
                     "not a finding of its own)")
+
+
+def evidence_text(countermeasure: Countermeasure) -> str:
+    """The evidence a person linked, with a note when it does not count; ``—`` when there is none."""
+    if not countermeasure.evidence:
+        return "—"
+    problem = link_problem(countermeasure.evidence)
+    if problem is None or countermeasure.status is not CountermeasureStatus.implemented:
+        return countermeasure.evidence
+    return f"{countermeasure.evidence} (not counted: {problem})"
+
+
+def residual_status_text(entry: ResidualRiskEntry) -> str:
+    """OPEN until owned; EXPIRED when the decision's review-by date passed or is missing; else decided."""
+    if entry.open:
+        return "OPEN"
+    if entry.expired:
+        return "EXPIRED" if entry.review_by else "EXPIRED (no review-by date)"
+    return "decided"
 
 
 def business_impact_text(entry: ResidualRiskEntry) -> str | None:

@@ -1,7 +1,8 @@
 """The threat register as CSV, one row per threat, for spreadsheets and ticket imports.
 
 ``origin`` is one word (rule, person, import or model; see ``common.origin``); ``provenance`` says it in full,
-with the model, prompt and document spans of a model's proposal.
+with the model, prompt and document spans of a model's proposal. ``evidence`` lists the evidence links of the
+countermeasures that cover the threat.
 """
 
 from __future__ import annotations
@@ -9,29 +10,40 @@ from __future__ import annotations
 import csv
 import io
 
+from dicetm import textsafe
 from dicetm.model import AnalysisResult, Threat, ThreatEvaluation
 from dicetm.report.common import origin, provenance_text, threats_by_risk
 
 COLUMNS = (
     "id", "title", "risk", "likelihood", "impact", "score", "elements", "flows", "stride", "references",
-    "controls", "covered", "residual_risk", "origin", "provenance",
+    "controls", "covered", "evidence", "residual_risk", "origin", "provenance",
 )
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: str) -> str:
-    """Prefix a quote so a spreadsheet shows the text instead of evaluating it."""
+    """Control characters made visible, and a quote prefixed so a spreadsheet shows a formula as text."""
+    if not (value.isascii() and value.isprintable()):
+        value = textsafe.escape(value, keep="\n")
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _row(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
+def _evidence(evaluation: ThreatEvaluation | None, evidence: dict[str, str]) -> str:
+    """``control: evidence`` for each countermeasure covering the threat that has evidence linked."""
+    if evaluation is None:
+        return ""
+    return "; ".join(f"{control}: {evidence[control]}" for control in evaluation.covered_by if control in evidence)
+
+
+def _row(threat: Threat, evaluation: ThreatEvaluation | None, evidence: dict[str, str]) -> list[str]:
     cells = [
         threat.id, threat.title, threat.risk.value,
         str(threat.likelihood), str(threat.impact), str(threat.score),
         " ".join(threat.elements), " ".join(threat.flows), " ".join(threat.stride),
         " ".join(threat.references), " ".join(threat.controls),
         "" if evaluation is None else ("yes" if evaluation.covered else "no"),
+        _evidence(evaluation, evidence),
         "" if evaluation is None else evaluation.residual_risk.value,
         origin(threat.provenance), provenance_text(threat.provenance),
     ]
@@ -41,8 +53,9 @@ def _row(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
 def render_csv(result: AnalysisResult) -> str:
     """Threats highest risk first (ties by id); a threat missing from the evaluation has empty cells there."""
     by_threat = {m.threat: m for m in result.evaluation.matrix}
+    evidence = {c.id: c.evidence for c in result.countermeasures if c.evidence}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_row(t, by_threat.get(t.id)) for t in threats_by_risk(result.threats))
+    writer.writerows(_row(t, by_threat.get(t.id), evidence) for t in threats_by_risk(result.threats))
     return buffer.getvalue()

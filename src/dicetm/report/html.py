@@ -1,16 +1,17 @@
 """The HTML report: one self-contained page (inline CSS, no scripts, nothing fetched from a network).
 
-Every piece of model text goes through ``html.escape``; a Content-Security-Policy that forbids scripts
-and remote loads is a second line of defence. The page is built by appending strings to one list and
-joining once, so it stays fast for models with tens of thousands of threats.
+Every piece of model text goes through ``escape`` (control characters made visible, then ``html.escape``); a
+Content-Security-Policy that forbids scripts and remote loads is a second line of defence. The page is built by
+appending strings to one list and joining once, so it stays fast for models with tens of thousands of threats.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
-from html import escape
 
+from dicetm.evidence_link import is_web_link, link_of
 from dicetm.gcpause import gc_paused
 from dicetm.model import (
     AnalysisResult,
@@ -18,6 +19,7 @@ from dicetm.model import (
     Element,
     Flow,
     OpenQuestion,
+    ResidualRiskEntry,
     RiskLevel,
     System,
     Threat,
@@ -26,12 +28,20 @@ from dicetm.model import (
 from dicetm.model.system import SourceInfo
 from dicetm.report import common
 from dicetm.report.dfd import mermaid
+from dicetm.textsafe import lines as _safe_lines
 
 # Tables longer than this start collapsed; threat cards start collapsed when there are more than this.
 LONG_TABLE_ROWS = 200
 OPEN_THREAT_CARDS = 100
 
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.:@-]")
+
+
+def escape(value: str) -> str:
+    """Model text for HTML: markup escaped, and control characters shown as visible escapes (``\\x1b``)."""
+    if not (value.isascii() and value.isprintable()):  # checked here too: this runs for every cell of the page
+        value = _safe_lines(value)
+    return html.escape(value)
 
 _CSS = """
 :root{--crit:#b91c1c;--high:#c2410c;--med:#ca8a04;--low:#15803d;--line:#d1d5db;--muted:#6b7280}
@@ -89,7 +99,6 @@ dd{margin:0}
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
-_OPEN = '<span class="badge open">OPEN</span>'
 _NOT_COVERED = '<span class="warn">NO</span>'
 _NOT_COVERED_TEXT = '<span class="warn">NOT covered</span>'
 _STATUS_CLASSES = frozenset({"unreviewed", "stale", "needs-info", "accepted", "modified", "rejected"})
@@ -404,9 +413,18 @@ def _countermeasure_row(c: Countermeasure, to: _Links, drafted: dict[str, Source
         f"<td>{escape(c.name)}<br><span class=\"note\">{escape(c.description)}</span></td>"
         f'<td><span class="badge">{escape(c.status.value)}</span>{_limited(c, to)}</td>'
         f'<td>{escape(c.owner or "unassigned")}</td>'
-        f"<td>{escape(c.due or '—')}</td><td>{to.many('threat', c.threats)}</td>"
+        f"<td>{escape(c.due or '—')}</td><td>{_evidence(c)}</td><td>{to.many('threat', c.threats)}</td>"
         f"<td>{escape(common.countermeasure_origin_text(c, drafted.get(c.id)))}</td></tr>"
     )
+
+
+def _evidence(countermeasure: Countermeasure) -> str:
+    """The evidence text; an http(s) link that counts is also a link (it opens outside the report)."""
+    text = escape(common.evidence_text(countermeasure))
+    if countermeasure.evidence is None or not is_web_link(countermeasure.evidence):
+        return text
+    href = escape(link_of(countermeasure.evidence))
+    return f'<a href="{href}" rel="noopener noreferrer nofollow">{text}</a>'
 
 
 def _limited(countermeasure: Countermeasure, to: _Links) -> str:
@@ -422,7 +440,8 @@ def _countermeasures(out: list[str], result: AnalysisResult, system: System, to:
         return
     drafted = {c.id: c.provenance for c in system.controls}
     rows = [_countermeasure_row(c, to, drafted) for c in common.countermeasures_by_rank(result.countermeasures)]
-    _table(out, ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats", "Origin"], rows, "countermeasures")
+    _table(out, ["Rank", "Id", "Name", "Status", "Owner", "Due", "Evidence", "Threats", "Origin"], rows,
+           "countermeasures")
     out.append("</section>\n")
 
 
@@ -465,17 +484,23 @@ def _evaluate(out: list[str], result: AnalysisResult, to: _Links) -> None:
 
 def _register(out: list[str], result: AnalysisResult, to: _Links) -> None:
     out.append('<h3 id="register">Residual-risk register</h3><p>An entry stays <span class="badge open">OPEN'
-               "</span> until a named owner has recorded a decision; OPEN is never accepted.</p>")
+               "</span> until a named owner has recorded a decision; OPEN is never accepted. A decision past its "
+               'review-by date is <span class="badge open">EXPIRED</span> and covers nothing until it is renewed.</p>')
     rows = [
         f'<tr id="{anchor("rr", e.threat)}"><td>{to.one("threat", e.threat)}</td>'
         f"<td>{_risk(e.residual_risk)}</td>"
-        f"<td>{_OPEN if e.open else 'decided'}</td>"
+        f"<td>{_residual_status(e)}</td>"
         f"<td>{escape(e.owner or 'unassigned')}</td><td>{e.decision.value if e.decision else 'none'}</td>"
         f"<td>{escape(common.business_impact_text(e) or '—')}</td><td>{escape(e.review_by or '—')}</td></tr>"
         for e in common.register_order(result.evaluation.residual_risks)
     ]
     header = ["Threat", "Residual risk", "Status", "Owner", "Decision", "Business impact", "Review by"]
     _table(out, header, rows, "residual-risk entries")
+
+
+def _residual_status(entry: ResidualRiskEntry) -> str:
+    status = common.residual_status_text(entry)
+    return "decided" if status == "decided" else f'<span class="badge open">{escape(status)}</span>'
 
 
 def _next_steps(out: list[str], result: AnalysisResult, to: _Links) -> None:

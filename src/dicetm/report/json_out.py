@@ -9,6 +9,7 @@ from pydantic_core import SchemaSerializer, core_schema
 
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult
+from dicetm.textsafe import json_text
 
 
 def render_json(result: AnalysisResult) -> str:
@@ -18,10 +19,11 @@ def render_json(result: AnalysisResult) -> str:
     ensure_ascii=False)``, whose indenting encoder is pure Python and takes seconds on large models. Here
     pydantic's Rust serializer writes them, from a copy of the result's schema that lists keys in order.
     (The two writers would differ only on exponent floats such as 1e-07; the result's one float is a
-    percentage rounded to 0.1.)
+    percentage rounded to 0.1.) C1 and bidirectional controls, which both leave raw, are written as
+    ``\\uXXXX`` escapes so the JSON is safe to print to a terminal.
     """
     with gc_paused():
-        return _sorted_serializer().to_json(result, indent=2).decode("utf-8") + "\n"
+        return json_text(_sorted_serializer().to_json(result, indent=2).decode("utf-8")) + "\n"
 
 
 @functools.cache

@@ -5,7 +5,8 @@ text, excerpts, quotes). ``<`` and ``>`` are entity-encoded so a renderer that a
 to run markup; ``[`` and ``]`` are escaped so text cannot become a link or a remote image (``!``, ``(`` and
 ``)`` mean nothing without them); bare URLs are shown as inline code so GitHub-style renderers do not turn them
 into links; backticks and ``|`` are escaped so text cannot open a code span or a table column; free text is
-kept on one line, with a leading ``#``, ``>``, list or fence marker escaped, so it cannot open a block.
+kept on one line, with a leading ``#``, ``>``, list or fence marker escaped, so it cannot open a block. Control
+characters are shown as visible escapes (see ``dicetm.textsafe``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from dicetm import textsafe
 from dicetm.model import (
     AnalysisResult,
     Countermeasure,
     Element,
     Flow,
     OpenQuestion,
+    ResidualRiskEntry,
     System,
     Threat,
     ThreatEvaluation,
@@ -40,7 +43,12 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
 def text(value: str) -> str:
-    """Text placed after other content on a line: markup, links, code spans and escapes neutralised."""
+    """Text placed after other content on a line: markup, links, code spans and escapes neutralised.
+
+    Control characters become visible escapes (``\\x1b``); line breaks stay for the callers that fold them.
+    """
+    if not (value.isascii() and value.isprintable()):  # the common case skips the call
+        value = textsafe.escape(value, keep="\n")
     if "://" not in value and "www." not in value.lower():  # the common case, without the regex
         return value.translate(_INLINE_ESCAPES)
     parts = []
@@ -73,7 +81,7 @@ def cell(value: str) -> str:
 
 def code(value: str) -> str:
     """An id as inline code (backticks inside the id cannot close the span)."""
-    return "`" + common.one_line(value).replace("`", "'") + "`"
+    return "`" + textsafe.escape(common.one_line(value)).replace("`", "'") + "`"
 
 
 def code_cell(value: str) -> str:
@@ -277,9 +285,9 @@ def _countermeasures(countermeasures: list[Countermeasure], system: System) -> l
         return [*lines, "No countermeasures were suggested.", ""]
     drafted = {c.id: c.provenance for c in system.controls}
     return lines + table(
-        ["Rank", "Id", "Name", "Status", "Owner", "Due", "Threats", "Origin"],
+        ["Rank", "Id", "Name", "Status", "Owner", "Due", "Evidence", "Threats", "Origin"],
         ([str(c.rank), code_cell(c.id), cell(c.name), _status_cell(c), cell(c.owner or "unassigned"),
-          cell(c.due or "—"), codes(c.threats, cell_safe=True),
+          cell(c.due or "—"), cell(common.evidence_text(c)), codes(c.threats, cell_safe=True),
           cell(common.countermeasure_origin_text(c, drafted.get(c.id)))]
          for c in common.countermeasures_by_rank(countermeasures)),
     )
@@ -311,10 +319,11 @@ def _evaluate(result: AnalysisResult) -> list[str]:
           cell(m.arithmetic)] for m in common.residual_order(evaluation.matrix)),
     )
     lines += ["### Residual-risk register", "",
-              "An entry stays OPEN until a named owner has recorded a decision; OPEN is never accepted.", ""]
+              "An entry stays OPEN until a named owner has recorded a decision; OPEN is never accepted. A decision "
+              "past its review-by date is EXPIRED and covers nothing until it is renewed.", ""]
     lines += table(
         ["Threat", "Residual risk", "Status", "Owner", "Decision", "Business impact", "Review by"],
-        ([code_cell(e.threat), e.residual_risk.value, "**OPEN**" if e.open else "decided",
+        ([code_cell(e.threat), e.residual_risk.value, _residual_status(e),
           cell(e.owner or "unassigned"), e.decision.value if e.decision else "none",
           cell(common.business_impact_text(e) or "—"), cell(e.review_by or "—")]
          for e in common.register_order(evaluation.residual_risks)),
@@ -328,6 +337,11 @@ def _evaluate(result: AnalysisResult) -> list[str]:
         lines.append(f"{number}. [{text(step.kind)}] {text(common.one_line(step.text))}{refs}")
     lines.append("")
     return lines
+
+
+def _residual_status(entry: ResidualRiskEntry) -> str:
+    status = common.residual_status_text(entry)
+    return status if status == "decided" else f"**{status}**"
 
 
 def _document_scan(result: AnalysisResult) -> list[str]:

@@ -17,6 +17,7 @@ from dicetm.gate.check import RULE_POLICY_KEYS, RULES, GateFailure, GateResult
 from dicetm.model import AnalysisResult, RiskLevel, Threat, ThreatEvaluation
 from dicetm.report import common
 from dicetm.store.modelfile import LoadedModel
+from dicetm.textsafe import json_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 VERSION = "2.1.0"
@@ -81,7 +82,7 @@ def _driver(rules: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _log(run: dict[str, Any]) -> str:
     log = {"$schema": SCHEMA, "version": VERSION, "runs": [run]}
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def _camel(slug: str) -> str:

@@ -6,6 +6,7 @@ The workspace-level functions here are what the CLI calls; everything below them
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dicetm.errors import InputError, Location, Problem
@@ -26,11 +27,13 @@ def _record_changes(tx: object, changes: list[Change]) -> None:
 
 
 def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped", actor: str = SYSTEM_ACTOR,
-                      loaded: LoadedModel | None = None) -> tuple[LoadedModel, Register, AnalysisResult]:
+                      loaded: LoadedModel | None = None,
+                      today: date | None = None) -> tuple[LoadedModel, Register, AnalysisResult]:
     """Analyse the model, reconcile the register with it, and return the result with review statuses.
 
     ``write=False`` reconciles in memory only (for ``check``): nothing on disk changes. ``loaded`` spares a
-    second parse when the caller has already loaded the model at ``path``.
+    second parse when the caller has already loaded the model at ``path``. ``today`` is the day residual-risk
+    review-by dates are judged on (default: today in UTC).
     """
     from dicetm.api import load
     from dicetm.pipeline.run import analyze
@@ -48,21 +51,26 @@ def analyze_workspace(path: Path, *, write: bool, detail: str = "grouped", actor
     else:
         register, _changes = reconcile(workspace.read(), fresh, loaded.system)
     result = analyze(loaded.system, source=str(loaded.path), detail=detail, register=register,
-                     proposals=loaded.proposals)
+                     proposals=loaded.proposals, today=today)
     return loaded, register, result
 
 
-def decide(path: Path, decisions: list[DecisionInput], *, reviewer: str, all_of: str | None = None) -> Register:
+def decide(path: Path, decisions: list[DecisionInput], *, reviewer: str, all_of: str | None = None,
+           today: date | None = None) -> Register:
     """Reconcile, then apply each decision in one transaction (one audit record per item).
 
     ``all_of``: the one explicit bulk form. The first decision is a template applied to every live threat of
-    that rule, recorded as one decision per threat.
+    that rule, recorded as one decision per threat (a rejection made so is flagged as bulk). ``today`` (UTC
+    by default) is what a review-by date must not be before.
     """
     from dicetm.api import load
     from dicetm.pipeline.run import analyze
+    from dicetm.review.inputcheck import check_inputs
     from dicetm.store.workspace import Workspace
 
     loaded = load(path)
+    check_inputs(decisions, reviewer=reviewer, workspace=loaded.path.parent,
+                 today=today or datetime.now(UTC).date())
     fresh = analyze(loaded.system, source=str(loaded.path), proposals=loaded.proposals)
     threats = {t.id: t for t in fresh.threats}
     for threat in fresh.threats:
@@ -108,7 +116,7 @@ def _expand(decisions: list[DecisionInput], register: Register, all_of: str | No
     if not targets:
         raise InputError([Problem(f"no live threat of rule {all_of!r} in the register",
                                   Location(path="--all-of"), hint="check the rule id in the report")])
-    return [dataclasses.replace(decisions[0], item=target) for target in targets]
+    return [dataclasses.replace(decisions[0], item=target, bulk=True) for target in targets]
 
 
 def threats_of_rule(register: Register, rule_id: str) -> list[str]:

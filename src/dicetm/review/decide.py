@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from dicetm.errors import InputError, Location, Problem
 from dicetm.model import System, Threat
 from dicetm.model.register import (
+    CONFIRM,
     CountermeasureEntry,
     CountermeasureReview,
     HistoryEntry,
@@ -25,9 +26,11 @@ from dicetm.model.register import (
     ThreatEntry,
     ThreatModification,
     ThreatStatus,
+    current_decision,
 )
 from dicetm.review.facts import facts_digest, facts_of
 from dicetm.review.fatigue import mark_quick, quick_run
+from dicetm.review.identity import same_person
 
 THREAT_ACTIONS = {"accept": ThreatStatus.accepted, "reject": ThreatStatus.rejected,
                   "modify": ThreatStatus.modified, "needs-info": ThreatStatus.needs_info}
@@ -38,6 +41,8 @@ RISK_ACTIONS = {"accept": ResidualStatus.accepted, "transfer": ResidualStatus.tr
                 "avoid": ResidualStatus.avoided, "mitigate": ResidualStatus.mitigated,
                 "reopen": ResidualStatus.open}
 REASON_REQUIRED = frozenset({"reject", "modify", "needs-info"})
+LINKING_ACTIONS = frozenset({"accept", "plan", "implement"})  # countermeasure decisions that may name --covers
+BULK_FLAG, HIGH_RISK_FLAG = "bulk", "high-risk"  # why a rejection is flagged for a second reviewer
 
 
 class Recorder(Protocol):
@@ -64,6 +69,8 @@ class DecisionInput:
     evidence: str | None = None
     business_impact: str | None = None
     review_by: str | None = None
+    covers: tuple[str, ...] = ()  # countermeasures: the threats this decision is linked to (empty: all)
+    bulk: bool = False  # part of one decision applied to every threat of a rule (--all-of)
 
 
 def _problem(message: str, field: str, hint: str | None = None) -> InputError:
@@ -101,11 +108,45 @@ def _history(tx: Recorder, seq: int, at: str, action: str, before: str | None, a
                         details=details or {})
 
 
+def rejection_flags(decision: DecisionInput, threat: Threat | None) -> list[str]:
+    """Why a rejection deserves a second look: made in bulk, or taking a high or critical threat out of the gate."""
+    if decision.action != "reject":
+        return []
+    flags = [BULK_FLAG] if decision.bulk else []
+    if threat is not None and threat.risk.value in ("high", "critical"):
+        flags.append(HIGH_RISK_FLAG)
+    return flags
+
+
+def _confirm_threat(tx: Recorder, entry: ThreatEntry) -> None:
+    decided = current_decision(entry.history)
+    if entry.status not in (ThreatStatus.accepted, ThreatStatus.rejected, ThreatStatus.modified) or decided is None:
+        raise _problem(f"threat {entry.id} is {entry.status.value}: there is no decision to confirm", "--confirm",
+                       hint="a second reviewer confirms an accepted, rejected or modified threat")
+    if same_person(decided.actor, tx.actor):
+        raise _problem(f"{tx.actor} made the decision on {entry.id}; a second, different person must confirm it",
+                       "--reviewer", hint="ask another named reviewer to run the --confirm")
+    if any(h.action == CONFIRM and h.details.get("confirms") == decided.seq and same_person(h.actor, tx.actor)
+           for h in entry.history):
+        raise _problem(f"{tx.actor} has already confirmed the decision on {entry.id}", "--confirm")
+    details = {"confirms": decided.seq, "decided_by": decided.actor}
+    state = _state(entry)
+    seq, at = tx.record(CONFIRM, entry.id, state, state, None, details)
+    updated = entry.model_copy(deep=True)
+    updated.history.append(HistoryEntry(seq=seq, at=at, actor=tx.actor, action=CONFIRM,
+                                        status_before=entry.status.value, status_after=entry.status.value,
+                                        details=details))
+    tx.register.threats = [updated if t.id == entry.id else t for t in tx.register.threats]
+
+
 def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, threat: Threat | None,
                    system: System) -> None:
+    if decision.action == CONFIRM:
+        _confirm_threat(tx, entry)
+        return
     if decision.action not in THREAT_ACTIONS:
         raise _problem(f"{decision.action!r} is not a decision for a threat", "action",
-                       hint=f"one of: {', '.join(THREAT_ACTIONS)}")
+                       hint=f"one of: {', '.join([*THREAT_ACTIONS, CONFIRM])}")
     if entry.status is ThreatStatus.retired:
         raise _problem(f"threat {entry.id} is retired (its rule no longer fires)", "ITEM_ID")
     if decision.action in REASON_REQUIRED:
@@ -124,6 +165,9 @@ def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, th
             raise _problem("--modify needs at least one of --title, --scenario, --likelihood, --impact", "--modify")
         updated.modification = mod
         details["modification"] = mod.model_dump(exclude_none=True)
+    flags = rejection_flags(decision, threat)
+    if flags:
+        details["flags"] = flags
     facts = facts_of(system, threat.elements if threat else entry.elements, threat.flows if threat else entry.flows)
     updated.facts, updated.facts_digest = facts, facts_digest(facts)
     seq, at = tx.record(decision.action, entry.id, before, _state(updated), decision.reason, details or None)
@@ -138,6 +182,7 @@ def _decide_countermeasure(tx: Recorder, entry: CountermeasureEntry, decision: D
         raise _problem(f"{decision.action!r} is not a decision for a countermeasure", "action",
                        hint=f"one of: {', '.join(COUNTERMEASURE_ACTIONS)}")
     updated = entry.model_copy(deep=True)
+    details = _links(entry, decision)
     if decision.action == "reject":
         _require(decision.reason, "reason", "--reject")
     if decision.action == "plan":
@@ -149,10 +194,25 @@ def _decide_countermeasure(tx: Recorder, entry: CountermeasureEntry, decision: D
     before = _state(entry)
     updated.status = COUNTERMEASURE_ACTIONS[decision.action]
     updated.reviewer, updated.reason = tx.actor, decision.reason
-    seq, at = tx.record(decision.action, entry.id, before, _state(updated), decision.reason)
+    seq, at = tx.record(decision.action, entry.id, before, _state(updated), decision.reason, details or None)
     updated.decided_at = at
-    updated.history.append(_history(tx, seq, at, decision.action, entry.status.value, updated.status.value, decision))
+    updated.history.append(_history(tx, seq, at, decision.action, entry.status.value, updated.status.value, decision,
+                                    details))
     tx.register.countermeasures = [updated if c.id == entry.id else c for c in tx.register.countermeasures]
+
+
+def _links(entry: CountermeasureEntry, decision: DecisionInput) -> dict[str, Any]:
+    """``{"covers": [...]}`` when the decision names the threats it is linked to; each must be one it mitigates."""
+    if not decision.covers:
+        return {}
+    if decision.action not in LINKING_ACTIONS:
+        raise _problem(f"--covers links an accepted, planned or implemented countermeasure to threats, not a "
+                       f"{decision.action}", "--covers")
+    unknown = [threat for threat in decision.covers if threat not in entry.threats]
+    if unknown:
+        raise _problem(f"{entry.id} does not mitigate {', '.join(unknown)}", "--covers",
+                       hint=f"it mitigates: {', '.join(entry.threats) or 'no threat in the register'}")
+    return {"covers": sorted(set(decision.covers))}
 
 
 def _decide_risk(tx: Recorder, threat_id: str, decision: DecisionInput) -> None:

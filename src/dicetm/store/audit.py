@@ -3,8 +3,9 @@
 Every record holds the hash of the previous record, and the register file names the last record that
 produced it (``audit_head``). Editing, removing, inserting or reordering records, cutting the log short and
 editing the register therefore all show in ``verify``. The chain has no secret key: whoever rewrites the
-log's tail and the register together can make them agree again, so version control history stays the
-outside anchor.
+log and the register together with these functions can make them agree again, so version control history
+and signatures (``store.signatures``: ``sign`` records holding SSH signatures over the chain) are the outside
+anchors.
 """
 
 from __future__ import annotations

@@ -120,7 +120,8 @@ class Workspace:
                     Location(file=str(self.register_path)),
                     f"restore {REGISTER_FILENAME} and {AUDIT_FILENAME} together from version control")
                     for _seq, text in disagreements])
-            tx = Transaction(register if register is not None else Register(), actor, last.seq + 1 if last else 1)
+            tx = Transaction(register if register is not None else Register(), actor, last.seq + 1 if last else 1,
+                             previous=last)
             try:
                 yield tx
             finally:
@@ -301,9 +302,10 @@ class Transaction:
     """The changes of one locked read-modify-write: mutate ``register`` (or assign a new one) and call
     ``record`` once per change. The records and the register are written when the ``with`` block ends."""
 
-    def __init__(self, register: Register, actor: str, next_seq: int) -> None:
+    def __init__(self, register: Register, actor: str, next_seq: int, previous: AuditRecord | None = None) -> None:
         self.register = register
         self.actor = actor
+        self.previous = previous  # the log's last record before this transaction (None: the log is empty)
         self._next_seq = next_seq
         self._pending: list[_Change] = []
         self._closed = False
