@@ -62,6 +62,8 @@ class Fact:
     value: Any
     where: Where
     strength: int = STATED
+    exclusive: bool = False  # a list value that replaces the others ("read-only")
+    outranks: frozenset[Any] = frozenset()  # values of the same field this one refines, not contradicts
 
 
 @dataclass
@@ -207,3 +209,38 @@ def first_line(label: str) -> tuple[str, str]:
     if not lines:
         return "", ""
     return lines[0], " ".join(lines[1:])
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)]|[ivx]+[.)])\s+")
+_MARKUP = re.compile(r"[*_`]{1,3}")
+_QUALIFIER = re.compile(r"\s+(?:via|through|using|on|hosted\s+on|hosted\s+by|running\s+on|powered\s+by|backed\s+by|"
+                        r"served\s+by|served\s+with)\s+(?=\S)", re.I)
+_ABBREVIATION = re.compile(r"^[A-Z][A-Za-z0-9&.+-]{0,7}$")
+
+
+def split_name(text: str) -> tuple[str, list[str], str]:
+    """A component's name as a heading, list item or label writes it, split into (name, aliases, qualifier).
+
+    "3.2 **Vector DB (VDB)**" -> ("Vector DB", ["VDB"], ""); "GPT-4o (Azure OpenAI)" -> ("GPT-4o", [],
+    "Azure OpenAI"); "Claude 3.5 Sonnet via Amazon Bedrock" -> ("Claude 3.5 Sonnet", [], "via Amazon Bedrock");
+    "Orchestrator — builds the prompt" -> ("Orchestrator", [], "builds the prompt").
+    """
+    text = _MARKUP.sub("", _NUMBERING.sub("", text.strip())).strip()
+    qualifier = ""
+    dash = re.search(r"\s[—–-]\s|:\s", text)
+    if dash is not None:
+        text, qualifier = text[:dash.start()].strip(), text[dash.end():].strip()
+    aliases: list[str] = []
+    parenthetical = re.search(r"\s*\(([^()]{1,80})\)\s*$", text)
+    if parenthetical is not None and parenthetical.start() > 0:
+        inner = parenthetical.group(1).strip()
+        text = text[:parenthetical.start()].strip()
+        if _ABBREVIATION.match(inner) and sum(c.isupper() for c in inner) >= 2:
+            aliases.append(inner)
+        else:
+            qualifier = f"{inner} {qualifier}".strip()
+    joined = _QUALIFIER.search(text)
+    if joined is not None and joined.start() > 0:
+        qualifier = f"{text[joined.start():].strip()} {qualifier}".strip()
+        text = text[:joined.start()].strip()
+    return text.strip(" .:;,"), aliases, qualifier

@@ -1,0 +1,164 @@
+"""Where a text mentions a component: the names every document gave its components (longest first), then
+the product and role words of the vocabulary for components no structure named.
+
+A component's name matches case-insensitively, its plural too ("the Policy Retrievers" is rare, "Customers"
+common); a one-word lower-case name that is also an ordinary word (a compose service called ``shell``) only
+matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or is not used as a noun
+phrase in running prose is not a mention; a product followed by its role word is one mention ("Salesforce
+CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add X") is dropped,
+with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.ingest.vocabulary import Hit, vocabulary
+from dicetm.model.system import Kind
+
+_WINDOW = 120
+_NOT_BEFORE = re.compile(
+    r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"
+    r"do\s+not\s+use|does\s+not\s+use|never\s+use|migrat(?:e|ed|ing)\s+(?:away\s+)?from|"
+    r"moved?\s+away\s+from|considered|evaluated|rejected|unlike|versus|vs\.?|compared\s+(?:to|with)|"
+    r"alternatives?\s+(?:to|such\s+as|like|including)|looked\s+at|should\s+we\s+(?:add|use)|"
+    r"(?:could|might|may|would)\s+(?:later\s+)?(?:add|use)|consider(?:ing)?\s+(?:adding|using)|"
+    r"plan(?:s|ning)?\s+to\s+(?:add|use)|whether\s+to\s+(?:add|use)|previously|formerly|used\s+to\s+use|"
+    r"no\s+longer|there\s+(?:is|are)\s+no)"
+    r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$", re.I)
+_NOT_AFTER = re.compile(
+    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned)\)|"
+    r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
+    r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
+_ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    words: str
+    node: Node | None  # a component of the registry
+    kind: Kind  # the node's kind, or the vocabulary's for a candidate
+    product: bool = False  # a product of the vocabulary (a candidate component, not yet in the registry)
+    person: bool = False  # a people word ("customers", "the analyst")
+
+
+def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
+                  notes: list[str] | None = None, place: str = "") -> list[Mention]:
+    """Mentions in ``text[start:end]``, in order, not overlapping."""
+    end = len(text) if end is None else end
+    found = _registry_mentions(text, registry, start, end)
+    taken = [(m.start, m.end) for m in found]
+    for mention in _vocabulary_mentions(text, registry, start, end):
+        if not any(a < mention.end and mention.start < b for a, b in taken):
+            found.append(mention)
+    found.sort(key=lambda m: m.start)
+    kept = []
+    for mention in found:
+        before = text[max(0, mention.start - _WINDOW):mention.start]
+        before = re.split(r"[.;!?]\s", before)[-1]
+        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end]):
+            if notes is not None:
+                notes.append(f"{place}: '{mention.words}' not drafted: the text says it is not used or only maybe")
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    pattern, nodes = _registry_pattern(registry)
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text, start, end):
+        name = match.group("name") or match.group("code")
+        node = nodes.get(name.casefold()) or registry.find(name)
+        if node is None:
+            continue
+        found.append(Mention(match.start(), match.end(), match.group(0).strip("`"), node, node.kind()))
+    return found
+
+
+def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    """The pattern of every name the registry knows (rebuilt when it learns a name)."""
+    names = registry.names()
+    key = tuple(name for name, _ in names)
+    cached = getattr(registry, "_mention_pattern", None)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    pattern, nodes = _compiled(names)
+    registry._mention_pattern = (key, pattern, nodes)  # type: ignore[attr-defined]
+    return pattern, nodes
+
+
+def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    plain: list[str] = []
+    coded: list[str] = []
+    nodes: dict[str, Node] = {}
+    products = vocabulary()
+    for name, node in names:
+        if len(name) < 2:
+            continue
+        nodes.setdefault(name.casefold(), node)
+        body = r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
+        ordinary = name.islower() and " " not in name.strip() and not products.hits(name) \
+            and not re.search(r"[\d_.]", name)
+        (coded if ordinary else plain).append(body)
+    if not plain and not coded:
+        return None, nodes
+    parts = [r"(?<![\w-])(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?(?![\w-])",
+             r"`(?P<code>" + ("|".join(coded) or "(?!x)x") + r")`"]
+    return re.compile("|".join(parts), re.I), nodes
+
+
+def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    words = vocabulary()
+    hits = [h for h in words.hits(text[:end]) if h.start >= start]
+    found: list[Mention] = []
+    index = 0
+    while index < len(hits):
+        hit = hits[index]
+        stop = hit.end
+        kind = words.kinds[hit.role]
+        if hit.product is not None:
+            following = hits[index + 1] if index + 1 < len(hits) else None
+            if following and following.role == hit.role and following.product is None \
+                    and not text[hit.end:following.start].strip():
+                stop, index = following.end, index + 1  # "Salesforce CRM": one mention
+            else:
+                suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
+                if suffix and suffix.group(1).lower() in words.suffixes:
+                    stop = hit.end + suffix.end()
+            found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
+                                 kind, product=True))
+        elif _generic_counts(text, hit, kind):
+            node = _only_node_of_kind(registry, kind) if kind is not Kind.external_entity else None
+            node = node or registry.find(text[hit.start:stop])
+            found.append(Mention(hit.start, stop, text[hit.start:stop], node, kind,
+                                 person=kind is Kind.external_entity))
+        index += 1
+    return found
+
+
+def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
+    """A role word counts as a noun phrase: "the vector database", "Customers", "gateway -> orchestrator"."""
+    words = vocabulary()
+    after = re.match(r"[ \t]+([\w-]+)", text[hit.end:])
+    if after and (after.group(1).lower() in words.modifiers or kind_words().words.hits(after.group(1))):
+        return False  # "user messages", "customer support", "the LLM gateway"
+    if _ARROW_NEAR.search(text, 0, hit.start) or re.match(r"[\])\"'`*_]*\s*(?:-+>|[→⟶⇒]|=+>)", text[hit.end:]):
+        return True
+    written = text[hit.start:hit.end]
+    before = re.search(r"([\w-]+)[ \t\n]+$", text[:hit.start])
+    plural_person = kind is Kind.external_entity and written.lower().endswith("s")
+    return bool(plural_person or written[:1].isupper() or (before and before.group(1).lower() in words.determiners))
+
+
+def _only_node_of_kind(registry: Registry, kind: Kind) -> Node | None:
+    """The one structural component of this kind ("the vector database" when one vector store is named)."""
+    same = [n for n in registry.nodes if n.structural and n.kind() is kind]
+    return same[0] if len(same) == 1 else None

@@ -1,0 +1,433 @@
+"""Sentences of prose documents: the flows, facts and zones they state, once every component is known.
+
+Flows are read clause by clause around a verb, in the ways people write them:
+
+- active: "X sends/forwards/writes/returns <data> to Y", "X calls/queries/invokes/uses Y" (a query or a search
+  goes both ways), "X reads/fetches/retrieves <data> from Y" and "X reads Y" (data comes from Y);
+- passive: "<data> is sent to Y by X", "<data> is pulled from Y by X", "Y is called by X", "Y is fed by X";
+- chained: "X reads from Y and writes to Z" (the subject carries over), "..., which passes it to Z" (the
+  last target is the subject), "it"/"they" (the last subject); a clause without a subject under a
+  component's heading or in its description is that component's; a numbered walkthrough carries its subject
+  from step to step;
+- arrows: "X -> Y: data", "X → Y → Z", "X <-> Y"; rows of a flow table.
+
+A flow's data is the object of its verb. A statement whose other end names nothing known is reported as a
+flow that could not be resolved. Facts (``extract_facts``) go to the component the sentence is about: the
+nearest mention of a kind the fact is meant for, else the sentence's subject, else the component whose text
+it is. A zone is "X and Y run in our Azure subscription" (also "everything else runs in ...") or a list item
+under a trust-boundaries heading naming a zone and its members.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dicetm.ingest.extract_facts import statements
+from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
+from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_prose import Block, FlowRow, ProseDocument
+from dicetm.ingest.extract_resolve import Node, Registry, normal
+from dicetm.model.system import Kind
+
+_SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
+         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
+         r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
+         r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
+         r"commits?|opens?")
+_CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
+         r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
+         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
+_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
+          r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
+          r"listens?\s+to|watches")
+_TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
+_VERB = re.compile(rf"(?<![\w-])(?:(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])", re.I)
+_PASSIVE = re.compile(
+    r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
+    r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
+    r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
+    r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
+    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up)(?![\w-])", re.I)
+_PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
+                           "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
+                           "handed", "exported", "buffered", "kept"})
+_PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
+                            "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
+_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
+_PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
+_TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
+_FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
+_BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
+_RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+_TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
+_PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
+                      r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
+                      r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
+_CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
+                    re.I)
+_ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
+_ZONE_PHRASE = re.compile(
+    r"(?<![\w-])(?:runs?|running|lives?|sits?|is|are|resides?|stays?|remains?|(?:is|are)\s+deployed|deployed|"
+    r"(?:is|are)\s+hosted|hosted|operates?)\s+(?:(?:all|both|entirely|only|fully)\s+)?(?:in|inside|within|on|"
+    r"behind)\s+(?P<zone>[^.;:,()]+)", re.I)
+_ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
+                       r"except)\b.*$", re.I)
+_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
+                         re.I)
+_PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
+                           "back", "requests", "data", "calls", "details"})
+
+
+@dataclass
+class _Context:
+    """What the previous clauses of a paragraph or list said: their subject and their target."""
+
+    subject: Node | None = None
+    target: Node | None = None
+
+
+@dataclass
+class SentenceReader:
+    registry: Registry
+    keys: dict[str, Node]
+    notes: list[str] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    everything: list[tuple[Zone, ProseDocument]] = field(default_factory=list)
+
+    def read(self, prose: ProseDocument, prefix: str) -> None:
+        self.prose, self.prefix = prose, prefix
+        contexts: dict[int, _Context] = {}
+        for block in prose.blocks:
+            if block.span.kind == "code" and not _ARROW.search(block.text):
+                continue
+            context = contexts.setdefault(block.group, _Context())
+            if block.subject is not None and block.subject in self.keys:
+                context.subject = context.subject if block.span.kind == "list-item" and context.subject else \
+                    self.keys[block.subject]
+            self._block(block, context)
+        for row in prose.flow_rows:
+            self._flow_row(row)
+
+    # ------------------------------------------------------------------------------------------ blocks
+
+    def _block(self, block: Block, context: _Context) -> None:
+        span = block.span
+        mentions = find_mentions(span.text, self.registry, block.start, block.end, self.notes, span.where)
+        subject = self.keys.get(block.subject) if block.subject else None
+        if block.mode == "zone-members" and block.zone is not None:
+            for mention in mentions:
+                self._member(block.zone, mention, span)
+            return
+        for start, end in _sentences(span.text, block.start, block.end):
+            inside = [m for m in mentions if start <= m.start < end]
+            if _ARROW.search(span.text, start, end):
+                self._arrows(span, start, end, inside)
+                continue
+            self._facts(span, start, end, inside, subject)
+            self._zones(span, start, end, inside)
+            self._flows(span, start, end, inside, subject, context)
+
+    # ------------------------------------------------------------------------------------------- flows
+
+    def _flows(self, span: object, start: int, end: int, mentions: list[Mention], subject: Node | None,
+               context: _Context) -> None:
+        text = span.text  # type: ignore[attr-defined]
+        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)]
+        passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
+        events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
+                                                                            for p in passives)]
+                        + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
+        if not events:
+            if mentions and mentions[0].start - start < 6:
+                context.subject = self._node(mentions[0], span) or context.subject
+            return
+        previous_end, previous_target = start, None
+        for index, (position, form, match) in enumerate(events):
+            segment_end = events[index + 1][0] if index + 1 < len(events) else end
+            before = [m for m in mentions if previous_end <= m.start < position and m is not previous_target]
+            after = [m for m in mentions if match.end() <= m.start < segment_end]
+            lead = text[previous_end:position]
+            if form == "passive":
+                previous_target = self._passive(span, match, before, after, subject, context, text, start, end)
+            else:
+                previous_target = self._active(span, match, before, after, lead, subject, context, text, start,
+                                               end)
+            previous_end = match.end()
+
+    def _subject(self, before: list[Mention], lead: str, subject: Node | None, context: _Context,
+                 span: object) -> Node | None:
+        if _RELATIVE.search(lead):
+            return context.target
+        if before:
+            return self._node(before[-1], span)
+        if _PRONOUN.match(lead) or _CARRY.match(lead) or _TRAILING_PRONOUN.search(lead):
+            return context.subject or subject
+        return None
+
+    def _active(self, span: object, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
+                subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
+        source = self._subject(before, lead, subject, context, span)
+        group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
+        words = verb.group(0)
+        targets = self._targets(group, verb, after, text)
+        where = Where.at(span, start, end)  # type: ignore[arg-type]
+        context.subject = source or context.subject
+        if not targets:
+            if source is not None and source.structural and group == "send" and _TO.search(text, verb.end(), end):
+                self._unresolved(where, f"'{words}' has no known component after it")
+            return None
+        for target_mention in targets:
+            target = self._node(target_mention, span)
+            if source is None:
+                self._unresolved(where, f"who '{words}' is not stated")
+                continue
+            data = _data(text[verb.end():target_mention.start] if group != "call" else
+                         text[target_mention.end:end])
+            if group == "fetch":
+                self._relation(target, source, where, data, text[start:end])
+            else:
+                both = group == "call" and bool(_TWO_WAY.match(words))
+                self._relation(source, target, where, data, text[start:end], bidirectional=both)
+            context.target = target
+        return targets[-1]
+
+    def _targets(self, group: str, verb: re.Match[str], after: list[Mention], text: str) -> list[Mention]:
+        if not after:
+            return []
+        gap = text[verb.end():after[0].start]
+        if group == "fetch":
+            source = _FROM.search(text, verb.end())
+            if source is not None:
+                later = [m for m in after if m.start >= source.end()]
+                return later[:1]
+            return _coordinated(after, text) if _short_gap(gap) else []
+        if group == "send":
+            preposition = _TO.search(text, verb.end())
+            if preposition is not None:
+                later = [m for m in after if m.start >= preposition.end()]
+                return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+            return []
+        if _short_gap(gap):
+            return after[:1]
+        preposition = _TO.search(text, verb.end())
+        later = [m for m in after if preposition is not None and m.start >= preposition.end()]
+        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []  # type: ignore[union-attr]
+
+    def _passive(self, span: object, verb: re.Match[str], before: list[Mention], after: list[Mention],
+                 subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
+        participle = verb.group("participle").lower()
+        where = Where.at(span, start, end)  # type: ignore[arg-type]
+        agent_match = _BY.search(text, verb.end(), end)
+        agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
+                      and _short_gap(text[agent_match.end():m.start])), None)
+        actor = self._node(agent, span) if agent is not None else (context.subject or subject)
+        data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
+        if participle in _PASSIVE_CALL:
+            target = self._node(before[-1], span) if before else None
+            if target is not None and agent is not None:
+                self._relation(self._node(agent, span), target, where, None, text[start:end])
+            return None
+        others = [m for m in after if m is not agent]
+        if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
+            origin_match = _FROM.search(text, verb.end(), end)
+            origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
+            if participle in _PASSIVE_BUILD and before and agent is not None:
+                self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
+            if origin is not None and actor is not None:
+                self._relation(self._node(origin, span), actor, where, data, text[start:end])
+            context.subject = actor or context.subject
+            return origin
+        preposition = _TO.search(text, verb.end(), end)
+        target = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
+        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
+        if target is not None and via is not None:
+            hop = next((m for m in others if m.start > target.end and m.start >= verb.end() + via.end()), None)
+            if hop is not None:
+                actor = self._node(hop, span)
+        if target is None:
+            context.subject = actor or context.subject
+            return None
+        if actor is None:
+            self._unresolved(where, f"who sends to '{target.words}' is not stated")
+            return target
+        self._relation(actor, self._node(target, span), where, data, text[start:end])
+        context.subject, context.target = actor, self._node(target, span)
+        return target
+
+    def _arrows(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text  # type: ignore[attr-defined]
+        for line_start, line_end in _lines(text, start, end):
+            arrows = list(_ARROW.finditer(text, line_start, line_end))
+            if not arrows:
+                continue
+            bounds = [line_start, *[p for a in arrows for p in a.span()], line_end]
+            segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]]
+                        for i in range(len(arrows) + 1)]
+            where = Where.at(span, line_start, line_end)  # type: ignore[arg-type]
+            label = text[line_start:line_end].rsplit(":", 1)
+            data = _data(label[1]) if len(label) == 2 and not _ARROW.search(label[1]) else None
+            for i, arrow in enumerate(arrows):
+                left, right = segments[i], segments[i + 1]
+                if len(left) != 1 or len(right) != 1:
+                    continue
+                symbol = arrow.group(0)
+                source, target = self._node(left[0], span), self._node(right[0], span)
+                if (symbol.startswith("<") and not symbol.endswith(">")) or symbol in "←⟵":
+                    source, target = target, source
+                both = symbol in "↔⟷" or (symbol.startswith("<") and symbol.endswith(">"))
+                self._relation(source, target, where, data if i == len(arrows) - 1 else None,
+                               text[line_start:line_end], bidirectional=both)
+
+    def _flow_row(self, row: FlowRow) -> None:
+        ends = []
+        for cell in (row.source, row.target):
+            found = find_mentions(row.span.text, self.registry, cell[0], cell[1])
+            ends.append(found[0] if len(found) == 1 else None)
+        where = Where.at(row.span, 0, len(row.span.text))
+        if ends[0] is None or ends[1] is None:
+            self._unresolved(where, "a row of a flow table that does not name two known components")
+            return
+        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
+                       row.span.text)
+
+    # ------------------------------------------------------------------------------------------- facts
+
+    def _facts(self, span: object, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        text = span.text  # type: ignore[attr-defined]
+        for statement in statements(text[start:end]):
+            at, stop = start + statement.start, start + statement.end
+            if _inside_mention(at, mentions) or any(m.start <= stop - 1 < m.end for m in mentions):
+                continue  # part of a name ("PII Redactor", "Secret Scanner")
+            target = self._fact_target(statement.applies_to, at, mentions, subject, span)
+            if target is None:
+                continue
+            target.extra_facts.append(Fact(statement.field, statement.value, Where.at(span, at, stop),  # type: ignore[arg-type]
+                                           exclusive=statement.exclusive, outranks=statement.outranks))
+
+    def _fact_target(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
+                     span: object) -> Node | None:
+        def fits(kind: Kind) -> bool:
+            return kinds is None or kind in kinds
+
+        clause = [m for m in mentions if not m.person or kinds is None]
+        fitting = [m for m in clause if fits(m.kind)]
+        if fitting:
+            return self._node(min(fitting, key=lambda m: (abs(m.start - at), m.start > at)), span)
+        if subject is not None and fits(subject.kind()) and not any(m.start < at for m in clause):
+            return subject
+        return None
+
+    # ------------------------------------------------------------------------------------------- zones
+
+    def _zones(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text  # type: ignore[attr-defined]
+        for match in _ZONE_PHRASE.finditer(text, start, end):
+            phrase = _ZONE_END.sub("", match.group("zone")).strip()
+            name = _DETERMINER.sub("", phrase).strip()
+            if not name or not kind_words().names_zone(name) or len(name.split()) > 8:
+                continue
+            members = [m for m in mentions if m.start < match.start()
+                       or (m.start > match.start("zone") + len(phrase) and m.start < end)]
+            lead = text[start:match.start()]
+            if not members and not _EVERYTHING.search(lead):
+                continue
+            zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))  # type: ignore[arg-type]
+            self.prose.extraction.zones.append(zone)
+            for mention in members:
+                self._member(zone, mention, span)
+            if _EVERYTHING.search(lead):
+                self.everything.append((zone, self.prose))
+
+    def _member(self, zone: Zone, mention: Mention, span: object) -> None:
+        node = self._node(mention, span)
+        key = _key(node)
+        if key not in zone.members:
+            zone.members.append(key)
+
+    # ----------------------------------------------------------------------------------------- helpers
+
+    def _node(self, mention: Mention, span: object) -> Node:
+        """The component a mention names, added to the model now that the text uses it."""
+        if mention.node is not None:
+            mention.node.used = True
+            if Where.at(span, mention.start, mention.end) not in mention.node.where:  # type: ignore[arg-type]
+                mention.node.extra_where.append(Where.at(span, mention.start, mention.end))  # type: ignore[arg-type]
+            return mention.node
+        name = _DETERMINER.sub("", mention.words).strip()
+        entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
+                        where=[Where.at(span, mention.start, mention.end)],  # type: ignore[arg-type]
+                        kind=mention.kind, kind_strength=1, structural=False)
+        node = self.registry.add(entity, self.prose.extraction.by)
+        node.used = True
+        self.keys.setdefault(entity.key, node)
+        mention.node = node
+        return node
+
+    def _relation(self, source: Node | None, target: Node | None, where: Where, data: str | None, sentence: str,
+                  *, bidirectional: bool = False) -> None:
+        if source is None or target is None or source is target:
+            return
+        self.prose.extraction.relations.append(Relation(_key(source), _key(target), where, data,
+                                                        bidirectional=bidirectional,
+                                                        facts=protocol_facts(sentence, where)))
+
+    def _unresolved(self, where: Where, why: str) -> None:
+        item = Unresolved(where, why)
+        if item not in self.unresolved:
+            self.unresolved.append(item)
+
+
+def _key(node: Node) -> str:
+    return node.entities[0].key
+
+
+def _inside_mention(position: int, mentions: list[Mention]) -> bool:
+    return any(m.start <= position < m.end for m in mentions)
+
+
+def _short_gap(text: str) -> bool:
+    """Between a verb (or a preposition) and its object: a few words, no clause break."""
+    return not re.search(r"[.;:!?]|,\s*(?:and|but|which|while|so)\b", text) and len(text.split()) <= 8
+
+
+def _coordinated(after: list[Mention], text: str) -> list[Mention]:
+    """"reads X, Y and Z": the objects joined by commas and "and"."""
+    chosen = [after[0]]
+    for mention in after[1:]:
+        gap = text[chosen[-1].end:mention.start]
+        if re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:(?:the|a|an|our|its|their)\s+)?", gap):
+            chosen.append(mention)
+        else:
+            break
+    return chosen
+
+
+def _data(text: str) -> str | None:
+    words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
+    words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
+    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)\s+", words)[0]
+    words = _DETERMINER.sub("", words.strip()).strip(" ,")
+    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
+        return None
+    return words
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for match in _SENTENCE.finditer(text, start, end):
+        bounds.append((position, match.start()))
+        position = match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if text[a:b].strip()]
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for line in text[start:end].split("\n"):
+        bounds.append((position, position + len(line)))
+        position += len(line) + 1
+    return [(a, b) for a, b in bounds if b > a]
