@@ -45,6 +45,7 @@ class Mention:
     kind: Kind  # the node's kind, or the vocabulary's for a candidate
     product: bool = False  # a product of the vocabulary (a candidate component, not yet in the registry)
     person: bool = False  # a people word ("customers", "the analyst")
+    named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -52,9 +53,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     """Mentions in ``text[start:end]``, in order, not overlapping."""
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
-    taken = [(m.start, m.end) for m in found]
-    for mention in _vocabulary_mentions(text, registry, start, end):
-        if not any(a < mention.end and mention.start < b for a, b in taken):
+    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end)]:
+        if not any(m.start < mention.end and mention.start < m.end for m in found):
             found.append(mention)
     found.sort(key=lambda m: m.start)
     kept = []
@@ -115,15 +115,64 @@ def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, di
     return re.compile("|".join(parts), re.I), nodes
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9][\w&'.+-]*(?<![.'])")
+_CAPITALISED = re.compile(r"^(?:[A-Z]|\d+(?:\.\d+)*[A-Za-z]*$)")
+_COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
+_LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
+                      "then", "when", "if", "all", "both", "new"})
+
+
+def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """Runs of capitalised words ending in a component word: "the Edge API", "Mobile Banking App"."""
+    words = kind_words()
+    tokens = list(_TOKEN.finditer(text, start, end))
+    found: list[Mention] = []
+    index = 0
+    while index < len(tokens):
+        run = []
+        while index < len(tokens) and _CAPITALISED.match(tokens[index].group(0)) and (
+                not run or not text[run[-1].end():tokens[index].start()].strip()):
+            run.append(tokens[index])
+            index += 1
+        if not run:
+            index += 1
+            continue
+        if run[0].group(0).lower() in _LEADERS:
+            run = run[1:]
+        if not run or (len(run) == 1 and _at_sentence_start(text, start, run[0].start())):
+            continue
+        name = text[run[0].start():run[-1].end()]
+        if vocabulary().hits(name) or (words.words.hits(name) and any(h.product for h in words.words.hits(name))):
+            continue  # "OpenAI API": the product is the mention
+        head = run[-1].group(0)
+        kind = words.kind_of(head)
+        if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
+                                                         and kind not in _COLLECTIONS and not head.isupper()):
+            continue
+        node = registry.find(name)
+        found.append(Mention(run[0].start(), run[-1].end(), name, node, node.kind() if node else
+                             words.kind_of(name) or kind, named=True))
+    return found
+
+
+def _at_sentence_start(text: str, start: int, position: int) -> bool:
+    before = text[start:position]
+    return not before.strip() or bool(re.search(r"(?:[.!?:;]|\n\s*(?:[-*•]|\d+[.)])?)\s*$", before))
+
+
 def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
     words = vocabulary()
     hits = [h for h in words.hits(text[:end]) if h.start >= start]
+    extra = kind_words().words
+    hits += [h for h in extra.hits(text[:end]) if h.start >= start and h.product is not None
+             and not any(o.start < h.end and h.start < o.end for o in hits)]
+    hits.sort(key=lambda h: h.start)
     found: list[Mention] = []
     index = 0
     while index < len(hits):
         hit = hits[index]
         stop = hit.end
-        kind = words.kinds[hit.role]
+        kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
         if hit.product is not None:
             following = hits[index + 1] if index + 1 < len(hits) else None
             if following and following.role == hit.role and following.product is None \

@@ -42,7 +42,7 @@ _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
-_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n]{1,60}?)\s*(?P<sep>:|\s[—–-]\s)\s+(?=\S)")
+_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
 _ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 

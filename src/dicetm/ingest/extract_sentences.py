@@ -122,8 +122,13 @@ class SentenceReader:
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
+        for mention in mentions:
+            if mention.node is None and mention.named:
+                self._node(mention, span)  # a component named in running text
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
+            if inside and inside[0].product and inside[0].node is None and inside[0].start - start < 12:
+                self._node(inside[0], span)  # a product the sentence is about
             if _ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
