@@ -23,6 +23,11 @@ from dicetm.model.system import AI_KINDS, Kind
 
 _FILE = "data/kinds.yaml"
 _SPECIFIC = AI_KINDS | {Kind.log_store}
+_HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
+                         "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
+_SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
+                      Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
 _HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|"
                        r"containing|used|backed|running|written|built|hosted|managed|behind)\s|[,;:.()\[\]–—]| - ",
                        re.I)
@@ -51,12 +56,18 @@ class KindWords:
         return chosen
 
     def kind_of(self, text: str) -> Kind | None:
-        """The kind ``text`` names: its most specific kind word, the last of equally specific ones."""
+        """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
+        equally specific ones."""
         found = self.hits(text)
         if not found:
             return None
+        last, last_kind = found[-1]
+        if last.role in _HEAD_ROLES and last.product is None and not text[last.end:].strip(" )]*_`.:"):
+            brands = [kind for hit, kind in found[:-1] if hit.product is not None
+                      and (kind in _SPECIFIC or last.role in _SERVICE_HEADS)]
+            return brands[-1] if brands else last_kind
         specific = [kind for _, kind in found if kind in _SPECIFIC]
-        return specific[-1] if specific else found[-1][1]
+        return specific[-1] if specific else last_kind
 
     def is_section(self, heading: str) -> bool:
         """A heading made of section words ("Data flows", "3. Security considerations"), not a component."""

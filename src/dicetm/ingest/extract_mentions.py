@@ -118,6 +118,7 @@ def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, di
 _TOKEN = re.compile(r"[A-Za-z0-9][\w&'.+-]*(?<![.'])")
 _CAPITALISED = re.compile(r"^(?:[A-Z]|\d+(?:\.\d+)*[A-Za-z]*$)")
 _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
+_PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
                       "then", "when", "if", "all", "both", "new"})
 
@@ -139,12 +140,20 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             continue
         if run[0].group(0).lower() in _LEADERS:
             run = run[1:]
-        if not run or (len(run) == 1 and _at_sentence_start(text, start, run[0].start())):
-            continue
-        name = text[run[0].start():run[-1].end()]
-        if vocabulary().hits(name) or (words.words.hits(name) and any(h.product for h in words.words.hits(name))):
+        if len(run) < 2:
+            lower_head = re.match(r"\s+([a-z][\w-]*)", text[run[-1].end():end]) if run else None
+            if not run or not lower_head or not re.search(r"[a-z][A-Z]|^[A-Z]{2,}", run[-1].group(0)) \
+                    or not words.words.hits(lower_head.group(1)):
+                continue
+            end_at = run[-1].end() + lower_head.end()  # "MathTutor app": a made-up name and a component word
+            head = lower_head.group(1)
+        else:
+            end_at, head = run[-1].end(), run[-1].group(0)
+        name = text[run[0].start():end_at]
+        products = [h for h in vocabulary().hits(name) if h.product is not None] + \
+            [h for h in words.words.hits(name) if h.product is not None]
+        if products and head.lower() in _PRODUCT_HEADS:
             continue  # "OpenAI API": the product is the mention
-        head = run[-1].group(0)
         kind = words.kind_of(head)
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
@@ -164,7 +173,7 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
     words = vocabulary()
     hits = [h for h in words.hits(text[:end]) if h.start >= start]
     extra = kind_words().words
-    hits += [h for h in extra.hits(text[:end]) if h.start >= start and h.product is not None
+    hits += [h for h in extra.hits(text[:end]) if h.start >= start and (h.product is not None or h.role == "person")
              and not any(o.start < h.end and h.start < o.end for o in hits)]
     hits.sort(key=lambda h: h.start)
     found: list[Mention] = []
@@ -175,9 +184,12 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
         kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
         if hit.product is not None:
             following = hits[index + 1] if index + 1 < len(hits) else None
-            if following and following.role == hit.role and following.product is None \
-                    and not text[hit.end:following.start].strip():
+            adjacent = following is not None and not text[hit.end:following.start].strip()
+            if adjacent and following.role == hit.role and following.product is None:
                 stop, index = following.end, index + 1  # "Salesforce CRM": one mention
+            elif adjacent and following.product is not None and kind is Kind.model_provider \
+                    and _kind_of_hit(following) is Kind.llm:
+                stop, index, kind = following.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 if suffix and suffix.group(1).lower() in words.suffixes:
@@ -191,6 +203,11 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                                  person=kind is Kind.external_entity))
         index += 1
     return found
+
+
+def _kind_of_hit(hit: Hit) -> Kind:
+    words = vocabulary()
+    return words.kinds[hit.role] if hit.role in words.kinds else kind_words().words.kinds[hit.role]
 
 
 def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:

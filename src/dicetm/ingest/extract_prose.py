@@ -194,11 +194,12 @@ class _Structure:
         self.mode, self.zone = "other", None
 
     def _is_title(self, text: str) -> bool:
-        title = (self.document.title or "").casefold()
-        folded = text.casefold()
+        """The document's title: its first heading, or one that repeats most words of the title."""
         if not self.title_seen:
             return True
-        return bool(title) and (folded == title or (len(folded) > 6 and (folded in title or title in folded)))
+        title = set(re.findall(r"\w+", (self.document.title or "").casefold()))
+        words = set(re.findall(r"\w+", text.casefold()))
+        return bool(title and words) and len(title & words) / len(words) >= 0.75 and len(words) > 1
 
     @staticmethod
     def _zone_heading(name: str, qualifier: str) -> bool:

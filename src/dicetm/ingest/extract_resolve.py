@@ -21,8 +21,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicetm.ingest.extract_ir import EXPLICIT, STATED, WEAK, Entity, Extraction, Fact, Relation, Where, Zone
-from dicetm.ingest.extract_kinds import classify, head_phrase, kind_words
+from dicetm.ingest.extract_ir import (
+    EXPLICIT,
+    STATED,
+    WEAK,
+    Entity,
+    Extraction,
+    Fact,
+    Relation,
+    Where,
+    Zone,
+    split_name,
+)
+from dicetm.ingest.extract_kinds import UPGRADES, classify, head_phrase, kind_words
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
@@ -68,6 +79,7 @@ class Node:
     used: bool = True  # False while only mentioned in passing (a product named in prose, not yet needed)
     extra_facts: list[Fact] = field(default_factory=list)
     extra_where: list[Where] = field(default_factory=list)
+    stated_kinds: list[Kind] = field(default_factory=list)  # "The Order Assistant is an LLM agent"
 
     @property
     def structural(self) -> bool:
@@ -100,13 +112,16 @@ class Node:
             if entity.hint:
                 described = kind_words().kind_of(head_phrase(entity.hint))
                 if described is not None:
-                    candidates.append((STATED, -order, described))
+                    # "Reply Sender: a tool that ...": what the text says it is refines a generic name
+                    upgrade = described in UPGRADES and named in (None, Kind.process, Kind.data_store)
+                    candidates.append((STATED + 0.6 if upgrade else STATED, -order, described))
             if entity.technology:
                 built = kind_words().kind_of(entity.technology)
                 if built is not None:
                     candidates.append((WEAK + 0.5, -order, built))
             if entity.kind is not None:
                 candidates.append((min(entity.kind_strength, STATED - 0.5), -order, entity.kind))
+        candidates += [(STATED + 0.7, 1, kind) for kind in self.stated_kinds]
         if not candidates:
             return Kind.process, 0
         strength, _, kind = max(candidates, key=lambda c: (c[0], c[1]))
@@ -119,37 +134,63 @@ class Registry:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self._by_name: dict[str, Node] = {}
+        self._exact: dict[str, Node] = {}  # names as written: "ServiceNow" the system, "servicenow" its MCP server
+        self._origin: dict[int, int] = {}  # id(node) -> id(extraction) of its entities, when only one
         self._owner: dict[int, Node] = {}  # id(entity) -> its node
         self.notes: list[str] = []
         self.questions: list[str] = []
 
-    def add(self, entity: Entity, by: str, *, used: bool = True) -> Node:
+    def add(self, entity: Entity, by: str, *, used: bool = True, origin: object = None) -> Node:
+        """Merge ``entity`` into the component of the same name, or start a new one. Entities of one extraction
+        (``origin``) with different keys are different components even when their names are the same."""
+        name, aliases, qualifier = split_name(entity.name)
+        if name and name != entity.name:
+            entity.aliases = [*aliases, entity.name, *entity.aliases]
+            entity.name = name
+            if qualifier and not entity.technology:
+                entity.technology = qualifier
         node = self._match(entity)
+        if node is not None and origin is not None and self._origin.get(id(node)) == id(origin):
+            node = None
         if node is None:
             node = Node(entity.name, by=by, used=used)
             self.nodes.append(node)
+            if origin is not None:
+                self._origin[id(node)] = id(origin)
         else:
             node.used = node.used or used
+            self._origin.pop(id(node), None)
         node.entities.append(entity)
         self._owner[id(entity)] = node
-        for name in [entity.name, *entity.aliases]:
-            for variant in _variants(name):
+        for written in [entity.name, *entity.aliases]:
+            self._exact.setdefault(written.strip(), node)
+            for variant in _variants(written):
                 node.names.add(variant)
                 self._by_name.setdefault(variant, node)
         return node
+
+    def alias(self, node: Node, name: str) -> None:
+        """Another name the documents use for a component ("The Tutor Model is GPT-4o mini")."""
+        self._exact.setdefault(name.strip(), node)
+        for variant in _variants(name):
+            node.names.add(variant)
+            self._by_name.setdefault(variant, node)
+        if node.entities and name not in node.entities[0].aliases:
+            node.entities[0].aliases.append(name)
 
     def add_extraction(self, extraction: Extraction) -> dict[str, Node]:
         """Add every entity of an extraction; returns its keys' nodes. An entity that is not structural (a
         product named by an environment variable) is used when a relation of the extraction needs it."""
         ends = {key for r in extraction.relations for key in (r.source, r.target)}
-        return {key: self.add(entity, extraction.by, used=entity.structural or key in ends)
+        return {key: self.add(entity, extraction.by, used=entity.structural or key in ends, origin=extraction)
                 for key, entity in extraction.entities.items()}
 
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 
     def find(self, name: str) -> Node | None:
-        return next((self._by_name[v] for v in _variants(name) if v in self._by_name), None)
+        exact = self._exact.get(name.strip())
+        return exact or next((self._by_name[v] for v in _variants(name) if v in self._by_name), None)
 
     def names(self) -> list[tuple[str, Node]]:
         """(name as matched in text, node) for every name and alias, longest first."""

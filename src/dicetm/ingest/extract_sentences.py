@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_prose import Block, FlowRow, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
@@ -75,6 +75,9 @@ _ZONE_PHRASE = re.compile(
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
+_IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+                       r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
+                       re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
@@ -123,15 +126,17 @@ class SentenceReader:
                 self._member(block.zone, mention, span)
             return
         for mention in mentions:
-            if mention.node is None and mention.named:
+            if mention.node is None and mention.named and not self._is_title(mention.words):
                 self._node(mention, span)  # a component named in running text
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
-            if inside and inside[0].product and inside[0].node is None and inside[0].start - start < 12:
+            if subject is None and inside and inside[0].product and inside[0].node is None \
+                    and inside[0].start - start < 12:
                 self._node(inside[0], span)  # a product the sentence is about
             if _ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
+            self._identities(span, start, end, inside)
             self._facts(span, start, end, inside, subject)
             self._zones(span, start, end, inside)
             self._flows(span, start, end, inside, subject, context)
@@ -147,8 +152,8 @@ class SentenceReader:
                                                                             for p in passives)]
                         + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
         if not events:
-            if mentions and mentions[0].start - start < 6:
-                context.subject = self._node(mentions[0], span) or context.subject
+            if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
+                context.subject = mentions[0].node
             return
         previous_end, previous_target = start, None
         for index, (position, form, match) in enumerate(events):
@@ -163,28 +168,31 @@ class SentenceReader:
                                                end)
             previous_end = match.end()
 
-    def _subject(self, before: list[Mention], lead: str, subject: Node | None, context: _Context,
-                 span: object) -> Node | None:
+    @staticmethod
+    def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context) -> Mention | Node | None:
         if _RELATIVE.search(lead):
             return context.target
         if before:
-            return self._node(before[-1], span)
+            return before[-1]
         if _PRONOUN.match(lead) or _CARRY.match(lead) or _TRAILING_PRONOUN.search(lead):
             return context.subject or subject
         return None
 
     def _active(self, span: object, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
-        source = self._subject(before, lead, subject, context, span)
+        found = self._subject(before, lead, subject, context)
         group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
         words = verb.group(0)
         targets = self._targets(group, verb, after, text)
         where = Where.at(span, start, end)  # type: ignore[arg-type]
-        context.subject = source or context.subject
+        known = found if isinstance(found, Node) else found.node if found is not None else None
+        context.subject = known or context.subject
         if not targets:
-            if source is not None and source.structural and group == "send" and _TO.search(text, verb.end(), end):
+            if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
             return None
+        source = self._node(found, span) if isinstance(found, Mention) else found
+        context.subject = source or context.subject
         for target_mention in targets:
             target = self._node(target_mention, span)
             if source is None:
@@ -299,6 +307,30 @@ class SentenceReader:
         self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
                        row.span.text)
 
+    # -------------------------------------------------------------------------------------- identities
+
+    def _identities(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
+        """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent": what X is."""
+        text = span.text  # type: ignore[attr-defined]
+        for index, mention in enumerate(mentions):
+            if mention.node is None and not mention.named:
+                continue
+            link = _IDENTITY.match(text, mention.end, end)
+            if link is None:
+                continue
+            following = mentions[index + 1] if index + 1 < len(mentions) else None
+            if following is not None and following.start == link.end() and following.node is None \
+                    and (following.product or following.named):
+                node = self._node(mention, span)
+                self.registry.alias(node, following.words)  # "the Tutor Model is GPT-4o mini"
+                following.node = node
+                following.kind = node.kind()
+            elif link.group("article") and not link.group("by"):
+                phrase = text[link.end():end]
+                kind = kind_words().kind_of(head_phrase(phrase))
+                if kind is not None and kind is not Kind.external_entity and mention.node is not None:
+                    mention.node.stated_kinds.append(kind)
+
     # ------------------------------------------------------------------------------------------- facts
 
     def _facts(self, span: object, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
@@ -354,6 +386,12 @@ class SentenceReader:
             zone.members.append(key)
 
     # ----------------------------------------------------------------------------------------- helpers
+
+    def _is_title(self, words: str) -> bool:
+        """The system the documents describe ("The Contract Review Copilot flags ...") is not one of its parts;
+        it is drafted only when a flow needs it."""
+        title = normal(self.prose.document.title or "")
+        return bool(title) and normal(words) in title
 
     def _node(self, mention: Mention, span: object) -> Node:
         """The component a mention names, added to the model now that the text uses it."""
