@@ -25,6 +25,7 @@ from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_drawio import extract_drawio
 from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved
 from dicetm.ingest.extract_mcp import extract_mcp
+from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
 from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi
 from dicetm.ingest.extract_plantuml import extract_plantuml, is_plantuml
@@ -91,8 +92,9 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     notes = [n for e in extractions for n in e.notes] + reader.notes + registry.notes
     for prose, _ in proses:
         for span, heading in prose.excluded:
-            if span.kind != "heading" and span.text.strip():
-                notes.append(f"{span.where}: not read: it is in the section '{heading}'")
+            for mention in find_mentions(span.text, registry):
+                if mention.node is None or not mention.node.used:
+                    notes.append(f"{span.where}: '{mention.words}' not drafted: it is in the section '{heading}'")
     unresolved = [u for e in extractions for u in e.unresolved] + reader.unresolved
     return Draft(system, _unique(notes), unresolved, registry.questions)
 

@@ -47,7 +47,9 @@ def is_c4_macro(line: str) -> bool:
 
 def split_args(text: str) -> list[str]:
     """Macro arguments split at top-level commas; quotes kept out, ``$name=value`` pairs kept as they are."""
-    args, current, quoted, depth = [], [], False, 0
+    args: list[str] = []
+    current: list[str] = []
+    quoted, depth = False, 0
     for char in text:
         if char == '"':
             quoted = not quoted

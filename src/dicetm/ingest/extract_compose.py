@@ -116,7 +116,8 @@ def _ports(source: SourceText, body: yaml.Node, facts: list[Fact]) -> None:
         return
 
 
-def _zones(source: SourceText, root: yaml.Node, out: Extraction, prefix: str, attached: dict[str, list[str]]) -> None:
+def _zones(source: SourceText, root: yaml.Node | None, out: Extraction, prefix: str,
+           attached: dict[str, list[str]]) -> None:
     for key_node, _ in _pairs(_child(root, "networks")):
         network = _scalar(key_node)
         where = source.where(key_node.start_mark.line)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from dicetm.ingest.documents import Document
+from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.read_drawio import Cell, DrawioData
@@ -98,7 +98,7 @@ def _is_annotation(cell: Cell, cells: dict[str, Cell]) -> bool:
         "edgeLabel" in cell.style or (parent is not None and parent.edge)
 
 
-def _edge_labels(cells: list[Cell], visible: set[object]) -> dict[str, str]:
+def _edge_labels(cells: list[Cell], visible: set[Span]) -> dict[str, str]:
     """edge id -> the words of the labels placed on it (child cells of the edge)."""
     labels: dict[str, list[str]] = {}
     edges = {c.id for c in cells if c.edge}
@@ -161,7 +161,7 @@ def _home(cell: Cell, zones: dict[str, Zone], cells: dict[str, Cell], boxes: dic
 
 
 def _relation(cell: Cell, extra_label: str, out: Extraction, prefix: str, containers: set[str],
-              cells: dict[str, Cell], visible: set[object]) -> None:
+              cells: dict[str, Cell], visible: set[Span]) -> None:
     if cell.span is not None and cell.span not in visible:
         return  # its label was withheld
     # an unlabelled connector is cited by the shape it starts from (its own line has no words)

@@ -52,7 +52,8 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
         if config.get("url") and not config.get("command"):
             entity.facts.append(Fact("third_party", True, where, WEAK))
-        environment = config.get("env") if isinstance(config.get("env"), dict) else {}
+        environment = config.get("env")
+        environment = environment if isinstance(environment, dict) else {}
         for variable in environment:
             product = product_of_variable(str(variable))
             if product is None:

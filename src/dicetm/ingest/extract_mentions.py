@@ -46,6 +46,7 @@ class Mention:
     product: bool = False  # a product of the vocabulary (a candidate component, not yet in the registry)
     person: bool = False  # a people word ("customers", "the analyst")
     named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
+    ambiguous: list[str] | None = None  # a role word that could name any of these components
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -130,7 +131,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
     found: list[Mention] = []
     index = 0
     while index < len(tokens):
-        run = []
+        run: list[re.Match[str]] = []
         while index < len(tokens) and _CAPITALISED.match(tokens[index].group(0)) and (
                 not run or not text[run[-1].end():tokens[index].start()].strip()):
             run.append(tokens[index])
@@ -184,12 +185,12 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
         kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
         if hit.product is not None:
             following = hits[index + 1] if index + 1 < len(hits) else None
-            adjacent = following is not None and not text[hit.end:following.start].strip()
-            if adjacent and following.role == hit.role and following.product is None:
-                stop, index = following.end, index + 1  # "Salesforce CRM": one mention
-            elif adjacent and following.product is not None and kind is Kind.model_provider \
-                    and _kind_of_hit(following) is Kind.llm:
-                stop, index, kind = following.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
+            adjacent = following if following is not None and not text[hit.end:following.start].strip() else None
+            if adjacent is not None and adjacent.role == hit.role and adjacent.product is None:
+                stop, index = adjacent.end, index + 1  # "Salesforce CRM": one mention
+            elif adjacent is not None and adjacent.product is not None and kind is Kind.model_provider \
+                    and _kind_of_hit(adjacent) is Kind.llm:
+                stop, index, kind = adjacent.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 if suffix and suffix.group(1).lower() in words.suffixes:
@@ -197,10 +198,11 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
                                  kind, product=True))
         elif _generic_counts(text, hit, kind):
-            node = _only_node_of_kind(registry, kind) if kind is not Kind.external_entity else None
-            node = node or registry.find(text[hit.start:stop])
+            candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
+            node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)
             found.append(Mention(hit.start, stop, text[hit.start:stop], node, kind,
-                                 person=kind is Kind.external_entity))
+                                 person=kind is Kind.external_entity,
+                                 ambiguous=[c.name for c in candidates] if node is None and candidates else None))
         index += 1
     return found
 
@@ -224,7 +226,14 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
     return bool(plural_person or written[:1].isupper() or (before and before.group(1).lower() in words.determiners))
 
 
-def _only_node_of_kind(registry: Registry, kind: Kind) -> Node | None:
-    """The one structural component of this kind ("the vector database" when one vector store is named)."""
-    same = [n for n in registry.nodes if n.structural and n.kind() is kind]
-    return same[0] if len(same) == 1 else None
+def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
+    """The components a role word may stand for: those whose names have a word of the same role ("chat
+    widget" for "React widget"), else, for a specific kind, the components of that kind ("the vector database"
+    for the one vector store)."""
+    words = vocabulary()
+    same_role = [n for n in registry.nodes if n.structural and any(h.role == role for h in words.hits(n.name))]
+    if same_role:
+        return same_role
+    if kind in (Kind.process, Kind.data_store):
+        return []
+    return [n for n in registry.nodes if n.structural and n.kind() is kind]

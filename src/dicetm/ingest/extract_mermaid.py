@@ -232,7 +232,9 @@ class _Flowchart:
 
 def _statements(text: str) -> list[str]:
     """A line split at semicolons outside quotes and brackets."""
-    parts, current, quoted, depth = [], [], False, 0
+    parts: list[str] = []
+    current: list[str] = []
+    quoted, depth = False, 0
     for char in text:
         if char == '"':
             quoted = not quoted

@@ -70,16 +70,16 @@ class _OpenApi:
         groups: dict[str, list[tuple[str, Span, bool | None, dict[str, Any]]]] = {}
         for (path, method, operation), authenticated in zip(found, results, strict=True):
             head = f"{method.upper()} {path}"
-            span = self._span_of(method, path)
-            if span is None:
+            operation_span = self._span_of(method, path)
+            if operation_span is None:
                 self.out.note(f"{self.where}: {head} is not among the document's spans (the scan withheld it); no "
                               "flow drafted for it")
                 continue
             if uniform:
-                api.facts.append(Fact("authenticated", results[0], Where.at(span, 0, len(head))))
+                api.facts.append(Fact("authenticated", results[0], Where.at(operation_span, 0, len(head))))
             slug = (f"{Path(self.document.path).stem}-{_path_group(path)}" if grouped
                     else str(operation.get("operationId") or f"{method}-{path}"))
-            groups.setdefault(slug, []).append((head, span, authenticated, operation))
+            groups.setdefault(slug, []).append((head, operation_span, authenticated, operation))
         for slug, members in groups.items():
             self._flow(client.key, api.key, slug, members, transport)
         llm_like = [f"{method.upper()} {path}" for path, method, operation in found

@@ -166,9 +166,9 @@ class _Reader:
         self._kind(entity, keyword, stereotype)
         for word in (alias, name):
             self.by_name.setdefault(word.casefold(), key)
-        zone = self._zone()
-        if zone is not None and key not in zone.members and not any(key in z.members for z in self.out.zones):
-            zone.members.append(key)
+        home = self._zone()
+        if home is not None and key not in home.members and not any(key in z.members for z in self.out.zones):
+            home.members.append(key)
         if opens:
             self.stack.append(None)
         return key

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
@@ -78,6 +79,10 @@ _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|serv
 _IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
+_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
+                      re.I)
+_DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
+                            r"back)\s+){0,3}")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
@@ -109,8 +114,7 @@ class SentenceReader:
                 continue
             context = contexts.setdefault(block.group, _Context())
             if block.subject is not None and block.subject in self.keys:
-                context.subject = context.subject if block.span.kind == "list-item" and context.subject else \
-                    self.keys[block.subject]
+                context.subject = self.keys[block.subject]
             self._block(block, context)
         for row in prose.flow_rows:
             self._flow_row(row)
@@ -143,14 +147,16 @@ class SentenceReader:
 
     # ------------------------------------------------------------------------------------------- flows
 
-    def _flows(self, span: object, start: int, end: int, mentions: list[Mention], subject: Node | None,
+    def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: _Context) -> None:
-        text = span.text  # type: ignore[attr-defined]
-        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)]
+        text = span.text
+        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+                 and (v.group(0)[:1].islower() or subject is not None)]
         passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
         events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
                                                                             for p in passives)]
                         + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
+        events = _clause_starts(events, text, mentions)
         if not events:
             if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
                 context.subject = mentions[0].node
@@ -158,9 +164,13 @@ class SentenceReader:
         previous_end, previous_target = start, None
         for index, (position, form, match) in enumerate(events):
             segment_end = events[index + 1][0] if index + 1 < len(events) else end
-            before = [m for m in mentions if previous_end <= m.start < position and m is not previous_target]
+            lead_start = max(previous_end, previous_target.end if previous_target is not None else start)
+            before = [m for m in mentions if lead_start <= m.start < position]
             after = [m for m in mentions if match.end() <= m.start < segment_end]
-            lead = text[previous_end:position]
+            lead = text[lead_start:position]
+            if _NEGATED.search(lead):
+                previous_target, previous_end = None, match.end()  # "does not send prompts to Datadog"
+                continue
             if form == "passive":
                 previous_target = self._passive(span, match, before, after, subject, context, text, start, end)
             else:
@@ -174,17 +184,15 @@ class SentenceReader:
             return context.target
         if before:
             return before[-1]
-        if _PRONOUN.match(lead) or _CARRY.match(lead) or _TRAILING_PRONOUN.search(lead):
-            return context.subject or subject
-        return None
+        return context.subject or subject  # "it", "and then", or a clause about the component being described
 
-    def _active(self, span: object, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
+    def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
         found = self._subject(before, lead, subject, context)
         group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
         words = verb.group(0)
         targets = self._targets(group, verb, after, text)
-        where = Where.at(span, start, end)  # type: ignore[arg-type]
+        where = Where.at(span, start, end)
         known = found if isinstance(found, Node) else found.node if found is not None else None
         context.subject = known or context.subject
         if not targets:
@@ -198,8 +206,8 @@ class SentenceReader:
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = _data(text[verb.end():target_mention.start] if group != "call" else
-                         text[target_mention.end:end])
+            data = _data(text[verb.end():target_mention.start]) if group != "call" else _call_data(
+                text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
             else:
@@ -224,25 +232,26 @@ class SentenceReader:
                 later = [m for m in after if m.start >= preposition.end()]
                 return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
             return []
-        if _short_gap(gap):
+        if _DIRECT_OBJECT.fullmatch(gap):
             return after[:1]
         preposition = _TO.search(text, verb.end())
-        later = [m for m in after if preposition is not None and m.start >= preposition.end()]
-        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []  # type: ignore[union-attr]
+        if preposition is None:
+            return []
+        later = [m for m in after if m.start >= preposition.end()]
+        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
 
-    def _passive(self, span: object, verb: re.Match[str], before: list[Mention], after: list[Mention],
+    def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
                  subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
         participle = verb.group("participle").lower()
-        where = Where.at(span, start, end)  # type: ignore[arg-type]
+        where = Where.at(span, start, end)
         agent_match = _BY.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
                       and _short_gap(text[agent_match.end():m.start])), None)
         actor = self._node(agent, span) if agent is not None else (context.subject or subject)
         data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
         if participle in _PASSIVE_CALL:
-            target = self._node(before[-1], span) if before else None
-            if target is not None and agent is not None:
-                self._relation(self._node(agent, span), target, where, None, text[start:end])
+            if before and agent is not None:  # "Y is called by X"
+                self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
             return None
         others = [m for m in after if m is not agent]
         if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
@@ -255,24 +264,25 @@ class SentenceReader:
             context.subject = actor or context.subject
             return origin
         preposition = _TO.search(text, verb.end(), end)
-        target = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
+        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
         via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
-        if target is not None and via is not None:
-            hop = next((m for m in others if m.start > target.end and m.start >= verb.end() + via.end()), None)
+        if reached is not None and via is not None:  # "is sent back to X through Y": Y sends it to X
+            hop = next((m for m in others if m.start > reached.end and m.start >= verb.end() + via.end()), None)
             if hop is not None:
                 actor = self._node(hop, span)
-        if target is None:
+        if reached is None:
             context.subject = actor or context.subject
             return None
         if actor is None:
-            self._unresolved(where, f"who sends to '{target.words}' is not stated")
-            return target
-        self._relation(actor, self._node(target, span), where, data, text[start:end])
-        context.subject, context.target = actor, self._node(target, span)
-        return target
+            self._unresolved(where, f"who sends to '{reached.words}' is not stated")
+            return reached
+        target = self._node(reached, span)
+        self._relation(actor, target, where, data, text[start:end])
+        context.subject, context.target = actor, target or context.target
+        return reached
 
-    def _arrows(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
-        text = span.text  # type: ignore[attr-defined]
+    def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text
         for line_start, line_end in _lines(text, start, end):
             arrows = list(_ARROW.finditer(text, line_start, line_end))
             if not arrows:
@@ -280,7 +290,7 @@ class SentenceReader:
             bounds = [line_start, *[p for a in arrows for p in a.span()], line_end]
             segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]]
                         for i in range(len(arrows) + 1)]
-            where = Where.at(span, line_start, line_end)  # type: ignore[arg-type]
+            where = Where.at(span, line_start, line_end)
             label = text[line_start:line_end].rsplit(":", 1)
             data = _data(label[1]) if len(label) == 2 and not _ARROW.search(label[1]) else None
             for i, arrow in enumerate(arrows):
@@ -309,9 +319,9 @@ class SentenceReader:
 
     # -------------------------------------------------------------------------------------- identities
 
-    def _identities(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
+    def _identities(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
         """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent": what X is."""
-        text = span.text  # type: ignore[attr-defined]
+        text = span.text
         for index, mention in enumerate(mentions):
             if mention.node is None and not mention.named:
                 continue
@@ -322,9 +332,9 @@ class SentenceReader:
             if following is not None and following.start == link.end() and following.node is None \
                     and (following.product or following.named):
                 node = self._node(mention, span)
-                self.registry.alias(node, following.words)  # "the Tutor Model is GPT-4o mini"
-                following.node = node
-                following.kind = node.kind()
+                if node is not None:
+                    self.registry.alias(node, following.words)  # "the Tutor Model is GPT-4o mini"
+                    following.node, following.kind = node, node.kind()
             elif link.group("article") and not link.group("by"):
                 phrase = text[link.end():end]
                 kind = kind_words().kind_of(head_phrase(phrase))
@@ -333,8 +343,8 @@ class SentenceReader:
 
     # ------------------------------------------------------------------------------------------- facts
 
-    def _facts(self, span: object, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
-        text = span.text  # type: ignore[attr-defined]
+    def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        text = span.text
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
             if _inside_mention(at, mentions) or any(m.start <= stop - 1 < m.end for m in mentions):
@@ -342,11 +352,11 @@ class SentenceReader:
             target = self._fact_target(statement.applies_to, at, mentions, subject, span)
             if target is None:
                 continue
-            target.extra_facts.append(Fact(statement.field, statement.value, Where.at(span, at, stop),  # type: ignore[arg-type]
+            target.extra_facts.append(Fact(statement.field, statement.value, Where.at(span, at, stop),
                                            exclusive=statement.exclusive, outranks=statement.outranks))
 
     def _fact_target(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
-                     span: object) -> Node | None:
+                     span: Span) -> Node | None:
         def fits(kind: Kind) -> bool:
             return kinds is None or kind in kinds
 
@@ -360,8 +370,8 @@ class SentenceReader:
 
     # ------------------------------------------------------------------------------------------- zones
 
-    def _zones(self, span: object, start: int, end: int, mentions: list[Mention]) -> None:
-        text = span.text  # type: ignore[attr-defined]
+    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text
         for match in _ZONE_PHRASE.finditer(text, start, end):
             phrase = _ZONE_END.sub("", match.group("zone")).strip()
             name = _DETERMINER.sub("", phrase).strip()
@@ -372,18 +382,17 @@ class SentenceReader:
             lead = text[start:match.start()]
             if not members and not _EVERYTHING.search(lead):
                 continue
-            zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))  # type: ignore[arg-type]
+            zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))
             self.prose.extraction.zones.append(zone)
             for mention in members:
                 self._member(zone, mention, span)
             if _EVERYTHING.search(lead):
                 self.everything.append((zone, self.prose))
 
-    def _member(self, zone: Zone, mention: Mention, span: object) -> None:
+    def _member(self, zone: Zone, mention: Mention, span: Span) -> None:
         node = self._node(mention, span)
-        key = _key(node)
-        if key not in zone.members:
-            zone.members.append(key)
+        if node is not None and _key(node) not in zone.members:
+            zone.members.append(_key(node))
 
     # ----------------------------------------------------------------------------------------- helpers
 
@@ -393,16 +402,21 @@ class SentenceReader:
         title = normal(self.prose.document.title or "")
         return bool(title) and normal(words) in title
 
-    def _node(self, mention: Mention, span: object) -> Node:
-        """The component a mention names, added to the model now that the text uses it."""
+    def _node(self, mention: Mention, span: Span) -> Node | None:
+        """The component a mention names, added to the model now that the text uses it (None when the words
+        could name several components)."""
+        if mention.ambiguous:
+            self.notes.append(f"{span.where}: '{mention.words}' could be any of {', '.join(mention.ambiguous)}; "
+                              "not linked to one of them")
+            return None
         if mention.node is not None:
             mention.node.used = True
-            if Where.at(span, mention.start, mention.end) not in mention.node.where:  # type: ignore[arg-type]
-                mention.node.extra_where.append(Where.at(span, mention.start, mention.end))  # type: ignore[arg-type]
+            if Where.at(span, mention.start, mention.end) not in mention.node.where:
+                mention.node.extra_where.append(Where.at(span, mention.start, mention.end))
             return mention.node
         name = _DETERMINER.sub("", mention.words).strip()
         entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
-                        where=[Where.at(span, mention.start, mention.end)],  # type: ignore[arg-type]
+                        where=[Where.at(span, mention.start, mention.end)],
                         kind=mention.kind, kind_strength=1, structural=False)
         node = self.registry.add(entity, self.prose.extraction.by)
         node.used = True
@@ -449,10 +463,32 @@ def _coordinated(after: list[Mention], text: str) -> list[Mention]:
     return chosen
 
 
+def _call_data(text: str) -> str | None:
+    """What a call carries, when the sentence says: "queries X for the top passages", "calls Y with the prompt"."""
+    found = re.match(r"\s*(?:for|with|about)\s+(.*)", text)
+    return _data(found.group(1)) if found else None
+
+
+def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, mentions: list[Mention]
+                   ) -> list[tuple[int, str, re.Match[str]]]:
+    """Verbs that start a clause: the first, and each one after a conjunction, a comma or a component's name
+    ("writes request logs to ...": "logs" is part of the object, not a second verb)."""
+    kept: list[tuple[int, str, re.Match[str]]] = []
+    for event in events:
+        if kept:
+            between = text[kept[-1][2].end():event[0]]
+            starts = re.search(r",|;|\b(?:and|then|or|but|which|that|who|before|after|while)\b", between) or \
+                any(kept[-1][2].end() <= m.start < event[0] for m in mentions)
+            if not starts:
+                continue
+        kept.append(event)
+    return kept
+
+
 def _data(text: str) -> str | None:
     words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
-    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)\s+", words)[0]
+    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
     words = _DETERMINER.sub("", words.strip()).strip(" ,")
     if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
         return None
