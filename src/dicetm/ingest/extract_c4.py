@@ -16,6 +16,7 @@ from dicetm.ingest.extract_ir import (
     EXPLICIT,
     WEAK,
     Extraction,
+    Fact,
     Relation,
     SourceText,
     Unresolved,
@@ -118,6 +119,8 @@ class C4Reader:
             kind, strength = Kind.external_entity, WEAK
         entity = self.out.entity(f"{self.prefix}:{alias}", label or alias, where, kind=kind, kind_strength=strength,
                                  hint=description, technology=technology)
+        if external and Fact("third_party", True, where, WEAK) not in entity.facts:
+            entity.facts.append(Fact("third_party", True, where, WEAK))  # an "_Ext" element is someone else's
         zone = self._current_zone()
         if zone is not None and entity.key not in zone.members:
             zone.members.append(entity.key)

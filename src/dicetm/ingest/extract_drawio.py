@@ -18,7 +18,17 @@ from __future__ import annotations
 import re
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Relation, Unresolved, Where, Zone, protocol_facts
+from dicetm.ingest.extract_ir import (
+    EXPLICIT,
+    WEAK,
+    Extraction,
+    Relation,
+    Unresolved,
+    Where,
+    Zone,
+    describe,
+    protocol_facts,
+)
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.read_drawio import Cell, DrawioData
 from dicetm.model.system import Kind
@@ -76,7 +86,8 @@ def _name(label: str) -> tuple[str, str]:
 def _entity(cell: Cell, out: Extraction, prefix: str) -> None:
     assert cell.span is not None
     name, more = _name(cell.label)
-    entity = out.entity(f"{prefix}:{cell.id}", name, Where.whole(cell.span), hint=more)
+    entity = out.entity(f"{prefix}:{cell.id}", name, Where.whole(cell.span))
+    describe(entity, more)
     shape = " ".join(v for k, v in cell.style.items() if k in ("shape", "resIcon", "prIcon", "grIcon")) or \
         next(iter(cell.style), "")
     if _PEOPLE_SHAPES.search(shape):

@@ -22,7 +22,7 @@ from dicetm.errors import CatalogError, Location, Problem
 from dicetm.model.system import Kind
 
 _FILE = "data/facts.yaml"
-_NOT = r"(?P<neg>(?:not|never|no longer)\s+)?"
+_NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
 _NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither)\b|n't\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40

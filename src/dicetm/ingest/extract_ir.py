@@ -201,6 +201,18 @@ def clean_label(text: str) -> str:
     return " ".join(text.split())
 
 
+def describe(entity: Entity, words: str) -> None:
+    """The words under a diagram label's first line: a short or parenthesised line ("Lambda", "(Whisper
+    large-v3)") says what it is built with; a longer one describes it."""
+    words = words.strip()
+    if not words:
+        return
+    if words.startswith("(") or len(words.split()) <= 4:
+        entity.technology = entity.technology or words.strip("()[] ")
+    else:
+        entity.hint = entity.hint or words
+
+
 def first_line(label: str) -> tuple[str, str]:
     """A multi-line label's name (its first non-empty line) and the rest, as words about it."""
     text = re.sub(r"(?i)<br\s*/?>|\\n|</?div(?:\s[^>]*)?>|</?p(?:\s[^>]*)?>", "\n", label)

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from dicetm.ingest.extract_compose import product_of_variable
-from dicetm.ingest.extract_ir import WEAK, Extraction, Fact, Relation, SourceText
+from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation, SourceText
 from dicetm.ingest.extract_kinds import classify
 from dicetm.model.system import Permission
 
@@ -43,7 +43,7 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         where = source.where(index) if index is not None else None
         if where is None:
             continue
-        entity = out.entity(f"{prefix}:{name}", name, where, kind=kind, kind_strength=WEAK)
+        entity = out.entity(f"{prefix}:{name}", name, where, kind=kind, kind_strength=EXPLICIT)
         if not isinstance(config, dict):
             continue
         args = [str(a) for a in config.get("args", []) if isinstance(a, str | int)]

@@ -27,6 +27,7 @@ from dicetm.ingest.extract_ir import (
     Where,
     Zone,
     clean_label,
+    describe,
     first_line,
     protocol_facts,
 )
@@ -202,7 +203,7 @@ class _Flowchart:
             entity = self.out.entity(key, name or node_id, where)
             if label is not None:
                 entity.name = name or node_id
-                entity.hint = more
+                describe(entity, more)
             if shape == "[(" and entity.kind is None:
                 entity.kind, entity.kind_strength = Kind.data_store, WEAK
             if label and re.search(r"fa:fa-(?:user|users|person|child|female|male)\b", label):
@@ -323,8 +324,9 @@ class _Sequence:
         name, more = first_line(label)
         actor = match.group("type").lower() == "actor" or '"actor"' in (match.group("meta") or "")
         database = '"database"' in (match.group("meta") or "")
-        entity = self.out.entity(self._key(raw), name or raw, where, hint=more)
+        entity = self.out.entity(self._key(raw), name or raw, where)
         entity.name = name or raw
+        describe(entity, more)
         if actor:
             entity.kind, entity.kind_strength = Kind.external_entity, EXPLICIT
         elif database:

@@ -28,6 +28,7 @@ from dicetm.ingest.extract_ir import (
     Where,
     Zone,
     clean_label,
+    describe,
     first_line,
     protocol_facts,
 )
@@ -162,7 +163,8 @@ class _Reader:
             self.by_name.setdefault(alias.casefold(), key)
             self.by_name.setdefault((name or alias).casefold(), key)
             return key
-        entity = self.out.entity(key, name or alias, where, hint=" ".join(p for p in (more, stereotype) if p))
+        entity = self.out.entity(key, name or alias, where, hint=stereotype)
+        describe(entity, more)
         self._kind(entity, keyword, stereotype)
         for word in (alias, name):
             self.by_name.setdefault(word.casefold(), key)

@@ -193,12 +193,21 @@ class Registry:
         return exact or next((self._by_name[v] for v in _variants(name) if v in self._by_name), None)
 
     def names(self) -> list[tuple[str, Node]]:
-        """(name as matched in text, node) for every name and alias, longest first."""
+        """(name as matched in text, node) for every name and alias, longest first; a name of three words or
+        more is also found by its last two ("the handbook repo" for "Engineering handbook repo") when no other
+        component's name ends the same way."""
         seen: dict[str, Node] = {}
+        tails: dict[str, list[Node]] = {}
         for node in self.nodes:
             for entity in node.entities:
                 for name in [entity.name, *entity.aliases]:
                     seen.setdefault(name, node)
+                    words = name.split()
+                    if len(words) >= 3 and node.structural:
+                        tails.setdefault(" ".join(words[-2:]), []).append(node)
+        for tail, nodes in tails.items():
+            if len({id(n) for n in nodes}) == 1 and normal(tail) not in self._by_name:
+                seen.setdefault(tail, nodes[0])
         return sorted(seen.items(), key=lambda item: -len(item[0]))
 
     def _match(self, entity: Entity) -> Node | None:
@@ -231,11 +240,16 @@ class Registry:
         for node in nodes:
             kinds[id(node)] = node.kind()
             ids[id(node)] = _unique(_slug(node.name) or kinds[id(node)].value, taken)
+        relations = [(r, e.by) for e in extractions for r in e.relations]
+        targets = _tool_targets(relations, keys, kinds)
         for node in nodes:
+            if kinds[id(node)] is Kind.tool and not any(f.field == "acts_on" for f in node.facts):
+                found = targets.get(id(node), [])
+                if len({id(n) for n, _ in found}) == 1:  # the one system the tool reads or changes
+                    node.extra_facts.append(Fact("acts_on", found[0][0].entities[0].key, found[0][1]))
             facts = self._facts(node, kinds[id(node)], ids, keys)
             elements.append(Element(id=ids[id(node)], name=node.name, kind=kinds[id(node)], **facts,
                                     provenance=_provenance(node.by, node.where, [f.where for f in node.facts])))
-        relations = [(r, e.by) for e in extractions for r in e.relations]
         flows = self._flows(relations, keys, ids, taken)
         boundaries = self._boundaries([z for e in extractions for z in e.zones], keys, ids, taken, e_by(extractions))
         return System(name=name, elements=elements, flows=flows, trust_boundaries=boundaries)
@@ -253,7 +267,7 @@ class Registry:
             if value is not None:
                 settled[name] = value
         if "acts_on" in settled:
-            target = keys.get(str(settled["acts_on"]))
+            target = keys.get(str(settled["acts_on"])) or self.find(str(settled["acts_on"]))
             if target is None or not target.used or target is node:
                 settled.pop("acts_on")
             else:
@@ -375,6 +389,22 @@ class Registry:
             if label in holding:
                 visit(label)
         return ordered
+
+
+def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], kinds: dict[int, Kind]
+                  ) -> dict[int, list[tuple[Node, Where]]]:
+    """For each component, the components at the other end of its flows that are not models, agents or
+    callers: what a tool acts on."""
+    callers = {Kind.agent, Kind.llm, Kind.model_provider, Kind.process, Kind.tool}
+    found: dict[int, list[tuple[Node, Where]]] = {}
+    for relation, _ in relations:
+        source, target = keys.get(relation.source), keys.get(relation.target)
+        if source is None or target is None or source is target or not (source.used and target.used):
+            continue
+        for this, other in ((source, target), (target, source)):
+            if kinds.get(id(other)) not in callers and kinds.get(id(other)) is not None:
+                found.setdefault(id(this), []).append((other, relation.where))
+    return found
 
 
 def e_by(extractions: Iterable[Extraction]) -> dict[str, str]:

@@ -83,6 +83,9 @@ _NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|wo
                       re.I)
 _DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
                             r"back)\s+){0,3}")
+_KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
+                        r"datasets|data stores|stores)\s*:\s*", re.I)
+_ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
@@ -140,8 +143,8 @@ class SentenceReader:
             if _ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
-            self._identities(span, start, end, inside)
-            self._facts(span, start, end, inside, subject)
+            self._identities(span, start, end, inside, subject)
+            self._facts(span, start, end, inside, subject, context)
             self._zones(span, start, end, inside)
             self._flows(span, start, end, inside, subject, context)
 
@@ -319,9 +322,30 @@ class SentenceReader:
 
     # -------------------------------------------------------------------------------------- identities
 
-    def _identities(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
-        """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent": what X is."""
+    def _identities(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent", "two tools: X and
+        Y": what X is; "read-only access to X": what a tool acts on."""
         text = span.text
+        listed = _KIND_LIST.search(text, start, end)
+        if listed is not None:
+            kind = kind_words().kind_of(listed.group("kind"))
+            depth = 0
+            for position in range(listed.end(), end):
+                depth += {"(": 1, ")": -1}.get(text[position], 0)
+                mention = next((m for m in mentions if m.start == position), None)
+                if mention is not None and depth == 0 and kind is not None:
+                    node = self._node(mention, span)
+                    if node is not None:
+                        node.stated_kinds.append(kind)
+        for access in _ACCESS.finditer(text, start, end):
+            target = next((m for m in mentions if m.start >= access.end() and
+                           _DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
+            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None),
+                         subject)
+            if target is not None and owner is not None:
+                node = self._node(target, span)
+                if node is not None:
+                    owner.extra_facts.append(Fact("acts_on", _key(node), Where.at(span, access.start(), target.end)))
         for index, mention in enumerate(mentions):
             if mention.node is None and not mention.named:
                 continue
@@ -343,30 +367,44 @@ class SentenceReader:
 
     # ------------------------------------------------------------------------------------------- facts
 
-    def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+    def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
+               context: _Context) -> None:
         text = span.text
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
-            if _inside_mention(at, mentions) or any(m.start <= stop - 1 < m.end for m in mentions):
+            if any(m.start <= at and stop <= m.end for m in mentions):
                 continue  # part of a name ("PII Redactor", "Secret Scanner")
-            target = self._fact_target(statement.applies_to, at, mentions, subject, span)
-            if target is None:
-                continue
-            target.extra_facts.append(Fact(statement.field, statement.value, Where.at(span, at, stop),
-                                           exclusive=statement.exclusive, outranks=statement.outranks))
+            outside = [m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face"
+            targets = self._fact_targets(statement.applies_to, at, outside, subject, context, span, text)
+            where = Where.at(span, at, stop)
+            for target in targets:
+                target.extra_facts.append(Fact(statement.field, statement.value, where, exclusive=statement.exclusive,
+                                               outranks=statement.outranks))
 
-    def _fact_target(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
-                     span: Span) -> Node | None:
+    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
+                      context: _Context, span: Span, text: str) -> list[Node]:
+        """Who a fact is about: the nearest fitting component named before it (with the ones joined to it by
+        "and"), else the component whose text this is, else the paragraph's subject, else one named after it."""
         def fits(kind: Kind) -> bool:
             return kinds is None or kind in kinds
 
-        clause = [m for m in mentions if not m.person or kinds is None]
-        fitting = [m for m in clause if fits(m.kind)]
-        if fitting:
-            return self._node(min(fitting, key=lambda m: (abs(m.start - at), m.start > at)), span)
-        if subject is not None and fits(subject.kind()) and not any(m.start < at for m in clause):
-            return subject
-        return None
+        usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
+                  and (m.node is not None or subject is None)]
+        before = [m for m in usable if m.end <= at]
+        if before:
+            chosen = [before[-1]]
+            for mention in reversed(before[:-1]):
+                if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s+(?:the\s+|our\s+)?", text[mention.end:chosen[-1].start]):
+                    chosen.append(mention)  # "The CV Store and the Applications DB hold personal data"
+                else:
+                    break
+            return [n for n in (self._node(m, span) for m in chosen) if n is not None]
+        for fallback in (subject, context.subject):
+            if fallback is not None and fits(fallback.kind()):
+                return [fallback]
+        after = [m for m in usable if m.start >= at]
+        node = self._node(after[0], span) if after else None
+        return [node] if node is not None else []
 
     # ------------------------------------------------------------------------------------------- zones
 
