@@ -92,7 +92,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     notes = [n for e in extractions for n in e.notes] + reader.notes + registry.notes
     for prose, _ in proses:
         for span, heading in prose.excluded:
-            for mention in find_mentions(span.text, registry):
+            for mention in find_mentions(span.text, registry, denied=True):
                 if mention.node is None or not mention.node.used:
                     notes.append(f"{span.where}: '{mention.words}' not drafted: it is in the section '{heading}'")
     unresolved = [u for e in extractions for u in e.unresolved] + reader.unresolved

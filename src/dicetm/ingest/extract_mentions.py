@@ -50,8 +50,8 @@ class Mention:
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
-                  notes: list[str] | None = None, place: str = "") -> list[Mention]:
-    """Mentions in ``text[start:end]``, in order, not overlapping."""
+                  notes: list[str] | None = None, place: str = "", *, denied: bool = False) -> list[Mention]:
+    """Mentions in ``text[start:end]``, in order, not overlapping (``denied``: keep those the text denies)."""
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
     for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end)]:
@@ -62,7 +62,7 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     for mention in found:
         before = text[max(0, mention.start - _WINDOW):mention.start]
         before = re.split(r"[.;!?]\s", before)[-1]
-        if _NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end]):
+        if not denied and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
             if notes is not None:
                 notes.append(f"{place}: '{mention.words}' not drafted: the text says it is not used or only maybe")
             continue
@@ -143,7 +143,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             run = run[1:]
         if len(run) < 2:
             lower_head = re.match(r"\s+([a-z][\w-]*)", text[run[-1].end():end]) if run else None
-            if not run or not lower_head or not re.search(r"[a-z][A-Z]|^[A-Z]{2,}", run[-1].group(0)) \
+            if not run or not lower_head or not re.search(r"[a-z][A-Z]", run[-1].group(0)) \
                     or not words.words.hits(lower_head.group(1)):
                 continue
             end_at = run[-1].end() + lower_head.end()  # "MathTutor app": a made-up name and a component word
@@ -153,8 +153,8 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         name = text[run[0].start():end_at]
         products = [h for h in vocabulary().hits(name) if h.product is not None] + \
             [h for h in words.words.hits(name) if h.product is not None]
-        if products and head.lower() in _PRODUCT_HEADS:
-            continue  # "OpenAI API": the product is the mention
+        if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
+            continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
         kind = words.kind_of(head)
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
@@ -195,6 +195,9 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
+            if re.match(r"['’]s?\b", text[stop:]):
+                index += 1
+                continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
             found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
                                  kind, product=True))
         elif _generic_counts(text, hit, kind):
@@ -216,7 +219,11 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
     """A role word counts as a noun phrase: "the vector database", "Customers", "gateway -> orchestrator"."""
     words = vocabulary()
     after = re.match(r"[ \t]+([\w-]+)", text[hit.end:])
-    if after and (after.group(1).lower() in words.modifiers or kind_words().words.hits(after.group(1))):
+    following = after.group(1).lower() if after else ""
+    if re.match(r"['’]s?\b", text[hit.end:]):
+        return False  # "the customer's browser"
+    if following in words.modifiers or (following and not following.endswith("s")
+                                        and kind_words().words.hits(following)):
         return False  # "user messages", "customer support", "the LLM gateway"
     if _ARROW_NEAR.search(text, 0, hit.start) or re.match(r"[\])\"'`*_]*\s*(?:-+>|[→⟶⇒]|=+>)", text[hit.end:]):
         return True
@@ -231,9 +238,10 @@ def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
     widget" for "React widget"), else, for a specific kind, the components of that kind ("the vector database"
     for the one vector store)."""
     words = vocabulary()
-    same_role = [n for n in registry.nodes if n.structural and any(h.role == role for h in words.hits(n.name))]
+    known = [n for n in registry.nodes if n.structural or n.used]
+    same_role = [n for n in known if any(h.role == role for h in words.hits(n.name))]
     if same_role:
         return same_role
     if kind in (Kind.process, Kind.data_store):
         return []
-    return [n for n in registry.nodes if n.structural and n.kind() is kind]
+    return [n for n in known if n.kind() is kind]

@@ -161,13 +161,13 @@ class _Structure:
         text = span.text.strip()
         self.subject = None
         self.group += 1
-        if self._is_title(text):
+        name, aliases, qualifier = split_name(text)
+        words = kind_words()
+        if self._is_title(text) and not (words.is_section(name) and not self.title_seen):
             self.title_seen = True
             self.mode, self.zone, self.excluded = "other", None, None
             return
         self.title_seen = True
-        name, aliases, qualifier = split_name(text)
-        words = kind_words()
         if _EXCLUDED.search(text):
             self.excluded, self.mode, self.zone = text, "other", None
             return

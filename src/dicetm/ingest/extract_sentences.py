@@ -132,14 +132,13 @@ class SentenceReader:
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
-        for mention in mentions:
-            if mention.node is None and mention.named and not self._is_title(mention.words):
-                self._node(mention, span)  # a component named in running text
+        if subject is None:
+            for mention in mentions:
+                if mention.node is None and (mention.named or mention.product) and not self._is_title(mention.words) \
+                        and not _qualifier(span.text, mention, mentions):
+                    self._node(mention, span)  # a component named in running text
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
-            if subject is None and inside and inside[0].product and inside[0].node is None \
-                    and inside[0].start - start < 12:
-                self._node(inside[0], span)  # a product the sentence is about
             if _ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
@@ -250,8 +249,8 @@ class SentenceReader:
         agent_match = _BY.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
                       and _short_gap(text[agent_match.end():m.start])), None)
-        actor = self._node(agent, span) if agent is not None else (context.subject or subject)
         data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
+        actor = self._actor(agent, span, context, subject, after, text, verb, end)
         if participle in _PASSIVE_CALL:
             if before and agent is not None:  # "Y is called by X"
                 self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
@@ -263,26 +262,35 @@ class SentenceReader:
             if participle in _PASSIVE_BUILD and before and agent is not None:
                 self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
             if origin is not None and actor is not None:
-                self._relation(self._node(origin, span), actor, where, data, text[start:end])
-            context.subject = actor or context.subject
+                self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
         preposition = _TO.search(text, verb.end(), end)
         reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
-        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
-        if reached is not None and via is not None:  # "is sent back to X through Y": Y sends it to X
-            hop = next((m for m in others if m.start > reached.end and m.start >= verb.end() + via.end()), None)
-            if hop is not None:
-                actor = self._node(hop, span)
         if reached is None:
-            context.subject = actor or context.subject
             return None
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
             return reached
-        target = self._node(reached, span)
-        self._relation(actor, target, where, data, text[start:end])
-        context.subject, context.target = actor, target or context.target
+        source, target = self._resolve(actor, span), self._node(reached, span)
+        self._relation(source, target, where, data, text[start:end])
+        context.subject, context.target = source or context.subject, target or context.target
         return reached
+
+    def _actor(self, agent: Mention | None, span: Span, context: _Context, subject: Node | None,
+               after: list[Mention], text: str, verb: re.Match[str], end: int) -> Mention | Node | None:
+        """Who does what a passive clause states: "by X", else "through/via X" after the target ("is sent back to
+        the app through the Edge API"), else the paragraph's subject."""
+        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
+        if agent is None and via is not None:
+            agent = next((m for m in after if m.start >= verb.end() + via.end()), None)
+        if agent is not None:
+            if agent.node is not None:
+                context.subject = agent.node
+            return agent
+        return context.subject or subject
+
+    def _resolve(self, item: Mention | Node | None, span: Span) -> Node | None:
+        return self._node(item, span) if isinstance(item, Mention) else item
 
     def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
         text = span.text
@@ -389,7 +397,7 @@ class SentenceReader:
             return kinds is None or kind in kinds
 
         usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
-                  and (m.node is not None or subject is None)]
+                  and (m.node is not None or (subject is None and (m.product or m.named)))]
         before = [m for m in usable if m.end <= at]
         if before:
             chosen = [before[-1]]
@@ -476,6 +484,17 @@ class SentenceReader:
             self.unresolved.append(item)
 
 
+def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """A product that only says how another component is built or reached: "(PostgreSQL on Amazon RDS)" right
+    after a component, "calls Claude through Amazon Bedrock", "via the OpenAI API"."""
+    before = text[:mention.start]
+    opening = before.rfind("(")
+    if opening > before.rfind(")") and any(m.end <= opening and not text[m.end:opening].strip() for m in mentions):
+        return True
+    return mention.kind is Kind.model_provider and bool(re.search(r"\b(?:through|via|using|on)\s+(?:the\s+)?$",
+                                                                  before))
+
+
 def _key(node: Node) -> str:
     return node.entities[0].key
 
@@ -525,6 +544,7 @@ def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, ment
 
 def _data(text: str) -> str | None:
     words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
+    words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
     words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
     words = _DETERMINER.sub("", words.strip()).strip(" ,")
