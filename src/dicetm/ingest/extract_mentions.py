@@ -28,7 +28,8 @@ _NOT_BEFORE = re.compile(
     r"(?:could|might|may|would)\s+(?:later\s+)?(?:add|use)|consider(?:ing)?\s+(?:adding|using)|"
     r"plan(?:s|ning)?\s+to\s+(?:add|use)|whether\s+to\s+(?:add|use)|previously|formerly|used\s+to\s+use|"
     r"no\s+longer|there\s+(?:is|are)\s+no)"
-    r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$", re.I)
+    r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$"
+    r"|\b(?:does|do|did|will|would|should|must|can|may)\s*(?:not|n't)\s+\w+(?:\s+[\w'-]+){0,5}\s+[(\"'*_`]*$", re.I)
 _NOT_AFTER = re.compile(
     r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned)\)|"
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"

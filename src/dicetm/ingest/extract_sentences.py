@@ -90,7 +90,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
 _PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
-                           "back", "requests", "data", "calls", "details"})
+                           "back", "data", "details"})
 
 
 @dataclass
@@ -201,10 +201,12 @@ class SentenceReader:
             if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
             return None
+        resolved = [(m, self._node(m, span)) for m in targets]
+        if not any(node is not None for _, node in resolved):
+            return None
         source = self._node(found, span) if isinstance(found, Mention) else found
         context.subject = source or context.subject
-        for target_mention in targets:
-            target = self._node(target_mention, span)
+        for target_mention, target in resolved:
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
