@@ -224,7 +224,8 @@ def test_flows_come_from_sentences_and_flow_tables() -> None:
     assert gateway is not None and [r.line for r in gateway.spans] == [9, 21]  # its list item, then the prose
     table = flows[("orchestrator", "salesforce-crm")]
     assert table.data == "order lookups" and table.provenance is not None
-    assert [(r.line, r.quote) for r in table.provenance.spans] == [(27, "Orchestrator | Salesforce CRM | order lookups")]
+    assert [(r.line, r.quote) for r in table.provenance.spans] == [
+        (27, "Orchestrator | Salesforce CRM | order lookups")]
 
 
 def test_facts_are_read_with_their_negations_and_spans() -> None:
@@ -329,7 +330,8 @@ def test_pdf_text_is_read_like_any_prose(tmp_path: Path) -> None:
     claude = elements["Claude"]
     assert claude.model_provenance == "vendor_api"  # "through Amazon Bedrock"
     assert claude.provenance is not None and claude.provenance.by == "extract:pdf"
-    assert [(r.page, r.line, r.quote) for r in claude.provenance.spans][0] == (2, 1, "Claude")
+    first = claude.provenance.spans[0]
+    assert (first.page, first.line, first.quote) == (2, 1, "Claude")
     assert _ends(draft.system) == {("orchestrator", "claude")}
 
 

@@ -49,6 +49,7 @@ from dicetm.model.system import (
 MAX_SPANS = 5  # provenance spans kept per item
 _LIST_FACTS = frozenset({"permissions", "output_rendered_as"})
 _FLOW_FACTS = frozenset({"protocol", "encrypted", "authenticated", "classification"})
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
 
 
@@ -160,6 +161,8 @@ class Registry:
         else:
             node.used = node.used or used
             self._origin.pop(id(node), None)
+            if _IDENTIFIER.fullmatch(node.name) and not _IDENTIFIER.fullmatch(entity.name):
+                node.name = entity.name  # "Conversation Store" rather than the compose service "conversation-store"
         node.entities.append(entity)
         self._owner[id(entity)] = node
         for written in [entity.name, *entity.aliases]:
@@ -221,7 +224,7 @@ class Registry:
             for other in node.names:
                 if product is not None and _product(other) == product:
                     return node  # "postgres" and "PostgreSQL"
-                if not entity.structural or re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)+", entity.name):
+                if not entity.structural or _IDENTIFIER.fullmatch(entity.name):
                     # an identifier-like name ("catalog-sync") for "Catalog Sync Job"
                     rest = other[len(own):].strip() if other.startswith(own + " ") else ""
                     if rest and len(rest.split()) == 1 and kind_words().words.hits(rest):
@@ -437,6 +440,8 @@ def _product(name: str) -> str | None:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(getattr(value, "value", value))
 
 
