@@ -114,7 +114,7 @@ class C4Reader:
         if base == "Person":
             kind, strength = Kind.external_entity, EXPLICIT
         elif base.endswith(("Db", "Queue")):
-            kind, strength = Kind.data_store, WEAK
+            kind, strength = Kind.data_store, EXPLICIT
         elif external:
             kind, strength = Kind.external_entity, WEAK
         entity = self.out.entity(f"{self.prefix}:{alias}", label or alias, where, kind=kind, kind_strength=strength,

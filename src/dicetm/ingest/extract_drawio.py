@@ -93,7 +93,7 @@ def _entity(cell: Cell, out: Extraction, prefix: str) -> None:
     if _PEOPLE_SHAPES.search(shape):
         entity.kind, entity.kind_strength = Kind.external_entity, EXPLICIT
     elif _STORE_SHAPES.search(shape):
-        entity.kind, entity.kind_strength = Kind.data_store, WEAK
+        entity.kind, entity.kind_strength = Kind.data_store, EXPLICIT
     elif shape:
         words = shape.rsplit(".", 1)[-1].replace("_", " ")
         kind = kind_words().kind_of(words) if "mxgraph" in shape else None

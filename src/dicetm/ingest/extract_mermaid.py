@@ -205,7 +205,7 @@ class _Flowchart:
                 entity.name = name or node_id
                 describe(entity, more)
             if shape == "[(" and entity.kind is None:
-                entity.kind, entity.kind_strength = Kind.data_store, WEAK
+                entity.kind, entity.kind_strength = Kind.data_store, EXPLICIT
             if label and re.search(r"fa:fa-(?:user|users|person|child|female|male)\b", label):
                 entity.kind, entity.kind_strength = Kind.external_entity, EXPLICIT
         if self.zones and key not in self.placed:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from dicetm.ingest.extract_c4 import C4Reader, is_c4_macro
 from dicetm.ingest.extract_ir import (
     EXPLICIT,
-    WEAK,
     Entity,
     Extraction,
     Relation,
@@ -182,8 +181,8 @@ class _Reader:
             entity.kind, entity.kind_strength = explicit, EXPLICIT
         elif keyword in _PEOPLE:
             entity.kind, entity.kind_strength = Kind.external_entity, EXPLICIT
-        elif keyword in _STORES and entity.kind_strength < WEAK:
-            entity.kind, entity.kind_strength = Kind.data_store, WEAK
+        elif keyword in _STORES:
+            entity.kind, entity.kind_strength = Kind.data_store, EXPLICIT
 
     def _end(self, text: str, where: Where) -> str:
         """The entity key an arrow end names, declaring it (as a participant) on first use."""

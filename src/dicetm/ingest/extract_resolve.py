@@ -37,6 +37,8 @@ from dicetm.ingest.extract_kinds import UPGRADES, classify, head_phrase, kind_wo
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
+    PROCESS_KINDS,
+    STORE_KINDS,
     Classification,
     Element,
     Flow,
@@ -126,6 +128,12 @@ class Node:
         if not candidates:
             return Kind.process, 0
         strength, _, kind = max(candidates, key=lambda c: (c[0], c[1]))
+        # a specific kind of the same group refines a generic one: a database shape named "Vector DB"
+        group = STORE_KINDS if kind is Kind.data_store else PROCESS_KINDS if kind is Kind.process else None
+        if group is not None:
+            refined = [c for c in candidates if c[2] in group and c[2] is not kind and c[0] >= STATED]
+            if refined:
+                return max(refined, key=lambda c: (c[0], c[1]))[2], strength
         return kind, strength
 
 
