@@ -201,8 +201,7 @@ def test_provenance_points_at_the_lines_that_name_the_component() -> None:
     pinecone = elements["Pinecone"].provenance
     assert pinecone is not None and pinecone.by == "extract:markdown"
     assert [(r.file, r.line, r.end_line, r.quote) for r in pinecone.spans] == [
-        ("docs/support-chatbot.md", 12, None, "Pinecone"), ("docs/support-chatbot.md", 21, 23, "Pinecone"),
-        ("docs/support-chatbot.md", 35, None, "Pinecone")]
+        ("docs/support-chatbot.md", 12, None, "Pinecone"), ("docs/support-chatbot.md", 21, 23, "Pinecone")]
     react = elements["React widget"].provenance
     assert react is not None and [(r.line, r.quote) for r in react.spans][:2] == [(8, "React widget"),
                                                                                  (3, "chat widget")]

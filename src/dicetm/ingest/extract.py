@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_drawio import extract_drawio
-from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved
+from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved, follow_the_data
 from dicetm.ingest.extract_mcp import extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
@@ -37,6 +37,7 @@ from dicetm.model.system import Kind, System
 
 __all__ = ["MAX_OPERATION_FLOWS", "Draft", "extract_draft"]
 
+_DIAGRAMS = frozenset({"extract:mermaid", "extract:plantuml", "extract:structurizr", "extract:drawio"})
 _TEXT_SOURCES: dict[str, Callable[[SourceText, Extraction, str], bool]] = {
     "mermaid": extract_mermaid, "plantuml": extract_plantuml, "structurizr": extract_structurizr,
     "compose": extract_compose, "mcp": extract_mcp,
@@ -73,6 +74,10 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
             elif document.format in _TEXT_SOURCES:
                 _TEXT_SOURCES[document.format](SourceText.of_lines(document.visible_spans), extraction, prefix)
             extractions.append(extraction)
+    for extraction in extractions:
+        if extraction.by in _DIAGRAMS:
+            for relation in extraction.relations:
+                follow_the_data(relation)
     registry = Registry()
     keys: dict[str, Node] = {}
     for extraction in extractions:

@@ -89,6 +89,25 @@ class Relation:
     bidirectional: bool = False
     facts: list[Fact] = field(default_factory=list)  # flow facts: protocol, encrypted, authenticated
     slug: str | None = None  # a preferred flow id (an OpenAPI operationId)
+    message: bool = False  # a message of a sequence diagram: its arrow is the direction, whatever its label
+
+
+_READ_LABEL = re.compile(r"^\s*(?:git\s+)?(?:reads?|fetch(?:es)?|pulls?|loads?|downloads?|gets?|retrieves?|receives?|"
+                         r"imports?|consumes?|polls?|scrapes?|crawls?|subscribes?|looks?\s+up)\b", re.I)
+_ALSO_SENDS = re.compile(r"\b(?:writes?|sends?|stores?|saves?|updates?|posts?|puts?|push(?:es)?|publish(?:es)?|"
+                         r"creates?|deletes?|makes?)\b|,\s*and\b", re.I)
+
+
+def follow_the_data(relation: Relation) -> None:
+    """A diagram edge labelled "Reads CV" or "Fetches pages from" points at where the data comes from: the data
+    flows the other way. "Reads from and writes to" goes both ways."""
+    label = relation.data or ""
+    if relation.message or not _READ_LABEL.match(label):
+        return
+    if _ALSO_SENDS.search(label):
+        relation.bidirectional = True
+    else:
+        relation.source, relation.target = relation.target, relation.source
 
 
 @dataclass

@@ -345,7 +345,7 @@ class _Sequence:
         data = clean_label(match.group("text") or "") or None
         both = match.group("arrow").startswith("<<")
         self.out.relations.append(Relation(source, target, where, data, bidirectional=both,
-                                           facts=protocol_facts(data or "", where)))
+                                           facts=protocol_facts(data or "", where), message=True))
 
 
 _COLOURS = frozenset({"aqua", "black", "blue", "fuchsia", "gray", "grey", "green", "lime", "maroon", "navy", "olive",

@@ -131,7 +131,7 @@ class Node:
         # a specific kind of the same group refines a generic one: a database shape named "Vector DB"
         group = STORE_KINDS if kind is Kind.data_store else PROCESS_KINDS if kind is Kind.process else None
         if group is not None:
-            refined = [c for c in candidates if c[2] in group and c[2] is not kind and c[0] >= STATED]
+            refined = [c for c in candidates if c[2] in group and c[2] is not kind and c[0] >= STATED + 0.5]
             if refined:
                 return max(refined, key=lambda c: (c[0], c[1]))[2], strength
         return kind, strength

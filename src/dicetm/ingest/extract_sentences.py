@@ -36,7 +36,7 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
          r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
          r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
          r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?")
+         r"commits?|opens?|keeps?|hands?\s+over")
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
          r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
@@ -61,6 +61,8 @@ _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generate
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
+                                 r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
 _RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
 _TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
 _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
@@ -181,22 +183,41 @@ class SentenceReader:
             previous_end = match.end()
 
     @staticmethod
-    def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context) -> Mention | Node | None:
+    def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context,
+                 text: str) -> Mention | Node | None:
         if _RELATIVE.search(lead):
             return context.target
-        if before:
+        # the subject is the last component named before the verb that is not the object of a preposition
+        # ("Lawyers sign in through Okta and type ...": Lawyers types)
+        subjects = [m for m in before if not _PREPOSITION_BEFORE.search(text, 0, m.start)]
+        if subjects:
+            return subjects[-1]
+        if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
+        if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
+                not _TRAILING_PRONOUN.search(lead):
+            return None  # "The Reply Drafter loads ...": a subject the extractor does not know
         return context.subject or subject  # "it", "and then", or a clause about the component being described
 
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
-        found = self._subject(before, lead, subject, context)
+        found = self._subject(before, lead, subject, context, text)
+        relative = bool(_RELATIVE.search(lead))  # "..., which passes it on": not the paragraph's subject
         group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
         words = verb.group(0)
         targets = self._targets(group, verb, after, text)
+        if group != "send":
+            targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
         known = found if isinstance(found, Node) else found.node if found is not None else None
-        context.subject = known or context.subject
+        if not relative:
+            context.subject = known or context.subject
+        if not targets and group == "send" and context.target is not None and re.match(
+                r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
+            targets = []
+            if known is not None and context.target is not known:
+                self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
+            return None
         if not targets:
             if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
@@ -205,7 +226,8 @@ class SentenceReader:
         if not any(node is not None for _, node in resolved):
             return None
         source = self._node(found, span) if isinstance(found, Mention) else found
-        context.subject = source or context.subject
+        if not relative:
+            context.subject = source or context.subject
         for target_mention, target in resolved:
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
@@ -239,8 +261,9 @@ class SentenceReader:
         if _DIRECT_OBJECT.fullmatch(gap):
             return after[:1]
         preposition = _TO.search(text, verb.end())
-        if preposition is None:
-            return []
+        if preposition is None or (re.match(r"runs?$", verb.group(0), re.I)
+                                   and not preposition.group(0).lower().endswith(("through", "via"))):
+            return []  # "runs in the browser" says where, not what it calls
         later = [m for m in after if m.start >= preposition.end()]
         return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
 
@@ -255,7 +278,9 @@ class SentenceReader:
         actor = self._actor(agent, span, context, subject, after, text, verb, end)
         if participle in _PASSIVE_CALL:
             if before and agent is not None:  # "Y is called by X"
-                self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
+                target = self._node(before[-1], span)
+                self._relation(self._node(agent, span), target, where, None, text[start:end])
+                context.subject = target or context.subject  # the clause is still about Y
             return None
         others = [m for m in after if m is not agent]
         if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
@@ -286,7 +311,7 @@ class SentenceReader:
         if agent is None and via is not None:
             agent = next((m for m in after if m.start >= verb.end() + via.end()), None)
         if agent is not None:
-            if agent.node is not None:
+            if agent.node is not None and not any(m.start < agent.start for m in after[:0]):
                 context.subject = agent.node
             return agent
         return context.subject or subject
