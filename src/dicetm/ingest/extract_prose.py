@@ -39,6 +39,7 @@ _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|buildin
 _FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|how\s+(?:it|data)\s+"
                            r"(?:works|moves|flows))\b", re.I)
 _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure)\b", re.I)
+_BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
@@ -175,6 +176,7 @@ class _Structure:
         if words.is_section(name):
             self.zone = None
             self.mode = ("components" if _COMPONENT_SECTION.search(name) else "flows" if _FLOW_SECTION.search(name)
+                         else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
             return
         if self._zone_heading(name, qualifier):
@@ -183,7 +185,7 @@ class _Structure:
             self.mode = "zones"
             return
         looks_like_component = len(name.split()) <= 8 and not text.endswith("?") and (
-            self.mode in ("components", "zones") or words.kind_of(name) is not None)
+            self.mode in ("components", "zones", "boundaries") or words.kind_of(name) is not None)
         if looks_like_component and name:
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
             self.subject = entity.key
@@ -212,7 +214,7 @@ class _Structure:
 
     # ---------------------------------------------------------------------------------- lists and text
 
-    def _named(self, span: Span, line_start: int, line: str, *, plain: bool) -> Entity | None:
+    def _named(self, span: Span, line_start: int, line: str, *, plain: bool) -> Entity | Zone | None:
         """A component named at the start of ``line`` ("**Name**: ...", "Name - ..."); its description is a block."""
         match = _BOLD_NAME.match(line) or _CODE_NAME.match(line)
         if match is None and plain:
@@ -226,6 +228,13 @@ class _Structure:
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]
+        if self.mode == "boundaries" or (self.mode == "zones" and kind_words().names_zone(name)):
+            # "**Corporate VPC**: gateway, retriever, vector DB" under a trust-boundaries heading
+            zone = Zone(f"{self.prefix}:zone:{name.casefold()}", name, where)
+            self.out.extraction.zones.append(zone)
+            self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
+                                         "zone-members", zone, self.group))
+            return zone
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
         self._block(span, line_start + match.end(), line_start + len(line), entity.key)
         return entity

@@ -50,10 +50,11 @@ _PASSIVE = re.compile(
     r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
     r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
     r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
-    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up)(?![\w-])", re.I)
+    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied)(?![\w-])",
+    re.I)
 _PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
                            "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
-                           "handed", "exported", "buffered", "kept"})
+                           "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
 _PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
                             "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
 _PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
@@ -61,6 +62,8 @@ _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generate
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
+_MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
+                     r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
                                  r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
 _RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
@@ -88,7 +91,7 @@ _DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|th
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'`*(\[])|(?<=;)\s+|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
 _PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
@@ -154,6 +157,8 @@ class SentenceReader:
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: _Context) -> None:
         text = span.text
+        if self._motion(span, start, end, mentions):
+            return
         verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
         passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
@@ -181,6 +186,26 @@ class SentenceReader:
                 previous_target = self._active(span, match, before, after, lead, subject, context, text, start,
                                                end)
             previous_end = match.end()
+
+    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
+        """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
+        text = span.text
+        motion = _MOTION.search(text, start, end)
+        origin = _FROM.search(text, start, end)
+        if motion is None or origin is None:
+            return False
+        source = next((m for m in mentions if m.start >= origin.end() and _DIRECT_OBJECT.fullmatch(
+            text[origin.end():m.start])), None)
+        arrival = re.compile(r"(?<![\w-])(?:to|into|towards)(?![\w-])", re.I).search(
+            text, source.end if source else origin.end(), end)
+        target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
+                       and _DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+        if source is None or target is None:
+            return False
+        data = _data(text[start:min(origin.start(), motion.start())])
+        self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
+                       text[start:end])
+        return True
 
     @staticmethod
     def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context,
