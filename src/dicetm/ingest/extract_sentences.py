@@ -91,7 +91,7 @@ _DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|th
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'`*(\[])|(?<=;)\s+|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
 _PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
@@ -150,7 +150,9 @@ class SentenceReader:
             self._identities(span, start, end, inside, subject)
             self._facts(span, start, end, inside, subject, context)
             self._zones(span, start, end, inside)
-            self._flows(span, start, end, inside, subject, context)
+            for clause_start, clause_end in _clauses(span.text, start, end):  # "...; the answer is returned ..."
+                clause = [m for m in inside if clause_start <= m.start < clause_end]
+                self._flows(span, clause_start, clause_end, clause, subject, context)
 
     # ------------------------------------------------------------------------------------------- flows
 
@@ -610,6 +612,16 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for match in _SENTENCE.finditer(text, start, end):
         bounds.append((position, match.start()))
         position = match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if text[a:b].strip()]
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence split at its semicolons."""
+    bounds, position = [], start
+    for match in re.finditer(r";\s+", text[start:end]):
+        bounds.append((position, start + match.start()))
+        position = start + match.end()
     bounds.append((position, end))
     return [(a, b) for a, b in bounds if text[a:b].strip()]
 
