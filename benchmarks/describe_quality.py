@@ -10,8 +10,9 @@ described in ``tests/describe/corpus/README.md``.
 Each case is drafted with the library call behind ``dicetm describe --no-llm`` into a temporary folder, then
 compared with the expected model:
 
-- elements: names compared case-insensitively after collapsing whitespace and dropping a leading "the"; an
-  alias counts as the name. Matching is one to one (a second drafted element with the same name is spurious).
+- elements: names compared case-insensitively after collapsing whitespace and dropping a leading "the" (names
+  written exactly the same are paired first); an alias counts as the name. Matching is one to one (a second
+  drafted element with the same name is spurious).
   Recall = expected elements matched, precision = drafted elements matched, kind accuracy over matched ones;
 - flows: an expected flow is recovered when a drafted flow joins the two matched elements in the same
   direction (a bidirectional flow on either side matches both directions); precision = drafted flows that
@@ -135,6 +136,7 @@ def draft_case(case: Case) -> tuple[System, int]:
 
 def match_elements(expected: System, aliases: dict[str, list[str]], draft: System) -> dict[str, str]:
     """drafted element id -> expected element id, one to one: exact names first, then aliases."""
+    exact = {" ".join(e.name.split()): e.id for e in expected.elements}
     by_name = {normal_name(e.name): e.id for e in expected.elements}
     by_alias: dict[str, str] = {}
     for element in expected.elements:
@@ -142,9 +144,9 @@ def match_elements(expected: System, aliases: dict[str, list[str]], draft: Syste
             by_alias.setdefault(normal_name(alias), element.id)
     matched: dict[str, str] = {}
     taken: set[str] = set()
-    for table in (by_name, by_alias):
+    for table, key in ((exact, lambda n: " ".join(n.split())), (by_name, normal_name), (by_alias, normal_name)):
         for element in draft.elements:
-            target = table.get(normal_name(element.name))
+            target = table.get(key(element.name))
             if element.id not in matched and target is not None and target not in taken:
                 matched[element.id] = target
                 taken.add(target)

@@ -144,7 +144,7 @@ class Registry:
         self.nodes: list[Node] = []
         self._by_name: dict[str, Node] = {}
         self._exact: dict[str, Node] = {}  # names as written: "ServiceNow" the system, "servicenow" its MCP server
-        self._origin: dict[int, int] = {}  # id(node) -> id(extraction) of its entities, when only one
+        self._origins: dict[int, set[int]] = {}  # id(node) -> id(extraction) of each extraction it has entities of
         self._owner: dict[int, Node] = {}  # id(entity) -> its node
         self.notes: list[str] = []
         self.questions: list[str] = []
@@ -159,19 +159,18 @@ class Registry:
             if qualifier and not entity.technology:
                 entity.technology = qualifier
         node = self._match(entity)
-        if node is not None and origin is not None and self._origin.get(id(node)) == id(origin):
-            node = None
+        if node is not None and origin is not None and id(origin) in self._origins.get(id(node), set()):
+            node = None  # one extraction's entities under different keys are different components
         if node is None:
             node = Node(entity.name, by=by, used=used)
             self.nodes.append(node)
-            if origin is not None:
-                self._origin[id(node)] = id(origin)
         else:
             node.used = node.used or used
-            self._origin.pop(id(node), None)
             if _IDENTIFIER.fullmatch(node.name) and not _IDENTIFIER.fullmatch(entity.name):
                 node.name = entity.name  # "Conversation Store" rather than the compose service "conversation-store"
         node.entities.append(entity)
+        if origin is not None:
+            self._origins.setdefault(id(node), set()).add(id(origin))
         self._owner[id(entity)] = node
         for written in [entity.name, *entity.aliases]:
             self._exact.setdefault(written.strip(), node)

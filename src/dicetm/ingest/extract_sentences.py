@@ -62,6 +62,7 @@ _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generate
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
+_ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
 _MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
                      r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
@@ -192,22 +193,30 @@ class SentenceReader:
     def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
         """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
         text = span.text
-        motion = _MOTION.search(text, start, end)
-        origin = _FROM.search(text, start, end)
-        if motion is None or origin is None:
-            return False
-        source = next((m for m in mentions if m.start >= origin.end() and _DIRECT_OBJECT.fullmatch(
-            text[origin.end():m.start])), None)
-        arrival = re.compile(r"(?<![\w-])(?:to|into|towards)(?![\w-])", re.I).search(
-            text, source.end if source else origin.end(), end)
-        target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
-                       and _DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
-        if source is None or target is None:
-            return False
-        data = _data(text[start:min(origin.start(), motion.start())])
-        self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
-                       text[start:end])
-        return True
+        for motion in _MOTION.finditer(text, start, end):
+            if re.match(r"\s+from\b", text[motion.end():end]):  # "flows from X to Y"
+                origin_end = motion.end() + re.match(r"\s+from\b", text[motion.end():end]).end()  # type: ignore[union-attr]
+            else:  # "<data> from X go to Y"
+                source = next((m for m in reversed(mentions) if m.end <= motion.start()
+                               and _DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])), None)
+                lead = text[start:source.start] if source is not None else ""
+                if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
+                    continue
+                origin_end = source.start
+            source = next((m for m in mentions if m.start >= origin_end and _DIRECT_OBJECT.fullmatch(
+                text[origin_end:m.start])), None)
+            arrival = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards)(?![\w-])", re.I).search(
+                text, max(motion.end(), source.end if source else motion.end()), end)
+            target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
+                           and _DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+            if source is None or target is None:
+                continue
+            data = _data(text[start:min(motion.start(), source.start)])
+            data = re.sub(r"\s+from$", "", data or "") or None
+            self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
+                           text[start:end])
+            return True
+        return False
 
     @staticmethod
     def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context,
@@ -436,8 +445,9 @@ class SentenceReader:
             at, stop = start + statement.start, start + statement.end
             if any(m.start <= at and stop <= m.end for m in mentions):
                 continue  # part of a name ("PII Redactor", "Secret Scanner")
-            outside = [m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face"
-            targets = self._fact_targets(statement.applies_to, at, outside, subject, context, span, text)
+            candidates = mentions if statement.field not in _ORIGIN_FACTS else [
+                m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face": the origin
+            targets = self._fact_targets(statement.applies_to, at, candidates, subject, context, span, text)
             where = Where.at(span, at, stop)
             for target in targets:
                 target.extra_facts.append(Fact(statement.field, statement.value, where, exclusive=statement.exclusive,
@@ -452,7 +462,9 @@ class SentenceReader:
 
         usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
                   and (m.node is not None or (subject is None and (m.product or m.named)))]
-        before = [m for m in usable if m.end <= at]
+        before = [m for m in usable if m.start < at]
+        subjects = [m for m in before if not _PREPOSITION_BEFORE.search(text, 0, m.start)]
+        before = subjects or before  # "X is called through the OpenAI API with ...": the fact is about X
         if before:
             chosen = [before[-1]]
             for mention in reversed(before[:-1]):
