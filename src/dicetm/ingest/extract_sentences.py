@@ -1,21 +1,16 @@
 """Sentences of prose documents: the flows, facts and zones they state, once every component is known.
 
-Flows are read clause by clause around a verb, in the ways people write them:
+``SentenceReader`` goes through the blocks ``extract_prose`` found, sentence by sentence: it finds the mentions
+(``extract_mentions``), reads identities ("the Tutor Model is GPT-4o mini" names one component twice; "the
+Order Assistant is an LLM agent" says what it is; "read-only access to X" what a tool acts on), facts, zones,
+and the flows of each clause (``extract_flows``). A component named only in passing becomes an element when a
+flow, a fact or a zone needs it, or when running text names it outside any component's description.
 
-- active: "X sends/forwards/writes/returns <data> to Y", "X calls/queries/invokes/uses Y" (a query or a search
-  goes both ways), "X reads/fetches/retrieves <data> from Y" and "X reads Y" (data comes from Y);
-- passive: "<data> is sent to Y by X", "<data> is pulled from Y by X", "Y is called by X", "Y is fed by X";
-- chained: "X reads from Y and writes to Z" (the subject carries over), "..., which passes it to Z" (the
-  last target is the subject), "it"/"they" (the last subject); a clause without a subject under a
-  component's heading or in its description is that component's; a numbered walkthrough carries its subject
-  from step to step;
-- arrows: "X -> Y: data", "X → Y → Z", "X <-> Y"; rows of a flow table.
-
-A flow's data is the object of its verb. A statement whose other end names nothing known is reported as a
-flow that could not be resolved. Facts (``extract_facts``) go to the component the sentence is about: the
-nearest mention of a kind the fact is meant for, else the sentence's subject, else the component whose text
-it is. A zone is "X and Y run in our Azure subscription" (also "everything else runs in ...") or a list item
-under a trust-boundaries heading naming a zone and its members.
+Facts (``extract_facts``) go to the component the sentence is about: the nearest component of a kind the fact
+is meant for named before it as a subject (with the ones joined to it by "and"), else the component whose
+text it is, else the paragraph's subject, else one named after it. A zone is "X and Y run in our Azure
+subscription" (also "everything else runs in ...") or a list item under a trust-boundaries heading naming a
+zone and its members.
 """
 
 from __future__ import annotations
@@ -25,56 +20,23 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
+from dicetm.ingest.extract_flows import (
+    ARROW,
+    DETERMINER,
+    DIRECT_OBJECT,
+    PREPOSITION_BEFORE,
+    FlowClauses,
+    FlowContext,
+    clauses,
+)
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
-from dicetm.ingest.extract_prose import Block, FlowRow, ProseDocument
+from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.model.system import Kind
 
-_SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
-         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
-         r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
-         r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?|keeps?|hands?\s+over")
-_CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
-         r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
-         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
-_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
-          r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
-          r"listens?\s+to|watches")
-_TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
-_VERB = re.compile(rf"(?<![\w-])(?:(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])", re.I)
-_PASSIVE = re.compile(
-    r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
-    r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
-    r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
-    r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
-    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied)(?![\w-])",
-    re.I)
-_PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
-                           "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
-                           "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
-_PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
-                            "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
-_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
-_PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
-_TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
-_FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
-_BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
-_MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
-                     r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
-_PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
-                                 r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
-_RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
-_TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
-_PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
-                      r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
-                      r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
-_CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
-                    re.I)
-_ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
 _ZONE_PHRASE = re.compile(
     r"(?<![\w-])(?:runs?|running|lives?|sits?|is|are|resides?|stays?|remains?|(?:is|are)\s+deployed|deployed|"
     r"(?:is|are)\s+hosted|hosted|operates?)\s+(?:(?:all|both|entirely|only|fully)\s+)?(?:in|inside|within|on|"
@@ -85,30 +47,14 @@ _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|serv
 _IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
-_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
-                      re.I)
-_DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
-                            r"back)\s+){0,3}")
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
-_DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
-                         re.I)
-_PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
-                           "back", "data", "details"})
 
 
 @dataclass
-class _Context:
-    """What the previous clauses of a paragraph or list said: their subject and their target."""
-
-    subject: Node | None = None
-    target: Node | None = None
-
-
-@dataclass
-class SentenceReader:
+class SentenceReader(FlowClauses):
     registry: Registry
     keys: dict[str, Node]
     notes: list[str] = field(default_factory=list)
@@ -117,11 +63,11 @@ class SentenceReader:
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
-        contexts: dict[int, _Context] = {}
+        contexts: dict[int, FlowContext] = {}
         for block in prose.blocks:
-            if block.span.kind == "code" and not _ARROW.search(block.text):
+            if block.span.kind == "code" and not ARROW.search(block.text):
                 continue
-            context = contexts.setdefault(block.group, _Context())
+            context = contexts.setdefault(block.group, FlowContext())
             if block.subject is not None and block.subject in self.keys:
                 context.subject = self.keys[block.subject]
             self._block(block, context)
@@ -130,7 +76,7 @@ class SentenceReader:
 
     # ------------------------------------------------------------------------------------------ blocks
 
-    def _block(self, block: Block, context: _Context) -> None:
+    def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
         mentions = find_mentions(span.text, self.registry, block.start, block.end, self.notes, span.where)
         subject = self.keys.get(block.subject) if block.subject else None
@@ -145,253 +91,17 @@ class SentenceReader:
                     self._node(mention, span)  # a component named in running text
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
-            if _ARROW.search(span.text, start, end):
+            if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
             self._facts(span, start, end, inside, subject, context)
             self._zones(span, start, end, inside)
-            for clause_start, clause_end in _clauses(span.text, start, end):  # "...; the answer is returned ..."
+            for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
 
     # ------------------------------------------------------------------------------------------- flows
-
-    def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
-               context: _Context) -> None:
-        text = span.text
-        if self._motion(span, start, end, mentions):
-            return
-        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
-                 and (v.group(0)[:1].islower() or subject is not None)]
-        passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
-        events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
-                                                                            for p in passives)]
-                        + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
-        events = _clause_starts(events, text, mentions)
-        if not events:
-            if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
-                context.subject = mentions[0].node
-            return
-        previous_end, previous_target = start, None
-        for index, (position, form, match) in enumerate(events):
-            segment_end = events[index + 1][0] if index + 1 < len(events) else end
-            lead_start = max(previous_end, previous_target.end if previous_target is not None else start)
-            before = [m for m in mentions if lead_start <= m.start < position]
-            after = [m for m in mentions if match.end() <= m.start < segment_end]
-            lead = text[lead_start:position]
-            if _NEGATED.search(lead):
-                previous_target, previous_end = None, match.end()  # "does not send prompts to Datadog"
-                continue
-            if form == "passive":
-                previous_target = self._passive(span, match, before, after, subject, context, text, start, end)
-            else:
-                previous_target = self._active(span, match, before, after, lead, subject, context, text, start,
-                                               end)
-            previous_end = match.end()
-
-    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
-        """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
-        text = span.text
-        for motion in _MOTION.finditer(text, start, end):
-            if re.match(r"\s+from\b", text[motion.end():end]):  # "flows from X to Y"
-                origin_end = motion.end() + re.match(r"\s+from\b", text[motion.end():end]).end()  # type: ignore[union-attr]
-            else:  # "<data> from X go to Y"
-                source = next((m for m in reversed(mentions) if m.end <= motion.start()
-                               and _DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])), None)
-                lead = text[start:source.start] if source is not None else ""
-                if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
-                    continue
-                origin_end = source.start
-            source = next((m for m in mentions if m.start >= origin_end and _DIRECT_OBJECT.fullmatch(
-                text[origin_end:m.start])), None)
-            arrival = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards)(?![\w-])", re.I).search(
-                text, max(motion.end(), source.end if source else motion.end()), end)
-            target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
-                           and _DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
-            if source is None or target is None:
-                continue
-            data = _data(text[start:min(motion.start(), source.start)])
-            data = re.sub(r"\s+from$", "", data or "") or None
-            self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
-                           text[start:end])
-            return True
-        return False
-
-    @staticmethod
-    def _subject(before: list[Mention], lead: str, subject: Node | None, context: _Context,
-                 text: str) -> Mention | Node | None:
-        if _RELATIVE.search(lead):
-            return context.target
-        # the subject is the last component named before the verb that is not the object of a preposition
-        # ("Lawyers sign in through Okta and type ...": Lawyers types)
-        subjects = [m for m in before if not _PREPOSITION_BEFORE.search(text, 0, m.start)]
-        if subjects:
-            return subjects[-1]
-        if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
-            return before[-1]
-        if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
-                not _TRAILING_PRONOUN.search(lead):
-            return None  # "The Reply Drafter loads ...": a subject the extractor does not know
-        return context.subject or subject  # "it", "and then", or a clause about the component being described
-
-    def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
-                subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
-        found = self._subject(before, lead, subject, context, text)
-        relative = bool(_RELATIVE.search(lead))  # "..., which passes it on": not the paragraph's subject
-        group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
-        words = verb.group(0)
-        targets = self._targets(group, verb, after, text)
-        if group != "send":
-            targets = [m for m in targets if not m.person]  # people are not called or read from
-        where = Where.at(span, start, end)
-        known = found if isinstance(found, Node) else found.node if found is not None else None
-        if not relative:
-            context.subject = known or context.subject
-        if not targets and group == "send" and context.target is not None and re.match(
-                r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
-            targets = []
-            if known is not None and context.target is not known:
-                self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
-            return None
-        if not targets:
-            if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
-                self._unresolved(where, f"'{words}' has no known component after it")
-            return None
-        resolved = [(m, self._node(m, span)) for m in targets]
-        if not any(node is not None for _, node in resolved):
-            return None
-        source = self._node(found, span) if isinstance(found, Mention) else found
-        if not relative:
-            context.subject = source or context.subject
-        for target_mention, target in resolved:
-            if source is None:
-                self._unresolved(where, f"who '{words}' is not stated")
-                continue
-            data = _data(text[verb.end():target_mention.start]) if group != "call" else _call_data(
-                text[target_mention.end:end])
-            if group == "fetch":
-                self._relation(target, source, where, data, text[start:end])
-            else:
-                both = group == "call" and bool(_TWO_WAY.match(words))
-                self._relation(source, target, where, data, text[start:end], bidirectional=both)
-            context.target = target
-        return targets[-1]
-
-    def _targets(self, group: str, verb: re.Match[str], after: list[Mention], text: str) -> list[Mention]:
-        if not after:
-            return []
-        gap = text[verb.end():after[0].start]
-        if group == "fetch":
-            source = _FROM.search(text, verb.end())
-            if source is not None:
-                later = [m for m in after if m.start >= source.end()]
-                return later[:1]
-            return _coordinated(after, text) if _short_gap(gap) else []
-        if group == "send":
-            preposition = _TO.search(text, verb.end())
-            if preposition is not None:
-                later = [m for m in after if m.start >= preposition.end()]
-                return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
-            return []
-        if _DIRECT_OBJECT.fullmatch(gap):
-            return after[:1]
-        preposition = _TO.search(text, verb.end())
-        if preposition is None or (re.match(r"runs?$", verb.group(0), re.I)
-                                   and not preposition.group(0).lower().endswith(("through", "via"))):
-            return []  # "runs in the browser" says where, not what it calls
-        later = [m for m in after if m.start >= preposition.end()]
-        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
-
-    def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
-                 subject: Node | None, context: _Context, text: str, start: int, end: int) -> Mention | None:
-        participle = verb.group("participle").lower()
-        where = Where.at(span, start, end)
-        agent_match = _BY.search(text, verb.end(), end)
-        agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
-                      and _short_gap(text[agent_match.end():m.start])), None)
-        data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
-        actor = self._actor(agent, span, context, subject, after, text, verb, end)
-        if participle in _PASSIVE_CALL:
-            if before and agent is not None:  # "Y is called by X"
-                target = self._node(before[-1], span)
-                self._relation(self._node(agent, span), target, where, None, text[start:end])
-                context.subject = target or context.subject  # the clause is still about Y
-            return None
-        others = [m for m in after if m is not agent]
-        if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
-            origin_match = _FROM.search(text, verb.end(), end)
-            origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
-            if participle in _PASSIVE_BUILD and before and agent is not None:
-                self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
-            if origin is not None and actor is not None:
-                self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
-            return origin
-        preposition = _TO.search(text, verb.end(), end)
-        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
-        if reached is None:
-            return None
-        if actor is None:
-            self._unresolved(where, f"who sends to '{reached.words}' is not stated")
-            return reached
-        source, target = self._resolve(actor, span), self._node(reached, span)
-        self._relation(source, target, where, data, text[start:end])
-        context.subject, context.target = source or context.subject, target or context.target
-        return reached
-
-    def _actor(self, agent: Mention | None, span: Span, context: _Context, subject: Node | None,
-               after: list[Mention], text: str, verb: re.Match[str], end: int) -> Mention | Node | None:
-        """Who does what a passive clause states: "by X", else "through/via X" after the target ("is sent back to
-        the app through the Edge API"), else the paragraph's subject."""
-        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
-        if agent is None and via is not None:
-            agent = next((m for m in after if m.start >= verb.end() + via.end()), None)
-        if agent is not None:
-            if agent.node is not None and not any(m.start < agent.start for m in after[:0]):
-                context.subject = agent.node
-            return agent
-        return context.subject or subject
-
-    def _resolve(self, item: Mention | Node | None, span: Span) -> Node | None:
-        return self._node(item, span) if isinstance(item, Mention) else item
-
-    def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
-        text = span.text
-        for line_start, line_end in _lines(text, start, end):
-            arrows = list(_ARROW.finditer(text, line_start, line_end))
-            if not arrows:
-                continue
-            bounds = [line_start, *[p for a in arrows for p in a.span()], line_end]
-            segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]]
-                        for i in range(len(arrows) + 1)]
-            where = Where.at(span, line_start, line_end)
-            label = text[line_start:line_end].rsplit(":", 1)
-            data = _data(label[1]) if len(label) == 2 and not _ARROW.search(label[1]) else None
-            for i, arrow in enumerate(arrows):
-                left, right = segments[i], segments[i + 1]
-                if len(left) != 1 or len(right) != 1:
-                    continue
-                symbol = arrow.group(0)
-                source, target = self._node(left[0], span), self._node(right[0], span)
-                if (symbol.startswith("<") and not symbol.endswith(">")) or symbol in "←⟵":
-                    source, target = target, source
-                both = symbol in "↔⟷" or (symbol.startswith("<") and symbol.endswith(">"))
-                self._relation(source, target, where, data if i == len(arrows) - 1 else None,
-                               text[line_start:line_end], bidirectional=both)
-
-    def _flow_row(self, row: FlowRow) -> None:
-        ends = []
-        for cell in (row.source, row.target):
-            found = find_mentions(row.span.text, self.registry, cell[0], cell[1])
-            ends.append(found[0] if len(found) == 1 else None)
-        where = Where.at(row.span, 0, len(row.span.text))
-        if ends[0] is None or ends[1] is None:
-            self._unresolved(where, "a row of a flow table that does not name two known components")
-            return
-        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
-                       row.span.text)
-
-    # -------------------------------------------------------------------------------------- identities
 
     def _identities(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
         """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent", "two tools: X and
@@ -410,7 +120,7 @@ class SentenceReader:
                         node.stated_kinds.append(kind)
         for access in _ACCESS.finditer(text, start, end):
             target = next((m for m in mentions if m.start >= access.end() and
-                           _DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
+                           DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
             owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None),
                          subject)
             if target is not None and owner is not None:
@@ -439,7 +149,7 @@ class SentenceReader:
     # ------------------------------------------------------------------------------------------- facts
 
     def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
-               context: _Context) -> None:
+               context: FlowContext) -> None:
         text = span.text
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
@@ -454,7 +164,7 @@ class SentenceReader:
                                                outranks=statement.outranks))
 
     def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
-                      context: _Context, span: Span, text: str) -> list[Node]:
+                      context: FlowContext, span: Span, text: str) -> list[Node]:
         """Who a fact is about: the nearest fitting component named before it (with the ones joined to it by
         "and"), else the component whose text this is, else the paragraph's subject, else one named after it."""
         def fits(kind: Kind) -> bool:
@@ -463,7 +173,7 @@ class SentenceReader:
         usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
                   and (m.node is not None or (subject is None and (m.product or m.named)))]
         before = [m for m in usable if m.start < at]
-        subjects = [m for m in before if not _PREPOSITION_BEFORE.search(text, 0, m.start)]
+        subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
         before = subjects or before  # "X is called through the OpenAI API with ...": the fact is about X
         if before:
             chosen = [before[-1]]
@@ -486,7 +196,7 @@ class SentenceReader:
         text = span.text
         for match in _ZONE_PHRASE.finditer(text, start, end):
             phrase = _ZONE_END.sub("", match.group("zone")).strip()
-            name = _DETERMINER.sub("", phrase).strip()
+            name = DETERMINER.sub("", phrase).strip()
             if not name or not kind_words().names_zone(name) or len(name.split()) > 8:
                 continue
             members = [m for m in mentions if m.start < match.start()
@@ -526,7 +236,7 @@ class SentenceReader:
             if Where.at(span, mention.start, mention.end) not in mention.node.where:
                 mention.node.extra_where.append(Where.at(span, mention.start, mention.end))
             return mention.node
-        name = _DETERMINER.sub("", mention.words).strip()
+        name = DETERMINER.sub("", mention.words).strip()
         entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
                         where=[Where.at(span, mention.start, mention.end)],
                         kind=mention.kind, kind_strength=1, structural=False)
@@ -550,6 +260,7 @@ class SentenceReader:
             self.unresolved.append(item)
 
 
+
 def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
     """A product that only says how another component is built or reached: "(PostgreSQL on Amazon RDS)" right
     after a component, "calls Claude through Amazon Bedrock", "via the OpenAI API"."""
@@ -565,60 +276,6 @@ def _key(node: Node) -> str:
     return node.entities[0].key
 
 
-def _inside_mention(position: int, mentions: list[Mention]) -> bool:
-    return any(m.start <= position < m.end for m in mentions)
-
-
-def _short_gap(text: str) -> bool:
-    """Between a verb (or a preposition) and its object: a few words, no clause break."""
-    return not re.search(r"[.;:!?]|,\s*(?:and|but|which|while|so)\b", text) and len(text.split()) <= 8
-
-
-def _coordinated(after: list[Mention], text: str) -> list[Mention]:
-    """"reads X, Y and Z": the objects joined by commas and "and"."""
-    chosen = [after[0]]
-    for mention in after[1:]:
-        gap = text[chosen[-1].end:mention.start]
-        if re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:(?:the|a|an|our|its|their)\s+)?", gap):
-            chosen.append(mention)
-        else:
-            break
-    return chosen
-
-
-def _call_data(text: str) -> str | None:
-    """What a call carries, when the sentence says: "queries X for the top passages", "calls Y with the prompt"."""
-    found = re.match(r"\s*(?:for|with|about)\s+(.*)", text)
-    return _data(found.group(1)) if found else None
-
-
-def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, mentions: list[Mention]
-                   ) -> list[tuple[int, str, re.Match[str]]]:
-    """Verbs that start a clause: the first, and each one after a conjunction, a comma or a component's name
-    ("writes request logs to ...": "logs" is part of the object, not a second verb)."""
-    kept: list[tuple[int, str, re.Match[str]]] = []
-    for event in events:
-        if kept:
-            between = text[kept[-1][2].end():event[0]]
-            starts = re.search(r",|;|\b(?:and|then|or|but|which|that|who|before|after|while)\b", between) or \
-                any(kept[-1][2].end() <= m.start < event[0] for m in mentions)
-            if not starts:
-                continue
-        kept.append(event)
-    return kept
-
-
-def _data(text: str) -> str | None:
-    words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
-    words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
-    words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
-    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
-    words = _DETERMINER.sub("", words.strip()).strip(" ,")
-    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
-        return None
-    return words
-
-
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     bounds, position = [], start
     for match in _SENTENCE.finditer(text, start, end):
@@ -628,19 +285,3 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in bounds if text[a:b].strip()]
 
 
-def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A sentence split at its semicolons."""
-    bounds, position = [], start
-    for match in re.finditer(r";\s+", text[start:end]):
-        bounds.append((position, start + match.start()))
-        position = start + match.end()
-    bounds.append((position, end))
-    return [(a, b) for a, b in bounds if text[a:b].strip()]
-
-
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    bounds, position = [], start
-    for line in text[start:end].split("\n"):
-        bounds.append((position, position + len(line)))
-        position += len(line) + 1
-    return [(a, b) for a, b in bounds if b > a]
