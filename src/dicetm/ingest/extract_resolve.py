@@ -33,7 +33,7 @@ from dicetm.ingest.extract_ir import (
     Zone,
     split_name,
 )
-from dicetm.ingest.extract_kinds import UPGRADES, classify, head_phrase, kind_words
+from dicetm.ingest.extract_kinds import UPGRADES, head_phrase, kind_words
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
@@ -261,7 +261,8 @@ class Registry:
             elements.append(Element(id=ids[id(node)], name=node.name, kind=kinds[id(node)], **facts,
                                     provenance=_provenance(node.by, node.where, [f.where for f in node.facts])))
         flows = self._flows(relations, keys, ids, taken)
-        boundaries = self._boundaries([z for e in extractions for z in e.zones], keys, ids, taken, e_by(extractions))
+        zones = [z for e in extractions for z in e.zones]
+        boundaries = self._boundaries(zones, keys, ids, taken, _zone_sources(extractions))
         return System(name=name, elements=elements, flows=flows, trust_boundaries=boundaries)
 
     def _facts(self, node: Node, kind: Kind, ids: dict[int, str], keys: dict[str, Node]) -> dict[str, Any]:
@@ -417,7 +418,8 @@ def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], 
     return found
 
 
-def e_by(extractions: Iterable[Extraction]) -> dict[str, str]:
+def _zone_sources(extractions: Iterable[Extraction]) -> dict[str, str]:
+    """zone key -> the extractor that found it, for provenance."""
     return {zone.key: extraction.by for extraction in extractions for zone in extraction.zones}
 
 
@@ -476,4 +478,4 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-__all__ = ["MAX_SPANS", "Node", "Registry", "classify", "normal"]
+__all__ = ["MAX_SPANS", "Node", "Registry", "normal"]
