@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,7 +240,7 @@ class Registry:
 
     # ------------------------------------------------------------------------------------------ output
 
-    def system(self, name: str, extractions: Iterable[Extraction], keys: dict[str, Node]) -> System:
+    def system(self, name: str, extractions: Sequence[Extraction], keys: dict[str, Node]) -> System:
         """The drafted model: used nodes as elements, relations as flows, zones as trust boundaries."""
         taken: set[str] = set()
         ids: dict[int, str] = {}
