@@ -27,6 +27,7 @@ from dicetm.errors import DicetmError
 from dicetm.textsafe import json_text
 
 if TYPE_CHECKING:
+    from dicetm.ingest.recovery import Recovery
     from dicetm.model.proposals import RunRecord
 
 
@@ -36,7 +37,8 @@ class ScanFormat(StrEnum):
 
 
 DocsArg = Annotated[list[Path], typer.Argument(help="Documents or folders: Markdown, text, HTML, PDF, DOCX, "
-                                                    "OpenAPI (YAML/JSON).")]
+                                                    "OpenAPI (YAML/JSON), Mermaid, PlantUML, Structurizr DSL, "
+                                                    "draw.io, docker-compose, MCP configuration.")]
 AllowFlagged = Annotated[bool, typer.Option("--allow-flagged", help="Let spans the scan flagged reach the model "
                                                                     "(default: withheld from every prompt).")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even when a cached answer exists.")]
@@ -147,7 +149,25 @@ def describe_command(
     _print_runs(outcome.runs)
     for note in outcome.notes:
         out.print(f"note: {escape(note)}")
+    _print_recovery(outcome.recovery, target)
     out.print(f"next: review the drafts in {target}, then dicetm analyze {target.parent}", markup=False)
+
+
+def _print_recovery(summary: Recovery | None, target: Path) -> None:
+    """What the documents gave, the statements that could not be resolved, and where the questions went."""
+    if summary is None:
+        return
+    out.print(f"recovered: {summary.elements} element(s), {summary.flows} flow(s), {summary.facts} fact(s), "
+              f"{summary.boundaries} trust boundary(ies)", markup=False)
+    if summary.unresolved:
+        out.print(f"not resolved: {len(summary.unresolved)} statement(s) looked like flows but name no known "
+                  "component at one end:", markup=False)
+        for line in summary.unresolved:
+            out.print(f"  {line}", markup=False)
+    asked = len(summary.questions) + len(summary.disagreements)
+    if asked:
+        out.print(f"open questions: {asked} written at the end of {target} ({len(summary.disagreements)} where the "
+                  "documents disagree)", markup=False)
 
 
 def propose_command(

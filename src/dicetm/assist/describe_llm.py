@@ -10,6 +10,10 @@ What comes back is only ever an addition, and only what the documents support:
 - kinds must be valid; ids are normalised to the id pattern and kept unique among the model's ids;
 - items the base model already has (same id, or same name ignoring case) are not proposed again, and
   nothing in the base model is changed: its elements can be flow ends or boundary members, nothing more;
+- the offline draft is the starting point: its elements are listed in every request, and the model is asked to
+  name the ones its part of the documents mentions. Every element of the offline draft (``expected``) that no
+  chunk names, as an element or a flow end, is reported: "the documents name X; the model's draft has no
+  element for it". That catches plain omission and a document telling the model to leave something out;
 - a flow must connect two known elements (base or drafted); a boundary must list known elements, and
   never one that already sits in a zone.
 
@@ -73,6 +77,7 @@ class DescribeOutcome:
     facts_dropped: int = 0
     dropped: list[Dropped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)  # names of offline-drafted elements the model's draft lacks
     name: str | None = None
 
     def as_system(self, base: System | None = None) -> System:
@@ -125,11 +130,13 @@ def _type_text(annotation: Any) -> str:
 def draft_system(documents: Sequence[Document], llm: StructuredLLM, *,
                  withheld: Mapping[Span, str] | Collection[Span] = (), base: System | None = None,
                  name: str | None = None, include_hidden: bool = False,
-                 budget: int = DEFAULT_BUDGET) -> DescribeOutcome:
+                 budget: int = DEFAULT_BUDGET, expected: Sequence[Element] = ()) -> DescribeOutcome:
     """Draft the elements, flows and trust boundaries ``documents`` describe, as additions to ``base``.
 
     ``withheld`` spans (from the injection scan) are shown only as markers and cannot be cited; hidden
     spans are left out unless ``include_hidden``. One call per chunk of at most ``budget`` characters.
+    ``expected``: elements of ``base`` the documents name (the offline draft); those the model's draft lacks
+    are reported in ``omitted`` and the warnings.
     """
     name = name or (base.name if base is not None else None)
     outcome = DescribeOutcome(name=name)
@@ -153,13 +160,24 @@ def draft_system(documents: Sequence[Document], llm: StructuredLLM, *,
         drafter.add(answer.value, answer.prompt_hash)
     drafter.finish()
     outcome.kept = len(outcome.elements) + len(outcome.flows) + len(outcome.boundaries)
+    if any(answer.value is not None for answer in answers):
+        for element in expected:
+            if element.id not in drafter.covered:
+                cited = ", ".join(f"{r.file}:{r.line}" for r in (element.provenance.spans if element.provenance
+                                                                  else [])[:2])
+                outcome.omitted.append(element.name)
+                outcome.warnings.append(f"the documents name {element.name} ({cited or 'offline draft'}); the "
+                                        "model's draft has no element for it: check whether a document tells the "
+                                        "model to leave it out")
     return outcome
 
 
 def _preface(base: System | None, name: str | None) -> str:
     lines = [f"The system being described is called {json.dumps(name)}." if name else ""]
     if base is not None and base.elements:
-        lines.append("The model file already has these elements (reuse their ids; do not list them again):")
+        lines.append("The model file already has these elements. Do not change them. When your part of the "
+                     "documents names one of them, list it under elements with its id, name, kind and evidence "
+                     "(so the draft can be checked for omissions), and use its id in flows and boundaries:")
         lines += [json.dumps({"id": e.id, "name": e.name, "kind": e.kind.value})
                   for e in base.elements[:KNOWN_ELEMENTS_SHOWN]]
     text = "\n".join(line for line in lines if line)
@@ -213,6 +231,7 @@ class _Drafter:
         self.flow_answers: list[tuple[FlowAnswer, str]] = []
         self.boundary_answers: list[tuple[BoundaryAnswer, str]] = []
         self.question_keys: set[str] = set()
+        self.covered: set[str] = set()  # base element ids an answer named (as an element or a flow end)
 
     # ---------------------------------------------------------------------------------------- intake
 
@@ -266,6 +285,7 @@ class _Drafter:
         known = self.element_alias.get(proposed) or self.element_alias.get(name.casefold())
         if known in self.base_elements:
             self.out.already_known += 1
+            self.covered.add(known)
             self.element_alias.setdefault(proposed, known)
             return
         draft = self.elements.get(known) if known else None
@@ -408,6 +428,7 @@ class _Drafter:
         if problem:
             self._drop(label, problem, "unverified")
             return
+        self.covered.update((source, target))
         data = plain_text(answer.data or "", 200) or None
         proposed = normalise_id(answer.id) or normalise_id(f"{source}-to-{target}")
         if self._flow_exists(proposed, source, target, data):

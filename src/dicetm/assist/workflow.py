@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span
@@ -21,6 +21,9 @@ from dicetm.model import AnalysisResult, System
 from dicetm.model.proposals import ProposalFile, RunRecord, WithheldSpan
 from dicetm.providers.interface import StructuredLLM, Usage
 from dicetm.store.audit import timestamp
+
+if TYPE_CHECKING:
+    from dicetm.ingest.recovery import Recovery
 
 Progress = Callable[[int, int], None]
 
@@ -101,6 +104,7 @@ class DescribeOutcome:
     scanned: Scanned
     notes: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    recovery: Recovery | None = None  # what the documents gave and what they did not (counts, questions)
 
 
 def _is_new(item: Any, ids: set[str], names: set[str]) -> bool:
@@ -120,6 +124,7 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
     from dicetm.api import load
     from dicetm.catalog import load_catalog
     from dicetm.ingest.extract import extract_draft
+    from dicetm.ingest.recovery import questions_comment, recovery
     from dicetm.store.modelmerge import append_items
 
     scanned = scan_paths(paths, allow_flagged=allow_flagged)
@@ -137,7 +142,8 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
 
         before = _usage_snapshot(llm)
         combined = _combine(base, draft.system, drafted)
-        outcome = draft_system(scanned.documents, llm, withheld=scanned.withheld, base=combined, name=name)
+        outcome = draft_system(scanned.documents, llm, withheld=scanned.withheld, base=combined, name=name,
+                               expected=drafted["elements"])
         for section, items in (("elements", outcome.elements), ("flows", outcome.flows),
                                 ("trust_boundaries", outcome.boundaries)):
             drafted[section] += items
@@ -153,8 +159,11 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
         text, loaded = append_items(out.read_text(encoding="utf-8"), str(out), additions, known_controls)
     else:
         text, loaded = _new_model_text(draft.system, drafted, paths, str(out), known_controls)
-    _write_describe(out, text, scanned, runs, actor, {k: len(v) for k, v in drafted.items()})
-    return DescribeOutcome(out, loaded.system, {k: len(v) for k, v in drafted.items()}, scanned, notes, runs)
+    summary = recovery(loaded.system, draft, drafted)
+    _write_describe(out, text + questions_comment(summary), scanned, runs, actor,
+                    {k: len(v) for k, v in drafted.items()})
+    return DescribeOutcome(out, loaded.system, {k: len(v) for k, v in drafted.items()}, scanned, notes, runs,
+                           summary)
 
 
 def _additions(base: System | None, draft: System) -> dict[str, list[Any]]:

@@ -46,6 +46,7 @@ from dicetm.ingest.read_html import (
 )
 from dicetm.ingest.read_office import read_docx, read_pdf
 from dicetm.ingest.read_openapi import looks_like_openapi, read_openapi
+from dicetm.ingest.read_sources import SOURCE_HINT, may_be_source, read_source, source_format
 
 FORMAT_OF_SUFFIX = {
     ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text", "": "text",
@@ -53,14 +54,15 @@ FORMAT_OF_SUFFIX = {
     ".json": "openapi",
 }
 SUPPORTED_HINT = ("dicetm reads Markdown (.md, .markdown), plain text (.txt, .text, .rst, or no extension), "
-                  "HTML (.html, .htm), PDF (.pdf), Word (.docx) and OpenAPI 3 / Swagger 2 (.yaml, .yml, .json)")
+                  "HTML (.html, .htm), PDF (.pdf), Word (.docx), OpenAPI 3 / Swagger 2 (.yaml, .yml, .json) and "
+                  + SOURCE_HINT)
 
 
 def read_document(path: Path, *, display: str | None = None) -> Document:
     """One file as a Document; ``display`` is the name used in spans and messages (default ``str(path)``)."""
     shown = display or str(path)
     fmt = FORMAT_OF_SUFFIX.get(path.suffix.lower())
-    if fmt is None:
+    if fmt is None and not may_be_source(path.name):
         raise InputError([Problem(f"'{path.suffix}' files are not a document format dicetm reads",
                                   Location(file=shown), SUPPORTED_HINT)])
     try:
@@ -68,6 +70,12 @@ def read_document(path: Path, *, display: str | None = None) -> Document:
     except OSError as exc:
         raise InputError([Problem(f"cannot read the file: {exc.strerror or exc}", Location(file=shown),
                                   "check the path and that you may read the file")]) from None
+    source = source_format(path.name, raw[:65536].decode("utf-8", errors="replace"))
+    if source is not None:
+        return read_source(shown, decode_text(raw, shown), source, raw)
+    if fmt is None:
+        raise InputError([Problem(f"this '{path.suffix}' file is not a diagram dicetm reads",
+                                  Location(file=shown), SUPPORTED_HINT)])
     title: str | None = None
     data: object | None = None
     if fmt == "pdf":
@@ -123,9 +131,11 @@ def _folder_files(folder: Path) -> Iterator[Path]:
         if any(part.startswith(".") for part in relative) or not file.is_file() or not file.suffix:
             continue
         fmt = FORMAT_OF_SUFFIX.get(file.suffix.lower())
-        if fmt == "openapi" and not _sniffs_openapi(file):
+        if may_be_source(file.name) and source_format(file.name, _head(file)) is not None:
+            yield file
+        elif fmt == "openapi" and not _sniffs_openapi(file):
             continue
-        if fmt is not None:
+        elif fmt is not None:
             yield file
 
 
@@ -135,6 +145,14 @@ def _sniffs_openapi(file: Path) -> bool:
     except OSError:
         return True  # let read_document report the problem
     return looks_like_openapi(head)
+
+
+def _head(file: Path) -> str | None:
+    try:
+        with file.open("rb") as handle:
+            return handle.read(65536).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
 
 
 def decode_text(raw: bytes, file: str) -> str:

@@ -45,6 +45,7 @@ class Vocabulary:
         self.modifiers = frozenset(str(s).lower() for s in data.get("modifiers", []))
         self.determiners = frozenset(str(s).lower() for s in data.get("determiners", []))
         self._terms: dict[str, tuple[str, str | None, str]] = {}  # normalised word -> (role, product, term)
+        self.display: dict[str, str] = {}  # product key -> its canonical name as the data file writes it
         self._patterns: list[_Pattern] = []
         folded: list[str] = []
         exact: list[str] = []
@@ -56,6 +57,7 @@ class Vocabulary:
             exact_case = {str(word) for word in entry.get("exact_case", [])}
             for product in entry.get("products", []):
                 names = [str(n) for n in (product if isinstance(product, list) else [product])]
+                self.display.setdefault(_normal(names[0]), names[0])
                 for name in names:
                     self._add(name, role, _normal(names[0]), _normal(names[0]))
                     (exact if name in exact_case else folded).append(name)

@@ -1,0 +1,353 @@
+"""Describe-quality benchmark: how much of a hand-written model the offline ``dicetm describe`` drafts.
+
+Usage: python benchmarks/describe_quality.py [CORPUS] [--case NAME] [--json]
+
+CORPUS (default ``tests/describe/corpus``) holds one folder per case: ``docs/`` (the documents, handed to
+``describe`` as a folder, exactly as a user would), ``expected.yaml`` (the model a careful engineer drafts from
+those documents only) and optionally ``aliases.yaml`` (``{element name: [other names]}``). The format is
+described in ``tests/describe/corpus/README.md``.
+
+Each case is drafted with the library call behind ``dicetm describe --no-llm`` into a temporary folder, then
+compared with the expected model:
+
+- elements: names compared case-insensitively after collapsing whitespace and dropping a leading "the" (names
+  written exactly the same are paired first); an alias counts as the name. Matching is one to one (a second
+  drafted element with the same name is spurious).
+  Recall = expected elements matched, precision = drafted elements matched, kind accuracy over matched ones;
+- flows: an expected flow is recovered when a drafted flow joins the two matched elements in the same
+  direction (a bidirectional flow on either side matches both directions); precision = drafted flows that
+  recover an expected flow;
+- facts: per (expected element, fact) set in expected.yaml: recovered (same value), wrong (another value) or
+  missed (unset); "unstated" counts facts the draft sets on matched elements that expected.yaml leaves unset.
+  Retention is compared as a duration ("30 days" = "30d"), lists as sets, ``acts_on`` through the matching;
+- boundaries: matched one to one by name, or by member sets with Jaccard >= 0.5 (members through the matching);
+- threat reach: both models analysed offline with ``detail=full``; the share of the expected model's
+  (rule, element) findings that the draft's findings also have (draft elements through the matching).
+
+A case whose documents cannot all be read is drafted from the files that can be, and the table says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dicetm.errors import DicetmError
+from dicetm.model.system import Element, System
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "describe" / "corpus"
+NOT_FACTS = frozenset({"id", "name", "kind", "description", "tags", "provenance"})
+FACTS = tuple(f for f in Element.model_fields if f not in NOT_FACTS)
+_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "month": 30, "months": 30,
+          "y": 365, "year": 365, "years": 365, "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24}
+
+
+@dataclass
+class Case:
+    name: str
+    folder: Path
+    expected: System
+    aliases: dict[str, list[str]]
+
+
+@dataclass
+class Score:
+    """Counts for one case (or the sum of several)."""
+
+    expected_elements: int = 0
+    drafted_elements: int = 0
+    matched_elements: int = 0
+    right_kinds: int = 0
+    expected_flows: int = 0
+    drafted_flows: int = 0
+    recovered_flows: int = 0
+    precise_flows: int = 0
+    expected_facts: int = 0
+    recovered_facts: int = 0
+    wrong_facts: int = 0
+    unstated_facts: int = 0
+    expected_boundaries: int = 0
+    drafted_boundaries: int = 0
+    matched_boundaries: int = 0
+    expected_findings: int = 0
+    reached_findings: int = 0
+    unread_files: int = 0
+    details: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, other: Score) -> None:
+        for name, value in asdict(other).items():
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+
+
+def normal_name(name: str) -> str:
+    text = " ".join(name.split()).casefold()
+    return text[4:] if text.startswith("the ") else text
+
+
+def load_case(folder: Path) -> Case:
+    from dicetm.store.modelfile import load_system
+
+    expected = load_system(folder / "expected.yaml").system
+    aliases_file = folder / "aliases.yaml"
+    aliases = yaml.safe_load(aliases_file.read_text(encoding="utf-8")) if aliases_file.exists() else {}
+    return Case(folder.name, folder, expected, {str(k): [str(v) for v in vs] for k, vs in (aliases or {}).items()})
+
+
+def draft_case(case: Case) -> tuple[System, int]:
+    """The offline draft ``dicetm describe docs/`` writes, and how many files could not be read."""
+    from dicetm.api import load
+    from dicetm.assist.workflow import describe_documents
+    from dicetm.ingest.readers import read_document
+
+    docs = case.folder / "docs"
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "dicetm.yaml"
+        try:
+            describe_documents([docs], target, llm=None)
+            return load(target).system, 0
+        except DicetmError:
+            readable = []
+            for file in sorted(p for p in docs.rglob("*") if p.is_file()):
+                try:
+                    read_document(file)
+                    readable.append(file)
+                except DicetmError:
+                    continue
+            unread = sum(1 for p in docs.rglob("*") if p.is_file()) - len(readable)
+            if not readable:
+                return System(name=case.name), unread
+            try:
+                describe_documents(readable, target, llm=None)
+            except DicetmError:
+                return System(name=case.name), unread + len(readable)
+            return load(target).system, unread
+
+
+def match_elements(expected: System, aliases: dict[str, list[str]], draft: System) -> dict[str, str]:
+    """drafted element id -> expected element id, one to one: exact names first, then aliases."""
+    exact = {" ".join(e.name.split()): e.id for e in expected.elements}
+    by_name = {normal_name(e.name): e.id for e in expected.elements}
+    by_alias: dict[str, str] = {}
+    for element in expected.elements:
+        for alias in aliases.get(element.name, []):
+            by_alias.setdefault(normal_name(alias), element.id)
+    matched: dict[str, str] = {}
+    taken: set[str] = set()
+    for table, key in ((exact, lambda n: " ".join(n.split())), (by_name, normal_name), (by_alias, normal_name)):
+        for element in draft.elements:
+            target = table.get(key(element.name))
+            if element.id not in matched and target is not None and target not in taken:
+                matched[element.id] = target
+                taken.add(target)
+    return matched
+
+
+def _duration(text: str) -> float | None:
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*-?\s*([a-z]+)\s*", text.casefold())
+    if found and found.group(2) in _UNITS:
+        return float(found.group(1)) * _UNITS[found.group(2)]
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return sorted(str(_plain(v)) for v in value)
+    return value
+
+
+def same_fact(name: str, want: Any, got: Any, matched: dict[str, str]) -> bool:
+    if name == "acts_on":
+        return matched.get(str(got)) == want
+    if name == "retention":
+        a, b = _duration(str(want)), _duration(str(got))
+        return a == b if a is not None and b is not None else str(want).casefold() == str(got).casefold()
+    return bool(_plain(want) == _plain(got))
+
+
+def findings(system: System) -> set[tuple[str, str]]:
+    from dicetm.pipeline.run import analyze
+
+    result = analyze(system, detail="full")
+    return {(t.rule, e) for t in result.threats for e in t.elements if t.provenance.source == "rule"}
+
+
+def score_case(case: Case, draft: System) -> Score:
+    expected = case.expected
+    score = Score(expected_elements=len(expected.elements), drafted_elements=len(draft.elements),
+                  expected_flows=len(expected.flows), drafted_flows=len(draft.flows),
+                  expected_boundaries=len(expected.trust_boundaries),
+                  drafted_boundaries=len(draft.trust_boundaries))
+    details: dict[str, list[str]] = {"missed elements": [], "spurious elements": [], "wrong kinds": [],
+                                     "missed flows": [], "spurious flows": [], "wrong facts": [],
+                                     "missed facts": [], "unstated facts": [], "missed boundaries": []}
+    matched = match_elements(expected, case.aliases, draft)
+    reverse = {v: k for k, v in matched.items()}
+    score.matched_elements = len(matched)
+    for element in draft.elements:
+        if element.id not in matched:
+            details["spurious elements"].append(f"{element.name} ({element.kind.value})")
+    for element in expected.elements:
+        got = draft.element_by_id.get(reverse.get(element.id, ""))
+        if got is None:
+            details["missed elements"].append(element.name)
+            stated = [f"{element.name}.{name}" for name in FACTS if getattr(element, name) is not None]
+            score.expected_facts += len(stated)
+            details["missed facts"] += stated
+            continue
+        if got.kind is element.kind:
+            score.right_kinds += 1
+        else:
+            details["wrong kinds"].append(f"{element.name}: {got.kind.value}, expected {element.kind.value}")
+        for name in FACTS:
+            want, have = getattr(element, name), getattr(got, name)
+            if want is None:
+                if have is not None:
+                    score.unstated_facts += 1
+                    details["unstated facts"].append(f"{element.name}.{name}={_plain(have)}")
+                continue
+            score.expected_facts += 1
+            if have is None:
+                details["missed facts"].append(f"{element.name}.{name}={_plain(want)}")
+            elif same_fact(name, want, have, matched):
+                score.recovered_facts += 1
+            else:
+                score.wrong_facts += 1
+                details["wrong facts"].append(f"{element.name}.{name}={_plain(have)}, expected {_plain(want)}")
+    drafted = [(matched.get(f.source), matched.get(f.target), f.bidirectional) for f in draft.flows]
+    names = {e.id: e.name for e in expected.elements}
+    for flow in expected.flows:
+        ends = (flow.source, flow.target)
+        if any((s, t) == ends or ((t, s) == ends and (bi or flow.bidirectional)) for s, t, bi in drafted):
+            score.recovered_flows += 1
+        else:
+            details["missed flows"].append(f"{names[flow.source]} -> {names[flow.target]}")
+    wanted = {(f.source, f.target, f.bidirectional) for f in expected.flows}
+    for flow, (s, t, bi) in zip(draft.flows, drafted, strict=True):
+        if any((s, t) == (a, b) or ((t, s) == (a, b) and (bi or both)) for a, b, both in wanted):
+            score.precise_flows += 1
+        else:
+            ends = draft.element_by_id
+            details["spurious flows"].append(f"{ends[flow.source].name} -> {ends[flow.target].name}")
+    taken: set[str] = set()
+    for boundary in expected.trust_boundaries:
+        members = set(boundary.elements)
+        for candidate in draft.trust_boundaries:
+            if candidate.id in taken:
+                continue
+            mapped = {matched[m] for m in candidate.elements if m in matched}
+            union = members | mapped
+            jaccard = len(members & mapped) / len(union) if union else 0.0
+            if normal_name(candidate.name) == normal_name(boundary.name) or jaccard >= 0.5:
+                taken.add(candidate.id)
+                score.matched_boundaries += 1
+                break
+        else:
+            details["missed boundaries"].append(boundary.name)
+    want_findings = findings(expected)
+    got_findings = {(rule, matched[e]) for rule, e in findings(draft) if e in matched}
+    score.expected_findings = len(want_findings)
+    score.reached_findings = len(want_findings & got_findings)
+    score.details = {k: v for k, v in details.items() if v}
+    return score
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}%" if whole else "    - "
+
+
+COLUMNS = ("case", "el rec", "el prec", "kind", "fl rec", "fl prec", "fact rec", "wrong", "unstated",
+           "bd rec", "bd prec", "reach")
+
+
+def row(name: str, s: Score) -> list[str]:
+    return [name + (f" ({s.unread_files} unread)" if s.unread_files else ""),
+            _ratio(s.matched_elements, s.expected_elements), _ratio(s.matched_elements, s.drafted_elements),
+            _ratio(s.right_kinds, s.matched_elements), _ratio(s.recovered_flows, s.expected_flows),
+            _ratio(s.precise_flows, s.drafted_flows), _ratio(s.recovered_facts, s.expected_facts),
+            _ratio(s.wrong_facts, s.expected_facts), str(s.unstated_facts),
+            _ratio(s.matched_boundaries, s.expected_boundaries),
+            _ratio(s.matched_boundaries, s.drafted_boundaries), _ratio(s.reached_findings, s.expected_findings)]
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r))
+             for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def totals_text(total: Score) -> str:
+    return "\n".join([
+        f"elements:   {total.matched_elements}/{total.expected_elements} recovered "
+        f"({_ratio(total.matched_elements, total.expected_elements).strip()}), "
+        f"{total.drafted_elements - total.matched_elements}/{total.drafted_elements} drafted are spurious "
+        f"({_ratio(total.drafted_elements - total.matched_elements, total.drafted_elements).strip()}), "
+        f"kind right for {total.right_kinds}/{total.matched_elements}",
+        f"flows:      {total.recovered_flows}/{total.expected_flows} recovered "
+        f"({_ratio(total.recovered_flows, total.expected_flows).strip()}), {total.precise_flows}/"
+        f"{total.drafted_flows} drafted are right ({_ratio(total.precise_flows, total.drafted_flows).strip()})",
+        f"facts:      {total.recovered_facts}/{total.expected_facts} recovered "
+        f"({_ratio(total.recovered_facts, total.expected_facts).strip()}), {total.wrong_facts} wrong "
+        f"({_ratio(total.wrong_facts, total.expected_facts).strip()}), {total.unstated_facts} unstated guesses",
+        f"boundaries: {total.matched_boundaries}/{total.expected_boundaries} recovered, "
+        f"{total.matched_boundaries}/{total.drafted_boundaries} drafted match",
+        f"threat reach: {total.reached_findings}/{total.expected_findings} "
+        f"({_ratio(total.reached_findings, total.expected_findings).strip()}) of the expected model's "
+        "(rule, element) findings",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS, help="folder of cases")
+    parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON instead of tables")
+    parser.add_argument("--details", action="store_true", help="list what each case missed or added")
+    args = parser.parse_args(argv)
+    folders = sorted(p for p in args.corpus.iterdir() if (p / "expected.yaml").exists())
+    if args.case:
+        folders = [p for p in folders if p.name in args.case]
+    if not folders:
+        print(f"no cases (folders with expected.yaml) in {args.corpus}", file=sys.stderr)
+        return 2
+    total = Score()
+    scores: dict[str, Score] = {}
+    for folder in folders:
+        case = load_case(folder)
+        draft, unread = draft_case(case)
+        score = score_case(case, draft)
+        score.unread_files = unread
+        scores[case.name] = score
+        total.add(score)
+    if args.json:
+        print(json.dumps({"cases": {k: asdict(v) for k, v in scores.items()}, "total": asdict(total)}, indent=2))
+        return 0
+    print(f"corpus: {args.corpus} ({len(scores)} cases)\n")
+    print(table([list(COLUMNS), *[row(name, s) for name, s in scores.items()], row("TOTAL", total)]))
+    print()
+    print(totals_text(total))
+    if args.details:
+        for name, s in scores.items():
+            if s.details:
+                print(f"\n== {name}")
+                for label, items in s.details.items():
+                    print(f"  {label}: " + "; ".join(items))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Facts stated in words (``data/facts.yaml``), negation-aware: "does not log prompts" states
+``logs_prompts: false``, never ``true``.
+
+``statements(text)`` finds every phrase of the data file in a text and says which fact and value it states
+and where; which component it is about is the caller's business (the prose extractor knows the sentence's
+subject and the section it is in). A negation counts when it sits shortly before the phrase in the same
+clause ("never used for training", "without human review" is a phrase of its own) or at the ``{not}`` slot
+inside it ("prompts are not logged").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from dicetm.errors import CatalogError, Location, Problem
+from dicetm.model.system import Kind
+
+_FILE = "data/facts.yaml"
+_NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
+_NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither)\b|n't\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
+_LOOKBACK = 40
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "twelve": 12,
+            "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Rule:
+    field: str
+    value: Any
+    negated: Any  # _MISSING: a negated statement is left out
+    applies_to: frozenset[Kind] | None
+    outranks: frozenset[Any]
+    exclusive: bool
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A fact a phrase states: ``text[start:end]`` says ``field`` is ``value``."""
+
+    field: str
+    value: Any
+    start: int
+    end: int
+    applies_to: frozenset[Kind] | None = None
+    outranks: frozenset[Any] = frozenset()
+    exclusive: bool = False  # a list value that replaces the others ("read-only" is read and nothing else)
+
+
+def statements(text: str) -> list[Statement]:
+    """Every fact the phrases of the data file state in ``text``, in order, one per (field, value) and place."""
+    found: list[Statement] = []
+    for rule in _rules():
+        for match in rule.regex.finditer(text):
+            value = _value(rule, match, text)
+            if value is _MISSING:
+                continue
+            statement = Statement(rule.field, value, match.start(), match.end(), rule.applies_to, rule.outranks,
+                                  rule.exclusive)
+            if not any(s.field == statement.field and s.start < statement.end and statement.start < s.end
+                       for s in found):
+                found.append(statement)
+    return sorted(found, key=lambda s: s.start)
+
+
+def _value(rule: _Rule, match: re.Match[str], text: str) -> Any:
+    groups = match.groupdict()
+    if rule.field == "retention":
+        if groups.get("forever"):
+            return "forever"
+        number = groups.get("n") or ""
+        count = int(number) if number.isdigit() else _NUMBERS.get(number.lower(), 0)
+        unit = (groups.get("unit") or "d").lower().rstrip("s")
+        if not count:
+            return _MISSING
+        return {"hour": f"{count}h", "day": f"{count}d", "week": f"{count * 7}d", "month": f"{count * 30}d",
+                "year": f"{count}y"}.get(unit, _MISSING)
+    if groups.get("neg") or _negated_before(text, match.start()):
+        return rule.negated
+    return rule.value
+
+
+def _negated_before(text: str, start: int) -> bool:
+    """A negation between the start of the clause (at most ``_LOOKBACK`` characters back) and ``start``."""
+    before = text[max(0, start - _LOOKBACK):start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    return bool(_NEGATOR.search(before))
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[_Rule, ...]:
+    source = resources.files("dicetm.ingest").joinpath(_FILE)
+    try:
+        data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        rules = []
+        for entry in data["facts"]:
+            kinds = entry.get("applies_to")
+            for phrase in entry["phrases"]:  # one pattern each: phrases reuse group names
+                body = str(phrase).replace("{not}", _NOT)
+                rules.append(_rule(entry, kinds, re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)))
+        return tuple(rules)
+    except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
+        raise CatalogError([Problem(f"the extractor's fact phrases cannot be loaded: {exc}",
+                                    Location(file=f"dicetm/ingest/{_FILE}"),
+                                    "reinstall dicetm; if you edited the file, check its entries")]) from None
+
+
+def _rule(entry: dict[str, Any], kinds: list[str] | None, regex: re.Pattern[str]) -> _Rule:
+    return _Rule(str(entry["field"]), entry["value"], entry.get("negated", _MISSING),
+                 frozenset(Kind(k) for k in kinds) if kinds else None,
+                 frozenset(entry.get("outranks", [])), bool(entry.get("exclusive")), regex)

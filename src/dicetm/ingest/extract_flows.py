@@ -1,0 +1,411 @@
+"""Flows in prose: clause by clause around a verb, in the ways people write them (see ``extract_sentences``).
+
+A mixin of ``SentenceReader``: it reads a clause's mentions into relations and leaves the components, the
+extraction and the notes to the reader (``_node``, ``_relation``, ``_unresolved``).
+
+- active: "X sends/forwards/writes/returns <data> to Y", "X calls/queries/invokes/uses Y" (a query or a search
+  goes both ways), "X reads/fetches/retrieves <data> from Y" and "X reads Y" (data comes from Y);
+- passive: "<data> is sent to Y by X", "<data> is pulled from Y by X", "Y is called by X", "Y is fed by X";
+- motion: "data flows from X to Y", "requests from X go to Y";
+- chained: "X reads from Y and writes to Z" (the subject carries over), "..., which passes it to Z" (the last
+  target is the subject), "it"/"they" (the last subject); a clause without a subject under a component's
+  heading or in its description is that component's; an unknown subject ("The Reply Drafter loads ...") is
+  not guessed;
+- arrows: "X -> Y: data", "X → Y → Z", "X <-> Y"; rows of a flow table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_ir import Where
+from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_prose import FlowRow
+from dicetm.ingest.extract_resolve import Node, Registry
+
+_SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
+         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
+         r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
+         r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
+         r"commits?|opens?|keeps?|hands?\s+over")
+_CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
+         r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
+         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
+_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
+          r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
+          r"listens?\s+to|watches")
+_TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
+_VERB = re.compile(rf"(?<![\w-])(?:(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])", re.I)
+_PASSIVE = re.compile(
+    r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
+    r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
+    r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
+    r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
+    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied)(?![\w-])",
+    re.I)
+_PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
+                           "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
+                           "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
+_PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
+                            "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
+_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
+_PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
+_TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
+_FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
+_BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
+_MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
+                     r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
+PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
+                                 r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
+_RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+_TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
+_PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
+                      r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
+                      r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
+_CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
+                    re.I)
+ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
+_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
+                      re.I)
+DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
+                            r"back)\s+){0,3}")
+DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
+                         re.I)
+_PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
+                           "back", "data", "details"})
+
+
+
+
+@dataclass
+class FlowContext:
+    """What the previous clauses of a paragraph or list said: their subject and their target."""
+
+    subject: Node | None = None
+    target: Node | None = None
+
+
+class FlowClauses:
+    """The flow-reading half of ``SentenceReader``."""
+
+    registry: Registry
+
+    def _node(self, mention: Mention, span: Span) -> Node | None:
+        raise NotImplementedError
+
+    def _relation(self, source: Node | None, target: Node | None, where: Where, data: str | None, sentence: str,
+                  *, bidirectional: bool = False) -> None:
+        raise NotImplementedError
+
+    def _unresolved(self, where: Where, why: str) -> None:
+        raise NotImplementedError
+
+    def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
+               context: FlowContext) -> None:
+        text = span.text
+        if self._motion(span, start, end, mentions):
+            return
+        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+                 and (v.group(0)[:1].islower() or subject is not None)]
+        passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
+        events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
+                                                                            for p in passives)]
+                        + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
+        events = _clause_starts(events, text, mentions)
+        if not events:
+            if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
+                context.subject = mentions[0].node
+            return
+        previous_end, previous_target = start, None
+        for index, (position, form, match) in enumerate(events):
+            segment_end = events[index + 1][0] if index + 1 < len(events) else end
+            lead_start = max(previous_end, previous_target.end if previous_target is not None else start)
+            before = [m for m in mentions if lead_start <= m.start < position]
+            after = [m for m in mentions if match.end() <= m.start < segment_end]
+            lead = text[lead_start:position]
+            if _NEGATED.search(lead):
+                previous_target, previous_end = None, match.end()  # "does not send prompts to Datadog"
+                continue
+            if form == "passive":
+                previous_target = self._passive(span, match, before, after, subject, context, text, start, end)
+            else:
+                previous_target = self._active(span, match, before, after, lead, subject, context, text, start,
+                                               end)
+            previous_end = match.end()
+
+    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
+        """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
+        text = span.text
+        for motion in _MOTION.finditer(text, start, end):
+            if re.match(r"\s+from\b", text[motion.end():end]):  # "flows from X to Y"
+                origin_end = motion.end() + re.match(r"\s+from\b", text[motion.end():end]).end()  # type: ignore[union-attr]
+            else:  # "<data> from X go to Y"
+                source = next((m for m in reversed(mentions) if m.end <= motion.start()
+                               and DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])), None)
+                lead = text[start:source.start] if source is not None else ""
+                if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
+                    continue
+                origin_end = source.start
+            source = next((m for m in mentions if m.start >= origin_end and DIRECT_OBJECT.fullmatch(
+                text[origin_end:m.start])), None)
+            arrival = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards)(?![\w-])", re.I).search(
+                text, max(motion.end(), source.end if source else motion.end()), end)
+            target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
+                           and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+            if source is None or target is None:
+                continue
+            data = _data(text[start:min(motion.start(), source.start)])
+            data = re.sub(r"\s+from$", "", data or "") or None
+            self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
+                           text[start:end])
+            return True
+        return False
+
+    @staticmethod
+    def _subject(before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
+                 text: str) -> Mention | Node | None:
+        if _RELATIVE.search(lead):
+            return context.target
+        # the subject is the last component named before the verb that is not the object of a preposition
+        # ("Lawyers sign in through Okta and type ...": Lawyers types)
+        subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
+        if subjects:
+            return subjects[-1]
+        if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
+            return before[-1]
+        if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
+                not _TRAILING_PRONOUN.search(lead):
+            return None  # "The Reply Drafter loads ...": a subject the extractor does not know
+        return context.subject or subject  # "it", "and then", or a clause about the component being described
+
+    def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
+                subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
+        found = self._subject(before, lead, subject, context, text)
+        relative = bool(_RELATIVE.search(lead))  # "..., which passes it on": not the paragraph's subject
+        group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
+        words = verb.group(0)
+        targets = self._targets(group, verb, after, text)
+        if group != "send":
+            targets = [m for m in targets if not m.person]  # people are not called or read from
+        where = Where.at(span, start, end)
+        known = found if isinstance(found, Node) else found.node if found is not None else None
+        if not relative:
+            context.subject = known or context.subject
+        if not targets and group == "send" and context.target is not None and re.match(
+                r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
+            targets = []
+            if known is not None and context.target is not known:
+                self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
+            return None
+        if not targets:
+            if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
+                self._unresolved(where, f"'{words}' has no known component after it")
+            return None
+        resolved = [(m, self._node(m, span)) for m in targets]
+        if not any(node is not None for _, node in resolved):
+            return None
+        source = self._node(found, span) if isinstance(found, Mention) else found
+        if not relative:
+            context.subject = source or context.subject
+        for target_mention, target in resolved:
+            if source is None:
+                self._unresolved(where, f"who '{words}' is not stated")
+                continue
+            data = _data(text[verb.end():target_mention.start]) if group != "call" else _call_data(
+                text[target_mention.end:end])
+            if group == "fetch":
+                self._relation(target, source, where, data, text[start:end])
+            else:
+                both = group == "call" and bool(_TWO_WAY.match(words))
+                self._relation(source, target, where, data, text[start:end], bidirectional=both)
+            context.target = target
+        return targets[-1]
+
+    def _targets(self, group: str, verb: re.Match[str], after: list[Mention], text: str) -> list[Mention]:
+        if not after:
+            return []
+        gap = text[verb.end():after[0].start]
+        if group == "fetch":
+            source = _FROM.search(text, verb.end())
+            if source is not None:
+                later = [m for m in after if m.start >= source.end()]
+                return later[:1]
+            return _coordinated(after, text) if _short_gap(gap) else []
+        if group == "send":
+            preposition = _TO.search(text, verb.end())
+            if preposition is not None:
+                later = [m for m in after if m.start >= preposition.end()]
+                return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+            return []
+        if DIRECT_OBJECT.fullmatch(gap):
+            return after[:1]
+        preposition = _TO.search(text, verb.end())
+        if preposition is None or (re.match(r"runs?$", verb.group(0), re.I)
+                                   and not preposition.group(0).lower().endswith(("through", "via"))):
+            return []  # "runs in the browser" says where, not what it calls
+        later = [m for m in after if m.start >= preposition.end()]
+        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+
+    def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
+                 subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
+        participle = verb.group("participle").lower()
+        where = Where.at(span, start, end)
+        agent_match = _BY.search(text, verb.end(), end)
+        agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
+                      and _short_gap(text[agent_match.end():m.start])), None)
+        data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
+        actor = self._actor(agent, span, context, subject, after, text, verb, end)
+        if participle in _PASSIVE_CALL:
+            if before and agent is not None:  # "Y is called by X"
+                target = self._node(before[-1], span)
+                self._relation(self._node(agent, span), target, where, None, text[start:end])
+                context.subject = target or context.subject  # the clause is still about Y
+            return None
+        others = [m for m in after if m is not agent]
+        if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
+            origin_match = _FROM.search(text, verb.end(), end)
+            origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
+            if participle in _PASSIVE_BUILD and before and agent is not None:
+                self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
+            if origin is not None and actor is not None:
+                self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
+            return origin
+        preposition = _TO.search(text, verb.end(), end)
+        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
+        if reached is None:
+            return None
+        if actor is None:
+            self._unresolved(where, f"who sends to '{reached.words}' is not stated")
+            return reached
+        source, target = self._resolve(actor, span), self._node(reached, span)
+        self._relation(source, target, where, data, text[start:end])
+        context.subject, context.target = source or context.subject, target or context.target
+        return reached
+
+    def _actor(self, agent: Mention | None, span: Span, context: FlowContext, subject: Node | None,
+               after: list[Mention], text: str, verb: re.Match[str], end: int) -> Mention | Node | None:
+        """Who does what a passive clause states: "by X", else "through/via X" after the target ("is sent back to
+        the app through the Edge API"), else the paragraph's subject."""
+        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
+        if agent is None and via is not None:
+            agent = next((m for m in after if m.start >= verb.end() + via.end()), None)
+        if agent is not None:
+            if agent.node is not None and not any(m.start < agent.start for m in after[:0]):
+                context.subject = agent.node
+            return agent
+        return context.subject or subject
+
+    def _resolve(self, item: Mention | Node | None, span: Span) -> Node | None:
+        return self._node(item, span) if isinstance(item, Mention) else item
+
+    def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text
+        for line_start, line_end in _lines(text, start, end):
+            arrows = list(ARROW.finditer(text, line_start, line_end))
+            if not arrows:
+                continue
+            bounds = [line_start, *[p for a in arrows for p in a.span()], line_end]
+            segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]]
+                        for i in range(len(arrows) + 1)]
+            where = Where.at(span, line_start, line_end)
+            label = text[line_start:line_end].rsplit(":", 1)
+            data = _data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
+            for i, arrow in enumerate(arrows):
+                left, right = segments[i], segments[i + 1]
+                if len(left) != 1 or len(right) != 1:
+                    continue
+                symbol = arrow.group(0)
+                source, target = self._node(left[0], span), self._node(right[0], span)
+                if (symbol.startswith("<") and not symbol.endswith(">")) or symbol in "←⟵":
+                    source, target = target, source
+                both = symbol in "↔⟷" or (symbol.startswith("<") and symbol.endswith(">"))
+                self._relation(source, target, where, data if i == len(arrows) - 1 else None,
+                               text[line_start:line_end], bidirectional=both)
+
+    def _flow_row(self, row: FlowRow) -> None:
+        ends = []
+        for cell in (row.source, row.target):
+            found = find_mentions(row.span.text, self.registry, cell[0], cell[1])
+            ends.append(found[0] if len(found) == 1 else None)
+        where = Where.at(row.span, 0, len(row.span.text))
+        if ends[0] is None or ends[1] is None:
+            self._unresolved(where, "a row of a flow table that does not name two known components")
+            return
+        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
+                       row.span.text)
+
+    # -------------------------------------------------------------------------------------- identities
+
+
+def _inside_mention(position: int, mentions: list[Mention]) -> bool:
+    return any(m.start <= position < m.end for m in mentions)
+
+
+def _short_gap(text: str) -> bool:
+    """Between a verb (or a preposition) and its object: a few words, no clause break."""
+    return not re.search(r"[.;:!?]|,\s*(?:and|but|which|while|so)\b", text) and len(text.split()) <= 8
+
+
+def _coordinated(after: list[Mention], text: str) -> list[Mention]:
+    """"reads X, Y and Z": the objects joined by commas and "and"."""
+    chosen = [after[0]]
+    for mention in after[1:]:
+        gap = text[chosen[-1].end:mention.start]
+        if re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:(?:the|a|an|our|its|their)\s+)?", gap):
+            chosen.append(mention)
+        else:
+            break
+    return chosen
+
+
+def _call_data(text: str) -> str | None:
+    """What a call carries, when the sentence says: "queries X for the top passages", "calls Y with the prompt"."""
+    found = re.match(r"\s*(?:for|with|about)\s+(.*)", text)
+    return _data(found.group(1)) if found else None
+
+
+def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, mentions: list[Mention]
+                   ) -> list[tuple[int, str, re.Match[str]]]:
+    """Verbs that start a clause: the first, and each one after a conjunction, a comma or a component's name
+    ("writes request logs to ...": "logs" is part of the object, not a second verb)."""
+    kept: list[tuple[int, str, re.Match[str]]] = []
+    for event in events:
+        if kept:
+            between = text[kept[-1][2].end():event[0]]
+            starts = re.search(r",|;|\b(?:and|then|or|but|which|that|who|before|after|while)\b", between) or \
+                any(kept[-1][2].end() <= m.start < event[0] for m in mentions)
+            if not starts:
+                continue
+        kept.append(event)
+    return kept
+
+
+def _data(text: str) -> str | None:
+    words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
+    words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
+    words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
+    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
+    words = DETERMINER.sub("", words.strip()).strip(" ,")
+    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
+        return None
+    return words
+
+
+def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence split at its semicolons."""
+    bounds, position = [], start
+    for match in re.finditer(r";\s+", text[start:end]):
+        bounds.append((position, start + match.start()))
+        position = start + match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if text[a:b].strip()]
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for line in text[start:end].split("\n"):
+        bounds.append((position, position + len(line)))
+        position += len(line) + 1
+    return [(a, b) for a, b in bounds if b > a]

@@ -1,0 +1,115 @@
+"""What a component is, from its own words: the kind words (``data/kinds.yaml``) and the product list
+(``data/vocabulary.yaml``), read from the entity's name first and its description second.
+
+The most specific word in a name wins (an AI kind over ``process``, ``data_store`` or ``external_entity``),
+and among equally specific words the last one, since English puts the head noun last ("Policy Index" is an
+index, "Index Service" a service). A description counts only by its head phrase ("A Python service that
+calls the model" is a service, whatever it calls). The same data files say which headings are document
+sections ("Data flows", "Security considerations") and which words name a zone of trust.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from dicetm.errors import CatalogError, Location, Problem
+from dicetm.ingest.vocabulary import Hit, Vocabulary, vocabulary
+from dicetm.model.system import AI_KINDS, Kind
+
+_FILE = "data/kinds.yaml"
+_SPECIFIC = AI_KINDS | {Kind.log_store}
+_HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
+                         "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
+_SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
+                      Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
+_HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|"
+                       r"containing|used|backed|running|written|built|hosted|managed|behind)\s|[,;:.()\[\]–—]| - ",
+                       re.I)
+_LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:is|are|was|acts\s+as|serves\s+as)?\s*"
+                   r"(?:(?:a|an|the|our|their|its|one|two|several|some|small|new|existing|separate|dedicated|"
+                   r"single|shared|central|internal|external|public|private|simple|custom|lightweight|thin|"
+                   r"managed|hosted|self-hosted)\s+)*", re.I)
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+
+
+@dataclass(frozen=True)
+class KindWords:
+    words: Vocabulary  # kinds.yaml
+    section_words: frozenset[str]
+    zone_words: re.Pattern[str]
+
+    def hits(self, text: str) -> list[tuple[Hit, Kind]]:
+        """Kind-bearing words of ``text`` from both data files, leftmost-longest, not overlapping."""
+        found = [(h, self.words.kinds[h.role]) for h in self.words.hits(text)]
+        products = vocabulary()
+        found += [(h, products.kinds[h.role]) for h in products.hits(text)]
+        chosen: list[tuple[Hit, Kind]] = []
+        for hit, kind in sorted(found, key=lambda p: (p[0].start, p[0].start - p[0].end)):
+            if not chosen or hit.start >= chosen[-1][0].end:
+                chosen.append((hit, kind))
+        return chosen
+
+    def kind_of(self, text: str) -> Kind | None:
+        """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
+        equally specific ones."""
+        found = self.hits(text)
+        if not found:
+            return None
+        last, last_kind = found[-1]
+        if last.role in _HEAD_ROLES and last.product is None and not text[last.end:].strip(" )]*_`.:"):
+            brands = [kind for hit, kind in found[:-1] if hit.product is not None
+                      and (kind in _SPECIFIC or last.role in _SERVICE_HEADS)]
+            return brands[-1] if brands else last_kind
+        specific = [kind for _, kind in found if kind in _SPECIFIC]
+        return specific[-1] if specific else last_kind
+
+    def is_section(self, heading: str) -> bool:
+        """A heading made of section words ("Data flows", "3. Security considerations"), not a component."""
+        words = [w.lower() for w in _WORD.findall(heading)]
+        if not words:
+            return True
+        if not all(w in self.section_words for w in words):
+            return False
+        last = words[-1]
+        concrete = self.words.hits(last)
+        # "Review Service" or "Data API" name a component: several words ending in a singular component noun
+        return not (len(words) > 1 and concrete and not last.endswith("s") and heading.strip()[-1:].isalnum()
+                    and heading.split()[-1][:1].isupper())
+
+    def names_zone(self, text: str) -> bool:
+        return bool(self.zone_words.search(text))
+
+
+@lru_cache(maxsize=1)
+def kind_words() -> KindWords:
+    """The bundled kind words, loaded once; CatalogError when the data file is broken."""
+    source = resources.files("dicetm.ingest").joinpath(_FILE)
+    try:
+        data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        zones = sorted({str(w) for w in data["zone_words"]}, key=len, reverse=True)
+        body = "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in zones)
+        return KindWords(Vocabulary(data), frozenset(str(w).lower() for w in data["section_words"]),
+                         re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I))
+    except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
+        raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",
+                                    Location(file=f"dicetm/ingest/{_FILE}"),
+                                    "reinstall dicetm; if you edited the file, check its entries")]) from None
+
+
+def head_phrase(description: str) -> str:
+    """The head noun phrase a description opens with: "A Python service that ..." -> "Python service"."""
+    text = _LEAD.sub("", description, count=1)
+    end = _HEAD_END.search(text)
+    return text[:end.start()] if end else text[:80]
+
+
+def classify(name: str, description: str = "") -> Kind | None:
+    """The kind the entity's own name says, else the head phrase of its description; None if neither says."""
+    words = kind_words()
+    return words.kind_of(name) or (words.kind_of(head_phrase(description)) if description else None)

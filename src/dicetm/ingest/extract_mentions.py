@@ -1,0 +1,253 @@
+"""Where a text mentions a component: the names every document gave its components (longest first), then
+the product and role words of the vocabulary for components no structure named.
+
+A component's name matches case-insensitively, its plural too ("the Policy Retrievers" is rare, "Customers"
+common); a one-word lower-case name that is also an ordinary word (a compose service called ``shell``) only
+matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or is not used as a noun
+phrase in running prose is not a mention; a product followed by its role word is one mention ("Salesforce
+CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add X") is dropped,
+with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.ingest.vocabulary import Hit, vocabulary
+from dicetm.model.system import Kind
+
+_WINDOW = 120
+_NOT_BEFORE = re.compile(
+    r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"
+    r"do\s+not\s+use|does\s+not\s+use|never\s+use|migrat(?:e|ed|ing)\s+(?:away\s+)?from|"
+    r"moved?\s+away\s+from|considered|evaluated|rejected|unlike|versus|vs\.?|compared\s+(?:to|with)|"
+    r"alternatives?\s+(?:to|such\s+as|like|including)|looked\s+at|should\s+we\s+(?:add|use)|"
+    r"(?:could|might|may|would)\s+(?:later\s+)?(?:add|use)|consider(?:ing)?\s+(?:adding|using)|"
+    r"plan(?:s|ning)?\s+to\s+(?:add|use)|whether\s+to\s+(?:add|use)|previously|formerly|used\s+to\s+use|"
+    r"no\s+longer|there\s+(?:is|are)\s+no)"
+    r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$"
+    r"|\b(?:does|do|did|will|would|should|must|can|may)\s*(?:not|n't)\s+\w+(?:\s+[\w'-]+){0,5}\s+[(\"'*_`]*$", re.I)
+_NOT_AFTER = re.compile(
+    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned)\)|"
+    r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
+    r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
+_ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    words: str
+    node: Node | None  # a component of the registry
+    kind: Kind  # the node's kind, or the vocabulary's for a candidate
+    product: bool = False  # a product of the vocabulary (a candidate component, not yet in the registry)
+    person: bool = False  # a people word ("customers", "the analyst")
+    named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
+    ambiguous: list[str] | None = None  # a role word that could name any of these components
+
+
+def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
+                  notes: list[str] | None = None, place: str = "", *, denied: bool = False) -> list[Mention]:
+    """Mentions in ``text[start:end]``, in order, not overlapping (``denied``: keep those the text denies)."""
+    end = len(text) if end is None else end
+    found = _registry_mentions(text, registry, start, end)
+    for name in _proper_names(text, registry, start, end):
+        inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
+                  (name.start, name.end)]
+        if inside and not any(m.start < name.end and name.start < m.end for m in found if m not in inside):
+            found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack"
+    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end)]:
+        if not any(m.start < mention.end and mention.start < m.end for m in found):
+            found.append(mention)
+    found.sort(key=lambda m: m.start)
+    kept = []
+    for mention in found:
+        before = text[max(0, mention.start - _WINDOW):mention.start]
+        before = re.split(r"[.;!?]\s", before)[-1]
+        if not denied and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
+            if notes is not None:
+                notes.append(f"{place}: '{mention.words}' not drafted: the text says it is not used or only maybe")
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    pattern, nodes = _registry_pattern(registry)
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text, start, end):
+        name = match.group("name") or match.group("code")
+        node = nodes.get(name.casefold()) or registry.find(name)
+        if node is None:
+            continue
+        found.append(Mention(match.start(), match.end(), match.group(0).strip("`"), node, node.kind()))
+    return found
+
+
+def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    """The pattern of every name the registry knows (rebuilt when it learns a name)."""
+    names = registry.names()
+    key = tuple(name for name, _ in names)
+    cached = getattr(registry, "_mention_pattern", None)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    pattern, nodes = _compiled(names)
+    registry._mention_pattern = (key, pattern, nodes)  # type: ignore[attr-defined]
+    return pattern, nodes
+
+
+def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    plain: list[str] = []
+    coded: list[str] = []
+    nodes: dict[str, Node] = {}
+    products = vocabulary()
+    for name, node in names:
+        if len(name) < 2:
+            continue
+        nodes.setdefault(name.casefold(), node)
+        body = r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
+        ordinary = name.islower() and " " not in name.strip() and not products.hits(name) \
+            and not re.search(r"[\d_.]", name)
+        (coded if ordinary else plain).append(body)
+    if not plain and not coded:
+        return None, nodes
+    parts = [r"(?<![\w-])(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?(?![\w-])",
+             r"`(?P<code>" + ("|".join(coded) or "(?!x)x") + r")`"]
+    return re.compile("|".join(parts), re.I), nodes
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][\w&'.+-]*(?<![.'])")
+_CAPITALISED = re.compile(r"^(?:[A-Z]|\d+(?:\.\d+)*[A-Za-z]*$)")
+_COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
+_PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
+_LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
+                      "then", "when", "if", "all", "both", "new"})
+
+
+def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """Runs of capitalised words ending in a component word: "the Edge API", "Mobile Banking App"."""
+    words = kind_words()
+    tokens = list(_TOKEN.finditer(text, start, end))
+    found: list[Mention] = []
+    index = 0
+    while index < len(tokens):
+        run: list[re.Match[str]] = []
+        while index < len(tokens) and _CAPITALISED.match(tokens[index].group(0)) and (
+                not run or not text[run[-1].end():tokens[index].start()].strip()):
+            run.append(tokens[index])
+            index += 1
+        if not run:
+            index += 1
+            continue
+        if run[0].group(0).lower() in _LEADERS:
+            run = run[1:]
+        if len(run) < 2:
+            lower_head = re.match(r"\s+([a-z][\w-]*)", text[run[-1].end():end]) if run else None
+            if not run or not lower_head or not re.search(r"[a-z][A-Z]", run[-1].group(0)) \
+                    or not words.words.hits(lower_head.group(1)):
+                continue
+            end_at = run[-1].end() + lower_head.end()  # "MathTutor app": a made-up name and a component word
+            head = lower_head.group(1)
+        else:
+            end_at, head = run[-1].end(), run[-1].group(0)
+        name = text[run[0].start():end_at]
+        products = [h for h in vocabulary().hits(name) if h.product is not None] + \
+            [h for h in words.words.hits(name) if h.product is not None]
+        if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
+            continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
+        kind = words.kind_of(head)
+        if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
+                                                         and kind not in _COLLECTIONS and not head.isupper()):
+            continue
+        node = registry.find(name)
+        found.append(Mention(run[0].start(), run[-1].end(), name, node, node.kind() if node else
+                             words.kind_of(name) or kind, named=True))
+    return found
+
+
+def _at_sentence_start(text: str, start: int, position: int) -> bool:
+    before = text[start:position]
+    return not before.strip() or bool(re.search(r"(?:[.!?:;]|\n\s*(?:[-*•]|\d+[.)])?)\s*$", before))
+
+
+def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    words = vocabulary()
+    hits = [h for h in words.hits(text[:end]) if h.start >= start]
+    extra = kind_words().words
+    hits += [h for h in extra.hits(text[:end]) if h.start >= start and (h.product is not None or h.role == "person")
+             and not any(o.start < h.end and h.start < o.end for o in hits)]
+    hits.sort(key=lambda h: h.start)
+    found: list[Mention] = []
+    index = 0
+    while index < len(hits):
+        hit = hits[index]
+        stop = hit.end
+        kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
+        if hit.product is not None:
+            following = hits[index + 1] if index + 1 < len(hits) else None
+            adjacent = following if following is not None and not text[hit.end:following.start].strip() else None
+            if adjacent is not None and adjacent.role == hit.role and adjacent.product is None:
+                stop, index = adjacent.end, index + 1  # "Salesforce CRM": one mention
+            elif adjacent is not None and adjacent.product is not None and kind is Kind.model_provider \
+                    and _kind_of_hit(adjacent) is Kind.llm:
+                stop, index, kind = adjacent.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
+            else:
+                suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
+                if suffix and suffix.group(1).lower() in words.suffixes:
+                    stop = hit.end + suffix.end()
+            if re.match(r"['’]s?\b", text[stop:]):
+                index += 1
+                continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
+            found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
+                                 kind, product=True))
+        elif _generic_counts(text, hit, kind):
+            candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
+            node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)
+            found.append(Mention(hit.start, stop, text[hit.start:stop], node, kind,
+                                 person=kind is Kind.external_entity,
+                                 ambiguous=[c.name for c in candidates] if node is None and candidates else None))
+        index += 1
+    return found
+
+
+def _kind_of_hit(hit: Hit) -> Kind:
+    words = vocabulary()
+    return words.kinds[hit.role] if hit.role in words.kinds else kind_words().words.kinds[hit.role]
+
+
+def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
+    """A role word counts as a noun phrase: "the vector database", "Customers", "gateway -> orchestrator"."""
+    words = vocabulary()
+    after = re.match(r"[ \t]+([\w-]+)", text[hit.end:])
+    following = after.group(1).lower() if after else ""
+    if re.match(r"['’]s?\b", text[hit.end:]):
+        return False  # "the customer's browser"
+    if following in words.modifiers or (following and not following.endswith("s")
+                                        and kind_words().words.hits(following)):
+        return False  # "user messages", "customer support", "the LLM gateway"
+    if _ARROW_NEAR.search(text, 0, hit.start) or re.match(r"[\])\"'`*_]*\s*(?:-+>|[→⟶⇒]|=+>)", text[hit.end:]):
+        return True
+    written = text[hit.start:hit.end]
+    before = re.search(r"([\w-]+)[ \t\n]+$", text[:hit.start])
+    plural_person = kind is Kind.external_entity and written.lower().endswith("s")
+    return bool(plural_person or written[:1].isupper() or (before and before.group(1).lower() in words.determiners))
+
+
+def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
+    """The components a role word may stand for: those whose names have a word of the same role ("chat
+    widget" for "React widget"), else, for a specific kind, the components of that kind ("the vector database"
+    for the one vector store)."""
+    words = vocabulary()
+    known = [n for n in registry.nodes if n.structural or n.used]
+    same_role = [n for n in known if any(h.role == role for h in words.hits(n.name))]
+    if same_role:
+        return same_role
+    if kind in (Kind.process, Kind.data_store):
+        return []
+    return [n for n in known if n.kind() is kind]

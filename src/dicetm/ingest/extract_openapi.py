@@ -1,0 +1,184 @@
+"""OpenAPI descriptions: the API as a process, one shared "API client" and a flow per operation (per path
+group when there are more than ``MAX_OPERATION_FLOWS``).
+
+``authenticated`` comes from the security requirements (an empty list, or an empty requirement object, means
+anonymous callers are allowed; no requirement anywhere means unknown; the API itself only gets a value when
+all operations agree), ``exposure`` from the server hosts (``internet`` when a server has a public host;
+``internal`` when every server is loopback, a private address, a single-label name or an ``.internal``-style
+name; relative, templated and ``example.com``-style placeholder hosts say nothing), ``protocol``/``encrypted``
+from the URL schemes when they all agree. An operation whose span is missing (withheld by the scan) is left
+out, with a note.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.extract_ir import EXPLICIT, Extraction, Fact, Relation, Where
+from dicetm.ingest.read_openapi import operations
+from dicetm.model.system import Exposure, Kind
+
+MAX_OPERATION_FLOWS = 25
+MAX_LISTED_OPERATIONS = 12  # operations named in the `data` of a grouped flow
+_LLM_WORDS = re.compile(r"\b(chat|completions?|generate|generation|ask|prompts?|agents?|embed(?:dings?)?)\b", re.I)
+_PLACEHOLDER_HOSTS = re.compile(r"(^|\.)(example\.(com|org|net)|[^.]+\.(example|test|invalid))$")
+_PRIVATE_SUFFIXES = (".internal", ".local", ".localhost", ".lan", ".corp", ".intranet", ".home.arpa", ".svc",
+                     ".private", ".localdomain")
+
+
+def extract_openapi(document: Document, out: Extraction, prefix: str) -> bool:
+    if document.format != "openapi" or not isinstance(document.data, dict):
+        return False
+    _OpenApi(document, document.data, out, prefix).add()
+    return True
+
+
+class _OpenApi:
+    def __init__(self, document: Document, data: dict[str, Any], out: Extraction, prefix: str) -> None:
+        self.document, self.data, self.out, self.prefix = document, data, out, prefix
+        self.where = document.path
+
+    def add(self) -> None:
+        spans = self.document.visible_spans
+        title_span = next((s for s in spans if s.kind == "heading"), None)
+        name = title_span.text if title_span else Path(self.document.path).stem
+        api = self.out.entity(f"{self.prefix}:api", name, Where.whole(title_span) if title_span else None,
+                              kind=Kind.process, kind_strength=EXPLICIT)
+        server_spans = [s for s in spans if s.kind == "text" and s.text.split()]
+        urls = [s.text.split()[0] for s in server_spans]
+        exposure = _exposure(urls)
+        if exposure is not None:
+            for span, url in zip(server_spans, urls, strict=True):
+                api.facts.append(Fact("exposure", exposure, Where.at(span, 0, len(url))))
+        client = self.out.entity(f"{self.prefix}:client", "API client", api.where[0] if api.where else None,
+                                 kind=Kind.external_entity, kind_strength=EXPLICIT)
+        transport = _transport(urls)
+        found = self._operations()
+        results = [self._security(operation, f"{method.upper()} {path}") for path, method, operation in found]
+        known = set(results)
+        uniform = len(known) == 1 and bool(found) and None not in known
+        if True in known and False in known:
+            anonymous = [f"{m.upper()} {p}" for (p, m, _), r in zip(found, results, strict=True) if r is False]
+            self.out.note(f"{self.where}: some operations require authentication and some do not "
+                          f"({', '.join(anonymous[:5])}); the API's `authenticated` is left unset")
+        grouped = len(found) > MAX_OPERATION_FLOWS
+        groups: dict[str, list[tuple[str, Span, bool | None, dict[str, Any]]]] = {}
+        for (path, method, operation), authenticated in zip(found, results, strict=True):
+            head = f"{method.upper()} {path}"
+            operation_span = self._span_of(method, path)
+            if operation_span is None:
+                self.out.note(f"{self.where}: {head} is not among the document's spans (the scan withheld it); no "
+                              "flow drafted for it")
+                continue
+            if uniform:
+                api.facts.append(Fact("authenticated", results[0], Where.at(operation_span, 0, len(head))))
+            slug = (f"{Path(self.document.path).stem}-{_path_group(path)}" if grouped
+                    else str(operation.get("operationId") or f"{method}-{path}"))
+            groups.setdefault(slug, []).append((head, operation_span, authenticated, operation))
+        for slug, members in groups.items():
+            self._flow(client.key, api.key, slug, members, transport)
+        llm_like = [f"{method.upper()} {path}" for path, method, operation in found
+                    if _LLM_WORDS.search(f"{path} {operation.get('summary', '')} {operation.get('operationId', '')}")]
+        if llm_like:
+            listed = ", ".join(llm_like[:5]) + (f" and {len(llm_like) - 5} more" if len(llm_like) > 5 else "")
+            self.out.note(f"{self.where}: {listed} look like LLM functions (chat, completion, generation, prompt, "
+                          "agent or embedding); the description does not say which model serves them, so no "
+                          "model element was drafted")
+
+    def _flow(self, client: str, api: str, slug: str, members: list[tuple[str, Span, bool | None, dict[str, Any]]],
+              transport: tuple[str, bool] | None) -> None:
+        head, span, _, operation = members[0]
+        where = Where.at(span, 0, len(head))
+        if len(members) > 1 or slug.startswith(f"{Path(self.document.path).stem}-"):
+            heads = [m[0] for m in members]
+            more = len(heads) - MAX_LISTED_OPERATIONS
+            data = ", ".join(heads[:MAX_LISTED_OPERATIONS]) + (f" and {more} more" if more > 0 else "")
+        else:
+            summary = str(operation.get("summary") or "").strip()
+            data = f"{head}: {summary}" if summary else head
+        facts = []
+        values = {m[2] for m in members}
+        if len(values) == 1 and None not in values:
+            facts.append(Fact("authenticated", values.pop(), where))
+        if transport is not None:
+            facts += [Fact("protocol", transport[0], where), Fact("encrypted", transport[1], where)]
+        self.out.relations.append(Relation(client, api, where, data, facts=facts, slug=slug))
+
+    def _operations(self) -> list[tuple[str, str, dict[str, Any]]]:
+        paths = self.data.get("paths")
+        if not isinstance(paths, dict):
+            return []
+        return [(str(path), method, operation) for path, item in paths.items()
+                for method, operation in operations(item)]
+
+    def _span_of(self, method: str, path: str) -> Span | None:
+        head = f"{method.upper()} {path}"
+        return next((s for s in self.document.visible_spans
+                     if s.kind == "operation" and s.text.split(" — ")[0] == head), None)
+
+    def _security(self, operation: dict[str, Any], head: str) -> bool | None:
+        """True: a defined scheme is required; False: anonymous calls are allowed; None: not stated."""
+        requirements = operation["security"] if "security" in operation else self.data.get("security")
+        if requirements is None:
+            return None
+        if not isinstance(requirements, list) or not all(isinstance(r, dict) for r in requirements):
+            self.out.note(f"{self.where}: {head}: `security` is not a list of requirements; authentication "
+                          "left unset")
+            return None
+        if not requirements or any(not r for r in requirements):
+            return False
+        components = self.data.get("components")
+        schemes = (components.get("securitySchemes") if isinstance(components, dict) else None) or \
+            self.data.get("securityDefinitions")
+        missing = sorted({str(n) for r in requirements for n in r} - set(schemes if isinstance(schemes, dict) else ()))
+        if missing:
+            self.out.note(f"{self.where}: {head} requires the security scheme(s) {', '.join(missing)}, which the "
+                          "document does not define; authentication left unset")
+            return None
+        return True
+
+
+def _path_group(path: str) -> str:
+    """The first path segment that is not a version or ``api`` (``/v1/chat/messages`` -> ``chat``)."""
+    for segment in path.strip("/").split("/"):
+        if segment and not re.fullmatch(r"(v\d+(\.\d+)*|api)", segment, re.I):
+            return segment
+    return "root"
+
+
+def _host_class(url: str) -> str | None:
+    """ "public", "private" or None (relative, templated or placeholder host: nothing can be said)."""
+    parts = urlsplit(url if "//" in url else f"//{url}" if re.match(r"^[\w.-]+(:\d+)?(/|$)", url) else url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or "{" in url.split("//", 1)[-1].split("/", 1)[0] or _PLACEHOLDER_HOSTS.search(host):
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or "." not in host or host.endswith(_PRIVATE_SUFFIXES):
+            return "private"
+        return "public"
+    return "private" if address.is_private or address.is_loopback or address.is_link_local else "public"
+
+
+def _exposure(urls: list[str]) -> Exposure | None:
+    classes = {_host_class(url) for url in urls}
+    if "public" in classes:
+        return Exposure.internet
+    if classes == {"private"}:
+        return Exposure.internal
+    return None
+
+
+def _transport(urls: list[str]) -> tuple[str, bool] | None:
+    schemes = {urlsplit(url).scheme.lower() for url in urls if "://" in url}
+    if schemes == {"https"}:
+        return ("HTTPS", True)
+    if schemes == {"http"}:
+        return ("HTTP", False)
+    return None

@@ -1,0 +1,309 @@
+"""The structure of prose documents (Markdown, text, HTML, PDF, Word): which components they name, and which
+parts of the text are about which component.
+
+A component is named by the document's structure, and its name is the document's own, verbatim:
+
+- a heading under a components section, or one whose words name a component ("## Policy Index", "### Trip
+  Agent"); headings made of section words ("Data flows", "Security considerations") and the document's title
+  are not components, nor are alternatives, future work, glossaries and open questions (their text is read
+  for nothing);
+- a list item or a paragraph that opens with a bold or code name ("**Orchestrator**: builds the prompt",
+  "**Feature Builder.** Profiles are ..."), or a list item or text line "Name: description" / "Name -
+  description" whose name is a component's name;
+- a short term followed by its definition (HTML ``<dt>``/``<dd>``), a short list item in a components section;
+- a row of a component table (see ``extract_tables``).
+
+The text after a component's name (its description, its heading's body, its table row) is about that
+component: facts and flows in it without another subject are the component's. A heading ending in a zone
+word ("Inside our VPC", "Vendor side") opens a zone whose components are its members. The sentences are read
+later (``extract_sentences``), once the components of every document are known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
+from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_tables import TableReader
+
+PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
+_EXCLUDED = re.compile(
+    r"\b(alternatives?|considered|rejected|out\s+of\s+scope|non-goals?|not\s+in\s+scope|future\s+work|roadmap|"
+    r"open\s+questions?|next\s+steps|ideas|to\s*do|deprecated|legacy|decommissioned|glossary|terminology|"
+    r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix)\b", re.I)
+_COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
+                                r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
+_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|how\s+(?:it|data)\s+"
+                           r"(?:works|moves|flows))\b", re.I)
+_ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure)\b", re.I)
+_BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
+_ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
+_BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
+_CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
+_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+
+
+@dataclass
+class Block:
+    """A stretch of text, and the component it is about (an entity key of the same extraction) if any."""
+
+    span: Span
+    start: int
+    end: int
+    subject: str | None
+    mode: str  # "components", "flows", "zones", "other"
+    zone: Zone | None = None  # an enclosing zone section
+    group: int = 0  # blocks of one list share a group (a numbered walkthrough carries its subject)
+
+    @property
+    def text(self) -> str:
+        return self.span.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """A row of a flow table: the cells naming the source and the target (as text ranges of the span), the data."""
+
+    span: Span
+    source: tuple[int, int]
+    target: tuple[int, int]
+    data: str
+
+
+@dataclass
+class ProseDocument:
+    document: Document
+    extraction: Extraction
+    blocks: list[Block] = field(default_factory=list)
+    excluded: list[tuple[Span, str]] = field(default_factory=list)  # spans of excluded sections, with the heading
+    flow_rows: list[FlowRow] = field(default_factory=list)
+
+
+def read_structure(document: Document, prefix: str) -> ProseDocument:
+    """The components the document's structure names, and its text split into blocks about them."""
+    return _Structure(document, prefix).read()
+
+
+class _Structure:
+    def __init__(self, document: Document, prefix: str) -> None:
+        self.document = document
+        self.prefix = prefix
+        self.out = ProseDocument(document, Extraction(f"extract:{document.format}"))
+        self.mode = "other"
+        self.subject: str | None = None
+        self.zone: Zone | None = None
+        self.excluded: str | None = None
+        self.group = 0
+        self.title_seen = False
+        self.tables = TableReader(self)
+
+    def read(self) -> ProseDocument:
+        spans = [s for s in self.document.spans if s.hidden is None]
+        previous_kind = ""
+        for index, span in enumerate(spans):
+            if span.kind != "table-row":
+                self.tables.close()
+            if span.kind == "heading":
+                self._heading(span)
+            elif self.excluded is not None:
+                self.out.excluded.append((span, self.excluded))
+            elif span.kind == "table-row":
+                self.tables.row(span)
+            elif span.kind == "list-item":
+                if previous_kind != "list-item":
+                    self.group += 1
+                following = spans[index + 1] if index + 1 < len(spans) else None
+                self._list_item(span, following)
+            elif span.kind == "paragraph":
+                self.group += 1
+                self._paragraph(span)
+            elif span.kind == "code":
+                self._block(span, 0, len(span.text), self.subject)
+            previous_kind = span.kind
+        self.tables.close()
+        return self.out
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def entity(self, name: str, where: Where, aliases: list[str], qualifier: str = "", hint: str = "") -> Entity:
+        key = f"{self.prefix}:{name.casefold()}"
+        entity = self.out.extraction.entity(key, name, where)
+        for alias in aliases:
+            if alias not in entity.aliases:
+                entity.aliases.append(alias)
+        if hint and not entity.hint:
+            entity.hint = hint
+        if qualifier and not entity.technology:
+            entity.technology = qualifier
+        if self.zone is not None and key not in self.zone.members:
+            self.zone.members.append(key)
+        return entity
+
+    def explicit_kind(self, entity: Entity, words: str) -> None:
+        kind = kind_words().kind_of(words)
+        if kind is not None:
+            entity.kind, entity.kind_strength = kind, EXPLICIT
+
+    def block(self, span: Span, start: int, end: int, subject: str | None) -> None:
+        self._block(span, start, end, subject)
+
+    def _block(self, span: Span, start: int, end: int, subject: str | None) -> None:
+        if end > start and span.text[start:end].strip():
+            self.out.blocks.append(Block(span, start, end, subject, self.mode, self.zone, self.group))
+
+    # ------------------------------------------------------------------------------------------ headings
+
+    def _heading(self, span: Span) -> None:
+        text = span.text.strip()
+        self.subject = None
+        self.group += 1
+        name, aliases, qualifier = split_name(text)
+        words = kind_words()
+        if self._is_title(text) and not (words.is_section(name) and not self.title_seen):
+            self.title_seen = True
+            self.mode, self.zone, self.excluded = "other", None, None
+            return
+        self.title_seen = True
+        if _EXCLUDED.search(text):
+            self.excluded, self.mode, self.zone = text, "other", None
+            return
+        self.excluded = None
+        if words.is_section(name):
+            self.zone = None
+            self.mode = ("components" if _COMPONENT_SECTION.search(name) else "flows" if _FLOW_SECTION.search(name)
+                         else "boundaries" if _BOUNDARY_SECTION.search(name)
+                         else "zones" if _ZONE_SECTION.search(name) else "other")
+            return
+        if self._zone_heading(name, qualifier):
+            self.zone = Zone(f"{self.prefix}:zone:{name.casefold()}", text.strip(" #:"), Where.whole(span))
+            self.out.extraction.zones.append(self.zone)
+            self.mode = "zones"
+            return
+        looks_like_component = len(name.split()) <= 8 and not text.endswith("?") and (
+            self.mode in ("components", "zones", "boundaries") or words.kind_of(name) is not None)
+        if looks_like_component and name:
+            entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
+            self.subject = entity.key
+            if qualifier:
+                start = span.text.find(qualifier[:20])
+                self._block(span, max(start, 0), len(span.text), entity.key)
+            return
+        self.mode, self.zone = "other", None
+
+    def _is_title(self, text: str) -> bool:
+        """The document's title: its first heading, or one that repeats most words of the title."""
+        if not self.title_seen:
+            return True
+        title = set(re.findall(r"\w+", (self.document.title or "").casefold()))
+        words = set(re.findall(r"\w+", text.casefold()))
+        return bool(title and words) and len(title & words) / len(words) >= 0.75 and len(words) > 1
+
+    @staticmethod
+    def _zone_heading(name: str, qualifier: str) -> bool:
+        words = kind_words()
+        if not words.names_zone(name):
+            return False
+        last = re.findall(r"[\w'-]+", name)[-1:] or [""]
+        return bool(_ZONE_START.match(name) or words.names_zone(last[0]) or (qualifier and words.names_zone(name)
+                                                                           and words.kind_of(name) is None))
+
+    # ---------------------------------------------------------------------------------- lists and text
+
+    def _named(self, span: Span, line_start: int, line: str, *, plain: bool) -> Entity | Zone | None:
+        """A component named at the start of ``line`` ("**Name**: ...", "Name - ..."); its description is a block."""
+        match = _BOLD_NAME.match(line) or _CODE_NAME.match(line)
+        if match is None and plain:
+            match = _PLAIN_NAME.match(line)
+            if match is not None and not self._plain_name_counts(match.group("name")):
+                match = None
+        if match is None or _ARROWS.search(match.group("name")):
+            return None
+        name, aliases, qualifier = split_name(match.group("name"))
+        if not name or len(name.split()) > 8 or kind_words().is_section(name) or (name.isupper() and len(name) > 12):
+            return None
+        where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
+        description = line[match.end():]
+        if self.mode == "boundaries" or (self.mode == "zones" and kind_words().names_zone(name)):
+            # "**Corporate VPC**: gateway, retriever, vector DB" under a trust-boundaries heading
+            zone = Zone(f"{self.prefix}:zone:{name.casefold()}", name, where)
+            self.out.extraction.zones.append(zone)
+            self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
+                                         "zone-members", zone, self.group))
+            return zone
+        entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
+        self._block(span, line_start + match.end(), line_start + len(line), entity.key)
+        return entity
+
+    def _plain_name_counts(self, name: str) -> bool:
+        stripped = name.strip()
+        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6:
+            return False
+        if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
+            return False
+        return self.mode == "components" or kind_words().kind_of(stripped) is not None
+
+    def _list_item(self, span: Span, following: Span | None) -> None:
+        text = span.text
+        if self._named(span, 0, text, plain=self.mode != "flows") is not None:
+            return
+        short = len(text.split()) <= 6 and not _SENTENCE_END.search(text) and ":" not in text \
+            and not _ARROWS.search(text) and text[:1].isupper()
+        defined = following is not None and following.kind == "list-item" and _SENTENCE_END.search(following.text) \
+            and len(following.text.split()) > len(text.split())
+        if short and (defined or self.mode == "components") and not kind_words().is_section(text):
+            name, aliases, qualifier = split_name(text)
+            if name:
+                entity = self.entity(name, Where.whole(span), aliases, qualifier)
+                self.subject = entity.key if defined else self.subject
+                return
+        self._block(span, 0, len(text), self.subject)
+
+    def _paragraph(self, span: Span) -> None:
+        text = span.text
+        if self.document.format in ("text", "pdf", "docx") and "\n" in text:
+            self._text_lines(span)
+            return
+        entity = self._named(span, 0, text, plain=False)
+        if entity is None:
+            self._block(span, 0, len(text), self.subject)
+
+    def _text_lines(self, span: Span) -> None:
+        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one;
+        the other lines, wrapped prose, stay together as blocks."""
+        offset, run = 0, None  # run: (start, end) of the prose lines gathered so far
+        for line in span.text.split("\n"):
+            stripped = line.strip()
+            start = offset + (len(line) - len(line.lstrip()))
+            offset += len(line) + 1
+            if not stripped:
+                continue
+            structural = self._text_line(span, start, stripped)
+            if structural:
+                if run is not None:
+                    self._block(span, run[0], run[1], self.subject)
+                run = None
+            elif self.excluded is None:
+                run = (run[0] if run else start, start + len(stripped))
+        if run is not None:
+            self._block(span, run[0], run[1], self.subject)
+
+    def _text_line(self, span: Span, start: int, stripped: str) -> bool:
+        """Handle a line that opens a section or names a component; False for a line of prose."""
+        if stripped.endswith(":") and len(stripped.split()) <= 6:
+            heading = stripped.rstrip(":")
+            self.excluded = heading if _EXCLUDED.search(heading) else None
+            self.mode = ("components" if _COMPONENT_SECTION.search(heading) else "flows"
+                         if _FLOW_SECTION.search(heading) else "other")
+            self.subject = None
+            return True
+        if self.excluded is not None:
+            return True
+        if stripped.isupper():
+            return True  # a title in capitals
+        item = re.sub(r"^[-*•]\s+", "", stripped)
+        return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None

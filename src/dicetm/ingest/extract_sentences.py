@@ -1,0 +1,287 @@
+"""Sentences of prose documents: the flows, facts and zones they state, once every component is known.
+
+``SentenceReader`` goes through the blocks ``extract_prose`` found, sentence by sentence: it finds the mentions
+(``extract_mentions``), reads identities ("the Tutor Model is GPT-4o mini" names one component twice; "the
+Order Assistant is an LLM agent" says what it is; "read-only access to X" what a tool acts on), facts, zones,
+and the flows of each clause (``extract_flows``). A component named only in passing becomes an element when a
+flow, a fact or a zone needs it, or when running text names it outside any component's description.
+
+Facts (``extract_facts``) go to the component the sentence is about: the nearest component of a kind the fact
+is meant for named before it as a subject (with the ones joined to it by "and"), else the component whose
+text it is, else the paragraph's subject, else one named after it. A zone is "X and Y run in our Azure
+subscription" (also "everything else runs in ...") or a list item under a trust-boundaries heading naming a
+zone and its members.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_facts import statements
+from dicetm.ingest.extract_flows import (
+    ARROW,
+    DETERMINER,
+    DIRECT_OBJECT,
+    PREPOSITION_BEFORE,
+    FlowClauses,
+    FlowContext,
+    clauses,
+)
+from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_prose import Block, ProseDocument
+from dicetm.ingest.extract_resolve import Node, Registry, normal
+from dicetm.model.system import Kind
+
+_ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
+_ZONE_PHRASE = re.compile(
+    r"(?<![\w-])(?:runs?|running|lives?|sits?|is|are|resides?|stays?|remains?|(?:is|are)\s+deployed|deployed|"
+    r"(?:is|are)\s+hosted|hosted|operates?)\s+(?:(?:all|both|entirely|only|fully)\s+)?(?:in|inside|within|on|"
+    r"behind)\s+(?P<zone>[^.;:,()]+)", re.I)
+_ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
+                       r"except)\b.*$", re.I)
+_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
+_IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+                       r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
+                       re.I)
+_KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
+                        r"datasets|data stores|stores)\s*:\s*", re.I)
+_ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+
+
+@dataclass
+class SentenceReader(FlowClauses):
+    registry: Registry
+    keys: dict[str, Node]
+    notes: list[str] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    everything: list[tuple[Zone, ProseDocument]] = field(default_factory=list)
+
+    def read(self, prose: ProseDocument, prefix: str) -> None:
+        self.prose, self.prefix = prose, prefix
+        contexts: dict[int, FlowContext] = {}
+        for block in prose.blocks:
+            if block.span.kind == "code" and not ARROW.search(block.text):
+                continue
+            context = contexts.setdefault(block.group, FlowContext())
+            if block.subject is not None and block.subject in self.keys:
+                context.subject = self.keys[block.subject]
+            self._block(block, context)
+        for row in prose.flow_rows:
+            self._flow_row(row)
+
+    # ------------------------------------------------------------------------------------------ blocks
+
+    def _block(self, block: Block, context: FlowContext) -> None:
+        span = block.span
+        mentions = find_mentions(span.text, self.registry, block.start, block.end, self.notes, span.where)
+        subject = self.keys.get(block.subject) if block.subject else None
+        if block.mode == "zone-members" and block.zone is not None:
+            for mention in mentions:
+                self._member(block.zone, mention, span)
+            return
+        if subject is None:
+            for mention in mentions:
+                if mention.node is None and (mention.named or mention.product) and not self._is_title(mention.words) \
+                        and not _qualifier(span.text, mention, mentions):
+                    self._node(mention, span)  # a component named in running text
+        for start, end in _sentences(span.text, block.start, block.end):
+            inside = [m for m in mentions if start <= m.start < end]
+            if ARROW.search(span.text, start, end):
+                self._arrows(span, start, end, inside)
+                continue
+            self._identities(span, start, end, inside, subject)
+            self._facts(span, start, end, inside, subject, context)
+            self._zones(span, start, end, inside)
+            for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
+                clause = [m for m in inside if clause_start <= m.start < clause_end]
+                self._flows(span, clause_start, clause_end, clause, subject, context)
+
+    # ------------------------------------------------------------------------------------------- flows
+
+    def _identities(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        """"X is Y" / "X, which is backed by Y": Y is another name of X; "X is an LLM agent", "two tools: X and
+        Y": what X is; "read-only access to X": what a tool acts on."""
+        text = span.text
+        listed = _KIND_LIST.search(text, start, end)
+        if listed is not None:
+            kind = kind_words().kind_of(listed.group("kind"))
+            depth = 0
+            for position in range(listed.end(), end):
+                depth += {"(": 1, ")": -1}.get(text[position], 0)
+                mention = next((m for m in mentions if m.start == position), None)
+                if mention is not None and depth == 0 and kind is not None:
+                    node = self._node(mention, span)
+                    if node is not None:
+                        node.stated_kinds.append(kind)
+        for access in _ACCESS.finditer(text, start, end):
+            target = next((m for m in mentions if m.start >= access.end() and
+                           DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
+            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None),
+                         subject)
+            if target is not None and owner is not None:
+                node = self._node(target, span)
+                if node is not None:
+                    owner.extra_facts.append(Fact("acts_on", _key(node), Where.at(span, access.start(), target.end)))
+        for index, mention in enumerate(mentions):
+            if mention.node is None and not mention.named:
+                continue
+            link = _IDENTITY.match(text, mention.end, end)
+            if link is None:
+                continue
+            following = mentions[index + 1] if index + 1 < len(mentions) else None
+            if following is not None and following.start == link.end() and following.node is None \
+                    and (following.product or following.named):
+                node = self._node(mention, span)
+                if node is not None:
+                    self.registry.alias(node, following.words)  # "the Tutor Model is GPT-4o mini"
+                    following.node, following.kind = node, node.kind()
+            elif link.group("article") and not link.group("by"):
+                phrase = text[link.end():end]
+                kind = kind_words().kind_of(head_phrase(phrase))
+                if kind is not None and kind is not Kind.external_entity and mention.node is not None:
+                    mention.node.stated_kinds.append(kind)
+
+    # ------------------------------------------------------------------------------------------- facts
+
+    def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
+               context: FlowContext) -> None:
+        text = span.text
+        for statement in statements(text[start:end]):
+            at, stop = start + statement.start, start + statement.end
+            if any(m.start <= at and stop <= m.end for m in mentions):
+                continue  # part of a name ("PII Redactor", "Secret Scanner")
+            candidates = mentions if statement.field not in _ORIGIN_FACTS else [
+                m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face": the origin
+            targets = self._fact_targets(statement.applies_to, at, candidates, subject, context, span, text)
+            where = Where.at(span, at, stop)
+            for target in targets:
+                target.extra_facts.append(Fact(statement.field, statement.value, where, exclusive=statement.exclusive,
+                                               outranks=statement.outranks))
+
+    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
+                      context: FlowContext, span: Span, text: str) -> list[Node]:
+        """Who a fact is about: the nearest fitting component named before it (with the ones joined to it by
+        "and"), else the component whose text this is, else the paragraph's subject, else one named after it."""
+        def fits(kind: Kind) -> bool:
+            return kinds is None or kind in kinds
+
+        usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
+                  and (m.node is not None or (subject is None and (m.product or m.named)))]
+        before = [m for m in usable if m.start < at]
+        subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
+        before = subjects or before  # "X is called through the OpenAI API with ...": the fact is about X
+        if before:
+            chosen = [before[-1]]
+            for mention in reversed(before[:-1]):
+                if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s+(?:the\s+|our\s+)?", text[mention.end:chosen[-1].start]):
+                    chosen.append(mention)  # "The CV Store and the Applications DB hold personal data"
+                else:
+                    break
+            return [n for n in (self._node(m, span) for m in chosen) if n is not None]
+        for fallback in (subject, context.subject):
+            if fallback is not None and fits(fallback.kind()):
+                return [fallback]
+        after = [m for m in usable if m.start >= at]
+        node = self._node(after[0], span) if after else None
+        return [node] if node is not None else []
+
+    # ------------------------------------------------------------------------------------------- zones
+
+    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+        text = span.text
+        for match in _ZONE_PHRASE.finditer(text, start, end):
+            phrase = _ZONE_END.sub("", match.group("zone")).strip()
+            name = DETERMINER.sub("", phrase).strip()
+            if not name or not kind_words().names_zone(name) or len(name.split()) > 8:
+                continue
+            members = [m for m in mentions if m.start < match.start()
+                       or (m.start > match.start("zone") + len(phrase) and m.start < end)]
+            lead = text[start:match.start()]
+            if not members and not _EVERYTHING.search(lead):
+                continue
+            zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))
+            self.prose.extraction.zones.append(zone)
+            for mention in members:
+                self._member(zone, mention, span)
+            if _EVERYTHING.search(lead):
+                self.everything.append((zone, self.prose))
+
+    def _member(self, zone: Zone, mention: Mention, span: Span) -> None:
+        node = self._node(mention, span)
+        if node is not None and _key(node) not in zone.members:
+            zone.members.append(_key(node))
+
+    # ----------------------------------------------------------------------------------------- helpers
+
+    def _is_title(self, words: str) -> bool:
+        """The system the documents describe ("The Contract Review Copilot flags ...") is not one of its parts;
+        it is drafted only when a flow needs it."""
+        title = normal(self.prose.document.title or "")
+        return bool(title) and normal(words) in title
+
+    def _node(self, mention: Mention, span: Span) -> Node | None:
+        """The component a mention names, added to the model now that the text uses it (None when the words
+        could name several components)."""
+        if mention.ambiguous:
+            self.notes.append(f"{span.where}: '{mention.words}' could be any of {', '.join(mention.ambiguous)}; "
+                              "not linked to one of them")
+            return None
+        if mention.node is not None:
+            mention.node.used = True
+            if Where.at(span, mention.start, mention.end) not in mention.node.where:
+                mention.node.extra_where.append(Where.at(span, mention.start, mention.end))
+            return mention.node
+        name = DETERMINER.sub("", mention.words).strip()
+        entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
+                        where=[Where.at(span, mention.start, mention.end)],
+                        kind=mention.kind, kind_strength=1, structural=False)
+        node = self.registry.add(entity, self.prose.extraction.by)
+        node.used = True
+        self.keys.setdefault(entity.key, node)
+        mention.node = node
+        return node
+
+    def _relation(self, source: Node | None, target: Node | None, where: Where, data: str | None, sentence: str,
+                  *, bidirectional: bool = False) -> None:
+        if source is None or target is None or source is target:
+            return
+        self.prose.extraction.relations.append(Relation(_key(source), _key(target), where, data,
+                                                        bidirectional=bidirectional,
+                                                        facts=protocol_facts(sentence, where)))
+
+    def _unresolved(self, where: Where, why: str) -> None:
+        item = Unresolved(where, why)
+        if item not in self.unresolved:
+            self.unresolved.append(item)
+
+
+
+def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """A product that only says how another component is built or reached: "(PostgreSQL on Amazon RDS)" right
+    after a component, "calls Claude through Amazon Bedrock", "via the OpenAI API"."""
+    before = text[:mention.start]
+    opening = before.rfind("(")
+    if opening > before.rfind(")") and any(m.end <= opening and not text[m.end:opening].strip() for m in mentions):
+        return True
+    return mention.kind is Kind.model_provider and bool(re.search(r"\b(?:through|via|using|on)\s+(?:the\s+)?$",
+                                                                  before))
+
+
+def _key(node: Node) -> str:
+    return node.entities[0].key
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, position = [], start
+    for match in _SENTENCE.finditer(text, start, end):
+        bounds.append((position, match.start()))
+        position = match.end()
+    bounds.append((position, end))
+    return [(a, b) for a, b in bounds if text[a:b].strip()]
+
+

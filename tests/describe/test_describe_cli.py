@@ -1,0 +1,130 @@
+"""``dicetm describe`` on a folder with a design doc, a Mermaid diagram and a compose file: one valid model that
+``dicetm analyze`` accepts, the recovery summary, the open questions; and the corpus, scored by the benchmark."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from typer.testing import CliRunner
+
+from dicetm.api import load
+from dicetm.cli import app
+
+CORPUS = Path(__file__).parent / "corpus"
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    outcome = runner.invoke(app, list(args))
+    return outcome.exit_code, outcome.output
+
+
+def _benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("describe_quality", REPO / "benchmarks" / "describe_quality.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("describe_quality", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_design_doc_a_mermaid_diagram_and_a_compose_file_make_one_model(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS / "multi-doc-shopping" / "docs", docs)
+    target = tmp_path / "ws" / "dicetm.yaml"
+    code, output = _run("describe", str(docs), "--out", str(target))
+    assert code == 0, output
+    assert "recovered: 10 element(s), 9 flow(s)" in output
+    assert "open questions:" in output
+    system = load(target).system
+    names = {e.name: e for e in system.elements}
+    # the same component named in three documents is one element ("AB", "Assistant Backend", "assistant-backend")
+    backend = names["Assistant Backend"]
+    assert {r.file.rsplit("/", 1)[-1] for r in backend.provenance.spans} >= {"design.md", "catalog-sync.mmd",
+                                                                              "compose.yaml"}
+    assert names["Product Vector DB"].kind.value == "vector_store"
+    assert names["Order Lookup Tool"].acts_on == names["Order Service"].id
+    flows = {(f.source, f.target) for f in system.flows}
+    assert (names["Catalog Sync Job"].id, names["Product Vector DB"].id) in flows
+    for item in [*system.elements, *system.flows]:
+        assert item.provenance is not None and item.provenance.draft and item.provenance.spans
+    text = target.read_text(encoding="utf-8")
+    assert "# Open questions from dicetm describe" in text and "Q-TENANCY@product-vector-db" in text
+    code, output = _run("analyze", str(target.parent), "--out", str(tmp_path / "out"))
+    assert code in (0, 1), output  # analysed (1 only when a gate fails)
+    result = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    assert result["threats"] and any(q["topic"] == "DRAFT" for q in result["open_questions"])
+
+
+def test_documents_that_disagree_leave_the_fact_unset_and_ask(tmp_path: Path) -> None:
+    target = tmp_path / "ws" / "dicetm.yaml"
+    code, output = _run("describe", str(CORPUS / "contradiction-email-agent" / "docs"), "--out", str(target))
+    assert code == 0, output
+    assert "(2 where the documents disagree)" in output
+    agent = next(e for e in load(target).system.elements if e.name == "Triage Agent")
+    assert agent.logs_prompts is None
+    text = target.read_text(encoding="utf-8")
+    question = next(line for line in text.splitlines() if "disagree on logs_prompts" in line)
+    assert "operations.md:5" in question and "overview.md:19" in question
+
+
+def test_statements_that_could_not_be_resolved_are_listed_with_their_place(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.md").write_text("# Notes\n\n## Chat Gateway\n\nForwards every request to the billing thing.\n",
+                                   encoding="utf-8")
+    code, output = _run("describe", str(docs), "--out", str(tmp_path / "ws"))
+    assert code == 0, output
+    assert "not resolved: 1 statement(s)" in output
+    assert "notes.md:5: 'Forwards' has no known component after it" in output
+
+
+def test_the_benchmark_scores_names_aliases_directions_and_durations() -> None:
+    quality = _benchmark()
+    from dicetm.model.system import System
+
+    expected = System.model_validate({"name": "x", "elements": [
+        {"id": "gw", "name": "The Chat Gateway", "kind": "process", "exposure": "internet"},
+        {"id": "db", "name": "Vector DB", "kind": "vector_store", "retention": "30d"},
+        {"id": "llm", "name": "GPT-4o", "kind": "llm"}],
+        "flows": [{"id": "f1", "source": "gw", "target": "db"}, {"id": "f2", "source": "gw", "target": "llm"}]})
+    draft = System.model_validate({"name": "x", "elements": [
+        {"id": "a", "name": "chat  gateway", "kind": "process", "exposure": "internal"},
+        {"id": "b", "name": "VDB", "kind": "data_store", "retention": "30 days", "multi_tenant": True},
+        {"id": "c", "name": "Chat Gateway", "kind": "process"}],
+        "flows": [{"id": "x", "source": "b", "target": "a", "bidirectional": True}]})
+    case = quality.Case("t", Path("."), expected, {"Vector DB": ["VDB"]})
+    score = quality.score_case(case, draft)
+    assert (score.matched_elements, score.drafted_elements, score.right_kinds) == (2, 3, 1)  # the twin is spurious
+    assert (score.recovered_flows, score.precise_flows) == (1, 1)  # a bidirectional flow matches either way
+    assert (score.expected_facts, score.recovered_facts, score.wrong_facts, score.unstated_facts) == (2, 1, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def corpus_total() -> object:
+    quality = _benchmark()
+    total = quality.Score()
+    for folder in sorted(p for p in CORPUS.iterdir() if (p / "expected.yaml").exists()):
+        case = quality.load_case(folder)
+        draft, unread = quality.draft_case(case)
+        assert unread == 0, folder.name
+        total.add(quality.score_case(case, draft))
+    return total
+
+
+def test_the_corpus_stays_above_the_targets(corpus_total: object) -> None:
+    """A guard against regressions on the labelled corpus (``benchmarks/describe_quality.py`` prints the detail)."""
+    total = corpus_total
+    assert total.matched_elements / total.expected_elements >= 0.85  # type: ignore[attr-defined]
+    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.10  # type: ignore[attr-defined]
+    assert total.recovered_flows / total.expected_flows >= 0.75  # type: ignore[attr-defined]
+    assert total.recovered_facts / total.expected_facts >= 0.65  # type: ignore[attr-defined]
+    assert total.wrong_facts / total.expected_facts <= 0.05  # type: ignore[attr-defined]
+    assert total.reached_findings / total.expected_findings >= 0.70  # type: ignore[attr-defined]
