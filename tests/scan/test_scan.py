@@ -350,7 +350,8 @@ def test_base64_order_is_high_and_base64_prose_is_low() -> None:
     "Digest: sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
 ])
 def test_hashes_tokens_and_config_blobs_are_left_alone(text: str) -> None:
-    assert scan_text(text) == []
+    # jwt.io's example token is a secret only in form: reported as an example, and no injection
+    assert [(f.category, f.severity) for f in scan_text(text)] in ([], [("secret", "info")])
 
 
 @pytest.mark.parametrize("text", [

@@ -17,7 +17,11 @@
   viewer does with them: a URL fetched on rendering is flagged for any data slot, a collector host or an empty
   last parameter; a link only for a placeholder in its query or fragment, or a collector host with parameters.
   Link targets and ``markup`` spans (tags a browser does not show) are checked for role markup and encodings,
-  never reported as hidden prose.
+  never reported as hidden prose;
+- ``secret``: keys, tokens and passwords (``secrets.find_secrets``): known key formats, JWTs, private-key blocks,
+  passwords in URLs and random-looking values assigned to ``password``/``api_key``-like names. A placeholder
+  (``AKIAIOSFODNN7EXAMPLE``, ``<your-key>``) is ``info``. A span holding a secret is withheld from every prompt
+  even with ``--allow-flagged``, and every excerpt and message the scan writes has its secrets masked.
 
 Text is folded before matching (see ``fold``) so case, accents, look-alike letters, leetspeak, letter spacing
 and invisible characters do not hide a phrase. A phrase quoted in a document that is *about* injection (in
@@ -43,9 +47,11 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 from dicetm.ingest import scan_patterns as vocab
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.read_html import LINK_TARGET, MARKUP
+from dicetm.ingest.secrets import find_secrets, redact
 from dicetm.model.proposals import WithheldSpan
 
-CATEGORIES = ("instruction", "role-markup", "hidden-content", "encoded-payload", "format-imitation", "exfiltration")
+CATEGORIES = ("instruction", "role-markup", "hidden-content", "encoded-payload", "format-imitation", "exfiltration",
+              "secret")
 SEVERITIES = ("high", "medium", "low", "info")
 BLOCKING = frozenset({"high", "medium", "low"})
 EXCERPT_LIMIT = 160
@@ -202,6 +208,27 @@ def escape_invisible(text: str) -> str:
     return "".join(out)
 
 
+_EXAMPLE_WORDS = re.compile(r"\b(?:examples?|samples?|e\.g\.|for instance|dummy|fake|placeholders?|illustrat\w*)\b")
+
+
+def _secret_hits(text: _Text, previous: str) -> list[_Hit]:
+    """Secrets, at ``info`` when they are placeholders or the words just before call them an example."""
+    hits = []
+    for found in find_secrets(text.original):
+        before = fold(text.original[max(0, found.start - 120):found.start]) + " " + previous[-160:]
+        if found.inert or _EXAMPLE_WORDS.search(before):
+            hits.append(_Hit(found.start, found.end, "secret", "info", "secret." + _rule_slug(found.kind),
+                             f"{found.kind}, shown as an example: withheld from every prompt all the same"))
+        else:
+            hits.append(_Hit(found.start, found.end, "secret", "high", "secret." + _rule_slug(found.kind),
+                             f"{found.kind}: withheld from every prompt; if it is real, rotate it"))
+    return hits
+
+
+def _rule_slug(kind: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
+
+
 # ------------------------------------------------------------------------------------------------ folding
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
@@ -298,6 +325,11 @@ class _Text:
         self._tokens: set[str] | None = set(folded_words) if self.words == self.norm else None
         self._anchors: frozenset[int] | None = None
 
+    @functools.cached_property
+    def shown(self) -> str:
+        """The original text with its secrets masked (same length), for excerpts."""
+        return redact(self.original)
+
     @property
     def tokens(self) -> set[str]:
         """The distinct words of the folded text."""
@@ -380,6 +412,7 @@ def _span_hits(text: _Text, previous: str, addressed: bool, addresses: list[_Phr
         hits = list(_content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses))
     hits += _invisible_hits(text, first_span)
     hits += _encoded_hits(text)
+    hits += _secret_hits(text, previous)
     if kind is not None and kind not in (LINK_TARGET, MARKUP):  # a URL or a bare tag is not hidden prose
         hits += _hidden_span_hits(text, hits)
     return hits
@@ -950,13 +983,14 @@ def _prose(text: str) -> bool:
 
 
 def _finding(text: _Text, hit: _Hit) -> ScanFinding:
+    """A hit as a finding; its excerpt and message never show a secret, whatever the finding is about."""
     span = text.span
     start = min(hit.start, len(text.original))
     end = max(min(hit.end, len(text.original)), start)
     return ScanFinding(
         file=span.file, line=text.line_of(start), end_line=text.line_of(max(start, end - 1)), page=span.page,
-        category=hit.category, severity=hit.severity, excerpt=_excerpt(text.original, start, end), rule=hit.rule,
-        message=hit.message, span=span,
+        category=hit.category, severity=hit.severity, excerpt=_excerpt(text.shown, start, end),
+        rule=hit.rule, message=redact(hit.message), span=span,
     )
 
 
