@@ -335,8 +335,7 @@ class _HtmlReader(HTMLParser):
     def _close_implied(self, tag: str) -> None:
         top = self.stack.top
         if tag in _CLOSES_P and top is not None and top.open_p is not None:
-            self.stack.truncate(top.open_p)
-            return
+            self.stack.truncate(top.open_p)  # and go on: <li><p>one<li> closes the paragraph, then the item
         closes, stops = _IMPLIED.get(tag, (set(), set()))
         if not any(name in self.stack for name in closes):
             return

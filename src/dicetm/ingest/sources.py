@@ -125,7 +125,7 @@ def _walk(root: Path, follow: bool, selection: Selection) -> Iterator[Path]:
     while pending:
         folder = pending.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as exc:
             selection.entries.append(Problem(f"cannot list the folder: {exc.strerror or exc}",
                                              Location(file=str(folder)), "check that you may read it"))
