@@ -249,6 +249,21 @@ def test_zero_width_inside_a_word_is_medium_with_escaped_excerpt_and_position() 
     assert "li<U+200B>ne" in zero[0].excerpt
 
 
+@pytest.mark.parametrize(("text", "count"), [
+    ("The gateway calls the model." + "\u200b" * 1_000_000, "1,000,000"),  # issue 9: this scanned as clean
+    ("The gateway " + "\u200b " * 40 + "calls the model and logs every transcript for thirty days.", "40"),
+])
+def test_a_flood_of_invisible_characters_is_reported(text: str, count: str) -> None:
+    findings = blocking(scan_text(text))
+    assert [(f.rule, f.severity) for f in findings] == [("hidden.invisible-flood", "medium")]
+    assert findings[0].message.startswith(f"a flood of {count} invisible characters")
+
+
+def test_a_few_zero_width_characters_between_words_stay_informational() -> None:
+    findings = scan_text("Copy the command\u200b and run it; the\u200b path is long.")
+    assert [(f.rule, f.severity) for f in findings] == [("hidden.zero-width", "info")]
+
+
 def test_zero_width_joiner_in_emoji_and_bom_at_file_start_are_benign() -> None:
     family = "\U0001F469\u200d\U0001F469\u200d\U0001F467"
     coder = "\U0001F9D1\U0001F3FD\u200d\U0001F4BB"

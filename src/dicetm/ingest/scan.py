@@ -733,8 +733,26 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) inside words, splitting them"
         else:
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) between words"
+        if severity == "info" and _flood(count, len(original)):
+            severity, rule = "medium", "hidden.invisible-flood"
+            message = (f"a flood of {count:,} invisible characters ({_share(count, len(original))} of the text): they "
+                       "can hide text from a reader or bury what a model is shown")
         hits.append(_Hit(first, last + 1, "hidden-content", severity, rule, message))
     return hits
+
+
+FLOOD_COUNT = 32  # invisible characters that are unremarkable one by one stop being so in these numbers
+FLOOD_SHARE = 0.1
+FLOOD_ALWAYS = 1000
+
+
+def _flood(count: int, length: int) -> bool:
+    """Invisible characters that make up a tenth of a text (at least 32 of them), or a thousand in any text."""
+    return count >= FLOOD_ALWAYS or (count >= FLOOD_COUNT and count >= FLOOD_SHARE * length)
+
+
+def _share(count: int, length: int) -> str:
+    return f"{100 * count / max(length, 1):.0f}%"
 
 
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
