@@ -7,8 +7,10 @@ requirement anywhere means unknown; the API itself only gets a value when all op
 ``exposure`` from the server hosts (``internet`` when a server has a public host; ``internal`` when every
 server is loopback, a private address, a single-label name or an ``.internal``/``.local``-style name;
 relative, templated and ``example.com``-style placeholder hosts say nothing), ``protocol``/``encrypted``
-from the URL schemes when they all agree. An operation whose span is missing (withheld by the scan) is
-left out, with a note.
+from the URL schemes when they all agree. An operation whose span the scan flagged still gets its flow, from
+the document's structure alone: its span reference is marked ``flagged`` and none of its text (summary,
+description) is copied into the model, so that withholding text from prompts never removes structure. An
+operation with no span at all is left out, with a note.
 
 Prose (Markdown, text, HTML, PDF, Word) gives components named by the vocabulary (``vocabulary.yaml``) in
 headings, paragraphs, list items and table rows. In running prose a generic word ("vector database") only
@@ -35,7 +37,7 @@ import bisect
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from urllib.parse import urlsplit
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.read_openapi import operations
+from dicetm.ingest.secrets import redact
 from dicetm.ingest.vocabulary import Hit, Vocabulary, vocabulary
 from dicetm.model.system import Exposure, Kind, SourceInfo, SpanRef, System
 
@@ -122,13 +125,17 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> Draft:
-    """Draft the components and flows the documents state, without any LLM (see the module docstring)."""
+def extract_draft(documents: Sequence[Document], *, name: str | None = None,
+                  flagged: Mapping[Span, str] | None = None) -> Draft:
+    """Draft the components and flows the documents state, without any LLM (see the module docstring).
+
+    ``flagged``: the spans the scan withheld (left out of ``documents``), each with its finding categories.
+    """
     model = _Model()
     prose = [d for d in documents if d.format != "openapi"]
     for document in documents:
         if document.format == "openapi" and isinstance(document.data, dict):
-            _OpenApi(model, document, document.data).add()
+            _OpenApi(model, document, document.data, flagged or {}).add()
     if prose:
         _Prose(model, vocabulary(), prose).add()
     title = name or next((d.title for d in documents if d.title), None) or next(
@@ -199,12 +206,12 @@ def _provenance(item: _Item) -> SourceInfo:
     return SourceInfo(by=item.by, draft=True, spans=item.spans)
 
 
-def _ref(span: Span, quote: str | None) -> SpanRef:
+def _ref(span: Span, quote: str | None, flagged: str | None = None) -> SpanRef:
     """The whole span as the place (as the assisted describe cites it), with the exact words it rests on."""
     if quote is not None:
         quote = quote.strip()[:MAX_QUOTE].strip() or None
     end_line = span.end_line if span.end_line != span.line else None
-    return SpanRef(file=span.file, line=span.line, end_line=end_line, page=span.page, quote=quote)
+    return SpanRef(file=span.file, line=span.line, end_line=end_line, page=span.page, quote=quote, flagged=flagged)
 
 
 def _slug(text: str) -> str:
@@ -224,10 +231,11 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 class _OpenApi:
-    def __init__(self, model: _Model, document: Document, data: dict[str, Any]) -> None:
+    def __init__(self, model: _Model, document: Document, data: dict[str, Any], flagged: Mapping[Span, str]) -> None:
         self.model = model
         self.document = document
         self.data = data
+        self.flagged = {span: why for span, why in flagged.items() if span.file == document.path}
         self.by = "extract:openapi"
         self.where = document.path
 
@@ -258,14 +266,17 @@ class _OpenApi:
                             f"({', '.join(anonymous[:5])}); the API's `authenticated` is left unset")
         grouped = len(found) > MAX_OPERATION_FLOWS
         for (path, method, operation), authenticated in zip(found, results, strict=True):
-            operation_span = self._span_of(method, path)
+            operation_span, why = self._span_of(method, path)
+            head = redact(f"{method.upper()} {path}")
             if operation_span is None:
-                self.model.note(f"{self.where}: {method.upper()} {path} is not among the document's spans (the "
-                                "scan withheld it); no flow drafted for it")
+                self.model.note(f"{self.where}: {head} is not among the document's spans; no flow drafted for it")
                 continue
+            if why is not None:
+                self.model.note(f"{self.where}: the scan flagged {head} ({why}); its flow is drafted from the "
+                                "document's structure only, none of its text")
             if "authenticated" in api.facts:  # the operations the API-wide fact rests on
-                _add_ref(api, _ref(operation_span, f"{method.upper()} {path}"))
-            self._flow(api_key, operation_span, path, method, operation, authenticated, transport, grouped)
+                _add_ref(api, _ref(operation_span, head, why))
+            self._flow(api_key, operation_span, path, method, operation, authenticated, transport, grouped, why)
         llm_like = [f"{method.upper()} {path}" for path, method, operation in found
                     if _LLM_WORDS.search(f"{path} {operation.get('summary', '')} {operation.get('operationId', '')}")]
         if llm_like:
@@ -281,15 +292,20 @@ class _OpenApi:
         return [(str(path), method, operation) for path, item in paths.items()
                 for method, operation in operations(item)]
 
-    def _span_of(self, method: str, path: str) -> Span | None:
+    def _span_of(self, method: str, path: str) -> tuple[Span | None, str | None]:
+        """The operation's span, and why the scan flagged it (None when it did not)."""
         head = f"{method.upper()} {path}"
-        return next((s for s in self.document.visible_spans
-                     if s.kind == "operation" and s.text.split(" — ")[0] == head), None)
+        for spans in (self.document.visible_spans, self.flagged):
+            span = next((s for s in spans if s.kind == "operation" and s.text.split(" — ")[0] == head), None)
+            if span is not None:
+                return span, self.flagged.get(span)
+        return None, None
 
     def _flow(self, api_key: str, span: Span, path: str, method: str, operation: dict[str, Any],
-              authenticated: bool | None, transport: tuple[str, bool] | None, grouped: bool) -> None:
-        head = f"{method.upper()} {path}"
-        ref = _ref(span, head)
+              authenticated: bool | None, transport: tuple[str, bool] | None, grouped: bool,
+              flagged: str | None = None) -> None:
+        head = redact(f"{method.upper()} {path}")
+        ref = _ref(span, head, flagged)
         if grouped:
             group = _path_group(path)
             key: object = (api_key, group)
@@ -305,7 +321,7 @@ class _OpenApi:
             flow.facts["data"] = ", ".join(flow.operations[:MAX_LISTED_OPERATIONS]) + (
                 f" and {more} more" if more > 0 else "")
         else:
-            summary = str(operation.get("summary") or "").strip()
+            summary = str(operation.get("summary") or "").strip() if flagged is None else ""
             flow.facts["data"] = f"{head}: {summary}" if summary else head
         if new:
             flow.facts["authenticated"] = authenticated
