@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dicetm.cli_common import err, fail, out, write_failed
 from dicetm.errors import DicetmError
+from dicetm.ingest.limits import limits_help
 
 if TYPE_CHECKING:
     from dicetm.assist.outbound import Gate, Outbound
@@ -43,16 +44,17 @@ class ScanFormat(StrEnum):
 DocsArg = Annotated[list[Path], typer.Argument(help="Documents or folders: Markdown, text, HTML, PDF, DOCX, "
                                                     "OpenAPI (YAML/JSON).")]
 AllowFlagged = Annotated[bool, typer.Option("--allow-flagged", help="Let spans the scan flagged reach the model "
-                                                                    "(default: withheld from every prompt).")]
+                                                                    "(default: withheld from every prompt); spans "
+                                                                    "holding a secret stay withheld.")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even when a cached answer exists.")]
 FollowSymlinks = Annotated[bool, typer.Option(
     "--follow-symlinks", help="Read what symbolic links lead to, even outside the paths given (default: a link "
                               "named here, or one leading out of a folder given, is skipped and listed).")]
 Limits = Annotated[list[str] | None, typer.Option(
-    "--limit", metavar="NAME=VALUE", help="Raise a reading limit (repeat for several): document-mb (one file), "
-                                          "total-mb (all files), unpacked-mb (a DOCX unpacked, a PDF's text), ratio "
-                                          "(DOCX compression), html-depth (nesting), openapi-values (YAML aliases "
-                                          "expanded). Defaults: 20, 200, 100, 200, 512, 1000000.")]
+    "--limit", metavar="NAME=VALUE", help="Raise a reading limit (repeat for several): document-mb is one file, "
+                                          "total-mb all files, unpacked-mb a DOCX unpacked or a PDF's text, ratio a "
+                                          "DOCX part's compression, html-depth nesting, openapi-values YAML aliases "
+                                          f"expanded. Defaults: {limits_help()}.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the prompts that would be sent, send nothing and "
                                                         "write nothing.")]
 
@@ -71,7 +73,7 @@ def scan_command(
         scanned = scan_paths(docs, follow_symlinks=follow_symlinks, limits=_limits(limit))
     except DicetmError as exc:
         raise fail(exc, writes=False) from None
-    credentials = [s for s in scanned.skipped if s.kind == "credentials"]
+    credentials = [s for s in scanned.skipped if s.kind == "credentials"]  # fail the scan like a finding
     if fmt is ScanFormat.json:
         payload = {
             "documents": [{"file": d.path, "format": d.format, "sha256": d.sha256, "spans": len(d.spans)}
@@ -106,7 +108,8 @@ def _print_skipped(scanned: Scanned, console: Any = err) -> None:
     """The files not read, and why: links not followed (with the way to follow them) and credential files."""
     for skipped in scanned.skipped:
         console.print(f"{skipped.path}: not read: {skipped.reason}"
-                      + (" (--follow-symlinks reads it)" if skipped.kind == "symlink" else ""), markup=False)
+                      + (" (--follow-symlinks reads it)" if skipped.kind == "symlink" and "broken" not in skipped.reason
+                         else ""), markup=False)
 
 
 def _announce(batch: Outbound) -> None:

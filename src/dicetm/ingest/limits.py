@@ -70,7 +70,7 @@ def parse_limits(settings: Iterable[str], base: ReadLimits | None = None) -> Rea
 
 def limits_help() -> str:
     """The limits and their defaults, for ``--help``."""
-    return ", ".join(f"{option_name(name)} (default {_plain(value)})" for name, value in vars(ReadLimits()).items())
+    return ", ".join(f"{option_name(name)}={_plain(value)}" for name, value in vars(ReadLimits()).items())
 
 
 def megabytes(size: int) -> str:

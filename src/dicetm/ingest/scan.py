@@ -121,19 +121,30 @@ def scan_documents(documents: Iterable[Document]) -> ScanReport:
 
 
 def scan_document(document: Document) -> list[ScanFinding]:
-    """Every finding in one document, sorted by page and line."""
-    texts = [_Text(span) for span in document.spans]
-    previous = _previous_words(texts)
-    addresses = [_phrase_hits(text, "address", addressed=False) if text.span.hidden != LINK_TARGET else []
-                 for text in texts]
-    # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
-    addressed = any(severity != "info" and (text.span.hidden or not _quoted_discussion(text, start, end, before))
-                    for text, before, hits in zip(texts, previous, addresses, strict=True)
-                    for start, end, _, severity in hits)
+    """Every finding in one document, sorted by page and line.
+
+    Two passes over the spans: the first finds whether the document addresses an AI reader anywhere (which makes
+    its other orders count as addressed to one) and each span's context; the second judges every span. A span's
+    folded forms are built in each pass and dropped after it, so memory stays that of the document itself.
+    """
+    previous: list[str] = []
+    addresses: list[list[_PhraseHit]] = []
+    addressed = False
+    context = _Context()
+    for span in document.spans:
+        text = _Text(span)
+        before = context.advance(text)
+        hits = _phrase_hits(text, "address", addressed=False) if span.hidden != LINK_TARGET else []
+        # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
+        addressed = addressed or any(severity != "info" and (span.hidden or not _quoted_discussion(
+            text, start, end, before)) for start, end, _, severity in hits)
+        previous.append(before)
+        addresses.append(hits)
     findings: list[ScanFinding] = []
-    for index, text in enumerate(texts):
-        hits = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
-        findings.extend(_finding(text, hit) for hit in hits)
+    for index, span in enumerate(document.spans):
+        text = _Text(span)
+        judged = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
+        findings.extend(_finding(text, hit) for hit in judged)
     findings = _unique(findings)
     if any(f.blocking and f.category in ("instruction", "role-markup") for f in findings):
         findings = [_unexcused(f) for f in findings]
@@ -145,20 +156,23 @@ _CONTEXT = 300  # characters of each earlier span that count as context
 _ROWS = frozenset({"list-item", "table-row"})
 
 
-def _previous_words(texts: Sequence[_Text]) -> list[str]:
+class _Context:
     """Each span's context: the end of the span before it, passing over link targets and tags (a paragraph's
     link targets sort before the paragraph itself); for a list item or table row after the first, also the end of
     the text that introduced the list ("special tokens, for example:")."""
-    previous: list[str] = []
-    last, lead, last_kind = "", "", ""
-    for text in texts:
+
+    def __init__(self) -> None:
+        self.last, self.lead, self.last_kind = "", "", ""
+
+    def advance(self, text: _Text) -> str:
+        """The context of ``text``, which becomes the context of the next span."""
         kind = text.span.kind
-        previous.append(f"{lead}\n{last}" if kind in _ROWS and last_kind in _ROWS else last)
+        context = f"{self.lead}\n{self.last}" if kind in _ROWS and self.last_kind in _ROWS else self.last
         if text.span.hidden not in (LINK_TARGET, MARKUP):
-            if kind in _ROWS and last_kind not in _ROWS:
-                lead = last
-            last, last_kind = text.words[-_CONTEXT:], kind
-    return previous
+            if kind in _ROWS and self.last_kind not in _ROWS:
+                self.lead = self.last
+            self.last, self.last_kind = text.words[-_CONTEXT:], kind
+        return context
 
 
 def _unexcused(finding: ScanFinding) -> ScanFinding:

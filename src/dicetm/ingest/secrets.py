@@ -51,6 +51,7 @@ _KNOWN: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ("password hash", re.compile(r"(?m)^[a-z_][a-z0-9_.-]{0,31}:\$(?:1|2[abxy]?|5|6|7|y|gy|argon2id?)\$[^:\s]{8,}:"),
      (":$",)),
 )
+_ANY_LITERAL = re.compile("|".join(re.escape(literal) for _, _, needs in _KNOWN for literal in needs))
 _BARE_VALUES = frozenset({"password in a URL", "secret value", "password hash"})
 _MIXED = frozenset({"OpenAI API key", "Slack token", "Anthropic API key"})
 # user:password@ in a URL (the password is group 1)
@@ -84,7 +85,7 @@ class SecretHit:
 def find_secrets(text: str) -> list[SecretHit]:
     """Every secret in ``text``, by offset; overlapping finds keep the first (known formats come first)."""
     hits: list[SecretHit] = []
-    for kind, pattern, needs in _KNOWN:
+    for kind, pattern, needs in _KNOWN if _ANY_LITERAL.search(text) else ():
         if not any(literal in text for literal in needs):
             continue
         for match in pattern.finditer(text):
@@ -113,7 +114,8 @@ def find_secrets(text: str) -> list[SecretHit]:
 
 def _assignments(text: str) -> Iterator[re.Match[str]]:
     """``_ASSIGNMENT`` tried only at the start of the words that hold a stem: linear, and cheap on prose."""
-    lowered = text.translate(_ASCII_LOWER)  # offsets stay those of text (str.lower can change lengths)
+    # offsets must stay those of text: str.lower can change lengths outside ASCII
+    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
     tried: set[int] = set()
     for stem in _ASSIGNMENT_STEMS:
         index = lowered.find(stem)
