@@ -89,9 +89,9 @@ def scan_command(
         for finding in scanned.findings:
             out.print(f"{finding.span.where}: {finding.severity} {finding.category} ({finding.rule}): "
                       f"{finding.message}\n    {finding.excerpt}", markup=False)
-        to_look_at = len(scanned.blocking) + len(credentials)
-        verdict = "clean" if not to_look_at else f"{to_look_at} finding(s) to look at"
-        out.print(f"scanned {len(scanned.documents)} document(s): {verdict}"
+        problems = [f"{len(scanned.blocking)} finding(s) to look at"] if scanned.blocking else []
+        problems += [f"{len(credentials)} credential file(s) not read"] if credentials else []
+        out.print(f"scanned {len(scanned.documents)} document(s): {', '.join(problems) or 'clean'}"
                   + (f"; {len(scanned.findings) - len(scanned.blocking)} informational" if
                      len(scanned.findings) > len(scanned.blocking) else ""), markup=False)
     if scanned.blocking or credentials:

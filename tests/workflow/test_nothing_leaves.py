@@ -112,6 +112,8 @@ def test_following_links_still_refuses_credential_files(docs: Path, tmp_path: Pa
     assert "notes.txt: not read: its name (id_ed25519) is that of a credential file" in output
     assert "users.txt: not read: its name (shadow) is that of a credential file" in output
     assert "notes-2024.txt: not read: it is a private key" in output  # refused by its content
+    code, output = _run("scan", str(docs), "--follow-symlinks")
+    assert code == 1 and "scanned 1 document(s): 3 credential file(s) not read" in output
 
 
 def test_a_link_named_on_the_command_line_is_not_followed(docs: Path, tmp_path: Path,
