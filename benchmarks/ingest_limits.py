@@ -8,6 +8,8 @@ Each case runs in a child process so its peak memory (max RSS) is its own. Cases
   central directory, before anything is unpacked;
 - HTML nested 10,000 and 50,000 deep: refused at the default depth limit (512), and read with the limit raised to
   show that parsing is linear in the nesting;
+- HTML that makes naive parsing quadratic: a megabyte of ``</`` with no ``>`` after it (Python's own parser before
+  3.13.4 searches to the end for each) and a megabyte-long ``<style>`` block without braces;
 - a Markdown file of ``--markdown-mb`` MB (the default per-document limit is 20 MB), read and scanned; and one
   five times as large, refused by its size before it is read.
 """
@@ -112,6 +114,11 @@ def main() -> None:
             make_html(page, depth)
             run(f"HTML nested {depth:,} deep", page)
             run(f"HTML nested {depth:,} deep, --limit html-depth={depth + 10}", page, [f"html-depth={depth + 10}"])
+        for label, text in (("</" * 500_000, "HTML: 1 MB of '</' and no '>'"),
+                            ("<style>" + "a" * 1_000_000 + "</style>", "HTML: a 1 MB <style> without braces")):
+            page = folder / "hostile.html"
+            page.write_text(label, encoding="utf-8")
+            run(text, page)
         markdown = folder / "big.md"
         make_markdown(markdown, markdown_mb)
         run(f"Markdown {markdown_mb:g} MB, read and scanned", markdown, [f"document-mb={markdown_mb + 1:g}"],

@@ -173,6 +173,15 @@ def test_implied_end_tags_keep_sloppy_html_shallow(tmp_path: Path) -> None:
     assert sum(s.kind == "list-item" for s in document.spans) == 3_000
 
 
+def test_unterminated_markup_and_brace_free_css_are_read_as_text(tmp_path: Path) -> None:
+    """Inputs that take naive parsers quadratic time (benchmarks/ingest_limits.py times them) read as plain text."""
+    path = tmp_path / "hostile.html"
+    path.write_text("<p>intro</p>" + "</" * 3_000, encoding="utf-8")
+    assert [s.text for s in read_document(path).spans] == ["intro", "</" * 3_000]
+    path.write_text("<style>" + "a" * 30_000 + "</style><p class=a>visible</p>", encoding="utf-8")
+    assert [s.text for s in read_document(path).spans] == ["visible"]
+
+
 # ---------------------------------------------------------------------------------------------- OpenAPI
 
 ALIAS_BOMB = """\

@@ -267,7 +267,18 @@ class _Rule:
 
 
 _COMPOUND = re.compile(r"([a-z][a-z0-9-]*|\*)?((?:[.#][a-z0-9_-]+)*)")
-_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _rules(css: str) -> list[tuple[str, str]]:
+    """``(selectors, declarations)`` of every innermost ``selectors { declarations }`` (so rules inside ``@media``
+    count too), in one pass: a regular expression for it takes quadratic time on text without braces."""
+    found = []
+    for chunk in css.split("}")[:-1]:  # each chunk ends where a block closes
+        head, brace, body = chunk.rpartition("{")
+        selectors = head.rpartition("{")[2].rpartition("}")[2]
+        if brace and selectors:
+            found.append((selectors, body))
+    return found
 
 
 def _compound(text: str) -> _Compound | None:
@@ -289,7 +300,7 @@ class Stylesheet:
 
     def add(self, css: str) -> None:
         css = re.sub(r"/\*.*?\*/", " ", css, flags=re.S).lower()
-        for selectors, body in _RULE.findall(css):
+        for selectors, body in _rules(css):
             declarations = parse_declarations(body)
             for selector in selectors.split(","):
                 chain = [_compound(part) for part in selector.replace(">", " ").split()]

@@ -379,6 +379,19 @@ class _HtmlReader(HTMLParser):
         return sorted([*self.spans, *self.hidden.spans], key=lambda s: (s.line, s.end_line))
 
 
+def _unopenable_tail(text: str) -> str:
+    """``text`` with every ``<`` after its last ``>`` written ``&lt;``.
+
+    No tag, comment or declaration can end there, so the parser reads that tail as text either way; but Python's
+    parser (before 3.13.4) searches to the end of the text for each such ``<``, which takes quadratic time on a
+    run of ``</``, ``<!`` or ``<?``. Written as a character reference, each is one step.
+    """
+    last = text.rfind(">")
+    if text.find("<", last + 1) < 0:
+        return text
+    return text[:last + 1] + text[last + 1:].replace("<", "&lt;")
+
+
 class _StyleCollector(HTMLParser):
     """First pass: the ``<style>`` blocks, so class rules apply to elements that come before them too."""
 
@@ -400,6 +413,7 @@ class _StyleCollector(HTMLParser):
 
 def read_html(file: str, text: str, *, limits: ReadLimits | None = None) -> tuple[list[Span], str | None]:
     """HTML text into spans (visible and hidden, ordered by line) and the page title (or first heading)."""
+    text = _unopenable_tail(text)
     styles = _StyleCollector()
     styles.feed(text)
     styles.close()

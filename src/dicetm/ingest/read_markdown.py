@@ -37,7 +37,7 @@ _THEMATIC = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3
 _LIST = re.compile(r"([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?")
 _TASK = re.compile(r"\[[ xX]\][ \t]+")
 _DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
-_QUOTE = re.compile(r" {0,3}> ?")
+_QUOTES = re.compile(r"(?: {0,3}> ?)*")  # block-quote markers, each with one ">"
 _PIPE = re.compile(r"(?<!\\)\|")
 _ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_.:]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 # A link destination with its optional title; parentheses nest one level, as in ``wiki/Foo_(bar)``.
@@ -119,10 +119,10 @@ def _front_matter(file: str, lines: list[str], spans: list[Span]) -> tuple[int, 
 
 
 def _unquote(line: str) -> tuple[int, str]:
-    depth = 0
-    while match := _QUOTE.match(line):
-        depth, line = depth + 1, line[match.end():]
-    return depth, line
+    """How deep in block quotes a line is, and the line without its quote markers (in one step, however deep)."""
+    markers = _QUOTES.match(line)
+    assert markers is not None  # the pattern matches the empty string
+    return markers.group().count(">"), line[markers.end():]
 
 
 @dataclass
