@@ -88,7 +88,7 @@ def run(label: str, path: Path, limits: Sequence[str] = (), scan: bool = False) 
     command = [sys.executable, __file__, "--child", str(path), "--scan" if scan else "--no-scan", *limits]
     result = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
     size = path.stat().st_size / 1e6
-    print(f"{label:<44} {size:>8.1f} MB  read {result['read']:7.2f} s  total {result['total']:7.2f} s  "
+    print(f"{label:<50} {size:>6.1f} MB  read {result['read']:7.2f} s  total {result['total']:7.2f} s  "
           f"peak {result['peak_mb']:7.0f} MB  {result['outcome'][:90]}")
 
 

@@ -209,7 +209,7 @@ def describe_command(
             _print_prompts(gate)
         out.print(f"dry run: nothing was sent and nothing was written; the offline extractor would draft {added} "
                   f"from {len(scanned.documents)} document(s)"
-                  + ("" if gate else " (no LLM configured: nothing would leave the machine)"), markup=False)
+                  + ("" if gate else " (no model would be asked: nothing would leave the machine)"), markup=False)
         return
     out.print(f"{'merged into' if merge else 'wrote'} {target}: drafted {added} from {len(scanned.documents)} "
               f"document(s)" + ("" if gate else " (offline extractor; no LLM configured)"), markup=False)
