@@ -45,6 +45,13 @@ def test_a_document_over_the_size_limit_is_refused_before_it_is_read(tmp_path: P
     assert read_document(big, limits=parse_limits(["document-mb=2"])).spans
 
 
+def test_a_file_that_is_no_document_is_refused_by_its_kind_unread(tmp_path: Path) -> None:
+    image = tmp_path / "disk.iso"
+    image.write_bytes(b"\0" * 1_500_000)
+    with pytest.raises(InputError, match=r"'\.iso' files are not a document format"):
+        read_documents([image], limits=ReadLimits(document_mb=1))
+
+
 def test_all_documents_together_are_bounded(tmp_path: Path) -> None:
     for name in ("a.md", "b.md", "c.md"):
         (tmp_path / name).write_text("x" * 400_000, encoding="utf-8")

@@ -23,7 +23,7 @@ from dicetm.ingest.read_html import read_html
 from dicetm.ingest.read_markdown import read_markdown
 from dicetm.ingest.read_office import read_docx, read_pdf
 from dicetm.ingest.read_openapi import looks_like_openapi, read_openapi
-from dicetm.ingest.sources import FOLLOW_HINT, Rules, Skipped, Source, read_source, select_sources
+from dicetm.ingest.sources import SKIPPED_HINTS, Rules, Skipped, Source, read_source, select_sources
 
 __all__ = ["FORMAT_OF_SUFFIX", "SUPPORTED_HINT", "DocumentSet", "Skipped", "decode_text", "read_document",
            "read_document_set", "read_documents", "read_markdown"]
@@ -75,8 +75,7 @@ def read_document_set(paths: Sequence[Path], *, follow_symlinks: bool = False,
         except InputError as exc:
             problems.extend(exc.problems)
     if not documents and not problems:  # everything was skipped or passed over
-        problems = [Problem(f"not read: {s.reason}", Location(file=s.path),
-                            FOLLOW_HINT if s.kind == "symlink" else "dicetm never reads credential files")
+        problems = [Problem(f"not read: {s.reason}", Location(file=s.path), SKIPPED_HINTS[s.kind])
                     for s in selection.skipped] or [
             Problem("no document dicetm reads", Location(file=str(path)), SUPPORTED_HINT) for path in paths]
     if problems:
@@ -94,7 +93,15 @@ def _api_or_not_yaml(file: Path, head: bytes) -> bool:
         head.decode("utf-8-sig", errors="replace"))
 
 
-_RULES = Rules(wanted=_is_document, sniff=_api_or_not_yaml, empty_hint=SUPPORTED_HINT)
+def _not_a_document(path: Path) -> Problem | None:
+    try:
+        _format(path, str(path))
+    except InputError as exc:
+        return exc.problems[0]
+    return None
+
+
+_RULES = Rules(wanted=_is_document, sniff=_api_or_not_yaml, refuse=_not_a_document, empty_hint=SUPPORTED_HINT)
 
 
 def _format(path: Path, shown: str) -> str:

@@ -29,7 +29,11 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
 from dicetm.ingest.secrets import SNIFF_BYTES, credential_file
 
-FOLLOW_HINT = "pass --follow-symlinks to read what links point to (only if you trust where they lead)"
+SKIPPED_HINTS = {  # by Skipped.kind: what to do about a file that was not read
+    "symlink": "pass --follow-symlinks to read what links point to (only if you trust where they lead)",
+    "credentials": "dicetm never reads credential files; pass architecture documents",
+    "special": "pass a regular file (save what the pipe or device gives to a file first)",
+}
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,13 @@ class Selection:
 @dataclass(frozen=True)
 class Rules:
     """What to read: ``wanted`` picks the files under a folder by name; ``sniff`` looks at the first bytes of each
-    and may pass it over (a YAML file that is not an API description); ``empty_hint`` explains an empty folder."""
+    and may pass it over (a YAML file that is not an API description); ``refuse`` says why a file named
+    explicitly is no document (after the credential check, before it is opened); ``empty_hint`` explains an empty
+    folder."""
 
     wanted: Callable[[Path], bool]
     sniff: Callable[[Path, bytes], bool]
+    refuse: Callable[[Path], Problem | None]
     empty_hint: str
 
 
@@ -75,7 +82,10 @@ def select_sources(paths: Sequence[Path], rules: Rules, *, follow_symlinks: bool
             if real in seen:
                 continue
             seen.add(real)
-            _read(file, real, budget, selection, sniff=rules.sniff if from_folder else None)
+            if from_folder:
+                _read(file, real, budget, selection, sniff=rules.sniff)
+            else:
+                _read(file, real, budget, selection, refuse=rules.refuse)
     return selection
 
 
@@ -84,8 +94,7 @@ def read_source(path: Path, display: str, limits: ReadLimits) -> Source:
     selection = Selection()
     _read(path, path.resolve(), _Budget(limits), selection, display=display, follow=True)
     problems = [entry for entry in selection.entries if isinstance(entry, Problem)]
-    problems += [Problem(f"not read: {skipped.reason}", Location(file=display),
-                         "dicetm never reads credential files; pass architecture documents")
+    problems += [Problem(f"not read: {skipped.reason}", Location(file=display), SKIPPED_HINTS[skipped.kind])
                  for skipped in selection.skipped]
     if problems:
         raise InputError(problems)
@@ -175,7 +184,8 @@ class _Budget:
 
 
 def _read(path: Path, real: Path, budget: _Budget, selection: Selection, *, display: str | None = None,
-          follow: bool | None = None, sniff: Callable[[Path, bytes], bool] | None = None) -> None:
+          follow: bool | None = None, sniff: Callable[[Path, bytes], bool] | None = None,
+          refuse: Callable[[Path], Problem | None] | None = None) -> None:
     shown = display or str(path)
     limits = budget.limits
     for name in (path, real):
@@ -183,6 +193,10 @@ def _read(path: Path, real: Path, budget: _Budget, selection: Selection, *, disp
         if reason is not None:
             selection.skipped.append(Skipped(shown, "credentials", reason))
             return
+    problem = refuse(path) if refuse is not None else None
+    if problem is not None:  # named on the command line, and no document: say so without opening it
+        selection.entries.append(problem)
+        return
     # A link was judged above by where it leads; anything else is opened refusing a link that appeared since.
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     if not (path.is_symlink() if follow is None else follow):
