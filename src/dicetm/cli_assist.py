@@ -2,10 +2,13 @@
 
 A thin skin over :mod:`dicetm.assist.workflow`. ``scan`` and ``describe`` work offline; with an LLM provider
 configured (see the README), ``describe`` also asks the model, and ``propose`` needs one. Nothing a model
-returns is accepted: drafts carry ``provenance.draft`` and proposals arrive unreviewed.
+returns is accepted: drafts carry ``provenance.draft`` and proposals arrive unreviewed. Before each batch of
+requests leaves, the command prints where it goes and how many characters of which document it carries;
+``--dry-run`` prints the prompts instead of sending them and writes nothing.
 
-Exit codes: scan 0 clean / 1 findings / 2 bad input; describe and propose 0 done / 2 bad input or provider
-failure (nothing a person decided is touched).
+Exit codes: scan 0 clean / 1 findings (or a credential file among the documents) / 2 bad input; describe and
+propose 0 done / 2 bad input or provider failure (nothing a person decided is touched). When the provider fails
+during describe, the offline draft is written all the same and the command says so (exit 0).
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dicetm.cli_common import err, fail, guard_output, out, write_failed
 from dicetm.errors import DicetmError
+from dicetm.ingest.limits import limits_help
 from dicetm.textsafe import json_text
 
 if TYPE_CHECKING:
+    from dicetm.assist.outbound import Gate, Outbound
+    from dicetm.assist.workflow import Scanned
+    from dicetm.ingest.limits import ReadLimits
     from dicetm.ingest.recovery import Recovery
     from dicetm.model.proposals import RunRecord
 
@@ -40,39 +47,90 @@ DocsArg = Annotated[list[Path], typer.Argument(help="Documents or folders: Markd
                                                     "OpenAPI (YAML/JSON), Mermaid, PlantUML, Structurizr DSL, "
                                                     "draw.io, docker-compose, MCP configuration.")]
 AllowFlagged = Annotated[bool, typer.Option("--allow-flagged", help="Let spans the scan flagged reach the model "
-                                                                    "(default: withheld from every prompt).")]
+                                                                    "(default: withheld from every prompt); spans "
+                                                                    "holding a secret stay withheld.")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even when a cached answer exists.")]
+FollowSymlinks = Annotated[bool, typer.Option(
+    "--follow-symlinks", help="Read what symbolic links lead to, even outside the paths given (default: a link "
+                              "named here, or one leading out of a folder given, is skipped and listed).")]
+Limits = Annotated[list[str] | None, typer.Option(
+    "--limit", metavar="NAME=VALUE", help="Raise a reading limit (repeat for several): document-mb is one file, "
+                                          "total-mb all files, unpacked-mb a DOCX unpacked or a PDF's text, ratio a "
+                                          "DOCX part's compression, html-depth nesting, openapi-values YAML aliases "
+                                          f"expanded. Defaults: {limits_help()}.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the prompts that would be sent, send nothing and "
+                                                        "write nothing.")]
 
 
 def scan_command(
     docs: DocsArg,
     fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="text or json.")] = ScanFormat.text,
+    follow_symlinks: FollowSymlinks = False,
+    limit: Limits = None,
 ) -> None:
-    """Scan documents for prompt injection and hidden content, offline. Exit 0 clean, 1 findings, 2 bad input."""
+    """Scan documents for prompt injection, hidden content and secrets, offline. Exit 0 clean, 1 findings (or a
+    credential file among the documents), 2 bad input."""
     from dicetm.assist.workflow import scan_paths
 
     try:
-        scanned = scan_paths(docs)
+        scanned = scan_paths(docs, follow_symlinks=follow_symlinks, limits=_limits(limit))
     except DicetmError as exc:
         raise fail(exc, writes=False) from None
+    credentials = [s for s in scanned.skipped if s.kind == "credentials"]  # fail the scan like a finding
     if fmt is ScanFormat.json:
         payload = {
             "documents": [{"file": d.path, "format": d.format, "sha256": d.sha256, "spans": len(d.spans)}
                           for d in scanned.documents],
+            "skipped": [{"file": s.path, "kind": s.kind, "reason": s.reason} for s in scanned.skipped],
             "findings": [_finding_data(f) for f in scanned.findings],
-            "blocking": len(scanned.blocking), "clean": not scanned.blocking,
+            "blocking": len(scanned.blocking) + len(credentials),
+            "clean": not scanned.blocking and not credentials,
         }
         sys.stdout.write(json_text(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
     else:
+        _print_skipped(scanned, out)
         for finding in scanned.findings:
             out.print(f"{finding.span.where}: {finding.severity} {finding.category} ({finding.rule}): "
                       f"{finding.message}\n    {finding.excerpt}", markup=False)
-        verdict = "clean" if not scanned.blocking else f"{len(scanned.blocking)} finding(s) to look at"
-        out.print(f"scanned {len(scanned.documents)} document(s): {verdict}"
+        problems = [f"{len(scanned.blocking)} finding(s) to look at"] if scanned.blocking else []
+        problems += [f"{len(credentials)} credential file(s) not read"] if credentials else []
+        out.print(f"scanned {len(scanned.documents)} document(s): {', '.join(problems) or 'clean'}"
                   + (f"; {len(scanned.findings) - len(scanned.blocking)} informational" if
                      len(scanned.findings) > len(scanned.blocking) else ""), markup=False)
-    if scanned.blocking:
+    if scanned.blocking or credentials:
         raise typer.Exit(1)
+
+
+def _limits(settings: list[str] | None) -> ReadLimits:
+    from dicetm.ingest.limits import parse_limits
+
+    return parse_limits(settings or ())
+
+
+def _print_skipped(scanned: Scanned, console: Any = err) -> None:
+    """The files not read, and why: links not followed (with the way to follow them) and credential files."""
+    for skipped in scanned.skipped:
+        console.print(f"{skipped.path}: not read: {skipped.reason}"
+                      + (" (--follow-symlinks reads it)" if skipped.kind == "symlink" and "broken" not in skipped.reason
+                         else ""), markup=False)
+
+
+def _announce(batch: Outbound) -> None:
+    """Before a batch of requests leaves: where to, and how much of which document."""
+    err.print(f"sending to {batch.destination} ({batch.task}): {batch.requests} request(s), "
+              f"{batch.characters:,} characters", markup=False)
+    for file, size in sorted(batch.documents.items()):
+        err.print(f"  {file}: {size:,} characters of its text", markup=False)
+    err.print(f"  instructions, the model and findings: {batch.other:,} characters", markup=False)
+
+
+def _print_prompts(gate: Gate) -> None:
+    """What a dry run would have sent, request by request."""
+    for number, (task, request) in enumerate(gate.held, start=1):
+        out.print(f"===== request {number} of {len(gate.held)} ({task}) to {gate.destination} =====", markup=False)
+        out.print(f"----- system -----\n{request.system}", markup=False)
+        for message in request.messages:
+            out.print(f"----- {message.role} -----\n{message.content}", markup=False)
 
 
 def _finding_data(finding: Any) -> dict[str, Any]:
@@ -120,20 +178,26 @@ def describe_command(
                                                              "(--no-llm: offline extractor only).")] = True,
     no_cache: NoCache = False,
     allow_flagged: AllowFlagged = False,
+    follow_symlinks: FollowSymlinks = False,
+    limit: Limits = None,
+    dry_run: DryRun = False,
 ) -> None:
     """Draft dicetm.yaml from architecture documents: scan first, extract offline, then (if configured) ask a
-    model. Every drafted item cites the document spans it came from and stays a draft until a person confirms it."""
+    model, saying first what will be sent where. Every drafted item cites the document spans it came from and stays
+    a draft until a person confirms it."""
     from dicetm.assist.workflow import WithProgress, describe_documents, llm_from_config
 
     target = _model_target(output)
     if not merge and not target.exists():  # an existing --out is refused below, with the --merge hint
         guard_output(target, "model", False, "--out")
     try:
-        client = llm_from_config(target.parent, no_cache=no_cache, required=False) if llm else None
+        gate = llm_from_config(target.parent, no_cache=no_cache, required=False, announce=_announce,
+                               dry_run=dry_run) if llm else None
         with _progress("drafting with the model") as update:
             outcome = describe_documents(docs, target, merge=merge, name=name,
-                                         llm=WithProgress(client, update) if client else None,
-                                         allow_flagged=allow_flagged)
+                                         llm=WithProgress(gate, update) if gate else None,
+                                         allow_flagged=allow_flagged, follow_symlinks=follow_symlinks,
+                                         limits=_limits(limit), dry_run=dry_run, on_scan=_print_skipped)
     except DicetmError as exc:
         raise fail(exc) from None
     except OSError as exc:
@@ -141,12 +205,23 @@ def describe_command(
     scanned = outcome.scanned
     if scanned.blocking:
         err.print(f"scan: {len(scanned.blocking)} finding(s) in the documents; "
-                  + ("flagged spans were withheld from the model and the extractor (dicetm scan shows them)"
-                     if scanned.withheld else "--allow-flagged: flagged spans were used"), markup=False)
+                  + ("flagged spans were withheld from the model, and only the structure around them was drafted "
+                     "(dicetm scan shows them)" if scanned.withheld else "--allow-flagged: flagged spans were used"),
+                  markup=False)
     added = ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in outcome.added.items())
+    if dry_run:
+        if gate is not None:
+            _print_prompts(gate)
+        out.print(f"dry run: nothing was sent and nothing was written; the offline extractor would draft {added} "
+                  f"from {len(scanned.documents)} document(s)"
+                  + ("" if gate else " (no model would be asked: nothing would leave the machine)"), markup=False)
+        return
     out.print(f"{'merged into' if merge else 'wrote'} {target}: drafted {added} from {len(scanned.documents)} "
-              f"document(s)" + ("" if client else " (offline extractor; no LLM configured)"), markup=False)
+              f"document(s)" + ("" if gate else " (offline extractor; no LLM configured)"), markup=False)
     _print_runs(outcome.runs)
+    if outcome.provider_error:
+        err.print(f"warning: the model provider failed, so {target} holds the offline draft only; once it is "
+                  f"reachable, add the model's drafts with: dicetm describe ... --out {target} --merge", markup=False)
     for note in outcome.notes:
         out.print(f"note: {escape(note)}")
     _print_recovery(outcome.recovery, target)
@@ -180,19 +255,28 @@ def propose_command(
                                                                          "residual risks.")] = True,
     no_cache: NoCache = False,
     allow_flagged: AllowFlagged = False,
+    follow_symlinks: FollowSymlinks = False,
+    limit: Limits = None,
+    dry_run: DryRun = False,
 ) -> None:
-    """Ask the configured LLM for additional threats, controls and residual-risk wording. Everything arrives
-    unreviewed in dicetm-proposals.yaml and the review queue; no rule finding or decision can change."""
+    """Ask the configured LLM for additional threats, controls and residual-risk wording, saying first what will
+    be sent where. Everything arrives unreviewed in dicetm-proposals.yaml and the review queue; no rule finding or
+    decision can change."""
     from dicetm.assist.workflow import WithProgress, llm_from_config, propose
 
     try:
-        client = llm_from_config(path, no_cache=no_cache, required=True)
-        assert client is not None
+        gate = llm_from_config(path, no_cache=no_cache, required=True, announce=_announce, dry_run=dry_run)
+        assert gate is not None
         with _progress("asking the model") as update:
-            outcome = propose(path, WithProgress(client, update), threats=threats, impacts=impacts,
-                              documents=docs or (), allow_flagged=allow_flagged)
+            outcome = propose(path, WithProgress(gate, update), threats=threats, impacts=impacts,
+                              documents=docs or (), allow_flagged=allow_flagged, follow_symlinks=follow_symlinks,
+                              limits=_limits(limit), dry_run=dry_run, on_scan=_print_skipped)
     except DicetmError as exc:
         raise fail(exc) from None
+    if dry_run:
+        _print_prompts(gate)
+        out.print("dry run: nothing was sent and nothing was written", markup=False)
+        return
     _print_runs(outcome.runs)
     out.print(f"proposed: {len(outcome.added_threats)} new threat(s), {len(outcome.added_controls)} new "
               f"control(s), {outcome.supporting} note(s) attached to rule findings, {outcome.impact_drafts} "

@@ -249,6 +249,21 @@ def test_zero_width_inside_a_word_is_medium_with_escaped_excerpt_and_position() 
     assert "li<U+200B>ne" in zero[0].excerpt
 
 
+@pytest.mark.parametrize(("text", "count"), [
+    ("The gateway calls the model." + "\u200b" * 1_000_000, "1,000,000"),  # issue 9: this scanned as clean
+    ("The gateway " + "\u200b " * 40 + "calls the model and logs every transcript for thirty days.", "40"),
+])
+def test_a_flood_of_invisible_characters_is_reported(text: str, count: str) -> None:
+    findings = blocking(scan_text(text))
+    assert [(f.rule, f.severity) for f in findings] == [("hidden.invisible-flood", "medium")]
+    assert findings[0].message.startswith(f"a flood of {count} invisible characters")
+
+
+def test_a_few_zero_width_characters_between_words_stay_informational() -> None:
+    findings = scan_text("Copy the command\u200b and run it; the\u200b path is long.")
+    assert [(f.rule, f.severity) for f in findings] == [("hidden.zero-width", "info")]
+
+
 def test_zero_width_joiner_in_emoji_and_bom_at_file_start_are_benign() -> None:
     family = "\U0001F469\u200d\U0001F469\u200d\U0001F467"
     coder = "\U0001F9D1\U0001F3FD\u200d\U0001F4BB"
@@ -350,7 +365,8 @@ def test_base64_order_is_high_and_base64_prose_is_low() -> None:
     "Digest: sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
 ])
 def test_hashes_tokens_and_config_blobs_are_left_alone(text: str) -> None:
-    assert scan_text(text) == []
+    # jwt.io's example token is a secret only in form: reported as an example, and no injection
+    assert [(f.category, f.severity) for f in scan_text(text)] in ([], [("secret", "info")])
 
 
 @pytest.mark.parametrize("text", [

@@ -163,6 +163,19 @@ def pack_documents(documents: Sequence[Document], withheld: Mapping[Span, str] |
     return ["\n\n".join(blocks) for blocks in payloads]
 
 
+_BLOCK = re.compile(r'^<<<DICETM-DATA doc=D\d+ file=("(?:[^"\\]|\\.)*")[^\n]*>>>\n(.*?)\n?'
+                    r'^<<<END-DICETM-DATA doc=D\d+ nonce=\w+>>>$', re.M | re.S)
+
+
+def document_characters(text: str) -> dict[str, int]:
+    """How many characters of each document (by file name) the data blocks in ``text`` carry."""
+    sizes: dict[str, int] = {}
+    for match in _BLOCK.finditer(text):
+        file = json.loads(match.group(1))
+        sizes[file] = sizes.get(file, 0) + len(match.group(2))
+    return sizes
+
+
 def prompt_with_rules(instructions: str) -> str:
     """A system prompt: the task's fixed instructions, then the data rules."""
     return f"{instructions.strip()}\n\n{DATA_RULES}"

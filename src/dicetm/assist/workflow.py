@@ -1,9 +1,12 @@
 """The assisted commands as library calls: scan, describe from documents, propose threats and impact wording.
 
-Order of trust, enforced here: documents are read and scanned before any model sees them; flagged spans
-are withheld from every prompt (and from the offline extractor) unless the caller allows them; a model's
-output only ever lands in the proposals file or as new drafted items, and the analysis before and after
-is compared so that nothing the rules or a person produced can have gone missing or changed.
+Order of trust, enforced here: documents are read and scanned before any model sees them (links out of the
+paths given and credential files are skipped, see ``ingest.sources``); flagged spans are withheld from every
+prompt (and from the offline extractor's text) unless the caller allows them, and spans holding a secret are
+withheld even then; a model's output only ever lands in the proposals file or as new drafted items, and the
+analysis before and after is compared so that nothing the rules or a person produced can have gone missing or
+changed. What is sent is announced before it leaves (``outbound.Gate``); a dry run sends and writes nothing.
+When the provider fails, describe still writes the offline draft and says so.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicetm.errors import InputError, Location, Problem
+from dicetm.assist.outbound import Gate, Outbound
+from dicetm.errors import InputError, Location, Problem, ProviderError
 from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.limits import ReadLimits
 from dicetm.ingest.scan import ScanFinding
+from dicetm.ingest.sources import Skipped
 from dicetm.model import AnalysisResult, System
 from dicetm.model.proposals import ProposalFile, RunRecord, WithheldSpan
 from dicetm.providers.interface import StructuredLLM, Usage
@@ -34,6 +40,17 @@ class Scanned:
     findings: list[ScanFinding]  # sorted by file, page and line
     blocking: list[ScanFinding]  # the findings that fail a scan (severity low and above)
     withheld: dict[Span, str]  # span -> the marker that replaces it in prompts
+    skipped: list[Skipped] = field(default_factory=list)  # files not read: links not followed, credential files
+
+    def flagged_categories(self) -> dict[Span, str]:
+        """Each withheld span with the categories of its findings (``instruction, secret``)."""
+        from dicetm.ingest.scan import CATEGORIES
+
+        found: dict[Span, set[str]] = {}
+        for finding in self.findings:
+            if finding.span in self.withheld:
+                found.setdefault(finding.span, set()).add(finding.category)
+        return {span: ", ".join(sorted(names, key=CATEGORIES.index)) for span, names in found.items()}
 
     def withheld_records(self) -> list[WithheldSpan]:
         """One record per withheld span, naming its most severe finding."""
@@ -42,18 +59,21 @@ class Scanned:
         return withheld_records(f for f in self.findings if f.span in self.withheld)
 
 
-def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False) -> Scanned:
-    """Read every document and scan it; the flagged spans are withheld unless ``allow_flagged``."""
-    from dicetm.ingest.readers import read_documents
+def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False, follow_symlinks: bool = False,
+               limits: ReadLimits | None = None) -> Scanned:
+    """Read every document and scan it; the flagged spans are withheld, and with ``allow_flagged`` still those
+    holding a secret."""
+    from dicetm.ingest.readers import read_document_set
     from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
 
-    documents = read_documents(paths)
-    findings = list(scan_documents(documents).findings)
+    document_set = read_document_set(paths, follow_symlinks=follow_symlinks, limits=limits)
+    findings = list(scan_documents(document_set.documents).findings)
     by_span: dict[Span, list[ScanFinding]] = {}
     for finding in findings:
         by_span.setdefault(finding.span, []).append(finding)
-    withheld = {} if allow_flagged else {span: withheld_marker(found) for span, found in by_span.items()}
-    return Scanned(documents, findings, blocking(findings), withheld)
+    withheld = {span: withheld_marker(found) for span, found in by_span.items()
+                if not allow_flagged or any(f.category == "secret" for f in found)}
+    return Scanned(document_set.documents, findings, blocking(findings), withheld, document_set.skipped)
 
 
 def _without_withheld(documents: Sequence[Document], withheld: dict[Span, str]) -> list[Document]:
@@ -105,6 +125,8 @@ class DescribeOutcome:
     notes: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
     recovery: Recovery | None = None  # what the documents gave and what they did not (counts, questions)
+    provider_error: str | None = None  # the model could not be asked: only the offline draft was written
+    written: bool = True  # False for a dry run
 
 
 def _is_new(item: Any, ids: set[str], names: set[str]) -> bool:
@@ -113,13 +135,17 @@ def _is_new(item: Any, ids: set[str], names: set[str]) -> bool:
 
 
 def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False, name: str | None = None,
-                       llm: StructuredLLM | None = None, allow_flagged: bool = False,
-                       actor: str = "dicetm") -> DescribeOutcome:
+                       llm: StructuredLLM | None = None, allow_flagged: bool = False, actor: str = "dicetm",
+                       follow_symlinks: bool = False, limits: ReadLimits | None = None,
+                       dry_run: bool = False, on_scan: Callable[[Scanned], None] | None = None) -> DescribeOutcome:
     """Draft a model from documents into ``out`` (a new file, or ``merge`` into the existing one).
 
     The offline extractor always runs; a model, when given, adds what it can cite. Existing items are never
     changed: only new elements, flows and boundaries are added. The scan's withheld spans and the run go into
-    the workspace's proposals file and audit log.
+    the workspace's proposals file and audit log. When the model's provider fails, the offline draft is written
+    all the same and ``provider_error`` says why the model added nothing. ``dry_run``: nothing is written (give
+    a ``Gate`` in dry-run mode as ``llm`` so that nothing is sent either). ``on_scan`` hears what was read and
+    skipped before anything else happens.
     """
     from dicetm.api import load
     from dicetm.catalog import load_catalog
@@ -127,31 +153,40 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
     from dicetm.ingest.recovery import questions_comment, recovery
     from dicetm.store.modelmerge import append_items
 
-    scanned = scan_paths(paths, allow_flagged=allow_flagged)
+    scanned = scan_paths(paths, allow_flagged=allow_flagged, follow_symlinks=follow_symlinks, limits=limits)
+    if on_scan is not None:
+        on_scan(scanned)
     if out.exists() and not merge:
         raise InputError([Problem(f"{out} already exists", Location(file=str(out)),
                                   "pass --merge to add the drafted items to it, or choose another --out")])
     base = load(out).system if merge else None
     visible = _without_withheld(scanned.documents, scanned.withheld)
-    draft = extract_draft(visible, name=name if base is None else base.name)
+    draft = extract_draft(visible, name=name if base is None else base.name, flagged=scanned.flagged_categories())
     notes = list(draft.notes)
     drafted = _additions(base, draft.system)
     runs: list[RunRecord] = []
+    provider_error: str | None = None
     if llm is not None:
         from dicetm.assist.describe_llm import draft_system
 
         before = _usage_snapshot(llm)
         combined = _combine(base, draft.system, drafted)
-        outcome = draft_system(scanned.documents, llm, withheld=scanned.withheld, base=combined, name=name,
-                               expected=drafted["elements"])
-        for section, items in (("elements", outcome.elements), ("flows", outcome.flows),
-                                ("trust_boundaries", outcome.boundaries)):
-            drafted[section] += items
-        notes += [f"question: {q}" for q in outcome.questions] + outcome.warnings
-        runs.append(run_record("describe", llm, before, kept=outcome.kept,
-                               dropped_invented=outcome.dropped_invented,
-                               dropped_unverified=outcome.dropped_unverified,
-                               dropped_invalid=outcome.dropped_invalid))
+        try:
+            outcome = draft_system(scanned.documents, llm, withheld=scanned.withheld, base=combined, name=name,
+                                   expected=drafted["elements"])
+        except ProviderError as exc:  # unreachable, refused, out of quota: the offline draft still stands
+            provider_error = " ".join(str(exc).split())
+            runs.append(run_record("describe", llm, before))
+            runs[-1].warnings.append(f"the model was not asked to the end: {provider_error}")
+        else:
+            for section, items in (("elements", outcome.elements), ("flows", outcome.flows),
+                                    ("trust_boundaries", outcome.boundaries)):
+                drafted[section] += items
+            notes += [f"question: {q}" for q in outcome.questions] + outcome.warnings
+            runs.append(run_record("describe", llm, before, kept=outcome.kept,
+                                   dropped_invented=outcome.dropped_invented,
+                                   dropped_unverified=outcome.dropped_unverified,
+                                   dropped_invalid=outcome.dropped_invalid))
     known_controls = set(load_catalog().controls)
     additions = {section: [i.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for i in items]
                  for section, items in drafted.items()}
@@ -160,10 +195,11 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
     else:
         text, loaded = _new_model_text(draft.system, drafted, paths, str(out), known_controls)
     summary = recovery(loaded.system, draft, drafted)
-    _write_describe(out, text + questions_comment(summary), scanned, runs, actor,
-                    {k: len(v) for k, v in drafted.items()})
-    return DescribeOutcome(out, loaded.system, {k: len(v) for k, v in drafted.items()}, scanned, notes, runs,
-                           summary)
+    added = {k: len(v) for k, v in drafted.items()}
+    if not dry_run:
+        _write_describe(out, text + questions_comment(summary), scanned, runs, actor, added)
+    return DescribeOutcome(out, loaded.system, added, scanned, notes, runs, summary, provider_error,
+                           written=not dry_run)
 
 
 def _additions(base: System | None, draft: System) -> dict[str, list[Any]]:
@@ -249,9 +285,12 @@ class ProposeOutcome:
 
 
 def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bool = True,
-            documents: Sequence[Path] = (), allow_flagged: bool = False) -> ProposeOutcome:
+            documents: Sequence[Path] = (), allow_flagged: bool = False, follow_symlinks: bool = False,
+            limits: ReadLimits | None = None, dry_run: bool = False,
+            on_scan: Callable[[Scanned], None] | None = None) -> ProposeOutcome:
     """Ask the model for additional threats and controls, and for business-impact wording of open residual
-    risks. Everything lands in the proposals file as unreviewed; the register records the new threats."""
+    risks. Everything lands in the proposals file as unreviewed; the register records the new threats.
+    ``dry_run``: nothing is written (give a ``Gate`` in dry-run mode as ``llm`` so that nothing is sent either)."""
     from dicetm.api import load
     from dicetm.assist.identify_llm import assert_additions_only
     from dicetm.catalog import load_catalog
@@ -260,7 +299,10 @@ def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bo
     loaded = load(path)
     _, _, before = analyze_workspace(loaded.path, write=False, loaded=loaded)
     system = loaded.system
-    scanned = scan_paths(documents, allow_flagged=allow_flagged) if documents else None
+    scanned = scan_paths(documents, allow_flagged=allow_flagged, follow_symlinks=follow_symlinks,
+                         limits=limits) if documents else None
+    if scanned is not None and on_scan is not None:
+        on_scan(scanned)
     new = ProposalFile(withheld=scanned.withheld_records() if scanned else [])
     dropped: list[str] = []
     if threats:
@@ -286,6 +328,8 @@ def propose(path: Path, llm: StructuredLLM, *, threats: bool = True, impacts: bo
         dropped += [str(d) for d in drafts.dropped]
         new.runs.append(run_record("draft-impacts", llm, usage, kept=len(drafts.drafts),
                                    dropped_invented=drafts.dropped_invented, dropped_invalid=drafts.dropped_invalid))
+    if dry_run:
+        return ProposeOutcome(before, before, new.runs, [], [], 0, 0, dropped, scanned)
     _store_proposals(loaded.path, new, llm)
     reloaded = load(loaded.path)
     _, _, after = analyze_workspace(reloaded.path, write=True, loaded=reloaded)
@@ -313,22 +357,29 @@ def _store_proposals(model_path: Path, new: ProposalFile, llm: StructuredLLM) ->
         })
 
 
-def llm_from_config(model_path: Path, *, no_cache: bool, required: bool) -> StructuredLLM | None:
-    """The configured client for the workspace holding ``model_path`` (None when offline and not required)."""
+def llm_from_config(model_path: Path, *, no_cache: bool, required: bool,
+                    announce: Callable[[Outbound], None] | None = None, dry_run: bool = False) -> Gate | None:
+    """The configured client for the workspace holding ``model_path`` (None when offline and not required),
+    behind a ``Gate`` that calls ``announce`` before each batch leaves and, in a ``dry_run``, sends nothing (an
+    API key is then not needed)."""
     import os
 
     from dicetm.providers import make_client
-    from dicetm.providers.config import load_llm_config
+    from dicetm.providers.config import KEY_VARIABLES, describe_config, load_llm_config
 
     folder = model_path if model_path.is_dir() else model_path.parent
-    config = load_llm_config(folder, os.environ)
+    env = dict(os.environ)
+    if dry_run:  # nothing is sent, so no key is needed; a real one is never shown
+        env.update({variable: env.get(variable) or "dry-run" for variable in KEY_VARIABLES.values()})
+    config = load_llm_config(folder, env)
     if config is None:
         if required:
             raise InputError([Problem("no LLM provider is configured", Location(file=str(folder)),
                                       "set DICETM_LLM_PROVIDER and DICETM_LLM_MODEL (see README: LLM providers), "
                                       "or add an 'llm:' section to dicetm-config.yaml")])
         return None
-    return make_client(config, cache_dir=cache_root() / "llm", no_cache=no_cache)
+    client = make_client(config, cache_dir=cache_root() / "llm", no_cache=no_cache, env=env)
+    return Gate(client, describe_config(config).partition(";")[0], announce, dry_run=dry_run)
 
 
 def cache_root() -> Path:

@@ -18,10 +18,10 @@ differently are left unset with a question naming both places. What could not be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dicetm.ingest.documents import Document
+from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_drawio import extract_drawio
 from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved, follow_the_data
@@ -55,8 +55,13 @@ class Draft:
     questions: list[str] = field(default_factory=list)  # facts the documents state differently
 
 
-def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> Draft:
-    """Draft the components, flows and zones the documents state, without any LLM (see the module docstring)."""
+def extract_draft(documents: Sequence[Document], *, name: str | None = None,
+                  flagged: Mapping[Span, str] | None = None) -> Draft:
+    """Draft the components, flows and zones the documents state, without any LLM (see the module docstring).
+
+    ``flagged``: the spans the scan withheld (left out of ``documents``), each with its finding categories; an
+    OpenAPI operation among them still gives its flow, from the structure alone (see ``extract_openapi``).
+    """
     extractions: list[Extraction] = []
     proses: list[tuple[ProseDocument, str]] = []
     for index, document in enumerate(documents):
@@ -69,7 +74,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
         else:
             extraction = Extraction(f"extract:{document.format}")
             if document.format == "openapi":
-                extract_openapi(document, extraction, prefix)
+                extract_openapi(document, extraction, prefix, flagged or {})
             elif document.format == "drawio":
                 extract_drawio(document, extraction, prefix)
             elif document.format in _TEXT_SOURCES:

@@ -32,6 +32,7 @@ class Where:
     span: Span
     quote: str
     line: int
+    flagged: str | None = None  # the scan's categories when the span was withheld (structure only, no text)
 
     @classmethod
     def at(cls, span: Span, start: int, end: int) -> Where:
@@ -46,7 +47,7 @@ class Where:
     def ref(self) -> SpanRef:
         end_line = self.span.end_line if self.span.end_line != self.span.line else None
         return SpanRef(file=self.span.file, line=self.span.line, end_line=end_line, page=self.span.page,
-                       quote=self.quote or None)
+                       quote=self.quote or None, flagged=self.flagged)
 
     @property
     def place(self) -> str:

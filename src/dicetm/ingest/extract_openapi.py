@@ -6,14 +6,18 @@ anonymous callers are allowed; no requirement anywhere means unknown; the API it
 all operations agree), ``exposure`` from the server hosts (``internet`` when a server has a public host;
 ``internal`` when every server is loopback, a private address, a single-label name or an ``.internal``-style
 name; relative, templated and ``example.com``-style placeholder hosts say nothing), ``protocol``/``encrypted``
-from the URL schemes when they all agree. An operation whose span is missing (withheld by the scan) is left
-out, with a note.
+from the URL schemes when they all agree. An operation whose span the scan flagged still gets its flow, from
+the document's structure alone: its span reference is marked ``flagged`` and none of its text (summary,
+description) is copied into the model, so that withholding text from prompts never removes structure. An
+operation with no span at all is left out, with a note.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_ir import EXPLICIT, Extraction, Fact, Relation, Where
 from dicetm.ingest.read_openapi import operations
+from dicetm.ingest.secrets import redact
 from dicetm.model.system import Exposure, Kind
 
 MAX_OPERATION_FLOWS = 25
@@ -31,16 +36,20 @@ _PRIVATE_SUFFIXES = (".internal", ".local", ".localhost", ".lan", ".corp", ".int
                      ".private", ".localdomain")
 
 
-def extract_openapi(document: Document, out: Extraction, prefix: str) -> bool:
+def extract_openapi(document: Document, out: Extraction, prefix: str,
+                    flagged: Mapping[Span, str] | None = None) -> bool:
+    """``flagged``: spans the scan withheld, with their finding categories (see the module docstring)."""
     if document.format != "openapi" or not isinstance(document.data, dict):
         return False
-    _OpenApi(document, document.data, out, prefix).add()
+    _OpenApi(document, document.data, out, prefix, flagged or {}).add()
     return True
 
 
 class _OpenApi:
-    def __init__(self, document: Document, data: dict[str, Any], out: Extraction, prefix: str) -> None:
+    def __init__(self, document: Document, data: dict[str, Any], out: Extraction, prefix: str,
+                 flagged: Mapping[Span, str]) -> None:
         self.document, self.data, self.out, self.prefix = document, data, out, prefix
+        self.flagged = {span: why for span, why in flagged.items() if span.file == document.path}
         self.where = document.path
 
     def add(self) -> None:
@@ -69,14 +78,17 @@ class _OpenApi:
         grouped = len(found) > MAX_OPERATION_FLOWS
         groups: dict[str, list[tuple[str, Span, bool | None, dict[str, Any]]]] = {}
         for (path, method, operation), authenticated in zip(found, results, strict=True):
-            head = f"{method.upper()} {path}"
-            operation_span = self._span_of(method, path)
+            head = redact(f"{method.upper()} {path}")
+            operation_span, why = self._span_of(method, path)
             if operation_span is None:
-                self.out.note(f"{self.where}: {head} is not among the document's spans (the scan withheld it); no "
-                              "flow drafted for it")
+                self.out.note(f"{self.where}: {head} is not among the document's spans; no flow drafted for it")
                 continue
+            if why is not None:
+                self.out.note(f"{self.where}: the scan flagged {head} ({why}); its flow is drafted from the "
+                              "document's structure only, none of its text")
+                operation = {}  # nothing of its text (summary, description) goes into the model
             if uniform:
-                api.facts.append(Fact("authenticated", results[0], Where.at(operation_span, 0, len(head))))
+                api.facts.append(Fact("authenticated", results[0], self._where(operation_span, head, why)))
             slug = (f"{Path(self.document.path).stem}-{_path_group(path)}" if grouped
                     else str(operation.get("operationId") or f"{method}-{path}"))
             groups.setdefault(slug, []).append((head, operation_span, authenticated, operation))
@@ -93,7 +105,7 @@ class _OpenApi:
     def _flow(self, client: str, api: str, slug: str, members: list[tuple[str, Span, bool | None, dict[str, Any]]],
               transport: tuple[str, bool] | None) -> None:
         head, span, _, operation = members[0]
-        where = Where.at(span, 0, len(head))
+        where = self._where(span, head, self.flagged.get(span))
         if len(members) > 1 or slug.startswith(f"{Path(self.document.path).stem}-"):
             heads = [m[0] for m in members]
             more = len(heads) - MAX_LISTED_OPERATIONS
@@ -116,10 +128,20 @@ class _OpenApi:
         return [(str(path), method, operation) for path, item in paths.items()
                 for method, operation in operations(item)]
 
-    def _span_of(self, method: str, path: str) -> Span | None:
+    def _span_of(self, method: str, path: str) -> tuple[Span | None, str | None]:
+        """The operation's span, and why the scan flagged it (None when it did not)."""
         head = f"{method.upper()} {path}"
-        return next((s for s in self.document.visible_spans
-                     if s.kind == "operation" and s.text.split(" — ")[0] == head), None)
+        for spans in (self.document.visible_spans, self.flagged):
+            span = next((s for s in spans if s.kind == "operation" and s.text.split(" — ")[0] == head), None)
+            if span is not None:
+                return span, self.flagged.get(span)
+        return None, None
+
+    @staticmethod
+    def _where(span: Span, head: str, flagged: str | None) -> Where:
+        """The operation's head as the quote; a flagged span is marked so and quotes only the (redacted) head."""
+        where = Where.at(span, 0, len(head))
+        return where if flagged is None else dataclasses.replace(where, quote=head, flagged=flagged)
 
     def _security(self, operation: dict[str, Any], head: str) -> bool | None:
         """True: a defined scheme is required; False: anonymous calls are allowed; None: not stated."""

@@ -20,15 +20,19 @@ the paragraph style, each with its base styles. Image descriptions and titles (`
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span, text_spans
-from dicetm.ingest.read_html import WHITE, HiddenRuns, Rgba, parse_color, same_color
+from dicetm.ingest.html_style import WHITE, Rgba, parse_color, same_color
+from dicetm.ingest.limits import MB, ReadLimits, megabytes
+from dicetm.ingest.read_html import HiddenRuns
 
 EXTRA_HINT = "pip install 'dicetm[ingest]'"
 TINY_POINTS = 4.0
+_RATIO_FROM = 1_000_000  # parts smaller than this unpack to little whatever their ratio
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SKIPPED_PARENTS = frozenset({_W + "del", _W + "moveFrom", _MC_FALLBACK})  # deleted text; duplicate text boxes
@@ -42,7 +46,8 @@ _WHITE_THEME_COLORS = frozenset({"BACKGROUND_1", "LIGHT_1"})
 # ------------------------------------------------------------------------------------------------- PDF
 
 
-def read_pdf(file: str, raw: bytes) -> tuple[list[Span], str | None]:
+def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tuple[list[Span], str | None]:
+    limits = limits or ReadLimits()
     try:
         import pypdf
     except ImportError:
@@ -54,8 +59,14 @@ def read_pdf(file: str, raw: bytes) -> tuple[list[Span], str | None]:
             raise InputError([Problem("the PDF is encrypted with a password", Location(file=file),
                                       "save a copy without the password and read that")])
         spans: list[Span] = []
+        extracted = 0
         for number, page in enumerate(reader.pages, start=1):
-            spans += text_spans(file, page.extract_text() or "", page=number)
+            text = page.extract_text() or ""
+            extracted += len(text)
+            if extracted > limits.unpacked_mb * MB:
+                raise limits.exceeded(file, f"the text extracted by page {number} adds up to "
+                                      f"{megabytes(extracted)}", "unpacked_mb")
+            spans += text_spans(file, text, page=number)
         title = reader.metadata.title if reader.metadata else None
     except InputError:
         raise
@@ -75,12 +86,13 @@ def _opens_without_password(reader: Any) -> bool:
 # ------------------------------------------------------------------------------------------------ DOCX
 
 
-def read_docx(file: str, raw: bytes) -> tuple[list[Span], str | None]:
+def read_docx(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tuple[list[Span], str | None]:
     try:
         import docx
     except ImportError:
         raise InputError([Problem("reading Word documents needs the optional python-docx package",
                                   Location(file=file), EXTRA_HINT)]) from None
+    check_package(file, raw, limits or ReadLimits())
     try:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # not a zip, no word/document.xml, broken XML: each raises its own type
@@ -92,6 +104,34 @@ def read_docx(file: str, raw: bytes) -> tuple[list[Span], str | None]:
     except (ValueError, KeyError, TypeError) as exc:  # python-docx parses attribute values lazily
         raise InputError([Problem(f"the Word document holds a value that cannot be read: {exc}", Location(file=file),
                                   "open and save it again in Word to repair it")]) from None
+
+
+def check_package(file: str, raw: bytes, limits: ReadLimits) -> None:
+    """Refuse a zip package that would unpack past the limits, from its central directory, before anything is
+    unpacked: the total size, each part's compression ratio (a zip bomb's parts are compressed a
+    thousandfold) and the compression method (Word uses deflate; others could not be streamed with a cap).
+    Reading then stays within the sizes checked here: ``zipfile`` stops each part at its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError([Problem(f"cannot read the Word document: it is not a valid zip package ({exc})",
+                                  Location(file=file), "save it again from Word as .docx (not .doc or .docm)")]
+                         ) from None
+    total = 0
+    for part in parts:
+        if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError([Problem(f"the part {part.filename} is compressed with method {part.compress_type}, "
+                                      "which Word does not use", Location(file=file),
+                                      "save the document again from Word")])
+        total += part.file_size
+        if total > limits.unpacked_mb * MB:
+            raise limits.exceeded(file, f"the document unpacks to more than {megabytes(total)}", "unpacked_mb")
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FROM and ratio > limits.ratio:
+            raise limits.exceeded(file, f"the part {part.filename} is compressed {ratio:,.0f} to 1 "
+                                  f"({megabytes(part.compress_size)} unpacking to {megabytes(part.file_size)})",
+                                  "ratio")
 
 
 class _DocxReader:

@@ -21,6 +21,7 @@ import yaml
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span
+from dicetm.ingest.limits import ReadLimits
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 NOT_OPENAPI_HINT = ("dicetm reads YAML and JSON files only when they are OpenAPI 3 or Swagger 2 descriptions "
@@ -38,11 +39,13 @@ def looks_like_openapi(text: str) -> bool:
     return bool(_SNIFF.search(text))
 
 
-def read_openapi(file: str, text: str, *, json_syntax: bool) -> tuple[list[Span], str | None, dict[str, Any]]:
+def read_openapi(file: str, text: str, *, json_syntax: bool,
+                 limits: ReadLimits | None = None) -> tuple[list[Span], str | None, dict[str, Any]]:
     """Spans, the API title and the parsed document; InputError when the file is not OpenAPI 3 / Swagger 2.
 
     ``json_syntax``: the file is JSON (``.json``). YAML that starts with ``{`` is tried as JSON first, because
-    PyYAML refuses tab indentation that JSON allows.
+    PyYAML refuses tab indentation that JSON allows. A document that expands (through YAML aliases) to more than
+    ``limits.openapi_values`` values, or that contains itself, is refused before it is walked.
     """
     if json_syntax:
         data, marks = _parse_json(file, text)
@@ -56,6 +59,7 @@ def read_openapi(file: str, text: str, *, json_syntax: bool) -> tuple[list[Span]
     if not isinstance(data, dict) or not _is_openapi(data):
         raise InputError([Problem("this YAML/JSON file is not an OpenAPI or Swagger document, so it is not a "
                                   "document dicetm reads", Location(file=file, line=1), NOT_OPENAPI_HINT)])
+    _measure(file, data, limits or ReadLimits())
     spans: list[Span] = []
 
     def add(path: tuple[object, ...], text: str, kind: str) -> None:
@@ -93,6 +97,34 @@ def _prose(node: object, path: tuple[object, ...], *, in_extension: bool) -> Ite
             yield from _prose(value, where, in_extension=extension)
         elif isinstance(value, str) and value.strip() and (extension or key in _PROSE_KEYS):
             yield where, f"{key}: {value}" if extension and not isinstance(key, int) else value
+
+
+def _measure(file: str, data: object, limits: ReadLimits) -> None:
+    """Count the values ``data`` expands to, each shared (aliased) list or mapping once per use, without walking
+    the expansion: the count of a shared node is remembered. A node that contains itself is refused."""
+    counts: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    pending: list[tuple[object, bool]] = [(data, False)]  # (node, its children are counted)
+    while pending:
+        node, counted = pending.pop()
+        key = id(node)
+        children = list(node.values() if isinstance(node, dict) else node) if isinstance(node, (dict, list)) else []
+        if counted:
+            open_nodes.discard(key)
+            counts[key] = 1 + sum(counts.get(id(child), 1) for child in children)
+            if counts[key] > limits.openapi_values:
+                raise limits.exceeded(file, f"the document expands to more than {counts[key]:,} values (YAML "
+                                      "aliases repeat what they refer to)", "openapi_values")
+            continue
+        if key in counts:
+            continue
+        if key in open_nodes:
+            raise InputError([Problem("the document contains itself (a YAML alias inside its own anchor)",
+                                      Location(file=file), "remove the alias that refers to its own anchor")])
+        if children:
+            open_nodes.add(key)
+            pending.append((node, True))
+            pending += [(child, False) for child in children if isinstance(child, (dict, list))]
 
 
 def operations(item: object) -> list[tuple[str, dict[str, Any]]]:
@@ -159,17 +191,22 @@ def _parse_yaml(file: str, text: str) -> tuple[object, Marks]:
     except yaml.YAMLError as exc:
         raise InputError([Problem(f"the file is not valid YAML: {exc}", Location(file=file),
                                   "fix the YAML syntax")]) from None
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:  # nesting too deep, odd scalars
+        raise InputError([Problem(f"the file cannot be read as YAML: {exc or type(exc).__name__}",
+                                  Location(file=file), "check the YAML syntax and nesting")]) from None
     finally:
         loader.dispose()
     marks: Marks = {}
     if node is not None:
-        _yaml_marks(node, (), text, marks)
+        _yaml_marks(node, (), text, marks, set())
     return data, marks
 
 
-def _yaml_marks(node: yaml.Node, path: tuple[object, ...], text: str, marks: Marks) -> None:
-    if len(path) >= _DEPTH:
+def _yaml_marks(node: yaml.Node, path: tuple[object, ...], text: str, marks: Marks, seen: set[int]) -> None:
+    """Lines of each key down to ``_DEPTH`` levels; an aliased node is marked where it is defined, once."""
+    if len(path) >= _DEPTH or id(node) in seen:
         return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         pairs = [(key.value, key, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)]
     elif isinstance(node, yaml.SequenceNode):
@@ -179,7 +216,7 @@ def _yaml_marks(node: yaml.Node, path: tuple[object, ...], text: str, marks: Mar
     for name, start, value in pairs:
         line = start.start_mark.line + 1
         marks[(*path, name)] = (line, line + _content_lines(text[start.start_mark.index:value.end_mark.index]))
-        _yaml_marks(value, (*path, name), text, marks)
+        _yaml_marks(value, (*path, name), text, marks, seen)
 
 
 def _content_lines(chunk: str) -> int:

@@ -1,52 +1,34 @@
 """Files into ``Document``s: pick the reader by extension, decode the text, report every problem at once.
 
-Formats: Markdown (``.md``, ``.markdown``), plain text (``.txt``, ``.text``, ``.rst``, no extension), HTML
-(``.html``, ``.htm``), PDF, Word (``.docx``) and OpenAPI 3 / Swagger 2 (``.yaml``, ``.yml``, ``.json``: only
-when the file has a top-level ``openapi``/``swagger`` key). A folder stands for the supported files under it,
-recursively, in sorted order, skipping hidden files and folders; files without an extension are only read
-when named explicitly, and YAML/JSON files under a folder that are not OpenAPI are passed over.
+Formats: Markdown (``.md``, ``.markdown``, see ``read_markdown``), plain text (``.txt``, ``.text``, ``.rst``, no
+extension), HTML (``.html``, ``.htm``, ``read_html``), PDF and Word (``.docx``, ``read_office``) and OpenAPI 3 /
+Swagger 2 (``.yaml``, ``.yml``, ``.json``, ``read_openapi``: only when the file has a top-level
+``openapi``/``swagger`` key). Which files are read, and how safely, is ``sources``: links that lead outside the
+paths given and credential files are skipped with the reason, and every read is bounded by ``ReadLimits``.
 
 Text is UTF-8 (a byte-order mark is dropped). Nothing else is removed: zero-width, bidirectional and Unicode
 tag characters stay in the spans so the injection scan sees them.
-
-The Markdown reader lives here too. It reads the block structure (ATX and setext headings, paragraphs,
-list items, GFM table rows, fenced and indented code, block quotes, front matter) into spans with exact
-lines. HTML comments, image alt text, link titles and raw inline HTML that hides its content (the same CSS
-rules as the HTML reader, see ``read_html``) become hidden spans, and their text is taken out of the
-visible span around them. A link shows its text; its target becomes a ``link-target`` span (``[text](url)``),
-as do images (``![alt](url)``, with a reference image resolved through its definition), reference definitions
-(``[label]: url``) and the URLs of raw HTML (``<img src="...">``, CSS ``url(...)``), when they leave the document
-(a scheme or ``//``). Raw tags that are not HTML (``<system>``) become ``markup`` spans, as in the HTML reader.
-Lines are counted as an editor counts them: ``\\n``, ``\\r\\n`` or ``\\r`` end a line, nothing else.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicetm.errors import InputError, Location, Problem
-from dicetm.ingest.documents import Document, Span, sha256_of, split_lines, text_spans
-from dicetm.ingest.read_html import (
-    LINK_TARGET,
-    MARKUP,
-    HiddenRuns,
-    Look,
-    Node,
-    OpenElement,
-    Stylesheet,
-    css_urls,
-    element_look,
-    is_html_tag,
-    leaves_page,
-    link_targets,
-    read_html,
-)
+from dicetm.ingest.documents import Document, Span, sha256_of, text_spans
+from dicetm.ingest.limits import ReadLimits
+from dicetm.ingest.read_html import read_html
+from dicetm.ingest.read_markdown import read_markdown
 from dicetm.ingest.read_office import read_docx, read_pdf
 from dicetm.ingest.read_openapi import looks_like_openapi, read_openapi
-from dicetm.ingest.read_sources import SOURCE_HINT, may_be_source, read_source, source_format
+from dicetm.ingest.read_sources import SOURCE_HINT, may_be_source, source_format
+from dicetm.ingest.read_sources import read_source as read_diagram_source
+from dicetm.ingest.sources import SKIPPED_HINTS, Rules, Skipped, Source, read_source, select_sources
+
+__all__ = ["FORMAT_OF_SUFFIX", "SUPPORTED_HINT", "DocumentSet", "Skipped", "decode_text", "read_document",
+           "read_document_set", "read_documents", "read_markdown"]
 
 FORMAT_OF_SUFFIX = {
     ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text", "": "text",
@@ -58,101 +40,114 @@ SUPPORTED_HINT = ("dicetm reads Markdown (.md, .markdown), plain text (.txt, .te
                   + SOURCE_HINT)
 
 
-def read_document(path: Path, *, display: str | None = None) -> Document:
+@dataclass
+class DocumentSet:
+    documents: list[Document]
+    skipped: list[Skipped] = field(default_factory=list)  # links not followed, credential files refused
+
+
+def read_document(path: Path, *, display: str | None = None, limits: ReadLimits | None = None) -> Document:
     """One file as a Document; ``display`` is the name used in spans and messages (default ``str(path)``)."""
     shown = display or str(path)
+    _format(path, shown)
+    return _parse(read_source(path, shown, limits or ReadLimits()), limits or ReadLimits())
+
+
+def read_documents(paths: Sequence[Path], *, follow_symlinks: bool = False,
+                   limits: ReadLimits | None = None) -> list[Document]:
+    """Every file named, folders expanded; InputError lists the problems of all of them at once."""
+    return read_document_set(paths, follow_symlinks=follow_symlinks, limits=limits).documents
+
+
+def read_document_set(paths: Sequence[Path], *, follow_symlinks: bool = False,
+                      limits: ReadLimits | None = None) -> DocumentSet:
+    """The documents under ``paths`` and the files skipped on the way (see ``sources``).
+
+    InputError lists every problem at once; it is also raised when nothing at all could be read.
+    """
+    limits = limits or ReadLimits()
+    selection = select_sources(paths, _RULES, follow_symlinks=follow_symlinks, limits=limits)
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for entry in selection.entries:
+        if isinstance(entry, Problem):
+            problems.append(entry)
+            continue
+        try:
+            documents.append(_parse(entry, limits))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if not documents and not problems:  # everything was skipped or passed over
+        problems = [Problem(f"not read: {s.reason}", Location(file=s.path), SKIPPED_HINTS[s.kind])
+                    for s in selection.skipped] or [
+            Problem("no document dicetm reads", Location(file=str(path)), SUPPORTED_HINT) for path in paths]
+    if problems:
+        raise InputError(problems)
+    return DocumentSet(documents, selection.skipped)
+
+
+def _is_document(file: Path) -> bool:
+    return bool(file.suffix) and (file.suffix.lower() in FORMAT_OF_SUFFIX or may_be_source(file.name))
+
+
+def _api_or_not_yaml(file: Path, head: bytes) -> bool:
+    """Under a folder, a diagram or configuration file counts when its text says it is one, and a YAML or JSON
+    file otherwise only when it is an API description."""
+    text = head.decode("utf-8-sig", errors="replace")
+    if may_be_source(file.name) and source_format(file.name, text) is not None:
+        return True
+    fmt = FORMAT_OF_SUFFIX.get(file.suffix.lower())
+    return fmt is not None and (fmt != "openapi" or looks_like_openapi(text))
+
+
+def _not_a_document(path: Path) -> Problem | None:
+    try:
+        _format(path, str(path))
+    except InputError as exc:
+        return exc.problems[0]
+    return None
+
+
+_RULES = Rules(wanted=_is_document, sniff=_api_or_not_yaml, refuse=_not_a_document, empty_hint=SUPPORTED_HINT)
+
+
+def _format(path: Path, shown: str) -> str:
     fmt = FORMAT_OF_SUFFIX.get(path.suffix.lower())
     if fmt is None and not may_be_source(path.name):
         raise InputError([Problem(f"'{path.suffix}' files are not a document format dicetm reads",
                                   Location(file=shown), SUPPORTED_HINT)])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read the file: {exc.strerror or exc}", Location(file=shown),
-                                  "check the path and that you may read the file")]) from None
-    source = source_format(path.name, raw[:65536].decode("utf-8", errors="replace"))
-    if source is not None:
-        return read_source(shown, decode_text(raw, shown), source, raw)
-    if fmt is None:
-        raise InputError([Problem(f"this '{path.suffix}' file is not a diagram dicetm reads",
-                                  Location(file=shown), SUPPORTED_HINT)])
+    return fmt or "source"
+
+
+def _parse(source: Source, limits: ReadLimits) -> Document:
+    shown, raw = source.display, source.raw
+    fmt = _format(source.path, shown)
+    if may_be_source(source.path.name):
+        diagram = source_format(source.path.name, raw[:65536].decode("utf-8", errors="replace"))
+        if diagram is not None:
+            return read_diagram_source(shown, decode_text(raw, shown), diagram, raw)
+        if fmt == "source":
+            raise InputError([Problem(f"this '{source.path.suffix}' file is not a diagram dicetm reads",
+                                      Location(file=shown), SUPPORTED_HINT)])
     title: str | None = None
     data: object | None = None
+    spans: list[Span]
     if fmt == "pdf":
-        spans, title = read_pdf(shown, raw)
+        spans, title = read_pdf(shown, raw, limits=limits)
     elif fmt == "docx":
-        spans, title = read_docx(shown, raw)
+        spans, title = read_docx(shown, raw, limits=limits)
     else:
         text = decode_text(raw, shown)
         if fmt == "markdown":
-            spans, title = read_markdown(shown, text)
+            spans, title = read_markdown(shown, text, limits=limits)
         elif fmt == "html":
-            spans, title = read_html(shown, text)
+            spans, title = read_html(shown, text, limits=limits)
         elif fmt == "openapi":
-            spans, title, data = read_openapi(shown, text, json_syntax=path.suffix.lower() == ".json")
+            spans, title, data = read_openapi(shown, text, json_syntax=source.path.suffix.lower() == ".json",
+                                              limits=limits)
         else:
             spans = text_spans(shown, text)
     return Document(path=shown, format=fmt, spans=tuple(spans), sha256=sha256_of(raw), title=title, data=data)
-
-
-def read_documents(paths: Sequence[Path]) -> list[Document]:
-    """Every file named, folders expanded; InputError lists the problems of all of them at once."""
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            files = list(_folder_files(path))
-            if not files:
-                problems.append(Problem("the folder holds no document dicetm reads", Location(file=str(path)),
-                                        SUPPORTED_HINT))
-        elif path.exists():
-            files = [path]
-        else:
-            problems.append(Problem("no such file or folder", Location(file=str(path)), "check the path"))
-            continue
-        for file in files:
-            key = file.resolve()
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                documents.append(read_document(file))
-            except InputError as exc:
-                problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return documents
-
-
-def _folder_files(folder: Path) -> Iterator[Path]:
-    for file in sorted(folder.rglob("*")):
-        relative = file.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative) or not file.is_file() or not file.suffix:
-            continue
-        fmt = FORMAT_OF_SUFFIX.get(file.suffix.lower())
-        if may_be_source(file.name) and source_format(file.name, _head(file)) is not None:
-            yield file
-        elif fmt == "openapi" and not _sniffs_openapi(file):
-            continue
-        elif fmt is not None:
-            yield file
-
-
-def _sniffs_openapi(file: Path) -> bool:
-    try:
-        head = file.read_bytes()[:65536].decode("utf-8-sig", errors="replace")
-    except OSError:
-        return True  # let read_document report the problem
-    return looks_like_openapi(head)
-
-
-def _head(file: Path) -> str | None:
-    try:
-        with file.open("rb") as handle:
-            return handle.read(65536).decode("utf-8-sig", errors="replace")
-    except OSError:
-        return None
 
 
 def decode_text(raw: bytes, file: str) -> str:
@@ -165,450 +160,3 @@ def decode_text(raw: bytes, file: str) -> str:
                                   "cannot be decoded", Location(file=file, line=line),
                                   "save the file as UTF-8 (most editors offer it under 'Save as' or 'Encoding')")]
                          ) from None
-
-
-# -------------------------------------------------------------------------------------------- markdown
-
-_FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
-_THEMATIC = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})")
-_LIST = re.compile(r"([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?")
-_TASK = re.compile(r"\[[ xX]\][ \t]+")
-_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
-_QUOTE = re.compile(r" {0,3}> ?")
-_PIPE = re.compile(r"(?<!\\)\|")
-_ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_.:]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
-# A link destination with its optional title; parentheses nest one level, as in ``wiki/Foo_(bar)``.
-_TARGET = r"(?:[^()\n]|\([^()\n]{0,500}\)){0,2000}"
-# Bounded repeats keep a line full of unmatched brackets linear. A link matches only its opening bracket (the
-# lookahead finds its text and target), so the tokens inside its text are read like any others.
-_INLINE = re.compile(
-    r"(?P<comment><!--)"
-    r"|(?P<code>`+)"
-    r"|(?P<close></(?P<ctag>[A-Za-z][A-Za-z0-9-]*)\s*>)"
-    r"|(?P<open><(?P<otag>[A-Za-z][A-Za-z0-9-]*)"
-    r"(?P<attrs>(?:\s+[A-Za-z_:][-A-Za-z0-9_.:]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>)"
-    rf"|(?P<image>!\[(?P<alt>[^\]]{{0,1000}})\](?:\((?P<target>{_TARGET})\)|\[(?P<reference>[^\]]{{0,1000}})\])?)"
-    r"|(?P<link>\[)(?=(?P<text>(?:[^\[\]!]|!(?!\[)|!?\[[^\[\]]{0,1000}\]){0,1000})"
-    rf"\]\((?P<destination>{_TARGET})\))"
-)
-_DESTINATION = re.compile(r"""\s*(?:<(?P<angle>[^<>\n]*)>|(?P<bare>\S*))"""
-                          r"""(?:\s+(?P<title>"[^"]*"|'[^']*'|\([^()]*\)))?\s*""")
-_DEFINITION = re.compile(r""" {0,3}\[(?P<label>[^\]^][^\]]{0,998})\]:[ \t]*(?P<destination>(?:<[^<>\n]*>|\S+)"""
-                         r"""(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?)[ \t]*""")
-_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-                        "source", "track", "wbr"})
-
-
-def read_markdown(file: str, text: str) -> tuple[list[Span], str | None]:
-    """Markdown text into spans (visible and hidden, ordered by line) and its title (front matter or first heading)."""
-    lines = split_lines(text)
-    spans: list[Span] = []
-    start, title = _front_matter(file, lines, spans)
-    inline = _InlineHtml(file)
-    entries: list[tuple[int, str | None]] = []  # (line number, visible text); None: a code block ends a block
-    fence: _Fence | None = None
-    for number in range(start + 1, len(lines) + 1):
-        line = lines[number - 1]
-        body = _unquote(line)[1]
-        if fence is not None:
-            if fence.closed_by(body):
-                spans += fence.spans(file, number, inline)
-                fence = None
-            else:
-                fence.lines.append(body)
-            entries.append((number, None))
-            continue
-        opening = _FENCE.fullmatch(body) if not inline.busy else None
-        if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
-            fence = _Fence(number, opening.group(2), len(opening.group(1)), [])
-            entries.append((number, None))
-            continue
-        definition = _DEFINITION.fullmatch(body) if not inline.busy else None
-        target = _destination(definition.group("destination")) if definition else None
-        if definition and target and leaves_page(target[0]):  # "[Note]: see below" stays text
-            inline.define(number, definition.group("label"), *target)
-            entries.append((number, ""))  # a definition is not shown; it ends the paragraph like a blank line
-            continue
-        entries.append((number, inline.line(number, line)))
-    if fence is not None:
-        spans += fence.spans(file, len(lines), inline)
-    spans += _Blocks(file).run(entries)
-    spans += inline.finish(len(lines))
-    spans.sort(key=lambda s: (s.line, s.end_line))
-    if title is None:
-        title = next((s.text for s in spans if s.kind == "heading" and s.hidden is None), None)
-    return spans, title
-
-
-def _front_matter(file: str, lines: list[str], spans: list[Span]) -> tuple[int, str | None]:
-    """YAML front matter (``---`` ... ``---`` at the top) as one span; returns the lines it used and its title."""
-    if not lines or lines[0].strip() != "---":
-        return 0, None
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return 0, None
-    body = lines[1:end]
-    if any(line.strip() for line in body):
-        spans.append(Span(file, 2, max(end, 2), "\n".join(body), kind="text"))
-    title = next((m.group(1).strip().strip("\"'") for m in (re.match(r"title:\s*(.+)", line) for line in body)
-                  if m), None)
-    return end + 1, title
-
-
-def _unquote(line: str) -> tuple[int, str]:
-    depth = 0
-    while match := _QUOTE.match(line):
-        depth, line = depth + 1, line[match.end():]
-    return depth, line
-
-
-@dataclass
-class _Fence:
-    line: int
-    marker: str
-    indent: int
-    lines: list[str]
-
-    def closed_by(self, body: str) -> bool:
-        stripped = body.strip()
-        return (len(body) - len(body.lstrip(" ")) < 4 and stripped.startswith(self.marker)
-                and set(stripped) == {self.marker[0]})
-
-    def spans(self, file: str, end_line: int, inline: _InlineHtml) -> list[Span]:
-        text = "\n".join(line[min(self.indent, len(line) - len(line.lstrip(" "))):] for line in self.lines)
-        if not text.strip():
-            return []
-        reason = inline.look.reason
-        if reason is not None:  # a code block inside a hidden HTML element is hidden with it
-            inline.hidden.add(reason, inline.owner(reason), self.line, end_line, text)
-            return []
-        return [Span(file, self.line, end_line, text, kind="code")]
-
-
-def _destination(target: str) -> tuple[str, str | None] | None:
-    """A link destination as (URL, title or None); None when it is not one (a bare URL with spaces)."""
-    match = _DESTINATION.fullmatch(target)
-    if match is None:
-        return None
-    title = match.group("title")
-    return match.group("angle") if match.group("angle") is not None else match.group("bare"), title and title[1:-1]
-
-
-def _label_key(label: str) -> str:
-    return " ".join(label.split()).casefold()
-
-
-@dataclass
-class _OpenLink:
-    """A link whose text is being read: where its text ends, where the whole link ends, and its target."""
-
-    text_start: int
-    text_end: int
-    end: int
-    url: str
-    title: str | None
-
-
-class _InlineHtml:
-    """Takes comments, alt text, link titles and targets and raw HTML out of Markdown lines, keeping what is hidden."""
-
-    def __init__(self, file: str) -> None:
-        self.hidden = HiddenRuns(file)
-        self.sheet = Stylesheet()
-        self.stack: list[OpenElement] = []
-        self._comment: tuple[int, list[str]] | None = None  # first line, text so far
-        self._raw: tuple[str, list[str]] | None = None  # inside <style> or <script>: tag, content so far
-        self._definitions: dict[str, str] = {}  # reference label -> URL
-        self._reference_images: list[tuple[int, str, str]] = []  # line, alt text, label
-
-    @property
-    def busy(self) -> bool:
-        """Inside a multi-line comment or a style/script element, where Markdown syntax means nothing."""
-        return self._comment is not None or self._raw is not None
-
-    @property
-    def look(self) -> Look:
-        return self.stack[-1].look if self.stack else Look()
-
-    def owner(self, reason: str) -> object:
-        return next((o for o in self.stack if o.look.reason == reason), self)
-
-    def line(self, number: int, text: str) -> str:
-        """The visible part of one line; hidden parts go to ``self.hidden``."""
-        visible: list[str] = []
-        links: list[_OpenLink] = []
-        position = 0
-        while position < len(text) or self._comment is not None:
-            if links and position > links[-1].text_end:
-                links.pop()  # a code span or comment ran past the link's text: it was not a link after all
-            elif self._comment is not None:
-                end = text.find("-->", position)
-                if end < 0:
-                    self._comment[1].append(text[position:] + "\n")
-                    break
-                self._comment[1].append(text[position:end])
-                self.hidden.single("html-comment", self._comment[0], number, "".join(self._comment[1]))
-                self._comment, position = None, end + 3
-            elif self._raw is not None:
-                position = self._in_raw(number, text, position)
-            else:
-                limit = links[-1].text_end if links else len(text)
-                match = _INLINE.search(text, position, limit)
-                if match is None:
-                    self._text(number, text[position:limit], visible)
-                    if not links:
-                        break
-                    position = self._end_link(number, text, links.pop())
-                    continue
-                self._text(number, text[position:match.start()], visible)
-                position = self._token(number, text, match, visible, links)
-        reason = self.look.reason
-        if reason is not None:
-            self.hidden.add(reason, self.owner(reason), number, number, "\n")
-        return "".join(visible)
-
-    def define(self, number: int, label: str, url: str, title: str | None) -> None:
-        """A reference definition (``[label]: url``): kept as a link target, and for the images that use it."""
-        self._definitions.setdefault(_label_key(label), url)  # the first definition of a label wins
-        self._link_target(number, f"[{label}]: {url}", url)
-        if title:
-            self.hidden.single("alt-text", number, number, title)
-
-    def finish(self, last_line: int) -> list[Span]:
-        if self._comment is not None:  # never closed: a browser hides the rest of the file
-            self.hidden.single("html-comment", self._comment[0], last_line, "".join(self._comment[1]))
-        for number, alt, label in self._reference_images:
-            url = self._definitions.get(_label_key(label))
-            if url is not None:
-                self._link_target(number, f"![{alt}]({url})", url)
-        self.hidden.flush()
-        return self.hidden.spans
-
-    def _text(self, number: int, text: str, visible: list[str]) -> None:
-        reason = self.look.reason
-        if reason is None:
-            visible.append(text)
-        elif text:
-            self.hidden.add(reason, self.owner(reason), number, number, text)
-
-    def _link_target(self, number: int, markup: str, url: str) -> None:
-        if leaves_page(url):
-            self.hidden.single(LINK_TARGET, number, number, markup)
-
-    def _markup(self, number: int, tag_text: str, visible: list[str]) -> None:
-        """A tag that is not HTML: part of the hidden text around it, or a markup span of its own."""
-        if self.look.reason is not None:
-            self._text(number, tag_text, visible)
-        else:
-            self.hidden.single(MARKUP, number, number, tag_text)
-
-    def _in_raw(self, number: int, text: str, position: int) -> int:
-        assert self._raw is not None
-        tag, parts = self._raw
-        match = re.compile(rf"</{tag}\s*>", re.I).search(text, position)
-        chunk = text[position:match.start() if match else len(text)]
-        parts.append(chunk + ("" if match else "\n"))
-        if tag == "style":
-            for _, markup in css_urls(chunk):
-                self.hidden.single(LINK_TARGET, number, number, markup)
-        if match is None:
-            return len(text)
-        if tag == "style":
-            self.sheet.add("".join(parts))
-        self._raw = None
-        return match.end()
-
-    def _token(self, number: int, text: str, match: re.Match[str], visible: list[str],
-               links: list[_OpenLink]) -> int:
-        if match.group("comment"):
-            self._comment = (number, [])
-            return match.end()
-        if match.group("code"):
-            ticks = match.group("code")
-            closing = re.compile(rf"(?<!`){ticks}(?!`)").search(text, match.end())
-            end = closing.end() if closing else match.end()
-            self._text(number, text[match.start():end], visible)
-            return end
-        if match.group("close"):
-            tags = [o.node.tag for o in self.stack]
-            tag = match.group("ctag").lower()
-            if not is_html_tag(tag):
-                self._markup(number, match.group(0), visible)
-            if tag in tags:
-                del self.stack[len(tags) - 1 - tags[::-1].index(tag):]
-            return match.end()
-        if match.group("open"):
-            tag = match.group("otag").lower()
-            self._open_tag(number, tag, match.group("attrs"), match.group(0).endswith("/>"))
-            if not is_html_tag(tag):
-                self._markup(number, match.group(0), visible)
-            return match.end()
-        if match.group("image"):
-            self._image(number, match.group("alt"), match.group("target"), match.group("reference"))
-            return match.end()
-        destination = _destination(match.group("destination"))
-        if destination is None:  # "[a](b c)" is text, not a link
-            self._text(number, "[", visible)
-            return match.end()
-        links.append(_OpenLink(match.end(), match.end("text"), match.end("destination") + 1, *destination))
-        return match.end()
-
-    def _image(self, number: int, alt: str, target: str | None, reference: str | None) -> None:
-        self.hidden.single("alt-text", number, number, alt)
-        if target is None:
-            self._reference_images.append((number, alt, reference or alt))
-            return
-        url, title = _destination(target) or (target.strip(), None)  # a broken target may still be fetched
-        if title:
-            self.hidden.single("alt-text", number, number, title)
-        self._link_target(number, f"![{alt}]({url})", url)
-
-    def _end_link(self, number: int, text: str, link: _OpenLink) -> int:
-        if link.title:
-            self.hidden.single("alt-text", number, number, link.title)
-        self._link_target(number, f"[{text[link.text_start:link.text_end]}]({link.url})", link.url)
-        return link.end
-
-    def _open_tag(self, number: int, tag: str, attribute_text: str, self_closing: bool) -> None:
-        attrs = {name.lower(): value.strip("\"'") for name, value in _ATTRIBUTE.findall(attribute_text)}
-        if tag in ("style", "script"):
-            self._raw = (tag, [])
-            return
-        for name in ("alt", "title", "aria-label"):
-            if attrs.get(name, "").strip():
-                self.hidden.single("alt-text", number, number, attrs[name])
-        if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
-            self.hidden.single("css-hidden", number, number, attrs["value"])
-        for _, markup in link_targets(tag, attrs):
-            self.hidden.single(LINK_TARGET, number, number, markup)
-        if tag in _VOID_TAGS or self_closing:
-            return
-        node = Node(tag, attrs)
-        look = element_look(self.look, tag, attrs, self.sheet.declarations(node, [o.node for o in self.stack]))
-        self.stack.append(OpenElement(node, look))
-
-
-class _Blocks:
-    """The block structure of visible Markdown lines."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.spans: list[Span] = []
-        self.kind: str | None = None  # the open block: "paragraph", "list-item", "code"
-        self.lines: list[str] = []
-        self.start = self.end = 0
-        self.list_indent: int | None = None  # content column of the last list item, while the list lasts
-        self.table = False
-        self.quote = 0
-
-    def run(self, entries: list[tuple[int, str | None]]) -> list[Span]:
-        index = 0
-        while index < len(entries):
-            number, text = entries[index]
-            if text is None:
-                self._close()
-                self.table = False
-                index += 1
-                continue
-            depth, body = _unquote(text)
-            if depth != self.quote:
-                self._close()
-                self.table, self.quote = False, depth
-            if not body.strip():
-                if self.kind != "code":
-                    self._close()
-                else:
-                    self.lines.append("")
-                self.table = False
-                index += 1
-                continue
-            following = entries[index + 1][1] if index + 1 < len(entries) else None
-            index += self._line(number, body, _unquote(following)[1] if following is not None else None)
-        self._close()
-        return self.spans
-
-    def _line(self, number: int, body: str, following: str | None) -> int:
-        """Handle one non-blank line; returns how many lines it used (a table header uses its delimiter row too)."""
-        indent = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
-        stripped = body.strip()
-        if self.table:
-            if "|" in stripped:
-                self._row(number, stripped)
-                return 1
-            self.table = False
-        if self.kind == "code":
-            if indent >= 4:
-                self.lines.append(body.expandtabs(4)[4:])
-                self.end = number
-                return 1
-            self._close()
-        in_list = self.list_indent is not None and indent >= self.list_indent
-        if indent >= 4 and self.kind is None and not in_list:
-            self._open("code", number, body.expandtabs(4)[4:])
-            return 1
-        if indent < 4 and (heading := _ATX.fullmatch(body)):
-            self._close()
-            self._emit("heading", number, number, heading.group(2) or "")
-            self.list_indent = None
-            return 1
-        if indent < 4 and self.kind == "paragraph" and _SETEXT.fullmatch(body):
-            self.kind = "heading"
-            self.end = number
-            self._close()
-            return 1
-        if _THEMATIC.fullmatch(body):
-            self._close()
-            self.list_indent = None
-            return 1
-        if "|" in stripped and following is not None and _is_table(stripped, following):
-            self._close()
-            self._row(number, stripped)
-            self.table = True
-            return 2
-        item = _LIST.fullmatch(body)
-        if item and (indent < 4 or self.list_indent is not None):
-            self._close()
-            self._open("list-item", number, _TASK.sub("", item.group(3) or "", count=1))
-            self.list_indent = len(item.group(1).expandtabs(4)) + len(item.group(2)) + 1
-            return 1
-        if self.kind in ("paragraph", "list-item"):
-            self.lines.append(stripped)
-            self.end = number
-            return 1
-        if not in_list:
-            self.list_indent = None
-        self._open("paragraph", number, stripped)
-        return 1
-
-    def _open(self, kind: str, number: int, text: str) -> None:
-        self.kind, self.start, self.end, self.lines = kind, number, number, [text]
-
-    def _close(self) -> None:
-        if self.kind is not None:
-            lines = self.lines
-            while lines and not lines[-1].strip():
-                lines = lines[:-1]
-            self._emit(self.kind, self.start, self.end, "\n".join(lines))
-        self.kind, self.lines = None, []
-
-    def _emit(self, kind: str, line: int, end_line: int, text: str) -> None:
-        if text.strip():
-            self.spans.append(Span(self.file, line, end_line, text if kind == "code" else text.strip(), kind=kind))
-
-    def _row(self, number: int, line: str) -> None:
-        self._emit("table-row", number, number, " | ".join(_cells(line)))
-
-
-def _cells(line: str) -> list[str]:
-    cells = [cell.strip() for cell in _PIPE.split(line.strip())]
-    if line.strip().startswith("|"):
-        cells = cells[1:]
-    if line.strip().endswith("|") and not line.strip().endswith("\\|"):
-        cells = cells[:-1]
-    return cells if any(cells) else []
-
-
-def _is_table(header: str, delimiter: str) -> bool:
-    return bool(_DELIMITER.fullmatch(delimiter)) and len(_cells(delimiter)) == len(_cells(header))

@@ -17,7 +17,11 @@
   viewer does with them: a URL fetched on rendering is flagged for any data slot, a collector host or an empty
   last parameter; a link only for a placeholder in its query or fragment, or a collector host with parameters.
   Link targets and ``markup`` spans (tags a browser does not show) are checked for role markup and encodings,
-  never reported as hidden prose.
+  never reported as hidden prose;
+- ``secret``: keys, tokens and passwords (``secrets.find_secrets``): known key formats, JWTs, private-key blocks,
+  passwords in URLs and random-looking values assigned to ``password``/``api_key``-like names. A placeholder
+  (``AKIAIOSFODNN7EXAMPLE``, ``<your-key>``) is ``info``. A span holding a secret is withheld from every prompt
+  even with ``--allow-flagged``, and every excerpt and message the scan writes has its secrets masked.
 
 Text is folded before matching (see ``fold``) so case, accents, look-alike letters, leetspeak, letter spacing
 and invisible characters do not hide a phrase. A phrase quoted in a document that is *about* injection (in
@@ -43,9 +47,11 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 from dicetm.ingest import scan_patterns as vocab
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.read_html import LINK_TARGET, MARKUP
+from dicetm.ingest.secrets import find_secrets, redact
 from dicetm.model.proposals import WithheldSpan
 
-CATEGORIES = ("instruction", "role-markup", "hidden-content", "encoded-payload", "format-imitation", "exfiltration")
+CATEGORIES = ("instruction", "role-markup", "hidden-content", "encoded-payload", "format-imitation", "exfiltration",
+              "secret")
 SEVERITIES = ("high", "medium", "low", "info")
 BLOCKING = frozenset({"high", "medium", "low"})
 EXCERPT_LIMIT = 160
@@ -115,19 +121,30 @@ def scan_documents(documents: Iterable[Document]) -> ScanReport:
 
 
 def scan_document(document: Document) -> list[ScanFinding]:
-    """Every finding in one document, sorted by page and line."""
-    texts = [_Text(span) for span in document.spans]
-    previous = _previous_words(texts)
-    addresses = [_phrase_hits(text, "address", addressed=False) if text.span.hidden != LINK_TARGET else []
-                 for text in texts]
-    # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
-    addressed = any(severity != "info" and (text.span.hidden or not _quoted_discussion(text, start, end, before))
-                    for text, before, hits in zip(texts, previous, addresses, strict=True)
-                    for start, end, _, severity in hits)
+    """Every finding in one document, sorted by page and line.
+
+    Two passes over the spans: the first finds whether the document addresses an AI reader anywhere (which makes
+    its other orders count as addressed to one) and each span's context; the second judges every span. A span's
+    folded forms are built in each pass and dropped after it, so memory stays that of the document itself.
+    """
+    previous: list[str] = []
+    addresses: list[list[_PhraseHit]] = []
+    addressed = False
+    context = _Context()
+    for span in document.spans:
+        text = _Text(span)
+        before = context.advance(text)
+        hits = _phrase_hits(text, "address", addressed=False) if span.hidden != LINK_TARGET else []
+        # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
+        addressed = addressed or any(severity != "info" and (span.hidden or not _quoted_discussion(
+            text, start, end, before)) for start, end, _, severity in hits)
+        previous.append(before)
+        addresses.append(hits)
     findings: list[ScanFinding] = []
-    for index, text in enumerate(texts):
-        hits = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
-        findings.extend(_finding(text, hit) for hit in hits)
+    for index, span in enumerate(document.spans):
+        text = _Text(span)
+        judged = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
+        findings.extend(_finding(text, hit) for hit in judged)
     findings = _unique(findings)
     if any(f.blocking and f.category in ("instruction", "role-markup") for f in findings):
         findings = [_unexcused(f) for f in findings]
@@ -139,20 +156,23 @@ _CONTEXT = 300  # characters of each earlier span that count as context
 _ROWS = frozenset({"list-item", "table-row"})
 
 
-def _previous_words(texts: Sequence[_Text]) -> list[str]:
+class _Context:
     """Each span's context: the end of the span before it, passing over link targets and tags (a paragraph's
     link targets sort before the paragraph itself); for a list item or table row after the first, also the end of
     the text that introduced the list ("special tokens, for example:")."""
-    previous: list[str] = []
-    last, lead, last_kind = "", "", ""
-    for text in texts:
+
+    def __init__(self) -> None:
+        self.last, self.lead, self.last_kind = "", "", ""
+
+    def advance(self, text: _Text) -> str:
+        """The context of ``text``, which becomes the context of the next span."""
         kind = text.span.kind
-        previous.append(f"{lead}\n{last}" if kind in _ROWS and last_kind in _ROWS else last)
+        context = f"{self.lead}\n{self.last}" if kind in _ROWS and self.last_kind in _ROWS else self.last
         if text.span.hidden not in (LINK_TARGET, MARKUP):
-            if kind in _ROWS and last_kind not in _ROWS:
-                lead = last
-            last, last_kind = text.words[-_CONTEXT:], kind
-    return previous
+            if kind in _ROWS and self.last_kind not in _ROWS:
+                self.lead = self.last
+            self.last, self.last_kind = text.words[-_CONTEXT:], kind
+        return context
 
 
 def _unexcused(finding: ScanFinding) -> ScanFinding:
@@ -200,6 +220,27 @@ def escape_invisible(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_EXAMPLE_WORDS = re.compile(r"\b(?:examples?|samples?|e\.g\.|for instance|dummy|fake|placeholders?|illustrat\w*)\b")
+
+
+def _secret_hits(text: _Text, previous: str) -> list[_Hit]:
+    """Secrets, at ``info`` when they are placeholders or the words just before call them an example."""
+    hits = []
+    for found in find_secrets(text.original):
+        before = fold(text.original[max(0, found.start - 120):found.start]) + " " + previous[-160:]
+        if found.inert or _EXAMPLE_WORDS.search(before):
+            hits.append(_Hit(found.start, found.end, "secret", "info", "secret." + _rule_slug(found.kind),
+                             f"{found.kind}, shown as an example: withheld from every prompt all the same"))
+        else:
+            hits.append(_Hit(found.start, found.end, "secret", "high", "secret." + _rule_slug(found.kind),
+                             f"{found.kind}: withheld from every prompt; if it is real, rotate it"))
+    return hits
+
+
+def _rule_slug(kind: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
 
 
 # ------------------------------------------------------------------------------------------------ folding
@@ -298,6 +339,11 @@ class _Text:
         self._tokens: set[str] | None = set(folded_words) if self.words == self.norm else None
         self._anchors: frozenset[int] | None = None
 
+    @functools.cached_property
+    def shown(self) -> str:
+        """The original text with its secrets masked (same length), for excerpts."""
+        return redact(self.original)
+
     @property
     def tokens(self) -> set[str]:
         """The distinct words of the folded text."""
@@ -380,6 +426,7 @@ def _span_hits(text: _Text, previous: str, addressed: bool, addresses: list[_Phr
         hits = list(_content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses))
     hits += _invisible_hits(text, first_span)
     hits += _encoded_hits(text)
+    hits += _secret_hits(text, previous)
     if kind is not None and kind not in (LINK_TARGET, MARKUP):  # a URL or a bare tag is not hidden prose
         hits += _hidden_span_hits(text, hits)
     return hits
@@ -700,8 +747,26 @@ def _invisible_hits(text: _Text, first_span: bool) -> list[_Hit]:
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) inside words, splitting them"
         else:
             rule, message = "hidden.zero-width", f"{count} zero-width character(s) between words"
+        if severity == "info" and _flood(count, len(original)):
+            severity, rule = "medium", "hidden.invisible-flood"
+            message = (f"a flood of {count:,} invisible characters ({_share(count, len(original))} of the text): they "
+                       "can hide text from a reader or bury what a model is shown")
         hits.append(_Hit(first, last + 1, "hidden-content", severity, rule, message))
     return hits
+
+
+FLOOD_COUNT = 32  # invisible characters that are unremarkable one by one stop being so in these numbers
+FLOOD_SHARE = 0.1
+FLOOD_ALWAYS = 1000
+
+
+def _flood(count: int, length: int) -> bool:
+    """Invisible characters that make up a tenth of a text (at least 32 of them), or a thousand in any text."""
+    return count >= FLOOD_ALWAYS or (count >= FLOOD_COUNT and count >= FLOOD_SHARE * length)
+
+
+def _share(count: int, length: int) -> str:
+    return f"{100 * count / max(length, 1):.0f}%"
 
 
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -950,13 +1015,14 @@ def _prose(text: str) -> bool:
 
 
 def _finding(text: _Text, hit: _Hit) -> ScanFinding:
+    """A hit as a finding; its excerpt and message never show a secret, whatever the finding is about."""
     span = text.span
     start = min(hit.start, len(text.original))
     end = max(min(hit.end, len(text.original)), start)
     return ScanFinding(
         file=span.file, line=text.line_of(start), end_line=text.line_of(max(start, end - 1)), page=span.page,
-        category=hit.category, severity=hit.severity, excerpt=_excerpt(text.original, start, end), rule=hit.rule,
-        message=hit.message, span=span,
+        category=hit.category, severity=hit.severity, excerpt=_excerpt(text.shown, start, end),
+        rule=hit.rule, message=redact(hit.message), span=span,
     )
 
 

@@ -115,6 +115,8 @@ class SpanRef(_Strict):
     end_line: int | None = Field(None, ge=1)
     page: int | None = Field(None, ge=1)
     quote: str | None = Field(None, description="Words quoted from the span, verified to occur there.")
+    flagged: str | None = Field(None, description="The document scan flagged the span (these categories): its text "
+                                "was withheld from every prompt, and the item rests on the document's structure.")
 
 
 class SourceInfo(_Strict):

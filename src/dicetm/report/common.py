@@ -360,6 +360,7 @@ def _quote(value: str) -> str:
 
 def span_ref_text(span: SpanRef) -> str:
     where = span_text(span.file, span.line, span.end_line, span.page)
+    where += f" [flagged by the scan: {span.flagged}]" if span.flagged else ""
     return f"{where} (“{_quote(span.quote)}”)" if span.quote else where
 
 
