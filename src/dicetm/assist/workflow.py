@@ -42,9 +42,14 @@ class Scanned:
 def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False) -> Scanned:
     """Read every document and scan it; the flagged spans are withheld unless ``allow_flagged``."""
     from dicetm.ingest.readers import read_documents
+
+    return scan_read(read_documents(paths), allow_flagged=allow_flagged)
+
+
+def scan_read(documents: list[Document], *, allow_flagged: bool = False) -> Scanned:
+    """Scan documents already read; the flagged spans are withheld unless ``allow_flagged``."""
     from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
 
-    documents = read_documents(paths)
     findings = list(scan_documents(documents).findings)
     by_span: dict[Span, list[ScanFinding]] = {}
     for finding in findings:
@@ -155,6 +160,28 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
         text, loaded = _new_model_text(draft.system, drafted, paths, str(out), known_controls)
     _write_describe(out, text, scanned, runs, actor, {k: len(v) for k, v in drafted.items()})
     return DescribeOutcome(out, loaded.system, {k: len(v) for k, v in drafted.items()}, scanned, notes, runs)
+
+
+@dataclass
+class DraftOutcome:
+    """What the offline extractor drafts from documents that the model does not have yet; nothing is written."""
+
+    scanned: Scanned
+    drafted: dict[str, list[Any]]  # section -> drafted elements, flows or trust boundaries
+    notes: list[str]
+
+
+def draft_from_documents(files: Sequence[Path], base: System | None, root: Path) -> DraftOutcome:
+    """Scan the documents, withhold the flagged spans, and draft what the rest states (offline only), for a
+    person to accept, edit or drop item by item (the workbench's describe page). Files are named relative to
+    ``root`` in spans and provenance, so the model file stays the same on every machine."""
+    from dicetm.ingest.extract import extract_draft
+    from dicetm.ingest.readers import read_document
+
+    scanned = scan_read([read_document(f, display=f.relative_to(root).as_posix()) for f in files])
+    draft = extract_draft(_without_withheld(scanned.documents, scanned.withheld),
+                          name=base.name if base is not None else None)
+    return DraftOutcome(scanned, _additions(base, draft.system), list(draft.notes))
 
 
 def _additions(base: System | None, draft: System) -> dict[str, list[Any]]:

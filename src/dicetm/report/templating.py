@@ -1,0 +1,48 @@
+"""The Jinja2 environment of the HTML report, shared with the workbench (``dicetm.web``).
+
+Autoescaping is on for every template: model names, descriptions and document text are data, never markup.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from dicetm.model import AnalysisResult
+from dicetm.report import common
+from dicetm.report.figures import STATUS_COLUMNS
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+STATUS_CLASSES = frozenset({"unreviewed", "stale", "needs-info", "accepted", "modified", "rejected"})
+
+
+def configure(env: Environment) -> Environment:
+    """Add the globals every dicetm template may use."""
+    env.globals.update(c=common, anchor=common.anchor, STATUS_CLASSES=STATUS_CLASSES, STATUS_COLUMNS=STATUS_COLUMNS,
+                       include_css=stylesheet, origin_labels=origin_labels)
+    return env
+
+
+def make_environment(loader: BaseLoader) -> Environment:
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, auto_reload=False)
+    return configure(env)
+
+
+@functools.cache
+def environment() -> Environment:
+    """The report's environment (templates compiled once per process)."""
+    return make_environment(FileSystemLoader(TEMPLATE_DIR))
+
+
+@functools.cache
+def stylesheet() -> Markup:
+    """The shared stylesheet, to inline in the report (the workbench serves the same file)."""
+    return Markup((TEMPLATE_DIR / "dicetm.css").read_text(encoding="utf-8"))
+
+
+def origin_labels(result: AnalysisResult) -> dict[str, str]:
+    return {t.id: common.origin_label(t.provenance) for t in result.threats}
