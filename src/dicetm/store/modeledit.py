@@ -61,6 +61,9 @@ def _update(item: Any, values: Mapping[str, Any]) -> None:
         old = item.get(key)
         if old == value:
             continue
+        if isinstance(value, Mapping) and isinstance(old, dict):
+            _update(old, value)  # a nested mapping (provenance) keeps its own comments and order
+            continue
         flow = not isinstance(old, list) or getattr(getattr(old, "fa", None), "flow_style", lambda: True)()
         item[key] = _plain(value, flow)
 

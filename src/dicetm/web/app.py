@@ -62,7 +62,12 @@ def create_app(path: Path, *, host: str = "127.0.0.1", token: str | None = None)
     def shared_css() -> Response:  # the report's stylesheet, served from the report's templates
         return Response((TEMPLATE_DIR / "dicetm.css").read_bytes(), media_type="text/css")
 
-    app.router.routes.insert(0, app.router.routes.pop())  # before the static mount
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    for _ in range(2):
+        app.router.routes.insert(0, app.router.routes.pop())  # both before the static mount
     app.include_router(pages.router)
     app.include_router(decisions.router)
     app.include_router(editing.router)

@@ -18,6 +18,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.datastructures import URL
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -30,6 +31,7 @@ SESSION_COOKIE = "dicetm_session"
 TOKEN_COOKIE = "dicetm_token"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
+FORM_TYPE = "application/x-www-form-urlencoded"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 MAX_REVIEWER = 200
 # Paths served before the reviewer has named themselves.
@@ -151,10 +153,10 @@ class Guard(BaseHTTPMiddleware):
         if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
             return "refused: the request came from another site"
         sent = request.headers.get(CSRF_HEADER)
-        if sent is None:
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            sent = value if isinstance(value, str) else None
+        if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPE):
+            # Read the raw body (the route reads it again from the cache); form() here would consume it.
+            values = parse_qs((await request.body()).decode("utf-8", "replace")).get(CSRF_FIELD)
+            sent = values[0] if values else None
         if not sent or not hmac.compare_digest(sent, session.csrf):
             return "refused: the form is stale or did not come from this workbench (reload the page and try again)"
         return None
@@ -176,7 +178,7 @@ def _secure(response: Response) -> Response:
     headers = response.headers
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers.setdefault("Cache-Control", "no-store")
     return response
