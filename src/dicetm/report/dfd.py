@@ -255,7 +255,20 @@ def dot_text(text: str) -> str:
 def html_label_text(text: str) -> str:
     """Text for a Graphviz HTML-like label: markup characters become entities, control characters go."""
     plain = "".join(c if c.isprintable() else " " for c in text)
-    return plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    escaped = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _no_escapes(escaped)
+
+
+def _no_escapes(text: str) -> str:
+    """Graphviz expands ``\\N``, ``\\G``, ``\\L``... even in HTML labels; a zero-width space after each backslash
+    keeps the text as written."""
+    return text.replace("\\", "\\\u200b")
+
+
+def _quoted(text: str) -> str:
+    """A quoted attribute (tooltip, cluster label): its backslashes are shown as the look-alike U+29F5, because
+    Graphviz expands ``\\N`` in them after unquoting and a zero-width character would be dropped as unprintable."""
+    return dot_text(text.replace("\\", "\u29f5"))
 
 
 def _wrapped(text: str, width: int = LABEL_WIDTH, lines: int = 3) -> list[str]:
@@ -275,7 +288,11 @@ def badge_text(threats: list[Threat]) -> str:
     return f"{len(threats)} open · {level.value}" if level is not None else ""
 
 
-def _label(title: str, subtitle: str | None, threats: list[Threat]) -> str:
+class HtmlLabel(str):
+    """A Graphviz HTML-like label built here from escaped parts (written as ``<...>``, never quoted)."""
+
+
+def _label(title: str, subtitle: str | None, threats: list[Threat]) -> HtmlLabel:
     rows = [f"<TR><TD>{html_label_text(line)}</TD></TR>" for line in _wrapped(title)]
     if subtitle:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#374151">{html_label_text(subtitle)}</FONT></TD></TR>')
@@ -283,16 +300,17 @@ def _label(title: str, subtitle: str | None, threats: list[Threat]) -> str:
     if level is not None:
         rows.append(f'<TR><TD BGCOLOR="{_BADGE[level]}"><FONT COLOR="#ffffff" POINT-SIZE="10"><B> '
                     f"{html_label_text(badge_text(threats))} </B></FONT></TD></TR>")
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+    return HtmlLabel('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows)
+                     + "</TABLE>>")
 
 
 def _attrs(pairs: Mapping[str, str | None]) -> str:
-    """``key=value`` pairs; string values are quoted, values starting with ``<`` are HTML labels."""
+    """``key=value`` pairs; every value is quoted except the HTML-like labels built by ``_label``."""
     parts = []
     for key, value in pairs.items():
         if value is None:
             continue
-        parts.append(f"{key}={value if value.startswith('<') else dot_text(value)}")
+        parts.append(f"{key}={value if isinstance(value, HtmlLabel) else _quoted(value)}")
     return ", ".join(parts)
 
 

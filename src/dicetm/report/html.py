@@ -39,8 +39,9 @@ class Links:
     the target of a kind of id (``threat``, ``el``, ``flow``, ``cm``, ``q``, ``cov``, ``rr``, ``zone``) or None
     when there is nothing to link to."""
 
-    def __init__(self, href: Href) -> None:
+    def __init__(self, href: Href, *, external: bool = False) -> None:
         self.href = href
+        self.external = external  # link framework references to their public pages (the report stays offline)
         self._made: dict[tuple[str, str], Markup] = {}
 
     def one(self, kind: str, raw: str) -> Markup:
@@ -70,7 +71,7 @@ class Links:
         """Framework references, each linked to its public page when there is one."""
         parts = []
         for ref in refs:
-            url = common.reference_url(ref)
+            url = common.reference_url(ref) if self.external else None
             code = Markup("<code>%s</code>") % ref
             parts.append(Markup('<a href="%s" rel="noopener noreferrer">%s</a>') % (url, code) if url else code)
         return Markup(", ").join(parts) or Markup("—")

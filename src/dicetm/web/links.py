@@ -23,4 +23,4 @@ def path_of(kind: str, raw: str) -> str | None:
 
 def web_links(known: dict[str, frozenset[str]]) -> Links:
     """Links to workbench pages for the ids that exist (``known``: kind -> ids); other ids stay plain code."""
-    return Links(lambda kind, raw: path_of(kind, raw) if raw in known.get(kind, frozenset()) else None)
+    return Links(lambda kind, raw: path_of(kind, raw) if raw in known.get(kind, frozenset()) else None, external=True)
