@@ -15,9 +15,9 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the workbench tests need the [web] extra")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from dicetm.web.app import create_app  # noqa: E402
+from dicetm.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "support-chatbot"
@@ -103,7 +103,7 @@ def server(workspace: Path) -> Iterator[str]:
 
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/api/version", timeout=2)  # noqa: S310 (loopback only)
+            urllib.request.urlopen(base + "/api/version", timeout=2)
             break
         except OSError:
             time.sleep(0.1)
