@@ -33,7 +33,7 @@ def test_an_invalid_edit_shows_the_error_at_the_field_and_writes_nothing(client:
     values = {**_form(client, "/model/elements/chat-ui"), "id": "Not Valid!", "intent": "save"}
     page = client.post("/model/elements/chat-ui", values)
     assert page.status_code == 422
-    field = page.text.split('id="fld-id"', 1)[1].split("</div>", 1)[0]
+    field = page.text.split('id="fld-id"', 1)[1].split('<div class="note"', 1)[0]
     assert 'aria-invalid="true"' in page.text.split('id="fld-id"', 1)[0].rsplit("<input", 1)[1] + field
     assert 'class="field-error" id="fld-id-error"' in field
     assert "Nothing was written" in page.text
