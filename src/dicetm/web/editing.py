@@ -133,6 +133,16 @@ def _span_texts(outcome: Any) -> dict[tuple[str, int], str]:
     return texts
 
 
+def _source(span: Any, text: str) -> dict[str, str]:
+    """A drafted item's source: where, and the span's text split around the quoted words (shown highlighted)."""
+    where = f"{span.file}:{span.line}" + (f"-{span.end_line}" if span.end_line and span.end_line != span.line else "")
+    quote = span.quote or ""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return {"where": where, "quote": quote, "before": text, "mark": "", "after": ""}
+    return {"where": where, "quote": quote, "before": text[:at], "mark": quote, "after": text[at + len(quote):]}
+
+
 @router.post("/describe/draft")
 async def describe_draft(request: Request, face: UiDep) -> Response:
     """Scan and draft from the chosen documents; the drafted items wait in this browser session."""
@@ -156,9 +166,7 @@ async def describe_draft(request: Request, face: UiDep) -> Response:
             items.append({
                 "key": secrets.token_hex(6), "section": section,
                 "data": drafted.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
-                "sources": [{"where": f"{s.file}:{s.line}" + (f"-{s.end_line}" if s.end_line and s.end_line != s.line
-                                                              else ""), "quote": s.quote or "",
-                             "text": texts.get((s.file, s.line), "")} for s in spans],
+                "sources": [_source(s, texts.get((s.file, s.line), "")) for s in spans],
             })
     withheld = {(f.span.file, f.span.line) for f in outcome.scanned.findings if f.span in outcome.scanned.withheld}
     session.drafts = {

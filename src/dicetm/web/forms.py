@@ -128,5 +128,6 @@ def problems_by_field(problems: list[Problem], section: str, index: int) -> tupl
         if found and found["section"] == file_section and int(found["index"]) == index:
             at_field.setdefault(found["field"] or "", []).append(text)
         else:
-            others.append(f"{problem.location}: {text}")
+            line = f"line {problem.location.line}: " if problem.location.line else ""
+            others.append(f"{line}{text}")
     return at_field, others

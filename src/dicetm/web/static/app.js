@@ -74,7 +74,7 @@
       if (panel && window.htmx && /^\/(elements|flows)\//.test(href)) {
         event.preventDefault();
         window.htmx.ajax("GET", href, {target: "#panel", swap: "innerHTML"}).then(function () {
-          panel.scrollIntoView({behavior: "smooth", block: "nearest"});
+          panel.scrollIntoView({block: "nearest"});
           var heading = panel.querySelector("h2");
           if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({preventScroll: true}); }
         });
@@ -113,6 +113,12 @@
       found.open = !found.open;
     } else {
       found.click();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-close-panel]")) {
+      document.getElementById("panel").innerHTML = "";
     }
   });
 
