@@ -136,7 +136,8 @@ def test_countermeasure_plan_and_residual_risk_owner(client: Client, workspace: 
     refused = decide(client, control, "implement", page="/countermeasures", evidence="")
     assert "not recorded" in refused.text
     decide(client, THREAT, "accept")
-    owned = decide(client, f"risk:{THREAT}", "accept", page="/risks", owner="CISO",
+    assert f"/threats/{THREAT.replace('@', '%40')}#residual" in client.get("/risks").text
+    owned = decide(client, f"risk:{THREAT}", "accept", page=f"/threats/{THREAT}", owner="CISO",
                    business_impact="Customer data leaks", review_by="2027-06-30")
     assert "recorded: risk:T-LLM-004@hosted-llm accepted" in owned.text
     register = Workspace.open(workspace).read()

@@ -142,4 +142,4 @@ def risks_page(request: Request, face: UiDep) -> Response:
     entries = register_order(snap.result.evaluation.residual_risks)
     titles = {t.id: t for t in snap.result.threats}
     return face.page(request, "risks.html.j2", title="Residual risks", entries=entries, threats=titles,
-                     stamps={e.threat: face.clock.stamp(f"risk:{e.threat}") for e in entries}, **base_context(snap))
+                     **base_context(snap))
