@@ -16,8 +16,8 @@ from html import escape
 from markupsafe import Markup
 
 from dicetm.gcpause import gc_paused
-from dicetm.model import AnalysisResult, System, Threat, ThreatEvaluation
-from dicetm.report import common, dfd
+from dicetm.model import AnalysisResult, System, ThreatEvaluation
+from dicetm.report import common, dfd, views
 from dicetm.report.common import anchor
 from dicetm.report.figures import figures
 from dicetm.report.templating import environment
@@ -55,10 +55,11 @@ class Links:
         return made
 
     def many(self, kind: str, ids: Iterable[str]) -> Markup:
-        return Markup(", ").join(self.one(kind, raw) for raw in ids) or Markup("—")
+        # str.join of Markup parts, wrapped once: each part is already escaped
+        return Markup(", ".join([self.one(kind, raw) for raw in ids]) or "—")
 
     def codes(self, ids: Iterable[str]) -> Markup:
-        return Markup(", ").join(Markup("<code>%s</code>") % raw for raw in ids) or Markup("—")
+        return Markup(", ".join(f"<code>{escape(raw)}</code>" for raw in ids) or "—")
 
     def any(self, raw: str) -> Markup:
         """Link an id of unknown kind (next-step refs) to whatever it names."""
@@ -68,19 +69,19 @@ class Links:
         return Markup("<code>%s</code>") % raw
 
     def references(self, refs: Iterable[str]) -> Markup:
-        """Framework references, each linked to its public page when there is one."""
+        """Framework references, each linked to its public page when there is one (in the workbench)."""
         parts = []
         for ref in refs:
             url = common.reference_url(ref) if self.external else None
-            code = Markup("<code>%s</code>") % ref
-            parts.append(Markup('<a href="%s" rel="noopener noreferrer">%s</a>') % (url, code) if url else code)
-        return Markup(", ").join(parts) or Markup("—")
+            code = f"<code>{escape(ref)}</code>"
+            parts.append(f'<a href="{escape(url)}" rel="noopener noreferrer">{code}</a>' if url else code)
+        return Markup(", ".join(parts) or "—")
 
     def evaluation(self, row: ThreatEvaluation) -> Markup:
         target = self.href("cov", row.threat)
-        word = Markup("covered") if row.covered else Markup('<span class="warn">NOT covered</span>')
-        text = Markup('<a href="%s">%s</a>') % (target, word) if target else word
-        return text + (Markup(" by ") + self.many("cm", row.covered_by) if row.covered else Markup(""))
+        word = "covered" if row.covered else '<span class="warn">NOT covered</span>'
+        text = f'<a href="{escape(target)}">{word}</a>' if target else word
+        return Markup(text + (f" by {self.many('cm', row.covered_by)}" if row.covered else ""))
 
 
 def anchor_links(result: AnalysisResult, system: System) -> Links:
@@ -122,13 +123,6 @@ def report_svgs(result: AnalysisResult, system: System) -> dict[str | None, str]
     return drawings
 
 
-def _group_by_risk(threats: list[Threat]) -> list[tuple[str, list[Threat]]]:
-    groups: dict[str, list[Threat]] = {}
-    for threat in threats:
-        groups.setdefault(threat.risk.value, []).append(threat)
-    return [(level.value, groups[level.value]) for level in common.RISK_DISPLAY_ORDER if level.value in groups]
-
-
 @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
 def render_html(result: AnalysisResult, system: System, svg: str | dict[str | None, str] | None) -> str:
     """The full report as one HTML page.
@@ -139,15 +133,23 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     drawings = {None: svg} if isinstance(svg, str) else svg
     threats = common.listed_threats(result)
     rejected = common.rejected_threats(result)
+    opened = len(threats) <= OPEN_THREAT_CARDS
+    links = anchor_links(result, system)
+    open_by_element = dfd.open_threats_by_element(result)
     template = environment().get_template("report.html.j2")
     return template.render(
-        result=result, system=system, links=anchor_links(result, system), f=figures(result),
-        drawings=drawings, boundaries={b.id: b for b in system.trust_boundaries},
+        result=result, system=system, links=links, f=figures(result), drawings=drawings,
+        boundaries={b.id: b for b in system.trust_boundaries},
         mermaid=None if drawings else dfd.mermaid(system, result), csp=CSP,
-        groups=_group_by_risk(threats), listed=len(threats), rejected=rejected,
+        groups=[(level, len(cards), Markup("".join(card.details(opened) for card in cards)))
+                for level, cards in views.cards_by_risk(threats, result, links)],
+        listed=len(threats), rejected=rejected,
         waiting=sum(1 for t in threats if not common.is_decided(t.status)),
-        open_cards=len(threats) <= OPEN_THREAT_CARDS, by_threat={m.threat: m for m in result.evaluation.matrix},
-        open_by_element=dfd.open_threats_by_element(result), long_rows=LONG_TABLE_ROWS,
-        assisted=common.shows_assistance(result), drafted={c.id: c.provenance for c in system.controls},
-        element_rows=[(e, system.boundary_of.get(e.id), ", ".join(common.element_facts(e))) for e in system.elements],
+        open_cards=opened,
+        long_rows=LONG_TABLE_ROWS, assisted=common.shows_assistance(result),
+        element_rows=views.element_rows(system, open_by_element, links), flow_rows=views.flow_rows(system, links),
+        cm_rows=views.countermeasure_rows(result.countermeasures, {c.id: c.provenance for c in system.controls},
+                                          links),
+        matrix_rows=views.matrix_rows(result, links), residual_rows=views.residual_rows(result, links),
+        register_rows=views.register_rows(result, links), question_rows=views.question_rows(result, links),
     )

@@ -11,18 +11,18 @@ from pathlib import Path
 from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from dicetm.model import AnalysisResult
-from dicetm.report import common
+from dicetm.report import common, views
 from dicetm.report.figures import STATUS_COLUMNS
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-STATUS_CLASSES = frozenset({"unreviewed", "stale", "needs-info", "accepted", "modified", "rejected"})
+STATUS_CLASSES = views.STATUS_CLASSES
 
 
 def configure(env: Environment) -> Environment:
     """Add the globals every dicetm template may use."""
     env.globals.update(c=common, anchor=common.anchor, STATUS_CLASSES=STATUS_CLASSES, STATUS_COLUMNS=STATUS_COLUMNS,
-                       include_css=stylesheet, origin_labels=origin_labels)
+                       include_css=stylesheet, risk_badge=_risk, status_badge=views.status_badge,
+                       scored_badge=views.scored_badge)
     return env
 
 
@@ -44,5 +44,5 @@ def stylesheet() -> Markup:
     return Markup((TEMPLATE_DIR / "dicetm.css").read_text(encoding="utf-8"))
 
 
-def origin_labels(result: AnalysisResult) -> dict[str, str]:
-    return {t.id: common.origin_label(t.provenance) for t in result.threats}
+def _risk(level: object, text: str | None = None) -> Markup:
+    return views.risk_badge(str(getattr(level, "value", level)), text)

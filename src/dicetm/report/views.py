@@ -1,0 +1,238 @@
+"""What the HTML templates show, prepared in Python: badges, threat cards and the rows of the long tables.
+
+The report lists tens of thousands of threats for large models; calling helpers from inside a template costs
+far more than reading prepared values, so each card and row is built here once (as plain text, or as Markup
+already escaped) and the templates only place it. The workbench uses the same cards on its pages.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from dicetm.model import (
+    AnalysisResult,
+    Countermeasure,
+    RiskLevel,
+    System,
+    Threat,
+    ThreatEvaluation,
+)
+from dicetm.model.system import SourceInfo
+from dicetm.report import common
+from dicetm.report.common import anchor
+
+STATUS_CLASSES = frozenset({"unreviewed", "stale", "needs-info", "accepted", "modified", "rejected"})
+_WARN_NO = Markup('<span class="warn">no</span>')
+_NOT_COVERED = Markup('<span class="warn">NO</span>')
+_OPEN = Markup('<span class="badge open">OPEN</span>')
+
+
+@functools.lru_cache(maxsize=512)
+def risk_badge(level: str, text: str | None = None) -> Markup:
+    return Markup('<span class="risk risk-%s">%s</span>') % (level, text or level)
+
+
+@functools.lru_cache(maxsize=64)
+def status_badge(status: str) -> Markup:
+    known = status if status in STATUS_CLASSES else "unreviewed"
+    return Markup('<span class="status st-%s">%s</span>') % (known, common.status_label(status))
+
+
+def scored_badge(likelihood: int, impact: int, score: int, level: RiskLevel) -> Markup:
+    return risk_badge(level.value, common.score_text(likelihood, impact, score, level))
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One threat as a card: its summary line and its body, as escaped markup."""
+
+    threat: Threat
+    anchor: str
+    level: str
+    decided: bool
+    summary: Markup
+    body: Markup
+
+    def details(self, opened: bool) -> Markup:
+        """The whole collapsible card, as the report lists it."""
+        undecided = "" if self.decided else " undecided"
+        return Markup(f'<details class="threat lvl-{self.level}{undecided}" id="{_e(self.anchor)}"'
+                      f'{" open" if opened else ""}>\n<summary>{self.summary}</summary>\n{self.body}</details>\n')
+
+
+def _items(title: str, items: Iterable[str]) -> str:
+    return f"<p><strong>{title}</strong></p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> Card:
+    """The card of one threat; ``links`` is a ``report.html.Links`` (anchors in the report, pages in the web).
+
+    Built with ``html.escape`` rather than a template: the report holds one card per threat, tens of thousands
+    for large models, and every field of every card is escaped here exactly once."""
+    level = threat.risk.value
+    origin = common.origin(threat.provenance)
+    summary = (f"{risk_badge(level, f'{level} {threat.score}')} {status_badge(threat.status)} "
+               f"<code>{_e(threat.id)}</code> {_e(threat.title)}"
+               + (f' <span class="badge">{_e(origin)}</span>' if origin != "rule" else ""))
+    decided = common.is_decided(threat.status)
+    review = _e(common.review_text(threat))
+    many = links.many  # type: ignore[attr-defined]
+    out = [f"<dl><dt>Review</dt><dd>{review if decided else f'<strong>{review}</strong>'}</dd>"
+           f"<dt>Risk</dt><dd>{_e(common.threat_risk_text(threat))}</dd>"]
+    found = common.original_text(threat)
+    if found:
+        out.append(f"<dt>As found</dt><dd>{_e(found)} (before the modification)</dd>")
+    out.append(f"<dt>Elements</dt><dd>{many('el', threat.elements)}</dd>")
+    if threat.flows:
+        out.append(f"<dt>Flows</dt><dd>{many('flow', threat.flows)}</dd>")
+    out.append(f"<dt>STRIDE</dt><dd>{_e(common.stride_text(threat.stride) or '—')}</dd>"
+               f"<dt>References</dt><dd>{links.references(threat.references)}</dd>"  # type: ignore[attr-defined]
+               f"<dt>Suggested controls</dt><dd>{many('cm', threat.controls)}</dd>")
+    if evaluation is not None:
+        residual = scored_badge(evaluation.residual_likelihood, evaluation.residual_impact,
+                                evaluation.residual_score, evaluation.residual_risk)
+        out.append(f"<dt>Evaluation</dt><dd>{links.evaluation(evaluation)}; residual risk {residual}</dd>")  # type: ignore[attr-defined]
+    out.append(f"<dt>Origin</dt><dd>{_e(common.provenance_text(threat.provenance))}</dd></dl>"
+               f"<p><strong>Scenario.</strong> {_e(threat.scenario)}</p>")
+    scenario = common.original_scenario(threat)
+    if scenario:
+        out.append(f"<p><strong>Scenario as found.</strong> {_e(scenario)}</p>")
+    for supporting in threat.supporting:
+        out.append(f'<p class="untrusted"><strong>{_e(common.supporting_label(supporting))}:</strong> '
+                   f"{_e(supporting.text)}</p>")
+    if threat.rationale:
+        out.append(f"<p><strong>Rationale.</strong> {_e(threat.rationale)}</p>")
+    if threat.factors:
+        out.append(_items("Factors", (f"{f.delta:+d} {_e(f.target)}: <code>{_e(f.fact)}</code>: {_e(f.note)}"
+                                      for f in threat.factors)))
+    if threat.assumptions:
+        out.append(_items("Assumptions", (_e(a) for a in threat.assumptions)))
+    if threat.review_question:
+        out.append(f"<p><strong>Review question:</strong> {_e(threat.review_question)}</p>")
+    if threat.members:
+        out.append(f"<p><strong>Groups {len(threat.members)} findings:</strong> {links.codes(threat.members)}</p>")  # type: ignore[attr-defined]
+    if threat.folded:
+        out.append(f"<p><strong>Folded into this threat:</strong> {links.codes(threat.folded)}</p>")  # type: ignore[attr-defined]
+    return Card(threat, anchor("threat", threat.id), level, decided, Markup(summary), Markup("".join(out)))
+
+
+def cards_by_risk(threats: Iterable[Threat], result: AnalysisResult, links: object) -> list[tuple[str, list[Card]]]:
+    """Cards grouped by risk level, highest first, each group highest score first."""
+    by_threat = {m.threat: m for m in result.evaluation.matrix}
+    groups: dict[str, list[Card]] = {}
+    for threat in threats:
+        groups.setdefault(threat.risk.value, []).append(card(threat, by_threat.get(threat.id), links))
+    return [(level.value, groups[level.value]) for level in common.RISK_DISPLAY_ORDER if level.value in groups]
+
+
+# --- rows of the long tables: one escaped <tr> each ---------------------------------------------------------
+
+class Rows(list[str]):
+    """The rows of one table, each an escaped ``<tr>``; ``markup()`` is the table body for a template."""
+
+    def markup(self) -> Markup:
+        return Markup("\n".join(self))
+
+
+def _row(cells: Iterable[object], row_id: str | None = None) -> str:
+    """A table row; str cells are escaped, Markup cells are placed as they are."""
+    opened = f'<tr id="{escape(row_id)}">' if row_id else "<tr>"
+    return opened + "".join(
+        f"<td>{c}</td>" if isinstance(c, Markup) else f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>"
+
+
+def _code(text: str) -> Markup:
+    return Markup(f"<code>{_e(text)}</code>")
+
+
+def _fact(value: bool | None) -> Markup | str:
+    return _WARN_NO if value is False else common.yes_no(value)
+
+
+def element_rows(system: System, open_by_element: dict[str, list[Threat]], links: object) -> Rows:
+    many = links.many  # type: ignore[attr-defined]
+    rows = Rows()
+    for element in system.elements:
+        zone = system.boundary_of.get(element.id)
+        found = open_by_element.get(element.id, [])
+        opened = Markup(f"{len(found)}: {many('threat', [t.id for t in found])}") if found else "none"
+        rows.append(_row((_code(element.id), element.name, common.kind_text(element), _code(zone) if zone else "—",
+                          ", ".join(common.element_facts(element)) or "—", opened,
+                          common.source_info_text(element.provenance)), anchor("el", element.id)))
+    return rows
+
+
+def flow_rows(system: System, links: object) -> Rows:
+    one = links.one  # type: ignore[attr-defined]
+    return Rows(_row((_code(f.id), one("el", f.source), "↔" if f.bidirectional else "→", one("el", f.target),
+                  f.data or "—", f.protocol or "—", f.classification.value if f.classification else "—",
+                  _fact(f.authenticated), _fact(f.encrypted), common.yes_no(system.crosses_boundary(f)),
+                  common.source_info_text(f.provenance)), anchor("flow", f.id)) for f in system.flows)
+
+
+def matrix_rows(result: AnalysisResult, links: object) -> Rows:
+    origins = {t.id: common.origin_label(t.provenance) for t in result.threats}
+    one, many = links.one, links.many  # type: ignore[attr-defined]
+    rows = Rows()
+    for m in common.matrix_order(result.evaluation.matrix):
+        groups = common.status_groups(m.countermeasures_by_status)
+        by_status = Markup("; ".join(f"{_e(status)}: {many('cm', ids)}" for status, ids in groups) or "none")
+        rows.append(_row((one("threat", m.threat), risk_badge(m.inherent_risk.value),
+                          "yes" if m.covered else _NOT_COVERED, by_status, many("cm", m.covered_by),
+                          origins.get(m.threat, "—")), anchor("cov", m.threat)))
+    return rows
+
+
+def residual_rows(result: AnalysisResult, links: object) -> Rows:
+    one = links.one  # type: ignore[attr-defined]
+    return Rows(_row((one("threat", m.threat),
+                  scored_badge(m.inherent_likelihood, m.inherent_impact, m.inherent_score, m.inherent_risk),
+                  scored_badge(m.residual_likelihood, m.residual_impact, m.residual_score, m.residual_risk),
+                  m.arithmetic)) for m in common.residual_order(result.evaluation.matrix))
+
+
+def register_rows(result: AnalysisResult, links: object) -> Rows:
+    one = links.one  # type: ignore[attr-defined]
+    return Rows(_row((one("threat", e.threat), risk_badge(e.residual_risk.value), _OPEN if e.open else "decided",
+                  e.owner or "unassigned", e.decision.value if e.decision else "none",
+                  common.business_impact_text(e) or "—", e.review_by or "—"), anchor("rr", e.threat))
+            for e in common.register_order(result.evaluation.residual_risks))
+
+
+def question_rows(result: AnalysisResult, links: object) -> Rows:
+    one = links.one  # type: ignore[attr-defined]
+    rows = Rows()
+    for q in result.open_questions:
+        about = ", ".join([*(one("el", e) for e in q.elements), *(one("flow", f) for f in q.flows)]) or "—"
+        rows.append(_row((_code(q.id), q.question, q.why, Markup(about)), anchor("q", q.id)))
+    return rows
+
+
+def countermeasure_rows(countermeasures: list[Countermeasure], drafted: dict[str, SourceInfo | None],
+                        links: object) -> Rows:
+    many = links.many  # type: ignore[attr-defined]
+    rows = Rows()
+    for cm in common.countermeasures_by_rank(countermeasures):
+        status = f'<span class="badge">{_e(cm.status.value)}</span>'
+        if cm.limited_to is not None:
+            status += f"<br>only for {many('threat', cm.limited_to)}"
+        if cm.evidence:
+            status += f"<br>evidence: {_e(cm.evidence)}"
+        name = Markup(f'{_e(cm.name)}<br><span class="note">{_e(cm.description)}</span>')
+        rows.append(_row((str(cm.rank), _code(cm.id), name, Markup(status), cm.owner or "unassigned", cm.due or "—",
+                          many("threat", cm.threats), common.countermeasure_origin_text(cm, drafted.get(cm.id))),
+                         anchor("cm", cm.id)))
+    return rows
+
+
+__all__ = ["Card", "card", "cards_by_risk", "countermeasure_rows", "element_rows", "flow_rows", "matrix_rows",
+           "register_rows", "residual_rows", "risk_badge", "scored_badge", "status_badge"]
