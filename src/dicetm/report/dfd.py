@@ -180,11 +180,14 @@ def _mermaid_node(node_id: str, element: Element, extra: str) -> str:
     return f'{node_id}["{label}"]'
 
 
-def mermaid(system: System, result: AnalysisResult | None = None) -> str:
-    """Mermaid flowchart of the system; with ``result``, elements show their open threats and worst open risk."""
+def mermaid(system: System, result: AnalysisResult | None = None,
+            open_threats: dict[str, list[Threat]] | None = None) -> str:
+    """Mermaid flowchart of the system; with ``result``, elements show their open threats and worst open risk
+    (``open_threats``: the same count, when the caller has it already)."""
     node = _Ids("e_")
     zone = _Ids("b_")
-    open_threats = open_threats_by_element(result)
+    if open_threats is None:
+        open_threats = open_threats_by_element(result)
     worst = {element_id: worst_level(threats) for element_id, threats in open_threats.items()}
     layout = _layout(system)
     lines = ["flowchart LR"]

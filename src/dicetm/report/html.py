@@ -64,9 +64,12 @@ class Links:
     def any(self, raw: str) -> Markup:
         """Link an id of unknown kind (next-step refs) to whatever it names."""
         for kind in ("threat", "q", "cm", "el", "flow"):
+            made = self._made.get((kind, raw))
+            if made is not None and "<a " in made:
+                return made
             if self.href(kind, raw):
                 return self.one(kind, raw)
-        return Markup("<code>%s</code>") % raw
+        return Markup(f"<code>{escape(raw)}</code>")
 
     def references(self, refs: Iterable[str]) -> Markup:
         """Framework references, each linked to its public page when there is one (in the workbench)."""
@@ -140,7 +143,7 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     return template.render(
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
         boundaries={b.id: b for b in system.trust_boundaries},
-        mermaid=None if drawings else dfd.mermaid(system, result), csp=CSP,
+        mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
         groups=[(level, len(cards), Markup("".join(card.details(opened) for card in cards)))
                 for level, cards in views.cards_by_risk(threats, result, links)],
         listed=len(threats), rejected=rejected,
@@ -152,4 +155,5 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
                                           links),
         matrix_rows=views.matrix_rows(result, links), residual_rows=views.residual_rows(result, links),
         register_rows=views.register_rows(result, links), question_rows=views.question_rows(result, links),
+        next_steps=views.next_step_items(result, links),
     )

@@ -47,10 +47,6 @@ def scored_badge(likelihood: int, impact: int, score: int, level: RiskLevel) -> 
     return risk_badge(level.value, common.score_text(likelihood, impact, score, level))
 
 
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
 @dataclass(frozen=True)
 class Card:
     """One threat as a card: its summary line and its body, as escaped markup."""
@@ -65,7 +61,7 @@ class Card:
     def details(self, opened: bool) -> Markup:
         """The whole collapsible card, as the report lists it."""
         undecided = "" if self.decided else " undecided"
-        return Markup(f'<details class="threat lvl-{self.level}{undecided}" id="{_e(self.anchor)}"'
+        return Markup(f'<details class="threat lvl-{self.level}{undecided}" id="{escape(self.anchor)}"'
                       f'{" open" if opened else ""}>\n<summary>{self.summary}</summary>\n{self.body}</details>\n')
 
 
@@ -81,43 +77,43 @@ def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> 
     level = threat.risk.value
     origin = common.origin(threat.provenance)
     summary = (f"{risk_badge(level, f'{level} {threat.score}')} {status_badge(threat.status)} "
-               f"<code>{_e(threat.id)}</code> {_e(threat.title)}"
-               + (f' <span class="badge">{_e(origin)}</span>' if origin != "rule" else ""))
+               f"<code>{escape(threat.id)}</code> {escape(threat.title)}"
+               + (f' <span class="badge">{escape(origin)}</span>' if origin != "rule" else ""))
     decided = common.is_decided(threat.status)
-    review = _e(common.review_text(threat))
+    review = escape(common.review_text(threat))
     many = links.many  # type: ignore[attr-defined]
     out = [f"<dl><dt>Review</dt><dd>{review if decided else f'<strong>{review}</strong>'}</dd>"
-           f"<dt>Risk</dt><dd>{_e(common.threat_risk_text(threat))}</dd>"]
+           f"<dt>Risk</dt><dd>{escape(common.threat_risk_text(threat))}</dd>"]
     found = common.original_text(threat)
     if found:
-        out.append(f"<dt>As found</dt><dd>{_e(found)} (before the modification)</dd>")
+        out.append(f"<dt>As found</dt><dd>{escape(found)} (before the modification)</dd>")
     out.append(f"<dt>Elements</dt><dd>{many('el', threat.elements)}</dd>")
     if threat.flows:
         out.append(f"<dt>Flows</dt><dd>{many('flow', threat.flows)}</dd>")
-    out.append(f"<dt>STRIDE</dt><dd>{_e(common.stride_text(threat.stride) or '—')}</dd>"
+    out.append(f"<dt>STRIDE</dt><dd>{escape(common.stride_text(threat.stride) or '—')}</dd>"
                f"<dt>References</dt><dd>{links.references(threat.references)}</dd>"  # type: ignore[attr-defined]
                f"<dt>Suggested controls</dt><dd>{many('cm', threat.controls)}</dd>")
     if evaluation is not None:
         residual = scored_badge(evaluation.residual_likelihood, evaluation.residual_impact,
                                 evaluation.residual_score, evaluation.residual_risk)
         out.append(f"<dt>Evaluation</dt><dd>{links.evaluation(evaluation)}; residual risk {residual}</dd>")  # type: ignore[attr-defined]
-    out.append(f"<dt>Origin</dt><dd>{_e(common.provenance_text(threat.provenance))}</dd></dl>"
-               f"<p><strong>Scenario.</strong> {_e(threat.scenario)}</p>")
+    out.append(f"<dt>Origin</dt><dd>{escape(common.provenance_text(threat.provenance))}</dd></dl>"
+               f"<p><strong>Scenario.</strong> {escape(threat.scenario)}</p>")
     scenario = common.original_scenario(threat)
     if scenario:
-        out.append(f"<p><strong>Scenario as found.</strong> {_e(scenario)}</p>")
+        out.append(f"<p><strong>Scenario as found.</strong> {escape(scenario)}</p>")
     for supporting in threat.supporting:
-        out.append(f'<p class="untrusted"><strong>{_e(common.supporting_label(supporting))}:</strong> '
-                   f"{_e(supporting.text)}</p>")
+        out.append(f'<p class="untrusted"><strong>{escape(common.supporting_label(supporting))}:</strong> '
+                   f"{escape(supporting.text)}</p>")
     if threat.rationale:
-        out.append(f"<p><strong>Rationale.</strong> {_e(threat.rationale)}</p>")
+        out.append(f"<p><strong>Rationale.</strong> {escape(threat.rationale)}</p>")
     if threat.factors:
-        out.append(_items("Factors", (f"{f.delta:+d} {_e(f.target)}: <code>{_e(f.fact)}</code>: {_e(f.note)}"
-                                      for f in threat.factors)))
+        out.append(_items("Factors", (f"{f.delta:+d} {escape(f.target)}: <code>{escape(f.fact)}</code>: "
+                                      f"{escape(f.note)}" for f in threat.factors)))
     if threat.assumptions:
-        out.append(_items("Assumptions", (_e(a) for a in threat.assumptions)))
+        out.append(_items("Assumptions", (escape(a) for a in threat.assumptions)))
     if threat.review_question:
-        out.append(f"<p><strong>Review question:</strong> {_e(threat.review_question)}</p>")
+        out.append(f"<p><strong>Review question:</strong> {escape(threat.review_question)}</p>")
     if threat.members:
         out.append(f"<p><strong>Groups {len(threat.members)} findings:</strong> {links.codes(threat.members)}</p>")  # type: ignore[attr-defined]
     if threat.folded:
@@ -151,7 +147,7 @@ def _row(cells: Iterable[object], row_id: str | None = None) -> str:
 
 
 def _code(text: str) -> Markup:
-    return Markup(f"<code>{_e(text)}</code>")
+    return Markup(f"<code>{escape(text)}</code>")
 
 
 def _fact(value: bool | None) -> Markup | str:
@@ -185,7 +181,7 @@ def matrix_rows(result: AnalysisResult, links: object) -> Rows:
     rows = Rows()
     for m in common.matrix_order(result.evaluation.matrix):
         groups = common.status_groups(m.countermeasures_by_status)
-        by_status = Markup("; ".join(f"{_e(status)}: {many('cm', ids)}" for status, ids in groups) or "none")
+        by_status = Markup("; ".join(f"{escape(status)}: {many('cm', ids)}" for status, ids in groups) or "none")
         rows.append(_row((one("threat", m.threat), risk_badge(m.inherent_risk.value),
                           "yes" if m.covered else _NOT_COVERED, by_status, many("cm", m.covered_by),
                           origins.get(m.threat, "—")), anchor("cov", m.threat)))
@@ -208,6 +204,16 @@ def register_rows(result: AnalysisResult, links: object) -> Rows:
             for e in common.register_order(result.evaluation.residual_risks))
 
 
+def next_step_items(result: AnalysisResult, links: object) -> Rows:
+    """The next steps as list items, most urgent first, each with links to what it is about."""
+    linked = links.any  # type: ignore[attr-defined]
+    items = Rows()
+    for step in sorted(result.evaluation.next_steps, key=lambda s: s.priority):
+        refs = f" ({', '.join([linked(r) for r in step.refs])})" if step.refs else ""
+        items.append(f'<li><span class="badge">{escape(step.kind)}</span> {escape(step.text)}{refs}</li>')
+    return items
+
+
 def question_rows(result: AnalysisResult, links: object) -> Rows:
     one = links.one  # type: ignore[attr-defined]
     rows = Rows()
@@ -222,12 +228,12 @@ def countermeasure_rows(countermeasures: list[Countermeasure], drafted: dict[str
     many = links.many  # type: ignore[attr-defined]
     rows = Rows()
     for cm in common.countermeasures_by_rank(countermeasures):
-        status = f'<span class="badge">{_e(cm.status.value)}</span>'
+        status = f'<span class="badge">{escape(cm.status.value)}</span>'
         if cm.limited_to is not None:
             status += f"<br>only for {many('threat', cm.limited_to)}"
         if cm.evidence:
-            status += f"<br>evidence: {_e(cm.evidence)}"
-        name = Markup(f'{_e(cm.name)}<br><span class="note">{_e(cm.description)}</span>')
+            status += f"<br>evidence: {escape(cm.evidence)}"
+        name = Markup(f'{escape(cm.name)}<br><span class="note">{escape(cm.description)}</span>')
         rows.append(_row((str(cm.rank), _code(cm.id), name, Markup(status), cm.owner or "unassigned", cm.due or "—",
                           many("threat", cm.threats), common.countermeasure_origin_text(cm, drafted.get(cm.id))),
                          anchor("cm", cm.id)))
