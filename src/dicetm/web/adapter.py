@@ -77,6 +77,12 @@ class Workbench:
         loaded, register, result = analyze_workspace(self.model_path, write=False)
         return Snapshot(loaded, register, result)
 
+    def system(self) -> Any:
+        """The model as written (validated, not analysed): for forms that only need its ids and names."""
+        from dicetm.api import load
+
+        return load(self.model_path).system
+
     def version(self) -> str:
         """Changes whenever the model, the register or the proposals file changes on disk (cheap: file stats)."""
         parts = []

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dicetm.errors import DicetmError
+from dicetm.report import views
 from dicetm.review.decide import DecisionInput
 from dicetm.review.fatigue import QUICK_RUN, QUICK_SECONDS
 from dicetm.review.queue import DEFAULT_MINUTES_PER_ITEM, estimate_load
@@ -43,12 +44,14 @@ def review_page(request: Request, face: UiDep) -> Response:
         evaluation = next((m for m in snap.result.evaluation.matrix if m.threat == item.threat.id), None)
         residual = item.residual or next(
             (e for e in snap.result.evaluation.residual_risks if e.threat == item.threat.id), None)
+    context = base_context(snap)
     return face.page(request, "review.html.j2", title="Review", item=item, queue=queue, waiting=len(waiting),
-                     skipped=len([i for i in queue if i.id in session.skipped]), evaluation=evaluation,
+                     skipped=len([i for i in queue if i.id in session.skipped]),
+                     card=views.card(item.threat, evaluation, context["links"]) if item else None,
                      residual=residual, load=estimate_load(queue, DEFAULT_MINUTES_PER_ITEM),
                      stamp=face.clock.stamp(item.id) if item else "",
                      history=face.workbench.history(snap, item.id) if item else [],
-                     quick_seconds=QUICK_SECONDS, quick_run=QUICK_RUN, **base_context(snap))
+                     quick_seconds=QUICK_SECONDS, quick_run=QUICK_RUN, **context)
 
 
 @router.post("/review/skip")

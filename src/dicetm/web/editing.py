@@ -195,8 +195,7 @@ async def describe_item(request: Request, face: UiDep) -> Response:
         items.remove(item)
         session.flash("ok", f"dropped the drafted {item['section'][:-1]} {item['data'].get('id')}; nothing written")
         return RedirectResponse("/describe#drafted", status_code=303)
-    snap = face.workbench.snapshot()
-    edited = {k: v for k, v in forms.values_from(form, forms.fields(item["section"], snap.loaded.system)).items()
+    edited = {k: v for k, v in forms.values_from(form, forms.fields(item["section"], face.workbench.system())).items()
               if k in ("id", "name", "kind", "source", "target", "data", "elements")}
     data = {**item["data"], **{k: v for k, v in edited.items() if v is not None}}
     data["provenance"] = {**data.get("provenance", {}), "draft": False}  # a person accepted it

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 
 from dicetm.errors import DicetmError
 from dicetm.model import RiskLevel, Threat
-from dicetm.report import common, dfd
+from dicetm.report import common, dfd, views
 from dicetm.report.figures import HeatCell, figures
 from dicetm.report.html import Links
 from dicetm.web.adapter import WORKING_COPY, Snapshot
@@ -193,11 +193,13 @@ def threat_page(request: Request, face: UiDep, threat_id: str) -> Response:
                          item=threat_id, **base_context(snap))
     evaluation = next((m for m in snap.result.evaluation.matrix if m.threat == threat.id), None)
     residual = next((e for e in snap.result.evaluation.residual_risks if e.threat == threat.id), None)
-    return face.page(request, "threat.html.j2", title=threat.title, threat=threat, evaluation=evaluation,
+    context = base_context(snap)
+    return face.page(request, "threat.html.j2", title=threat.title, threat=threat,
+                     card=views.card(threat, evaluation, context["links"]),
                      residual=residual, history=face.workbench.history(snap, threat.id),
                      risk_history=face.workbench.history(snap, f"risk:{threat.id}"),
                      stamp=face.clock.stamp(threat.id), risk_stamp=face.clock.stamp(f"risk:{threat.id}"),
-                     next_path=request.url.path, **base_context(snap))
+                     next_path=request.url.path, **context)
 
 
 # --- evaluation, iterations, report ------------------------------------------------------------------------

@@ -55,14 +55,18 @@ class Session:
 
 
 class Sessions:
-    """Browser sessions in memory: a restart asks each browser for its reviewer again."""
+    """Browser sessions in memory: a restart asks each browser for its reviewer again. At most ``limit`` are
+    kept; the oldest is forgotten first (its browser is asked for the reviewer's name again)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 1000) -> None:
         self._by_id: dict[str, Session] = {}
+        self._limit = limit
 
     def get(self, session_id: str | None) -> tuple[str, Session]:
         if session_id and session_id in self._by_id:
             return session_id, self._by_id[session_id]
+        while len(self._by_id) >= self._limit:
+            del self._by_id[next(iter(self._by_id))]
         new_id = secrets.token_urlsafe(32)
         self._by_id[new_id] = Session()
         return new_id, self._by_id[new_id]
@@ -93,7 +97,7 @@ class ScreenClock:
 
     def seconds(self, item: str, stamp: str) -> float | None:
         shown, _, signature = stamp.rpartition(".")
-        if not shown or not hmac.compare_digest(signature, self._sign(item, shown)):
+        if not shown or not _same(signature, self._sign(item, shown)):
             return None
         try:
             return round(max(0.0, time.time() - float(shown)), 3)
@@ -117,7 +121,7 @@ class Guard(BaseHTTPMiddleware):
         refused = self._refusal(request)
         if refused is not None:
             return _secure(refused)
-        if self.token and request.query_params.get("token") == self.token:
+        if self.token and _same(request.query_params.get("token"), self.token):
             clean = request.url.remove_query_params("token")
             response: Response = RedirectResponse(str(clean.replace(scheme="", netloc="")) or "/", status_code=303)
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
@@ -142,8 +146,8 @@ class Guard(BaseHTTPMiddleware):
         host = (request.url.hostname or "").lower()
         if self.loopback and not is_loopback(host):
             return PlainTextResponse("refused: this workbench answers only to localhost", status_code=421)
-        if self.token and request.cookies.get(TOKEN_COOKIE) != self.token and \
-                request.query_params.get("token") != self.token:
+        if self.token and not _same(request.cookies.get(TOKEN_COOKIE), self.token) and \
+                not _same(request.query_params.get("token"), self.token):
             return PlainTextResponse("this workbench needs the access token printed when `dicetm serve` started: "
                                      "open the URL it printed", status_code=401)
         return None
@@ -157,9 +161,13 @@ class Guard(BaseHTTPMiddleware):
             # Read the raw body (the route reads it again from the cache); form() here would consume it.
             values = parse_qs((await request.body()).decode("utf-8", "replace")).get(CSRF_FIELD)
             sent = values[0] if values else None
-        if not sent or not hmac.compare_digest(sent, session.csrf):
+        if not _same(sent, session.csrf):
             return "refused: the form is stale or did not come from this workbench (reload the page and try again)"
         return None
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _local_next(request: Request) -> str:
