@@ -216,3 +216,13 @@ def test_pages_render_at_desktop_and_phone_width(browser, server: str, width: in
         screenshot(tab, "13-overview-phone")
     context.close()
     assert problems == []
+
+
+def test_an_open_page_follows_an_edit_on_disk(page, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + "/")
+    assert page.locator("h1").inner_text() == "Support chatbot"
+    model = workspace / "dicetm.yaml"
+    model.write_text(model.read_text(encoding="utf-8").replace("name: Support chatbot", "name: Support bot 2", 1),
+                     encoding="utf-8")
+    page.locator("h1", has_text="Support bot 2").wait_for(timeout=15_000)  # reloaded by itself
+    _clean(page)

@@ -57,7 +57,7 @@ def test_a_page_asks_for_the_reviewer_first_and_a_blank_name_is_refused(workspac
 def test_state_changes_need_the_csrf_token_and_write_nothing_without_it(client: Client, workspace: Path) -> None:
     before = _files(workspace)
     data = {"item": "T-LLM-004@hosted-llm", "action": "accept", "shown": "1.x", "next": "/review"}
-    for token in ("", "forged"):
+    for token in ("", "forged", "é-not-ascii"):
         refused = client.http.post("/decide", data={**data, "csrf": token}, follow_redirects=False)
         assert refused.status_code == 403
     other_site = client.http.post("/decide", data={**data, "csrf": client.csrf},
