@@ -144,8 +144,7 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
         boundaries={b.id: b for b in system.trust_boundaries},
         mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
-        groups=[(level, len(cards), Markup("".join(card.details(opened) for card in cards)))
-                for level, cards in views.cards_by_risk(threats, result, links)],
+        groups=views.cards_by_risk(threats, result, links, opened),
         listed=len(threats), rejected=rejected,
         waiting=sum(1 for t in threats if not common.is_decided(t.status)),
         open_cards=opened,

@@ -17,6 +17,9 @@ from markupsafe import Markup
 from dicetm.model import (
     AnalysisResult,
     Countermeasure,
+    Element,
+    NextStep,
+    OpenQuestion,
     RiskLevel,
     System,
     Threat,
@@ -121,22 +124,34 @@ def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> 
     return Card(threat, anchor("threat", threat.id), level, decided, Markup(summary), Markup("".join(out)))
 
 
-def cards_by_risk(threats: Iterable[Threat], result: AnalysisResult, links: object) -> list[tuple[str, list[Card]]]:
-    """Cards grouped by risk level, highest first, each group highest score first."""
+def cards_by_risk(threats: Iterable[Threat], result: AnalysisResult, links: object,
+                  opened: bool) -> list[tuple[str, int, Markup]]:
+    """The cards grouped by risk level, highest first: (level, how many, the cards as one piece of markup)."""
     by_threat = {m.threat: m for m in result.evaluation.matrix}
-    groups: dict[str, list[Card]] = {}
+    groups: dict[str, list[Threat]] = {}
     for threat in threats:
-        groups.setdefault(threat.risk.value, []).append(card(threat, by_threat.get(threat.id), links))
-    return [(level.value, groups[level.value]) for level in common.RISK_DISPLAY_ORDER if level.value in groups]
+        groups.setdefault(threat.risk.value, []).append(threat)
+    return [(level.value, len(groups[level.value]),
+             Markup("".join(card(t, by_threat.get(t.id), links).details(opened)
+                            for t in groups[level.value])))
+            for level in common.RISK_DISPLAY_ORDER if level.value in groups]
 
 
 # --- rows of the long tables: one escaped <tr> each ---------------------------------------------------------
 
-class Rows(list[str]):
-    """The rows of one table, each an escaped ``<tr>``; ``markup()`` is the table body for a template."""
+class Rows:
+    """The rows of one table (each an escaped ``<tr>``), joined as they are made so no list of them is kept;
+    ``markup()`` is the table body for a template, ``len()`` how many rows it has."""
+
+    def __init__(self, made: Iterable[str], count: int) -> None:
+        self.count = count
+        self.html = Markup("\n".join(made))
+
+    def __len__(self) -> int:
+        return self.count
 
     def markup(self) -> Markup:
-        return Markup("\n".join(self))
+        return self.html
 
 
 def _row(cells: Iterable[object], row_id: str | None = None) -> str:
@@ -156,88 +171,98 @@ def _fact(value: bool | None) -> Markup | str:
 
 def element_rows(system: System, open_by_element: dict[str, list[Threat]], links: object) -> Rows:
     many = links.many  # type: ignore[attr-defined]
-    rows = Rows()
-    for element in system.elements:
+
+    def row(element: Element) -> str:
         zone = system.boundary_of.get(element.id)
         found = open_by_element.get(element.id, [])
         opened = Markup(f"{len(found)}: {many('threat', [t.id for t in found])}") if found else "none"
-        rows.append(_row((_code(element.id), element.name, common.kind_text(element), _code(zone) if zone else "—",
-                          ", ".join(common.element_facts(element)) or "—", opened,
-                          common.source_info_text(element.provenance)), anchor("el", element.id)))
-    return rows
+        return _row((_code(element.id), element.name, common.kind_text(element), _code(zone) if zone else "—",
+                     ", ".join(common.element_facts(element)) or "—", opened,
+                     common.source_info_text(element.provenance)), anchor("el", element.id))
+
+    return Rows(map(row, system.elements), len(system.elements))
 
 
 def flow_rows(system: System, links: object) -> Rows:
     one = links.one  # type: ignore[attr-defined]
-    return Rows(_row((_code(f.id), one("el", f.source), "↔" if f.bidirectional else "→", one("el", f.target),
-                  f.data or "—", f.protocol or "—", f.classification.value if f.classification else "—",
-                  _fact(f.authenticated), _fact(f.encrypted), common.yes_no(system.crosses_boundary(f)),
-                  common.source_info_text(f.provenance)), anchor("flow", f.id)) for f in system.flows)
+    return Rows((_row((_code(f.id), one("el", f.source), "↔" if f.bidirectional else "→", one("el", f.target),
+                       f.data or "—", f.protocol or "—", f.classification.value if f.classification else "—",
+                       _fact(f.authenticated), _fact(f.encrypted), common.yes_no(system.crosses_boundary(f)),
+                       common.source_info_text(f.provenance)), anchor("flow", f.id)) for f in system.flows),
+                len(system.flows))
 
 
 def matrix_rows(result: AnalysisResult, links: object) -> Rows:
     origins = {t.id: common.origin_label(t.provenance) for t in result.threats}
     one, many = links.one, links.many  # type: ignore[attr-defined]
-    rows = Rows()
-    for m in common.matrix_order(result.evaluation.matrix):
+
+    def row(m: ThreatEvaluation) -> str:
         groups = common.status_groups(m.countermeasures_by_status)
         by_status = Markup("; ".join(f"{escape(status)}: {many('cm', ids)}" for status, ids in groups) or "none")
-        rows.append(_row((one("threat", m.threat), risk_badge(m.inherent_risk.value),
-                          "yes" if m.covered else _NOT_COVERED, by_status, many("cm", m.covered_by),
-                          origins.get(m.threat, "—")), anchor("cov", m.threat)))
-    return rows
+        return _row((one("threat", m.threat), risk_badge(m.inherent_risk.value), "yes" if m.covered else _NOT_COVERED,
+                     by_status, many("cm", m.covered_by), origins.get(m.threat, "—")), anchor("cov", m.threat))
+
+    matrix = common.matrix_order(result.evaluation.matrix)
+    return Rows(map(row, matrix), len(matrix))
 
 
 def residual_rows(result: AnalysisResult, links: object) -> Rows:
     one = links.one  # type: ignore[attr-defined]
-    return Rows(_row((one("threat", m.threat),
-                  scored_badge(m.inherent_likelihood, m.inherent_impact, m.inherent_score, m.inherent_risk),
-                  scored_badge(m.residual_likelihood, m.residual_impact, m.residual_score, m.residual_risk),
-                  m.arithmetic)) for m in common.residual_order(result.evaluation.matrix))
+    matrix = common.residual_order(result.evaluation.matrix)
+    return Rows((_row((one("threat", m.threat),
+                       scored_badge(m.inherent_likelihood, m.inherent_impact, m.inherent_score, m.inherent_risk),
+                       scored_badge(m.residual_likelihood, m.residual_impact, m.residual_score, m.residual_risk),
+                       m.arithmetic)) for m in matrix), len(matrix))
 
 
 def register_rows(result: AnalysisResult, links: object) -> Rows:
     one = links.one  # type: ignore[attr-defined]
-    return Rows(_row((one("threat", e.threat), risk_badge(e.residual_risk.value), _OPEN if e.open else "decided",
-                  e.owner or "unassigned", e.decision.value if e.decision else "none",
-                  common.business_impact_text(e) or "—", e.review_by or "—"), anchor("rr", e.threat))
-            for e in common.register_order(result.evaluation.residual_risks))
+    entries = common.register_order(result.evaluation.residual_risks)
+    return Rows((_row((one("threat", e.threat), risk_badge(e.residual_risk.value), _OPEN if e.open else "decided",
+                       e.owner or "unassigned", e.decision.value if e.decision else "none",
+                       common.business_impact_text(e) or "—", e.review_by or "—"), anchor("rr", e.threat))
+                 for e in entries), len(entries))
 
 
 def next_step_items(result: AnalysisResult, links: object) -> Rows:
     """The next steps as list items, most urgent first, each with links to what it is about."""
     linked = links.any  # type: ignore[attr-defined]
-    items = Rows()
-    for step in sorted(result.evaluation.next_steps, key=lambda s: s.priority):
+
+    def item(step: NextStep) -> str:
         refs = f" ({', '.join([linked(r) for r in step.refs])})" if step.refs else ""
-        items.append(f'<li><span class="badge">{escape(step.kind)}</span> {escape(step.text)}{refs}</li>')
-    return items
+        return f'<li><span class="badge">{escape(step.kind)}</span> {escape(step.text)}{refs}</li>'
+
+    steps = sorted(result.evaluation.next_steps, key=lambda s: s.priority)
+    return Rows(map(item, steps), len(steps))
 
 
 def question_rows(result: AnalysisResult, links: object) -> Rows:
     one = links.one  # type: ignore[attr-defined]
-    rows = Rows()
-    for q in result.open_questions:
+
+    def row(q: OpenQuestion) -> str:
         about = ", ".join([*(one("el", e) for e in q.elements), *(one("flow", f) for f in q.flows)]) or "—"
-        rows.append(_row((_code(q.id), q.question, q.why, Markup(about)), anchor("q", q.id)))
-    return rows
+        return _row((_code(q.id), q.question, q.why, Markup(about)), anchor("q", q.id))
+
+    return Rows(map(row, result.open_questions), len(result.open_questions))
 
 
 def countermeasure_rows(countermeasures: list[Countermeasure], drafted: dict[str, SourceInfo | None],
                         links: object) -> Rows:
     many = links.many  # type: ignore[attr-defined]
-    rows = Rows()
-    for cm in common.countermeasures_by_rank(countermeasures):
+
+    def row(cm: Countermeasure) -> str:
         status = f'<span class="badge">{escape(cm.status.value)}</span>'
         if cm.limited_to is not None:
             status += f"<br>only for {many('threat', cm.limited_to)}"
         if cm.evidence:
             status += f"<br>evidence: {escape(cm.evidence)}"
         name = Markup(f'{escape(cm.name)}<br><span class="note">{escape(cm.description)}</span>')
-        rows.append(_row((str(cm.rank), _code(cm.id), name, Markup(status), cm.owner or "unassigned", cm.due or "—",
-                          many("threat", cm.threats), common.countermeasure_origin_text(cm, drafted.get(cm.id))),
-                         anchor("cm", cm.id)))
-    return rows
+        return _row((str(cm.rank), _code(cm.id), name, Markup(status), cm.owner or "unassigned", cm.due or "—",
+                     many("threat", cm.threats), common.countermeasure_origin_text(cm, drafted.get(cm.id))),
+                    anchor("cm", cm.id))
+
+    ranked = common.countermeasures_by_rank(countermeasures)
+    return Rows(map(row, ranked), len(ranked))
 
 
 __all__ = ["Card", "card", "cards_by_risk", "countermeasure_rows", "element_rows", "flow_rows", "matrix_rows",
