@@ -10,7 +10,9 @@ thousands of threats still renders in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator
 from html import escape
 
 from markupsafe import Markup
@@ -30,6 +32,7 @@ OPEN_THREAT_CARDS = 30
 # Models with more elements than this get an overview with one node per boundary, plus one drawing per boundary.
 PER_BOUNDARY_DRAWINGS = 40
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_SLOT = re.compile(r"<!--dicetm-slot-(\d+)-->")
 
 Href = Callable[[str, str], str | None]
 
@@ -140,7 +143,14 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     links = anchor_links(result, system)
     open_by_element = dfd.open_threats_by_element(result)
     template = environment().get_template("report.html.j2")
-    return template.render(
+    slots: list[views.Rows] = []
+
+    def slot(rows: views.Rows) -> Markup:
+        """A place for a long list, filled when the page is joined: the template stays small and fast."""
+        slots.append(rows)
+        return Markup(f"<!--dicetm-slot-{len(slots) - 1}-->")
+
+    page = template.render(slot=slot,
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
         boundaries={b.id: b for b in system.trust_boundaries},
         mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
@@ -156,3 +166,13 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
         register_rows=views.register_rows(result, links), question_rows=views.question_rows(result, links),
         next_steps=views.next_step_items(result, links),
     )
+    # Escaped model text never holds "<!--", so the markers split the page exactly where the slots are.
+    pieces = _SLOT.split(page)
+    return "".join(itertools.chain.from_iterable(
+        (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces)))
+
+
+def _lines(rows: Iterable[str]) -> Iterator[str]:
+    for row in rows:
+        yield row
+        yield "\n"

@@ -125,33 +125,29 @@ def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> 
 
 
 def cards_by_risk(threats: Iterable[Threat], result: AnalysisResult, links: object,
-                  opened: bool) -> list[tuple[str, int, Markup]]:
-    """The cards grouped by risk level, highest first: (level, how many, the cards as one piece of markup)."""
+                  opened: bool) -> list[tuple[str, Rows]]:
+    """The cards grouped by risk level, highest first: (level, the cards of that level)."""
     by_threat = {m.threat: m for m in result.evaluation.matrix}
     groups: dict[str, list[Threat]] = {}
     for threat in threats:
         groups.setdefault(threat.risk.value, []).append(threat)
-    return [(level.value, len(groups[level.value]),
-             Markup("".join(card(t, by_threat.get(t.id), links).details(opened)
-                            for t in groups[level.value])))
+    return [(level.value, Rows((card(t, by_threat.get(t.id), links).details(opened) for t in groups[level.value]),
+                               len(groups[level.value])))
             for level in common.RISK_DISPLAY_ORDER if level.value in groups]
 
 
 # --- rows of the long tables: one escaped <tr> each ---------------------------------------------------------
 
 class Rows:
-    """The rows of one table (each an escaped ``<tr>``), joined as they are made so no list of them is kept;
-    ``markup()`` is the table body for a template, ``len()`` how many rows it has."""
+    """The rows of one table (each an escaped ``<tr>``), made only when the page is joined (see
+    ``html.render_html``), so a large model's rows are neither kept twice nor copied into Markup."""
 
     def __init__(self, made: Iterable[str], count: int) -> None:
+        self.made = made
         self.count = count
-        self.html = Markup("\n".join(made))
 
     def __len__(self) -> int:
         return self.count
-
-    def markup(self) -> Markup:
-        return self.html
 
 
 def _row(cells: Iterable[object], row_id: str | None = None) -> str:
