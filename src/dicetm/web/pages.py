@@ -242,11 +242,8 @@ def report(request: Request, face: UiDep) -> Response:
     snap = snapshot_or_error(request, face)
     if not isinstance(snap, Snapshot):
         return snap
-    from dicetm.report.html import CSP
-
     response = HTMLResponse(face.workbench.report_html(snap))
     response.headers["Content-Disposition"] = 'attachment; filename="report.html"'
-    response.headers["X-Report-CSP"] = CSP
     return response
 
 
