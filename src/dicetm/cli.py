@@ -27,7 +27,8 @@ from dicetm.cli_gate import register_commands as register_gate_commands
 from dicetm.cli_import import import_model
 from dicetm.cli_iterations import register_commands as register_iteration_commands
 from dicetm.cli_review import register_commands as register_review_commands
-from dicetm.errors import DicetmError
+from dicetm.cli_web import register_commands as register_web_commands
+from dicetm.errors import DicetmError, Location, Problem
 
 app = typer.Typer(
     name="dicetm",
@@ -52,6 +53,7 @@ class ReportFormat(StrEnum):
     html = "html"
     json = "json"
     csv = "csv"
+    pdf = "pdf"
 
 
 def _version(value: bool) -> None:
@@ -136,19 +138,31 @@ def report(
     detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
     force: ForceOpt = False,
 ) -> None:
-    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file.
+    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file; PDF (the HTML report
+    printed by a headless Chromium) needs --output.
 
     -o replaces an existing file only when it is a report of the same format, or with --force.
     """
     from dicetm.api import analyze_path
     from dicetm.report import render
 
+    if fmt is ReportFormat.pdf and output is None:
+        raise _fail(DicetmError([Problem("a PDF is written to a file", Location(path="--output"),
+                                         "add --output report.pdf")]), writes=False)
     if output is not None:
         guard_output(output, REPORT_KINDS[fmt.value], force, "--output", model_file(path))
     try:
         loaded, result = analyze_path(path, detail.value)
+        if fmt is ReportFormat.pdf and output is not None:
+            from dicetm.report.pdf import write_pdf
+
+            write_pdf(render("html", result, loaded.system), output)
+            out.print(f"wrote {output}", markup=False)
+            return
     except DicetmError as exc:
         raise _fail(exc) from None
+    except OSError as exc:
+        raise _write_failed(output or Path("."), exc, "--output must name a file you can write to") from None
     if emit(render(fmt.value, result, loaded.system), output, "--output"):
         out.print(f"wrote {output}", markup=False)
 
@@ -247,6 +261,7 @@ app.command("import")(import_model)
 register_export_commands(app)
 register_gate_commands(app)
 register_assist_commands(app)
+register_web_commands(app)
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ PathArg = Annotated[Path, typer.Argument(help="dicetm.yaml, or a folder holding 
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace the output even when it is a workspace file (dicetm.yaml, the register, the audit "
                     "log, an iteration) or an existing file of another kind.")]
-REPORT_KINDS = {"md": "markdown", "html": "html", "json": "json", "csv": "csv"}
+REPORT_KINDS = {"md": "markdown", "html": "html", "json": "json", "csv": "csv", "pdf": "pdf"}
 
 
 class Detail(StrEnum):

@@ -39,7 +39,7 @@ from .helpers import (
 
 CHATBOT = EXAMPLES_DIR / "support-chatbot"
 COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "import", "export", "check",
-            "scan", "describe", "propose", "catalog", "audit", "iteration", "evidence")
+            "scan", "describe", "propose", "serve", "catalog", "audit", "iteration", "evidence")
 CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "list", "show")
 
 MALFORMED_YAML = """\
@@ -388,10 +388,10 @@ def test_report_defaults_to_markdown(chatbot_out: Path) -> None:
 
 
 def test_report_rejects_an_unknown_format(tmp_path: Path) -> None:
-    outcome = invoke("report", CHATBOT, "--format", "pdf", "-o", tmp_path / "r.pdf")
+    outcome = invoke("report", CHATBOT, "--format", "docx", "-o", tmp_path / "r.docx")
     assert outcome.code == 2
     assert "--format" in outcome.stderr
-    assert not (tmp_path / "r.pdf").exists()
+    assert not (tmp_path / "r.docx").exists()
 
 
 def test_report_onto_a_folder_exits_2(tmp_path: Path) -> None:

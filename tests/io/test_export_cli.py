@@ -65,8 +65,8 @@ def test_without_out_the_export_goes_to_stdout() -> None:
 def test_csv_mermaid_and_dot_are_the_report_renderers() -> None:
     loaded, result = analysed("support-chatbot")
     assert export("csv", result, loaded) == render_csv(result)
-    assert export("mermaid", result, loaded) == mermaid(loaded.system, result.threats)
-    assert export("dot", result, loaded) == dot(loaded.system)
+    assert export("mermaid", result, loaded) == mermaid(loaded.system, result)
+    assert export("dot", result, loaded) == dot(loaded.system, result)
 
 
 def test_svg_is_drawn_when_graphviz_is_installed(tmp_path: Path) -> None:

@@ -53,15 +53,50 @@ def test_mermaid_flows_are_labelled_and_weak_flows_marked(system: System) -> Non
     assert "linkStyle 0,7 stroke:#b91c1c" in source
 
 
-def test_mermaid_with_threats_marks_elements_by_worst_risk(system: System, result: AnalysisResult) -> None:
-    source = dfd.mermaid(system, result.threats)
-    assert "class e_llm risk_critical" in source
-    assert 'e_orchestrator("Support agent<br/>«agent»<br/>⚠ 2 threats")' in source
+def test_mermaid_with_threats_marks_elements_by_worst_open_risk(system: System, result: AnalysisResult) -> None:
+    source = dfd.mermaid(system, result)
+    found = dfd.open_threats_by_element(result)
+    assert found, "the fixture has open threats"
+    for element_id, threats in found.items():
+        level = dfd.worst_level(threats)
+        assert level is not None
+        node = "e_" + re.sub(r"[^A-Za-z0-9]", "_", element_id)
+        assert re.search(rf"class [^\n]*\b{node}\b[^\n]* risk_{level.value}", source), element_id
+        assert f"⚠ {len(threats)} open" in source
+
+
+def test_graphviz_and_mermaid_agree_on_open_threats(system: System, result: AnalysisResult) -> None:
+    """One count for both drawings: not rejected and not covered."""
+    counts = {element: len(threats) for element, threats in dfd.open_threats_by_element(result).items()}
+    covered = {m.threat for m in result.evaluation.matrix if m.covered}
+    expected: dict[str, int] = {}
+    for threat in result.threats:
+        if threat.status not in ("rejected", "retired") and threat.id not in covered:
+            for element in set(threat.elements):
+                expected[element] = expected.get(element, 0) + 1
+    assert counts == expected and counts
+    mermaid_counts = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"^\s*e_(\w+)\W.*?⚠ (\d+) open", dfd.mermaid(system, result), flags=re.M)}
+    dot_counts = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"^\s*e_(\w+) \[label=<.*?<B> (\d+) open", dfd.dot(system, result), flags=re.M)}
+    normalised = {re.sub(r"[^A-Za-z0-9]", "_", k): v for k, v in counts.items()}
+    assert mermaid_counts == normalised == dot_counts
+
+
+def test_an_accepted_and_covered_threat_is_no_longer_open(system: System, result: AnalysisResult) -> None:
+    found = dfd.open_threats_by_element(result)
+    target = next(iter(found.values()))[0]
+    matrix = [m.model_copy(update={"covered": True}) if m.threat == target.id else m
+              for m in result.evaluation.matrix]
+    closed = result.model_copy(update={"evaluation": result.evaluation.model_copy(update={"matrix": matrix})})
+    before = dfd.open_threats_by_element(result)
+    after = dfd.open_threats_by_element(closed)
+    assert target in before[target.elements[0]] and target not in after.get(target.elements[0], [])
 
 
 def test_mermaid_escapes_hostile_text(hostile: tuple[System, AnalysisResult]) -> None:
     system, result = hostile
-    source = dfd.mermaid(system, result.threats)
+    source = dfd.mermaid(system, result)
     assert "<script" not in source and "#60;script#62;" in source
     for line in _statements(source):
         stripped = line.strip()
@@ -98,19 +133,54 @@ def test_boundary_cycles_and_unknown_parents_do_not_loop() -> None:
     assert source.count("subgraph") == sum(1 for line in source.splitlines() if line.strip() == "end")
 
 
-def test_dot_has_clusters_and_shapes(system: System) -> None:
-    source = dfd.dot(system)
+def test_dot_has_clusters_shapes_links_and_tooltips(system: System, result: AnalysisResult) -> None:
+    source = dfd.dot(system, result, link=lambda kind, raw: f"/{kind}/{raw}")
     assert source.startswith("digraph dfd {")
     assert "subgraph cluster_cloud {" in source and "subgraph cluster_ai_platform {" in source
-    assert 'e_crm [label="CRM", shape=cylinder];' in source
-    assert 'e_llm [label="Chat model\\n«llm»", shape=box, style="rounded,filled"' in source
-    assert "e_orchestrator -> e_llm [" in source and "dir=both" in source
+    crm = next(line for line in source.splitlines() if line.strip().startswith("e_crm ["))
+    assert "<TD>CRM</TD>" in crm and 'shape="cylinder"' in crm and 'URL="/el/crm"' in crm
+    assert 'id="dfd-el-crm"' in crm and "tooltip=" in crm
+    llm = next(line for line in source.splitlines() if line.strip().startswith("e_llm ["))
+    assert "«llm»" in llm and 'style="rounded,filled"' in llm
+    for element_id, threats in dfd.open_threats_by_element(result).items():
+        node = next(line for line in source.splitlines() if f'id="dfd-el-{element_id}"' in line)
+        assert f" {len(threats)} open · {dfd.worst_level(threats)} " in node
+    assert "e_orchestrator -> e_llm [" in source and 'dir="both"' in source
+
+
+def test_flow_labels_are_brief_with_the_full_data_in_the_tooltip() -> None:
+    long_data = "a very long description of everything this flow carries between the two ends"
+    system = System(name="s", elements=[Element(id="a", name="A", kind=Kind.process),
+                                        Element(id="b", name="B", kind=Kind.data_store)],
+                    flows=[Flow(id="f", source="a", target="b", data=long_data, protocol="HTTPS")])
+    line = next(x for x in dfd.dot(system).splitlines() if "e_a -> e_b" in x)
+    label = re.search(r'label="([^"]*)"', line)
+    assert label and len(label.group(1)) <= dfd.FLOW_LABEL_CHARS and label.group(1).endswith("…")
+    assert long_data in line and "protocol HTTPS" in line
+
+
+def test_large_models_collapse_to_boundaries_and_open_one_boundary() -> None:
+    elements = [Element(id=f"e{i}", name=f"E {i}", kind=Kind.process) for i in range(12)]
+    flows = [Flow(id=f"f{i}", source=f"e{i}", target=f"e{(i + 5) % 12}") for i in range(12)]
+    zones = [TrustBoundary(id="z1", name="Zone one", elements=[f"e{i}" for i in range(6)]),
+             TrustBoundary(id="z2", name="Zone two", elements=[f"e{i}" for i in range(6, 10)])]
+    system = System(name="s", elements=elements, flows=flows, trust_boundaries=zones)
+    collapsed = dfd.dot(system, collapsed=True, link=lambda kind, raw: f"/{kind}/{raw}")
+    assert 'URL="/zone/z1"' in collapsed and "6 elements" in collapsed and "e_e3 [" not in collapsed
+    assert "e_e10 [" in collapsed  # outside every boundary: drawn as itself
+    assert dfd.drawn_nodes(system, collapsed=True) == 2 + 2
+    focused = dfd.dot(system, focus="z2")
+    assert "subgraph cluster_z2" in focused and "cluster_z1" not in focused
+    assert "in z1" in focused  # a neighbour outside the boundary says where it lives
 
 
 def test_dot_escapes_quotes_backslashes_and_newlines(hostile: tuple[System, AnalysisResult]) -> None:
     system, _ = hostile
     source = dfd.dot(system)
-    assert 'label="vendor \\\\N \\"quoted\\" \\\\\\" back\\n«model provider»"' in source
+    assert "vendor \\\u200bN &quot;quoted&quot; \\\u200b&quot;" in source  # an HTML-like label: entities
+    drawing = dfd.svg(system) if HAS_DOT else None
+    if drawing is not None:  # Graphviz shows the text as written, never the node's name for \\N
+        assert "vendor \\\u200bN &quot;quoted&quot;" in drawing and "e_openai &quot;" not in drawing
     assert 'label="zone\\"]\\nend\\nsubgraph y[\\"x"' in source
 
 

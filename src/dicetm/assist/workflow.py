@@ -64,16 +64,24 @@ def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False, follow_sym
     """Read every document and scan it; the flagged spans are withheld, and with ``allow_flagged`` still those
     holding a secret."""
     from dicetm.ingest.readers import read_document_set
-    from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
 
     document_set = read_document_set(paths, follow_symlinks=follow_symlinks, limits=limits)
-    findings = list(scan_documents(document_set.documents).findings)
+    return scan_read(document_set.documents, allow_flagged=allow_flagged, skipped=document_set.skipped)
+
+
+def scan_read(documents: list[Document], *, allow_flagged: bool = False,
+              skipped: Sequence[Skipped] = ()) -> Scanned:
+    """Scan documents already read; the flagged spans are withheld, and with ``allow_flagged`` still those
+    holding a secret."""
+    from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
+
+    findings = list(scan_documents(documents).findings)
     by_span: dict[Span, list[ScanFinding]] = {}
     for finding in findings:
         by_span.setdefault(finding.span, []).append(finding)
     withheld = {span: withheld_marker(found) for span, found in by_span.items()
                 if not allow_flagged or any(f.category == "secret" for f in found)}
-    return Scanned(document_set.documents, findings, blocking(findings), withheld, document_set.skipped)
+    return Scanned(documents, findings, blocking(findings), withheld, list(skipped))
 
 
 def _without_withheld(documents: Sequence[Document], withheld: dict[Span, str]) -> list[Document]:
@@ -200,6 +208,28 @@ def describe_documents(paths: Sequence[Path], out: Path, *, merge: bool = False,
         _write_describe(out, text + questions_comment(summary), scanned, runs, actor, added)
     return DescribeOutcome(out, loaded.system, added, scanned, notes, runs, summary, provider_error,
                            written=not dry_run)
+
+
+@dataclass
+class DraftOutcome:
+    """What the offline extractor drafts from documents that the model does not have yet; nothing is written."""
+
+    scanned: Scanned
+    drafted: dict[str, list[Any]]  # section -> drafted elements, flows or trust boundaries
+    notes: list[str]
+
+
+def draft_from_documents(files: Sequence[Path], base: System | None, root: Path) -> DraftOutcome:
+    """Scan the documents, withhold the flagged spans, and draft what the rest states (offline only), for a
+    person to accept, edit or drop item by item (the workbench's describe page). Files are named relative to
+    ``root`` in spans and provenance, so the model file stays the same on every machine."""
+    from dicetm.ingest.extract import extract_draft
+    from dicetm.ingest.readers import read_document
+
+    scanned = scan_read([read_document(f, display=f.relative_to(root).as_posix()) for f in files])
+    draft = extract_draft(_without_withheld(scanned.documents, scanned.withheld),
+                          name=base.name if base is not None else None, flagged=scanned.flagged_categories())
+    return DraftOutcome(scanned, _additions(base, draft.system), list(draft.notes))
 
 
 def _additions(base: System | None, draft: System) -> dict[str, list[Any]]:

@@ -84,16 +84,16 @@ def _csv(result: AnalysisResult, _loaded: LoadedModel) -> str:
 def _mermaid(result: AnalysisResult, loaded: LoadedModel) -> str:
     from dicetm.report.dfd import mermaid
 
-    return mermaid(loaded.system, result.threats)
+    return mermaid(loaded.system, result)
 
 
-def _dot(_result: AnalysisResult, loaded: LoadedModel) -> str:
+def _dot(result: AnalysisResult, loaded: LoadedModel) -> str:
     from dicetm.report.dfd import dot
 
-    return dot(loaded.system)
+    return dot(loaded.system, result)
 
 
-def _svg(_result: AnalysisResult, loaded: LoadedModel) -> str:
+def _svg(result: AnalysisResult, loaded: LoadedModel) -> str:
     from dicetm.report.dfd import svg
 
     where = Location(file=str(loaded.path))
@@ -105,7 +105,7 @@ def _svg(_result: AnalysisResult, loaded: LoadedModel) -> str:
     if count > SVG_MAX_ELEMENTS:
         raise InputError([Problem(f"the model has {count} elements; SVG export stops at {SVG_MAX_ELEMENTS}",
                                   where, hint="export `dot` and run Graphviz on the parts you need")])
-    drawing = svg(loaded.system, max_elements=SVG_MAX_ELEMENTS)
+    drawing = svg(loaded.system, max_elements=SVG_MAX_ELEMENTS, result=result)
     if drawing is None:
         raise InputError([Problem("Graphviz `dot` failed or timed out while drawing the diagram", where,
                                   hint="export `dot` and run `dot -Tsvg` yourself to see Graphviz's message")])

@@ -8,7 +8,7 @@ from dicetm.errors import InputError
 from dicetm.model import AnalysisResult, System
 from dicetm.report.csv_out import render_csv
 from dicetm.report.dfd import dot, mermaid, svg
-from dicetm.report.html import render_html
+from dicetm.report.html import render_html, report_svgs
 from dicetm.report.json_out import render_json
 from dicetm.report.markdown import render_markdown
 from dicetm.store.atomic import write_bytes_atomic
@@ -27,7 +27,7 @@ def render(fmt: str, result: AnalysisResult, system: System) -> str:
     if fmt == "md":
         return render_markdown(result, system)
     if fmt == "html":
-        return render_html(result, system, svg(system))
+        return render_html(result, system, report_svgs(result, system))
     if fmt == "json":
         return render_json(result)
     if fmt == "csv":

@@ -7,6 +7,7 @@ here once. Everything returns plain (unescaped) text; each renderer escapes for 
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
@@ -40,6 +41,12 @@ STATUS_DISPLAY_ORDER = (
 # Element fields that are the element's identity (or where it came from) rather than a fact about it.
 _NOT_FACTS = frozenset({"id", "name", "kind", "description", "provenance"})
 FACT_FIELDS = tuple(name for name in Element.model_fields if name not in _NOT_FACTS)
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.:@-]")
+
+
+def anchor(prefix: str, raw: str) -> str:
+    """A fragment id for a model id: readable when the id is plain, and distinct ids never collide."""
+    return prefix + "-" + _ANCHOR_UNSAFE.sub(lambda m: f"_{ord(m.group()):x}_", raw)
 
 
 def threats_by_risk(threats: Iterable[Threat]) -> list[Threat]:
@@ -78,6 +85,30 @@ def _stride_names() -> dict[str, str]:
     from dicetm.catalog import load_catalog  # the catalogue is the one place STRIDE names are written
 
     return {entry.id: entry.name for entry in load_catalog().entries("stride")}
+
+
+_URL_PATTERNS = {
+    "cwe": "https://cwe.mitre.org/data/definitions/{number}.html",
+    "atlas": "https://atlas.mitre.org/techniques/{id}",
+}
+
+
+@functools.cache
+def reference_url(ref: str) -> str | None:
+    """The public page of a framework reference (``owasp-llm:LLM01:2025``, ``cwe:CWE-79``...), when known."""
+    from dicetm.catalog import load_catalog
+
+    entry = load_catalog().get(ref)
+    url = getattr(entry, "url", None)
+    if url:
+        return str(url)
+    namespace, _, ident = ref.partition(":")
+    pattern = _URL_PATTERNS.get(namespace)
+    if pattern is None or not re.fullmatch(r"[A-Za-z0-9.-]+", ident):
+        return None
+    if namespace == "atlas" and ident.startswith("AML.M"):
+        return f"https://atlas.mitre.org/mitigations/{ident}"
+    return pattern.format(id=ident, number=ident.removeprefix("CWE-"))
 
 
 def stride_text(letters: Iterable[str]) -> str:

@@ -1,7 +1,9 @@
 """Data-flow diagrams: Mermaid and Graphviz source, and SVG drawn by Graphviz when it is installed.
 
-Model text is untrusted, so nothing from the model is ever written raw: node ids are generated from
-element ids with every unsafe character replaced, and labels are quoted with unsafe characters encoded.
+Both drawings show, per element, the threats still open and the highest risk among them; one function
+(``open_threats_by_element``) counts them, so the two never disagree. Model text is untrusted, so nothing
+from the model is ever written raw: node ids are generated from element ids with every unsafe character
+replaced, and labels are quoted with unsafe characters encoded.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from dicetm.model import (
     AI_KINDS,
     PROCESS_KINDS,
     STORE_KINDS,
+    AnalysisResult,
     Element,
     Flow,
     RiskLevel,
@@ -24,9 +28,11 @@ from dicetm.model import (
     TrustBoundary,
 )
 from dicetm.model.findings import RISK_ORDER
+from dicetm.report import common
 from dicetm.report.common import kind_text
 
 DOT_TIMEOUT_SECONDS = 20
+CLOSED_STATUSES = frozenset({"rejected", "retired"})
 UNDECLARED = "undeclared"
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9]")
 # Printable ASCII that Mermaid takes literally inside a quoted label; anything else is entity-encoded.
@@ -123,18 +129,27 @@ def _flow_label_parts(flow: Flow) -> list[str]:
     return [part for part in (flow.data, flow.protocol) if part]
 
 
-def _threat_levels(threats: Iterable[Threat]) -> tuple[dict[str, int], dict[str, RiskLevel]]:
-    """Per element: how many threats name it, and the highest risk level among them."""
-    counts: dict[str, int] = {}
-    worst: dict[str, RiskLevel] = {}
-    for threat in threats:
-        level = threat.risk
-        for element_id in threat.elements:
-            counts[element_id] = counts.get(element_id, 0) + 1
-            current = worst.get(element_id)
-            if current is None or RISK_ORDER[level] > RISK_ORDER[current]:
-                worst[element_id] = level
-    return counts, worst
+def is_open(threat: Threat, covered: frozenset[str]) -> bool:
+    """A threat is open until a person rejects it or it is covered (by a planned or implemented
+    countermeasure, or an owned residual-risk decision)."""
+    return threat.status not in CLOSED_STATUSES and threat.id not in covered
+
+
+def open_threats_by_element(result: AnalysisResult | None) -> dict[str, list[Threat]]:
+    """Per element id: the open threats that name it, highest risk first. The one count every diagram shows."""
+    if result is None:
+        return {}
+    covered = frozenset(m.threat for m in result.evaluation.matrix if m.covered)
+    found: dict[str, list[Threat]] = {}
+    for threat in sorted(result.threats, key=lambda t: (-t.score, t.id)):
+        if is_open(threat, covered):
+            for element_id in dict.fromkeys(threat.elements):
+                found.setdefault(element_id, []).append(threat)
+    return found
+
+
+def worst_level(threats: Iterable[Threat]) -> RiskLevel | None:
+    return max((t.risk for t in threats), key=RISK_ORDER.__getitem__, default=None)
 
 
 # --- Mermaid -------------------------------------------------------------------------------------------
@@ -165,18 +180,22 @@ def _mermaid_node(node_id: str, element: Element, extra: str) -> str:
     return f'{node_id}["{label}"]'
 
 
-def mermaid(system: System, threats: Iterable[Threat] | None = None) -> str:
-    """Mermaid flowchart of the system; with ``threats``, elements show their threat count and worst risk."""
+def mermaid(system: System, result: AnalysisResult | None = None,
+            open_threats: dict[str, list[Threat]] | None = None) -> str:
+    """Mermaid flowchart of the system; with ``result``, elements show their open threats and worst open risk
+    (``open_threats``: the same count, when the caller has it already)."""
     node = _Ids("e_")
     zone = _Ids("b_")
-    counts, worst = _threat_levels(threats) if threats is not None else ({}, {})
+    if open_threats is None:
+        open_threats = open_threats_by_element(result)
+    worst = {element_id: worst_level(threats) for element_id, threats in open_threats.items()}
     layout = _layout(system)
     lines = ["flowchart LR"]
 
     def add_nodes(elements: list[Element], indent: str) -> None:
         for element in elements:
-            count = counts.get(element.id)
-            extra = f"<br/>⚠ {count} threat{'s' if count != 1 else ''}" if count else ""
+            count = len(open_threats.get(element.id, ()))
+            extra = f"<br/>⚠ {count} open" if count else ""
             lines.append(indent + _mermaid_node(node(element.id), element, extra))
 
     for action, boundary, depth in layout.events:
@@ -212,6 +231,22 @@ def mermaid(system: System, threats: Iterable[Threat] | None = None) -> str:
 
 # --- Graphviz ------------------------------------------------------------------------------------------
 
+# (kind, model id) -> href, or None for no link. Kinds: "el" (element), "flow", "zone" (trust boundary).
+Link = Callable[[str, str], str | None]
+
+LABEL_WIDTH = 22  # characters per line of an element name
+FLOW_LABEL_CHARS = 26  # a flow's label on the drawing; the full data is in its tooltip
+COLLAPSE_ABOVE = 60  # elements: above this the overview draws each top-level boundary as one node
+_FILL = {
+    RiskLevel.critical: ("#fde2e2", "#b91c1c"),
+    RiskLevel.high: ("#ffedd5", "#c2410c"),
+    RiskLevel.medium: ("#fef9c3", "#a16207"),
+    RiskLevel.low: ("#dcfce7", "#15803d"),
+}
+_NO_OPEN = ("#f8fafc", "#64748b")
+_BADGE = {RiskLevel.critical: "#991b1b", RiskLevel.high: "#9a3412", RiskLevel.medium: "#854d0e",
+          RiskLevel.low: "#166534"}
+
 
 def dot_text(text: str) -> str:
     """Quote text as a DOT string; backslashes are doubled so Graphviz escapes like ``\\N`` stay literal."""
@@ -220,72 +255,333 @@ def dot_text(text: str) -> str:
     return '"' + "".join(c for c in escaped if c.isprintable()) + '"'
 
 
-def _dot_shape(element: Element) -> str:
+def html_label_text(text: str) -> str:
+    """Text for a Graphviz HTML-like label: markup characters become entities, control characters go."""
+    plain = "".join(c if c.isprintable() else " " for c in text)
+    escaped = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _no_escapes(escaped)
+
+
+def _no_escapes(text: str) -> str:
+    """Graphviz expands ``\\N``, ``\\G``, ``\\L``... even in HTML labels; a zero-width space after each backslash
+    keeps the text as written."""
+    return text.replace("\\", "\\\u200b")
+
+
+def _quoted(text: str) -> str:
+    """A quoted attribute (tooltip, cluster label): its backslashes are shown as the look-alike U+29F5, because
+    Graphviz expands ``\\N`` in them after unquoting and a zero-width character would be dropped as unprintable."""
+    return dot_text(text.replace("\\", "\u29f5"))
+
+
+def _wrapped(text: str, width: int = LABEL_WIDTH, lines: int = 3) -> list[str]:
+    wrapped = textwrap.wrap(" ".join(text.split()), width, break_long_words=True) or [""]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[:lines - 1], wrapped[lines - 1][:width - 1] + "…"]
+    return wrapped
+
+
+def _brief(text: str, limit: int = FLOW_LABEL_CHARS) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[:limit - 1].rstrip() + "…"
+
+
+def badge_text(threats: list[Threat]) -> str:
+    level = worst_level(threats)
+    return f"{len(threats)} open · {level.value}" if level is not None else ""
+
+
+class HtmlLabel(str):
+    """A Graphviz HTML-like label built here from escaped parts (written as ``<...>``, never quoted)."""
+
+
+def _label(title: str, subtitle: str | None, threats: list[Threat]) -> HtmlLabel:
+    rows = [f"<TR><TD>{html_label_text(line)}</TD></TR>" for line in _wrapped(title)]
+    if subtitle:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#374151">{html_label_text(subtitle)}</FONT></TD></TR>')
+    level = worst_level(threats)
+    if level is not None:
+        rows.append(f'<TR><TD BGCOLOR="{_BADGE[level]}"><FONT COLOR="#ffffff" POINT-SIZE="10"><B> '
+                    f"{html_label_text(badge_text(threats))} </B></FONT></TD></TR>")
+    return HtmlLabel('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows)
+                     + "</TABLE>>")
+
+
+def _attrs(pairs: Mapping[str, str | None]) -> str:
+    """``key=value`` pairs; every value is quoted except the HTML-like labels built by ``_label``."""
+    parts = []
+    for key, value in pairs.items():
+        if value is None:
+            continue
+        parts.append(f"{key}={value if isinstance(value, HtmlLabel) else _quoted(value)}")
+    return ", ".join(parts)
+
+
+def _shape(element: Element) -> dict[str, str | None]:
     if element.kind in STORE_KINDS:
-        return "shape=cylinder"
+        return {"shape": "cylinder", "style": "filled"}
     if element.kind in PROCESS_KINDS:
-        return 'shape=box, style="rounded,filled", fillcolor="#eef2ff"'
-    return "shape=box"
+        return {"shape": "box", "style": "rounded,filled"}
+    return {"shape": "box", "style": "filled"}
 
 
-def _dot_node(node_id: str, element: Element) -> str:
-    label = element.name + (f"\n«{kind_text(element)}»" if element.kind in AI_KINDS else "")
-    return f"{node_id} [label={dot_text(label)}, {_dot_shape(element)}];"
+def _colours(threats: list[Threat]) -> dict[str, str | None]:
+    level = worst_level(threats)
+    fill, line = _FILL[level] if level is not None else _NO_OPEN
+    heavy = level in (RiskLevel.critical, RiskLevel.high)
+    return {"fillcolor": fill, "color": line, "penwidth": "2" if heavy else None}
 
 
-def dot(system: System) -> str:
-    """Graphviz source: trust boundaries as nested ``cluster_*`` subgraphs, node shapes by kind."""
-    node = _Ids("e_")
-    zone = _Ids("cluster_")
+def _element_tooltip(element: Element, system: System, threats: list[Threat]) -> str:
+    lines = [f"{common.one_line(element.name)} ({kind_text(element)}, id {element.id})"]
+    zone = system.boundary_of.get(element.id)
+    if zone:
+        lines.append(f"trust boundary: {zone}")
+    facts = common.element_facts(element)
+    if facts:
+        lines.append("facts: " + ", ".join(facts))
+    lines.append(f"{len(threats)} open threat(s)" + (f", highest risk {worst_level(threats)}" if threats else ""))
+    return "\n".join(lines)
+
+
+def _flow_tooltip(flow: Flow, system: System) -> str:
+    def name(element_id: str) -> str:
+        element = system.element_by_id.get(element_id)
+        return common.one_line(element.name) if element else f"{element_id} ({UNDECLARED})"
+
+    arrow = "↔" if flow.bidirectional else "→"
+    lines = [f"{name(flow.source)} {arrow} {name(flow.target)} (flow {flow.id})"]
+    if flow.data:
+        lines.append(f"carries: {common.one_line(flow.data)}")
+    facts = [f"protocol {flow.protocol}" if flow.protocol else "",
+             f"classification {flow.classification.value}" if flow.classification else "",
+             f"authenticated: {common.yes_no(flow.authenticated)}", f"encrypted: {common.yes_no(flow.encrypted)}"]
+    lines.append(", ".join(fact for fact in facts if fact))
+    return "\n".join(lines)
+
+
+class _Dot:
+    """Builds one Graphviz drawing: node and edge statements with labels, colours, ids, links and tooltips."""
+
+    def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> None:
+        self.system = system
+        self.open = open_threats_by_element(result)
+        self.link = link or (lambda _kind, _id: None)
+        self.prefix = prefix
+        self.node = _Ids("e_")
+        self.zone = _Ids("cluster_")
+        self.lines = [
+            "digraph dfd {",
+            f"    graph [{_attrs({'id': prefix, 'rankdir': 'LR', 'fontname': 'Helvetica', 'fontsize': '12', 'nodesep': '0.3', 'ranksep': '0.55', 'bgcolor': 'transparent'})}];",  # noqa: E501
+            '    node [fontname="Helvetica", fontsize=12, margin="0.12,0.06"];',
+            '    edge [fontname="Helvetica", fontsize=10, color="#475569", fontcolor="#1f2937"];',
+        ]
+
+    def dom_id(self, kind: str, raw: str) -> str:
+        return common.anchor(f"{self.prefix}-{kind}", raw)
+
+    def element(self, element: Element, indent: str, outside: str | None = None) -> None:
+        threats = self.open.get(element.id, [])
+        subtitle = f"«{kind_text(element)}»" if element.kind in AI_KINDS else None
+        attrs: dict[str, str | None] = {"label": _label(element.name, outside or subtitle, threats)}
+        attrs |= _shape(element) | _colours(threats)
+        if outside:
+            attrs |= {"style": f"{attrs['style']},dashed", "fillcolor": "#ffffff"}
+        attrs |= {"id": self.dom_id("el", element.id), "URL": self.link("el", element.id),
+                  "tooltip": _element_tooltip(element, self.system, threats), "target": "_top"}
+        self.lines.append(f"{indent}{self.node(element.id)} [{_attrs(attrs)}];")
+
+    def undeclared(self, raw: str, indent: str = "    ") -> None:
+        attrs = {"label": f"{raw} ({UNDECLARED})", "shape": "box", "style": "dotted",
+                 "id": self.dom_id("el", raw), "tooltip": f"{raw}: named by a flow but not declared"}
+        self.lines.append(f"{indent}{self.node(raw)} [{_attrs(attrs)}];")
+
+    def open_zone(self, boundary: TrustBoundary, indent: str, members: int) -> None:
+        attrs = {"label": boundary.name, "id": self.dom_id("zone", boundary.id), "URL": self.link("zone", boundary.id),
+                 "tooltip": f"trust boundary {common.one_line(boundary.name)} ({members} element(s))",
+                 "target": "_top"}
+        self.lines.append(f"{indent}subgraph {self.zone(boundary.id)} {{")
+        self.lines.append(f'{indent}    graph [{_attrs(attrs)}, style="dashed,rounded", color="#b91c1c", '
+                          'fontcolor="#7f1d1d", fontsize=12, margin=12];')
+
+    def flow(self, flow: Flow, source: str | None = None, target: str | None = None) -> None:
+        notes = _flow_notes(flow)
+        brief = _brief(flow.data) if flow.data else ""
+        label = ("⚠ " + brief if brief else "⚠ " + ", ".join(notes)) if notes else brief
+        attrs: dict[str, str | None] = {
+            "label": label or None, "id": self.dom_id("flow", flow.id), "URL": self.link("flow", flow.id),
+            "tooltip": _flow_tooltip(flow, self.system), "target": "_top",
+            "dir": "both" if flow.bidirectional else None,
+        }
+        if notes:
+            attrs |= {"color": "#b91c1c", "fontcolor": "#991b1b", "penwidth": "1.6"}
+        ends = f"{self.node(source or flow.source)} -> {self.node(target or flow.target)}"
+        self.lines.append(f"    {ends} [{_attrs(attrs)}];")
+
+    def text(self) -> str:
+        return "\n".join([*self.lines, "}"]) + "\n"
+
+
+def _roots(layout: _Layout) -> dict[str, str]:
+    """Every boundary id -> the id of the top-level boundary it sits in."""
+    root_of: dict[str, str] = {}
+    current = ""
+    for action, boundary, depth in layout.events:
+        if action == "open":
+            current = boundary.id if depth == 0 else current
+            root_of[boundary.id] = current
+    return root_of
+
+
+def _subtree(layout: _Layout, focus: str) -> set[str]:
+    inside: set[str] = set()
+    depth_in: int | None = None
+    for action, boundary, depth in layout.events:
+        if action == "open" and boundary.id == focus:
+            depth_in = depth
+        if depth_in is not None and action == "open":
+            inside.add(boundary.id)
+        if action == "close" and boundary.id == focus:
+            break
+    return inside
+
+
+def dot(system: System, result: AnalysisResult | None = None, *, link: Link | None = None,
+        collapsed: bool = False, focus: str | None = None, prefix: str = "dfd") -> str:
+    """Graphviz source: trust boundaries as nested clusters, node shapes by kind, colour and badge by the open
+    threats of ``result``, links and tooltips for the web page and the report.
+
+    ``collapsed`` draws each top-level boundary as one node (for large models); ``focus`` draws one boundary
+    with the elements just outside it that its flows reach.
+    """
+    if focus is not None:
+        return _focused(system, result, link, focus, prefix)
+    if collapsed:
+        return _collapsed(system, result, link, prefix)
+    out = _Dot(system, result, link, prefix)
     layout = _layout(system)
-    lines = [
-        "digraph dfd {",
-        "    rankdir=LR;",
-        '    graph [fontname="Helvetica", fontsize=11];',
-        '    node [fontname="Helvetica", fontsize=10];',
-        '    edge [fontname="Helvetica", fontsize=9];',
-    ]
     for action, boundary, depth in layout.events:
         indent = "    " * (depth + 1)
         if action == "close":
-            lines.append(indent + "}")
+            out.lines.append(indent + "}")
             continue
-        lines.append(f"{indent}subgraph {zone(boundary.id)} {{")
-        lines.append(f'{indent}    label={dot_text(boundary.name)}; style=dashed; color="#b91c1c";')
-        lines.extend(indent + "    " + _dot_node(node(e.id), e) for e in layout.members.get(boundary.id, []))
-    lines.extend("    " + _dot_node(node(e.id), e) for e in layout.members.get(None, []))
+        members = layout.members.get(boundary.id, [])
+        out.open_zone(boundary, indent, len(members))
+        for element in members:
+            out.element(element, indent + "    ")
+    for element in layout.members.get(None, []):
+        out.element(element, "    ")
     for raw in layout.undeclared:
-        lines.append(f"    {node(raw)} [label={dot_text(f'{raw} ({UNDECLARED})')}, shape=box, style=dotted];")
+        out.undeclared(raw)
     for flow in system.flows:
-        notes = _flow_notes(flow)
-        label = "\n".join([*_flow_label_parts(flow), *(["⚠ " + ", ".join(notes)] if notes else [])])
-        attrs = [f"label={dot_text(label)}"] if label else []
-        if flow.bidirectional:
-            attrs.append("dir=both")
-        if notes:
-            attrs.append('color="#b91c1c", fontcolor="#b91c1c"')
-        suffix = f" [{', '.join(attrs)}]" if attrs else ""
-        lines.append(f"    {node(flow.source)} -> {node(flow.target)}{suffix};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        out.flow(flow)
+    return out.text()
 
 
-def svg(system: System, max_elements: int = 400) -> str | None:
-    """Draw the DFD with Graphviz for inlining in HTML.
+def _collapsed(system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> str:
+    out = _Dot(system, result, link, prefix)
+    layout = _layout(system)
+    root_of = _roots(layout)
+    zone_of = {e.id: root_of[b] for e, b in ((e, system.boundary_of.get(e.id)) for e in system.elements) if b}
+    sizes: dict[str, int] = {}
+    threats: dict[str, dict[str, Threat]] = {}
+    for element_id, zone in zone_of.items():
+        sizes[zone] = sizes.get(zone, 0) + 1
+        for threat in out.open.get(element_id, []):
+            threats.setdefault(zone, {})[threat.id] = threat
+    for action, boundary, depth in layout.events:
+        if action != "open" or depth != 0:
+            continue
+        found = sorted(threats.get(boundary.id, {}).values(), key=lambda t: (-t.score, t.id))
+        attrs: dict[str, str | None] = {
+            "label": _label(boundary.name, f"trust boundary · {sizes.get(boundary.id, 0)} elements", found),
+            "shape": "folder", "style": "filled", **_colours(found),
+            "id": out.dom_id("zone", boundary.id), "URL": link("zone", boundary.id) if link else None,
+            "tooltip": f"{common.one_line(boundary.name)}: {sizes.get(boundary.id, 0)} element(s), "
+                       f"{len(found)} open threat(s); open it to see its elements",
+            "target": "_top",
+        }
+        out.lines.append(f"    {out.node('zone:' + boundary.id)} [{_attrs(attrs)}];")
+    for element in layout.members.get(None, []):
+        out.element(element, "    ")
+    for raw in layout.undeclared:
+        out.undeclared(raw)
+    edges: dict[tuple[str, str], list[Flow]] = {}
+    for flow in system.flows:
+        ends = tuple("zone:" + zone_of[end] if end in zone_of else end for end in (flow.source, flow.target))
+        if ends[0] != ends[1]:
+            edges.setdefault((ends[0], ends[1]), []).append(flow)
+    for (source, target), flows in edges.items():
+        if len(flows) == 1:
+            out.flow(flows[0], source, target)
+            continue
+        flagged = any(_flow_notes(f) for f in flows)
+        shown = "\n".join(_flow_tooltip(f, system).split("\n", 1)[0] for f in flows[:8])
+        more = f"\n… and {len(flows) - 8} more" if len(flows) > 8 else ""
+        attrs = {"label": f"{'⚠ ' if flagged else ''}{len(flows)} flows", "tooltip": shown + more,
+                 "penwidth": "1.6" if flagged else None, "color": "#b91c1c" if flagged else None}
+        out.lines.append(f"    {out.node(source)} -> {out.node(target)} [{_attrs(attrs)}];")
+    return out.text()
 
-    Returns None when ``dot`` is not installed, fails, times out, or the model has more than
-    ``max_elements`` elements (a drawing that size is unreadable and slow to lay out).
-    """
-    if len(system.elements) > max_elements:
-        return None
+
+def _focused(system: System, result: AnalysisResult | None, link: Link | None, focus: str, prefix: str) -> str:
+    out = _Dot(system, result, link, prefix)
+    layout = _layout(system)
+    inside_zones = _subtree(layout, focus)
+    inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in inside_zones}
+    for action, boundary, depth in layout.events:
+        if boundary.id not in inside_zones:
+            continue
+        indent = "    " * (depth + 1)
+        if action == "close":
+            out.lines.append(indent + "}")
+            continue
+        members = layout.members.get(boundary.id, [])
+        out.open_zone(boundary, indent, len(members))
+        for element in members:
+            out.element(element, indent + "    ")
+    drawn: set[str] = set()
+    for flow in system.flows:
+        ends = (flow.source in inside, flow.target in inside)
+        if not any(ends):
+            continue
+        for end, is_inside in zip((flow.source, flow.target), ends, strict=True):
+            if is_inside or end in drawn:
+                continue
+            drawn.add(end)
+            neighbour = system.element_by_id.get(end)
+            if neighbour is None:
+                out.undeclared(end)
+            else:
+                zone = system.boundary_of.get(end)
+                out.element(neighbour, "    ", outside=f"in {zone}" if zone else "outside every boundary")
+        out.flow(flow)
+    return out.text()
+
+
+def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = None) -> int:
+    """How many nodes a drawing would have (to decide whether it is worth laying out)."""
+    if focus is not None:
+        layout = _layout(system)
+        zones = _subtree(layout, focus)
+        inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in zones}
+        outside = {end for f in system.flows if f.source in inside or f.target in inside
+                   for end in (f.source, f.target)} - inside
+        return len(inside) + len(outside)
+    if collapsed:
+        roots = sum(1 for b in system.trust_boundaries if b.parent is None)
+        return roots + sum(1 for e in system.elements if e.id not in system.boundary_of)
+    return len(system.elements)
+
+
+def render_svg(source: str) -> str | None:
+    """Run Graphviz on DOT source; the SVG element for inlining, or None when ``dot`` is missing or fails."""
     executable = shutil.which("dot")
     if executable is None:
         return None
     try:
-        completed = subprocess.run(
-            [executable, "-Tsvg"], input=dot(system).encode("utf-8"), capture_output=True,
-            timeout=DOT_TIMEOUT_SECONDS, check=False,
-        )
+        completed = subprocess.run([executable, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
+                                   timeout=DOT_TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if completed.returncode != 0:
@@ -294,3 +590,15 @@ def svg(system: System, max_elements: int = 400) -> str | None:
     start = text.find("<svg")
     # Everything before <svg> is the XML prolog, doctype and generator comments.
     return text[start:].strip() + "\n" if start >= 0 else None
+
+
+def svg(system: System, max_elements: int = 400, result: AnalysisResult | None = None, *, link: Link | None = None,
+        collapsed: bool = False, focus: str | None = None, prefix: str = "dfd") -> str | None:
+    """Draw the DFD with Graphviz for inlining in HTML.
+
+    Returns None when ``dot`` is not installed, fails, times out, or the drawing would have more than
+    ``max_elements`` nodes (a drawing that size is unreadable and slow to lay out).
+    """
+    if drawn_nodes(system, collapsed=collapsed, focus=focus) > max_elements:
+        return None
+    return render_svg(dot(system, result, link=link, collapsed=collapsed, focus=focus, prefix=prefix))

@@ -177,7 +177,7 @@ def _flow_row(flow: Flow, system: System) -> list[str]:
 
 
 def _diagram(result: AnalysisResult, system: System) -> list[str]:
-    source = mermaid(system, result.threats)
+    source = mermaid(system, result)
     lines = ["### Data-flow diagram", ""]
     if len(system.flows) > _MERMAID_MAX_EDGES or len(source) > _MERMAID_MAX_TEXT:
         lines += ["_This diagram is larger than Mermaid draws with its default limits; "

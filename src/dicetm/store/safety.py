@@ -39,6 +39,7 @@ SNIFFERS: dict[str, Callable[[bytes], bool]] = {
     "html": lambda head: head.lstrip().lower().startswith(b"<!doctype html") and b"<title>Threat model:" in head,
     "json": _json_with(b"catalog_version", b"countermeasures"),
     "csv": lambda head: head.startswith(b"id,title,risk,"),
+    "pdf": lambda head: head.startswith(b"%PDF-"),  # any PDF: the report cannot be told from others by its head
     "sarif": lambda head: b'"$schema"' in head and b"sarif-schema" in head,
     "threat-dragon": _json_with(b"summary", b"version"),
     "otm": _json_with(b"otmVersion"),
@@ -52,7 +53,7 @@ SNIFFERS: dict[str, Callable[[bytes], bool]] = {
     "gate-json": _json_with(b"failures", b"policy", b"threats_checked"),
 }
 KIND_NAMES = {"markdown": "Markdown report", "html": "HTML report", "json": "JSON result", "csv": "CSV register",
-              "sarif": "SARIF log", "gate-text": "gate report", "gate-json": "gate report (JSON)",
+              "pdf": "PDF report", "sarif": "SARIF log", "gate-text": "gate report", "gate-json": "gate report (JSON)",
               "model": "model file", "evidence": "evidence pack"}
 
 
