@@ -639,9 +639,9 @@ def test_tool_facts_on_a_non_tool_and_a_missing_target() -> None:
     assert [(p.message, at(p), p.hint) for p in problems] == [
         ("elements[0].acts_on names element 'kbb', which does not exist", (6, 14, "elements[0].acts_on"),
          "did you mean 'kb'?"),
-        ("elements[1].permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to "
-         "tools", (10, 18, "elements[1].permissions"),
-         "set `kind: tool` if it is a tool, or remove `permissions`"),
+        ("elements[1].permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to: "
+         "agent, process, tool", (10, 18, "elements[1].permissions"),
+         "change the kind if it is one of those, or remove `permissions`"),
     ]
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from dicetm import __version__
 from dicetm.cli_assist import register_commands as register_assist_commands
 from dicetm.cli_catalog_admin import register as register_catalog_admin
+from dicetm.cli_catalog_check import register as register_catalog_check
 from dicetm.cli_common import Detail, emit, err, out
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
@@ -40,6 +41,7 @@ catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and f
                           no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 register_catalog_admin(catalog_app)
+register_catalog_check(catalog_app)
 
 
 RISK_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
@@ -52,6 +54,16 @@ class ReportFormat(StrEnum):
     html = "html"
     json = "json"
     csv = "csv"
+
+
+class Edition(StrEnum):
+    e2025 = "2025"
+    e2026 = "2026"
+
+
+EditionOption = Annotated[Edition | None, typer.Option(
+    "--owasp-edition", help="Which OWASP Top 10 for LLM Applications edition leads (listed first); threats carry "
+    "both. Default: DICETM_OWASP_LLM_EDITION, else owasp_llm_edition in dicetm-config.yaml, else 2025.")]
 
 
 def _version(value: bool) -> None:
@@ -88,12 +100,13 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("dicetm-out"),
     detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
     = Detail.grouped,
+    edition: EditionOption = None,
 ) -> None:
     """Run all four phases offline; write report.md, report.html, result.json and threats.csv."""
     from dicetm.api import write_analysis
 
     try:
-        result, paths = write_analysis(path, out_dir, detail.value)
+        result, paths = write_analysis(path, out_dir, detail.value, edition.value if edition else None)
     except DicetmError as exc:
         raise _fail(exc) from None
     except OSError as exc:
@@ -126,13 +139,14 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
     = None,
     detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
+    edition: EditionOption = None,
 ) -> None:
     """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file."""
     from dicetm.api import analyze_path
     from dicetm.report import render
 
     try:
-        loaded, result = analyze_path(path, detail.value)
+        loaded, result = analyze_path(path, detail.value, edition.value if edition else None)
     except DicetmError as exc:
         raise _fail(exc) from None
     if emit(render(fmt.value, result, loaded.system), output, "--output"):

@@ -160,11 +160,35 @@ class Element(_Strict):
         None, description="Answers drive decisions or actions without independent checking."
     )
     budget_limited: bool | None = Field(None, description="Token, cost or quota limits are enforced.")
-    # tool facts
-    permissions: list[Permission] | None = Field(None, description="For tools: what the tool may do.")
-    acts_on: str | None = Field(None, description="For tools: the element the tool reads or changes.")
-    tags: list[str] = Field(default_factory=list)
+    syncs_deletions: bool | None = Field(
+        None, description="For vector stores and embedding pipelines: removals and edits at the source are carried "
+                          "over, so a deleted document leaves the index.")
+    # acting facts (tools, and agents or processes that act without a tool element)
+    permissions: list[Permission] | None = Field(
+        None, description="For tools, agents and processes: what it may do to the element it acts on.")
+    acts_on: str | None = Field(
+        None, description="For tools, agents and processes: the element it reads or changes (its id).")
+    executes_code: bool | None = Field(
+        None, description="Runs code or commands as part of its work (generated, fetched or contributed).")
+    sandboxed: bool | None = Field(
+        None, description="What it executes runs isolated: no host credentials, limited network and files.")
+    holds_credentials: bool | None = Field(
+        None, description="Keeps credentials, API keys or tokens (config files, environment variables, vaults).")
+    append_only: bool | None = Field(
+        None, description="For stores and logs: entries cannot be changed or deleted once written.")
+    tags: list[str] = Field(default_factory=list, description="Your own labels; no rule reads them.")
     provenance: SourceInfo | None = Field(None, description="Set on items drafted from documents.")
+
+
+# Facts that only make sense on some kinds (the loader reports them elsewhere, with a hint).
+ACTING_KINDS = frozenset({Kind.tool, Kind.agent, Kind.process})
+FACT_KINDS: dict[str, frozenset[Kind]] = {
+    "permissions": ACTING_KINDS,
+    "acts_on": ACTING_KINDS,
+    "syncs_deletions": frozenset({Kind.vector_store, Kind.embedding_pipeline}),
+}
+# Facts that name another element of the model (checked like flow ends).
+REFERENCE_FACTS = ("acts_on",)
 
 
 class Flow(_Strict):

@@ -107,6 +107,10 @@ def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[Ope
             yield _q("HUMAN-APPROVAL", e, f"Does a person approve actions of {e.name} before they run?",
                      "Unapproved write or execute actions turn a prompt injection into damage.",
                      "human_approval_required")
+        if e.permissions is not None and Permission.execute in e.permissions and e.sandboxed is None:
+            yield _q("SANDBOX", e, f"Does what {e.name} executes run in a sandbox (no host credentials, limited "
+                     "network and files)?", "Code a model writes or fetches runs with whatever the host allows.",
+                     "sandboxed")
     elif e.kind is Kind.memory and e.multi_tenant is None:
         yield _q("MEMORY-SCOPE", e, f"Is {e.name} kept per user and session, or shared?",
                  "Shared memory lets one user's input steer another's session.", "multi_tenant")

@@ -54,6 +54,8 @@ FEEDBACK_KINDS = frozenset(
     {Kind.llm, Kind.model_provider, Kind.agent, Kind.process, Kind.fine_tuning_pipeline}
 )
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
+SUPPLIES_WEIGHTS = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_verified,
+                              ModelProvenance.open_weights_unverified})
 
 PROVENANCE_ORIGIN = {
     DataProvenance.public_web: "is scraped or downloaded from the public web",
@@ -180,7 +182,12 @@ def _pipeline_input_classes(system: System) -> dict[str, tuple[Classification | 
 
 
 def _hosted_by_third_party(element: Element) -> tuple[bool, tuple[str, ...]]:
-    """A model element served by someone else's infrastructure, and the assumption made, if any."""
+    """A model element served by someone else's infrastructure, and the assumption made, if any.
+
+    A model provider that supplies weights (open weights, or the organisation's own model) hosts nothing,
+    whoever runs the hub: the model runs where it is deployed, and T-DATA-002 covers the download."""
+    if element.kind is Kind.model_provider and element.model_provenance in SUPPLIES_WEIGHTS:
+        return False, ()
     if element.model_provenance is ModelProvenance.vendor_api or element.third_party is True:
         return True, ()
     if element.kind is Kind.model_provider and _hosting_unstated(element):

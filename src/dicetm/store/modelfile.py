@@ -31,13 +31,14 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.gcpause import gc_paused
 from dicetm.model.proposals import ProposalFile
 from dicetm.model.system import (
+    FACT_KINDS,
+    REFERENCE_FACTS,
     Asset,
     Assumption,
     CountermeasureSetting,
     CustomControl,
     Element,
     Flow,
-    Kind,
     ResidualRiskSetting,
     System,
     ThreatRecord,
@@ -767,14 +768,17 @@ class _Checker:
 
     def _check_elements(self) -> None:
         for index, element in self.parts.elements:
-            for name in ("permissions", "acts_on"):
-                if getattr(element, name) is not None and element.kind is not Kind.tool:
+            for name, kinds in FACT_KINDS.items():
+                if getattr(element, name) is not None and element.kind not in kinds:
+                    allowed = ", ".join(sorted(k.value for k in kinds))
                     self.add(("elements", index, name),
                              f"elements[{index}].{name} is set, but '{element.id}' has kind "
-                             f"'{element.kind.value}'; {name} only applies to tools",
-                             f"set `kind: tool` if it is a tool, or remove `{name}`")
-            if element.acts_on is not None:
-                self._reference(("elements", index, "acts_on"), element.acts_on, "elements")
+                             f"'{element.kind.value}'; {name} only applies to: {allowed}",
+                             f"change the kind if it is one of those, or remove `{name}`")
+            for name in REFERENCE_FACTS:
+                value = getattr(element, name)
+                if value is not None:
+                    self._reference(("elements", index, name), value, "elements")
 
     def _check_flows(self) -> None:
         for index, flow in self.parts.flows:
