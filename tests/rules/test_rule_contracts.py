@@ -17,7 +17,7 @@ from dicetm.rules.registry import all_rules
 RULES = all_rules()
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
-FAMILIES = {"STRIDE", "LLM", "DATA", "AGENT"}
+FAMILIES = {"STRIDE", "LLM", "DATA", "AGENT", "ECO"}
 FLOW_VALUES = ("{flow}", "{protocol}")
 # Element names as the subject of a singular verb or pronoun: wrong when a group lists several elements.
 SINGULAR = re.compile(r"^\{element\}(,[^,]*,)? (is|has|holds|reaches|runs|acts|accepts|keeps|combines)\b"

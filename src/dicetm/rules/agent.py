@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from dicetm.model import (
     STORE_KINDS,
+    TOOL_KINDS,
     Classification,
     Element,
     Factor,
-    Flow,
     Kind,
     Permission,
     System,
@@ -63,7 +63,7 @@ def impact_factor(delta: int, fact: str, note: str) -> Factor:
     return Factor(target="impact", delta=delta, fact=fact, note=note)
 
 
-def _rank(element: Element) -> int:
+def rank_of(element: Element) -> int:
     return -1 if element.classification is None else CLASSIFICATION_RANK[element.classification]
 
 
@@ -75,18 +75,35 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
     """The elements that call ``tool`` on a model's behalf.
 
     Either an llm/agent sends to the tool directly, or (function calling) a process that exchanges data
-    with a model runs the tool calls the model asks for: a tool is by definition model-invoked.
+    with a model runs the tool calls the model asks for: a tool is by definition model-invoked. A tool an MCP
+    server exposes (``server``) is called through that server, so the server's callers call it.
     """
     callers = system.upstream(tool.id)
-    direct = [e for e in callers if e.kind in MODEL_KINDS]
+    server = system.element_by_id.get(tool.server) if tool.server else None
+    if server is not None:
+        callers = [*callers, *system.upstream(server.id)]
+    direct = list({e.id: e for e in callers if e.kind in MODEL_KINDS}.values())
     if direct:
         return direct
     return [e for e in callers if e.kind is Kind.process and talks_to_model(system, e)]
 
 
-def _tools_of(system: System, caller: Element) -> list[Element]:
-    """The tools ``caller`` calls (sends data to)."""
-    return [e for e in system.downstream(caller.id) if e.kind is Kind.tool]
+def tools_of(system: System, caller: Element) -> list[Element]:
+    """The tools and MCP servers ``caller`` calls (sends data to), and the tools those servers expose."""
+    called = [e for e in system.downstream(caller.id) if e.kind in TOOL_KINDS]
+    exposed = tools_by_server(system)
+    found = [*called, *(t for e in called if e.kind is Kind.mcp_server for t in exposed.get(e.id, []))]
+    return list({e.id: e for e in found}.values())
+
+
+@per_system
+def tools_by_server(system: System) -> dict[str, list[Element]]:
+    """MCP server id -> the tool elements that name it in ``server``."""
+    found: dict[str, list[Element]] = {}
+    for element in system.elements:
+        if element.kind is Kind.tool and element.server:
+            found.setdefault(element.server, []).append(element)
+    return found
 
 
 def targets_of(system: System, tool: Element) -> list[Element]:
@@ -104,10 +121,10 @@ def targets_of(system: System, tool: Element) -> list[Element]:
 
 
 def target_phrase(targets: list[Element]) -> str:
-    return join_names(targets) if targets else "the systems it is connected to"
+    return join_names(targets) if targets else "the systems behind it"
 
 
-def _can_act(tool: Element) -> bool:
+def can_act(tool: Element) -> bool:
     """The tool may write or execute (unset permissions count as write)."""
     return tool.permissions is None or bool(ACTING & set(tool.permissions))
 
@@ -138,18 +155,18 @@ def sensitivity_factor(subject: Element, elements: Iterable[Element], cap: int =
     ranked = [e for e in elements if e.classification is not None]
     if not ranked:
         return ()
-    top = max(ranked, key=_rank)
-    if _rank(top) < CONFIDENTIAL:
+    top = max(ranked, key=rank_of)
+    if rank_of(top) < CONFIDENTIAL:
         return ()
     label = top.classification.value if top.classification else "unknown"
-    delta = min(cap, 2 if _rank(top) >= PERSONAL else 1)
+    delta = min(cap, 2 if rank_of(top) >= PERSONAL else 1)
     return (impact_factor(delta, f"{top.id}.classification={label}",
                     f"{subject.name} reaches {top.name} ({label} data)."),)
 
 
-def _acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Factor, ...]:
+def acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Factor, ...]:
     """Impact +1 when ``actors`` call tools that can write or execute."""
-    acting = list({t.id: t for t in tools if _can_act(t)}.values())
+    acting = list({t.id: t for t in tools if can_act(t)}.values())
     if not acting:
         return ()
     return (impact_factor(1, f"{acting[0].id}.permissions=write|execute|unset",
@@ -158,13 +175,13 @@ def _acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Fa
 
 
 @per_system
-def _acting_factors(system: System) -> dict[str, tuple[Factor, ...]]:
+def acting_factors(system: System) -> dict[str, tuple[Factor, ...]]:
     """The acting-tool impact factor of every llm/agent that calls write/execute tools, computed once per
     rule so that hub elements are not expanded again for each flow or memory that leads to them."""
     result: dict[str, tuple[Factor, ...]] = {}
     for element in system.elements:
         if element.kind in MODEL_KINDS:
-            factor = _acting_tool_factor([element], _tools_of(system, element))
+            factor = acting_tool_factor([element], tools_of(system, element))
             if factor:
                 result[element.id] = factor
     return result
@@ -262,7 +279,7 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
     """A write/execute tool an llm or agent can call with no person approving the action."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or not _can_act(tool) or _confined(tool):
+        if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool):
             continue
         invokers = invokers_of(system, tool)
         gap = approval_gap(tool, invokers) if invokers else None
@@ -288,7 +305,7 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
 def _misuse_matters(tool: Element, targets: list[Element]) -> tuple[bool, tuple[str, ...]]:
     """A steered tool matters when it can act, or reads data that is confidential or more sensitive; a
     store whose classification is unset is assumed to be."""
-    if _can_act(tool) or _rank(tool) >= CONFIDENTIAL or any(_rank(t) >= CONFIDENTIAL for t in targets):
+    if can_act(tool) or rank_of(tool) >= CONFIDENTIAL or any(rank_of(t) >= CONFIDENTIAL for t in targets):
         return True, ()
     unknown = [t for t in targets if t.kind in STORE_KINDS and t.classification is None]
     if not unknown:
@@ -301,7 +318,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or tool.input_validation is True:
+        if tool.kind not in TOOL_KINDS or tool.input_validation is True:
             continue
         steered = [i for i in invokers_of(system, tool) if reach.reaches(i.id)]
         if not steered:
@@ -321,7 +338,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             assumptions.append(f"Whether {tool.name} checks the operations and arguments it is called with "
                                "is not stated; assumed it does not.")
         permissions = set(tool.permissions or [])
-        if _can_act(tool):
+        if can_act(tool):
             acting, permission_assumptions = _acting_permissions(tool)
             permissions |= acting
             assumptions.extend(permission_assumptions)
@@ -368,7 +385,7 @@ def tool_permissions_exceed_use(system: System) -> Iterator[Hit]:
     """A tool granted write (or execute on a store) although the model shows it only reads."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or not tool.permissions or not invokers_of(system, tool):
+        if tool.kind not in TOOL_KINDS or not tool.permissions or not invokers_of(system, tool):
             continue
         excess = _unused_permissions(system, tool)
         if not excess or not _only_reads(system, tool):
@@ -392,17 +409,18 @@ def _users_data(store: Element) -> bool:
     """A store holding data of several users or tenants: stated, or assumed for confidential or personal data.
     A store of secrets (keys, tokens) is not users' data unless stated shared; T-AGENT-013 covers it."""
     if store.multi_tenant is not None:
-        return store.multi_tenant and _rank(store) >= CONFIDENTIAL
-    return CONFIDENTIAL <= _rank(store) < CLASSIFICATION_RANK[Classification.secret]
+        return store.multi_tenant and rank_of(store) >= CONFIDENTIAL
+    return CONFIDENTIAL <= rank_of(store) < CLASSIFICATION_RANK[Classification.secret]
 
 
 def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
     """A tool of a user-facing llm/agent that acts on confidential+ data of several users or tenants."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool:
+        if tool.kind not in TOOL_KINDS:
             continue
-        serving = [i for i in invokers_of(system, tool) if i.id in reach.attacker]
+        # An agent stated to serve one user (multi_tenant: false) has no other users' data to mix up.
+        serving = [i for i in invokers_of(system, tool) if i.id in reach.attacker and i.multi_tenant is not False]
         if not serving:
             continue
         shared = [t for t in targets_of(system, tool) if t.kind in STORE_KINDS and _users_data(t)]
@@ -413,12 +431,12 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
         assumptions.extend(f"Whether {t.name} holds data of several users or tenants is not stated; "
                            "assumed it does." for t in shared if t.multi_tenant is None)
         factors = list(reach.evidence(tool)[0])
-        top = max(shared, key=_rank)
-        if _rank(top) >= PERSONAL:
+        top = max(shared, key=rank_of)
+        if rank_of(top) >= PERSONAL:
             label = top.classification.value if top.classification else "unknown"
             factors.append(impact_factor(1, f"{top.id}.classification={label}", f"{top.name} holds {label} data."))
         actions = "read"
-        if _can_act(tool):
+        if can_act(tool):
             assumptions.extend(_acting_permissions(tool)[1])
             actions = "read and change"
             factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
@@ -437,7 +455,7 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
 
 
 def _executes(element: Element) -> bool:
-    if element.kind is Kind.tool:
+    if element.kind in TOOL_KINDS:
         return bool(element.permissions and Permission.execute in element.permissions)
     return element.executes_code is True or bool(element.permissions and Permission.execute in element.permissions)
 
@@ -447,9 +465,9 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
     permission (their invokers), agents that execute code themselves (their own model), and processes that
     do so for a model they talk to (that model)."""
     for element in system.elements:
-        if element.kind not in (Kind.tool, Kind.agent, Kind.process) or not _executes(element):
+        if element.kind not in (*TOOL_KINDS, Kind.agent, Kind.process) or not _executes(element):
             continue
-        if element.kind is Kind.tool:
+        if element.kind in TOOL_KINDS:
             writers = invokers_of(system, element)
         elif element.kind is Kind.agent:
             writers = [element]
@@ -471,7 +489,7 @@ def agent_code_execution_not_sandboxed(system: System) -> Iterator[Hit]:
             assumptions = (f"Whether {element.name} runs code in a sandbox is not stated (sandboxed); assumed it "
                            "runs with the rights and network access of its host.",)
         reach_factors, reach_assumptions = reach.factor(element)
-        targets = targets_of(system, element) if element.kind is Kind.tool else acted_on(system, element)
+        targets = targets_of(system, element) if element.kind in TOOL_KINDS else acted_on(system, element)
         invokers = "its own model" if writers == [element] else join_names(writers)
         yield Hit(
             element=element.id,
@@ -489,230 +507,10 @@ def acted_on(system: System, element: Element) -> list[Element]:
     return [e for e in system.downstream(element.id) if e.kind not in NOT_A_TARGET | {Kind.external_entity}]
 
 
-# --- T-AGENT-006 memory poisoning -----------------------------------------------------------------
-
-
-def _shared_memory_factor(memory: Element) -> tuple[tuple[Factor, ...], tuple[str, ...]]:
-    if memory.multi_tenant is False:
-        return (), ()
-    state = "true" if memory.multi_tenant else "unset"
-    factor = impact_factor(1, f"{memory.id}.multi_tenant={state}", f"Entries in {memory.name} reach other users' "
-                     "sessions.")
-    if memory.multi_tenant is None:
-        return (factor,), (f"Whether {memory.name} is kept per user and session is not stated; assumed it "
-                           "is shared.",)
-    return (factor,), ()
-
-
-def agent_memory_poisonable(system: System) -> Iterator[Hit]:
-    """A memory an llm/agent reads back that untrusted input can write."""
-    reach = untrusted_reach(system)
-    acting_factors = _acting_factors(system)
-    for memory in system.elements:
-        if memory.kind is not Kind.memory or not reach.reaches(memory.id):
-            continue
-        readers = [e for e in system.downstream(memory.id) if e.kind in MODEL_KINDS]
-        if not readers:
-            continue
-        writers = [e for e in system.upstream(memory.id) if reach.reaches(e.id)]
-        content_factors, reach_assumptions = reach.evidence(memory)
-        shared_factors, shared_assumptions = _shared_memory_factor(memory)
-        acting = next((acting_factors[r.id] for r in readers if r.id in acting_factors), ())
-        yield Hit(
-            element=memory.id,
-            others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
-            values={"writers": join_names(writers) if writers else "content written by outsiders",
-                    "readers": join_names(readers)},
-            factors=(*content_factors, *shared_factors, *acting),
-            assumptions=(*reach_assumptions, *shared_assumptions),
-        )
-
-
-# --- T-AGENT-007 inter-agent spoofing -------------------------------------------------------------
-
-
-def _agent_flow_receivers(system: System, flow: Flow) -> list[tuple[Element, Element]]:
-    """(receiver, sender) pairs of an agent-to-agent flow; both ends receive on a bidirectional flow."""
-    source = system.element_by_id.get(flow.source)
-    target = system.element_by_id.get(flow.target)
-    if source is None or target is None or source.id == target.id:
-        return []
-    if source.kind is not Kind.agent or target.kind is not Kind.agent:
-        return []
-    pairs = [(target, source)]
-    if flow.bidirectional:
-        pairs.append((source, target))
-    return pairs
-
-
-def inter_agent_message_unauthenticated(system: System) -> Iterator[Hit]:
-    """An agent accepting messages from another agent over a flow without authentication."""
-    acting_factors = _acting_factors(system)
-    for flow in system.flows:
-        if flow.authenticated is True:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if flow.authenticated is None:
-            assumptions = (f"Authentication of the flow '{flow.data or flow.id}' is not stated; "
-                           "assumed none.",)
-        for receiver, sender in _agent_flow_receivers(system, flow):
-            factors: list[Factor] = []
-            if system.crosses_boundary(flow):
-                factors.append(likelihood_factor(1, f"{flow.id}.crosses_boundary",
-                                           "The messages cross a trust boundary."))
-            if sender.third_party is True:
-                factors.append(likelihood_factor(1, f"{sender.id}.third_party=true",
-                                           f"{sender.name} is operated by a third party."))
-            factors.extend(acting_factors.get(receiver.id, ()))
-            yield Hit(element=receiver.id, flow=flow.id, others=(sender.id,),
-                      values={"sender": sender.name, "receiver": receiver.name},
-                      factors=tuple(factors), assumptions=assumptions)
-
-
-# --- T-AGENT-008 cascading failures / rogue peers --------------------------------------------------
-
-
-def agent_trusts_peer_agent_output(system: System) -> Iterator[Hit]:
-    """An agent fed directly by another agent, with no guardrail between them."""
-    reach = untrusted_reach(system)
-    for agent in system.elements:
-        if agent.kind is not Kind.agent:
-            continue
-        peers = [e for e in system.upstream(agent.id) if e.kind is Kind.agent]
-        if not peers:
-            continue
-        factors: list[Factor] = []
-        exposed = [p for p in peers if reach.reaches(p.id)]
-        if exposed:
-            factors.append(likelihood_factor(1, f"{exposed[0].id}.reachable_from=untrusted_input",
-                                       f"Untrusted input reaches {join_names(exposed)}; an injection can "
-                                       "travel on."))
-        factors.extend(_acting_tool_factor([agent], _tools_of(system, agent)))
-        yield Hit(element=agent.id, others=tuple(p.id for p in peers),
-                  values={"peers": join_names(peers)}, factors=tuple(factors))
-
-
-# --- T-AGENT-009 resource overload -----------------------------------------------------------------
-
-
-def agent_tool_loop_unbounded(system: System) -> Iterator[Hit]:
-    """An llm/agent that calls write/execute tools with no step, token or cost budget."""
-    reach = untrusted_reach(system)
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS or agent.budget_limited is True:
-            continue
-        acting = [t for t in _tools_of(system, agent) if _can_act(t)]
-        if not acting:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if agent.budget_limited is None:
-            assumptions = (f"Whether {agent.name} has a step, token or cost budget is not stated; "
-                           "assumed none.",)
-        reach_factors, reach_assumptions = reach.factor(agent)
-        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": join_names(acting)},
-                  factors=tuple(reach_factors[:1]), assumptions=(*assumptions, *reach_assumptions))
-
-
-# --- T-AGENT-010 repudiation ------------------------------------------------------------------------
-
-
-def agent_actions_not_traceable(system: System) -> Iterator[Hit]:
-    """An llm/agent that can change things through tools but keeps no audit trail."""
-    top_targets: dict[str, Element | None] = {}
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS or agent.audit_logging is True:
-            continue
-        acting = [t for t in _tools_of(system, agent) if _can_act(t)]
-        if not acting:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if agent.audit_logging is None:
-            assumptions = (f"Whether {agent.name} logs its tool calls with the user behind them is not "
-                           "stated; assumed it does not.",)
-        factors: list[Factor] = []
-        if all(t.audit_logging is True for t in acting):
-            factors.append(impact_factor(-1, f"{acting[0].id}.audit_logging=true",
-                                   f"{join_names(acting)} log what they do, though not the prompt or user that "
-                                   "caused it."))
-        tops = [top for tool in acting if (top := _top_target(system, tool, top_targets)) is not None]
-        factors.extend(sensitivity_factor(agent, tops, cap=1))
-        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": join_names(acting)},
-                  factors=tuple(factors), assumptions=assumptions)
-
-
-def _top_target(system: System, tool: Element, cache: dict[str, Element | None]) -> Element | None:
-    """The most sensitive classified target of ``tool`` (cached: a tool shared by many agents is expanded
-    once)."""
-    if tool.id not in cache:
-        ranked = [t for t in targets_of(system, tool) if t.classification is not None]
-        cache[tool.id] = max(ranked, key=_rank) if ranked else None
-    return cache[tool.id]
-
-
-# --- T-AGENT-011 overwhelming the human in the loop -----------------------------------------------
-
-
-def _acts(element: Element) -> bool:
-    """Changes or executes something: a tool that can act, or an agent/process with stated write/execute rights."""
-    if element.kind is Kind.tool:
-        return _can_act(element)
-    return bool(element.permissions and ACTING & set(element.permissions)) or element.executes_code is True
-
-
-def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Element]) -> Hit:
-    factors: list[Factor] = []
-    assumptions: list[str] = []
-    if reach.reaches(gate.id):
-        content_factors, reach_assumptions = reach.evidence(gate)
-        factors.append(likelihood_factor(1, f"{gate.id}.reachable_from=untrusted_input",
-                                   f"Outsiders can drive {gate.name}, so they decide how many requests arrive."))
-        factors.extend(content_factors)
-        assumptions.extend(reach_assumptions)
-    if gate.rate_limited is True:
-        factors.append(likelihood_factor(-1, f"{gate.id}.rate_limited=true", "Requests are rate-limited, which bounds "
-                                   "how many approvals can pile up."))
-    if len(gated) >= MANY_APPROVAL_GATES:
-        factors.append(likelihood_factor(1, f"{gate.id}.approval_gated_tools={len(gated)}",
-                                   f"{len(gated)} tools wait for approval; reviewers see many requests."))
-    tools = join_names(gated) if gated else "its own actions"
-    return Hit(element=gate.id, others=tuple(t.id for t in gated), values={"tools": tools},
-               factors=tuple(factors), assumptions=tuple(assumptions))
-
-
-def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
-    """Every approval step a model's actions pass: an agent whose tools (or own actions) wait for a person, or a
-    gated tool or process no agent owns. Volume and routine wear the check down into rubber-stamping, whether
-    or not outsiders add to the volume (they raise the likelihood)."""
-    reach = untrusted_reach(system)
-    covered: set[str] = set()
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS:
-            continue
-        gated = [t for t in _tools_of(system, agent) if _can_act(t) and approval_gap(t, [agent]) is None]
-        if not gated and not (agent.human_approval_required is True and _acts(agent)):
-            continue
-        covered.update(t.id for t in gated)
-        yield _fatigue_hit(system, reach, agent, gated)
-    for element in system.elements:
-        if element.id in covered or element.human_approval_required is not True or element.kind not in (
-                Kind.tool, Kind.process):
-            continue
-        if not _acts(element) or not (invokers_of(system, element) if element.kind is Kind.tool
-                                      else talks_to_model(system, element)):
-            continue
-        yield _fatigue_hit(system, reach, element, [])
-
-
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-AGENT-001": tool_acts_without_human_approval,
     "T-AGENT-002": injected_agent_misuses_tool,
     "T-AGENT-003": tool_permissions_exceed_use,
     "T-AGENT-004": tool_reaches_other_users_data,
     "T-AGENT-005": agent_code_execution_not_sandboxed,
-    "T-AGENT-006": agent_memory_poisonable,
-    "T-AGENT-007": inter_agent_message_unauthenticated,
-    "T-AGENT-008": agent_trusts_peer_agent_output,
-    "T-AGENT-009": agent_tool_loop_unbounded,
-    "T-AGENT-010": agent_actions_not_traceable,
-    "T-AGENT-011": human_approval_can_wear_down,
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import Classification, Element, Kind, Permission, System
+from dicetm.model import TOOL_KINDS, Classification, Element, Kind, Permission, System
 from dicetm.rules.agent import (
     ACTING,
     MODEL_KINDS,
@@ -33,7 +33,7 @@ from dicetm.rules.agent import (
 )
 from dicetm.rules.base import Hit, RuleFunction
 
-CONFIG_KINDS: frozenset[Kind] = frozenset()  # agent configuration stores (issue 15 adds the kind)
+CONFIG_KINDS = frozenset({Kind.agent_config})  # agent configuration: prompt and memory files, settings
 
 
 # --- T-AGENT-012 an agent or model-driven process acting without approval ---------------------------
@@ -95,7 +95,7 @@ def _readers(system: System) -> Iterator[tuple[Element, list[Element], bool]]:
     executing = {element.id for element, _writers in executors(system)}
     for element in system.elements:
         runs = element.id in executing
-        if element.kind is Kind.tool:
+        if element.kind in TOOL_KINDS:
             if not invokers_of(system, element):
                 continue
             reads = element.permissions is None or Permission.read in element.permissions or runs
@@ -115,7 +115,7 @@ def credentials_within_reach(system: System) -> Iterator[Hit]:
     reach = untrusted_reach(system)
     for reader, targets, runs in _readers(system):
         places = [t for t in targets if t.kind not in NOT_A_TARGET | {Kind.external_entity}]
-        if runs and (reader.kind is not Kind.tool or reader.acts_on not in system.element_by_id):
+        if runs and (reader.kind not in TOOL_KINDS or reader.acts_on not in system.element_by_id):
             places = [reader, *[p for p in places if p.id != reader.id]]  # it runs code in its own environment
         holders: list[Element] = []
         assumed: list[Element] = []
@@ -123,7 +123,7 @@ def credentials_within_reach(system: System) -> Iterator[Hit]:
             held = _holds_credentials(place, assets)
             if held is True:
                 holders.append(place)
-            elif held is None and (place.kind in CONFIG_KINDS or (runs and place.kind in (Kind.process, Kind.tool,
+            elif held is None and (place.kind in CONFIG_KINDS or (runs and place.kind in (Kind.process, *TOOL_KINDS,
                                                                                             Kind.agent))):
                 assumed.append(place)
         if not holders and not assumed:
@@ -137,7 +137,7 @@ def credentials_within_reach(system: System) -> Iterator[Hit]:
         everything = [*holders, *assumed]
         config = [p for p in everything if p.kind in CONFIG_KINDS or (p.kind is Kind.agent and p.id == reader.id)]
         references = [*(["atlas:AML.T0083"] if config else []),
-                      *(["atlas:AML.T0098"] if reader.kind is Kind.tool else [])]
+                      *(["atlas:AML.T0098"] if reader.kind in TOOL_KINDS else [])]
         places_text = join_names([p for p in everything if p.id != reader.id])
         if any(p.id == reader.id for p in everything):
             places_text = "its own environment" + (f" and {places_text}" if len(everything) > 1 else "")
@@ -166,7 +166,7 @@ def agent_runs_untrusted_code(system: System) -> Iterator[Hit]:
     scripts) and runs it as part of the task: builds, tests and linters execute whatever they are given."""
     reach = untrusted_reach(system)
     for element, writers in executors(system):
-        hosts = [element, *(acted_on(system, element) if element.kind is not Kind.tool
+        hosts = [element, *(acted_on(system, element) if element.kind not in TOOL_KINDS
                             else [t for t in targets_of(system, element) if t.kind is not Kind.external_entity])]
         sources = {s.id: s for host in hosts for s in _outsider_sources(system, host)}
         if not sources:
@@ -175,7 +175,7 @@ def agent_runs_untrusted_code(system: System) -> Iterator[Hit]:
         if element.sandboxed is True:
             factors.append(likelihood_factor(-1, f"{element.id}.sandboxed=true", f"{element.name} runs code in a "
                                        "sandbox, which limits what outsiders' code can reach."))
-        gap = approval_gap(element, writers) if element.kind is Kind.tool else (
+        gap = approval_gap(element, writers) if element.kind in TOOL_KINDS else (
             None if element.human_approval_required is True else (writers, ()))
         if gap is None:
             factors.append(likelihood_factor(-1, f"{element.id}.human_approval_required=true",

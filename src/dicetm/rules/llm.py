@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from dicetm.model import Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import TOOL_KINDS, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
@@ -38,6 +38,7 @@ from dicetm.rules.reach import (
     entry_of,
     internet_factor,
     level_text,
+    loop_owners,
     max_classification,
     models,
     name_of,
@@ -209,6 +210,7 @@ def prompt_logs_keep_sensitive_data(system: System) -> Iterator[Hit]:
                 assumed.setdefault(receiver.id, []).append(sender)
     # Models whose prompts a neighbouring writer already sends to a log store: that store carries it.
     covered = {writer for found in writers.values() for writer in found}
+    driven = {m.id for m in models(system)} - {m.id for m in loop_owners(system)}
     for writer in list(covered):
         covered.update(e.id for e in system.upstream(writer) + system.downstream(writer) if e.kind in MODELS)
     for element in system.elements:
@@ -217,6 +219,8 @@ def prompt_logs_keep_sensitive_data(system: System) -> Iterator[Hit]:
         elif element.kind in MODELS | {Kind.process} and _logs_prompts(element):
             if element.kind is Kind.process and not talks_to_model(system, element):
                 continue
+            if element.logs_prompts is None and element.id in driven:
+                continue  # the agent driving it carries the conversation's logging
             if element.id in covered and element.logs_prompts is None:
                 continue
             if any(e.kind is Kind.log_store for e in system.downstream(element.id)):
@@ -346,7 +350,7 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
     """A model that outsiders can prompt and whose system prompt holds (or may hold) secrets."""
     reach = caller_reach(system, through_models=True)
     promptable = set(reach.any) | set(retrieval_reach(system).any) | set(tool_reach(system).any)
-    for model in models(system):
+    for model in loop_owners(system):
         if model.system_prompt_has_secrets is False or model.id not in promptable:
             continue
         factors = internet_factor(system, reach, model.id, "anyone on the internet can try to extract it")
@@ -357,7 +361,7 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
                                   note="secrets in the prompt are assumed, not confirmed"))
             assumptions.append(f"Whether the system prompt of {model.name} holds credentials, internal "
                                "addresses or access rules is not stated; assumed it may.")
-        tools = [e for e in system.downstream(model.id) if e.kind is Kind.tool]
+        tools = [e for e in system.downstream(model.id) if e.kind in TOOL_KINDS]
         references = ("atlas:AML.T0084.001",) if tools else ()  # tool schemas sit in the same hidden context
         yield Hit(element=model.id, factors=tuple(factors), assumptions=tuple(assumptions), references=references)
 

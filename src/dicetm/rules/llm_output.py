@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from dicetm.model import STORE_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
+from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import (
     MODELS,
@@ -50,7 +50,7 @@ def _direct_consumer(system: System, model: Element, preference: tuple[Kind, ...
 def _database_consumers(system: System) -> dict[str, str]:
     """Elements whose output reaches a data store through relays or tools: id -> data store."""
     starts = {e.id: e.id for e in system.elements if e.kind is Kind.data_store}
-    return spread(system, starts, kinds(RELAYS | {Kind.tool}), backward=True)
+    return spread(system, starts, kinds(RELAYS | TOOL_KINDS), backward=True)
 
 
 def _output_hit(
@@ -122,7 +122,7 @@ def output_executed_as_sql(system: System) -> Iterator[Hit]:
 
 
 def _runs_through_execute_tool(system: System, model: Element) -> bool:
-    return any(e.kind is Kind.tool and e.permissions and Permission.execute in e.permissions
+    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions
                for e in system.downstream(model.id))
 
 
@@ -140,7 +140,7 @@ def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterat
     for model in sinks:
         if _runs_through_execute_tool(system, model):
             continue
-        consumer = _direct_consumer(system, model, (Kind.process, Kind.tool))
+        consumer = _direct_consumer(system, model, (Kind.process, Kind.tool, Kind.mcp_server))
         yield _output_hit(system, model, attacker, consumer, fallback)
 
 
@@ -166,9 +166,11 @@ def _automated_receivers(system: System, model: Element, speaks: Mapping[str, st
     """Components that take the model's output and are not on the way to a person: processes and stores.
 
     Tools are left to the AGENT family, whose rules ask how a tool checks the calls a model makes, and so is
-    what an agent acts on itself (``acts_on``, T-AGENT-012)."""
+    what an agent acts on itself (``acts_on``, T-AGENT-012, or a store it writes: an action, not output that
+    someone else handles)."""
+    kinds_taken = (Kind.process,) if model.kind is Kind.agent else (Kind.process, Kind.data_store)
     return [e for e in system.downstream(model.id)
-            if e.kind in (Kind.process, Kind.data_store) and e.id not in speaks and e.id != model.acts_on]
+            if e.kind in kinds_taken and e.id not in speaks and e.id != model.acts_on]
 
 
 def output_handling_unstated(system: System) -> Iterator[Hit]:
@@ -213,7 +215,7 @@ def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
     """A model whose answers people act on without independent checking (its output reaches people)."""
     speaks = speaks_to_outside(system)
     grounded_by = grounded(system)
-    for model in models(system):
+    for model in loop_owners(system):
         if model.answers_drive_decisions is False or model.id not in speaks:
             continue
         factors: list[Factor] = []
@@ -267,7 +269,7 @@ def _outbound_tools(system: System, model: Element) -> list[Element]:
     """Tools the model calls that can carry data out: they write to, or fetch from, something outside."""
     found = []
     for tool in system.downstream(model.id):
-        if tool.kind is not Kind.tool:
+        if tool.kind not in TOOL_KINDS:
             continue
         targets = [system.element_by_id[tool.acts_on]] if tool.acts_on in system.element_by_id else [
             e for e in system.downstream(tool.id) if e.kind not in MODELS]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from dicetm.model import Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import Classification, Element, Factor, Kind, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
     MODELS,
@@ -33,7 +33,7 @@ from dicetm.rules.reach import (
     spread,
 )
 
-SERVICE_KINDS = frozenset({Kind.llm, Kind.model_provider, Kind.tool, Kind.data_store, Kind.process,
+SERVICE_KINDS = frozenset({Kind.llm, Kind.model_provider, Kind.tool, Kind.mcp_server, Kind.data_store, Kind.process,
                            Kind.vector_store, Kind.knowledge_source})
 
 
@@ -103,7 +103,7 @@ def denial_of_service(system: System) -> Iterator[Hit]:
         assumptions = []
         if model.rate_limited is None and gate in reach.limit_unstated:
             assumptions.append(_limit_assumption(system, gate, model))
-        where = ", ".join(name_of(system, g) for g in gateways) or name_of(system, gate)
+        where = ", ".join(name_of(system, g) for g in gateways) or entry_name(system, gate, model)
         yield _usage_hit(system, reach, model, gate, "anyone on the internet can send it requests",
                          others=tuple(dict.fromkeys([gate, *gateways, *_driven_models(system, model)])),
                          values={"gateways": where},
@@ -169,11 +169,15 @@ def _carried_by_provider(system: System, element: Element) -> bool:
 
 
 def _keyed_service(element: Element) -> bool:
+    """A third-party model API (always keyed), or a third-party service that is not open to everyone anyway
+    (public web content needs no key)."""
     if element.kind not in SERVICE_KINDS:
         return False
     if element.kind in MODELS | {Kind.model_provider}:
         return hosted_elsewhere(element) or (element.kind is Kind.model_provider and element.third_party is not False
                                               and element.model_provenance in (None, ModelProvenance.vendor_api))
+    if element.untrusted_content is True and element.classification in (None, Classification.public):
+        return False
     return element.third_party is True
 
 
@@ -199,27 +203,36 @@ def _key_holders(system: System, service: Element) -> list[Element]:
 
 def provider_key_used_directly(system: System) -> Iterator[Hit]:
     """A key for a third-party model or SaaS service kept by the application: once it leaks (a log line, an
-    error message, a commit, an environment dump) anyone can call the service directly."""
+    error message, a commit, an environment dump) anyone can call the service directly. Services reached with
+    the same key holders (one token for several repositories) share one finding."""
+    buckets: dict[tuple[frozenset[str], bool], list[tuple[Element, list[Element]]]] = {}
     for service in system.elements:
         if not _keyed_service(service) or _carried_by_provider(system, service):
             continue
         holders = _key_holders(system, service)
-        if not holders:
-            continue
+        if holders:
+            is_model = service.kind in MODELS | {Kind.model_provider}
+            buckets.setdefault((frozenset(h.id for h in holders), is_model), []).append((service, holders))
+    for (_ids, is_model), members in buckets.items():
+        services = [service for service, _holders in members]
+        holders = members[0][1]
         factors: list[Factor] = []
         logs = [e for h in holders for e in system.downstream(h.id) if e.kind is Kind.log_store]
         if logs:
             factors.append(Factor(target="likelihood", delta=1, fact=f"{logs[0].id}.written_by_key_holder",
                                   note=f"logs and error traces of the key holder go to {logs[0].name}"))
-        if rank(service.classification) >= SENSITIVE:
-            factors.append(Factor(target="impact", delta=1, fact=f"{service.id}.classification>=confidential",
-                                  note=f"{service.name} keeps confidential data the key opens"))
+        sensitive = [s for s in services if rank(s.classification) >= SENSITIVE]
+        if sensitive:
+            factors.append(Factor(target="impact", delta=1, fact=f"{sensitive[0].id}.classification>=confidential",
+                                  note=f"{sensitive[0].name} keeps confidential data the key opens"))
         unstated = [h for h in holders if h.holds_credentials is None]
-        assumptions = tuple(f"How {h.name} keeps its credential for {service.name} is not stated; assumed an API "
-                            "key or token in its configuration or environment." for h in unstated)
-        is_model = service.kind in MODELS | {Kind.model_provider}
-        yield Hit(element=service.id, others=tuple(h.id for h in holders),
-                  values={"holders": _names(holders), "what": "its models" if is_model else "its data and API"},
+        assumptions = tuple(f"How {h.name} keeps its credential for {_names(services)} is not stated; assumed an "
+                            "API key or token in its configuration or environment." for h in unstated)
+        yield Hit(element=services[0].id, others=tuple(e.id for e in [*services[1:], *holders]),
+                  values={"holders": _names(holders), "services": _names(services),
+                          "what": "their models" if is_model else "their data and API"} if len(services) > 1 else
+                  {"holders": _names(holders), "services": services[0].name,
+                   "what": "its models" if is_model else "its data and API"},
                   factors=tuple(factors), assumptions=assumptions,
                   references=("atlas:AML.T0034", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026") if is_model
                   else ())

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from dicetm.model import STORE_KINDS, Element, Factor, Flow, Kind, ModelProvenance, Permission, System
+from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Flow, Kind, ModelProvenance, Permission, System
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 from dicetm.rules.base import per_system
 
@@ -25,9 +25,9 @@ CONTENT_PATH = frozenset(
      Kind.knowledge_source, Kind.data_store}
 )
 # Components through which sensitive records travel towards a prompt (tools fetch records too).
-DATA_PATH = CONTENT_PATH | {Kind.tool, Kind.memory}
+DATA_PATH = CONTENT_PATH | TOOL_KINDS | {Kind.memory}
 # Elements a model can fetch records from (a process's classification says what it handles, not holds).
-DATA_HOLDERS = (STORE_KINDS - {Kind.log_store}) | {Kind.retriever, Kind.tool}
+DATA_HOLDERS = (STORE_KINDS - {Kind.log_store, Kind.agent_config}) | {Kind.retriever} | TOOL_KINDS
 RETRIEVAL_KINDS = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.retriever})
 WRITABLE_CONTENT = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.data_store})
 EXPOSED = ("internet", "partner")
@@ -397,7 +397,7 @@ def tool_reach(system: System) -> ToolReach:
     unknown: dict[str, str] = {}
     source: dict[str, str] = {}
     for tool in system.elements:
-        if tool.kind is not Kind.tool or not tool_returns_content(tool):
+        if tool.kind not in TOOL_KINDS or not tool_returns_content(tool):
             continue
         trust, origin = tool_trust(system, names, outside, tool)
         source[tool.id] = origin

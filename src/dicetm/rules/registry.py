@@ -10,7 +10,18 @@ import yaml
 from pydantic import ValidationError
 
 from dicetm.errors import Location, Problem, RuleError
-from dicetm.rules import agent, agent_actions, data, data_lifecycle, llm, llm_output, llm_usage, stride
+from dicetm.rules import (
+    agent,
+    agent_actions,
+    agent_loop,
+    data,
+    data_lifecycle,
+    ecosystem,
+    llm,
+    llm_output,
+    llm_usage,
+    stride,
+)
 from dicetm.rules.base import Rule, RuleFunction, RuleMeta
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain data, ten times faster in C
@@ -21,7 +32,8 @@ FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", stride.FUNCTIONS),
     ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS}),
-    ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_actions.FUNCTIONS}),
+    ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
+    ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
 ]
 
 

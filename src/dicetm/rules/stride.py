@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from dicetm.model import (
     PROCESS_KINDS,
     STORE_KINDS,
+    TOOL_KINDS,
     Classification,
     Element,
     Exposure,
@@ -51,7 +52,7 @@ CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
 CHANGING_PERMISSIONS = frozenset({Permission.write, Permission.execute})
 # Process-like kinds that act on behalf of callers and whose actions need to be attributable.
-ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool})
+ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool, Kind.mcp_server})
 # Stores whose content is data rather than a record of actions (log stores have their own rule).
 CONTENT_STORE_KINDS = STORE_KINDS - {Kind.log_store}
 # Protocol words that imply transport encryption, and ones that imply plaintext.
@@ -206,11 +207,11 @@ def _changed_elements(system: System, element: Element) -> tuple[list[Element], 
         other = system.element_by_id.get(system.other_end(flow, element.id))
         if other is not None and other.id != element.id and other.kind in CONTENT_STORE_KINDS:
             changed.setdefault(other.id, other)
-    if element.kind is Kind.tool and element.acts_on in system.element_by_id:
+    if element.kind in TOOL_KINDS and element.acts_on in system.element_by_id:
         target = system.element_by_id[element.acts_on]
         if target.id != element.id:
             changed.setdefault(target.id, target)
-    if changed and element.kind is Kind.tool and element.permissions is None:
+    if changed and element.kind in TOOL_KINDS and element.permissions is None:
         assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
     return list(changed.values()), assumptions
 
@@ -406,7 +407,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
             continue  # a modelled flow into a log store is taken as evidence of logging
         foreign = _serves_outsiders(system, element)
         changed, assumptions = _changed_elements(system, element)
-        acts = element.kind is Kind.tool and not changed and (
+        acts = element.kind in TOOL_KINDS and not changed and (
             element.permissions is None or bool(CHANGING_PERMISSIONS & set(element.permissions))
         )
         if not (foreign or changed or acts):

@@ -728,6 +728,9 @@ class _Checker:
         return _close(word, choices)
 
     def _index_ids(self) -> None:
+        items = self.data.get("elements")
+        self.kinds = {item["id"]: item.get("kind") for item in (items if isinstance(items, list) else [])
+                      if isinstance(item, dict) and isinstance(item.get("id"), str)}
         declared = []
         for section in ID_SECTIONS:
             items = self.data.get(section)
@@ -775,10 +778,15 @@ class _Checker:
                              f"elements[{index}].{name} is set, but '{element.id}' has kind "
                              f"'{element.kind.value}'; {name} only applies to: {allowed}",
                              f"change the kind if it is one of those, or remove `{name}`")
-            for name in REFERENCE_FACTS:
+            for name, wanted in REFERENCE_FACTS.items():
                 value = getattr(element, name)
-                if value is not None:
-                    self._reference(("elements", index, name), value, "elements")
+                path: FieldPath = ("elements", index, name)
+                if value is None or not self._reference(path, value, "elements") or wanted is None:
+                    continue
+                target = self.kinds.get(value)
+                if target is not None and target != wanted.value:
+                    self.add(path, f"elements[{index}].{name} names '{value}', which has kind '{target}', not "
+                             f"'{wanted.value}'", f"name an element of kind {wanted.value} here")
 
     def _check_flows(self) -> None:
         for index, flow in self.parts.flows:
