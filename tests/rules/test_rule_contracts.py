@@ -105,3 +105,20 @@ def test_rule_has_docs_page(rule):  # type: ignore[no-untyped-def]
     assert page.is_file(), f"{rule.meta.id} has no docs page (run scripts/gen_rule_docs.py)"
     text = page.read_text(encoding="utf-8")
     assert rule.meta.slug in text and all(ref in text for ref in rule.meta.references)
+
+
+def test_a_hit_may_add_only_its_conditional_references() -> None:
+    import yaml
+
+    from dicetm.errors import RuleError
+    from dicetm.model import System
+    from dicetm.rules.base import Hit, score_hit
+
+    rule = next(r for r in RULES if r.meta.conditional_references)
+    system = System.model_validate(yaml.safe_load((FIXTURES / rule.meta.id / "fires.yaml").read_text()))
+    element = rule.meta.applies_to[0]
+    target = next(e for e in system.elements if e.kind is element)
+    allowed = score_hit(rule.meta, Hit(element=target.id, references=(rule.meta.conditional_references[0],)), system)
+    assert allowed.references[-1] == rule.meta.conditional_references[0]
+    with pytest.raises(RuleError, match="does not list as conditional"):
+        score_hit(rule.meta, Hit(element=target.id, references=("atlas:AML.T0999",)), system)

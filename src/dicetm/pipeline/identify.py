@@ -115,7 +115,7 @@ def _merge_group(system: System, members: list[Finding], catalog_version: str) -
     merged = dataclasses.replace(
         first, elements=_merge_all(m.elements for m in members), flows=_merge_all(m.flows for m in members),
         assumptions=_merge_all(m.assumptions for m in members), folded=_merge_all(m.folded for m in members),
-        members=[m.id for m in members],
+        references=_merge_all(m.references for m in members), members=[m.id for m in members],
     )
     return merged.threat(catalog_version, values, plural=plural)
 

@@ -215,7 +215,11 @@ def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Elemen
         factors.append(likelihood_factor(1, f"{gate.id}.approval_gated_tools={len(gated)}",
                                    f"{len(gated)} tools wait for approval; reviewers see many requests."))
     tools = join_names(gated) if gated else "its own actions"
-    return Hit(element=gate.id, others=tuple(t.id for t in gated), values={"tools": tools},
+    # The people or review queues the approval requests go to, when the model shows them.
+    reviewers = [e for step in [gate, *gated] for e in system.downstream(step.id)
+                 if e.kind is Kind.external_entity or (e.kind is Kind.process and e.human_approval_required is True)]
+    others = dict.fromkeys(e.id for e in [*gated, *reviewers] if e.id != gate.id)
+    return Hit(element=gate.id, others=tuple(others), values={"tools": tools},
                factors=tuple(factors), assumptions=tuple(assumptions))
 
 
