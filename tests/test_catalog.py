@@ -66,7 +66,7 @@ def test_counts(catalog: Catalog) -> None:
     assert len(kinds(catalog, "technique", "subtechnique")) == 170
     assert len(kinds(catalog, "subtechnique")) == 69
     assert len(kinds(catalog, "mitigation")) == 35
-    assert len(catalog.entries("owasp-llm")) == 10
+    assert len(catalog.entries("owasp-llm")) == 20  # the 2025 and the 2026 edition
     assert len(catalog.entries("owasp-agentic")) == 15
     assert len(catalog.entries("owasp-asi")) == 10
     assert [e.id for e in catalog.entries("stride")] == list("STRIDE")
@@ -129,10 +129,42 @@ def test_stride_per_element(catalog: Catalog) -> None:
 
 def test_owasp_ids_and_names(catalog: Catalog) -> None:
     assert entry_of(catalog, "owasp-llm:LLM07:2025").name == "System Prompt Leakage"
-    assert [e.id for e in catalog.entries("owasp-llm")] == [f"LLM{n:02d}:2025" for n in range(1, 11)]
+    assert entry_of(catalog, "owasp-llm:LLM08:2026").name == "Hidden Context Exposure"
+    assert [e.id for e in catalog.entries("owasp-llm")] == [
+        f"LLM{n:02d}:{year}" for year in (2025, 2026) for n in range(1, 11)]
     assert [e.id for e in catalog.entries("owasp-agentic")] == [f"T{n}" for n in range(1, 16)]
     assert [e.id for e in catalog.entries("owasp-asi")] == [f"ASI{n:02d}:2026" for n in range(1, 11)]
-    assert all(e.url and e.url.startswith("https://genai.owasp.org/") for e in catalog.entries("owasp-llm"))
+    assert all(e.url and e.url.startswith("https://genai.owasp.org/") for e in catalog.entries("owasp-llm")
+               if e.id.endswith(":2025"))
+    assert {e.attributes["edition"] for e in catalog.entries("owasp-llm")} == {"2025", "2026"}
+
+
+def test_owasp_2026_names_match_the_published_entries(catalog: Catalog, shared_dir: Path) -> None:
+    """Each 2026 entry's heading in the published Markdown names the same id and name as the catalogue."""
+    folder = shared_dir / "data" / "owasp-llm-2026"
+    headings = {}
+    for page in sorted(folder.glob("LLM[0-9][0-9]_*.md")):
+        match = re.match(r"^## (LLM\d{2}:2026) (.+)$", page.read_text(encoding="utf-8").splitlines()[0])
+        assert match, page.name
+        headings[match[1]] = match[2].strip()
+    assert headings == {e.id: e.name for e in catalog.entries("owasp-llm") if e.id.endswith(":2026")}
+
+
+def test_crosswalk_pairs_follow_the_published_table(shared_dir: Path) -> None:
+    """The crosswalk data pairs each 2025 id with the 2026 id the edition's own table gives."""
+    from dicetm.catalog.editions import crosswalk
+
+    table = (shared_dir / "data" / "owasp-llm-2026" / "README.md").read_text(encoding="utf-8")
+    published = dict(re.findall(r"^\| (LLM\d{2}:2025) \|[^|]+\| (LLM\d{2}:2026) \|", table, re.M))
+    assert len(published) == 10
+    assert {p.from_: p.to for p in crosswalk().pairs} == published
+    assert next(p for p in crosswalk().pairs if p.from_ == "LLM07:2025").relation == "wider"
+
+
+def test_bare_owasp_llm_ids_keep_meaning_2025(catalog: Catalog) -> None:
+    assert catalog.resolve("LLM06") == "owasp-llm:LLM06:2025"
+    assert catalog.resolve("owasp-llm:LLM06") == "owasp-llm:LLM06:2025"
+    assert catalog.resolve("LLM06:2026") == "owasp-llm:LLM06:2026"
 
 
 # --- lookups and relationships ----------------------------------------------------------------------

@@ -380,7 +380,7 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     assert at(problem) == (3, 35, "flows[0].colour")
     assert problem.hint == (
         "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, provenance, "
-        "source, target"
+        "source, target, token_passthrough"
     )
 
 
@@ -397,7 +397,7 @@ def test_misspelt_enum_value_suggests_the_right_one() -> None:
     assert at(problem) == (5, 11, "elements[0].kind")
     assert problem.hint is not None
     assert problem.hint.startswith("did you mean 'vector_store'? allowed: external_entity, process, ")
-    assert problem.hint.endswith("guardrail, log_store")
+    assert problem.hint.endswith("guardrail, log_store, mcp_server, registry, agent_config")
 
 
 def test_enum_inside_a_list() -> None:
@@ -639,9 +639,9 @@ def test_tool_facts_on_a_non_tool_and_a_missing_target() -> None:
     assert [(p.message, at(p), p.hint) for p in problems] == [
         ("elements[0].acts_on names element 'kbb', which does not exist", (6, 14, "elements[0].acts_on"),
          "did you mean 'kb'?"),
-        ("elements[1].permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to "
-         "tools", (10, 18, "elements[1].permissions"),
-         "set `kind: tool` if it is a tool, or remove `permissions`"),
+        ("elements[1].permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to: "
+         "agent, mcp_server, process, tool", (10, 18, "elements[1].permissions"),
+         "change the kind if it is one of those, or remove `permissions`"),
     ]
 
 

@@ -22,25 +22,35 @@ def load(path: Path) -> LoadedModel:
     return loaded if proposals is None else dataclasses.replace(loaded, proposals=proposals)
 
 
-def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, AnalysisResult]:
+def analyze_path(path: Path, detail: str = "grouped", edition: str | None = None) -> tuple[LoadedModel, AnalysisResult]:
     """Analyse a model. When the workspace already has a review register, its decisions are carried into
-    the result (and new or retired findings are recorded in it); without one, nothing is written."""
+    the result (and new or retired findings are recorded in it); without one, nothing is written.
+
+    ``edition``: which OWASP Top 10 for LLM Applications edition leads (2025 or 2026); None reads the
+    setting (``DICETM_OWASP_LLM_EDITION``, else ``owasp_llm_edition`` in dicetm-config.yaml beside the model)."""
+    import os
+
+    from dicetm.catalog.editions import edition_setting
+    from dicetm.pipeline.edition import lead_edition
     from dicetm.store.workspace import Workspace
 
     loaded = load(path)
+    leading = edition or edition_setting(loaded.path.parent, os.environ)
     if Workspace.open(loaded.path).exists():
         from dicetm.review import analyze_workspace
 
         loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail, loaded=loaded)
-        return loaded, result
-    return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path), proposals=loaded.proposals)
+        return loaded, lead_edition(result, leading)
+    result = analyze(loaded.system, detail=detail, source=str(loaded.path), proposals=loaded.proposals)
+    return loaded, lead_edition(result, leading)
 
 
-def write_analysis(path: Path, out_dir: Path, detail: str = "grouped") -> tuple[AnalysisResult, list[Path]]:
+def write_analysis(path: Path, out_dir: Path, detail: str = "grouped",
+                   edition: str | None = None) -> tuple[AnalysisResult, list[Path]]:
     """Analyse a model and write report.md, report.html, result.json and threats.csv into ``out_dir``."""
     from dicetm.report import write_outputs
 
-    loaded, result = analyze_path(path, detail)
+    loaded, result = analyze_path(path, detail, edition)
     return result, write_outputs(result, loaded.system, out_dir)
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from dicetm import __version__
 from dicetm.cli_assist import register_commands as register_assist_commands
 from dicetm.cli_catalog_admin import register as register_catalog_admin
+from dicetm.cli_catalog_check import register as register_catalog_check
 from dicetm.cli_common import REPORT_KINDS, Detail, ForceOpt, emit, err, guard_output, model_file, out
 from dicetm.cli_common import fail as _fail
 from dicetm.cli_common import write_failed as _write_failed
@@ -41,6 +42,7 @@ catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and f
                           no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 register_catalog_admin(catalog_app)
+register_catalog_check(catalog_app)
 
 
 RISK_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
@@ -54,6 +56,16 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     pdf = "pdf"
+
+
+class Edition(StrEnum):
+    e2025 = "2025"
+    e2026 = "2026"
+
+
+EditionOption = Annotated[Edition | None, typer.Option(
+    "--owasp-edition", help="Which OWASP Top 10 for LLM Applications edition leads (listed first); threats carry "
+    "both. Default: DICETM_OWASP_LLM_EDITION, else owasp_llm_edition in dicetm-config.yaml, else 2025.")]
 
 
 def _version(value: bool) -> None:
@@ -91,6 +103,7 @@ def analyze(
     detail: Annotated[Detail, typer.Option(help="grouped: the reviewable list; full: every raw finding.")]
     = Detail.grouped,
     force: ForceOpt = False,
+    edition: EditionOption = None,
 ) -> None:
     """Run all four phases offline; write report.md, report.html, result.json and threats.csv.
 
@@ -103,7 +116,7 @@ def analyze(
     for name, fmt in zip(OUTPUT_NAMES, FORMATS, strict=True):
         guard_output(out_dir / name, REPORT_KINDS[fmt], force, "--out", model)
     try:
-        result, paths = write_analysis(path, out_dir, detail.value)
+        result, paths = write_analysis(path, out_dir, detail.value, edition.value if edition else None)
     except DicetmError as exc:
         raise _fail(exc) from None
     except OSError as exc:
@@ -137,6 +150,7 @@ def report(
     = None,
     detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
     force: ForceOpt = False,
+    edition: EditionOption = None,
 ) -> None:
     """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file; PDF (the HTML report
     printed by a headless Chromium) needs --output.
@@ -152,7 +166,7 @@ def report(
     if output is not None:
         guard_output(output, REPORT_KINDS[fmt.value], force, "--output", model_file(path))
     try:
-        loaded, result = analyze_path(path, detail.value)
+        loaded, result = analyze_path(path, detail.value, edition.value if edition else None)
         if fmt is ReportFormat.pdf and output is not None:
             from dicetm.report.pdf import write_pdf
 

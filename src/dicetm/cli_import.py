@@ -29,6 +29,7 @@ class ImportFormat(StrEnum):
     otm = "otm"
     threagile = "threagile"
     threat_composer = "threat-composer"
+    mcp_config = "mcp-config"
 
 
 def _target(path: Path) -> Path:
@@ -43,7 +44,8 @@ def import_model(
     = Path("dicetm.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
-    """Import a Threat Dragon, OTM, Threagile or Threat Composer model into a dicetm model file."""
+    """Import a Threat Dragon, OTM, Threagile or Threat Composer model, or draft one from an MCP client
+    configuration (mcp-config: mcpServers / servers lists), into a dicetm model file."""
     from dicetm.io import load_file
     from dicetm.store.atomic import write_text_atomic
 

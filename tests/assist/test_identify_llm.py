@@ -28,7 +28,7 @@ def threat(title: str, elements: list[str], **extra: Any) -> dict[str, Any]:
 
 
 NEW = threat("Embedding job credentials leak through nightly build logs", ["embedding-pipeline"],
-             references=["cwe:CWE-532", "AML.T0055"], stride=["I", "Tampering", "Denial-of-Service", "X"],
+             references=["cwe:CWE-532", "AML.T0025"], stride=["I", "Tampering", "Denial-of-Service", "X"],
              likelihood=2, impact=4,
              controls=["C-MON-002"], new_controls=[{"name": "Mask secrets in pipeline logs",
                                                     "description": "Redact tokens before logs are shipped."}])
@@ -51,7 +51,7 @@ def test_valid_new_threat_is_kept_with_provenance(system: System, result: Analys
     assert record.id.startswith("P-") and record.id.endswith("@embedding-pipeline")
     assert record.source == "llm:fake/scripted-1"
     assert record.provenance is not None and record.provenance.draft and record.provenance.prompt_hash
-    assert record.references == ["cwe:CWE-532", "atlas:AML.T0055"]  # canonical spelling
+    assert record.references == ["cwe:CWE-532", "atlas:AML.T0025"]  # canonical spelling
     assert (record.stride, record.likelihood, record.impact) == (["I", "T", "D"], 2, 4)
     [control] = outcome.controls
     assert control.id.startswith("X-LLM-") and control.name == "Mask secrets in pipeline logs"

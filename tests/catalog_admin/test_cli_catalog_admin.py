@@ -72,7 +72,7 @@ def test_info_on_the_packaged_data(data_dir: Path) -> None:
     assert "ATLAS        5.6.0, packaged with dicetm" in info.stdout
     assert "16 tactics, 170 techniques and sub-techniques, 35 mitigations" in info.stdout
     assert f"data dir     {data_dir}" in info.stdout
-    for namespace, count in (("owasp-llm", 10), ("atlas", 221), ("stride", 6)):
+    for namespace, count in (("owasp-llm", 20), ("atlas", 221), ("stride", 6)):
         assert any(line.split() == [namespace, str(count)] for line in info.stdout.splitlines()), namespace
     assert "warnings: none" in info.stdout
     assert not data_dir.exists()  # looking is not installing

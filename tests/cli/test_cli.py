@@ -40,7 +40,7 @@ from .helpers import (
 CHATBOT = EXAMPLES_DIR / "support-chatbot"
 COMMANDS = ("validate", "analyze", "report", "schema", "init", "review", "decide", "diff", "import", "export", "check",
             "scan", "describe", "propose", "serve", "catalog", "audit", "iteration", "evidence")
-CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "list", "show")
+CATALOG_COMMANDS = ("info", "import-atlas", "reset-atlas", "check", "list", "show")
 
 MALFORMED_YAML = """\
 name: Broken

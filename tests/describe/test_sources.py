@@ -290,10 +290,10 @@ def test_compose_environment_urls_and_provider_keys(tmp_path: Path) -> None:
     _quotes_are_in_their_spans(system, documents)
 
 
-def test_mcp_servers_are_tools_acting_on_the_system_their_token_opens() -> None:
+def test_mcp_servers_act_on_the_system_their_token_opens() -> None:
     system, documents = _draft(FIXTURES / "mcp" / "github-claude-desktop.json")
     elements = {e.name: e for e in system.elements}
-    assert elements["github"].kind is Kind.tool
+    assert elements["github"].kind is Kind.mcp_server
     assert elements["github"].acts_on == elements["GitHub"].id  # GITHUB_PERSONAL_ACCESS_TOKEN
     assert _flows(system) == {("github", "GitHub")}
     _quotes_are_in_their_spans(system, documents)

@@ -25,7 +25,7 @@ from dicetm.store.modelfile import LoadedModel
 REPO = Path(__file__).resolve().parents[2]
 CHATBOT = REPO / "examples" / "support-chatbot"
 REVIEWER = "Dana Lee <dana@example.com>"
-CRITICAL = "T-LLM-004@hosted-llm"  # critical; controls C-ACC-003, C-ACC-004, C-OUT-001, C-DAT-003
+CRITICAL = "T-LLM-005@hosted-llm"  # critical; controls C-DAT-003, C-DAT-004, C-MON-002, C-OUT-001
 HIGH = "T-LLM-008@hosted-llm"  # high; controls C-OUT-002, C-OUT-005, C-GOV-005
 MEDIUM = "T-LLM-003@hosted-llm"
 LOW = "T-DATA-009@vector-db"

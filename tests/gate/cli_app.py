@@ -10,7 +10,7 @@ from cli.helpers import Outcome, invoke
 
 from .builders import CHATBOT, CRITICAL, HIGH, REVIEWER
 
-REJECTED = "T-LLM-005@hosted-llm"
+REJECTED = "T-LLM-005@chat-logs"
 __all__ = ["Outcome", "invoke", "make_workspace", "snapshot"]
 
 

@@ -62,7 +62,7 @@ def test_unreviewed_threats_at_or_above_high_fail_by_default() -> None:
     assert set(failing) == expected and not gate.ok
     assert failing[CRITICAL].startswith("critical threat not reviewed by anyone yet: ")
     first = gate.failures[0]
-    assert first.severity is RiskLevel.critical and first.threat_rule == "T-LLM-004" and first.status == "unreviewed"
+    assert first.severity is RiskLevel.critical and first.threat_rule == "T-LLM-005" and first.status == "unreviewed"
     assert first.elements == threat(first.item_id).elements
 
 

@@ -21,7 +21,7 @@ from dicetm.store.modelfile import LoadedModel
 from .builders import CHATBOT, CRITICAL, HIGH, Verified, analysed, chatbot, countermeasure, fresh, threat_entry
 from .sarif_check import sarif_problems
 
-REJECTED = "T-LLM-005@hosted-llm"
+REJECTED = "T-LLM-005@chat-logs"
 
 
 def gate_log(verified: Verified | None = None, policy: Policy | None = None) -> dict[str, Any]:

@@ -165,9 +165,10 @@ def test_confirming_needs_a_decision(workspace: Path) -> None:
 def test_bulk_and_high_risk_rejections_are_flagged_in_the_record(workspace: Path) -> None:
     from dicetm.store.workspace import Workspace
 
-    decide(workspace, "--all-of", "T-LLM-004", "--reject", "--reason", "the CRM holds no customer data at all")
+    rule = CRITICAL.split("@")[0]  # every finding of the critical threat's rule, in one bulk rejection
+    decide(workspace, "--all-of", rule, "--reject", "--reason", "the CRM holds no customer data at all")
     records = [r for r in Workspace.open(workspace).records() if r.action == "reject"]
-    assert [r.details.get("flags") for r in records] == [["bulk", "high-risk"]]
+    assert records and all("bulk" in r.details["flags"] for r in records)
     threat = next(t for t in Workspace.open(workspace).read().threats if t.id == CRITICAL)
     assert threat.status is ThreatStatus.rejected and threat.history[-1].details["flags"] == ["bulk", "high-risk"]
 

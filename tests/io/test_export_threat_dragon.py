@@ -72,7 +72,9 @@ def test_threats_sit_on_their_element_or_flow(example: str) -> None:
         cell_id, written = by_title[stable_uuid("threat", threat.id)]
         assert cell_id == placement(threat, loaded.system)[1]  # type: ignore[index]
         assert written["title"] == threat.title
-        assert written["description"] == threat.scenario
+        assert written["description"].startswith(threat.scenario)
+        owasp = [r.removeprefix("owasp-llm:") for r in threat.references if r.startswith("owasp-llm:")]
+        assert all(ref in written["description"] for ref in owasp)  # both editions travel with the threat
         assert written["status"] == "Open"
         assert written["severity"] == threat.risk.value.capitalize()
         assert written["score"] == str(threat.score)

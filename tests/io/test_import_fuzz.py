@@ -48,6 +48,8 @@ SKELETONS: dict[str, Any] = {
                             "data_assets": v, "individual_risk_categories": v, "risk_tracking": v},
     "threat-composer": lambda v: {"schema": 1, "threats": v, "mitigations": v, "mitigationLinks": v,
                                   "assumptions": v, "assumptionLinks": v},
+    "mcp-config": lambda v: {"mcpServers": {"s": {"command": "npx", "args": v, "env": v}, "r": {"url": v},
+                                            "t": v}},
 }
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

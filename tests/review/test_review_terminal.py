@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pexpect
 
+from dicetm.api import load
+from dicetm.pipeline.run import analyze
 from dicetm.review import DecisionInput, decide
 from dicetm.store.workspace import Workspace
 
@@ -45,8 +47,9 @@ def finish(child: pexpect.spawn) -> str:
 
 def test_one_batch_with_every_kind_of_decision(tmp_path: Path) -> None:
     folder = copy_example(tmp_path)
+    total = len(analyze(load(folder).system).threats)  # what the rules find in the example today
     child = spawn("review", folder, "--batch", "5", cwd=tmp_path)
-    start(child, total=22)
+    start(child, total=total)
 
     accepted = next_item(child)
     time.sleep(1.0)  # a considered accept: the time on screen must show it
@@ -85,7 +88,7 @@ def test_one_batch_with_every_kind_of_decision(tmp_path: Path) -> None:
     child.sendline("s")
 
     child.expect(r"batch 1 of 5 done: accepted 1, rejected 1, modified 1, needs-info 1, skipped 1; "
-                 r"18 still waiting for a decision \(1 skipped\)")
+                 rf"{total - 4} still waiting for a decision \(1 skipped\)")
     child.expect(r"\[c\]ontinue with the next batch or \[s\]top\? > ")
     child.sendline("s")
     tail = finish(child)
@@ -207,7 +210,7 @@ def test_residual_risk_of_an_accepted_threat_is_owned_then_nothing_is_left(tmp_p
     child = spawn("review", folder, cwd=tmp_path)
     start(child, total=1)
     assert next_item(child) == "risk:T-LLM-004@hosted-llm"
-    assert "residual 20 (critical)" in plain(str(child.before))
+    assert "residual 15 (high)" in plain(str(child.before))  # 3 x 5: only a made-up internet reach made it 4
     child.sendline("a")
     child.expect("owner of this risk")
     child.sendline("Head of Support")

@@ -3,6 +3,7 @@ nothing; a stale edit is refused."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,22 @@ def test_an_edit_changes_only_the_lines_it_must(path: Path) -> None:
     assert loaded.system.element_by_id[first].name == "Renamed <b>"
     assert [line for line in new_lines if line.lstrip().startswith("#")] == \
         [line for line in old_lines if line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_adding_and_removing_a_flow_leaves_every_other_line_as_written(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    loaded_ids = [line.split("id:", 1)[1].split(",")[0].strip() for line in text.splitlines()
+                  if line.lstrip().startswith("- {id:") or line.lstrip().startswith("- id:")]
+    elements = [e for e in loaded_ids if f"- id: {e}" in text or f"- {{id: {e}," in text]
+    added, _ = edit_text(text, path.name, "flows", None,
+                         {"id": "zz-new-flow", "source": elements[0], "target": elements[1], "data": "test"})
+    changes = [op for op in difflib.SequenceMatcher(None, text.splitlines(), added.splitlines()).get_opcodes()
+               if op[0] != "equal"]
+    assert [op[0] for op in changes] == ["insert"]  # one block inserted, nothing else touched
+    assert "id: zz-new-flow" in "\n".join(added.splitlines()[changes[0][3]:changes[0][4]])
+    removed, _ = edit_text(added, path.name, "flows", "zz-new-flow", None)
+    assert removed == text
 
 
 def test_unknown_facts_are_removed_and_new_keys_go_last() -> None:

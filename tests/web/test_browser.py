@@ -47,7 +47,7 @@ def test_the_whole_loop_in_a_browser(page, workspace: Path) -> None:  # type: ig
     page.select_option("#f-risk", "critical")
     page.wait_for_url("**/threats?*risk=critical*")
     rows = page.locator("#threat-list tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == _count_at(workspace, "critical") >= 1
     screenshot(page, "03-threats-filtered")
     # open a threat and accept it
     rows.first.locator("a").first.click()
@@ -66,7 +66,7 @@ def test_the_whole_loop_in_a_browser(page, workspace: Path) -> None:  # type: ig
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".flash-ok")
     assert "residual" not in page.locator(".flash-error").all_inner_texts()
-    # review: the other critical threat comes first; reject it with a reason, by keyboard
+    # review: the highest open threat comes first; reject it with a reason, by keyboard
     page.goto(base + "/review")
     screenshot(page, "05-review")
     page.keyboard.press("r")
@@ -226,3 +226,12 @@ def test_an_open_page_follows_an_edit_on_disk(page, workspace: Path) -> None:  #
                      encoding="utf-8")
     page.locator("h1", has_text="Support bot 2").wait_for(timeout=15_000)  # reloaded by itself
     _clean(page)
+
+
+def _count_at(workspace: Path, level: str) -> int:
+    """How many threats of the workspace's analysis have this risk level (the example's figures change as
+    rules are added; the test follows them)."""
+    from dicetm.api import analyze, load
+
+    result = analyze(load(workspace).system)  # pure: writes nothing into the workspace under test
+    return sum(1 for t in result.threats if t.risk.value == level)

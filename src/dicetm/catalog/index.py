@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from dicetm.catalog.atlas_source import AtlasData
@@ -13,8 +12,9 @@ from dicetm.catalog.entries import Control, Entry
 # under each technique's "mitigations". Other kinds use their namespace as the relation name.
 _REVERSE = {"technique": "techniques", "subtechnique": "subtechniques", "mitigation": "mitigations"}
 _FORWARD_ONLY = {"parent"}  # the reverse of "parent" is "subtechniques", handled by the kind table
-# Bare ids that a namespace accepts without its year suffix: "LLM01" -> "LLM01:2025".
-_YEARLESS = re.compile(r"^(?P<id>(LLM|ASI)\d{2})$", re.IGNORECASE)
+# A bare OWASP LLM id without its year ("LLM06") names the 2025 entry, the stable primary id, although the
+# 2026 edition reuses the number for another risk; `catalog check` reports such ids in a model as ambiguous.
+_PRIMARY_YEAR = ":2025"
 
 
 def atlas_entries(data: AtlasData, descriptions: dict[str, str] | None = None) -> list[Entry]:
@@ -97,8 +97,11 @@ class Catalog:
         for control in self.controls.values():
             lookup[control.id.casefold()] = control.id
         for key, refs in bare.items():
+            primary = [r for r in refs if r.startswith("owasp-llm:") and r.endswith(_PRIMARY_YEAR)]
             if len(refs) == 1:
                 lookup.setdefault(key, next(iter(refs)))
+            elif len(primary) == 1 and all(r.startswith("owasp-llm:") for r in refs):
+                lookup.setdefault(key, primary[0])
         return lookup
 
     def resolve(self, ref: str) -> str | None:

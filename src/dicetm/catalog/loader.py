@@ -19,7 +19,8 @@ from dicetm.errors import CatalogError, Location, Problem
 CATALOG_VERSION = "2026.11"
 # Load order is the order of namespaces in Catalog.namespaces() and entries().
 ENTRY_FILES = (
-    "stride.yaml", "owasp_llm.yaml", "owasp_agentic.yaml", "atlas.yaml", "cwe.yaml", "frameworks.yaml",
+    "stride.yaml", "owasp_llm.yaml", "owasp_llm_2026.yaml", "owasp_agentic.yaml", "atlas.yaml", "cwe.yaml",
+    "frameworks.yaml",
 )
 ATLAS_FILE = "atlas.yaml"
 CONTROLS_FILE = "controls.yaml"
@@ -150,7 +151,21 @@ def _packaged() -> Catalog:
     if duplicates:
         raise CatalogError(f"catalogue refs defined twice: {', '.join(duplicates)}")
     controls = parse_controls(_read(CONTROLS_FILE), f"catalog/data/{CONTROLS_FILE}")
-    return Catalog(entries, controls, CATALOG_VERSION, atlas_version)
+    catalog = Catalog(entries, controls, CATALOG_VERSION, atlas_version)
+    _check_crosswalk(catalog)
+    return catalog
+
+
+def _check_crosswalk(catalog: Catalog) -> None:
+    """Every id the OWASP LLM crosswalk names is an entry of the catalogue."""
+    from dicetm.catalog.editions import CROSSWALK_FILE, crosswalk
+
+    refs = [ref for pair in crosswalk().pairs
+            for ref in (pair.ref_2025, pair.ref_2026, *(e.see for e in pair.excludes))]
+    missing = sorted({ref for ref in refs if catalog.resolve(ref) != ref})
+    if missing:
+        raise CatalogError([Problem(f"the crosswalk names ids the catalogue lacks: {', '.join(missing)}",
+                                    Location(file=f"catalog/data/{CROSSWALK_FILE}"))])
 
 
 def _seen_twice(entries: list[Entry]) -> set[str]:

@@ -10,35 +10,29 @@ else (``third_party``). These facts are weak: what the documents say in words wi
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
-import yaml
-
+from dicetm.errors import InputError
 from dicetm.ingest.extract_compose import product_of_variable
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation, SourceText
 from dicetm.ingest.extract_kinds import classify
-from dicetm.model.system import Permission
+from dicetm.ingest.mcp_config import is_local_url, parse_mcp_config, server_entries
+from dicetm.model.system import Permission, Transport
 
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
 
 
 def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
-    text = source.text
     try:
-        data = json.loads(text)
-    except ValueError:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            out.note("an MCP configuration could not be read once the scan's withheld lines were taken out")
-            return False
-    servers = _servers(data)
-    if not servers:
+        data = parse_mcp_config(source.text, "mcp configuration")
+    except InputError:
+        out.note("an MCP configuration could not be read once the scan's withheld lines were taken out")
+        return False
+    found = server_entries(data)
+    if not found or not found[1]:
         return False
     kind = classify("MCP server")
-    for name, config in servers.items():
+    for name, config in found[1]:
         index = _line_of(source, name)
         where = source.where(index) if index is not None else None
         if where is None:
@@ -50,8 +44,13 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         entity.technology = " ".join([str(config.get("command") or ""), *args]).strip()
         if any(_READ_ONLY.match(a) for a in args):
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
-        if config.get("url") and not config.get("command"):
-            entity.facts.append(Fact("third_party", True, where, WEAK))
+        remote = next((str(config[k]) for k in ("url", "serverUrl", "httpUrl") if config.get(k)), None)
+        if remote and not config.get("command"):
+            entity.facts.append(Fact("transport", Transport.http, where, WEAK))
+            if not is_local_url(remote):
+                entity.facts.append(Fact("third_party", True, where, WEAK))
+        elif config.get("command"):
+            entity.facts.append(Fact("transport", Transport.stdio, where, WEAK))
         environment = config.get("env")
         environment = environment if isinstance(environment, dict) else {}
         for variable in environment:
@@ -63,17 +62,6 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
             target = out.entity(f"{prefix}:product:{product}", product, var_where, structural=False)
             out.relations.append(Relation(entity.key, target.key, var_where))
     return True
-
-
-def _servers(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        return {}
-    for key in ("mcpServers", "servers", "mcp_servers"):
-        value = data.get(key)
-        if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-    mcp = data.get("mcp")
-    return _servers(mcp) if isinstance(mcp, dict) else {}
 
 
 def _line_of(source: SourceText, key: str) -> int | None:

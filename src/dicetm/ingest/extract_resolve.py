@@ -37,8 +37,10 @@ from dicetm.ingest.extract_kinds import UPGRADES, head_phrase, kind_words
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
+    FACT_KINDS,
     PROCESS_KINDS,
     STORE_KINDS,
+    TOOL_KINDS,
     Classification,
     Element,
     Flow,
@@ -253,7 +255,7 @@ class Registry:
         relations = [(r, e.by) for e in extractions for r in e.relations]
         targets = _tool_targets(relations, keys, kinds)
         for node in nodes:
-            if kinds[id(node)] is Kind.tool and not any(f.field == "acts_on" for f in node.facts):
+            if kinds[id(node)] in TOOL_KINDS and not any(f.field == "acts_on" for f in node.facts):
                 found = targets.get(id(node), [])
                 if len({id(n) for n, _ in found}) == 1:  # the one system the tool reads or changes
                     node.extra_facts.append(Fact("acts_on", found[0][0].entities[0].key, found[0][1]))
@@ -406,7 +408,7 @@ def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], 
                   ) -> dict[int, list[tuple[Node, Where]]]:
     """For each component, the components at the other end of its flows that are not models, agents or
     callers: what a tool acts on."""
-    callers = {Kind.agent, Kind.llm, Kind.model_provider, Kind.process, Kind.tool}
+    callers = {Kind.agent, Kind.llm, Kind.model_provider, Kind.process, *TOOL_KINDS}
     found: dict[int, list[tuple[Node, Where]]] = {}
     for relation, _ in relations:
         source, target = keys.get(relation.source), keys.get(relation.target)
@@ -436,8 +438,10 @@ def _nested(first: str, second: str, merged: dict[str, dict[str, Any]]) -> bool:
 
 
 def _applies(field_name: str, kind: Kind) -> bool:
-    if field_name in ("permissions", "acts_on"):
-        return kind is Kind.tool
+    if field_name in ("permissions", "acts_on"):  # drafted on tools only: agents and processes say it elsewhere
+        return kind in TOOL_KINDS
+    if field_name in FACT_KINDS:
+        return kind in FACT_KINDS[field_name]
     return field_name in Element.model_fields
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.io.document import decode, measure
+from dicetm.io.import_mcp import McpConfigImporter
 from dicetm.io.import_otm import OtmImporter
 from dicetm.io.import_threagile import ThreagileImporter
 from dicetm.io.import_threat_composer import ThreatComposerImporter
@@ -26,7 +27,8 @@ from dicetm.io.modelyaml import render
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
-    for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter())
+    for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter(),
+                     McpConfigImporter())
 }
 FORMATS = tuple(IMPORTERS)
 

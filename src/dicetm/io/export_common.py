@@ -141,7 +141,7 @@ def element_facts(element: Element) -> dict[str, str]:
 
 def flow_facts(flow: Flow) -> dict[str, str]:
     facts = {}
-    for name in ("data", "classification", "protocol", "authenticated", "encrypted"):
+    for name in ("data", "classification", "protocol", "authenticated", "encrypted", "token_passthrough"):
         value = getattr(flow, name)
         if value is not None:
             facts[name] = fact_text(value)

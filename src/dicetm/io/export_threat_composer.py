@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dicetm.io.export_common import SEVERITY, clip, json_text, ordered_threats, stable_uuid
-from dicetm.model import AnalysisResult, Countermeasure, CountermeasureStatus, RiskLevel, System, Threat
+from dicetm.io.export_common import SEVERITY, clip, element_facts, json_text, ordered_threats, stable_uuid
+from dicetm.model import AnalysisResult, Countermeasure, CountermeasureStatus, Element, RiskLevel, System, Threat
 
 SCHEMA_VERSION = 1
 FIELD_MAX = 200  # statement parts, application name
@@ -36,6 +36,9 @@ _MITIGATION_STATUS = {
     CountermeasureStatus.planned: "mitigationInProgress", CountermeasureStatus.implemented: "mitigationResolved",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Facts that say what an MCP server, tool, registry or agent is in an agent ecosystem (typed in the text).
+ECOSYSTEM_FACTS = ("transport", "server", "description_source", "description_pinned", "installed_from", "signed",
+                   "reviewed", "oauth_proxy", "computer_use", "executes_code", "sandboxed", "egress_restricted")
 
 
 def render_threat_composer(result: AnalysisResult, system: System) -> str:
@@ -71,13 +74,21 @@ def _architecture_text(system: System) -> str:
     lines = ["Elements of the dicetm model, by trust boundary:", ""]
     for boundary in system.trust_boundaries:
         lines.append(f"- **{boundary.name}** (`{boundary.id}`)")
-        lines += [f"  - {system.element_by_id[m].name} (`{m}`, {system.element_by_id[m].kind.value})"
-                  for m in boundary.elements if m in system.element_by_id]
+        lines += [_element_line(system.element_by_id[m], "  ") for m in boundary.elements if m in system.element_by_id]
     outside = [e for e in system.elements if e.id not in system.boundary_of]
     if outside:
         lines.append("- Outside every trust boundary")
-        lines += [f"  - {e.name} (`{e.id}`, {e.kind.value})" for e in outside]
+        lines += [_element_line(e, "  ") for e in outside]
     return clip("\n".join(lines), DESCRIPTION_MAX)
+
+
+def _element_line(element: Element, indent: str) -> str:
+    """Name, id and kind; for the agent-ecosystem kinds also the facts that type them (transport, server...)."""
+    line = f"{indent}- {element.name} (`{element.id}`, {element.kind.value})"
+    facts = {k: v for k, v in element_facts(element).items() if k in ECOSYSTEM_FACTS}
+    if facts:
+        line += ": " + ", ".join(f"{k} {v}" for k, v in facts.items())
+    return line
 
 
 def _dataflow_text(system: System) -> str:

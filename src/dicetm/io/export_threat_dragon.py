@@ -90,12 +90,18 @@ def _threat(threat: Threat, number: int, names: dict[str, str]) -> dict[str, Any
         "status": "Open",
         "severity": SEVERITY[threat.risk],
         "type": STRIDE_NAMES.get(threat.stride[0], "") if threat.stride else "",
-        "description": threat.scenario,
+        "description": threat.scenario + _owasp_line(threat),
         "mitigation": mitigation,
         "modelType": "STRIDE",
         "number": number,
         "score": str(threat.score),
     }
+
+
+def _owasp_line(threat: Threat) -> str:
+    """Threat Dragon threats have no reference field: the OWASP LLM ids of both editions end the description."""
+    ids = [r.removeprefix("owasp-llm:") for r in threat.references if r.startswith("owasp-llm:")]
+    return f"\n\nOWASP Top 10 for LLM Applications: {', '.join(ids)}" if ids else ""
 
 
 def _geometry(rect: Rect) -> dict[str, Any]:

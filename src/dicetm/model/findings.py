@@ -119,7 +119,7 @@ class Countermeasure(_Out):
     name: str
     description: str
     threats: list[str] = Field(description="Threat ids this countermeasure mitigates.")
-    rank: int = Field(description="Best (lowest) position of this control in any threat's suggestion list.")
+    rank: int = Field(description="Order of work: 1 takes the most risk off (score points summed over its threats).")
     status: CountermeasureStatus = CountermeasureStatus.proposed
     owner: str | None = None
     due: str | None = None
@@ -204,6 +204,9 @@ class AnalysisResult(_Out):
     system_name: str
     source: str | None = None
     detail: str = Field("grouped", description="'grouped' (reviewable list) or 'full' (every raw finding).")
+    owasp_llm_edition: str = Field(
+        "2025", description="Which edition of the OWASP Top 10 for LLM Applications leads: its ids come first. "
+                            "Threats carry the ids of both editions.")
     open_questions: list[OpenQuestion]
     threats: list[Threat]
     countermeasures: list[Countermeasure]

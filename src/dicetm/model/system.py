@@ -31,22 +31,29 @@ class Kind(StrEnum):
     memory = "memory"
     guardrail = "guardrail"
     log_store = "log_store"
+    mcp_server = "mcp_server"
+    registry = "registry"
+    agent_config = "agent_config"
 
 
 AI_KINDS = frozenset(
     {
         Kind.llm, Kind.model_provider, Kind.agent, Kind.tool, Kind.vector_store, Kind.embedding_pipeline,
         Kind.retriever, Kind.knowledge_source, Kind.training_data, Kind.fine_tuning_pipeline, Kind.memory,
-        Kind.guardrail,
+        Kind.guardrail, Kind.mcp_server, Kind.registry, Kind.agent_config,
     }
 )
 STORE_KINDS = frozenset(
-    {Kind.data_store, Kind.vector_store, Kind.knowledge_source, Kind.training_data, Kind.memory, Kind.log_store}
+    {Kind.data_store, Kind.vector_store, Kind.knowledge_source, Kind.training_data, Kind.memory, Kind.log_store,
+     Kind.agent_config}
 )
 PROCESS_KINDS = frozenset(
     {Kind.process, Kind.llm, Kind.agent, Kind.tool, Kind.embedding_pipeline, Kind.retriever,
-     Kind.fine_tuning_pipeline, Kind.guardrail}
+     Kind.fine_tuning_pipeline, Kind.guardrail, Kind.mcp_server}
 )
+# What a model calls to act or to fetch: a tool, or an MCP server exposing tools (its tools may be modelled as
+# `tool` elements naming it in `server`).
+TOOL_KINDS = frozenset({Kind.tool, Kind.mcp_server})
 
 
 class Exposure(StrEnum):
@@ -86,6 +93,23 @@ class OutputFormat(StrEnum):
     code = "code"
     sql = "sql"
     shell = "shell"
+
+
+class Transport(StrEnum):
+    stdio = "stdio"  # started by the client on the same machine, talking over standard input/output
+    http = "http"  # reached over the network (streamable HTTP or server-sent events)
+
+
+class DescriptionSource(StrEnum):
+    first_party = "first_party"  # written and reviewed by the organisation
+    third_party = "third_party"  # shipped by the tool's or server's publisher
+    runtime = "runtime"  # fetched from the server at run time, whatever it says then
+
+
+class ComputerUse(StrEnum):
+    browser = "browser"  # drives a web browser: reads pages, clicks, types, submits
+    desktop = "desktop"  # drives a desktop: screenshots, mouse and keyboard across applications
+    none = "none"
 
 
 class ModelProvenance(StrEnum):
@@ -162,11 +186,65 @@ class Element(_Strict):
         None, description="Answers drive decisions or actions without independent checking."
     )
     budget_limited: bool | None = Field(None, description="Token, cost or quota limits are enforced.")
-    # tool facts
-    permissions: list[Permission] | None = Field(None, description="For tools: what the tool may do.")
-    acts_on: str | None = Field(None, description="For tools: the element the tool reads or changes.")
-    tags: list[str] = Field(default_factory=list)
+    syncs_deletions: bool | None = Field(
+        None, description="For vector stores and embedding pipelines: removals and edits at the source are carried "
+                          "over, so a deleted document leaves the index.")
+    # acting facts (tools, and agents or processes that act without a tool element)
+    permissions: list[Permission] | None = Field(
+        None, description="For tools, agents and processes: what it may do to the element it acts on.")
+    acts_on: str | None = Field(
+        None, description="For tools, agents and processes: the element it reads or changes (its id).")
+    executes_code: bool | None = Field(
+        None, description="Runs code or commands as part of its work (generated, fetched or contributed).")
+    sandboxed: bool | None = Field(
+        None, description="What it executes runs isolated: no host credentials, limited network and files.")
+    holds_credentials: bool | None = Field(
+        None, description="Keeps credentials, API keys or tokens (config files, environment variables, vaults).")
+    append_only: bool | None = Field(
+        None, description="For stores and logs: entries cannot be changed or deleted once written.")
+    egress_restricted: bool | None = Field(
+        None, description="Outbound network access is limited to an allow-list of destinations.")
+    # agent ecosystem facts: MCP servers, tool descriptions, registries, computer use
+    transport: Transport | None = Field(
+        None, description="For MCP servers: stdio (a local process the client starts) or http (a remote server).")
+    server: str | None = Field(None, description="For tools: the MCP server that exposes this tool (its id).")
+    description_source: DescriptionSource | None = Field(
+        None, description="For tools and MCP servers: who writes the tool descriptions the model reads.")
+    description_pinned: bool | None = Field(
+        None, description="For tools and MCP servers: the approved descriptions and version are pinned; a change "
+                          "needs a new approval.")
+    installed_from: str | None = Field(
+        None, description="The registry or marketplace (its id) a tool, MCP server, skill or plugin comes from.")
+    signed: bool | None = Field(
+        None, description="For registries: entries are signed and the signature is verified at install.")
+    reviewed: bool | None = Field(
+        None, description="For registries: entries are reviewed before they are listed.")
+    oauth_proxy: bool | None = Field(
+        None, description="For MCP servers: it proxies a third-party API with one OAuth client for all its users.")
+    computer_use: ComputerUse | None = Field(
+        None, description="For agents: drives a browser or a desktop (clicks, types, reads the screen).")
+    tags: list[str] = Field(default_factory=list, description="Your own labels; no rule reads them.")
     provenance: SourceInfo | None = Field(None, description="Set on items drafted from documents.")
+
+
+# Facts that only make sense on some kinds (the loader reports them elsewhere, with a hint).
+ACTING_KINDS = frozenset({Kind.tool, Kind.agent, Kind.process, Kind.mcp_server})
+FACT_KINDS: dict[str, frozenset[Kind]] = {
+    "permissions": ACTING_KINDS,
+    "acts_on": ACTING_KINDS,
+    "syncs_deletions": frozenset({Kind.vector_store, Kind.embedding_pipeline}),
+    "transport": frozenset({Kind.mcp_server}),
+    "server": frozenset({Kind.tool}),
+    "description_source": TOOL_KINDS,
+    "description_pinned": TOOL_KINDS,
+    "installed_from": frozenset({Kind.tool, Kind.mcp_server, Kind.agent, Kind.process}),
+    "signed": frozenset({Kind.registry}),
+    "reviewed": frozenset({Kind.registry}),
+    "oauth_proxy": frozenset({Kind.mcp_server}),
+    "computer_use": frozenset({Kind.agent}),
+}
+# Facts that name another element of the model (checked like flow ends), with the kind it must have, if any.
+REFERENCE_FACTS: dict[str, Kind | None] = {"acts_on": None, "server": Kind.mcp_server, "installed_from": Kind.registry}
 
 
 class Flow(_Strict):
@@ -179,6 +257,8 @@ class Flow(_Strict):
     authenticated: bool | None = None
     encrypted: bool | None = None
     bidirectional: bool = False
+    token_passthrough: bool | None = Field(
+        None, description="The caller's access token is passed on unchanged to the API behind the receiver.")
     provenance: SourceInfo | None = None
 
 

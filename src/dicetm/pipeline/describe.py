@@ -107,6 +107,22 @@ def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[Ope
             yield _q("HUMAN-APPROVAL", e, f"Does a person approve actions of {e.name} before they run?",
                      "Unapproved write or execute actions turn a prompt injection into damage.",
                      "human_approval_required")
+        if e.permissions is not None and Permission.execute in e.permissions and e.sandboxed is None:
+            yield _q("SANDBOX", e, f"Does what {e.name} executes run in a sandbox (no host credentials, limited "
+                     "network and files)?", "Code a model writes or fetches runs with whatever the host allows.",
+                     "sandboxed")
+    elif e.kind is Kind.mcp_server:
+        if e.transport is None:
+            yield _q("MCP-TRANSPORT", e, f"Is {e.name} a local process the client starts (stdio) or a remote "
+                     "server reached over HTTP?", "Local servers run with the user's rights; remote ones hold "
+                     "sessions and tokens.", "transport")
+        if e.description_source is None:
+            yield _q("TOOL-DESCRIPTIONS", e, f"Who writes the tool descriptions {e.name} gives the model, and "
+                     "can they change after approval?", "Descriptions are instructions the model follows.",
+                     "description_source")
+    elif e.kind is Kind.registry and (e.reviewed is None or e.signed is None):
+        yield _q("REGISTRY-VETTING", e, f"Are entries of {e.name} reviewed before they are listed, and signed?",
+                 "Unvetted registries ship look-alike and malicious skills and servers.", "reviewed")
     elif e.kind is Kind.memory and e.multi_tenant is None:
         yield _q("MEMORY-SCOPE", e, f"Is {e.name} kept per user and session, or shared?",
                  "Shared memory lets one user's input steer another's session.", "multi_tenant")

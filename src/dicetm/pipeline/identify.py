@@ -15,6 +15,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
+from dicetm.catalog.editions import with_both_editions
 from dicetm.model import Factor, Provenance, System, Threat, ThreatRecord
 from dicetm.pipeline.state import State
 from dicetm.rules.base import Finding, Rule, score_hit, shared_passes, template_values
@@ -106,16 +107,17 @@ def _merge_group(system: System, members: list[Finding], catalog_version: str) -
     per_member = [template_values(system, m.hit) for m in members]
     values = dict(per_member[0])
     values["element"] = _join([v["element"] for v in per_member])
+    plural = len({v["element"] for v in per_member}) > 1
     if first.hit.flow:
-        values["flow"] = _join([v["flow"] for v in per_member])
-        values["source"] = _join([v["source"] for v in per_member])
-        values["target"] = _join([v["target"] for v in per_member])
+        # Each flow keeps its own ends: "'a' (A to B) and 'b' (C to D)", never one invented compound flow.
+        values["flows"] = _join([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
+        plural = len({m.hit.flow for m in members}) > 1
     merged = dataclasses.replace(
         first, elements=_merge_all(m.elements for m in members), flows=_merge_all(m.flows for m in members),
         assumptions=_merge_all(m.assumptions for m in members), folded=_merge_all(m.folded for m in members),
-        members=[m.id for m in members],
+        references=_merge_all(m.references for m in members), members=[m.id for m in members],
     )
-    return merged.threat(catalog_version, values)
+    return merged.threat(catalog_version, values, plural=plural)
 
 
 def _threat(system: System, finding: Finding, catalog_version: str) -> Threat:
@@ -153,7 +155,9 @@ def _stated_rationale(record: ThreatRecord) -> str:
 
 
 def stated_threats(system: System, catalog_version: str) -> list[Threat]:
-    """Threats a person wrote or an import brought in, shaped like rule findings (never folded or grouped)."""
+    """Threats a person wrote or an import brought in, shaped like rule findings (never folded or grouped).
+
+    An OWASP LLM id of one edition gets its counterpart of the other edition added (by the crosswalk table)."""
     threats = []
     for record in system.threats:
         assumptions = []
@@ -164,7 +168,8 @@ def stated_threats(system: System, catalog_version: str) -> list[Threat]:
         threats.append(Threat(
             id=record.id, rule=record.source, title=record.title, scenario=record.scenario or record.title,
             elements=list(record.elements), flows=list(record.flows), stride=list(record.stride),
-            references=list(record.references), likelihood=record.likelihood or 3, impact=record.impact or 3,
+            references=with_both_editions(record.references), likelihood=record.likelihood or 3,
+            impact=record.impact or 3,
             assumptions=assumptions, controls=list(record.controls),
             rationale=_stated_rationale(record),
             review_question="Is this threat real and relevant for this system, and is it covered?",

@@ -180,7 +180,8 @@ def summary_rows(result: AnalysisResult) -> list[tuple[str, str]]:
 
 
 def meta_line(result: AnalysisResult) -> str:
-    parts = [f"dicetm {result.dicetm_version}", f"catalogue {result.catalog_version}"]
+    parts = [f"dicetm {result.dicetm_version}", f"catalogue {result.catalog_version}",
+             f"OWASP LLM Top 10 {result.owasp_llm_edition} ids listed first"]
     if result.source:
         parts.append(f"source {result.source}")
     return " · ".join(parts)

@@ -11,12 +11,13 @@ import csv
 import io
 
 from dicetm import textsafe
+from dicetm.catalog.editions import edition_of
 from dicetm.model import AnalysisResult, Threat, ThreatEvaluation
 from dicetm.report.common import origin, provenance_text, threats_by_risk
 
 COLUMNS = (
     "id", "title", "risk", "likelihood", "impact", "score", "elements", "flows", "stride", "references",
-    "controls", "covered", "evidence", "residual_risk", "origin", "provenance",
+    "owasp_llm_2025", "owasp_llm_2026", "controls", "covered", "evidence", "residual_risk", "origin", "provenance",
 )
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,13 +42,20 @@ def _row(threat: Threat, evaluation: ThreatEvaluation | None, evidence: dict[str
         threat.id, threat.title, threat.risk.value,
         str(threat.likelihood), str(threat.impact), str(threat.score),
         " ".join(threat.elements), " ".join(threat.flows), " ".join(threat.stride),
-        " ".join(threat.references), " ".join(threat.controls),
+        " ".join(threat.references), *_editions(threat),
+        " ".join(threat.controls),
         "" if evaluation is None else ("yes" if evaluation.covered else "no"),
         _evidence(evaluation, evidence),
         "" if evaluation is None else evaluation.residual_risk.value,
         origin(threat.provenance), provenance_text(threat.provenance),
     ]
     return [neutralise(cell) for cell in cells]
+
+
+def _editions(threat: Threat) -> tuple[str, str]:
+    """The threat's OWASP LLM ids of the 2025 and of the 2026 edition (``references`` lists the leading one first)."""
+    return tuple(" ".join(r for r in threat.references if edition_of(r) == year)  # type: ignore[return-value]
+                 for year in ("2025", "2026"))
 
 
 def render_csv(result: AnalysisResult) -> str:

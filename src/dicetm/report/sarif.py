@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dicetm import __version__
+from dicetm.catalog.editions import edition_of
 from dicetm.gate.check import RULE_POLICY_KEYS, RULES, GateFailure, GateResult
 from dicetm.model import AnalysisResult, RiskLevel, Threat, ThreatEvaluation
 from dicetm.report import common
@@ -188,6 +189,8 @@ def _threat_result(threat: Threat, index: int, row: ThreatEvaluation | None, loa
         "threatId": threat.id, "status": threat.status, "risk": threat.risk.value, "score": threat.score,
         "likelihood": threat.likelihood, "impact": threat.impact, "stride": list(threat.stride),
         "references": list(threat.references), "controls": list(threat.controls),
+        "owaspLlm2025": [r for r in threat.references if edition_of(r) == "2025"],
+        "owaspLlm2026": [r for r in threat.references if edition_of(r) == "2026"],
         "provenance": common.provenance_text(threat.provenance),
     }
     if threat.reviewer:
@@ -228,7 +231,8 @@ def render_threats_sarif(result: AnalysisResult, loaded: LoadedModel, *, base: P
         "tool": _driver(rules),
         "results": results,
         "properties": {"system": result.system_name, "catalogVersion": result.catalog_version,
-                       "coveragePercent": result.evaluation.coverage_percent},
+                       "coveragePercent": result.evaluation.coverage_percent,
+                       "owaspLlmEdition": result.owasp_llm_edition},
         **files.base_ids(),
     }
     return _log(run)

@@ -10,8 +10,8 @@ Conventions the rules share:
   elements whose ``untrusted_content`` is true and at internet- or partner-exposed elements.
   Knowledge sources whose ``untrusted_content`` is unset count as untrusted too, and a hit that rests
   only on them says so. Reachability is computed once per run with ``System.reachable_from``.
-- A tool tagged ``sandboxed`` runs what it executes in an isolated environment (there is no fact
-  for this yet).
+- A tool (or agent, or process) with ``sandboxed: true`` runs what it executes in an isolated environment;
+  tags are labels for people and no rule reads them.
 
 Every function is linear in the number of elements and flows and yields hits in model order.
 """
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from dicetm.model import (
     STORE_KINDS,
+    TOOL_KINDS,
     Classification,
     Element,
     Factor,
-    Flow,
     Kind,
     Permission,
     System,
@@ -37,7 +37,6 @@ from dicetm.rules.base import Hit, RuleFunction, per_system
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
 ACTING = frozenset({Permission.write, Permission.execute})
-SANDBOX_TAG = "sandboxed"
 MANY_APPROVAL_GATES = 3
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
@@ -46,7 +45,7 @@ PERSONAL = CLASSIFICATION_RANK[Classification.personal]
 # --- shared helpers -------------------------------------------------------------------------------
 
 
-def _names(elements: Iterable[Element]) -> str:
+def join_names(elements: Iterable[Element]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     names = [e.name for e in elements]
     if not names:
@@ -56,41 +55,58 @@ def _names(elements: Iterable[Element]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _likelihood(delta: int, fact: str, note: str) -> Factor:
+def likelihood_factor(delta: int, fact: str, note: str) -> Factor:
     return Factor(target="likelihood", delta=delta, fact=fact, note=note)
 
 
-def _impact(delta: int, fact: str, note: str) -> Factor:
+def impact_factor(delta: int, fact: str, note: str) -> Factor:
     return Factor(target="impact", delta=delta, fact=fact, note=note)
 
 
-def _rank(element: Element) -> int:
+def rank_of(element: Element) -> int:
     return -1 if element.classification is None else CLASSIFICATION_RANK[element.classification]
 
 
-def _talks_to_model(system: System, element: Element) -> bool:
+def talks_to_model(system: System, element: Element) -> bool:
     return any(n.kind in MODEL_KINDS for n in (*system.downstream(element.id), *system.upstream(element.id)))
 
 
-def _invokers(system: System, tool: Element) -> list[Element]:
+def invokers_of(system: System, tool: Element) -> list[Element]:
     """The elements that call ``tool`` on a model's behalf.
 
     Either an llm/agent sends to the tool directly, or (function calling) a process that exchanges data
-    with a model runs the tool calls the model asks for: a tool is by definition model-invoked.
+    with a model runs the tool calls the model asks for: a tool is by definition model-invoked. A tool an MCP
+    server exposes (``server``) is called through that server, so the server's callers call it.
     """
     callers = system.upstream(tool.id)
-    direct = [e for e in callers if e.kind in MODEL_KINDS]
+    server = system.element_by_id.get(tool.server) if tool.server else None
+    if server is not None:
+        callers = [*callers, *system.upstream(server.id)]
+    direct = list({e.id: e for e in callers if e.kind in MODEL_KINDS}.values())
     if direct:
         return direct
-    return [e for e in callers if e.kind is Kind.process and _talks_to_model(system, e)]
+    return [e for e in callers if e.kind is Kind.process and talks_to_model(system, e)]
 
 
-def _tools_of(system: System, caller: Element) -> list[Element]:
-    """The tools ``caller`` calls (sends data to)."""
-    return [e for e in system.downstream(caller.id) if e.kind is Kind.tool]
+def tools_of(system: System, caller: Element) -> list[Element]:
+    """The tools and MCP servers ``caller`` calls (sends data to), and the tools those servers expose."""
+    called = [e for e in system.downstream(caller.id) if e.kind in TOOL_KINDS]
+    exposed = tools_by_server(system)
+    found = [*called, *(t for e in called if e.kind is Kind.mcp_server for t in exposed.get(e.id, []))]
+    return list({e.id: e for e in found}.values())
 
 
-def _targets(system: System, tool: Element) -> list[Element]:
+@per_system
+def tools_by_server(system: System) -> dict[str, list[Element]]:
+    """MCP server id -> the tool elements that name it in ``server``."""
+    found: dict[str, list[Element]] = {}
+    for element in system.elements:
+        if element.kind is Kind.tool and element.server:
+            found.setdefault(element.server, []).append(element)
+    return found
+
+
+def targets_of(system: System, tool: Element) -> list[Element]:
     """What a tool reads or changes: its ``acts_on`` element, else its non-model neighbours."""
     result: list[Element] = []
     acts_on = system.element_by_id.get(tool.acts_on) if tool.acts_on else None
@@ -104,18 +120,18 @@ def _targets(system: System, tool: Element) -> list[Element]:
     return result
 
 
-def _target_phrase(targets: list[Element]) -> str:
-    return _names(targets) if targets else "the systems it is connected to"
+def target_phrase(targets: list[Element]) -> str:
+    return join_names(targets) if targets else "the systems behind it"
 
 
-def _can_act(tool: Element) -> bool:
+def can_act(tool: Element) -> bool:
     """The tool may write or execute (unset permissions count as write)."""
     return tool.permissions is None or bool(ACTING & set(tool.permissions))
 
 
 def _confined(tool: Element) -> bool:
     """A sandboxed tool whose only acting right is execute: what it runs cannot change anything else."""
-    if SANDBOX_TAG not in tool.tags or tool.permissions is None:
+    if tool.sandboxed is not True or tool.permissions is None:
         return False
     return Permission.write not in tool.permissions
 
@@ -133,46 +149,46 @@ def _actions_phrase(permissions: Iterable[Permission]) -> str:
     return " and ".join(parts) if parts else "read"
 
 
-def _sensitivity_factor(subject: Element, elements: Iterable[Element], cap: int = 2) -> tuple[Factor, ...]:
+def sensitivity_factor(subject: Element, elements: Iterable[Element], cap: int = 2) -> tuple[Factor, ...]:
     """Impact up by the most sensitive classification among ``elements``: confidential +1, personal or
     secret +2 (at most ``cap``)."""
     ranked = [e for e in elements if e.classification is not None]
     if not ranked:
         return ()
-    top = max(ranked, key=_rank)
-    if _rank(top) < CONFIDENTIAL:
+    top = max(ranked, key=rank_of)
+    if rank_of(top) < CONFIDENTIAL:
         return ()
     label = top.classification.value if top.classification else "unknown"
-    delta = min(cap, 2 if _rank(top) >= PERSONAL else 1)
-    return (_impact(delta, f"{top.id}.classification={label}",
+    delta = min(cap, 2 if rank_of(top) >= PERSONAL else 1)
+    return (impact_factor(delta, f"{top.id}.classification={label}",
                     f"{subject.name} reaches {top.name} ({label} data)."),)
 
 
-def _acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Factor, ...]:
+def acting_tool_factor(actors: list[Element], tools: list[Element]) -> tuple[Factor, ...]:
     """Impact +1 when ``actors`` call tools that can write or execute."""
-    acting = list({t.id: t for t in tools if _can_act(t)}.values())
+    acting = list({t.id: t for t in tools if can_act(t)}.values())
     if not acting:
         return ()
-    return (_impact(1, f"{acting[0].id}.permissions=write|execute|unset",
-                    f"{_names(actors)} can act through {_names(acting)}, which can change or execute "
+    return (impact_factor(1, f"{acting[0].id}.permissions=write|execute|unset",
+                    f"{join_names(actors)} can act through {join_names(acting)}, which can change or execute "
                     "things."),)
 
 
 @per_system
-def _acting_factors(system: System) -> dict[str, tuple[Factor, ...]]:
+def acting_factors(system: System) -> dict[str, tuple[Factor, ...]]:
     """The acting-tool impact factor of every llm/agent that calls write/execute tools, computed once per
     rule so that hub elements are not expanded again for each flow or memory that leads to them."""
     result: dict[str, tuple[Factor, ...]] = {}
     for element in system.elements:
         if element.kind in MODEL_KINDS:
-            factor = _acting_tool_factor([element], _tools_of(system, element))
+            factor = acting_tool_factor([element], tools_of(system, element))
             if factor:
                 result[element.id] = factor
     return result
 
 
 @dataclass(frozen=True)
-class _Reach:
+class Reach:
     """Which elements untrusted input can reach."""
 
     attacker: frozenset[str]  # from external entities, outsiders' content and exposed elements
@@ -189,11 +205,11 @@ class _Reach:
         assumptions: tuple[str, ...] = ()
         fed = [e for e in elements if e.id in self.content]
         if fed:
-            factors = (_likelihood(1, f"{fed[0].id}.upstream.untrusted_content=true",
-                                   f"Content written by outsiders reaches {_names(fed)}; an injected "
+            factors = (likelihood_factor(1, f"{fed[0].id}.upstream.untrusted_content=true",
+                                   f"Content written by outsiders reaches {join_names(fed)}; an injected "
                                    "instruction needs no action by the victim."),)
         if not any(e.id in self.attacker for e in elements) and any(e.id in self.assumed for e in elements):
-            assumptions = (f"Who can write the knowledge sources upstream of {_names(elements)} is not "
+            assumptions = (f"Who can write the knowledge sources upstream of {join_names(elements)} is not "
                            "stated; assumed outsiders can.",)
         return factors, assumptions
 
@@ -202,7 +218,7 @@ class _Reach:
         if not self.reaches(element.id):
             return (), ()
         extra, assumptions = self.evidence(element)
-        base = _likelihood(1, f"{element.id}.reachable_from=untrusted_input",
+        base = likelihood_factor(1, f"{element.id}.reachable_from=untrusted_input",
                            f"Input from outside the organisation reaches {element.name}.")
         return (base, *extra), assumptions
 
@@ -216,7 +232,7 @@ def _is_untrusted_source(element: Element) -> bool:
 
 
 @per_system
-def _untrusted_reach(system: System) -> _Reach:
+def untrusted_reach(system: System) -> Reach:
     """Three reachability passes over the model (each linear): attacker, outsiders' content, assumed."""
     starts = {e.id for e in system.elements if _is_untrusted_source(e)}
     content = {e.id for e in system.elements if e.untrusted_content is True}
@@ -226,10 +242,10 @@ def _untrusted_reach(system: System) -> _Reach:
     def reach(ids: set[str]) -> frozenset[str]:
         return frozenset(system.reachable_from(ids)) if ids else frozenset()
 
-    return _Reach(attacker=reach(starts), content=reach(content), assumed=reach(assumed))
+    return Reach(attacker=reach(starts), content=reach(content), assumed=reach(assumed))
 
 
-def _approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element], tuple[str, ...]] | None:
+def approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element], tuple[str, ...]] | None:
     """Invokers whose calls to ``tool`` run unapproved (and the assumption made), or None when a person
     approves every call. An explicit value on the tool wins over the invokers' values."""
     if tool.human_approval_required is True:
@@ -243,7 +259,17 @@ def _approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element]
     if not unset:
         return unapproved, ()
     return unapproved, (f"Whether a person approves calls to {tool.name} is not stated on the tool or on "
-                        f"{_names(unset)}; assumed nobody does.",)
+                        f"{join_names(unset)}; assumed nobody does.",)
+
+
+CREDENTIAL_REFS = ("owasp-llm:LLM02:2025", "owasp-llm:LLM02:2026", "atlas:AML.T0055")
+
+
+def _credential_refs(targets: Iterable[Element]) -> tuple[str, ...]:
+    """The disclosure references a finding adds when what the tool reaches keeps secrets or credentials."""
+    if any(t.classification is Classification.secret or t.holds_credentials is True for t in targets):
+        return CREDENTIAL_REFS
+    return ()
 
 
 # --- T-AGENT-001 excessive autonomy ---------------------------------------------------------------
@@ -251,24 +277,24 @@ def _approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element]
 
 def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
     """A write/execute tool an llm or agent can call with no person approving the action."""
-    reach = _untrusted_reach(system)
+    reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or not _can_act(tool) or _confined(tool):
+        if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool):
             continue
-        invokers = _invokers(system, tool)
-        gap = _approval_gap(tool, invokers) if invokers else None
+        invokers = invokers_of(system, tool)
+        gap = approval_gap(tool, invokers) if invokers else None
         if gap is None:
             continue
         unapproved, approval_assumptions = gap
         permissions, permission_assumptions = _acting_permissions(tool)
-        targets = _targets(system, tool)
+        targets = targets_of(system, tool)
         reach_factors, reach_assumptions = reach.factor(tool)
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*unapproved, *targets]),
-            values={"invokers": _names(unapproved), "target": _target_phrase(targets),
+            values={"invokers": join_names(unapproved), "target": target_phrase(targets),
                     "actions": _actions_phrase(permissions)},
-            factors=(*reach_factors, *_sensitivity_factor(tool, [tool, *targets])),
+            factors=(*reach_factors, *sensitivity_factor(tool, [tool, *targets])),
             assumptions=(*permission_assumptions, *approval_assumptions, *reach_assumptions),
         )
 
@@ -279,50 +305,53 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
 def _misuse_matters(tool: Element, targets: list[Element]) -> tuple[bool, tuple[str, ...]]:
     """A steered tool matters when it can act, or reads data that is confidential or more sensitive; a
     store whose classification is unset is assumed to be."""
-    if _can_act(tool) or _rank(tool) >= CONFIDENTIAL or any(_rank(t) >= CONFIDENTIAL for t in targets):
+    if can_act(tool) or rank_of(tool) >= CONFIDENTIAL or any(rank_of(t) >= CONFIDENTIAL for t in targets):
         return True, ()
     unknown = [t for t in targets if t.kind in STORE_KINDS and t.classification is None]
     if not unknown:
         return False, ()
-    return True, (f"The classification of {_names(unknown)} is not stated; assumed it holds data outsiders "
+    return True, (f"The classification of {join_names(unknown)} is not stated; assumed it holds data outsiders "
                   "must not read.",)
 
 
 def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets."""
-    reach = _untrusted_reach(system)
+    reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or tool.input_validation is True:
+        if tool.kind not in TOOL_KINDS or tool.input_validation is True:
             continue
-        if tool.human_approval_required is True:  # a person sees each call; T-AGENT-011 covers fatigue
-            continue
-        steered = [i for i in _invokers(system, tool) if reach.reaches(i.id)]
+        steered = [i for i in invokers_of(system, tool) if reach.reaches(i.id)]
         if not steered:
             continue
-        targets = _targets(system, tool)
+        targets = targets_of(system, tool)
         worth, worth_assumptions = _misuse_matters(tool, targets)
         if not worth:
             continue
         content_factors, reach_assumptions = reach.evidence(*steered)
         factors = list(content_factors)
+        if approval_gap(tool, steered) is None:  # a person sees each call: harder, not impossible
+            factors.append(likelihood_factor(-1, f"{tool.id}.human_approval_required=true",
+                                       "A person approves each call, though an injected request can be worded "
+                                       "to look routine."))
         assumptions = [*reach_assumptions, *worth_assumptions]
         if tool.input_validation is None:
             assumptions.append(f"Whether {tool.name} checks the operations and arguments it is called with "
                                "is not stated; assumed it does not.")
         permissions = set(tool.permissions or [])
-        if _can_act(tool):
+        if can_act(tool):
             acting, permission_assumptions = _acting_permissions(tool)
             permissions |= acting
             assumptions.extend(permission_assumptions)
-            factors.append(_impact(1, f"{tool.id}.permissions=write|execute|unset",
+            factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
                                    f"{tool.name} can change or execute, not only read."))
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*steered, *targets]),
-            values={"invokers": _names(steered), "target": _target_phrase(targets),
+            values={"invokers": join_names(steered), "target": target_phrase(targets),
                     "actions": _actions_phrase(permissions)},
-            factors=(*factors, *_sensitivity_factor(tool, [tool, *targets], cap=1)),
+            factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
             assumptions=tuple(assumptions),
+            references=_credential_refs(targets),
         )
 
 
@@ -354,21 +383,21 @@ def _unused_permissions(system: System, tool: Element) -> set[Permission]:
 
 def tool_permissions_exceed_use(system: System) -> Iterator[Hit]:
     """A tool granted write (or execute on a store) although the model shows it only reads."""
-    reach = _untrusted_reach(system)
+    reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool or not tool.permissions or not _invokers(system, tool):
+        if tool.kind not in TOOL_KINDS or not tool.permissions or not invokers_of(system, tool):
             continue
         excess = _unused_permissions(system, tool)
         if not excess or not _only_reads(system, tool):
             continue
-        targets = _targets(system, tool)
+        targets = targets_of(system, tool)
         reach_factors, reach_assumptions = reach.factor(tool)
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in targets),
             values={"excess": " and ".join(p.value for p in sorted(excess)),
-                    "target": _target_phrase(targets)},
-            factors=(*reach_factors[:1], *_sensitivity_factor(tool, [tool, *targets])),
+                    "target": target_phrase(targets)},
+            factors=(*reach_factors[:1], *sensitivity_factor(tool, [tool, *targets])),
             assumptions=reach_assumptions,
         )
 
@@ -376,17 +405,25 @@ def tool_permissions_exceed_use(system: System) -> Iterator[Hit]:
 # --- T-AGENT-004 privilege compromise -------------------------------------------------------------
 
 
+def _users_data(store: Element) -> bool:
+    """A store holding data of several users or tenants: stated, or assumed for confidential or personal data.
+    A store of secrets (keys, tokens) is not users' data unless stated shared; T-AGENT-013 covers it."""
+    if store.multi_tenant is not None:
+        return store.multi_tenant and rank_of(store) >= CONFIDENTIAL
+    return CONFIDENTIAL <= rank_of(store) < CLASSIFICATION_RANK[Classification.secret]
+
+
 def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
     """A tool of a user-facing llm/agent that acts on confidential+ data of several users or tenants."""
-    reach = _untrusted_reach(system)
+    reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind is not Kind.tool:
+        if tool.kind not in TOOL_KINDS:
             continue
-        serving = [i for i in _invokers(system, tool) if i.id in reach.attacker]
+        # An agent stated to serve one user (multi_tenant: false) has no other users' data to mix up.
+        serving = [i for i in invokers_of(system, tool) if i.id in reach.attacker and i.multi_tenant is not False]
         if not serving:
             continue
-        shared = [t for t in _targets(system, tool)
-                  if t.kind in STORE_KINDS and _rank(t) >= CONFIDENTIAL and t.multi_tenant is not False]
+        shared = [t for t in targets_of(system, tool) if t.kind in STORE_KINDS and _users_data(t)]
         if not shared:
             continue
         assumptions = [f"Nothing in the model says {tool.name} runs with the requesting user's rights; "
@@ -394,20 +431,21 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
         assumptions.extend(f"Whether {t.name} holds data of several users or tenants is not stated; "
                            "assumed it does." for t in shared if t.multi_tenant is None)
         factors = list(reach.evidence(tool)[0])
-        top = max(shared, key=_rank)
-        if _rank(top) >= PERSONAL:
+        top = max(shared, key=rank_of)
+        if rank_of(top) >= PERSONAL:
             label = top.classification.value if top.classification else "unknown"
-            factors.append(_impact(1, f"{top.id}.classification={label}", f"{top.name} holds {label} data."))
+            factors.append(impact_factor(1, f"{top.id}.classification={label}", f"{top.name} holds {label} data."))
         actions = "read"
-        if _can_act(tool):
+        if can_act(tool):
             assumptions.extend(_acting_permissions(tool)[1])
             actions = "read and change"
-            factors.append(_impact(1, f"{tool.id}.permissions=write|execute|unset",
+            factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
                                    f"{tool.name} can change other users' records, not only read them."))
         yield Hit(
             element=tool.id,
+            references=_credential_refs(shared),
             others=tuple(e.id for e in [*serving, *shared]),
-            values={"invokers": _names(serving), "target": _names(shared), "actions": actions},
+            values={"invokers": join_names(serving), "target": join_names(shared), "actions": actions},
             factors=tuple(factors),
             assumptions=tuple(assumptions),
         )
@@ -416,214 +454,57 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
 # --- T-AGENT-005 unexpected code execution --------------------------------------------------------
 
 
+def _executes(element: Element) -> bool:
+    if element.kind in TOOL_KINDS:
+        return bool(element.permissions and Permission.execute in element.permissions)
+    return element.executes_code is True or bool(element.permissions and Permission.execute in element.permissions)
+
+
+def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
+    """Model-driven components that execute code, with who writes what they run: tools with execute
+    permission (their invokers), agents that execute code themselves (their own model), and processes that
+    do so for a model they talk to (that model)."""
+    for element in system.elements:
+        if element.kind not in (*TOOL_KINDS, Kind.agent, Kind.process) or not _executes(element):
+            continue
+        if element.kind in TOOL_KINDS:
+            writers = invokers_of(system, element)
+        elif element.kind is Kind.agent:
+            writers = [element]
+        else:
+            writers = [e for e in [*system.upstream(element.id), *system.downstream(element.id)]
+                       if e.kind in MODEL_KINDS]
+        if writers:
+            yield element, list({w.id: w for w in writers}.values())
+
+
 def agent_code_execution_not_sandboxed(system: System) -> Iterator[Hit]:
-    """A tool that executes what an llm/agent writes, outside a sandbox."""
-    reach = _untrusted_reach(system)
-    for tool in system.elements:
-        if tool.kind is not Kind.tool or SANDBOX_TAG in tool.tags:
+    """A tool, agent or model-driven process that executes what a model writes, outside a sandbox."""
+    reach = untrusted_reach(system)
+    for element, writers in executors(system):
+        if element.sandboxed is True:
             continue
-        if not tool.permissions or Permission.execute not in tool.permissions:
-            continue
-        invokers = _invokers(system, tool)
-        if not invokers:
-            continue
-        assumptions = (f"{tool.name} is not tagged '{SANDBOX_TAG}'; assumed it runs code with the rights and "
-                       "network access of its host.",)
-        reach_factors, reach_assumptions = reach.factor(tool)
-        targets = _targets(system, tool)
+        assumptions: tuple[str, ...] = ()
+        if element.sandboxed is None:
+            assumptions = (f"Whether {element.name} runs code in a sandbox is not stated (sandboxed); assumed it "
+                           "runs with the rights and network access of its host.",)
+        reach_factors, reach_assumptions = reach.factor(element)
+        targets = targets_of(system, element) if element.kind in TOOL_KINDS else acted_on(system, element)
+        invokers = "its own model" if writers == [element] else join_names(writers)
         yield Hit(
-            element=tool.id,
-            others=tuple(e.id for e in [*invokers, *targets]),
-            values={"invokers": _names(invokers), "target": _target_phrase(targets)},
+            element=element.id,
+            others=tuple(e.id for e in [*writers, *targets] if e.id != element.id),
+            values={"invokers": invokers, "target": target_phrase(targets)},
             factors=reach_factors,
             assumptions=(*assumptions, *reach_assumptions),
         )
 
 
-# --- T-AGENT-006 memory poisoning -----------------------------------------------------------------
-
-
-def _shared_memory_factor(memory: Element) -> tuple[tuple[Factor, ...], tuple[str, ...]]:
-    if memory.multi_tenant is False:
-        return (), ()
-    state = "true" if memory.multi_tenant else "unset"
-    factor = _impact(1, f"{memory.id}.multi_tenant={state}", f"Entries in {memory.name} reach other users' "
-                     "sessions.")
-    if memory.multi_tenant is None:
-        return (factor,), (f"Whether {memory.name} is kept per user and session is not stated; assumed it "
-                           "is shared.",)
-    return (factor,), ()
-
-
-def agent_memory_poisonable(system: System) -> Iterator[Hit]:
-    """A memory an llm/agent reads back that untrusted input can write."""
-    reach = _untrusted_reach(system)
-    acting_factors = _acting_factors(system)
-    for memory in system.elements:
-        if memory.kind is not Kind.memory or not reach.reaches(memory.id):
-            continue
-        readers = [e for e in system.downstream(memory.id) if e.kind in MODEL_KINDS]
-        if not readers:
-            continue
-        writers = [e for e in system.upstream(memory.id) if reach.reaches(e.id)]
-        content_factors, reach_assumptions = reach.evidence(memory)
-        shared_factors, shared_assumptions = _shared_memory_factor(memory)
-        acting = next((acting_factors[r.id] for r in readers if r.id in acting_factors), ())
-        yield Hit(
-            element=memory.id,
-            others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
-            values={"writers": _names(writers) if writers else "content written by outsiders",
-                    "readers": _names(readers)},
-            factors=(*content_factors, *shared_factors, *acting),
-            assumptions=(*reach_assumptions, *shared_assumptions),
-        )
-
-
-# --- T-AGENT-007 inter-agent spoofing -------------------------------------------------------------
-
-
-def _agent_flow_receivers(system: System, flow: Flow) -> list[tuple[Element, Element]]:
-    """(receiver, sender) pairs of an agent-to-agent flow; both ends receive on a bidirectional flow."""
-    source = system.element_by_id.get(flow.source)
-    target = system.element_by_id.get(flow.target)
-    if source is None or target is None or source.id == target.id:
-        return []
-    if source.kind is not Kind.agent or target.kind is not Kind.agent:
-        return []
-    pairs = [(target, source)]
-    if flow.bidirectional:
-        pairs.append((source, target))
-    return pairs
-
-
-def inter_agent_message_unauthenticated(system: System) -> Iterator[Hit]:
-    """An agent accepting messages from another agent over a flow without authentication."""
-    acting_factors = _acting_factors(system)
-    for flow in system.flows:
-        if flow.authenticated is True:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if flow.authenticated is None:
-            assumptions = (f"Authentication of the flow '{flow.data or flow.id}' is not stated; "
-                           "assumed none.",)
-        for receiver, sender in _agent_flow_receivers(system, flow):
-            factors: list[Factor] = []
-            if system.crosses_boundary(flow):
-                factors.append(_likelihood(1, f"{flow.id}.crosses_boundary",
-                                           "The messages cross a trust boundary."))
-            if sender.third_party is True:
-                factors.append(_likelihood(1, f"{sender.id}.third_party=true",
-                                           f"{sender.name} is operated by a third party."))
-            factors.extend(acting_factors.get(receiver.id, ()))
-            yield Hit(element=receiver.id, flow=flow.id, others=(sender.id,),
-                      values={"sender": sender.name, "receiver": receiver.name},
-                      factors=tuple(factors), assumptions=assumptions)
-
-
-# --- T-AGENT-008 cascading failures / rogue peers --------------------------------------------------
-
-
-def agent_trusts_peer_agent_output(system: System) -> Iterator[Hit]:
-    """An agent fed directly by another agent, with no guardrail between them."""
-    reach = _untrusted_reach(system)
-    for agent in system.elements:
-        if agent.kind is not Kind.agent:
-            continue
-        peers = [e for e in system.upstream(agent.id) if e.kind is Kind.agent]
-        if not peers:
-            continue
-        factors: list[Factor] = []
-        exposed = [p for p in peers if reach.reaches(p.id)]
-        if exposed:
-            factors.append(_likelihood(1, f"{exposed[0].id}.reachable_from=untrusted_input",
-                                       f"Untrusted input reaches {_names(exposed)}; an injection can "
-                                       "travel on."))
-        factors.extend(_acting_tool_factor([agent], _tools_of(system, agent)))
-        yield Hit(element=agent.id, others=tuple(p.id for p in peers),
-                  values={"peers": _names(peers)}, factors=tuple(factors))
-
-
-# --- T-AGENT-009 resource overload -----------------------------------------------------------------
-
-
-def agent_tool_loop_unbounded(system: System) -> Iterator[Hit]:
-    """An llm/agent that calls write/execute tools with no step, token or cost budget."""
-    reach = _untrusted_reach(system)
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS or agent.budget_limited is True:
-            continue
-        acting = [t for t in _tools_of(system, agent) if _can_act(t)]
-        if not acting:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if agent.budget_limited is None:
-            assumptions = (f"Whether {agent.name} has a step, token or cost budget is not stated; "
-                           "assumed none.",)
-        reach_factors, reach_assumptions = reach.factor(agent)
-        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": _names(acting)},
-                  factors=tuple(reach_factors[:1]), assumptions=(*assumptions, *reach_assumptions))
-
-
-# --- T-AGENT-010 repudiation ------------------------------------------------------------------------
-
-
-def agent_actions_not_traceable(system: System) -> Iterator[Hit]:
-    """An llm/agent that can change things through tools but keeps no audit trail."""
-    top_targets: dict[str, Element | None] = {}
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS or agent.audit_logging is True:
-            continue
-        acting = [t for t in _tools_of(system, agent) if _can_act(t)]
-        if not acting:
-            continue
-        assumptions: tuple[str, ...] = ()
-        if agent.audit_logging is None:
-            assumptions = (f"Whether {agent.name} logs its tool calls with the user behind them is not "
-                           "stated; assumed it does not.",)
-        factors: list[Factor] = []
-        if all(t.audit_logging is True for t in acting):
-            factors.append(_impact(-1, f"{acting[0].id}.audit_logging=true",
-                                   f"{_names(acting)} log what they do, though not the prompt or user that "
-                                   "caused it."))
-        tops = [top for tool in acting if (top := _top_target(system, tool, top_targets)) is not None]
-        factors.extend(_sensitivity_factor(agent, tops, cap=1))
-        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": _names(acting)},
-                  factors=tuple(factors), assumptions=assumptions)
-
-
-def _top_target(system: System, tool: Element, cache: dict[str, Element | None]) -> Element | None:
-    """The most sensitive classified target of ``tool`` (cached: a tool shared by many agents is expanded
-    once)."""
-    if tool.id not in cache:
-        ranked = [t for t in _targets(system, tool) if t.classification is not None]
-        cache[tool.id] = max(ranked, key=_rank) if ranked else None
-    return cache[tool.id]
-
-
-# --- T-AGENT-011 overwhelming the human in the loop -----------------------------------------------
-
-
-def approval_requests_can_be_flooded(system: System) -> Iterator[Hit]:
-    """An approval-gated llm/agent that outsiders can drive to raise approval requests without limit."""
-    reach = _untrusted_reach(system)
-    for agent in system.elements:
-        if agent.kind not in MODEL_KINDS or agent.rate_limited is True or not reach.reaches(agent.id):
-            continue
-        tools = _tools_of(system, agent)
-        gated = [t for t in tools if _approval_gap(t, [agent]) is None]
-        if not gated:
-            continue
-        content_factors, reach_assumptions = reach.evidence(agent)
-        factors = list(content_factors)
-        if len(gated) >= MANY_APPROVAL_GATES:
-            factors.append(_likelihood(1, f"{agent.id}.approval_gated_tools={len(gated)}",
-                                       f"{len(gated)} tools wait for approval; reviewers see many requests."))
-        assumptions = list(reach_assumptions)
-        if agent.rate_limited is None:
-            assumptions.append(f"Whether requests to {agent.name} are rate-limited is not stated; "
-                               "assumed not.")
-        yield Hit(element=agent.id, others=tuple(t.id for t in gated), values={"tools": _names(gated)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+def acted_on(system: System, element: Element) -> list[Element]:
+    """What an agent or process acts on: its ``acts_on`` element, else the stores and tools it sends to."""
+    if element.acts_on in system.element_by_id:
+        return [system.element_by_id[element.acts_on]]
+    return [e for e in system.downstream(element.id) if e.kind not in NOT_A_TARGET | {Kind.external_entity}]
 
 
 FUNCTIONS: dict[str, RuleFunction] = {
@@ -632,10 +513,4 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-AGENT-003": tool_permissions_exceed_use,
     "T-AGENT-004": tool_reaches_other_users_data,
     "T-AGENT-005": agent_code_execution_not_sandboxed,
-    "T-AGENT-006": agent_memory_poisonable,
-    "T-AGENT-007": inter_agent_message_unauthenticated,
-    "T-AGENT-008": agent_trusts_peer_agent_output,
-    "T-AGENT-009": agent_tool_loop_unbounded,
-    "T-AGENT-010": agent_actions_not_traceable,
-    "T-AGENT-011": approval_requests_can_be_flooded,
 }

@@ -19,6 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dicetm.errors import RuleError
 from dicetm.model import Element, Factor, Kind, Provenance, System, Threat
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 
@@ -65,9 +66,19 @@ class RuleMeta(BaseModel):
     scenario: str = Field(description="Template using the actual element names.")
     rationale: str
     review_question: str
+    title_group: str | None = Field(
+        None, description="Title of a group of findings on several elements (plural wording); {element} lists them.")
+    scenario_group: str | None = Field(
+        None, description="Flow rules: scenario of a group of findings on several flows; {flows} lists them.")
+    review_question_group: str | None = Field(
+        None, description="Flow rules: review question of a group of findings on several flows ({flows}).")
     applies_to: list[Kind] = Field(description="Element kinds the rule can fire on (primary element).")
     stride: list[str] = Field(default_factory=list)
     references: list[str] = Field(min_length=1)
+    conditional_references: list[str] = Field(
+        default_factory=list,
+        description="References a hit adds only when its condition holds (the function says which, and why).",
+    )
     likelihood: int = Field(ge=1, le=5)
     impact: int = Field(ge=1, le=5)
     factors: list[FactorSpec] = Field(default_factory=list)
@@ -119,6 +130,7 @@ class Hit:
     values: Mapping[str, str] = field(default_factory=dict)
     factors: tuple[Factor, ...] = ()
     assumptions: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # extra refs, each one of the rule's ``conditional_references``
 
 
 RuleFunction = Callable[[System], Iterator[Hit]]
@@ -227,7 +239,7 @@ def template_values(system: System, hit: Hit) -> dict[str, str]:
         source = system.element_by_id.get(flow.source)
         target = system.element_by_id.get(flow.target)
         values.update(
-            flow=flow.data or flow.id,
+            flow=f"'{flow.data or flow.id}'",
             flow_id=flow.id,
             source=source.name if source else flow.source,
             target=target.name if target else flow.target,
@@ -264,15 +276,21 @@ class Finding:
     def score(self) -> int:
         return self.likelihood * self.impact
 
-    def threat(self, catalog_version: str, values: Mapping[str, str]) -> Threat:
-        """The Threat, its texts rendered with ``values`` (``template_values`` of the hit, or merged ones)."""
+    def threat(self, catalog_version: str, values: Mapping[str, str], *, plural: bool = False) -> Threat:
+        """The Threat, its texts rendered with ``values`` (``template_values`` of the hit, or merged ones).
+
+        ``plural``: a group of findings on several elements or flows; the rule's group templates are used.
+        """
         meta = self.meta
+        title = meta.title_group if plural and meta.title_group else meta.title
+        scenario = meta.scenario_group if plural and meta.scenario_group else meta.scenario
+        question = meta.review_question_group if plural and meta.review_question_group else meta.review_question
         # Validated on purpose: pydantic's Rust validator is faster here than the Python-level model_construct.
         return Threat(
             id=self.id,
             rule=meta.id,
-            title=render(meta.title, values),
-            scenario=render(meta.scenario, values),
+            title=render(title, values),
+            scenario=render(scenario, values),
             elements=self.elements,
             flows=self.flows,
             stride=self.stride,
@@ -282,7 +300,7 @@ class Finding:
             factors=self.factors,
             assumptions=self.assumptions,
             rationale=render(meta.rationale, values),
-            review_question=render(meta.review_question, values),
+            review_question=render(question, values),
             controls=self.controls,
             provenance=Provenance(source="rule", rule=meta.id, catalog_version=catalog_version,
                                   detail=f"{meta.id} {meta.slug}"),
@@ -291,14 +309,30 @@ class Finding:
         )
 
 
+def _fact_key(factor: Factor) -> tuple[str, str]:
+    """What a factor counts: its target and the condition, whichever element states it ('exposure=internet')."""
+    return factor.target, factor.fact.split(".", 1)[-1]
+
+
 def score_hit(meta: RuleMeta, hit: Hit, system: System) -> Finding:
-    """The finding of a hit: its id, and likelihood and impact scored with the hit's and the metadata's factors."""
+    """The finding of a hit: its id, and likelihood and impact scored with the hit's and the metadata's factors.
+
+    A fact counts once per threat: a metadata factor on the same condition as one the hit already gives (the
+    model exposed to the internet, and the internet-facing entry that is the model itself) is not added again.
+    """
     element = system.element_by_id[hit.element]
     factors = list(hit.factors)
+    counted = {_fact_key(f) for f in factors}
     for spec in meta.factors:
         if condition_holds(element, spec.when):
-            factors.append(Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}",
-                                  note=spec.note))
+            factor = Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}", note=spec.note)
+            if _fact_key(factor) not in counted:
+                counted.add(_fact_key(factor))
+                factors.append(factor)
+    extra = [r for r in hit.references if r not in meta.references]
+    stray = [r for r in extra if r not in meta.conditional_references]
+    if stray:
+        raise RuleError(f"rule {meta.id} added references its metadata does not list as conditional: {stray}")
     return Finding(
         meta=meta,
         hit=hit,
@@ -310,7 +344,7 @@ def score_hit(meta: RuleMeta, hit: Hit, system: System) -> Finding:
         flows=[hit.flow] if hit.flow else [],
         assumptions=list(hit.assumptions),
         stride=list(meta.stride),
-        references=list(meta.references),
+        references=[*meta.references, *dict.fromkeys(extra)],
         controls=list(meta.controls),
     )
 

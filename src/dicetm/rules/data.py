@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import TOOL_KINDS, Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
 
@@ -37,13 +37,13 @@ MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
 WEIGHTS_KINDS = MODEL_KINDS | {Kind.fine_tuning_pipeline}
 # Components that load AI frameworks, packages or plugins at run or build time.
 SOFTWARE_KINDS = frozenset(
-    {Kind.agent, Kind.tool, Kind.embedding_pipeline, Kind.fine_tuning_pipeline, Kind.retriever,
+    {Kind.agent, Kind.tool, Kind.mcp_server, Kind.embedding_pipeline, Kind.fine_tuning_pipeline, Kind.retriever,
      Kind.guardrail}
 )
 # Elements that only read a vector store (queries) or are its intended writer.
 VECTOR_READERS_AND_INGESTION = frozenset({Kind.retriever, Kind.embedding_pipeline})
 # Elements whose direct write to a vector store bypasses the ingestion pipeline.
-VECTOR_DIRECT_WRITER_KINDS = frozenset({Kind.external_entity, Kind.agent, Kind.tool})
+VECTOR_DIRECT_WRITER_KINDS = frozenset({Kind.external_entity, Kind.agent, Kind.tool, Kind.mcp_server})
 # Kinds whose stored content counts as what a downstream store or dataset is built from.
 CONTENT_SOURCE_KINDS = frozenset(
     {Kind.knowledge_source, Kind.data_store, Kind.training_data, Kind.memory, Kind.log_store,
@@ -54,6 +54,8 @@ FEEDBACK_KINDS = frozenset(
     {Kind.llm, Kind.model_provider, Kind.agent, Kind.process, Kind.fine_tuning_pipeline}
 )
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
+SUPPLIES_WEIGHTS = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_verified,
+                              ModelProvenance.open_weights_unverified})
 
 PROVENANCE_ORIGIN = {
     DataProvenance.public_web: "is scraped or downloaded from the public web",
@@ -180,7 +182,12 @@ def _pipeline_input_classes(system: System) -> dict[str, tuple[Classification | 
 
 
 def _hosted_by_third_party(element: Element) -> tuple[bool, tuple[str, ...]]:
-    """A model element served by someone else's infrastructure, and the assumption made, if any."""
+    """A model element served by someone else's infrastructure, and the assumption made, if any.
+
+    A model provider that supplies weights (open weights, or the organisation's own model) hosts nothing,
+    whoever runs the hub: the model runs where it is deployed, and T-DATA-002 covers the download."""
+    if element.kind is Kind.model_provider and element.model_provenance in SUPPLIES_WEIGHTS:
+        return False, ()
     if element.model_provenance is ModelProvenance.vendor_api or element.third_party is True:
         return True, ()
     if element.kind is Kind.model_provider and _hosting_unstated(element):
@@ -295,7 +302,7 @@ def unpinned_ai_dependencies(system: System) -> Iterator[Hit]:
     for element in system.elements:
         if element.kind not in SOFTWARE_KINDS or element.dependencies_pinned is True:
             continue
-        if element.kind is Kind.tool and element.third_party is True:
+        if element.kind in TOOL_KINDS and element.third_party is True:
             continue  # third-party tools: T-DATA-004
         assumptions: tuple[str, ...] = ()
         if element.dependencies_pinned is None:
@@ -305,17 +312,18 @@ def unpinned_ai_dependencies(system: System) -> Iterator[Hit]:
 
 
 def third_party_tool_can_change(system: System) -> Iterator[Hit]:
-    """T-DATA-004: a tool published or operated by a third party whose code and description are not pinned."""
+    """T-DATA-004: a tool or MCP server published or operated by a third party (or installed from a registry)
+    whose code and descriptions are not pinned: it can change after it was approved (a rug pull)."""
     for element in system.elements:
-        if element.kind is not Kind.tool or element.third_party is not True:
+        if element.kind not in TOOL_KINDS or not (element.third_party is True or element.installed_from):
             continue
-        if element.dependencies_pinned is True:
+        if element.dependencies_pinned is True or element.description_pinned is True:
             continue
         callers = [e for e in _neighbours(system, element.id) if e.kind in (Kind.agent, Kind.llm)]
         assumptions: tuple[str, ...] = ()
-        if element.dependencies_pinned is None:
+        if element.dependencies_pinned is None and element.description_pinned is None:
             assumptions = (f"Whether the version and description of {element.name} are pinned is not stated "
-                           "(dependencies_pinned); assumed the publisher can change them.",)
+                           "(dependencies_pinned, description_pinned); assumed the publisher can change them.",)
         caller_text = _names(callers) if callers else "the agent that loads it"
         yield Hit(element=element.id, others=tuple(dict.fromkeys(e.id for e in callers)),
                   values={"callers": caller_text}, assumptions=assumptions)

@@ -10,17 +10,30 @@ import yaml
 from pydantic import ValidationError
 
 from dicetm.errors import Location, Problem, RuleError
-from dicetm.rules import agent, data, llm, stride
+from dicetm.rules import (
+    agent,
+    agent_actions,
+    agent_loop,
+    data,
+    data_lifecycle,
+    ecosystem,
+    llm,
+    llm_output,
+    llm_usage,
+    stride,
+)
 from dicetm.rules.base import Rule, RuleFunction, RuleMeta
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain data, ten times faster in C
 
 # (family name, metadata file in rules/meta/, functions by rule id)
+# A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", stride.FUNCTIONS),
-    ("LLM", "llm.yaml", llm.FUNCTIONS),
-    ("DATA", "data.yaml", data.FUNCTIONS),
-    ("AGENT", "agent.yaml", agent.FUNCTIONS),
+    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
+    ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS}),
+    ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
+    ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
 ]
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from dicetm.model import (
     PROCESS_KINDS,
     STORE_KINDS,
+    TOOL_KINDS,
     Classification,
     Element,
     Exposure,
@@ -44,13 +45,14 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import requests_to
 
 EXPOSED = (Exposure.internet, Exposure.partner)
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
 CHANGING_PERMISSIONS = frozenset({Permission.write, Permission.execute})
 # Process-like kinds that act on behalf of callers and whose actions need to be attributable.
-ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool})
+ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool, Kind.mcp_server})
 # Stores whose content is data rather than a record of actions (log stores have their own rule).
 CONTENT_STORE_KINDS = STORE_KINDS - {Kind.log_store}
 # Protocol words that imply transport encryption, and ones that imply plaintext.
@@ -60,10 +62,6 @@ ENCRYPTED_PROTOCOLS = frozenset(
 )
 PLAINTEXT_PROTOCOLS = frozenset(
     {"http", "ftp", "telnet", "ws", "smtp", "imap", "pop3", "ldap", "amqp", "mqtt"}
-)
-# Tags a user can put on a log store to state that entries cannot be changed once written.
-TAMPER_PROOF_TAGS = frozenset(
-    {"append-only", "append_only", "immutable", "worm", "tamper-evident", "tamper_evident", "tamper-proof"}
 )
 
 
@@ -154,7 +152,7 @@ def _entry_point(system: System, element: Element) -> _EntryPoint | None:
         return None
     if element.authenticated is True or element.third_party is True:
         return None
-    entry_flows = [f for f in system.flows_to.get(element.id, []) if _from_outside_zone(system, f, element)]
+    entry_flows = [f for f in requests_to(system, element.id) if _from_outside_zone(system, f, element)]
     if element.exposure not in EXPOSED and not entry_flows:
         return None
     assumptions: list[str] = []
@@ -186,7 +184,7 @@ def _serves_outsiders(system: System, element: Element) -> bool:
     """Requests reach the element from the internet, partners or an outsider in another zone."""
     if element.exposure in EXPOSED:
         return True
-    for flow in system.flows_to.get(element.id, []):
+    for flow in requests_to(system, element.id):
         sender = _from_outside_zone(system, flow, element)
         if sender is not None and _is_outsider(sender):
             return True
@@ -209,11 +207,11 @@ def _changed_elements(system: System, element: Element) -> tuple[list[Element], 
         other = system.element_by_id.get(system.other_end(flow, element.id))
         if other is not None and other.id != element.id and other.kind in CONTENT_STORE_KINDS:
             changed.setdefault(other.id, other)
-    if element.kind is Kind.tool and element.acts_on in system.element_by_id:
+    if element.kind in TOOL_KINDS and element.acts_on in system.element_by_id:
         target = system.element_by_id[element.acts_on]
         if target.id != element.id:
             changed.setdefault(target.id, target)
-    if changed and element.kind is Kind.tool and element.permissions is None:
+    if changed and element.kind in TOOL_KINDS and element.permissions is None:
         assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
     return list(changed.values()), assumptions
 
@@ -342,16 +340,16 @@ def unencrypted_flow_crosses_boundary(system: System) -> Iterator[Hit]:
                                "internal (not public).")
             if (_rank(source.classification) or 0) >= CONFIDENTIAL:
                 factors.append(_factor("impact", 1, f"{source.id}.classification={source.classification}",
-                                       f"{source.name} holds {source.classification} data that the flow "
-                                       "may carry."))
+                                       f"The sender holds {source.classification} data that the flow may "
+                                       "carry."))
         elif CLASSIFICATION_RANK[flow.classification] >= CONFIDENTIAL:
             factors.append(_factor("impact", 1, f"{flow.id}.classification={flow.classification}",
                                    f"The flow carries {flow.classification} data."))
         public_end = next((e for e in (source, target) if _on_public_network(e)), None)
         if public_end is not None:
             factors.append(_factor("likelihood", 1, f"{public_end.id}.public_network",
-                                   f"{public_end.name} sits outside the organisation's network, so the "
-                                   "traffic crosses networks others control."))
+                                   "One end sits outside the organisation's network, so the traffic crosses "
+                                   "networks others control."))
         yield Hit(element=target.id, flow=flow.id, others=(source.id,), factors=tuple(factors),
                   assumptions=tuple(assumptions))
 
@@ -409,7 +407,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
             continue  # a modelled flow into a log store is taken as evidence of logging
         foreign = _serves_outsiders(system, element)
         changed, assumptions = _changed_elements(system, element)
-        acts = element.kind is Kind.tool and not changed and (
+        acts = element.kind in TOOL_KINDS and not changed and (
             element.permissions is None or bool(CHANGING_PERMISSIONS & set(element.permissions))
         )
         if not (foreign or changed or acts):
@@ -433,7 +431,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
 def log_store_tampering(system: System) -> Iterator[Hit]:
     """T-STRIDE-010: a log store the recorded actors write to directly and could alter."""
     for log in system.of_kind(Kind.log_store):
-        if TAMPER_PROOF_TAGS & {t.lower() for t in log.tags}:
+        if log.append_only is True:
             continue
         writers: dict[str, Element] = {}
         for flow in system.flows_to.get(log.id, []):
@@ -469,7 +467,7 @@ def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
         if element.exposure in EXPOSED:
             origin = "the internet" if element.exposure is Exposure.internet else "partner networks"
         elif element.exposure is None:
-            callers = [s for f in system.flows_to.get(element.id, [])
+            callers = [s for f in requests_to(system, element.id)
                        if (s := system.element_by_id.get(system.other_end(f, element.id))) is not None
                        and s.kind is Kind.external_entity]
             if not callers:
@@ -493,7 +491,7 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     for element in system.elements:
         if element.kind not in PROCESS_KINDS:
             continue
-        senders = [s for f in system.flows_to.get(element.id, [])
+        senders = [s for f in requests_to(system, element.id)
                    if (s := _from_outside_zone(system, f, element)) is not None and _is_outsider(s)]
         if not senders and element.exposure not in EXPOSED:
             continue
@@ -531,8 +529,9 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
         assumptions: tuple[str, ...] = ()
         if element.encrypted_at_rest is None:
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
+        secrets = element.classification is Classification.secret or element.holds_credentials is True
         yield Hit(element=element.id, values={"data_class": str(element.classification)},
-                  assumptions=assumptions)
+                  assumptions=assumptions, references=("atlas:AML.T0055",) if secrets else ())
 
 
 def store_written_across_boundary(system: System) -> Iterator[Hit]:

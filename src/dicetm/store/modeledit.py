@@ -78,6 +78,7 @@ def edit_text(text: str, filename: str, section: str, item_id: str | None, value
                                   f"one of: {', '.join(EDITABLE_SECTIONS)}")])
     handler = _yaml(text)
     data = handler.load(text)
+    original = handler.load(text)  # untouched, for the places of the items in ``text``
     if not isinstance(data, dict):
         raise InputError([Problem("the model's top level is not a mapping", Location(file=filename, line=1))])
     items = data.get(section)
@@ -93,20 +94,64 @@ def edit_text(text: str, filename: str, section: str, item_id: str | None, value
         item = CommentedMap()
         _update(item, values)
         items.append(item)
+        index = len(items) - 1
     else:
-        index = next((i for i, entry in enumerate(items) if isinstance(entry, dict) and entry.get("id") == item_id),
+        found = next((i for i, entry in enumerate(items) if isinstance(entry, dict) and entry.get("id") == item_id),
                      None)
-        if index is None:
+        if found is None:
             raise InputError([Problem(f"no {section[:-1].replace('_', ' ')} {item_id!r} in the model",
                                       Location(file=filename, path=section), "reload the page: the file changed")])
+        index = found
         if values is None:
             del items[index]
         else:
             _update(items[index], values)
     out = io.StringIO()
     handler.dump(data, out)
-    new_text = out.getvalue()
+    dumped = out.getvalue()
+    new_text = dumped
+    if original.get(section):  # splice: every other line stays as the person wrote it
+        new_text = _splice(text, original, dumped, handler.load(dumped), section, index,
+                           added=item_id is None, removed=values is None)
     return new_text, parse_system_text(new_text, filename, known_controls)
+
+
+def _regions(data: Any, section: str, line_count: int) -> list[tuple[int, int]]:
+    """(first line, end line) of every item of ``section``, 0-based; an item runs to the next one (or to the next
+    top-level key), so comments before an item travel with the item above it, as ruamel keeps them."""
+    items = data[section]
+    keys = list(data.keys())
+    position = keys.index(section)
+    end = data.lc.key(keys[position + 1])[0] if position + 1 < len(keys) else line_count
+    starts = [items.lc.item(i)[0] for i in range(len(items))]
+    return list(zip(starts, [*starts[1:], end], strict=True))
+
+
+def _splice(text: str, original: Any, dumped: str, new: Any, section: str, index: int, *, added: bool,
+            removed: bool) -> str:
+    """``text`` with only the edited item's lines replaced by their new form (``dumped`` re-wraps other lines a
+    person wrote, such as multi-line flow mappings, which a diff before saving must not show)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    old = _regions(original, section, len(lines))
+    new_lines = dumped.splitlines(keepends=True)
+    if removed:
+        start, end = old[index]
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1  # blank lines and a comment heading the next item stay
+        return "".join(lines[:start] + lines[end:])
+    start, end = _regions(new, section, len(new_lines))[index]
+    replacement = new_lines[start:end]
+    if added:
+        while len(replacement) > 1 and (not replacement[-1].strip() or replacement[-1].lstrip().startswith("#")):
+            replacement.pop()  # what follows the last item in the dump is already in ``text``
+        at = old[-1][1]
+        while at > old[-1][0] + 1 and (not lines[at - 1].strip() or lines[at - 1].lstrip().startswith("#")):
+            at -= 1  # after the last item itself, before comments and blank lines that head the next section
+        return "".join(lines[:at] + replacement + lines[at:])
+    first, last = old[index]
+    return "".join(lines[:first] + replacement + lines[last:])
 
 
 def append_text(text: str, filename: str, additions: Mapping[str, Sequence[Mapping[str, Any]]],

@@ -31,13 +31,14 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.gcpause import gc_paused
 from dicetm.model.proposals import ProposalFile
 from dicetm.model.system import (
+    FACT_KINDS,
+    REFERENCE_FACTS,
     Asset,
     Assumption,
     CountermeasureSetting,
     CustomControl,
     Element,
     Flow,
-    Kind,
     ResidualRiskSetting,
     System,
     ThreatRecord,
@@ -727,6 +728,9 @@ class _Checker:
         return _close(word, choices)
 
     def _index_ids(self) -> None:
+        items = self.data.get("elements")
+        self.kinds = {item["id"]: item.get("kind") for item in (items if isinstance(items, list) else [])
+                      if isinstance(item, dict) and isinstance(item.get("id"), str)}
         declared = []
         for section in ID_SECTIONS:
             items = self.data.get(section)
@@ -767,14 +771,22 @@ class _Checker:
 
     def _check_elements(self) -> None:
         for index, element in self.parts.elements:
-            for name in ("permissions", "acts_on"):
-                if getattr(element, name) is not None and element.kind is not Kind.tool:
+            for name, kinds in FACT_KINDS.items():
+                if getattr(element, name) is not None and element.kind not in kinds:
+                    allowed = ", ".join(sorted(k.value for k in kinds))
                     self.add(("elements", index, name),
                              f"elements[{index}].{name} is set, but '{element.id}' has kind "
-                             f"'{element.kind.value}'; {name} only applies to tools",
-                             f"set `kind: tool` if it is a tool, or remove `{name}`")
-            if element.acts_on is not None:
-                self._reference(("elements", index, "acts_on"), element.acts_on, "elements")
+                             f"'{element.kind.value}'; {name} only applies to: {allowed}",
+                             f"change the kind if it is one of those, or remove `{name}`")
+            for name, wanted in REFERENCE_FACTS.items():
+                value = getattr(element, name)
+                path: FieldPath = ("elements", index, name)
+                if value is None or not self._reference(path, value, "elements") or wanted is None:
+                    continue
+                target = self.kinds.get(value)
+                if target is not None and target != wanted.value:
+                    self.add(path, f"elements[{index}].{name} names '{value}', which has kind '{target}', not "
+                             f"'{wanted.value}'", f"name an element of kind {wanted.value} here")
 
     def _check_flows(self) -> None:
         for index, flow in self.parts.flows:

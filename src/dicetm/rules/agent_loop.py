@@ -1,0 +1,257 @@
+"""AGENT family, the agent loop: memory poisoning, agent-to-agent trust, unbounded loops, untraceable actions
+and human approval wearing down. Conventions are those of ``rules.agent``; every function is linear in the
+model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dicetm.model import TOOL_KINDS, Element, Factor, Flow, Kind, System
+from dicetm.rules.agent import (
+    ACTING,
+    MANY_APPROVAL_GATES,
+    MODEL_KINDS,
+    Reach,
+    acting_factors,
+    acting_tool_factor,
+    approval_gap,
+    can_act,
+    impact_factor,
+    invokers_of,
+    join_names,
+    likelihood_factor,
+    rank_of,
+    sensitivity_factor,
+    talks_to_model,
+    targets_of,
+    tools_of,
+    untrusted_reach,
+)
+from dicetm.rules.base import Hit, RuleFunction
+
+# --- T-AGENT-006 memory poisoning -----------------------------------------------------------------
+
+
+def _shared_memory_factor(memory: Element) -> tuple[tuple[Factor, ...], tuple[str, ...]]:
+    if memory.multi_tenant is False:
+        return (), ()
+    state = "true" if memory.multi_tenant else "unset"
+    factor = impact_factor(1, f"{memory.id}.multi_tenant={state}", f"Entries in {memory.name} reach other users' "
+                     "sessions.")
+    if memory.multi_tenant is None:
+        return (factor,), (f"Whether {memory.name} is kept per user and session is not stated; assumed it "
+                           "is shared.",)
+    return (factor,), ()
+
+
+def agent_memory_poisonable(system: System) -> Iterator[Hit]:
+    """A memory an llm/agent reads back that untrusted input can write."""
+    reach = untrusted_reach(system)
+    by_model = acting_factors(system)
+    for memory in system.elements:
+        if memory.kind is not Kind.memory or not reach.reaches(memory.id):
+            continue
+        readers = [e for e in system.downstream(memory.id) if e.kind in MODEL_KINDS]
+        if not readers:
+            continue
+        writers = [e for e in system.upstream(memory.id) if reach.reaches(e.id)]
+        content_factors, reach_assumptions = reach.evidence(memory)
+        shared_factors, shared_assumptions = _shared_memory_factor(memory)
+        acting = next((by_model[r.id] for r in readers if r.id in by_model), ())
+        yield Hit(
+            element=memory.id,
+            others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
+            values={"writers": join_names(writers) if writers else "content written by outsiders",
+                    "readers": join_names(readers)},
+            factors=(*content_factors, *shared_factors, *acting),
+            assumptions=(*reach_assumptions, *shared_assumptions),
+        )
+
+
+# --- T-AGENT-007 inter-agent spoofing -------------------------------------------------------------
+
+
+def _agent_flow_receivers(system: System, flow: Flow) -> list[tuple[Element, Element]]:
+    """(receiver, sender) pairs of an agent-to-agent flow; both ends receive on a bidirectional flow."""
+    source = system.element_by_id.get(flow.source)
+    target = system.element_by_id.get(flow.target)
+    if source is None or target is None or source.id == target.id:
+        return []
+    if source.kind is not Kind.agent or target.kind is not Kind.agent:
+        return []
+    pairs = [(target, source)]
+    if flow.bidirectional:
+        pairs.append((source, target))
+    return pairs
+
+
+def inter_agent_message_unauthenticated(system: System) -> Iterator[Hit]:
+    """An agent accepting messages from another agent over a flow without authentication."""
+    by_model = acting_factors(system)
+    for flow in system.flows:
+        if flow.authenticated is True:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if flow.authenticated is None:
+            assumptions = (f"Authentication of the flow '{flow.data or flow.id}' is not stated; "
+                           "assumed none.",)
+        for receiver, sender in _agent_flow_receivers(system, flow):
+            factors: list[Factor] = []
+            if system.crosses_boundary(flow):
+                factors.append(likelihood_factor(1, f"{flow.id}.crosses_boundary",
+                                           "The messages cross a trust boundary."))
+            if sender.third_party is True:
+                factors.append(likelihood_factor(1, f"{sender.id}.third_party=true",
+                                           f"{sender.name} is operated by a third party."))
+            factors.extend(by_model.get(receiver.id, ()))
+            yield Hit(element=receiver.id, flow=flow.id, others=(sender.id,),
+                      values={"sender": sender.name, "receiver": receiver.name},
+                      factors=tuple(factors), assumptions=assumptions)
+
+
+# --- T-AGENT-008 cascading failures / rogue peers --------------------------------------------------
+
+
+def agent_trusts_peer_agent_output(system: System) -> Iterator[Hit]:
+    """An agent fed directly by another agent, with no guardrail between them."""
+    reach = untrusted_reach(system)
+    for agent in system.elements:
+        if agent.kind is not Kind.agent:
+            continue
+        peers = [e for e in system.upstream(agent.id) if e.kind is Kind.agent]
+        if not peers:
+            continue
+        factors: list[Factor] = []
+        exposed = [p for p in peers if reach.reaches(p.id)]
+        if exposed:
+            factors.append(likelihood_factor(1, f"{exposed[0].id}.reachable_from=untrusted_input",
+                                       f"Untrusted input reaches {join_names(exposed)}; an injection can "
+                                       "travel on."))
+        factors.extend(acting_tool_factor([agent], tools_of(system, agent)))
+        yield Hit(element=agent.id, others=tuple(p.id for p in peers),
+                  values={"peers": join_names(peers)}, factors=tuple(factors))
+
+
+# --- T-AGENT-009 resource overload -----------------------------------------------------------------
+
+
+def agent_tool_loop_unbounded(system: System) -> Iterator[Hit]:
+    """An llm/agent that calls write/execute tools with no step, token or cost budget."""
+    reach = untrusted_reach(system)
+    for agent in system.elements:
+        if agent.kind not in MODEL_KINDS or agent.budget_limited is True:
+            continue
+        acting = [t for t in tools_of(system, agent) if can_act(t)]
+        if not acting:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if agent.budget_limited is None:
+            assumptions = (f"Whether {agent.name} has a step, token or cost budget is not stated; "
+                           "assumed none.",)
+        reach_factors, reach_assumptions = reach.factor(agent)
+        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": join_names(acting)},
+                  factors=tuple(reach_factors[:1]), assumptions=(*assumptions, *reach_assumptions))
+
+
+# --- T-AGENT-010 repudiation ------------------------------------------------------------------------
+
+
+def agent_actions_not_traceable(system: System) -> Iterator[Hit]:
+    """An llm/agent that can change things through tools but keeps no audit trail."""
+    top_targets: dict[str, Element | None] = {}
+    for agent in system.elements:
+        if agent.kind not in MODEL_KINDS or agent.audit_logging is True:
+            continue
+        acting = [t for t in tools_of(system, agent) if can_act(t)]
+        if not acting:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if agent.audit_logging is None:
+            assumptions = (f"Whether {agent.name} logs its tool calls with the user behind them is not "
+                           "stated; assumed it does not.",)
+        factors: list[Factor] = []
+        if all(t.audit_logging is True for t in acting):
+            factors.append(impact_factor(-1, f"{acting[0].id}.audit_logging=true",
+                                   f"{join_names(acting)} log what they do, though not the prompt or user that "
+                                   "caused it."))
+        tops = [top for tool in acting if (top := _top_target(system, tool, top_targets)) is not None]
+        factors.extend(sensitivity_factor(agent, tops, cap=1))
+        yield Hit(element=agent.id, others=tuple(t.id for t in acting), values={"tools": join_names(acting)},
+                  factors=tuple(factors), assumptions=assumptions)
+
+
+def _top_target(system: System, tool: Element, cache: dict[str, Element | None]) -> Element | None:
+    """The most sensitive classified target of ``tool`` (cached: a tool shared by many agents is expanded
+    once)."""
+    if tool.id not in cache:
+        ranked = [t for t in targets_of(system, tool) if t.classification is not None]
+        cache[tool.id] = max(ranked, key=rank_of) if ranked else None
+    return cache[tool.id]
+
+
+# --- T-AGENT-011 overwhelming the human in the loop -----------------------------------------------
+
+
+def acts(element: Element) -> bool:
+    """Changes or executes something: a tool that can act, or an agent/process with stated write/execute rights."""
+    if element.kind in TOOL_KINDS:
+        return can_act(element)
+    return bool(element.permissions and ACTING & set(element.permissions)) or element.executes_code is True
+
+
+def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Element]) -> Hit:
+    factors: list[Factor] = []
+    assumptions: list[str] = []
+    if reach.reaches(gate.id):
+        content_factors, reach_assumptions = reach.evidence(gate)
+        factors.append(likelihood_factor(1, f"{gate.id}.reachable_from=untrusted_input",
+                                   f"Outsiders can drive {gate.name}, so they decide how many requests arrive."))
+        factors.extend(content_factors)
+        assumptions.extend(reach_assumptions)
+    if gate.rate_limited is True:
+        factors.append(likelihood_factor(-1, f"{gate.id}.rate_limited=true", "Requests are rate-limited, which bounds "
+                                   "how many approvals can pile up."))
+    if len(gated) >= MANY_APPROVAL_GATES:
+        factors.append(likelihood_factor(1, f"{gate.id}.approval_gated_tools={len(gated)}",
+                                   f"{len(gated)} tools wait for approval; reviewers see many requests."))
+    tools = join_names(gated) if gated else "its own actions"
+    # The people or review queues the approval requests go to, when the model shows them.
+    reviewers = [e for step in [gate, *gated] for e in system.downstream(step.id)
+                 if e.kind is Kind.external_entity or (e.kind is Kind.process and e.human_approval_required is True)]
+    others = dict.fromkeys(e.id for e in [*gated, *reviewers] if e.id != gate.id)
+    return Hit(element=gate.id, others=tuple(others), values={"tools": tools},
+               factors=tuple(factors), assumptions=tuple(assumptions))
+
+
+def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
+    """Every approval step a model's actions pass: an agent whose tools (or own actions) wait for a person, or a
+    gated tool or process no agent owns. Volume and routine wear the check down into rubber-stamping, whether
+    or not outsiders add to the volume (they raise the likelihood)."""
+    reach = untrusted_reach(system)
+    covered: set[str] = set()
+    for agent in system.elements:
+        if agent.kind not in MODEL_KINDS:
+            continue
+        gated = [t for t in tools_of(system, agent) if can_act(t) and approval_gap(t, [agent]) is None]
+        if not gated and not (agent.human_approval_required is True and acts(agent)):
+            continue
+        covered.update(t.id for t in gated)
+        yield _fatigue_hit(system, reach, agent, gated)
+    for element in system.elements:
+        if element.id in covered or element.human_approval_required is not True or element.kind not in (
+                *TOOL_KINDS, Kind.process):
+            continue
+        if not acts(element) or not (invokers_of(system, element) if element.kind in TOOL_KINDS
+                                      else talks_to_model(system, element)):
+            continue
+        yield _fatigue_hit(system, reach, element, [])
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-AGENT-006": agent_memory_poisonable,
+    "T-AGENT-007": inter_agent_message_unauthenticated,
+    "T-AGENT-008": agent_trusts_peer_agent_output,
+    "T-AGENT-009": agent_tool_loop_unbounded,
+    "T-AGENT-010": agent_actions_not_traceable,
+    "T-AGENT-011": human_approval_can_wear_down,
+}

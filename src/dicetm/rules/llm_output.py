@@ -1,0 +1,348 @@
+"""LLM family, output: improper output handling (LLM05:2025, LLM10:2026), misinformation relied on by
+people or by automated steps (LLM09:2025, LLM07:2026) and the lethal trifecta of untrusted content,
+sensitive data and a channel out.
+
+Output handling fires on the model whose ``output_rendered_as`` says how its output is used (the fact lives
+there); the scenario names the component that renders or executes it. Shell/code output handed to a tool with
+execute permission is left to T-AGENT-005, which fires on that tool. Output that reaches people goes through
+front ends: a process an outsider sends requests to shows them the answers (``reach.front_ends``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
+from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import (
+    MODELS,
+    RELAYS,
+    SENSITIVE,
+    attacker_input,
+    caller_reach,
+    grounded,
+    kinds,
+    loop_owners,
+    models,
+    name_of,
+    rank,
+    retrieval_reach,
+    sensitive_reach,
+    speaks_to_outside,
+    spread,
+    tool_reach,
+)
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-008 .. 011: improper output handling (LLM05)
+
+
+def _direct_consumer(system: System, model: Element, preference: tuple[Kind, ...]) -> str | None:
+    """The first element the model sends output to, by kind preference."""
+    receivers = [e for e in system.downstream(model.id) if e.kind in preference]
+    for kind in preference:
+        for element in receivers:
+            if element.kind is kind:
+                return element.id
+    return None
+
+
+def _database_consumers(system: System) -> dict[str, str]:
+    """Elements whose output reaches a data store through relays or tools: id -> data store."""
+    starts = {e.id: e.id for e in system.elements if e.kind is Kind.data_store}
+    return spread(system, starts, kinds(RELAYS | TOOL_KINDS), backward=True)
+
+
+def _output_hit(
+    system: System, model: Element, attacker: Mapping[str, str], consumer_id: str | None, fallback: str,
+    assumptions: tuple[str, ...] = (), formats: str = "",
+) -> Hit:
+    factors: list[Factor] = []
+    if model.id in attacker:
+        source = attacker[model.id]
+        factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.input_from={source}",
+                              note=f"text from outside ({name_of(system, source)}) reaches its prompt"))
+    consumer = system.element_by_id.get(consumer_id) if consumer_id else None
+    if consumer is not None and rank(consumer.classification) >= SENSITIVE:
+        factors.append(Factor(target="impact", delta=1, fact=f"{consumer.id}.classification>=confidential",
+                              note="the component acting on the output holds sensitive data"))
+    return Hit(element=model.id, others=(consumer.id,) if consumer else (),
+               values={"consumer": consumer.name if consumer else fallback, "formats": formats},
+               factors=tuple(factors), assumptions=assumptions)
+
+
+def _sink_models(system: System, sink: OutputFormat) -> list[Element]:
+    return [m for m in models(system) if m.output_rendered_as and sink in m.output_rendered_as]
+
+
+@per_system
+def _attackers(system: System) -> dict[str, str]:
+    return attacker_input(system, caller_reach(system, through_models=False))
+
+
+def _renderer(system: System, model: Element, speaks: Mapping[str, str]) -> str | None:
+    """The front end that shows the model's output to people: a relay on the way to a user, else the user."""
+    for element in system.downstream(model.id):
+        if element.kind is Kind.process and element.id in speaks:
+            return element.id
+    return speaks.get(model.id)
+
+
+def output_rendered_as_markup(system: System) -> Iterator[Hit]:
+    """Model output rendered as HTML or Markdown (stated, or assumed when it reaches users unstated)."""
+    attacker = _attackers(system)
+    speaks = speaks_to_outside(system, through_models=False)
+    for model in models(system):
+        assumptions: tuple[str, ...] = ()
+        if model.output_rendered_as is None:
+            if model.id not in speaks:
+                continue
+            chosen = ["Markdown"]
+            assumptions = (f"How the output of {model.name} is displayed is not stated; assumed it is "
+                           "rendered as Markdown, as most chat interfaces do.",)
+        else:
+            chosen = [{"html": "HTML", "markdown": "Markdown"}[f.value] for f in model.output_rendered_as
+                      if f in (OutputFormat.html, OutputFormat.markdown)]
+            if not chosen:
+                continue
+        renderer = _renderer(system, model, speaks)
+        yield _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
+                          formats=" and ".join(chosen))
+
+
+def output_executed_as_sql(system: System) -> Iterator[Hit]:
+    """Model output run as SQL against a database."""
+    sinks = _sink_models(system, OutputFormat.sql)
+    if not sinks:
+        return
+    attacker = _attackers(system)
+    databases = _database_consumers(system)
+    for model in sinks:
+        yield _output_hit(system, model, attacker, databases.get(model.id), "the database")
+
+
+def _runs_through_execute_tool(system: System, model: Element) -> bool:
+    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions
+               for e in system.downstream(model.id))
+
+
+def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterator[Hit]:
+    """Generated commands or code run by application code (a process) or by an executor not modelled.
+
+    When the model hands its output to a tool with execute permission, the AGENT family's
+    T-AGENT-005 (agent-code-execution-not-sandboxed) owns the threat on that tool, so it is not
+    repeated here on the model.
+    """
+    sinks = _sink_models(system, sink)
+    if not sinks:
+        return
+    attacker = _attackers(system)
+    for model in sinks:
+        if _runs_through_execute_tool(system, model):
+            continue
+        consumer = _direct_consumer(system, model, (Kind.process, Kind.tool, Kind.mcp_server))
+        yield _output_hit(system, model, attacker, consumer, fallback)
+
+
+def output_executed_as_shell(system: System) -> Iterator[Hit]:
+    """Model output run as shell commands."""
+    yield from _execution_hits(system, OutputFormat.shell, "the host that runs the commands")
+
+
+def output_executed_as_code(system: System) -> Iterator[Hit]:
+    """Model output run as program code."""
+    yield from _execution_hits(system, OutputFormat.code, "the runtime that executes it")
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-017: output handed to a component whose handling of it is not stated (LLM05)
+
+
+def _can_execute(element: Element) -> bool:
+    return element.executes_code is True or bool(element.permissions and Permission.execute in element.permissions)
+
+
+def _automated_receivers(system: System, model: Element, speaks: Mapping[str, str]) -> list[Element]:
+    """Components that take the model's output and are not on the way to a person: processes and stores.
+
+    Tools are left to the AGENT family, whose rules ask how a tool checks the calls a model makes, and so is
+    what an agent acts on itself (``acts_on``, T-AGENT-012, or a store it writes: an action, not output that
+    someone else handles)."""
+    kinds_taken = (Kind.process,) if model.kind is Kind.agent else (Kind.process, Kind.data_store)
+    return [e for e in system.downstream(model.id)
+            if e.kind in kinds_taken and e.id not in speaks and e.id != model.acts_on]
+
+
+def output_handling_unstated(system: System) -> Iterator[Hit]:
+    """Model output reaching a process or store while nothing says how it is used there.
+
+    Rather than stay silent when ``output_rendered_as`` is unset, the finding assumes the receiver treats
+    the output as trusted input and says so; output that only reaches people is T-LLM-008's."""
+    attacker = _attackers(system)
+    speaks = speaks_to_outside(system, through_models=False)
+    for model in models(system):
+        if model.output_rendered_as is not None:
+            continue
+        receivers = _automated_receivers(system, model, speaks)
+        if not receivers:
+            continue
+        executing = [e for e in receivers if _can_execute(e)]
+        factors: list[Factor] = []
+        if model.id in attacker:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.input_from={attacker[model.id]}",
+                                  note=f"text from outside ({name_of(system, attacker[model.id])}) reaches "
+                                       "its prompt"))
+        if executing:
+            factors.append(Factor(target="impact", delta=1, fact=f"{executing[0].id}.executes",
+                                  note=f"{executing[0].name} can execute what it receives"))
+        assumptions = (f"How {_names(receivers)} use the output of {model.name} is not stated "
+                       "(output_rendered_as); assumed they pass it on unchecked as trusted input.",)
+        yield Hit(element=model.id, others=tuple(e.id for e in receivers),
+                  values={"receivers": _names(receivers)}, factors=tuple(factors), assumptions=assumptions,
+                  references=("atlas:AML.T0050",) if executing else ())
+
+
+def _names(elements: list[Element]) -> str:
+    names = [e.name for e in elements]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-013 and T-LLM-018: misinformation, relied on by people or by automated steps (LLM09)
+
+
+def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
+    """A model whose answers people act on without independent checking (its output reaches people)."""
+    speaks = speaks_to_outside(system)
+    grounded_by = grounded(system)
+    for model in loop_owners(system):
+        if model.answers_drive_decisions is False or model.id not in speaks:
+            continue
+        factors: list[Factor] = []
+        assumptions: list[str] = []
+        if model.answers_drive_decisions is None:
+            assumptions.append(f"Whether answers of {model.name} are checked before people act on them is "
+                               "not stated; assumed they are not.")
+        if model.id not in grounded_by:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.retrieval=none",
+                                  note="no retrieval grounds its answers in your own sources"))
+        audience = speaks[model.id]
+        yield Hit(element=model.id, others=(audience,), values={"audience": name_of(system, audience)},
+                  factors=tuple(factors), assumptions=tuple(assumptions))
+
+
+def _changes_something(system: System, element: Element) -> bool:
+    if element.kind is Kind.data_store:
+        return True
+    if element.permissions is not None and {Permission.write, Permission.execute} & set(element.permissions):
+        return True
+    return any(e.kind in STORE_KINDS for e in system.downstream(element.id))
+
+
+def errors_drive_automated_steps(system: System) -> Iterator[Hit]:
+    """A model whose output feeds automated steps (a pipeline process, a tool, a store) with no person checking.
+
+    Kept apart from T-LLM-013: there nobody is there to notice a wrong answer, so an error becomes an action.
+    Stated ``answers_drive_decisions: true`` is enough; unset, the receiver must change something."""
+    speaks = speaks_to_outside(system)
+    for model in models(system):
+        if model.answers_drive_decisions is False:
+            continue
+        receivers = _automated_receivers(system, model, speaks)
+        if model.answers_drive_decisions is None:
+            receivers = [e for e in receivers if _changes_something(system, e)]
+        if not receivers:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if model.answers_drive_decisions is None:
+            assumptions = (f"Whether the output of {model.name} is checked before {_names(receivers)} act on "
+                           "it is not stated; assumed it is not.",)
+        yield Hit(element=model.id, others=tuple(e.id for e in receivers), values={"receivers": _names(receivers)},
+                  assumptions=assumptions)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-020: the lethal trifecta (LLM01 + LLM02): untrusted content, sensitive data and a way out
+
+
+def _outbound_tools(system: System, model: Element) -> list[Element]:
+    """Tools the model calls that can carry data out: they write to, or fetch from, something outside."""
+    found = []
+    for tool in system.downstream(model.id):
+        if tool.kind not in TOOL_KINDS:
+            continue
+        targets = [system.element_by_id[tool.acts_on]] if tool.acts_on in system.element_by_id else [
+            e for e in system.downstream(tool.id) if e.kind not in MODELS]
+        if any(t.kind is Kind.external_entity or t.third_party is True or t.untrusted_content is True
+               for t in targets):
+            found.append(tool)
+    return found
+
+
+def lethal_trifecta(system: System) -> Iterator[Hit]:
+    """A model that reads content outsiders can write, reaches sensitive data and has a channel out.
+
+    One computed finding per agent (or undriven model). With all three legs present likelihood goes up; with
+    one leg missing the finding stays, downgraded, and says which leg is missing and why."""
+    content = retrieval_reach(system)
+    tools = tool_reach(system)
+    sensitive = sensitive_reach(system)
+    speaks = speaks_to_outside(system, through_models=False)
+    for model in loop_owners(system):
+        source = content.known.get(model.id) or tools.known.get(model.id)
+        assumed_source = source is None and (model.id in content.any or model.id in tools.any)
+        if assumed_source:
+            source = content.any.get(model.id) or tools.any.get(model.id)
+        holder = sensitive.get(model.id)
+        if holder is None and rank(model.classification) >= SENSITIVE:
+            holder = model.id
+        outbound = _outbound_tools(system, model)
+        rendered = model.id in speaks and (model.output_rendered_as is None or bool(
+            {OutputFormat.markdown, OutputFormat.html} & set(model.output_rendered_as)))
+        legs = {"untrusted content": source is not None, "sensitive data": holder is not None,
+                "outbound channel": bool(outbound) or rendered}
+        present = [leg for leg, held in legs.items() if held]
+        if len(present) < 2:
+            continue
+        missing = [leg for leg, held in legs.items() if not held]
+        factors: list[Factor] = []
+        assumptions: list[str] = []
+        if missing:
+            factors.append(Factor(target="likelihood", delta=-1, fact=f"{model.id}.trifecta=incomplete",
+                                  note=f"one leg is missing: no {missing[0]} is modelled, so the attack needs a "
+                                       "path the model does not show"))
+        else:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.trifecta=complete",
+                                  note="all three legs are present: one planted instruction can read and send "
+                                       "out the data"))
+        if assumed_source and source is not None:
+            assumptions.append(f"Who can write the content {model.name} reads through {name_of(system, source)} "
+                               "is not stated; assumed outsiders can.")
+        if rendered and model.output_rendered_as is None and not outbound:
+            assumptions.append(f"How the output of {model.name} is displayed is not stated; assumed links and "
+                               "images in it are rendered.")
+        channel = (_names(outbound) if outbound else "rendered links and images in its answers") if legs[
+            "outbound channel"] else "no channel out"
+        references = [*(["atlas:AML.T0086"] if outbound else []), *(["atlas:AML.T0077"] if rendered else [])]
+        others = [x for x in (source, holder, *(t.id for t in outbound)) if x is not None and x != model.id]
+        yield Hit(element=model.id, others=tuple(dict.fromkeys(others)),
+                  values={"legs": " and ".join("an outbound channel" if p == "outbound channel" else p for p in present)
+                          if missing else
+                          "untrusted content, sensitive data and an outbound channel",
+                          "missing": f", but no {missing[0]} is modelled" if missing else "",
+                          "source": name_of(system, source) if source else "no untrusted source",
+                          "holder": name_of(system, holder) if holder else "no sensitive data",
+                          "channel": channel},
+                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-LLM-008": output_rendered_as_markup,
+    "T-LLM-009": output_executed_as_sql,
+    "T-LLM-010": output_executed_as_shell,
+    "T-LLM-011": output_executed_as_code,
+    "T-LLM-013": unchecked_answers_drive_decisions,
+    "T-LLM-017": output_handling_unstated,
+    "T-LLM-018": errors_drive_automated_steps,
+    "T-LLM-020": lethal_trifecta,
+}

@@ -1,0 +1,252 @@
+"""LLM family, use of model access: denial of wallet and denial of service (LLM10:2025, LLM06:2026), copying
+a valuable model by querying it, evading the access policy around it, and a provider or SaaS key used
+directly, bypassing the application.
+
+Findings land on the model (or on the third-party service whose key can leak); the entry points and the
+gateways without a limit are listed as further elements, so an inner API gateway carries the finding too,
+not only the first exposed hop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from dicetm.model import Classification, Element, Factor, Kind, ModelProvenance, System
+from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.reach import (
+    MODELS,
+    RELAYS,
+    SENSITIVE,
+    CallerReach,
+    anonymous_factor,
+    caller_reach,
+    entry_name,
+    exposure_assumption,
+    hosted_elsewhere,
+    internet_factor,
+    loop_owners,
+    models,
+    name_of,
+    rank,
+    requests_to,
+    spread,
+)
+
+SERVICE_KINDS = frozenset({Kind.llm, Kind.model_provider, Kind.tool, Kind.mcp_server, Kind.data_store, Kind.process,
+                           Kind.vector_store, Kind.knowledge_source})
+
+
+def _limit_assumption(system: System, gate: str, model: Element) -> str:
+    return (f"Rate limiting on the path from {name_of(system, gate)} to {model.name} is not stated; "
+            "assumed none.")
+
+
+def _usage_hit(system: System, reach: CallerReach, model: Element, entry: str, note: str, *,
+               others: tuple[str, ...], values: dict[str, str], assumptions: list[str],
+               references: tuple[str, ...] = ()) -> Hit:
+    factors = internet_factor(system, reach, model.id, note)
+    anonymous, more = anonymous_factor(system, reach, model.id)
+    more += exposure_assumption(system, reach, entry)
+    return Hit(element=model.id, others=others, values={"entry": entry_name(system, entry, model), **values},
+               factors=tuple(factors + anonymous), assumptions=tuple(assumptions + more), references=references)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-014 denial of wallet, T-LLM-019 denial of service
+
+
+def denial_of_wallet(system: System) -> Iterator[Hit]:
+    """A model callers can reach with no token or cost budget: every request is paid for.
+
+    Callers inside the organisation count too (a scripted loop, a stolen account), at a lower likelihood."""
+    reach = caller_reach(system, through_models=True)
+    for model in loop_owners(system):
+        if model.id not in reach.any or model.budget_limited is True:
+            continue
+        entry = reach.exposed.get(model.id) or reach.any[model.id]
+        assumptions = []
+        if model.budget_limited is None:
+            assumptions.append(f"Token or cost budgets for {model.name} are not stated; assumed none.")
+        hit = _usage_hit(system, reach, model, entry, "anyone on the internet can send it requests",
+                         others=(entry, *_driven_models(system, model)), values={}, assumptions=assumptions)
+        if model.id not in reach.exposed:
+            inside = Factor(target="likelihood", delta=-1, fact=f"{entry}.callers=internal",
+                            note="only callers inside the organisation reach it")
+            hit = dataclasses.replace(hit, factors=(*hit.factors, inside))
+        yield hit
+
+
+def _driven_models(system: System, agent: Element) -> list[str]:
+    """The language models an agent calls: its consumption is theirs, so they are named in its finding."""
+    if agent.kind is not Kind.agent:
+        return []
+    return [e.id for e in system.downstream(agent.id) if e.kind is Kind.llm]
+
+
+def _open_gateways(system: System, model: Element, reach: CallerReach) -> list[str]:
+    """Components on the way from callers to the model with no rate limit: where a limit belongs."""
+    behind = spread(system, {model.id: model.id}, lambda e: e.kind in RELAYS and e.rate_limited is not True,
+                    backward=True)
+    return [i for i in behind if i != model.id and i in reach.any
+            and system.element_by_id[i].kind in RELAYS and system.element_by_id[i].rate_limited is not True]
+
+
+def denial_of_service(system: System) -> Iterator[Hit]:
+    """A model outside callers can flood because no component on their path limits the request rate."""
+    reach = caller_reach(system, through_models=True)
+    for model in loop_owners(system):
+        if model.id not in reach.exposed or model.rate_limited is True or model.id not in reach.unthrottled:
+            continue
+        gate = reach.unthrottled[model.id]
+        gateways = _open_gateways(system, model, reach)
+        assumptions = []
+        if model.rate_limited is None and gate in reach.limit_unstated:
+            assumptions.append(_limit_assumption(system, gate, model))
+        where = ", ".join(name_of(system, g) for g in gateways) or entry_name(system, gate, model)
+        yield _usage_hit(system, reach, model, gate, "anyone on the internet can send it requests",
+                         others=tuple(dict.fromkeys([gate, *gateways, *_driven_models(system, model)])),
+                         values={"gateways": where},
+                         assumptions=assumptions)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-015 copying the model, T-LLM-016 evading the access policy
+
+
+def _proprietary(system: System, model: Element) -> bool:
+    if model.model_provenance is ModelProvenance.in_house:
+        return True
+    return any(e.kind is Kind.fine_tuning_pipeline for e in system.upstream(model.id))
+
+
+def model_extraction_through_queries(system: System) -> Iterator[Hit]:
+    """An in-house or fine-tuned model that outside callers can query without a rate limit."""
+    reach = caller_reach(system, through_models=True)
+    for model in models(system):
+        if not _proprietary(system, model) or model.id not in reach.exposed:
+            continue
+        if model.rate_limited is True or model.id not in reach.unthrottled:
+            continue
+        gate = reach.unthrottled[model.id]
+        assumptions = []
+        if model.rate_limited is None and gate in reach.limit_unstated:
+            assumptions.append(_limit_assumption(system, gate, model))
+        yield _usage_hit(system, reach, model, gate, "anyone on the internet can query it",
+                         others=(gate,), values={}, assumptions=assumptions)
+
+
+def access_policy_evasion(system: System) -> Iterator[Hit]:
+    """A valuable model behind an access policy (accounts, rate limits): fraudulent or stolen accounts and
+    reseller proxies spread the queries so the policy never triggers."""
+    reach = caller_reach(system, through_models=True)
+    for model in models(system):
+        if not _proprietary(system, model) or model.id not in reach.exposed:
+            continue
+        entry = reach.exposed[model.id]
+        accounts = model.id not in reach.anonymous
+        throttled = model.rate_limited is True or model.id not in reach.unthrottled
+        if not accounts and not throttled:
+            continue  # no policy to evade: T-LLM-015 covers open querying
+        policy = " and ".join(p for p, held in (("accounts", accounts), ("rate limits", throttled)) if held)
+        assumptions = []
+        if accounts and entry in reach.auth_unstated:
+            assumptions.append(f"Whether callers of {name_of(system, entry)} sign in is not stated; assumed "
+                               "accounts are needed.")
+        yield _usage_hit(system, reach, model, entry, "anyone on the internet can open accounts",
+                         others=(entry,), values={"policy": policy}, assumptions=assumptions,
+                         references=("atlas:AML.T0012",) if accounts else ())
+
+
+# --------------------------------------------------------------------------------------------------
+# T-LLM-021: a provider or SaaS key used directly, bypassing the application
+
+
+def _carried_by_provider(system: System, element: Element) -> bool:
+    """An llm served by a model provider element: the provider's account (and key) carries the finding."""
+    return element.kind is Kind.llm and any(
+        e.kind is Kind.model_provider for e in [*system.upstream(element.id), *system.downstream(element.id)])
+
+
+def _keyed_service(element: Element) -> bool:
+    """A third-party model API (always keyed), or a third-party service that is not open to everyone anyway
+    (public web content needs no key)."""
+    if element.kind not in SERVICE_KINDS:
+        return False
+    if element.kind in MODELS | {Kind.model_provider}:
+        return hosted_elsewhere(element) or (element.kind is Kind.model_provider and element.third_party is not False
+                                              and element.model_provenance in (None, ModelProvenance.vendor_api))
+    if element.untrusted_content is True and element.classification in (None, Classification.public):
+        return False
+    return element.third_party is True
+
+
+def _key_holders(system: System, service: Element) -> list[Element]:
+    """Own components that call the service with a credential (a flow not stated as unauthenticated)."""
+    holders: dict[str, Element] = {}
+    callers = requests_to(system, service.id)
+    if service.kind is Kind.model_provider:  # the models it serves are called; their callers hold the key
+        for served in [*system.upstream(service.id), *system.downstream(service.id)]:
+            if served.kind is Kind.llm:
+                callers += requests_to(system, served.id)
+    for flow in callers:
+        caller = system.element_by_id.get(flow.source)
+        if caller is None or caller.id == service.id or flow.authenticated is False:
+            continue
+        if caller.kind in (Kind.external_entity, Kind.model_provider) or caller.third_party is True:
+            continue
+        if caller.kind is Kind.llm and caller.id in {e.id for e in system.upstream(service.id)}:
+            continue
+        holders.setdefault(caller.id, caller)
+    return list(holders.values())
+
+
+def provider_key_used_directly(system: System) -> Iterator[Hit]:
+    """A key for a third-party model or SaaS service kept by the application: once it leaks (a log line, an
+    error message, a commit, an environment dump) anyone can call the service directly. Services reached with
+    the same key holders (one token for several repositories) share one finding."""
+    buckets: dict[tuple[frozenset[str], bool], list[tuple[Element, list[Element]]]] = {}
+    for service in system.elements:
+        if not _keyed_service(service) or _carried_by_provider(system, service):
+            continue
+        holders = _key_holders(system, service)
+        if holders:
+            is_model = service.kind in MODELS | {Kind.model_provider}
+            buckets.setdefault((frozenset(h.id for h in holders), is_model), []).append((service, holders))
+    for (_ids, is_model), members in buckets.items():
+        services = [service for service, _holders in members]
+        holders = members[0][1]
+        factors: list[Factor] = []
+        logs = [e for h in holders for e in system.downstream(h.id) if e.kind is Kind.log_store]
+        if logs:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{logs[0].id}.written_by_key_holder",
+                                  note=f"logs and error traces of the key holder go to {logs[0].name}"))
+        sensitive = [s for s in services if rank(s.classification) >= SENSITIVE]
+        if sensitive:
+            factors.append(Factor(target="impact", delta=1, fact=f"{sensitive[0].id}.classification>=confidential",
+                                  note=f"{sensitive[0].name} keeps confidential data the key opens"))
+        unstated = [h for h in holders if h.holds_credentials is None]
+        assumptions = tuple(f"How {h.name} keeps its credential for {_names(services)} is not stated; assumed an "
+                            "API key or token in its configuration or environment." for h in unstated)
+        yield Hit(element=services[0].id, others=tuple(e.id for e in [*services[1:], *holders]),
+                  values={"holders": _names(holders), "services": _names(services),
+                          "what": "their models" if is_model else "their data and API"} if len(services) > 1 else
+                  {"holders": _names(holders), "services": services[0].name,
+                   "what": "its models" if is_model else "its data and API"},
+                  factors=tuple(factors), assumptions=assumptions,
+                  references=("atlas:AML.T0034", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026") if is_model
+                  else ())
+
+
+def _names(elements: list[Element]) -> str:
+    names = [e.name for e in elements]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-LLM-014": denial_of_wallet,
+    "T-LLM-015": model_extraction_through_queries,
+    "T-LLM-016": access_policy_evasion,
+    "T-LLM-019": denial_of_service,
+    "T-LLM-021": provider_key_used_directly,
+}

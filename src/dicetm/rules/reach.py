@@ -1,0 +1,469 @@
+"""Who can reach what: the graph passes the AI rules share (callers' text, retrieved content, tool output,
+sensitive data, who hears a model's answers).
+
+Each channel is one multi-source breadth-first search (``spread``) that expands only through the element
+kinds passing that channel's data on. Every search is linear in elements + flows; passes marked
+``per_system`` run once per analysis and are shared by the rules that need them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Flow, Kind, ModelProvenance, Permission, System
+from dicetm.model.system import CLASSIFICATION_RANK, Classification
+from dicetm.rules.base import per_system
+
+MODELS = frozenset({Kind.llm, Kind.agent})
+# Components that hand a caller's text on to the next hop (an app backend, an API gateway, a filter).
+RELAYS = frozenset({Kind.process, Kind.guardrail})
+# Components through which stored or retrieved content travels towards a prompt.
+CONTENT_PATH = frozenset(
+    {Kind.process, Kind.guardrail, Kind.retriever, Kind.vector_store, Kind.embedding_pipeline,
+     Kind.knowledge_source, Kind.data_store}
+)
+# Components through which sensitive records travel towards a prompt (tools fetch records too).
+DATA_PATH = CONTENT_PATH | TOOL_KINDS | {Kind.memory}
+# Elements a model can fetch records from (a process's classification says what it handles, not holds).
+DATA_HOLDERS = (STORE_KINDS - {Kind.log_store, Kind.agent_config}) | {Kind.retriever} | TOOL_KINDS
+RETRIEVAL_KINDS = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.retriever})
+WRITABLE_CONTENT = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.data_store})
+EXPOSED = ("internet", "partner")
+SENSITIVE = CLASSIFICATION_RANK[Classification.confidential]
+
+
+# --------------------------------------------------------------------------------------------------
+# graph helpers
+
+
+def spread(
+    system: System, starts: Mapping[str, str], through: Callable[[Element], bool], *, backward: bool = False
+) -> dict[str, str]:
+    """Multi-source breadth-first search: reached element id -> label of the start it came from.
+
+    ``starts`` maps start ids to labels (kept in insertion order, so results are deterministic).
+    Starts are always expanded; any other element is recorded when reached but only expanded when
+    ``through`` accepts it. ``backward`` follows flows against their direction. Linear in the model.
+    A general form of ``System.reachable_from`` (filtered, labelled, both directions).
+    """
+    index = system.flows_to if backward else system.flows_from
+    origin: dict[str, str] = {}
+    queue: deque[str] = deque()
+    for start, label in starts.items():
+        if start in system.element_by_id and start not in origin:
+            origin[start] = label
+            queue.append(start)
+    start_ids = set(origin)
+    while queue:
+        current = queue.popleft()
+        element = system.element_by_id.get(current)
+        if element is None or (current not in start_ids and not through(element)):
+            continue
+        for flow in index.get(current, []):
+            nxt = system.other_end(flow, current)
+            if nxt not in origin and nxt in system.element_by_id:
+                origin[nxt] = origin[current]
+                queue.append(nxt)
+    return origin
+
+
+def kinds(wanted: frozenset[Kind]) -> Callable[[Element], bool]:
+    return lambda element: element.kind in wanted
+
+
+def name_of(system: System, element_id: str) -> str:
+    element = system.element_by_id.get(element_id)
+    return element.name if element else element_id
+
+
+def rank(classification: Classification | None) -> int:
+    return -1 if classification is None else CLASSIFICATION_RANK[classification]
+
+
+def neighbour_kinds(system: System, element_id: str) -> set[Kind]:
+    return {e.kind for e in system.upstream(element_id)} | {e.kind for e in system.downstream(element_id)}
+
+
+def directions(source: str, target: str, bidirectional: bool) -> list[tuple[str, str]]:
+    """(sender, receiver) pairs a flow carries data in."""
+    return [(source, target), (target, source)] if bidirectional else [(source, target)]
+
+
+def talks_to_model(system: System, element: Element) -> bool:
+    return bool(neighbour_kinds(system, element.id) & MODELS)
+
+
+def loop_owners(system: System) -> Iterator[Element]:
+    """Agents, and language models no agent drives: the element that decides what happens with a context
+    (an agent's model is named in the agent's finding instead of getting its own)."""
+    for model in models(system):
+        if model.kind is Kind.llm and any(e.kind is Kind.agent for e in system.upstream(model.id)):
+            continue
+        yield model
+
+
+def models(system: System) -> Iterator[Element]:
+    return (e for e in system.elements if e.kind in MODELS)
+
+
+# --------------------------------------------------------------------------------------------------
+# channel: text typed by callers (direct input)
+
+
+@dataclass
+class CallerReach:
+    """Which elements callers' own text reaches, and through which entry point."""
+
+    any: dict[str, str] = field(default_factory=dict)  # element -> entry it is reached from
+    internet: dict[str, str] = field(default_factory=dict)  # ... from an internet-exposed entry
+    exposed: dict[str, str] = field(default_factory=dict)  # ... from an internet- or partner-exposed entry
+    anonymous: dict[str, str] = field(default_factory=dict)  # ... from an entry that does not authenticate
+    unguarded: dict[str, str] = field(default_factory=dict)  # ... on a path with no guardrail
+    unthrottled: dict[str, str] = field(default_factory=dict)  # ... exposed, with no rate limit on the path
+    auth_unstated: set[str] = field(default_factory=set)  # anonymous entries whose authentication is unset
+    limit_unstated: set[str] = field(default_factory=set)  # unthrottled entries whose rate limit is unset
+    exposure_unstated: set[str] = field(default_factory=set)  # entries treated as exposed with exposure unset
+
+
+def hosted_elsewhere(element: Element) -> bool:
+    """A model run by a third party behind its API (the vendor's endpoint, not one of this system's)."""
+    return element.kind in MODELS and (
+        element.third_party is True or element.model_provenance is ModelProvenance.vendor_api)
+
+
+def requests_from(system: System, element_id: str) -> list[Flow]:
+    """Flows ``element_id`` starts: on a two-way flow the other end's answer is a reply, not a request."""
+    return [f for f in system.flows_from.get(element_id, []) if f.source == element_id]
+
+
+def requests_to(system: System, element_id: str) -> list[Flow]:
+    """Flows that bring requests to ``element_id``: flows it receives, not the replies to flows it started."""
+    return [f for f in system.flows_to.get(element_id, []) if f.target == element_id]
+
+
+def entries_from(system: System, source: Element) -> Iterator[tuple[str, bool | None]]:
+    """Elements an external entity sends requests to, with whether that hop authenticates (None: unstated)."""
+    for flow in requests_from(system, source.id):
+        target = system.element_by_id.get(system.other_end(flow, source.id))
+        if target is None or target.kind is Kind.external_entity:
+            continue
+        stated = [v for v in (flow.authenticated, target.authenticated) if v is not None]
+        yield target.id, (True in stated) if stated else None
+
+
+@per_system
+def caller_reach(system: System, *, through_models: bool) -> CallerReach:
+    """Follow callers' text from external entities and exposed elements through relays (and models)."""
+    hops = RELAYS | MODELS if through_models else RELAYS
+    open_hops = hops - {Kind.guardrail}
+    carriers = hops | MODELS
+    reach = CallerReach()
+    starts: dict[str, str] = {}
+    internet: dict[str, str] = {}
+    exposed: dict[str, str] = {}
+    anonymous: dict[str, str] = {}
+    unthrottled: dict[str, str] = {}
+    fed_from_outside: set[str] = set()
+    for element in system.elements:
+        if element.kind is not Kind.external_entity:
+            continue
+        starts[element.id] = element.id
+        for target, authenticated in entries_from(system, element):
+            if system.element_by_id[target].kind not in carriers:
+                continue
+            fed_from_outside.add(target)
+            if authenticated is not True:
+                anonymous.setdefault(target, target)
+                if authenticated is None:
+                    reach.auth_unstated.add(target)
+    for element in system.elements:
+        if element.kind not in carriers:
+            continue
+        fed = element.id in fed_from_outside
+        # A vendor's model API is on the internet for the vendor's customers, not for this system's callers:
+        # its exposure makes it an entry point only when outsiders are modelled sending to it directly.
+        stated = element.exposure is not None and element.exposure.value in EXPOSED and (
+            fed or not hosted_elsewhere(element))
+        if not stated and not (element.exposure is None and fed):
+            continue
+        starts.setdefault(element.id, element.id)
+        exposed[element.id] = element.id
+        if not stated:
+            reach.exposure_unstated.add(element.id)
+        elif element.exposure is not None and element.exposure.value == "internet":
+            internet[element.id] = element.id
+        if element.authenticated is not True:
+            anonymous.setdefault(element.id, element.id)
+            if element.authenticated is None:
+                reach.auth_unstated.add(element.id)
+        if element.rate_limited is not True:
+            unthrottled[element.id] = element.id
+            if element.rate_limited is None:
+                reach.limit_unstated.add(element.id)
+
+    def follow(from_: dict[str, str], through: Callable[[Element], bool]) -> dict[str, str]:
+        # A model that is itself an entry point is reached, but passes text on only if models are hops.
+        expanding = {k: v for k, v in from_.items()
+                     if through_models or system.element_by_id[k].kind not in MODELS}
+        found = spread(system, expanding, through)
+        for key, label in from_.items():
+            found.setdefault(key, label)
+        return found
+
+    reach.any = follow(starts, kinds(hops))
+    reach.internet = follow(internet, kinds(hops))
+    reach.exposed = follow(exposed, kinds(hops))
+    reach.anonymous = follow(anonymous, kinds(hops))
+    open_starts = {k: v for k, v in starts.items() if system.element_by_id[k].kind is not Kind.guardrail}
+    reach.unguarded = follow(open_starts, kinds(open_hops))
+    reach.unthrottled = follow(unthrottled, lambda e: e.kind in hops and e.rate_limited is not True)
+    return reach
+
+
+def entry_of(reach: CallerReach, element_id: str) -> str:
+    """The most exposed entry point a model is reached from."""
+    for table in (reach.internet, reach.exposed, reach.anonymous, reach.any):
+        if element_id in table:
+            return table[element_id]
+    return element_id
+
+
+def entry_name(system: System, entry: str, model: Element) -> str:
+    """How a scenario names the entry point; a model that is its own entry point has its own interface."""
+    return "its own interface" if entry == model.id else name_of(system, entry)
+
+
+def internet_factor(system: System, reach: CallerReach, element_id: str, note: str) -> list[Factor]:
+    if element_id not in reach.internet:
+        return []
+    entry = reach.internet[element_id]
+    return [Factor(target="likelihood", delta=1, fact=f"{entry}.exposure=internet", note=note)]
+
+
+def anonymous_factor(system: System, reach: CallerReach, element_id: str) -> tuple[list[Factor], list[str]]:
+    if element_id not in reach.anonymous:
+        return [], []
+    entry = reach.anonymous[element_id]
+    unstated = entry in reach.auth_unstated
+    stated = "unset" if unstated else "false"
+    factor = Factor(target="likelihood", delta=1, fact=f"{entry}.authenticated={stated}",
+                    note="callers need not sign in, so nobody can be identified or blocked")
+    assumptions = []
+    if unstated:
+        assumptions.append(f"Authentication of callers at {name_of(system, entry)} is not stated; "
+                           "assumed none.")
+    return [factor], assumptions
+
+
+def exposure_assumption(system: System, reach: CallerReach, entry: str) -> list[str]:
+    if entry not in reach.exposure_unstated:
+        return []
+    return [f"Where {name_of(system, entry)} can be reached from is not stated; since external entities "
+            "send to it, assumed it is reachable from outside the organisation."]
+
+
+@per_system
+def front_ends(system: System) -> dict[str, str]:
+    """Processes that receive requests from an external entity: id -> that entity. They answer their callers
+    even when the model draws no flow back to the entity."""
+    found: dict[str, str] = {}
+    for entity in system.of_kind(Kind.external_entity):
+        for flow in requests_from(system, entity.id):
+            target = system.element_by_id.get(flow.target)
+            if target is not None and target.kind in RELAYS:
+                found.setdefault(target.id, entity.id)
+    return found
+
+
+@per_system
+def speaks_to_outside(system: System, *, through_models: bool = True) -> dict[str, str]:
+    """Elements whose output reaches an external entity (via relays, and other models): id -> entity.
+
+    A front end (see ``front_ends``) counts as reaching the entity that calls it."""
+    starts = {e.id: e.id for e in system.elements if e.kind is Kind.external_entity}
+    for front, entity in front_ends(system).items():
+        starts.setdefault(front, entity)
+    return spread(system, starts, kinds(RELAYS | MODELS if through_models else RELAYS), backward=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# channel: retrieved content (indirect input)
+
+
+@dataclass
+class ContentReach:
+    known: dict[str, str]  # element -> untrusted source it is reached from
+    any: dict[str, str]  # element -> untrusted or unknown-origin source it is reached from
+    unknown_origin: set[str]  # sources whose trust is not stated
+
+
+@per_system
+def written_from_outside(system: System) -> set[str]:
+    """Ids of elements an external entity sends data to directly."""
+    return {system.other_end(flow, e.id) for e in system.elements if e.kind is Kind.external_entity
+            for flow in system.flows_from.get(e.id, [])}
+
+
+@per_system
+def retrieval_reach(system: System) -> ContentReach:
+    """Follow retrievable content from untrusted or unknown-origin sources to the models that read it."""
+    known: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    outside = written_from_outside(system)
+    knowledge = {e.id: e.id for e in system.elements if e.kind is Kind.knowledge_source}
+    fed_by_knowledge = spread(system, knowledge, kinds(CONTENT_PATH - {Kind.retriever}))
+    for element in system.elements:
+        if element.kind not in CONTENT_PATH - RELAYS:
+            continue
+        if element.untrusted_content is True or (
+            element.untrusted_content is None and element.kind in WRITABLE_CONTENT
+            and element.id in outside
+        ):
+            known[element.id] = element.id
+        elif element.untrusted_content is None and (
+            element.kind is Kind.knowledge_source
+            or (element.kind is Kind.vector_store and element.id not in fed_by_knowledge)
+        ):
+            unknown[element.id] = element.id
+    through = kinds(CONTENT_PATH)
+    return ContentReach(known=spread(system, known, through),
+                         any=spread(system, {**known, **unknown}, through), unknown_origin=set(unknown))
+
+
+def grounded(system: System) -> dict[str, str]:
+    """Models that receive retrieved content at all (any trust): id -> retrieval source."""
+    starts = {e.id: e.id for e in system.elements if e.kind in RETRIEVAL_KINDS}
+    return spread(system, starts, kinds(CONTENT_PATH))
+
+
+# --------------------------------------------------------------------------------------------------
+# channel: tool output (indirect input)
+
+
+def acts_on_element(system: System, names: Mapping[str, str], tool: Element) -> Element | None:
+    if not tool.acts_on:
+        return None
+    key = tool.acts_on.strip()
+    element_id = key if key in system.element_by_id else names.get(key.lower())
+    return system.element_by_id.get(element_id) if element_id else None
+
+
+def tool_returns_content(tool: Element) -> bool:
+    """Tools that only write return a status, not content; read/execute tools return content."""
+    if tool.permissions is None:
+        return True
+    return bool({Permission.read, Permission.execute} & set(tool.permissions))
+
+
+def outside_content(element: Element, outside: set[str]) -> bool:
+    """Content written outside the organisation: stated, an external entity, or written by one."""
+    if element.kind is Kind.external_entity or element.untrusted_content is True:
+        return True
+    return element.untrusted_content is None and element.id in outside
+
+
+def tool_trust(
+    system: System, names: Mapping[str, str], outside: set[str], tool: Element
+) -> tuple[str, str]:
+    """('untrusted' | 'unknown' | 'trusted', id of the element the content comes from)."""
+    target = acts_on_element(system, names, tool)
+    if tool.untrusted_content is True:
+        return "untrusted", tool.id
+    if target is not None and outside_content(target, outside):
+        return "untrusted", target.id
+    for neighbour in system.upstream(tool.id):
+        if neighbour.kind not in MODELS and outside_content(neighbour, outside):
+            return "untrusted", neighbour.id
+    if tool.untrusted_content is False or (target is not None and target.untrusted_content is False):
+        return "trusted", tool.id
+    return "unknown", target.id if target is not None else tool.id
+
+
+@dataclass
+class ToolReach:
+    known: dict[str, str]  # model -> tool whose output is known to carry outside content
+    any: dict[str, str]  # model -> tool whose output may carry outside content
+    source: dict[str, str]  # tool -> element the content comes from
+    unknown: set[str]  # tools whose content trust is not stated
+
+
+@per_system
+def tool_reach(system: System) -> ToolReach:
+    names = {e.name.strip().lower(): e.id for e in system.elements}
+    outside = written_from_outside(system)
+    known: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    source: dict[str, str] = {}
+    for tool in system.elements:
+        if tool.kind not in TOOL_KINDS or not tool_returns_content(tool):
+            continue
+        trust, origin = tool_trust(system, names, outside, tool)
+        source[tool.id] = origin
+        if trust == "untrusted":
+            known[tool.id] = tool.id
+        elif trust == "unknown":
+            unknown[tool.id] = tool.id
+    through = kinds(RELAYS)
+    return ToolReach(known=spread(system, known, through),
+                      any=spread(system, {**known, **unknown}, through), source=source, unknown=set(unknown))
+
+
+# --------------------------------------------------------------------------------------------------
+# sensitive data
+
+
+def sensitive_reach(system: System) -> dict[str, str]:
+    """Elements that confidential-or-higher data reaches (not via users or models): id -> data holder."""
+    starts: dict[str, str] = {}
+    direct: dict[str, str] = {}
+    for element in system.elements:
+        if element.kind in DATA_HOLDERS and rank(element.classification) >= SENSITIVE:
+            starts[element.id] = element.id
+    for flow in system.flows:
+        ends = [system.element_by_id.get(flow.source), system.element_by_id.get(flow.target)]
+        if rank(flow.classification) < SENSITIVE or None in ends:
+            continue
+        if any(e.kind is Kind.external_entity for e in ends if e is not None):
+            continue
+        for sender, receiver in directions(flow.source, flow.target, flow.bidirectional):
+            if system.element_by_id[sender].kind not in DATA_HOLDERS:
+                continue
+            if system.element_by_id[receiver].kind in MODELS:
+                direct.setdefault(receiver, sender)
+            else:
+                starts.setdefault(receiver, sender)
+    # Spread from the most sensitive holders first, so each element names the worst data that reaches it.
+    def level(holder_id: str) -> int:
+        return rank(system.element_by_id[holder_id].classification)
+
+    reached: dict[str, str] = {}
+    for tier_rank in sorted({level(h) for h in starts.values()}, reverse=True):
+        tier = {start: holder for start, holder in starts.items() if level(holder) == tier_rank}
+        for element_id, holder in spread(system, tier, kinds(DATA_PATH)).items():
+            reached.setdefault(element_id, holder)
+    for model, sender in direct.items():
+        if model not in reached or level(sender) > level(reached[model]):
+            reached[model] = sender
+    return reached
+
+
+def level_text(element: Element) -> str:
+    return element.classification.value if element.classification else "unclassified"
+
+
+def max_classification(*values: Classification | None) -> Classification | None:
+    stated = [v for v in values if v is not None]
+    return max(stated, key=lambda c: CLASSIFICATION_RANK[c]) if stated else None
+
+
+def attacker_input(system: System, reach: CallerReach) -> dict[str, str]:
+    """Models fed by internet callers or by content known to come from outside: id -> source."""
+    found: dict[str, str] = {}
+    for table in (reach.internet, retrieval_reach(system).known, tool_reach(system).known):
+        for key, value in table.items():
+            found.setdefault(key, value)
+    return found
+
+
