@@ -22,16 +22,17 @@ def load(path: Path) -> LoadedModel:
     return loaded if proposals is None else dataclasses.replace(loaded, proposals=proposals)
 
 
-def analyze_path(path: Path, detail: str = "grouped") -> tuple[LoadedModel, AnalysisResult]:
+def analyze_path(path: Path, detail: str = "grouped", *, record: bool = True) -> tuple[LoadedModel, AnalysisResult]:
     """Analyse a model. When the workspace already has a review register, its decisions are carried into
-    the result (and new or retired findings are recorded in it); without one, nothing is written."""
+    the result, and with ``record`` new or retired findings are recorded in it; without one, or with
+    ``record=False``, nothing is written and no write lock is taken."""
     from dicetm.store.workspace import Workspace
 
     loaded = load(path)
     if Workspace.open(loaded.path).exists():
         from dicetm.review import analyze_workspace
 
-        loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail, loaded=loaded)
+        loaded, _register, result = analyze_workspace(loaded.path, write=record, detail=detail, loaded=loaded)
         return loaded, result
     return loaded, analyze(loaded.system, detail=detail, source=str(loaded.path), proposals=loaded.proposals)
 

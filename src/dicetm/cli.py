@@ -127,12 +127,15 @@ def report(
     = None,
     detail: Annotated[Detail, typer.Option(help="grouped or full.")] = Detail.grouped,
 ) -> None:
-    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file."""
+    """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file.
+
+    Reads the workspace and records nothing in it (`dicetm analyze` records new findings).
+    """
     from dicetm.api import analyze_path
     from dicetm.report import render
 
     try:
-        loaded, result = analyze_path(path, detail.value)
+        loaded, result = analyze_path(path, detail.value, record=False)
     except DicetmError as exc:
         raise _fail(exc) from None
     if emit(render(fmt.value, result, loaded.system), output, "--output"):

@@ -15,7 +15,7 @@ import contextlib
 import difflib
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from dicetm.errors import InputError, Location, Problem
+from dicetm.errors import InputError, Location, Problem, StoreError
 from dicetm.gcpause import gc_paused
 from dicetm.model.proposals import ProposalFile
 from dicetm.model.system import (
@@ -76,7 +76,7 @@ class LoadedModel:
 
     system: System
     path: Path
-    locations: dict[FieldPath, Position] = field(repr=False)
+    locations: Mapping[FieldPath, Position] = field(repr=False)
     proposals: ProposalFile | None = field(default=None, repr=False)  # dicetm-proposals.yaml beside the model
 
     def location(self, field_path: Sequence[str | int]) -> Location:
@@ -97,6 +97,36 @@ class LoadedModel:
             for index, item in enumerate(getattr(self.system, section)):
                 paths.setdefault(item.id, (section, index))
         return paths
+
+
+class LazyLocations(Mapping[FieldPath, Position]):
+    """The positions of a model file's fields, found only when first asked for (by reading ``text`` again).
+
+    For a model whose validated form comes from the analysis cache: most commands never need a location.
+    """
+
+    def __init__(self, text: str, filename: str) -> None:
+        self._text, self._filename = text, filename
+        self._table: dict[FieldPath, Position] | None = None
+
+    @property
+    def table(self) -> dict[FieldPath, Position]:
+        if self._table is None:
+            root = _compose(self._text, self._filename)
+            where = _Where(self._filename, root)
+            if root is not None:
+                _Reader(where).value(root, (), 0)
+            self._table = where.values
+        return self._table
+
+    def __getitem__(self, key: FieldPath) -> Position:
+        return self.table[key]
+
+    def __iter__(self) -> Iterator[FieldPath]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -131,15 +161,24 @@ def resolve_model_path(path: Path) -> Path:
         "no such file or folder", where, hint="pass a model file or a folder that holds dicetm.yaml")])
 
 
+def read_model_bytes(path: Path) -> bytes:
+    """The model file's bytes, read without following a symbolic link (InputError or StoreError if unreadable)."""
+    from dicetm.store.safety import read_bytes
+
+    try:
+        data = read_bytes(path, "the model file")
+    except StoreError as exc:
+        raise InputError(exc.problems) from None
+    if data is None:
+        raise InputError([Problem("cannot read the model file: it does not exist", Location(file=str(path)))])
+    return data
+
+
 def load_system(path: Path, known_controls: Collection[str] | None = None) -> LoadedModel:
     """Read and validate a model file (or a folder holding one); InputError lists every problem."""
     path = resolve_model_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read the model file: {exc.strerror or exc}",
-                                  Location(file=str(path)))]) from None
-    loaded = parse_system_text(_decode(data, str(path)), str(path), known_controls)
+    data = read_model_bytes(path)
+    loaded = parse_system_text(decode_model(data, str(path)), str(path), known_controls)
     return LoadedModel(system=loaded.system, path=path, locations=loaded.locations)
 
 
@@ -235,7 +274,7 @@ class _Where:
         return Problem(message, self.at(path, key=key), hint)
 
 
-def _closest(table: dict[FieldPath, Position], path: FieldPath) -> Position | None:
+def _closest(table: Mapping[FieldPath, Position], path: FieldPath) -> Position | None:
     while path not in table and path:
         path = path[:-1]
     return table.get(path)
@@ -287,7 +326,8 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 # ---------------------------------------------------------------------------------------------- YAML
 
 
-def _decode(data: bytes, filename: str) -> str:
+def decode_model(data: bytes, filename: str) -> str:
+    """Model file bytes as text (UTF-8, a BOM allowed); InputError locates the first byte that is not."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
