@@ -9,6 +9,7 @@ Exit codes: 0 ok, 1 the audit log failed verification, 2 bad usage or input (not
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -27,8 +28,8 @@ from dicetm.errors import DicetmError, InputError, Location, Problem, StoreError
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --help` stays quick
     from dicetm.model import System
-    from dicetm.model.register import HistoryEntry, Register
-    from dicetm.review import DecisionInput
+    from dicetm.model.register import Register
+    from dicetm.review import DecisionInput, DecisionWarning, ReviewSession
     from dicetm.review.queue import QueueItem
     from dicetm.store.audit import AuditRecord
     from dicetm.store.workspace import Workspace
@@ -312,24 +313,15 @@ class Session:
     system: System
     control_names: dict[str, str]
     total: int
+    review: ReviewSession | None = None  # the workspace, loaded once for the whole session
+    seen: dict[str, str] = field(default_factory=dict)  # item id -> its version when the queue was built
     decided: int = 0
     skipped: int = 0
     tally: Counter[str] = field(default_factory=Counter)
 
 
-def latest_history(register: Register, item_id: str) -> HistoryEntry | None:
-    """The newest history entry of a threat, countermeasure or ``risk:<threat>`` item."""
-    histories: list[list[HistoryEntry]] = []
-    if item_id.startswith("risk:"):
-        histories = [r.history for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")]
-    else:
-        histories = [t.history for t in register.threats if t.id == item_id]
-        histories += [c.history for c in register.countermeasures if c.id == item_id]
-    entries = [entry for history in histories for entry in history]
-    return max(entries, key=lambda entry: entry.seq) if entries else None
-
-
 def _warn_if_quick(register: Register, item_id: str) -> None:
+    from dicetm.review.decide import latest_history
     from dicetm.review.fatigue import QUICK_RUN, QUICK_SECONDS
 
     entry = latest_history(register, item_id)
@@ -341,15 +333,25 @@ def _warn_if_quick(register: Register, item_id: str) -> None:
 
 def _persist(session: Session, decision: DecisionInput) -> Register | None:
     """Write one decision now. A refused decision is shown and the reviewer chooses again."""
-    from dicetm.review import decide
+    from dicetm.review import ReviewSession
 
+    if session.review is None:
+        session.review = ReviewSession(session.path)
+    decision = dataclasses.replace(decision, seen=session.seen.get(decision.item))
     try:
-        return decide(session.path, [decision], reviewer=session.reviewer)
+        outcome = session.review.decide([decision], reviewer=session.reviewer)
     except InputError as exc:
         for problem in exc.problems:
             hint = f" (hint: {problem.hint})" if problem.hint else ""
             out.print(f"not recorded: {problem.message}{hint}", markup=False, style="red")
         return None
+    _warn(outcome.warnings)
+    return outcome.register
+
+
+def _warn(warnings: list[DecisionWarning]) -> None:
+    for warning in warnings:
+        out.print(f"!! warning: {warning.message}", markup=False, style="bold yellow")
 
 
 def review_item(session: Session, item: QueueItem, position: str) -> str:
@@ -440,13 +442,12 @@ def _start(session: Session, queue: list[QueueItem], size: int, rate: float) -> 
     return _continue("start reviewing? [y]es / [n]o > ", "yes", "no")
 
 
-def _bring_register_up_to_date(path: Path) -> None:
+def _bring_register_up_to_date(session: Session) -> None:
     """Record what the analysis found (new, stale, retired items) as dicetm's own changes, so the reviewer's
     name in the audit log stands only on the reviewer's decisions."""
-    from dicetm.review import analyze_workspace
-
     try:
-        analyze_workspace(path, write=True)
+        if session.review is not None:
+            session.review.sync()
     except DicetmError as exc:
         raise _fail(exc) from None
 
@@ -465,12 +466,14 @@ def review(
     Then the open high and critical residual risks of accepted threats. Each decision is written to the
     register and the audit log the moment you make it.
     """
-    from dicetm.review import analyze_workspace
+    from dicetm.review import ReviewSession, item_version
     from dicetm.review.queue import build_queue
 
     who = _reviewer(reviewer, path)
     try:
-        loaded, register, result = analyze_workspace(path, write=False)
+        workspace = ReviewSession(path)
+        register, result = workspace.analysis(write=False)
+        loaded = workspace.loaded
     except DicetmError as exc:
         raise _fail(exc, writes=False) from None
     queue = build_queue(result, register)
@@ -478,10 +481,11 @@ def review(
         out.print("nothing is waiting for a decision.", markup=False)
         return
     names = {c.id: c.name for c in result.countermeasures}
-    session = Session(path=path, reviewer=who, system=loaded.system, control_names=names, total=len(queue))
+    session = Session(path=path, reviewer=who, system=loaded.system, control_names=names, total=len(queue),
+                      review=workspace, seen={item.id: item_version(register, item.id) for item in queue})
     try:
         if _start(session, queue, batch, minutes_per_item):
-            _bring_register_up_to_date(path)
+            _bring_register_up_to_date(session)
             run_session(session, queue, batch)
     except _EndOfInput:
         pass
@@ -576,7 +580,7 @@ def decide_command(
         "--all-of", help="Decide every live threat of this rule (one recorded decision per threat).")] = None,
 ) -> None:
     """Record one decision on one item (or on every threat of one rule with --all-of), with a named reviewer."""
-    from dicetm.review import DecisionInput, decide, threats_of_rule
+    from dicetm.review import DecisionInput, ReviewSession, threats_of_rule
 
     action = _one_action({Action.accept: accept, Action.reject: reject, Action.modify: modify,
                           Action.needs_info: needs_info, Action.plan: plan, Action.implement: implement,
@@ -589,9 +593,11 @@ def decide_command(
                              likelihood=likelihood, impact=impact, owner=owner, due=due, evidence=evidence,
                              business_impact=business_impact, review_by=review_by)
     try:
-        register = decide(path, [decision], reviewer=who, all_of=all_of)
+        outcome = ReviewSession(path).decide([decision], reviewer=who, all_of=all_of)
     except DicetmError as exc:
         raise _fail(exc) from None
+    register = outcome.register
+    _warn(outcome.warnings)
     decided = threats_of_rule(register, all_of) if all_of else [item]
     for target in decided:
         because = f": {reason}" if reason else ""

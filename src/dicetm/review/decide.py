@@ -96,7 +96,7 @@ def _superseded(register: Register, item_id: str, seen: str | None) -> tuple[dic
     now = item_version(register, item_id)
     if now == seen:
         return {}, None
-    last = _latest(register, item_id)
+    last = latest_history(register, item_id)
     by = f" by {last.actor} at {last.at}" if last is not None else ""
     was, _sep, _seq = seen.partition("#")
     status, _sep, _seq = now.partition("#")
@@ -105,7 +105,8 @@ def _superseded(register: Register, item_id: str, seen: str | None) -> tuple[dic
     return {"superseded": {"seen": seen, "found": now, "by": last.actor if last else None}}, warning
 
 
-def _latest(register: Register, item_id: str) -> HistoryEntry | None:
+def latest_history(register: Register, item_id: str) -> HistoryEntry | None:
+    """The newest history entry of a threat, countermeasure or ``risk:<threat>`` item."""
     histories: list[list[HistoryEntry]]
     if item_id.startswith("risk:"):
         histories = [r.history for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")]
