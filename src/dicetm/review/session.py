@@ -122,8 +122,12 @@ class ReviewSession:
         return self.workspace.read()
 
     def version_of(self, item_id: str, register: Register | None = None) -> str:
-        """The token to pass as ``DecisionInput.seen`` for an item as shown now (see ``item_version``)."""
-        return item_version(register if register is not None else self.register(), item_id)
+        """The token to pass as ``DecisionInput.seen`` for an item as shown (see ``item_version``): from
+        ``register`` (the one the page was rendered from), else from the register reconciled in memory now."""
+        if register is None:
+            current = self._current()
+            register, _changes = reconcile(self.workspace.read(), current.fresh(), current.loaded.system)
+        return item_version(register, item_id)
 
     # ---------------------------------------------------------------------------------- analysis
 

@@ -40,6 +40,8 @@ LISTS: dict[str, str] = {"threats": "id", "countermeasures": "id", "residual_ris
 _ENTRY_FIELD, _ENTRY_CLOSE, _HISTORY_LINE = " " * 6, " " * 4, " " * 8
 # Characters JSON leaves as they are but YAML readers refuse or read as line breaks: written as escapes.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+# A JSON number with an exponent but no point (1e-05), which YAML 1.1 reads as text; strings are skipped.
+_BARE_EXPONENT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.])(-?\d+)([eE][-+]?\d+)')
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
@@ -51,6 +53,9 @@ def canonical(value: object) -> bytes:
 
 def _compact(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False)
+    if "e-" in text or "e+" in text:
+        text = _BARE_EXPONENT.sub(lambda found: found.group() if found.group(1) is None
+                                  else f"{found.group(1)}.0{found.group(2)}", text)
     return _YAML_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
@@ -186,7 +191,7 @@ def parse_encoded(raw: bytes | str, filename: str) -> Encoded:
     else:
         text = raw
     start = _body_start(text)
-    if start < len(text) and text[start] == "{":
+    if start < len(text) and text[start] in "{[":
         return _parse_json(text, start, filename)
     register = parse_yaml_model(text, filename, Register, LABEL, HINT)  # format 1
     return _encoded(register.model_dump(mode="json"), {})
@@ -229,13 +234,14 @@ def _plain_json(text: str, start: int, filename: str) -> dict[str, Any]:
                                   Location(file=filename, line=exc.lineno, column=exc.colno), HINT)]) from None
     except (ValueError, RecursionError):
         raise StoreError([Problem(f"{LABEL} cannot be read as JSON", Location(file=filename), HINT)]) from None
-    if text[end:].strip():
-        line = text.count("\n", 0, end) + 1
+    rest = text[end:]
+    if rest.strip():
+        line = text.count("\n", 0, end + len(rest) - len(rest.lstrip())) + 1
         raise StoreError([Problem(f"{LABEL} has more text after its closing brace", Location(file=filename, line=line),
                                   HINT)])
     if not isinstance(value, dict):
         raise StoreError([Problem(f"{LABEL} must be a mapping of fields at the top level",
-                                  Location(file=filename, line=1), HINT)])
+                                  Location(file=filename, line=text.count("\n", 0, start) + 1), HINT)])
     return value
 
 

@@ -44,7 +44,8 @@ from pydantic import BaseModel
 from dicetm import __version__
 from dicetm.errors import InputError, Location, Problem, StoreError
 from dicetm.model.register import REGISTER_FORMAT, AuditHead, Register
-from dicetm.store.atomic import sync_folder, temp_pattern, write_all, write_temp
+from dicetm.store import atomic
+from dicetm.store.atomic import sync_folder, temp_pattern, write_temp
 from dicetm.store.audit import (
     AUDIT_FILENAME,
     ZERO_HASH,
@@ -281,7 +282,7 @@ class Workspace:
             if _crash_point() == "append":
                 os.write(fd, lines[:-20])  # the end of the last record is missing, as after a kill mid-write
                 os._exit(CRASH_EXIT_CODE)
-            write_all(fd, lines)
+            atomic.write_all(fd, lines)
             os.fsync(fd)
         except BaseException:
             os.ftruncate(fd, log_size or 0)
