@@ -16,12 +16,12 @@ from dicetm.errors import InputError, Problem
 from dicetm.model import Element, Flow, Kind, System, TrustBoundary
 from dicetm.store.modelfile import (
     LoadedModel,
-    _Loader,
     format_path,
     load_system,
     parse_system_text,
     resolve_model_path,
 )
+from dicetm.store.modelreader import _Loader
 
 VALID = """\
 name: Support bot

@@ -1,0 +1,460 @@
+"""Passes 2 and 3 of loading the model file: schema problems worded for people, then the meaning.
+
+2. Schema: pydantic validates the data; each of its errors becomes a problem pointing at the node, and a
+   boolean written as anything but true or false is refused (pydantic would read "yes" or 1 as true).
+3. Meaning: duplicate ids and cross-references (flow ends, boundary members, tool targets, stores,
+   decisions), checked with dict look-ups so a model with tens of thousands of elements (or boundaries
+   nested as deep) stays linear. Items that failed the schema are still checked field by field, so one
+   run reports every problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from dicetm.errors import Problem
+from dicetm.model.system import (
+    Asset,
+    Assumption,
+    CountermeasureSetting,
+    CustomControl,
+    Element,
+    Flow,
+    Kind,
+    ResidualRiskSetting,
+    System,
+    ThreatRecord,
+    TrustBoundary,
+)
+from dicetm.store.modelreader import (
+    FieldPath,
+    Reader,
+    Where,
+    article,
+    close_match,
+    describe_value,
+    format_path,
+    in_path,
+    slug,
+)
+
+ID_SECTIONS = ("elements", "flows", "trust_boundaries", "assets", "assumptions")
+THREAT_ID = re.compile(r"^(?P<rule>T-[A-Z]+-\d{3})@(?P<element>[^@\s]+)(?:@(?P<flow>[^@\s]+))?$")
+# Did-you-mean compares the word with every candidate id (microseconds each). Bound the total number of
+# comparisons so a large model with many broken references still fails fast, and always the same way.
+_SUGGESTION_BUDGET = 100_000
+_SINGULAR = {
+    "elements": "element", "flows": "flow", "trust_boundaries": "trust boundary", "assets": "asset",
+    "assumptions": "assumption",
+}
+
+
+
+# -------------------------------------------------------------------------------------------- schema
+
+
+def schema_problems(errors: list[ErrorDetails], where: Where, reader: Reader) -> list[Problem]:
+    problems = []
+    for error in errors:
+        path: FieldPath = tuple(error["loc"])
+        if any(path[:n] in reader.bad_paths for n in range(len(path) + 1)):
+            continue
+        problems.append(_schema_problem(error, path, where, reader.raw))
+    return problems
+
+
+def _schema_problem(error: ErrorDetails, path: FieldPath, where: Where,
+                    raw: dict[FieldPath, str]) -> Problem:
+    kind, value, shown = error["type"], error.get("input"), format_path(path)
+    if kind == "extra_forbidden":
+        return _unknown_field(path, where)
+    if kind == "missing":
+        return _missing_field(path, where)
+    target = _type_at(path)
+    if kind == "enum" and isinstance(target, type) and issubclass(target, Enum):
+        return _bad_choice(path, value, [str(m.value) for m in target], where)
+    if kind == "string_pattern_mismatch" and path[-1:] == ("id",) and isinstance(value, str):
+        return where.problem(path, f"{value!r} at {shown} is not a valid id",
+                             f"ids use lower-case letters, digits, '.', '_' and '-', and start with a letter "
+                             f"or digit, e.g. '{slug(value)}'")
+    if kind == "string_too_short" and value == "":
+        return where.problem(path, f"{shown} is empty", "write some text, or remove the field if optional")
+    expected = _EXPECTED.get(kind)
+    if expected:
+        return where.problem(path, f"{shown} must be {expected}, but it is {describe_value(value)}",
+                             _type_hint(kind, value, raw.get(path)))
+    message = error["msg"]
+    return where.problem(path, f"{shown or 'the model file'}: {message[:1].lower()}{message[1:]} "
+                               f"(got {describe_value(value)})")
+
+
+_EXPECTED = {
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+    "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
+    "dict_type": "a mapping of fields",
+}
+
+
+def _type_hint(kind: str, value: object, raw: str | None) -> str | None:
+    if kind == "string_type" and raw is not None:
+        return f"YAML reads {raw} as {describe_value(value)}; put it in quotes: \"{raw}\""
+    if kind == "list_type" and value is None:
+        return "write [] for an empty list, or remove the field"
+    if kind == "list_type":
+        return "write a list: [a, b] on one line, or one '- item' per line"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "each entry is a mapping of `field: value` lines, e.g. `- id: api`"
+    if kind.startswith("bool"):
+        return "write true or false (unknown facts are simply left out)"
+    return None
+
+
+def _unknown_field(path: FieldPath, where: Where) -> Problem:
+    name, parent = str(path[-1]), path[:-1]
+    owner = _type_at(parent)
+    fields = sorted(owner.model_fields) if isinstance(owner, type) and issubclass(owner, BaseModel) else []
+    guess = close_match(name, fields)
+    hint = f"did you mean '{guess}'?" if guess else f"allowed fields: {', '.join(fields)}"
+    return where.problem(path, f"unknown field '{name}' {in_path(parent)}", hint, key=True)
+
+
+def _missing_field(path: FieldPath, where: Where) -> Problem:
+    name, parent = str(path[-1]), path[:-1]
+    target = _type_at(path)
+    hint = f"add `{name}: ...`"
+    if isinstance(target, type) and issubclass(target, Enum):
+        hint += f" (one of: {', '.join(str(m.value) for m in target)})"
+    owner = format_path(parent) or "the model file"
+    return where.problem(parent, f"{owner} is missing the required field '{name}'", hint)
+
+
+def _bad_choice(path: FieldPath, value: object, allowed: list[str], where: Where) -> Problem:
+    shown = format_path(path)
+    choices = f"allowed: {', '.join(allowed)}"
+    if value is None:
+        return where.problem(path, f"{shown} is empty", choices)
+    guess = close_match(str(value), allowed)
+    hint = f"did you mean '{guess}'? {choices}" if guess else choices
+    return where.problem(path, f"{describe_value(value)} is not a valid value for {shown}", hint)
+
+
+def _type_at(path: FieldPath) -> Any:
+    """The annotated type at a field path, from System downwards (None when the path leaves the model)."""
+    current: Any = System
+    for part in path:
+        current = _unwrap_optional(current)
+        if isinstance(part, int):
+            args = get_args(current)
+            if get_origin(current) is not list or not args:
+                return None
+            current = args[0]
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    return _unwrap_optional(current)
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not NoneType]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+# ------------------------------------------------------------------------------------------- meaning
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The items that passed schema validation, each with its index in the file."""
+
+    elements: list[tuple[int, Element]]
+    flows: list[tuple[int, Flow]]
+    trust_boundaries: list[tuple[int, TrustBoundary]]
+    assets: list[tuple[int, Asset]]
+    assumptions: list[tuple[int, Assumption]]
+    countermeasures: list[tuple[int, CountermeasureSetting]]
+    residual_risks: list[tuple[int, ResidualRiskSetting]]
+    threats: list[tuple[int, ThreatRecord]]
+    controls: list[tuple[int, CustomControl]]
+
+    @classmethod
+    def of_system(cls, system: System) -> Parts:
+        return cls(
+            list(enumerate(system.elements)), list(enumerate(system.flows)),
+            list(enumerate(system.trust_boundaries)), list(enumerate(system.assets)),
+            list(enumerate(system.assumptions)), list(enumerate(system.countermeasures)),
+            list(enumerate(system.residual_risks)), list(enumerate(system.threats)),
+            list(enumerate(system.controls)),
+        )
+
+    @classmethod
+    def of_data(cls, data: dict[str, object]) -> Parts:
+        """When the whole file fails validation, still check the cross-references of the valid items."""
+        return cls(
+            _valid(data, "elements", Element), _valid(data, "flows", Flow),
+            _valid(data, "trust_boundaries", TrustBoundary), _valid(data, "assets", Asset),
+            _valid(data, "assumptions", Assumption), _valid(data, "countermeasures", CountermeasureSetting),
+            _valid(data, "residual_risks", ResidualRiskSetting), _valid(data, "threats", ThreatRecord),
+            _valid(data, "controls", CustomControl),
+        )
+
+
+def _valid(data: dict[str, object], section: str, model: type[_M]) -> list[tuple[int, _M]]:
+    items = data.get(section)
+    if not isinstance(items, list):
+        return []
+    result = []
+    for index, item in enumerate(items):
+        with contextlib.suppress(ValidationError):
+            result.append((index, model.model_validate(item)))
+    return result
+
+
+class Checker:
+    """Cross-reference checks. Ids come from the raw data, so a reference to an item that failed schema
+    validation (and is already reported) is not reported a second time as missing."""
+
+    def __init__(self, where: Where, parts: Parts, data: dict[str, object],
+                 known_controls: Collection[str] | None) -> None:
+        self.where = where
+        self.parts = parts
+        self.data = data
+        self.known_controls = known_controls if known_controls is None else frozenset(known_controls)
+        self.problems: list[Problem] = []
+        self.first_use: dict[str, FieldPath] = {}  # id -> path of the item that declared it first
+        self.ids: dict[str, set[str]] = {section: set() for section in ID_SECTIONS}
+        self.suggestion_budget = _SUGGESTION_BUDGET
+
+    def run(self) -> list[Problem]:
+        self._index_ids()
+        self._check_elements()
+        self._check_flows()
+        self._check_boundaries()
+        for index, asset in self.parts.assets:
+            self._element_refs(("assets", index, "stored_in"), asset.stored_in)
+        for index, assumption in self.parts.assumptions:
+            self._element_refs(("assumptions", index, "elements"), assumption.elements)
+        self._check_stated_threats()
+        self._check_countermeasures()
+        self._check_residual_risks()
+        return self.problems
+
+    def _check_stated_threats(self) -> None:
+        """Threats and custom controls written in the file (by a person or an import)."""
+        self.custom_controls: dict[str, FieldPath] = {}
+        for index, control in self.parts.controls:
+            path: FieldPath = ("controls", index, "id")
+            if control.id in self.custom_controls:
+                self.add(path, f"duplicate control id '{control.id}' (first on line "
+                         f"{self.where.line_of(self.custom_controls[control.id])})", "rename one")
+            self.custom_controls.setdefault(control.id, path)
+        self.stated_threats: dict[str, FieldPath] = {}
+        for index, threat in self.parts.threats:
+            path = ("threats", index, "id")
+            if threat.id in self.stated_threats:
+                self.add(path, f"duplicate threat id '{threat.id}' (first on line "
+                         f"{self.where.line_of(self.stated_threats[threat.id])})", "rename one")
+            self.stated_threats.setdefault(threat.id, path)
+            self._element_refs(("threats", index, "elements"), threat.elements)
+            for position, flow_id in enumerate(threat.flows):
+                self._reference(("threats", index, "flows", position), flow_id, "flows")
+            known = set(self.custom_controls) | set(self.known_controls or ())
+            for position, control_id in enumerate(threat.controls):
+                if self.known_controls is not None and control_id not in known:
+                    guess = self.suggest(control_id, known)
+                    hint = f"did you mean '{guess}'?" if guess else "declare it under controls (ids start with X-)"
+                    self.add(("threats", index, "controls", position),
+                             f"threats[{index}].controls names '{control_id}', which is neither a catalogue "
+                             "control nor a custom control", hint)
+
+    def add(self, path: FieldPath, message: str, hint: str | None = None) -> None:
+        self.problems.append(self.where.problem(path, message, hint))
+
+    def suggest(self, word: str, choices: Collection[str]) -> str | None:
+        if len(choices) > self.suggestion_budget:
+            return None
+        self.suggestion_budget -= len(choices)
+        return close_match(word, choices)
+
+    def _index_ids(self) -> None:
+        declared = []
+        for section in ID_SECTIONS:
+            items = self.data.get(section)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    position = self.where.values.get((section, index, "id"), (0, 0))
+                    declared.append((position, section, index, item["id"]))
+        # Ids share one namespace; "first" means first in the file, whatever order the sections come in.
+        for _position, section, index, item_id in sorted(declared, key=lambda d: d[0]):
+            self.ids[section].add(item_id)
+            path = (section, index, "id")
+            first = self.first_use.setdefault(item_id, path)
+            if first != path:
+                self.add(path, f"duplicate id '{item_id}' at {format_path(path)}; {format_path(first[:2])} "
+                         f"on line {self.where.line_of(first)} already uses it",
+                         "ids are shared by elements, flows, trust boundaries, assets and assumptions; "
+                         "rename one")
+
+    def _reference(self, path: FieldPath, ref: str, section: str) -> bool:
+        """Report ``ref`` at ``path`` unless it names an item of ``section``; True when it does."""
+        if ref in self.ids[section]:
+            return True
+        what = _SINGULAR[section]
+        other = self.first_use.get(ref)
+        if other is not None:
+            actual = article(_SINGULAR[str(other[0])])
+            self.add(path, f"{format_path(path)} names '{ref}', which is {actual}, not {article(what)}",
+                     f"refer to {article(what)} id here")
+            return False
+        guess = self.suggest(ref, self.ids[section])
+        hint = f"did you mean '{guess}'?" if guess else f"declare it under {section}, or fix the id"
+        self.add(path, f"{format_path(path)} names {what} '{ref}', which does not exist", hint)
+        return False
+
+    def _element_refs(self, path: FieldPath, refs: list[str]) -> None:
+        for position, ref in enumerate(refs):
+            self._reference((*path, position), ref, "elements")
+
+    def _check_elements(self) -> None:
+        for index, element in self.parts.elements:
+            for name in ("permissions", "acts_on"):
+                if getattr(element, name) is not None and element.kind is not Kind.tool:
+                    self.add(("elements", index, name),
+                             f"elements[{index}].{name} is set, but '{element.id}' has kind "
+                             f"'{element.kind.value}'; {name} only applies to tools",
+                             f"set `kind: tool` if it is a tool, or remove `{name}`")
+            if element.acts_on is not None:
+                self._reference(("elements", index, "acts_on"), element.acts_on, "elements")
+
+    def _check_flows(self) -> None:
+        for index, flow in self.parts.flows:
+            known_source = self._reference(("flows", index, "source"), flow.source, "elements")
+            known_target = self._reference(("flows", index, "target"), flow.target, "elements")
+            if flow.source == flow.target and known_source and known_target:
+                self.add(("flows", index, "target"),
+                         f"flows[{index}] starts and ends at '{flow.source}'",
+                         "a flow connects two different elements; describe work inside one element "
+                         "with its facts instead")
+
+    def _check_boundaries(self) -> None:
+        boundaries = self.parts.trust_boundaries
+        by_id: dict[str, tuple[int, TrustBoundary]] = {}
+        for index, boundary in boundaries:
+            by_id.setdefault(boundary.id, (index, boundary))
+        for index, boundary in boundaries:
+            if boundary.parent is not None:
+                self._reference(("trust_boundaries", index, "parent"), boundary.parent, "trust_boundaries")
+        cyclic = self._boundary_cycles(by_id)
+        ancestors = {b.id: _ancestors(b.id, by_id) for _i, b in boundaries if b.id not in cyclic}
+        homes: dict[str, list[tuple[str, FieldPath]]] = {}
+        for index, boundary in boundaries:
+            listed: dict[str, FieldPath] = {}
+            for position, element_id in enumerate(boundary.elements):
+                path: FieldPath = ("trust_boundaries", index, "elements", position)
+                if element_id in listed:
+                    first_line = self.where.line_of(listed[element_id])
+                    self.add(path, f"trust boundary '{boundary.id}' lists '{element_id}' twice (first on "
+                             f"line {first_line})", "remove the second entry")
+                    continue
+                listed[element_id] = path
+                if not self._reference(path, element_id, "elements"):
+                    continue
+                self._check_home(boundary.id, element_id, path, homes.setdefault(element_id, []), ancestors)
+
+    def _check_home(self, boundary_id: str, element_id: str, path: FieldPath,
+                    homes: list[tuple[str, FieldPath]], ancestors: dict[str, set[str]]) -> None:
+        for other_id, other_path in homes:
+            if boundary_id not in ancestors or other_id not in ancestors:
+                continue  # part of a parent loop, which is reported already
+            nested = other_id in ancestors[boundary_id] or boundary_id in ancestors[other_id]
+            if not nested and other_id != boundary_id:
+                self.add(path, f"element '{element_id}' is in trust boundaries '{other_id}' (line "
+                         f"{self.where.line_of(other_path)}) and '{boundary_id}', which are not nested",
+                         f"an element sits in one zone; if '{boundary_id}' is inside '{other_id}', "
+                         f"set `parent: {other_id}` on it, otherwise remove one entry")
+                return
+        homes.append((boundary_id, path))
+
+    def _boundary_cycles(self, by_id: dict[str, tuple[int, TrustBoundary]]) -> set[str]:
+        """Report each loop of `parent` links once, at the first boundary of the loop in the file."""
+        state: dict[str, str] = {}
+        cyclic: set[str] = set()
+        for start in by_id:
+            chain: list[str] = []
+            current: str | None = start
+            while current in by_id and current not in state:
+                state[current] = "open"
+                chain.append(current)
+                current = by_id[current][1].parent
+            if current is not None and state.get(current) == "open":
+                loop = chain[chain.index(current):]
+                cyclic.update(loop)
+                first = min(loop, key=lambda b: by_id[b][0])
+                shown = " -> ".join([*loop[loop.index(first):], *loop[:loop.index(first)], first])
+                self.add(("trust_boundaries", by_id[first][0], "parent"),
+                         f"trust boundary parents form a loop: {shown}",
+                         "a boundary cannot (indirectly) contain itself; remove one `parent`")
+            for boundary_id in chain:
+                state[boundary_id] = "done"
+        return cyclic
+
+    def _check_countermeasures(self) -> None:
+        known = self.known_controls
+        for index, setting in self.parts.countermeasures:
+            path: FieldPath = ("countermeasures", index, "control")
+            if known is not None and setting.control not in known:
+                guess = self.suggest(setting.control, known)
+                hint = f"did you mean '{guess}'?" if guess else "use a control id from the catalogue"
+                self.add(path, f"{format_path(path)} names control '{setting.control}', which is not in the "
+                         "catalogue", hint)
+            for position, threat_id in enumerate(setting.threats or []):
+                self._threat_ref(("countermeasures", index, "threats", position), threat_id)
+
+    def _check_residual_risks(self) -> None:
+        seen: dict[str, FieldPath] = {}
+        for index, setting in self.parts.residual_risks:
+            path: FieldPath = ("residual_risks", index, "threat")
+            self._threat_ref(path, setting.threat)
+            if setting.threat in seen:
+                first_line = self.where.line_of(seen[setting.threat])
+                self.add(path, f"a second residual-risk decision for '{setting.threat}' (the first is on "
+                         f"line {first_line})", "keep one decision per threat")
+            seen.setdefault(setting.threat, path)
+
+    def _threat_ref(self, path: FieldPath, threat_id: str) -> None:
+        if threat_id in getattr(self, "stated_threats", {}):
+            return
+        match = THREAT_ID.match(threat_id)
+        if match is None:
+            self.add(path, f"{format_path(path)} is '{threat_id}', which is not a threat id",
+                     "threat ids look like RULE@element or RULE@element@flow, e.g. T-LLM-001@chatbot; copy "
+                     "them from the analysis output")
+            return
+        self._reference(path, match["element"], "elements")
+        if match["flow"] is not None:
+            self._reference(path, match["flow"], "flows")
+
+
+def _ancestors(boundary_id: str, by_id: dict[str, tuple[int, TrustBoundary]]) -> set[str]:
+    found: set[str] = set()
+    parent = by_id[boundary_id][1].parent
+    while parent in by_id and parent not in found:
+        found.add(parent)
+        parent = by_id[parent][1].parent
+    return found
