@@ -1,25 +1,21 @@
-"""Passes 2 and 3 of loading the model file: schema problems worded for people, then the meaning.
+"""Pass 3 of loading the model file: what the data means.
 
-2. Schema: pydantic validates the data; each of its errors becomes a problem pointing at the node, and a
-   boolean written as anything but true or false is refused (pydantic would read "yes" or 1 as true).
-3. Meaning: duplicate ids and cross-references (flow ends, boundary members, tool targets, stores,
-   decisions), checked with dict look-ups so a model with tens of thousands of elements (or boundaries
-   nested as deep) stays linear. Items that failed the schema are still checked field by field, so one
-   run reports every problem.
+Duplicate ids and cross-references (flow ends, boundary members and nesting, tool targets, stores,
+decisions), checked with dict look-ups so a model with tens of thousands of elements (or of boundaries
+nested as deep) stays linear. Items that failed the schema are still checked, field by field, so one run
+reports every problem.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from enum import Enum
-from types import NoneType, UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from dicetm.errors import Problem
 from dicetm.model.system import (
@@ -37,14 +33,10 @@ from dicetm.model.system import (
 )
 from dicetm.store.modelreader import (
     FieldPath,
-    Reader,
     Where,
     article,
     close_match,
-    describe_value,
     format_path,
-    in_path,
-    slug,
 )
 
 ID_SECTIONS = ("elements", "flows", "trust_boundaries", "assets", "assumptions")
@@ -57,121 +49,6 @@ _SINGULAR = {
     "assumptions": "assumption",
 }
 
-
-
-# -------------------------------------------------------------------------------------------- schema
-
-
-def schema_problems(errors: list[ErrorDetails], where: Where, reader: Reader) -> list[Problem]:
-    problems = []
-    for error in errors:
-        path: FieldPath = tuple(error["loc"])
-        if any(path[:n] in reader.bad_paths for n in range(len(path) + 1)):
-            continue
-        problems.append(_schema_problem(error, path, where, reader.raw))
-    return problems
-
-
-def _schema_problem(error: ErrorDetails, path: FieldPath, where: Where,
-                    raw: dict[FieldPath, str]) -> Problem:
-    kind, value, shown = error["type"], error.get("input"), format_path(path)
-    if kind == "extra_forbidden":
-        return _unknown_field(path, where)
-    if kind == "missing":
-        return _missing_field(path, where)
-    target = _type_at(path)
-    if kind == "enum" and isinstance(target, type) and issubclass(target, Enum):
-        return _bad_choice(path, value, [str(m.value) for m in target], where)
-    if kind == "string_pattern_mismatch" and path[-1:] == ("id",) and isinstance(value, str):
-        return where.problem(path, f"{value!r} at {shown} is not a valid id",
-                             f"ids use lower-case letters, digits, '.', '_' and '-', and start with a letter "
-                             f"or digit, e.g. '{slug(value)}'")
-    if kind == "string_too_short" and value == "":
-        return where.problem(path, f"{shown} is empty", "write some text, or remove the field if optional")
-    expected = _EXPECTED.get(kind)
-    if expected:
-        return where.problem(path, f"{shown} must be {expected}, but it is {describe_value(value)}",
-                             _type_hint(kind, value, raw.get(path)))
-    message = error["msg"]
-    return where.problem(path, f"{shown or 'the model file'}: {message[:1].lower()}{message[1:]} "
-                               f"(got {describe_value(value)})")
-
-
-_EXPECTED = {
-    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
-    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
-    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
-    "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
-    "dict_type": "a mapping of fields",
-}
-
-
-def _type_hint(kind: str, value: object, raw: str | None) -> str | None:
-    if kind == "string_type" and raw is not None:
-        return f"YAML reads {raw} as {describe_value(value)}; put it in quotes: \"{raw}\""
-    if kind == "list_type" and value is None:
-        return "write [] for an empty list, or remove the field"
-    if kind == "list_type":
-        return "write a list: [a, b] on one line, or one '- item' per line"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "each entry is a mapping of `field: value` lines, e.g. `- id: api`"
-    if kind.startswith("bool"):
-        return "write true or false (unknown facts are simply left out)"
-    return None
-
-
-def _unknown_field(path: FieldPath, where: Where) -> Problem:
-    name, parent = str(path[-1]), path[:-1]
-    owner = _type_at(parent)
-    fields = sorted(owner.model_fields) if isinstance(owner, type) and issubclass(owner, BaseModel) else []
-    guess = close_match(name, fields)
-    hint = f"did you mean '{guess}'?" if guess else f"allowed fields: {', '.join(fields)}"
-    return where.problem(path, f"unknown field '{name}' {in_path(parent)}", hint, key=True)
-
-
-def _missing_field(path: FieldPath, where: Where) -> Problem:
-    name, parent = str(path[-1]), path[:-1]
-    target = _type_at(path)
-    hint = f"add `{name}: ...`"
-    if isinstance(target, type) and issubclass(target, Enum):
-        hint += f" (one of: {', '.join(str(m.value) for m in target)})"
-    owner = format_path(parent) or "the model file"
-    return where.problem(parent, f"{owner} is missing the required field '{name}'", hint)
-
-
-def _bad_choice(path: FieldPath, value: object, allowed: list[str], where: Where) -> Problem:
-    shown = format_path(path)
-    choices = f"allowed: {', '.join(allowed)}"
-    if value is None:
-        return where.problem(path, f"{shown} is empty", choices)
-    guess = close_match(str(value), allowed)
-    hint = f"did you mean '{guess}'? {choices}" if guess else choices
-    return where.problem(path, f"{describe_value(value)} is not a valid value for {shown}", hint)
-
-
-def _type_at(path: FieldPath) -> Any:
-    """The annotated type at a field path, from System downwards (None when the path leaves the model)."""
-    current: Any = System
-    for part in path:
-        current = _unwrap_optional(current)
-        if isinstance(part, int):
-            args = get_args(current)
-            if get_origin(current) is not list or not args:
-                return None
-            current = args[0]
-        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
-            current = current.model_fields[part].annotation
-        else:
-            return None
-    return _unwrap_optional(current)
-
-
-def _unwrap_optional(annotation: Any) -> Any:
-    if get_origin(annotation) in (Union, UnionType):
-        args = [a for a in get_args(annotation) if a is not NoneType]
-        if len(args) == 1:
-            return args[0]
-    return annotation
 
 
 # ------------------------------------------------------------------------------------------- meaning
@@ -221,9 +98,32 @@ def _valid(data: dict[str, object], section: str, model: type[_M]) -> list[tuple
         return []
     result = []
     for index, item in enumerate(items):
-        with contextlib.suppress(ValidationError):
+        try:
             result.append((index, model.model_validate(item)))
+        except ValidationError as exc:
+            if isinstance(item, dict):
+                result.append((index, _partial(model, item, exc)))
     return result
+
+
+def _partial(model: type[_M], item: dict[str, object], error: ValidationError) -> _M:
+    """An item that failed validation, with the fields that are valid on their own and None (or the default)
+    for the rest: its references are still checked, so fixing one mistake does not reveal the next."""
+    broken = {problem["loc"][0] for problem in error.errors() if problem["loc"]}
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in item and name not in broken:
+            with contextlib.suppress(ValidationError):
+                values[name] = _adapter(model, name).validate_python(item[name])
+        if name not in values:
+            values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+    return model.model_construct(**values)
+
+
+@functools.cache
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    annotation: Any = model.model_fields[name].annotation
+    return TypeAdapter(annotation)
 
 
 class Checker:
@@ -260,6 +160,8 @@ class Checker:
         self.custom_controls: dict[str, FieldPath] = {}
         for index, control in self.parts.controls:
             path: FieldPath = ("controls", index, "id")
+            if control.id is None:
+                continue
             if control.id in self.custom_controls:
                 self.add(path, f"duplicate control id '{control.id}' (first on line "
                          f"{self.where.line_of(self.custom_controls[control.id])})", "rename one")
@@ -267,10 +169,11 @@ class Checker:
         self.stated_threats: dict[str, FieldPath] = {}
         for index, threat in self.parts.threats:
             path = ("threats", index, "id")
-            if threat.id in self.stated_threats:
+            if threat.id is not None and threat.id in self.stated_threats:
                 self.add(path, f"duplicate threat id '{threat.id}' (first on line "
                          f"{self.where.line_of(self.stated_threats[threat.id])})", "rename one")
-            self.stated_threats.setdefault(threat.id, path)
+            if threat.id is not None:
+                self.stated_threats.setdefault(threat.id, path)
             self._element_refs(("threats", index, "elements"), threat.elements)
             for position, flow_id in enumerate(threat.flows):
                 self._reference(("threats", index, "flows", position), flow_id, "flows")
@@ -311,8 +214,11 @@ class Checker:
                          "ids are shared by elements, flows, trust boundaries, assets and assumptions; "
                          "rename one")
 
-    def _reference(self, path: FieldPath, ref: str, section: str) -> bool:
-        """Report ``ref`` at ``path`` unless it names an item of ``section``; True when it does."""
+    def _reference(self, path: FieldPath, ref: str | None, section: str) -> bool:
+        """Report ``ref`` at ``path`` unless it names an item of ``section``; True when it does. None (a value
+        the schema refused, and reported) is not reported again."""
+        if ref is None:
+            return False
         if ref in self.ids[section]:
             return True
         what = _SINGULAR[section]
@@ -334,7 +240,7 @@ class Checker:
     def _check_elements(self) -> None:
         for index, element in self.parts.elements:
             for name in ("permissions", "acts_on"):
-                if getattr(element, name) is not None and element.kind is not Kind.tool:
+                if getattr(element, name) is not None and element.kind is not None and element.kind is not Kind.tool:
                     self.add(("elements", index, name),
                              f"elements[{index}].{name} is set, but '{element.id}' has kind "
                              f"'{element.kind.value}'; {name} only applies to tools",
@@ -353,19 +259,17 @@ class Checker:
                          "with its facts instead")
 
     def _check_boundaries(self) -> None:
-        boundaries = self.parts.trust_boundaries
         by_id: dict[str, tuple[int, TrustBoundary]] = {}
-        for index, boundary in boundaries:
-            by_id.setdefault(boundary.id, (index, boundary))
-        for index, boundary in boundaries:
+        for index, boundary in self.parts.trust_boundaries:
+            if boundary.id is not None:
+                by_id.setdefault(boundary.id, (index, boundary))
             if boundary.parent is not None:
                 self._reference(("trust_boundaries", index, "parent"), boundary.parent, "trust_boundaries")
-        cyclic = self._boundary_cycles(by_id)
-        ancestors = {b.id: _ancestors(b.id, by_id) for _i, b in boundaries if b.id not in cyclic}
-        homes: dict[str, list[tuple[str, FieldPath]]] = {}
-        for index, boundary in boundaries:
+        nesting = _Nesting(by_id, self._boundary_cycles(by_id))
+        deepest: dict[str, tuple[str, FieldPath]] = {}  # element -> its innermost boundary so far
+        for index, boundary in self.parts.trust_boundaries:
             listed: dict[str, FieldPath] = {}
-            for position, element_id in enumerate(boundary.elements):
+            for position, element_id in enumerate(boundary.elements or []):
                 path: FieldPath = ("trust_boundaries", index, "elements", position)
                 if element_id in listed:
                     first_line = self.where.line_of(listed[element_id])
@@ -373,23 +277,23 @@ class Checker:
                              f"line {first_line})", "remove the second entry")
                     continue
                 listed[element_id] = path
-                if not self._reference(path, element_id, "elements"):
-                    continue
-                self._check_home(boundary.id, element_id, path, homes.setdefault(element_id, []), ancestors)
+                if self._reference(path, element_id, "elements") and boundary.id in nesting.enter:
+                    self._check_home(boundary.id, element_id, path, deepest, nesting)
 
     def _check_home(self, boundary_id: str, element_id: str, path: FieldPath,
-                    homes: list[tuple[str, FieldPath]], ancestors: dict[str, set[str]]) -> None:
-        for other_id, other_path in homes:
-            if boundary_id not in ancestors or other_id not in ancestors:
-                continue  # part of a parent loop, which is reported already
-            nested = other_id in ancestors[boundary_id] or boundary_id in ancestors[other_id]
-            if not nested and other_id != boundary_id:
-                self.add(path, f"element '{element_id}' is in trust boundaries '{other_id}' (line "
-                         f"{self.where.line_of(other_path)}) and '{boundary_id}', which are not nested",
-                         f"an element sits in one zone; if '{boundary_id}' is inside '{other_id}', "
-                         f"set `parent: {other_id}` on it, otherwise remove one entry")
-                return
-        homes.append((boundary_id, path))
+                    deepest: dict[str, tuple[str, FieldPath]], nesting: _Nesting) -> None:
+        """An element may sit in several boundaries only when they are nested. The boundaries accepted so far
+        lie on one chain, so comparing with the innermost of them is enough."""
+        home = deepest.get(element_id)
+        if home is None or nesting.contains(home[0], boundary_id):
+            deepest[element_id] = (boundary_id, path)
+            return
+        other_id, other_path = home
+        if not nesting.contains(boundary_id, other_id):
+            self.add(path, f"element '{element_id}' is in trust boundaries '{other_id}' (line "
+                     f"{self.where.line_of(other_path)}) and '{boundary_id}', which are not nested",
+                     f"an element sits in one zone; if '{boundary_id}' is inside '{other_id}', "
+                     f"set `parent: {other_id}` on it, otherwise remove one entry")
 
     def _boundary_cycles(self, by_id: dict[str, tuple[int, TrustBoundary]]) -> set[str]:
         """Report each loop of `parent` links once, at the first boundary of the loop in the file."""
@@ -418,7 +322,7 @@ class Checker:
         known = self.known_controls
         for index, setting in self.parts.countermeasures:
             path: FieldPath = ("countermeasures", index, "control")
-            if known is not None and setting.control not in known:
+            if known is not None and setting.control is not None and setting.control not in known:
                 guess = self.suggest(setting.control, known)
                 hint = f"did you mean '{guess}'?" if guess else "use a control id from the catalogue"
                 self.add(path, f"{format_path(path)} names control '{setting.control}', which is not in the "
@@ -430,6 +334,8 @@ class Checker:
         seen: dict[str, FieldPath] = {}
         for index, setting in self.parts.residual_risks:
             path: FieldPath = ("residual_risks", index, "threat")
+            if setting.threat is None:
+                continue
             self._threat_ref(path, setting.threat)
             if setting.threat in seen:
                 first_line = self.where.line_of(seen[setting.threat])
@@ -451,10 +357,37 @@ class Checker:
             self._reference(path, match["flow"], "flows")
 
 
-def _ancestors(boundary_id: str, by_id: dict[str, tuple[int, TrustBoundary]]) -> set[str]:
-    found: set[str] = set()
-    parent = by_id[boundary_id][1].parent
-    while parent in by_id and parent not in found:
-        found.add(parent)
-        parent = by_id[parent][1].parent
-    return found
+class _Nesting:
+    """Which boundary lies inside which, in constant time per question: each boundary outside a parent loop
+    gets the times a depth-first walk of the parent tree enters and leaves it, and a boundary contains
+    another when it is entered before and left after it."""
+
+    def __init__(self, by_id: dict[str, tuple[int, TrustBoundary]], cyclic: set[str]) -> None:
+        children: dict[str, list[str]] = {}
+        roots: list[str] = []
+        for boundary_id, (_index, boundary) in by_id.items():
+            if boundary_id in cyclic:
+                continue
+            parent = boundary.parent
+            if parent is not None and parent in by_id and parent not in cyclic:
+                children.setdefault(parent, []).append(boundary_id)
+            else:
+                roots.append(boundary_id)
+        self.enter: dict[str, int] = {}
+        self.leave: dict[str, int] = {}
+        clock = 0
+        for root in roots:
+            stack = [(root, False)]
+            while stack:
+                node, done = stack.pop()
+                clock += 1
+                if done:
+                    self.leave[node] = clock
+                    continue
+                self.enter[node] = clock
+                stack.append((node, True))
+                stack.extend((child, False) for child in children.get(node, ()))
+
+    def contains(self, outer: str, inner: str) -> bool:
+        """``outer`` is ``inner`` or one of its ancestors."""
+        return self.enter[outer] <= self.enter[inner] and self.leave[inner] <= self.leave[outer]

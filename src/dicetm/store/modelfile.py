@@ -22,7 +22,7 @@ from dicetm.errors import InputError, Location, Problem, StoreError
 from dicetm.gcpause import gc_paused
 from dicetm.model.proposals import ProposalFile
 from dicetm.model.system import System
-from dicetm.store.modelcheck import ID_SECTIONS, Checker, Parts, schema_problems
+from dicetm.store.modelcheck import ID_SECTIONS, Checker, Parts
 from dicetm.store.modelreader import (
     FieldPath,
     Position,
@@ -35,6 +35,7 @@ from dicetm.store.modelreader import (
     format_path,
     sorted_problems,
 )
+from dicetm.store.modelschema import boolean_problems, schema_problems
 
 MODEL_FILENAMES = ("dicetm.yaml", "dicetm.yml")
 __all__ = ["MODEL_FILENAMES", "FieldPath", "LazyLocations", "LoadedModel", "Position", "decode_model", "format_path",
@@ -86,7 +87,7 @@ class LazyLocations(Mapping[FieldPath, Position]):
             root = compose(self._text, self._filename)
             where = Where(self._filename, root)
             if root is not None:
-                Reader(where).value(root, (), 0)
+                Reader(where, own_text=len(self._text)).value(root, (), 0)
             self._table = where.values
         return self._table
 
@@ -151,7 +152,7 @@ def parse_system_text(text: str, filename: str, known_controls: Collection[str] 
 def _parse(text: str, filename: str, known_controls: Collection[str] | None) -> LoadedModel:
     root = compose(text, filename)
     where = Where(filename, root)
-    reader = Reader(where)
+    reader = Reader(where, own_text=len(text))
     data = reader.value(root, (), 0) if root is not None else None
     if data is None and not reader.problems:
         raise InputError([Problem("the model file is empty", Location(filename, 1, 1),
@@ -161,7 +162,7 @@ def _parse(text: str, filename: str, known_controls: Collection[str] | None) -> 
             (), f"the top level must be a mapping of fields, but it is {describe_value(data)}",
             hint="start with `name: <system name>`, then `elements:`, `flows:` and so on")]
         raise InputError(sorted_problems(problems))
-    problems = list(reader.problems)
+    problems = [*reader.problems, *boolean_problems(data, where, reader)]
     try:
         system: System | None = System.model_validate(data)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,32 @@ _SCALAR_READERS: dict[str, Callable[[yaml.ScalarNode], object]] = {
     _BOOL: _SAFE.construct_yaml_bool, _INT: _SAFE.construct_yaml_int, _FLOAT: _SAFE.construct_yaml_float,
 }
 _MAX_DEPTH = 64  # a valid model nests four levels; deeper input is garbage, not a model
+# Expansion limits, each with the environment variable that raises it. Aliases are counted every time
+# they are used: that is how much data every later step (validation, reports, exports) would handle.
+MAX_VALUES = ("DICETM_MAX_MODEL_VALUES", 2_000_000)  # the importers' limit; far beyond any real model
+MAX_ALIAS_TEXT = ("DICETM_MAX_ALIAS_TEXT", 10_000_000)  # characters that aliases add to the file's own text
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a model file may expand; read from the environment (see ``MAX_VALUES``, ``MAX_ALIAS_TEXT``)."""
+
+    values: int
+    alias_text: int
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        return cls(_limit(*MAX_VALUES), _limit(*MAX_ALIAS_TEXT))
+
+
+def _limit(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip().replace("_", "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise InputError([Problem(f"{variable} must be a positive whole number, not {value!r}",
+                                  Location(path=variable), f"unset it to use the default of {default:,}")])
+    return int(value)
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -227,23 +254,50 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, filename: str) -> Prob
 
 
 class Reader:
-    """Turns composed YAML nodes into plain data, recording where each value and key sits."""
+    """Turns composed YAML nodes into plain data, recording where each value and key sits.
 
-    def __init__(self, where: Where) -> None:
+    It counts the values and the characters of text it hands out, an alias's target every time the alias
+    is used, and raises InputError (naming the limit and how to raise it) as soon as either passes its
+    limit; ``own_text`` is the length of the file, which the text count may reach without aliases.
+    """
+
+    def __init__(self, where: Where, limits: Limits | None = None, own_text: int = 0) -> None:
         self.where = where
         self.problems: list[Problem] = []
         self.bad_paths: set[FieldPath] = set()  # already reported; schema errors there would repeat it
         self.raw: dict[FieldPath, str] = {}  # source text of scalars YAML did not read as text
+        self.limits = limits or Limits.from_environment()
+        self.values = 0  # values handed out so far, aliases counted at every use
+        self.text = 0  # characters of text handed out so far, likewise
+        self._max_text = own_text + self.limits.alias_text
         self._built: dict[int, object] = {}
+        self._sizes: dict[int, tuple[int, int]] = {}  # node -> (values, characters) it expands to
         self._open: set[int] = set()
 
     def value(self, node: yaml.Node, path: FieldPath, depth: int) -> object:
         position = self.where.values[path] = node_position(node)
+        self.values += 1
         if node.tag in _TEXT_TAGS and isinstance(node, yaml.ScalarNode):  # the common case, kept short
+            self.text += len(node.value)
+            if self.text > self._max_text or self.values > self.limits.values:
+                self._too_big(path)
             return node.value
         result = self._build(node, path, depth)
         self.where.values[path] = position  # again: a merge walks its source at this same path
         return result
+
+    def _too_big(self, path: FieldPath) -> None:
+        if self.values > self.limits.values:
+            variable, _default = MAX_VALUES
+            message = (f"the model file expands to more than {self.limits.values:,} values (YAML aliases count "
+                       "every time they are used)")
+        else:
+            variable, _default = MAX_ALIAS_TEXT
+            message = (f"YAML aliases in the model file repeat more than {self.limits.alias_text:,} characters "
+                       "of text (every use of an alias counts)")
+        raise InputError([self.where.problem(path, f"{message}; stopped {at_path(path)}",
+                                             f"a real model does not need this: write the repeated part once; if "
+                                             f"it does, raise the limit with the environment variable {variable}")])
 
     def _fail(self, path: FieldPath, message: str, hint: str | None = None,
               node: yaml.Node | None = None) -> None:
@@ -263,6 +317,11 @@ class Reader:
         # again, so "billion laughs" input costs linear time, and a node met inside itself is a loop.
         node_key = id(node)
         if node_key in self._built:
+            values, text = self._sizes[node_key]
+            self.values += values - 1  # value() counted the node itself
+            self.text += text
+            if self.text > self._max_text or self.values > self.limits.values:
+                self._too_big(path)
             return self._built[node_key]
         if node_key in self._open:
             self._fail(path, f"the alias {at_path(path)} refers to a node that contains it",
@@ -276,6 +335,7 @@ class Reader:
             self._unsupported(node, path)
             return None
         self._open.add(node_key)
+        values, text = self.values, self.text
         result: object = None
         if isinstance(node, yaml.SequenceNode):
             result = [self.value(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
@@ -283,6 +343,7 @@ class Reader:
             result = self._mapping(node, path, depth)
         self._open.discard(node_key)
         self._built[node_key] = result
+        self._sizes[node_key] = (self.values - values + 1, self.text - text)
         return result
 
     def _mapping(self, node: yaml.MappingNode, path: FieldPath, depth: int) -> dict[str, object]:
@@ -347,6 +408,7 @@ class Reader:
         if reader is None:
             self._unsupported(node, path)
             return None
+        self.text += len(node.value)
         try:
             value = reader(node)
         except (ValueError, KeyError, OverflowError):
