@@ -101,16 +101,16 @@ def test_eight_reviewers_on_one_threat_lose_nothing_and_later_ones_are_warned(fo
 
 
 def test_an_unchanged_model_is_never_analysed_again(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dicetm.review.session as session_module
+    import dicetm.pipeline.run as run_module
 
     calls = []
-    real = session_module.identify_system
+    real = run_module.identify_system
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(kwargs.get("detail", "grouped"))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(session_module, "identify_system", counting)
+    monkeypatch.setattr(run_module, "identify_system", counting)
     session = ReviewSession(folder)
     session.decide([DecisionInput(item=THREAT, action="accept")], reviewer=REVIEWER)
     assert calls == ["grouped"]

@@ -10,6 +10,7 @@ kept on one line, with a leading ``#``, ``>``, list or fence marker escaped, so 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -39,9 +40,23 @@ _BLOCK_MARKER = re.compile(r"^([#>+*=_~|-])")
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
+def _needs_work(value: str) -> bool:
+    """Whether ``text`` would change ``value`` (plain substring tests: several times faster than a regex here,
+    and most text in a large report needs no work)."""
+    return ("\\" in value or "<" in value or ">" in value or "[" in value or "]" in value or "`" in value
+            or "|" in value or "://" in value or "www." in value.lower())
+
+
+def _plain(value: str) -> bool:
+    """True when ``value`` is one line of printable text with nothing to escape: it is shown as it is."""
+    return value.isprintable() and not _needs_work(value)
+
+
 def text(value: str) -> str:
     """Text placed after other content on a line: markup, links, code spans and escapes neutralised."""
-    if "://" not in value and "www." not in value.lower():  # the common case, without the regex
+    if not _needs_work(value):
+        return value
+    if "://" not in value and "www." not in value.lower():  # no URL: escapes only, without the URL regex
         return value.translate(_INLINE_ESCAPES)
     parts = []
     start = 0
@@ -56,7 +71,7 @@ def text(value: str) -> str:
 
 def inline(value: str) -> str:
     """Free text on one line, after other content."""
-    return text(common.one_line(value))
+    return value if _plain(value) and "  " not in value and value == value.strip() else text(common.one_line(value))
 
 
 def paragraph(value: str) -> str:
@@ -67,15 +82,21 @@ def paragraph(value: str) -> str:
 
 def cell(value: str) -> str:
     """Text for a table cell: line breaks become ``<br>`` (``text`` already escapes the column separator)."""
+    if _plain(value):
+        return value
     lines = text(value).splitlines()
     return "<br>".join(line.strip() for line in lines) if len(lines) > 1 else "".join(lines)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # ids repeat across a large report's tables; a bounded cache
 def code(value: str) -> str:
     """An id as inline code (backticks inside the id cannot close the span)."""
+    if value.isprintable() and " " not in value and "`" not in value:  # an id as it usually is
+        return f"`{value}`"
     return "`" + common.one_line(value).replace("`", "'") + "`"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def code_cell(value: str) -> str:
     # A backslash or pipe cannot be escaped reliably in a code span inside a table: show such an id as text.
     if "\\" in value or "|" in value:
@@ -85,7 +106,7 @@ def code_cell(value: str) -> str:
 
 def codes(values: Iterable[str], cell_safe: bool = False) -> str:
     render = code_cell if cell_safe else code
-    return ", ".join(render(v) for v in values)
+    return ", ".join([render(v) for v in values])
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

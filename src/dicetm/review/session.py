@@ -15,13 +15,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.model import AnalysisResult, Threat
 from dicetm.model.proposals import with_proposals
 from dicetm.model.register import Register
-from dicetm.pipeline.run import finish, fresh_countermeasures, identify_system
-from dicetm.pipeline.state import State
 from dicetm.review.decide import DecisionInput, apply_decision, item_version
 from dicetm.review.reconcile import Change, reconcile
 from dicetm.store import analysiscache
@@ -30,6 +29,9 @@ from dicetm.store.modelfile import LazyLocations, LoadedModel, decode_model, par
 from dicetm.store.proposalsfile import PROPOSALS_FILENAME, parse_proposals
 from dicetm.store.safety import read_bytes
 from dicetm.store.workspace import TOOL_ACTOR, Transaction, Workspace
+
+if TYPE_CHECKING:  # the pipeline (and its rules) is imported when an analysis is needed, not for a decision
+    from dicetm.pipeline.state import State
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,9 @@ class DecisionOutcome:
 class _Analysis:
     """One version of the model files and what the rules find in it, each part loaded when first needed."""
 
-    def __init__(self, key: str, loaded: LoadedModel, cached: analysiscache.CachedAnalysis | None) -> None:
+    def __init__(self, key: str, loaded: LoadedModel) -> None:
         self.key = key
         self.loaded = loaded
-        self._cached = cached
         self._states: dict[str, State] = {}
         self._fresh: State | None = None
 
@@ -65,25 +66,28 @@ class _Analysis:
 
     def _identify(self, detail: str) -> State:
         from dicetm.catalog import load_catalog
+        from dicetm.pipeline.run import identify_system
+        from dicetm.pipeline.state import State
 
         loaded = self.loaded
-        cached = self._cached if detail == "grouped" else None
-        if cached is None and detail == "grouped" and self.key:
-            cached = analysiscache.load(self.key)
+        cached = analysiscache.load_findings(self.key) if detail == "grouped" and self.key else None
         if cached is not None:
             system, _left_out = with_proposals(loaded.system, loaded.proposals)
             return State(system=system, catalog=load_catalog(), detail=detail, raw_findings=cached.raw_findings,
                          open_questions=tuple(cached.open_questions), threats=tuple(cached.threats))
         state = identify_system(loaded.system, detail=detail, proposals=loaded.proposals)
         if detail == "grouped" and self.key:
-            analysiscache.save(analysiscache.CachedAnalysis(
-                key=self.key, system=loaded.system, open_questions=list(state.open_questions),
-                threats=list(state.threats), raw_findings=state.raw_findings))
+            analysiscache.save(analysiscache.CachedModel(key=self.key, system=loaded.system),
+                               analysiscache.CachedFindings(key=self.key, open_questions=list(state.open_questions),
+                                                            threats=list(state.threats),
+                                                            raw_findings=state.raw_findings))
         return state
 
     def fresh(self) -> State:
         """The grouped findings with their suggested countermeasures: what the register is reconciled with."""
         if self._fresh is None:
+            from dicetm.pipeline.run import fresh_countermeasures
+
             self._fresh = fresh_countermeasures(self.state())
         return self._fresh
 
@@ -109,7 +113,7 @@ class ReviewSession:
                  lock_timeout: float = DEFAULT_TIMEOUT) -> None:
         self.workspace = Workspace.open(loaded.path if loaded is not None else Path(path), lock_timeout=lock_timeout)
         self._pinned = loaded is not None
-        self._analysis = _Analysis("", loaded, None) if loaded is not None else None
+        self._analysis = _Analysis("", loaded) if loaded is not None else None
         self._synced: tuple[str, str | None] | None = None  # (analysis key, register digest) known reconciled
 
     @property
@@ -138,6 +142,8 @@ class ReviewSession:
         ``write=True`` records what reconciling changed (new, stale, retired items) under ``actor``;
         ``write=False`` reconciles in memory only and takes no write lock (for read-only commands).
         """
+        from dicetm.pipeline.run import finish
+
         current = self._current()
         if write:
             with self.workspace.transaction(actor) as tx:
@@ -210,7 +216,7 @@ class ReviewSession:
             return self._analysis
         text = decode_model(model, str(path))
         proposals = parse_proposals(proposals_bytes, str(proposals_path)) if proposals_bytes is not None else None
-        cached = analysiscache.load(key)
+        cached = analysiscache.load_model(key)
         if cached is not None:
             loaded = LoadedModel(system=cached.system, path=path, locations=LazyLocations(text, str(path)))
         else:
@@ -218,7 +224,7 @@ class ReviewSession:
 
             loaded = parse_system_text(text, str(path), known_controls=set(load_catalog().controls))
             loaded = dataclasses.replace(loaded, path=path)
-        self._analysis = _Analysis(key, dataclasses.replace(loaded, proposals=proposals), cached)
+        self._analysis = _Analysis(key, dataclasses.replace(loaded, proposals=proposals))
         return self._analysis
 
 

@@ -1,11 +1,12 @@
 """Analyses kept by content, so an unchanged model is never analysed twice.
 
-An entry holds the validated model and what the rules found in it (open questions, threats), keyed by the
-sha256 of the model file's bytes, the proposals file's bytes, the detail level and a fingerprint of
-dicetm itself (its version, its code and data files, the catalogue and any installed ATLAS data). A
-changed byte in any of them is a different key, so an entry is never stale; an entry that cannot be read
-is a miss. Beside an entry, ``<key>.synced`` names the last register state (its digest) known to be
-reconciled with that analysis, which lets a decision skip reconciling.
+An entry is the validated model (``<key>.model.json``) and what the rules found in it (``<key>.json``:
+open questions, threats), keyed by the sha256 of the model file's bytes, the proposals file's bytes, the
+detail level and a fingerprint of dicetm itself (its version, its code and data files, the catalogue and
+any installed ATLAS data). A changed byte in any of them is a different key, so an entry is never stale;
+an entry that cannot be read is a miss. Beside an entry, ``<key>.synced`` names the last register state
+(its digest) known to be reconciled with that analysis, which lets a decision skip reconciling; a decision
+then reads only the model part.
 
 Entries live per user, in ``$DICETM_CACHE_DIR/analysis`` (else ``$XDG_CACHE_HOME/dicetm/analysis``, else
 ``~/.cache/dicetm/analysis``), never in the workspace: a read-only or shared workspace stays untouched.
@@ -19,6 +20,7 @@ import functools
 import hashlib
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -28,16 +30,29 @@ from dicetm.store.atomic import write_bytes_atomic
 
 FORMAT = 1
 _CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json")
+_ANALYSIS_PACKAGES = ("model", "catalog", "rules", "pipeline", "store", "review")
 
 
-class CachedAnalysis(BaseModel):
-    """What the rules found in one model (before any decision is applied)."""
+_Entry = TypeVar("_Entry", "CachedModel", "CachedFindings")
+
+
+class CachedModel(BaseModel):
+    """A model file as validated (its ``System``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     format: int = FORMAT
     key: str
     system: System
+
+
+class CachedFindings(BaseModel):
+    """What the rules found in one model (before any decision is applied)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = FORMAT
+    key: str
     open_questions: list[OpenQuestion]
     threats: list[Threat]
     raw_findings: int
@@ -61,13 +76,17 @@ def analysis_key(model: bytes, proposals: bytes | None, detail: str) -> str:
 
 @functools.cache
 def _code_stamp() -> str:
-    """Names, sizes and times of dicetm's own code and data files: an edited rule is a new fingerprint."""
+    """Names, sizes and times of the code and data files an analysis depends on: an edited rule is a new
+    fingerprint, so an analysis cached before the edit is not used after it."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*")):
-        if path.suffix in _CODE_SUFFIXES:
-            info = path.stat()
-            digest.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    for part in _ANALYSIS_PACKAGES:
+        for folder, dirs, files in os.walk(package / part):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(_CODE_SUFFIXES):
+                    info = os.stat(os.path.join(folder, name))
+                    digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -88,19 +107,31 @@ def _entry_path(key: str, suffix: str) -> Path:
     return cache_root() / "analysis" / key[:2] / f"{key}{suffix}"
 
 
-def load(key: str) -> CachedAnalysis | None:
-    """The entry stored under ``key``, or None (missing, unreadable, or from another format)."""
+def load_model(key: str) -> CachedModel | None:
+    """The validated model stored under ``key``, or None (missing, unreadable, or from another format)."""
+    return _load(CachedModel, key, ".model.json")
+
+
+def load_findings(key: str) -> CachedFindings | None:
+    """The findings stored under ``key``, or None (missing, unreadable, or from another format)."""
+    return _load(CachedFindings, key, ".json")
+
+
+def _load(kind: type[_Entry], key: str, suffix: str) -> _Entry | None:
     try:
-        entry = CachedAnalysis.model_validate_json(_entry_path(key, ".json").read_bytes())
+        entry = kind.model_validate_json(_entry_path(key, suffix).read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
     return entry if entry.key == key and entry.format == FORMAT else None
 
 
-def save(entry: CachedAnalysis) -> None:
-    """Store ``entry`` (best effort)."""
+def save(model: CachedModel, findings: CachedFindings) -> None:
+    """Store an entry (best effort): the findings first, as the model part is what a reader looks for."""
     with contextlib.suppress(OSError):
-        write_bytes_atomic(_entry_path(entry.key, ".json"), entry.model_dump_json().encode("utf-8"), durable=False)
+        write_bytes_atomic(_entry_path(findings.key, ".json"), findings.model_dump_json().encode("utf-8"),
+                           durable=False)
+        write_bytes_atomic(_entry_path(model.key, ".model.json"), model.model_dump_json().encode("utf-8"),
+                           durable=False)
 
 
 def synced(key: str) -> str | None:
@@ -115,3 +146,30 @@ def mark_synced(key: str, register_digest: str) -> None:
     """Remember that the register state ``register_digest`` is reconciled with analysis ``key`` (best effort)."""
     with contextlib.suppress(OSError):
         write_bytes_atomic(_entry_path(key, ".synced"), register_digest.encode("ascii") + b"\n", durable=False)
+
+
+# --------------------------------------------------------------------------------------- audit logs
+
+
+def verified_log(path: Path, log: bytes) -> int:
+    """How many leading bytes of ``log`` (the audit log at ``path``) a verification on this machine has
+    already found intact (0 when none): those need not be checked again. Only the check before a write uses
+    this; `dicetm audit verify` always checks everything."""
+    try:
+        size_text, digest = _log_entry(path).read_text(encoding="ascii").split()
+        size = int(size_text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return 0
+    return size if 0 < size <= len(log) and hashlib.sha256(log[:size]).hexdigest() == digest else 0
+
+
+def remember_verified_log(path: Path, log: bytes) -> None:
+    """Remember that ``log`` (the whole audit log at ``path``) verified (best effort)."""
+    with contextlib.suppress(OSError):
+        entry = f"{len(log)} {hashlib.sha256(log).hexdigest()}\n".encode("ascii")
+        write_bytes_atomic(_log_entry(path), entry, durable=False)
+
+
+def _log_entry(path: Path) -> Path:
+    key = hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogateescape")).hexdigest()
+    return cache_root() / "logs" / key[:2] / key

@@ -18,14 +18,14 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dicetm.errors import Location, Problem, StoreError
-from dicetm.model.register import AuditHead, Register
+from dicetm.model.register import AuditHead, CountermeasureEntry, Register, ResidualRiskRecord, ThreatEntry
 from dicetm.store.modelfile import format_path
 from dicetm.store.yamlfile import parse_yaml_model
 
@@ -34,8 +34,10 @@ HEADER = ("# Written by dicetm as JSON (which YAML tools read too). Record decis
           "flags any edit made by hand.\n")
 LABEL = "the register"
 HINT = "dicetm writes this file; undo the hand edit or restore it from version control"
-# The lists of a register and the field that orders each of them.
+# The lists of a register, the field that orders each of them, and the model of their entries.
 LISTS: dict[str, str] = {"threats": "id", "countermeasures": "id", "residual_risks": "threat"}
+_ENTRIES: dict[str, type[BaseModel]] = {"threats": ThreatEntry, "countermeasures": CountermeasureEntry,
+                                        "residual_risks": ResidualRiskRecord}
 
 _ENTRY_FIELD, _ENTRY_CLOSE, _HISTORY_LINE = " " * 6, " " * 4, " " * 8
 # Characters JSON leaves as they are but YAML readers refuse or read as line breaks: written as escapes.
@@ -84,6 +86,8 @@ class Encoded:
     canonical: dict[str, list[bytes]]
     texts: dict[bytes, str]
     digest: str
+    # The Register object a file was parsed into, handed out once by ``register`` (it spares a copy).
+    parsed: list[Register] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def head(self) -> AuditHead | None:
@@ -92,6 +96,8 @@ class Encoded:
 
     def register(self) -> Register:
         """A new Register object of this state, sharing nothing with it (safe to change)."""
+        if self.parsed:
+            return self.parsed.pop()
         register = Register.model_validate_json(self.digest_input())
         register.audit_head = self.head
         return register
@@ -122,26 +128,38 @@ class Encoded:
 def encode(register: Register, known: Mapping[bytes, str] | None = None) -> Encoded:
     """Validate ``register`` (a copy, with sorted lists) and encode it; ``known`` texts are reused.
 
-    The dump is validated and dumped again so the digest is the one a reader of the file computes (a value
-    set without validation, such as an int in a float field, reads back in its validated form).
+    ``known`` maps the canonical JSON of entries already validated (an Encoded state's ``texts``) to their
+    text. Every other entry is validated and dumped again, so the digest is the one a reader of the file
+    computes (a value set without validation, such as an int in a float field, reads back validated).
     """
+    known = known or {}
     data = register.model_dump(mode="json")
+    encoded = Register.model_validate({k: v for k, v in data.items() if k not in LISTS}).model_dump(mode="json")
+    codes: dict[str, list[bytes]] = {}
     for key, order in LISTS.items():
-        data[key].sort(key=lambda item, order=order: item[order])
-    return _encoded(Register.model_validate(data).model_dump(mode="json"), known or {})
+        pairs = []
+        for item in data[key]:
+            code = canonical(item)
+            if code not in known:
+                item = _ENTRIES[key].model_validate(item).model_dump(mode="json")
+                code = canonical(item)
+            pairs.append((item[order], item, code))
+        pairs.sort(key=lambda pair: pair[0])
+        encoded[key] = [item for _order, item, _code in pairs]
+        codes[key] = [code for _order, _item, code in pairs]
+    return _encoded(encoded, known, codes=codes)
 
 
-def _encoded(data: dict[str, Any], known: Mapping[bytes, str],
-             texts_in_file: Mapping[str, list[str]] | None = None) -> Encoded:
-    """Encode ``data`` (a register's JSON form); ``texts_in_file`` holds each list's entry texts as read."""
+def _encoded(data: dict[str, Any], known: Mapping[bytes, str], texts_in_file: Mapping[str, list[str]] | None = None,
+             codes: Mapping[str, list[bytes]] | None = None) -> Encoded:
+    """Encode ``data`` (a register's JSON form); ``texts_in_file`` holds each list's entry texts as read,
+    ``codes`` the canonical JSON of each entry when it is known already."""
     lists: dict[str, list[bytes]] = {}
     texts: dict[bytes, str] = {}
     for key in LISTS:
-        lists[key] = []
         given = texts_in_file[key] if texts_in_file is not None else None
-        for index, item in enumerate(data[key]):
-            code = canonical(item)
-            lists[key].append(code)
+        lists[key] = list(codes[key]) if codes is not None else [canonical(item) for item in data[key]]
+        for index, (item, code) in enumerate(zip(data[key], lists[key], strict=True)):
             texts[code] = given[index] if given is not None else known.get(code) or entry_text(item)
     partial = Encoded(data, lists, texts, "")
     return Encoded(data, lists, texts, hashlib.sha256(partial.digest_input()).hexdigest())
@@ -194,7 +212,9 @@ def parse_encoded(raw: bytes | str, filename: str) -> Encoded:
     if start < len(text) and text[start] in "{[":
         return _parse_json(text, start, filename)
     register = parse_yaml_model(text, filename, Register, LABEL, HINT)  # format 1
-    return _encoded(register.model_dump(mode="json"), {})
+    encoded = _encoded(register.model_dump(mode="json"), {})
+    encoded.parsed.append(register)
+    return encoded
 
 
 def _body_start(text: str) -> int:
@@ -223,7 +243,9 @@ def _parse_json(text: str, start: int, filename: str) -> Encoded:
                                   HINT) for error in exc.errors()]) from None
     dumped = register.model_dump(mode="json")
     # With defaults filled in or values converted, the entry texts no longer say what the register holds.
-    return _encoded(dumped, {}, texts if texts is not None and dumped == data else None)
+    encoded = _encoded(dumped, {}, texts if texts is not None and dumped == data else None)
+    encoded.parsed.append(register)
+    return encoded
 
 
 def _plain_json(text: str, start: int, filename: str) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from pydantic import BaseModel
 from dicetm import __version__
 from dicetm.errors import InputError, Location, Problem, StoreError
 from dicetm.model.register import REGISTER_FORMAT, AuditHead, Register
-from dicetm.store import atomic
+from dicetm.store import analysiscache, atomic
 from dicetm.store.atomic import sync_folder, temp_pattern, write_temp
 from dicetm.store.audit import (
     AUDIT_FILENAME,
@@ -182,7 +182,8 @@ class Workspace:
             self._commit(tx, encoded, log)
 
     def _load(self) -> tuple[Encoded | None, bytes]:
-        """The register and log under the exclusive lock, checked; reuses what this object saw last."""
+        """The register and log under the exclusive lock, checked; reuses what this object saw last, and
+        the part of the log a verification on this machine found intact already (``analysiscache``)."""
         seen = self._seen
         register = read_bytes(self.register_path, _REGISTER)
         log = read_bytes(self.audit_path, _LOG) or b""
@@ -192,12 +193,18 @@ class Workspace:
             encoded = seen.encoded
         else:
             encoded = parse_encoded(register, str(self.register_path))
-        verified = log.startswith(seen.log) and (seen.last is not None or not seen.log)
-        start, last = (len(seen.log), seen.last) if verified else (0, None)
-        new = _parse_from(log, start, str(self.audit_path))
-        if not _continues(new, last) or not _matches(new[-1] if new else last, encoded):
+        if seen.last is None or not log.startswith(seen.log):
+            seen.log, seen.last = b"", None
+            start = analysiscache.verified_log(self.audit_path, log)
+            if start:
+                seen.log, seen.last = log[:start], _last_record(log[:start], str(self.audit_path))
+        new = _parse_from(log, len(seen.log), str(self.audit_path))
+        last = new[-1] if new else seen.last
+        if not _continues(new, seen.last) or not _matches(last, encoded):
             self._refuse(log, encoded)
-        seen.register, seen.encoded, seen.log, seen.last = register, encoded, log, new[-1] if new else last
+        if new:
+            analysiscache.remember_verified_log(self.audit_path, log)
+        seen.register, seen.encoded, seen.log, seen.last = register, encoded, log, last
         return encoded, log
 
     def _refuse(self, log: bytes, encoded: Encoded | None) -> None:
@@ -244,6 +251,7 @@ class Workspace:
                             state.texts, state.digest)
         self._seen.register, self._seen.encoded = text, committed
         self._seen.log, self._seen.last = log + lines, records[-1]
+        analysiscache.remember_verified_log(self.audit_path, self._seen.log)
 
     def _write(self, text: bytes, lines: bytes, log_size: int | None) -> None:
         """Steps 1-3 of a commit; on failure nothing is left changed and a located StoreError is raised."""
@@ -388,6 +396,12 @@ def _tail_after(log: bytes, head: AuditHead | None, state: str, filename: str) -
         return None
     tail.records.reverse()
     return tail if _continues(tail.records, head) else None
+
+
+def _last_record(log: bytes, filename: str) -> AuditRecord | None:
+    """The last record of a log known to be intact."""
+    end = log.rstrip(b"\n").rfind(b"\n") + 1
+    return parse_record(log[end:].rstrip(b"\n").decode("utf-8"), filename, 0) if log else None
 
 
 def _parse_from(log: bytes, start: int, filename: str) -> list[AuditRecord]:
