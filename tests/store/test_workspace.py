@@ -10,7 +10,7 @@ import pytest
 
 from dicetm import __version__
 from dicetm.errors import InputError, StoreError
-from dicetm.model.register import ThreatStatus
+from dicetm.model.register import HistoryEntry, ThreatStatus
 from dicetm.store.audit import ZERO_HASH, digest, register_digest
 from dicetm.store.workspace import Workspace
 
@@ -312,3 +312,17 @@ def test_a_partial_last_line_without_a_pending_commit_is_kept(tmp_path: Path) ->
     with pytest.raises(StoreError, match=r"line 3 .* incomplete"):
         workspace.verify()
     assert snapshot(tmp_path) == before
+
+
+def test_a_value_set_without_validation_is_stored_as_a_reader_will_read_it(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    populate(workspace, 2)
+    with workspace.transaction(ACTOR) as tx:
+        entry = tx.register.threats[0]
+        seq, at = tx.record("note", entry.id, entry, entry)
+        entry.history.append(HistoryEntry(seq=seq, at=at, actor=ACTOR, action="note", status_after="unreviewed"))
+        entry.history[-1].seconds_on_screen = 12  # an int in a float field: pydantic does not check assignments
+    assert workspace.verify().ok
+    assert workspace.read().threats[0].history[-1].seconds_on_screen == 12.0
+    with workspace.transaction(ACTOR) as tx:  # and the next transaction starts from the same state
+        assert tx.base == tx.committed

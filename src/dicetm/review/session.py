@@ -13,6 +13,7 @@ the register file is rewritten with only the changed entries re-encoded. A refus
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,6 +115,7 @@ class ReviewSession:
         self.workspace = Workspace.open(loaded.path if loaded is not None else Path(path), lock_timeout=lock_timeout)
         self._pinned = loaded is not None
         self._analysis = _Analysis("", loaded) if loaded is not None else None
+        self._loading = threading.Lock()  # a web server may call from several threads: load the model once
         self._synced: tuple[str, str | None] | None = None  # (analysis key, register digest) known reconciled
 
     @property
@@ -149,7 +151,7 @@ class ReviewSession:
             with self.workspace.transaction(actor) as tx:
                 self._reconcile(tx, current, force=True)
             register = tx.register
-            self._synced = (current.key, tx.committed)
+            self._mark_synced(current.key, tx.committed)
         else:
             register, _changes = reconcile(self.workspace.read(), current.fresh(), current.loaded.system)
         result = finish(current.state(detail), register=register, proposals=current.loaded.proposals,
@@ -205,6 +207,10 @@ class ReviewSession:
     # -------------------------------------------------------------------------------- model files
 
     def _current(self) -> _Analysis:
+        with self._loading:
+            return self._load_current()
+
+    def _load_current(self) -> _Analysis:
         if self._pinned and self._analysis is not None:
             return self._analysis
         path = self.workspace.model_path

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from dicetm.errors import Location, Problem, StoreError
 from dicetm.model.register import AuditHead, CountermeasureEntry, Register, ResidualRiskRecord, ThreatEntry
 from dicetm.store.modelfile import format_path
+from dicetm.store.safety import read_bytes
 from dicetm.store.yamlfile import parse_yaml_model
 
 REGISTER_FILENAME = "dicetm-register.yaml"
@@ -176,20 +177,9 @@ def dump_register(register: Register) -> str:
 
 
 def load_register(path: Path) -> Register | None:
-    """The register stored at ``path``, or None when there is no such file."""
-    encoded = read_encoded(path)
-    return encoded.register() if encoded is not None else None
-
-
-def read_encoded(path: Path) -> Encoded | None:
-    """The register file at ``path`` as an Encoded state, or None when there is no such file."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError([Problem(f"cannot read {LABEL}: {exc.strerror or exc}", Location(file=str(path)))]) from None
-    return parse_encoded(data, str(path))
+    """The register stored at ``path``, or None when there is no such file (a symbolic link is refused)."""
+    data = read_bytes(Path(path), LABEL)
+    return parse_encoded(data, str(path)).register() if data is not None else None
 
 
 def parse_register(text: str, filename: str) -> Register:
