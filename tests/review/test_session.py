@@ -174,3 +174,20 @@ def test_all_of_and_an_empty_list(folder: Path) -> None:
     assert len(outcome.decided) == 2 and all(d.startswith("T-STRIDE-009@") for d in outcome.decided)
     with pytest.raises(InputError, match="no decision"):
         session.decide([], reviewer=REVIEWER)
+
+
+def test_one_session_shared_by_threads_records_every_decision(folder: Path) -> None:
+    """A web server calls one session from several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = ReviewSession(folder)
+    register = session.sync()
+    items = [t.id for t in register.threats if t.status.value == "unreviewed"][:8]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda item: session.decide([DecisionInput(item=item, action="accept")],
+                                                             reviewer=REVIEWER), items))
+    assert [o.decided for o in outcomes] == [[item] for item in items]
+    workspace = Workspace.open(folder)
+    assert workspace.verify().ok
+    statuses = {t.id: t.status.value for t in workspace.read().threats}
+    assert all(statuses[item] == "accepted" for item in items)
