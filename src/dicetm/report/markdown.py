@@ -76,7 +76,9 @@ def inline(value: str) -> str:
 
 def paragraph(value: str) -> str:
     """Text that starts a line: one line, and a leading character Markdown would read as syntax escaped."""
-    line = text(common.one_line(value))
+    line = inline(value)
+    if line[:1] and line[0] not in "#>+*=_~|-" and not line[0].isdecimal():  # nothing a block starts with
+        return line
     return _LIST_NUMBER.sub(r"\1\\\2", _BLOCK_MARKER.sub(r"\\\1", line))
 
 
@@ -118,7 +120,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 
 def _summary(result: AnalysisResult, system: System) -> list[str]:
-    lines = [f"# Threat model: {text(common.one_line(result.system_name))}", "",
+    lines = [f"# Threat model: {inline(result.system_name)}", "",
              f"_{text(common.meta_line(result))}_", ""]
     if system.description:
         lines += [paragraph(system.description), ""]
@@ -217,7 +219,7 @@ def _evaluation(row: ThreatEvaluation) -> str:
 
 
 def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
-    lines = [f"### {code(threat.id)}: {text(common.one_line(threat.title))} — "
+    lines = [f"### {code(threat.id)}: {inline(threat.title)} — "
              f"{text(common.status_label(threat.status))}", "",
              f"- **Review:** {_review_text(threat)}",
              f"- **Risk:** {common.threat_risk_text(threat)}"]
@@ -233,18 +235,18 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
     if evaluation is not None:
         lines.append(f"- **Evaluation:** {_evaluation(evaluation)}")
     lines += [f"- **Origin:** {inline(common.provenance_text(threat.provenance))}", ""]
-    lines += [f"**Scenario.** {text(common.one_line(threat.scenario))}", ""]
+    lines += [f"**Scenario.** {inline(threat.scenario)}", ""]
     scenario = common.original_scenario(threat)
     if scenario:
-        lines += [f"**Scenario as found.** {text(common.one_line(scenario))}", ""]
+        lines += [f"**Scenario as found.** {inline(scenario)}", ""]
     if threat.supporting:
         lines += [f"- {inline(common.supporting_label(s))}: {inline(s.text)}" for s in threat.supporting]
         lines.append("")
     if threat.rationale:
-        lines += [f"**Rationale.** {text(common.one_line(threat.rationale))}", ""]
+        lines += [f"**Rationale.** {inline(threat.rationale)}", ""]
     if threat.factors:
         lines += ["**Factors:**", ""]
-        lines += [f"- {f.delta:+d} {text(f.target)}: {code(f.fact)}: {text(common.one_line(f.note))}"
+        lines += [f"- {f.delta:+d} {text(f.target)}: {code(f.fact)}: {inline(f.note)}"
                   for f in threat.factors]
         lines.append("")
     if threat.assumptions:
@@ -252,7 +254,7 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
         lines += [f"- {paragraph(a)}" for a in threat.assumptions]
         lines.append("")
     if threat.review_question:
-        lines += [f"**Review question:** {text(common.one_line(threat.review_question))}", ""]
+        lines += [f"**Review question:** {inline(threat.review_question)}", ""]
     if threat.members:
         lines += [f"**Groups {len(threat.members)} findings:** {codes(threat.members)}", ""]
     if threat.folded:
@@ -346,7 +348,7 @@ def _evaluate(result: AnalysisResult) -> list[str]:
         return [*lines, "Nothing is waiting.", ""]
     for number, step in enumerate(steps, start=1):
         refs = f" ({codes(step.refs)})" if step.refs else ""
-        lines.append(f"{number}. [{text(step.kind)}] {text(common.one_line(step.text))}{refs}")
+        lines.append(f"{number}. [{text(step.kind)}] {inline(step.text)}{refs}")
     lines.append("")
     return lines
 
