@@ -27,8 +27,8 @@ def folder(tmp_path: Path) -> Path:
 
 def test_a_decision_on_an_item_changed_since_it_was_shown_warns_and_records_both(folder: Path) -> None:
     dana, sam = ReviewSession(folder), ReviewSession(folder)
-    shown = sam.version_of(THREAT)  # Sam opens the threat page
-    assert shown == "unreviewed#0"
+    shown = sam.version_of(THREAT, sam.register())  # Sam's page shows the threat before the register has it
+    assert shown == "unreviewed#0" == sam.version_of(THREAT)
     first = dana.decide([DecisionInput(item=THREAT, action="accept", seen=dana.version_of(THREAT))], reviewer=REVIEWER)
     assert first.warnings == []
     second = sam.decide([DecisionInput(item=THREAT, action="reject", reason="no such endpoint", seen=shown)],
@@ -52,7 +52,8 @@ def test_item_versions_name_status_and_last_decision(folder: Path) -> None:
     register = session.decide([DecisionInput(item=THREAT, action="accept")], reviewer=REVIEWER).register
     seq = next(t for t in register.threats if t.id == THREAT).history[-1].seq
     assert item_version(register, THREAT) == f"accepted#{seq}"
-    assert item_version(register, "C-NOPE-001") == "absent"
+    assert item_version(register, "C-NOPE-001") == "proposed#0"  # not in the register yet: undecided
+    assert item_version(register, "risk:T-NOPE@x") == "open#0"
 
 
 CONTENDER = """

@@ -80,12 +80,15 @@ def item_version(register: Register, item_id: str) -> str:
     item: ThreatEntry | CountermeasureEntry | ResidualRiskRecord | None
     if item_id.startswith("risk:"):
         item = next((r for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")), None)
+        initial = ResidualStatus.open.value
     elif item_id.startswith("C-"):
         item = next((c for c in register.countermeasures if c.id == item_id), None)
+        initial = CountermeasureReview.proposed.value
     else:
         item = next((t for t in register.threats if t.id == item_id), None)
-    if item is None:
-        return "absent"
+        initial = ThreatStatus.unreviewed.value
+    if item is None:  # not in the register yet: as it will arrive there, undecided
+        return f"{initial}#0"
     return f"{item.status.value}#{max((h.seq for h in item.history), default=0)}"
 
 
