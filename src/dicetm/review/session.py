@@ -191,8 +191,10 @@ class ReviewSession:
         """Bring ``tx.register`` up to date with the analysis (dicetm's records), unless known to be."""
         if not force and self._in_sync(current.key, tx.base):
             return
-        tx.register, changes = reconcile(tx.register, current.fresh(), current.loaded.system)
-        record_changes(tx, changes)
+        register, changes = reconcile(tx.register, current.fresh(), current.loaded.system)
+        if changes:
+            tx.register = register
+            record_changes(tx, changes)
 
     def _in_sync(self, key: str, digest: str | None) -> bool:
         if not key or digest is None:

@@ -175,11 +175,12 @@ class Workspace:
             last = self._seen.last
             tx = Transaction(encoded.register() if encoded else Register(), actor, last.seq + 1 if last else 1)
             tx.base = tx.committed = encoded.digest if encoded is not None else None
+            as_found = tx.register.model_dump_json()  # a fast first check that nothing changed unrecorded
             try:
                 yield tx
             finally:
                 tx._closed = True
-            self._commit(tx, encoded, log)
+            self._commit(tx, encoded, log, as_found)
 
     def _load(self) -> tuple[Encoded | None, bytes]:
         """The register and log under the exclusive lock, checked; reuses what this object saw last, and
@@ -218,8 +219,10 @@ class Workspace:
             f"run `dicetm audit verify`, then restore {REGISTER_FILENAME} and {AUDIT_FILENAME} together from "
             "version control") for text in problems])
 
-    def _commit(self, tx: Transaction, before: Encoded | None, log: bytes) -> None:
+    def _commit(self, tx: Transaction, before: Encoded | None, log: bytes, as_found: str) -> None:
         last = self._seen.last
+        if not tx._pending and tx.register.model_dump_json() == as_found:
+            return
         if tx._pending and tx.register.version < REGISTER_FORMAT:
             old = tx.register.version
             tx.register.version = REGISTER_FORMAT
