@@ -192,3 +192,17 @@ def test_one_session_shared_by_threads_records_every_decision(folder: Path) -> N
     assert workspace.verify().ok
     statuses = {t.id: t.status.value for t in workspace.read().threats}
     assert all(statuses[item] == "accepted" for item in items)
+
+
+def test_the_analysis_cache_keeps_only_the_newest_entries(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dicetm.store import analysiscache
+
+    monkeypatch.setattr(analysiscache, "KEEP", 2)
+    model = folder / "dicetm.yaml"
+    text = model.read_text(encoding="utf-8")
+    for edit in range(4):
+        model.write_text(text + f"\n# edit {edit}\n", encoding="utf-8")
+        ReviewSession(folder).analysis()
+    kept = sorted((analysiscache.cache_root() / "analysis").glob("*/*.model.json"))
+    assert len(kept) == 2
+    assert all(path.with_name(path.name.replace(".model.json", ".json")).exists() for path in kept)

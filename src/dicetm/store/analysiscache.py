@@ -29,6 +29,7 @@ from dicetm.model import OpenQuestion, System, Threat
 from dicetm.store.atomic import write_bytes_atomic
 
 FORMAT = 1
+KEEP = 32  # analyses kept; older ones are deleted when a new one is stored
 _CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json")
 _ANALYSIS_PACKAGES = ("model", "catalog", "rules", "pipeline", "store", "review")
 
@@ -126,12 +127,24 @@ def _load(kind: type[_Entry], key: str, suffix: str) -> _Entry | None:
 
 
 def save(model: CachedModel, findings: CachedFindings) -> None:
-    """Store an entry (best effort): the findings first, as the model part is what a reader looks for."""
+    """Store an entry (best effort): the findings first, as the model part is what a reader looks for. Only
+    the newest ``KEEP`` entries are kept: a large model's findings take megabytes, and every edit is a key."""
     with contextlib.suppress(OSError):
         write_bytes_atomic(_entry_path(findings.key, ".json"), findings.model_dump_json().encode("utf-8"),
                            durable=False)
         write_bytes_atomic(_entry_path(model.key, ".model.json"), model.model_dump_json().encode("utf-8"),
                            durable=False)
+        _prune()
+
+
+def _prune() -> None:
+    entries = []
+    for path in (cache_root() / "analysis").glob("*/*.model.json"):
+        with contextlib.suppress(OSError):
+            entries.append((path.stat().st_mtime_ns, path.name.removesuffix(".model.json")))
+    for _time, key in sorted(entries, reverse=True)[KEEP:]:
+        for suffix in (".model.json", ".json", ".synced"):
+            _entry_path(key, suffix).unlink(missing_ok=True)
 
 
 def synced(key: str) -> str | None:

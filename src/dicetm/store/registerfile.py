@@ -6,7 +6,7 @@ an entry on its own line and each history entry on one line. A decision changes 
 and adds one history line, so the git diff is small and readable. Keys follow the model's field order and
 the lists are sorted (threats and countermeasures by id, residual risks by threat).
 
-JSON reads some fifty times faster than YAML, and an :class:`Encoded` register keeps the text and the
+JSON reads some fifteen times faster than YAML, and an :class:`Encoded` register keeps the text and the
 canonical JSON of every entry, so a commit re-encodes only the entries that changed and computes the
 register's digest from the parts. Format 1 (block YAML) is still read; the workspace rewrites it in
 format 2, with an audit record, at its first write.
