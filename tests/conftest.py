@@ -12,6 +12,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir_for_shared_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for module- and session-scoped fixtures, which are set up before any test's own fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DICETM_DATA_DIR", str(tmp_path_factory.mktemp("dicetm-data-shared")))
+        patch.setenv("DICETM_CACHE_DIR", str(tmp_path_factory.mktemp("dicetm-cache-shared")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's installed ATLAS data, cached LLM answers and other user data out of the tests."""

@@ -22,9 +22,11 @@ def load(path: Path) -> LoadedModel:
     return loaded if proposals is None else dataclasses.replace(loaded, proposals=proposals)
 
 
-def analyze_path(path: Path, detail: str = "grouped", edition: str | None = None) -> tuple[LoadedModel, AnalysisResult]:
+def analyze_path(path: Path, detail: str = "grouped", edition: str | None = None, *,
+                 record: bool = True) -> tuple[LoadedModel, AnalysisResult]:
     """Analyse a model. When the workspace already has a review register, its decisions are carried into
-    the result (and new or retired findings are recorded in it); without one, nothing is written.
+    the result, and with ``record`` new or retired findings are recorded in it; without one, or with
+    ``record=False``, nothing is written and no write lock is taken.
 
     ``edition``: which OWASP Top 10 for LLM Applications edition leads (2025 or 2026); None reads the
     setting (``DICETM_OWASP_LLM_EDITION``, else ``owasp_llm_edition`` in dicetm-config.yaml beside the model)."""
@@ -39,7 +41,7 @@ def analyze_path(path: Path, detail: str = "grouped", edition: str | None = None
     if Workspace.open(loaded.path).exists():
         from dicetm.review import analyze_workspace
 
-        loaded, _register, result = analyze_workspace(loaded.path, write=True, detail=detail, loaded=loaded)
+        loaded, _register, result = analyze_workspace(loaded.path, write=record, detail=detail, loaded=loaded)
         return loaded, lead_edition(result, leading)
     result = analyze(loaded.system, detail=detail, source=str(loaded.path), proposals=loaded.proposals)
     return loaded, lead_edition(result, leading)

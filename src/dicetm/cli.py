@@ -155,7 +155,8 @@ def report(
     """Analyse and print one report (Markdown, HTML, JSON or CSV) to stdout or a file; PDF (the HTML report
     printed by a headless Chromium) needs --output.
 
-    -o replaces an existing file only when it is a report of the same format, or with --force.
+    -o replaces an existing file only when it is a report of the same format, or with --force. Reads the
+    workspace and records nothing in it (`dicetm analyze` records new findings).
     """
     from dicetm.api import analyze_path
     from dicetm.report import render
@@ -166,7 +167,7 @@ def report(
     if output is not None:
         guard_output(output, REPORT_KINDS[fmt.value], force, "--output", model_file(path))
     try:
-        loaded, result = analyze_path(path, detail.value, edition.value if edition else None)
+        loaded, result = analyze_path(path, detail.value, edition.value if edition else None, record=False)
         if fmt is ReportFormat.pdf and output is not None:
             from dicetm.report.pdf import write_pdf
 

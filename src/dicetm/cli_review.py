@@ -9,6 +9,7 @@ Exit codes: 0 ok, 1 the audit log failed verification, 2 bad usage or input (not
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -29,8 +30,8 @@ from dicetm.textsafe import json_text, one_line
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --help` stays quick
     from dicetm.model import System
-    from dicetm.model.register import HistoryEntry, Register
-    from dicetm.review import DecisionInput
+    from dicetm.model.register import Register
+    from dicetm.review import DecisionInput, DecisionWarning, ReviewSession
     from dicetm.review.queue import QueueItem
     from dicetm.store.audit import AuditRecord
     from dicetm.store.workspace import Workspace
@@ -314,24 +315,15 @@ class Session:
     system: System
     control_names: dict[str, str]
     total: int
+    review: ReviewSession | None = None  # the workspace, loaded once for the whole session
+    seen: dict[str, str] = field(default_factory=dict)  # item id -> its version when the queue was built
     decided: int = 0
     skipped: int = 0
     tally: Counter[str] = field(default_factory=Counter)
 
 
-def latest_history(register: Register, item_id: str) -> HistoryEntry | None:
-    """The newest history entry of a threat, countermeasure or ``risk:<threat>`` item."""
-    histories: list[list[HistoryEntry]] = []
-    if item_id.startswith("risk:"):
-        histories = [r.history for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")]
-    else:
-        histories = [t.history for t in register.threats if t.id == item_id]
-        histories += [c.history for c in register.countermeasures if c.id == item_id]
-    entries = [entry for history in histories for entry in history]
-    return max(entries, key=lambda entry: entry.seq) if entries else None
-
-
 def _warn_if_quick(register: Register, item_id: str) -> None:
+    from dicetm.review.decide import latest_history
     from dicetm.review.fatigue import QUICK_RUN, QUICK_SECONDS
 
     entry = latest_history(register, item_id)
@@ -343,15 +335,25 @@ def _warn_if_quick(register: Register, item_id: str) -> None:
 
 def _persist(session: Session, decision: DecisionInput) -> Register | None:
     """Write one decision now. A refused decision is shown and the reviewer chooses again."""
-    from dicetm.review import decide
+    from dicetm.review import ReviewSession
 
+    if session.review is None:
+        session.review = ReviewSession(session.path)
+    decision = dataclasses.replace(decision, seen=session.seen.get(decision.item))
     try:
-        return decide(session.path, [decision], reviewer=session.reviewer)
+        outcome = session.review.decide([decision], reviewer=session.reviewer)
     except InputError as exc:
         for problem in exc.problems:
             hint = f" (hint: {problem.hint})" if problem.hint else ""
             out.print(f"not recorded: {one_line(problem.message)}{one_line(hint)}", markup=False, style="red")
         return None
+    _warn(outcome.warnings)
+    return outcome.register
+
+
+def _warn(warnings: list[DecisionWarning]) -> None:
+    for warning in warnings:
+        out.print(f"!! warning: {warning.message}", markup=False, style="bold yellow")
 
 
 def review_item(session: Session, item: QueueItem, position: str) -> str:
@@ -442,13 +444,12 @@ def _start(session: Session, queue: list[QueueItem], size: int, rate: float) -> 
     return _continue("start reviewing? [y]es / [n]o > ", "yes", "no")
 
 
-def _bring_register_up_to_date(path: Path) -> None:
+def _bring_register_up_to_date(session: Session) -> None:
     """Record what the analysis found (new, stale, retired items) as dicetm's own changes, so the reviewer's
     name in the audit log stands only on the reviewer's decisions."""
-    from dicetm.review import analyze_workspace
-
     try:
-        analyze_workspace(path, write=True)
+        if session.review is not None:
+            session.review.sync()
     except DicetmError as exc:
         raise _fail(exc) from None
 
@@ -469,13 +470,15 @@ def review(
     the register and the audit log the moment you make it; with a signing key the log is signed when
     the session ends.
     """
-    from dicetm.review import analyze_workspace
+    from dicetm.review import ReviewSession, item_version
     from dicetm.review.queue import build_queue
 
     who = _reviewer(reviewer, path)
     key = signing_key(path, who, sign_key)
     try:
-        loaded, register, result = analyze_workspace(path, write=False)
+        workspace = ReviewSession(path)
+        register, result = workspace.analysis(write=False)
+        loaded = workspace.loaded
     except DicetmError as exc:
         raise _fail(exc, writes=False) from None
     queue = build_queue(result, register)
@@ -483,10 +486,11 @@ def review(
         out.print("nothing is waiting for a decision.", markup=False)
         return
     names = {c.id: c.name for c in result.countermeasures}
-    session = Session(path=path, reviewer=who, system=loaded.system, control_names=names, total=len(queue))
+    session = Session(path=path, reviewer=who, system=loaded.system, control_names=names, total=len(queue),
+                      review=workspace, seen={item.id: item_version(register, item.id) for item in queue})
     try:
         if _start(session, queue, batch, minutes_per_item):
-            _bring_register_up_to_date(path)
+            _bring_register_up_to_date(session)
             run_session(session, queue, batch)
     except _EndOfInput:
         pass
@@ -598,7 +602,7 @@ def decide_command(
     person confirms it with --confirm. With a signing key (--sign-key, DICETM_SIGNING_KEY or the
     policy's signing_key) the audit log is signed after the decision is recorded.
     """
-    from dicetm.review import DecisionInput, decide, threats_of_rule
+    from dicetm.review import DecisionInput, ReviewSession, threats_of_rule
 
     action = _one_action({Action.accept: accept, Action.reject: reject, Action.modify: modify,
                           Action.needs_info: needs_info, Action.plan: plan, Action.implement: implement,
@@ -613,9 +617,11 @@ def decide_command(
                              likelihood=likelihood, impact=impact, owner=owner, due=due, evidence=evidence,
                              business_impact=business_impact, review_by=review_by, covers=tuple(covers or ()))
     try:
-        register = decide(path, [decision], reviewer=who, all_of=all_of)
+        outcome = ReviewSession(path).decide([decision], reviewer=who, all_of=all_of)
     except DicetmError as exc:
         raise _fail(exc) from None
+    register = outcome.register
+    _warn(outcome.warnings)
     decided = threats_of_rule(register, all_of) if all_of else [item]
     for target in decided:
         because = f": {one_line(reason)}" if reason else ""

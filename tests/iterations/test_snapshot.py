@@ -131,8 +131,9 @@ def test_a_failure_mid_snapshot_leaves_no_folder_and_no_record(workspace: Any, f
         real_write(path, data)
 
     monkeypatch.setattr(iterations, "_write_file", failing_write)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StoreError, match="No space left") as caught:  # a located error, not a traceback
         take(workspace, analysed, reason="second review")
+    assert caught.value.problems[0].location.file == str(workspace.iterations_dir / "2")
     assert len(written) == 3
     assert on_disk(folder) == before  # no partial folder, no staging folder, register and log untouched
     assert sorted(p.name for p in workspace.iterations_dir.iterdir()) == ["1"]

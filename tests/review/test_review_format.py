@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from dicetm.api import analyze_path, load
-from dicetm.cli_review import element_line, flow_line, format_item, latest_history, status_of
+from dicetm.cli_review import element_line, flow_line, format_item, status_of
 from dicetm.model import AnalysisResult, System
 from dicetm.model.register import HistoryEntry, Register, ResidualRiskRecord, ThreatEntry, ThreatStatus
+from dicetm.review.decide import latest_history
 from dicetm.review.queue import QueueItem, build_queue
 
 from .helpers import CHATBOT

@@ -19,7 +19,7 @@ from dicetm.model.register import (
     ThreatStatus,
 )
 from dicetm.store.audit import register_digest
-from dicetm.store.registerfile import dump_register, load_register, normalized, parse_register
+from dicetm.store.registerfile import dump_register, encode, load_register, normalized, parse_encoded, parse_register
 
 
 def sample() -> Register:
@@ -53,8 +53,9 @@ def test_round_trip_is_exact_and_text_is_stable() -> None:
     loaded = parse_register(text, "r.yaml")
     assert loaded == register and register_digest(loaded) == register_digest(register)
     assert dump_register(loaded) == text
-    assert text.startswith("# Written by dicetm.")
-    assert "'2026-11-26T02:30:00.000001Z'" in text  # text that YAML would read as a timestamp stays text
+    assert text.startswith("# Written by dicetm")
+    assert '"at": "2026-11-26T02:30:00.000001Z"' in text  # text that YAML would read as a timestamp stays text
+    assert Register.model_validate(yaml.safe_load(text)) == register  # YAML tools read the file too
 
 
 def test_missing_file_is_none(tmp_path: Path) -> None:
@@ -118,3 +119,85 @@ def test_any_text_and_details_survive_the_file(reason: str, title: str, details:
     register = normalized(Register(system=reason, threats=[entry]))
     loaded = parse_register(dump_register(register), "r.yaml")
     assert register_digest(loaded) == register_digest(register)
+
+
+# --------------------------------------------------------------------------------------- format 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(reason=TEXT, title=TEXT, details=st.dictionaries(TEXT, JSON_VALUES, max_size=4))
+def test_yaml_tools_read_the_same_register(reason: str, title: str, details: dict[str, object]) -> None:
+    """The JSON layout is also YAML: any YAML reader (and an older dicetm) gets the same data."""
+    entry = ThreatEntry(id="T-LLM-001@bot", rule="T-LLM-001", title=title, reason=reason, history=[
+        HistoryEntry(seq=1, at="2026-11-26T02:30:00.000001Z", actor=title, action="modify", status_after="modified",
+                     reason=reason, details=details)])
+    register = normalized(Register(system=reason, threats=[entry]))
+    text = dump_register(register)
+    if "Infinity" not in text:  # JSON's spelling of an infinite float, which YAML reads as text
+        assert Register.model_validate(yaml.safe_load(text)) == register
+
+
+def test_a_decision_changes_a_few_lines_of_one_entry(tmp_path: Path) -> None:
+    entries = [ThreatEntry(id=f"T-LLM-00{n}@bot", rule=f"T-LLM-00{n}", title=f"threat {n}") for n in range(1, 6)]
+    register = normalized(Register(system="demo", threats=entries))
+    before = dump_register(register).splitlines()
+    decided = register.model_copy(deep=True)
+    decided.threats[2].status = ThreatStatus.accepted
+    decided.threats[2].reviewer = "Dana"
+    decided.threats[2].history.append(HistoryEntry(seq=7, at="2026-11-26T02:30:00.000001Z", actor="Dana",
+                                                   action="accept", status_after="accepted"))
+    after = dump_register(normalized(decided)).splitlines()
+    changed = [line for line in after if line not in before]
+    assert len(after) - len(before) == 2  # the history entry's own line and the closing bracket
+    assert changed == ['      "status": "accepted",', '      "reviewer": "Dana",', '      "history": [',
+                       next(line for line in after if '"seq": 7' in line), "      ]"]
+
+
+def test_encoding_reuses_unchanged_entries_and_digests_like_the_audit_log() -> None:
+    register = normalized(sample())
+    first = encode(register)
+    assert first.digest == register_digest(register)
+    decided = first.register()
+    decided.threats[0].reason = "now decided"
+    second = encode(decided, first.texts)
+    assert second.digest == register_digest(decided) != first.digest
+    assert second.texts[second.canonical["threats"][1]] is first.texts[first.canonical["threats"][1]]
+
+
+def test_the_file_is_read_back_with_its_entry_texts(tmp_path: Path) -> None:
+    text = dump_register(normalized(sample()))
+    encoded = parse_encoded(text.encode("utf-8"), "r.yaml")
+    assert encoded.text() == text
+    assert set(encoded.texts.values()) <= {line for line in [text[text.index(v):text.index(v) + len(v)]
+                                                             for v in encoded.texts.values()]}
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    ('{\n  "version": 2,\n  "threats": [\n    {"id": "T-1",\n', 5, "not valid JSON"),
+    ('{\n  "version": 2\n}\ntrailing\n', 4, "more text after"),
+    ('{\n  "threats": [\n    {"id": "T-1", "rule": "T", "title": "x", "status": "approved"}\n  ]\n}\n', 3,
+     "threats[0].status"),
+    ('{\n  "iteration": "many"\n}\n', 2, "iteration"),
+    ('[1, 2]\n', 1, "mapping"),
+])
+def test_a_broken_format_2_file_is_located(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+    path = tmp_path / "dicetm-register.yaml"
+    path.write_text("# Written by dicetm\n" + text, encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        load_register(path)
+    problem = caught.value.problems[0]
+    assert fragment in problem.message
+    assert (problem.location.file, problem.location.line) == (str(path), line + 1)
+
+
+def test_a_register_from_a_newer_dicetm_is_not_written(tmp_path: Path) -> None:
+    from dicetm.store.workspace import Workspace
+
+    (tmp_path / "dicetm.yaml").write_text("name: x\n", encoding="utf-8")
+    workspace = Workspace.open(tmp_path)
+    with workspace.transaction("Dana") as tx:  # as a later release would write it
+        tx.register.version = 9
+        tx.record("note", "x", None, None)
+    assert workspace.verify().ok and workspace.read().version == 9
+    with pytest.raises(StoreError, match="format 9, written by a newer dicetm"), workspace.transaction("Dana"):
+        pass

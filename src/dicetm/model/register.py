@@ -38,6 +38,9 @@ class ResidualStatus(StrEnum):
     mitigated = "mitigated"
 
 
+# The register file format this dicetm writes: 1 was block YAML, 2 is a JSON layout (see store.registerfile).
+REGISTER_FORMAT = 2
+
 DECIDED_THREAT_STATUSES = frozenset(
     {ThreatStatus.accepted, ThreatStatus.rejected, ThreatStatus.modified, ThreatStatus.needs_info}
 )
@@ -121,7 +124,7 @@ class AuditHead(_Data):
 
 
 class Register(_Data):
-    version: int = 1
+    version: int = Field(REGISTER_FORMAT, description="Format of the register file (2: the JSON layout).")
     system: str = ""
     iteration: int = 1
     audit_head: AuditHead | None = Field(None, description="The audit record that produced this state.")

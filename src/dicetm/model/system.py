@@ -390,17 +390,21 @@ class System(_Strict):
     def boundary_of(self) -> dict[str, str]:
         """element id -> innermost trust boundary id (elements outside any boundary are absent)."""
         parents = {b.id: b.parent for b in self.trust_boundaries}
-
-        def depth(boundary_id: str) -> int:
-            seen: set[str] = set()
-            current: str | None = boundary_id
-            while current is not None and current not in seen:  # a cycle is a validation error elsewhere
-                seen.add(current)
+        depths: dict[str, int] = {}
+        for start in parents:  # each depth once, walking up only to a depth already known: linear
+            chain: list[str] = []
+            on_chain: set[str] = set()
+            current: str | None = start
+            while current is not None and current not in depths and current not in on_chain:
+                chain.append(current)
+                on_chain.add(current)
                 current = parents.get(current)
-            return len(seen)
+            base = depths.get(current, 0) if current is not None else 0  # a cycle is an error reported elsewhere
+            for offset, boundary_id in enumerate(reversed(chain), start=1):
+                depths[boundary_id] = base + offset
 
         result: dict[str, str] = {}
-        for boundary in sorted(self.trust_boundaries, key=lambda b: depth(b.id)):
+        for boundary in sorted(self.trust_boundaries, key=lambda b: depths[b.id]):
             for element_id in boundary.elements:
                 result[element_id] = boundary.id
         return result

@@ -11,6 +11,7 @@ characters are shown as visible escapes (see ``dicetm.textsafe``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -42,6 +43,18 @@ _BLOCK_MARKER = re.compile(r"^([#>+*=_~|-])")
 _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
+def _needs_work(value: str) -> bool:
+    """Whether ``text`` would change ``value`` (plain substring tests: several times faster than a regex here,
+    and most text in a large report needs no work)."""
+    return ("\\" in value or "<" in value or ">" in value or "[" in value or "]" in value or "`" in value
+            or "|" in value or "://" in value or "www." in value.lower())
+
+
+def _plain(value: str) -> bool:
+    """True when ``value`` is one line of printable text with nothing to escape: it is shown as it is."""
+    return value.isprintable() and not _needs_work(value)
+
+
 def text(value: str) -> str:
     """Text placed after other content on a line: markup, links, code spans and escapes neutralised.
 
@@ -49,7 +62,9 @@ def text(value: str) -> str:
     """
     if not (value.isascii() and value.isprintable()):  # the common case skips the call
         value = textsafe.escape(value, keep="\n")
-    if "://" not in value and "www." not in value.lower():  # the common case, without the regex
+    if not _needs_work(value):
+        return value
+    if "://" not in value and "www." not in value.lower():  # no URL: escapes only, without the URL regex
         return value.translate(_INLINE_ESCAPES)
     parts = []
     start = 0
@@ -64,26 +79,34 @@ def text(value: str) -> str:
 
 def inline(value: str) -> str:
     """Free text on one line, after other content."""
-    return text(common.one_line(value))
+    return value if _plain(value) and "  " not in value and value == value.strip() else text(common.one_line(value))
 
 
 def paragraph(value: str) -> str:
     """Text that starts a line: one line, and a leading character Markdown would read as syntax escaped."""
-    line = text(common.one_line(value))
+    line = inline(value)
+    if line[:1] and line[0] not in "#>+*=_~|-" and not line[0].isdecimal():  # nothing a block starts with
+        return line
     return _LIST_NUMBER.sub(r"\1\\\2", _BLOCK_MARKER.sub(r"\\\1", line))
 
 
 def cell(value: str) -> str:
     """Text for a table cell: line breaks become ``<br>`` (``text`` already escapes the column separator)."""
+    if _plain(value):
+        return value
     lines = text(value).splitlines()
     return "<br>".join(line.strip() for line in lines) if len(lines) > 1 else "".join(lines)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # ids repeat across a large report's tables; a bounded cache
 def code(value: str) -> str:
     """An id as inline code (backticks inside the id cannot close the span)."""
+    if value.isprintable() and " " not in value and "`" not in value:  # an id as it usually is
+        return f"`{value}`"
     return "`" + textsafe.escape(common.one_line(value)).replace("`", "'") + "`"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def code_cell(value: str) -> str:
     # A backslash or pipe cannot be escaped reliably in a code span inside a table: show such an id as text.
     if "\\" in value or "|" in value:
@@ -93,7 +116,7 @@ def code_cell(value: str) -> str:
 
 def codes(values: Iterable[str], cell_safe: bool = False) -> str:
     render = code_cell if cell_safe else code
-    return ", ".join(render(v) for v in values)
+    return ", ".join([render(v) for v in values])
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -105,7 +128,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 
 def _summary(result: AnalysisResult, system: System) -> list[str]:
-    lines = [f"# Threat model: {text(common.one_line(result.system_name))}", "",
+    lines = [f"# Threat model: {inline(result.system_name)}", "",
              f"_{text(common.meta_line(result))}_", ""]
     if system.description:
         lines += [paragraph(system.description), ""]
@@ -204,7 +227,7 @@ def _evaluation(row: ThreatEvaluation) -> str:
 
 
 def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
-    lines = [f"### {code(threat.id)}: {text(common.one_line(threat.title))} — "
+    lines = [f"### {code(threat.id)}: {inline(threat.title)} — "
              f"{text(common.status_label(threat.status))}", "",
              f"- **Review:** {_review_text(threat)}",
              f"- **Risk:** {common.threat_risk_text(threat)}"]
@@ -220,18 +243,18 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
     if evaluation is not None:
         lines.append(f"- **Evaluation:** {_evaluation(evaluation)}")
     lines += [f"- **Origin:** {inline(common.provenance_text(threat.provenance))}", ""]
-    lines += [f"**Scenario.** {text(common.one_line(threat.scenario))}", ""]
+    lines += [f"**Scenario.** {inline(threat.scenario)}", ""]
     scenario = common.original_scenario(threat)
     if scenario:
-        lines += [f"**Scenario as found.** {text(common.one_line(scenario))}", ""]
+        lines += [f"**Scenario as found.** {inline(scenario)}", ""]
     if threat.supporting:
         lines += [f"- {inline(common.supporting_label(s))}: {inline(s.text)}" for s in threat.supporting]
         lines.append("")
     if threat.rationale:
-        lines += [f"**Rationale.** {text(common.one_line(threat.rationale))}", ""]
+        lines += [f"**Rationale.** {inline(threat.rationale)}", ""]
     if threat.factors:
         lines += ["**Factors:**", ""]
-        lines += [f"- {f.delta:+d} {text(f.target)}: {code(f.fact)}: {text(common.one_line(f.note))}"
+        lines += [f"- {f.delta:+d} {text(f.target)}: {code(f.fact)}: {inline(f.note)}"
                   for f in threat.factors]
         lines.append("")
     if threat.assumptions:
@@ -239,7 +262,7 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
         lines += [f"- {paragraph(a)}" for a in threat.assumptions]
         lines.append("")
     if threat.review_question:
-        lines += [f"**Review question:** {text(common.one_line(threat.review_question))}", ""]
+        lines += [f"**Review question:** {inline(threat.review_question)}", ""]
     if threat.members:
         lines += [f"**Groups {len(threat.members)} findings:** {codes(threat.members)}", ""]
     if threat.folded:
@@ -334,7 +357,7 @@ def _evaluate(result: AnalysisResult) -> list[str]:
         return [*lines, "Nothing is waiting.", ""]
     for number, step in enumerate(steps, start=1):
         refs = f" ({codes(step.refs)})" if step.refs else ""
-        lines.append(f"{number}. [{text(step.kind)}] {text(common.one_line(step.text))}{refs}")
+        lines.append(f"{number}. [{text(step.kind)}] {inline(step.text)}{refs}")
     lines.append("")
     return lines
 

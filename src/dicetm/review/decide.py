@@ -2,6 +2,10 @@
 
 Item ids: a threat id (``T-LLM-001@hosted-llm``), a control id for a countermeasure (``C-INP-001``), or
 ``risk:<threat id>`` for a residual-risk decision.
+
+A decision may say which version of the item the reviewer saw (``seen``, from :func:`item_version`). When the
+item changed since (another reviewer decided it, or it turned stale), the decision is still recorded, with
+the change it superseded in its audit record, and ``apply_decision`` returns a warning for the reviewer.
 """
 
 from __future__ import annotations
@@ -71,6 +75,56 @@ class DecisionInput:
     review_by: str | None = None
     covers: tuple[str, ...] = ()  # countermeasures: the threats this decision is linked to (empty: all)
     bulk: bool = False  # part of one decision applied to every threat of a rule (--all-of)
+    seen: str | None = None  # item_version() of the item as the reviewer saw it; None: not known
+
+
+def item_version(register: Register, item_id: str) -> str:
+    """A short token naming an item's state: its status and the audit seq of its latest decision.
+
+    A page (or the terminal review) keeps the token of what it showed and passes it back as
+    ``DecisionInput.seen``; a different token at decision time means somebody changed the item meanwhile.
+    """
+    item: ThreatEntry | CountermeasureEntry | ResidualRiskRecord | None
+    if item_id.startswith("risk:"):
+        item = next((r for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")), None)
+        initial = ResidualStatus.open.value
+    elif item_id.startswith("C-"):
+        item = next((c for c in register.countermeasures if c.id == item_id), None)
+        initial = CountermeasureReview.proposed.value
+    else:
+        item = next((t for t in register.threats if t.id == item_id), None)
+        initial = ThreatStatus.unreviewed.value
+    if item is None:  # not in the register yet: as it will arrive there, undecided
+        return f"{initial}#0"
+    return f"{item.status.value}#{max((h.seq for h in item.history), default=0)}"
+
+
+def _superseded(register: Register, item_id: str, seen: str | None) -> tuple[dict[str, Any], str | None]:
+    """The audit details and the warning for a decision on an item that changed since it was seen."""
+    if seen is None:
+        return {}, None
+    now = item_version(register, item_id)
+    if now == seen:
+        return {}, None
+    last = latest_history(register, item_id)
+    by = f" by {last.actor} at {last.at}" if last is not None else ""
+    was, _sep, _seq = seen.partition("#")
+    status, _sep, _seq = now.partition("#")
+    warning = (f"{item_id} changed since you loaded it: it was {was} and is now {status}{by}. Your decision is "
+               "recorded after that change and supersedes it; check it is still what you mean.")
+    return {"superseded": {"seen": seen, "found": now, "by": last.actor if last else None}}, warning
+
+
+def latest_history(register: Register, item_id: str) -> HistoryEntry | None:
+    """The newest history entry of a threat, countermeasure or ``risk:<threat>`` item."""
+    histories: list[list[HistoryEntry]]
+    if item_id.startswith("risk:"):
+        histories = [r.history for r in register.residual_risks if r.threat == item_id.removeprefix("risk:")]
+    else:
+        histories = [t.history for t in register.threats if t.id == item_id]
+        histories += [c.history for c in register.countermeasures if c.id == item_id]
+    entries = [entry for history in histories for entry in history]
+    return max(entries, key=lambda entry: entry.seq) if entries else None
 
 
 def _problem(message: str, field: str, hint: str | None = None) -> InputError:
@@ -140,7 +194,7 @@ def _confirm_threat(tx: Recorder, entry: ThreatEntry) -> None:
 
 
 def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, threat: Threat | None,
-                   system: System) -> None:
+                   system: System, note: dict[str, Any]) -> None:
     if decision.action == CONFIRM:
         _confirm_threat(tx, entry)
         return
@@ -157,7 +211,7 @@ def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, th
     updated.status = THREAT_ACTIONS[decision.action]
     updated.reviewer, updated.reason = tx.actor, decision.reason
     updated.stale_changes, updated.status_before_stale = [], None
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = dict(note)
     if decision.action == "modify":
         mod = ThreatModification(title=decision.title, scenario=decision.scenario,
                                  likelihood=decision.likelihood, impact=decision.impact)
@@ -177,12 +231,13 @@ def _decide_threat(tx: Recorder, entry: ThreatEntry, decision: DecisionInput, th
     tx.register.threats = [updated if t.id == entry.id else t for t in tx.register.threats]
 
 
-def _decide_countermeasure(tx: Recorder, entry: CountermeasureEntry, decision: DecisionInput) -> None:
+def _decide_countermeasure(tx: Recorder, entry: CountermeasureEntry, decision: DecisionInput,
+                           note: dict[str, Any]) -> None:
     if decision.action not in COUNTERMEASURE_ACTIONS:
         raise _problem(f"{decision.action!r} is not a decision for a countermeasure", "action",
                        hint=f"one of: {', '.join(COUNTERMEASURE_ACTIONS)}")
     updated = entry.model_copy(deep=True)
-    details = _links(entry, decision)
+    details = {**note, **_links(entry, decision)}
     if decision.action == "reject":
         _require(decision.reason, "reason", "--reject")
     if decision.action == "plan":
@@ -215,7 +270,7 @@ def _links(entry: CountermeasureEntry, decision: DecisionInput) -> dict[str, Any
     return {"covers": sorted(set(decision.covers))}
 
 
-def _decide_risk(tx: Recorder, threat_id: str, decision: DecisionInput) -> None:
+def _decide_risk(tx: Recorder, threat_id: str, decision: DecisionInput, note: dict[str, Any]) -> None:
     if decision.action not in RISK_ACTIONS:
         raise _problem(f"{decision.action!r} is not a residual-risk decision", "action",
                        hint=f"one of: {', '.join(RISK_ACTIONS)}")
@@ -230,40 +285,48 @@ def _decide_risk(tx: Recorder, threat_id: str, decision: DecisionInput) -> None:
     status_before = record.status.value
     record.status = RISK_ACTIONS[decision.action]
     record.reviewer, record.reason = tx.actor, decision.reason
-    seq, at = tx.record(f"risk-{decision.action}", f"risk:{threat_id}", before, _state(record), decision.reason)
+    seq, at = tx.record(f"risk-{decision.action}", f"risk:{threat_id}", before, _state(record), decision.reason,
+                        note or None)
     record.decided_at = at
     record.history.append(_history(tx, seq, at, f"risk-{decision.action}", status_before, record.status.value,
-                                   decision))
+                                   decision, note))
     others = [r for r in tx.register.residual_risks if r.threat != threat_id]
     tx.register.residual_risks = sorted([*others, record], key=lambda r: r.threat)
 
 
-def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Threat], system: System) -> None:
-    """Apply ``decision`` to the transaction's register, recording it; flag a run of quick accepts."""
+def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Threat], system: System) -> str | None:
+    """Apply ``decision`` to the transaction's register, recording it; flag a run of quick accepts.
+
+    ``threats`` maps ids to the analysis' threats (a missing one is taken from its register entry, which
+    holds the same elements and flows once the register is reconciled). Returns a warning for the reviewer
+    when the item changed since the version they saw (``decision.seen``), else None.
+    """
     item = decision.item.strip()
     register = tx.register
+    note, warning = _superseded(register, item, decision.seen)
     if item.startswith("risk:"):
         threat_id = item.removeprefix("risk:")
         known = [t.id for t in register.threats if t.status is not ThreatStatus.retired]
         if threat_id not in known:
             raise _problem(f"no threat {threat_id!r} for a residual-risk decision", "ITEM_ID",
                            hint=_did_you_mean(threat_id, known))
-        _decide_risk(tx, threat_id, decision)
+        _decide_risk(tx, threat_id, decision, note)
     elif item.startswith("C-"):
         entry = next((c for c in register.countermeasures if c.id == item), None)
         if entry is None:
             raise _problem(f"no countermeasure {item!r} in the register", "ITEM_ID",
                            hint=_did_you_mean(item, [c.id for c in register.countermeasures]))
-        _decide_countermeasure(tx, entry, decision)
+        _decide_countermeasure(tx, entry, decision, note)
     else:
         threat_entry = next((t for t in register.threats if t.id == item), None)
         if threat_entry is None:
             raise _problem(f"no threat {item!r} in the register", "ITEM_ID",
                            hint=_did_you_mean(item, [t.id for t in register.threats]))
-        _decide_threat(tx, threat_entry, decision, threats.get(item), system)
+        _decide_threat(tx, threat_entry, decision, threats.get(item), system, note)
     flagged = quick_run(tx.register, tx.actor)
     if flagged:
         mark_quick(tx.register, flagged)
         tx.record("flag-quick-accepts", tx.actor, None, None,
                   f"{len(flagged)} accepts in a row each under the quick threshold: possible rubber-stamping",
                   {"items": [item_id for item_id, _seq in flagged], "seqs": [seq for _item, seq in flagged]})
+    return warning

@@ -15,20 +15,44 @@ _NOT_FACTS = frozenset({"name", "description", "tags", "provenance"})
 
 def facts_of(system: System, element_ids: Iterable[str], flow_ids: Iterable[str] = ()) -> dict[str, Any]:
     """Attributes of the finding's elements and flows (and each element's trust boundary)."""
-    facts: dict[str, Any] = {}
-    for element_id in sorted(set(element_ids)):
-        element = system.element_by_id.get(element_id)
-        if element is None:
-            facts[f"element:{element_id}"] = None
-            continue
-        data = element.model_dump(mode="json", exclude=set(_NOT_FACTS), exclude_none=True)
-        data["boundary"] = system.boundary_of.get(element_id)
-        facts[f"element:{element_id}"] = data
-    for flow_id in sorted(set(flow_ids)):
-        flow = system.flow_by_id.get(flow_id)
-        facts[f"flow:{flow_id}"] = None if flow is None else flow.model_dump(
-            mode="json", exclude={"data", "provenance"}, exclude_none=True)
-    return facts
+    return FactsIndex(system).facts(element_ids, flow_ids)
+
+
+class FactsIndex:
+    """``facts_of`` for many findings of one system: each element and flow is dumped once, not per finding.
+
+    The fact dicts are shared between the results; treat them as read-only.
+    """
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self._items: dict[str, dict[str, Any] | None] = {}
+
+    def facts(self, element_ids: Iterable[str], flow_ids: Iterable[str] = ()) -> dict[str, Any]:
+        facts: dict[str, Any] = {}
+        for element_id in sorted(set(element_ids)):
+            key = f"element:{element_id}"
+            facts[key] = self._items[key] if key in self._items else self._element(key, element_id)
+        for flow_id in sorted(set(flow_ids)):
+            key = f"flow:{flow_id}"
+            facts[key] = self._items[key] if key in self._items else self._flow(key, flow_id)
+        return facts
+
+    def _element(self, key: str, element_id: str) -> dict[str, Any] | None:
+        element = self.system.element_by_id.get(element_id)
+        data = None
+        if element is not None:
+            data = element.model_dump(mode="json", exclude=set(_NOT_FACTS), exclude_none=True)
+            data["boundary"] = self.system.boundary_of.get(element_id)
+        self._items[key] = data
+        return data
+
+    def _flow(self, key: str, flow_id: str) -> dict[str, Any] | None:
+        flow = self.system.flow_by_id.get(flow_id)
+        data = None if flow is None else flow.model_dump(mode="json", exclude={"data", "provenance"},
+                                                         exclude_none=True)
+        self._items[key] = data
+        return data
 
 
 def facts_digest(facts: dict[str, Any]) -> str:

@@ -8,14 +8,16 @@
 - each suggested control gets a countermeasure entry (``proposed``) and its threat list is refreshed.
 
 Pure: returns the new register and a list of changes; the caller records each change in the audit log.
+Entries that do not change are shared with the input register, not copied.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from dicetm.model import AnalysisResult, System, Threat
+from dicetm.model import Countermeasure, System, Threat
 from dicetm.model.register import (
     DECIDED_THREAT_STATUSES,
     CountermeasureEntry,
@@ -23,7 +25,17 @@ from dicetm.model.register import (
     ThreatEntry,
     ThreatStatus,
 )
-from dicetm.review.facts import describe_changes, facts_digest, facts_of
+from dicetm.review.facts import FactsIndex, describe_changes, facts_digest
+
+
+class Findings(Protocol):
+    """What reconciling reads from an analysis: an AnalysisResult, or a pipeline State after ``counter``."""
+
+    @property
+    def threats(self) -> Sequence[Threat]: ...
+
+    @property
+    def countermeasures(self) -> Sequence[Countermeasure]: ...
 
 
 @dataclass(frozen=True)
@@ -46,43 +58,48 @@ def _lookup(threat: Threat, entries: dict[str, ThreatEntry]) -> ThreatEntry | No
     return None
 
 
-def _new_entry(threat: Threat, system: System) -> ThreatEntry:
-    facts = facts_of(system, threat.elements, threat.flows)
+def _new_entry(threat: Threat, facts_index: FactsIndex) -> ThreatEntry:
+    facts = facts_index.facts(threat.elements, threat.flows)
     return ThreatEntry(id=threat.id, rule=threat.rule, title=threat.title, elements=list(threat.elements),
                        flows=list(threat.flows), origin=threat.provenance.source, facts=facts,
                        facts_digest=facts_digest(facts))
 
 
-def _reconcile_threats(register: Register, result: AnalysisResult, system: System,
+def _reconcile_threats(register: Register, result: Findings, system: System,
                        changes: list[Change]) -> list[ThreatEntry]:
     entries = {e.id: e for e in register.threats}
+    facts_index = FactsIndex(system)
     seen: set[str] = set()
     out: dict[str, ThreatEntry] = {}
     for threat in result.threats:
         entry = _lookup(threat, entries)
         if entry is None:
-            fresh = _new_entry(threat, system)
+            fresh = _new_entry(threat, facts_index)
             out[fresh.id] = fresh
             changes.append(Change("add", fresh.id, None, _dump(fresh), {"rule": threat.rule}))
             continue
         seen.add(entry.id)
-        facts = facts_of(system, threat.elements, threat.flows)
+        facts = facts_index.facts(threat.elements, threat.flows)
         digest = facts_digest(facts)
-        updated = entry.model_copy(deep=True)
-        updated.elements, updated.flows = list(threat.elements), list(threat.flows)
+        update: dict[str, Any] = {}
+        if entry.elements != threat.elements or entry.flows != threat.flows:
+            update.update(elements=list(threat.elements), flows=list(threat.flows))
         if entry.status is ThreatStatus.retired:
-            updated.status, updated.facts, updated.facts_digest = ThreatStatus.unreviewed, facts, digest
+            update.update(status=ThreatStatus.unreviewed, facts=facts, facts_digest=digest)
+            updated = entry.model_copy(update=update)
             changes.append(Change("reopen", entry.id, _dump(entry), _dump(updated),
                                   {"why": "its rule fires again"}))
         elif entry.status in DECIDED_THREAT_STATUSES and entry.facts_digest not in (None, digest):
-            updated.stale_changes = describe_changes(entry.facts, facts)
-            updated.status_before_stale = entry.status
-            updated.status = ThreatStatus.stale
+            update.update(stale_changes=describe_changes(entry.facts, facts), status_before_stale=entry.status,
+                          status=ThreatStatus.stale)
+            updated = entry.model_copy(update=update)
             changes.append(Change("stale", entry.id, _dump(entry), _dump(updated),
                                   {"changes": updated.stale_changes}))
-        elif entry.status is ThreatStatus.unreviewed and entry.facts_digest != digest:
-            # Nothing was decided, so nothing goes stale; keep the facts current for the next decision.
-            updated.facts, updated.facts_digest = facts, digest
+        else:
+            if entry.status is ThreatStatus.unreviewed and entry.facts_digest != digest:
+                # Nothing was decided, so nothing goes stale; keep the facts current for the next decision.
+                update.update(facts=facts, facts_digest=digest)
+            updated = entry.model_copy(update=update) if update else entry
         out[updated.id] = updated
     for entry in register.threats:
         if entry.id in seen or entry.id in out:
@@ -90,15 +107,14 @@ def _reconcile_threats(register: Register, result: AnalysisResult, system: Syste
         if entry.status is ThreatStatus.retired:
             out[entry.id] = entry
             continue
-        retired = entry.model_copy(deep=True)
-        retired.status = ThreatStatus.retired
+        retired = entry.model_copy(update={"status": ThreatStatus.retired})
         out[entry.id] = retired
         changes.append(Change("retire", entry.id, _dump(entry), _dump(retired),
                               {"why": "its rule no longer fires on these elements"}))
     return sorted(out.values(), key=lambda e: e.id)
 
 
-def _reconcile_countermeasures(register: Register, result: AnalysisResult,
+def _reconcile_countermeasures(register: Register, result: Findings,
                                changes: list[Change]) -> list[CountermeasureEntry]:
     entries = {e.id: e for e in register.countermeasures}
     out: dict[str, CountermeasureEntry] = dict(entries)
@@ -116,7 +132,7 @@ def _reconcile_countermeasures(register: Register, result: AnalysisResult,
     return sorted(out.values(), key=lambda e: e.id)
 
 
-def reconcile(register: Register, result: AnalysisResult, system: System) -> tuple[Register, list[Change]]:
+def reconcile(register: Register, result: Findings, system: System) -> tuple[Register, list[Change]]:
     changes: list[Change] = []
     if register.system != system.name:
         changes.append(Change("rename-system", "system", {"system": register.system}, {"system": system.name}))

@@ -14,7 +14,7 @@ from pathlib import Path
 def _mode_for(path: Path) -> int:
     """Keep an existing file's permissions; new files get the usual 0666 minus the umask."""
     try:
-        return path.stat().st_mode & 0o777
+        return path.lstat().st_mode & 0o777
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
@@ -25,9 +25,24 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` at once. ``durable=False`` skips the fsyncs (for caches, which may be
+    lost in a power cut but never seen half written)."""
     path = Path(path)
-    replace_synced(write_temp(path, data), path)
+    if durable:
+        replace_synced(write_temp(path, data), path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def temp_pattern(path: Path) -> str:
@@ -36,20 +51,33 @@ def temp_pattern(path: Path) -> str:
 
 
 def write_temp(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temp file beside ``path`` and fsync it; the caller renames or deletes it."""
+    """Write ``data`` to a new temp file beside ``path`` and fsync it; the caller renames or deletes it.
+
+    The temp file is created exclusively (O_EXCL), so a link planted under its name is never followed.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_all(fd, data)
+        os.fsync(fd)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return Path(tmp)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (a short write is continued; a full disk raises OSError).
+
+    Every durable write of the store goes through here, so tests can simulate a full disk in one place.
+    """
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def replace_synced(tmp: Path, path: Path) -> None:

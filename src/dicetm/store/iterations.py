@@ -28,11 +28,13 @@ from dicetm import __version__
 from dicetm.errors import InputError, Location, Problem, StoreError
 from dicetm.model import AnalysisResult, System
 from dicetm.model.register import AuditHead, Register
+from dicetm.store import atomic
 from dicetm.store.audit import AuditRecord, read_log
-from dicetm.store.modelfile import parse_system_text
+from dicetm.store.modelfile import parse_system_text, read_model_bytes
 from dicetm.store.proposalsfile import PROPOSALS_FILENAME
 from dicetm.store.registerfile import dump_register, normalized, parse_register
 from dicetm.store.workspace import Workspace
+from dicetm.store.wsfiles import disk_error, read_bytes, refuse_links
 
 ACTION = "iteration-new"
 MODEL_FILE = "dicetm.yaml"
@@ -94,13 +96,18 @@ def snapshot(workspace: Workspace, reason: str, actor: str, result: AnalysisResu
                 f"iteration {number} is already recorded (audit record {recorded[number].seq}) but the register "
                 "still says it is the current one", Location(file=str(workspace.register_path), path="iteration"),
                 hint="run `dicetm verify`: the register was probably replaced by an older copy")])
+        refuse_links(workspace.root, workspace.iterations_dir)
         files = _snapshot_files(workspace, tx.register, result, report_md)
         info = IterationInfo(number=number, reason=reason, actor=actor, time=_now(), system=result.system_name,
                              threats=len(result.threats), audit_head=tx.register.audit_head,
                              files={name: _sha256(data) for name, data in files.items()},
                              dicetm_version=__version__)
         info_bytes = _info_bytes(info)
-        _publish(workspace.iterations_dir, number, {**files, INFO_FILE: info_bytes})
+        try:
+            _publish(workspace.iterations_dir, number, {**files, INFO_FILE: info_bytes})
+        except OSError as exc:
+            raise disk_error(iteration_dir(workspace, number), exc,
+                             "cannot write the iteration; nothing was recorded") from None
         tx.register.iteration = number + 1
         tx.record(ACTION, f"iteration:{number}", {"iteration": number}, {"iteration": number + 1}, reason,
                   {DIGEST_KEY: _sha256(info_bytes)})
@@ -149,32 +156,32 @@ def _info_bytes(info: IterationInfo) -> bytes:
 
 def _register_bytes(workspace: Workspace, register: Register) -> bytes:
     """The register file as it is on disk, or the (empty) register the workspace reads when there is none."""
-    try:
-        return workspace.register_path.read_bytes()
-    except FileNotFoundError:
-        return dump_register(normalized(register)).encode("utf-8")
+    data = read_bytes(workspace.register_path, "the register")
+    return data if data is not None else dump_register(normalized(register)).encode("utf-8")
 
 
 def _snapshot_files(workspace: Workspace, register: Register, result: AnalysisResult,
                     report_md: str) -> dict[str, bytes]:
     result_json = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     files = {
-        MODEL_FILE: workspace.model_path.read_bytes(),
+        MODEL_FILE: read_model_bytes(workspace.model_path),
         REGISTER_FILE: _register_bytes(workspace, register),
         RESULT_FILE: result_json.encode("utf-8"),
         REPORT_FILE: report_md.encode("utf-8"),
     }
-    proposals = workspace.root / PROPOSALS_FILENAME
-    if proposals.is_file():  # what models proposed is part of the record of the iteration
-        files[PROPOSALS_FILENAME] = proposals.read_bytes()
+    proposals = read_bytes(workspace.root / PROPOSALS_FILENAME, "the proposals file")
+    if proposals is not None:  # what models proposed is part of the record of the iteration
+        files[PROPOSALS_FILENAME] = proposals
     return files
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    with path.open("xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    try:
+        atomic.write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -234,14 +241,15 @@ def _damaged(path: Path, message: str, hint: str | None = None) -> StoreError:
 
 
 def _read_bytes(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise _damaged(path, f"cannot read {what}: {exc.strerror or exc}") from None
+    data = read_bytes(path, what)
+    if data is None:
+        raise _damaged(path, f"cannot read {what}: it is missing")
+    return data
 
 
 def _verified_info(workspace: Workspace, number: int, record: _Record) -> IterationInfo:
     folder = iteration_dir(workspace, number)
+    refuse_links(workspace.root, folder)
     if not folder.is_dir():
         raise _damaged(folder, f"iteration {number} is recorded (audit record {record.seq}) but its folder is missing")
     path = folder / INFO_FILE

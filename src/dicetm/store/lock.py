@@ -1,11 +1,15 @@
-"""An exclusive lock between processes (and threads) on a workspace, held on ``.dicetm.lock`` with flock.
+"""A lock between processes (and threads) on a workspace, held on ``.dicetm.lock`` with flock.
 
-The lock file never holds data. The kernel drops a flock when its holder dies, so a crashed process can
-never leave a stale lock behind; waiting longer than the timeout therefore means a live process holds it.
+Writers take it exclusively and create the file when it is missing. Readers take it shared, and only when
+the file exists: they open it read-only, so reading works in a read-only folder (where no writer can be
+at work) and never creates the file. The lock file never holds data. The kernel drops a flock when its
+holder dies, so a crashed process can never leave a stale lock behind; waiting longer than the timeout
+therefore means a live process holds it.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import random
@@ -15,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dicetm.errors import Location, Problem, StoreError
+from dicetm.store.wsfiles import linked
 
 LOCK_FILENAME = ".dicetm.lock"
 DEFAULT_TIMEOUT = 30.0
@@ -24,13 +29,22 @@ _held_guard = threading.Lock()
 
 
 class WorkspaceLock:
-    """Context manager: ``with WorkspaceLock(folder / LOCK_FILENAME): ...`` waits for the lock, up to ``timeout``."""
+    """Context manager: ``with WorkspaceLock(folder / LOCK_FILENAME): ...`` waits for the lock, up to ``timeout``.
 
-    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
+    ``shared=True`` is the reader's lock: shared with other readers, and a no-op when the lock file does not
+    exist or cannot be opened for reading (``held`` then says False).
+    """
+
+    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT, *, shared: bool = False) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        self.shared = shared
         self._fd: int | None = None
         self._key = ("", 0)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def __enter__(self) -> WorkspaceLock:
         self.acquire()
@@ -49,6 +63,8 @@ class WorkspaceLock:
                     "this thread already holds the workspace lock", Location(file=str(self.path)),
                     "do not nest workspace transactions; read tx.register inside a transaction")])
         fd = self._open()
+        if fd is None:
+            return
         try:
             self._wait(fd)
         except BaseException:
@@ -66,13 +82,20 @@ class WorkspaceLock:
         fd, self._fd = self._fd, None
         os.close(fd)  # closing the only descriptor of the open file releases the flock
 
-    def _open(self) -> int:
+    def _open(self) -> int | None:
+        if self.shared:
+            try:
+                return os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                return None  # no writer has worked here, or none could: read without a lock
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise linked(self.path) from None
             raise StoreError([Problem(
                 f"cannot open the lock file: {exc.strerror or exc}", Location(file=str(self.path)),
-                "dicetm needs write access to the folder that holds the model")]) from None
+                "dicetm needs write access to the folder that holds the model for this command")]) from None
 
     def _wait(self, fd: int) -> None:
         # flock has no timeout of its own: poll without blocking, backing off to a few milliseconds.
@@ -80,7 +103,7 @@ class WorkspaceLock:
         pause = 0.001
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 pass

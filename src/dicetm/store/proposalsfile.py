@@ -12,12 +12,13 @@ import yaml
 
 from dicetm.model.proposals import ProposalFile
 from dicetm.store.atomic import write_text_atomic
-from dicetm.store.yamlfile import read_yaml_model
+from dicetm.store.yamlfile import decode_yaml_model, read_yaml_model
 
 PROPOSALS_FILENAME = "dicetm-proposals.yaml"
 HEADER = ("# Written by dicetm: proposals from LLM assistance and what the document scan withheld.\n"
           "# Nothing here counts until a named person reviews it (dicetm review).\n")
 _HINT = "dicetm writes this file; restore it from version control or delete it to drop every proposal"
+_LABEL = "the proposals file"
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -27,7 +28,12 @@ def proposals_path(model_path: Path) -> Path:
 
 def load_proposals(path: Path) -> ProposalFile | None:
     """The proposals stored at ``path``, or None when there is no such file."""
-    return read_yaml_model(path, ProposalFile, "the proposals file", _HINT)
+    return read_yaml_model(path, ProposalFile, _LABEL, _HINT)
+
+
+def parse_proposals(data: bytes, filename: str) -> ProposalFile:
+    """Proposals file bytes as a ProposalFile; StoreError locates every problem."""
+    return decode_yaml_model(data, filename, ProposalFile, _LABEL, _HINT)
 
 
 def dump_proposals(proposals: ProposalFile) -> str:

@@ -19,8 +19,8 @@ from dicetm.store.lock import LOCK_FILENAME
 from dicetm.store.modelfile import MODEL_FILENAMES
 from dicetm.store.proposalsfile import PROPOSALS_FILENAME
 from dicetm.store.registerfile import REGISTER_FILENAME
+from dicetm.store.wsfiles import ITERATIONS_DIRNAME
 
-ITERATIONS_DIRNAME = "dicetm-iterations"
 OWNED: dict[str, str] = {
     **{name: "the model file" for name in MODEL_FILENAMES},
     REGISTER_FILENAME: "the review register", AUDIT_FILENAME: "the audit log",

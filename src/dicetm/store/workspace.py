@@ -1,6 +1,8 @@
 """The workspace beside a model file: the review register, its audit log and the lock that guards both.
 
-Every read and write holds the lock and first recovers from a writer that died mid-commit. A commit goes:
+Writing holds the lock exclusively and first recovers from a writer that died mid-commit. A transaction
+refuses to start when the audit chain is broken or the register is not the state the log's last record
+committed. A commit goes:
 
 1. the new register is written to a temp file beside the register and fsynced, and so is the folder (the
    temp file's name must outlive a power cut before the log can vouch for its content);
@@ -8,16 +10,26 @@ Every read and write holds the lock and first recovers from a writer that died m
    committed, because recovery can finish the rest from the temp file;
 3. the temp file is renamed over the register and the folder fsynced.
 
+A failure on the way (a full disk) takes everything back: the temp file is deleted and the log cut back to
+its old end, and the caller gets a located StoreError.
+
 Recovery looks at each temp file left beside the register. When the log ends with the complete set of
 records that produced it (its ``audit_head`` is the log's last line and its digest is in those records),
 the rename is completed. When the log ends with only part of them (complete records and perhaps a cut-off
 line, all carrying that digest and chained from the register's head), the transaction never committed:
 the log is cut back to the register's head. Any other temp file is deleted. Recovery never touches a log
 or register that no temp file explains; ``verify`` reports those, and transactions refuse to run on them.
+
+Reading takes the lock shared, only when the lock file exists, and never writes: it works in a read-only
+folder, and it resolves a crashed writer's leftovers in memory the way recovery would on disk.
+
+A Workspace object remembers the files as it last read or wrote them, so the next transaction re-parses
+neither an unchanged register nor the verified part of the log.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -31,7 +43,8 @@ from pydantic import BaseModel
 
 from dicetm import __version__
 from dicetm.errors import InputError, Location, Problem, StoreError
-from dicetm.model.register import AuditHead, Register
+from dicetm.model.register import REGISTER_FORMAT, AuditHead, Register
+from dicetm.store import analysiscache, atomic
 from dicetm.store.atomic import sync_folder, temp_pattern, write_temp
 from dicetm.store.audit import (
     AUDIT_FILENAME,
@@ -40,20 +53,33 @@ from dicetm.store.audit import (
     VerifyResult,
     canonical_json,
     digest,
+    parse_log,
     parse_record,
-    read_log,
     register_digest,
-    register_problems,
     timestamp,
     verify,
 )
 from dicetm.store.lock import DEFAULT_TIMEOUT, LOCK_FILENAME, WorkspaceLock
 from dicetm.store.modelfile import resolve_model_path
-from dicetm.store.registerfile import REGISTER_FILENAME, dump_register, load_register, normalized, parse_register
+from dicetm.store.registerfile import LISTS, REGISTER_FILENAME, Encoded, encode, parse_encoded
+from dicetm.store.wsfiles import ITERATIONS_DIRNAME, disk_error, open_append, read_bytes
 
-ITERATIONS_DIRNAME = "dicetm-iterations"
+TOOL_ACTOR = "dicetm"  # the actor of changes dicetm makes on its own (reconciling, migrating the register)
 CRASH_EXIT_CODE = 137  # what a shell reports for a process killed with SIGKILL
 _BLOCK = 1 << 16
+_REGISTER = "the register"
+_LOG = "the audit log"
+
+
+@dataclass
+class _Seen:
+    """The workspace files as this object last read or wrote them. Only read and changed under the exclusive
+    lock, which also serialises threads (each takes its own flock)."""
+
+    register: bytes | None = None
+    encoded: Encoded | None = None
+    log: bytes = b""  # a prefix of the audit log whose chain is verified
+    last: AuditRecord | None = None  # the last record of ``log``
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,7 @@ class Workspace:
     root: Path
     model_path: Path
     lock_timeout: float = DEFAULT_TIMEOUT
+    _seen: _Seen = field(default_factory=_Seen, compare=False, repr=False)
 
     @classmethod
     def open(cls, path: Path, *, lock_timeout: float = DEFAULT_TIMEOUT) -> Workspace:
@@ -85,56 +112,128 @@ class Workspace:
         return self.root / LOCK_FILENAME
 
     def exists(self) -> bool:
-        return self.register_path.is_file()
+        return self.register_path.is_file() and not self.register_path.is_symlink()
+
+    # ------------------------------------------------------------------------------------- reading
 
     def read(self) -> Register:
         """The current register (an empty one before the first transaction)."""
-        with self._locked():
-            register = load_register(self.register_path)
-        return register if register is not None else Register()
+        encoded = self.read_encoded()
+        return encoded.register() if encoded is not None else Register()
+
+    def read_encoded(self) -> Encoded | None:
+        """The current register as an Encoded state (None before the first transaction)."""
+        register, _log = self._snapshot()
+        return parse_encoded(register, str(self.register_path)) if register is not None else None
 
     def records(self) -> list[AuditRecord]:
         """Every record of the audit log; StoreError names the first line that is not a record."""
-        with self._locked():
-            return read_log(self.audit_path)
+        _register, log = self._snapshot()
+        return parse_log(log, str(self.audit_path))
 
     def verify(self) -> VerifyResult:
         """Check the whole hash chain and that the register is the state its last record committed."""
-        with self._locked():
-            return verify(read_log(self.audit_path), load_register(self.register_path))
+        register, log = self._snapshot()
+        encoded = parse_encoded(register, str(self.register_path)) if register is not None else None
+        return verify(parse_log(log, str(self.audit_path)), encoded.register() if encoded else None)
+
+    def _snapshot(self) -> tuple[bytes | None, bytes]:
+        """The register and log bytes as committed, read without writing anything (see the module text)."""
+        with WorkspaceLock(self.lock_path, self.lock_timeout, shared=True):
+            register = read_bytes(self.register_path, _REGISTER)
+            log = read_bytes(self.audit_path, _LOG) or b""
+            temps = [(path, read_bytes(path, "a temp file")) for path in self._temps()]
+        head = _head_of(register)
+        for _path, pending in temps:
+            plan = _plan(pending, head, log, str(self.audit_path))
+            if plan.complete is not None:
+                register, head = pending, plan.complete
+            elif plan.cut is not None:
+                log = log[:plan.cut]
+        return register, log
+
+    def _temps(self) -> list[Path]:
+        return sorted(path for path in self.root.glob(temp_pattern(self.register_path)) if not path.is_symlink())
+
+    # ------------------------------------------------------------------------------------- writing
 
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Transaction]:
         """Lock, recover, load the register and yield a Transaction; commit on normal exit, write nothing
-        when the block raises. Refuses (StoreError) when the register and the log do not agree."""
+        when the block raises. Refuses (StoreError) when the audit chain is broken or the register and the
+        log do not agree."""
         if not actor.strip():
             raise InputError([Problem("a transaction needs an actor: the person or tool making the change",
                                       Location(file=str(self.audit_path)))])
-        with self._locked():
-            register = load_register(self.register_path)
-            last, log_size = self._last_record()
-            disagreements = register_problems(last, register)
-            if disagreements:
+        with WorkspaceLock(self.lock_path, self.lock_timeout):
+            self._recover()
+            encoded, log = self._load()
+            if encoded is not None and encoded.data.get("version", REGISTER_FORMAT) > REGISTER_FORMAT:
                 raise StoreError([Problem(
-                    f"{text}; nothing can be recorded until the register and the audit log agree",
-                    Location(file=str(self.register_path)),
-                    f"restore {REGISTER_FILENAME} and {AUDIT_FILENAME} together from version control")
-                    for _seq, text in disagreements])
-            tx = Transaction(register if register is not None else Register(), actor, last.seq + 1 if last else 1,
+                    f"the register is in format {encoded.data['version']}, written by a newer dicetm",
+                    Location(file=str(self.register_path), path="version"), "upgrade dicetm")])
+            last = self._seen.last
+            tx = Transaction(encoded.register() if encoded else Register(), actor, last.seq + 1 if last else 1,
                              previous=last)
+            tx.base = tx.committed = encoded.digest if encoded is not None else None
+            as_found = tx.register.model_dump_json()  # a fast first check that nothing changed unrecorded
             try:
                 yield tx
             finally:
                 tx._closed = True
-            self._commit(tx, last, log_size)
+            self._commit(tx, encoded, log, as_found)
 
-    # --------------------------------------------------------------------------------------- commit
+    def _load(self) -> tuple[Encoded | None, bytes]:
+        """The register and log under the exclusive lock, checked; reuses what this object saw last, and
+        the part of the log a verification on this machine found intact already (``analysiscache``)."""
+        seen = self._seen
+        register = read_bytes(self.register_path, _REGISTER)
+        log = read_bytes(self.audit_path, _LOG) or b""
+        if register is None:
+            encoded = None
+        elif register == seen.register and seen.encoded is not None:
+            encoded = seen.encoded
+        else:
+            encoded = parse_encoded(register, str(self.register_path))
+        if seen.last is None or not log.startswith(seen.log):
+            seen.log, seen.last = b"", None
+            start = analysiscache.verified_log(self.audit_path, log)
+            if start:
+                seen.log, seen.last = log[:start], _last_record(log[:start], str(self.audit_path))
+        new = _parse_from(log, len(seen.log), str(self.audit_path))
+        last = new[-1] if new else seen.last
+        if not _continues(new, seen.last) or not _matches(last, encoded):
+            self._refuse(log, encoded)
+        if new:
+            analysiscache.remember_verified_log(self.audit_path, log)
+        seen.register, seen.encoded, seen.log, seen.last = register, encoded, log, last
+        return encoded, log
 
-    def _commit(self, tx: Transaction, last: AuditRecord | None, log_size: int | None) -> None:
-        register = normalized(tx.register)
-        state = register_digest(register)
+    def _refuse(self, log: bytes, encoded: Encoded | None) -> None:
+        records = parse_log(log, str(self.audit_path))
+        result = verify(records, encoded.register() if encoded is not None else None)
+        problems = result.problems or ["the register and the audit log do not agree"]
+        self._seen.register, self._seen.encoded, self._seen.log, self._seen.last = None, None, b"", None
+        raise StoreError([Problem(
+            f"{text}; nothing can be recorded until the audit log verifies",
+            Location(file=str(self.register_path if "register" in text else self.audit_path)),
+            f"run `dicetm audit verify`, then restore {REGISTER_FILENAME} and {AUDIT_FILENAME} together from "
+            "version control") for text in problems])
+
+    def _commit(self, tx: Transaction, before: Encoded | None, log: bytes, as_found: str) -> None:
+        last = self._seen.last
+        if not tx._pending and tx.register.model_dump_json() == as_found:
+            return
+        if tx._pending and tx.register.version < REGISTER_FORMAT:
+            old = tx.register.version
+            tx.register.version = REGISTER_FORMAT
+            tx._reserve("migrate-register", "register", {"version": old}, {"version": REGISTER_FORMAT},
+                        f"the register file is rewritten in format {REGISTER_FORMAT}; no decision changes",
+                        None, TOOL_ACTOR)
+        state = encode(tx.register, before.texts if before is not None else None)
         if not tx._pending:
-            if state != (last.register if last else register_digest(Register())):
+            unchanged = before.digest if before is not None else register_digest(Register())
+            if state.digest != unchanged:
                 raise StoreError([Problem(
                     "the transaction changed the register without recording the change",
                     Location(file=str(self.register_path)), "call tx.record(...) for every change")])
@@ -142,41 +241,60 @@ class Workspace:
         records: list[AuditRecord] = []
         previous = last.hash if last else ZERO_HASH
         for change in tx._pending:
-            records.append(change.seal(tx.actor, state, previous))
+            records.append(change.seal(change.actor or tx.actor, state.digest, previous))
             previous = records[-1].hash
-        register.audit_head = AuditHead(seq=records[-1].seq, hash=records[-1].hash)
-        text = dump_register(register).encode("utf-8")
+        head = AuditHead(seq=records[-1].seq, hash=records[-1].hash)
+        text = state.text(head).encode("utf-8")
         lines = "".join(record.line() + "\n" for record in records).encode("utf-8")
+        self._write(text, lines, len(log) if log or self.audit_path.exists() else None)
+        tx.committed = state.digest
+        for key, order in LISTS.items():  # the caller's register now reads as the committed one
+            getattr(tx.register, key).sort(key=lambda item, order=order: getattr(item, order))
+        tx.register.audit_head = head
+        committed = Encoded({**state.data, "audit_head": head.model_dump(mode="json")}, state.canonical,
+                            state.texts, state.digest)
+        self._seen.register, self._seen.encoded = text, committed
+        self._seen.log, self._seen.last = log + lines, records[-1]
+        analysiscache.remember_verified_log(self.audit_path, self._seen.log)
 
-        temp = write_temp(self.register_path, text)
+    def _write(self, text: bytes, lines: bytes, log_size: int | None) -> None:
+        """Steps 1-3 of a commit; on failure nothing is left changed and a located StoreError is raised."""
+        try:
+            temp = write_temp(self.register_path, text)
+        except OSError as exc:
+            raise disk_error(self.register_path, exc, "cannot write the register; nothing was recorded") from None
         try:
             sync_folder(self.root)
             _test_fault("written")
             self._append(lines, log_size)
-        except BaseException:
+        except BaseException as exc:
             temp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise disk_error(self.audit_path, exc, "cannot append to the audit log; nothing was recorded") \
+                    from None
             raise
         _test_fault("appended")
         try:
             os.replace(temp, self.register_path)
-        except BaseException:
+        except BaseException as exc:
             # Still under the lock, so nobody has seen the records: take them back. Should that fail too,
             # the temp file stays, and recovery completes the commit instead.
             self._truncate(log_size or 0)
             temp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise disk_error(self.register_path, exc, "cannot replace the register; nothing was recorded") \
+                    from None
             raise
         _test_fault("renamed")
         sync_folder(self.root)
 
     def _append(self, lines: bytes, log_size: int | None) -> None:
-        fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = open_append(self.audit_path, _LOG)
         try:
             if _crash_point() == "append":
                 os.write(fd, lines[:-20])  # the end of the last record is missing, as after a kill mid-write
                 os._exit(CRASH_EXIT_CODE)
-            view = memoryview(lines)
-            while view:
-                view = view[os.write(fd, view):]
+            atomic.write_all(fd, lines)
             os.fsync(fd)
         except BaseException:
             os.ftruncate(fd, log_size or 0)
@@ -187,142 +305,174 @@ class Workspace:
             sync_folder(self.root)  # a new log's name must be durable before the register points into it
 
     def _truncate(self, size: int) -> None:
-        with open(self.audit_path, "r+b") as handle:
-            handle.truncate(size)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    # ------------------------------------------------------------------------------------- reading
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        with WorkspaceLock(self.lock_path, self.lock_timeout):
-            self._recover()
-            yield
-
-    def _last_record(self) -> tuple[AuditRecord | None, int | None]:
-        """The log's last record and the log's size (None: no log file)."""
-        if not self.audit_path.exists():
-            return None, None
-        with open(self.audit_path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            for offset, line, complete in _lines_backward(handle, size):
-                if not complete:
-                    number = self._line_number(offset)
-                    raise StoreError([Problem(
-                        f"line {number} of the audit log is incomplete (no newline at the end)",
-                        Location(file=str(self.audit_path), line=number),
-                        "only dicetm writes the audit log; restore it from version control")])
-                return self._parse_at(line, offset), size
-        return None, size
-
-    def _parse_at(self, line: bytes, offset: int) -> AuditRecord:
-        filename = str(self.audit_path)
+        fd = os.open(self.audit_path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
-            return parse_record(line.decode("utf-8"), filename, 0)
-        except (StoreError, UnicodeDecodeError):
-            pass
-        # A damaged line: count lines to say where (only now, as that reads the whole log).
-        number = self._line_number(offset)
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise StoreError([Problem(f"line {number} of the audit log is not UTF-8 text (byte {exc.start + 1})",
-                                      Location(file=filename, line=number))]) from None
-        return parse_record(text, filename, number)
-
-    def _line_number(self, offset: int) -> int:
-        with open(self.audit_path, "rb") as handle:
-            return handle.read(offset).count(b"\n") + 1
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     # ------------------------------------------------------------------------------------ recovery
 
     def _recover(self) -> None:
-        temps = sorted(self.root.glob(temp_pattern(self.register_path)))
+        temps = self._temps()
         if not temps:
             return
-        register = load_register(self.register_path)
-        head = register.audit_head if register is not None else None
+        head = _head_of(read_bytes(self.register_path, _REGISTER))
         for temp in temps:
-            head = self._settle(temp, head)
-
-    def _settle(self, temp: Path, head: AuditHead | None) -> AuditHead | None:
-        """Finish or undo the commit that left ``temp`` behind; return the register's head afterwards."""
-        pending = _read_pending(temp)
-        if pending is not None and pending.audit_head is not None and (
-                head is None or pending.audit_head.seq > head.seq):
-            tail = self._tail_after(head, register_digest(pending))
-            target = pending.audit_head
-            if tail is not None and not tail.partial and tail.records and (
-                    tail.records[-1].seq, tail.records[-1].hash) == (target.seq, target.hash):
-                os.replace(temp, self.register_path)
-                sync_folder(self.root)
-                return target
-            if tail is not None and all(record.seq < target.seq for record in tail.records) and (
-                    tail.partial or tail.records):
-                self._truncate(tail.cut)  # before the temp file goes: a crash here just repeats this
-        temp.unlink(missing_ok=True)
-        sync_folder(self.root)
-        return head
-
-    def _tail_after(self, head: AuditHead | None, state: str) -> _Tail | None:
-        """The log after the record ``head`` if all of it can belong to the commit of the register ``state``
-        (records chained from ``head`` that carry ``state``, then perhaps a cut-off line); None otherwise."""
-        if not self.audit_path.exists():
-            return _Tail(cut=0) if head is None else None
-        tail = _Tail(cut=0)
-        with open(self.audit_path, "rb") as handle:
-            found_head = head is None
-            for offset, line, complete in _lines_backward(handle, os.fstat(handle.fileno()).st_size):
-                if not complete:
-                    tail.partial = True
+            plan = _plan(read_bytes(temp, "a temp file"), head, read_bytes(self.audit_path, _LOG) or b"",
+                         str(self.audit_path))
+            try:
+                if plan.complete is not None:
+                    os.replace(temp, self.register_path)
+                    sync_folder(self.root)
+                    head = plan.complete
                     continue
-                try:
-                    record = parse_record(line.decode("utf-8"), str(self.audit_path), 0)
-                except (StoreError, UnicodeDecodeError):
-                    return None
-                if head is not None and (record.seq, record.hash) == (head.seq, head.hash):
-                    tail.cut, found_head = offset + len(line) + 1, True
-                    break
-                if record.register != state:
-                    return None
-                tail.records.append(record)
-        if not found_head:
+                if plan.cut is not None:
+                    self._truncate(plan.cut)  # before the temp file goes: a crash here just repeats this
+                temp.unlink(missing_ok=True)
+                sync_folder(self.root)
+            except OSError as exc:
+                raise disk_error(temp, exc, "cannot finish an interrupted commit") from None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to do with a temp file: complete its commit (the head it commits), cut the log back to ``cut``
+    (an uncommitted transaction's partial records), or neither (drop it)."""
+
+    complete: AuditHead | None = None
+    cut: int | None = None
+
+
+def _plan(pending_bytes: bytes | None, head: AuditHead | None, log: bytes, filename: str) -> _Plan:
+    pending = _read_pending(pending_bytes)
+    if pending is None or pending.audit_head is None or (head is not None and pending.audit_head.seq <= head.seq):
+        return _Plan()
+    tail = _tail_after(log, head, register_digest(pending), filename)
+    target = pending.audit_head
+    if tail is not None and not tail.partial and tail.records and (
+            tail.records[-1].seq, tail.records[-1].hash) == (target.seq, target.hash):
+        return _Plan(complete=target)
+    if tail is not None and all(record.seq < target.seq for record in tail.records) and (
+            tail.partial or tail.records):
+        return _Plan(cut=tail.cut)
+    return _Plan()
+
+
+def _head_of(register: bytes | None) -> AuditHead | None:
+    pending = _read_pending(register)
+    return pending.audit_head if pending is not None else None
+
+
+def _read_pending(data: bytes | None) -> Register | None:
+    """The register in some bytes, or None if there are none or they are unreadable (e.g. cut short)."""
+    if data is None:
+        return None
+    try:
+        return parse_encoded(data, "").register()
+    except StoreError:
+        return None
+
+
+def _tail_after(log: bytes, head: AuditHead | None, state: str, filename: str) -> _Tail | None:
+    """The log after the record ``head`` if all of it can belong to the commit of the register ``state``
+    (records chained from ``head`` that carry ``state``, then perhaps a cut-off line); None otherwise."""
+    if not log:
+        return _Tail(cut=0) if head is None else None
+    tail = _Tail(cut=0)
+    found_head = head is None
+    for offset, line, complete in _lines_backward(io.BytesIO(log), len(log)):
+        if not complete:
+            tail.partial = True
+            continue
+        try:
+            record = parse_record(line.decode("utf-8"), filename, 0)
+        except (StoreError, UnicodeDecodeError):
             return None
-        tail.records.reverse()
-        seq, previous = (head.seq, head.hash) if head else (0, ZERO_HASH)
-        for record in tail.records:
-            if record.seq != seq + 1 or record.prev != previous or not record.hash_matches():
-                return None
-            seq, previous = record.seq, record.hash
-        return tail
+        if head is not None and (record.seq, record.hash) == (head.seq, head.hash):
+            tail.cut, found_head = offset + len(line) + 1, True
+            break
+        if record.register != state:
+            return None
+        tail.records.append(record)
+    if not found_head:
+        return None
+    tail.records.reverse()
+    return tail if _continues(tail.records, head) else None
+
+
+def _last_record(log: bytes, filename: str) -> AuditRecord | None:
+    """The last record of a log known to be intact."""
+    end = log.rstrip(b"\n").rfind(b"\n") + 1
+    return parse_record(log[end:].rstrip(b"\n").decode("utf-8"), filename, 0) if log else None
+
+
+def _parse_from(log: bytes, start: int, filename: str) -> list[AuditRecord]:
+    """The records of ``log`` from byte ``start`` (a line start); StoreError names a damaged line."""
+    if start >= len(log):
+        return []
+    try:
+        return parse_log(log[start:], filename)
+    except StoreError:
+        return parse_log(log, filename)[log.count(b"\n", 0, start):]  # the same error, with the true line number
+
+
+def _continues(records: list[AuditRecord], last: AuditRecord | AuditHead | None) -> bool:
+    """``records`` are intact and chained on from ``last`` (None: from the start of the log)."""
+    seq, previous = (last.seq, last.hash) if last is not None else (0, ZERO_HASH)
+    for record in records:
+        if record.seq != seq + 1 or record.prev != previous or not record.hash_matches():
+            return False
+        seq, previous = record.seq, record.hash
+    return True
+
+
+def _matches(last: AuditRecord | None, encoded: Encoded | None) -> bool:
+    """The register is the state the log's last record committed (both absent counts)."""
+    if last is None or encoded is None:
+        return last is None and encoded is None
+    head = encoded.head
+    return head is not None and (head.seq, head.hash) == (last.seq, last.hash) and encoded.digest == last.register
 
 
 class Transaction:
     """The changes of one locked read-modify-write: mutate ``register`` (or assign a new one) and call
-    ``record`` once per change. The records and the register are written when the ``with`` block ends."""
+    ``record`` once per change. The records and the register are written when the ``with`` block ends.
+
+    ``base`` is the digest of the register as the transaction found it (None: no register file yet) and
+    ``committed`` the digest of the register after it (equal to ``base`` when nothing was written).
+    """
 
     def __init__(self, register: Register, actor: str, next_seq: int, previous: AuditRecord | None = None) -> None:
         self.register = register
         self.actor = actor
         self.previous = previous  # the log's last record before this transaction (None: the log is empty)
+        self.base: str | None = None
+        self.committed: str | None = None
         self._next_seq = next_seq
         self._pending: list[_Change] = []
         self._closed = False
 
     def record(self, action: str, target: str, before: BaseModel | Mapping[str, Any] | None,
                after: BaseModel | Mapping[str, Any] | None, reason: str | None = None,
-               details: Mapping[str, Any] | None = None) -> tuple[int, str]:
+               details: Mapping[str, Any] | None = None, *, actor: str | None = None) -> tuple[int, str]:
         """Reserve the next audit record: returns its ``(seq, time)``. ``before`` is digested now and
         ``after`` at commit, so changes made to ``after`` later in the block (such as the history entry
-        that carries the returned seq) are part of its digest."""
+        that carries the returned seq) are part of its digest. ``actor`` overrides the transaction's actor
+        for this record (dicetm's own changes in a reviewer's transaction)."""
         if self._closed:
             raise RuntimeError("this transaction has ended; open a new one")
+        return self._reserve(action, target, before, after, reason, details, actor)
+
+    def _reserve(self, action: str, target: str, before: BaseModel | Mapping[str, Any] | None,
+                 after: BaseModel | Mapping[str, Any] | None, reason: str | None,
+                 details: Mapping[str, Any] | None, actor: str | None) -> tuple[int, str]:
         seq, at = self._next_seq + len(self._pending), timestamp()
         # A JSON round trip copies details (later changes to the caller's dict do not leak into the record)
         # and fails here, not at commit, when something in it has no JSON form.
         copied = json.loads(canonical_json(dict(details or {})))
-        self._pending.append(_Change(seq, at, action, target, digest(before), after, reason, copied))
+        self._pending.append(_Change(seq, at, action, target, digest(before), after, reason, copied, actor))
         return seq, at
 
 
@@ -336,6 +486,7 @@ class _Change:
     after: BaseModel | Mapping[str, Any] | None
     reason: str | None
     details: dict[str, Any]
+    actor: str | None = None
 
     def seal(self, actor: str, state: str, previous: str) -> AuditRecord:
         return AuditRecord.sealed({
@@ -350,14 +501,6 @@ class _Tail:
     cut: int  # byte offset just after the register's head record (0: the start of the log)
     records: list[AuditRecord] = field(default_factory=list)
     partial: bool = False  # the log ends with a line cut off before its newline
-
-
-def _read_pending(temp: Path) -> Register | None:
-    """The register in a temp file, or None if it is unreadable (e.g. cut short by a crash)."""
-    try:
-        return parse_register(temp.read_bytes().decode("utf-8"), str(temp))
-    except (OSError, UnicodeDecodeError, StoreError):
-        return None
 
 
 def _lines_backward(handle: BinaryIO, size: int) -> Iterator[tuple[int, bytes, bool]]:

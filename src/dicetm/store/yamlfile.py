@@ -10,26 +10,28 @@ from pydantic import BaseModel, ValidationError
 
 from dicetm.errors import Location, Problem, StoreError
 from dicetm.store.modelfile import format_path
+from dicetm.store.wsfiles import read_bytes
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml_model(path: Path, model: type[M], label: str, hint: str) -> M | None:
-    """The file at ``path`` validated as ``model``, or None when there is no such file (StoreError otherwise)."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError([Problem(f"cannot read {label}: {exc.strerror or exc}", Location(file=str(path)))]) from None
+    """The file at ``path`` validated as ``model``, or None when there is no such file (StoreError otherwise).
+    A symbolic link is refused, not followed (these are workspace files)."""
+    data = read_bytes(Path(path), label)
+    return None if data is None else decode_yaml_model(data, str(path), model, label, hint)
+
+
+def decode_yaml_model(data: bytes, filename: str, model: type[M], label: str, hint: str) -> M:
+    """File bytes validated as ``model``; StoreError locates a byte that is not UTF-8 and every other problem."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise StoreError([Problem(f"{label} is not UTF-8 text (byte {exc.start + 1})",
-                                  Location(file=str(path), line=line), hint)]) from None
-    return parse_yaml_model(text, str(path), model, label, hint)
+                                  Location(file=filename, line=line), hint)]) from None
+    return parse_yaml_model(text, filename, model, label, hint)
 
 
 def parse_yaml_model(text: str, filename: str, model: type[M], label: str, hint: str) -> M:
