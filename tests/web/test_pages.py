@@ -176,3 +176,30 @@ def test_report_download_is_the_static_report(client: Client) -> None:
     report = client.get("/report.html")
     assert report.headers["content-disposition"] == 'attachment; filename="report.html"'
     assert "<script" not in report.text and "default-src 'none'" in report.text
+
+
+def test_a_decision_on_an_item_changed_meanwhile_is_recorded_with_a_warning(client: Client, workspace: Path) -> None:
+    from dicetm.review import DecisionInput
+    from dicetm.review import decide as decide_from_cli
+
+    stamp = stamp_for(client, f"/threats/{THREAT}", THREAT)  # the page shows the threat unreviewed
+    decide_from_cli(workspace, [DecisionInput(item=THREAT, action="accept")], reviewer="Sam Roe <sam@example.com>")
+    done = client.post("/decide", {"item": THREAT, "action": "reject", "shown": stamp, "next": f"/threats/{THREAT}",
+                                   "reason": "the CRM connector is read-only in production, see ADR-12"},
+                       follow_redirects=True)
+    assert "changed since you loaded it" in done.text and "Sam Roe" in done.text
+    records = [r for r in Workspace.open(workspace).records() if r.target == THREAT and r.action == "reject"]
+    assert len(records) == 1 and records[0].details["superseded"]["seen"] == "unreviewed#0"
+
+
+def test_linked_and_credential_files_are_never_offered_to_describe(client: Client, workspace: Path,
+                                                                   tmp_path: Path) -> None:
+    outside = tmp_path / "secret-notes.md"
+    outside.write_text("# Notes\n\nThe admin password is hunter2.\n", encoding="utf-8")
+    (workspace / "notes.md").symlink_to(outside)
+    (workspace / "docs").symlink_to(tmp_path, target_is_directory=True)
+    (workspace / "design.md").write_text("# Design\n\nThe chat UI calls the backend.\n", encoding="utf-8")
+    (workspace / "id_rsa.md").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    page = client.get("/describe").text
+    assert "design.md" in page
+    assert "notes.md" not in page and "docs/" not in page and "id_rsa" not in page

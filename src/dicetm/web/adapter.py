@@ -1,9 +1,10 @@
 """The one place the workbench calls the library. Routes parse a request, call one function here, render.
 
-Everything that reads or writes the workspace goes through :class:`Workbench`, so switching to a faster store
-API (an analysis cached by the model's content hash, decisions written as appends) is a change to this module
-only. No analysis or storage logic lives here either: each method is a call into ``dicetm.api``,
-``dicetm.review``, ``dicetm.store`` or ``dicetm.assist``.
+Everything that reads or writes the workspace goes through :class:`Workbench`, which keeps one
+``review.ReviewSession`` for the server's life: the analysis is cached by the model's content hash, so a page
+does not run the rules again while the model files stay the same, and a decision is the same register entry and
+audit record as ``dicetm decide``. No analysis or storage logic lives here either: each method is a call into
+``dicetm.api``, ``dicetm.review``, ``dicetm.store`` or ``dicetm.assist``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Preview:
 class Decided:
     register: Register
     quick_flagged: bool  # the decision completed a run of quick accepts, now flagged in the audit log
+    warnings: list[str]  # e.g. the item changed since the page showed it; the decision was still recorded
 
 
 class Workbench:
@@ -67,15 +69,32 @@ class Workbench:
 
         self.model_path = resolve_model_path(path).resolve()
         self.root = self.model_path.parent
+        self._session: Any = None
+        self._snapshot: tuple[str, Snapshot] | None = None  # (version() and day it was made for, the snapshot)
+
+    @property
+    def session(self) -> Any:
+        """The review session (``dicetm.review.ReviewSession``), opened on first use."""
+        if self._session is None:
+            from dicetm.review import ReviewSession
+
+            self._session = ReviewSession(self.model_path)
+        return self._session
 
     # --- reading -----------------------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        """Analyse the model with the register's decisions overlaid; nothing on disk changes."""
-        from dicetm.review import analyze_workspace
+        """The analysis with the register's decisions overlaid; nothing on disk changes, and the rules run only
+        when the model files changed since the last page."""
+        from datetime import UTC, datetime
 
-        loaded, register, result = analyze_workspace(self.model_path, write=False)
-        return Snapshot(loaded, register, result)
+        key = f"{self.version()}|{datetime.now(UTC).date()}"  # review-by dates are judged on today's date
+        if self._snapshot is not None and self._snapshot[0] == key:
+            return self._snapshot[1]
+        register, result = self.session.analysis(write=False)
+        snap = Snapshot(self.session.loaded, register, result)
+        self._snapshot = (key, snap)
+        return snap
 
     def system(self) -> Any:
         """The model as written (validated, not analysed): for forms that only need its ids and names."""
@@ -110,11 +129,9 @@ class Workbench:
 
     def decide(self, decision: DecisionInput, reviewer: str) -> Decided:
         """One decision by a named person: the same register entry and audit record as ``dicetm decide``."""
-        from dicetm.review import decide
-
-        register = decide(self.model_path, [decision], reviewer=reviewer)
-        history = _history(register, decision.item.strip())
-        return Decided(register, bool(history and history[-1].quick))
+        outcome = self.session.decide([decision], reviewer=reviewer)
+        history = _history(outcome.register, decision.item.strip())
+        return Decided(outcome.register, bool(history and history[-1].quick), [w.message for w in outcome.warnings])
 
     # --- iterations --------------------------------------------------------------------------------------
 
@@ -152,16 +169,21 @@ class Workbench:
     # --- describe ----------------------------------------------------------------------------------------
 
     def documents(self) -> list[str]:
-        """Documents in the workspace folder that dicetm can read, relative to it, in a stable order."""
+        """Documents in the workspace folder that dicetm can read, relative to it, in a stable order. A symbolic
+        link (or a file under a linked folder) and a credential store are never offered: the page reads only
+        files that are really inside the workspace, as ``dicetm describe`` does without --follow-symlinks."""
         from dicetm.ingest.readers import FORMAT_OF_SUFFIX
+        from dicetm.ingest.secrets import credential_file
 
         found = []
         for file in sorted(self.root.rglob("*")):
             relative = file.relative_to(self.root)
             hidden = any(part.startswith(".") or part in _OWN_DIRS for part in relative.parts)
-            if hidden or not file.is_file() or file.name in _OWN_FILES or file.suffix.lower() not in FORMAT_OF_SUFFIX:
+            if hidden or file.name in _OWN_FILES or file.suffix.lower() not in FORMAT_OF_SUFFIX or not file.suffix:
                 continue
-            if file.suffix == "":
+            linked = any((self.root / Path(*relative.parts[:depth])).is_symlink()
+                         for depth in range(1, len(relative.parts) + 1))
+            if linked or not file.is_file() or credential_file(relative, _head(file)) is not None:
                 continue
             found.append(relative.as_posix())
         return found
@@ -231,9 +253,18 @@ def _history(register: Register, item_id: str) -> list[HistoryEntry]:
     return sorted((entry for history in found for entry in history), key=lambda entry: entry.seq)
 
 
+def _head(file: Path) -> bytes:
+    """The first bytes of a file, for the credential check (empty when it cannot be read)."""
+    try:
+        with file.open("rb") as handle:
+            return handle.read(65536)
+    except OSError:
+        return b""
+
+
 def _stat(path: Path) -> str:
     try:
         info = path.stat()
     except OSError:
         return "-"
-    return f"{info.st_mtime_ns}:{info.st_size}"
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"  # an atomic write is a new inode

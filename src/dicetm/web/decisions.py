@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dicetm.errors import DicetmError
 from dicetm.report import views
-from dicetm.review.decide import DecisionInput
+from dicetm.review.decide import DecisionInput, item_version
 from dicetm.review.fatigue import QUICK_RUN, QUICK_SECONDS
 from dicetm.review.queue import DEFAULT_MINUTES_PER_ITEM, estimate_load
 from dicetm.web.adapter import Snapshot
@@ -49,7 +49,7 @@ def review_page(request: Request, face: UiDep) -> Response:
                      skipped=len([i for i in queue if i.id in session.skipped]),
                      card=views.card(item.threat, evaluation, context["links"]) if item else None,
                      residual=residual, load=estimate_load(queue, DEFAULT_MINUTES_PER_ITEM),
-                     stamp=face.clock.stamp(item.id) if item else "",
+                     stamp=face.clock.stamp(item.id, item_version(snap.register, item.id)) if item else "",
                      history=face.workbench.history(snap, item.id) if item else [],
                      quick_seconds=QUICK_SECONDS, quick_run=QUICK_RUN, **context)
 
@@ -89,11 +89,12 @@ async def decide(request: Request, face: UiDep) -> Response:
         return RedirectResponse(back, status_code=303)
     fields = {key: value.strip() if isinstance(value, str) else "" for key, value in form.items()}
     item, action = items[0].strip(), fields.get("action", "")
-    seconds = face.clock.seconds(item, fields.get("shown", ""))
-    if seconds is None:
+    read = face.clock.read(item, fields.get("shown", ""))
+    if read is None:
         session.flash("error", "the decision form is stale or was altered; nothing was recorded. Look at the item "
                                "again and decide.")
         return RedirectResponse(back, status_code=303)
+    seconds, seen = read
     modify = action == "modify"
     decision = DecisionInput(
         item=item, action=action, reason=fields.get("reason") or None, seconds_on_screen=seconds,
@@ -105,6 +106,7 @@ async def decide(request: Request, face: UiDep) -> Response:
             "orig_impact") else None,
         owner=fields.get("owner") or None, due=fields.get("due") or None, evidence=fields.get("evidence") or None,
         business_impact=fields.get("business_impact") or None, review_by=fields.get("review_by") or None,
+        seen=seen,
     )
     reviewer = session.reviewer or ""
     try:
@@ -116,6 +118,8 @@ async def decide(request: Request, face: UiDep) -> Response:
         return RedirectResponse(back, status_code=303)
     session.flash("ok", f"recorded: {item} {OUTCOME.get(action, action)} by {reviewer} "
                         f"({seconds:.1f} s on screen)")
+    for warning in decided.warnings:
+        session.flash("warn", warning)
     if decided.quick_flagged:
         session.flash("warn", f"your last {QUICK_RUN} accepts each took less than {QUICK_SECONDS:g} seconds. They "
                               "are flagged in the audit log as possible rubber-stamping. Take the time to read each "
@@ -132,7 +136,8 @@ def countermeasures_page(request: Request, face: UiDep) -> Response:
         return snap
     listed = countermeasures_by_rank(snap.result.countermeasures)
     return face.page(request, "countermeasures.html.j2", title="Countermeasures", countermeasures=listed,
-                     stamps={c.id: face.clock.stamp(c.id) for c in listed}, **base_context(snap))
+                     stamps={c.id: face.clock.stamp(c.id, item_version(snap.register, c.id)) for c in listed},
+                     **base_context(snap))
 
 
 @router.get("/risks", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from dicetm.model import RiskLevel, Threat
 from dicetm.report import common, dfd, views
 from dicetm.report.figures import HeatCell, figures
 from dicetm.report.html import Links
+from dicetm.review.decide import item_version
 from dicetm.web.adapter import WORKING_COPY, Snapshot
 from dicetm.web.app import Ui, ui
 from dicetm.web.links import path_of, web_links
@@ -198,7 +199,8 @@ def threat_page(request: Request, face: UiDep, threat_id: str) -> Response:
                      card=views.card(threat, evaluation, context["links"]),
                      residual=residual, history=face.workbench.history(snap, threat.id),
                      risk_history=face.workbench.history(snap, f"risk:{threat.id}"),
-                     stamp=face.clock.stamp(threat.id), risk_stamp=face.clock.stamp(f"risk:{threat.id}"),
+                     stamp=face.clock.stamp(threat.id, item_version(snap.register, threat.id)),
+                     risk_stamp=face.clock.stamp(f"risk:{threat.id}", item_version(snap.register, f"risk:{threat.id}")),
                      next_path=request.url.path, **context)
 
 

@@ -91,21 +91,25 @@ class ScreenClock:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def stamp(self, item: str) -> str:
+    def stamp(self, item: str, seen: str = "") -> str:
+        """The form's stamp: when the item was shown, and the version of it the page showed (``seen``, from
+        ``review.item_version``), so a decision on an item someone changed meanwhile is recorded with a warning."""
         now = f"{time.time():.3f}"
-        return f"{now}.{self._sign(item, now)}"
+        return f"{now}|{seen}|{self._sign(item, now, seen)}"
 
-    def seconds(self, item: str, stamp: str) -> float | None:
-        shown, _, signature = stamp.rpartition(".")
-        if not shown or not _same(signature, self._sign(item, shown)):
+    def read(self, item: str, stamp: str) -> tuple[float, str | None] | None:
+        """Seconds on screen and the version seen, or None for a stamp this server did not sign for ``item``."""
+        parts = stamp.split("|")
+        if len(parts) != 3 or not parts[0] or not _same(parts[2], self._sign(item, parts[0], parts[1])):
             return None
         try:
-            return round(max(0.0, time.time() - float(shown)), 3)
+            seconds = round(max(0.0, time.time() - float(parts[0])), 3)
         except ValueError:
             return None
+        return seconds, parts[1] or None
 
-    def _sign(self, item: str, shown: str) -> str:
-        return hmac.new(self._key, f"{item}\n{shown}".encode(), hashlib.sha256).hexdigest()[:32]
+    def _sign(self, item: str, shown: str, seen: str) -> str:
+        return hmac.new(self._key, f"{item}\n{shown}\n{seen}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class Guard(BaseHTTPMiddleware):
