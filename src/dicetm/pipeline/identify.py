@@ -2,8 +2,9 @@
 
 Two steps keep the list short without losing coverage:
 - folding: a specific finding (e.g. an AI rule) that ``supersedes`` a generic rule absorbs the generic
-  finding on the same element; its references, STRIDE letters and controls are merged in, and its
-  likelihood and impact are raised if the generic finding scored higher.
+  finding on the same element; its elements, flows, references, STRIDE letters, controls and assumptions are
+  merged in (so every element the generic finding named still shows the threat), and its likelihood and
+  impact are raised if the generic finding scored higher.
 - grouping: findings of one rule with the same template values and the same factors (same reason, same
   fix) become one threat listing all their elements. The group keeps the id of its first member in
   sorted order, so the id is stable across runs of the same model.
@@ -63,7 +64,9 @@ def _absorb(keeper: Finding, generic: Finding) -> Finding:
         references=_merge_unique(keeper.references, generic.references),
         controls=_merge_unique(keeper.controls, generic.controls),
         folded=[*keeper.folded, generic.id],
+        elements=_merge_unique(keeper.elements, generic.elements),
         flows=_merge_unique(keeper.flows, generic.flows),
+        assumptions=_merge_unique(keeper.assumptions, generic.assumptions),
     )
 
 
