@@ -40,6 +40,8 @@ SOFTWARE_KINDS = frozenset(
     {Kind.agent, Kind.tool, Kind.mcp_server, Kind.embedding_pipeline, Kind.fine_tuning_pipeline, Kind.retriever,
      Kind.guardrail}
 )
+# Elements that are no feature built on a hosted model, though they send to it.
+DEPENDANT_EXCLUDED = frozenset({Kind.external_entity, Kind.model_provider, Kind.llm})
 # Elements that only read a vector store (queries) or are its intended writer.
 VECTOR_READERS_AND_INGESTION = frozenset({Kind.retriever, Kind.embedding_pipeline})
 # Elements whose direct write to a vector store bypasses the ingestion pipeline.
@@ -263,8 +265,20 @@ def _served_phrase(served: list[Element]) -> str:
 # ---------------------------------------------------------------- LLM03 supply chain
 
 
+def _dependants(system: System, model_ids: Iterable[str]) -> list[str]:
+    """Components that send requests to these models: the features built on them."""
+    found: dict[str, None] = {}
+    for model_id in model_ids:
+        for flow in system.flows_to.get(model_id, []):
+            caller = system.element_by_id.get(flow.source)
+            if flow.target == model_id and caller is not None and caller.kind not in DEPENDANT_EXCLUDED:
+                found[caller.id] = None
+    return list(found)
+
+
 def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
-    """T-DATA-001: a model served by a third party: silent model changes, deprecation, outages, breach."""
+    """T-DATA-001: a model served by a third party: silent model changes, deprecation, outages, breach. The
+    finding names the components that send the model requests, the features that change or fail with it."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in MODEL_KINDS:
@@ -282,19 +296,53 @@ def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
         if _rank(carried) >= CONFIDENTIAL and _rank(element.classification) < CONFIDENTIAL:
             note = f"a breach or misuse at the provider exposes the {carried} data sent to it"
             factors = (_factor("impact", 1, f"{element.id}.receives={carried}", note),)
-        yield Hit(element=hit.element, others=hit.others, values=hit.values, factors=factors,
-                  assumptions=hit.assumptions)
+        dependants = _dependants(system, (hit.element, *hit.others))
+        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *dependants])), values=hit.values,
+                  factors=factors, assumptions=hit.assumptions)
+
+
+def _process_reach(system: System, starts: Iterable[str], *, backward: bool) -> set[str]:
+    """Process elements reached from ``starts`` by following flows through processes only."""
+    index = system.flows_to if backward else system.flows_from
+    seen: set[str] = set()
+    queue = deque(starts)
+    while queue:
+        current = queue.popleft()
+        for flow in index.get(current, []):
+            nxt = system.element_by_id.get(system.other_end(flow, current))
+            if nxt is not None and nxt.kind is Kind.process and nxt.id not in seen:
+                seen.add(nxt.id)
+                queue.append(nxt.id)
+    return seen
+
+
+def _delivery_steps(system: System, element: Element) -> list[str]:
+    """The processes weights pass through between a model provider (a hub) and the model or pipeline that
+    loads them: download, conversion and evaluation steps, where verification belongs."""
+    providers = [element.id] if element.kind is Kind.model_provider else [
+        e.id for e in system.elements if e.kind is Kind.model_provider]
+    ahead = _process_reach(system, providers, backward=False)
+    if element.kind is Kind.model_provider:
+        loaders = [e.id for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}]
+    else:
+        loaders = [element.id]
+    behind = _process_reach(system, loaders, backward=True)
+    return [e.id for e in system.elements if e.id in ahead and e.id in behind]
 
 
 def unverified_model_weights(system: System) -> Iterator[Hit]:
-    """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware)."""
+    """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware).
+    The finding names the processes the weights pass through on their way in (download, evaluation)."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in WEIGHTS_KINDS:
             unverified, assumptions = _weights_unverified(system, element)
             if unverified:
                 candidates[element.id] = assumptions
-    yield from _model_hits(system, candidates)
+    for hit in _model_hits(system, candidates):
+        steps = _delivery_steps(system, system.element_by_id[hit.element])
+        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *steps])), values=hit.values,
+                  assumptions=hit.assumptions)
 
 
 def unpinned_ai_dependencies(system: System) -> Iterator[Hit]:

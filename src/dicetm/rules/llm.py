@@ -321,8 +321,15 @@ def _shared_store(element: Element) -> tuple[bool, bool]:
     return rank(element.classification) >= SENSITIVE, True
 
 
+def _store_readers(system: System, store: Element) -> list[str]:
+    """Retrievers and processes that query the store: where results must be filtered for the caller."""
+    return [e.id for e in [*system.upstream(store.id), *system.downstream(store.id)]
+            if e.kind in (Kind.retriever, Kind.process)]
+
+
 def cross_tenant_retrieval(system: System) -> Iterator[Hit]:
-    """A retrieval index or memory shared by several tenants or access levels."""
+    """A retrieval index or memory shared by several tenants or access levels. The finding names the
+    retrievers and processes that query it, since that is where results are filtered (or not)."""
     for element in system.elements:
         if element.kind in (Kind.vector_store, Kind.memory):
             shared, assumed = _shared_store(element)
@@ -332,7 +339,8 @@ def cross_tenant_retrieval(system: System) -> Iterator[Hit]:
             if assumed:
                 assumptions = (f"Whether {element.name} holds data of several tenants or access levels is "
                                f"not stated; assumed it does, since it holds {level_text(element)} data.",)
-            yield Hit(element=element.id, values={"store": element.name}, assumptions=assumptions)
+            yield Hit(element=element.id, others=tuple(dict.fromkeys(_store_readers(system, element))),
+                      values={"store": element.name}, assumptions=assumptions)
         elif element.kind is Kind.retriever and element.multi_tenant is True:
             stores = [e for e in system.upstream(element.id) + system.downstream(element.id)
                       if e.kind in (Kind.vector_store, Kind.memory)]

@@ -48,9 +48,10 @@ def _direct_consumer(system: System, model: Element, preference: tuple[Kind, ...
 
 
 def _database_consumers(system: System) -> dict[str, str]:
-    """Elements whose output reaches a data store through relays or tools: id -> data store."""
+    """Elements whose output reaches a data store through relays, tools or a retriever that runs queries:
+    id -> data store."""
     starts = {e.id: e.id for e in system.elements if e.kind is Kind.data_store}
-    return spread(system, starts, kinds(RELAYS | TOOL_KINDS), backward=True)
+    return spread(system, starts, kinds(RELAYS | TOOL_KINDS | {Kind.retriever}), backward=True)
 
 
 def _output_hit(
@@ -122,8 +123,11 @@ def output_executed_as_sql(system: System) -> Iterator[Hit]:
 
 
 def _runs_through_execute_tool(system: System, model: Element) -> bool:
-    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions
-               for e in system.downstream(model.id))
+    """The model's output reaches a tool with execute permission, directly or through the orchestrator (a
+    process or retriever) that runs its tool calls."""
+    near = system.downstream(model.id)
+    reached = [*near, *(e for o in near if o.kind in (Kind.process, Kind.retriever) for e in system.downstream(o.id))]
+    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions for e in reached)
 
 
 def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterator[Hit]:
@@ -211,10 +215,22 @@ def _names(elements: list[Element]) -> str:
 # T-LLM-013 and T-LLM-018: misinformation, relied on by people or by automated steps (LLM09)
 
 
+def _answer_path(system: System, model: Element) -> list[str]:
+    """The models an agent drives and the front ends that show the answers: where the answer is made and shown."""
+    speaks = speaks_to_outside(system, through_models=False)
+    driven = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
+    shown = [e.id for e in system.downstream(model.id) if e.kind is Kind.process and e.id in speaks]
+    return [*driven, *shown]
+
+
 def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
-    """A model whose answers people act on without independent checking (its output reaches people)."""
+    """A model whose answers people act on without independent checking (its output reaches people). The
+    finding names the models an agent drives and the front ends that show the answers too. Where outsiders can
+    steer the answer (internet callers, content they write), they can also dress it up as trustworthy
+    (citations, links), which the references then say."""
     speaks = speaks_to_outside(system)
     grounded_by = grounded(system)
+    attacker = _attackers(system)
     for model in loop_owners(system):
         if model.answers_drive_decisions is False or model.id not in speaks:
             continue
@@ -227,8 +243,10 @@ def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
             factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.retrieval=none",
                                   note="no retrieval grounds its answers in your own sources"))
         audience = speaks[model.id]
-        yield Hit(element=model.id, others=(audience,), values={"audience": name_of(system, audience)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+        others = tuple(dict.fromkeys([*_answer_path(system, model), audience]))
+        yield Hit(element=model.id, others=others, values={"audience": name_of(system, audience)},
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=("atlas:AML.T0067",) if model.id in attacker else ())
 
 
 def _changes_something(system: System, element: Element) -> bool:
