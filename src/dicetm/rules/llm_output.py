@@ -1,6 +1,6 @@
-"""LLM family, output: improper output handling (LLM05:2025, LLM10:2026), misinformation relied on by
-people or by automated steps (LLM09:2025, LLM07:2026) and the lethal trifecta of untrusted content,
-sensitive data and a channel out.
+"""LLM family, output: improper output handling (LLM05:2025, LLM10:2026), output sent on to outsiders with
+nobody checking it, misinformation relied on by people or by automated steps (LLM09:2025, LLM07:2026) and the
+lethal trifecta of untrusted content, sensitive data and a channel out.
 
 Output handling fires on the model whose ``output_rendered_as`` says how its output is used (the fact lives
 there); the scenario names the component that renders or executes it. Shell/code output handed to a tool with
@@ -20,12 +20,15 @@ from dicetm.rules.reach import (
     SENSITIVE,
     attacker_input,
     caller_reach,
+    front_ends,
     grounded,
     kinds,
     loop_owners,
     models,
     name_of,
     rank,
+    requests_from,
+    requests_to,
     retrieval_reach,
     sensitive_reach,
     speaks_to_outside,
@@ -354,6 +357,60 @@ def lethal_trifecta(system: System) -> Iterator[Hit]:
                   factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
 
+# --------------------------------------------------------------------------------------------------
+# T-LLM-023: output sent on to outsiders with nobody checking it (LLM05, LLM06, cascading)
+
+
+def _recipients(system: System, relay: Element) -> list[Element]:
+    """External entities ``relay`` sends to that send it nothing back: recipients of what it sends, not callers
+    it answers (a two-way flow, or a request from the entity, makes the entity a caller)."""
+    callers = {f.source for f in requests_to(system, relay.id)} | {
+        system.other_end(f, relay.id) for f in system.flows_from.get(relay.id, []) if f.bidirectional}
+    found: dict[str, Element] = {}
+    for flow in requests_from(system, relay.id):
+        target = system.element_by_id.get(flow.target)
+        if target is not None and target.kind is Kind.external_entity and target.id not in callers:
+            found.setdefault(target.id, target)
+    return list(found.values())
+
+
+def output_sent_out_unreviewed(system: System) -> Iterator[Hit]:
+    """A model whose output a back-end process sends on to outside recipients (mail, messages, posts to
+    partners: external entities that send that process nothing) automatically, with no person approving what
+    goes out. Where outsiders can write what the model reads, a planted prompt can copy itself into what is sent
+    and spread to the recipients' own assistants."""
+    attacker = _attackers(system)
+    answering = front_ends(system)
+    for model in loop_owners(system):
+        if model.human_approval_required is True:
+            continue
+        # A front end answers its users; what else it fetches (rendered links and images) is T-LLM-008's.
+        relays = [e for e in system.downstream(model.id) if e.kind is Kind.process and e.id not in answering
+                  and e.human_approval_required is not True]
+        sending = [(relay, recipients) for relay in relays if (recipients := _recipients(system, relay))]
+        if not sending:
+            continue
+        recipients = list({r.id: r for _relay, found in sending for r in found}.values())
+        factors: list[Factor] = []
+        references: tuple[str, ...] = ()
+        if model.id in attacker:
+            source = attacker[model.id]
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.input_from={source}",
+                                  note=f"outsiders write what it reads ({name_of(system, source)}), and what it "
+                                       "writes goes out again"))
+            references = ("atlas:AML.T0061",)
+        if all(r.egress_restricted is True for r, _f in sending):
+            factors.append(Factor(target="likelihood", delta=-1, fact=f"{sending[0][0].id}.egress_restricted",
+                                  note="what is sent can only go to allow-listed destinations"))
+        unstated = [e for e in (model, *(r for r, _f in sending)) if e.human_approval_required is None]
+        assumptions = tuple(f"Whether a person approves what {e.name} sends out is not stated; assumed nobody does."
+                            for e in unstated[:1])
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*(r.id for r, _f in sending),
+                                                                *(r.id for r in recipients)])),
+                  values={"relays": _names([r for r, _f in sending]), "recipients": _names(recipients)},
+                  factors=tuple(factors), assumptions=assumptions, references=references)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-008": output_rendered_as_markup,
     "T-LLM-009": output_executed_as_sql,
@@ -363,4 +420,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-017": output_handling_unstated,
     "T-LLM-018": errors_drive_automated_steps,
     "T-LLM-020": lethal_trifecta,
+    "T-LLM-023": output_sent_out_unreviewed,
 }
