@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dicetm.model import TOOL_KINDS, Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.reach import kinds, requests_to, spread
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
 # Elements whose model weights can come from a download: served models and the base model a
@@ -267,13 +268,8 @@ def _served_phrase(served: list[Element]) -> str:
 
 def _dependants(system: System, model_ids: Iterable[str]) -> list[str]:
     """Components that send requests to these models: the features built on them."""
-    found: dict[str, None] = {}
-    for model_id in model_ids:
-        for flow in system.flows_to.get(model_id, []):
-            caller = system.element_by_id.get(flow.source)
-            if flow.target == model_id and caller is not None and caller.kind not in DEPENDANT_EXCLUDED:
-                found[caller.id] = None
-    return list(found)
+    callers = (system.element_by_id.get(f.source) for m in model_ids for f in requests_to(system, m))
+    return list(dict.fromkeys(c.id for c in callers if c is not None and c.kind not in DEPENDANT_EXCLUDED))
 
 
 def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
@@ -301,33 +297,17 @@ def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
                   factors=factors, assumptions=hit.assumptions)
 
 
-def _process_reach(system: System, starts: Iterable[str], *, backward: bool) -> set[str]:
-    """Process elements reached from ``starts`` by following flows through processes only."""
-    index = system.flows_to if backward else system.flows_from
-    seen: set[str] = set()
-    queue = deque(starts)
-    while queue:
-        current = queue.popleft()
-        for flow in index.get(current, []):
-            nxt = system.element_by_id.get(system.other_end(flow, current))
-            if nxt is not None and nxt.kind is Kind.process and nxt.id not in seen:
-                seen.add(nxt.id)
-                queue.append(nxt.id)
-    return seen
-
-
 def _delivery_steps(system: System, element: Element) -> list[str]:
     """The processes weights pass through between a model provider (a hub) and the model or pipeline that
     loads them: download, conversion and evaluation steps, where verification belongs."""
-    providers = [element.id] if element.kind is Kind.model_provider else [
-        e.id for e in system.elements if e.kind is Kind.model_provider]
-    ahead = _process_reach(system, providers, backward=False)
     if element.kind is Kind.model_provider:
-        loaders = [e.id for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}]
+        providers, loaders = [element], [e for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}]
     else:
-        loaders = [element.id]
-    behind = _process_reach(system, loaders, backward=True)
-    return [e.id for e in system.elements if e.id in ahead and e.id in behind]
+        providers, loaders = system.of_kind(Kind.model_provider), [element]
+    through = kinds(frozenset({Kind.process}))
+    ahead = spread(system, {e.id: e.id for e in providers}, through)
+    behind = spread(system, {e.id: e.id for e in loaders}, through, backward=True)
+    return [e.id for e in system.elements if e.kind is Kind.process and e.id in ahead and e.id in behind]
 
 
 def unverified_model_weights(system: System) -> Iterator[Hit]:
