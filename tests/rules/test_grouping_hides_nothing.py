@@ -80,3 +80,25 @@ def test_a_folded_generic_finding_keeps_its_elements() -> None:
     grouped = {t.id: t for t in analyze(system).threats}
     assert "T-STRIDE-008@corpus" in grouped["T-DATA-005@corpus"].folded
     assert "crawler" in grouped["T-DATA-005@corpus"].elements
+
+
+def test_a_finding_absorbs_the_same_gap_on_an_element_it_names() -> None:
+    """T-LLM-019 (flooding a model) names the gateway without a rate limit; the gateway's own 'no rate limit'
+    finding (T-STRIDE-005) folds into it, and the gateway keeps the threat with every reference."""
+    system = System.model_validate({
+        "name": "flood",
+        "elements": [
+            {"id": "user", "name": "Visitor", "kind": "external_entity"},
+            {"id": "gateway", "name": "API gateway", "kind": "process", "exposure": "internet"},
+            {"id": "model", "name": "Chat model", "kind": "llm", "model_provenance": "in_house"},
+        ],
+        "flows": [{"id": "f1", "source": "user", "target": "gateway"},
+                  {"id": "f2", "source": "gateway", "target": "model", "bidirectional": True}],
+    })
+    full = {t.id: t for t in analyze(system, detail="full").threats}
+    assert {"T-LLM-019@model", "T-STRIDE-005@gateway"} <= set(full)
+    grouped = {t.id: t for t in analyze(system).threats}
+    assert "T-STRIDE-005@gateway" not in grouped
+    flooding = grouped["T-LLM-019@model"]
+    assert "T-STRIDE-005@gateway" in flooding.folded and "gateway" in flooding.elements
+    assert set(full["T-STRIDE-005@gateway"].references) <= set(flooding.references)
