@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 
 from dicetm.model import TOOL_KINDS, Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import kinds, requests_to, spread
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
@@ -297,17 +297,28 @@ def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
                   factors=factors, assumptions=hit.assumptions)
 
 
+@per_system
+def _delivery_steps_by_end(system: System) -> dict[str, list[str]]:
+    """Provider or loader id -> the processes weights pass through between model providers (hubs) and what loads
+    weights, each process filed under the nearest provider ahead of it and the nearest loader behind it. Two
+    searches for the whole model."""
+    through = kinds(frozenset({Kind.process}))
+    providers = {e.id: e.id for e in system.of_kind(Kind.model_provider)}
+    loaders = {e.id: e.id for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}}
+    ahead = spread(system, providers, through)
+    behind = spread(system, loaders, through, backward=True)
+    steps: dict[str, list[str]] = {}
+    for element in system.elements:
+        if element.kind is Kind.process and element.id in ahead and element.id in behind:
+            steps.setdefault(ahead[element.id], []).append(element.id)
+            steps.setdefault(behind[element.id], []).append(element.id)
+    return steps
+
+
 def _delivery_steps(system: System, element: Element) -> list[str]:
     """The processes weights pass through between a model provider (a hub) and the model or pipeline that
     loads them: download, conversion and evaluation steps, where verification belongs."""
-    if element.kind is Kind.model_provider:
-        providers, loaders = [element], [e for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}]
-    else:
-        providers, loaders = system.of_kind(Kind.model_provider), [element]
-    through = kinds(frozenset({Kind.process}))
-    ahead = spread(system, {e.id: e.id for e in providers}, through)
-    behind = spread(system, {e.id: e.id for e in loaders}, through, backward=True)
-    return [e.id for e in system.elements if e.kind is Kind.process and e.id in ahead and e.id in behind]
+    return _delivery_steps_by_end(system).get(element.id, [])
 
 
 def unverified_model_weights(system: System) -> Iterator[Hit]:

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import hosted_elsewhere, kinds, requests_to, spread
+from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import hosted_elsewhere, kinds, requests_to, sensitive_reach, spread
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
@@ -46,12 +46,27 @@ def _people_sign_in(system: System, element: Element) -> bool:
                for f in requests_to(system, element.id))
 
 
-def _opened_data(system: System, element: Element) -> Element | None:
-    """The most sensitive store or element a request through ``element`` can get to."""
-    reached = spread(system, {element.id: element.id}, kinds(FORWARDING_KINDS))
-    ranked = [system.element_by_id[i] for i in reached if system.element_by_id[i].kind is not Kind.external_entity]
-    best = max(ranked, key=lambda e: _rank(e.classification), default=None)
-    return best if best is not None and _rank(best.classification) >= CONFIDENTIAL else None
+@per_system
+def _sensitive_ahead(system: System) -> dict[str, str]:
+    """Element id -> the most sensitive (confidential or above) element its requests can get to through
+    process-like hops. One backward search per classification level, most sensitive first, so linear."""
+    holders = [e for e in system.elements if e.kind is not Kind.external_entity and _rank(e.classification)
+               >= CONFIDENTIAL]
+    found: dict[str, str] = {}
+    for level in sorted({_rank(e.classification) for e in holders}, reverse=True):
+        tier = {e.id: e.id for e in holders if _rank(e.classification) == level}
+        for element_id, holder in spread(system, tier, kinds(FORWARDING_KINDS), backward=True).items():
+            found.setdefault(element_id, holder)
+    return found
+
+
+def _opened_data(system: System, element: Element, received: dict[str, str]) -> Element | None:
+    """The most sensitive element a foothold on ``element`` gets at: itself, what its requests can get to, and
+    what sensitive data flows into it (``received``: ``reach.sensitive_reach``)."""
+    holders = [element.id, _sensitive_ahead(system).get(element.id), received.get(element.id)]
+    ranked = [system.element_by_id[h] for h in holders if h is not None]
+    best = max(ranked, key=lambda e: _rank(e.classification))
+    return best if _rank(best.classification) >= CONFIDENTIAL else None
 
 
 def _names(elements: list[Element]) -> str:
@@ -66,16 +81,16 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
     exploits for its framework and packages and flaws in its own input handling. Fires whatever its other
     facts say; stated facts (pinned dependencies, validated input, sign-in) move the score."""
+    received = sensitive_reach(system)
     for element in system.elements:
         if not _internet_application(element):
             continue
         factors: list[Factor] = []
-        opened = _opened_data(system, element)
+        opened = _opened_data(system, element, received)
         if opened is not None:
-            note = (f"it handles {opened.classification} data" if opened.id == element.id else
-                    f"it forwards requests towards {opened.name}, which holds {opened.classification} data")
+            where = "it handles" if opened.id == element.id else f"of {opened.name}, which it receives or requests"
             factors.append(Factor(target="impact", delta=1, fact=f"{opened.id}.classification>=confidential",
-                                  note=note))
+                                  note=f"a foothold here gets the {opened.classification} data {where}"))
         assumptions: tuple[str, ...] = ()
         if element.dependencies_pinned is None:
             assumptions = (f"Whether the frameworks and packages of {element.name} are pinned and scanned for "
@@ -90,6 +105,7 @@ def internet_sign_in_accounts(system: System) -> Iterator[Hit]:
     """T-STRIDE-013: a component on the public internet that makes callers sign in: their accounts (passwords,
     API keys) are what an attacker goes after, by guessing, stuffing leaked passwords, phishing or default and
     test accounts left in place. A sign-in a vendor runs counts when people sign in to it directly."""
+    received = sensitive_reach(system)
     for element in system.elements:
         if element.kind not in APPLICATION_KINDS or element.exposure is not Exposure.internet:
             continue
@@ -97,11 +113,11 @@ def internet_sign_in_accounts(system: System) -> Iterator[Hit]:
             continue
         if element.third_party is True and not _people_sign_in(system, element):
             continue
-        opened = _opened_data(system, element)
+        opened = _opened_data(system, element, received)
         factors: tuple[Factor, ...] = ()
         if opened is not None:
             factors = (Factor(target="impact", delta=1, fact=f"{opened.id}.classification>=confidential",
-                              note=f"an account opens {opened.name} ({opened.classification} data)"),)
+                              note=f"an account gets at {opened.classification} data ({opened.name})"),)
         callers = [s for f in requests_to(system, element.id)
                    if (s := system.element_by_id.get(f.source)) is not None and s.kind is Kind.external_entity]
         yield Hit(element=element.id, others=tuple(dict.fromkeys(c.id for c in callers)),
