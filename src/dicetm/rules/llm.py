@@ -389,14 +389,13 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
     callers = caller_reach(system, through_models=False)
     content = retrieval_reach(system)
     tools = tool_reach(system)
+    # The nearest model each element's content travels on to (one backward search for the whole model).
+    guarded = spread(system, {m.id: m.id for m in models(system)}, kinds(CONTENT_PATH), backward=True)
     for guard in system.of_kind(Kind.guardrail):
         source = next((table[guard.id] for table in (callers.any, content.any, tools.any) if guard.id in table), None)
-        if source is None:
+        if source is None or guard.id not in guarded:
             continue
-        behind = spread(system, {guard.id: guard.id}, kinds(CONTENT_PATH))
-        protected = [system.element_by_id[i] for i in behind if system.element_by_id[i].kind in MODELS]
-        if not protected:
-            continue
+        model = system.element_by_id[guarded[guard.id]]
         factors: list[Factor] = []
         outside = callers.internet.get(guard.id) or content.known.get(guard.id) or tools.known.get(guard.id)
         if outside is not None:
@@ -407,8 +406,8 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
         if outside is None and source in content.unknown_origin | tools.unknown:
             assumptions = (f"Who can write the content {guard.name} screens ({name_of(system, source)}) is not "
                            "stated; assumed outsiders can.",)
-        yield Hit(element=guard.id, others=tuple(dict.fromkeys([*(m.id for m in protected), source])),
-                  values={"models": ", ".join(m.name for m in protected), "source_name": name_of(system, source)},
+        yield Hit(element=guard.id, others=tuple(dict.fromkeys([model.id, source])),
+                  values={"model": model.name, "source_name": name_of(system, source)},
                   factors=tuple(factors), assumptions=assumptions)
 
 
