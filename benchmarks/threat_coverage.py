@@ -7,7 +7,9 @@ THREAT_CORPUS_FORMAT.md beside the repository). A reference threat is *found* wh
 analysis is tied to one of its elements (the threat's elements or the ends of its flows) and carries at least
 one of its refs, where:
 
-- refs are compared in the catalogue's canonical spelling (``owasp-asi:ASI01`` is ``owasp-asi:ASI01:2026``);
+- refs are compared in the catalogue's canonical spelling (``owasp-asi:ASI01`` is ``owasp-asi:ASI01:2026``,
+  ``LLM01`` is ``owasp-llm:LLM01:2025``); a ref the catalogue does not know (a typo, an id of another
+  edition) is reported, since no rule can carry it (any well-formed CWE id is accepted);
 - an ATLAS sub-technique in the reference also matches its parent technique in the threat, and vice versa;
 - ``stride:`` refs count only when the reference lists no other kind of ref.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ from dicetm.store.modelfile import load_system
 MODEL_FILE = "dicetm.yaml"
 REFERENCE_FILE = "reference.yaml"
 TOP_MISSED = 10
+ANY_CWE = re.compile(r"^cwe:CWE-[1-9]\d*$", re.IGNORECASE)
 
 
 class ReferenceThreat(BaseModel):
@@ -64,6 +68,7 @@ class SystemScore:
     threats: int = 0
     elements: int = 0
     unknown_elements: list[str] = field(default_factory=list)
+    unknown_refs: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -158,6 +163,7 @@ def score(name: str, system: System, result: AnalysisResult, reference: Referenc
                 {f"stride:{s}" for s in t.stride}) for t in result.threats]
     for item in reference.threats:
         found.unknown_elements += [e for e in item.elements if e not in system.element_by_id]
+        found.unknown_refs += [r for r in item.refs if catalog.resolve(r) is None and not ANY_CWE.match(r.strip())]
         wanted = wanted_refs(catalog, item)
         if any(set(item.elements) & ends and matches(wanted, refs) for ends, refs in indexed):
             found.found.append(item.id)
@@ -189,6 +195,9 @@ def report(scores: list[SystemScore], catalog: Catalog, show_missed: bool) -> li
                              f"on {', '.join(item.elements)}")
         if s.unknown_elements:
             lines.append(f"    reference names elements the model lacks: {', '.join(sorted(set(s.unknown_elements)))}")
+        if s.unknown_refs:
+            unknown = ', '.join(sorted(set(s.unknown_refs)))
+            lines.append(f"    reference cites ids the catalogue does not know: {unknown}")
     found = sum(len(s.found) for s in scores)
     total = sum(s.total for s in scores)
     threats = sum(s.threats for s in scores)

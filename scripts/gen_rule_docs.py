@@ -55,6 +55,9 @@ def page(rule: object) -> str:
     if meta.supersedes:
         lines += ["", f"Folds in the finding of {', '.join(f'[{s}]({s}.md)' for s in meta.supersedes)} on the "
                   "same element."]
+    if meta.supersedes_named:
+        lines += ["", f"Folds in the finding of {', '.join(f'[{s}]({s}.md)' for s in meta.supersedes_named)} on "
+                  "every element it names, where that finding reports the same gap."]
     folder = FIXTURES / meta.id
     for name, what in (("fires.yaml", "A system it fires on"), ("quiet.yaml", "A close variant it stays quiet on")):
         path = folder / name

@@ -54,6 +54,8 @@ def _explain_rule(rule: Rule, catalog: Catalog) -> str:
         lines.append(f"  {control_id}  {control.name if control else '(not in catalogue)'}")
     if m.supersedes:
         lines.append(f"folds in: {', '.join(m.supersedes)}")
+    if m.supersedes_named:
+        lines.append(f"folds in, on every element it names: {', '.join(m.supersedes_named)}")
     return "\n".join(lines)
 
 

@@ -47,7 +47,7 @@ def test_rule_metadata_resolves(rule):  # type: ignore[no-untyped-def]
     for control in meta.controls:
         assert control in catalog.controls, f"{meta.id}: control {control} not in catalogue"
     known = {r.meta.id for r in RULES}
-    for other in meta.supersedes:
+    for other in [*meta.supersedes, *meta.supersedes_named]:
         assert other in known and other != meta.id, f"{meta.id}: supersedes unknown rule {other}"
     for letter in meta.stride:
         assert catalog.has(f"stride:{letter}")

@@ -2,8 +2,10 @@
 
 Two steps keep the list short without losing coverage:
 - folding: a specific finding (e.g. an AI rule) that ``supersedes`` a generic rule absorbs the generic
-  finding on the same element; its references, STRIDE letters and controls are merged in, and its
-  likelihood and impact are raised if the generic finding scored higher.
+  finding on the same element (``supersedes_named``: on any element it names, where it reports the same
+  gap); its elements, flows, references, STRIDE letters, controls and assumptions are merged in (so every
+  element the generic finding named still shows the threat), and its likelihood and impact are raised if
+  the generic finding scored higher.
 - grouping: findings of one rule with the same template values and the same factors (same reason, same
   fix) become one threat listing all their elements. The group keeps the id of its first member in
   sorted order, so the id is stable across runs of the same model.
@@ -63,12 +65,15 @@ def _absorb(keeper: Finding, generic: Finding) -> Finding:
         references=_merge_unique(keeper.references, generic.references),
         controls=_merge_unique(keeper.controls, generic.controls),
         folded=[*keeper.folded, generic.id],
+        elements=_merge_unique(keeper.elements, generic.elements),
         flows=_merge_unique(keeper.flows, generic.flows),
+        assumptions=_merge_unique(keeper.assumptions, generic.assumptions),
     )
 
 
 def fold(raw: list[Finding]) -> list[Finding]:
-    """Fold superseded generic findings into the specific finding on the same primary element."""
+    """Fold superseded generic findings into the specific finding on the same primary element (``supersedes``)
+    or on any element the specific finding names (``supersedes_named``)."""
     by_rule_element: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, finding in enumerate(raw):
         by_rule_element[(finding.meta.id, finding.hit.element)].append(index)
@@ -78,10 +83,12 @@ def fold(raw: list[Finding]) -> list[Finding]:
     result = list(raw)
     for index in order:
         finding = result[index]
-        if index in absorbed or not finding.meta.supersedes:
+        if index in absorbed or not (finding.meta.supersedes or finding.meta.supersedes_named):
             continue
-        for generic_rule in finding.meta.supersedes:
-            for other in by_rule_element.get((generic_rule, finding.hit.element), []):
+        targets = [(rule, finding.hit.element) for rule in finding.meta.supersedes]
+        targets += [(rule, element) for rule in finding.meta.supersedes_named for element in finding.elements]
+        for key in targets:
+            for other in by_rule_element.get(key, []):
                 if other in absorbed or other == index:
                     continue
                 finding = _absorb(finding, result[other])

@@ -37,6 +37,8 @@ from dicetm.rules.base import Hit, RuleFunction, per_system
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
 ACTING = frozenset({Permission.write, Permission.execute})
+# Components that run the tool calls a model asks for when no agent element does (function calling).
+ORCHESTRATORS = frozenset({Kind.process, Kind.retriever})
 MANY_APPROVAL_GATES = 3
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
@@ -74,8 +76,9 @@ def talks_to_model(system: System, element: Element) -> bool:
 def invokers_of(system: System, tool: Element) -> list[Element]:
     """The elements that call ``tool`` on a model's behalf.
 
-    Either an llm/agent sends to the tool directly, or (function calling) a process that exchanges data
-    with a model runs the tool calls the model asks for: a tool is by definition model-invoked. A tool an MCP
+    Either an llm/agent sends to the tool directly, or (function calling) an orchestrator that exchanges data
+    with a model runs the tool calls the model asks for: a tool is by definition model-invoked. Orchestrators
+    are modelled as processes or, when their main job is fetching context, as retrievers. A tool an MCP
     server exposes (``server``) is called through that server, so the server's callers call it.
     """
     callers = system.upstream(tool.id)
@@ -85,7 +88,7 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
     direct = list({e.id: e for e in callers if e.kind in MODEL_KINDS}.values())
     if direct:
         return direct
-    return [e for e in callers if e.kind is Kind.process and talks_to_model(system, e)]
+    return [e for e in callers if e.kind in ORCHESTRATORS and talks_to_model(system, e)]
 
 
 def tools_of(system: System, caller: Element) -> list[Element]:

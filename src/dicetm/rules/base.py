@@ -87,6 +87,11 @@ class RuleMeta(BaseModel):
         default_factory=list,
         description="Generic rule ids whose finding on the same element this rule's finding replaces.",
     )
+    supersedes_named: list[str] = Field(
+        default_factory=list,
+        description="Generic rule ids whose finding on any element this rule's finding names replaces: the same "
+                    "gap reported where it shows (a gateway without a rate limit, a tool that logs nothing).",
+    )
     group: bool = Field(True, description="Group hits on several elements that share reason and fix.")
 
     @field_validator("id")

@@ -29,7 +29,8 @@ from collections.abc import Iterable, Iterator
 
 from dicetm.model import TOOL_KINDS, Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import kinds, requests_to, spread
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
 # Elements whose model weights can come from a download: served models and the base model a
@@ -40,6 +41,8 @@ SOFTWARE_KINDS = frozenset(
     {Kind.agent, Kind.tool, Kind.mcp_server, Kind.embedding_pipeline, Kind.fine_tuning_pipeline, Kind.retriever,
      Kind.guardrail}
 )
+# Elements that are no feature built on a hosted model, though they send to it.
+DEPENDANT_EXCLUDED = frozenset({Kind.external_entity, Kind.model_provider, Kind.llm})
 # Elements that only read a vector store (queries) or are its intended writer.
 VECTOR_READERS_AND_INGESTION = frozenset({Kind.retriever, Kind.embedding_pipeline})
 # Elements whose direct write to a vector store bypasses the ingestion pipeline.
@@ -263,8 +266,15 @@ def _served_phrase(served: list[Element]) -> str:
 # ---------------------------------------------------------------- LLM03 supply chain
 
 
+def _dependants(system: System, model_ids: Iterable[str]) -> list[str]:
+    """Components that send requests to these models: the features built on them."""
+    callers = (system.element_by_id.get(f.source) for m in model_ids for f in requests_to(system, m))
+    return list(dict.fromkeys(c.id for c in callers if c is not None and c.kind not in DEPENDANT_EXCLUDED))
+
+
 def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
-    """T-DATA-001: a model served by a third party: silent model changes, deprecation, outages, breach."""
+    """T-DATA-001: a model served by a third party: silent model changes, deprecation, outages, breach. The
+    finding names the components that send the model requests, the features that change or fail with it."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in MODEL_KINDS:
@@ -282,19 +292,48 @@ def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
         if _rank(carried) >= CONFIDENTIAL and _rank(element.classification) < CONFIDENTIAL:
             note = f"a breach or misuse at the provider exposes the {carried} data sent to it"
             factors = (_factor("impact", 1, f"{element.id}.receives={carried}", note),)
-        yield Hit(element=hit.element, others=hit.others, values=hit.values, factors=factors,
-                  assumptions=hit.assumptions)
+        dependants = _dependants(system, (hit.element, *hit.others))
+        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *dependants])), values=hit.values,
+                  factors=factors, assumptions=hit.assumptions)
+
+
+@per_system
+def _delivery_steps_by_end(system: System) -> dict[str, list[str]]:
+    """Provider or loader id -> the processes weights pass through between model providers (hubs) and what loads
+    weights, each process filed under the nearest provider ahead of it and the nearest loader behind it. Two
+    searches for the whole model."""
+    through = kinds(frozenset({Kind.process}))
+    providers = {e.id: e.id for e in system.of_kind(Kind.model_provider)}
+    loaders = {e.id: e.id for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}}
+    ahead = spread(system, providers, through)
+    behind = spread(system, loaders, through, backward=True)
+    steps: dict[str, list[str]] = {}
+    for element in system.elements:
+        if element.kind is Kind.process and element.id in ahead and element.id in behind:
+            steps.setdefault(ahead[element.id], []).append(element.id)
+            steps.setdefault(behind[element.id], []).append(element.id)
+    return steps
+
+
+def _delivery_steps(system: System, element: Element) -> list[str]:
+    """The processes weights pass through between a model provider (a hub) and the model or pipeline that
+    loads them: download, conversion and evaluation steps, where verification belongs."""
+    return _delivery_steps_by_end(system).get(element.id, [])
 
 
 def unverified_model_weights(system: System) -> Iterator[Hit]:
-    """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware)."""
+    """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware).
+    The finding names the processes the weights pass through on their way in (download, evaluation)."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in WEIGHTS_KINDS:
             unverified, assumptions = _weights_unverified(system, element)
             if unverified:
                 candidates[element.id] = assumptions
-    yield from _model_hits(system, candidates)
+    for hit in _model_hits(system, candidates):
+        steps = _delivery_steps(system, system.element_by_id[hit.element])
+        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *steps])), values=hit.values,
+                  assumptions=hit.assumptions)
 
 
 def unpinned_ai_dependencies(system: System) -> Iterator[Hit]:

@@ -1,5 +1,6 @@
-"""LLM family, input and disclosure: prompt injection, sensitive information disclosure, prompt logs,
-provider training on prompts, cross-tenant retrieval and hidden context (system prompt) exposure.
+"""LLM family, input and disclosure: prompt injection (and guardrails evaded on its way), sensitive information
+disclosure, prompt logs, provider training on prompts, cross-tenant retrieval and hidden context (system prompt)
+exposure.
 
 OWASP Top 10 for LLM Applications 2025 LLM01, LLM02, LLM07 (2026: LLM01, LLM02, LLM08). Output handling and
 misinformation are in ``llm_output``, consumption and abuse of model access in ``llm_usage``; data,
@@ -28,6 +29,7 @@ from dicetm.model import TOOL_KINDS, Element, Factor, Kind, ModelProvenance, Sys
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
+    CONTENT_PATH,
     EXPOSED,
     MODELS,
     SENSITIVE,
@@ -37,6 +39,7 @@ from dicetm.rules.reach import (
     entry_name,
     entry_of,
     internet_factor,
+    kinds,
     level_text,
     loop_owners,
     max_classification,
@@ -47,6 +50,7 @@ from dicetm.rules.reach import (
     retrieval_reach,
     sensitive_reach,
     speaks_to_outside,
+    spread,
     talks_to_model,
     tool_reach,
 )
@@ -321,8 +325,15 @@ def _shared_store(element: Element) -> tuple[bool, bool]:
     return rank(element.classification) >= SENSITIVE, True
 
 
+def _store_readers(system: System, store: Element) -> list[str]:
+    """Retrievers and processes that query the store: where results must be filtered for the caller."""
+    return [e.id for e in [*system.upstream(store.id), *system.downstream(store.id)]
+            if e.kind in (Kind.retriever, Kind.process)]
+
+
 def cross_tenant_retrieval(system: System) -> Iterator[Hit]:
-    """A retrieval index or memory shared by several tenants or access levels."""
+    """A retrieval index or memory shared by several tenants or access levels. The finding names the
+    retrievers and processes that query it, since that is where results are filtered (or not)."""
     for element in system.elements:
         if element.kind in (Kind.vector_store, Kind.memory):
             shared, assumed = _shared_store(element)
@@ -332,7 +343,8 @@ def cross_tenant_retrieval(system: System) -> Iterator[Hit]:
             if assumed:
                 assumptions = (f"Whether {element.name} holds data of several tenants or access levels is "
                                f"not stated; assumed it does, since it holds {level_text(element)} data.",)
-            yield Hit(element=element.id, values={"store": element.name}, assumptions=assumptions)
+            yield Hit(element=element.id, others=tuple(dict.fromkeys(_store_readers(system, element))),
+                      values={"store": element.name}, assumptions=assumptions)
         elif element.kind is Kind.retriever and element.multi_tenant is True:
             stores = [e for e in system.upstream(element.id) + system.downstream(element.id)
                       if e.kind in (Kind.vector_store, Kind.memory)]
@@ -366,6 +378,39 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
         yield Hit(element=model.id, factors=tuple(factors), assumptions=tuple(assumptions), references=references)
 
 
+# --------------------------------------------------------------------------------------------------
+# T-LLM-022: a guardrail in front of a model can be evaded (LLM01)
+
+
+def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
+    """A guardrail that screens text outsiders write (callers' prompts, retrieved content, tool results) on its
+    way to a model: inputs crafted or obfuscated to pass it (encodings, hidden text, phrasing for the human
+    reader) reach the model as if screened."""
+    callers = caller_reach(system, through_models=False)
+    content = retrieval_reach(system)
+    tools = tool_reach(system)
+    # The nearest model each element's content travels on to (one backward search for the whole model).
+    guarded = spread(system, {m.id: m.id for m in models(system)}, kinds(CONTENT_PATH), backward=True)
+    for guard in system.of_kind(Kind.guardrail):
+        source = next((table[guard.id] for table in (callers.any, content.any, tools.any) if guard.id in table), None)
+        if source is None or guard.id not in guarded:
+            continue
+        model = system.element_by_id[guarded[guard.id]]
+        factors: list[Factor] = []
+        outside = callers.internet.get(guard.id) or content.known.get(guard.id) or tools.known.get(guard.id)
+        if outside is not None:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{outside}.content=outside",
+                                  note=f"people outside the organisation write what it screens "
+                                       f"({name_of(system, outside)})"))
+        assumptions: tuple[str, ...] = ()
+        if outside is None and source in content.unknown_origin | tools.unknown:
+            assumptions = (f"Who can write the content {guard.name} screens ({name_of(system, source)}) is not "
+                           "stated; assumed outsiders can.",)
+        yield Hit(element=guard.id, others=tuple(dict.fromkeys([model.id, source])),
+                  values={"model": model.name, "source_name": name_of(system, source)},
+                  factors=tuple(factors), assumptions=assumptions)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-001": direct_prompt_injection,
     "T-LLM-002": retrieved_content_injection,
@@ -375,4 +420,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-006": provider_trains_on_user_input,
     "T-LLM-007": cross_tenant_retrieval,
     "T-LLM-012": secrets_in_system_prompt,
+    "T-LLM-022": guardrail_can_be_evaded,
 }

@@ -1,6 +1,6 @@
-"""LLM family, output: improper output handling (LLM05:2025, LLM10:2026), misinformation relied on by
-people or by automated steps (LLM09:2025, LLM07:2026) and the lethal trifecta of untrusted content,
-sensitive data and a channel out.
+"""LLM family, output: improper output handling (LLM05:2025, LLM10:2026), output sent on to outsiders with
+nobody checking it, misinformation relied on by people or by automated steps (LLM09:2025, LLM07:2026) and the
+lethal trifecta of untrusted content, sensitive data and a channel out.
 
 Output handling fires on the model whose ``output_rendered_as`` says how its output is used (the fact lives
 there); the scenario names the component that renders or executes it. Shell/code output handed to a tool with
@@ -20,12 +20,15 @@ from dicetm.rules.reach import (
     SENSITIVE,
     attacker_input,
     caller_reach,
+    front_ends,
     grounded,
     kinds,
     loop_owners,
     models,
     name_of,
     rank,
+    requests_from,
+    requests_to,
     retrieval_reach,
     sensitive_reach,
     speaks_to_outside,
@@ -48,9 +51,10 @@ def _direct_consumer(system: System, model: Element, preference: tuple[Kind, ...
 
 
 def _database_consumers(system: System) -> dict[str, str]:
-    """Elements whose output reaches a data store through relays or tools: id -> data store."""
+    """Elements whose output reaches a data store through relays, tools or a retriever that runs queries:
+    id -> data store."""
     starts = {e.id: e.id for e in system.elements if e.kind is Kind.data_store}
-    return spread(system, starts, kinds(RELAYS | TOOL_KINDS), backward=True)
+    return spread(system, starts, kinds(RELAYS | TOOL_KINDS | {Kind.retriever}), backward=True)
 
 
 def _output_hit(
@@ -122,8 +126,11 @@ def output_executed_as_sql(system: System) -> Iterator[Hit]:
 
 
 def _runs_through_execute_tool(system: System, model: Element) -> bool:
-    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions
-               for e in system.downstream(model.id))
+    """The model's output reaches a tool with execute permission, directly or through the orchestrator (a
+    process or retriever) that runs its tool calls."""
+    near = system.downstream(model.id)
+    reached = [*near, *(e for o in near if o.kind in (Kind.process, Kind.retriever) for e in system.downstream(o.id))]
+    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions for e in reached)
 
 
 def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterator[Hit]:
@@ -211,10 +218,22 @@ def _names(elements: list[Element]) -> str:
 # T-LLM-013 and T-LLM-018: misinformation, relied on by people or by automated steps (LLM09)
 
 
+def _answer_path(system: System, model: Element) -> list[str]:
+    """The models an agent drives and the front ends that show the answers: where the answer is made and shown."""
+    speaks = speaks_to_outside(system, through_models=False)
+    driven = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
+    shown = [e.id for e in system.downstream(model.id) if e.kind is Kind.process and e.id in speaks]
+    return [*driven, *shown]
+
+
 def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
-    """A model whose answers people act on without independent checking (its output reaches people)."""
+    """A model whose answers people act on without independent checking (its output reaches people). The
+    finding names the models an agent drives and the front ends that show the answers too. Where outsiders can
+    steer the answer (internet callers, content they write), they can also dress it up as trustworthy
+    (citations, links), which the references then say."""
     speaks = speaks_to_outside(system)
     grounded_by = grounded(system)
+    attacker = _attackers(system)
     for model in loop_owners(system):
         if model.answers_drive_decisions is False or model.id not in speaks:
             continue
@@ -227,8 +246,10 @@ def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
             factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.retrieval=none",
                                   note="no retrieval grounds its answers in your own sources"))
         audience = speaks[model.id]
-        yield Hit(element=model.id, others=(audience,), values={"audience": name_of(system, audience)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+        others = tuple(dict.fromkeys([*_answer_path(system, model), audience]))
+        yield Hit(element=model.id, others=others, values={"audience": name_of(system, audience)},
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=("atlas:AML.T0067",) if model.id in attacker else ())
 
 
 def _changes_something(system: System, element: Element) -> bool:
@@ -336,6 +357,60 @@ def lethal_trifecta(system: System) -> Iterator[Hit]:
                   factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
 
+# --------------------------------------------------------------------------------------------------
+# T-LLM-023: output sent on to outsiders with nobody checking it (LLM05, LLM06, cascading)
+
+
+def _recipients(system: System, relay: Element) -> list[Element]:
+    """External entities ``relay`` sends to that send it nothing back: recipients of what it sends, not callers
+    it answers (a two-way flow, or a request from the entity, makes the entity a caller)."""
+    callers = {f.source for f in requests_to(system, relay.id)} | {
+        system.other_end(f, relay.id) for f in system.flows_from.get(relay.id, []) if f.bidirectional}
+    found: dict[str, Element] = {}
+    for flow in requests_from(system, relay.id):
+        target = system.element_by_id.get(flow.target)
+        if target is not None and target.kind is Kind.external_entity and target.id not in callers:
+            found.setdefault(target.id, target)
+    return list(found.values())
+
+
+def output_sent_out_unreviewed(system: System) -> Iterator[Hit]:
+    """A model whose output a back-end process sends on to outside recipients (mail, messages, posts to
+    partners: external entities that send that process nothing) automatically, with no person approving what
+    goes out. Where outsiders can write what the model reads, a planted prompt can copy itself into what is sent
+    and spread to the recipients' own assistants."""
+    attacker = _attackers(system)
+    answering = front_ends(system)
+    for model in loop_owners(system):
+        if model.human_approval_required is True:
+            continue
+        # A front end answers its users; what else it fetches (rendered links and images) is T-LLM-008's.
+        relays = [e for e in system.downstream(model.id) if e.kind is Kind.process and e.id not in answering
+                  and e.human_approval_required is not True]
+        sending = [(relay, recipients) for relay in relays if (recipients := _recipients(system, relay))]
+        if not sending:
+            continue
+        recipients = list({r.id: r for _relay, found in sending for r in found}.values())
+        factors: list[Factor] = []
+        references: tuple[str, ...] = ()
+        if model.id in attacker:
+            source = attacker[model.id]
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.input_from={source}",
+                                  note=f"outsiders write what it reads ({name_of(system, source)}), and what it "
+                                       "writes goes out again"))
+            references = ("atlas:AML.T0061",)
+        if all(r.egress_restricted is True for r, _f in sending):
+            factors.append(Factor(target="likelihood", delta=-1, fact=f"{sending[0][0].id}.egress_restricted",
+                                  note="what is sent can only go to allow-listed destinations"))
+        unstated = [e for e in (model, *(r for r, _f in sending)) if e.human_approval_required is None]
+        assumptions = tuple(f"Whether a person approves what {e.name} sends out is not stated; assumed nobody does."
+                            for e in unstated[:1])
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*(r.id for r, _f in sending),
+                                                                *(r.id for r in recipients)])),
+                  values={"relays": _names([r for r, _f in sending]), "recipients": _names(recipients)},
+                  factors=tuple(factors), assumptions=assumptions, references=references)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-008": output_rendered_as_markup,
     "T-LLM-009": output_executed_as_sql,
@@ -345,4 +420,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-017": output_handling_unstated,
     "T-LLM-018": errors_drive_automated_steps,
     "T-LLM-020": lethal_trifecta,
+    "T-LLM-023": output_sent_out_unreviewed,
 }

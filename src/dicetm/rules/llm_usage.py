@@ -204,7 +204,9 @@ def _key_holders(system: System, service: Element) -> list[Element]:
 def provider_key_used_directly(system: System) -> Iterator[Hit]:
     """A key for a third-party model or SaaS service kept by the application: once it leaks (a log line, an
     error message, a commit, an environment dump) anyone can call the service directly. Services reached with
-    the same key holders (one token for several repositories) share one finding."""
+    the same key holders (one token for several repositories) share one finding; a model provider's finding
+    names the models it serves. A key to a model account is also used to list which models and quotas it
+    opens, and is billed to you."""
     buckets: dict[tuple[frozenset[str], bool], list[tuple[Element, list[Element]]]] = {}
     for service in system.elements:
         if not _keyed_service(service) or _carried_by_provider(system, service):
@@ -228,14 +230,16 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
         unstated = [h for h in holders if h.holds_credentials is None]
         assumptions = tuple(f"How {h.name} keeps its credential for {_names(services)} is not stated; assumed an "
                             "API key or token in its configuration or environment." for h in unstated)
-        yield Hit(element=services[0].id, others=tuple(e.id for e in [*services[1:], *holders]),
+        served = [e for s in services if s.kind is Kind.model_provider
+                  for e in [*system.upstream(s.id), *system.downstream(s.id)] if e.kind is Kind.llm]
+        yield Hit(element=services[0].id, others=tuple(dict.fromkeys(e.id for e in [*services[1:], *served, *holders])),
                   values={"holders": _names(holders), "services": _names(services),
                           "what": "their models" if is_model else "their data and API"} if len(services) > 1 else
                   {"holders": _names(holders), "services": services[0].name,
                    "what": "its models" if is_model else "its data and API"},
                   factors=tuple(factors), assumptions=assumptions,
-                  references=("atlas:AML.T0034", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026") if is_model
-                  else ())
+                  references=("atlas:AML.T0034", "atlas:AML.T0075", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026")
+                  if is_model else ())
 
 
 def _names(elements: list[Element]) -> str:

@@ -365,14 +365,19 @@ def outside_content(element: Element, outside: set[str]) -> bool:
 
 
 def tool_trust(
-    system: System, names: Mapping[str, str], outside: set[str], tool: Element
+    system: System, names: Mapping[str, str], outside: set[str], tool: Element, fed: Mapping[str, str]
 ) -> tuple[str, str]:
-    """('untrusted' | 'unknown' | 'trusted', id of the element the content comes from)."""
+    """('untrusted' | 'unknown' | 'trusted', id of the element the content comes from).
+
+    ``fed`` maps stores to the outside source whose content is ingested into them (``retrieval_reach``): a
+    tool searching an index built from received mail returns what the mail's senders wrote."""
     target = acts_on_element(system, names, tool)
     if tool.untrusted_content is True:
         return "untrusted", tool.id
     if target is not None and outside_content(target, outside):
         return "untrusted", target.id
+    if target is not None and target.untrusted_content is None and fed.get(target.id, target.id) != target.id:
+        return "untrusted", fed[target.id]
     for neighbour in system.upstream(tool.id):
         if neighbour.kind not in MODELS and outside_content(neighbour, outside):
             return "untrusted", neighbour.id
@@ -393,13 +398,14 @@ class ToolReach:
 def tool_reach(system: System) -> ToolReach:
     names = {e.name.strip().lower(): e.id for e in system.elements}
     outside = written_from_outside(system)
+    fed = retrieval_reach(system).known
     known: dict[str, str] = {}
     unknown: dict[str, str] = {}
     source: dict[str, str] = {}
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or not tool_returns_content(tool):
             continue
-        trust, origin = tool_trust(system, names, outside, tool)
+        trust, origin = tool_trust(system, names, outside, tool, fed)
         source[tool.id] = origin
         if trust == "untrusted":
             known[tool.id] = tool.id

@@ -21,6 +21,7 @@ from dicetm.rules import (
     llm_output,
     llm_usage,
     stride,
+    stride_exposure,
 )
 from dicetm.rules.base import Rule, RuleFunction, RuleMeta
 
@@ -29,7 +30,7 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 # (family name, metadata file in rules/meta/, functions by rule id)
 # A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
-    ("STRIDE", "stride.yaml", stride.FUNCTIONS),
+    ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS}),
     ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),

@@ -1,0 +1,206 @@
+"""STRIDE rules for what a component open to outsiders or to other tenants offers an attacker beyond a missing
+check: a flaw in the application itself (T-STRIDE-012), the accounts people sign in with (T-STRIDE-013), records
+fetched by identifiers callers choose (T-STRIDE-014), and capacity tenants share (T-STRIDE-015).
+
+They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets anonymous callers in,
+T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
+internet-facing entry point gets exactly one spoofing finding.
+
+Only stated facts make an element internet-facing here (``exposure: internet``); a vendor's model API is the
+vendor's public application, not one of this system's. Every function is linear in elements and flows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
+from dicetm.model.system import CLASSIFICATION_RANK
+from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import hosted_elsewhere, kinds, requests_to, sensitive_reach, spread
+
+# Components that can be an application of their own on an open port (tools are reached through a model).
+APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
+# Where requests travel on from an entry point towards the data it opens.
+FORWARDING_KINDS = PROCESS_KINDS
+# Components several tenants can share (models have their own flooding rule).
+SHARED_KINDS = (PROCESS_KINDS | STORE_KINDS) - {Kind.llm, Kind.agent}
+# Stores whose records an API hands out one by one.
+RECORD_STORES = frozenset({Kind.data_store, Kind.log_store})
+CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
+PERSONAL = CLASSIFICATION_RANK[Classification.personal]
+
+
+def _rank(classification: Classification | None) -> int:
+    return -1 if classification is None else CLASSIFICATION_RANK[classification]
+
+
+def _internet_application(element: Element) -> bool:
+    """An own component that answers on the public internet (not a vendor's hosted model API)."""
+    return (element.kind in APPLICATION_KINDS and element.exposure is Exposure.internet
+            and element.third_party is not True and not hosted_elsewhere(element))
+
+
+def _people_sign_in(system: System, element: Element) -> bool:
+    return any((s := system.element_by_id.get(f.source)) is not None and s.kind is Kind.external_entity
+               for f in requests_to(system, element.id))
+
+
+@per_system
+def _sensitive_ahead(system: System) -> dict[str, str]:
+    """Element id -> the most sensitive (confidential or above) element its requests can get to through
+    process-like hops. One backward search per classification level, most sensitive first, so linear."""
+    holders = [e for e in system.elements if e.kind is not Kind.external_entity and _rank(e.classification)
+               >= CONFIDENTIAL]
+    found: dict[str, str] = {}
+    for level in sorted({_rank(e.classification) for e in holders}, reverse=True):
+        tier = {e.id: e.id for e in holders if _rank(e.classification) == level}
+        for element_id, holder in spread(system, tier, kinds(FORWARDING_KINDS), backward=True).items():
+            found.setdefault(element_id, holder)
+    return found
+
+
+def _opened_data(system: System, element: Element, received: dict[str, str]) -> Element | None:
+    """The most sensitive element a foothold on ``element`` gets at: itself, what its requests can get to, and
+    what sensitive data flows into it (``received``: ``reach.sensitive_reach``)."""
+    holders = [element.id, _sensitive_ahead(system).get(element.id), received.get(element.id)]
+    ranked = [system.element_by_id[h] for h in holders if h is not None]
+    best = max(ranked, key=lambda e: _rank(e.classification))
+    return best if _rank(best.classification) >= CONFIDENTIAL else None
+
+
+def _names(elements: list[Element]) -> str:
+    names = [e.name for e in elements]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ---------------------------------------------------------------- T-STRIDE-012 exploitable application
+
+
+def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
+    """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
+    exploits for its framework and packages and flaws in its own input handling. Fires whatever its other
+    facts say; stated facts (pinned dependencies, validated input, sign-in) move the score."""
+    received = sensitive_reach(system)
+    for element in system.elements:
+        if not _internet_application(element):
+            continue
+        factors: list[Factor] = []
+        opened = _opened_data(system, element, received)
+        if opened is not None:
+            where = "it handles" if opened.id == element.id else f"of {opened.name}, which it receives or requests"
+            factors.append(Factor(target="impact", delta=1, fact=f"{opened.id}.classification>=confidential",
+                                  note=f"a foothold here gets the {opened.classification} data {where}"))
+        assumptions: tuple[str, ...] = ()
+        if element.dependencies_pinned is None:
+            assumptions = (f"Whether the frameworks and packages of {element.name} are pinned and scanned for "
+                           "known vulnerabilities is not stated (dependencies_pinned); assumed they are not.",)
+        yield Hit(element=element.id, factors=tuple(factors), assumptions=assumptions)
+
+
+# ---------------------------------------------------------------- T-STRIDE-013 accounts at an internet sign-in
+
+
+def internet_sign_in_accounts(system: System) -> Iterator[Hit]:
+    """T-STRIDE-013: a component on the public internet that makes callers sign in: their accounts (passwords,
+    API keys) are what an attacker goes after, by guessing, stuffing leaked passwords, phishing or default and
+    test accounts left in place. A sign-in a vendor runs counts when people sign in to it directly."""
+    received = sensitive_reach(system)
+    for element in system.elements:
+        if element.kind not in APPLICATION_KINDS or element.exposure is not Exposure.internet:
+            continue
+        if element.authenticated is not True or hosted_elsewhere(element):
+            continue
+        if element.third_party is True and not _people_sign_in(system, element):
+            continue
+        opened = _opened_data(system, element, received)
+        factors: tuple[Factor, ...] = ()
+        if opened is not None:
+            factors = (Factor(target="impact", delta=1, fact=f"{opened.id}.classification>=confidential",
+                              note=f"an account gets at {opened.classification} data ({opened.name})"),)
+        callers = [s for f in requests_to(system, element.id)
+                   if (s := system.element_by_id.get(f.source)) is not None and s.kind is Kind.external_entity]
+        yield Hit(element=element.id, others=tuple(dict.fromkeys(c.id for c in callers)),
+                  values={"callers": _names(callers) if callers else "its users"}, factors=factors)
+
+
+# ---------------------------------------------------------------- T-STRIDE-014 records by caller-chosen ids
+
+
+def _serves_outsiders(system: System, element: Element) -> bool:
+    """Outsiders call it: it is exposed to the internet or partners, or an external entity sends it requests."""
+    if element.exposure in (Exposure.internet, Exposure.partner):
+        return True
+    return any((s := system.element_by_id.get(f.source)) is not None and s.kind is Kind.external_entity
+               for f in requests_to(system, element.id))
+
+
+def _records_of_many(store: Element) -> bool | None:
+    """True when the store holds records of many people or tenants (stated), None when assumed from personal
+    data (records about people), False otherwise (a secret store holds keys, not people's records)."""
+    if store.multi_tenant is not None:
+        return store.multi_tenant
+    return None if store.classification is Classification.personal else False
+
+
+def records_fetched_by_caller_ids(system: System) -> Iterator[Hit]:
+    """T-STRIDE-014: a process that outsiders call reads records of many people or tenants from a store (stated
+    multi_tenant, or personal data): unless every lookup checks that the caller may see that record, changing
+    an identifier in a request returns someone else's record."""
+    for element in system.elements:
+        if element.kind is not Kind.process or not _serves_outsiders(system, element):
+            continue
+        stores: list[Element] = []
+        assumed: list[Element] = []
+        for flow in system.flows_to.get(element.id, []):
+            store = system.element_by_id.get(system.other_end(flow, element.id))
+            if store is None or store.kind not in RECORD_STORES or store.id in {s.id for s in stores + assumed}:
+                continue
+            many = _records_of_many(store)
+            if many is True:
+                stores.append(store)
+            elif many is None:
+                assumed.append(store)
+        if not stores and not assumed:
+            continue
+        read = [*stores, *assumed]
+        factors: list[Factor] = []
+        personal = [s for s in read if _rank(s.classification) >= PERSONAL]
+        if personal:
+            factors.append(Factor(target="impact", delta=1, fact=f"{personal[0].id}.classification>=personal",
+                                  note=f"{personal[0].name} holds {personal[0].classification} data"))
+        if element.multi_tenant is True:
+            factors.append(Factor(target="likelihood", delta=1, fact=f"{element.id}.multi_tenant=true",
+                                  note="callers of several tenants share it, so another tenant's ids are near"))
+        assumptions = tuple(f"Whether {s.name} holds records of several people or tenants is not stated "
+                            "(multi_tenant); assumed it does, since it holds personal data." for s in assumed)
+        yield Hit(element=element.id, others=tuple(s.id for s in read), values={"stores": _names(read)},
+                  factors=tuple(factors), assumptions=assumptions,
+                  references=("cwe:CWE-359",) if personal else ())
+
+
+# ---------------------------------------------------------------- T-STRIDE-015 a resource tenants share
+
+
+def shared_resource_without_quotas(system: System) -> Iterator[Hit]:
+    """T-STRIDE-015: a store or service stated to serve several tenants (``multi_tenant: true``) with no stated
+    limit per caller: one tenant's heavy or abusive load slows it down or fills it up for all the others (a noisy
+    neighbour). Models have their own flooding finding (T-LLM-019)."""
+    for element in system.elements:
+        if element.multi_tenant is not True or element.kind not in SHARED_KINDS or element.rate_limited is True:
+            continue
+        if element.third_party is True:
+            continue  # the provider sizes and limits its own shared service
+        assumptions: tuple[str, ...] = ()
+        if element.rate_limited is None:
+            assumptions = (f"Whether {element.name} limits load per tenant (quotas, rate limits) is not stated; "
+                           "assumed it does not.",)
+        yield Hit(element=element.id, assumptions=assumptions)
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-STRIDE-012": public_facing_application_exploitable,
+    "T-STRIDE-013": internet_sign_in_accounts,
+    "T-STRIDE-014": records_fetched_by_caller_ids,
+    "T-STRIDE-015": shared_resource_without_quotas,
+}
