@@ -50,6 +50,10 @@ _IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
+_PRONOUN_LEAD = re.compile(r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b",
+                           re.I)
+_RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
+_CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -89,13 +93,14 @@ class SentenceReader(FlowClauses):
                 if mention.node is None and (mention.named or mention.product) and not self._is_title(mention.words) \
                         and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text
+        topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
-            self._facts(span, start, end, inside, subject, context)
+            topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
@@ -149,46 +154,87 @@ class SentenceReader(FlowClauses):
     # ------------------------------------------------------------------------------------------- facts
 
     def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
-               context: FlowContext) -> None:
+               topic: tuple[Node | None, list[Node]]) -> tuple[Node | None, list[Node]]:
+        """The facts of one sentence, each on the component its clause is about; returns what the sentence is
+        about and the components it names, for the next one ("The vault holds ID scans. They are deleted after
+        30 days.")."""
         text = span.text
+        own = next((m.node for m in mentions if m.node is not None and not _person(m)
+                    and not PREPOSITION_BEFORE.search(text, start, m.start)), None)
+        named = [m.node for m in mentions if m.node is not None and not _person(m)]
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
             if any(m.start <= at and stop <= m.end for m in mentions):
                 continue  # part of a name ("PII Redactor", "Secret Scanner")
             candidates = mentions if statement.field not in _ORIGIN_FACTS else [
-                m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face": the origin
-            targets = self._fact_targets(statement.applies_to, at, candidates, subject, context, span, text)
+                m for m in mentions if (m.end <= at or m.start >= stop)
+                and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]  # "pulled from Hugging Face": the origin
+            clause_start = _clause_start(text, start, at)
+            targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
+                                         subject, topic, span, text)
             where = Where.at(span, at, stop)
             for target in targets:
-                target.extra_facts.append(Fact(statement.field, statement.value, where, exclusive=statement.exclusive,
-                                               outranks=statement.outranks))
+                target.extra_facts.append(Fact(statement.field, statement.value, where, statement.strength,
+                                               exclusive=statement.exclusive, outranks=statement.outranks))
+            own = own or (targets[0] if targets else None)
+        return (own or topic[0], named or topic[1])
 
-    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
-                      context: FlowContext, span: Span, text: str) -> list[Node]:
-        """Who a fact is about: the nearest fitting component named before it (with the ones joined to it by
-        "and"), else the component whose text this is, else the paragraph's subject, else one named after it."""
-        def fits(kind: Kind) -> bool:
-            return kinds is None or kind in kinds
+    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
+                      end: int, mentions: list[Mention], subject: Node | None,
+                      topic: tuple[Node | None, list[Node]], span: Span, text: str) -> list[Node]:
+        """Who a fact is about, in this order: the agent of a passive ("prompts are not logged by X"); the nearest
+        fitting component named before it in its clause (with the ones joined to it by "and"), a subject before
+        a prepositional object; for a clause opening with a pronoun, the sentence's subject, and for one opening
+        with "which", the component just before it; else what the sentence (or the one before, or the text) is
+        about (for a pronoun, the nearest fitting component the sentence before named); else the components
+        named after it. When what the clause is about does not fit the fact, the fact is not guessed onto
+        another component."""
+        def fits(node: Node | None) -> bool:
+            return node is not None and (kinds is None or node.kind() in kinds) and not _is_person(node)
 
-        usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
-                  and (m.node is not None or (subject is None and (m.product or m.named)))]
-        before = [m for m in usable if m.start < at]
+        usable = [m for m in mentions if not _person(m) and not m.ambiguous
+                  and (m.node is not None or (subject is None and (m.product or m.named)))
+                  and (kinds is None or m.kind in kinds)]
+        after = [m for m in usable if stop <= m.start < end and _clause_start(text, start, m.start) == clause_start]
+        agents = [m for m in after if re.search(r"\bby\s+(?:the\s+|our\s+)?[*_`]*$", text[stop:m.start])]
+        if agents:
+            return self._coordinated(agents, text, span, backwards=False)
+        before = [m for m in usable if clause_start <= m.start < at]
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
-        before = subjects or before  # "X is called through the OpenAI API with ...": the fact is about X
-        if before:
-            chosen = [before[-1]]
-            for mention in reversed(before[:-1]):
-                if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s+(?:the\s+|our\s+)?", text[mention.end:chosen[-1].start]):
-                    chosen.append(mention)  # "The CV Store and the Applications DB hold personal data"
-                else:
-                    break
-            return [n for n in (self._node(m, span) for m in chosen) if n is not None]
-        for fallback in (subject, context.subject):
-            if fallback is not None and fits(fallback.kind()):
-                return [fallback]
-        after = [m for m in usable if m.start >= at]
-        node = self._node(after[0], span) if after else None
-        return [node] if node is not None else []
+        pronoun = _PRONOUN_LEAD.match(text, clause_start) is not None
+        if subjects or (before and not pronoun):
+            return self._coordinated((subjects or before)[::-1], text, span, backwards=True)
+        earlier = [m for m in mentions if start <= m.start < clause_start]
+        if pronoun:
+            heads = [m for m in earlier if not PREPOSITION_BEFORE.search(text, 0, m.start) and not _person(m)]
+            if heads:
+                node = self._node(heads[0], span)  # "The X ... , and its answers are ...": the sentence's subject
+                return [node] if fits(node) else []
+        if _RELATIVE_LEAD.match(text, clause_start) and earlier:
+            node = self._node(earlier[-1], span)  # "through the Claims Portal, which is internet-facing"
+            return [node] if fits(node) else []
+        own = next((m.node for m in earlier if m.node is not None and not _person(m)
+                    and not PREPOSITION_BEFORE.search(text, 0, m.start)), None)
+        antecedent = own or topic[0] or subject
+        if pronoun and not own and not fits(antecedent):
+            antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
+        if antecedent is not None:
+            return [antecedent] if fits(antecedent) else []
+        later = [m for m in usable if at <= m.start < end]  # "Questions may contain PII; the X does not ..."
+        return self._coordinated(later, text, span, backwards=False) if later else []
+
+    def _coordinated(self, ordered: list[Mention], text: str, span: Span, *, backwards: bool) -> list[Node]:
+        """The first mention and the ones joined to it by "and", "or", "nor" or a comma ("The CV Store and the
+        Applications DB hold personal data"; "neither by vLLM nor by the Explanation Service")."""
+        chosen = [ordered[0]]
+        for mention in ordered[1:]:
+            left, right = (mention, chosen[-1]) if backwards else (chosen[-1], mention)
+            if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or|,?\s*nor)\s+(?:by\s+|to\s+|in\s+)?(?:the\s+|our\s+)?",
+                            text[left.end:right.start]):
+                chosen.append(mention)
+            else:
+                break
+        return [n for n in (self._node(m, span) for m in chosen) if n is not None]
 
     # ------------------------------------------------------------------------------------------- zones
 
@@ -270,6 +316,24 @@ def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
         return True
     return mention.kind is Kind.model_provider and bool(re.search(r"\b(?:through|via|using|on)\s+(?:the\s+)?$",
                                                                   before))
+
+
+def _clause_start(text: str, start: int, at: int) -> int:
+    """Where the clause holding ``at`` starts (after the last "; ", ", and", ", which", " — " before it)."""
+    found = start
+    for match in _CLAUSE.finditer(text, start, at):
+        found = match.end()
+    return found
+
+
+def _person(mention: Mention) -> bool:
+    return mention.person or (mention.node is not None and _is_person(mention.node))
+
+
+def _is_person(node: Node) -> bool:
+    """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
+    return node.kind() is Kind.external_entity and any(
+        hit.role == "person" for hit in kind_words().words.hits(node.name))
 
 
 def _key(node: Node) -> str:
