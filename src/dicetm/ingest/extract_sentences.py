@@ -50,8 +50,8 @@ _IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
-_PRONOUN_LEAD = re.compile(r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b",
-                           re.I)
+_PRONOUN_LEAD = re.compile(
+    r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b", re.I)
 _RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
@@ -166,9 +166,9 @@ class SentenceReader(FlowClauses):
             at, stop = start + statement.start, start + statement.end
             if any(m.start <= at and stop <= m.end for m in mentions):
                 continue  # part of a name ("PII Redactor", "Secret Scanner")
-            candidates = mentions if statement.field not in _ORIGIN_FACTS else [
+            candidates = mentions if statement.field not in _ORIGIN_FACTS else [  # "pulled from X": X is the origin
                 m for m in mentions if (m.end <= at or m.start >= stop)
-                and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]  # "pulled from Hugging Face": the origin
+                and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
             clause_start = _clause_start(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
                                          subject, topic, span, text)
