@@ -209,10 +209,10 @@ class SentenceReader(FlowClauses):
             heads = [m for m in earlier if not PREPOSITION_BEFORE.search(text, 0, m.start) and not _person(m)]
             if heads:
                 node = self._node(heads[0], span)  # "The X ... , and its answers are ...": the sentence's subject
-                return [node] if fits(node) else []
+                return [node] if node is not None and fits(node) else []
         if _RELATIVE_LEAD.match(text, clause_start) and earlier:
             node = self._node(earlier[-1], span)  # "through the Claims Portal, which is internet-facing"
-            return [node] if fits(node) else []
+            return [node] if node is not None and fits(node) else []
         own = next((m.node for m in earlier if m.node is not None and not _person(m)
                     and not PREPOSITION_BEFORE.search(text, 0, m.start)), None)
         antecedent = own or topic[0] or subject
