@@ -83,6 +83,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     keys: dict[str, Node] = {}
     for extraction in extractions:
         keys.update(registry.add_extraction(extraction))
+    registry.products.index(registry.nodes)
     reader = SentenceReader(registry, keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)

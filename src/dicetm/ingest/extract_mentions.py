@@ -48,6 +48,7 @@ class Mention:
     person: bool = False  # a people word ("customers", "the analyst")
     named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
     ambiguous: list[str] | None = None  # a role word that could name any of these components
+    product_key: str | None = None  # the vocabulary's key of the product named
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -204,8 +205,11 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             if re.match(r"['’]s?\b", text[stop:]):
                 index += 1
                 continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
-            found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
-                                 kind, product=True))
+            words_of = text[hit.start:stop]
+            node = registry.find(words_of) or registry.products.component(hit, text[hit.start:hit.end], kind,
+                                                                            registry.nodes)
+            found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
+                                 product=True, product_key=hit.product))
         elif _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
             node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)

@@ -273,20 +273,29 @@ class _Structure:
             self._block(span, 0, len(text), self.subject)
 
     def _text_lines(self, span: Span) -> None:
-        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one;
-        the other lines, wrapped prose, stay together as blocks."""
+        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one
+        (its description goes on over the lines that wrap it); the other lines, wrapped prose, stay together as
+        blocks."""
         offset, run = 0, None  # run: (start, end) of the prose lines gathered so far
+        wrapped: Block | None = None  # a description whose sentence goes on on the next line
         for line in span.text.split("\n"):
             stripped = line.strip()
             start = offset + (len(line) - len(line.lstrip()))
             offset += len(line) + 1
             if not stripped:
+                wrapped = None
                 continue
+            blocks = len(self.out.blocks)
             structural = self._text_line(span, start, stripped)
             if structural:
                 if run is not None:
                     self._block(span, run[0], run[1], self.subject)
                 run = None
+                named = len(self.out.blocks) > blocks and self.out.blocks[-1].subject is not None
+                wrapped = self.out.blocks[-1] if named and not _SENTENCE_END.search(stripped) else None
+            elif wrapped is not None:
+                wrapped.end = start + len(stripped)
+                wrapped = None if _SENTENCE_END.search(stripped) else wrapped
             elif self.excluded is None:
                 run = (run[0] if run else start, start + len(stripped))
         if run is not None:

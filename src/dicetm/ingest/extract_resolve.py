@@ -34,6 +34,7 @@ from dicetm.ingest.extract_ir import (
     split_name,
 )
 from dicetm.ingest.extract_kinds import UPGRADES, head_phrase, kind_words
+from dicetm.ingest.extract_products import ProductIndex
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
@@ -148,6 +149,7 @@ class Registry:
         self._owner: dict[int, Node] = {}  # id(entity) -> its node
         self.notes: list[str] = []
         self.questions: list[str] = []
+        self.products = ProductIndex()
 
     def add(self, entity: Entity, by: str, *, used: bool = True, origin: object = None) -> Node:
         """Merge ``entity`` into the component of the same name, or start a new one. Entities of one extraction

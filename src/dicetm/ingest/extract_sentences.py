@@ -32,6 +32,7 @@ from dicetm.ingest.extract_flows import (
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.model.system import Kind
@@ -54,6 +55,8 @@ _PRONOUN_LEAD = re.compile(
     r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b", re.I)
 _RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
+_QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|\s*[—–]\s*(?:a|an|the|our)?\s*"
+                         r"(?:[\w-]+\s+){0,2})")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -82,15 +85,16 @@ class SentenceReader(FlowClauses):
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
-        mentions = find_mentions(span.text, self.registry, block.start, block.end, self.notes, span.where)
         subject = self.keys.get(block.subject) if block.subject else None
+        mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
+                                                          self.notes, span.where), subject)
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
         if subject is None:
             for mention in mentions:
-                if mention.node is None and (mention.named or mention.product) and not self._is_title(mention.words) \
+                if mention.node is None and mention.named and not self._is_title(mention.words) \
                         and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
@@ -105,6 +109,31 @@ class SentenceReader(FlowClauses):
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+
+    def _technologies(self, span: Span, mentions: list[Mention], subject: Node | None) -> list[Mention]:
+        """A product that says what a component is built with or reached through is that component: "Audio Store
+        (S3)", "the Contract Archive, an S3 bucket", and, in a component's own text, a product of a fitting kind
+        ("**Transcript Store.** ... written to a DynamoDB table"). Qualifiers right after the name are dropped
+        from the mentions (they are part of the name); later mentions of the product resolve to the component."""
+        text = span.text
+        kept: list[Mention] = []
+        for mention in mentions:
+            if mention.product and mention.product_key and (mention.node is None or not mention.node.structural):
+                previous = next((m for m in reversed(kept) if m.node is not None), None)
+                if previous is not None and _QUALIFYING.fullmatch(text[previous.end:mention.start]) \
+                        and previous.node is not None:
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Audio Store (S3)": one component
+                if previous is not None and previous.node is not None and _inside_parentheses_after(text, previous,
+                                                                                                    mention):
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Note Model (Claude 3.5 Sonnet on Amazon Bedrock)"
+                if mention.node is None and subject is not None and fitting(mention.kind, subject.kind()) \
+                        and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:mention.start]):  # not an origin
+                    self.registry.products.link(subject, mention.product_key)
+                    mention.node, mention.kind = subject, subject.kind()
+            kept.append(mention)
+        return kept
 
     # ------------------------------------------------------------------------------------------- flows
 
@@ -334,6 +363,11 @@ def _is_person(node: Node) -> bool:
     """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
     return node.kind() is Kind.external_entity and any(
         hit.role == "person" for hit in kind_words().words.hits(node.name))
+
+
+def _inside_parentheses_after(text: str, previous: Mention, mention: Mention) -> bool:
+    opening = text.rfind("(", previous.end, mention.start)
+    return opening >= 0 and not text[previous.end:opening].strip(" *_`") and ")" not in text[opening:mention.start]
 
 
 def _key(node: Node) -> str:

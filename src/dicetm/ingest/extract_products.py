@@ -1,0 +1,87 @@
+"""The products a component is built with or reached through, and the component a product named in passing
+stands for.
+
+A component's technology names products: a qualifier ("Case Memory (Redis)", "Claude 3.5 Sonnet on Amazon
+Bedrock"), a Technology column, a diagram label's second line, the head of its description ("A Pinecone
+serverless index"). Later text that names one of those products in passing ("Pinecone and Zendesk are SaaS",
+"Bedrock does not train on our prompts") is about that component, not a new one. A product is also the
+component whose name it opens ("Jira" for "Jira Cloud", "Gemini" for "Gemini 2.5 Pro") when exactly one
+component of a fitting kind has such a name, and a model provider stands for the one model of its families the
+documents name ("Anthropic" for "Claude Sonnet 4").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.vocabulary import Hit, vocabulary
+from dicetm.model.system import STORE_KINDS, Kind
+
+if TYPE_CHECKING:
+    from dicetm.ingest.extract_resolve import Node
+
+_MODELS = frozenset({Kind.llm, Kind.model_provider})
+
+
+def product_hits(text: str) -> list[tuple[Hit, Kind]]:
+    """The products named in ``text`` (both word lists), leftmost-longest."""
+    return [(hit, kind) for hit, kind in kind_words().hits(text) if hit.product is not None]
+
+
+def fitting(one: Kind, other: Kind) -> bool:
+    """Kinds one product and one component may share: the same, two stores, or a model and its provider."""
+    return one is other or (one in STORE_KINDS and other in STORE_KINDS) or {one, other} <= _MODELS
+
+
+class ProductIndex:
+    """product key -> the components built with or reached through it."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, list[Node]] = {}
+
+    def link(self, node: Node, product: str) -> None:
+        nodes = self._built.setdefault(product, [])
+        if all(n is not node for n in nodes):
+            nodes.append(node)
+
+    def index(self, nodes: list[Node]) -> None:
+        """Link every component to the products its technology, qualifiers and description's head name."""
+        for node in nodes:
+            own = {hit.product for entity in node.entities for hit, _ in product_hits(entity.name)}
+            for entity in node.entities:
+                texts = [entity.technology, *entity.aliases, head_phrase(entity.hint) if entity.hint else ""]
+                for text in texts:
+                    for hit, _ in product_hits(text):
+                        if hit.product is not None and hit.product not in own:
+                            self.link(node, hit.product)
+
+    def component(self, hit: Hit, words: str, kind: Kind, nodes: list[Node]) -> Node | None:
+        """The one component a product named in passing stands for, or None."""
+        assert hit.product is not None
+        linked = self._built.get(hit.product, [])
+        if len(linked) == 1:
+            return linked[0]
+        if linked:
+            return None
+        opening = " ".join(words.casefold().split()) + " "
+        named = [n for n in nodes if n.structural and any(" ".join(e.name.casefold().split()).startswith(opening)
+                                                          for e in n.entities) and fitting(n.kind(), kind)]
+        if len({id(n) for n in named}) == 1:
+            return named[0]
+        if kind is Kind.model_provider:
+            made = [n for n in nodes if n.kind() is Kind.llm and _maker(n) == hit.product]
+            if len({id(n) for n in made}) == 1:
+                return made[0]
+        return None
+
+
+def _maker(node: Node) -> str | None:
+    words = vocabulary()
+    for entity in node.entities:
+        for text in (entity.name, *entity.aliases, entity.technology):
+            for hit in words.hits(text):
+                maker = words.maker_of(hit.term)
+                if maker is not None:
+                    return maker
+    return None
