@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_drawio import extract_drawio
-from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved, follow_the_data
+from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved, follow_the_data
 from dicetm.ingest.extract_mcp import extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
@@ -59,13 +59,16 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     """Draft the components, flows and zones the documents state, without any LLM (see the module docstring)."""
     extractions: list[Extraction] = []
     proses: list[tuple[ProseDocument, str]] = []
+    others: list[tuple[ProseDocument, str]] = []  # diagrams and configurations, for their remarks
     for index, document in enumerate(documents):
         prefix = f"d{index + 1}"
         if document.format in PROSE_FORMATS:
             prose = read_structure(document, prefix)
             proses.append((prose, prefix))
             extractions.append(prose.extraction)
-            extractions += _diagrams_in(prose, prefix)
+            diagrams = _diagrams_in(prose, prefix)
+            extractions += diagrams
+            others += [(ProseDocument(document, d), prefix) for d in diagrams]
         else:
             extraction = Extraction(f"extract:{document.format}")
             if document.format == "openapi":
@@ -75,6 +78,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
             elif document.format in _TEXT_SOURCES:
                 _TEXT_SOURCES[document.format](SourceText.of_lines(document.visible_spans), extraction, prefix)
             extractions.append(extraction)
+            others.append((ProseDocument(document, extraction), prefix))
     for extraction in extractions:
         if extraction.by in _DIAGRAMS:
             for relation in extraction.relations:
@@ -87,6 +91,9 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     reader = SentenceReader(registry, keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
+    for other, prefix in others:
+        _describing(other.extraction)
+        reader.read_remarks(other, prefix)
     for zone, prose in reader.everything:
         placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members}
         for key, node in keys.items():
@@ -121,6 +128,18 @@ def _diagrams_in(prose: ProseDocument, prefix: str) -> list[Extraction]:
                 prose.blocks = [b for b in prose.blocks if b.span is not span]
                 break
     return found
+
+
+def _describing(extraction: Extraction) -> None:
+    """The description a diagram or a configuration gives an element ("Search UI. Internal only, Okta sign-in.")
+    is a remark about that element."""
+    for entity in extraction.entities.values():
+        if not entity.hint or not entity.where:
+            continue
+        span = entity.where[0].span
+        start = span.text.find(entity.hint)
+        if start >= 0:
+            extraction.remarks.append(Remark(span, start, start + len(entity.hint), entity.key))
 
 
 def _prefix_of(prose: ProseDocument, proses: list[tuple[ProseDocument, str]]) -> str:

@@ -23,6 +23,7 @@ from dicetm.model.system import AI_KINDS, Kind
 
 _FILE = "data/kinds.yaml"
 _SPECIFIC = AI_KINDS | {Kind.log_store}
+COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
@@ -81,6 +82,20 @@ class KindWords:
         # "Review Service" or "Data API" name a component: several words ending in a singular component noun
         return not (len(words) > 1 and concrete and not last.endswith("s") and heading.strip()[-1:].isalnum()
                     and heading.split()[-1][:1].isupper())
+
+    def names_a_list(self, heading: str) -> bool:
+        """A heading naming several components of a kind ("Processors", "Data stores", "The three MCP servers"):
+        its last word is the plural of a component word, and a component of that kind is not itself named in the
+        plural (unlike "Call Recordings" or "Docs")."""
+        words = _WORD.findall(heading)
+        if not words or len(words) > 5:
+            return False
+        last = words[-1].lower()
+        if not last.endswith("s") or words[-1].isupper() or last.endswith("ss"):
+            return False
+        singulars = [last[:-3] + "y"] if last.endswith("ies") else [last[:-1], last[:-2]]
+        kind = next((k for k in map(self.kind_of, singulars) if k is not None), None)
+        return kind is not None and kind not in COLLECTION_KINDS
 
     def names_zone(self, text: str) -> bool:
         return bool(self.zone_words.search(text))

@@ -5,7 +5,9 @@ What the configuration says about a server: a read-only flag in its arguments (`
 ``--readonly``) gives ``permissions: [read]``; an environment variable named after a product
 (``SERVICENOW_TOKEN``, ``GITHUB_PERSONAL_ACCESS_TOKEN``) says which system the tool acts on, which becomes an
 entity with a relation from the tool; a ``url`` instead of a ``command`` is a remote server run by someone
-else (``third_party``). These facts are weak: what the documents say in words wins.
+else (``third_party``), unless its host is a bare service name ("http://mcp-github:8080"): then it is that
+service of the deployment, named so in a compose file. These facts are weak: what the documents say in words
+wins; the server's description is read for facts like any text about it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import json
 import re
 from typing import Any
 
+from urllib.parse import urlparse
+
 import yaml
 
 from dicetm.ingest.extract_compose import product_of_variable
@@ -21,6 +25,7 @@ from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation,
 from dicetm.ingest.extract_kinds import classify
 from dicetm.model.system import Permission
 
+_LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
 
 
@@ -50,8 +55,13 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         entity.technology = " ".join([str(config.get("command") or ""), *args]).strip()
         if any(_READ_ONLY.match(a) for a in args):
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
-        if config.get("url") and not config.get("command"):
+        host = urlparse(str(config.get("url") or "")).hostname or ""
+        if host and "." not in host and host != "localhost":
+            entity.aliases.append(host)  # "http://mcp-github:8080/mcp": the compose service mcp-github
+        elif host and not config.get("command") and host not in _LOCAL:
             entity.facts.append(Fact("third_party", True, where, WEAK))
+        if isinstance(config.get("description"), str):
+            entity.hint = config["description"]
         environment = config.get("env")
         environment = environment if isinstance(environment, dict) else {}
         for variable in environment:

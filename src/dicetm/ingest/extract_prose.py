@@ -36,10 +36,13 @@ _EXCLUDED = re.compile(
     r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
                                 r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
-_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|how\s+(?:it|data)\s+"
+_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|how\s+(?:it|data)\s+"
                            r"(?:works|moves|flows))\b", re.I)
-_ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure)\b", re.I)
+_ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
+                           r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
+_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should)\b", re.I)  # "Where it runs"
+_ACTIVITY = re.compile(r"[A-Z][a-z]+ing")  # a heading of one gerund names an activity: "Serving", "Monitoring"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
@@ -173,9 +176,10 @@ class _Structure:
             self.excluded, self.mode, self.zone = text, "other", None
             return
         self.excluded = None
-        if words.is_section(name):
+        if words.is_section(name) or words.names_a_list(name) or _QUESTION.match(name) or _ACTIVITY.fullmatch(name):
             self.zone = None
-            self.mode = ("components" if _COMPONENT_SECTION.search(name) else "flows" if _FLOW_SECTION.search(name)
+            self.mode = ("components" if _COMPONENT_SECTION.search(name) or words.names_a_list(name)
+                         else "flows" if _FLOW_SECTION.search(name)
                          else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
             return
@@ -251,6 +255,11 @@ class _Structure:
         text = span.text
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
             return
+        lead = _product_lead(text)
+        if lead:  # "- Pinecone for product search": a list of products names components
+            entity = self.entity(text[:lead], Where.at(span, 0, lead), [])
+            self._block(span, lead, len(text), entity.key)
+            return
         short = len(text.split()) <= 6 and not _SENTENCE_END.search(text) and ":" not in text \
             and not _ARROWS.search(text) and text[:1].isupper()
         defined = following is not None and following.kind == "list-item" and _SENTENCE_END.search(following.text) \
@@ -316,3 +325,12 @@ class _Structure:
             return True  # a title in capitals
         item = re.sub(r"^[-*•]\s+", "", stripped)
         return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None
+
+
+def _product_lead(text: str) -> int:
+    """The end of the product a list item opens with ("Pinecone for product search"), or 0."""
+    hits = kind_words().hits(text[:80])
+    if not hits or hits[0][0].start != 0 or hits[0][0].product is None:
+        return 0
+    end = hits[0][0].end
+    return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0

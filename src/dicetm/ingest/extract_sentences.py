@@ -81,6 +81,13 @@ class SentenceReader(FlowClauses):
         for row in prose.flow_rows:
             self._flow_row(row)
 
+    def read_remarks(self, prose: ProseDocument, prefix: str) -> None:
+        """The notes, comments and element descriptions of a diagram or a configuration: read for the facts they
+        state (and the zones), not for flows (the diagram draws those)."""
+        self.prose, self.prefix = prose, prefix
+        for remark in prose.extraction.remarks:
+            self._block(Block(remark.span, remark.start, remark.end, remark.subject, "remark"), FlowContext())
+
     # ------------------------------------------------------------------------------------------ blocks
 
     def _block(self, block: Block, context: FlowContext) -> None:
@@ -92,14 +99,19 @@ class SentenceReader(FlowClauses):
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
-        if subject is None:
+        if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and mention.named and not self._is_title(mention.words) \
-                        and not _qualifier(span.text, mention, mentions):
-                    self._node(mention, span)  # a component named in running text
+                if mention.node is None and (mention.named or (mention.product and _opens_clause(span.text, mention)))\
+                        and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
+                    self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         for start, end in _sentences(span.text, block.start, block.end):
             inside = [m for m in mentions if start <= m.start < end]
+            if block.mode == "remark":
+                self._identities(span, start, end, inside, subject)
+                topic = self._facts(span, start, end, inside, subject, topic)
+                self._zones(span, start, end, inside)
+                continue
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
@@ -363,6 +375,15 @@ def _is_person(node: Node) -> bool:
     """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
     return node.kind() is Kind.external_entity and any(
         hit.role == "person" for hit in kind_words().words.hits(node.name))
+
+
+def _opens_clause(text: str, mention: Mention) -> bool:
+    """A product that is the subject of its sentence ("Pinecone stores the vectors"), not one named in passing
+    ("sign in through Okta", "#devprod on Slack")."""
+    before = re.split(r"(?:[.!?;:]\s|\n\s*(?:[-*•]|\d+[.)])?\s*)", text[:mention.start])[-1]
+    return not DETERMINER.sub("", before.strip(" *_`\t")).strip() and bool(
+        re.match(r"[*_`]*\s+(?:(?:also|then|only|never|now)\s+)?(?:[a-z]+s|is|are|was|has|does|can|will|must)\b",
+                 text[mention.end:]))
 
 
 def _inside_parentheses_after(text: str, previous: Mention, mention: Mention) -> bool:
