@@ -36,8 +36,8 @@ _EXCLUDED = re.compile(
     r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
                                 r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
-_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|how\s+(?:it|data)\s+"
-                           r"(?:works|moves|flows))\b", re.I)
+_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|"
+                           r"how\s+(?:it|data)\s+(?:works|moves|flows))\b", re.I)
 _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
                            r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)

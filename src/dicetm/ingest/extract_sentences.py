@@ -55,8 +55,8 @@ _PRONOUN_LEAD = re.compile(
     r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b", re.I)
 _RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
-_QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|\s*[—–]\s*(?:a|an|the|our)?\s*"
-                         r"(?:[\w-]+\s+){0,2})")
+_QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|"
+                         r"\s*[—–]\s*(?:a|an|the|our)?\s*(?:[\w-]+\s+){0,2})")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
