@@ -37,6 +37,7 @@ _LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:is|are|was|acts\s+as|serves\
                    r"single|shared|central|internal|external|public|private|simple|custom|lightweight|thin|"
                    r"managed|hosted|self-hosted)\s+)*", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class KindWords:
         words = [w.lower() for w in _WORD.findall(heading)]
         if not words:
             return True
+        head = words[:next((i for i, w in enumerate(words) if w in _PREPOSITIONS and i), len(words))]
+        if len(head) < len(words) and all(w in self.section_words for w in head):
+            return True  # "Facts for reviewers", "Notes on deployment": the head noun names the section
         if not all(w in self.section_words for w in words):
             return False
         last = words[-1]

@@ -26,14 +26,17 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_tables import TableReader
 
 PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
 _EXCLUDED = re.compile(
     r"\b(alternatives?|considered|rejected|out\s+of\s+scope|non-goals?|not\s+in\s+scope|future\s+work|roadmap|"
     r"open\s+questions?|next\s+steps|ideas|to\s*do|deprecated|legacy|decommissioned|glossary|terminology|"
-    r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix)\b", re.I)
+    r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix|"
+    r"not\s+\(?yet\)?|backlog|wish\s*list|parking\s+lot|planned|proposals?|later)\b", re.I)
+_NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?built|not\s+started|not\s+yet|tbd|proposed|deprecated|"
+                        r"removed|retired|legacy|phase\s+\d|idea|prototype|spike|not\s+deployed)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
                                 r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
 _FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|"
@@ -46,7 +49,10 @@ _ACTIVITY = re.compile(r"[A-Z][a-z]+ing")  # a heading of one gerund names an ac
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
-_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_MARKUP_CHARS = re.compile(r"[*_`]+")
+_IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
 _ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 
@@ -220,6 +226,9 @@ class _Structure:
 
     def _named(self, span: Span, line_start: int, line: str, *, plain: bool) -> Entity | Zone | None:
         """A component named at the start of ``line`` ("**Name**: ...", "Name - ..."); its description is a block."""
+        article = _LEADING_ARTICLE.match(line)
+        if article is not None:
+            line_start, line = line_start + article.end(), line[article.end():]
         match = _BOLD_NAME.match(line) or _CODE_NAME.match(line)
         if match is None and plain:
             match = _PLAIN_NAME.match(line)
@@ -228,24 +237,49 @@ class _Structure:
         if match is None or _ARROWS.search(match.group("name")):
             return None
         name, aliases, qualifier = split_name(match.group("name"))
+        name = " ".join(name.split())
         if not name or len(name.split()) > 8 or kind_words().is_section(name) or (name.isupper() and len(name) > 12):
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]
-        if self.mode == "boundaries" or (self.mode == "zones" and kind_words().names_zone(name)):
-            # "**Corporate VPC**: gateway, retriever, vector DB" under a trust-boundaries heading
-            zone = Zone(f"{self.prefix}:zone:{name.casefold()}", name, where)
+        if self.mode == "boundaries" or _names_zone(name):
+            # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
+            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
             self.out.extraction.zones.append(zone)
             self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
                                          "zone-members", zone, self.group))
             return zone
+        if _NOT_BUILT.search(qualifier) or not self._name_counts(name, description, plain=match.re is _PLAIN_NAME):
+            return None
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
+        if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
+            # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
+            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            self.out.extraction.zones.append(Zone(f"{self.prefix}:zone:{label.casefold()}", label, where,
+                                                  [entity.key]))
         self._block(span, line_start + match.end(), line_start + len(line), entity.key)
         return entity
 
+    def _name_counts(self, name: str, description: str, *, plain: bool) -> bool:
+        """Whether a name opening a list item or a paragraph names a component: in a components section, or when
+        the name says what it is (a component word at its end, a product), looks like a proper name (several
+        capitalised words, an identifier) or its description opens with what it is ("a nightly job that ...")."""
+        words = kind_words()
+        if self.mode == "components" or words.kind_of(name.split()[-1]) is not None:
+            return True
+        if any(hit.product is not None for hit, _ in words.hits(name)) or _IDENTIFIER_LIKE.search(name):
+            return True
+        if plain:
+            return False  # "Agent budget: max 12 tool calls": a label, not a component
+        if len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2:
+            return True
+        return bool(re.match(r"\s*(?:an?|the|our|one)\s", description, re.I)) and \
+            words.kind_of(head_phrase(description)) is not None
+
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
-        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6:
+        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
@@ -334,3 +368,10 @@ def _product_lead(text: str) -> int:
         return 0
     end = hits[0][0].end
     return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0
+
+
+def _names_zone(name: str) -> bool:
+    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side")."""
+    words = re.findall(r"[\w'-]+", name)
+    return bool(words) and kind_words().names_zone(words[-1]) and (
+        len(words) > 1 or kind_words().kind_of(name) is None)
