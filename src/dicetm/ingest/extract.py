@@ -30,6 +30,7 @@ from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
 from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi
 from dicetm.ingest.extract_plantuml import extract_plantuml, is_plantuml
+from dicetm.ingest.extract_products import merge_restatements
 from dicetm.ingest.extract_prose import PROSE_FORMATS, ProseDocument, read_structure
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.extract_sentences import SentenceReader
@@ -94,6 +95,8 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
     for other, prefix in others:
         _describing(other.extraction)
         reader.read_remarks(other, prefix)
+    diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
+    merge_restatements(registry, keys, diagrammed)
     for zone, prose in reader.everything:
         placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members}
         for key, node in keys.items():

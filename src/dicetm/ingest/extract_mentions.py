@@ -27,13 +27,15 @@ _NOT_BEFORE = re.compile(
     r"alternatives?\s+(?:to|such\s+as|like|including)|looked\s+at|should\s+we\s+(?:add|use)|"
     r"(?:could|might|may|would)\s+(?:later\s+)?(?:add|use)|consider(?:ing)?\s+(?:adding|using)|"
     r"plan(?:s|ning)?\s+to\s+(?:add|use)|whether\s+to\s+(?:add|use)|previously|formerly|used\s+to\s+use|"
-    r"no\s+longer|there\s+(?:is|are)\s+no)"
+    r"no\s+longer|there\s+(?:is|are)\s+no|(?:better|worse|cheaper|faster|slower|lower|higher|more|less)\s+than)"
     r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$"
     r"|\b(?:does|do|did|will|would|should|must|can|may)\s*(?:not|n't)\s+\w+(?:\s+[\w'-]+){0,5}\s+[(\"'*_`]*$", re.I)
 _NOT_AFTER = re.compile(
-    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned)\)|"
+    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned|"
+    r"phase\s+\d|future|not\s+(?:yet\s+)?(?:built|started|deployed)|prototype|idea|spike)\b[^)]*\)|"
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
+_LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
 _ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
 
 
@@ -66,13 +68,17 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
             found.append(mention)
     found.sort(key=lambda m: m.start)
     kept = []
+    refused: Mention | None = None  # the last mention the text denied: a list after it shares its fate
     for mention in found:
         before = text[max(0, mention.start - _WINDOW):mention.start]
         before = re.split(r"[.;!?]\s", before)[-1]
-        if not denied and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
+        listed = refused is not None and _LISTED.fullmatch(text[refused.end:mention.start]) is not None
+        if not denied and (listed or _NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
             if notes is not None:
                 notes.append(f"{place}: '{mention.words}' not drafted: the text says it is not used or only maybe")
+            refused = mention
             continue
+        refused = None
         kept.append(mention)
     return kept
 

@@ -19,7 +19,7 @@ from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import STORE_KINDS, Kind
 
 if TYPE_CHECKING:
-    from dicetm.ingest.extract_resolve import Node
+    from dicetm.ingest.extract_resolve import Node, Registry
 
 _MODELS = frozenset({Kind.llm, Kind.model_provider})
 
@@ -59,14 +59,15 @@ class ProductIndex:
     def component(self, hit: Hit, words: str, kind: Kind, nodes: list[Node]) -> Node | None:
         """The one component a product named in passing stands for, or None."""
         assert hit.product is not None
-        linked = self._built.get(hit.product, [])
-        if len(linked) == 1:
+        linked = self._built.get(hit.product) or [n for key, ns in self._built.items() if _opens(key, hit.product)
+                                                  for n in ns]  # "qwen2.5" for "Qwen2.5-32B-Instruct"
+        if len({id(n) for n in linked}) == 1:
             return linked[0]
         if linked:
             return None
-        opening = " ".join(words.casefold().split()) + " "
-        named = [n for n in nodes if n.structural and any(" ".join(e.name.casefold().split()).startswith(opening)
-                                                          for e in n.entities) and fitting(n.kind(), kind)]
+        named = [n for n in nodes if n.structural and fitting(n.kind(), kind)
+                 and any(_opens(" ".join(name.casefold().split()), words.casefold())
+                         for e in n.entities for name in (e.name, *e.aliases))]
         if len({id(n) for n in named}) == 1:
             return named[0]
         if kind is Kind.model_provider:
@@ -85,3 +86,27 @@ def _maker(node: Node) -> str | None:
                 if maker is not None:
                     return maker
     return None
+
+
+def _opens(name: str, start: str) -> bool:
+    """``name`` opens with the word(s) ``start``: "jira cloud" with "jira", "qwen2.5-32b-instruct" with "qwen2.5"."""
+    start = " ".join(start.split())
+    return name.startswith(start) and name[len(start):len(start) + 1] in (" ", "-")
+
+
+def merge_restatements(registry: Registry, keys: dict[str, Node], diagrammed: set[int]) -> None:
+    """A component named only as a product another component is built with, reached through or made by ("-
+    Bedrock: no training on our data" beside "Claude 3.7 Sonnet (Bedrock)"; "**Mistral AI** — the Mistral Large
+    API"; ``OPENAI_MODELS=gpt-4o`` beside "gpt-4o (OpenAI API)") is that component. Shapes of a diagram are
+    left apart: a diagram that draws two boxes means two components."""
+    for node in list(registry.nodes):
+        if any(id(e) in diagrammed for e in node.entities) or len(node.entities) != 1:
+            continue
+        name = node.entities[0].name
+        hits = product_hits(name)
+        if len(hits) != 1 or hits[0][0].start != 0 or hits[0][0].end < len(name.rstrip()):
+            continue
+        others = [n for n in registry.nodes if n is not node]
+        target = registry.products.component(hits[0][0], name, node.kind(), others)
+        if target is not None and target is not node:
+            registry.merge(target, node, keys)

@@ -45,7 +45,7 @@ _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment
                            r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
 _QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should)\b", re.I)  # "Where it runs"
-_ACTIVITY = re.compile(r"[A-Z][a-z]+ing")  # a heading of one gerund names an activity: "Serving", "Monitoring"
+_ACTIVITY = re.compile(r"[A-Z][a-z]+ing|[A-Z][a-z]+[^s]s")  # one word naming an activity or a topic: "Serving"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
@@ -182,7 +182,8 @@ class _Structure:
             self.excluded, self.mode, self.zone = text, "other", None
             return
         self.excluded = None
-        if words.is_section(name) or words.names_a_list(name) or _QUESTION.match(name) or _ACTIVITY.fullmatch(name):
+        if words.is_section(name) or words.names_a_list(name) or _QUESTION.match(name) or (
+                _ACTIVITY.fullmatch(name) and words.kind_of(name) is None):
             self.zone = None
             self.mode = ("components" if _COMPONENT_SECTION.search(name) or words.names_a_list(name)
                          else "flows" if _FLOW_SECTION.search(name)
@@ -308,6 +309,10 @@ class _Structure:
 
     def _paragraph(self, span: Span) -> None:
         text = span.text
+        label = _EXCLUDED.match(_MARKUP_CHARS.sub("", text[:40]).strip())
+        if label is not None and re.match(r"[*_`\s]*:", _MARKUP_CHARS.sub("", text[:40]).strip()[label.end():]):
+            self.out.excluded.append((span, label.group(0)))  # "Not in scope: the Vendor Portal ..."
+            return
         if self.document.format in ("text", "pdf", "docx") and "\n" in text:
             self._text_lines(span)
             return

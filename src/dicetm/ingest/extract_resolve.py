@@ -52,6 +52,8 @@ from dicetm.model.system import (
 MAX_SPANS = 5  # provenance spans kept per item
 _LIST_FACTS = frozenset({"permissions", "output_rendered_as"})
 _FLOW_FACTS = frozenset({"protocol", "encrypted", "authenticated", "classification"})
+_NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|deployed)|tbd|proposed|deprecated|"
+                        r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
 
@@ -64,11 +66,16 @@ def normal(name: str) -> str:
     return _LEADING.sub("", text)
 
 
+_SHORT_FORMS = {"db": "database", "dbs": "databases", "repo": "repository", "app": "application", "svc": "service",
+                "k8s": "kubernetes", "env": "environment", "msg": "message", "config": "configuration"}
+
+
 def _variants(name: str) -> set[str]:
     base = normal(name)
-    found = {base}
-    if len(base) > 3 and base.endswith("s") and not base.endswith("ss"):
-        found.add(base[:-1])  # "Customers" is "Customer"
+    found = {base, " ".join(_SHORT_FORMS.get(word, word) for word in base.split())}  # "Case DB" is "Case Database"
+    for variant in list(found):
+        if len(variant) > 3 and variant.endswith("s") and not variant.endswith("ss"):
+            found.add(variant[:-1])  # "Customers" is "Customer"
     return {v for v in found if v}
 
 
@@ -154,6 +161,7 @@ class Registry:
     def add(self, entity: Entity, by: str, *, used: bool = True, origin: object = None) -> Node:
         """Merge ``entity`` into the component of the same name, or start a new one. Entities of one extraction
         (``origin``) with different keys are different components even when their names are the same."""
+        entity.name = " ".join(entity.name.split())  # a name wrapped across lines is one name
         name, aliases, qualifier = split_name(entity.name)
         if name and name != entity.name:
             entity.aliases = [*aliases, entity.name, *entity.aliases]
@@ -194,8 +202,33 @@ class Registry:
         """Add every entity of an extraction; returns its keys' nodes. An entity that is not structural (a
         product named by an environment variable) is used when a relation of the extraction needs it."""
         ends = {key for r in extraction.relations for key in (r.source, r.target)}
-        return {key: self.add(entity, extraction.by, used=entity.structural or key in ends, origin=extraction)
-                for key, entity in extraction.entities.items()}
+        added = {}
+        for key, entity in extraction.entities.items():
+            qualifier = split_name(entity.name)[2]
+            if _NOT_BUILT.search(qualifier):
+                self.notes.append(f"{entity.where[0].place if entity.where else extraction.by}: '{entity.name}' "
+                                  "not drafted: it is not built")
+                continue
+            added[key] = self.add(entity, extraction.by, used=entity.structural or key in ends, origin=extraction)
+        return added
+
+    def merge(self, keep: Node, drop: Node, keys: dict[str, Node]) -> None:
+        """``drop`` is another name of ``keep``: one component from now on."""
+        keep.entities += drop.entities
+        keep.extra_facts += drop.extra_facts
+        keep.extra_where += drop.extra_where
+        keep.stated_kinds += drop.stated_kinds
+        keep.names |= drop.names
+        keep.used = keep.used or drop.used
+        for table in (self._by_name, self._exact, self._owner):
+            for name, node in table.items():
+                if node is drop:
+                    table[name] = keep  # type: ignore[index]
+        for key, node in keys.items():
+            if node is drop:
+                keys[key] = keep
+        self._origins.setdefault(id(keep), set()).update(self._origins.pop(id(drop), set()))
+        self.nodes = [n for n in self.nodes if n is not drop]
 
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
