@@ -49,12 +49,13 @@ class ProductIndex:
         """Link every component to the products its technology, qualifiers and description's head name."""
         for node in nodes:
             own = {hit.product for entity in node.entities for hit, _ in product_hits(entity.name)}
+            kind = node.kind()
             for entity in node.entities:
                 texts = [entity.technology, *entity.aliases, head_phrase(entity.hint) if entity.hint else ""]
                 for text in texts:
-                    for hit, _ in product_hits(text):
-                        if hit.product is not None and hit.product not in own:
-                            self.link(node, hit.product)
+                    for hit, product_kind in product_hits(text):
+                        if hit.product is not None and hit.product not in own and fitting(product_kind, kind):
+                            self.link(node, hit.product)  # not "headless Zoom client": Zoom is not the bot
 
     def component(self, hit: Hit, words: str, kind: Kind, nodes: list[Node]) -> Node | None:
         """The one component a product named in passing stands for, or None."""

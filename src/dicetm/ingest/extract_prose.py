@@ -153,6 +153,16 @@ class _Structure:
             self.zone.members.append(key)
         return entity
 
+    def hosted(self, entity: Entity, place: str, where: Where) -> None:
+        """``entity`` runs in the zone named ``place`` (a table's "Runs on" column)."""
+        key = f"{self.prefix}:zone:{place.casefold()}"
+        zone = next((z for z in self.out.extraction.zones if z.key == key), None)
+        if zone is None:
+            zone = Zone(key, place, where)
+            self.out.extraction.zones.append(zone)
+        if entity.key not in zone.members:
+            zone.members.append(entity.key)
+
     def explicit_kind(self, entity: Entity, words: str) -> None:
         kind = kind_words().kind_of(words)
         if kind is not None:
