@@ -97,8 +97,8 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
         reader.read_remarks(other, prefix)
     diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
     merge_restatements(registry, keys, diagrammed)
-    for zone, prose in reader.everything:
-        placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members}
+    for zone, prose, excluded in reader.everything:
+        placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members} | excluded
         for key, node in keys.items():
             if key.startswith(_prefix_of(prose, proses)) and key not in placed and node.used and \
                     node.kind() is not Kind.external_entity and key not in zone.members:

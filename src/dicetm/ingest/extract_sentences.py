@@ -39,9 +39,9 @@ from dicetm.model.system import Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
 _ZONE_PHRASE = re.compile(
-    r"(?<![\w-])(?:runs?|running|lives?|sits?|is|are|resides?|stays?|remains?|(?:is|are)\s+deployed|deployed|"
-    r"(?:is|are)\s+hosted|hosted|operates?)\s+(?:(?:all|both|entirely|only|fully)\s+)?(?:in|inside|within|on|"
-    r"behind)\s+(?P<zone>[^.;:,()]+)", re.I)
+    r"(?<![\w-])(?:(?:runs?|running|lives?|sits?|resides?|(?:is|are)\s+deployed|deployed|(?:is|are)\s+hosted|hosted|"
+    r"operates?)\s+(?:[\w'-]+\s+){0,3}?|(?:is|are|stays?|remains?)\s+(?:(?:all|both|entirely|only|fully)\s+)?)"
+    r"(?:in|inside|within|on|behind)\s+(?P<zone>[^.;:,()]+)", re.I)
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
@@ -66,7 +66,7 @@ class SentenceReader(FlowClauses):
     keys: dict[str, Node]
     notes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    everything: list[tuple[Zone, ProseDocument]] = field(default_factory=list)
+    everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
@@ -110,14 +110,14 @@ class SentenceReader(FlowClauses):
             if block.mode == "remark":
                 self._identities(span, start, end, inside, subject)
                 topic = self._facts(span, start, end, inside, subject, topic)
-                self._zones(span, start, end, inside)
+                self._zones(span, start, end, inside, subject)
                 continue
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
             topic = self._facts(span, start, end, inside, subject, topic)
-            self._zones(span, start, end, inside)
+            self._zones(span, start, end, inside, subject)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
@@ -279,26 +279,41 @@ class SentenceReader(FlowClauses):
 
     # ------------------------------------------------------------------------------------------- zones
 
-    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        """"X and Y run in our Azure subscription": the components named before the verb in its clause (or the
+        component whose text it is); "... runs in a dedicated AWS account: the Ingest API, ...": the ones listed
+        after it; "Everything (except X) runs in ..." every component of the document not placed elsewhere."""
         text = span.text
         for match in _ZONE_PHRASE.finditer(text, start, end):
             phrase = _ZONE_END.sub("", match.group("zone")).strip()
             name = DETERMINER.sub("", phrase).strip()
             if not name or not kind_words().names_zone(name) or len(name.split()) > 8:
                 continue
-            members = [m for m in mentions if m.start < match.start()
-                       or (m.start > match.start("zone") + len(phrase) and m.start < end)]
-            lead = text[start:match.start()]
-            if not members and not _EVERYTHING.search(lead):
-                continue
+            zone_end = match.start("zone") + len(phrase)
+            clause_start = _clause_start(text, start, match.start())
+            lead = text[clause_start:match.start()]
+            listed = re.match(r"[^.;:]{0,80}?:\s", text[zone_end:end]) is not None
+            members = [m for m in mentions if (m.start >= zone_end if listed else clause_start <= m.start < match.start())]
+            everything = _EVERYTHING.search(lead) is not None and not listed
+            excluded: list[Mention] = []
+            if everything:
+                but = re.search(r"\b(?:except|but|apart\s+from|other\s+than|besides)\b", lead)
+                excluded = [m for m in members if but is not None and m.start >= clause_start + but.start()]
+                members = [m for m in members if m not in excluded]
             zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))
-            self.prose.extraction.zones.append(zone)
             for mention in members:
                 self._member(zone, mention, span)
-            if _EVERYTHING.search(lead):
-                self.everything.append((zone, self.prose))
+            if not zone.members and not everything and subject is not None and not members:
+                zone.members.append(_key(subject))  # "**Recorder Bot** – runs on our own instances"
+            if not zone.members and not everything:
+                continue
+            self.prose.extraction.zones.append(zone)
+            if everything:
+                self.everything.append((zone, self.prose, {_key(m.node) for m in excluded if m.node is not None}))
 
     def _member(self, zone: Zone, mention: Mention, span: Span) -> None:
+        if mention.node is None and not (mention.named or mention.product):
+            return  # "Our backend runs in ...": a role word, not a component of its own
         node = self._node(mention, span)
         if node is not None and _key(node) not in zone.members:
             zone.members.append(_key(node))
