@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.vocabulary import Hit, vocabulary
-from dicetm.model.system import Kind
+from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
 _NOT_BEFORE = re.compile(
@@ -36,6 +36,15 @@ _NOT_AFTER = re.compile(
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
+_LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
+_DEFINITE = re.compile(r"\b(?:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b(?!['’]s\s+\w+\s)(?:['’]s)?")
+_OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
+                     r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3})(?![\w-])")
+_NOT_A_NAME = frozenset({"markdown", "html", "json", "pdf", "csv", "xml", "yaml", "english", "french", "german",
+                         "spanish", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                         "january", "february", "march", "april", "may", "june", "july", "august", "september",
+                         "october", "november", "december", "the", "this", "that", "it", "them", "step", "section",
+                         "figure", "table", "appendix", "production", "staging", "prod", "dev", "europe", "us", "eu"})
 _ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
 
 
@@ -63,7 +72,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
                   (name.start, name.end)]
         if inside and not any(m.start < name.end and name.start < m.end for m in found if m not in inside):
             found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack"
-    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end)]:
+    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end),
+                    *_definite_mentions(text, registry, start, end), *_proper_objects(text, registry, start, end)]:
         if not any(m.start < mention.end and mention.start < m.end for m in found):
             found.append(mention)
     found.sort(key=lambda m: m.start)
@@ -206,8 +216,11 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 stop, index, kind = adjacent.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
+                longer = _LONGER_NAME.match(text, hit.end, end)
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
+                elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
+                    stop = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
             if re.match(r"['’]s?\b", text[stop:]):
                 index += 1
                 continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
@@ -261,3 +274,42 @@ def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
     if kind in (Kind.process, Kind.data_store):
         return []
     return [n for n in known if n.kind() is kind]
+
+
+def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """"The vault", "the orchestrator", "the app": the one component whose name ends in that word (or, for a
+    word naming an AI kind, "the model", the one component of that kind)."""
+    found = []
+    words = kind_words()
+    for match in _DEFINITE.finditer(text, start, end):
+        head = match.group(1)
+        following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
+        if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
+            continue  # "the app server", "the model registry"
+        nodes = [n for n in registry.nodes if (n.structural or n.used) and any(
+            _last_word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+        if not nodes:
+            kind = words.kind_of(head)
+            nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
+        if len({id(n) for n in nodes}) == 1:
+            found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind()))
+    return found
+
+
+def _last_word(name: str) -> str:
+    words = re.findall(r"[\w-]+", name.lower())
+    return words[-1] if words else ""
+
+
+def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A proper name right after a flow word ("sends the audio to Amazon Transcribe Medical", "calls
+    ComplyAdvantage", "read from Epic"): a component the text names without saying what it is."""
+    found = []
+    for match in _OBJECT.finditer(text, start, end):
+        name = match.group("name")
+        if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
+            continue
+        node = registry.find(name)
+        found.append(Mention(match.start("name"), match.end("name"), name, node,
+                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
+    return found

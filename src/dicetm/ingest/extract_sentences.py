@@ -57,6 +57,9 @@ _RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
 _QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|"
                          r"\s*[—–]\s*(?:a|an|the|our)?\s*(?:[\w-]+\s+){0,2})")
+_LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
+                            "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
+                            "next", "-", "–", "—", "•"})
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -167,8 +170,8 @@ class SentenceReader(FlowClauses):
         for access in _ACCESS.finditer(text, start, end):
             target = next((m for m in mentions if m.start >= access.end() and
                            DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
-            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None),
-                         subject)
+            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None
+                          and _opens_sentence(text, start, m)), subject)
             if target is not None and owner is not None:
                 node = self._node(target, span)
                 if node is not None:
@@ -201,7 +204,7 @@ class SentenceReader(FlowClauses):
         30 days.")."""
         text = span.text
         own = next((m.node for m in mentions if m.node is not None and not _person(m)
-                    and not PREPOSITION_BEFORE.search(text, start, m.start)), None)
+                    and _opens_sentence(text, start, m)), None)
         named = [m.node for m in mentions if m.node is not None and not _person(m)]
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
@@ -255,7 +258,7 @@ class SentenceReader(FlowClauses):
             node = self._node(earlier[-1], span)  # "through the Claims Portal, which is internet-facing"
             return [node] if node is not None and fits(node) else []
         own = next((m.node for m in earlier if m.node is not None and not _person(m)
-                    and not PREPOSITION_BEFORE.search(text, 0, m.start)), None)
+                    and _opens_sentence(text, start, m)), None)
         antecedent = own or topic[0] or subject
         if pronoun and not own and not fits(antecedent):
             antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
@@ -390,6 +393,13 @@ def _is_person(node: Node) -> bool:
     """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
     return node.kind() is Kind.external_entity and any(
         hit.role == "person" for hit in kind_words().words.hits(node.name))
+
+
+def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
+    """The mention is the sentence's subject: only articles, markup and linking words come before it ("The
+    Conversation Service ...", "Both the X and ..."), not "a function the model can call"."""
+    before = re.sub(r"[*_`(),]", " ", text[start:mention.start]).lower().split()
+    return all(w in _LEADING_WORDS for w in before)
 
 
 def _opens_clause(text: str, mention: Mention) -> bool:
