@@ -66,6 +66,8 @@ _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|
                       r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
 _CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
                     re.I)
+_BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
+                        re.I)
 ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
 _NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
                       re.I)
@@ -178,6 +180,8 @@ class FlowClauses:
         if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
                 not _TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...": a subject the extractor does not know
+        if subject is not None and _TRAILING_PRONOUN.search(lead):
+            return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
 
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
@@ -328,13 +332,16 @@ class FlowClauses:
         ends = []
         for cell in (row.source, row.target):
             found = find_mentions(row.span.text, self.registry, cell[0], cell[1])
+            found = [m for m in found if "(" not in row.span.text[cell[0]:m.start]]  # "Claude 3.7 Sonnet (Bedrock)"
             ends.append(found[0] if len(found) == 1 else None)
         where = Where.at(row.span, 0, len(row.span.text))
         if ends[0] is None or ends[1] is None:
             self._unresolved(where, "a row of a flow table that does not name two known components")
             return
-        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
-                       row.span.text)
+        both = bool(_BOTH_WAYS.search(row.data))
+        data = _BOTH_WAYS.sub("", row.data).strip(" ,;") or None
+        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
+                       bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
 

@@ -39,7 +39,8 @@ _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:
 _LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
 _DEFINITE = re.compile(r"\b(?:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b(?!['’]s\s+\w+\s)(?:['’]s)?")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
-                     r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3})(?![\w-])")
+                     r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
+                     r"(?:[ \t]+(?-i:[a-z][\w-]*))?)(?![\w-])")
 _NOT_A_NAME = frozenset({"markdown", "html", "json", "pdf", "csv", "xml", "yaml", "english", "french", "german",
                          "spanish", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                          "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -307,9 +308,12 @@ def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list
     found = []
     for match in _OBJECT.finditer(text, start, end):
         name = match.group("name")
+        words = name.split()
+        if len(words) > 1 and words[-1].islower() and not kind_words().words.hits(words[-1]):
+            name = name[:name.rindex(words[-1])].rstrip()  # "to Epic over FHIR": a lower-case word only as a head
         if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
             continue
         node = registry.find(name)
-        found.append(Mention(match.start("name"), match.end("name"), name, node,
+        found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,
                              node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
     return found
