@@ -29,7 +29,8 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
          r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
          r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
          r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?|keeps?|hands?\s+over")
+         r"commits?|opens?|keeps?|hands?\s+over|creates?|adds?|removes?|updates?|deletes?|modif(?:y|ies)|files?|"
+         r"raises?")
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
          r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
@@ -66,6 +67,7 @@ _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|
                       r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
 _CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
                     re.I)
+_PRONOUN_OBJECT = re.compile(r"\s+(?:it|them)\b(?!\s+(?:to|into|in|on|onto|through|via|back)\b)", re.I)
 _BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
                         re.I)
 ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
@@ -87,6 +89,7 @@ class FlowContext:
 
     subject: Node | None = None
     target: Node | None = None
+    topic: Node | None = None  # what the sentence before was about: "it" in "The X queries it"
 
 
 class FlowClauses:
@@ -202,6 +205,17 @@ class FlowClauses:
             targets = []
             if known is not None and context.target is not known:
                 self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
+            return None
+        if not targets and known is not None and _PRONOUN_OBJECT.match(text, verb.end(), end):
+            other = next((n for n in (subject, context.topic) if n is not None and n is not known), None)
+            if other is not None:  # "The Conversation Service queries it": the component the text is about
+                if group == "fetch":
+                    self._relation(other, known, where, None, text[start:end])
+                else:
+                    self._relation(known, other, where, _call_data(text[verb.end():end]) if group == "call" else
+                                   _data(_PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
+                                   bidirectional=group == "call" and bool(_TWO_WAY.match(words)))
+                context.target = other
             return None
         if not targets:
             if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):

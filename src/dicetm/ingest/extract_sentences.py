@@ -60,6 +60,7 @@ _QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]
 _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
                             "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
                             "next", "-", "–", "—", "•"})
+_ABBREVIATION = re.compile(r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -73,6 +74,8 @@ class SentenceReader(FlowClauses):
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
+        for block in prose.blocks:
+            self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
         for block in prose.blocks:
             if block.span.kind == "code" and not ARROW.search(block.text):
@@ -119,11 +122,24 @@ class SentenceReader(FlowClauses):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
+            context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+
+    def _abbreviations(self, block: Block) -> None:
+        """"The ShopMate API (SMA)": the abbreviation is another name of the component, wherever the text uses it
+        (read before the sentences, so that "the SMA" in the next paragraph is known)."""
+        text = block.span.text
+        for mention in find_mentions(text, self.registry, block.start, block.end):
+            short = _ABBREVIATION.match(text, mention.end, block.end)
+            if short is None or not (mention.node is not None or mention.named or mention.product):
+                continue
+            node = self._node(mention, block.span)
+            if node is not None and self.registry.find(short.group(1)) is None:
+                self.registry.alias(node, short.group(1))
 
     def _technologies(self, span: Span, mentions: list[Mention], subject: Node | None) -> list[Mention]:
         """A product that says what a component is built with or reached through is that component: "Audio Store
@@ -134,6 +150,11 @@ class SentenceReader(FlowClauses):
         kept: list[Mention] = []
         for mention in mentions:
             if mention.product and mention.product_key and (mention.node is None or not mention.node.structural):
+                previous = kept[-1] if kept else None
+                if previous is not None and previous.node is None and previous.named and (
+                        _QUALIFYING.fullmatch(text[previous.end:mention.start])
+                        or _inside_parentheses_after(text, previous, mention)):
+                    self._node(previous, span)  # "the Session Memory — a Redis hash": a component, built with Redis
                 previous = next((m for m in reversed(kept) if m.node is not None), None)
                 if previous is not None and _QUALIFYING.fullmatch(text[previous.end:mention.start]) \
                         and previous.node is not None:
