@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract_compose import extract_compose
+from dicetm.ingest.extract_derive import derive_facts
 from dicetm.ingest.extract_drawio import extract_drawio
 from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved, follow_the_data
 from dicetm.ingest.extract_mcp import extract_mcp
@@ -97,6 +98,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
         reader.read_remarks(other, prefix)
     diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
     merge_restatements(registry, keys, diagrammed)
+    derive_facts(extractions, keys)
     for zone, prose, excluded in reader.everything:
         placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members} | excluded
         for key, node in keys.items():

@@ -101,6 +101,10 @@ class KindWords:
         kind = next((k for k in map(self.kind_of, singulars) if k is not None), None)
         return kind is not None and kind not in COLLECTION_KINDS
 
+    def names_person(self, name: str) -> bool:
+        """A person or a group of people ("Support agents", "the Clinician")."""
+        return any(hit.role == "person" for hit in self.words.hits(name))
+
     def names_zone(self, text: str) -> bool:
         return bool(self.zone_words.search(text))
 

@@ -412,8 +412,7 @@ def _person(mention: Mention) -> bool:
 
 def _is_person(node: Node) -> bool:
     """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
-    return node.kind() is Kind.external_entity and any(
-        hit.role == "person" for hit in kind_words().words.hits(node.name))
+    return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
 
 
 def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
