@@ -29,14 +29,19 @@ _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
-_HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|"
+_HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|over|across|"
+                       r"about|between|against|into|through|behind|under|per|"
                        r"containing|used|backed|running|written|built|hosted|managed|behind)\s|[,;:.()\[\]–—]| - ",
                        re.I)
-_LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:is|are|was|acts\s+as|serves\s+as)?\s*"
+_LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:(?:is|are|was|acts\s+as|serves\s+as)\b)?\s*"
                    r"(?:(?:a|an|the|our|their|its|one|two|several|some|small|new|existing|separate|dedicated|"
                    r"single|shared|central|internal|external|public|private|simple|custom|lightweight|thin|"
                    r"managed|hosted|self-hosted)\s+)*", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
+# a description that opens with a third-person verb and its object ("Splits documents", "Reads the ticket")
+_VERB_FIRST = re.compile(r"^[A-Za-z][a-z]+(?<!s)s\s+(?!(?:that|which|who|of|for|with|and|or|in|on|from|to|are|is|"
+                         r"used|shared|stored|kept|written|held)\b)[a-z]")
 _PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
 
 
@@ -126,10 +131,20 @@ def kind_words() -> KindWords:
 
 
 def head_phrase(description: str) -> str:
-    """The head noun phrase a description opens with: "A Python service that ..." -> "Python service"."""
-    text = _LEAD.sub("", description, count=1)
+    """The head noun phrase a description opens with: "A Python service that ..." -> "Python service";
+    "Hybrid (vector + keyword) index over ..." -> "Hybrid index"; "System of record for ..." -> "System of
+    record" (a component word that runs on past the cut). A description opening with a verb ("Splits documents
+    into chunks") has none."""
+    text = _LEAD.sub("", _ASIDE.sub(" ", description), count=1)
+    second = re.match(r"\S+\s+([\w-]+)", text)
+    if _VERB_FIRST.match(text) and not (second and kind_words().words.hits(second.group(1))):
+        return ""  # "Splits documents into chunks", not "Teams bot that ..."
     end = _HEAD_END.search(text)
-    return text[:end.start()] if end else text[:80]
+    cut = end.start() if end else min(len(text), 80)
+    for hit in kind_words().words.hits(text[:cut + 40]):
+        if hit.start < cut < hit.end:
+            cut = hit.end  # "system of record", "model registry"
+    return " ".join(text[:cut].split())
 
 
 def classify(name: str, description: str = "") -> Kind | None:

@@ -142,6 +142,8 @@ class Node:
             refined = [c for c in candidates if c[2] in group and c[2] is not kind and c[0] >= STATED + 0.5]
             if refined:
                 return max(refined, key=lambda c: (c[0], c[1]))[2], strength
+        if kind is Kind.model_provider and any(c[2] is Kind.llm and c[0] < EXPLICIT for c in candidates):
+            return Kind.llm, strength  # "Anthropic API: hosted Claude models", "Azure OpenAI (gpt-4o)": the model
         return kind, strength
 
 
