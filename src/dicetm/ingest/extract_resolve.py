@@ -125,7 +125,9 @@ class Node:
                 if described is not None:
                     # "Reply Sender: a tool that ...": what the text says it is refines a generic name
                     upgrade = described in UPGRADES and named in (None, Kind.process, Kind.data_store)
-                    candidates.append((STATED + 0.6 if upgrade else STATED, -order, described))
+                    said = re.match(r"\s*(?:is|are|acts\s+as|serves\s+as)\s+(?:a|an|the|our)\b", entity.hint, re.I)
+                    strength = STATED + 0.7 if said else STATED + 0.6 if upgrade else STATED
+                    candidates.append((strength, -order, described))  # "X is our agent loop" says what X is
             if entity.technology:
                 built = kind_words().kind_of(entity.technology)
                 if built is not None:

@@ -45,9 +45,11 @@ _ZONE_PHRASE = re.compile(
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
-_IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
+_HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
+                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles)\b", re.I)
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
@@ -200,6 +202,9 @@ class SentenceReader(FlowClauses):
         for index, mention in enumerate(mentions):
             if mention.node is None and not mention.named:
                 continue
+            if _HOLDS.match(text, mention.end, end) and mention.node is not None \
+                    and mention.node.kind_and_strength()[1] == 0:
+                mention.node.stated_kinds.append(Kind.data_store)  # "the Billing System holds personal data"
             link = _IDENTITY.match(text, mention.end, end)
             if link is None:
                 continue
