@@ -270,7 +270,7 @@ class Registry:
             for other in node.names:
                 if product is not None and _product(other) == product:
                     return node  # "postgres" and "PostgreSQL"
-                if not entity.structural or _IDENTIFIER.fullmatch(entity.name):
+                if _IDENTIFIER.fullmatch(entity.name) and product is None:
                     # an identifier-like name ("catalog-sync") for "Catalog Sync Job"
                     rest = other[len(own):].strip() if other.startswith(own + " ") else ""
                     if rest and len(rest.split()) == 1 and kind_words().words.hits(rest):
