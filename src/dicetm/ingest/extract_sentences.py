@@ -113,7 +113,12 @@ class SentenceReader(FlowClauses):
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
+        known = len(self.registry.nodes)
         for start, end in _sentences(span.text, block.start, block.end):
+            if len(self.registry.nodes) != known:  # a sentence drafted a component: later text may refer to it
+                known = len(self.registry.nodes)
+                mentions = [m for m in mentions if m.start < start] + self._technologies(
+                    span, find_mentions(span.text, self.registry, start, block.end), subject)
             inside = [m for m in mentions if start <= m.start < end]
             if block.mode == "remark":
                 self._identities(span, start, end, inside, subject)
