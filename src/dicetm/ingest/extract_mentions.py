@@ -37,7 +37,7 @@ _NOT_AFTER = re.compile(
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
 _LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
-_DEFINITE = re.compile(r"\b(?:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
+_DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
                      r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
                      r"(?:[ \t]+(?-i:[a-z][\w-]*))?)(?![\w-])")
