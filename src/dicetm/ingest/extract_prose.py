@@ -50,6 +50,7 @@ _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
 _PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
 _MARKUP_CHARS = re.compile(r"[*_`]+")
 _IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
@@ -128,9 +129,11 @@ class _Structure:
                     self.group += 1
                 following = spans[index + 1] if index + 1 < len(spans) else None
                 self._list_item(span, following)
+                self._bold_terms(span)
             elif span.kind == "paragraph":
                 self.group += 1
                 self._paragraph(span)
+                self._bold_terms(span)
             elif span.kind == "code":
                 self._block(span, 0, len(span.text), self.subject)
             previous_kind = span.kind
@@ -287,6 +290,27 @@ class _Structure:
             return True
         return bool(re.match(r"\s*(?:an?|the|our|one)\s", description, re.I)) and \
             words.kind_of(head_phrase(description)) is not None
+
+    def _bold_terms(self, span: Span) -> None:
+        """A name set in bold inside a sentence names a component when it looks like one ("Conversations are stored
+        in **mongodb**", "the **analytics replica** (Postgres)"), not when it stresses a word ("**always**")."""
+        if self.excluded is not None:
+            return
+        for match in _BOLD_TERM.finditer(span.text):
+            if match.start() == 0 or _LEADING_ARTICLE.fullmatch(span.text[:match.start()]) \
+                    or not span.text[:match.start()].strip(" -*•\t"):
+                continue  # the item's own name, read by _named
+            name, aliases, qualifier = split_name(match.group("name"))
+            name = " ".join(name.split())
+            if not name or len(name.split()) > 6 or kind_words().is_section(name) or _names_zone(name):
+                continue
+            words = kind_words()
+            looks = words.kind_of(name) is not None or _IDENTIFIER_LIKE.search(name) \
+                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2
+            if looks and not _NOT_BUILT.search(qualifier):
+                aside = re.match(r"\s*\(([^()]{1,60})\)", span.text[match.end():])
+                self.entity(name, Where.at(span, match.start("name"), match.end("name")), aliases,
+                            qualifier or (aside.group(1) if aside else ""))
 
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
