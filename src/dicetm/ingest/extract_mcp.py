@@ -55,8 +55,9 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         if any(_READ_ONLY.match(a) for a in args):
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
         host = urlparse(str(config.get("url") or "")).hostname or ""
-        if host and "." not in host and host != "localhost":
-            entity.aliases.append(host)  # "http://mcp-github:8080/mcp": the compose service mcp-github
+        if host and "." not in host and host != "localhost" and host != name:
+            # "http://mcp-github:8080/mcp": the compose service mcp-github, under the name the deployment uses
+            entity.name, entity.aliases = host, [name, *entity.aliases]
         elif host and not config.get("command") and host not in _LOCAL:
             entity.facts.append(Fact("third_party", True, where, WEAK))
         if isinstance(config.get("description"), str):
