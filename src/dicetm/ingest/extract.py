@@ -29,7 +29,7 @@ from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved,
 from dicetm.ingest.extract_mcp import extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
-from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi
+from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi, name_the_client
 from dicetm.ingest.extract_plantuml import extract_plantuml, is_plantuml
 from dicetm.ingest.extract_products import merge_restatements
 from dicetm.ingest.extract_prose import PROSE_FORMATS, ProseDocument, read_structure
@@ -98,6 +98,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
         reader.read_remarks(other, prefix)
     diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
     merge_restatements(registry, keys, diagrammed)
+    name_the_client(extractions, keys, registry)
     derive_facts(extractions, keys)
     for zone, prose, excluded in reader.everything:
         placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members} | excluded
