@@ -44,14 +44,18 @@ _PASSIVE = re.compile(
     r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
     r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
     r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
-    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied)(?![\w-])",
+    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied|checked|"
+    r"screened|scanned|validated|filtered|reviewed|moderated|compared|classified|scored|transcribed|translated|"
+    r"requested)(?![\w-])",
     re.I)
 _PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
                            "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
                            "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
 _PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
                             "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
-_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
+_PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filtered", "reviewed", "moderated",
+                            "compared", "classified", "scored", "transcribed", "translated", "requested"})
+_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | _PASSIVE_CHECK
 _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
@@ -90,6 +94,8 @@ class FlowContext:
     subject: Node | None = None
     target: Node | None = None
     topic: Node | None = None  # what the sentence before was about: "it" in "The X queries it"
+    source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
+    holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
 
 
 class FlowClauses:
@@ -217,6 +223,12 @@ class FlowClauses:
                                    bidirectional=group == "call" and bool(_TWO_WAY.match(words)))
                 context.target = other
             return None
+        if not targets and known is not None:
+            back = self._back(group, words, known, context, text, verb, end)
+            if back is not None:  # "sends the audio to X and receives a transcript", "..., which returns a note"
+                self._relation(back, known, where, _data(text[verb.end():end]), text[start:end]) if group == "fetch" \
+                    else self._relation(known, back, where, _data(text[verb.end():end]), text[start:end])
+                return None
         if not targets:
             if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
@@ -238,8 +250,23 @@ class FlowClauses:
             else:
                 both = group == "call" and bool(_TWO_WAY.match(words))
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
+                context.source = source
             context.target = target
         return targets[-1]
+
+    @staticmethod
+    def _back(group: str, words: str, actor: Node, context: FlowContext, text: str, verb: re.Match[str],
+              end: int) -> Node | None:
+        """Where a reply without a named target goes: "X calls Y and gets the matches back" (from Y), "Y, which
+        returns a draft" (to whoever sent to Y)."""
+        if group == "fetch" and context.target is not None and context.target is not actor \
+                and re.match(r"(?:receives?|gets?|obtains?)$", words, re.I):
+            return context.target
+        if group == "send" and re.match(r"(?:returns?|repl(?:y|ies)|responds?)$", words, re.I) \
+                and context.target is actor and context.source is not None and context.source is not actor \
+                and not _TO.search(text, verb.end(), end):
+            return context.source
+        return None
 
     def _targets(self, group: str, verb: re.Match[str], after: list[Mention], text: str) -> list[Mention]:
         if not after:
@@ -280,6 +307,11 @@ class FlowClauses:
                 target = self._node(before[-1], span)
                 self._relation(self._node(agent, span), target, where, None, text[start:end])
                 context.subject = target or context.subject  # the clause is still about Y
+            elif agent is not None and participle in _PASSIVE_CHECK:
+                checker = self._node(agent, span)  # "the draft is checked by the PHI Leak Checker": sent to it
+                sender = context.target if context.target is not checker else context.subject
+                self._relation(sender, checker, where, data, text[start:end])
+                context.source, context.target, context.holder = sender, checker or context.target, checker
             return None
         others = [m for m in after if m is not agent]
         if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
@@ -294,12 +326,15 @@ class FlowClauses:
         reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
         if reached is None:
             return None
+        if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
+                                                                                  text[verb.end():end]):
+            actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
             return reached
         source, target = self._resolve(actor, span), self._node(reached, span)
         self._relation(source, target, where, data, text[start:end])
-        context.subject, context.target = source or context.subject, target or context.target
+        context.subject, context.target, context.holder = source or context.subject, target or context.target, target
         return reached
 
     def _actor(self, agent: Mention | None, span: Span, context: FlowContext, subject: Node | None,
