@@ -26,7 +26,7 @@ from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_derive import derive_facts
 from dicetm.ingest.extract_drawio import extract_drawio
 from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved, follow_the_data
-from dicetm.ingest.extract_mcp import extract_mcp
+from dicetm.ingest.extract_mcp import connect_the_host, extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
 from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi, name_the_client
@@ -98,6 +98,8 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
         reader.read_remarks(other, prefix)
     diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
     merge_restatements(registry, keys, diagrammed)
+    for extraction in (e for e in extractions if e.by == "extract:mcp"):
+        connect_the_host(extraction, keys, reader.mcp_hosts)
     name_the_client(extractions, keys, registry)
     derive_facts(extractions, keys)
     for zone, prose, excluded in reader.everything:

@@ -22,7 +22,7 @@ import yaml
 from dicetm.ingest.extract_compose import product_of_variable
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation, SourceText
 from dicetm.ingest.extract_kinds import classify
-from dicetm.model.system import Permission
+from dicetm.model.system import Kind, Permission
 
 _LOCAL = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
@@ -89,3 +89,28 @@ def _servers(data: Any) -> dict[str, Any]:
 def _line_of(source: SourceText, key: str) -> int | None:
     pattern = re.compile(rf"""(?:^|[\s{{,])["']?{re.escape(key)}["']?\s*:""")
     return next((i for i, line in enumerate(source.lines) if pattern.search(line)), None)
+
+
+def connect_the_host(extraction: Extraction, keys: dict[str, Any], hosts: list[Any]) -> None:
+    """The servers of an MCP configuration are called by its host, the application that loads it: the component
+    the documents name most often beside "MCP servers" or the configuration file ("`mcp.json` is mounted into
+    chat-ui", "Claude Desktop with three MCP servers"). The host runs the tool-calling loop: an agent."""
+    servers = [key for key in extraction.entities if key in keys and keys[key].kind() is Kind.tool]
+    nodes = {id(keys[k]) for k in servers}
+    counts: dict[int, int] = {}
+    for node in hosts:
+        if id(node) not in nodes:
+            counts[id(node)] = counts.get(id(node), 0) + 1
+    if not servers or not counts:
+        return
+    best = max(counts.values())
+    chosen = [n for n in hosts if counts.get(id(n)) == best]
+    if len({id(n) for n in chosen}) != 1:
+        return
+    host = chosen[0]
+    host.implied_kind = Kind.agent
+    for key in servers:
+        where = extraction.entities[key].where[0] if extraction.entities[key].where else None
+        if where is not None:
+            extraction.relations.append(Relation(host.entities[0].key, key, where, "MCP tool calls",
+                                                 bidirectional=True))

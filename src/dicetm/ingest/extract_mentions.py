@@ -61,6 +61,7 @@ class Mention:
     named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
     ambiguous: list[str] | None = None  # a role word that could name any of these components
     product_key: str | None = None  # the vocabulary's key of the product named
+    anaphor: bool = False  # "the vault": stands for a component named elsewhere
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -222,6 +223,10 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                     stop = hit.end + suffix.end()
                 elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
                     stop = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
+                    after = re.match(r"[ \t]+([\w-]+)", text[stop:end])
+                    if after and after.group(1).lower() in words.modifiers:
+                        index += 1
+                        continue  # "our Claude Team plan": a plan, not a component
             if re.match(r"['’]s?\b", text[stop:]):
                 index += 1
                 continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
@@ -293,7 +298,7 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
-            found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind()))
+            found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
 
 

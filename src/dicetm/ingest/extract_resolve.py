@@ -91,6 +91,7 @@ class Node:
     extra_facts: list[Fact] = field(default_factory=list)
     extra_where: list[Where] = field(default_factory=list)
     stated_kinds: list[Kind] = field(default_factory=list)  # "The Order Assistant is an LLM agent"
+    implied_kind: Kind | None = None  # what its part says it is: the host of MCP servers runs an agent loop
 
     @property
     def structural(self) -> bool:
@@ -135,6 +136,8 @@ class Node:
             if entity.kind is not None:
                 candidates.append((min(entity.kind_strength, STATED - 0.5), -order, entity.kind))
         candidates += [(STATED + 0.7, 1, kind) for kind in self.stated_kinds]
+        if self.implied_kind is not None:
+            candidates.append((STATED + 0.55, 1, self.implied_kind))
         if not candidates:
             return Kind.process, 0
         strength, _, kind = max(candidates, key=lambda c: (c[0], c[1]))

@@ -63,6 +63,8 @@ _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "th
                             "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
                             "next", "-", "–", "—", "•"})
 _ABBREVIATION = re.compile(r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
+_MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
+_MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -73,6 +75,7 @@ class SentenceReader(FlowClauses):
     notes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
+    mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
@@ -128,6 +131,11 @@ class SentenceReader(FlowClauses):
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
+            if _MCP.search(span.text, start, end):  # the config file's sentence counts most
+                weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
+                named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)]
+                self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
             self._identities(span, start, end, inside, subject)
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
