@@ -64,6 +64,7 @@ _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "th
                             "next", "-", "–", "—", "•"})
 _ABBREVIATION = re.compile(r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
 _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
+_BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
@@ -131,12 +132,13 @@ class SentenceReader(FlowClauses):
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
+            self._identities(span, start, end, inside, subject)
             if _MCP.search(span.text, start, end):  # the config file's sentence counts most
                 weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
                 named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
-                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)]
+                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
+                         and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
                 self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
-            self._identities(span, start, end, inside, subject)
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
