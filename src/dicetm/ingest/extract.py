@@ -29,6 +29,7 @@ from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved,
 from dicetm.ingest.extract_mcp import connect_the_host, extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
+from dicetm.ingest.extract_model import draft_system
 from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi, name_the_client
 from dicetm.ingest.extract_plantuml import extract_plantuml, is_plantuml
 from dicetm.ingest.extract_products import merge_restatements
@@ -110,7 +111,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None) -> 
                 zone.members.append(key)
     title = name or next((d.title for d in documents if d.title), None) or next(
         (s.text for d in documents for s in d.visible_spans if s.kind == "heading"), None)
-    system = registry.system(title or "Drafted system", extractions, keys)
+    system = draft_system(registry, title or "Drafted system", extractions, keys)
     notes = [n for e in extractions for n in e.notes] + reader.notes + registry.notes
     for prose, _ in proses:
         for span, heading in prose.excluded:

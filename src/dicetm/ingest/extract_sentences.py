@@ -62,7 +62,8 @@ _QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]
 _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
                             "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
                             "next", "-", "–", "—", "•"})
-_ABBREVIATION = re.compile(r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
+_ABBREVIATION = re.compile(  # "(SMA)", "(DNDB)": two capitals at least
+    r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
 _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
 _BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
@@ -337,7 +338,8 @@ class SentenceReader(FlowClauses):
             clause_start = _clause_start(text, start, match.start())
             lead = text[clause_start:match.start()]
             listed = re.match(r"[^.;:]{0,80}?:\s", text[zone_end:end]) is not None
-            members = [m for m in mentions if (m.start >= zone_end if listed else clause_start <= m.start < match.start())]
+            members = [m for m in mentions
+                       if (m.start >= zone_end if listed else clause_start <= m.start < match.start())]
             everything = _EVERYTHING.search(lead) is not None and not listed
             excluded: list[Mention] = []
             if everything:
