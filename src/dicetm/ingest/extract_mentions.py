@@ -230,6 +230,10 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             if re.match(r"['’]s?\b", text[stop:]):
                 index += 1
                 continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
+            modified = re.match(r"[ \t]+([\w-]+)", text[stop:end])
+            if modified and modified.group(1).lower() in words.modifiers:
+                index += 1
+                continue  # "Okta SSO", "a Jira account": a way of signing in, not the product
             words_of = text[hit.start:stop]
             node = registry.find(words_of) or registry.products.component(hit, text[hit.start:hit.end], kind,
                                                                             registry.nodes)

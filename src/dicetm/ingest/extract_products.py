@@ -72,21 +72,18 @@ class ProductIndex:
         if len({id(n) for n in named}) == 1:
             return named[0]
         if kind is Kind.model_provider:
-            made = [n for n in nodes if n.kind() is Kind.llm and _maker(n) == hit.product]
+            made = [n for n in nodes if n.kind() is Kind.llm and hit.product in self._makers(n)]
             if len({id(n) for n in made}) == 1:
                 return made[0]
         return None
 
-
-def _maker(node: Node) -> str | None:
-    words = vocabulary()
-    for entity in node.entities:
-        for text in (entity.name, *entity.aliases, entity.technology):
-            for hit in words.hits(text):
-                maker = words.maker_of(hit.term)
-                if maker is not None:
-                    return maker
-    return None
+    def _makers(self, node: Node) -> set[str]:
+        """The providers whose model families the component's names and linked products name."""
+        words = vocabulary()
+        terms = [hit.term for e in node.entities for text in (e.name, *e.aliases, e.technology)
+                 for hit in words.hits(text)]
+        terms += [key for key, linked in self._built.items() if any(n is node for n in linked)]
+        return {maker for maker in map(words.maker_of, terms) if maker is not None}
 
 
 def _opens(name: str, start: str) -> bool:

@@ -410,7 +410,10 @@ def _product_lead(text: str) -> int:
 
 
 def _names_zone(name: str) -> bool:
-    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side")."""
+    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side"),
+    not a product's own cloud ("Jira Cloud", "Splunk Cloud")."""
     words = re.findall(r"[\w'-]+", name)
+    if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
+        return False
     return bool(words) and kind_words().names_zone(words[-1]) and (
         len(words) > 1 or kind_words().kind_of(name) is None)

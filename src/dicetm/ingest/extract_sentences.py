@@ -112,13 +112,14 @@ class SentenceReader(FlowClauses):
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
+        before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
             for mention in mentions:
                 if mention.node is None and (mention.named or (mention.product and _opens_clause(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
-        known = len(self.registry.nodes)
+        known = -1 if len(self.registry.nodes) != before else len(self.registry.nodes)
         for start, end in _sentences(span.text, block.start, block.end):
             if len(self.registry.nodes) != known:  # a sentence drafted a component: later text may refer to it
                 known = len(self.registry.nodes)

@@ -109,14 +109,16 @@ class TableReader:
     def _hosting(self, entity: Entity, cell: str, span: Span, offset: int) -> None:
         """A "Runs on" cell: the zone it names holds the component ("EKS `support-ai`", "Workday SaaS"), and the
         deployment unit it names in code is the component's own identifier ("compose service `web`")."""
-        first = cell.split(",")[0]
-        for code in _CODE.finditer(first):
-            if not kind_words().names_zone(first[:code.start()]):
+        parts = cell.split(",")
+        for code in _CODE.finditer(parts[0]):
+            if not kind_words().names_zone(parts[0][:code.start()]):
                 entity.aliases.append(code.group(1).strip())  # the same component in a compose file
                 break
-        place = " ".join(re.sub(r"\([^)]*\)|[`*_]", "", first).split())
-        if place and kind_words().names_zone(place) and len(place.split()) <= 6:
-            self.structure.hosted(entity, place, Where.at(span, offset, offset + len(cell.rstrip())))
+        for part in parts:
+            place = " ".join(re.sub(r"\([^)]*\)|[`*_]", "", part).split())
+            if place and kind_words().names_zone(place) and len(place.split()) <= 6:
+                self.structure.hosted(entity, place, Where.at(span, offset, offset + len(cell.rstrip())))
+                break
 
 
 def _columns(header: list[str]) -> dict[str, int | None]:
