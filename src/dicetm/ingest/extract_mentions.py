@@ -69,13 +69,15 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     """Mentions in ``text[start:end]``, in order, not overlapping (``denied``: keep those the text denies)."""
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
-    for name in _proper_names(text, registry, start, end):
+    names = _proper_names(text, registry, start, end)
+    products = [m for m in _vocabulary_mentions(text, registry, start, end)]
+    for name in [*names, *(m for m in products if m.product)]:
         inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
                   (name.start, name.end)]
         if inside and not any(m.start < name.end and name.start < m.end for m in found if m not in inside):
-            found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack"
-    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end),
-                    *_definite_mentions(text, registry, start, end), *_proper_objects(text, registry, start, end)]:
+            found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack", "Mistral Large"
+    for mention in [*names, *products, *_definite_mentions(text, registry, start, end),
+                    *_proper_objects(text, registry, start, end)]:
         if not any(m.start < mention.end and mention.start < m.end for m in found):
             found.append(mention)
     found.sort(key=lambda m: m.start)
