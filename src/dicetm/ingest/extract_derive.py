@@ -1,7 +1,8 @@
 """Facts that follow from what the documents state elsewhere, weaker than any fact stated in words.
 
 - A component in a zone the documents name as someone else's ("Third-party SaaS", "Vendor: OpenAI", "Anthropic's
-  side", "AWS-managed Bedrock", a zone named after a hosted model provider) is run by a third party.
+  side", "AWS-managed Bedrock", a zone named after a hosted model provider) is run by a third party; a model in
+  a zone named after a hosted model provider is that provider's hosted model.
 - A model reached through a hosted provider's API ("Claude 3 Haiku on Bedrock", "GPT-4o mini (Azure OpenAI)",
   a component named "Anthropic API") is a vendor-hosted model, and a vendor-hosted model is run by a third party.
 - What a tool may do follows from its flows: a flow from the tool to a store or a system means it writes there,
@@ -41,6 +42,9 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
                     node = keys.get(member)
                     if node is not None and not _is_person(node):
                         node.extra_facts.append(Fact("third_party", True, zone.where, WEAK))
+                        if node.kind() is Kind.llm and _names_hosted_provider(zone.name):  # "Vendor: OpenAI"
+                            node.extra_facts.append(Fact("model_provenance", ModelProvenance.vendor_api.value,
+                                                         zone.where, WEAK))
     for node in {id(n): n for n in keys.values()}.values():
         if node.kind() is Kind.llm:
             _hosted_model(node)

@@ -134,7 +134,7 @@ def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, di
         nodes.setdefault(name.casefold(), node)
         body = r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
         ordinary = name.islower() and " " not in name.strip() and not products.hits(name) \
-            and not re.search(r"[\d_.]", name)
+            and not re.search(r"[\d_.-]", name)  # "shell" is a word; "mcp-parts" is a name
         (coded if ordinary else plain).append(body)
     if not plain and not coded:
         return None, nodes
@@ -208,7 +208,7 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
     index = 0
     while index < len(hits):
         hit = hits[index]
-        stop = hit.end
+        stop, extended = hit.end, 0
         kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
         if hit.product is not None:
             following = hits[index + 1] if index + 1 < len(hits) else None
@@ -224,7 +224,7 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
                 elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
-                    stop = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
+                    stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
                     after = re.match(r"[ \t]+([\w-]+)", text[stop:end])
                     if after and after.group(1).lower() in words.modifiers:
                         index += 1
@@ -237,10 +237,16 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 index += 1
                 continue  # "Okta SSO", "a Jira account": a way of signing in, not the product
             words_of = text[hit.start:stop]
-            node = registry.find(words_of) or registry.products.component(hit, text[hit.start:hit.end], kind,
-                                                                            registry.nodes)
+            company = bool(words.operated_by(hit.product))
+            extended = extended if company else 0  # "Amazon Transcribe Medical" is not Amazon's Bedrock
+            node = registry.find(words_of) or (None if extended else registry.products.component(
+                hit, text[hit.start:hit.end], kind, registry.nodes))
+            if node is None and company and stop == hit.end:
+                index += 1
+                continue  # a company named alone ("AWS-managed", "our Google account") is not a component
             found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
-                                 product=True, product_key=hit.product))
+                                 product=not extended, named=bool(extended),
+                                 product_key=None if extended else hit.product))
         elif _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
             node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)

@@ -7,7 +7,8 @@ serverless index"). Later text that names one of those products in passing ("Pin
 "Bedrock does not train on our prompts") is about that component, not a new one. A product is also the
 component whose name it opens ("Jira" for "Jira Cloud", "Gemini" for "Gemini 2.5 Pro") when exactly one
 component of a fitting kind has such a name, and a model provider stands for the one model of its families the
-documents name ("Anthropic" for "Claude Sonnet 4").
+documents name ("Anthropic" for "Claude Sonnet 4"), and a company stands for the component built on the one
+service of theirs the documents use ("Microsoft" for the model reached through Azure OpenAI).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class ProductIndex:
                          for e in n.entities for name in (e.name, *e.aliases))]
         if len({id(n) for n in named}) == 1:
             return named[0]
+        services = vocabulary().operated_by(hit.product)
+        operated = [n for n in nodes if any(h.product in services for e in n.entities for h, _ in product_hits(e.name))]
+        operated = operated or [n for key in services for n in self._built.get(key, [])]
+        if operated:
+            return operated[0] if len({id(n) for n in operated}) == 1 else None  # "Microsoft": its Azure OpenAI
         if kind is Kind.model_provider:
             made = [n for n in nodes if n.kind() is Kind.llm and hit.product in self._makers(n)]
             if len({id(n) for n in made}) == 1:

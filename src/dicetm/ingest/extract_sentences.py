@@ -56,6 +56,7 @@ _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I
 _PRONOUN_LEAD = re.compile(
     r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b", re.I)
 _RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
+_APPOSITIVE_LEAD = re.compile(r"\s*(?:an?|one)\s", re.I)
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
 _QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|"
                          r"\s*[—–]\s*(?:a|an|the|our)?\s*(?:[\w-]+\s+){0,2})")
@@ -67,6 +68,7 @@ _ABBREVIATION = re.compile(  # "(SMA)", "(DNDB)": two capitals at least
 _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
 _BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
+_ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -137,6 +139,8 @@ class SentenceReader(FlowClauses):
             self._identities(span, start, end, inside, subject)
             if _MCP.search(span.text, start, end):  # the config file's sentence counts most
                 weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
+                if subject is not None and weight == 3:
+                    self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
                 named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
                          and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
                          and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
@@ -175,6 +179,10 @@ class SentenceReader(FlowClauses):
                         or _inside_parentheses_after(text, previous, mention)):
                     self._node(previous, span)  # "the Session Memory — a Redis hash": a component, built with Redis
                 previous = next((m for m in reversed(kept) if m.node is not None), None)
+                if previous is not None and previous.node is not None and _ROUTE.fullmatch(
+                        text[previous.end:mention.start]) and fitting(mention.kind, previous.node.kind()):
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Mistral Large through La Plateforme": how the model is reached
                 if previous is not None and _QUALIFYING.fullmatch(text[previous.end:mention.start]) \
                         and previous.node is not None:
                     self.registry.products.link(previous.node, mention.product_key)
@@ -297,8 +305,8 @@ class SentenceReader(FlowClauses):
             if heads:
                 node = self._node(heads[0], span)  # "The X ... , and its answers are ...": the sentence's subject
                 return [node] if node is not None and fits(node) else []
-        if _RELATIVE_LEAD.match(text, clause_start) and earlier:
-            node = self._node(earlier[-1], span)  # "through the Claims Portal, which is internet-facing"
+        if (_RELATIVE_LEAD.match(text, clause_start) or _APPOSITIVE_LEAD.match(text, clause_start)) and earlier:
+            node = self._node(earlier[-1], span)  # "the Claims Portal, which is ...", "the Ledger — a database with"
             return [node] if node is not None and fits(node) else []
         own = next((m.node for m in earlier if m.node is not None and not _person(m)
                     and _opens_sentence(text, start, m)), None)

@@ -50,6 +50,8 @@ class Vocabulary:
         self._names: dict[str, list[str]] = {}  # product names (aliases too) by role
         self._makers = {_normal(str(maker)): tuple(_normal(str(f)) for f in families)
                         for maker, families in (data.get("makers") or {}).items()}
+        self._operators = {_normal(str(company)): [str(p) for p in services]
+                           for company, services in (data.get("operators") or {}).items()}
         folded: list[str] = []
         exact: list[str] = []
         for entry in data["entries"]:
@@ -110,6 +112,11 @@ class Vocabulary:
                                                                       .isdigit()) for f in families):
                 return maker
         return None
+
+    def operated_by(self, company: str) -> list[str]:
+        """The product keys of the services ``company`` (a product key) runs."""
+        services = self._operators.get(company, [])
+        return [found[1] for found in (self._lookup(s) for s in services) if found is not None and found[1]]
 
     def _lookup(self, words: str) -> tuple[str, str | None, str] | None:
         key = _normal(words)
