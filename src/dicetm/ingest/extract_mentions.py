@@ -280,13 +280,24 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
     return bool(plural_person or written[:1].isupper() or (before and before.group(1).lower() in words.determiners))
 
 
+def _roles_of_names(registry: Registry) -> dict[str, frozenset[str]]:
+    """name -> the vocabulary roles its words have, for every component (cached until the registry grows)."""
+    cached = getattr(registry, "_roles_of_names", None)
+    if cached is not None and cached[0] == len(registry.nodes):
+        return cached[1]  # type: ignore[no-any-return]
+    words = vocabulary()
+    roles = {n.name: frozenset(h.role for h in words.hits(n.name)) for n in registry.nodes}
+    registry._roles_of_names = (len(registry.nodes), roles)  # type: ignore[attr-defined]
+    return roles
+
+
 def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
     """The components a role word may stand for: those whose names have a word of the same role ("chat
     widget" for "React widget"), else, for a specific kind, the components of that kind ("the vector database"
     for the one vector store)."""
-    words = vocabulary()
     known = [n for n in registry.nodes if n.structural or n.used]
-    same_role = [n for n in known if any(h.role == role for h in words.hits(n.name))]
+    roles = _roles_of_names(registry)
+    same_role = [n for n in known if role in roles.get(n.name, ())]
     if same_role:
         return same_role
     if kind in (Kind.process, Kind.data_store):

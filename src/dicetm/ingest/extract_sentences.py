@@ -121,12 +121,15 @@ class SentenceReader(FlowClauses):
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
-        known = -1 if len(self.registry.nodes) != before else len(self.registry.nodes)
+        known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
             if len(self.registry.nodes) != known:  # a sentence drafted a component: later text may refer to it
+                fresh = self.registry.nodes[known:]
                 known = len(self.registry.nodes)
-                mentions = [m for m in mentions if m.start < start] + self._technologies(
-                    span, find_mentions(span.text, self.registry, start, block.end), subject)
+                rest = span.text[start:block.end].casefold()
+                if any(word in rest for node in fresh for word in _referring_words(node)):
+                    mentions = [m for m in mentions if m.start < start] + self._technologies(
+                        span, find_mentions(span.text, self.registry, start, block.end), subject)
             inside = [m for m in mentions if start <= m.start < end]
             if block.mode == "remark":
                 self._identities(span, start, end, inside, subject)
@@ -156,6 +159,8 @@ class SentenceReader(FlowClauses):
         """"The ShopMate API (SMA)": the abbreviation is another name of the component, wherever the text uses it
         (read before the sentences, so that "the SMA" in the next paragraph is known)."""
         text = block.span.text
+        if not _ABBREVIATION.search(text, block.start, block.end):
+            return
         for mention in find_mentions(text, self.registry, block.start, block.end):
             short = _ABBREVIATION.match(text, mention.end, block.end)
             if short is None or not (mention.node is not None or mention.named or mention.product):
@@ -444,6 +449,12 @@ def _person(mention: Mention) -> bool:
 def _is_person(node: Node) -> bool:
     """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
     return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
+
+
+def _referring_words(node: Node) -> list[str]:
+    """Words by which later text may name a component: its names and their last words ("the worker")."""
+    return [w for e in node.entities for name in (e.name, *e.aliases)
+            for w in {name.casefold(), name.casefold().split()[-1] if name.split() else ""} if w]
 
 
 def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
