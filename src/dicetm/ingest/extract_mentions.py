@@ -281,13 +281,14 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
 
 
 def _roles_of_names(registry: Registry) -> dict[str, frozenset[str]]:
-    """name -> the vocabulary roles its words have, for every component (cached until the registry grows)."""
+    """name -> the vocabulary roles its words have, for every component (cached until a name changes)."""
+    key = tuple(n.name for n in registry.nodes)
     cached = getattr(registry, "_roles_of_names", None)
-    if cached is not None and cached[0] == len(registry.nodes):
-        return cached[1]  # type: ignore[no-any-return]
+    if cached is not None and cached[0] == key:
+        return dict(cached[1])
     words = vocabulary()
     roles = {n.name: frozenset(h.role for h in words.hits(n.name)) for n in registry.nodes}
-    registry._roles_of_names = (len(registry.nodes), roles)  # type: ignore[attr-defined]
+    registry._roles_of_names = (key, roles)  # type: ignore[attr-defined]
     return roles
 
 
