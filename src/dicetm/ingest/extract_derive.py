@@ -5,8 +5,8 @@
   a zone named after a hosted model provider is that provider's hosted model.
 - A model reached through a hosted provider's API ("Claude 3 Haiku on Bedrock", "GPT-4o mini (Azure OpenAI)",
   a component named "Anthropic API") is a vendor-hosted model, and a vendor-hosted model is run by a third party.
-- What a tool may do follows from its flows: a flow from the tool to a store or a system means it writes there,
-  one from there to the tool that it reads; a query both ways is a read.
+- What a tool may do follows from its flows: a flow from the tool to a store means it writes there, one from a
+  store or an outside system to the tool that it reads; a query both ways is a read.
 
 Each derived fact rests on the span that states its premise (the zone, the name, the flow). Being weak, a
 derived fact never overrides, and never contradicts, a fact a document states in words.
@@ -22,7 +22,7 @@ from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_products import product_hits
 from dicetm.ingest.extract_resolve import Node
 from dicetm.ingest.vocabulary import vocabulary
-from dicetm.model.system import Kind, ModelProvenance, Permission
+from dicetm.model.system import STORE_KINDS, Kind, ModelProvenance, Permission
 
 _THEIRS = re.compile(r"\b(?:saas|vendors?|third[- ]party|providers?)\b|['’]s?\s+side\b|"
                      r"[\w-]+-(?:managed|operated|hosted)\b", re.I)
@@ -54,9 +54,12 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
             if source is None or target is None or source is target:
                 continue
             for tool, other, writes in ((source, target, True), (target, source, False)):
-                if tool.kind() is Kind.tool and other.kind() not in _CALLERS:
-                    permission = Permission.read if relation.bidirectional or not writes else Permission.write
-                    tool.extra_facts.append(Fact("permissions", [permission], relation.where, WEAK))
+                if tool.kind() is not Kind.tool or other.kind() in _CALLERS:
+                    continue
+                if writes and not relation.bidirectional and other.kind() not in STORE_KINDS:
+                    continue  # a request to a web site or an outside system says nothing about writing there
+                permission = Permission.read if relation.bidirectional or not writes else Permission.write
+                tool.extra_facts.append(Fact("permissions", [permission], relation.where, WEAK))
 
 
 def _hosted_model(node: Node) -> None:

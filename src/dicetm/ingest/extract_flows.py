@@ -33,7 +33,7 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
          r"raises?")
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
-         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
+         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
 _FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
