@@ -1,16 +1,19 @@
-"""Sentences of prose documents: the flows, facts and zones they state, once every component is known.
+"""Sentences of prose documents (and the remarks of diagrams and configuration files): the flows, facts and
+zones they state, once every component is known.
 
 ``SentenceReader`` goes through the blocks ``extract_prose`` found, sentence by sentence: it finds the mentions
-(``extract_mentions``), reads identities ("the Tutor Model is GPT-4o mini" names one component twice; "the
-Order Assistant is an LLM agent" says what it is; "read-only access to X" what a tool acts on), facts, zones,
-and the flows of each clause (``extract_flows``). A component named only in passing becomes an element when a
-flow, a fact or a zone needs it, or when running text names it outside any component's description.
+(``extract_mentions``), reads abbreviations introduced in running text ("the ShopMate API (SMA)"), the
+products a component is built with or reached through ("Audio Store (S3)", "the Session Memory — a Redis
+hash"), identities ("the Tutor Model is GPT-4o mini" names one component twice; "the Order Assistant is an LLM
+agent" says what it is; "read-only access to X" what a tool acts on), facts, zones, and the flows of each
+clause (``extract_flows``). A proper name in running text becomes an element; a product named in passing only
+when it is a sentence's subject or a flow, a fact or a zone needs it.
 
-Facts (``extract_facts``) go to the component the sentence is about: the nearest component of a kind the fact
-is meant for named before it as a subject (with the ones joined to it by "and"), else the component whose
-text it is, else the paragraph's subject, else one named after it. A zone is "X and Y run in our Azure
-subscription" (also "everything else runs in ...") or a list item under a trust-boundaries heading naming a
-zone and its members.
+Facts (``extract_facts``) go to the component their clause is about (see ``_fact_targets``): a passive's
+agent, the clause's subject, a pronoun's antecedent, the component a relative or appositive clause follows,
+what the sentence before (or the text) is about; never to another component when that one does not fit the
+fact. A zone is "X and Y run in our Azure subscription", "... runs in an AWS account: A, B", "everything
+(except X) runs in ...", or a list item naming a zone and its members.
 """
 
 from __future__ import annotations
