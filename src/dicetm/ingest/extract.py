@@ -23,13 +23,16 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_compose import extract_compose
+from dicetm.ingest.extract_derive import derive_facts
 from dicetm.ingest.extract_drawio import extract_drawio
-from dicetm.ingest.extract_ir import Extraction, SourceText, Unresolved, follow_the_data
-from dicetm.ingest.extract_mcp import extract_mcp
+from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved, follow_the_data
+from dicetm.ingest.extract_mcp import connect_the_host, extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
-from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi
+from dicetm.ingest.extract_model import draft_system
+from dicetm.ingest.extract_openapi import MAX_OPERATION_FLOWS, extract_openapi, name_the_client
 from dicetm.ingest.extract_plantuml import extract_plantuml, is_plantuml
+from dicetm.ingest.extract_products import merge_restatements
 from dicetm.ingest.extract_prose import PROSE_FORMATS, ProseDocument, read_structure
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.extract_sentences import SentenceReader
@@ -64,13 +67,16 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     """
     extractions: list[Extraction] = []
     proses: list[tuple[ProseDocument, str]] = []
+    others: list[tuple[ProseDocument, str]] = []  # diagrams and configurations, for their remarks
     for index, document in enumerate(documents):
         prefix = f"d{index + 1}"
         if document.format in PROSE_FORMATS:
             prose = read_structure(document, prefix)
             proses.append((prose, prefix))
             extractions.append(prose.extraction)
-            extractions += _diagrams_in(prose, prefix)
+            diagrams = _diagrams_in(prose, prefix)
+            extractions += diagrams
+            others += [(ProseDocument(document, d), prefix) for d in diagrams]
         else:
             extraction = Extraction(f"extract:{document.format}")
             if document.format == "openapi":
@@ -80,6 +86,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
             elif document.format in _TEXT_SOURCES:
                 _TEXT_SOURCES[document.format](SourceText.of_lines(document.visible_spans), extraction, prefix)
             extractions.append(extraction)
+            others.append((ProseDocument(document, extraction), prefix))
     for extraction in extractions:
         if extraction.by in _DIAGRAMS:
             for relation in extraction.relations:
@@ -88,18 +95,28 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     keys: dict[str, Node] = {}
     for extraction in extractions:
         keys.update(registry.add_extraction(extraction))
+    registry.products.index(registry.nodes)
     reader = SentenceReader(registry, keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
-    for zone, prose in reader.everything:
-        placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members}
+    for other, prefix in others:
+        _describing(other.extraction)
+        reader.read_remarks(other, prefix)
+    diagrammed = {id(entity) for e in extractions if e.by in _DIAGRAMS for entity in e.entities.values()}
+    merge_restatements(registry, keys, diagrammed)
+    for extraction in (e for e in extractions if e.by == "extract:mcp"):
+        connect_the_host(extraction, keys, reader.mcp_hosts)
+    name_the_client(extractions, keys, registry)
+    derive_facts(extractions, keys)
+    for zone, prose, excluded in reader.everything:
+        placed = {m for e in extractions for z in e.zones if z is not zone for m in z.members} | excluded
         for key, node in keys.items():
             if key.startswith(_prefix_of(prose, proses)) and key not in placed and node.used and \
                     node.kind() is not Kind.external_entity and key not in zone.members:
                 zone.members.append(key)
     title = name or next((d.title for d in documents if d.title), None) or next(
         (s.text for d in documents for s in d.visible_spans if s.kind == "heading"), None)
-    system = registry.system(title or "Drafted system", extractions, keys)
+    system = draft_system(registry, title or "Drafted system", extractions, keys)
     notes = [n for e in extractions for n in e.notes] + reader.notes + registry.notes
     for prose, _ in proses:
         for span, heading in prose.excluded:
@@ -125,6 +142,18 @@ def _diagrams_in(prose: ProseDocument, prefix: str) -> list[Extraction]:
                 prose.blocks = [b for b in prose.blocks if b.span is not span]
                 break
     return found
+
+
+def _describing(extraction: Extraction) -> None:
+    """The description a diagram or a configuration gives an element ("Search UI. Internal only, Okta sign-in.")
+    is a remark about that element."""
+    for entity in extraction.entities.values():
+        if not entity.hint or not entity.where:
+            continue
+        span = entity.where[0].span
+        start = span.text.find(entity.hint)
+        if start >= 0:
+            extraction.remarks.append(Remark(span, start, start + len(entity.hint), entity.key))
 
 
 def _prefix_of(prose: ProseDocument, proses: list[tuple[ProseDocument, str]]) -> str:

@@ -23,6 +23,7 @@ from dicetm.ingest.extract_ir import (
     WEAK,
     Extraction,
     Relation,
+    Remark,
     Unresolved,
     Where,
     Zone,
@@ -66,6 +67,10 @@ def extract_drawio(document: Document, out: Extraction, prefix: str) -> bool:
         else:
             zones[home].members.append(f"{prefix}:{cell.id}")
     out.zones += zones.values()
+    for cell in data.cells:
+        if cell.vertex and cell.visible and cell.span in visible and cell.label and _is_annotation(cell, cells) \
+                and cell.span is not None and not (cells.get(cell.parent or "") or cell).edge:
+            out.remarks.append(Remark(cell.span, 0, len(cell.span.text)))  # a text box or a note: read for facts
     for cell in data.cells:
         if cell.edge and cell.visible:
             _relation(cell, labels.get(cell.id, ""), out, prefix, containers, cells, visible)

@@ -5,7 +5,10 @@
 and where; which component it is about is the caller's business (the prose extractor knows the sentence's
 subject and the section it is in). A negation counts when it sits shortly before the phrase in the same
 clause ("never used for training", "without human review" is a phrase of its own) or at the ``{not}`` slot
-inside it ("prompts are not logged").
+inside it ("prompts are not logged"). A space in a phrase matches any run of whitespace, so a phrase wrapped
+across lines still counts; ``{provider}`` stands for every model provider of the vocabulary ("through
+Mistral's API"). An entry without a ``value`` states its fact only when negated ("we do not fine-tune it");
+one with ``void_after`` is cancelled by those words later in its clause ("PII columns are masked").
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 import yaml
 
 from dicetm.errors import CatalogError, Location, Problem
+from dicetm.ingest.extract_ir import EXPLICIT, STATED
+from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import Kind
 
 _FILE = "data/facts.yaml"
@@ -26,9 +31,11 @@ _NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
 _NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither)\b|n't\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "twelve": 12,
-            "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+            "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+            "sixty": 60, "ninety": 90}
 _MISSING = object()
+_HOSTED_PROVIDERS = "model-provider"  # the vocabulary role of providers serving models behind their own API
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class _Rule:
     applies_to: frozenset[Kind] | None
     outranks: frozenset[Any]
     exclusive: bool
+    strength: int
+    void_after: re.Pattern[str] | None
     regex: re.Pattern[str]
 
 
@@ -53,6 +62,7 @@ class Statement:
     applies_to: frozenset[Kind] | None = None
     outranks: frozenset[Any] = frozenset()
     exclusive: bool = False  # a list value that replaces the others ("read-only" is read and nothing else)
+    strength: int = STATED  # EXPLICIT for a statement that names the value outright ("we classify it as ...")
 
 
 def statements(text: str) -> list[Statement]:
@@ -63,8 +73,10 @@ def statements(text: str) -> list[Statement]:
             value = _value(rule, match, text)
             if value is _MISSING:
                 continue
+            if rule.void_after is not None and rule.void_after.match(_clause_after(text, match.end())):
+                continue
             statement = Statement(rule.field, value, match.start(), match.end(), rule.applies_to, rule.outranks,
-                                  rule.exclusive)
+                                  rule.exclusive, rule.strength)
             if not any(s.field == statement.field and s.start < statement.end and statement.start < s.end
                        for s in found):
                 found.append(statement)
@@ -85,7 +97,13 @@ def _value(rule: _Rule, match: re.Match[str], text: str) -> Any:
                 "year": f"{count}y"}.get(unit, _MISSING)
     if groups.get("neg") or _negated_before(text, match.start()):
         return rule.negated
-    return rule.value
+    return _MISSING if rule.value is None else rule.value
+
+
+def _clause_after(text: str, end: int) -> str:
+    after = text[end:end + _LOOKBACK * 2]
+    stop = _CLAUSE_BREAK.search(after)
+    return after[:stop.start()] if stop else after
 
 
 def _negated_before(text: str, start: int) -> bool:
@@ -106,9 +124,9 @@ def _rules() -> tuple[_Rule, ...]:
         for entry in data["facts"]:
             kinds = entry.get("applies_to")
             for phrase in entry["phrases"]:  # one pattern each: phrases reuse group names
-                body = str(phrase).replace("{not}", _NOT)
+                body = _spaced(str(phrase)).replace("{not}", _NOT).replace("{provider}", _providers())
                 rules.append(_rule(entry, kinds, re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)))
-        return tuple(rules)
+        return tuple(sorted(rules, key=lambda r: -r.strength))  # an explicit statement wins over one it overlaps
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's fact phrases cannot be loaded: {exc}",
                                     Location(file=f"dicetm/ingest/{_FILE}"),
@@ -116,6 +134,28 @@ def _rules() -> tuple[_Rule, ...]:
 
 
 def _rule(entry: dict[str, Any], kinds: list[str] | None, regex: re.Pattern[str]) -> _Rule:
-    return _Rule(str(entry["field"]), entry["value"], entry.get("negated", _MISSING),
+    void = entry.get("void_after")
+    return _Rule(str(entry["field"]), entry.get("value"), entry.get("negated", _MISSING),
                  frozenset(Kind(k) for k in kinds) if kinds else None,
-                 frozenset(entry.get("outranks", [])), bool(entry.get("exclusive")), regex)
+                 frozenset(entry.get("outranks", [])), bool(entry.get("exclusive")),
+                 EXPLICIT if entry.get("strength") == "explicit" else STATED,
+                 re.compile(rf"\s*(?:{_spaced(str(void))})", re.I) if void else None, regex)
+
+
+def _spaced(phrase: str) -> str:
+    """A phrase whose spaces (outside character classes) match any whitespace, line breaks included."""
+    out, depth = [], 0
+    for index, char in enumerate(phrase):
+        if char == "[" and (index == 0 or phrase[index - 1] != "\\"):
+            depth += 1
+        elif char == "]" and depth and phrase[index - 1] != "\\":
+            depth -= 1
+        out.append(r"\s+" if char == " " and not depth else char)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _providers() -> str:
+    """The hosted model providers of the vocabulary as an alternation ("azure openai|anthropic|openai|...")."""
+    names = sorted(vocabulary().names_of_role(_HOSTED_PROVIDERS), key=len, reverse=True)
+    return "(?:" + "|".join(r"\s+".join(re.escape(word) for word in name.split()) for name in names) + ")"

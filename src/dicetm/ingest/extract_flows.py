@@ -29,10 +29,11 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
          r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
          r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
          r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?|keeps?|hands?\s+over")
+         r"commits?|opens?|keeps?|hands?\s+over|creates?|adds?|removes?|updates?|deletes?|modif(?:y|ies)|files?|"
+         r"raises?")
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
-         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+\w+\s+with|scores?|classifies|moderates?")
+         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
 _FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
@@ -43,14 +44,18 @@ _PASSIVE = re.compile(
     r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
     r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
     r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
-    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied)(?![\w-])",
+    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied|checked|"
+    r"screened|scanned|validated|filtered|reviewed|moderated|compared|classified|scored|transcribed|translated|"
+    r"requested)(?![\w-])",
     re.I)
 _PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
                            "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
                            "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
 _PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
                             "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
-_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"})
+_PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filtered", "reviewed", "moderated",
+                            "compared", "classified", "scored", "transcribed", "translated", "requested"})
+_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | _PASSIVE_CHECK
 _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
@@ -66,11 +71,14 @@ _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|
                       r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
 _CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
                     re.I)
+_PRONOUN_OBJECT = re.compile(r"\s+(?:it|them)\b(?!\s+(?:to|into|in|on|onto|through|via|back)\b)", re.I)
+_BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
+                        re.I)
 ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
 _NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
                       re.I)
 DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
-                            r"back)\s+){0,3}")
+                            r"back)\s+){0,3}[*_`]*")
 DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
                          re.I)
 _PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
@@ -85,6 +93,9 @@ class FlowContext:
 
     subject: Node | None = None
     target: Node | None = None
+    topic: Node | None = None  # what the sentence before was about: "it" in "The X queries it"
+    source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
+    holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
 
 
 class FlowClauses:
@@ -178,6 +189,8 @@ class FlowClauses:
         if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
                 not _TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...": a subject the extractor does not know
+        if subject is not None and _TRAILING_PRONOUN.search(lead):
+            return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
 
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
@@ -199,6 +212,23 @@ class FlowClauses:
             if known is not None and context.target is not known:
                 self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
             return None
+        if not targets and known is not None and _PRONOUN_OBJECT.match(text, verb.end(), end):
+            other = next((n for n in (subject, context.topic) if n is not None and n is not known), None)
+            if other is not None:  # "The Conversation Service queries it": the component the text is about
+                if group == "fetch":
+                    self._relation(other, known, where, None, text[start:end])
+                else:
+                    self._relation(known, other, where, _call_data(text[verb.end():end]) if group == "call" else
+                                   _data(_PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
+                                   bidirectional=group == "call" and bool(_TWO_WAY.match(words)))
+                context.target = other
+            return None
+        if not targets and known is not None:
+            back = self._back(group, words, known, context, text, verb, end)
+            if back is not None:  # "sends the audio to X and receives a transcript", "..., which returns a note"
+                self._relation(back, known, where, _data(text[verb.end():end]), text[start:end]) if group == "fetch" \
+                    else self._relation(known, back, where, _data(text[verb.end():end]), text[start:end])
+                return None
         if not targets:
             if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
@@ -220,8 +250,23 @@ class FlowClauses:
             else:
                 both = group == "call" and bool(_TWO_WAY.match(words))
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
+                context.source = source
             context.target = target
         return targets[-1]
+
+    @staticmethod
+    def _back(group: str, words: str, actor: Node, context: FlowContext, text: str, verb: re.Match[str],
+              end: int) -> Node | None:
+        """Where a reply without a named target goes: "X calls Y and gets the matches back" (from Y), "Y, which
+        returns a draft" (to whoever sent to Y)."""
+        if group == "fetch" and context.target is not None and context.target is not actor \
+                and re.match(r"(?:receives?|gets?|obtains?)$", words, re.I):
+            return context.target
+        if group == "send" and re.match(r"(?:returns?|repl(?:y|ies)|responds?)$", words, re.I) \
+                and context.target is actor and context.source is not None and context.source is not actor \
+                and not _TO.search(text, verb.end(), end):
+            return context.source
+        return None
 
     def _targets(self, group: str, verb: re.Match[str], after: list[Mention], text: str) -> list[Mention]:
         if not after:
@@ -262,6 +307,11 @@ class FlowClauses:
                 target = self._node(before[-1], span)
                 self._relation(self._node(agent, span), target, where, None, text[start:end])
                 context.subject = target or context.subject  # the clause is still about Y
+            elif agent is not None and participle in _PASSIVE_CHECK:
+                checker = self._node(agent, span)  # "the draft is checked by the PHI Leak Checker": sent to it
+                sender = context.target if context.target is not checker else context.subject
+                self._relation(sender, checker, where, data, text[start:end])
+                context.source, context.target, context.holder = sender, checker or context.target, checker
             return None
         others = [m for m in after if m is not agent]
         if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
@@ -276,12 +326,15 @@ class FlowClauses:
         reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
         if reached is None:
             return None
+        if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
+                                                                                  text[verb.end():end]):
+            actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
             return reached
         source, target = self._resolve(actor, span), self._node(reached, span)
         self._relation(source, target, where, data, text[start:end])
-        context.subject, context.target = source or context.subject, target or context.target
+        context.subject, context.target, context.holder = source or context.subject, target or context.target, target
         return reached
 
     def _actor(self, agent: Mention | None, span: Span, context: FlowContext, subject: Node | None,
@@ -328,13 +381,16 @@ class FlowClauses:
         ends = []
         for cell in (row.source, row.target):
             found = find_mentions(row.span.text, self.registry, cell[0], cell[1])
+            found = [m for m in found if "(" not in row.span.text[cell[0]:m.start]]  # "Claude 3.7 Sonnet (Bedrock)"
             ends.append(found[0] if len(found) == 1 else None)
         where = Where.at(row.span, 0, len(row.span.text))
         if ends[0] is None or ends[1] is None:
             self._unresolved(where, "a row of a flow table that does not name two known components")
             return
-        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, row.data or None,
-                       row.span.text)
+        both = bool(_BOTH_WAYS.search(row.data))
+        data = _BOTH_WAYS.sub("", row.data).strip(" ,;") or None
+        self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
+                       bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
 

@@ -128,6 +128,18 @@ class Unresolved:
     why: str
 
 
+@dataclass(frozen=True)
+class Remark:
+    """Words a diagram or a configuration carries beside its shapes (a note, a comment, a text box, an element's
+    description): ``span.text[start:end]``, read for the facts it states, about ``subject`` (an entity key) when
+    it describes one."""
+
+    span: Span
+    start: int
+    end: int
+    subject: str | None = None
+
+
 @dataclass
 class Extraction:
     by: str  # "extract:markdown", "extract:mermaid", ...
@@ -136,6 +148,7 @@ class Extraction:
     zones: list[Zone] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    remarks: list[Remark] = field(default_factory=list)
 
     def entity(self, key: str, name: str, where: Where | None, **values: Any) -> Entity:
         """The entity under ``key`` (created on first use); ``where`` is added to its places."""
@@ -181,6 +194,20 @@ class SourceText:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    def remark(self, index: int, start: int, end: int | None = None, subject: str | None = None) -> Remark | None:
+        """The words ``lines[index][start:end]`` as a remark about ``subject``; None for a withheld line."""
+        home = self.homes[index] if 0 <= index < len(self.homes) else None
+        if home is None:
+            return None
+        span, _ = home
+        line = self.lines[index]
+        # a line read one span per line is its span's text; a code block's lines all share the block's span
+        offset = 0 if span.text == line else sum(len(x) + 1 for x in self.lines[:index])
+        if span.text[offset:offset + len(line)] != line:
+            return None
+        stop = len(line) if end is None else end
+        return Remark(span, offset + start, offset + stop, subject) if line[start:stop].strip() else None
 
     def where(self, index: int, start: int = 0, end: int | None = None) -> Where | None:
         """The words ``lines[index][start:end]`` (the whole line by default); None for a withheld line."""

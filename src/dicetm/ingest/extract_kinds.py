@@ -23,19 +23,26 @@ from dicetm.model.system import AI_KINDS, Kind
 
 _FILE = "data/kinds.yaml"
 _SPECIFIC = AI_KINDS | {Kind.log_store}
+COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
-_HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|"
+_HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|over|across|"
+                       r"about|between|against|into|through|behind|under|per|"
                        r"containing|used|backed|running|written|built|hosted|managed|behind)\s|[,;:.()\[\]–—]| - ",
                        re.I)
-_LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:is|are|was|acts\s+as|serves\s+as)?\s*"
+_LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:(?:is|are|was|acts\s+as|serves\s+as)\b)?\s*"
                    r"(?:(?:a|an|the|our|their|its|one|two|several|some|small|new|existing|separate|dedicated|"
                    r"single|shared|central|internal|external|public|private|simple|custom|lightweight|thin|"
                    r"managed|hosted|self-hosted)\s+)*", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
+# a description that opens with a third-person verb and its object ("Splits documents", "Reads the ticket")
+_VERB_FIRST = re.compile(r"^[A-Za-z][a-z]+(?<!s)s\s+(?!(?:that|which|who|of|for|with|and|or|in|on|from|to|are|is|"
+                         r"used|shared|stored|kept|written|held)\b)[a-z]")
+_PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,9 @@ class KindWords:
         words = [w.lower() for w in _WORD.findall(heading)]
         if not words:
             return True
+        head = words[:next((i for i, w in enumerate(words) if w in _PREPOSITIONS and i), len(words))]
+        if len(head) < len(words) and all(w in self.section_words for w in head):
+            return True  # "Facts for reviewers", "Notes on deployment": the head noun names the section
         if not all(w in self.section_words for w in words):
             return False
         last = words[-1]
@@ -81,6 +91,24 @@ class KindWords:
         # "Review Service" or "Data API" name a component: several words ending in a singular component noun
         return not (len(words) > 1 and concrete and not last.endswith("s") and heading.strip()[-1:].isalnum()
                     and heading.split()[-1][:1].isupper())
+
+    def names_a_list(self, heading: str) -> bool:
+        """A heading naming several components of a kind ("Processors", "Data stores", "The three MCP servers"):
+        its last word is the plural of a component word, and a component of that kind is not itself named in the
+        plural (unlike "Call Recordings" or "Docs")."""
+        words = _WORD.findall(heading)
+        if not words or len(words) > 5:
+            return False
+        last = words[-1].lower()
+        if not last.endswith("s") or words[-1].isupper() or last.endswith("ss"):
+            return False
+        singulars = [last[:-3] + "y"] if last.endswith("ies") else [last[:-1], last[:-2]]
+        kind = next((k for k in map(self.kind_of, singulars) if k is not None), None)
+        return kind is not None and kind not in COLLECTION_KINDS
+
+    def names_person(self, name: str) -> bool:
+        """A person or a group of people ("Support agents", "the Clinician")."""
+        return any(hit.role == "person" for hit in self.words.hits(name))
 
     def names_zone(self, text: str) -> bool:
         return bool(self.zone_words.search(text))
@@ -103,10 +131,20 @@ def kind_words() -> KindWords:
 
 
 def head_phrase(description: str) -> str:
-    """The head noun phrase a description opens with: "A Python service that ..." -> "Python service"."""
-    text = _LEAD.sub("", description, count=1)
+    """The head noun phrase a description opens with: "A Python service that ..." -> "Python service";
+    "Hybrid (vector + keyword) index over ..." -> "Hybrid index"; "System of record for ..." -> "System of
+    record" (a component word that runs on past the cut). A description opening with a verb ("Splits documents
+    into chunks") has none."""
+    text = _LEAD.sub("", _ASIDE.sub(" ", description), count=1)
+    second = re.match(r"\S+\s+([\w-]+)", text)
+    if _VERB_FIRST.match(text) and not (second and kind_words().words.hits(second.group(1))):
+        return ""  # "Splits documents into chunks", not "Teams bot that ..."
     end = _HEAD_END.search(text)
-    return text[:end.start()] if end else text[:80]
+    cut = end.start() if end else min(len(text), 80)
+    for hit in kind_words().words.hits(text[:cut + 40]):
+        if hit.start < cut < hit.end:
+            cut = hit.end  # "system of record", "model registry"
+    return " ".join(text[:cut].split())
 
 
 def classify(name: str, description: str = "") -> Kind | None:

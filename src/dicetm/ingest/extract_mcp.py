@@ -1,30 +1,36 @@
 """MCP client configuration (``mcp.json``, ``claude_desktop_config.json``, ``.vscode/mcp.json``): every server
-under ``mcpServers`` (or ``servers``) is a tool the agent can call, named by its key.
+in the file's server section (``mcpServers``, ``servers``... read by ``mcp_config``) is an MCP server the agent
+can call, named by its key.
 
-What the configuration says about a server: a read-only flag in its arguments (``--read-only``,
-``--readonly``) gives ``permissions: [read]``; an environment variable named after a product
-(``SERVICENOW_TOKEN``, ``GITHUB_PERSONAL_ACCESS_TOKEN``) says which system the tool acts on, which becomes an
-entity with a relation from the tool; a ``url`` instead of a ``command`` is a remote server run by someone
-else (``third_party``). These facts are weak: what the documents say in words wins.
+What the configuration says about a server: a read-only flag in its arguments (``--read-only``, ``--readonly``)
+gives ``permissions: [read]``; an environment variable named after a product (``SERVICENOW_TOKEN``,
+``GITHUB_PERSONAL_ACCESS_TOKEN``) says which system the tool acts on, which becomes an entity with a relation
+from the tool; a ``command`` is a local server (``transport: stdio``), a ``url`` a remote one (``transport:
+http``) run by someone else (``third_party``), unless its host is a bare service name
+("http://mcp-github:8080"): then it is that service of the deployment, named so in a compose file. These facts
+are weak: what the documents say in words wins; the server's description is read for facts like any text about
+it.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlparse
 
 from dicetm.errors import InputError
 from dicetm.ingest.extract_compose import product_of_variable
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation, SourceText
 from dicetm.ingest.extract_kinds import classify
 from dicetm.ingest.mcp_config import is_local_url, parse_mcp_config, server_entries
-from dicetm.model.system import Permission, Transport
+from dicetm.model.system import TOOL_KINDS, Kind, Permission, Transport
 
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
 
 
 def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
     try:
-        data = parse_mcp_config(source.text, "mcp configuration")
+        data = parse_mcp_config(source.text, "mcp configuration")  # JSON with comments (VS Code), or YAML
     except InputError:
         out.note("an MCP configuration could not be read once the scan's withheld lines were taken out")
         return False
@@ -44,13 +50,19 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         entity.technology = " ".join([str(config.get("command") or ""), *args]).strip()
         if any(_READ_ONLY.match(a) for a in args):
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
-        remote = next((str(config[k]) for k in ("url", "serverUrl", "httpUrl") if config.get(k)), None)
-        if remote and not config.get("command"):
-            entity.facts.append(Fact("transport", Transport.http, where, WEAK))
-            if not is_local_url(remote):
-                entity.facts.append(Fact("third_party", True, where, WEAK))
-        elif config.get("command"):
+        remote = next((str(config[k]) for k in ("url", "serverUrl", "httpUrl") if config.get(k)), "")
+        host = urlparse(remote).hostname or ""
+        if config.get("command"):
             entity.facts.append(Fact("transport", Transport.stdio, where, WEAK))
+        elif remote:
+            entity.facts.append(Fact("transport", Transport.http, where, WEAK))
+        if host and "." not in host and host != "localhost" and host != name:
+            # "http://mcp-github:8080/mcp": the compose service mcp-github, under the name the deployment uses
+            entity.name, entity.aliases = host, [name, *entity.aliases]
+        elif host and not config.get("command") and not is_local_url(remote):
+            entity.facts.append(Fact("third_party", True, where, WEAK))
+        if isinstance(config.get("description"), str):
+            entity.hint = config["description"]
         environment = config.get("env")
         environment = environment if isinstance(environment, dict) else {}
         for variable in environment:
@@ -67,3 +79,28 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
 def _line_of(source: SourceText, key: str) -> int | None:
     pattern = re.compile(rf"""(?:^|[\s{{,])["']?{re.escape(key)}["']?\s*:""")
     return next((i for i, line in enumerate(source.lines) if pattern.search(line)), None)
+
+
+def connect_the_host(extraction: Extraction, keys: dict[str, Any], hosts: list[Any]) -> None:
+    """The servers of an MCP configuration are called by its host, the application that loads it: the component
+    the documents name most often beside "MCP servers" or the configuration file ("`mcp.json` is mounted into
+    chat-ui", "Claude Desktop with three MCP servers"). The host runs the tool-calling loop: an agent."""
+    servers = [key for key in extraction.entities if key in keys and keys[key].kind() in TOOL_KINDS]
+    nodes = {id(keys[k]) for k in servers}
+    counts: dict[int, int] = {}
+    for node in hosts:
+        if id(node) not in nodes:
+            counts[id(node)] = counts.get(id(node), 0) + 1
+    if not servers or not counts:
+        return
+    best = max(counts.values())
+    chosen = [n for n in hosts if counts.get(id(n)) == best]
+    if len({id(n) for n in chosen}) != 1:
+        return
+    host = chosen[0]
+    host.implied_kind = Kind.agent
+    for key in servers:
+        where = extraction.entities[key].where[0] if extraction.entities[key].where else None
+        if where is not None:
+            extraction.relations.append(Relation(host.entities[0].key, key, where, "MCP tool calls",
+                                                 bidirectional=True))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.vocabulary import Hit, vocabulary
-from dicetm.model.system import Kind
+from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
 _NOT_BEFORE = re.compile(
@@ -27,13 +27,25 @@ _NOT_BEFORE = re.compile(
     r"alternatives?\s+(?:to|such\s+as|like|including)|looked\s+at|should\s+we\s+(?:add|use)|"
     r"(?:could|might|may|would)\s+(?:later\s+)?(?:add|use)|consider(?:ing)?\s+(?:adding|using)|"
     r"plan(?:s|ning)?\s+to\s+(?:add|use)|whether\s+to\s+(?:add|use)|previously|formerly|used\s+to\s+use|"
-    r"no\s+longer|there\s+(?:is|are)\s+no)"
+    r"no\s+longer|there\s+(?:is|are)\s+no|(?:better|worse|cheaper|faster|slower|lower|higher|more|less)\s+than)"
     r"(?:\s+[\w.'/-]+){0,3}\s*[(\"'*_`]*$"
     r"|\b(?:does|do|did|will|would|should|must|can|may)\s*(?:not|n't)\s+\w+(?:\s+[\w'-]+){0,5}\s+[(\"'*_`]*$", re.I)
 _NOT_AFTER = re.compile(
-    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned)\)|"
+    r"^[\w.-]*[)\"'*_`]*\s*(?:\((?:deprecated|legacy|removed|rejected|not\s+used|retired|considered|planned|"
+    r"phase\s+\d|future|not\s+(?:yet\s+)?(?:built|started|deployed)|prototype|idea|spike)\b[^)]*\)|"
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
+_LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
+_LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
+_DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
+_OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
+                     r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
+                     r"(?:[ \t]+(?-i:[a-z][\w-]*))?)(?![\w-])")
+_NOT_A_NAME = frozenset({"markdown", "html", "json", "pdf", "csv", "xml", "yaml", "english", "french", "german",
+                         "spanish", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                         "january", "february", "march", "april", "may", "june", "july", "august", "september",
+                         "october", "november", "december", "the", "this", "that", "it", "them", "step", "section",
+                         "figure", "table", "appendix", "production", "staging", "prod", "dev", "europe", "us", "eu"})
 _ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
 
 
@@ -48,6 +60,8 @@ class Mention:
     person: bool = False  # a people word ("customers", "the analyst")
     named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
     ambiguous: list[str] | None = None  # a role word that could name any of these components
+    product_key: str | None = None  # the vocabulary's key of the product named
+    anaphor: bool = False  # "the vault": stands for a component named elsewhere
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -55,23 +69,30 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     """Mentions in ``text[start:end]``, in order, not overlapping (``denied``: keep those the text denies)."""
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
-    for name in _proper_names(text, registry, start, end):
+    names = _proper_names(text, registry, start, end)
+    products = [m for m in _vocabulary_mentions(text, registry, start, end)]
+    for name in [*names, *(m for m in products if m.product)]:
         inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
                   (name.start, name.end)]
         if inside and not any(m.start < name.end and name.start < m.end for m in found if m not in inside):
-            found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack"
-    for mention in [*_proper_names(text, registry, start, end), *_vocabulary_mentions(text, registry, start, end)]:
+            found = [m for m in found if m not in inside]  # "Slack Bridge" is more than "Slack", "Mistral Large"
+    for mention in [*names, *products, *_definite_mentions(text, registry, start, end),
+                    *_proper_objects(text, registry, start, end)]:
         if not any(m.start < mention.end and mention.start < m.end for m in found):
             found.append(mention)
     found.sort(key=lambda m: m.start)
     kept = []
+    refused: Mention | None = None  # the last mention the text denied: a list after it shares its fate
     for mention in found:
         before = text[max(0, mention.start - _WINDOW):mention.start]
         before = re.split(r"[.;!?]\s", before)[-1]
-        if not denied and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
+        listed = refused is not None and _LISTED.fullmatch(text[refused.end:mention.start]) is not None
+        if not denied and (listed or _NOT_BEFORE.search(before) or _NOT_AFTER.match(text[mention.end:end])):
             if notes is not None:
                 notes.append(f"{place}: '{mention.words}' not drafted: the text says it is not used or only maybe")
+            refused = mention
             continue
+        refused = None
         kept.append(mention)
     return kept
 
@@ -113,7 +134,7 @@ def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, di
         nodes.setdefault(name.casefold(), node)
         body = r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
         ordinary = name.islower() and " " not in name.strip() and not products.hits(name) \
-            and not re.search(r"[\d_.]", name)
+            and not re.search(r"[\d_.-]", name)  # "shell" is a word; "mcp-parts" is a name
         (coded if ordinary else plain).append(body)
     if not plain and not coded:
         return None, nodes
@@ -187,7 +208,7 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
     index = 0
     while index < len(hits):
         hit = hits[index]
-        stop = hit.end
+        stop, extended = hit.end, 0
         kind = words.kinds[hit.role] if hit.role in words.kinds else extra.kinds[hit.role]
         if hit.product is not None:
             following = hits[index + 1] if index + 1 < len(hits) else None
@@ -199,13 +220,33 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 stop, index, kind = adjacent.end, index + 1, Kind.llm  # "OpenAI GPT-4o": the model
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
+                longer = _LONGER_NAME.match(text, hit.end, end)
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
+                elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
+                    stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
+                    after = re.match(r"[ \t]+([\w-]+)", text[stop:end])
+                    if after and after.group(1).lower() in words.modifiers:
+                        index += 1
+                        continue  # "our Claude Team plan": a plan, not a component
             if re.match(r"['’]s?\b", text[stop:]):
                 index += 1
                 continue  # "DeepSeek's hosted API", "Zendesk's IP ranges": about something of theirs
-            found.append(Mention(hit.start, stop, text[hit.start:stop], registry.find(text[hit.start:stop]),
-                                 kind, product=True))
+            modified = re.match(r"[ \t]+([\w-]+)", text[stop:end])
+            if modified and modified.group(1).lower() in words.modifiers:
+                index += 1
+                continue  # "Okta SSO", "a Jira account": a way of signing in, not the product
+            words_of = text[hit.start:stop]
+            company = bool(words.operated_by(hit.product))
+            extended = extended if company else 0  # "Amazon Transcribe Medical" is not Amazon's Bedrock
+            node = registry.find(words_of) or (None if extended else registry.products.component(
+                hit, text[hit.start:hit.end], kind, registry.nodes))
+            if node is None and company and stop == hit.end:
+                index += 1
+                continue  # a company named alone ("AWS-managed", "our Google account") is not a component
+            found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
+                                 product=not extended, named=bool(extended),
+                                 product_key=None if extended else hit.product))
         elif _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
             node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)
@@ -239,15 +280,69 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
     return bool(plural_person or written[:1].isupper() or (before and before.group(1).lower() in words.determiners))
 
 
+def _roles_of_names(registry: Registry) -> dict[str, frozenset[str]]:
+    """name -> the vocabulary roles its words have, for every component (cached until a name changes)."""
+    key = tuple(n.name for n in registry.nodes)
+    cached = getattr(registry, "_roles_of_names", None)
+    if cached is not None and cached[0] == key:
+        return dict(cached[1])
+    words = vocabulary()
+    roles = {n.name: frozenset(h.role for h in words.hits(n.name)) for n in registry.nodes}
+    registry._roles_of_names = (key, roles)  # type: ignore[attr-defined]
+    return roles
+
+
 def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
     """The components a role word may stand for: those whose names have a word of the same role ("chat
     widget" for "React widget"), else, for a specific kind, the components of that kind ("the vector database"
     for the one vector store)."""
-    words = vocabulary()
     known = [n for n in registry.nodes if n.structural or n.used]
-    same_role = [n for n in known if any(h.role == role for h in words.hits(n.name))]
+    roles = _roles_of_names(registry)
+    same_role = [n for n in known if role in roles.get(n.name, ())]
     if same_role:
         return same_role
     if kind in (Kind.process, Kind.data_store):
         return []
     return [n for n in known if n.kind() is kind]
+
+
+def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """"The vault", "the orchestrator", "the app": the one component whose name ends in that word (or, for a
+    word naming an AI kind, "the model", the one component of that kind)."""
+    found = []
+    words = kind_words()
+    for match in _DEFINITE.finditer(text, start, end):
+        head = match.group(1)
+        following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
+        if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
+            continue  # "the app server", "the model registry"
+        nodes = [n for n in registry.nodes if (n.structural or n.used) and any(
+            _last_word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+        if not nodes:
+            kind = words.kind_of(head)
+            nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
+        if len({id(n) for n in nodes}) == 1:
+            found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
+    return found
+
+
+def _last_word(name: str) -> str:
+    words = re.findall(r"[\w-]+", name.lower())
+    return words[-1] if words else ""
+
+
+def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A proper name right after a flow word ("sends the audio to Amazon Transcribe Medical", "calls
+    ComplyAdvantage", "read from Epic"): a component the text names without saying what it is."""
+    found = []
+    for match in _OBJECT.finditer(text, start, end):
+        name = match.group("name")
+        words = name.split()
+        if len(words) > 1 and words[-1].islower() and not kind_words().words.hits(words[-1]):
+            name = name[:name.rindex(words[-1])].rstrip()  # "to Epic over FHIR": a lower-case word only as a head
+        if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
+            continue
+        node = registry.find(name)
+        found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,
+                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
+    return found

@@ -95,6 +95,12 @@ def extract_mermaid(source: SourceText, out: Extraction, prefix: str) -> bool:
         for index in range(len(source.lines)):
             reader.line(index)
         reader.finish()
+    for index, line in enumerate(source.lines):
+        comment = re.match(r"\s*%%(?!\{)\s*", line)
+        if comment is not None:  # "%% Notes: the Web Research Tool is read-only": read for facts
+            remark = source.remark(index, comment.end())
+            if remark is not None:
+                out.remarks.append(remark)
     return True
 
 

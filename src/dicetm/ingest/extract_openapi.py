@@ -23,17 +23,34 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, Extraction, Fact, Relation, Where
+from dicetm.ingest.extract_ir import EXPLICIT, Extraction, Fact, Relation, Remark, Where
 from dicetm.ingest.read_openapi import operations
 from dicetm.ingest.secrets import redact
 from dicetm.model.system import Exposure, Kind
 
 MAX_OPERATION_FLOWS = 25
+CLIENT = "API client"  # the caller the description implies; the documents may name it (see ``name_the_client``)
 MAX_LISTED_OPERATIONS = 12  # operations named in the `data` of a grouped flow
 _LLM_WORDS = re.compile(r"\b(chat|completions?|generate|generation|ask|prompts?|agents?|embed(?:dings?)?)\b", re.I)
 _PLACEHOLDER_HOSTS = re.compile(r"(^|\.)(example\.(com|org|net)|[^.]+\.(example|test|invalid))$")
 _PRIVATE_SUFFIXES = (".internal", ".local", ".localhost", ".lan", ".corp", ".intranet", ".home.arpa", ".svc",
                      ".private", ".localdomain")
+
+
+def name_the_client(extractions: list[Extraction], keys: dict[str, Any], registry: Any) -> None:
+    """When the other documents name the one component that calls an API ("the app calls the Onboarding API"),
+    the API's implied "API client" is that component: its operation flows are that component's."""
+    for extraction in (e for e in extractions if e.by == "extract:openapi"):
+        for key, entity in extraction.entities.items():
+            if entity.name != CLIENT or key not in keys:
+                continue
+            client, api = keys[key], keys.get(key.rsplit(":", 1)[0] + ":api")
+            callers = {id(keys[r.source]): keys[r.source] for e in extractions if e is not extraction
+                       for r in e.relations if r.target in keys and keys[r.target] is api and r.source in keys
+                       and keys[r.source] is not client and keys[r.source] is not api}
+            if len(callers) == 1:
+                entity.kind = None  # what the caller is, its own documents say
+                registry.merge(next(iter(callers.values())), client, keys)
 
 
 def extract_openapi(document: Document, out: Extraction, prefix: str,
@@ -64,7 +81,11 @@ class _OpenApi:
         if exposure is not None:
             for span, url in zip(server_spans, urls, strict=True):
                 api.facts.append(Fact("exposure", exposure, Where.at(span, 0, len(url))))
-        client = self.out.entity(f"{self.prefix}:client", "API client", api.where[0] if api.where else None,
+        first_operation = next((s.line for s in spans if s.kind == "operation"), None)
+        for span in spans:  # the API's description and its servers' descriptions: read for facts
+            if span.kind == "paragraph" and (first_operation is None or span.line < first_operation):
+                self.out.remarks.append(Remark(span, 0, len(span.text), api.key))
+        client = self.out.entity(f"{self.prefix}:client", CLIENT, api.where[0] if api.where else None,
                                  kind=Kind.external_entity, kind_strength=EXPLICIT)
         transport = _transport(urls)
         found = self._operations()

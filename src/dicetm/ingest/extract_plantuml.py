@@ -51,6 +51,8 @@ _ARROW = re.compile(
     r"(?P<body>[-.=]+(?:\[(?P<style>[^\]]*)\])?(?:(?:up|down|left|right|u|d|l|r)(?=[-.]))?[-.=]*)"
     rf"(?P<rhead>>>|\|>|>|\(|\)|o(?=\s)|\*|\\\\|//|x(?=\s|$))?)\s*[+-]?\s*(?P<right>{_END})\s*"
     r"(?::\s*(?P<label>.*))?$", re.I)
+_COMMENT_END = r".*'/"
+_NOTE_OF = re.compile(r"^(?:r|h)?note\s+(?:left|right|top|bottom|over)\s+(?:of\s+)?(\"[^\"]+\"|[\w.-]+)", re.I)
 _SKIP = re.compile(r"^(?:title|skinparam|hide|show|left to right|top to bottom|!|scale|caption|header|footer|"
                    r"autonumber|activate|deactivate|destroy|return|ref over|==|\.\.\.|\|\|\||newpage|allowmixing|"
                    r"legend|endlegend|sprite|together|set|remove|@startuml|@enduml|LAYOUT_|SHOW_|HIDE_|Add\w+Tag|"
@@ -95,25 +97,40 @@ class _Reader:
 
     def read(self) -> None:
         skipping: str | None = None  # the line that ends a multi-line note, legend or comment
+        about: str | None = None  # the element a note is attached to ("note right of portal")
         for index, raw in enumerate(self.source.lines):
             line = raw.strip()
             if skipping is not None:
                 if re.match(skipping, line, re.I):
                     skipping = None
+                elif skipping != _COMMENT_END:
+                    self._remark(index, raw, subject=about)  # a line of a note or a legend
                 continue
             if not line or line.startswith("'"):
                 continue
             if line.startswith("/'"):
-                skipping = None if "'/" in line else r".*'/"
+                skipping = None if "'/" in line else _COMMENT_END
                 continue
+            attached = _NOTE_OF.match(line)
+            about = self.by_name.get(attached.group(1).strip('"').casefold()) if attached else None
             if re.match(r"^(?:r|h)?note\b", line, re.I) and ":" not in line:
                 skipping = r"^end\s*(?:r|h)?note"
                 continue
+            if re.match(r"^legend\b", line, re.I):
+                skipping = r"^end\s*legend"
+                continue
             where = self.source.where(index)
             if where is None or re.match(r"^(?:r|h)?note\b", line, re.I):
+                if where is not None:
+                    self._remark(index, raw, raw.index(":") + 1, about)  # "note right of X : SELECT only."
                 continue
             self._line(line, where)
         self._finish()
+
+    def _remark(self, index: int, raw: str, start: int = 0, subject: str | None = None) -> None:
+        remark = self.source.remark(index, start + len(raw[start:]) - len(raw[start:].lstrip()), subject=subject)
+        if remark is not None:
+            self.out.remarks.append(remark)
 
     def _line(self, line: str, where: Where) -> None:
         if line.startswith("}") or re.match(r"^end\s*box\b", line, re.I):

@@ -26,24 +26,34 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_tables import TableReader
 
 PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
 _EXCLUDED = re.compile(
     r"\b(alternatives?|considered|rejected|out\s+of\s+scope|non-goals?|not\s+in\s+scope|future\s+work|roadmap|"
     r"open\s+questions?|next\s+steps|ideas|to\s*do|deprecated|legacy|decommissioned|glossary|terminology|"
-    r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix)\b", re.I)
+    r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix|"
+    r"not\s+\(?yet\)?|backlog|wish\s*list|parking\s+lot|planned|proposals?|later)\b", re.I)
+_NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?built|not\s+started|not\s+yet|tbd|proposed|deprecated|"
+                        r"removed|retired|legacy|phase\s+\d|idea|prototype|spike|not\s+deployed)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
                                 r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
-_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|how\s+(?:it|data)\s+"
-                           r"(?:works|moves|flows))\b", re.I)
-_ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure)\b", re.I)
+_FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|"
+                           r"how\s+(?:it|data)\s+(?:works|moves|flows))\b", re.I)
+_ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
+                           r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
+_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should)\b", re.I)  # "Where it runs"
+_ACTIVITY = re.compile(r"[A-Z][a-z]+ing|[A-Z][a-z]+[^s]s")  # one word naming an activity or a topic: "Serving"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
-_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+_BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
+_MARKUP_CHARS = re.compile(r"[*_`]+")
+_IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
 _ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 
@@ -119,9 +129,11 @@ class _Structure:
                     self.group += 1
                 following = spans[index + 1] if index + 1 < len(spans) else None
                 self._list_item(span, following)
+                self._bold_terms(span)
             elif span.kind == "paragraph":
                 self.group += 1
                 self._paragraph(span)
+                self._bold_terms(span)
             elif span.kind == "code":
                 self._block(span, 0, len(span.text), self.subject)
             previous_kind = span.kind
@@ -143,6 +155,16 @@ class _Structure:
         if self.zone is not None and key not in self.zone.members:
             self.zone.members.append(key)
         return entity
+
+    def hosted(self, entity: Entity, place: str, where: Where) -> None:
+        """``entity`` runs in the zone named ``place`` (a table's "Runs on" column)."""
+        key = f"{self.prefix}:zone:{place.casefold()}"
+        zone = next((z for z in self.out.extraction.zones if z.key == key), None)
+        if zone is None:
+            zone = Zone(key, place, where)
+            self.out.extraction.zones.append(zone)
+        if entity.key not in zone.members:
+            zone.members.append(entity.key)
 
     def explicit_kind(self, entity: Entity, words: str) -> None:
         kind = kind_words().kind_of(words)
@@ -173,9 +195,11 @@ class _Structure:
             self.excluded, self.mode, self.zone = text, "other", None
             return
         self.excluded = None
-        if words.is_section(name):
+        if words.is_section(name) or words.names_a_list(name) or _QUESTION.match(name) or (
+                _ACTIVITY.fullmatch(name) and words.kind_of(name) is None):
             self.zone = None
-            self.mode = ("components" if _COMPONENT_SECTION.search(name) else "flows" if _FLOW_SECTION.search(name)
+            self.mode = ("components" if _COMPONENT_SECTION.search(name) or words.names_a_list(name)
+                         else "flows" if _FLOW_SECTION.search(name)
                          else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
             return
@@ -216,6 +240,9 @@ class _Structure:
 
     def _named(self, span: Span, line_start: int, line: str, *, plain: bool) -> Entity | Zone | None:
         """A component named at the start of ``line`` ("**Name**: ...", "Name - ..."); its description is a block."""
+        article = _LEADING_ARTICLE.match(line)
+        if article is not None:
+            line_start, line = line_start + article.end(), line[article.end():]
         match = _BOLD_NAME.match(line) or _CODE_NAME.match(line)
         if match is None and plain:
             match = _PLAIN_NAME.match(line)
@@ -224,24 +251,70 @@ class _Structure:
         if match is None or _ARROWS.search(match.group("name")):
             return None
         name, aliases, qualifier = split_name(match.group("name"))
+        name = " ".join(name.split())
         if not name or len(name.split()) > 8 or kind_words().is_section(name) or (name.isupper() and len(name) > 12):
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]
-        if self.mode == "boundaries" or (self.mode == "zones" and kind_words().names_zone(name)):
-            # "**Corporate VPC**: gateway, retriever, vector DB" under a trust-boundaries heading
-            zone = Zone(f"{self.prefix}:zone:{name.casefold()}", name, where)
+        if self.mode == "boundaries" or _names_zone(name):
+            # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
+            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
             self.out.extraction.zones.append(zone)
             self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
                                          "zone-members", zone, self.group))
             return zone
+        if _NOT_BUILT.search(qualifier) or not self._name_counts(name, description, plain=match.re is _PLAIN_NAME):
+            return None
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
+        if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
+            # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
+            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            self.out.extraction.zones.append(Zone(f"{self.prefix}:zone:{label.casefold()}", label, where,
+                                                  [entity.key]))
         self._block(span, line_start + match.end(), line_start + len(line), entity.key)
         return entity
 
+    def _name_counts(self, name: str, description: str, *, plain: bool) -> bool:
+        """Whether a name opening a list item or a paragraph names a component: in a components section, or when
+        the name says what it is (a component word at its end, a product), looks like a proper name (several
+        capitalised words, an identifier) or its description opens with what it is ("a nightly job that ...")."""
+        words = kind_words()
+        if self.mode == "components" or words.kind_of(name.split()[-1]) is not None:
+            return True
+        if any(hit.product is not None for hit, _ in words.hits(name)) or _IDENTIFIER_LIKE.search(name):
+            return True
+        if plain:
+            return False  # "Agent budget: max 12 tool calls": a label, not a component
+        if len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2:
+            return True
+        return bool(re.match(r"\s*(?:an?|the|our|one)\s", description, re.I)) and \
+            words.kind_of(head_phrase(description)) is not None
+
+    def _bold_terms(self, span: Span) -> None:
+        """A name set in bold inside a sentence names a component when it looks like one ("Conversations are stored
+        in **mongodb**", "the **analytics replica** (Postgres)"), not when it stresses a word ("**always**")."""
+        if self.excluded is not None:
+            return
+        for match in _BOLD_TERM.finditer(span.text):
+            if match.start() == 0 or _LEADING_ARTICLE.fullmatch(span.text[:match.start()]) \
+                    or not span.text[:match.start()].strip(" -*•\t"):
+                continue  # the item's own name, read by _named
+            name, aliases, qualifier = split_name(match.group("name"))
+            name = " ".join(name.split())
+            if not name or len(name.split()) > 6 or kind_words().is_section(name) or _names_zone(name):
+                continue
+            words = kind_words()
+            looks = words.kind_of(name) is not None or _IDENTIFIER_LIKE.search(name) \
+                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2
+            if looks and not _NOT_BUILT.search(qualifier):
+                aside = re.match(r"\s*\(([^()]{1,60})\)", span.text[match.end():])
+                self.entity(name, Where.at(span, match.start("name"), match.end("name")), aliases,
+                            qualifier or (aside.group(1) if aside else ""))
+
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
-        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6:
+        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
@@ -250,6 +323,11 @@ class _Structure:
     def _list_item(self, span: Span, following: Span | None) -> None:
         text = span.text
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
+            return
+        lead = _product_lead(text)
+        if lead:  # "- Pinecone for product search": a list of products names components
+            entity = self.entity(text[:lead], Where.at(span, 0, lead), [])
+            self._block(span, lead, len(text), entity.key)
             return
         short = len(text.split()) <= 6 and not _SENTENCE_END.search(text) and ":" not in text \
             and not _ARROWS.search(text) and text[:1].isupper()
@@ -265,6 +343,10 @@ class _Structure:
 
     def _paragraph(self, span: Span) -> None:
         text = span.text
+        label = _EXCLUDED.match(_MARKUP_CHARS.sub("", text[:40]).strip())
+        if label is not None and re.match(r"[*_`\s]*:", _MARKUP_CHARS.sub("", text[:40]).strip()[label.end():]):
+            self.out.excluded.append((span, label.group(0)))  # "Not in scope: the Vendor Portal ..."
+            return
         if self.document.format in ("text", "pdf", "docx") and "\n" in text:
             self._text_lines(span)
             return
@@ -273,20 +355,29 @@ class _Structure:
             self._block(span, 0, len(text), self.subject)
 
     def _text_lines(self, span: Span) -> None:
-        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one;
-        the other lines, wrapped prose, stay together as blocks."""
+        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one
+        (its description goes on over the lines that wrap it); the other lines, wrapped prose, stay together as
+        blocks."""
         offset, run = 0, None  # run: (start, end) of the prose lines gathered so far
+        wrapped: Block | None = None  # a description whose sentence goes on on the next line
         for line in span.text.split("\n"):
             stripped = line.strip()
             start = offset + (len(line) - len(line.lstrip()))
             offset += len(line) + 1
             if not stripped:
+                wrapped = None
                 continue
+            blocks = len(self.out.blocks)
             structural = self._text_line(span, start, stripped)
             if structural:
                 if run is not None:
                     self._block(span, run[0], run[1], self.subject)
                 run = None
+                named = len(self.out.blocks) > blocks and self.out.blocks[-1].subject is not None
+                wrapped = self.out.blocks[-1] if named and not _SENTENCE_END.search(stripped) else None
+            elif wrapped is not None:
+                wrapped.end = start + len(stripped)
+                wrapped = None if _SENTENCE_END.search(stripped) else wrapped
             elif self.excluded is None:
                 run = (run[0] if run else start, start + len(stripped))
         if run is not None:
@@ -307,3 +398,22 @@ class _Structure:
             return True  # a title in capitals
         item = re.sub(r"^[-*•]\s+", "", stripped)
         return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None
+
+
+def _product_lead(text: str) -> int:
+    """The end of the product a list item opens with ("Pinecone for product search"), or 0."""
+    hits = kind_words().hits(text[:80])
+    if not hits or hits[0][0].start != 0 or hits[0][0].product is None:
+        return 0
+    end = hits[0][0].end
+    return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0
+
+
+def _names_zone(name: str) -> bool:
+    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side"),
+    not a product's own cloud ("Jira Cloud", "Splunk Cloud")."""
+    words = re.findall(r"[\w'-]+", name)
+    if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
+        return False
+    return bool(words) and kind_words().names_zone(words[-1]) and (
+        len(words) > 1 or kind_words().kind_of(name) is None)

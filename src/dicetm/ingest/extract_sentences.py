@@ -1,16 +1,19 @@
-"""Sentences of prose documents: the flows, facts and zones they state, once every component is known.
+"""Sentences of prose documents (and the remarks of diagrams and configuration files): the flows, facts and
+zones they state, once every component is known.
 
 ``SentenceReader`` goes through the blocks ``extract_prose`` found, sentence by sentence: it finds the mentions
-(``extract_mentions``), reads identities ("the Tutor Model is GPT-4o mini" names one component twice; "the
-Order Assistant is an LLM agent" says what it is; "read-only access to X" what a tool acts on), facts, zones,
-and the flows of each clause (``extract_flows``). A component named only in passing becomes an element when a
-flow, a fact or a zone needs it, or when running text names it outside any component's description.
+(``extract_mentions``), reads abbreviations introduced in running text ("the ShopMate API (SMA)"), the
+products a component is built with or reached through ("Audio Store (S3)", "the Session Memory — a Redis
+hash"), identities ("the Tutor Model is GPT-4o mini" names one component twice; "the Order Assistant is an LLM
+agent" says what it is; "read-only access to X" what a tool acts on), facts, zones, and the flows of each
+clause (``extract_flows``). A proper name in running text becomes an element; a product named in passing only
+when it is a sentence's subject or a flow, a fact or a zone needs it.
 
-Facts (``extract_facts``) go to the component the sentence is about: the nearest component of a kind the fact
-is meant for named before it as a subject (with the ones joined to it by "and"), else the component whose
-text it is, else the paragraph's subject, else one named after it. A zone is "X and Y run in our Azure
-subscription" (also "everything else runs in ...") or a list item under a trust-boundaries heading naming a
-zone and its members.
+Facts (``extract_facts``) go to the component their clause is about (see ``_fact_targets``): a passive's
+agent, the clause's subject, a pronoun's antecedent, the component a relative or appositive clause follows,
+what the sentence before (or the text) is about; never to another component when that one does not fit the
+fact. A zone is "X and Y run in our Azure subscription", "... runs in an AWS account: A, B", "everything
+(except X) runs in ...", or a list item naming a zone and its members.
 """
 
 from __future__ import annotations
@@ -32,24 +35,43 @@ from dicetm.ingest.extract_flows import (
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.model.system import Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
 _ZONE_PHRASE = re.compile(
-    r"(?<![\w-])(?:runs?|running|lives?|sits?|is|are|resides?|stays?|remains?|(?:is|are)\s+deployed|deployed|"
-    r"(?:is|are)\s+hosted|hosted|operates?)\s+(?:(?:all|both|entirely|only|fully)\s+)?(?:in|inside|within|on|"
-    r"behind)\s+(?P<zone>[^.;:,()]+)", re.I)
+    r"(?<![\w-])(?:(?:runs?|running|lives?|sits?|resides?|(?:is|are)\s+deployed|deployed|(?:is|are)\s+hosted|hosted|"
+    r"operates?)\s+(?:[\w'-]+\s+){0,3}?|(?:is|are|stays?|remains?)\s+(?:(?:all|both|entirely|only|fully)\s+)?)"
+    r"(?:in|inside|within|on|behind)\s+(?P<zone>[^.;:,()]+)", re.I)
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
-_IDENTITY = re.compile(r"\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
+_HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
+                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles)\b", re.I)
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
+_PRONOUN_LEAD = re.compile(
+    r"[\s,;:(*_—–-]*(?:(?:and|but|so|then|also)\s+)*(?:it|its|they|their|them|this|these|he|she)\b", re.I)
+_RELATIVE_LEAD = re.compile(r"[\s,;(]*(?:which|that|who|whose|where)\b", re.I)
+_APPOSITIVE_LEAD = re.compile(r"\s*(?:an?|one)\s", re.I)
+_CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|although)\b)|\s[—–]\s|:\s+")
+_QUALIFYING = re.compile(r"[*_`]*\s*(?:\(\s*|,\s*(?:a|an|the|our|its)\s+(?:[\w-]+\s+){0,2}|"
+                         r"\s*[—–]\s*(?:a|an|the|our)?\s*(?:[\w-]+\s+){0,2})")
+_LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
+                            "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
+                            "next", "-", "–", "—", "•"})
+_ABBREVIATION = re.compile(  # "(SMA)", "(DNDB)": two capitals at least
+    r"[*_`]*\s*\(\s*((?=[A-Za-z0-9&.-]*[A-Z][A-Za-z0-9&.-]*[A-Z])[A-Za-z][A-Za-z0-9&.-]{1,9})\s*\)")
+_MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
+_BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
+_MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
+_ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -59,10 +81,13 @@ class SentenceReader(FlowClauses):
     keys: dict[str, Node]
     notes: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    everything: list[tuple[Zone, ProseDocument]] = field(default_factory=list)
+    everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
+    mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
+        for block in prose.blocks:
+            self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
         for block in prose.blocks:
             if block.span.kind == "code" and not ARROW.search(block.text):
@@ -74,32 +99,112 @@ class SentenceReader(FlowClauses):
         for row in prose.flow_rows:
             self._flow_row(row)
 
+    def read_remarks(self, prose: ProseDocument, prefix: str) -> None:
+        """The notes, comments and element descriptions of a diagram or a configuration: read for the facts they
+        state (and the zones), not for flows (the diagram draws those)."""
+        self.prose, self.prefix = prose, prefix
+        for remark in prose.extraction.remarks:
+            self._block(Block(remark.span, remark.start, remark.end, remark.subject, "remark"), FlowContext())
+
     # ------------------------------------------------------------------------------------------ blocks
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
-        mentions = find_mentions(span.text, self.registry, block.start, block.end, self.notes, span.where)
         subject = self.keys.get(block.subject) if block.subject else None
+        mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
+                                                          self.notes, span.where), subject)
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
             return
-        if subject is None:
+        before = len(self.registry.nodes)
+        if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and (mention.named or mention.product) and not self._is_title(mention.words) \
-                        and not _qualifier(span.text, mention, mentions):
-                    self._node(mention, span)  # a component named in running text
+                if mention.node is None and (mention.named or (mention.product and _opens_clause(span.text, mention)))\
+                        and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
+                    self._node(mention, span)  # a component named in running text, or the subject of a sentence
+        topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
+        known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
+            if len(self.registry.nodes) != known:  # a sentence drafted a component: later text may refer to it
+                fresh = self.registry.nodes[known:]
+                known = len(self.registry.nodes)
+                rest = span.text[start:block.end].casefold()
+                if any(word in rest for node in fresh for word in _referring_words(node)):
+                    mentions = [m for m in mentions if m.start < start] + self._technologies(
+                        span, find_mentions(span.text, self.registry, start, block.end), subject)
             inside = [m for m in mentions if start <= m.start < end]
+            if block.mode == "remark":
+                self._identities(span, start, end, inside, subject)
+                topic = self._facts(span, start, end, inside, subject, topic)
+                self._zones(span, start, end, inside, subject)
+                continue
             if ARROW.search(span.text, start, end):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
-            self._facts(span, start, end, inside, subject, context)
-            self._zones(span, start, end, inside)
+            if _MCP.search(span.text, start, end):  # the config file's sentence counts most
+                weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
+                if subject is not None and weight == 3:
+                    self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
+                named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
+                         and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
+                self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
+            context.topic = topic[0]
+            topic = self._facts(span, start, end, inside, subject, topic)
+            self._zones(span, start, end, inside, subject)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+
+    def _abbreviations(self, block: Block) -> None:
+        """"The ShopMate API (SMA)": the abbreviation is another name of the component, wherever the text uses it
+        (read before the sentences, so that "the SMA" in the next paragraph is known)."""
+        text = block.span.text
+        if not _ABBREVIATION.search(text, block.start, block.end):
+            return
+        for mention in find_mentions(text, self.registry, block.start, block.end):
+            short = _ABBREVIATION.match(text, mention.end, block.end)
+            if short is None or not (mention.node is not None or mention.named or mention.product):
+                continue
+            node = self._node(mention, block.span)
+            if node is not None and self.registry.find(short.group(1)) is None:
+                self.registry.alias(node, short.group(1))
+
+    def _technologies(self, span: Span, mentions: list[Mention], subject: Node | None) -> list[Mention]:
+        """A product that says what a component is built with or reached through is that component: "Audio Store
+        (S3)", "the Contract Archive, an S3 bucket", and, in a component's own text, a product of a fitting kind
+        ("**Transcript Store.** ... written to a DynamoDB table"). Qualifiers right after the name are dropped
+        from the mentions (they are part of the name); later mentions of the product resolve to the component."""
+        text = span.text
+        kept: list[Mention] = []
+        for mention in mentions:
+            if mention.product and mention.product_key and (mention.node is None or not mention.node.structural):
+                previous = kept[-1] if kept else None
+                if previous is not None and previous.node is None and previous.named and (
+                        _QUALIFYING.fullmatch(text[previous.end:mention.start])
+                        or _inside_parentheses_after(text, previous, mention)):
+                    self._node(previous, span)  # "the Session Memory — a Redis hash": a component, built with Redis
+                previous = next((m for m in reversed(kept) if m.node is not None), None)
+                if previous is not None and previous.node is not None and _ROUTE.fullmatch(
+                        text[previous.end:mention.start]) and fitting(mention.kind, previous.node.kind()):
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Mistral Large through La Plateforme": how the model is reached
+                if previous is not None and _QUALIFYING.fullmatch(text[previous.end:mention.start]) \
+                        and previous.node is not None:
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Audio Store (S3)": one component
+                if previous is not None and previous.node is not None and _inside_parentheses_after(text, previous,
+                                                                                                    mention):
+                    self.registry.products.link(previous.node, mention.product_key)
+                    continue  # "Note Model (Claude 3.5 Sonnet on Amazon Bedrock)"
+                if mention.node is None and subject is not None and fitting(mention.kind, subject.kind()) \
+                        and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:mention.start]):  # not an origin
+                    self.registry.products.link(subject, mention.product_key)
+                    mention.node, mention.kind = subject, subject.kind()
+            kept.append(mention)
+        return kept
 
     # ------------------------------------------------------------------------------------------- flows
 
@@ -121,8 +226,8 @@ class SentenceReader(FlowClauses):
         for access in _ACCESS.finditer(text, start, end):
             target = next((m for m in mentions if m.start >= access.end() and
                            DIRECT_OBJECT.fullmatch(text[access.end():m.start])), None)
-            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None),
-                         subject)
+            owner = next((m.node for m in reversed(mentions) if m.end <= access.start() and m.node is not None
+                          and _opens_sentence(text, start, m)), subject)
             if target is not None and owner is not None:
                 node = self._node(target, span)
                 if node is not None:
@@ -130,6 +235,9 @@ class SentenceReader(FlowClauses):
         for index, mention in enumerate(mentions):
             if mention.node is None and not mention.named:
                 continue
+            if _HOLDS.match(text, mention.end, end) and mention.node is not None \
+                    and mention.node.kind_and_strength()[1] == 0:
+                mention.node.stated_kinds.append(Kind.data_store)  # "the Billing System holds personal data"
             link = _IDENTITY.match(text, mention.end, end)
             if link is None:
                 continue
@@ -149,69 +257,126 @@ class SentenceReader(FlowClauses):
     # ------------------------------------------------------------------------------------------- facts
 
     def _facts(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
-               context: FlowContext) -> None:
+               topic: tuple[Node | None, list[Node]]) -> tuple[Node | None, list[Node]]:
+        """The facts of one sentence, each on the component its clause is about; returns what the sentence is
+        about and the components it names, for the next one ("The vault holds ID scans. They are deleted after
+        30 days.")."""
         text = span.text
+        own = next((m.node for m in mentions if m.node is not None and not _person(m)
+                    and _opens_sentence(text, start, m)), None)
+        named = [m.node for m in mentions if m.node is not None and not _person(m)]
         for statement in statements(text[start:end]):
             at, stop = start + statement.start, start + statement.end
             if any(m.start <= at and stop <= m.end for m in mentions):
                 continue  # part of a name ("PII Redactor", "Secret Scanner")
-            candidates = mentions if statement.field not in _ORIGIN_FACTS else [
-                m for m in mentions if m.end <= at or m.start >= stop]  # "pulled from Hugging Face": the origin
-            targets = self._fact_targets(statement.applies_to, at, candidates, subject, context, span, text)
+            candidates = mentions if statement.field not in _ORIGIN_FACTS else [  # "pulled from X": X is the origin
+                m for m in mentions if (m.end <= at or m.start >= stop)
+                and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
+            clause_start = _clause_start(text, start, at)
+            targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
+                                         subject, topic, span, text)
             where = Where.at(span, at, stop)
             for target in targets:
-                target.extra_facts.append(Fact(statement.field, statement.value, where, exclusive=statement.exclusive,
-                                               outranks=statement.outranks))
+                target.extra_facts.append(Fact(statement.field, statement.value, where, statement.strength,
+                                               exclusive=statement.exclusive, outranks=statement.outranks))
+            own = own or (targets[0] if targets else None)
+        return (own or topic[0], named or topic[1])
 
-    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, mentions: list[Mention], subject: Node | None,
-                      context: FlowContext, span: Span, text: str) -> list[Node]:
-        """Who a fact is about: the nearest fitting component named before it (with the ones joined to it by
-        "and"), else the component whose text this is, else the paragraph's subject, else one named after it."""
-        def fits(kind: Kind) -> bool:
-            return kinds is None or kind in kinds
+    def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
+                      end: int, mentions: list[Mention], subject: Node | None,
+                      topic: tuple[Node | None, list[Node]], span: Span, text: str) -> list[Node]:
+        """Who a fact is about, in this order: the agent of a passive ("prompts are not logged by X"); the nearest
+        fitting component named before it in its clause (with the ones joined to it by "and"), a subject before
+        a prepositional object; for a clause opening with a pronoun, the sentence's subject, and for one opening
+        with "which", the component just before it; else what the sentence (or the one before, or the text) is
+        about (for a pronoun, the nearest fitting component the sentence before named); else the components
+        named after it. When what the clause is about does not fit the fact, the fact is not guessed onto
+        another component."""
+        def fits(node: Node | None) -> bool:
+            return node is not None and (kinds is None or node.kind() in kinds) and not _is_person(node)
 
-        usable = [m for m in mentions if not m.person and not m.ambiguous and fits(m.kind)
-                  and (m.node is not None or (subject is None and (m.product or m.named)))]
-        before = [m for m in usable if m.start < at]
+        usable = [m for m in mentions if not _person(m) and not m.ambiguous
+                  and (m.node is not None or (subject is None and (m.product or m.named)))
+                  and (kinds is None or m.kind in kinds)]
+        after = [m for m in usable if stop <= m.start < end and _clause_start(text, start, m.start) == clause_start]
+        agents = [m for m in after if re.search(r"\bby\s+(?:the\s+|our\s+)?[*_`]*$", text[stop:m.start])]
+        if agents:
+            return self._coordinated(agents, text, span, backwards=False)
+        before = [m for m in usable if clause_start <= m.start < at]
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
-        before = subjects or before  # "X is called through the OpenAI API with ...": the fact is about X
-        if before:
-            chosen = [before[-1]]
-            for mention in reversed(before[:-1]):
-                if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s+(?:the\s+|our\s+)?", text[mention.end:chosen[-1].start]):
-                    chosen.append(mention)  # "The CV Store and the Applications DB hold personal data"
-                else:
-                    break
-            return [n for n in (self._node(m, span) for m in chosen) if n is not None]
-        for fallback in (subject, context.subject):
-            if fallback is not None and fits(fallback.kind()):
-                return [fallback]
-        after = [m for m in usable if m.start >= at]
-        node = self._node(after[0], span) if after else None
-        return [node] if node is not None else []
+        pronoun = _PRONOUN_LEAD.match(text, clause_start) is not None
+        if subjects or (before and not pronoun):
+            return self._coordinated((subjects or before)[::-1], text, span, backwards=True)
+        earlier = [m for m in mentions if start <= m.start < clause_start]
+        if pronoun:
+            heads = [m for m in earlier if not PREPOSITION_BEFORE.search(text, 0, m.start) and not _person(m)]
+            if heads:
+                node = self._node(heads[0], span)  # "The X ... , and its answers are ...": the sentence's subject
+                return [node] if node is not None and fits(node) else []
+        if (_RELATIVE_LEAD.match(text, clause_start) or _APPOSITIVE_LEAD.match(text, clause_start)) and earlier:
+            node = self._node(earlier[-1], span)  # "the Claims Portal, which is ...", "the Ledger — a database with"
+            return [node] if node is not None and fits(node) else []
+        own = next((m.node for m in earlier if m.node is not None and not _person(m)
+                    and _opens_sentence(text, start, m)), None)
+        antecedent = own or topic[0] or subject
+        if pronoun and not own and not fits(antecedent):
+            antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
+        if antecedent is not None:
+            return [antecedent] if fits(antecedent) else []
+        later = [m for m in usable if at <= m.start < end]  # "Questions may contain PII; the X does not ..."
+        return self._coordinated(later, text, span, backwards=False) if later else []
+
+    def _coordinated(self, ordered: list[Mention], text: str, span: Span, *, backwards: bool) -> list[Node]:
+        """The first mention and the ones joined to it by "and", "or", "nor" or a comma ("The CV Store and the
+        Applications DB hold personal data"; "neither by vLLM nor by the Explanation Service")."""
+        chosen = [ordered[0]]
+        for mention in ordered[1:]:
+            left, right = (mention, chosen[-1]) if backwards else (chosen[-1], mention)
+            if re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or|,?\s*nor)\s+(?:by\s+|to\s+|in\s+)?(?:the\s+|our\s+)?",
+                            text[left.end:right.start]):
+                chosen.append(mention)
+            else:
+                break
+        return [n for n in (self._node(m, span) for m in chosen) if n is not None]
 
     # ------------------------------------------------------------------------------------------- zones
 
-    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
+    def _zones(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None) -> None:
+        """"X and Y run in our Azure subscription": the components named before the verb in its clause (or the
+        component whose text it is); "... runs in a dedicated AWS account: the Ingest API, ...": the ones listed
+        after it; "Everything (except X) runs in ..." every component of the document not placed elsewhere."""
         text = span.text
         for match in _ZONE_PHRASE.finditer(text, start, end):
             phrase = _ZONE_END.sub("", match.group("zone")).strip()
             name = DETERMINER.sub("", phrase).strip()
             if not name or not kind_words().names_zone(name) or len(name.split()) > 8:
                 continue
-            members = [m for m in mentions if m.start < match.start()
-                       or (m.start > match.start("zone") + len(phrase) and m.start < end)]
-            lead = text[start:match.start()]
-            if not members and not _EVERYTHING.search(lead):
-                continue
+            zone_end = match.start("zone") + len(phrase)
+            clause_start = _clause_start(text, start, match.start())
+            lead = text[clause_start:match.start()]
+            listed = re.match(r"[^.;:]{0,80}?:\s", text[zone_end:end]) is not None
+            members = [m for m in mentions
+                       if (m.start >= zone_end if listed else clause_start <= m.start < match.start())]
+            everything = _EVERYTHING.search(lead) is not None and not listed
+            excluded: list[Mention] = []
+            if everything:
+                but = re.search(r"\b(?:except|but|apart\s+from|other\s+than|besides)\b", lead)
+                excluded = [m for m in members if but is not None and m.start >= clause_start + but.start()]
+                members = [m for m in members if m not in excluded]
             zone = Zone(f"{self.prefix}:zone:{normal(name)}", name, Where.at(span, start, end))
-            self.prose.extraction.zones.append(zone)
             for mention in members:
                 self._member(zone, mention, span)
-            if _EVERYTHING.search(lead):
-                self.everything.append((zone, self.prose))
+            if not zone.members and not everything and subject is not None and not members:
+                zone.members.append(_key(subject))  # "**Recorder Bot** – runs on our own instances"
+            if not zone.members and not everything:
+                continue
+            self.prose.extraction.zones.append(zone)
+            if everything:
+                self.everything.append((zone, self.prose, {_key(m.node) for m in excluded if m.node is not None}))
 
     def _member(self, zone: Zone, mention: Mention, span: Span) -> None:
+        if mention.node is None and not (mention.named or mention.product):
+            return  # "Our backend runs in ...": a role word, not a component of its own
         node = self._node(mention, span)
         if node is not None and _key(node) not in zone.members:
             zone.members.append(_key(node))
@@ -270,6 +435,50 @@ def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
         return True
     return mention.kind is Kind.model_provider and bool(re.search(r"\b(?:through|via|using|on)\s+(?:the\s+)?$",
                                                                   before))
+
+
+def _clause_start(text: str, start: int, at: int) -> int:
+    """Where the clause holding ``at`` starts (after the last "; ", ", and", ", which", " — " before it)."""
+    found = start
+    for match in _CLAUSE.finditer(text, start, at):
+        found = match.end()
+    return found
+
+
+def _person(mention: Mention) -> bool:
+    return mention.person or (mention.node is not None and _is_person(mention.node))
+
+
+def _is_person(node: Node) -> bool:
+    """A person or a group of people ("Support agents", "the Clinician"): facts about systems are not theirs."""
+    return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
+
+
+def _referring_words(node: Node) -> list[str]:
+    """Words by which later text may name a component: its names and their last words ("the worker")."""
+    return [w for e in node.entities for name in (e.name, *e.aliases)
+            for w in {name.casefold(), name.casefold().split()[-1] if name.split() else ""} if w]
+
+
+def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
+    """The mention is the sentence's subject: only articles, markup and linking words come before it ("The
+    Conversation Service ...", "Both the X and ..."), not "a function the model can call"."""
+    before = re.sub(r"[*_`(),]", " ", text[start:mention.start]).lower().split()
+    return all(w in _LEADING_WORDS for w in before)
+
+
+def _opens_clause(text: str, mention: Mention) -> bool:
+    """A product that is the subject of its sentence ("Pinecone stores the vectors"), not one named in passing
+    ("sign in through Okta", "#devprod on Slack")."""
+    before = re.split(r"(?:[.!?;:]\s|\n\s*(?:[-*•]|\d+[.)])?\s*)", text[:mention.start])[-1]
+    return not DETERMINER.sub("", before.strip(" *_`\t")).strip() and bool(
+        re.match(r"[*_`]*\s+(?:(?:also|then|only|never|now)\s+)?(?:[a-z]+s|is|are|was|has|does|can|will|must)\b",
+                 text[mention.end:]))
+
+
+def _inside_parentheses_after(text: str, previous: Mention, mention: Mention) -> bool:
+    opening = text.rfind("(", previous.end, mention.start)
+    return opening >= 0 and not text[previous.end:opening].strip(" *_`") and ")" not in text[opening:mention.start]
 
 
 def _key(node: Node) -> str:

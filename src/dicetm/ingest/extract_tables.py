@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dicetm.ingest.documents import Span
-from dicetm.ingest.extract_ir import Where, split_name
+from dicetm.ingest.extract_ir import Entity, Where, split_name
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -32,6 +32,9 @@ _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|
 _KIND = re.compile(r"^(kind|type|category|role|class|layer)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"
                          r"language|engine)$", re.I)
+_HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(?:on|in|by)|host|location|deployment|"
+                      r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster)$", re.I)
+_CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
                           r"summary|details)$", re.I)
 
@@ -96,9 +99,26 @@ class TableReader:
             self.structure.explicit_kind(entity, kind_cell)
         elif kind_words().kind_of(self.header[index]) in _SPECIFIC:
             self.structure.explicit_kind(entity, self.header[index])  # a "Dataset" or "Tool" column
+        hosting = self._cell(cells, "hosting")
+        if hosting:
+            self._hosting(entity, hosting, span, offsets[self.columns["hosting"] or 0])
         for position, cell in enumerate(cells):
             if position != index and cell.strip():
                 self.structure.block(span, offsets[position], offsets[position] + len(cell), entity.key)
+
+    def _hosting(self, entity: Entity, cell: str, span: Span, offset: int) -> None:
+        """A "Runs on" cell: the zone it names holds the component ("EKS `support-ai`", "Workday SaaS"), and the
+        deployment unit it names in code is the component's own identifier ("compose service `web`")."""
+        parts = cell.split(",")
+        for code in _CODE.finditer(parts[0]):
+            if not kind_words().names_zone(parts[0][:code.start()]):
+                entity.aliases.append(code.group(1).strip())  # the same component in a compose file
+                break
+        for part in parts:
+            place = " ".join(re.sub(r"\([^)]*\)|[`*_]", "", part).split())
+            if place and kind_words().names_zone(place) and len(place.split()) <= 6:
+                self.structure.hosted(entity, place, Where.at(span, offset, offset + len(cell.rstrip())))
+                break
 
 
 def _columns(header: list[str]) -> dict[str, int | None]:
@@ -106,7 +126,8 @@ def _columns(header: list[str]) -> dict[str, int | None]:
         return next((i for i, cell in enumerate(header) if pattern.match(cell)), None)
 
     columns = {"from": find(_FROM), "to": find(_TO), "data": find(_DATA), "kind": find(_KIND),
-               "technology": find(_TECHNOLOGY), "description": find(_DESCRIPTION), "name": find(_NAME)}
+               "technology": find(_TECHNOLOGY), "description": find(_DESCRIPTION), "name": find(_NAME),
+               "hosting": find(_HOSTING)}
     if columns["name"] is None and (columns["kind"] is not None or columns["description"] is not None
                                     or columns["technology"] is not None):
         columns["name"] = 0

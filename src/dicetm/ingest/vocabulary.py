@@ -47,6 +47,11 @@ class Vocabulary:
         self._terms: dict[str, tuple[str, str | None, str]] = {}  # normalised word -> (role, product, term)
         self.display: dict[str, str] = {}  # product key -> its canonical name as the data file writes it
         self._patterns: list[_Pattern] = []
+        self._names: dict[str, list[str]] = {}  # product names (aliases too) by role
+        self._makers = {_normal(str(maker)): tuple(_normal(str(f)) for f in families)
+                        for maker, families in (data.get("makers") or {}).items()}
+        self._operators = {_normal(str(company)): [str(p) for p in services]
+                           for company, services in (data.get("operators") or {}).items()}
         folded: list[str] = []
         exact: list[str] = []
         for entry in data["entries"]:
@@ -60,12 +65,13 @@ class Vocabulary:
                 self.display.setdefault(_normal(names[0]), names[0])
                 for name in names:
                     self._add(name, role, _normal(names[0]), _normal(names[0]))
+                    self._names.setdefault(role, []).append(name)
                     (exact if name in exact_case else folded).append(name)
             for word in entry.get("generic", []):
                 self._add(str(word), role, None, _normal(str(word)))
                 folded.append(str(word))
             for pattern in entry.get("patterns", []):
-                self._patterns.append(_Pattern(role, re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.I)))
+                self._patterns.append(_Pattern(role, re.compile(rf"(?<!\w)(?:{pattern})(?!\w)(?!-[A-Za-z])", re.I)))
         self._folded = _alternation(folded, re.I)
         self._exact = _alternation(exact, 0)
 
@@ -92,6 +98,25 @@ class Vocabulary:
             if not chosen or hit.start >= chosen[-1].end:
                 chosen.append(hit)
         return chosen
+
+    def names_of_role(self, role: str) -> list[str]:
+        """Every product name (and alias) of ``role``."""
+        return list(self._names.get(role, []))
+
+    def maker_of(self, model: str) -> str | None:
+        """The provider (its normalised name) whose model family ``model`` belongs to: "claude 3.5 sonnet" ->
+        "anthropic"; None when the family is not listed."""
+        key = _normal(model)
+        for maker, families in self._makers.items():
+            if any(key == f or key.startswith((f + " ", f + "-")) or (key.startswith(f) and key[len(f):len(f) + 1]
+                                                                      .isdigit()) for f in families):
+                return maker
+        return None
+
+    def operated_by(self, company: str) -> list[str]:
+        """The product keys of the services ``company`` (a product key) runs."""
+        services = self._operators.get(company, [])
+        return [found[1] for found in (self._lookup(s) for s in services) if found is not None and found[1]]
 
     def _lookup(self, words: str) -> tuple[str, str | None, str] | None:
         key = _normal(words)

@@ -1,0 +1,199 @@
+"""The extractor on the ways people write that are not tied to one document style: facts in any wording, who a
+fact is about, products named in passing, sections that are not components, names introduced in running text,
+zones stated in tables and lists, notes in diagrams and configuration files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dicetm.ingest.documents import Document, document_from_text
+from dicetm.ingest.extract import Draft, extract_draft
+from dicetm.ingest.extract_facts import statements
+from dicetm.ingest.readers import read_document, read_markdown
+from dicetm.model.system import Element, Kind, System
+
+
+def _markdown(text: str, name: str = "note.md") -> Document:
+    spans, title = read_markdown(name, text)
+    return Document(path=name, format="markdown", spans=tuple(spans), sha256="0" * 64, title=title)
+
+
+def _draft(text: str) -> Draft:
+    return extract_draft([_markdown(text)])
+
+
+def _by_name(system: System) -> dict[str, Element]:
+    return {e.name: e for e in system.elements}
+
+
+def _ends(system: System) -> set[tuple[str, str]]:
+    return {(f.source, f.target) for f in system.flows}
+
+
+def _quotes_are_verbatim(draft: Draft, *documents: Document) -> None:
+    texts = [s.text for d in documents for s in d.visible_spans]
+    for item in [*draft.system.elements, *draft.system.flows, *draft.system.trust_boundaries]:
+        assert item.provenance is not None
+        for ref in item.provenance.spans:
+            assert ref.quote and any(ref.quote in t for t in texts), (item.id, ref.quote)
+
+
+# ---------------------------------------------------------------------------------------------- wording
+
+
+def test_a_phrase_wrapped_over_two_lines_still_states_its_fact() -> None:
+    found = statements("The upload endpoint is reachable\nfrom the internet and keeps files for\n14 days.")
+    assert [(s.field, s.value) for s in found] == [("exposure", "internet"), ("retention", "14d")]
+
+
+def test_a_phrase_that_only_counts_negated_and_words_that_void_a_phrase() -> None:
+    assert [(s.field, s.value) for s in statements("We never fine-tune it.")] == [("trains_on_user_input", False)]
+    assert statements("We fine-tune it every quarter.") == []  # positive: says nothing about user input
+    assert [s.field for s in statements("It holds order totals; card numbers are tokenised.")] == []
+    assert [s.value for s in statements("Holds customer emails; we classify it as confidential.")
+            if s.field == "classification" and s.strength > 2] == ["confidential"]
+
+
+def test_facts_of_every_kind_in_everyday_wording() -> None:
+    said = {(s.field, str(s.value)) for s in statements(
+        "Only the legal team can change these pages. Nothing is published until an editor approves it. "
+        "Request bodies are not logged. Access is read + write. Capped at 20 tool calls per run. "
+        "Data is kept 45 days. Partner data lives in one shared index for all regions.")}
+    assert {("untrusted_content", "False"), ("human_approval_required", "True"), ("logs_prompts", "False"),
+            ("permissions", "['read', 'write']"), ("budget_limited", "True"), ("retention", "45d"),
+            ("multi_tenant", "True")} <= said
+
+
+# ------------------------------------------------------------------------------------ who a fact is about
+
+
+def test_a_fact_goes_to_the_passive_agent_the_pronoun_and_the_relative_clause() -> None:
+    draft = _draft("# Notes\n\n"
+                   "- **Ticket Router**: routes tickets.\n"
+                   "- **Router Log**: a log store. Prompts are not logged by the Ticket Router.\n"
+                   "- Staff reach the **Help Portal**, which is internet-facing.\n"
+                   "- The **Policy Index** holds handbook pages. It is encrypted at rest.\n")
+    elements = _by_name(draft.system)
+    assert elements["Ticket Router"].logs_prompts is False and elements["Router Log"].logs_prompts is None
+    assert elements["Help Portal"].exposure is not None and elements["Help Portal"].exposure.value == "internet"
+    assert elements["Policy Index"].encrypted_at_rest is True
+
+
+def test_a_fact_is_not_guessed_onto_a_component_it_does_not_fit() -> None:
+    draft = _draft("# Notes\n\n- **Lookup Tool**: reads stock levels.\n\n"
+                   "What does the Pricing Service do? Read-only queries of the price list.\n")
+    assert _by_name(draft.system)["Lookup Tool"].permissions is None
+
+
+# ------------------------------------------------------------------------------- products and components
+
+
+def test_a_product_a_component_is_built_with_is_not_a_component_of_its_own() -> None:
+    draft = _draft("# Design\n\nThe Intake API writes each file to the Blob Store (S3). "
+                   "The Session Cache — a Redis hash — expires entries after 2 hours.\n\n"
+                   "The Answer Model (Claude 3.5 Sonnet on Amazon Bedrock) drafts replies. Bedrock does not "
+                   "train on our prompts. Anthropic does not store them either.\n")
+    elements = _by_name(draft.system)
+    assert not {"S3", "Redis", "Amazon Bedrock", "Bedrock", "Anthropic", "Claude 3.5 Sonnet"} & set(elements)
+    assert ("intake-api", "blob-store") in _ends(draft.system)
+    assert elements["Session Cache"].retention == "2h"
+    model = elements["Answer Model"]
+    assert model.kind is Kind.llm and model.trains_on_user_input is False
+    assert model.model_provenance is not None and model.third_party is True  # derived from the hosted API
+
+
+def test_a_product_named_in_passing_is_not_drafted_but_one_that_takes_part_is() -> None:
+    draft = _draft("# Notes\n\nThe team chats in #ops on Slack. Sign-in uses Okta SSO.\n\n"
+                   "The Report Builder sends the weekly summary to Snowflake.\n")
+    names = set(_by_name(draft.system))
+    assert "Slack" not in names and "Okta" not in names and "Okta SSO" not in names
+    assert {"Report Builder", "Snowflake"} <= names
+
+
+def test_a_product_opening_a_longer_name_stands_for_it() -> None:
+    draft = _draft("# Parts\n\n- **Jira Cloud**: the issue tracker.\n- **Review Agent**: an agent.\n\n"
+                   "The Review Agent reads issues from Jira. Jira is SaaS.\n")
+    assert "Jira" not in _by_name(draft.system)
+    assert ("jira-cloud", "review-agent") in _ends(draft.system)
+    assert _by_name(draft.system)["Jira Cloud"].third_party is True
+
+
+# --------------------------------------------------------------------------------------- document structure
+
+
+def test_headings_that_ask_list_or_name_an_activity_are_sections() -> None:
+    draft = _draft("# Payroll Bot\n\n## Components\n\n### Payroll Agent\n\nAn agent.\n\n"
+                   "## Who talks to whom\n\nThe Payroll Agent calls the Salary DB.\n\n## Processors\n\n"
+                   "## Monitoring\n\n## Notes for auditors\n\nNothing.\n")
+    names = set(_by_name(draft.system))
+    assert names == {"Payroll Agent", "Salary DB"}
+
+
+def test_a_list_item_naming_a_zone_is_a_zone_and_a_label_is_not_a_component() -> None:
+    draft = _draft("# Setup\n\n- **Inside the plant network**: the **Line Monitor** and the **Sensor DB**.\n"
+                   "- **Vendor cloud**: the **Forecast Service**.\n\nDecisions\n\n"
+                   "- Review cadence: weekly.\n- Token budget: 2M per day.\n")
+    zones = {b.name: set(b.elements) for b in draft.system.trust_boundaries}
+    assert zones["Inside the plant network"] == {"line-monitor", "sensor-db"}
+    assert zones["Vendor cloud"] == {"forecast-service"}
+    assert not {"Review cadence", "Token budget", "Inside the plant network"} & set(_by_name(draft.system))
+    assert _by_name(draft.system)["Forecast Service"].third_party is True  # a vendor's zone
+
+
+def test_abbreviations_definite_references_and_pronoun_objects_in_running_text() -> None:
+    draft = _draft("# How it works\n\nQuestions reach the Claims Gateway (CGW) first. The CGW forwards them to "
+                   "the Triage Worker. The worker queries the Policy Store and sends the result to the Claims "
+                   "Model, which returns a verdict.\n\n"
+                   "**Policy Store.** A document store of policies. The Triage Worker reads it nightly.\n")
+    ends = _ends(draft.system)
+    assert {("claims-gateway", "triage-worker"), ("triage-worker", "claims-model"),
+            ("claims-model", "triage-worker"), ("policy-store", "triage-worker")} <= ends
+    assert "CGW" not in _by_name(draft.system)
+
+
+def test_a_runs_on_column_names_zones_and_deployment_units(tmp_path: Path) -> None:
+    (tmp_path / "design.md").write_text(
+        "# Billing helper\n\n| Component | Purpose | Runs on |\n|---|---|---|\n"
+        "| Billing API | answers invoices | container `billing-api`, EKS `prod` |\n"
+        "| Ledger DB | stores invoices | Ledger SaaS |\n", encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text("services:\n  billing-api:\n    image: billing:1\n", encoding="utf-8")
+    documents = [read_document(tmp_path / "design.md"), read_document(tmp_path / "compose.yaml")]
+    draft = extract_draft(documents)
+    assert [e.name for e in draft.system.elements] == ["Billing API", "Ledger DB"]
+    zones = {b.name: b.elements for b in draft.system.trust_boundaries}
+    assert zones["Ledger SaaS"] == ["ledger-db"] and zones["EKS prod"] == ["billing-api"]
+
+
+def test_the_host_of_an_mcp_configuration_calls_its_servers(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Desk\n\nThe Ops Console loads `mcp.json` and calls the MCP servers.\n",
+                                        encoding="utf-8")
+    (tmp_path / "mcp.json").write_text(json.dumps({"mcpServers": {"files": {"command": "npx", "args": ["fs"]}}}),
+                                       encoding="utf-8")
+    draft = extract_draft([read_document(tmp_path / "README.md"), read_document(tmp_path / "mcp.json")])
+    assert ("ops-console", "files") in _ends(draft.system)
+    assert _by_name(draft.system)["Ops Console"].kind is Kind.agent
+
+
+# ---------------------------------------------------------------------------------------- diagram notes
+
+
+def test_mermaid_comments_and_descriptions_of_diagram_elements_state_facts() -> None:
+    text = ("```mermaid\nflowchart LR\n  %% The Fetch Tool is read-only.\n  agent[[Research Agent]] --> "
+            "fetch[Fetch Tool]\n  fetch --> web((Public web))\n```\n")
+    draft = extract_draft([_markdown(f"# Research\n\n{text}")])
+    assert _by_name(draft.system)["Fetch Tool"].permissions is not None
+    dsl = document_from_text("model.dsl", 'workspace {\n  model {\n    s = softwareSystem "S" {\n'
+                             '      ui = container "Team Portal" "Internal only, SSO sign-in." "React"\n'
+                             '    }\n  }\n}\n')
+    portal = _by_name(extract_draft([dsl]).system)["Team Portal"]
+    assert portal.exposure is not None and portal.exposure.value == "internal" and portal.authenticated is True
+
+
+def test_everything_except_a_named_component_runs_in_the_zone() -> None:
+    draft = _draft("# Hosting\n\nThe Quote API calls the Rates DB and the Pricing Model. Everything except the "
+                   "Pricing Model runs in our GCP project.\n")
+    zone = draft.system.trust_boundaries[0]
+    assert set(zone.elements) == {"quote-api", "rates-db"}
+    _quotes_are_verbatim(draft, _markdown("# Hosting\n\nThe Quote API calls the Rates DB and the Pricing Model. "
+                                          "Everything except the Pricing Model runs in our GCP project.\n"))
