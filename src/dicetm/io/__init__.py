@@ -23,6 +23,7 @@ from dicetm.io.import_threat_composer import ThreatComposerImporter
 from dicetm.io.import_threat_dragon import ThreatDragonImporter
 from dicetm.io.interface import Importer, ImportResult, Unmapped
 from dicetm.io.modelyaml import render
+from dicetm.io.sourcekeep import seal
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
@@ -72,6 +73,7 @@ def _convert(importer: Importer, data: object, source: str) -> ImportResult:
     if not importer.detect(data):
         raise InputError([_wrong_format(importer, data, source)])
     draft = importer.convert(data, source)
+    draft.system = seal(draft.system)
     known = _catalog_controls() | {c.id for c in draft.system.controls}
     text, system = render(draft.system, source, importer.title, draft.unmapped, draft.notes, known)
     return ImportResult(format=importer.name, source=source, system=system, text=text,

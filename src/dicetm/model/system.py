@@ -11,6 +11,8 @@ from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dicetm.model.sourcedata import SourceData
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
@@ -165,6 +167,7 @@ class Element(_Strict):
     acts_on: str | None = Field(None, description="For tools: the element the tool reads or changes.")
     tags: list[str] = Field(default_factory=list)
     provenance: SourceInfo | None = Field(None, description="Set on items drafted from documents.")
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class Flow(_Strict):
@@ -178,6 +181,7 @@ class Flow(_Strict):
     encrypted: bool | None = None
     bidirectional: bool = False
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class TrustBoundary(_Strict):
@@ -187,6 +191,7 @@ class TrustBoundary(_Strict):
     parent: str | None = Field(None, description="Enclosing boundary id, for nested zones.")
     description: str | None = None
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class Asset(_Strict):
@@ -195,12 +200,14 @@ class Asset(_Strict):
     classification: Classification | None = None
     stored_in: list[str] = Field(default_factory=list)
     description: str | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class Assumption(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: str
     elements: list[str] = Field(default_factory=list)
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class CountermeasureStatus(StrEnum):
@@ -262,6 +269,7 @@ class ThreatRecord(_Strict):
         None, description="Status in the source tool (e.g. 'Mitigated'); recorded, never taken as a decision."
     )
     provenance: SourceInfo | None = Field(None, description="For LLM proposals: provider, model, prompt, spans.")
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class CustomControl(_Strict):
@@ -275,6 +283,7 @@ class CustomControl(_Strict):
     source_ref: str | None = None
     source_status: str | None = None
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class System(_Strict):
@@ -292,6 +301,7 @@ class System(_Strict):
     controls: list[CustomControl] = Field(default_factory=list, description="Controls not in the catalogue.")
     countermeasures: list[CountermeasureSetting] = Field(default_factory=list)
     residual_risks: list[ResidualRiskSetting] = Field(default_factory=list)
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
     model_config = ConfigDict(extra="forbid", ignored_types=(cached_property,))
 
