@@ -21,8 +21,8 @@ from dicetm.io.export_common import (
     control_names,
     flow_name,
     json_text,
-    ordered_threats,
     placement,
+    source_ordered,
     stable_uuid,
 )
 from dicetm.io.export_layout import Layout, Rect, compute_layout
@@ -97,12 +97,8 @@ def _new_diagram(system: System) -> dict[str, Any]:
 
 
 def _threats_in_order(result: AnalysisResult, system: System) -> list[tuple[Threat, ThreatRecord | None]]:
-    """Threats imported from Threat Dragon in their file order first, then the others in export order."""
     records = {r.id: r for r in system.threats}
-    order = {r.id: n for n, r in enumerate(system.threats) if source_of(r, NAME) is not None}
-    ordered = ordered_threats(result.threats)
-    kept = sorted((t for t in ordered if t.id in order), key=lambda t: order[t.id])
-    return [(t, records.get(t.id)) for t in [*kept, *(t for t in ordered if t.id not in order)]]
+    return [(t, records.get(t.id)) for t in source_ordered(result.threats, system, NAME)]
 
 
 class _Cells:
