@@ -1,6 +1,6 @@
 """Every export format behind one call: ``export(format, result, loaded) -> str``.
 
-Formats for other threat-modeling tools (Threat Dragon, Open Threat Model, Threat Composer), for
+Formats for other threat-modeling tools (Threat Dragon, Open Threat Model, Threat Composer, Threagile), for
 code-scanning and spreadsheets (SARIF, CSV), for MITRE's ATLAS Navigator, and data-flow diagrams
 (Mermaid, Graphviz DOT, SVG). The registry sits at the edge: the per-format modules only reshape an
 analysis, and the report renderers are reused for the formats dicetm already writes.
@@ -18,6 +18,7 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.io.export_atlas_navigator import render_atlas_navigator
 from dicetm.io.export_common import placement
 from dicetm.io.export_otm import render_otm
+from dicetm.io.export_threagile import render_threagile
 from dicetm.io.export_threat_composer import render_threat_composer
 from dicetm.io.export_threat_dragon import render_threat_dragon
 from dicetm.model import AnalysisResult
@@ -29,8 +30,8 @@ SVG_MAX_ELEMENTS = 2000  # Graphviz takes minutes and the drawing is unreadable 
 
 # Format -> the file name ending people use for it (the CLI suggests it; nothing depends on it).
 SUFFIXES = {
-    "threat-dragon": ".json", "otm": ".otm.json", "threat-composer": ".tc.json", "sarif": ".sarif",
-    "csv": ".csv", "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
+    "threat-dragon": ".json", "otm": ".otm.json", "threat-composer": ".tc.json", "threagile": ".yaml",
+    "sarif": ".sarif", "csv": ".csv", "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
 }
 FORMATS = tuple(SUFFIXES)
 
@@ -116,6 +117,7 @@ _RENDERERS: dict[str, Renderer] = {
     "threat-dragon": lambda result, loaded: render_threat_dragon(result, loaded.system),
     "otm": lambda result, loaded: render_otm(result, loaded.system),
     "threat-composer": lambda result, loaded: render_threat_composer(result, loaded.system),
+    "threagile": lambda result, loaded: render_threagile(result, loaded.system),
     "sarif": _sarif,
     "csv": _csv,
     "atlas-navigator": lambda result, loaded: render_atlas_navigator(result, loaded.system),

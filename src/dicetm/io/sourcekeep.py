@@ -45,10 +45,15 @@ def jsonable(value: Any, drop: Iterable[str] = ()) -> Any:
     return value
 
 
-def kept(item: _Item, fmt: str, path: str, foreign: Any, *, drop: Iterable[str] = (),
+def kept(item: _Item, fmt: str, path: str, foreign: Any, *, empty: Iterable[str] = (),
          links: list[dict[str, Any]] | None = None) -> _Item:
-    """``item`` with the foreign item behind it as source data (fingerprinted later by :func:`seal`)."""
-    data = jsonable(foreign, drop) if isinstance(foreign, dict) else {}
+    """``item`` with the foreign item behind it as source data (fingerprinted later by :func:`seal`); the
+    keys in ``empty`` hold child items kept on their own dicetm items, and are emptied (a list or mapping
+    becomes empty, a null stays null) so the exporter knows the key was there."""
+    data = jsonable(foreign) if isinstance(foreign, dict) else {}
+    for key in empty:
+        if isinstance(data.get(key), list | dict):
+            data[key] = type(data[key])()
     source = SourceData(format=fmt, path=path, item=data, links=jsonable(links or []), fingerprint=_UNSEALED)
     return item.model_copy(update={"source_data": source})
 
