@@ -30,6 +30,7 @@ IMPORTERS: dict[str, Importer] = {
     for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter())
 }
 FORMATS = tuple(IMPORTERS)
+CARRIED = {name: importer.carried for name, importer in IMPORTERS.items()}
 
 
 def load_file(format: str, path: Path | str) -> ImportResult:
@@ -98,4 +99,5 @@ def _catalog_controls() -> set[str]:
     return set(load_catalog().controls)
 
 
-__all__ = ["FORMATS", "IMPORTERS", "ImportResult", "Importer", "Unmapped", "detect", "load_data", "load_file"]
+__all__ = ["CARRIED", "FORMATS", "IMPORTERS", "ImportResult", "Importer", "Unmapped", "detect", "load_data",
+           "load_file"]

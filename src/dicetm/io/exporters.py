@@ -55,6 +55,17 @@ def left_out(fmt: str, result: AnalysisResult, loaded: LoadedModel, *, threats: 
     return [t.id for t in select_threats(result, loaded, threats).threats if placement(t, loaded.system) is None]
 
 
+def cross_format(fmt: str, loaded: LoadedModel) -> list[str]:
+    """What the model keeps from the tool it was imported from that ``fmt`` cannot carry (one line per kind of
+    item); empty for an export to the same tool or a model that was not imported."""
+    from dicetm.io import CARRIED
+    from dicetm.io.sourcekeep import cross_format_losses
+
+    if fmt not in CARRIED:  # SARIF, CSV, diagrams: reports, not models another tool keeps
+        return []
+    return cross_format_losses(loaded.system, fmt, CARRIED)
+
+
 def select_threats(result: AnalysisResult, loaded: LoadedModel, which: str) -> AnalysisResult:
     """``result`` limited to the threats ``which`` names; countermeasures keep only threats still listed."""
     if which not in THREAT_SELECTIONS:
@@ -126,4 +137,4 @@ _RENDERERS: dict[str, Renderer] = {
     "svg": _svg,
 }
 
-__all__ = ["FORMATS", "SUFFIXES", "THREAT_SELECTIONS", "export", "left_out", "select_threats"]
+__all__ = ["FORMATS", "SUFFIXES", "THREAT_SELECTIONS", "cross_format", "export", "left_out", "select_threats"]

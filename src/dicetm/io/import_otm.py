@@ -74,6 +74,10 @@ class _Uses:
 class OtmImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"name", "description", "parent.trustZone", "parent.component", "source", "destination",
+                         "bidirectional", "assets", "assets.processed", "assets.stored", "tags", "categories",
+                         "cwes", "risk.likelihood", "risk.impact", "risk.confidentiality", "threats",
+                         "project.name", "project.description"})
 
     def detect(self, data: object) -> bool:
         return isinstance(data, dict) and "otmVersion" in data

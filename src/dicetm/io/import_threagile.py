@@ -97,6 +97,14 @@ _T = TypeVar("_T", Asset, Element, TrustBoundary)
 class ThreagileImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"description", "type", "technology", "technologies", "tags", "internet", "encryption",
+                         "confidentiality", "multi_tenant", "out_of_scope", "justification_out_of_scope",
+                         "used_as_client_by_human", "data_assets_processed", "data_assets_stored",
+                         "communication_links", "target", "protocol", "authentication", "vpn", "data_assets_sent",
+                         "data_assets_received", "technical_assets_inside", "trust_boundaries_nested",
+                         "exploitation_likelihood", "exploitation_impact", "most_relevant_technical_asset",
+                         "most_relevant_communication_link", "data_breach_technical_assets", "title",
+                         "business_overview.description", "technical_overview.description"})
 
     def detect(self, data: object) -> bool:
         return isinstance(data, dict) and ("threagile_version" in data or "technical_assets" in data)

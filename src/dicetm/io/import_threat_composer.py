@@ -49,6 +49,8 @@ _ITEMS = ("assumptions", "mitigations", "assumptionLinks", "mitigationLinks", "t
 class ThreatComposerImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"statement", "content", "applicationInfo.name", "applicationInfo.description",
+                         "architecture.description", "dataflow.description", "metadata"})
 
     def detect(self, data: object) -> bool:
         return (isinstance(data, dict) and "schema" in data

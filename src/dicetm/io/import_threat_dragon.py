@@ -119,6 +119,15 @@ class _Box:
 class ThreatDragonImporter:
     name = NAME
     title = TITLE
+    # Fields of a cell or threat whose content the dicetm item carries (on export to other formats too).
+    carried = frozenset({
+        "name", "title", "description", "type", "threats", "data.name", "data.description", "data.type",
+        "data.threats", "source", "target", "isEncrypted", "data.isEncrypted", "isBidirectional",
+        "data.isBidirectional", "protocol", "data.protocol", "isALog", "data.isALog", "storesCredentials",
+        "data.storesCredentials", "isPublicNetwork", "data.isPublicNetwork", "severity", "mitigation", "attrs.text",
+        "outOfScope", "data.outOfScope", "reasonOutOfScope", "data.reasonOutOfScope", *_FLAG_TAGS,
+        *(f"data.{key}" for key in _FLAG_TAGS), "summary.title", "summary.description",
+    })
 
     def detect(self, data: object) -> bool:
         detail = data.get("detail") if isinstance(data, dict) else None

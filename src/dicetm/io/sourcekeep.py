@@ -102,9 +102,10 @@ def steps(path: str) -> list[str | int]:
     return found
 
 
-def cross_format_losses(system: System, target: str) -> list[str]:
+def cross_format_losses(system: System, target: str, carried: dict[str, frozenset[str]]) -> list[str]:
     """What the source data of ``system`` holds that an export to ``target`` leaves out, one line per kind
-    of item: the foreign fields (top level, and one level into objects), with how many items have them."""
+    of item: the foreign fields (top level, and one level into objects) that the model does not carry
+    (``carried``: format -> fields it does), with how many items come from that format."""
     lines = []
     groups: dict[tuple[str, str], tuple[int, Counter[str]]] = {}
     for name in ("model", *_LISTS):
@@ -114,22 +115,27 @@ def cross_format_losses(system: System, target: str) -> list[str]:
             if not isinstance(data, SourceData) or data.format == target:
                 continue
             count, fields = groups.get((data.format, name), (0, Counter()))
-            fields.update(_field_names(data.item))
+            known = carried.get(data.format, frozenset())
+            fields.update(f for f in _field_names(data.item, {k.split(".")[0] for k in known if "." in k})
+                          if f not in known and f.split(".")[0] not in known)
             if data.parts:
-                fields.update(f"{len(data.parts)} parts with no dicetm item" for _ in (0,))
+                fields[f"{len(data.parts)} parts with no dicetm item"] += 1
             if data.links:
-                fields.update(["links"])
+                fields["links"] += 1
             groups[(data.format, name)] = (count + 1, fields)
     for (fmt, name), (count, fields) in sorted(groups.items()):
+        if not fields:
+            continue
         what = name.replace("_", " ")
         lines.append(f"{what} ({count}, from {fmt}): {', '.join(sorted(fields))}")
     return lines
 
 
-def _field_names(item: dict[str, Any]) -> list[str]:
+def _field_names(item: dict[str, Any], containers: set[str]) -> list[str]:
+    """Top-level keys; one level into the objects whose parts the model carries in part (``data.name``)."""
     names = []
     for key, value in item.items():
-        if isinstance(value, dict) and value:
+        if key in containers and isinstance(value, dict) and value:
             names += [f"{key}.{inner}" for inner in value]
         else:
             names.append(key)
