@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from dicetm.catalog import load_catalog
@@ -78,7 +79,7 @@ def render_otm(result: AnalysisResult, system: System) -> str:
     countermeasures = {c.id: c for c in result.countermeasures}
     ids = _Ids(system, placed)
     refs = _threat_refs(placed, countermeasures, system, ids)
-    zones = [_kept(b, lambda b=b: _zone(b, layout.boundaries[b.id], system), ids, system)
+    zones = [_kept(b, partial(_zone, b, layout.boundaries[b.id], system), ids, system)
              for b in system.trust_boundaries]
     if any(e.id not in system.boundary_of for e in system.elements):
         zones.append(_outside_zone())
@@ -97,13 +98,13 @@ def render_otm(result: AnalysisResult, system: System) -> str:
     parts = system.source_data.parts if skeleton is not None and system.source_data is not None else {}
     records = {r.id: r for r in system.threats}
     controls = {c.id: c for c in system.controls}
-    components = [_with_instances(_kept(e, lambda e=e: _component(e, layout.elements[e.id], system), ids, system),
+    components = [_with_instances(_kept(e, partial(_component, e, layout.elements[e.id], system), ids, system),
                                   refs.get(e.id, []), ids, source_of(e, NAME) is not None) for e in system.elements]
-    flows = [_with_instances(_kept(f, lambda f=f: _dataflow(f), ids, system), refs.get(f.id, []), ids,
+    flows = [_with_instances(_kept(f, partial(_dataflow, f), ids, system), refs.get(f.id, []), ids,
                              source_of(f, NAME) is not None) for f in system.flows]
     mitigations = [_kept_mitigation(c, controls.get(c.id)) for c in _mitigations(placed, countermeasures, system)]
     sections = {
-        "assets": [_kept(a, lambda a=a: _asset(a), ids, system) for a in system.assets],
+        "assets": [_kept(a, partial(_asset, a), ids, system) for a in system.assets],
         "trustZones": zones,
         "components": components,
         "dataflows": [*flows, *(v for k, v in parts.items() if k.startswith("$.dataflows["))],
@@ -122,8 +123,9 @@ class _Ids:
     def __init__(self, system: System, threats: list[Threat]) -> None:
         self.items: dict[str, str] = {}
         self.imported = {t.id for t in system.threats if source_of(t, NAME) is not None}
-        for item in [*system.elements, *system.flows, *system.trust_boundaries, *system.assets, *system.threats,
-                     *system.controls]:
+        items: list[Any] = [*system.elements, *system.flows, *system.trust_boundaries, *system.assets,
+                            *system.threats, *system.controls]
+        for item in items:
             data = source_of(item, NAME)
             otm_id = data.item.get("id") if data is not None else None
             self.items[item.id] = otm_id if isinstance(otm_id, str) and otm_id else item.id

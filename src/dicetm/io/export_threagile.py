@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
-
-import yaml
 
 from dicetm.io.export_common import STRIDE_NAMES, source_ordered
 from dicetm.io.mapping import slug
+from dicetm.io.modelyaml import dump_yaml
 from dicetm.io.sourcekeep import foreign, steps
 from dicetm.model import (
     PROCESS_KINDS,
@@ -81,7 +81,7 @@ def render_threagile(result: AnalysisResult, system: System) -> str:
         document["individual_risk_categories"] = categories
     if skeleton is None:
         document["tags_available"] = sorted({t for e in system.elements for t in e.tags})
-    return yaml.dump(_dates(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return dump_yaml(_dates(document))
 
 
 def _new_document(result: AnalysisResult, system: System) -> dict[str, Any]:
@@ -143,11 +143,11 @@ def _name(item: Asset | Element | TrustBoundary | Flow) -> str:
     return item.name
 
 
-def _kept(item: Any, build: Any) -> dict[str, Any]:
+def _kept(item: Any, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The imported item as it was, with a person's changes laid over; a new item built from the model."""
     stored, changed = foreign(item, NAME)
     if stored is None:
-        return build()  # type: ignore[no-any-return]
+        return build()
     if changed:
         fresh = build()
         for key in ("description", "technical_assets_inside", "trust_boundaries_nested", "target", "protocol",
@@ -291,14 +291,3 @@ def _dates(value: Any) -> Any:
     if isinstance(value, list):
         return [_dates(v) for v in value]
     return value
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """The safe dumper, writing multi-line text as ``|`` blocks."""
-
-
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-_Dumper.add_representer(str, _text)

@@ -72,7 +72,7 @@ def render_threat_composer(result: AnalysisResult, system: System) -> str:
     mitigation_ids = {item["id"] for item in mitigation_items}
     assumptions, assumption_links = _assumptions(threats, system, threat_uuid, mitigation_ids)
     skeleton, changed = foreign(system, NAME)
-    document = skeleton if skeleton is not None else {
+    document: dict[str, Any] = skeleton if skeleton is not None else {
         "schema": SCHEMA_VERSION,
         "applicationInfo": {"name": clip(system.name, FIELD_MAX), "description": _application_text(result, system)},
         "architecture": {"description": _architecture_text(system)},

@@ -106,7 +106,7 @@ class _Cells:
 
     def __init__(self, system: System, skeleton: dict[str, Any] | None, names: dict[str, str]) -> None:
         self.system, self.names = system, names
-        self.v1 = bool(skeleton) and any(isinstance(d, dict) and isinstance(d.get("diagramJson"), dict)
+        self.v1 = skeleton is not None and any(isinstance(d, dict) and isinstance(d.get("diagramJson"), dict)
                                          for d in skeleton.get("detail", {}).get("diagrams", []))
         self.placed: list[tuple[int, tuple[int, int], dict[str, Any]]] = []  # (diagram, order, cell)
         self.by_path: dict[str, dict[str, Any]] = {}

@@ -335,7 +335,8 @@ class _Conversion:
             self._extra(category, frozenset({"id", "description", "impact", "stride", "cwe", "mitigation", "action",
                                              "risks_identified"}), "risk category")
             for risk_title, risk in category.child("risks_identified").entries():
-                self.parts[category.path] = {k: v for k, v in category.value.items() if k != "risks_identified"}
+                fields = category.value if isinstance(category.value, dict) else {}
+                self.parts[category.path] = {k: v for k, v in fields.items() if k != "risks_identified"}
                 threats.append(self._risk(category, category_id, risk_title, risk, control_id, tracking,
                                           threat_pool))
         for key, (_pattern, _status, node) in tracking.items():

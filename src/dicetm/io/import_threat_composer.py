@@ -195,8 +195,8 @@ class _Conversion:
             number = node.text("numericId")
             assumption = Assumption(id=self.ids.take(f"assumption-{number}" if number else None, text,
                                                      fallback="assumption"), text=text, elements=[element_id])
-            links = [link.value for link in self.doc.child("assumptionLinks").items()
-                     if link.is_map() and link.text("assumptionId") == node.text("id")]
+            links = [dict(link.value) for link in self.doc.child("assumptionLinks").items()
+                     if isinstance(link.value, dict) and link.text("assumptionId") == node.text("id")]
             assumptions.append(kept(assumption, NAME, node.path, node.value, links=links))
             self.assumption_ids.add(node.text("id") or "")
         return assumptions
