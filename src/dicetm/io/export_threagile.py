@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from dicetm.io.export_common import STRIDE_NAMES, source_ordered
@@ -71,10 +72,10 @@ def render_threagile(result: AnalysisResult, system: System) -> str:
     if skeleton is not None and changed:
         document["title"] = system.name
     names = _Names(system)
-    document["data_assets"] = {names.asset(a): _kept(a, lambda a=a: _data_asset(a)) for a in system.assets}
+    document["data_assets"] = {names.asset(a): _kept(a, partial(_data_asset, a)) for a in system.assets}
     document["technical_assets"] = {names.element(e): _technical_asset(e, system, names) for e in system.elements}
     if system.trust_boundaries or "trust_boundaries" in document:
-        document["trust_boundaries"] = {names.boundary(b): _kept(b, lambda b=b: _boundary(b, system, names))
+        document["trust_boundaries"] = {names.boundary(b): _kept(b, partial(_boundary, b, system, names))
                                         for b in system.trust_boundaries}
     categories = _categories(result, system, names)
     if categories or "individual_risk_categories" in document:
@@ -172,8 +173,8 @@ def _family(element: Element) -> str:
 
 
 def _technical_asset(element: Element, system: System, names: _Names) -> dict[str, Any]:
-    asset = _kept(element, lambda: _new_technical_asset(element, system, names))
-    links = {names.flow(f): _kept(f, lambda f=f: _link(f, names)) for f in system.flows_from.get(element.id, [])
+    asset = _kept(element, partial(_new_technical_asset, element, system, names))
+    links = {names.flow(f): _kept(f, partial(_link, f, names)) for f in system.flows_from.get(element.id, [])
              if f.source == element.id and f.target in system.element_by_id}
     if links or asset.get("communication_links") is not None:
         asset["communication_links"] = links
