@@ -82,9 +82,11 @@ def select_threats(result: AnalysisResult, loaded: LoadedModel, which: str) -> A
 
 
 def _sarif(result: AnalysisResult, loaded: LoadedModel) -> str:
+    import os
+
     from dicetm.report.sarif import render_threats_sarif
 
-    return render_threats_sarif(result, loaded)
+    return render_threats_sarif(result, loaded, environment=os.environ)
 
 
 def _csv(result: AnalysisResult, _loaded: LoadedModel) -> str:
