@@ -60,7 +60,8 @@ def problems(name: str, doc: Any) -> list[str]:
     found = []
     for error in sorted(_validator(name).iter_errors(copy.deepcopy(doc)), key=lambda e: list(map(str, e.path))):
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
-        found.append(f"{path}: {error.message[:300]}")
+        message = error.message if len(error.message) <= 300 else f"{error.message[:140]} ... {error.message[-140:]}"
+        found.append(f"{path}: {message}")
     return found
 
 
