@@ -29,6 +29,7 @@ class ImportFormat(StrEnum):
     otm = "otm"
     threagile = "threagile"
     threat_composer = "threat-composer"
+    tm_bom = "tm-bom"
 
 
 def _target(path: Path) -> Path:
@@ -43,7 +44,8 @@ def import_model(
     = Path("dicetm.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
-    """Import a Threat Dragon, OTM, Threagile or Threat Composer model into a dicetm model file."""
+    """Import a Threat Dragon, OTM, Threagile, Threat Composer or TM-BOM (.tmbom.json) model into a dicetm
+    model file. What the model has no field for stays with each item and comes back on export to that tool."""
     from dicetm.io import load_file
     from dicetm.store.atomic import write_text_atomic
 

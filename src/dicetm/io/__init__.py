@@ -21,13 +21,15 @@ from dicetm.io.import_otm import OtmImporter
 from dicetm.io.import_threagile import ThreagileImporter
 from dicetm.io.import_threat_composer import ThreatComposerImporter
 from dicetm.io.import_threat_dragon import ThreatDragonImporter
+from dicetm.io.import_tmbom import TmBomImporter
 from dicetm.io.interface import Importer, ImportResult, Unmapped
 from dicetm.io.modelyaml import render
 from dicetm.io.sourcekeep import seal
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
-    for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter())
+    for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter(),
+                     TmBomImporter())
 }
 FORMATS = tuple(IMPORTERS)
 CARRIED = {name: importer.carried for name, importer in IMPORTERS.items()}
