@@ -48,6 +48,9 @@ SKELETONS: dict[str, Any] = {
                             "data_assets": v, "individual_risk_categories": v, "risk_tracking": v},
     "threat-composer": lambda v: {"schema": 1, "threats": v, "mitigations": v, "mitigationLinks": v,
                                   "assumptions": v, "assumptionLinks": v},
+    "tm-bom": lambda v: {"version": "1.0.1", "scope": {"title": "s"}, "trust_zones": v, "actors": v, "components": v,
+                         "data_stores": v, "data_sets": v, "data_flows": v, "threats": v, "controls": v, "risks": v,
+                         "assumptions": v},
 }
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
