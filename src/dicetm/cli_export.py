@@ -28,6 +28,8 @@ class ExportFormat(StrEnum):
     threagile = "threagile"
     sarif = "sarif"
     csv = "csv"
+    github_issues = "github-issues"
+    jira = "jira"
     atlas_navigator = "atlas-navigator"
     mermaid = "mermaid"
     dot = "dot"
@@ -44,8 +46,8 @@ class ThreatSelection(StrEnum):
 def export_command(
     fmt: Annotated[ExportFormat, typer.Argument(
         metavar="FORMAT", help="Threat Dragon v2 JSON, Open Threat Model 0.2.0, Threat Composer workspace, "
-                               "Threagile YAML, SARIF 2.1.0, CSV, ATLAS Navigator layer, Mermaid, Graphviz DOT "
-                               "or SVG.")],
+                               "Threagile YAML, SARIF 2.1.0, CSV, GitHub issues (JSON for the REST API), Jira "
+                               "(CSV import), ATLAS Navigator layer, Mermaid, Graphviz DOT or SVG.")],
     path: Annotated[Path, typer.Argument(metavar="PATH", help="dicetm.yaml, or a folder holding one.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")]
     = None,
@@ -57,7 +59,9 @@ def export_command(
     force: ForceOpt = False,
 ) -> None:
     """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, Threagile, SARIF,
-    CSV, an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG).
+    CSV, an ATLAS Navigator layer, a data-flow diagram (Mermaid, DOT, SVG), or issues for a tracker
+    (github-issues, jira: one per planned countermeasure and per accepted threat nothing covers; items with a
+    tracker link from `dicetm decide ITEM --tracker URL` are left out).
 
     A model imported from a tool and exported back to it keeps what that tool wrote (ids, positions, styles,
     statuses); an export to another tool lists on standard error what it cannot carry.

@@ -1,6 +1,7 @@
 """Every export format behind one call: ``export(format, result, loaded) -> str``.
 
 Formats for other threat-modeling tools (Threat Dragon, Open Threat Model, Threat Composer, Threagile), for
+issue trackers (GitHub issues, Jira CSV: planned countermeasures and accepted threats nothing covers), for
 code-scanning and spreadsheets (SARIF, CSV), for MITRE's ATLAS Navigator, and data-flow diagrams
 (Mermaid, Graphviz DOT, SVG). The registry sits at the edge: the per-format modules only reshape an
 analysis, and the report renderers are reused for the formats dicetm already writes.
@@ -21,6 +22,7 @@ from dicetm.io.export_otm import render_otm
 from dicetm.io.export_threagile import render_threagile
 from dicetm.io.export_threat_composer import render_threat_composer
 from dicetm.io.export_threat_dragon import render_threat_dragon
+from dicetm.io.export_trackers import render_github_issues, render_jira_csv
 from dicetm.model import AnalysisResult
 from dicetm.store.modelfile import LoadedModel
 
@@ -31,7 +33,8 @@ SVG_MAX_ELEMENTS = 2000  # Graphviz takes minutes and the drawing is unreadable 
 # Format -> the file name ending people use for it (the CLI suggests it; nothing depends on it).
 SUFFIXES = {
     "threat-dragon": ".json", "otm": ".otm.json", "threat-composer": ".tc.json", "threagile": ".yaml",
-    "sarif": ".sarif", "csv": ".csv", "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
+    "sarif": ".sarif", "csv": ".csv", "github-issues": ".issues.json", "jira": ".jira.csv",
+    "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
 }
 FORMATS = tuple(SUFFIXES)
 
@@ -132,6 +135,8 @@ _RENDERERS: dict[str, Renderer] = {
     "threat-composer": lambda result, loaded: render_threat_composer(result, loaded.system),
     "threagile": lambda result, loaded: render_threagile(result, loaded.system),
     "sarif": _sarif,
+    "github-issues": lambda result, loaded: render_github_issues(result, loaded.system),
+    "jira": lambda result, loaded: render_jira_csv(result, loaded.system),
     "csv": _csv,
     "atlas-navigator": lambda result, loaded: render_atlas_navigator(result, loaded.system),
     "mermaid": _mermaid,

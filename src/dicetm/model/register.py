@@ -87,6 +87,7 @@ class ThreatEntry(_Data):
     facts: dict[str, Any] | None = Field(None, description="The facts themselves, to show what changed.")
     stale_changes: list[str] = Field(default_factory=list, description="What changed, when stale.")
     status_before_stale: ThreatStatus | None = None
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).")
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -100,6 +101,7 @@ class CountermeasureEntry(_Data):
     threats: list[str] = Field(default_factory=list, description="Threat ids it mitigates (as last analysed).")
     reviewer: str | None = None
     decided_at: str | None = None
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).")
     history: list[HistoryEntry] = Field(default_factory=list)
 
 

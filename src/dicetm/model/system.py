@@ -228,6 +228,7 @@ class CountermeasureSetting(_Strict):
     evidence: str | None = None
     note: str | None = None
     threats: list[str] | None = Field(None, description="Limit to these threat ids (default: all it mitigates).")
+    tracker: str | None = Field(None, description="Link to the issue tracking it.")
 
 
 class RiskDecision(StrEnum):

@@ -35,7 +35,7 @@ def countermeasures(state: State) -> list[Countermeasure]:
             rank=best_rank[control_id],
             status=setting.status if setting else CountermeasureStatus.proposed,
             owner=setting.owner if setting else None, due=setting.due if setting else None,
-            evidence=setting.evidence if setting else None,
+            evidence=setting.evidence if setting else None, tracker=setting.tracker if setting else None,
             references=list(control.references),
             limited_to=sorted(setting.threats) if setting and setting.threats is not None else None,
             provenance=Provenance(source="rule", catalog_version=catalog.version,

@@ -268,6 +268,8 @@ def _threat_result(threat: Threat, index: int, row: ThreatEvaluation | None, loa
     }
     if threat.reviewer:
         properties["reviewer"] = threat.reviewer
+    if threat.tracker:
+        properties["tracker"] = threat.tracker
     if row is not None:
         properties.update(covered=row.covered, coveredBy=list(row.covered_by), residualRisk=row.residual_risk.value,
                           residualScore=row.residual_score)

@@ -31,6 +31,7 @@ from dicetm.model.register import (
 from dicetm.review.facts import facts_digest, facts_of
 from dicetm.review.fatigue import mark_quick, quick_run
 from dicetm.review.identity import same_person
+from dicetm.review.tracker import TRACK, check_tracker_url, record_tracker
 
 THREAT_ACTIONS = {"accept": ThreatStatus.accepted, "reject": ThreatStatus.rejected,
                   "modify": ThreatStatus.modified, "needs-info": ThreatStatus.needs_info}
@@ -70,6 +71,7 @@ class DecisionInput:
     business_impact: str | None = None
     review_by: str | None = None
     covers: tuple[str, ...] = ()  # countermeasures: the threats this decision is linked to (empty: all)
+    tracker: str | None = None  # a link to the issue tracking the item; alone (action "track") or with a decision
     bulk: bool = False  # part of one decision applied to every threat of a rule (--all-of)
 
 
@@ -242,6 +244,11 @@ def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Thr
     """Apply ``decision`` to the transaction's register, recording it; flag a run of quick accepts."""
     item = decision.item.strip()
     register = tx.register
+    if decision.tracker is not None:
+        check_tracker_url(decision.tracker)  # refused before anything is recorded
+    if decision.action == TRACK:
+        record_tracker(tx, item, decision.tracker or "")
+        return
     if item.startswith("risk:"):
         threat_id = item.removeprefix("risk:")
         known = [t.id for t in register.threats if t.status is not ThreatStatus.retired]
@@ -261,6 +268,8 @@ def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Thr
             raise _problem(f"no threat {item!r} in the register", "ITEM_ID",
                            hint=_did_you_mean(item, [t.id for t in register.threats]))
         _decide_threat(tx, threat_entry, decision, threats.get(item), system)
+    if decision.tracker is not None:
+        record_tracker(tx, item, decision.tracker)
     flagged = quick_run(tx.register, tx.actor)
     if flagged:
         mark_quick(tx.register, flagged)
