@@ -380,7 +380,7 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     assert at(problem) == (3, 35, "flows[0].colour")
     assert problem.hint == (
         "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, provenance, "
-        "source, target"
+        "source, source_data, target"
     )
 
 

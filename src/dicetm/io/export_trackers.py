@@ -104,7 +104,7 @@ def render_jira_csv(result: AnalysisResult, system: System) -> str:
     items = work_items(result, system)
     width = max((len(item.labels) for item in items), default=1)
     out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(["Summary", "Issue Type", "Priority", "Description", "Due date", *(["Labels"] * width)])
     for item in items:
         labels = list(item.labels) + [""] * (width - len(item.labels))
