@@ -35,7 +35,7 @@ app = typer.Typer(
     name="dicetm",
     help="Threat modeling for AI systems: Describe, Identify, Countermeasures, Evaluate. Offline by default.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
     pretty_exceptions_enable=False,
 )
 catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and framework ids.",
