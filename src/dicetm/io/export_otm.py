@@ -77,8 +77,8 @@ def render_otm(result: AnalysisResult, system: System) -> str:
     layout = compute_layout(system, lambda _e: NODE_SIZE)
     placed = source_ordered([threat for threat, _where in placed_threats(result, system)], system, NAME)
     countermeasures = {c.id: c for c in result.countermeasures}
-    ids = _Ids(system, placed)
-    refs = _threat_refs(placed, countermeasures, system, ids)
+    ids = _Ids(system)
+    refs = _threat_refs(placed, countermeasures, system)
     zones = [_kept(b, partial(_zone, b, layout.boundaries[b.id], system), ids, system)
              for b in system.trust_boundaries]
     if any(e.id not in system.boundary_of for e in system.elements):
@@ -120,7 +120,7 @@ def render_otm(result: AnalysisResult, system: System) -> str:
 class _Ids:
     """dicetm id -> the id the OTM document uses (the imported item's own id, else ours)."""
 
-    def __init__(self, system: System, threats: list[Threat]) -> None:
+    def __init__(self, system: System) -> None:
         self.items: dict[str, str] = {}
         self.imported = {t.id for t in system.threats if source_of(t, NAME) is not None}
         items: list[Any] = [*system.elements, *system.flows, *system.trust_boundaries, *system.assets,
@@ -265,7 +265,7 @@ def _dataflow(flow: Flow) -> dict[str, Any]:
 
 
 def _threat_refs(threats: list[Threat], countermeasures: dict[str, Countermeasure],
-                 system: System, ids: _Ids) -> dict[str, list[dict[str, Any]]]:
+                 system: System) -> dict[str, list[dict[str, Any]]]:
     """Element or flow id -> references to the threats against it, with the mitigation states."""
     refs: dict[str, list[dict[str, Any]]] = {}
     for threat in threats:

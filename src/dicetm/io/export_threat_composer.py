@@ -161,8 +161,10 @@ def _threat(threat: Threat, system: System, record: ThreatRecord | None) -> dict
     if stored is not None:  # a person changed it in dicetm: their words over the kept statement
         kept_metadata = [m for m in stored.get("metadata") or [] if isinstance(m, dict)
                          and m.get("key") not in {"STRIDE", "Comments"}]
-        stored.update(statement=clip(statement, STATEMENT_MAX), metadata=[*metadata[:1], *kept_metadata,
-                                                                           *metadata[1 + (not imported):]])
+        ours = {m["key"]: m for m in metadata}  # STRIDE and Comments from dicetm, the rest (Priority) as kept
+        stored.update(statement=clip(statement, STATEMENT_MAX),
+                      metadata=[*(ours[k] for k in ("STRIDE",) if k in ours), *kept_metadata,
+                                *(ours[k] for k in ("Comments",) if k in ours)])
         return stored
     prerequisite = f"who can reach {names[0]}" if names else ""
     return {

@@ -5,7 +5,12 @@ are shapes ``actor``, ``process``, ``store`` and ``flow``, each with a ``data`` 
 ``trust-boundary-box`` per trust boundary drawn around its members. Cell ids are our element, flow and
 boundary ids, so a re-export of the same model is identical and an importer can keep them.
 
-Each threat goes on the cell of the flow it names, else of its primary element, with status ``Open``:
+A model imported from Threat Dragon is written back as it came: its summary, people and diagrams, every cell
+with its id, position, style and flags (a version 1 file stays version 1), the cells dicetm has no item for
+(text, boundary lines, loose flows), and each threat on its own cell with its status; what a person changed in
+dicetm is laid over. New elements are drawn to the right of the kept drawing.
+
+Each new threat goes on the cell of the flow it names, else of its primary element, with status ``Open``:
 the review status in dicetm is never turned into a decision in another tool. Element kinds that
 Threat Dragon has no shape for are kept in ``data.dicetmKind`` so a re-import can restore them.
 """
@@ -246,7 +251,7 @@ def _overlay_flow(cell: dict[str, Any], flow: Flow, ids: dict[str, str], v1: boo
 def _as_v1(cell: dict[str, Any]) -> dict[str, Any]:
     """A new cell in the shape of a Threat Dragon 1 diagram, for a model imported from a v1 file."""
     data = cell.get("data", {})
-    v1 = {**{k: v for k, v in data.items()}, "id": cell["id"], "z": cell.get("zIndex", 1)}
+    v1 = {**data, "id": cell["id"], "z": cell.get("zIndex", 1)}
     if "position" in cell:
         v1.update(size=cell["size"], position=cell["position"], angle=0, attrs={"text": {"text": data.get("name")}})
     if "source" in cell:
