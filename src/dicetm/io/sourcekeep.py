@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import json
 import math
 import re
 from collections import Counter
@@ -93,8 +94,6 @@ def foreign(item: BaseModel, fmt: str) -> tuple[dict[str, Any] | None, bool]:
 
 def steps(path: str) -> list[str | int]:
     """``$.detail.diagrams[0].cells[3]`` -> ``["detail", "diagrams", 0, "cells", 3]``."""
-    import json
-
     found: list[str | int] = []
     for match in _STEP.finditer(path):
         plain, index, quoted = match.groups()
