@@ -383,7 +383,7 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     assert at(problem) == (3, 35, "flows[0].colour")
     assert problem.hint == (
         "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, provenance, "
-        "source, target, token_passthrough"
+        "source, source_data, target, token_passthrough"
     )
 
 

@@ -1,6 +1,7 @@
 """Command-line interface: parse, call the library, render, choose the exit code.
 
-Exit codes: 0 ok, 1 policy gate failed, 2 bad usage or invalid input.
+Exit codes: 0 ok, 1 policy gate failed, 2 bad usage or invalid input, 3 unexpected error (a bug; the message
+says where to report it), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from dicetm.cli_iterations import register_commands as register_iteration_comman
 from dicetm.cli_review import register_commands as register_review_commands
 from dicetm.cli_web import register_commands as register_web_commands
 from dicetm.errors import DicetmError, Location, Problem
+from dicetm.textsafe import one_line
 
 app = typer.Typer(
     name="dicetm",
     help="Threat modeling for AI systems: Describe, Identify, Countermeasures, Evaluate. Offline by default.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
     pretty_exceptions_enable=False,
 )
 catalog_app = typer.Typer(help="Explain rules, controls, OWASP, ATLAS, CWE and framework ids.",
@@ -279,8 +281,58 @@ register_assist_commands(app)
 register_web_commands(app)
 
 
+UNEXPECTED = 3  # an error dicetm did not expect: a bug, never "the gate failed" (1) or "bad input" (2)
+INTERRUPTED = 130
+ISSUES_URL = "https://github.com/dicetm/dicetm/issues"
+
+
 def main() -> None:
-    app()
+    """Run the CLI; every way out has its own exit code, and an unexpected error says where to report it.
+
+    Files are written atomically and the workspace lock is released on the way out, so an error in the middle
+    of a command leaves what was on disk as it was.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, EOFError) as exc:
+        _interrupted(exc)
+    except Exception as exc:  # the one place that turns a bug into its own exit code
+        if _is_click(exc, "Abort"):
+            _interrupted(exc)
+        if _is_click(exc, "ClickException"):  # bad usage: unknown option, missing argument
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        _report_bug(exc)
+        sys.exit(UNEXPECTED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_click(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is click's ``name`` exception (click as typer vendors it, or the click package)."""
+    return any(cls.__name__ == name and (cls.__module__.split(".")[0] == "click" or "_click" in cls.__module__
+                                         or cls.__module__ == "typer.exceptions") for cls in type(exc).__mro__)
+
+
+def _interrupted(_exc: BaseException) -> None:
+    err.print("interrupted; files are written whole or not at all, so nothing was left half-written", markup=False)
+    sys.exit(INTERRUPTED)
+
+
+def _report_bug(exc: BaseException) -> None:
+    import os
+    import traceback
+
+    err.print(f"error: dicetm stopped on an unexpected error ({type(exc).__name__}: {one_line(str(exc))[:300]}). "
+              "This is a bug in dicetm, not a problem with your model. Files are written whole or not at all, so "
+              "nothing was left half-written.", markup=False)
+    err.print(f"    please report it at {ISSUES_URL} with the command you ran and the lines below "
+              "(set DICETM_DEBUG=1 for the full traceback)", markup=False)
+    frames = traceback.extract_tb(exc.__traceback__)
+    if os.environ.get("DICETM_DEBUG"):
+        err.print("".join(traceback.format_exception(exc)), markup=False)
+    elif frames:
+        last = frames[-1]
+        err.print(f"    at {Path(last.filename).name}:{last.lineno} in {last.name}", markup=False)
 
 
 if __name__ == "__main__":

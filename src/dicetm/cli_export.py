@@ -25,8 +25,11 @@ class ExportFormat(StrEnum):
     threat_dragon = "threat-dragon"
     otm = "otm"
     threat_composer = "threat-composer"
+    threagile = "threagile"
     sarif = "sarif"
     csv = "csv"
+    github_issues = "github-issues"
+    jira = "jira"
     atlas_navigator = "atlas-navigator"
     mermaid = "mermaid"
     dot = "dot"
@@ -43,7 +46,8 @@ class ThreatSelection(StrEnum):
 def export_command(
     fmt: Annotated[ExportFormat, typer.Argument(
         metavar="FORMAT", help="Threat Dragon v2 JSON, Open Threat Model 0.2.0, Threat Composer workspace, "
-                               "SARIF 2.1.0, CSV, ATLAS Navigator layer, Mermaid, Graphviz DOT or SVG.")],
+                               "Threagile YAML, SARIF 2.1.0, CSV, GitHub issues (JSON for the REST API), Jira "
+                               "(CSV import), ATLAS Navigator layer, Mermaid, Graphviz DOT or SVG.")],
     path: Annotated[Path, typer.Argument(metavar="PATH", help="dicetm.yaml, or a folder holding one.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")]
     = None,
@@ -54,25 +58,36 @@ def export_command(
     = Detail.grouped,
     force: ForceOpt = False,
 ) -> None:
-    """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, SARIF, CSV,
-    an ATLAS Navigator layer, or a data-flow diagram (Mermaid, DOT, SVG).
+    """Analyse a model and export it for another tool: Threat Dragon, OTM, Threat Composer, Threagile, SARIF,
+    CSV, an ATLAS Navigator layer, a data-flow diagram (Mermaid, DOT, SVG), or issues for a tracker
+    (github-issues, jira: one per planned countermeasure and per accepted threat nothing covers; items with a
+    tracker link from `dicetm decide ITEM --tracker URL` are left out).
+
+    A model imported from a tool and exported back to it keeps what that tool wrote (ids, positions, styles,
+    statuses); an export to another tool lists on standard error what it cannot carry.
 
     --out replaces an existing file only when it is an export of the same format, or with --force.
     """
     from dicetm.api import analyze_path
-    from dicetm.io.exporters import export, left_out
+    from dicetm.io.exporters import cross_format, export, left_out
     if out is not None:
         guard_output(out, fmt.value, force, "--out", model_file(path))
     try:
         loaded, result = analyze_path(path, detail.value)
         text = export(fmt.value, result, loaded, threats=threats.value)
         missing = left_out(fmt.value, result, loaded, threats=threats.value)
+        dropped = cross_format(fmt.value, loaded)
     except DicetmError as exc:
         raise _fail(exc) from None
     if missing:
         many = len(missing) != 1
         _err.print(f"note: {len(missing)} {'threats name' if many else 'threat names'} no element or flow, so the "
                    f"{fmt.value} file cannot hold {'them' if many else 'it'}: {', '.join(missing)}", markup=False)
+    if dropped:
+        _err.print(f"note: {fmt.value} cannot carry what the model keeps from the tool it was imported from "
+                   "(export to that tool to keep it):", markup=False)
+        for line in dropped:
+            _err.print(f"  - {line}", markup=False)
     if not emit(text, out, "--out"):
         return
     _out.print(f"wrote {out} ({fmt.value}, {len(text.encode('utf-8'))} bytes)", markup=False)

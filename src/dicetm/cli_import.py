@@ -30,6 +30,7 @@ class ImportFormat(StrEnum):
     threagile = "threagile"
     threat_composer = "threat-composer"
     mcp_config = "mcp-config"
+    tm_bom = "tm-bom"
 
 
 def _target(path: Path) -> Path:
@@ -44,8 +45,9 @@ def import_model(
     = Path("dicetm.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
-    """Import a Threat Dragon, OTM, Threagile or Threat Composer model, or draft one from an MCP client
-    configuration (mcp-config: mcpServers / servers lists), into a dicetm model file."""
+    """Import a Threat Dragon, OTM, Threagile, Threat Composer or TM-BOM (.tmbom.json) model, or draft one from
+    an MCP client configuration (mcp-config: mcpServers / servers lists), into a dicetm model file. What the model
+    has no field for stays with each item and comes back on export to that tool."""
     from dicetm.io import load_file
     from dicetm.store.atomic import write_text_atomic
 

@@ -594,6 +594,10 @@ def decide_command(
     covers: Annotated[list[str] | None, typer.Option(
         "--covers", help="Countermeasure (accept, plan, implement): a threat id this decision covers; repeat it. "
                          "Without it the decision applies to every threat the control mitigates.")] = None,
+    tracker: Annotated[str | None, typer.Option(
+        "--tracker", help="Link to the issue tracking this threat or countermeasure (http(s) URL); alone it "
+                          "records only the link, with an action it is recorded beside the decision. The next "
+                          "analysis and the reports show it.")] = None,
     sign_key: SignKeyOpt = None,
 ) -> None:
     """Record one decision on one item (or on every threat of one rule with --all-of), with a named reviewer.
@@ -604,10 +608,10 @@ def decide_command(
     """
     from dicetm.review import DecisionInput, ReviewSession, threats_of_rule
 
-    action = _one_action({Action.accept: accept, Action.reject: reject, Action.modify: modify,
-                          Action.needs_info: needs_info, Action.plan: plan, Action.implement: implement,
-                          Action.transfer: transfer, Action.avoid: avoid, Action.mitigate: mitigate,
-                          Action.confirm: confirm})
+    flags = {Action.accept: accept, Action.reject: reject, Action.modify: modify, Action.needs_info: needs_info,
+             Action.plan: plan, Action.implement: implement, Action.transfer: transfer, Action.avoid: avoid,
+             Action.mitigate: mitigate, Action.confirm: confirm}
+    action = "track" if tracker is not None and not any(flags.values()) and not all_of else _one_action(flags)
     item = _targets(item_id, all_of)
     who = _reviewer(reviewer, path)
     key = signing_key(path, who, sign_key)
@@ -615,7 +619,8 @@ def decide_command(
         business_impact = _drafted_impact(path, item, business_impact)
     decision = DecisionInput(item=item, action=action, reason=reason, title=title, scenario=scenario,
                              likelihood=likelihood, impact=impact, owner=owner, due=due, evidence=evidence,
-                             business_impact=business_impact, review_by=review_by, covers=tuple(covers or ()))
+                             business_impact=business_impact, review_by=review_by, covers=tuple(covers or ()),
+                             tracker=tracker)
     try:
         outcome = ReviewSession(path).decide([decision], reviewer=who, all_of=all_of)
     except DicetmError as exc:
@@ -625,6 +630,7 @@ def decide_command(
     decided = threats_of_rule(register, all_of) if all_of else [item]
     for target in decided:
         because = f": {one_line(reason)}" if reason else ""
+        because += f" [tracker {one_line(tracker)}]" if tracker else ""
         out.print(f"{one_line(target)}: {action} -> {status_of(register, target)} (by {one_line(who)}){because}",
                   markup=False)
     if all_of:

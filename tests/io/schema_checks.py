@@ -11,7 +11,8 @@ links, rule indexes, technique ids). Sources:
   string maps).
 - Threat Composer: awslabs/threat-composer ``packages/threat-composer/src/customTypes`` (zod schemas:
   strict objects, UUID links, length limits from ``configs``).
-- SARIF 2.1.0: the OASIS SARIF schema (version, runs, tool.driver.rules, results and locations).
+- SARIF 2.1.0, OTM and Threat Dragon v2: first the published schemas themselves (``official_schemas``),
+  then only what those schemas leave to the tools.
 - ATLAS Navigator: mitre-attack/attack-navigator ``layers/LAYERFORMATv4_5.md`` with domain ``atlas-atlas``.
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from official_schemas import problems as official_problems
 
 from dicetm.catalog import Catalog, Entry
 
@@ -116,8 +119,13 @@ TD_TEXTS = ("description", "name", "privilegeLevel", "protocol", "reasonOutOfSco
 
 
 def check_threat_dragon(doc: Any, *, strict: bool = True) -> list[str]:
-    """``strict=False`` accepts what Threat Dragon itself tolerates in its sample files: flows with a loose
+    """Threat Dragon's published v2 schema (with ``nullable`` read as its ajv set-up reads it), then the cell
+    data per shape from ``default-properties.js`` and the references the schema leaves to the tool.
+    ``strict=False`` accepts what Threat Dragon itself tolerates in its sample files: flows with a loose
     end (a point instead of a cell) and severities outside the list its editor offers."""
+    found = official_problems("threat-dragon", doc)
+    if found:
+        return found
     c = _Checks(strict=strict)
     if not c.obj(doc, "$", ("version", "summary", "detail")):
         return c.problems
@@ -295,6 +303,10 @@ def check_td_membership(doc: dict[str, Any], membership: dict[str, str | None],
 
 
 def check_otm(doc: Any) -> list[str]:
+    """IriusRisk's published OTM schema, then the references between parts it leaves to tools."""
+    found = official_problems("otm", doc)
+    if found:
+        return found
     c = _Checks()
     if not c.obj(doc, "$", ("otmVersion", "project")):
         return c.problems
@@ -578,65 +590,26 @@ def _tc_link(c: _Checks, link: dict[str, Any], key: str, known: set[str], path: 
 
 # ------------------------------------------------------------------------------------------------ SARIF
 
-SARIF_LEVELS = ("none", "note", "warning", "error")
-
-
 def check_sarif(doc: Any) -> list[str]:
+    """The OASIS SARIF 2.1.0 schema, then what it leaves to tools: unique rule ids, rule indexes that
+    point at the rule the result names."""
+    found = official_problems("sarif", doc)
+    if found:
+        return found
     c = _Checks()
-    if not c.obj(doc, "$", ("version", "runs")):
-        return c.problems
-    c.string(doc, "version", "$", choices=("2.1.0",))
-    for r, run in enumerate(c.array(doc["runs"], "$.runs")):
-        path = f"$.runs[{r}]"
-        if not c.obj(run, path, ("tool",)) or not c.obj(run["tool"], f"{path}.tool", ("driver",)):
-            continue
-        driver = run["tool"]["driver"]
-        if not c.obj(driver, f"{path}.tool.driver", ("name",)):
-            continue
-        c.string(driver, "name", f"{path}.tool.driver")
-        rules = c.array(driver.get("rules", []), f"{path}.tool.driver.rules")
-        for i, rule in enumerate(rules):
-            if c.obj(rule, f"{path}.tool.driver.rules[{i}]", ("id",)):
-                c.string(rule, "id", f"{path}.tool.driver.rules[{i}]")
-        c.unique([rule.get("id") for rule in rules if isinstance(rule, dict)], f"{path}.tool.driver.rules")
-        for i, result in enumerate(c.array(run.get("results", []), f"{path}.results")):
-            _sarif_result(c, result, f"{path}.results[{i}]", rules)
+    for r, run in enumerate(doc["runs"]):
+        rules = run["tool"]["driver"].get("rules", [])
+        c.unique([rule.get("id") for rule in rules], f"$.runs[{r}].tool.driver.rules")
+        for i, result in enumerate(run.get("results", [])):
+            index = result.get("ruleIndex")
+            path = f"$.runs[{r}].results[{i}].ruleIndex"
+            if index is None:
+                continue
+            if not index < len(rules):
+                c.add(path, f"is {index}, but the driver has {len(rules)} rules")
+            elif rules[index].get("id") != result.get("ruleId"):
+                c.add(path, f"points at rule {rules[index].get('id')!r}, not {result.get('ruleId')!r}")
     return c.problems
-
-
-def _sarif_result(c: _Checks, result: Any, path: str, rules: list[Any]) -> None:
-    if not c.obj(result, path, ("message",)):
-        return
-    if c.obj(result["message"], f"{path}.message") and "text" not in result["message"] \
-            and "id" not in result["message"]:
-        c.add(f"{path}.message", "needs text or id")
-    c.string(result, "level", path, choices=SARIF_LEVELS)
-    c.string(result, "ruleId", path)
-    if "ruleIndex" in result:
-        index = result["ruleIndex"]
-        c.number(result, "ruleIndex", path, integer=True, minimum=0)
-        if isinstance(index, int) and not 0 <= index < len(rules):
-            c.add(f"{path}.ruleIndex", f"is {index}, but the driver has {len(rules)} rules")
-        elif isinstance(index, int) and isinstance(rules[index], dict) and \
-                rules[index].get("id") != result.get("ruleId"):
-            c.add(f"{path}.ruleIndex", f"points at rule {rules[index].get('id')!r}, not {result.get('ruleId')!r}")
-    for i, location in enumerate(c.array(result.get("locations", []), f"{path}.locations")):
-        where = f"{path}.locations[{i}]"
-        if not c.obj(location, where) or "physicalLocation" not in location:
-            continue
-        physical = location["physicalLocation"]
-        if not c.obj(physical, f"{where}.physicalLocation", ("artifactLocation",)):
-            continue
-        if c.obj(physical["artifactLocation"], f"{where}.physicalLocation.artifactLocation", ("uri",)):
-            c.string(physical["artifactLocation"], "uri", f"{where}.physicalLocation.artifactLocation")
-        if "region" in physical and c.obj(physical["region"], f"{where}.physicalLocation.region"):
-            for key in ("startLine", "startColumn", "endLine", "endColumn"):
-                c.number(physical["region"], key, f"{where}.physicalLocation.region", integer=True, minimum=1)
-    fingerprints = result.get("partialFingerprints", {})
-    if c.obj(fingerprints, f"{path}.partialFingerprints"):
-        for key, value in fingerprints.items():
-            if not isinstance(value, str):
-                c.add(f"{path}.partialFingerprints.{key}", "must be a string")
 
 
 # -------------------------------------------------------------------------------------- ATLAS Navigator

@@ -65,7 +65,7 @@ SARIF_BREAKAGES = [
     ("wrong version", lambda d: d.update(version="2.0.0"), "version"),
     ("no tool name", lambda d: d["runs"][0]["tool"]["driver"].pop("name"), "name"),
     ("duplicate rule", lambda d: d["runs"][0]["tool"]["driver"]["rules"].append(
-        copy.deepcopy(d["runs"][0]["tool"]["driver"]["rules"][0])), "twice"),
+        copy.deepcopy(d["runs"][0]["tool"]["driver"]["rules"][0])), "non-unique"),
 ]
 
 

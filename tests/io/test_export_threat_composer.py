@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,5 +118,8 @@ def test_threat_composer_sample_exports_again(tmp_path: Path) -> None:
         first = load_file("threat-composer", path)
         loaded, result = analyse_model_text(first.text, tmp_path / path.stem)
         doc = json.loads(export("threat-composer", result, loaded, threats="stated"))
-        assert check_threat_composer(doc) == [], path.name
+        # the export adds no problem: the dangling links it reports are the sample's own, given back as they were
+        unindexed = lambda problems: sorted(re.sub(r"\[\d+\]", "[*]", p) for p in problems)  # noqa: E731
+        assert unindexed(check_threat_composer(doc)) == unindexed(
+            check_threat_composer(json.loads(path.read_text(encoding="utf-8"))))
         assert len(doc["threats"]) == len(first.system.threats), path.name

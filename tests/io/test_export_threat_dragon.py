@@ -205,7 +205,8 @@ def test_threat_dragon_sample_to_dicetm_and_back_keeps_counts(tmp_path: Path) ->
         loaded, result = analyse_model_text(first.text, tmp_path / path.stem)
         text = export("threat-dragon", result, loaded, threats="stated")
         doc = json.loads(text)
-        assert check_threat_dragon(doc) == [], path.name
+        # the export adds no problem: what it reports is what Threat Dragon's own sample already has (e.g. 'TBA')
+        assert check_threat_dragon(doc) == check_threat_dragon(json.loads(path.read_text(encoding="utf-8")))
         again = load_data("threat-dragon", text, f"{path.stem}-export.json")
         assert counts(again.system) == counts(first.system), path.name
         # every element, boundary box and threat of the sample that was imported is drawn again

@@ -50,6 +50,9 @@ SKELETONS: dict[str, Any] = {
                                   "assumptions": v, "assumptionLinks": v},
     "mcp-config": lambda v: {"mcpServers": {"s": {"command": "npx", "args": v, "env": v}, "r": {"url": v},
                                             "t": v}},
+    "tm-bom": lambda v: {"version": "1.0.1", "scope": {"title": "s"}, "trust_zones": v, "actors": v, "components": v,
+                         "data_stores": v, "data_sets": v, "data_flows": v, "threats": v, "controls": v, "risks": v,
+                         "assumptions": v},
 }
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

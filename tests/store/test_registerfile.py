@@ -43,7 +43,8 @@ def test_lists_are_sorted_and_keys_follow_the_model() -> None:
     assert [r.threat for r in register.residual_risks] == ["T-LLM-001@bot", "T-LLM-002@bot"]
     data = yaml.safe_load(dump_register(register))
     assert list(data) == list(Register.model_fields)
-    assert list(data["threats"][0]) == list(ThreatEntry.model_fields)
+    unset_hidden = [name for name, info in ThreatEntry.model_fields.items() if info.exclude_if is None]
+    assert list(data["threats"][0]) == unset_hidden  # a field left out while unset (tracker) keeps old digests
     assert list(data["threats"][1]["history"][0]) == list(HistoryEntry.model_fields)
 
 

@@ -22,15 +22,18 @@ from dicetm.io.import_otm import OtmImporter
 from dicetm.io.import_threagile import ThreagileImporter
 from dicetm.io.import_threat_composer import ThreatComposerImporter
 from dicetm.io.import_threat_dragon import ThreatDragonImporter
+from dicetm.io.import_tmbom import TmBomImporter
 from dicetm.io.interface import Importer, ImportResult, Unmapped
 from dicetm.io.modelyaml import render
+from dicetm.io.sourcekeep import seal
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
     for importer in (ThreatDragonImporter(), OtmImporter(), ThreagileImporter(), ThreatComposerImporter(),
-                     McpConfigImporter())
+                     McpConfigImporter(), TmBomImporter())
 }
 FORMATS = tuple(IMPORTERS)
+CARRIED = {name: importer.carried for name, importer in IMPORTERS.items()}
 
 
 def load_file(format: str, path: Path | str) -> ImportResult:
@@ -74,6 +77,7 @@ def _convert(importer: Importer, data: object, source: str) -> ImportResult:
     if not importer.detect(data):
         raise InputError([_wrong_format(importer, data, source)])
     draft = importer.convert(data, source)
+    draft.system = seal(draft.system)
     known = _catalog_controls() | {c.id for c in draft.system.controls}
     text, system = render(draft.system, source, importer.title, draft.unmapped, draft.notes, known)
     return ImportResult(format=importer.name, source=source, system=system, text=text,
@@ -98,4 +102,5 @@ def _catalog_controls() -> set[str]:
     return set(load_catalog().controls)
 
 
-__all__ = ["FORMATS", "IMPORTERS", "ImportResult", "Importer", "Unmapped", "detect", "load_data", "load_file"]
+__all__ = ["CARRIED", "FORMATS", "IMPORTERS", "ImportResult", "Importer", "Unmapped", "detect", "load_data",
+           "load_file"]

@@ -88,6 +88,17 @@ def ordered_threats(threats: Iterable[Threat]) -> list[Threat]:
     return sorted(threats, key=lambda t: (-t.score, t.id))
 
 
+def source_ordered(threats: Iterable[Threat], system: System, fmt: str) -> list[Threat]:
+    """Threats read from ``fmt`` in their file order first (so an export gives the file back as it was),
+    then the others in export order."""
+    from dicetm.model.sourcedata import source_of
+
+    order = {r.id: n for n, r in enumerate(system.threats) if source_of(r, fmt) is not None}
+    ordered = ordered_threats(threats)
+    kept = sorted((t for t in ordered if t.id in order), key=lambda t: order[t.id])
+    return [*kept, *(t for t in ordered if t.id not in order)]
+
+
 def placement(threat: Threat, system: System) -> tuple[str, str] | None:
     """Where a threat sits in a diagram: ("flow", id) when it names a flow (a threat about data in
     transit, as STRIDE-per-flow tools draw it), else ("element", id) for its primary element.

@@ -13,7 +13,9 @@ so on, plus ``dicetm.kind``), so nothing dicetm knows is lost on the way out.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from dicetm.catalog import load_catalog
 from dicetm.io.export_common import (
@@ -23,20 +25,28 @@ from dicetm.io.export_common import (
     flow_name,
     json_text,
     placed_threats,
+    source_ordered,
 )
 from dicetm.io.export_layout import Rect, compute_layout
+from dicetm.io.sourcekeep import foreign
 from dicetm.model import (
     AnalysisResult,
+    Asset,
+    Classification,
     Countermeasure,
     CountermeasureStatus,
+    CustomControl,
     Element,
     Exposure,
     Flow,
     System,
     Threat,
+    ThreatRecord,
     TrustBoundary,
 )
+from dicetm.model.sourcedata import source_of
 
+NAME = "otm"
 OTM_VERSION = "0.2.0"
 DIAGRAM = "dicetm-diagram"
 OUTSIDE_ZONE = "dicetm-outside"
@@ -51,6 +61,9 @@ _MITIGATION_STATE = {
     CountermeasureStatus.rejected: "rejected",
 }
 _POINTS_PERCENT = 20  # one likelihood or impact point of five
+# The middle of each band the OTM importer reads a confidentiality rating in.
+_CONFIDENTIALITY = {Classification.public: 10, Classification.internal: 35, Classification.confidential: 65,
+                    Classification.personal: 90, Classification.secret: 90}
 
 
 def project_id(name: str) -> str:
@@ -59,14 +72,19 @@ def project_id(name: str) -> str:
 
 
 def render_otm(result: AnalysisResult, system: System) -> str:
+    """An OTM document; items imported from OTM keep their ids (IriusRisk's trust-zone ids too), types,
+    ratings, representations, attributes and threat states, with only what changed in dicetm laid over."""
     layout = compute_layout(system, lambda _e: NODE_SIZE)
-    placed = [threat for threat, _where in placed_threats(result, system)]
+    placed = source_ordered([threat for threat, _where in placed_threats(result, system)], system, NAME)
     countermeasures = {c.id: c for c in result.countermeasures}
+    ids = _Ids(system)
     refs = _threat_refs(placed, countermeasures, system)
-    zones = [_zone(b, layout.boundaries[b.id], system) for b in system.trust_boundaries]
+    zones = [_kept(b, partial(_zone, b, layout.boundaries[b.id], system), ids, system)
+             for b in system.trust_boundaries]
     if any(e.id not in system.boundary_of for e in system.elements):
         zones.append(_outside_zone())
-    document: dict[str, Any] = {
+    skeleton, changed = foreign(system, NAME)
+    document: dict[str, Any] = skeleton or {
         "otmVersion": OTM_VERSION,
         "project": {
             "name": system.name, "id": project_id(system.name), "description": system.description,
@@ -74,13 +92,133 @@ def render_otm(result: AnalysisResult, system: System) -> str:
         },
         "representations": [{"name": f"{system.name}: data flow", "id": DIAGRAM, "type": "diagram",
                              "size": {"width": layout.width, "height": layout.height}}],
-        "trustZones": zones,
-        "components": [_component(e, layout.elements[e.id], system, refs.get(e.id, [])) for e in system.elements],
-        "dataflows": [_dataflow(f, refs.get(f.id, [])) for f in system.flows],
-        "threats": [_threat(t) for t in placed],
-        "mitigations": [_mitigation(c) for c in _used_countermeasures(placed, countermeasures)],
     }
+    if skeleton is not None and changed and isinstance(document.get("project"), dict):
+        document["project"].update(name=system.name, description=system.description)
+    parts = system.source_data.parts if skeleton is not None and system.source_data is not None else {}
+    records = {r.id: r for r in system.threats}
+    controls = {c.id: c for c in system.controls}
+    components = [_with_instances(_kept(e, partial(_component, e, layout.elements[e.id], system), ids, system),
+                                  refs.get(e.id, []), ids, source_of(e, NAME) is not None) for e in system.elements]
+    flows = [_with_instances(_kept(f, partial(_dataflow, f), ids, system), refs.get(f.id, []), ids,
+                             source_of(f, NAME) is not None) for f in system.flows]
+    mitigations = [_kept_mitigation(c, controls.get(c.id)) for c in _mitigations(placed, countermeasures, system)]
+    sections = {
+        "assets": [_kept(a, partial(_asset, a), ids, system) for a in system.assets],
+        "trustZones": zones,
+        "components": components,
+        "dataflows": [*flows, *(v for k, v in parts.items() if k.startswith("$.dataflows["))],
+        "threats": [_kept_threat(t, records.get(t.id), ids) for t in placed],
+        "mitigations": [*mitigations, *(_kept_mitigation(None, c) for c in _unused(system, countermeasures, placed))],
+    }
+    for key, value in sections.items():  # an imported document without a section keeps it absent
+        if value or skeleton is None or key in (system.source_data.item if system.source_data else {}):
+            document[key] = value
     return json_text(document, expand=4)
+
+
+class _Ids:
+    """dicetm id -> the id the OTM document uses (the imported item's own id, else ours)."""
+
+    def __init__(self, system: System) -> None:
+        self.items: dict[str, str] = {}
+        self.imported = {t.id for t in system.threats if source_of(t, NAME) is not None}
+        items: list[Any] = [*system.elements, *system.flows, *system.trust_boundaries, *system.assets,
+                            *system.threats, *system.controls]
+        for item in items:
+            data = source_of(item, NAME)
+            otm_id = data.item.get("id") if data is not None else None
+            self.items[item.id] = otm_id if isinstance(otm_id, str) and otm_id else item.id
+
+    def __call__(self, item_id: str) -> str:
+        return self.items.get(item_id, item_id)
+
+
+_Model = TypeVar("_Model", Element, Flow, TrustBoundary, Asset)
+
+
+def _kept(item: _Model, build: Callable[[], dict[str, Any]], ids: _Ids, system: System) -> dict[str, Any]:
+    """The imported item as it was, with a person's changes laid over; a new item built from the model."""
+    stored, changed = foreign(item, NAME)
+    if stored is None:
+        return _rename(build(), ids, system)
+    if changed:
+        fresh = _rename(build(), ids, system)
+        for key in ("name", "description", "parent", "source", "destination", "bidirectional", "tags"):
+            if key in fresh and key in stored:
+                stored[key] = fresh[key]
+    return stored
+
+
+def _rename(built: dict[str, Any], ids: _Ids, system: System) -> dict[str, Any]:
+    """A new item's references to imported items, in the imported items' ids."""
+    parent = built.get("parent")
+    if isinstance(parent, dict) and isinstance(parent.get("trustZone"), str):
+        parent["trustZone"] = ids(parent["trustZone"])
+    for key in ("source", "destination"):
+        if isinstance(built.get(key), str):
+            built[key] = ids(built[key])
+    return built
+
+
+def _with_instances(item: dict[str, Any], fresh: list[dict[str, Any]], ids: _Ids, kept_item: bool) -> dict[str, Any]:
+    """A component's or dataflow's threat instances: the kept ones whose threat is still exported (with
+    their states), then one for each other exported threat on it."""
+    exported = {ids(ref["threat"]) for ref in fresh}
+    kept = [i for i in item.get("threats") or [] if isinstance(i, dict) and i.get("threat") in exported]
+    named = {i.get("threat") for i in kept}
+    if kept_item:  # an imported item lists its imported threats itself, states and all
+        fresh = [ref for ref in fresh if ref["threat"] not in ids.imported]
+    if not fresh and not item.get("threats"):
+        return item  # as it was: no key, null or an empty list
+    item["threats"] = [*kept, *({**ref, "threat": ids(ref["threat"]),
+                                 "mitigations": [{**m, "mitigation": ids(m["mitigation"])} for m in ref["mitigations"]]}
+                                for ref in fresh if ids(ref["threat"]) not in named)]
+    return item
+
+
+def _kept_threat(threat: Threat, record: ThreatRecord | None, ids: _Ids) -> dict[str, Any]:
+    stored, changed = foreign(record, NAME) if record is not None else (None, True)
+    if stored is None:
+        return {**_threat(threat), "id": ids(threat.id)}
+    if changed:
+        fresh = _threat(threat)
+        stored.update(name=fresh["name"], description=fresh["description"], categories=fresh["categories"])
+    return stored
+
+
+def _kept_mitigation(countermeasure: Countermeasure | None, control: CustomControl | None) -> dict[str, Any]:
+    stored, changed = foreign(control, NAME) if control is not None else (None, True)
+    if stored is None and countermeasure is not None:
+        return _mitigation(countermeasure)
+    assert stored is not None and control is not None
+    if changed:
+        stored.update(name=control.name, description=control.description)
+    return stored
+
+
+def _unused(system: System, countermeasures: dict[str, Countermeasure], threats: list[Threat]) -> list[CustomControl]:
+    """Mitigations read from OTM that no exported threat uses: they stay in the document."""
+    used = {c for t in threats for c in t.controls if c in countermeasures}
+    return [c for c in system.controls if c.id not in used and source_of(c, NAME) is not None]
+
+
+def _mitigations(threats: list[Threat], countermeasures: dict[str, Countermeasure],
+                 system: System) -> list[Countermeasure]:
+    """Imported mitigations in their file order, then the others the threats use, by rank."""
+    used = _used_countermeasures(threats, countermeasures)
+    order = {c.id: n for n, c in enumerate(system.controls) if source_of(c, NAME) is not None}
+    return sorted(used, key=lambda c: (0, order[c.id], "") if c.id in order else (1, c.rank, c.id))
+
+
+def _asset(asset: Asset) -> dict[str, Any]:
+    rating = _CONFIDENTIALITY.get(asset.classification) if asset.classification else None
+    return {"id": asset.id, "name": asset.name, "description": asset.description,
+            "risk": {"confidentiality": rating if rating is not None else _UNKNOWN_TRUST,
+                     "integrity": _UNKNOWN_TRUST, "availability": _UNKNOWN_TRUST,
+                     "comment": "confidentiality from the dicetm classification; integrity and availability "
+                                "are not rated in dicetm" if rating is not None else "not rated in dicetm"},
+            "attributes": {"dicetm.stored_in": " ".join(asset.stored_in)}}
 
 
 def _representation(item_id: str, rect: Rect) -> list[dict[str, Any]]:
@@ -109,20 +247,20 @@ def _outside_zone() -> dict[str, Any]:
             "risk": {"trustRating": _UNKNOWN_TRUST}, "attributes": {"dicetm": OUTSIDE_MARK}}
 
 
-def _component(element: Element, rect: Rect, system: System, threats: list[dict[str, Any]]) -> dict[str, Any]:
+def _component(element: Element, rect: Rect, system: System) -> dict[str, Any]:
     zone = system.boundary_of.get(element.id, OUTSIDE_ZONE)
     return {
         "id": element.id, "name": element.name, "type": element.kind.value, "description": element.description,
         "parent": {"trustZone": zone}, "representations": _representation(element.id, rect),
-        "threats": threats, "tags": list(element.tags),
+        "threats": [], "tags": list(element.tags),
         "attributes": {"dicetm.kind": element.kind.value, **element_facts(element)},
     }
 
 
-def _dataflow(flow: Flow, threats: list[dict[str, Any]]) -> dict[str, Any]:
+def _dataflow(flow: Flow) -> dict[str, Any]:
     return {
         "id": flow.id, "name": flow_name(flow), "description": flow.data, "bidirectional": flow.bidirectional,
-        "source": flow.source, "destination": flow.target, "threats": threats, "attributes": flow_facts(flow),
+        "source": flow.source, "destination": flow.target, "threats": [], "attributes": flow_facts(flow),
     }
 
 

@@ -5,13 +5,19 @@ are shapes ``actor``, ``process``, ``store`` and ``flow``, each with a ``data`` 
 ``trust-boundary-box`` per trust boundary drawn around its members. Cell ids are our element, flow and
 boundary ids, so a re-export of the same model is identical and an importer can keep them.
 
-Each threat goes on the cell of the flow it names, else of its primary element, with status ``Open``:
+A model imported from Threat Dragon is written back as it came: its summary, people and diagrams, every cell
+with its id, position, style and flags (a version 1 file stays version 1), the cells dicetm has no item for
+(text, boundary lines, loose flows), and each threat on its own cell with its status; what a person changed in
+dicetm is laid over. New elements are drawn to the right of the kept drawing.
+
+Each new threat goes on the cell of the flow it names, else of its primary element, with status ``Open``:
 the review status in dicetm is never turned into a decision in another tool. Element kinds that
 Threat Dragon has no shape for are kept in ``data.dicetmKind`` so a re-import can restore them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dicetm.io.export_common import (
@@ -20,10 +26,12 @@ from dicetm.io.export_common import (
     control_names,
     flow_name,
     json_text,
-    placed_threats,
+    placement,
+    source_ordered,
     stable_uuid,
 )
 from dicetm.io.export_layout import Layout, Rect, compute_layout
+from dicetm.io.sourcekeep import foreign, steps
 from dicetm.model import (
     PROCESS_KINDS,
     STORE_KINDS,
@@ -34,9 +42,12 @@ from dicetm.model import (
     Kind,
     System,
     Threat,
+    ThreatRecord,
     TrustBoundary,
 )
+from dicetm.model.sourcedata import source_of
 
+NAME = "threat-dragon"
 TD_VERSION = "2.3.0"
 THUMBNAIL = "./public/content/images/thumbnail.stride.jpg"
 OPEN_COLOUR, PLAIN_COLOUR = "red", "#333333"
@@ -59,27 +70,202 @@ def cell_id(item_id: str) -> str:
 
 
 def render_threat_dragon(result: AnalysisResult, system: System) -> str:
-    layout = compute_layout(system, lambda e: _SIZES[shape_of(e)])
+    """The model as a Threat Dragon document; a model imported from Threat Dragon keeps its cells, ids,
+    positions, styles, statuses and people, with only what changed in dicetm laid over them."""
     names = control_names(result)
-    on_cell: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    placed = placed_threats(result, system)
-    for number, (threat, where) in enumerate(placed, start=1):
-        on_cell.setdefault(where, []).append(_threat(threat, number, names))
-    cells = [_box(b, layout) for b in system.trust_boundaries]
-    cells += [_node(e, layout, on_cell.get(("element", e.id), []), z) for z, e in enumerate(system.elements, 1)]
-    cells += [_flow(f, on_cell.get(("flow", f.id), []), system) for f in system.flows
-              if f.source in system.element_by_id and f.target in system.element_by_id]
-    diagram = {
-        "version": TD_VERSION, "title": f"{system.name}: data flow", "description": "",
-        "thumbnail": THUMBNAIL, "diagramType": "STRIDE", "placeholder": "", "id": 0, "cells": cells,
-    }
-    document = {
+    skeleton, _changed = foreign(system, NAME)
+    cells = _Cells(system, skeleton, names)
+    for threat, record in _threats_in_order(result, system):
+        cells.add_threat(threat, record)
+    document = skeleton or {
         "version": TD_VERSION,
         "summary": {"title": system.name, "owner": "", "description": system.description or "", "id": 0},
-        "detail": {"contributors": [], "diagrams": [diagram], "diagramTop": 1, "reviewer": "",
-                   "threatTop": len(placed)},
+        "detail": {"contributors": [], "diagrams": [_new_diagram(system)], "diagramTop": 1, "reviewer": "",
+                   "threatTop": 0},
     }
+    if skeleton is not None and _changed:
+        document.setdefault("summary", {}).update(title=system.name, description=system.description or "")
+    diagrams = document["detail"]["diagrams"] or [_new_diagram(system)]
+    document["detail"]["diagrams"] = diagrams
+    for index, diagram in enumerate(diagrams):
+        holder = diagram["diagramJson"] if isinstance(diagram.get("diagramJson"), dict) else diagram
+        holder["cells"] = cells.of_diagram(index)
+    top = document["detail"].get("threatTop")
+    if isinstance(top, int) or cells.new_threats:
+        document["detail"]["threatTop"] = (top if isinstance(top, int) else 0) + cells.new_threats
     return json_text(document)
+
+
+def _new_diagram(system: System) -> dict[str, Any]:
+    return {"version": TD_VERSION, "title": f"{system.name}: data flow", "description": "",
+            "thumbnail": THUMBNAIL, "diagramType": "STRIDE", "placeholder": "", "id": 0, "cells": []}
+
+
+def _threats_in_order(result: AnalysisResult, system: System) -> list[tuple[Threat, ThreatRecord | None]]:
+    records = {r.id: r for r in system.threats}
+    return [(t, records.get(t.id)) for t in source_ordered(result.threats, system, NAME)]
+
+
+class _Cells:
+    """The cells of every diagram: kept ones in their file order, new ones laid out beside them."""
+
+    def __init__(self, system: System, skeleton: dict[str, Any] | None, names: dict[str, str]) -> None:
+        self.system, self.names = system, names
+        self.v1 = skeleton is not None and any(isinstance(d, dict) and isinstance(d.get("diagramJson"), dict)
+                                         for d in skeleton.get("detail", {}).get("diagrams", []))
+        self.placed: list[tuple[int, tuple[int, int], dict[str, Any]]] = []  # (diagram, order, cell)
+        self.by_path: dict[str, dict[str, Any]] = {}
+        self.by_item: dict[tuple[str, str], dict[str, Any]] = {}  # ("element" | "flow", id) -> cell
+        self.new_threats = 0
+        self.ids = {e.id: _kept_id(e) or cell_id(e.id) for e in system.elements}
+        fresh = [e for e in system.elements if source_of(e, NAME) is None]
+        layout = compute_layout(system, lambda e: _SIZES[shape_of(e)])
+        shift = self._free_x() if len(fresh) < len(system.elements) else 0
+        source = system.source_data
+        for path, part in (source.parts.items() if source is not None and source.format == NAME else ()):
+            if isinstance(part, dict):
+                self._place(path, dict(part), None)
+        for z, element in enumerate(system.elements, 1):
+            cell, changed = foreign(element, NAME)
+            if cell is None:
+                cell = _node(element, layout.elements[element.id], z, shift)
+            elif changed:
+                _overlay_node(cell, element, self.v1)
+            self._place(_path_of(element), cell, ("element", element.id))
+        for boundary in system.trust_boundaries:
+            cell, changed = foreign(boundary, NAME)
+            if cell is None:
+                cell = _box(boundary, layout, shift)
+            elif changed:
+                _set_name(cell, boundary.name, self.v1)
+            self._place(_path_of(boundary), cell, ("boundary", boundary.id))
+        for flow in system.flows:
+            if flow.source not in system.element_by_id or flow.target not in system.element_by_id:
+                continue
+            cell, changed = foreign(flow, NAME)
+            if cell is None:
+                cell = _flow(flow, system, self.ids)
+            elif changed:
+                _overlay_flow(cell, flow, self.ids, self.v1)
+            self._place(_path_of(flow), cell, ("flow", flow.id))
+
+    def _free_x(self) -> int:
+        """Right of everything kept, so new cells do not sit on the drawing."""
+        rights = [_right(e.source_data.item) for e in self.system.elements
+                  if e.source_data is not None and e.source_data.format == NAME]
+        return max(rights, default=0) + 80
+
+    def _place(self, path: str | None, cell: dict[str, Any], item: tuple[str, str] | None) -> None:
+        where = steps(path) if path else []
+        diagram = where[2] if len(where) > 2 and isinstance(where[2], int) else 0
+        order = (0, where[-1]) if where and isinstance(where[-1], int) else (1, len(self.placed))
+        if self.v1 and "data" in cell and "type" not in cell:
+            cell = _as_v1(cell)
+        self.placed.append((diagram, order, cell))
+        if path:
+            self.by_path[path] = cell
+        if item is not None:
+            self.by_item[item] = cell
+
+    def add_threat(self, threat: Threat, record: ThreatRecord | None) -> None:
+        stored, changed = foreign(record, NAME) if record is not None else (None, True)
+        cell = None
+        if stored is not None and record is not None and record.source_data is not None:
+            owner = re.sub(r"(\.data)?\.threats\[\d+\]$", "", record.source_data.path)
+            cell = self.by_path.get(owner)
+        if cell is None:
+            where = placement(threat, self.system)
+            cell = self.by_item.get(where) if where is not None else None
+        if cell is None:
+            return
+        holder = cell.get("data", cell)
+        if stored is None:
+            self.new_threats += 1
+            stored = _threat(threat, self.new_threats, self.names)
+            holder["hasOpenThreats"] = True
+            _mark_open(cell)
+        elif changed:
+            stored.update(title=threat.title, description=threat.scenario)
+            if threat.stride:
+                stored["type"] = STRIDE_NAMES.get(threat.stride[0], stored.get("type", ""))
+        holder.setdefault("threats", []).append(stored)
+
+    def of_diagram(self, index: int) -> list[dict[str, Any]]:
+        return [cell for _diagram, _order, cell in sorted((p for p in self.placed if p[0] == index),
+                                                          key=lambda p: p[1])]
+
+
+def _kept_id(item: Element) -> str | None:
+    data = source_of(item, NAME)
+    value = data.item.get("id") if data is not None else None
+    return value if isinstance(value, str) and value else None
+
+
+def _path_of(item: Element | Flow | TrustBoundary) -> str | None:
+    data = source_of(item, NAME)
+    return data.path if data is not None else None
+
+
+def _right(cell: dict[str, Any]) -> int:
+    position, size = cell.get("position"), cell.get("size")
+    if isinstance(position, dict) and isinstance(size, dict):
+        x, width = position.get("x"), size.get("width")
+        if isinstance(x, int | float) and isinstance(width, int | float):
+            return int(x + width)
+    return 0
+
+
+def _set_name(cell: dict[str, Any], name: str, v1: bool) -> None:
+    attrs = cell.setdefault("attrs", {})
+    if isinstance(cell.get("data"), dict):
+        cell["data"]["name"] = name
+    if cell.get("labels") and isinstance(cell["labels"][0], dict):
+        label = cell["labels"][0].setdefault("attrs", {})
+        label.setdefault("text" if v1 else "labelText", {})["text"] = name
+    elif isinstance(attrs, dict):
+        attrs.setdefault("text", {})["text"] = name
+        if "label" in attrs:
+            attrs["label"]["text"] = name
+
+
+def _overlay_node(cell: dict[str, Any], element: Element, v1: bool) -> None:
+    """A kept cell with what a person changed in dicetm: name, description and the store facts."""
+    _set_name(cell, element.name, v1)
+    props = cell if v1 else cell.setdefault("data", {})
+    props["description"] = element.description or ""
+    if element.encrypted_at_rest is not None and props.get("type") == "tm.Store":
+        props["isEncrypted"] = element.encrypted_at_rest
+
+
+def _overlay_flow(cell: dict[str, Any], flow: Flow, ids: dict[str, str], v1: bool) -> None:
+    props = cell if v1 else cell.setdefault("data", {})
+    key = "id" if v1 else "cell"
+    cell["source"], cell["target"] = {key: ids[flow.source]}, {key: ids[flow.target]}
+    if flow.protocol is not None:
+        props["protocol"] = flow.protocol
+    if flow.encrypted is not None:
+        props["isEncrypted"] = flow.encrypted
+    props["isBidirectional"] = flow.bidirectional
+
+
+def _as_v1(cell: dict[str, Any]) -> dict[str, Any]:
+    """A new cell in the shape of a Threat Dragon 1 diagram, for a model imported from a v1 file."""
+    data = cell.get("data", {})
+    v1 = {**data, "id": cell["id"], "z": cell.get("zIndex", 1)}
+    if "position" in cell:
+        v1.update(size=cell["size"], position=cell["position"], angle=0, attrs={"text": {"text": data.get("name")}})
+    if "source" in cell:
+        v1.update(source={"id": cell["source"]["cell"]}, target={"id": cell["target"]["cell"]}, smooth=True,
+                  labels=[{"position": 0.5, "attrs": {"text": {"text": data.get("name")}}}])
+    return v1
+
+
+def _mark_open(cell: dict[str, Any]) -> None:
+    """The red outline Threat Dragon draws around a cell with open threats (v2 cells)."""
+    attrs = cell.get("attrs")
+    for key in ("body", "line", "topLine", "bottomLine"):
+        if isinstance(attrs, dict) and isinstance(attrs.get(key), dict):
+            attrs[key].update(_stroke(True))
 
 
 def _threat(threat: Threat, number: int, names: dict[str, str]) -> dict[str, Any]:
@@ -104,8 +290,8 @@ def _owasp_line(threat: Threat) -> str:
     return f"\n\nOWASP Top 10 for LLM Applications: {', '.join(ids)}" if ids else ""
 
 
-def _geometry(rect: Rect) -> dict[str, Any]:
-    return {"position": {"x": rect.x, "y": rect.y}, "size": {"width": rect.width, "height": rect.height}}
+def _geometry(rect: Rect, shift: int = 0) -> dict[str, Any]:
+    return {"position": {"x": rect.x + shift, "y": rect.y}, "size": {"width": rect.width, "height": rect.height}}
 
 
 def _ports(owner: str) -> dict[str, Any]:
@@ -123,9 +309,9 @@ def _stroke(has_open: bool) -> dict[str, Any]:
             "strokeDasharray": None}
 
 
-def _node(element: Element, layout: Layout, threats: list[dict[str, Any]], z_index: int) -> dict[str, Any]:
+def _node(element: Element, rect: Rect, z_index: int, shift: int = 0) -> dict[str, Any]:
     shape = shape_of(element)
-    has_open = bool(threats)
+    has_open = False
     attrs: dict[str, Any] = {"text": {"text": element.name}}
     if shape == "store":
         attrs.update(topLine=_stroke(has_open), bottomLine=_stroke(has_open))
@@ -134,11 +320,11 @@ def _node(element: Element, layout: Layout, threats: list[dict[str, Any]], z_ind
     data: dict[str, Any] = {
         "type": _TYPES[shape], "name": element.name, "description": element.description or "",
         "outOfScope": False, "reasonOutOfScope": "", "hasOpenThreats": has_open, "isTrustBoundary": False,
-        "threats": threats,
+        "threats": [],
     }
     data.update(_shape_facts(shape, element))
     data["dicetmKind"] = element.kind.value
-    return {**_geometry(layout.elements[element.id]), "attrs": attrs, "visible": True, "shape": shape,
+    return {**_geometry(rect, shift), "attrs": attrs, "visible": True, "shape": shape,
             "zIndex": z_index, "ports": _ports(element.id), "id": cell_id(element.id), "data": data}
 
 
@@ -154,8 +340,8 @@ def _shape_facts(shape: str, element: Element) -> dict[str, Any]:
             "isSigned": False, "storesCredentials": sensitive, "storesInventory": False}
 
 
-def _flow(flow: Flow, threats: list[dict[str, Any]], system: System) -> dict[str, Any]:
-    has_open = bool(threats)
+def _flow(flow: Flow, system: System, ids: dict[str, str]) -> dict[str, Any]:
+    has_open = False
     name = flow_name(flow)
     line: dict[str, Any] = {**_stroke(has_open), "targetMarker": {"name": "block"},
                             "sourceMarker": {"name": "block"} if flow.bidirectional else ""}
@@ -171,11 +357,11 @@ def _flow(flow: Flow, threats: list[dict[str, Any]], system: System) -> dict[str
         "type": "tm.Flow", "name": name, "description": flow.data or "", "outOfScope": False, "reasonOutOfScope": "",
         "hasOpenThreats": has_open, "isBidirectional": flow.bidirectional, "isEncrypted": flow.encrypted is True,
         "isPublicNetwork": system.crosses_boundary(flow) and _touches_internet(flow, system),
-        "protocol": flow.protocol or "", "isTrustBoundary": False, "threats": threats,
+        "protocol": flow.protocol or "", "isTrustBoundary": False, "threats": [],
     }
     return {"shape": "flow", "attrs": {"line": line}, "zIndex": len(system.elements) + 1, "labels": [label],
             "connector": "smooth", "id": cell_id(flow.id), "data": data,
-            "source": {"cell": cell_id(flow.source)}, "target": {"cell": cell_id(flow.target)}}
+            "source": {"cell": ids[flow.source]}, "target": {"cell": ids[flow.target]}}
 
 
 def _touches_internet(flow: Flow, system: System) -> bool:
@@ -183,9 +369,9 @@ def _touches_internet(flow: Flow, system: System) -> bool:
     return any(e.exposure is not None and e.exposure.value == "internet" for e in ends)
 
 
-def _box(boundary: TrustBoundary, layout: Layout) -> dict[str, Any]:
+def _box(boundary: TrustBoundary, layout: Layout, shift: int = 0) -> dict[str, Any]:
     return {
-        **_geometry(layout.boundaries[boundary.id]),
+        **_geometry(layout.boundaries[boundary.id], shift),
         "attrs": {"label": {"text": boundary.name}, "headerText": {"text": boundary.name}},
         "visible": True, "shape": "trust-boundary-box", "id": cell_id(boundary.id),
         "zIndex": layout.depth[boundary.id] - 100,  # behind the nodes; inner boxes above outer ones

@@ -1,6 +1,7 @@
 """Every export format behind one call: ``export(format, result, loaded) -> str``.
 
-Formats for other threat-modeling tools (Threat Dragon, Open Threat Model, Threat Composer), for
+Formats for other threat-modeling tools (Threat Dragon, Open Threat Model, Threat Composer, Threagile), for
+issue trackers (GitHub issues, Jira CSV: planned countermeasures and accepted threats nothing covers), for
 code-scanning and spreadsheets (SARIF, CSV), for MITRE's ATLAS Navigator, and data-flow diagrams
 (Mermaid, Graphviz DOT, SVG). The registry sits at the edge: the per-format modules only reshape an
 analysis, and the report renderers are reused for the formats dicetm already writes.
@@ -18,8 +19,10 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.io.export_atlas_navigator import render_atlas_navigator
 from dicetm.io.export_common import placement
 from dicetm.io.export_otm import render_otm
+from dicetm.io.export_threagile import render_threagile
 from dicetm.io.export_threat_composer import render_threat_composer
 from dicetm.io.export_threat_dragon import render_threat_dragon
+from dicetm.io.export_trackers import render_github_issues, render_jira_csv
 from dicetm.model import AnalysisResult
 from dicetm.store.modelfile import LoadedModel
 
@@ -29,8 +32,9 @@ SVG_MAX_ELEMENTS = 2000  # Graphviz takes minutes and the drawing is unreadable 
 
 # Format -> the file name ending people use for it (the CLI suggests it; nothing depends on it).
 SUFFIXES = {
-    "threat-dragon": ".json", "otm": ".otm.json", "threat-composer": ".tc.json", "sarif": ".sarif",
-    "csv": ".csv", "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
+    "threat-dragon": ".json", "otm": ".otm.json", "threat-composer": ".tc.json", "threagile": ".yaml",
+    "sarif": ".sarif", "csv": ".csv", "github-issues": ".issues.json", "jira": ".jira.csv",
+    "atlas-navigator": ".layer.json", "mermaid": ".mmd", "dot": ".dot", "svg": ".svg",
 }
 FORMATS = tuple(SUFFIXES)
 
@@ -54,6 +58,17 @@ def left_out(fmt: str, result: AnalysisResult, loaded: LoadedModel, *, threats: 
     return [t.id for t in select_threats(result, loaded, threats).threats if placement(t, loaded.system) is None]
 
 
+def cross_format(fmt: str, loaded: LoadedModel) -> list[str]:
+    """What the model keeps from the tool it was imported from that ``fmt`` cannot carry (one line per kind of
+    item); empty for an export to the same tool or a model that was not imported."""
+    from dicetm.io import CARRIED
+    from dicetm.io.sourcekeep import cross_format_losses
+
+    if fmt not in CARRIED:  # SARIF, CSV, diagrams: reports, not models another tool keeps
+        return []
+    return cross_format_losses(loaded.system, fmt, CARRIED)
+
+
 def select_threats(result: AnalysisResult, loaded: LoadedModel, which: str) -> AnalysisResult:
     """``result`` limited to the threats ``which`` names; countermeasures keep only threats still listed."""
     if which not in THREAT_SELECTIONS:
@@ -70,9 +85,11 @@ def select_threats(result: AnalysisResult, loaded: LoadedModel, which: str) -> A
 
 
 def _sarif(result: AnalysisResult, loaded: LoadedModel) -> str:
+    import os
+
     from dicetm.report.sarif import render_threats_sarif
 
-    return render_threats_sarif(result, loaded)
+    return render_threats_sarif(result, loaded, environment=os.environ)
 
 
 def _csv(result: AnalysisResult, _loaded: LoadedModel) -> str:
@@ -116,7 +133,10 @@ _RENDERERS: dict[str, Renderer] = {
     "threat-dragon": lambda result, loaded: render_threat_dragon(result, loaded.system),
     "otm": lambda result, loaded: render_otm(result, loaded.system),
     "threat-composer": lambda result, loaded: render_threat_composer(result, loaded.system),
+    "threagile": lambda result, loaded: render_threagile(result, loaded.system),
     "sarif": _sarif,
+    "github-issues": lambda result, loaded: render_github_issues(result, loaded.system),
+    "jira": lambda result, loaded: render_jira_csv(result, loaded.system),
     "csv": _csv,
     "atlas-navigator": lambda result, loaded: render_atlas_navigator(result, loaded.system),
     "mermaid": _mermaid,
@@ -124,4 +144,4 @@ _RENDERERS: dict[str, Renderer] = {
     "svg": _svg,
 }
 
-__all__ = ["FORMATS", "SUFFIXES", "THREAT_SELECTIONS", "export", "left_out", "select_threats"]
+__all__ = ["FORMATS", "SUFFIXES", "THREAT_SELECTIONS", "cross_format", "export", "left_out", "select_threats"]

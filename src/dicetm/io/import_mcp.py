@@ -17,6 +17,7 @@ from dicetm.model.system import System
 class McpConfigImporter:
     name = FORMAT
     title = "MCP client configuration"
+    carried: frozenset[str] = frozenset()  # a configuration, not a model: nothing is kept to be written back
 
     def detect(self, data: object) -> bool:
         return looks_like_mcp_config(data)

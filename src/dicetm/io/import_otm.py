@@ -40,6 +40,7 @@ from dicetm.io.mapping import (
     reaches,
     stride_letter,
 )
+from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import Asset, Classification, CustomControl, Element, Flow, System, ThreatRecord, TrustBoundary
 
 NAME = "otm"
@@ -56,6 +57,7 @@ _FLOW_KEYS = frozenset({"id", "name", "description", "bidirectional", "source", 
 _ZONE_KEYS = frozenset({"id", "name", "type", "description", "risk", "parent", "representations", "attributes"})
 
 
+_ITEMS = ("assets", "trustZones", "components", "dataflows", "threats", "mitigations")
 _Item = TypeVar("_Item", Asset, Element, TrustBoundary)
 
 
@@ -72,6 +74,10 @@ class _Uses:
 class OtmImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"name", "description", "parent.trustZone", "parent.component", "source", "destination",
+                         "bidirectional", "assets", "assets.processed", "assets.stored", "tags", "categories",
+                         "cwes", "risk.likelihood", "risk.impact", "risk.confidentiality", "threats",
+                         "project.name", "project.description"})
 
     def detect(self, data: object) -> bool:
         return isinstance(data, dict) and "otmVersion" in data
@@ -94,6 +100,7 @@ class _Conversion:
         self.threat_uses: dict[str, _Uses] = {}
         self.mitigation_uses: dict[str, _Uses] = {}
         self.outside_zones: set[str] = set()
+        self.parts: dict[str, object] = {}  # dataflows with no dicetm flow, kept for the round trip
 
     def run(self) -> Draft:
         project = self.doc.child("project")
@@ -114,7 +121,8 @@ class _Conversion:
         boundaries = [b for b in self._nest_zones() if b.id not in self.outside_zones]
         system = System(name=name, description=description, elements=list(self.components.values()),
                         flows=self.flows, trust_boundaries=boundaries, assets=list(self.assets.values()),
-                        threats=threats, controls=controls)
+                        threats=threats, controls=controls,
+                        source_data=document(NAME, self.doc.value, drop=_ITEMS, parts=self.parts))
         return Draft(system, self.ledger.report(), self.ledger.notes)
 
     def _left_over(self) -> None:
@@ -163,6 +171,7 @@ class _Conversion:
         self._extra_keys(node, frozenset({"id", "name", "description", "risk"}), "asset")
 
     def _register(self, table: dict[str, _Item], node: Node, item: _Item, what: str) -> None:
+        item = kept(item, NAME, node.path, node.value)
         otm_id = node.text("id")
         if otm_id is None:
             self.ledger.skip(node.path, f"{what} without an id", "nothing can refer to it; it is imported unlinked")
@@ -289,13 +298,14 @@ class _Conversion:
         if source is None or target is None or source == target:
             if source is not None and source == target:
                 self.ledger.skip(node.path, f"dataflow '{name}'", "it starts and ends at the same component")
+            self.parts[node.path] = node.value
             self._instances(node, elements=[e for e in ends if e], flow_id=None)
             return
         flow = Flow(id=self.ids.take(name, fallback=f"{source}-to-{target}"), source=source, target=target,
                     data=", ".join(a.name for a in carried) or node.text("description"),
                     classification=highest(a.classification for a in carried),
                     bidirectional=bool(node.flag("bidirectional")))
-        self.flows.append(flow)
+        self.flows.append(kept(flow, NAME, node.path, node.value))
         if node.strings("tags"):
             self.ledger.skip_field(node.child("tags").path, "dataflow tags", "flows have no tags in the model")
         self._instances(node, elements=[source, target], flow_id=flow.id)
@@ -350,9 +360,10 @@ class _Conversion:
                                        "the model computes risk after controls itself")
             self._extra_keys(node, frozenset({"id", "name", "description", "riskReduction"}), "mitigation")
             uses = self.mitigation_uses.get(otm_id, _Uses())
-            controls.append(CustomControl(
+            controls.append(kept(CustomControl(
                 id=pool.take(otm_id, fallback=name), name=name, description=node.text("description") or "",
-                source=SOURCE, source_ref=node.path, source_status=_merge_states(uses.states)))
+                source=SOURCE, source_ref=node.path, source_status=_merge_states(uses.states)), NAME, node.path,
+                node.value))
             ids.setdefault(otm_id, controls[-1].id)
         for otm_id in self.mitigation_uses:
             if otm_id not in ids:
@@ -402,7 +413,7 @@ class _Conversion:
             self.ledger.skip_field(node.child("tags").path, "threat tags", "threats have no tags in the model")
         self._extra_keys(node, frozenset({"id", "name", "description", "categories", "cwes", "risk", "tags"}),
                          "threat")
-        return ThreatRecord(
+        return kept(ThreatRecord(
             id=threat_id, title=node.text("name") or node.text("description") or "Untitled threat",
             scenario=node.text("description"), elements=list(dict.fromkeys(uses.elements)),
             flows=list(dict.fromkeys(uses.flows)),
@@ -410,7 +421,7 @@ class _Conversion:
             likelihood=level_of_percent(risk.number("likelihood")) if risk.is_map() else None,
             impact=level_of_percent(risk.number("impact")) if risk.is_map() else None,
             controls=list(dict.fromkeys(control_ids[m] for m in uses.controls if m in control_ids)),
-            source=SOURCE, source_ref=node.path, source_status=_merge_states(uses.states))
+            source=SOURCE, source_ref=node.path, source_status=_merge_states(uses.states)), NAME, node.path, node.value)
 
 
 def _merge_states(states: list[tuple[str, str]]) -> str | None:

@@ -42,6 +42,7 @@ from dicetm.io.mapping import (
     slug,
     stride_letter,
 )
+from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Asset,
     Classification,
@@ -83,6 +84,7 @@ _ASSET_KEYS = frozenset({"id", "description", "type", "technology", "technologie
                          "communication_links"})
 _LINK_KEYS = frozenset({"target", "description", "protocol", "authentication", "vpn", "data_assets_sent",
                         "data_assets_received"})
+_MAPPED_ITEMS = ("data_assets", "technical_assets", "trust_boundaries", "individual_risk_categories")
 _DATA_KEYS = frozenset({"id", "description", "confidentiality"})
 _RISK_KEYS = frozenset({"severity", "exploitation_likelihood", "exploitation_impact", "data_breach_technical_assets",
                         "most_relevant_technical_asset", "most_relevant_communication_link",
@@ -95,6 +97,14 @@ _T = TypeVar("_T", Asset, Element, TrustBoundary)
 class ThreagileImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"description", "type", "technology", "technologies", "tags", "internet", "encryption",
+                         "confidentiality", "multi_tenant", "out_of_scope", "justification_out_of_scope",
+                         "used_as_client_by_human", "data_assets_processed", "data_assets_stored",
+                         "communication_links", "target", "protocol", "authentication", "vpn", "data_assets_sent",
+                         "data_assets_received", "technical_assets_inside", "trust_boundaries_nested",
+                         "exploitation_likelihood", "exploitation_impact", "most_relevant_technical_asset",
+                         "most_relevant_communication_link", "data_breach_technical_assets", "title",
+                         "business_overview.description", "technical_overview.description"})
 
     def detect(self, data: object) -> bool:
         return isinstance(data, dict) and ("threagile_version" in data or "technical_assets" in data)
@@ -113,6 +123,7 @@ class _Conversion:
         self.links: dict[str, str] = {}  # Threagile link id ("<source id>><title slug>") -> flow id
         self.tracked: set[str] = set()  # risk_tracking keys that match an imported risk
         self.flows: list[Flow] = []
+        self.parts: dict[str, object] = {}  # risk categories (their risks are threats), kept for the round trip
 
     def run(self) -> Draft:
         name = self.doc.text("title") or "Threagile model"
@@ -133,7 +144,8 @@ class _Conversion:
         controls, threats = self._risks()
         system = System(name=name, description=description, elements=list(self.elements.values()),
                         flows=self.flows, trust_boundaries=boundaries, assets=list(self.data_assets.values()),
-                        threats=threats, controls=controls)
+                        threats=threats, controls=controls,
+                        source_data=document(NAME, self.doc.value, drop=_MAPPED_ITEMS, parts=self.parts))
         return Draft(system, self.ledger.report(), self.ledger.notes)
 
     def _overview(self, key: str) -> str | None:
@@ -179,6 +191,7 @@ class _Conversion:
         return classification
 
     def _keep(self, table: dict[str, _T], threagile_id: str, item: _T, node: Node, what: str) -> None:
+        item = kept(item, NAME, node.path, node.value, empty=("communication_links",))
         if threagile_id in table:
             self.ledger.skip(node.child("id").path, f"{what} id '{threagile_id}' used twice",
                              "references to it go to the first one")
@@ -249,7 +262,7 @@ class _Conversion:
             classification=highest(self._data_class(a, node) for a in [*sent, *received]),
             protocol=node.text("protocol"), encrypted=_encrypted(node.text("protocol"), node.flag("vpn")),
             authenticated=_authenticated(node.text("authentication")), bidirectional=bool(received))
-        self.flows.append(flow)
+        self.flows.append(kept(flow, NAME, node.path, node.value))
         self.links[f"{source_id}>{_link_slug(title)}"] = flow.id
         self._extra(node, _LINK_KEYS, "communication link")
 
@@ -322,6 +335,8 @@ class _Conversion:
             self._extra(category, frozenset({"id", "description", "impact", "stride", "cwe", "mitigation", "action",
                                              "risks_identified"}), "risk category")
             for risk_title, risk in category.child("risks_identified").entries():
+                fields = category.value if isinstance(category.value, dict) else {}
+                self.parts[category.path] = {k: v for k, v in fields.items() if k != "risks_identified"}
                 threats.append(self._risk(category, category_id, risk_title, risk, control_id, tracking,
                                           threat_pool))
         for key, (_pattern, _status, node) in tracking.items():
@@ -361,7 +376,7 @@ class _Conversion:
         status = tracking[matching[0]][1] or None if matching else None
         stride = stride_letter(category.text("stride"))
         cwe = category.number("cwe")
-        return ThreatRecord(
+        threat = ThreatRecord(
             id=pool.take(synthetic, fallback=title), title=plain_text(title) or category_id,
             scenario=join_text(category.text("description"), category.text("impact")),
             elements=list(dict.fromkeys(e for e in elements if e)), flows=flows,
@@ -370,6 +385,7 @@ class _Conversion:
             likelihood=_LIKELIHOOD.get((risk.text("exploitation_likelihood") or "").lower()),
             impact=_IMPACT.get((risk.text("exploitation_impact") or "").lower()),
             controls=[control_id] if control_id else [], source=SOURCE, source_ref=risk.path, source_status=status)
+        return kept(threat, NAME, risk.path, risk.value)
 
     def _element_ref(self, risk: Node, key: str, ref: str | None = None) -> str | None:
         ref = ref if ref is not None else risk.text(key)

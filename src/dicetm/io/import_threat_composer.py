@@ -11,8 +11,11 @@ Mapping:
 - threats -> threats: the composed threat statement is the title, the ``STRIDE`` metadata the letters,
   the ``Comments`` metadata the scenario, the status the source status.
 - mitigations -> custom controls (content, comments, status), linked from threats via ``mitigationLinks``.
-- assumptions -> assumptions on the placeholder element. The model links assumptions to elements only,
-  so ``assumptionLinks`` to threats and mitigations are reported as not imported.
+- assumptions -> assumptions on the placeholder element. The model links assumptions to elements only;
+  each assumption keeps its own ``assumptionLinks`` as source data, so an export gives the same links back.
+
+Every threat, mitigation and assumption keeps the item as read (ids, statement parts, tags, statuses,
+metadata) as source data, and the model keeps the application, architecture and data-flow sections.
 
 Threat Composer has no likelihood or impact; its ``Priority`` metadata is reported, not guessed into one.
 Links that name a threat, mitigation or assumption missing from the file are reported as not imported.
@@ -20,10 +23,13 @@ Links that name a threat, mitigation or assumption missing from the file are rep
 
 from __future__ import annotations
 
+import html
+
 from dicetm.io.document import Node, root
 from dicetm.io.interface import Draft
 from dicetm.io.ledger import Ledger
 from dicetm.io.mapping import ControlIdPool, ExternalIdPool, IdPool, headline, join_text, stride_letters
+from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import Assumption, CustomControl, Element, Kind, System, ThreatRecord
 
 NAME = "threat-composer"
@@ -37,11 +43,14 @@ _THREAT_KEYS = frozenset({"id", "numericId", "displayOrder", "metadata", "statem
                           "threatSource", "prerequisites", "threatAction", "threatImpact", "impactedGoal",
                           "impactedAssets", "status", "customTemplate"})
 _ITEM_KEYS = frozenset({"id", "numericId", "displayOrder", "metadata", "content", "status"})
+_ITEMS = ("assumptions", "mitigations", "assumptionLinks", "mitigationLinks", "threats")
 
 
 class ThreatComposerImporter:
     name = NAME
     title = TITLE
+    carried = frozenset({"statement", "content", "applicationInfo.name", "applicationInfo.description",
+                         "architecture.description", "dataflow.description", "metadata"})
 
     def detect(self, data: object) -> bool:
         return (isinstance(data, dict) and "schema" in data
@@ -60,11 +69,12 @@ class _Conversion:
         self.controls: dict[str, CustomControl] = {}  # Threat Composer id -> control
         self.assumption_ids: set[str] = set()
         self.threats: list[ThreatRecord] = []
+        self.parts: dict[str, object] = {}  # links naming items the file lacks, kept for the round trip
 
     def run(self) -> Draft:
         info = self.doc.child("applicationInfo")
-        name = (info.text("name") if info.is_map() else None) or "Threat Composer model"
-        description = join_text(info.text("description") if info.is_map() else None,
+        name = (_text(info, "name") if info.is_map() else None) or "Threat Composer model"
+        description = join_text(_text(info, "description") if info.is_map() else None,
                                 self._section("architecture", "Architecture"), self._section("dataflow", "Data flow"))
         placeholder = Element(
             id=self.ids.take(name, fallback="application"), name=name, kind=Kind.process,
@@ -83,7 +93,8 @@ class _Conversion:
         assumptions = self._assumptions(placeholder.id)
         self._assumption_links()
         system = System(name=name, description=description, elements=[placeholder], assumptions=assumptions,
-                        threats=self.threats, controls=list(self.controls.values()))
+                        threats=self.threats, controls=list(self.controls.values()),
+                        source_data=document(NAME, self.doc.value, drop=_ITEMS, parts=self.parts))
         return Draft(system, self.ledger.report(), self.ledger.notes)
 
     def _section(self, key: str, heading: str) -> str | None:
@@ -92,7 +103,7 @@ class _Conversion:
             return None
         if node.text("image"):
             self.ledger.skip(node.child("image").path, f"{heading.lower()} diagram image", "images are not kept")
-        text = node.text("description")
+        text = _text(node, "description")
         return f"{heading}:\n\n{text}" if text else None
 
     def _extra(self, node: Node, known: frozenset[str], what: str) -> None:
@@ -130,11 +141,11 @@ class _Conversion:
         self._leftover_metadata(metadata, {"STRIDE", "Comments"}, "threat")
         self._extra(node, _THREAT_KEYS, "threat")
         tc_id = node.text("id")
-        threat = ThreatRecord(
+        threat = kept(ThreatRecord(
             id=pool.take(tc_id, fallback=f"threat-{node.text('numericId') or len(self.threats) + 1}"),
-            title=node.text("statement") or _compose(node) or "Untitled threat",
+            title=_text(node, "statement") or _compose(node) or "Untitled threat",
             scenario=_comment(metadata), elements=[element_id], stride=letters,
-            source=SOURCE, source_ref=node.path, source_status=node.text("status"))
+            source=SOURCE, source_ref=node.path, source_status=node.text("status")), NAME, node.path, node.value)
         if tc_id is not None and tc_id not in self.threat_ids:
             self.threat_ids[tc_id] = len(self.threats)
         self.threats.append(threat)
@@ -146,11 +157,11 @@ class _Conversion:
             metadata = self._metadata(node, "mitigation")
             self._leftover_metadata(metadata, {"Comments"}, "mitigation")
             self._extra(node, _ITEM_KEYS, "mitigation")
-            content = node.text("content") or "Mitigation"
-            control = CustomControl(
+            content = _text(node, "content") or "Mitigation"
+            control = kept(CustomControl(
                 id=pool.take(node.text("id"), fallback=content), name=headline(content, 100) or "Mitigation",
                 description=join_text(content, _comment(metadata)) or "", source=SOURCE, source_ref=node.path,
-                source_status=node.text("status"))
+                source_status=node.text("status")), NAME, node.path, node.value)
             self.controls.setdefault(node.text("id") or control.id, control)
 
     def _mitigation_links(self) -> None:
@@ -162,6 +173,7 @@ class _Conversion:
             if control is None or index is None:
                 missing = (f"mitigation '{mitigation}'" if control is None else f"threat '{threat}'")
                 self.ledger.skip(link.path, "mitigation link", f"it names {missing}, which is not in the file")
+                self.parts[link.path] = link.value  # written back as it was: nothing here can mend it
                 continue
             record = self.threats[index]
             if control.id not in record.controls:
@@ -176,13 +188,16 @@ class _Conversion:
             metadata = self._metadata(node, "assumption")
             self._leftover_metadata(metadata, {"Comments"}, "assumption")
             self._extra(node, _ITEM_KEYS, "assumption")
-            text = join_text(node.text("content"), _comment(metadata))
+            text = join_text(_text(node, "content"), _comment(metadata))
             if text is None:
                 self.ledger.skip(node.path, "empty assumption", "it has no content")
                 continue
             number = node.text("numericId")
-            assumptions.append(Assumption(id=self.ids.take(f"assumption-{number}" if number else None, text,
-                                                      fallback="assumption"), text=text, elements=[element_id]))
+            assumption = Assumption(id=self.ids.take(f"assumption-{number}" if number else None, text,
+                                                     fallback="assumption"), text=text, elements=[element_id])
+            links = [dict(link.value) for link in self.doc.child("assumptionLinks").items()
+                     if isinstance(link.value, dict) and link.text("assumptionId") == node.text("id")]
+            assumptions.append(kept(assumption, NAME, node.path, node.value, links=links))
             self.assumption_ids.add(node.text("id") or "")
         return assumptions
 
@@ -197,11 +212,21 @@ class _Conversion:
                 missing = (f"assumption '{assumption}'" if assumption not in self.assumption_ids
                            else f"{kind or 'item'} '{target}'")
                 self.ledger.skip(link.path, "assumption link", f"it names {missing}, which is not in the file")
+                if assumption not in self.assumption_ids:  # links of a known assumption travel with it
+                    self.parts[link.path] = link.value
             else:
                 linked += 1
         if linked:
-            self.ledger.skip("$.assumptionLinks", f"{linked} links from assumptions to threats or mitigations",
-                             "the model links assumptions to elements only; they are on the placeholder element")
+            self.ledger.note(f"{linked} links from assumptions to threats or mitigations are kept with each "
+                             "assumption and written back by `dicetm export threat-composer`; the analysis links "
+                             "assumptions to elements only (here the placeholder element)")
+
+
+def _text(node: Node, key: str) -> str | None:
+    """A text as the person wrote it: Threat Composer's import runs every string through sanitize-html,
+    which stores '->' as '-&gt;'; the entities it adds are decoded here."""
+    value = node.text(key)
+    return html.unescape(value) if value and "&" in value else value
 
 
 def _texts(node: Node) -> list[str]:
@@ -212,20 +237,23 @@ def _texts(node: Node) -> list[str]:
 
 def _comment(metadata: dict[str, Node]) -> str | None:
     node = metadata.get("Comments")
-    return node.value.strip() or None if node is not None and isinstance(node.value, str) else None
+    if node is None or not isinstance(node.value, str):
+        return None
+    return html.unescape(node.value).strip() or None
 
 
 def _compose(node: Node) -> str | None:
     """A threat statement from its parts, in Threat Composer's sentence pattern."""
-    source, action = node.text("threatSource"), node.text("threatAction")
+    source, action = _text(node, "threatSource"), _text(node, "threatAction")
     if not source or not action:
         return None
+    prerequisites, impact = _text(node, "prerequisites"), _text(node, "threatImpact")
     sentence = f"A {source}"
-    if node.text("prerequisites"):
-        sentence += f" {node.text('prerequisites')}"
+    if prerequisites:
+        sentence += f" {prerequisites}"
     sentence += f" can {action}"
-    if node.text("threatImpact"):
-        sentence += f", which leads to {node.text('threatImpact')}"
+    if impact:
+        sentence += f", which leads to {impact}"
     goals, assets = node.strings("impactedGoal"), node.strings("impactedAssets")
     if goals:
         sentence += f", resulting in reduced {' and '.join(goals)}"

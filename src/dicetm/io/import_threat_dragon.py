@@ -39,6 +39,7 @@ from dicetm.io.mapping import (
     level_of_severity,
     stride_letter,
 )
+from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Classification,
     CustomControl,
@@ -118,6 +119,15 @@ class _Box:
 class ThreatDragonImporter:
     name = NAME
     title = TITLE
+    # Fields of a cell or threat whose content the dicetm item carries (on export to other formats too).
+    carried = frozenset({
+        "name", "title", "description", "type", "threats", "data.name", "data.description", "data.type",
+        "data.threats", "source", "target", "isEncrypted", "data.isEncrypted", "isBidirectional",
+        "data.isBidirectional", "protocol", "data.protocol", "isALog", "data.isALog", "storesCredentials",
+        "data.storesCredentials", "isPublicNetwork", "data.isPublicNetwork", "severity", "mitigation", "attrs.text",
+        "outOfScope", "data.outOfScope", "reasonOutOfScope", "data.reasonOutOfScope", *_FLAG_TAGS,
+        *(f"data.{key}" for key in _FLAG_TAGS), "summary.title", "summary.description",
+    })
 
     def detect(self, data: object) -> bool:
         detail = data.get("detail") if isinstance(data, dict) else None
@@ -141,6 +151,7 @@ class _Conversion:
         self.controls: dict[str, tuple[str, str, str]] = {}  # mitigation text -> (control id, name, source_ref)
         self.cell_elements: dict[tuple[int, str], str] = {}  # (diagram, cell id) -> element id
         self.cell_kinds: dict[tuple[int, str], str] = {}
+        self.parts: dict[str, object] = {}  # cells with no dicetm item, kept for the round trip
 
     def run(self) -> Draft:
         summary = self.doc.child("summary")
@@ -163,7 +174,8 @@ class _Conversion:
                              "on two diagrams becomes two elements")
         system = System(
             name=name, description=description, elements=list(self.elements.values()), flows=self.flows,
-            trust_boundaries=self.boundaries, threats=self.threats, controls=self._custom_controls())
+            trust_boundaries=self.boundaries, threats=self.threats, controls=self._custom_controls(),
+            source_data=document(NAME, _skeleton(self.doc.value), parts=self.parts))
         return Draft(system, self.ledger.report(), self.ledger.notes)
 
     # ------------------------------------------------------------------------------------ document
@@ -214,6 +226,7 @@ class _Conversion:
             id=self.ids.take(name, fallback=family.value), name=name, kind=kind, description=description,
             encrypted_at_rest=True if family is Family.store and props.flag("isEncrypted") else None,
             classification=Classification.secret if props.flag("storesCredentials") else None, tags=tags)
+        element = kept(element, NAME, cell.node.path, _without_threats(cell))
         self.elements[element.id] = element
         cell_id = cell.node.text("id")
         if cell_id:
@@ -244,6 +257,7 @@ class _Conversion:
             if geometry is None:
                 self.ledger.skip(cell.node.path, f"trust boundary box '{cell.name or ''}'",
                                  "it has no position and size, so its members cannot be computed")
+                self.parts[cell.node.path] = _without_threats(cell)
                 continue
             name = cell.name or "Trust boundary"
             boxes.append((_Box(self.ids.take(name, fallback="boundary"), *geometry), cell, name))
@@ -252,9 +266,9 @@ class _Conversion:
             self._place(cell, shapes)
         for box, cell, name in boxes:
             parent = _smallest(b for b in shapes if b.area > box.area and b.holds_box(box))
-            self.boundaries.append(TrustBoundary(
+            self.boundaries.append(kept(TrustBoundary(
                 id=box.boundary_id, name=name, elements=box.members, description=cell.props.text("description"),
-                parent=parent.boundary_id if parent else None))
+                parent=parent.boundary_id if parent else None), NAME, cell.node.path, _without_threats(cell)))
 
     def _place(self, cell: _Cell, boxes: list[_Box]) -> None:
         element_id = self.cell_elements.get((cell.diagram, cell.node.text("id") or ""))
@@ -275,7 +289,11 @@ class _Conversion:
     def _other(self, cell: _Cell) -> None:
         if cell.kind == "tm.Flow":
             self._flow(cell)
-        elif cell.kind == "tm.Boundary":
+            return
+        if cell.kind not in _FAMILY and cell.kind != "tm.BoundaryBox":
+            self.parts[cell.node.path] = _without_threats(cell)
+            self._threats(cell, elements=[], flow_id=None)
+        if cell.kind == "tm.Boundary":
             self.ledger.skip(cell.node.path, f"trust boundary line '{cell.name or ''}'".replace(" ''", ""),
                              "a line does not say which elements it encloses; draw a trust boundary box instead")
         elif cell.kind == "tm.Text":
@@ -293,12 +311,14 @@ class _Conversion:
         if source is None or target is None or source == target:
             if source is not None and source == target:
                 self.ledger.skip(cell.node.path, f"flow '{name}'", "it starts and ends at the same element")
+            self.parts[cell.node.path] = _without_threats(cell)
             self._threats(cell, elements=[e for e in (source, target) if e], flow_id=None)
             return
         flow = Flow(
             id=self.ids.take(cell.name, fallback=f"{source}-to-{target}"), source=source, target=target,
             data=join_text(cell.name, props.text("description"), sep=": "), protocol=props.text("protocol"),
             encrypted=True if props.flag("isEncrypted") else None, bidirectional=bool(props.flag("isBidirectional")))
+        flow = kept(flow, NAME, cell.node.path, _without_threats(cell))
         self.flows.append(flow)
         if props.flag("outOfScope"):
             self.ledger.skip(props.child("outOfScope").path, f"out-of-scope mark of flow '{name}'",
@@ -359,13 +379,13 @@ class _Conversion:
             if key not in _THREAT_KEYS and node.child(key).value not in (None, "", [], {}):
                 self.ledger.skip_field(node.child(key).path, f"threat property '{key}'", "no equivalent in the model")
         anchor = elements[0] if elements else "threat"
-        return ThreatRecord(
+        return kept(ThreatRecord(
             id=self.threat_ids.take(node.text("id"), fallback=f"td-{flow_id or anchor}-{number}"),
             title=node.text("title") or headline(description) or "Untitled threat", scenario=description,
             elements=list(dict.fromkeys(elements)), flows=[flow_id] if flow_id else [],
             stride=[stride] if stride else [], impact=impact,
             controls=[self._control(mitigation, node.child("mitigation").path)] if mitigation else [],
-            source=SOURCE, source_ref=node.path, source_status=node.text("status"))
+            source=SOURCE, source_ref=node.path, source_status=node.text("status")), NAME, node.path, node.value)
 
     def _control(self, text: str, path: str) -> str:
         if text not in self.controls:
@@ -414,3 +434,33 @@ def _geometry(node: Node) -> tuple[float, float, float, float] | None:
 def _smallest(boxes: Iterable[_Box]) -> _Box | None:
     candidates = list(boxes)
     return min(candidates, key=lambda b: b.area) if candidates else None
+
+
+def _without_threats(cell: _Cell) -> dict[str, object]:
+    """The cell as read, without its threats (each is kept on its own threat)."""
+    value = dict(cell.node.value) if isinstance(cell.node.value, dict) else {}
+    if cell.v1 and "threats" in value:
+        value["threats"] = []
+    elif isinstance(value.get("data"), dict) and "threats" in value["data"]:
+        value["data"] = {**value["data"], "threats": []}
+    return value
+
+
+def _skeleton(doc: object) -> dict[str, object]:
+    """The document without its cells: summary, people, diagram titles and sizes."""
+    if not isinstance(doc, dict):
+        return {}
+    detail = doc.get("detail")
+    if not isinstance(detail, dict) or not isinstance(detail.get("diagrams"), list):
+        return dict(doc)
+    diagrams = []
+    for diagram in detail["diagrams"]:
+        if not isinstance(diagram, dict):
+            continue
+        empty = dict(diagram)
+        if isinstance(empty.get("diagramJson"), dict):
+            empty["diagramJson"] = {**empty["diagramJson"], "cells": []}
+        else:
+            empty["cells"] = []
+        diagrams.append(empty)
+    return {**doc, "detail": {**detail, "diagrams": diagrams}}

@@ -51,6 +51,7 @@ class Importer(Protocol):
 
     name: str  # the FORMAT argument of `dicetm import`
     title: str  # the tool's name, for messages
+    carried: frozenset[str]  # foreign fields (``key`` or ``key.inner``) whose content the model carries
 
     def detect(self, data: object) -> bool:
         """Whether decoded document data has this format's shape (a cheap look at the top level)."""

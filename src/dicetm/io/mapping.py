@@ -304,11 +304,14 @@ def level_of_percent(value: float | None) -> int | None:
 # ------------------------------------------------------------------------------------------------- text
 
 
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")  # a tag, not the '<' of "a <- b -> c"
+
+
 def plain_text(text: str | None) -> str | None:
     """Text without HTML tags and entities (Threagile titles carry <b>...</b>), blank -> None."""
     if not text:
         return None
-    cleaned = " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
+    cleaned = " ".join(html.unescape(_TAG.sub("", text)).split())
     return cleaned or None
 
 

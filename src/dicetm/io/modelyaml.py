@@ -31,6 +31,11 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
+def dump_yaml(data: Any) -> str:
+    """Plain data as YAML text, keys in the order given, multi-line text as ``|`` blocks."""
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120))
+
+
 def model_data(system: System) -> dict[str, Any]:
     """The model as plain data in field order; defaults and unset facts are left out (``version`` is kept)."""
     data = system.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
@@ -67,7 +72,7 @@ def _printable(char: str) -> bool:
 def render(system: System, source: str, title: str, unmapped: list[Unmapped], notes: list[str],
            known_controls: set[str]) -> tuple[str, System]:
     """The model file text and the system loaded back from it; InputError (marked as a bug) if it fails."""
-    body = yaml.dump(model_data(system), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    body = dump_yaml(model_data(system))
     text = header(source, title, unmapped, notes) + body
     try:
         loaded = parse_system_text(text, f"<model imported from {source}>", known_controls)

@@ -89,6 +89,7 @@ class Threat(_Out):
         default_factory=list, description="Text a model proposed that duplicated this finding, kept beside it."
     )
     status: str = Field("unreviewed", description="Review status from the register (never assumed accepted).")
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).")
     reviewer: str | None = None
     review_reason: str | None = None
     original: dict[str, Any] | None = Field(
@@ -128,6 +129,7 @@ class Countermeasure(_Out):
     limited_to: list[str] | None = Field(
         None, description="When a person limited the status to some threats, those threat ids."
     )
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).")
     provenance: Provenance
 
 

@@ -90,6 +90,9 @@ class ThreatEntry(_Data):
     facts: dict[str, Any] | None = Field(None, description="The facts themselves, to show what changed.")
     stale_changes: list[str] = Field(default_factory=list, description="What changed, when stale.")
     status_before_stale: ThreatStatus | None = None
+    # Left out of the dump while unset, so registers written before the field existed keep their digest.
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).",
+                                exclude_if=lambda value: value is None)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -103,6 +106,9 @@ class CountermeasureEntry(_Data):
     threats: list[str] = Field(default_factory=list, description="Threat ids it mitigates (as last analysed).")
     reviewer: str | None = None
     decided_at: str | None = None
+    # Left out of the dump while unset, so registers written before the field existed keep their digest.
+    tracker: str | None = Field(None, description="Link to the issue tracking it (dicetm decide --tracker).",
+                                exclude_if=lambda value: value is None)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 

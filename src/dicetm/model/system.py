@@ -11,6 +11,8 @@ from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dicetm.model.sourcedata import SourceData
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
@@ -225,6 +227,7 @@ class Element(_Strict):
         None, description="For agents: drives a browser or a desktop (clicks, types, reads the screen).")
     tags: list[str] = Field(default_factory=list, description="Your own labels; no rule reads them.")
     provenance: SourceInfo | None = Field(None, description="Set on items drafted from documents.")
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 # Facts that only make sense on some kinds (the loader reports them elsewhere, with a hint).
@@ -260,6 +263,7 @@ class Flow(_Strict):
     token_passthrough: bool | None = Field(
         None, description="The caller's access token is passed on unchanged to the API behind the receiver.")
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class TrustBoundary(_Strict):
@@ -269,6 +273,7 @@ class TrustBoundary(_Strict):
     parent: str | None = Field(None, description="Enclosing boundary id, for nested zones.")
     description: str | None = None
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class Asset(_Strict):
@@ -277,12 +282,14 @@ class Asset(_Strict):
     classification: Classification | None = None
     stored_in: list[str] = Field(default_factory=list)
     description: str | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class Assumption(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: str
     elements: list[str] = Field(default_factory=list)
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class CountermeasureStatus(StrEnum):
@@ -303,6 +310,7 @@ class CountermeasureSetting(_Strict):
     evidence: str | None = None
     note: str | None = None
     threats: list[str] | None = Field(None, description="Limit to these threat ids (default: all it mitigates).")
+    tracker: str | None = Field(None, description="Link to the issue tracking it.")
 
 
 class RiskDecision(StrEnum):
@@ -344,6 +352,7 @@ class ThreatRecord(_Strict):
         None, description="Status in the source tool (e.g. 'Mitigated'); recorded, never taken as a decision."
     )
     provenance: SourceInfo | None = Field(None, description="For LLM proposals: provider, model, prompt, spans.")
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class CustomControl(_Strict):
@@ -357,6 +366,7 @@ class CustomControl(_Strict):
     source_ref: str | None = None
     source_status: str | None = None
     provenance: SourceInfo | None = None
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
 
 class System(_Strict):
@@ -374,6 +384,7 @@ class System(_Strict):
     controls: list[CustomControl] = Field(default_factory=list, description="Controls not in the catalogue.")
     countermeasures: list[CountermeasureSetting] = Field(default_factory=list)
     residual_risks: list[ResidualRiskSetting] = Field(default_factory=list)
+    source_data: SourceData | None = Field(None, description="What the tool it was imported from wrote about it.")
 
     model_config = ConfigDict(extra="forbid", ignored_types=(cached_property,))
 

@@ -43,7 +43,7 @@ def countermeasures(state: State) -> list[Countermeasure]:
             rank=0,  # set below, once every countermeasure's reduction is known
             status=setting.status if setting else CountermeasureStatus.proposed,
             owner=setting.owner if setting else None, due=setting.due if setting else None,
-            evidence=setting.evidence if setting else None,
+            evidence=setting.evidence if setting else None, tracker=setting.tracker if setting else None,
             references=list(control.references),
             limited_to=sorted(setting.threats) if setting and setting.threats is not None else None,
             provenance=Provenance(source="rule", catalog_version=catalog.version,

@@ -40,7 +40,7 @@ def _reviewed(threat: Threat, entry: ThreatEntry | None) -> Threat:
     if entry is None:
         return threat
     update: dict[str, object] = {"status": entry.status.value, "reviewer": entry.reviewer,
-                                 "review_reason": entry.reason}
+                                 "review_reason": entry.reason, "tracker": entry.tracker}
     mod = entry.modification
     if entry.status is ThreatStatus.modified and mod is not None:
         update["original"] = {"title": threat.title, "scenario": threat.scenario,
@@ -56,10 +56,11 @@ def _settings(register: Register, state: State) -> tuple[list[CountermeasureSett
     system = state.system
     cms = {s.control: s for s in system.countermeasures}
     for entry in register.countermeasures:
-        if entry.status is not CountermeasureReview.proposed:
+        if entry.status is not CountermeasureReview.proposed or entry.tracker:
             cms[entry.id] = CountermeasureSetting(control=entry.id, status=CountermeasureStatus(entry.status.value),
                                                   owner=entry.owner, due=entry.due, evidence=entry.evidence,
-                                                  note=entry.reason, threats=linked_threats(entry))
+                                                  note=entry.reason, threats=linked_threats(entry),
+                                                  tracker=entry.tracker or getattr(cms.get(entry.id), "tracker", None))
     risks = {s.threat: s for s in system.residual_risks}
     for record in register.residual_risks:
         if record.status is not ResidualStatus.open:

@@ -231,6 +231,8 @@ def _threat(threat: Threat, evaluation: ThreatEvaluation | None) -> list[str]:
              f"{text(common.status_label(threat.status))}", "",
              f"- **Review:** {_review_text(threat)}",
              f"- **Risk:** {common.threat_risk_text(threat)}"]
+    if threat.tracker:
+        lines.append(f"- **Tracked in:** {text(threat.tracker)}")
     found = common.original_text(threat)
     if found:
         lines.append(f"- **As found (before the modification):** {text(found)}")
@@ -297,9 +299,10 @@ def _identify(result: AnalysisResult) -> list[str]:
 
 
 def _status_cell(countermeasure: Countermeasure) -> str:
-    if countermeasure.limited_to is None:
-        return countermeasure.status.value
-    return f"{countermeasure.status.value} (only for {codes(countermeasure.limited_to, cell_safe=True)})"
+    status = countermeasure.status.value
+    if countermeasure.limited_to is not None:
+        status += f" (only for {codes(countermeasure.limited_to, cell_safe=True)})"
+    return status + (f"; tracked in {cell(countermeasure.tracker)}" if countermeasure.tracker else "")
 
 
 def _countermeasures(countermeasures: list[Countermeasure], system: System) -> list[str]:

@@ -8,7 +8,7 @@ folder are written relative, against the ``%SRCROOT%`` base; absolute paths beco
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,14 @@ from dicetm.store.modelfile import LoadedModel
 from dicetm.textsafe import json_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/dicetm/dicetm"
+FULL_NAME = "dicetm: threat modelling for AI systems (describe, identify, countermeasures, evaluate)"
+# Reference namespace -> how help texts name it. A further edition of a framework is one more line here.
+REFERENCE_LISTS = {
+    "owasp-llm": "OWASP Top 10 for LLM Applications", "owasp-agentic": "OWASP Agentic AI threats",
+    "owasp-asi": "OWASP Top 10 for Agentic Applications", "atlas": "MITRE ATLAS", "cwe": "CWE",
+    "stride": "STRIDE",
+}
 VERSION = "2.1.0"
 SRCROOT = "%SRCROOT%"
 LEVEL = {RiskLevel.critical: "error", RiskLevel.high: "error", RiskLevel.medium: "warning", RiskLevel.low: "note"}
@@ -77,8 +85,56 @@ def _item_locations(loaded: LoadedModel, files: _Files, elements: Sequence[str],
 
 
 def _driver(rules: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"driver": {"name": "dicetm", "version": __version__, "semanticVersion": __version__,
-                       "rules": rules}}
+    return {"driver": {"name": "dicetm", "fullName": FULL_NAME, "version": __version__,
+                       "semanticVersion": __version__, "informationUri": INFORMATION_URI, "rules": rules}}
+
+
+_AZURE = "azuredevops/pipeline/build/"
+# Azure Pipelines variables (as environment variables) -> the automation properties Azure DevOps asks for.
+_AZURE_VARIABLES = {"buildDefinitionId": "SYSTEM_DEFINITIONID", "buildDefinitionName": "BUILD_DEFINITIONNAME",
+                    "phaseId": "SYSTEM_PHASEID", "phaseName": "SYSTEM_PHASENAME"}
+
+
+def _automation(kind: str, system_name: str, environment: Mapping[str, str] | None) -> dict[str, Any]:
+    """The run's category (code scanning keeps one analysis per category) and a stable id for it. Inside an
+    Azure Pipelines job the id and properties take the form Azure DevOps advanced security requires."""
+    key = "".join(c if c.isalnum() else "-" for c in system_name.lower()).strip("-") or "model"
+    details: dict[str, Any] = {"id": f"dicetm/{kind}/{key}/",
+                               "description": {"text": f"dicetm {kind} of the model '{system_name}'"}}
+    env = environment or {}
+    if all(env.get(variable) for variable in _AZURE_VARIABLES.values()):
+        values = {name: env[variable] for name, variable in _AZURE_VARIABLES.items()}
+        details["id"] = f"{_AZURE}{values['buildDefinitionId']}/{values['phaseId']}/dicetm-{kind}-{key}"
+        details["properties"] = {f"{_AZURE}{name}": value for name, value in values.items()}
+    return {"automationDetails": details}
+
+
+def reference_groups(references: Iterable[str]) -> dict[str, list[str]]:
+    """Namespaced references grouped under the name of their framework (unknown namespaces by namespace)."""
+    groups: dict[str, list[str]] = {}
+    for reference in references:
+        namespace, _sep, value = reference.partition(":")
+        groups.setdefault(REFERENCE_LISTS.get(namespace, namespace), []).append(value or reference)
+    return groups
+
+
+def _help(summary: str, scenario: str, question: str, controls: list[tuple[str, str]],
+          references: Iterable[str]) -> dict[str, str]:
+    """Rule help as plain text and Markdown: what can happen, what to ask, what to do, where it is listed."""
+    text = [summary, "", f"Scenario: {scenario}"]
+    markdown = [summary, "", f"**Scenario.** {scenario}"]
+    if question:
+        text += ["", f"Review question: {question}"]
+        markdown += ["", f"**Review question.** {question}"]
+    if controls:
+        text += ["", "Suggested controls:", *(f"- {cid}: {name}" for cid, name in controls)]
+        markdown += ["", "**Suggested controls**", "", *(f"- `{cid}` {name}" for cid, name in controls)]
+    groups = reference_groups(references)
+    if groups:
+        text += ["", "References:", *(f"- {label}: {', '.join(ids)}" for label, ids in groups.items())]
+        markdown += ["", "**References**", "", *(f"- {label}: {', '.join(f'`{i}`' for i in ids)}"
+                                                  for label, ids in groups.items())]
+    return {"text": "\n".join(text), "markdown": "\n".join(markdown)}
 
 
 def _log(run: dict[str, Any]) -> str:
@@ -103,6 +159,9 @@ def _gate_rules(gate: GateResult) -> list[dict[str, Any]]:
             "id": rule_id, "name": _camel(rule_id),
             "shortDescription": {"text": description.split(" (")[0].rstrip(".") + "."},
             "fullDescription": {"text": description},
+            "help": _help(description, "the policy gate of `dicetm check` found a model item that breaks this "
+                          "rule.", "", [], []),
+            "helpUri": f"{INFORMATION_URI}/blob/main/docs/cli.md",
             "defaultConfiguration": {"enabled": enabled, "level": "error"},
             "properties": {"policyKey": key, "policyValue": value.value if isinstance(value, RiskLevel) else value},
         })
@@ -134,14 +193,17 @@ def _gate_result(failure: GateFailure, index: int, loaded: LoadedModel, files: _
     return result
 
 
-def render_gate_sarif(gate: GateResult, loaded: LoadedModel, *, base: Path | None = None) -> str:
-    """One SARIF result per gate failure; ruleId is the policy rule. ``base``: folder relative URIs start at."""
+def render_gate_sarif(gate: GateResult, loaded: LoadedModel, *, base: Path | None = None,
+                      environment: Mapping[str, str] | None = None) -> str:
+    """One SARIF result per gate failure; ruleId is the policy rule. ``base``: folder relative URIs start at;
+    ``environment``: the CI job's variables (Azure Pipelines ones shape the automation details)."""
     files = _Files(loaded.path, base)
     index = {rule_id: position for position, rule_id in enumerate(RULES)}
     results = [_gate_result(f, index[f.rule], loaded, files) for f in gate.failures]
     run: dict[str, Any] = {
         "tool": _driver(_gate_rules(gate)),
         "invocations": [{"executionSuccessful": True}],
+        **_automation("check", loaded.system.name, environment),
         "results": results,
         "properties": {"gatePassed": gate.ok, "today": gate.today, "threatsChecked": gate.threats_checked,
                        "failuresByRule": gate.counts()},
@@ -160,7 +222,13 @@ def _rule_names() -> dict[str, str]:
     return {rule.meta.id: rule.meta.slug for rule in all_rules()}
 
 
-def _threat_rules(threats: Iterable[Threat]) -> list[dict[str, Any]]:
+def _rule_page(rule_id: str) -> str:
+    """The rule's metadata file in the repository (title, scenario, rationale, controls, references)."""
+    family = rule_id.split("-")[1].lower() if rule_id.count("-") >= 2 else "stride"
+    return f"{INFORMATION_URI}/blob/main/src/dicetm/rules/meta/{family}.yaml"
+
+
+def _threat_rules(threats: Iterable[Threat], control_names: dict[str, str]) -> list[dict[str, Any]]:
     by_rule: dict[str, list[Threat]] = {}
     for threat in threats:
         by_rule.setdefault(threat.rule, []).append(threat)
@@ -171,9 +239,17 @@ def _threat_rules(threats: Iterable[Threat]) -> list[dict[str, Any]]:
         slug = slugs.get(rule_id)
         worst = max(members, key=lambda t: t.score)
         tags = sorted({f"stride:{s}" for t in members for s in t.stride} | {r for t in members for r in t.references})
+        short = slug.replace("-", " ").capitalize() if slug else common.one_line(members[0].title)
+        full = common.one_line(worst.rationale or worst.title)
+        controls = [(c, control_names.get(c, c)) for c in dict.fromkeys(c for t in members for c in t.controls)]
+        references = list(dict.fromkeys(r for t in members for r in t.references))
         rules.append({
             "id": rule_id, "name": _camel(slug) if slug else rule_id,
-            "shortDescription": {"text": slug.replace("-", " ").capitalize() if slug else members[0].title},
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": full},
+            "help": _help(full, common.one_line(worst.scenario), common.one_line(worst.review_question), controls,
+                          references),
+            "helpUri": _rule_page(rule_id) if slug else INFORMATION_URI,
             "defaultConfiguration": {"level": LEVEL[worst.risk]},
             "properties": {"tags": ["security", "threat-model", *tags],
                            "security-severity": f"{10 * worst.score / _MAX_SCORE:.1f}"},
@@ -195,6 +271,8 @@ def _threat_result(threat: Threat, index: int, row: ThreatEvaluation | None, loa
     }
     if threat.reviewer:
         properties["reviewer"] = threat.reviewer
+    if threat.tracker:
+        properties["tracker"] = threat.tracker
     if row is not None:
         properties.update(covered=row.covered, coveredBy=list(row.covered_by), residualRisk=row.residual_risk.value,
                           residualScore=row.residual_score)
@@ -216,19 +294,21 @@ def _threat_result(threat: Threat, index: int, row: ThreatEvaluation | None, loa
     return sarif
 
 
-def render_threats_sarif(result: AnalysisResult, loaded: LoadedModel, *, base: Path | None = None) -> str:
+def render_threats_sarif(result: AnalysisResult, loaded: LoadedModel, *, base: Path | None = None,
+                         environment: Mapping[str, str] | None = None) -> str:
     """One SARIF result per threat, level by risk (critical/high error, medium warning, low note).
 
     Threats a person rejected are kept, with an external suppression that carries the reason.
     """
     files = _Files(loaded.path, base)
     threats = common.threats_by_risk(result.threats)
-    rules = _threat_rules(threats)
+    rules = _threat_rules(threats, {c.id: c.name for c in result.countermeasures})
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     matrix = {row.threat: row for row in result.evaluation.matrix}
     results = [_threat_result(t, index[t.rule], matrix.get(t.id), loaded, files) for t in threats]
     run: dict[str, Any] = {
         "tool": _driver(rules),
+        **_automation("threats", result.system_name, environment),
         "results": results,
         "properties": {"system": result.system_name, "catalogVersion": result.catalog_version,
                        "coveragePercent": result.evaluation.coverage_percent,
@@ -238,4 +318,4 @@ def render_threats_sarif(result: AnalysisResult, loaded: LoadedModel, *, base: P
     return _log(run)
 
 
-__all__ = ["render_gate_sarif", "render_threats_sarif"]
+__all__ = ["REFERENCE_LISTS", "reference_groups", "render_gate_sarif", "render_threats_sarif"]

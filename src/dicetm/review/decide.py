@@ -35,6 +35,7 @@ from dicetm.model.register import (
 from dicetm.review.facts import facts_digest, facts_of
 from dicetm.review.fatigue import mark_quick, quick_run
 from dicetm.review.identity import same_person
+from dicetm.review.tracker import TRACK, check_tracker_url, record_tracker
 
 THREAT_ACTIONS = {"accept": ThreatStatus.accepted, "reject": ThreatStatus.rejected,
                   "modify": ThreatStatus.modified, "needs-info": ThreatStatus.needs_info}
@@ -74,6 +75,7 @@ class DecisionInput:
     business_impact: str | None = None
     review_by: str | None = None
     covers: tuple[str, ...] = ()  # countermeasures: the threats this decision is linked to (empty: all)
+    tracker: str | None = None  # a link to the issue tracking the item; alone (action "track") or with a decision
     bulk: bool = False  # part of one decision applied to every threat of a rule (--all-of)
     seen: str | None = None  # item_version() of the item as the reviewer saw it; None: not known
 
@@ -304,6 +306,11 @@ def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Thr
     item = decision.item.strip()
     register = tx.register
     note, warning = _superseded(register, item, decision.seen)
+    if decision.tracker is not None:
+        check_tracker_url(decision.tracker)  # refused before anything is recorded
+    if decision.action == TRACK:
+        record_tracker(tx, item, decision.tracker or "")
+        return warning
     if item.startswith("risk:"):
         threat_id = item.removeprefix("risk:")
         known = [t.id for t in register.threats if t.status is not ThreatStatus.retired]
@@ -323,6 +330,8 @@ def apply_decision(tx: Recorder, decision: DecisionInput, threats: dict[str, Thr
             raise _problem(f"no threat {item!r} in the register", "ITEM_ID",
                            hint=_did_you_mean(item, [t.id for t in register.threats]))
         _decide_threat(tx, threat_entry, decision, threats.get(item), system, note)
+    if decision.tracker is not None:
+        record_tracker(tx, item, decision.tracker)
     flagged = quick_run(tx.register, tx.actor)
     if flagged:
         mark_quick(tx.register, flagged)

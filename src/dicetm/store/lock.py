@@ -1,16 +1,15 @@
-"""A lock between processes (and threads) on a workspace, held on ``.dicetm.lock`` with flock.
+"""A lock between processes (and threads) on a workspace, held on ``.dicetm.lock``.
 
 Writers take it exclusively and create the file when it is missing. Readers take it shared, and only when
 the file exists: they open it read-only, so reading works in a read-only folder (where no writer can be
-at work) and never creates the file. The lock file never holds data. The kernel drops a flock when its
-holder dies, so a crashed process can never leave a stale lock behind; waiting longer than the timeout
-therefore means a live process holds it.
+at work) and never creates the file. The lock file never holds data. The operating system drops the lock when
+its holder dies (``store.portalock``: flock, or msvcrt on Windows, or lockf), so a crashed process can never
+leave a stale lock behind; waiting longer than the timeout therefore means a live process holds it.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import random
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dicetm.errors import Location, Problem, StoreError
+from dicetm.store import portalock
 from dicetm.store.wsfiles import linked
 
 LOCK_FILENAME = ".dicetm.lock"
@@ -80,7 +80,10 @@ class WorkspaceLock:
         with _held_guard:
             _held.discard(self._key)
         fd, self._fd = self._fd, None
-        os.close(fd)  # closing the only descriptor of the open file releases the flock
+        try:
+            portalock.BACKEND.unlock(fd, self._key[0])
+        finally:
+            os.close(fd)
 
     def _open(self) -> int | None:
         if self.shared:
@@ -98,15 +101,12 @@ class WorkspaceLock:
                 "dicetm needs write access to the folder that holds the model for this command")]) from None
 
     def _wait(self, fd: int) -> None:
-        # flock has no timeout of its own: poll without blocking, backing off to a few milliseconds.
+        # no backend has a timeout of its own: poll without blocking, backing off to a few milliseconds.
         deadline = time.monotonic() + self.timeout
         pause = 0.001
         while True:
-            try:
-                fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+            if portalock.BACKEND.try_lock(fd, self._key[0], shared=self.shared):
                 return
-            except BlockingIOError:
-                pass
             now = time.monotonic()
             if now >= deadline:
                 raise StoreError([Problem(
