@@ -174,6 +174,23 @@ def test_large_models_collapse_to_boundaries_and_open_one_boundary() -> None:
     assert "in z1" in focused  # a neighbour outside the boundary says where it lives
 
 
+def test_the_overview_draws_the_busiest_zone_connections_and_says_how_many_it_left_out() -> None:
+    zones = 40  # 40 x 39 possible connections: more than the overview draws
+    elements = [Element(id=f"e{i}", name=f"E {i}", kind=Kind.process) for i in range(zones * 2)]
+    boundaries = [TrustBoundary(id=f"z{i}", name=f"Zone {i}", elements=[f"e{2 * i}", f"e{2 * i + 1}"])
+                  for i in range(zones)]
+    flows = [Flow(id=f"f{a}-{b}", source=f"e{2 * a}", target=f"e{2 * b}") for a in range(zones) for b in range(zones)
+             if a != b]
+    flows.append(Flow(id="busy", source="e1", target="e3"))  # zone 0 -> zone 1 twice: the busiest pair
+    system = System(name="s", elements=elements, flows=flows, trust_boundaries=boundaries)
+    source = dfd.dot(system, collapsed=True)
+    edges = [line for line in source.splitlines() if " -> " in line]
+    assert len(edges) == dfd.OVERVIEW_EDGES
+    assert any('label="2 flows"' in line for line in edges)  # kept: the busiest
+    left = zones * (zones - 1) - dfd.OVERVIEW_EDGES
+    assert f"{left} more connections ({left} flows) are not drawn here" in source
+
+
 def test_dot_escapes_quotes_backslashes_and_newlines(hostile: tuple[System, AnalysisResult]) -> None:
     system, _ = hostile
     source = dfd.dot(system)

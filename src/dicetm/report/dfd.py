@@ -76,6 +76,29 @@ class _Layout:
     undeclared: list[str]
 
 
+# The last (system, result) drawn, with what every drawing of them needs: a report draws one model up to 25
+# times (the overview and one drawing per boundary), and each would otherwise walk every element, flow and
+# threat again. The objects themselves are held, so their ids cannot be reused while the entry lives.
+_last_layout: tuple[System, _Layout] | None = None
+_last_open: tuple[AnalysisResult | None, dict[str, list[Threat]]] | None = None
+
+
+def _prepared(system: System, result: AnalysisResult | None) -> tuple[_Layout, dict[str, list[Threat]]]:
+    global _last_open
+    open_threats = _last_open
+    if open_threats is None or open_threats[0] is not result:
+        open_threats = _last_open = (result, open_threats_by_element(result))
+    return _layout_of(system), open_threats[1]
+
+
+def _layout_of(system: System) -> _Layout:
+    global _last_layout
+    layout = _last_layout
+    if layout is None or layout[0] is not system:
+        layout = _last_layout = (system, _layout(system))
+    return layout[1]
+
+
 def _layout(system: System) -> _Layout:
     members: dict[str | None, list[Element]] = {}
     for element in system.elements:
@@ -237,6 +260,10 @@ Link = Callable[[str, str], str | None]
 LABEL_WIDTH = 22  # characters per line of an element name
 FLOW_LABEL_CHARS = 26  # a flow's label on the drawing; the full data is in its tooltip
 COLLAPSE_ABOVE = 60  # elements: above this the overview draws each top-level boundary as one node
+# Graphviz lays out a few hundred edges in well under a second, but takes minutes past a thousand (and the
+# drawing is a hairball long before that): the overview draws the busiest connections between zones, flagged
+# ones first, and says how many it left to the flow tables.
+OVERVIEW_EDGES = 250
 _FILL = {
     RiskLevel.critical: ("#fde2e2", "#b91c1c"),
     RiskLevel.high: ("#ffedd5", "#c2410c"),
@@ -365,7 +392,7 @@ class _Dot:
 
     def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> None:
         self.system = system
-        self.open = open_threats_by_element(result)
+        self.layout, self.open = _prepared(system, result)
         self.link = link or (lambda _kind, _id: None)
         self.prefix = prefix
         self.node = _Ids("e_")
@@ -459,7 +486,7 @@ def dot(system: System, result: AnalysisResult | None = None, *, link: Link | No
     if collapsed:
         return _collapsed(system, result, link, prefix)
     out = _Dot(system, result, link, prefix)
-    layout = _layout(system)
+    layout = out.layout
     for action, boundary, depth in layout.events:
         indent = "    " * (depth + 1)
         if action == "close":
@@ -480,7 +507,7 @@ def dot(system: System, result: AnalysisResult | None = None, *, link: Link | No
 
 def _collapsed(system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> str:
     out = _Dot(system, result, link, prefix)
-    layout = _layout(system)
+    layout = out.layout
     root_of = _roots(layout)
     zone_of = {e.id: root_of[b] for e, b in ((e, system.boundary_of.get(e.id)) for e in system.elements) if b}
     sizes: dict[str, int] = {}
@@ -511,7 +538,14 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
         ends = tuple("zone:" + zone_of[end] if end in zone_of else end for end in (flow.source, flow.target))
         if ends[0] != ends[1]:
             edges.setdefault((ends[0], ends[1]), []).append(flow)
-    for (source, target), flows in edges.items():
+    ranked = sorted(edges.items(), key=lambda item: (not any(_flow_notes(f) for f in item[1]), -len(item[1])))
+    if len(ranked) > OVERVIEW_EDGES:
+        left = ranked[OVERVIEW_EDGES:]
+        ranked = ranked[:OVERVIEW_EDGES]
+        hidden = sum(len(flows) for _ends, flows in left)
+        note = f"{len(left)} more connections ({hidden} flows) are not drawn here: see the flow tables"
+        out.lines.append(f"    label={_quoted(note)}; labelloc=b;")
+    for (source, target), flows in ranked:
         if len(flows) == 1:
             out.flow(flows[0], source, target)
             continue
@@ -526,7 +560,7 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
 
 def _focused(system: System, result: AnalysisResult | None, link: Link | None, focus: str, prefix: str) -> str:
     out = _Dot(system, result, link, prefix)
-    layout = _layout(system)
+    layout = out.layout
     inside_zones = _subtree(layout, focus)
     inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in inside_zones}
     for action, boundary, depth in layout.events:
@@ -562,8 +596,7 @@ def _focused(system: System, result: AnalysisResult | None, link: Link | None, f
 def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = None) -> int:
     """How many nodes a drawing would have (to decide whether it is worth laying out)."""
     if focus is not None:
-        layout = _layout(system)
-        zones = _subtree(layout, focus)
+        zones = _subtree(_layout_of(system), focus)
         inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in zones}
         outside = {end for f in system.flows if f.source in inside or f.target in inside
                    for end in (f.source, f.target)} - inside

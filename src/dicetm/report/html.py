@@ -18,7 +18,7 @@ from html import escape
 from markupsafe import Markup
 
 from dicetm.gcpause import gc_paused
-from dicetm.model import AnalysisResult, System, ThreatEvaluation
+from dicetm.model import AnalysisResult, System, ThreatEvaluation, TrustBoundary
 from dicetm.report import common, dfd, views
 from dicetm.report.common import anchor
 from dicetm.report.figures import figures
@@ -31,6 +31,9 @@ LONG_TABLE_ROWS = 200
 OPEN_THREAT_CARDS = 30
 # Models with more elements than this get an overview with one node per boundary, plus one drawing per boundary.
 PER_BOUNDARY_DRAWINGS = 40
+# Each drawing is one Graphviz run: past this many top-level boundaries only those with the most open threats
+# get a drawing of their own (the overview and the tables show the rest).
+MAX_BOUNDARY_DRAWINGS = 24
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _SLOT = re.compile(r"<!--dicetm-slot-(\d+)-->")
 
@@ -120,13 +123,32 @@ def report_svgs(result: AnalysisResult, system: System) -> dict[str | None, str]
         return None
     drawings: dict[str | None, str] = {None: overview}
     if collapsed:
-        for boundary in system.trust_boundaries:
-            if boundary.parent is None:
-                part = dfd.svg(system, result=result, link=link, focus=boundary.id,
-                               prefix=anchor("dfd", boundary.id))
-                if part is not None:
-                    drawings[boundary.id] = part
+        for boundary in _busiest_zones(system, result):
+            part = dfd.svg(system, result=result, link=link, focus=boundary.id, prefix=anchor("dfd", boundary.id))
+            if part is not None:
+                drawings[boundary.id] = part
     return drawings
+
+
+def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary]:
+    """The top-level boundaries to draw one by one: all of them, or the MAX_BOUNDARY_DRAWINGS with the most open
+    threats (in file order)."""
+    tops = [b for b in system.trust_boundaries if b.parent is None]
+    if len(tops) <= MAX_BOUNDARY_DRAWINGS:
+        return tops
+    open_counts = dfd.open_threats_by_element(result)
+    parent = {b.id: b.parent for b in system.trust_boundaries}
+
+    def top_of(boundary_id: str) -> str:
+        while parent.get(boundary_id) is not None:
+            boundary_id = parent[boundary_id]  # type: ignore[assignment]
+        return boundary_id
+
+    load: dict[str, int] = {}
+    for element_id, boundary_id in system.boundary_of.items():
+        load[top_of(boundary_id)] = load.get(top_of(boundary_id), 0) + len(open_counts.get(element_id, ()))
+    chosen = set(sorted(load, key=lambda b: -load[b])[:MAX_BOUNDARY_DRAWINGS])
+    return [b for b in tops if b.id in chosen]
 
 
 @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
