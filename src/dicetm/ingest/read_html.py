@@ -12,6 +12,8 @@ would not see is kept as its own span with ``hidden`` saying why:
   (white on the default white page included);
 - ``tiny-font``: a font smaller than 4px, 3pt, 0.3em or 30%;
 - ``alt-text``: ``alt``, ``title`` and ``aria-label`` attributes;
+- ``html-meta``: the ``content`` of ``<meta>`` tags (a description, keywords, social-media cards), not of
+  ``http-equiv`` ones;
 - ``non-rendered``: ``<noscript>`` and ``<template>`` content. ``<script>`` and ``<style>`` are code, not
   text, and are skipped entirely;
 - ``link-target``: where the page sends the viewer or what it makes the browser fetch: ``href``, ``src``,
@@ -353,6 +355,8 @@ class _HtmlReader(HTMLParser):
                 self.hidden.single("alt-text", line, line, attrs[name])
         if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
             self.hidden.single("css-hidden", line, line, attrs["value"])
+        if tag == "meta" and not attrs.get("http-equiv") and attrs.get("content", "").strip():
+            self.hidden.single("html-meta", line, line, attrs["content"])
 
     def _link_target_spans(self, tag: str, attrs: Mapping[str, str]) -> None:
         first = self.getpos()[0]

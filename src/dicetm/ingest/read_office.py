@@ -1,8 +1,9 @@
 """PDF and Word documents into located spans (needs the ``ingest`` extra: pypdf, python-docx).
 
 PDF: each page's extracted text is split into paragraphs; ``line`` counts lines of that page's extracted
-text and ``page`` is the 1-based page number. Text a reader cannot see in the rendered PDF (white or
-off-page text, invisible render modes) is not detected: pypdf extracts it like any other text.
+text and ``page`` is the 1-based page number. Text a reader cannot see in the rendered PDF is taken out of the
+paragraphs and kept as hidden spans on its line (``pdf_style``): ``white-text``, ``tiny-font``, ``off-page``,
+``clipped`` and ``invisible-text``.
 
 Word: ``line`` is the position of the block in the document body, counting from 1 in reading order: every
 body paragraph counts one (empty ones too) and every table row counts one, so a table of three rows that
@@ -14,7 +15,11 @@ span on the same line and are taken out of the visible text: ``docx-hidden`` (th
 ``white-text`` (a colour equal or close to the shading, highlight or page colour behind it, white by
 default) and ``tiny-font`` (under 4pt). Formatting is resolved from the run, then its character style, then
 the paragraph style, each with its base styles. Image descriptions and titles (``wp:docPr``) become
-``alt-text`` spans. Headers, footers, footnotes and comments are not read.
+``alt-text`` spans. A text box is its own span (kind ``text-box``) on the line of the paragraph that anchors it.
+
+What a reader sees around the body is read too, numbered after the body's last line in this order: headers and
+footers (kinds ``header`` and ``footer``), footnotes and endnotes (``footnote``, ``endnote``), and comments
+(``comment``, hidden as ``docx-comment``: a review annotation, not part of the document's text).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span, text_spans
 from dicetm.ingest.html_style import WHITE, Rgba, parse_color, same_color
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
+from dicetm.ingest.pdf_style import PageStyle
 from dicetm.ingest.read_html import HiddenRuns
 
 EXTRA_HINT = "pip install 'dicetm[ingest]'"
@@ -41,6 +47,13 @@ _HIGHLIGHT = {"white": "fff", "lightGray": "c0c0c0", "yellow": "ff0", "green": "
               "darkGreen": "008000", "darkMagenta": "800080", "darkRed": "800000", "darkYellow": "808000",
               "darkGray": "808080", "black": "000"}
 _WHITE_THEME_COLORS = frozenset({"BACKGROUND_1", "LIGHT_1"})
+_TEXT_BOX = _W + "txbxContent"
+_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+# The parts around the body, in reading order: (content type, kind of their spans, element holding each note).
+_AROUND_BODY = (("header+xml", "header", None), ("footer+xml", "footer", None),
+                ("footnotes+xml", "footnote", _W + "footnote"), ("endnotes+xml", "endnote", _W + "endnote"),
+                ("comments+xml", "comment", _W + "comment"))
+COMMENT = "docx-comment"
 
 
 # ------------------------------------------------------------------------------------------------- PDF
@@ -61,12 +74,13 @@ def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tupl
         spans: list[Span] = []
         extracted = 0
         for number, page in enumerate(reader.pages, start=1):
-            text = page.extract_text() or ""
+            style = PageStyle(_visible_box(page))
+            text = page.extract_text(visitor_operand_before=style.before, visitor_text=style.text) or ""
             extracted += len(text)
             if extracted > limits.unpacked_mb * MB:
                 raise limits.exceeded(file, f"the text extracted by page {number} adds up to "
                                       f"{megabytes(extracted)}", "unpacked_mb")
-            spans += text_spans(file, text, page=number)
+            spans += _page_spans(file, number, text, style.chunks)
         title = reader.metadata.title if reader.metadata else None
     except InputError:
         raise
@@ -74,6 +88,42 @@ def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tupl
         raise InputError([Problem(f"cannot read the PDF: {exc or type(exc).__name__}", Location(file=file),
                                   "check that the file opens in a PDF viewer, or export it again")]) from None
     return spans, str(title).strip() if title and str(title).strip() else None
+
+
+def _visible_box(page: Any) -> tuple[float, float, float, float]:
+    box = page.cropbox
+    return (min(float(box.left), float(box.right)), min(float(box.bottom), float(box.top)),
+            max(float(box.left), float(box.right)), max(float(box.bottom), float(box.top)))
+
+
+def _page_spans(file: str, number: int, text: str, chunks: list[tuple[str, str | None]]) -> list[Span]:
+    """The page's paragraphs without its hidden text, and each run of hidden text as a span on its line.
+
+    ``chunks`` are the pieces pypdf extracted, with the reason each is hidden; when they do not add up to the
+    page's text (a pypdf version that extracts differently), the page is read as it is, all of it visible."""
+    if "".join(piece for piece, _ in chunks) != text or all(reason is None for _, reason in chunks):
+        return text_spans(file, text, page=number)
+    visible: list[str] = []
+    hidden: list[Span] = []
+    run: list[str] = []
+    run_reason: str | None = None
+    line = run_line = 1
+    for piece, reason in [*chunks, ("", None)]:
+        if run and (reason != run_reason or not piece) and (piece.strip() or not piece):
+            hidden.append(Span(file, run_line, line, "".join(run).strip(), page=number, hidden=run_reason))
+            run, run_reason = [], None
+        if reason is None:
+            if run and not piece.strip():  # a line break inside a hidden run stays with it
+                run.append(piece)
+            visible.append(piece)
+        else:
+            if not run:
+                run_line, run_reason = line, reason
+            run.append(piece)
+            visible.append("\n" * piece.count("\n"))
+        line += piece.count("\n")
+    return sorted([*text_spans(file, "".join(visible), page=number), *(s for s in hidden if s.text)],
+                  key=lambda s: (s.line, s.end_line))
 
 
 def _opens_without_password(reader: Any) -> bool:
@@ -144,30 +194,70 @@ class _DocxReader:
         self.page_color = _hex_color(page.get(_W + "color")) if page is not None else None
 
     def read(self) -> tuple[list[Span], str | None]:
-        line = 0
-        for block in _body_blocks(self.document.element.body):
-            if block.tag == _W + "p":
-                line += 1
-                self._paragraph(block, line)
-            else:
-                for row in block.findall(_W + "tr"):
-                    line += 1
-                    self._row(row, line)
+        line = self._blocks(self.document.element.body, 0, None)
+        for element, kind in self._around_body():
+            line = self._blocks(element, line, kind)
         self.hidden.flush()
         spans = sorted([*self.spans, *self.hidden.spans], key=lambda s: (s.line, s.end_line))
         title = (self.document.core_properties.title or "").strip() or next(
             (s.text for s in spans if s.kind == "heading" and s.hidden is None), None)
         return spans, title
 
-    def _paragraph(self, element: Any, line: int) -> None:
+    def _blocks(self, container: Any, line: int, kind: str | None) -> int:
+        """The paragraphs and table rows of ``container`` from ``line + 1`` on; the last line used."""
+        for block in _body_blocks(container):
+            if block.tag == _W + "p":
+                line += 1
+                self._paragraph(block, line, kind)
+            else:
+                for row in block.findall(_W + "tr"):
+                    line += 1
+                    self._row(row, line, kind)
+        return line
+
+    def _around_body(self) -> Iterator[tuple[Any, str]]:
+        """Headers, footers, footnotes, endnotes and comments: the root of each part, or each note in it."""
+        from docx.oxml import parse_xml
+        from lxml import etree
+
+        parts = sorted(self.document.part.package.iter_parts(), key=lambda part: str(part.partname))
+        for content_type, kind, note in _AROUND_BODY:
+            for part in parts:
+                if part.content_type != _CONTENT_TYPE + content_type:
+                    continue
+                try:
+                    root = parse_xml(part.blob)
+                except etree.XMLSyntaxError as exc:  # reported like the body's unreadable values
+                    raise ValueError(f"{part.partname} is not well-formed XML: {exc}") from None
+                if note is None:
+                    yield root, kind
+                    continue
+                for element in root.findall(note):
+                    if element.get(_W + "type") not in ("separator", "continuationSeparator",
+                                                         "continuationNotice"):
+                        yield element, kind
+
+    def _paragraph(self, element: Any, line: int, kind: str | None) -> None:
         from docx.text.paragraph import Paragraph
 
         paragraph = Paragraph(element, self.document)
-        text = self._visible_text(paragraph, line, None)
-        if text.strip():
-            self.spans.append(Span(self.file, line, line, text.strip(), kind=_paragraph_kind(paragraph)))
+        text = self._visible_text(paragraph, line, None).strip()
+        if text:
+            hidden = COMMENT if kind == "comment" else None
+            self.spans.append(Span(self.file, line, line, text, kind=kind or _paragraph_kind(paragraph), hidden=hidden))
+        self._text_boxes(element, line)
 
-    def _row(self, row: Any, line: int) -> None:
+    def _text_boxes(self, paragraph: Any, line: int) -> None:
+        """Each text box anchored in the paragraph, as spans of its own on the paragraph's line."""
+        for box in _text_boxes(paragraph):
+            for block in _body_blocks(box):
+                if block.tag == _W + "p":
+                    self._paragraph(block, line, "text-box")
+                else:
+                    for row in block.findall(_W + "tr"):
+                        self._row(row, line, "text-box")
+
+    def _row(self, row: Any, line: int, kind: str | None) -> None:
         from docx.text.paragraph import Paragraph
 
         cells = []
@@ -175,11 +265,14 @@ class _DocxReader:
             if _nearest(cell, _W + "tr") is not row:
                 continue  # a nested table's cell: read with its own paragraphs below
             shading = _shading(cell.find(_W + "tcPr"))
-            parts = [self._visible_text(Paragraph(p, self.document), line, shading)
-                     for p in cell.iter(_W + "p") if _nearest(p.getparent(), _W + "p") is None]
+            paragraphs = [p for p in cell.iter(_W + "p") if _nearest(p.getparent(), _W + "p") is None]
+            parts = [self._visible_text(Paragraph(p, self.document), line, shading) for p in paragraphs]
+            for paragraph in paragraphs:
+                self._text_boxes(paragraph, line)
             cells.append(" ".join(p.strip() for p in parts if p.strip()))
         if any(cells):
-            self.spans.append(Span(self.file, line, line, " | ".join(cells), kind="table-row"))
+            self.spans.append(Span(self.file, line, line, " | ".join(cells), kind="table-row",
+                                   hidden=COMMENT if kind == "comment" else None))
 
     def _visible_text(self, paragraph: Any, line: int, cell_shading: Rgba | None) -> str:
         from docx.text.run import Run
@@ -192,8 +285,9 @@ class _DocxReader:
         background = _shading(element.find(_W + "pPr")) or cell_shading or self.page_color or WHITE
         visible: list[str] = []
         for run_element in element.iter(_W + "r"):
-            if any(ancestor.tag in _SKIPPED_PARENTS for ancestor in _ancestors(run_element, element)):
-                continue
+            if any(ancestor.tag in _SKIPPED_PARENTS or ancestor.tag == _TEXT_BOX
+                   for ancestor in _ancestors(run_element, element)):
+                continue  # deleted text, a text box's duplicate, or a text box (read as spans of its own)
             run = Run(run_element, paragraph)
             text = run.text
             if not text:
@@ -217,6 +311,12 @@ def _body_blocks(container: Any) -> Iterator[Any]:
             content = child.find(_W + "sdtContent")
             if content is not None:
                 yield from _body_blocks(content)
+
+
+def _text_boxes(paragraph: Any) -> list[Any]:
+    """The text boxes anchored in a paragraph (not those nested in them, nor a box's duplicate fallback)."""
+    return [box for box in paragraph.iter(_TEXT_BOX)
+            if not any(a.tag == _TEXT_BOX or a.tag in _SKIPPED_PARENTS for a in _ancestors(box, paragraph))]
 
 
 def _ancestors(element: Any, stop: Any) -> Iterator[Any]:
