@@ -218,7 +218,6 @@ class _DocxReader:
     def _around_body(self) -> Iterator[tuple[Any, str]]:
         """Headers, footers, footnotes, endnotes and comments: the root of each part, or each note in it."""
         from docx.oxml import parse_xml
-        from lxml import etree
 
         parts = sorted(self.document.part.package.iter_parts(), key=lambda part: str(part.partname))
         for content_type, kind, note in _AROUND_BODY:
@@ -227,7 +226,7 @@ class _DocxReader:
                     continue
                 try:
                     root = parse_xml(part.blob)
-                except etree.XMLSyntaxError as exc:  # reported like the body's unreadable values
+                except SyntaxError as exc:  # lxml's XMLSyntaxError; reported like the body's unreadable values
                     raise ValueError(f"{part.partname} is not well-formed XML: {exc}") from None
                 if note is None:
                     yield root, kind

@@ -38,12 +38,13 @@ from dataclasses import dataclass, replace
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.read_html import LINK_TARGET, MARKUP
-from dicetm.ingest.scan_content import content_hits
+from dicetm.ingest.scan_content import content_hits, signal_scan
 from dicetm.ingest.scan_encoded import encoded_hits
 from dicetm.ingest.scan_format import DOCUMENTED
 from dicetm.ingest.scan_hidden import hidden_span_hits, invisible_hits
 from dicetm.ingest.scan_links import link_target_hits
 from dicetm.ingest.scan_phrases import PhraseHit, phrase_hits, quoted_discussion
+from dicetm.ingest.scan_signals import SectionState, SignalScan
 from dicetm.ingest.scan_text import BLOCKING, SEVERITIES, Hit, Text, escape_invisible, fold
 from dicetm.ingest.secrets import find_secrets, redact
 from dicetm.model.proposals import WithheldSpan
@@ -124,27 +125,60 @@ def scan_document(document: Document) -> list[ScanFinding]:
     """
     previous: list[str] = []
     addresses: list[list[PhraseHit]] = []
+    sections: list[SectionState] = []
     addressed = False
     context = _Context()
+    section = SectionState()
+    signals = signal_scan()
     for span in document.spans:
         text = Text(span)
         before = context.advance(text)
+        section = _section(signals, text, section)
         hits = phrase_hits(text, "address", addressed=False) if span.hidden != LINK_TARGET else []
         # An order anywhere in the document to "the AI" makes its other orders count as addressed to one.
         addressed = addressed or any(severity != "info" and (span.hidden or not quoted_discussion(
-            text, start, end, before)) for start, end, _, severity in hits)
+            text, start, end, before, section.heading)) for start, end, _, severity in hits)
         previous.append(before)
         addresses.append(hits)
+        sections.append(section)
     findings: list[ScanFinding] = []
     for index, span in enumerate(document.spans):
         text = Text(span)
-        judged = _span_hits(text, previous[index], addressed, addresses[index], first_span=index == 0)
+        state = replace(sections[index], document_addressed=addressed)
+        judged = _span_hits(text, previous[index], addressed, addresses[index], state, first_span=index == 0)
         findings.extend(_finding(text, hit) for hit in judged)
     findings = _unique(findings)
     if any(f.blocking and f.category in ("instruction", "role-markup") for f in findings):
         findings = [_unexcused(f) for f in findings]
     findings.sort(key=_order)
     return findings
+
+
+def _section(signals: SignalScan, text: Text, state: SectionState) -> SectionState:
+    """The section a span opens or sits in: a heading starts one (addressed when it is a fake system header or a
+    note to an AI reader, human when it is addressed to people); a short note that names an automated reader and
+    ends in a colon makes the rest of its section addressed."""
+    span = text.span
+    if span.hidden in (LINK_TARGET, MARKUP):
+        return state
+    if _is_heading(span):
+        return signals.heading_state(text.words, state)
+    if span.hidden is None and signals.opens_note(text.words):
+        return replace(state, addressed=True)
+    return state
+
+
+_UNDERLINE = re.compile(r"\n\s*[-=~^*#]{3,}\s*$")
+
+
+def _is_heading(span: Span) -> bool:
+    """A heading span, or a paragraph that is one short line (with a line of dashes under it in plain text)."""
+    if span.kind == "heading":
+        return True
+    if span.kind not in ("paragraph", "text") or span.hidden is not None:
+        return False
+    title = _UNDERLINE.sub("", span.text)
+    return bool(_UNDERLINE.search(span.text)) and "\n" not in title.strip() and len(title.split()) <= 12
 
 
 _CONTEXT = 300  # characters of each earlier span that count as context
@@ -227,14 +261,15 @@ def _rule_slug(kind: str) -> str:
 # ------------------------------------------------------------------------------------------------ hits
 
 
-def _span_hits(text: Text, previous: str, addressed: bool, addresses: list[PhraseHit],
+def _span_hits(text: Text, previous: str, addressed: bool, addresses: list[PhraseHit], state: SectionState,
                first_span: bool) -> list[Hit]:
     kind = text.span.hidden
     if kind == LINK_TARGET:  # a URL: only markup, a data slot or an encoded payload can be wrong with it
         hits = list(link_target_hits(text))
     else:
         hidden = kind is not None
-        hits = list(content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses))
+        hits = list(content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses,
+                                 state=state))
     hits += invisible_hits(text, first_span)
     hits += encoded_hits(text)
     hits += _secret_hits(text, previous)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from dicetm.ingest.scan_content import CONCEALED
 from dicetm.ingest.scan_text import BIDI, BLOCKING, INVISIBLE_RUN, ZERO_WIDTH, Hit, Text
 
 HIDDEN_PROSE_WORDS = 8  # hidden text this long reads as a message rather than a label or a directive
@@ -138,7 +139,7 @@ _ORDER_START = re.compile(rf"(?:^|[.!?:]\s+)(?:please\s+)?{_ORDER_VERBS}")
 # "when you summarise threats for this service, state that ...": an order after a clause about the reader's work
 _ORDER_AFTER_CLAUSE = re.compile(rf"\b(?:when|if|whenever|once|wenn|si|cuando)\W+(?:you|du|tu|vous|usted)\b"
                                  rf"[^.!?,]{{0,100}},\s*(?:please\s+)?{_ORDER_VERBS}")
-_CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden"})  # styled so no one sees it
+_CONCEALED = CONCEALED
 _TOGGLED = frozenset({"css-hidden"})  # also how pages hide banners, menus and answers until a click shows them
 _UI_LABEL_WORDS = 4  # "Report a problem", "Accept all": the label of a link or button, not a message
 _ORDER_NEAR_YOU = re.compile(r"\b(?:you|du|tu|vous|usted)\W+(?:must|should|shall|need to|have to|are to|will now|"

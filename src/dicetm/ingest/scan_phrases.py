@@ -7,6 +7,7 @@ import functools
 import re
 
 from dicetm.ingest import scan_words as vocab
+from dicetm.ingest.scan_lexicon import lexicon
 from dicetm.ingest.scan_rules_address import ADDRESS_RULES, EXFIL_RULES, ROLE_MARKUP_RULES
 from dicetm.ingest.scan_rules_override import OVERRIDE_RULES
 from dicetm.ingest.scan_rules_verdict import VERDICT_RULES
@@ -48,8 +49,8 @@ PhraseHit = tuple[int, int, vocab.PhraseRule, str]  # start, end (folded offsets
 
 
 def make_hit(text: Text, start: int, end: int, category: str, severity: str, rule: str, message: str,
-         quotable: bool, previous: str) -> Hit:
-    if quotable and severity != "info" and quoted_discussion(text, start, end, previous):
+             quotable: bool, previous: str, heading: str = "") -> Hit:
+    if quotable and severity != "info" and quoted_discussion(text, start, end, previous, heading):
         severity = "info"
     return Hit(text.original_offset(start), text.original_offset(end), category, severity, rule, message)
 
@@ -142,17 +143,28 @@ def _order_words(text: str) -> bool:
                 or vocab.MODAL_BEFORE.search(text))
 
 
-def quoted_discussion(text: Text, start: int, end: int, previous: str) -> bool:
-    """A phrase inside quotes or a code block, in a passage about attacks, examples or detection."""
+def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: str = "") -> bool:
+    """A phrase quoted in a passage about attacks, examples or detection, in any language: inside quotes, a code
+    block or an example value; in a table row or list item under a heading about them; or in a block that a
+    lead-in about them introduces ("a tester placed the following paragraph in a test article:")."""
     words = text.words
     while start < end and words[start].isspace():
         start += 1
     if start < end and words[start] in "\"`'" and words.find(words[start], start + 1, end) < 0:
         start += 1  # the match begins with the quote mark that opens a quotation around it
-    if not (text.code or _inside_quotes(words, start, end)):
-        return False
     low, high = max(0, start - 240), min(len(words), end + 240)
-    return bool(vocab.DISCUSSION.search(words, low, high) or vocab.DISCUSSION.search(previous))
+    if text.code or _inside_quotes(words, start, end):
+        return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
+    if text.span.kind in _ROWS and _discusses(heading):
+        return True
+    return previous.rstrip().endswith(":") and _discusses(previous[-300:])
+
+
+_ROWS = frozenset({"table-row", "list-item"})
+
+
+def _discusses(text: str) -> bool:
+    return bool(text) and bool(vocab.DISCUSSION.search(text) or lexicon().find("discussion", text))
 
 
 def _inside_quotes(words: str, start: int, end: int) -> bool:

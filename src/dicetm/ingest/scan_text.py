@@ -29,6 +29,8 @@ _LOOKALIKE = {  # Cyrillic and Greek letters that pass for Latin ones
     "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
     "ϲ": "c", "ɡ": "g", "ɑ": "a", "ı": "i",
 }
+# Latin letters Unicode does not decompose into a base letter and an accent (Polish, Danish, French ligatures)
+_LATIN_LETTERS = {"ł": "l", "đ": "d", "ø": "o", "œ": "oe", "æ": "ae", "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "k"}
 _PUNCTUATION = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"',
                 "«": '"', "»": '"', "‹": "'", "›": "'", "–": "-", "—": "-", "‐": "-", "‑": "-", "‒": "-", "―": "-",
                 "\u00a0": " ", "\u2028": " ", "\u2029": " ", "\x85": " ", "\r": " ", "\x0b": " ", "\x0c": " "}
@@ -58,6 +60,8 @@ def _fold_char(char: str) -> str:
     lowered = char.lower()
     if lowered in _LOOKALIKE:
         return _LOOKALIKE[lowered]
+    if lowered in _LATIN_LETTERS:
+        return _LATIN_LETTERS[lowered]
     if char in _PUNCTUATION:
         return _PUNCTUATION[char]
     decomposed = unicodedata.normalize("NFKD", char)
@@ -139,7 +143,7 @@ class Text:
 
 
 def _is_code(span: Span) -> bool:
-    return span.kind == "code" or span.text.lstrip().startswith(("```", "~~~"))
+    return span.kind in ("code", "example") or span.text.lstrip().startswith(("```", "~~~"))
 
 
 def escape_invisible(text: str) -> str:

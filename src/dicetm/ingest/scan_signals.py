@@ -1,0 +1,366 @@
+"""The signal scan: a sentence is judged on what it does, not on whether it matches a known phrase.
+
+Each sentence of a span is scored on signals looked up in the lexicons (``scan_lexicon``, one data file per
+language): (a) whether it refers to an automated reader (an AI, a model, an automated reviewer or tool, "whatever
+model gets generated from this page"), (b) whether it is directive (imperative, must/should, policy voice), and
+(c) whether it asks for a change to the analysis (leave something out, put it out of scope, rate it low or as
+trusted or accepted, declare the analysis complete, say there is no risk, decode and follow). The rules:
+
+- ``injection.steers-analysis``: an automated reader is named and the analysis is to change (in any voice, the
+  third person and the present tense of a policy included: "automated reviewers treat X as out of scope");
+- ``injection.analysis-order``: an order (an imperative, or an AI named with a modal verb) that changes the
+  analysis, unless it is addressed to people (reviewers, participants) or rejects the change ("instead of
+  omitting them");
+- ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
+- ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk";
+- ``role-markup.fake-header``: a system header in any language (``[SYSTEM]``, ``### SISTEMA ###``,
+  ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
+- ``injection.decode-and-follow``: an order to decode something and follow it;
+- ``exfiltration.data-to-link``: an order to put the document's content into a link or image.
+
+A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
+names one itself ("out of scope", "no risks"). The weight of a signal is its presence in the sentence; an
+addressee named earlier in the span, in a fake header above it or in a note that opens its section carries on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from dicetm.ingest.scan_lexicon import Lexicon
+from dicetm.ingest.scan_text import Text
+
+Match = tuple[int, int]
+# What makes the scan look further: without one of these a span cannot be flagged by this family.
+TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "report", "you_are", "act_as",
+            "system", "decode", "execute", "exfiltrate", "priority")
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))|\s\|\s|$")
+_LETTER = re.compile(r"[^\W\d_]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_HEADER_MARK = re.compile(r"^[\s\-=#*_>\[\]【】<({]*$")
+_NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
+_NEAR_CJK = 14
+_NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
+_NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
+_FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
+
+
+@dataclass
+class SignalHit:
+    start: int  # folded offsets
+    end: int
+    rule: str
+    category: str
+    severity: str
+    message: str
+
+
+@dataclass
+class SectionState:
+    """What the spans above say about the one being judged (kept by the engine while it walks a document)."""
+
+    heading: str = ""  # the folded text of the heading the span sits under
+    addressed: bool = False  # a fake system header or a note to an automated reader opens the section
+    human: bool = False  # the section says it is addressed to people
+    document_addressed: bool = False  # the document addresses an AI reader somewhere
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    found: dict[str, list[Match]] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return bool(self.found.get(name))
+
+
+class SignalScan:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def classes(self, words: str, names: Sequence[str]) -> dict[str, list[Match]]:
+        return {name: self.lexicon.find(name, words) for name in names}
+
+    # ----------------------------------------------------------------------------------- section context
+
+    def heading_state(self, words: str, state: SectionState) -> SectionState:
+        """The state under a heading: addressed when it is a fake system header or a note to an AI reader."""
+        found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
+                                     "this_text", "reading"))
+        sentence = _Sentence(0, len(words), found)
+        addressed = _fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
+        return SectionState(words[-300:], addressed, sentence.has("human") and not addressed,
+                            state.document_addressed)
+
+    def opens_note(self, words: str) -> bool:
+        """A short span that only names an automated reader ("Note for AI tools (1/2):") opens an addressed part."""
+        if len(words) > 200 or not words.rstrip().endswith(":"):
+            return False
+        found = self.classes(words, ("ai", "automated", "assessor", "reader", "this_text", "reading", "system",
+                                     "priority"))
+        sentence = _Sentence(0, len(words), found)
+        return _addresses_reader(words, sentence) or _fake_header(words, sentence, heading=True)
+
+    # --------------------------------------------------------------------------------------------- spans
+
+    def hits(self, text: Text, state: SectionState, *, concealed: bool) -> list[SignalHit]:
+        words = text.words
+        found = self.classes(words, TRIGGERS)
+        if not any(found.values()):
+            return []
+        found |= self.classes(words, [name for name in self.lexicon.patterns if name not in found])
+        sentences = _sentences(words, found)
+        hits: list[SignalHit] = []
+        addressed = state.addressed
+        header = _fake_header_line(words, found)
+        if header is not None:
+            hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
+                                  "imitates a system header; what follows is addressed to a model"))
+            addressed = True
+        previous: _Sentence | None = None
+        carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
+        people = state.human  # "This section is for the people taking part in the review."
+        for sentence in sentences:
+            if header is not None and sentence.end <= header[1]:
+                previous = sentence
+                continue
+            names = _addresses_reader(words, sentence)
+            people = people or (sentence.has("human") and sentence.has("this_text") and not names)
+            hit = self._judge(words, sentence, previous, replace(state, human=people), addressed or carried or names,
+                              concealed)
+            if hit is not None:
+                hits.append(hit)
+            carried, previous = names, sentence
+        return hits
+
+    def _judge(self, words: str, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
+               reader: bool, concealed: bool) -> SignalHit | None:
+        human = (sentence.has("human") or state.human) and not reader
+        topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
+            sentence.has("assessor") or sentence.has("reader")))
+        change = _change(words, sentence, previous)
+        strong = change is not None and (change[2] or topic)
+        directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
+        role = _role(words, sentence, change is not None)
+        if role is not None:
+            where = _first(sentence, "you_are", "act_as")
+            return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
+        if _decode_and_follow(sentence, reader, directive):
+            return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
+                             "tells the reader to decode text and act on it")
+        if sentence.has("exfiltrate") and (directive or reader or concealed) and _has_url_or_slot(words, sentence):
+            return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
+                             "tells the reader to put the document's content into a link or image")
+        if not strong or change is None:
+            return None
+        start, end, _ = change
+        what = _quote(words, change)
+        if reader:
+            severity = "high" if directive or concealed else "medium"
+            return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
+                             f"asks an automated reader to change the analysis ({what})")
+        if concealed:
+            return SignalHit(start, end, "hidden.analysis-change", "hidden-content", "high",
+                             f"text hidden from readers changes the analysis ({what})")
+        if human:
+            return None
+        ai_order = sentence.has("ai") and sentence.has("directive")
+        if _imperative(words, sentence) or ai_order or (state.document_addressed and directive):
+            return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
+                             f"an order that changes the analysis ({what})")
+        return None
+
+
+def _first(sentence: _Sentence, *names: str) -> Match:
+    return min(match for name in names for match in sentence.found.get(name, []))
+
+
+# -------------------------------------------------------------------------------------------- sentences
+
+
+def _sentences(words: str, found: dict[str, list[Match]]) -> list[_Sentence]:
+    sentences: list[_Sentence] = []
+    start = 0
+    for boundary in _SENTENCE_END.finditer(words):
+        if boundary.end() > start and words[start:boundary.end()].strip():
+            sentences.append(_Sentence(start, boundary.end()))
+        start = boundary.end()
+        if start >= len(words):
+            break
+    for name, matches in found.items():
+        for match in matches:
+            for sentence in sentences:
+                if sentence.start <= match[0] < sentence.end:
+                    sentence.found.setdefault(name, []).append(match)
+                    break
+    return sentences
+
+
+def _near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    for a in first:
+        for b in second:
+            gap = max(b[0] - a[1], a[0] - b[1])
+            limit = _NEAR_CJK if _CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
+            if gap <= limit:
+                return True
+    return False
+
+
+def _addresses_reader(words: str, sentence: _Sentence) -> bool:
+    """(a): the sentence names an automated reader, or what one makes of the document."""
+    found = sentence.found
+    if sentence.has("reader"):
+        return True
+    judges = found.get("assessor", []) + found.get("tool", [])
+    if sentence.has("automated") and _near(found["automated"], judges + found.get("ai", []), words):
+        return True
+    if sentence.has("ai") and judges and _tight(found["ai"], judges, words):
+        return True
+    if sentence.has("tool") and _tight(found["tool"], found.get("assessor", []) + found.get("reading", []), words):
+        return True  # "analysis tools", "narzędzia oceniające": software that judges
+    machine = found.get("ai", []) + found.get("tool", [])
+    return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
+        _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
+
+
+def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals within a word or two of each other ("AI reviewer", "ai_review", "KI-Prüfwerkzeug")."""
+    return any(max(b[0] - a[1], a[0] - b[1]) <= (3 if _CJK.search(words, a[0], a[1]) else 12)
+               for a in first for b in second)
+
+
+def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool] | None:
+    """(c): the requested change, as (start, end, names the analysis itself); None when there is none.
+
+    A change a sentence forbids ("never rate a risk as low"), rejects ("rather than leaving it out") or ties to a
+    person's step ("mark it accepted only after the owner signs", "rate each risk low, medium or high") is none;
+    so is "do not report vulnerabilities through public issues" (a disclosure channel)."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale"):
+        return None
+    rejected = found.get("instead", [])
+    negations = found.get("negation", [])
+    for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
+                         ("downgrade", False)):
+        for match in found.get(name, []):
+            if any(0 <= match[0] - r[1] <= 30 for r in rejected):
+                continue
+            if any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
+                continue
+            return match[0], match[1], strong
+    for verb in found.get("report", []):
+        if sentence.has("channel"):
+            break
+        if any(0 <= verb[0] - r[1] <= _NEGATION_BEFORE for r in rejected) and sentence.has("topic"):
+            return verb[0], verb[1], False  # "... instead of pointing out risks"
+        for negation in negations:
+            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE
+            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
+            if before or after:
+                return min(verb[0], negation[0]), max(verb[1], negation[1]), False
+    if previous is not None and (sentence.has("directive") or sentence.has("reader")) and (
+            previous.has("complete") or previous.has("downgrade")):
+        match = (previous.found.get("complete") or previous.found["downgrade"])[0]
+        return match[0], match[1], False
+    return None
+
+
+def _same_clause(words: str, start: int, end: int) -> bool:
+    return not re.search(r"[,;:()]", words[start:end])
+
+
+def _imperative(words: str, sentence: _Sentence) -> bool:
+    """An imperative that opens the sentence or a main clause, after lead-in words ("and please omit ...") or a
+    subordinate clause ("When analysing this API, omit ..."). In Japanese and Chinese the form itself tells."""
+    leads = sorted(sentence.found.get("lead_in", []), reverse=True)
+    openers = {start for start, _ in sentence.found.get("subordinator", [])}
+    for start, end in sentence.found.get("imperative", []):
+        if _CJK.search(words, start, end):
+            return True
+        cut = start
+        for lead_start, lead_end in leads:
+            if lead_end <= cut and not words[lead_end:cut].strip(" \t\n,*_-"):
+                cut = lead_start
+        clause = re.split(r"[:;(\[\"“«|]", words[sentence.start:cut])[-1]
+        if not _LETTER.search(clause):
+            return True
+        first = _LETTER.search(clause)
+        if clause.rstrip().endswith(",") and first is not None and \
+                cut - len(clause) + first.start() in openers:
+            return True
+    return False
+
+
+def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
+    you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    if you_are and shift and (changes or act or sentence.has("role")):
+        return "tries to give the reader a new role from here on"
+    if act and (shift or changes):
+        return "tells the reader to play a part that changes the analysis"
+    if you_are and changes:
+        return "tells the reader who it is and how to judge"
+    return None
+
+
+def _decode_and_follow(sentence: _Sentence, reader: bool, directive: bool) -> bool:
+    return sentence.has("decode") and (sentence.has("execute") or reader)
+
+
+def _has_url_or_slot(words: str, sentence: _Sentence) -> bool:
+    text = words[sentence.start:sentence.end]
+    return "http" in text or "](" in text or "[" in text or bool(re.search(r"\b[A-Z]{3,}\b", text))
+
+
+def _fake_header_line(words: str, found: dict[str, list[Match]]) -> tuple[int, int] | None:
+    """A line at the start of the span that imitates a system header: (start, end) of that line."""
+    if not found.get("system") and not found.get("priority"):
+        return None
+    first_line_end = words.find("\n")
+    first_line_end = len(words) if first_line_end < 0 else first_line_end
+    for start, end in found.get("system", []):  # a bracketed marker opening a line: "[SISTEMA] Instrucción ..."
+        if _bracketed(words, start, end):
+            return start, end
+    line = _Sentence(0, first_line_end, {name: [m for m in matches if m[0] < first_line_end]
+                                         for name, matches in found.items()})
+    if _fake_header(words[:first_line_end], line, heading=False):
+        return 0, first_line_end
+    return None
+
+
+def _fake_header(words: str, sentence: _Sentence, *, heading: bool) -> bool:
+    """A system header: a system word in brackets or hash marks, or a heading (or short labelled line) with a
+    system word and an instruction or priority word ("Systemanweisung (Priorität hoch)", "Instrucción prioritaria")."""
+    for start, end in sentence.found.get("system", []):
+        if _bracketed(words, start, end):
+            return True
+    short = len(words[sentence.start:sentence.end].split()) <= 8
+    if not (heading or short):
+        return False
+    return bool(sentence.found.get("priority")) and (heading or words[sentence.start:sentence.end].rstrip().endswith(
+        ":") or bool(sentence.found.get("system")))
+
+
+def _bracketed(words: str, start: int, end: int) -> bool:
+    """A system word in brackets or hash marks that open a line: ``[SYSTEM]``, ``### SISTEMA ###``, ``【系统指令】``."""
+    line_start = words.rfind("\n", 0, start) + 1
+    opening = _OPENING.fullmatch(words, line_start, start)
+    closing = _CLOSING.match(words, end)
+    return bool(opening and closing)
+
+
+_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
+_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
+
+
+def _quote(words: str, match: tuple[int, int, bool]) -> str:
+    return "“" + " ".join(words[match[0]:match[1]].split())[:60] + "”"
+
+
+def iter_classes(lexicon: Lexicon, words: str) -> Iterator[tuple[str, Match]]:
+    """Every class occurrence in ``words``, for debugging a lexicon (``benchmarks``, tests)."""
+    for name in lexicon.patterns:
+        for match in lexicon.find(name, words):
+            yield name, match
