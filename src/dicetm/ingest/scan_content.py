@@ -39,5 +39,6 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
             severity, message = "info", message + DOCUMENTED
         yield make_hit(text, start, end, category, severity, rule_id, message, quotable, previous, state.heading)
     for hit in signal_scan().hits(text, state, concealed=text.span.hidden in CONCEALED):
-        yield make_hit(text, hit.start, hit.end, hit.category, hit.severity, hit.rule, hit.message, quotable,
+        severity = "info" if hit.reported and quotable else hit.severity  # describes an attack, does not make one
+        yield make_hit(text, hit.start, hit.end, hit.category, severity, hit.rule, hit.message, quotable,
                        previous, state.heading)

@@ -55,6 +55,7 @@ class SignalHit:
     category: str
     severity: str
     message: str
+    reported: bool = False  # the sentence talks about attacks ("attackers try to make the bot ignore ...")
 
 
 @dataclass
@@ -132,6 +133,7 @@ class SignalScan:
             hit = self._judge(words, sentence, previous, replace(state, human=people), addressed or carried or names,
                               concealed)
             if hit is not None:
+                hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
                 hits.append(hit)
             carried, previous = names, sentence
         return hits
