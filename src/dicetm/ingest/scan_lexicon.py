@@ -80,6 +80,7 @@ _CJK_GAP_PATTERN = rf"[^。！？.!?\n]{{0,{_CJK_GAP}}}?"
 _WORD_START = r"(?<![a-z0-9])"
 _WORD_END = r"(?![a-z0-9])"
 _LETTERS = r"[a-z0-9]*"
+_ASCII_LETTER = re.compile(r"[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,8 @@ def _latin_atoms(entry: str) -> list[str]:
 
 
 def _cjk_atoms(entry: str) -> list[str]:
+    """Characters to match anywhere; Latin letters at either end still need a word boundary ("AIツール" must not
+    match inside "email ツール")."""
     atoms: list[str] = []
     for index, word in enumerate(fold(entry).split()):
         if word == "..":
@@ -236,6 +239,10 @@ def _cjk_atoms(entry: str) -> list[str]:
         if index and atoms[-1] != _CJK_GAP_PATTERN:
             atoms.append(r"\s*")
         atoms += [re.escape(char) for char in word.strip("*")]
+    if atoms and _ASCII_LETTER.match(atoms[0]):
+        atoms.insert(0, _WORD_START)
+    if atoms and _ASCII_LETTER.match(atoms[-1]):
+        atoms.append(_WORD_END)
     return atoms
 
 

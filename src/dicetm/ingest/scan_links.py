@@ -33,7 +33,9 @@ TARGET_SLOT = compile_(r"\{\{?[^{}\s]{0,60}\}|\$\{?[a-z_][a-z0-9_]*|<[a-z_][a-z0
 # A query value in capitals that names data rather than being data (matched as written, not folded).
 DATA_VALUE = re.compile(r"(?:[A-Z0-9]+[_-])*(?:SECRETS?|TOKENS?|KEYS?|PASSWORDS?|CREDENTIALS?|DATA|CHAT|HISTORY|"
                         r"CONVERSATION|TRANSCRIPT|PROMPT|CONTEXT|SUMMARY|MESSAGES?|INPUT|CONTENT|HERE|EMAIL|"
-                        r"COOKIES?|SESSION)(?:[_-][A-Z0-9]+)*")
+                        r"COOKIES?|SESSION|DATI|DATOS|DADOS|DATEN|DONNEES|DONNÉES|GEGEVENS|DANE|CONTENUTO|CONTENIDO|"
+                        r"CONTEUDO|CONTEÚDO|INHALT|CONTENU|INHOUD|TRESC|TREŚĆ|ELENCO|LISTA|LISTE|LIJST)"
+                        r"(?:[_-][A-Z0-9]+)*")
 IMAGE_PATH = compile_(r"\.(?:png|gif|jpe?g|svg|webp|bmp|ico)(?:[?#]|$)")
 
 

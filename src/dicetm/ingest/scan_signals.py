@@ -36,8 +36,11 @@ Match = tuple[int, int]
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "report", "you_are", "act_as",
             "system", "decode", "execute", "exfiltrate", "priority")
-_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))|\s\|\s|$")
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))"
+                           r"|\s\|\s|$")
 _LETTER = re.compile(r"[^\W\d_]")
+# A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
+_URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _HEADER_MARK = re.compile(r"^[\s\-=#*_>\[\]【】<({]*$")
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
@@ -121,6 +124,7 @@ class SignalScan:
             hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
                                   "imitates a system header; what follows is addressed to a model"))
             addressed = True
+        slot = _URL_OR_SLOT.search(text.original) is not None
         previous: _Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
@@ -131,15 +135,17 @@ class SignalScan:
             names = _addresses_reader(words, sentence)
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             hit = self._judge(words, sentence, previous, replace(state, human=people), addressed or carried or names,
-                              concealed)
+                              concealed, slot)
             if hit is not None:
                 hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
                 hits.append(hit)
+            # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
+            addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
             carried, previous = names, sentence
         return hits
 
     def _judge(self, words: str, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
-               reader: bool, concealed: bool) -> SignalHit | None:
+               reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         human = (sentence.has("human") or state.human) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader")))
@@ -153,7 +159,7 @@ class SignalScan:
         if _decode_and_follow(sentence, reader, directive):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
                              "tells the reader to decode text and act on it")
-        if sentence.has("exfiltrate") and (directive or reader or concealed) and _has_url_or_slot(words, sentence):
+        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
         if not strong or change is None:
@@ -219,19 +225,23 @@ def _addresses_reader(words: str, sentence: _Sentence) -> bool:
     judges = found.get("assessor", []) + found.get("tool", [])
     if sentence.has("automated") and _near(found["automated"], judges + found.get("ai", []), words):
         return True
-    if sentence.has("ai") and judges and _tight(found["ai"], judges, words):
-        return True
-    if sentence.has("tool") and _tight(found["tool"], found.get("assessor", []) + found.get("reading", []), words):
-        return True  # "analysis tools", "narzędzia oceniające": software that judges
+    if sentence.has("tool") and _tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
+                                       found.get("reading", []), words):
+        return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
     machine = found.get("ai", []) + found.get("tool", [])
     return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
         _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
 
 
 def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals within a word or two of each other ("AI reviewer", "ai_review", "KI-Prüfwerkzeug")."""
-    return any(max(b[0] - a[1], a[0] - b[1]) <= (3 if _CJK.search(words, a[0], a[1]) else 12)
-               for a in first for b in second)
+    """Two signals a word or two apart on one line ("AI tools", "analysis tools", "KI-Prüfwerkzeug")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            limit = 3 if _CJK.search(words, a[0], a[1]) else 12
+            if high - low <= limit and "\n" not in words[low:high]:
+                return True
+    return False
 
 
 def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool] | None:
@@ -250,8 +260,9 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
         for match in found.get(name, []):
             if any(0 <= match[0] - r[1] <= 30 for r in rejected):
                 continue
-            if any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
-                continue
+            if not _CJK.search(words, match[0], match[1]) and any(
+                    0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
+                continue  # in Japanese and Chinese a negation follows the verb: the entries hold those forms
             return match[0], match[1], strong
     for verb in found.get("report", []):
         if sentence.has("channel"):
@@ -263,15 +274,11 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
             if before or after:
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False
-    if previous is not None and (sentence.has("directive") or sentence.has("reader")) and (
-            previous.has("complete") or previous.has("downgrade")):
-        match = (previous.found.get("complete") or previous.found["downgrade"])[0]
-        return match[0], match[1], False
     return None
 
 
 def _same_clause(words: str, start: int, end: int) -> bool:
-    return not re.search(r"[,;:()]", words[start:end])
+    return not re.search(r"[,;:()、]", words[start:end])
 
 
 def _imperative(words: str, sentence: _Sentence) -> bool:
@@ -289,10 +296,9 @@ def _imperative(words: str, sentence: _Sentence) -> bool:
         clause = re.split(r"[:;(\[\"“«|]", words[sentence.start:cut])[-1]
         if not _LETTER.search(clause):
             return True
-        first = _LETTER.search(clause)
-        if clause.rstrip().endswith(",") and first is not None and \
-                cut - len(clause) + first.start() in openers:
-            return True
+        clause_start = cut - len(clause)
+        if clause.rstrip().endswith(",") and any(clause_start <= opener < cut for opener in openers):
+            return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ..."
     return False
 
 
@@ -309,11 +315,6 @@ def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
 
 def _decode_and_follow(sentence: _Sentence, reader: bool, directive: bool) -> bool:
     return sentence.has("decode") and (sentence.has("execute") or reader)
-
-
-def _has_url_or_slot(words: str, sentence: _Sentence) -> bool:
-    text = words[sentence.start:sentence.end]
-    return "http" in text or "](" in text or "[" in text or bool(re.search(r"\b[A-Z]{3,}\b", text))
 
 
 def _fake_header_line(words: str, found: dict[str, list[Match]]) -> tuple[int, int] | None:
