@@ -90,11 +90,23 @@ class Lexicon:
     patterns: dict[str, tuple[re.Pattern[str], ...]]
     languages: tuple[str, ...]
     sources: tuple[str, ...]
+    entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # class -> (latin entries, cjk entries)
 
     def find(self, name: str, text: str) -> list[tuple[int, int]]:
         """Where the class occurs in ``text`` (folded), in order of position."""
         found = [match.span() for pattern in self.patterns[name] for match in pattern.finditer(text)]
         return sorted(found) if len(self.patterns[name]) > 1 else found
+
+    def any_of(self, names: tuple[str, ...], text: str) -> bool:
+        """Whether any of the classes occurs in ``text``: one pass of one pattern made of all their entries."""
+        return any(pattern.search(text) for pattern in self._union(names))
+
+    @functools.cache  # noqa: B019 - a lexicon lives as long as the process (it is cached itself)
+    def _union(self, names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+        return _patterns([e for n in names for e in self.entries[n][0]], [e for n in names for e in self.entries[n][1]])
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 def lexicon(extra: Sequence[Path] = ()) -> Lexicon:
@@ -118,7 +130,8 @@ def _compiled(extra: tuple[str, ...]) -> Lexicon:
         for name, words in classes.items():
             entries[name][script] += words
     patterns = {name: _patterns(by_script["latin"], by_script["cjk"]) for name, by_script in entries.items()}
-    return Lexicon(patterns, tuple(dict.fromkeys(languages)), tuple(str(p) for p in [*files, *user]))
+    return Lexicon(patterns, tuple(dict.fromkeys(languages)), tuple(str(p) for p in [*files, *user]),
+                   {name: (tuple(e["latin"]), tuple(e["cjk"])) for name, e in entries.items()})
 
 
 def load_file(path: Path) -> tuple[str, str, dict[str, list[str]]]:
@@ -129,8 +142,8 @@ def load_file(path: Path) -> tuple[str, str, dict[str, list[str]]]:
         raise InputError([Problem(f"cannot read the scan lexicon: {exc}", Location(file=str(path)),
                                   "give a UTF-8 YAML file like those in dicetm/ingest/data/scan_lexicon")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.BaseLoader)  # every entry a text: "no", "on" and "null" are words here
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = _plain(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(f"the scan lexicon is not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -171,6 +184,15 @@ def load_file(path: Path) -> tuple[str, str, dict[str, list[str]]]:
     if problems:
         raise InputError(problems)
     return str(language), str(script), result
+
+
+def _plain(node: yaml.Node | None) -> Any:
+    """The document with every scalar as text: in a lexicon "no", "on" and "null" are words."""
+    if isinstance(node, yaml.MappingNode):
+        return {_plain(key): _plain(value) for key, value in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item) for item in node.value]
+    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _line_of(node: yaml.Node | None, field: str) -> int | None:

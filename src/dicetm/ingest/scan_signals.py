@@ -34,8 +34,9 @@ from dicetm.ingest.scan_text import Text
 
 Match = tuple[int, int]
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
-TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "report", "you_are", "act_as",
-            "system", "decode", "execute", "exfiltrate", "priority")
+TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
+            "decode", "exfiltrate", "priority")
+NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 _SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))"
                            r"|\s\|\s|$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -112,10 +113,10 @@ class SignalScan:
 
     def hits(self, text: Text, state: SectionState, *, concealed: bool) -> list[SignalHit]:
         words = text.words
-        found = self.classes(words, TRIGGERS)
-        if not any(found.values()):
+        if not self.lexicon.any_of(TRIGGERS, words) and not (
+                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)):
             return []
-        found |= self.classes(words, [name for name in self.lexicon.patterns if name not in found])
+        found = self.classes(words, list(self.lexicon.patterns))
         sentences = _sentences(words, found)
         hits: list[SignalHit] = []
         addressed = state.addressed
