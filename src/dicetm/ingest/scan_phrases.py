@@ -59,15 +59,29 @@ def phrase_hits(text: Text, group: str, addressed: bool) -> list[PhraseHit]:
     """Each match of the group's rules whose conditions hold, with its severity."""
     words = text.words
     found: list[PhraseHit] = []
+    dialogue: bool | None = None
     for rule in runnable(text, group):
         if rule.headings_only and text.span.kind != "heading":
             continue
         for match in rule.pattern.finditer(words):
             start, end = match.span()
             severity = _judge(rule, match, words, addressed)
+            if severity is not None and rule.rule == "injection.addressed-to-ai" and text.span.hidden is None:
+                dialogue = _is_dialogue(words) if dialogue is None else dialogue
+                if dialogue and not words[words.rfind("\n", 0, start) + 1:start].strip(" \t>*_-"):
+                    severity = "info"  # "Assistant: I can't do that here": a speaker in a transcript
             if severity is not None:
                 found.append((start, end, rule, severity))
     return found
+
+
+_SPEAKER = re.compile(r"^[ \t>*_-]*([^\W\d_][\w .'-]{0,24}?)[ \t*_]*:[ \t]+\S", re.MULTILINE)
+
+
+def _is_dialogue(words: str) -> bool:
+    """A transcript: at least two lines that open with a speaker's label, and at least two different speakers."""
+    speakers = [match.group(1).strip() for match in _SPEAKER.finditer(words)]
+    return len(speakers) >= 2 and len(set(speakers)) >= 2
 
 
 def _judge(rule: vocab.PhraseRule, match: re.Match[str], words: str, addressed: bool) -> str | None:

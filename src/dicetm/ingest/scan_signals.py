@@ -42,6 +42,7 @@ _SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]
 _LETTER = re.compile(r"[^\W\d_]")
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _HEADER_MARK = re.compile(r"^[\s\-=#*_>\[\]【】<({]*$")
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
@@ -135,6 +136,8 @@ class SignalScan:
                 continue
             names = _addresses_reader(words, sentence)
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
+            # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
+            carried = carried and (sentence.has("directive") or _imperative(words, sentence))
             hit = self._judge(words, sentence, previous, replace(state, human=people), addressed or carried or names,
                               concealed, slot)
             if hit is not None:
@@ -229,6 +232,8 @@ def _addresses_reader(words: str, sentence: _Sentence) -> bool:
     if sentence.has("tool") and _tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
                                        found.get("reading", []), words):
         return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
+    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
+        return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
     machine = found.get("ai", []) + found.get("tool", [])
     return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
         _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
@@ -243,6 +248,22 @@ def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
             if high - low <= limit and "\n" not in words[low:high]:
                 return True
     return False
+
+
+def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals joined into one snake_case identifier ("ai_review", "revision_ia")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[0], b[0]), max(a[1], b[1])
+            if "_" in words[low:high] and _IDENTIFIER.fullmatch(words, low, high):
+                return True
+    return False
+
+
+_IDENTIFIER = re.compile(r"[^\W_]+(?:_[^\W_]+)+")
+# After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
+_CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
+_CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
 def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool] | None:
@@ -261,9 +282,12 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
         for match in found.get(name, []):
             if any(0 <= match[0] - r[1] <= 30 for r in rejected):
                 continue
-            if not _CJK.search(words, match[0], match[1]) and any(
-                    0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
-                continue  # in Japanese and Chinese a negation follows the verb: the entries hold those forms
+            if _CJK.search(words, match[0], match[1]):
+                if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
+                                          _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
+                    continue  # "省略せずに明記": written down, not omitted
+            elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
+                continue
             return match[0], match[1], strong
     for verb in found.get("report", []):
         if sentence.has("channel"):
@@ -271,7 +295,8 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
         if any(0 <= verb[0] - r[1] <= _NEGATION_BEFORE for r in rejected) and sentence.has("topic"):
             return verb[0], verb[1], False  # "... instead of pointing out risks"
         for negation in negations:
-            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE
+            # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
+            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
             if before or after:
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False
@@ -298,8 +323,9 @@ def _imperative(words: str, sentence: _Sentence) -> bool:
         if not _LETTER.search(clause):
             return True
         clause_start = cut - len(clause)
-        if clause.rstrip().endswith(",") and any(clause_start <= opener < cut for opener in openers):
-            return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ..."
+        if clause.rstrip().endswith(",") and (any(clause_start <= opener < cut for opener in openers) or
+                                             len(clause.split()) == 1):
+            return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
     return False
 
 

@@ -64,6 +64,8 @@ def _fold_char(char: str) -> str:
         return _LATIN_LETTERS[lowered]
     if char in _PUNCTUATION:
         return _PUNCTUATION[char]
+    if 0x3040 <= code <= 0x30FF or 0xFF66 <= code <= 0xFF9F:  # kana keep their voicing marks: "ず" is not "す"
+        return unicodedata.normalize("NFKC", char)
     decomposed = unicodedata.normalize("NFKD", char)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
