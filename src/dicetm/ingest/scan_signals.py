@@ -49,6 +49,8 @@ _NEAR = 48  # characters between two signals that make one phrase ("automated ..
 _NEAR_CJK = 14
 _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
 _NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
+_INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
+_INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
 _FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
@@ -121,7 +123,7 @@ class SignalScan:
         sentences = _sentences(words, found)
         hits: list[SignalHit] = []
         addressed = state.addressed
-        header = _fake_header_line(words, found)
+        header = _fake_header_line(words, found) or _header_label(text, sentences)
         if header is not None:
             hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
                                   "imitates a system header; what follows is addressed to a model"))
@@ -154,7 +156,8 @@ class SignalScan:
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader")))
         change = _change(words, sentence, previous)
-        strong = change is not None and (change[2] or topic)
+        # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
+        strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
         role = _role(words, sentence, change is not None)
         if role is not None:
@@ -168,7 +171,7 @@ class SignalScan:
                              "tells the reader to put the document's content into a link or image")
         if not strong or change is None:
             return None
-        start, end, _ = change
+        start, end = change[0], change[1]
         what = _quote(words, change)
         if reader:
             severity = "high" if directive or concealed else "medium"
@@ -266,8 +269,9 @@ _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|する�
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
-def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool] | None:
-    """(c): the requested change, as (start, end, names the analysis itself); None when there is none.
+def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool, bool] | None:
+    """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
+    negated reporting verb); None when there is none.
 
     A change a sentence forbids ("never rate a risk as low"), rejects ("rather than leaving it out") or ties to a
     person's step ("mark it accepted only after the owner signs", "rate each risk low, medium or high") is none;
@@ -288,18 +292,19 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
                     continue  # "省略せずに明記": written down, not omitted
             elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
                 continue
-            return match[0], match[1], strong
+            return match[0], match[1], strong, True
     for verb in found.get("report", []):
         if sentence.has("channel"):
             break
-        if any(0 <= verb[0] - r[1] <= _NEGATION_BEFORE for r in rejected) and sentence.has("topic"):
-            return verb[0], verb[1], False  # "... instead of pointing out risks"
+        if sentence.has("topic") and any(0 <= verb[0] - r[1] <= _INSTEAD_BEFORE or (
+                _KANA.search(words, *r) and 0 <= r[0] - verb[1] <= _INSTEAD_AFTER) for r in rejected):
+            return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
         for negation in negations:
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
             before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
             if before or after:
-                return min(verb[0], negation[0]), max(verb[1], negation[1]), False
+                return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None
 
 
@@ -360,6 +365,22 @@ def _fake_header_line(words: str, found: dict[str, list[Match]]) -> tuple[int, i
     return None
 
 
+def _header_label(text: Text, sentences: Sequence[_Sentence]) -> tuple[int, int] | None:
+    """A label that opens a span and names a system instruction in capitals or with a priority:
+    "SYSTEM INSTRUCTION: ...", "Systemanweisung mit Priorität:", "系统指令：..."."""
+    words = text.words
+    first = next(iter(sentences), None)
+    if first is None or not words[first.start:first.end].rstrip().endswith(":"):
+        return None
+    cjk = _CJK.search(words, first.start, first.end) is not None
+    if not (cjk or len(words[first.start:first.end].split()) <= 5):
+        return None
+    label = text.original[text.original_offset(first.start):text.original_offset(first.end)]
+    shouted = label.upper() == label and any(char.isalpha() for char in label)
+    system = first.has("system") and first.has("instruction") and (cjk or shouted or first.has("priority"))
+    return (first.start, first.end) if system else None
+
+
 def _fake_header(words: str, sentence: _Sentence, *, heading: bool) -> bool:
     """A system header: a system word in brackets or hash marks, or a heading (or short labelled line) with a
     system word and an instruction or priority word ("Systemanweisung (Priorität hoch)", "Instrucción prioritaria")."""
@@ -385,7 +406,7 @@ _OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
 _CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
 
 
-def _quote(words: str, match: tuple[int, int, bool]) -> str:
+def _quote(words: str, match: tuple[int, int, bool, bool]) -> str:
     return "“" + " ".join(words[match[0]:match[1]].split())[:60] + "”"
 
 
