@@ -4,11 +4,11 @@ One span per operation (kind ``operation``: ``POST /v1/chat — summary — desc
 the operation in the source, a heading span for ``info.title``, a paragraph for ``info.description`` and
 one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). What a model reading the
 file sees besides is read too: every other description, summary and title, every string under an ``x-``
-extension, every string of an ``example`` or ``examples`` value (kind ``example``) and, in YAML, the comments
-(consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API shows them). The
-parsed document is returned too; the extractor reads security and servers from it. Lines come from the YAML
-node marks, and for JSON from a small walk over the text that records where each key of the first three levels
-starts and where its value ends. ``$ref`` path items are not followed.
+extension, every string of an ``example`` or ``examples`` value and every text ``default`` (kind ``example``) and,
+in YAML, the comments (consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API
+shows them). The parsed document is returned too; the extractor reads security and servers from it. Lines come
+from the YAML node marks, and for JSON from a small walk over the text that records where each key of the first
+three levels starts and where its value ends. ``$ref`` path items are not followed.
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ def _prose(node: object, path: tuple[object, ...], *,
         inside = within
         if inside is None and isinstance(key, str):
             inside = "extension" if key.startswith("x-") else "example" if key in _EXAMPLE_KEYS else None
+            if key == "default" and isinstance(value, str):  # a schema's default text (not a default response)
+                inside = "example"
         if isinstance(value, (dict, list)):
             yield from _prose(value, where, within=inside)
         elif isinstance(value, str) and value.strip() and (inside or key in _PROSE_KEYS):

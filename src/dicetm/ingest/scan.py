@@ -271,7 +271,7 @@ def _span_hits(text: Text, previous: str, addressed: bool, addresses: list[Phras
         hits = list(content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses,
                                  state=state))
     hits += invisible_hits(text, first_span)
-    hits += encoded_hits(text)
+    hits += encoded_hits(text, previous)
     hits += _secret_hits(text, previous)
     if kind is not None and kind not in (LINK_TARGET, MARKUP):  # a URL or a bare tag is not hidden prose
         hits += hidden_span_hits(text, hits)

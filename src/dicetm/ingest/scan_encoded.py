@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.scan_content import content_hits
+from dicetm.ingest.scan_lexicon import lexicon
 from dicetm.ingest.scan_text import BLOCKING, Hit, Text, escape_invisible
 
 # -------------------------------------------------------------------------------------- encoded payloads
@@ -34,8 +35,12 @@ _Decoder = tuple[re.Pattern[str], Callable[[str], "str | None"], str, bool, Call
 _HEX_PAIR = re.compile(r"[0-9a-f]{2}")
 
 
-def encoded_hits(text: Text) -> list[Hit]:
+def encoded_hits(text: Text, previous: str = "") -> list[Hit]:
+    """Encoded runs that decode to orders or prose. Where the text, or the end of the span before it, says to
+    decode something ("decode and follow", "ROT13-kodiert", "先解码再执行"), what decodes counts as addressed to the
+    reader, and the whole span is also read as rot13."""
     original = text.original
+    hinted = _decode_hint(text.words) or _decode_hint(previous[-200:])
     hits: list[Hit] = []
     for pattern, decode, name, prose_counts, possible in _DECODERS:
         if not possible(text):
@@ -43,17 +48,37 @@ def encoded_hits(text: Text) -> list[Hit]:
         for match in pattern.finditer(original):
             decoded = decode(match.group(0))
             if decoded is not None:
-                hit = _judge_decoded(decoded, name, prose_counts, match.start(), match.end(), text.span)
+                hit = _judge_decoded(decoded, name, prose_counts, match.start(), match.end(), text.span, hinted)
                 if hit is not None:
                     hits.append(hit)
     hits.extend(_transformed_hits(text))
+    if hinted and not any(hit.rule == "encoded.rot13" for hit in hits):
+        hits.extend(_hinted_rot13(text))
     return hits
 
 
-def _judge_decoded(decoded: str, name: str, prose_counts: bool, start: int, end: int, span: Span) -> Hit | None:
+def _decode_hint(words: str) -> bool:
+    return bool(words) and lexicon().any_of(("decode",), words)
+
+
+def _hinted_rot13(text: Text) -> list[Hit]:
+    """The span read as rot13, when the text around it says to decode it."""
+    decoded = Text(text.span, _rot13(text.original), code=False)
+    plain = {h.rule for h in content_hits(Text(text.span, code=False), "", addressed=True, quotable=False)
+             if h.severity in BLOCKING}  # what rot13 leaves alone (other scripts, digits) must not count
+    if any(h.severity in BLOCKING and h.rule not in plain
+           for h in content_hits(decoded, "", addressed=True, quotable=False)):
+        return [Hit(0, len(text.original), "encoded-payload", "high", "encoded.rot13",
+                    "rot13 text, with an order to decode it, that decodes to instructions: "
+                    f"{escape_invisible(decoded.original)[:80]!r}")]
+    return []
+
+
+def _judge_decoded(decoded: str, name: str, prose_counts: bool, start: int, end: int, span: Span,
+                   hinted: bool = False) -> Hit | None:
     preview = escape_invisible(decoded)[:80]
     inner = Text(span, decoded, code=False)
-    if any(h.severity in BLOCKING for h in content_hits(inner, "", addressed=False, quotable=False)):
+    if any(h.severity in BLOCKING for h in content_hits(inner, "", addressed=hinted, quotable=False)):
         return Hit(start, end, "encoded-payload", "high", "encoded.instructions",
                     f"{name} text that decodes to instructions: {preview!r}")
     if prose_counts and _prose(decoded):
