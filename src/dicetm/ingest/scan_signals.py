@@ -35,7 +35,7 @@ from dicetm.ingest.scan_text import Text
 Match = tuple[int, int]
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
-            "decode", "exfiltrate", "priority")
+            "decode", "exfiltrate", "priority", "forget")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 _SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))"
                            r"|\s\|\s|$")
@@ -99,7 +99,8 @@ class SignalScan:
         found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
                                      "this_text", "reading"))
         sentence = _Sentence(0, len(words), found)
-        addressed = _fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
+        bare = any(not _LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
+        addressed = bare or _fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
         return SectionState(words[-300:], addressed, sentence.has("human") and not addressed,
                             state.document_addressed)
 
@@ -159,7 +160,10 @@ class SignalScan:
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
-        role = _role(words, sentence, change is not None)
+        if _drops_instructions(words, sentence):
+            return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
+                             "tells the reader to disregard its earlier instructions")
+        role = _role(words, sentence, strong)
         if role is not None:
             where = _first(sentence, "you_are", "act_as")
             return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
@@ -332,6 +336,19 @@ def _imperative(words: str, sentence: _Sentence) -> bool:
                                              len(clause.split()) == 1):
             return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
     return False
+
+
+def _drops_instructions(words: str, sentence: _Sentence) -> bool:
+    """"Ignore all previous instructions" in any language: a verb that drops, the reader's own earlier
+    instructions, and no word saying they are the injected ones ("ignore instructions embedded in documents")."""
+    found = sentence.found
+    if not (sentence.has("forget") and sentence.has("instruction") and sentence.has("prior")) or \
+            sentence.has("defensive"):
+        return False
+    negations = found.get("negation", [])
+    if all(any(0 <= verb[0] - n[1] <= _NEGATION_BEFORE for n in negations) for verb in found["forget"]):
+        return False  # "never ignore the instructions above"
+    return _near(found["forget"], found["instruction"], words) and _near(found["prior"], found["instruction"], words)
 
 
 def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
