@@ -211,6 +211,22 @@ def _unexcused(finding: ScanFinding) -> ScanFinding:
     return finding
 
 
+def borderline_spans(document: Document, findings: Iterable[ScanFinding]) -> list[Span]:
+    """Spans with no blocking finding where the signal scan sees part of an injection (a change to the analysis
+    with an order, a role, an order to decode): the ones a second opinion should look at besides the flagged."""
+    flagged = {f.span for f in findings if f.blocking}
+    signals = signal_scan()
+    return [span for span in document.spans if span not in flagged and span.hidden not in (LINK_TARGET, MARKUP)
+            and signals.borderline(Text(span))]
+
+
+def finding_for_span(span: Span, category: str, severity: str, rule: str, message: str) -> ScanFinding:
+    """A finding about a whole span (a judgement made outside the scan, such as a second opinion)."""
+    return ScanFinding(file=span.file, line=span.line, end_line=span.end_line, page=span.page, category=category,
+                       severity=severity, excerpt=_excerpt(redact(span.text), 0, len(span.text)), rule=rule,
+                       message=redact(message), span=span)
+
+
 def withhold(document: Document, findings: Iterable[ScanFinding]) -> list[tuple[Span, str]]:
     """Each span with the text a prompt may show: its own text, or a marker when the scan flagged it."""
     flagged: dict[Span, list[ScanFinding]] = {}
@@ -301,6 +317,11 @@ def _excerpt(original: str, start: int, end: int) -> str:
     if low > line_start:
         shown = "…" + shown
     return shown if len(shown) <= EXCERPT_LIMIT else shown[:EXCERPT_LIMIT - 1] + "…"
+
+
+def report_order(finding: ScanFinding) -> tuple[str, int, int, int, str]:
+    """The order findings are reported in: file, page, line, severity, rule."""
+    return _order(finding)
 
 
 def _order(finding: ScanFinding) -> tuple[str, int, int, int, str]:

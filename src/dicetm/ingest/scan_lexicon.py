@@ -112,10 +112,22 @@ class Lexicon:
         return id(self)
 
 
+_chosen: tuple[str, ...] = ()  # the user's lexicon files for this process (``use_lexicons``)
+
+
+def use_lexicons(paths: Iterable[Path]) -> Lexicon:
+    """Add the user's lexicon files (or folders of them) to every scan of this process; compiled at once, so a
+    file in error is reported before anything is scanned."""
+    global _chosen
+    _chosen = tuple(str(p) for p in paths)
+    return lexicon()
+
+
 def lexicon(extra: Sequence[Path] = ()) -> Lexicon:
-    """The built-in lexicons plus the user's files (``extra``, then ``DICETM_SCAN_LEXICON``), compiled once."""
-    paths = [*extra, *(Path(p) for p in os.environ.get(ENVIRONMENT, "").split(os.pathsep) if p.strip())]
-    return _compiled(tuple(str(p) for p in paths))
+    """The built-in lexicons plus the user's files (``extra``, ``use_lexicons``, then ``DICETM_SCAN_LEXICON``),
+    compiled once per set of files."""
+    environment = [p for p in os.environ.get(ENVIRONMENT, "").split(os.pathsep) if p.strip()]
+    return _compiled(tuple([*(str(p) for p in extra), *_chosen, *environment]))
 
 
 @functools.lru_cache(maxsize=8)
@@ -124,7 +136,11 @@ def _compiled(extra: tuple[str, ...]) -> Lexicon:
     user: list[Path] = []
     for name in extra:
         path = Path(name)
-        user += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        found = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        if not found:
+            raise InputError([Problem("the folder holds no scan lexicon (no .yaml file)", Location(file=name),
+                                      "give YAML files like those in dicetm/ingest/data/scan_lexicon")])
+        user += found
     entries: dict[str, dict[str, list[str]]] = {name: {"latin": [], "cjk": []} for name in CLASSES}
     languages: list[str] = []
     for path in [*files, *user]:

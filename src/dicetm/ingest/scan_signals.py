@@ -141,7 +141,7 @@ class SignalScan:
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
-            hit = self._judge(words, sentence, previous, replace(state, human=people), addressed or carried or names,
+            hit = self._judge(text, sentence, previous, replace(state, human=people), addressed or carried or names,
                               concealed, slot)
             if hit is not None:
                 hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
@@ -151,8 +151,24 @@ class SignalScan:
             carried, previous = names, sentence
         return hits
 
-    def _judge(self, words: str, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
+    def borderline(self, text: Text) -> bool:
+        """Whether a sentence of the span has part of what a flag needs: a change to the analysis with an order or
+        a reader, a role, an order to decode, or dropped instructions; for a second opinion on spans not flagged."""
+        words = text.words
+        if not self.lexicon.any_of(TRIGGERS, words):
+            return False
+        for sentence in _sentences(words, self.classes(words, list(self.lexicon.patterns))):
+            change = _change(words, sentence, None) is not None
+            ordered = sentence.has("directive") or _imperative(words, sentence) or _addresses_reader(words, sentence)
+            roles = sentence.has("you_are") or sentence.has("act_as")
+            if (change and ordered) or roles or sentence.has("decode") or (
+                    sentence.has("forget") and sentence.has("instruction")):
+                return True
+        return False
+
+    def _judge(self, text: Text, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
+        words = text.words
         human = (sentence.has("human") or state.human) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader")))
@@ -176,7 +192,7 @@ class SignalScan:
         if not strong or change is None:
             return None
         start, end = change[0], change[1]
-        what = _quote(words, change)
+        what = _quote(text, change)
         if reader:
             severity = "high" if directive or concealed else "medium"
             return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
@@ -423,8 +439,10 @@ _OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
 _CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
 
 
-def _quote(words: str, match: tuple[int, int, bool, bool]) -> str:
-    return "“" + " ".join(words[match[0]:match[1]].split())[:60] + "”"
+def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
+    """The words of a match as the document writes them."""
+    words = text.original[text.original_offset(match[0]):text.original_offset(match[1])]
+    return "“" + " ".join(words.split())[:60] + "”"
 
 
 def iter_classes(lexicon: Lexicon, words: str) -> Iterator[tuple[str, Match]]:
