@@ -98,7 +98,7 @@ class Lexicon:
     def find(self, name: str, text: str) -> list[tuple[int, int]]:
         """Where the class occurs in ``text`` (folded), in order of position."""
         found = [match.span() for pattern in self.patterns[name] for match in pattern.finditer(text)]
-        return sorted(found) if len(self.patterns[name]) > 1 else found
+        return sorted(set(found)) if len(self.patterns[name]) > 1 else found
 
     def any_of(self, names: tuple[str, ...], text: str) -> bool:
         """Whether any of the classes occurs in ``text``: one pass of one pattern made of all their entries."""
