@@ -3,7 +3,9 @@
 ``scan_documents`` runs before any model sees a document. It reports, with file, page and line:
 
 - ``instruction``: orders to an AI (ignore your instructions, you are now..., leave threats out, mark them
-  mitigated, conclude the system is safe, "note to the AI"), in English, German, French and Spanish;
+  mitigated, conclude the system is safe, "note to the AI"): phrase rules in English, German, French and Spanish
+  (``scan_phrases``), and sentences scored on an automated addressee, directive voice and a requested change to the
+  analysis in every language a lexicon file covers (``scan_signals``, ``scan_lexicon``);
 - ``role-markup``: chat-template tokens and role turns (``<|im_start|>``, ``[INST]``, ``System: ignore...``);
 - ``hidden-content``: invisible characters (zero-width, bidi controls, Unicode tag characters) and text a
   reader of the rendered document cannot see (``Span.hidden``) when it carries prose or orders;
