@@ -76,8 +76,8 @@ CLASSES: dict[str, str] = {
 }
 _WORD_GAP = 3
 _CJK_GAP = 12
-_SEPARATOR = r"[\W_]+"
-_OPTIONAL = r"[\W_]*"
+_SEPARATOR = r"(?:[^\w\n|]|_)+"  # spaces and punctuation, not a line break or a table's cell border
+_OPTIONAL = r"(?:[^\w\n|]|_)*"
 _GAP = rf"(?:{_SEPARATOR}[^\W_]+){{0,{_WORD_GAP}}}?{_SEPARATOR}"
 _CJK_GAP_PATTERN = rf"[^。！？.!?\n]{{0,{_CJK_GAP}}}?"
 _WORD_START = r"(?<![a-z0-9])"

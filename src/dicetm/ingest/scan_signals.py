@@ -304,8 +304,9 @@ def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tupl
     for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
                          ("downgrade", False)):
         for match in found.get(name, []):
-            if any(0 <= match[0] - r[1] <= 30 for r in rejected):
-                continue
+            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
+                    match[0] < n[0] and n[1] <= match[1] for n in negations)):
+                continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
             if _CJK.search(words, match[0], match[1]):
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
