@@ -202,7 +202,8 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
-        ai_order = sentence.has("ai") and sentence.has("directive")
+        ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
+                                                                                sentence.found["directive"], words)
         if _imperative(words, sentence) or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
@@ -271,6 +272,21 @@ def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
             if high - low <= limit and "\n" not in words[low:high]:
                 return True
     return False
+
+
+def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
+    """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
+    for noun in nouns:
+        for modal in modals:
+            between = words[noun[1]:modal[0]]
+            limit = _SUBJECT_CJK if _CJK.search(words, noun[0], modal[1]) else _SUBJECT
+            if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
+                return True
+    return False
+
+
+_SUBJECT = 24
+_SUBJECT_CJK = 6
 
 
 def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
