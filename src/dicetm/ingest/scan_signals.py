@@ -16,7 +16,9 @@ trusted or accepted, declare the analysis complete, say there is no risk, decode
 - ``role-markup.fake-header``: a system header in any language (``[SYSTEM]``, ``### SISTEMA ###``,
   ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
 - ``injection.decode-and-follow``: an order to decode something and follow it;
-- ``exfiltration.data-to-link``: an order to put the document's content into a link or image.
+- ``exfiltration.data-to-link``: an order to put the document's content into a link or image;
+- ``injection.ignore-previous``: "ignore all previous instructions" in any lexicon language, unless the sentence
+  says the instructions are the injected ones ("ignore instructions embedded in documents").
 
 A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
 names one itself ("out of scope", "no risks"). The weight of a signal is its presence in the sentence; an
@@ -26,7 +28,7 @@ addressee named earlier in the span, in a fake header above it or in a note that
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from dicetm.ingest.scan_lexicon import Lexicon
@@ -44,7 +46,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_HEADER_MARK = re.compile(r"^[\s\-=#*_>\[\]【】<({]*$")
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
 _NEAR_CJK = 14
 _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
@@ -158,7 +159,7 @@ class SignalScan:
         if not self.lexicon.any_of(TRIGGERS, words):
             return False
         for sentence in _sentences(words, self.classes(words, list(self.lexicon.patterns))):
-            change = _change(words, sentence, None) is not None
+            change = _change(words, sentence) is not None
             ordered = sentence.has("directive") or _imperative(words, sentence) or _addresses_reader(words, sentence)
             roles = sentence.has("you_are") or sentence.has("act_as")
             if (change and ordered) or roles or sentence.has("decode") or (
@@ -172,7 +173,7 @@ class SignalScan:
         human = (sentence.has("human") or state.human) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader")))
-        change = _change(words, sentence, previous)
+        change = _change(words, sentence)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
@@ -183,7 +184,7 @@ class SignalScan:
         if role is not None:
             where = _first(sentence, "you_are", "act_as")
             return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
-        if _decode_and_follow(sentence, reader, directive):
+        if _decode_and_follow(sentence, reader):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
                              "tells the reader to decode text and act on it")
         if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
@@ -305,7 +306,7 @@ _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|する�
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
-def _change(words: str, sentence: _Sentence, previous: _Sentence | None) -> tuple[int, int, bool, bool] | None:
+def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | None:
     """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
     negated reporting verb); None when there is none.
 
@@ -395,7 +396,7 @@ def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
     return None
 
 
-def _decode_and_follow(sentence: _Sentence, reader: bool, directive: bool) -> bool:
+def _decode_and_follow(sentence: _Sentence, reader: bool) -> bool:
     return sentence.has("decode") and (sentence.has("execute") or reader)
 
 
@@ -460,10 +461,3 @@ def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
     """The words of a match as the document writes them."""
     words = text.original[text.original_offset(match[0]):text.original_offset(match[1])]
     return "“" + " ".join(words.split())[:60] + "”"
-
-
-def iter_classes(lexicon: Lexicon, words: str) -> Iterator[tuple[str, Match]]:
-    """Every class occurrence in ``words``, for debugging a lexicon (``benchmarks``, tests)."""
-    for name in lexicon.patterns:
-        for match in lexicon.find(name, words):
-            yield name, match
