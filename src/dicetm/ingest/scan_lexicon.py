@@ -90,22 +90,23 @@ _ASCII_LETTER = re.compile(r"[a-z0-9]$")
 class Lexicon:
     """Compiled classes: for each, the patterns whose matches are the class's occurrences in folded text."""
 
-    patterns: dict[str, tuple[re.Pattern[str], ...]]
+    patterns: dict[str, Patterns]
     languages: tuple[str, ...]
     sources: tuple[str, ...]
     entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # class -> (latin entries, cjk entries)
 
     def find(self, name: str, text: str) -> list[tuple[int, int]]:
         """Where the class occurs in ``text`` (folded), in order of position."""
-        found = [match.span() for pattern in self.patterns[name] for match in pattern.finditer(text)]
-        return sorted(set(found)) if len(self.patterns[name]) > 1 else found
+        patterns = self.patterns[name].for_text(text)
+        found = [match.span() for pattern in patterns for match in pattern.finditer(text)]
+        return sorted(set(found)) if len(patterns) > 1 else found
 
     def any_of(self, names: tuple[str, ...], text: str) -> bool:
         """Whether any of the classes occurs in ``text``: one pass of one pattern made of all their entries."""
-        return any(pattern.search(text) for pattern in self._union(names))
+        return any(pattern.search(text) for pattern in self._union(names).for_text(text))
 
     @functools.cache  # noqa: B019 - a lexicon lives as long as the process (it is cached itself)
-    def _union(self, names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    def _union(self, names: tuple[str, ...]) -> Patterns:
         return _patterns([e for n in names for e in self.entries[n][0]], [e for n in names for e in self.entries[n][1]])
 
     def __hash__(self) -> int:
@@ -239,19 +240,28 @@ def _entry_error(entry: str) -> str | None:
 # ------------------------------------------------------------------------------------------- compiling
 
 
-def _patterns(latin: Iterable[str], cjk: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+@dataclass(frozen=True)
+class Patterns:
+    """A class's patterns: entries that start a word, entries that may start inside one, and the entries of the
+    Japanese and Chinese files, which can only match a text with characters beyond ASCII."""
+
+    words: tuple[re.Pattern[str], ...]
+    cjk: tuple[re.Pattern[str], ...]
+
+    def for_text(self, text: str) -> tuple[re.Pattern[str], ...]:
+        return self.words if text.isascii() else self.words + self.cjk
+
+
+def _patterns(latin: Iterable[str], cjk: Iterable[str]) -> Patterns:
     starting: list[list[str]] = []
-    anywhere: list[list[str]] = []
+    inside: list[list[str]] = []
     for entry in set(latin):
         atoms = _latin_atoms(entry)
-        (anywhere if entry.startswith("*") else starting).append(atoms)
-    anywhere += [_cjk_atoms(entry) for entry in set(cjk)]
-    patterns = []
-    if starting:
-        patterns.append(re.compile(_WORD_START + _trie(starting)))
-    if anywhere:
-        patterns.append(re.compile(_trie(anywhere)))
-    return tuple(patterns)
+        (inside if entry.startswith("*") else starting).append(atoms)
+    words = [re.compile(pattern) for pattern in (_WORD_START + _trie(starting) if starting else "",
+                                                 _trie(inside) if inside else "") if pattern]
+    others = [_cjk_atoms(entry) for entry in set(cjk)]
+    return Patterns(tuple(words), (re.compile(_trie(others)),) if others else ())
 
 
 def _latin_atoms(entry: str) -> list[str]:
