@@ -11,8 +11,9 @@ Each file (``data/scan_lexicon/<language>.yaml``, or a file of the user's given 
 - ``..`` stands for up to three words (``rate .. low``), or up to twelve characters in a ``cjk`` file;
 - in a file with ``script: cjk`` (Japanese, Chinese: no spaces between words) every entry matches anywhere.
 
-All entries of a class, from every language, compile into two regular expressions (entries that start a word,
-entries that match anywhere) built as a trie, so matching costs about the same however long the lists grow.
+All entries of a class, from every language, compile into a few regular expressions (entries that start a word,
+entries that may start inside one, the ``cjk`` entries, run only on text beyond ASCII) built as tries, so
+matching costs about the same however long the lists grow.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CLASSES: dict[str, str] = {
     "ai": "an AI system named as such: AI, LLM, language model, assistant, chatbot",
     "automated": "what marks a reader or an output as a machine's: automated, automatic, machine-generated",
     "assessor": "who assesses or what an assessment yields: reviewer, evaluator, assessment, analysis, summary",
-    "tool": "software that reads or judges: tool, tooling, pipeline, scanner, summariser, generator",
+    "tool": "software that reads or judges: tool, tooling, summariser",
     "reading": "processing a text: reading, evaluating, analysing, summarising, generating from",
     "this_text": "this document itself: this document, this page, this specification, this file",
     "reader": "whole phrases naming an automated reader or what it produces: 'any summary produced from this file'",
