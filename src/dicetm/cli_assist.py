@@ -67,15 +67,28 @@ def scan_command(
     fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="text or json.")] = ScanFormat.text,
     follow_symlinks: FollowSymlinks = False,
     limit: Limits = None,
+    lexicon: Annotated[list[Path] | None, typer.Option(
+        "--lexicon", help="A scan lexicon of your own (a YAML file, or a folder of them) added to the built-in "
+                          "ones: more words and phrases per language, or a language of its own. Repeatable; "
+                          "DICETM_SCAN_LEXICON names more.")] = None,
+    second: Annotated[bool, typer.Option(
+        "--second-opinion", help="Also ask the configured model about the flagged and borderline spans (spans "
+                                 "holding a secret are never sent). Its answers can only add findings.")] = False,
+    no_cache: NoCache = False,
 ) -> None:
-    """Scan documents for prompt injection, hidden content and secrets, offline. Exit 0 clean, 1 findings (or a
-    credential file among the documents), 2 bad input."""
-    from dicetm.assist.workflow import scan_paths
+    """Scan documents for prompt injection, hidden content and secrets, offline unless --second-opinion. Exit 0
+    clean, 1 findings (or a credential file among the documents), 2 bad input."""
+    from dicetm.assist.workflow import llm_from_config, scan_paths
+    from dicetm.ingest.scan_lexicon import use_lexicons
 
     try:
-        scanned = scan_paths(docs, follow_symlinks=follow_symlinks, limits=_limits(limit))
+        use_lexicons(lexicon or ())
+        gate = llm_from_config(Path.cwd(), no_cache=no_cache, required=True, announce=_announce) if second else None
+        scanned = scan_paths(docs, follow_symlinks=follow_symlinks, limits=_limits(limit), second_opinion=gate)
     except DicetmError as exc:
         raise fail(exc, writes=False) from None
+    for note in scanned.notes:
+        err.print(f"second opinion: {note}", markup=False)
     credentials = [s for s in scanned.skipped if s.kind == "credentials"]  # fail the scan like a finding
     if fmt is ScanFormat.json:
         payload = {

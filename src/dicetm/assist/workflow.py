@@ -41,6 +41,7 @@ class Scanned:
     blocking: list[ScanFinding]  # the findings that fail a scan (severity low and above)
     withheld: dict[Span, str]  # span -> the marker that replaces it in prompts
     skipped: list[Skipped] = field(default_factory=list)  # files not read: links not followed, credential files
+    notes: list[str] = field(default_factory=list)  # what the second opinion could not do
 
     def flagged_categories(self) -> dict[Span, str]:
         """Each withheld span with the categories of its findings (``instruction, secret``)."""
@@ -60,28 +61,37 @@ class Scanned:
 
 
 def scan_paths(paths: Sequence[Path], *, allow_flagged: bool = False, follow_symlinks: bool = False,
-               limits: ReadLimits | None = None) -> Scanned:
+               limits: ReadLimits | None = None, second_opinion: StructuredLLM | None = None) -> Scanned:
     """Read every document and scan it; the flagged spans are withheld, and with ``allow_flagged`` still those
-    holding a secret."""
+    holding a secret. ``second_opinion``: a model that is also asked about the flagged and borderline spans (its
+    answers can only add findings, see ``assist.second_opinion``)."""
     from dicetm.ingest.readers import read_document_set
 
     document_set = read_document_set(paths, follow_symlinks=follow_symlinks, limits=limits)
-    return scan_read(document_set.documents, allow_flagged=allow_flagged, skipped=document_set.skipped)
+    return scan_read(document_set.documents, allow_flagged=allow_flagged, skipped=document_set.skipped,
+                     second_opinion=second_opinion)
 
 
-def scan_read(documents: list[Document], *, allow_flagged: bool = False,
-              skipped: Sequence[Skipped] = ()) -> Scanned:
+def scan_read(documents: list[Document], *, allow_flagged: bool = False, skipped: Sequence[Skipped] = (),
+              second_opinion: StructuredLLM | None = None) -> Scanned:
     """Scan documents already read; the flagged spans are withheld, and with ``allow_flagged`` still those
     holding a secret."""
-    from dicetm.ingest.scan import blocking, scan_documents, withheld_marker
+    from dicetm.ingest.scan import blocking, report_order, scan_documents, withheld_marker
 
     findings = list(scan_documents(documents).findings)
+    notes: list[str] = []
+    if second_opinion is not None:
+        from dicetm.assist.second_opinion import second_opinion as ask_second_opinion
+
+        opinion = ask_second_opinion(documents, findings, second_opinion)
+        findings = sorted([*findings, *opinion.findings], key=report_order)
+        notes = opinion.warnings
     by_span: dict[Span, list[ScanFinding]] = {}
     for finding in findings:
         by_span.setdefault(finding.span, []).append(finding)
     withheld = {span: withheld_marker(found) for span, found in by_span.items()
                 if not allow_flagged or any(f.category == "secret" for f in found)}
-    return Scanned(documents, findings, blocking(findings), withheld, list(skipped))
+    return Scanned(documents, findings, blocking(findings), withheld, list(skipped), notes)
 
 
 def _without_withheld(documents: Sequence[Document], withheld: dict[Span, str]) -> list[Document]:

@@ -12,6 +12,9 @@ would not see is kept as its own span with ``hidden`` saying why:
   (white on the default white page included);
 - ``tiny-font``: a font smaller than 4px, 3pt, 0.3em or 30%;
 - ``alt-text``: ``alt``, ``title`` and ``aria-label`` attributes;
+- ``html-meta``: the ``content`` of ``<meta>`` tags (a description, keywords, social-media cards), not of
+  ``http-equiv`` ones;
+- ``html-attribute``: ``data-*`` and ``placeholder`` attributes that hold a few words or more;
 - ``non-rendered``: ``<noscript>`` and ``<template>`` content. ``<script>`` and ``<style>`` are code, not
   text, and are skipped entirely;
 - ``link-target``: where the page sends the viewer or what it makes the browser fetch: ``href``, ``src``,
@@ -353,6 +356,11 @@ class _HtmlReader(HTMLParser):
                 self.hidden.single("alt-text", line, line, attrs[name])
         if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
             self.hidden.single("css-hidden", line, line, attrs["value"])
+        if tag == "meta" and not attrs.get("http-equiv") and attrs.get("content", "").strip():
+            self.hidden.single("html-meta", line, line, attrs["content"])
+        for name, value in attrs.items():  # data-* attributes and placeholders: text a page keeps for scripts
+            if (name.startswith("data-") or name == "placeholder") and len(value.split()) >= 3:
+                self.hidden.single("html-attribute", line, line, value)
 
     def _link_target_spans(self, tag: str, attrs: Mapping[str, str]) -> None:
         first = self.getpos()[0]

@@ -2,10 +2,13 @@
 
 One span per operation (kind ``operation``: ``POST /v1/chat — summary — description``) over the lines of
 the operation in the source, a heading span for ``info.title``, a paragraph for ``info.description`` and
-one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). The parsed document is
-returned too; the extractor reads security and servers from it. Lines come from the YAML node marks, and
-for JSON from a small walk over the text that records where each key of the first three levels starts
-and where its value ends. ``$ref`` path items are not followed.
+one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). What a model reading the
+file sees besides is read too: every other description, summary and title, every string under an ``x-``
+extension, every string of an ``example`` or ``examples`` value and every text ``default`` (kind ``example``) and,
+in YAML, the comments (consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API
+shows them). The parsed document is returned too; the extractor reads security and servers from it. Lines come
+from the YAML node marks, and for JSON from a small walk over the text that records where each key of the first
+three levels starts and where its value ends. ``$ref`` path items are not followed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SNIFF = re.compile(r"""^(?:["']?(?:openapi|swagger)["']?\s*:)|[{,]\s*"(?:openapi|swagger)"\s*:""", re.M)
 _DEPTH = 16  # deep enough for descriptions inside components and extensions; deeper text takes its parent's line
 _PROSE_KEYS = frozenset({"summary", "description", "title"})
+_EXAMPLE_KEYS = frozenset({"example", "examples", "x-example", "x-examples"})
+YAML_COMMENT = "yaml-comment"
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#")
 Marks = dict[tuple[object, ...], tuple[int, int]]
 
 
@@ -47,20 +53,21 @@ def read_openapi(file: str, text: str, *, json_syntax: bool,
     PyYAML refuses tab indentation that JSON allows. A document that expands (through YAML aliases) to more than
     ``limits.openapi_values`` values, or that contains itself, is refused before it is walked.
     """
+    comments: list[Span] = []
     if json_syntax:
         data, marks = _parse_json(file, text)
     elif text.lstrip().startswith("{"):
         try:
             data, marks = _parse_json(file, text)
         except InputError:
-            data, marks = _parse_yaml(file, text)
+            data, marks, comments = _parse_yaml(file, text)
     else:
-        data, marks = _parse_yaml(file, text)
+        data, marks, comments = _parse_yaml(file, text)
     if not isinstance(data, dict) or not _is_openapi(data):
         raise InputError([Problem("this YAML/JSON file is not an OpenAPI or Swagger document, so it is not a "
                                   "document dicetm reads", Location(file=file, line=1), NOT_OPENAPI_HINT)])
     _measure(file, data, limits or ReadLimits())
-    spans: list[Span] = []
+    spans: list[Span] = list(comments)
 
     def add(path: tuple[object, ...], text: str, kind: str) -> None:
         if text.strip():
@@ -78,25 +85,32 @@ def read_openapi(file: str, text: str, *, json_syntax: bool,
         for method, operation in operations(item):
             add(("paths", path, method), operation_text(method, str(path), operation), "operation")
             covered.update({("paths", path, method, "summary"), ("paths", path, method, "description")})
-    # Every other piece of prose (parameter, schema and tag descriptions) and everything under an ``x-``
-    # extension: text a reader never sees rendered but a model would, so the scan must see it too.
-    for where, value in _prose(data, (), in_extension=False):
+    # Every other piece of prose (parameter, schema and tag descriptions), everything under an ``x-`` extension
+    # and every example value: text a reader may never see rendered but a model would, so the scan sees it too.
+    for where, value, kind in _prose(data, (), within=None):
         if where not in covered:
-            add(where, value, "paragraph")
+            add(where, value, kind)
     spans.sort(key=lambda s: (s.line, s.end_line))
     return spans, title, data
 
 
-def _prose(node: object, path: tuple[object, ...], *, in_extension: bool) -> Iterator[tuple[tuple[object, ...], str]]:
-    """(path, text) of the description-like strings below ``node``, and of every string in an extension."""
+def _prose(node: object, path: tuple[object, ...], *,
+           within: str | None) -> Iterator[tuple[tuple[object, ...], str, str]]:
+    """(path, text, span kind) of the description-like strings below ``node``, and of every string in an extension
+    (``within="extension"``) or an example value (``within="example"``)."""
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
         where = (*path, key)
-        extension = in_extension or (isinstance(key, str) and key.startswith("x-"))
+        inside = within
+        if inside is None and isinstance(key, str):
+            inside = "extension" if key.startswith("x-") else "example" if key in _EXAMPLE_KEYS else None
+            if key == "default" and isinstance(value, str):  # a schema's default text (not a default response)
+                inside = "example"
         if isinstance(value, (dict, list)):
-            yield from _prose(value, where, in_extension=extension)
-        elif isinstance(value, str) and value.strip() and (extension or key in _PROSE_KEYS):
-            yield where, f"{key}: {value}" if extension and not isinstance(key, int) else value
+            yield from _prose(value, where, within=inside)
+        elif isinstance(value, str) and value.strip() and (inside or key in _PROSE_KEYS):
+            text = f"{key}: {value}" if inside and not isinstance(key, int) else value
+            yield where, text, "example" if inside == "example" and key not in _PROSE_KEYS else "paragraph"
 
 
 def _measure(file: str, data: object, limits: ReadLimits) -> None:
@@ -178,7 +192,7 @@ def _nearest_mark(marks: Marks, path: tuple[object, ...]) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------------- YAML
 
 
-def _parse_yaml(file: str, text: str) -> tuple[object, Marks]:
+def _parse_yaml(file: str, text: str) -> tuple[object, Marks, list[Span]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -199,7 +213,55 @@ def _parse_yaml(file: str, text: str) -> tuple[object, Marks]:
     marks: Marks = {}
     if node is not None:
         _yaml_marks(node, (), text, marks, set())
-    return data, marks
+    return data, marks, _comments(file, text, _scalar_ranges(node))
+
+
+def _scalar_ranges(root: yaml.Node | None) -> list[tuple[int, int]]:
+    """Where each scalar of the document starts and ends in the text (quoted and block scalars may hold '#')."""
+    ranges: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            ranges.append((node.start_mark.index, node.end_mark.index))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+    return sorted(ranges)
+
+
+def _comments(file: str, text: str, scalars: list[tuple[int, int]]) -> list[Span]:
+    """The YAML comments: a '#' at a line's start or after a blank, outside every scalar; runs of consecutive
+    comment lines become one span, each line without its '#' and the blank after it."""
+    starts = [start for start, _ in scalars]
+    spans: list[Span] = []
+    run: list[str] = []
+    first = offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        comment = None
+        for match in _COMMENT.finditer(line):
+            position = offset + match.start()
+            index = bisect.bisect_right(starts, position) - 1
+            if index < 0 or not scalars[index][0] <= position < scalars[index][1]:
+                comment = line[match.end():].removeprefix(" ").rstrip()
+                break
+        if comment is not None:
+            if not run:
+                first = number
+            run.append(comment)
+        elif run:
+            spans.append(Span(file, first, number - 1, "\n".join(run).strip("\n"), hidden=YAML_COMMENT, kind="comment"))
+            run = []
+        offset += len(line) + 1
+    if run:
+        spans.append(Span(file, first, first + len(run) - 1, "\n".join(run).strip("\n"), hidden=YAML_COMMENT,
+                          kind="comment"))
+    return [span for span in spans if span.text.strip()]
 
 
 def _yaml_marks(node: yaml.Node, path: tuple[object, ...], text: str, marks: Marks, seen: set[int]) -> None:

@@ -1,0 +1,44 @@
+"""What a span's words say: orders, role markup, forged dicetm output and exfiltration, from every family."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dicetm.ingest.scan_format import DOCUMENTED, FORMAT_DOCUMENTATION, format_hits
+from dicetm.ingest.scan_lexicon import lexicon
+from dicetm.ingest.scan_links import url_hits
+from dicetm.ingest.scan_phrases import PhraseHit, make_hit, phrase_hits
+from dicetm.ingest.scan_signals import SectionState, SignalScan
+from dicetm.ingest.scan_text import Hit, Text
+
+CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden", "off-page", "clipped",
+                       "invisible-text"})  # styled or placed so that no one sees it
+
+
+def signal_scan() -> SignalScan:
+    return SignalScan(lexicon())
+
+
+def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
+                 addresses: list[PhraseHit] | None = None, state: SectionState | None = None) -> Iterator[Hit]:
+    """Orders, role markup, forged dicetm output and exfiltration in one text."""
+    state = state or SectionState(document_addressed=addressed)
+    if addresses is None:
+        addresses = phrase_hits(text, "address", addressed)
+    phrases = addresses + phrase_hits(text, "content", addressed)
+    ordered = any(rule.category == "instruction" and severity != "info" for _, _, rule, severity in phrases)
+    for start, end, rule, severity in phrases:
+        if rule.category == "role-markup" and text.code and not ordered:
+            severity = "info"  # a chat-format example in a code block, with nothing ordered in it
+        yield make_hit(text, start, end, rule.category, severity, rule.rule, rule.message, quotable, previous,
+                       state.heading)
+    for start, end, rule_id, severity, message in (*format_hits(text), *url_hits(text)):
+        category = "format-imitation" if rule_id.startswith("format.") else "exfiltration"
+        if category == "format-imitation" and text.code and not ordered and FORMAT_DOCUMENTATION.search(
+                text.norm):
+            severity, message = "info", message + DOCUMENTED
+        yield make_hit(text, start, end, category, severity, rule_id, message, quotable, previous, state.heading)
+    for hit in signal_scan().hits(text, state, concealed=text.span.hidden in CONCEALED):
+        severity = "info" if hit.reported and quotable else hit.severity  # describes an attack, does not make one
+        yield make_hit(text, hit.start, hit.end, hit.category, severity, hit.rule, hit.message, quotable,
+                       previous, state.heading)

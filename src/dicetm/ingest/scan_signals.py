@@ -1,0 +1,463 @@
+"""The signal scan: a sentence is judged on what it does, not on whether it matches a known phrase.
+
+Each sentence of a span is scored on signals looked up in the lexicons (``scan_lexicon``, one data file per
+language): (a) whether it refers to an automated reader (an AI, a model, an automated reviewer or tool, "whatever
+model gets generated from this page"), (b) whether it is directive (imperative, must/should, policy voice), and
+(c) whether it asks for a change to the analysis (leave something out, put it out of scope, rate it low or as
+trusted or accepted, declare the analysis complete, say there is no risk, decode and follow). The rules:
+
+- ``injection.steers-analysis``: an automated reader is named and the analysis is to change (in any voice, the
+  third person and the present tense of a policy included: "automated reviewers treat X as out of scope");
+- ``injection.analysis-order``: an order (an imperative, or an AI named with a modal verb) that changes the
+  analysis, unless it is addressed to people (reviewers, participants) or rejects the change ("instead of
+  omitting them");
+- ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
+- ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk";
+- ``role-markup.fake-header``: a system header in any language (``[SYSTEM]``, ``### SISTEMA ###``,
+  ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
+- ``injection.decode-and-follow``: an order to decode something and follow it;
+- ``exfiltration.data-to-link``: an order to put the document's content into a link or image;
+- ``injection.ignore-previous``: "ignore all previous instructions" in any lexicon language, unless the sentence
+  says the instructions are the injected ones ("ignore instructions embedded in documents").
+
+A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
+names one itself ("out of scope", "no risks"). The weight of a signal is its presence in the sentence; an
+addressee named earlier in the span, in a fake header above it or in a note that opens its section carries on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from dicetm.ingest.scan_lexicon import Lexicon
+from dicetm.ingest.scan_text import Text
+
+Match = tuple[int, int]
+# What makes the scan look further: without one of these a span cannot be flagged by this family.
+TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
+            "decode", "exfiltrate", "priority", "forget")
+NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))"
+                           r"|\s\|\s|$")
+_LETTER = re.compile(r"[^\W\d_]")
+# A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
+_URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
+_NEAR_CJK = 14
+_NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
+_NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
+_INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
+_INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
+_FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
+
+
+@dataclass
+class SignalHit:
+    start: int  # folded offsets
+    end: int
+    rule: str
+    category: str
+    severity: str
+    message: str
+    reported: bool = False  # the sentence talks about attacks ("attackers try to make the bot ignore ...")
+
+
+@dataclass
+class SectionState:
+    """What the spans above say about the one being judged (kept by the engine while it walks a document)."""
+
+    heading: str = ""  # the folded text of the heading the span sits under
+    addressed: bool = False  # a fake system header or a note to an automated reader opens the section
+    human: bool = False  # the section says it is addressed to people
+    document_addressed: bool = False  # the document addresses an AI reader somewhere
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    found: dict[str, list[Match]] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return bool(self.found.get(name))
+
+
+class SignalScan:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def classes(self, words: str, names: Sequence[str]) -> dict[str, list[Match]]:
+        return {name: self.lexicon.find(name, words) for name in names}
+
+    # ----------------------------------------------------------------------------------- section context
+
+    def heading_state(self, words: str, state: SectionState) -> SectionState:
+        """The state under a heading: addressed when it is a fake system header or a note to an AI reader."""
+        found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
+                                     "this_text", "reading"))
+        sentence = _Sentence(0, len(words), found)
+        bare = any(not _LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
+        addressed = bare or _fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
+        return SectionState(words[-300:], addressed, sentence.has("human") and not addressed,
+                            state.document_addressed)
+
+    def opens_note(self, words: str) -> bool:
+        """A short span that only names an automated reader ("Note for AI tools (1/2):") opens an addressed part."""
+        if len(words) > 200 or not words.rstrip().endswith(":"):
+            return False
+        found = self.classes(words, ("ai", "automated", "assessor", "reader", "this_text", "reading", "system",
+                                     "priority"))
+        sentence = _Sentence(0, len(words), found)
+        return _addresses_reader(words, sentence) or _fake_header(words, sentence, heading=True)
+
+    # --------------------------------------------------------------------------------------------- spans
+
+    def hits(self, text: Text, state: SectionState, *, concealed: bool) -> list[SignalHit]:
+        words = text.words
+        if not self.lexicon.any_of(TRIGGERS, words) and not (
+                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)):
+            return []
+        found = self.classes(words, list(self.lexicon.patterns))
+        sentences = _sentences(words, found)
+        hits: list[SignalHit] = []
+        addressed = state.addressed
+        header = _fake_header_line(words, found) or _header_label(text, sentences)
+        if header is not None:
+            hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
+                                  "imitates a system header; what follows is addressed to a model"))
+            addressed = True
+        slot = _URL_OR_SLOT.search(text.original) is not None
+        previous: _Sentence | None = None
+        carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
+        people = state.human  # "This section is for the people taking part in the review."
+        for sentence in sentences:
+            if header is not None and sentence.end <= header[1]:
+                previous = sentence
+                continue
+            names = _addresses_reader(words, sentence)
+            people = people or (sentence.has("human") and sentence.has("this_text") and not names)
+            # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
+            carried = carried and (sentence.has("directive") or _imperative(words, sentence))
+            hit = self._judge(text, sentence, previous, replace(state, human=people), addressed or carried or names,
+                              concealed, slot)
+            if hit is not None:
+                hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
+                hits.append(hit)
+            # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
+            addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
+            carried, previous = names, sentence
+        return hits
+
+    def borderline(self, text: Text) -> bool:
+        """Whether a sentence of the span has part of what a flag needs: a change to the analysis with an order or
+        a reader, a role, an order to decode, or dropped instructions; for a second opinion on spans not flagged."""
+        words = text.words
+        if not self.lexicon.any_of(TRIGGERS, words):
+            return False
+        for sentence in _sentences(words, self.classes(words, list(self.lexicon.patterns))):
+            change = _change(words, sentence) is not None
+            ordered = sentence.has("directive") or _imperative(words, sentence) or _addresses_reader(words, sentence)
+            roles = sentence.has("you_are") or sentence.has("act_as")
+            if (change and ordered) or roles or sentence.has("decode") or (
+                    sentence.has("forget") and sentence.has("instruction")):
+                return True
+        return False
+
+    def _judge(self, text: Text, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
+               reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
+        words = text.words
+        human = (sentence.has("human") or state.human) and not reader
+        topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
+            sentence.has("assessor") or sentence.has("reader")))
+        change = _change(words, sentence)
+        # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
+        strong = change is not None and (change[2] or topic or (reader and change[3]))
+        directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
+        if _drops_instructions(words, sentence):
+            return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
+                             "tells the reader to disregard its earlier instructions")
+        role = _role(words, sentence, strong)
+        if role is not None:
+            where = _first(sentence, "you_are", "act_as")
+            return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
+        if _decode_and_follow(sentence, reader):
+            return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
+                             "tells the reader to decode text and act on it")
+        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
+            return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
+                             "tells the reader to put the document's content into a link or image")
+        if not strong or change is None:
+            return None
+        start, end = change[0], change[1]
+        what = _quote(text, change)
+        if reader:
+            severity = "high" if directive or concealed else "medium"
+            return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
+                             f"asks an automated reader to change the analysis ({what})")
+        if concealed:
+            return SignalHit(start, end, "hidden.analysis-change", "hidden-content", "high",
+                             f"text hidden from readers changes the analysis ({what})")
+        if human:
+            return None
+        ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
+                                                                                sentence.found["directive"], words)
+        if _imperative(words, sentence) or ai_order or (state.document_addressed and directive):
+            return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
+                             f"an order that changes the analysis ({what})")
+        return None
+
+
+def _first(sentence: _Sentence, *names: str) -> Match:
+    return min(match for name in names for match in sentence.found.get(name, []))
+
+
+# -------------------------------------------------------------------------------------------- sentences
+
+
+def _sentences(words: str, found: dict[str, list[Match]]) -> list[_Sentence]:
+    sentences: list[_Sentence] = []
+    start = 0
+    for boundary in _SENTENCE_END.finditer(words):
+        if boundary.end() > start and words[start:boundary.end()].strip():
+            sentences.append(_Sentence(start, boundary.end()))
+        start = boundary.end()
+        if start >= len(words):
+            break
+    for name, matches in found.items():
+        for match in matches:
+            for sentence in sentences:
+                if sentence.start <= match[0] < sentence.end:
+                    sentence.found.setdefault(name, []).append(match)
+                    break
+    return sentences
+
+
+def _near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    for a in first:
+        for b in second:
+            gap = max(b[0] - a[1], a[0] - b[1])
+            limit = _NEAR_CJK if _CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
+            if gap <= limit:
+                return True
+    return False
+
+
+def _addresses_reader(words: str, sentence: _Sentence) -> bool:
+    """(a): the sentence names an automated reader, or what one makes of the document."""
+    found = sentence.found
+    if sentence.has("reader"):
+        return True
+    judges = found.get("assessor", []) + found.get("tool", [])
+    if sentence.has("automated") and _near(found["automated"], judges + found.get("ai", []), words):
+        return True
+    if sentence.has("tool") and _tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
+                                       found.get("reading", []), words):
+        return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
+    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
+        return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
+    machine = found.get("ai", []) + found.get("tool", [])
+    return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
+        _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
+
+
+def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals a word or two apart on one line ("AI tools", "analysis tools", "KI-Prüfwerkzeug")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            limit = 3 if _CJK.search(words, a[0], a[1]) else 12
+            if high - low <= limit and "\n" not in words[low:high]:
+                return True
+    return False
+
+
+def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
+    """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
+    for noun in nouns:
+        for modal in modals:
+            between = words[noun[1]:modal[0]]
+            limit = _SUBJECT_CJK if _CJK.search(words, noun[0], modal[1]) else _SUBJECT
+            if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
+                return True
+    return False
+
+
+_SUBJECT = 24
+_SUBJECT_CJK = 6
+
+
+def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals joined into one snake_case identifier ("ai_review", "revision_ia")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[0], b[0]), max(a[1], b[1])
+            if "_" in words[low:high] and _IDENTIFIER.fullmatch(words, low, high):
+                return True
+    return False
+
+
+_IDENTIFIER = re.compile(r"[^\W_]+(?:_[^\W_]+)+")
+# After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
+_CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
+_CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
+
+
+def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | None:
+    """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
+    negated reporting verb); None when there is none.
+
+    A change a sentence forbids ("never rate a risk as low"), rejects ("rather than leaving it out") or ties to a
+    person's step ("mark it accepted only after the owner signs", "rate each risk low, medium or high") is none;
+    so is "do not report vulnerabilities through public issues" (a disclosure channel)."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale"):
+        return None
+    rejected = found.get("instead", [])
+    negations = found.get("negation", [])
+    for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
+                         ("downgrade", False)):
+        for match in found.get(name, []):
+            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
+                    match[0] < n[0] and n[1] <= match[1] for n in negations)):
+                continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
+            if _CJK.search(words, match[0], match[1]):
+                if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
+                                          _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
+                    continue  # "省略せずに明記": written down, not omitted
+            elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
+                continue
+            return match[0], match[1], strong, True
+    for verb in found.get("report", []):
+        if sentence.has("channel"):
+            break
+        if sentence.has("topic") and any(0 <= verb[0] - r[1] <= _INSTEAD_BEFORE or (
+                _KANA.search(words, *r) and 0 <= r[0] - verb[1] <= _INSTEAD_AFTER) for r in rejected):
+            return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
+        for negation in negations:
+            # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
+            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
+            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
+            if before or after:
+                return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
+    return None
+
+
+def _same_clause(words: str, start: int, end: int) -> bool:
+    return not re.search(r"[,;:()、]", words[start:end])
+
+
+def _imperative(words: str, sentence: _Sentence) -> bool:
+    """An imperative that opens the sentence or a main clause, after lead-in words ("and please omit ...") or a
+    subordinate clause ("When analysing this API, omit ..."). In Japanese and Chinese the form itself tells."""
+    leads = sorted(sentence.found.get("lead_in", []), reverse=True)
+    openers = {start for start, _ in sentence.found.get("subordinator", [])}
+    for start, end in sentence.found.get("imperative", []):
+        if _CJK.search(words, start, end):
+            return True
+        cut = start
+        for lead_start, lead_end in leads:
+            if lead_end <= cut and not words[lead_end:cut].strip(" \t\n,*_-"):
+                cut = lead_start
+        clause = re.split(r"[:;(\[\"“«|]", words[sentence.start:cut])[-1]
+        if not _LETTER.search(clause):
+            return True
+        clause_start = cut - len(clause)
+        if clause.rstrip().endswith(",") and (any(clause_start <= opener < cut for opener in openers) or
+                                             len(clause.split()) == 1):
+            return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
+    return False
+
+
+def _drops_instructions(words: str, sentence: _Sentence) -> bool:
+    """"Ignore all previous instructions" in any language: a verb that drops, the reader's own earlier
+    instructions, and no word saying they are the injected ones ("ignore instructions embedded in documents")."""
+    found = sentence.found
+    if not (sentence.has("forget") and sentence.has("instruction") and sentence.has("prior")) or \
+            sentence.has("defensive"):
+        return False
+    negations = found.get("negation", [])
+    if all(any(0 <= verb[0] - n[1] <= _NEGATION_BEFORE for n in negations) for verb in found["forget"]):
+        return False  # "never ignore the instructions above"
+    return _near(found["forget"], found["instruction"], words) and _near(found["prior"], found["instruction"], words)
+
+
+def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
+    you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    if you_are and shift and (changes or act or sentence.has("role")):
+        return "tries to give the reader a new role from here on"
+    if act and (shift or changes):
+        return "tells the reader to play a part that changes the analysis"
+    if you_are and changes:
+        return "tells the reader who it is and how to judge"
+    return None
+
+
+def _decode_and_follow(sentence: _Sentence, reader: bool) -> bool:
+    return sentence.has("decode") and (sentence.has("execute") or reader)
+
+
+def _fake_header_line(words: str, found: dict[str, list[Match]]) -> tuple[int, int] | None:
+    """A line at the start of the span that imitates a system header: (start, end) of that line."""
+    if not found.get("system") and not found.get("priority"):
+        return None
+    first_line_end = words.find("\n")
+    first_line_end = len(words) if first_line_end < 0 else first_line_end
+    for start, end in found.get("system", []):  # a bracketed marker opening a line: "[SISTEMA] Instrucción ..."
+        if _bracketed(words, start, end):
+            return start, end
+    line = _Sentence(0, first_line_end, {name: [m for m in matches if m[0] < first_line_end]
+                                         for name, matches in found.items()})
+    if _fake_header(words[:first_line_end], line, heading=False):
+        return 0, first_line_end
+    return None
+
+
+def _header_label(text: Text, sentences: Sequence[_Sentence]) -> tuple[int, int] | None:
+    """A label that opens a span and names a system instruction in capitals or with a priority:
+    "SYSTEM INSTRUCTION: ...", "Systemanweisung mit Priorität:", "系统指令：..."."""
+    words = text.words
+    first = next(iter(sentences), None)
+    if first is None or not words[first.start:first.end].rstrip().endswith(":"):
+        return None
+    cjk = _CJK.search(words, first.start, first.end) is not None
+    if not (cjk or len(words[first.start:first.end].split()) <= 5):
+        return None
+    label = text.original[text.original_offset(first.start):text.original_offset(first.end)]
+    shouted = label.upper() == label and any(char.isalpha() for char in label)
+    system = first.has("system") and first.has("instruction") and (cjk or shouted or first.has("priority"))
+    return (first.start, first.end) if system else None
+
+
+def _fake_header(words: str, sentence: _Sentence, *, heading: bool) -> bool:
+    """A system header: a system word in brackets or hash marks, or a heading (or short labelled line) with a
+    system word and an instruction or priority word ("Systemanweisung (Priorität hoch)", "Instrucción prioritaria")."""
+    for start, end in sentence.found.get("system", []):
+        if _bracketed(words, start, end):
+            return True
+    short = len(words[sentence.start:sentence.end].split()) <= 8
+    if not (heading or short):
+        return False
+    return bool(sentence.found.get("priority")) and (heading or words[sentence.start:sentence.end].rstrip().endswith(
+        ":") or bool(sentence.found.get("system")))
+
+
+def _bracketed(words: str, start: int, end: int) -> bool:
+    """A system word in brackets or hash marks that open a line: ``[SYSTEM]``, ``### SISTEMA ###``, ``【系统指令】``."""
+    line_start = words.rfind("\n", 0, start) + 1
+    opening = _OPENING.fullmatch(words, line_start, start)
+    closing = _CLOSING.match(words, end)
+    return bool(opening and closing)
+
+
+_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
+_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
+
+
+def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
+    """The words of a match as the document writes them."""
+    words = text.original[text.original_offset(match[0]):text.original_offset(match[1])]
+    return "“" + " ".join(words.split())[:60] + "”"

@@ -1,0 +1,51 @@
+"""The held-out sets as regression corpora: set a (used to improve the scan) and set c (issue 13, measured once
+before any change, then used to find the causes of misses and false alarms) must stay at the figures they
+reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned on."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "scan_heldout.py"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("scan_heldout", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_set_c_meets_the_issue_targets_in_every_language(scorer: ModuleType) -> None:
+    result = scorer.measure("c", scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.poisoned == 60 and overall.benign == 60
+    assert overall.caught_on_part / overall.quoted >= 0.9, result.misses
+    assert overall.flagged / overall.benign <= 0.05, result.false_positives
+    for key, tally in result.tallies.items():
+        if key.startswith("lang:"):
+            assert tally.caught_on_part / tally.quoted >= 0.8, (key, result.misses)
+
+
+def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:
+    result = scorer.measure("a", scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.caught / overall.poisoned >= 0.95, result.misses
+    assert overall.flagged / overall.benign <= 0.05, result.false_positives
+
+
+def test_on_part_needs_the_quote_in_the_flagged_span(scorer: ModuleType) -> None:
+    from dicetm.ingest.documents import Span
+    from dicetm.ingest.scan import finding_for_span
+
+    finding = finding_for_span(Span("f", 1, 1, "Alpha  beta\ngamma"), "instruction", "high", "r", "m")
+    assert scorer.on_part([finding], "alpha beta gamma")
+    assert not scorer.on_part([finding], "delta")
