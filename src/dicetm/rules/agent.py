@@ -268,11 +268,9 @@ def approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element],
 CREDENTIAL_REFS = ("owasp-llm:LLM02:2025", "owasp-llm:LLM02:2026", "atlas:AML.T0055")
 
 
-def _credential_refs(targets: Iterable[Element]) -> tuple[str, ...]:
-    """The disclosure references a finding adds when what the tool reaches keeps secrets or credentials."""
-    if any(t.classification is Classification.secret or t.holds_credentials is True for t in targets):
-        return CREDENTIAL_REFS
-    return ()
+def _keeps_secrets(targets: Iterable[Element]) -> bool:
+    """What the tool reaches keeps secrets or credentials (disclosure references are then added)."""
+    return any(t.classification is Classification.secret or t.holds_credentials is True for t in targets)
 
 
 # --- T-AGENT-001 excessive autonomy ---------------------------------------------------------------
@@ -354,7 +352,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
                     "actions": _actions_phrase(permissions)},
             factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
             assumptions=tuple(assumptions),
-            references=_credential_refs(targets),
+            references=CREDENTIAL_REFS if _keeps_secrets(targets) else (),
         )
 
 
@@ -446,7 +444,7 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
                                    f"{tool.name} can change other users' records, not only read them."))
         yield Hit(
             element=tool.id,
-            references=_credential_refs(shared),
+            references=("atlas:AML.T0055",) if _keeps_secrets(shared) else (),
             others=tuple(e.id for e in [*serving, *shared]),
             values={"invokers": join_names(serving), "target": join_names(shared), "actions": actions},
             factors=tuple(factors),

@@ -10,6 +10,7 @@ front ends: a process an outsider sends requests to shows them the answers (``re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 
 from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
@@ -18,6 +19,7 @@ from dicetm.rules.reach import (
     MODELS,
     RELAYS,
     SENSITIVE,
+    SHOWN_STORES,
     attacker_input,
     caller_reach,
     front_ends,
@@ -92,8 +94,30 @@ def _renderer(system: System, model: Element, speaks: Mapping[str, str]) -> str 
     return speaks.get(model.id)
 
 
+def _renders_markup(element: Element) -> bool:
+    return bool(element.output_rendered_as and {OutputFormat.html, OutputFormat.markdown} & set(element.output_rendered_as))
+
+
+def _renderers(system: System, model: Element) -> tuple[list[str], list[str]]:
+    """Components that show the model's output: processes stated to render HTML or Markdown, and front ends people
+    use. (Those reached through relays, those reached only through a store the output is kept in: a transcript
+    opened in an agent console, a summary shown on a dashboard, where stored markup fires later for other people.)"""
+    answering = front_ends(system)
+
+    def shows(element_id: str) -> bool:
+        element = system.element_by_id[element_id]
+        return element_id != model.id and element.kind is Kind.process and (
+            _renders_markup(element) or element_id in answering)
+
+    direct = [i for i in spread(system, {model.id: model.id}, kinds(RELAYS)) if shows(i)]
+    stored = [i for i in spread(system, {model.id: model.id}, kinds(RELAYS | SHOWN_STORES))
+              if shows(i) and i not in direct]
+    return direct, stored
+
+
 def output_rendered_as_markup(system: System) -> Iterator[Hit]:
-    """Model output rendered as HTML or Markdown (stated, or assumed when it reaches users unstated)."""
+    """Model output rendered as HTML or Markdown (stated, or assumed when it reaches users unstated). The finding
+    names every component that shows the output, also those reached through a store it is kept in."""
     attacker = _attackers(system)
     speaks = speaks_to_outside(system, through_models=False)
     for model in models(system):
@@ -110,8 +134,14 @@ def output_rendered_as_markup(system: System) -> Iterator[Hit]:
             if not chosen:
                 continue
         renderer = _renderer(system, model, speaks)
-        yield _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
+        hit = _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
                           formats=" and ".join(chosen))
+        direct, stored = _renderers(system, model)
+        later = [system.element_by_id[i] for i in stored]
+        text = (f" The output is also kept and shown again through {_names(later)}, where a stored payload "
+                "fires later, in other people's sessions." if later else "")
+        others = dict.fromkeys([*hit.others, *direct, *stored])
+        yield dataclasses.replace(hit, others=tuple(others), values={**hit.values, "later": text})
 
 
 def output_executed_as_sql(system: System) -> Iterator[Hit]:
@@ -219,19 +249,21 @@ def _names(elements: list[Element]) -> str:
 
 
 def _answer_path(system: System, model: Element) -> list[str]:
-    """The models an agent drives and the front ends that show the answers: where the answer is made and shown."""
-    speaks = speaks_to_outside(system, through_models=False)
+    """The models an agent drives, and the front ends and stores that show the answers: where the answer is made
+    and shown."""
+    speaks = speaks_to_outside(system, through_models=False, through_stores=True)
     driven = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
-    shown = [e.id for e in system.downstream(model.id) if e.kind is Kind.process and e.id in speaks]
+    shown = [e.id for e in system.downstream(model.id) if e.kind in SHOWN_STORES | {Kind.process} and e.id in speaks]
     return [*driven, *shown]
 
 
 def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
-    """A model whose answers people act on without independent checking (its output reaches people). The
-    finding names the models an agent drives and the front ends that show the answers too. Where outsiders can
-    steer the answer (internet callers, content they write), they can also dress it up as trustworthy
-    (citations, links), which the references then say."""
-    speaks = speaks_to_outside(system)
+    """A model whose answers people act on without independent checking: its output reaches people, directly,
+    through a front end or through a store they read (drafted reviews, reports, ticket notes). The finding names
+    the models an agent drives, the front ends that show the answers and the stores people read them from too.
+    Where outsiders can steer the answer (internet callers, content they write), they can also dress it up as
+    trustworthy (citations, links), which the references then say."""
+    speaks = speaks_to_outside(system, through_stores=True)
     grounded_by = grounded(system)
     attacker = _attackers(system)
     for model in loop_owners(system):

@@ -1,0 +1,114 @@
+"""The same system drawn the ways people draw it: a rule fires on each variant a reviewer would call the same
+thing, and stays quiet on the close variant where the threat is really absent.
+
+- output people read from a store (drafted reviews, a transcript opened in a console) reaches them;
+- the reply to a request drawn in one direction only (agent -> tool, retriever -> index) comes back;
+- other users' records a tool fetches are sensitive information disclosure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dicetm.model import System, Threat
+from dicetm.rules.base import build_threat
+from dicetm.rules.registry import rule_by_id
+
+
+def _system(elements: list[dict[str, Any]], flows: list[tuple[str, str]]) -> System:
+    return System.model_validate({
+        "name": "variant", "elements": elements,
+        "flows": [{"id": f"f{i}", "source": a, "target": b} for i, (a, b) in enumerate(flows)]})
+
+
+def _findings(rule_id: str, system: System) -> dict[str, Threat]:
+    rule = rule_by_id()[rule_id]
+    return {t.id: t for t in (build_threat(rule.meta, hit, system, "test") for hit in rule.evaluate(system))}
+
+
+REVIEWS = [
+    {"id": "author", "name": "Author", "kind": "external_entity"},
+    {"id": "intake", "name": "Submission intake", "kind": "process"},
+    {"id": "referee", "name": "LLM referee", "kind": "llm"},
+    {"id": "reviews", "name": "Drafted reviews", "kind": "data_store"},
+    {"id": "chair", "name": "Area chair", "kind": "external_entity"},
+    {"id": "ranking", "name": "Ranking job", "kind": "process"},
+]
+
+
+def test_answers_people_read_from_a_store_are_relied_on() -> None:
+    read = _system(REVIEWS, [("author", "intake"), ("intake", "referee"), ("referee", "reviews"),
+                             ("reviews", "chair")])
+    threat = _findings("T-LLM-013", read)["T-LLM-013@referee"]
+    assert {"reviews", "chair"} <= set(threat.elements)
+    assert "owasp-llm:LLM09:2025" in threat.references
+    unread = _system(REVIEWS, [("author", "intake"), ("intake", "referee"), ("referee", "reviews"),
+                               ("reviews", "ranking")])
+    assert _findings("T-LLM-013", unread) == {}  # nobody reads them: T-LLM-018's automated steps
+
+
+CONSOLE = [
+    {"id": "visitor", "name": "Visitor", "kind": "external_entity"},
+    {"id": "widget", "name": "Chat widget", "kind": "process", "output_rendered_as": ["html"]},
+    {"id": "bot", "name": "Support model", "kind": "llm", "output_rendered_as": ["html"]},
+    {"id": "transcripts", "name": "Transcripts", "kind": "data_store"},
+    {"id": "console", "name": "Agent console", "kind": "process", "output_rendered_as": ["html"]},
+    {"id": "archiver", "name": "Archiver", "kind": "process"},
+]
+
+
+def test_markup_kept_in_a_store_names_the_console_that_shows_it_again() -> None:
+    stored = _system(CONSOLE, [("visitor", "widget"), ("widget", "bot"), ("bot", "widget"),
+                               ("bot", "transcripts"), ("transcripts", "console")])
+    threat = _findings("T-LLM-008", stored)["T-LLM-008@bot"]
+    assert {"widget", "console"} <= set(threat.elements)
+    assert "Agent console" in threat.scenario and "stored payload" in threat.scenario
+    archived = _system([e for e in CONSOLE if e["id"] != "console"],
+                       [("visitor", "widget"), ("widget", "bot"), ("bot", "widget"), ("bot", "transcripts"),
+                        ("transcripts", "archiver")])
+    quiet = _findings("T-LLM-008", archived)["T-LLM-008@bot"]
+    assert "archiver" not in quiet.elements and "stored payload" not in quiet.scenario
+
+
+SEARCH = [
+    {"id": "user", "name": "Employee", "kind": "external_entity"},
+    {"id": "agent", "name": "Assistant", "kind": "agent"},
+    {"id": "search", "name": "Web search tool", "kind": "tool", "permissions": ["read"], "acts_on": "web"},
+    {"id": "web", "name": "Web pages", "kind": "knowledge_source", "untrusted_content": True},
+]
+
+
+def test_a_tool_drawn_only_as_a_call_still_returns_its_results() -> None:
+    call_only = _system(SEARCH, [("user", "agent"), ("agent", "search"), ("search", "web")])
+    threat = _findings("T-LLM-003", call_only)["T-LLM-003@agent"]
+    assert {"search", "web"} <= set(threat.elements)
+    writes_only = [*SEARCH[:2], {**SEARCH[2], "permissions": ["write"]}, SEARCH[3]]
+    assert _findings("T-LLM-003", _system(writes_only, [("user", "agent"), ("agent", "search"),
+                                                        ("search", "web")])) == {}
+
+
+RETRIEVAL = [
+    {"id": "user", "name": "Employee", "kind": "external_entity"},
+    {"id": "model", "name": "Assistant model", "kind": "llm"},
+    {"id": "retriever", "name": "Retriever", "kind": "retriever"},
+    {"id": "index", "name": "Index", "kind": "vector_store", "untrusted_content": True},
+]
+
+
+def test_a_retriever_drawn_only_as_queries_still_brings_the_index_content() -> None:
+    queries = _system(RETRIEVAL, [("user", "model"), ("model", "retriever"), ("retriever", "index")])
+    assert "T-LLM-002@model" in _findings("T-LLM-002", queries)
+    unlinked = _system(RETRIEVAL, [("user", "model"), ("retriever", "index")])
+    assert _findings("T-LLM-002", unlinked) == {}
+
+
+def test_other_users_records_fetched_by_a_tool_are_disclosure() -> None:
+    system = _system([
+        {"id": "user", "name": "Customer", "kind": "external_entity"},
+        {"id": "agent", "name": "Agent", "kind": "agent"},
+        {"id": "lookup", "name": "Order lookup", "kind": "tool", "permissions": ["read"], "acts_on": "orders"},
+        {"id": "orders", "name": "Orders", "kind": "data_store", "classification": "personal"},
+    ], [("user", "agent"), ("agent", "lookup"), ("lookup", "orders")])
+    threat = _findings("T-AGENT-004", system)["T-AGENT-004@lookup"]
+    assert {"owasp-llm:LLM02:2025", "owasp-llm:LLM02:2026"} <= set(threat.references)
+    assert "atlas:AML.T0055" not in threat.references  # no secrets there
