@@ -112,3 +112,82 @@ def test_other_users_records_fetched_by_a_tool_are_disclosure() -> None:
     threat = _findings("T-AGENT-004", system)["T-AGENT-004@lookup"]
     assert {"owasp-llm:LLM02:2025", "owasp-llm:LLM02:2026"} <= set(threat.references)
     assert "atlas:AML.T0055" not in threat.references  # no secrets there
+
+
+BROWSER = [
+    {"id": "user", "name": "User", "kind": "external_entity"},
+    {"id": "ui", "name": "Task UI", "kind": "process"},
+    {"id": "cua", "name": "Browser agent", "kind": "agent", "computer_use": "browser"},
+    {"id": "browser", "name": "Hosted browser", "kind": "process", "holds_credentials": True},
+    {"id": "accounts", "name": "User's web accounts", "kind": "data_store", "classification": "personal"},
+]
+BROWSER_FLOWS = [("user", "ui"), ("ui", "cua"), ("cua", "browser"), ("browser", "accounts")]
+
+
+def test_an_agent_driving_a_browser_acts_in_and_reads_what_the_browser_is_logged_in_to() -> None:
+    system = _system(BROWSER, BROWSER_FLOWS)
+    acting = _findings("T-AGENT-012", system)["T-AGENT-012@cua"]
+    assert {"browser", "accounts"} <= set(acting.elements) and "ui" not in acting.elements
+    assert any("drives a browser" in a for a in acting.assumptions)
+    reading = _findings("T-AGENT-013", system)["T-AGENT-013@cua"]
+    assert "browser" in reading.elements and "owasp-llm:LLM02:2025" in reading.references
+    no_screen = _system([*BROWSER[:2], {**BROWSER[2], "computer_use": "none"}, *BROWSER[3:]], BROWSER_FLOWS)
+    assert _findings("T-AGENT-012", no_screen) == {} and _findings("T-AGENT-013", no_screen) == {}
+    nothing_behind = _system(BROWSER[:3], BROWSER_FLOWS[:2])  # what a page makes it do is T-ECO-007's
+    assert _findings("T-AGENT-012", nothing_behind) == {}
+
+
+def test_unverified_weights_name_the_repository_and_workstation_they_pass_through() -> None:
+    system = _system([
+        {"id": "hub", "name": "Model hub", "kind": "model_provider", "model_provenance": "open_weights_unverified"},
+        {"id": "repo", "name": "Organisation's model repository", "kind": "data_store", "third_party": True},
+        {"id": "notebook", "name": "Notebook", "kind": "process", "executes_code": True},
+        {"id": "tuning", "name": "Fine-tuning job", "kind": "fine_tuning_pipeline"},
+        {"id": "results", "name": "Experiment results", "kind": "data_store"},
+    ], [("hub", "repo"), ("repo", "notebook"), ("notebook", "tuning"), ("notebook", "results")])
+    threat = _findings("T-DATA-002", system)["T-DATA-002@hub"]
+    assert {"repo", "notebook"} <= set(threat.elements)
+    assert "results" not in threat.elements  # weights do not pass through it on their way to a loader
+
+
+MODEL_API = [
+    {"id": "customer", "name": "API customer", "kind": "external_entity"},
+    {"id": "signup", "name": "Account sign-up", "kind": "process", "exposure": "internet"},
+    {"id": "gateway", "name": "Model API", "kind": "process", "exposure": "internet", "authenticated": True},
+    {"id": "model", "name": "Frontier model", "kind": "llm", "model_provenance": "in_house"},
+]
+
+
+def test_accounts_in_front_of_a_model_are_a_policy_to_evade_despite_an_open_sign_up() -> None:
+    system = _system(MODEL_API, [("customer", "signup"), ("signup", "gateway"), ("customer", "gateway"),
+                                 ("gateway", "model")])
+    threat = _findings("T-LLM-016", system)["T-LLM-016@model"]
+    assert "gateway" in threat.elements and "atlas:AML.T0008.005" in threat.references
+    assert not any(f.fact.endswith("authenticated=unset") for f in threat.factors)
+    open_gateway = [*MODEL_API[:2], {**MODEL_API[2], "authenticated": False}, MODEL_API[3]]
+    assert _findings("T-LLM-016", _system(open_gateway, [("customer", "signup"), ("signup", "gateway"),
+                                                         ("customer", "gateway"), ("gateway", "model")])) == {}
+
+
+MARKETPLACE = [
+    {"id": "repo", "name": "Extension source", "kind": "data_store"},
+    {"id": "release", "name": "Release pipeline", "kind": "process"},
+    {"id": "market", "name": "Extension marketplace", "kind": "registry"},
+    {"id": "extension", "name": "IDE extension", "kind": "tool", "installed_from": "market"},
+    {"id": "developer", "name": "Developer", "kind": "external_entity"},
+]
+
+
+def test_a_release_pipeline_publishing_to_a_marketplace_is_part_of_its_supply_chain() -> None:
+    signed_in = _system(MARKETPLACE, [("repo", "release"), ("release", "market"), ("market", "extension"),
+                                      ("developer", "extension")])
+    signed_in.flows[1].authenticated = True
+    registry = _findings("T-ECO-002", signed_in)["T-ECO-002@market"]
+    assert {"release", "repo"} <= set(registry.elements) and "Release pipeline" in registry.scenario
+    key = _findings("T-LLM-021", signed_in)["T-LLM-021@market"]
+    assert key.elements == ["market", "release"] and "publishing new versions" in key.title
+    unsigned = _system(MARKETPLACE, [("repo", "release"), ("release", "market"), ("market", "extension"),
+                                     ("developer", "extension")])
+    assert "T-LLM-021@market" not in _findings("T-LLM-021", unsigned)  # fetching needs no key
+    installs_only = _system(MARKETPLACE, [("market", "extension"), ("developer", "extension")])
+    assert {"release", "repo"}.isdisjoint(_findings("T-ECO-002", installs_only)["T-ECO-002@market"].elements)

@@ -25,6 +25,7 @@ from dicetm.model import (
     STORE_KINDS,
     TOOL_KINDS,
     Classification,
+    ComputerUse,
     Element,
     Factor,
     Kind,
@@ -33,12 +34,15 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import front_ends
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
 ACTING = frozenset({Permission.write, Permission.execute})
 # Components that run the tool calls a model asks for when no agent element does (function calling).
 ORCHESTRATORS = frozenset({Kind.process, Kind.retriever})
+# What a browser or desktop an agent drives is drawn as: the browser itself, and the sites and accounts behind it.
+SCREEN_KINDS = frozenset({Kind.process, Kind.data_store, Kind.knowledge_source})
 MANY_APPROVAL_GATES = 3
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
@@ -506,6 +510,22 @@ def acted_on(system: System, element: Element) -> list[Element]:
     if element.acts_on in system.element_by_id:
         return [system.element_by_id[element.acts_on]]
     return [e for e in system.downstream(element.id) if e.kind not in NOT_A_TARGET | {Kind.external_entity}]
+
+
+def drives_computer(element: Element) -> bool:
+    """An agent that drives a browser or a desktop: it reads the screen and clicks, types and submits."""
+    return element.kind is Kind.agent and element.computer_use in (ComputerUse.browser, ComputerUse.desktop)
+
+
+def screen_reach(system: System, agent: Element) -> list[Element]:
+    """What a computer-use agent's clicks and typing reach: the browser, desktop, sites and accounts it sends its
+    actions to (not a front end people use; tools and its own configuration are called, not clicked) and what a
+    browser or desktop drawn as a process reaches in turn."""
+    answering = front_ends(system)
+    driven = [e for e in system.downstream(agent.id) if e.kind in SCREEN_KINDS and e.id not in answering]
+    behind = [e for d in driven if d.kind is Kind.process for e in system.downstream(d.id)
+              if e.kind in SCREEN_KINDS and e.id != agent.id]
+    return list({e.id: e for e in [*driven, *behind]}.values())
 
 
 FUNCTIONS: dict[str, RuleFunction] = {
