@@ -191,3 +191,36 @@ def test_a_release_pipeline_publishing_to_a_marketplace_is_part_of_its_supply_ch
     assert "T-LLM-021@market" not in _findings("T-LLM-021", unsigned)  # fetching needs no key
     installs_only = _system(MARKETPLACE, [("market", "extension"), ("developer", "extension")])
     assert {"release", "repo"}.isdisjoint(_findings("T-ECO-002", installs_only)["T-ECO-002@market"].elements)
+
+
+def test_server_side_requests_into_another_zone_or_from_the_web_carry_ssrf() -> None:
+    elements = [
+        {"id": "user", "name": "Analyst", "kind": "external_entity"},
+        {"id": "api", "name": "Public API", "kind": "process", "exposure": "internet"},
+        {"id": "internal", "name": "Internal services", "kind": "external_entity"},
+        {"id": "internet-site", "name": "Partner site", "kind": "external_entity"},
+    ]
+    zoned = System.model_validate({
+        "name": "ssrf", "elements": elements,
+        "flows": [{"id": "f1", "source": "user", "target": "api"}, {"id": "f2", "source": "api", "target": "internal"},
+                  {"id": "f3", "source": "api", "target": "internet-site"}],
+        "trust_boundaries": [{"id": "app", "name": "App", "elements": ["api"]},
+                             {"id": "corp", "name": "Internal network", "elements": ["internal"]}]})
+    exposed = _findings("T-STRIDE-012", zoned)["T-STRIDE-012@api"]
+    assert "cwe:CWE-918" in exposed.references and "internal" in exposed.elements
+    assert "internet-site" not in exposed.elements  # the open internet is reachable without the app
+    flat = _findings("T-STRIDE-012", _system(elements, [("user", "api"), ("api", "internal")]))["T-STRIDE-012@api"]
+    assert "cwe:CWE-918" not in flat.references  # no zone behind it
+
+    fetch = [
+        {"id": "user", "name": "Employee", "kind": "external_entity"},
+        {"id": "agent", "name": "Assistant", "kind": "agent"},
+        {"id": "fetch", "name": "Web fetch tool", "kind": "tool", "permissions": ["read"], "acts_on": "web"},
+        {"id": "web", "name": "Web pages", "kind": "knowledge_source", "training_data_provenance": "public_web",
+         "classification": "public"},
+    ]
+    flows = [("user", "agent"), ("agent", "fetch"), ("fetch", "web")]
+    tool = _findings("T-AGENT-002", _system(fetch, flows))["T-AGENT-002@fetch"]
+    assert "cwe:CWE-918" in tool.references and "server-side request forgery" in tool.scenario
+    allow_listed = [*fetch[:2], {**fetch[2], "egress_restricted": True}, fetch[3]]
+    assert _findings("T-AGENT-002", _system(allow_listed, flows)) == {}  # public pages, nowhere else to go

@@ -26,6 +26,7 @@ from dicetm.model import (
     TOOL_KINDS,
     Classification,
     ComputerUse,
+    DataProvenance,
     Element,
     Factor,
     Kind,
@@ -319,8 +320,18 @@ def _misuse_matters(tool: Element, targets: list[Element]) -> tuple[bool, tuple[
                   "must not read.",)
 
 
+def _fetches_from_the_web(system: System, tool: Element, targets: list[Element]) -> bool:
+    """The tool reads from the open web (pages whose provenance is the public web, or an external entity outside
+    every trust zone), so it fetches whatever address it is given, and no allow-list limits where it connects."""
+    if tool.egress_restricted is True or (tool.permissions is not None and Permission.read not in tool.permissions):
+        return False
+    return any(t.training_data_provenance is DataProvenance.public_web
+               or (t.kind is Kind.external_entity and t.id not in system.boundary_of) for t in targets)
+
+
 def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
-    """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets."""
+    """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets, when it can
+    act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or tool.input_validation is True:
@@ -330,7 +341,8 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             continue
         targets = targets_of(system, tool)
         worth, worth_assumptions = _misuse_matters(tool, targets)
-        if not worth:
+        fetches = _fetches_from_the_web(system, tool, targets)
+        if not worth and not fetches:
             continue
         content_factors, reach_assumptions = reach.evidence(*steered)
         factors = list(content_factors)
@@ -349,14 +361,16 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             assumptions.extend(permission_assumptions)
             factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
                                    f"{tool.name} can change or execute, not only read."))
+        fetch = (f" Because {tool.name} fetches whatever address it is given, the model can also point it at internal "
+                 "ones (cloud metadata, admin pages, other services): server-side request forgery." if fetches else "")
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*steered, *targets]),
             values={"invokers": join_names(steered), "target": target_phrase(targets),
-                    "actions": _actions_phrase(permissions)},
+                    "actions": _actions_phrase(permissions), "fetch": fetch},
             factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
             assumptions=tuple(assumptions),
-            references=CREDENTIAL_REFS if _keeps_secrets(targets) else (),
+            references=(*(CREDENTIAL_REFS if _keeps_secrets(targets) else ()), *(("cwe:CWE-918",) if fetches else ())),
         )
 
 
