@@ -224,3 +224,22 @@ def test_server_side_requests_into_another_zone_or_from_the_web_carry_ssrf() -> 
     assert "cwe:CWE-918" in tool.references and "server-side request forgery" in tool.scenario
     allow_listed = [*fetch[:2], {**fetch[2], "egress_restricted": True}, fetch[3]]
     assert _findings("T-AGENT-002", _system(allow_listed, flows)) == {}  # public pages, nowhere else to go
+
+
+def test_code_from_a_hub_run_in_a_notebook_names_what_the_foothold_reaches() -> None:
+    elements = [
+        {"id": "engineer", "name": "ML engineer", "kind": "external_entity"},
+        {"id": "repo", "name": "Hub model repository", "kind": "data_store", "third_party": True},
+        {"id": "notebook", "name": "Notebook", "kind": "process", "executes_code": True, "holds_credentials": True},
+        {"id": "models", "name": "Internal model store", "kind": "data_store"},
+        {"id": "serving", "name": "Served model", "kind": "llm"},
+    ]
+    flows = [("engineer", "notebook"), ("repo", "notebook"), ("notebook", "models"), ("models", "serving")]
+    threat = _findings("T-DATA-012", _system(elements, flows))["T-DATA-012@notebook"]
+    assert {"repo", "models"} <= set(threat.elements) and "engineer" not in threat.elements
+    assert {"atlas:AML.T0072", "atlas:AML.T0025", "atlas:AML.T0055", "atlas:AML.T0007"} <= set(threat.references)
+    closed = [*elements[:2], {**elements[2], "egress_restricted": True, "holds_credentials": False}, *elements[3:4]]
+    quiet_refs = _findings("T-DATA-012", _system(closed, flows[:3]))["T-DATA-012@notebook"].references
+    assert {"atlas:AML.T0072", "atlas:AML.T0025", "atlas:AML.T0055", "atlas:AML.T0007"}.isdisjoint(quiet_refs)
+    own_code_only = _system([elements[0], elements[2]], [("engineer", "notebook")])
+    assert _findings("T-DATA-012", own_code_only) == {}  # its own users are not its suppliers
