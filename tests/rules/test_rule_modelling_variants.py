@@ -243,3 +243,33 @@ def test_code_from_a_hub_run_in_a_notebook_names_what_the_foothold_reaches() -> 
     assert {"atlas:AML.T0072", "atlas:AML.T0025", "atlas:AML.T0055", "atlas:AML.T0007"}.isdisjoint(quiet_refs)
     own_code_only = _system([elements[0], elements[2]], [("engineer", "notebook")])
     assert _findings("T-DATA-012", own_code_only) == {}  # its own users are not its suppliers
+
+
+def test_how_output_is_shown_can_be_stated_on_the_component_that_shows_it() -> None:
+    elements = [
+        {"id": "summariser", "name": "Summariser model", "kind": "llm"},
+        {"id": "notes", "name": "Case notes", "kind": "data_store"},
+        {"id": "dashboard", "name": "Case dashboard", "kind": "process", "output_rendered_as": ["html"]},
+    ]
+    flows = [("summariser", "notes"), ("notes", "dashboard")]
+    threat = _findings("T-LLM-008", _system(elements, flows))["T-LLM-008@summariser"]
+    assert threat.title.endswith("rendered as HTML") and "dashboard" in threat.elements
+    assert any(f.fact == "dashboard.output_rendered_as~html" for f in threat.factors)
+    plain = [*elements[:2], {**elements[2], "output_rendered_as": ["text"]}]
+    assert _findings("T-LLM-008", _system(plain, flows)) == {}
+
+
+def test_sql_use_stated_on_the_runner_is_the_models_output_handling() -> None:
+    elements = [
+        {"id": "analyst", "name": "Analyst", "kind": "external_entity"},
+        {"id": "model", "name": "SQL model", "kind": "llm"},
+        {"id": "runner", "name": "Query runner", "kind": "process", "output_rendered_as": ["sql"]},
+        {"id": "db", "name": "Warehouse", "kind": "data_store"},
+    ]
+    flows = [("analyst", "model"), ("model", "runner"), ("runner", "db")]
+    threat = _findings("T-LLM-009", _system(elements, flows))["T-LLM-009@model"]
+    assert "db" in threat.elements and any("Query runner" in a for a in threat.assumptions)
+    assert _findings("T-LLM-017", _system(elements, flows)) == {}  # its use is stated, on the runner
+    unstated = [*elements[:2], {**elements[2], "output_rendered_as": None}, elements[3]]
+    assert _findings("T-LLM-009", _system(unstated, flows)) == {}
+    assert "T-LLM-017@model" in _findings("T-LLM-017", _system(unstated, flows))
