@@ -117,21 +117,32 @@ def _renders_markup(element: Element) -> bool:
     return bool(element.output_rendered_as and {OutputFormat.html, OutputFormat.markdown} & set(element.output_rendered_as))
 
 
+RENDER_HOPS = 3  # model -> back end -> store -> console: further away is another feature's screen
+
+
 def _renderers(system: System, model: Element) -> tuple[list[str], list[str]]:
     """Components that show the model's output: processes stated to render HTML or Markdown, and front ends people
-    use. (Those reached through relays, those reached only through a store the output is kept in: a transcript
-    opened in an agent console, a summary shown on a dashboard, where stored markup fires later for other people.)"""
+    use, within a few hops (those reached through relays only, and those reached through a store the output is
+    kept in: a transcript opened in an agent console, a summary shown on a dashboard, where stored markup fires
+    later for other people). The search is bounded, so it costs the same on any model size."""
     answering = front_ends(system)
-
-    def shows(element_id: str) -> bool:
-        element = system.element_by_id[element_id]
-        return element_id != model.id and element.kind is Kind.process and (
-            _renders_markup(element) or element_id in answering)
-
-    direct = [i for i in spread(system, {model.id: model.id}, kinds(RELAYS)) if shows(i)]
-    stored = [i for i in spread(system, {model.id: model.id}, kinds(RELAYS | SHOWN_STORES))
-              if shows(i) and i not in direct]
-    return direct, stored
+    direct: dict[str, None] = {}
+    stored: dict[str, None] = {}
+    seen = {(model.id, False)}
+    frontier = [(model.id, False)]
+    for _hop in range(RENDER_HOPS):
+        ahead: list[tuple[str, bool]] = []
+        for current, via_store in frontier:
+            for receiver in system.downstream(current):
+                kept = via_store or receiver.kind in SHOWN_STORES
+                if receiver.kind not in RELAYS | SHOWN_STORES or (receiver.id, kept) in seen:
+                    continue
+                seen.add((receiver.id, kept))
+                ahead.append((receiver.id, kept))
+                if receiver.kind is Kind.process and (_renders_markup(receiver) or receiver.id in answering):
+                    (stored if kept else direct)[receiver.id] = None
+        frontier = ahead
+    return list(direct), [i for i in stored if i not in direct]
 
 
 MARKUP = {OutputFormat.html: "HTML", OutputFormat.markdown: "Markdown"}
