@@ -14,10 +14,11 @@ one of its refs, where:
 - ``stride:`` refs count only when the reference lists no other kind of ref.
 
 Printed per system and in total: reference threats found / total, dicetm threats per element (the chosen
-detail, grouped by default) and the refs most often missed. ``--explain`` lists every missed reference threat with
-its elements and refs and, under it, the dicetm threats tied to those elements with their refs, so a miss can be
-told apart as a missing pattern, the right threat without the id, or the right threat elsewhere. A system whose files do not load is reported with
-file, line and field, skipped, and makes the exit code 2; otherwise the exit code is 0.
+detail, grouped by default) and the refs most often missed. ``--explain`` lists every missed reference threat
+with its elements and refs and, under it, the dicetm threats tied to those elements with their refs, so a miss
+can be told apart as a missing pattern, the right threat without the id, or the right threat elsewhere. A system
+whose files do not load is reported with file, line and field, skipped, and makes the exit code 2; otherwise the
+exit code is 0.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def _renderer(system: System, model: Element, speaks: Mapping[str, str]) -> str 
 
 
 def _renders_markup(element: Element) -> bool:
-    return bool(element.output_rendered_as and {OutputFormat.html, OutputFormat.markdown} & set(element.output_rendered_as))
+    return bool(set(element.output_rendered_as or ()) & {OutputFormat.html, OutputFormat.markdown})
 
 
 RENDER_HOPS = 3  # model -> back end -> store -> console: further away is another feature's screen
@@ -180,7 +180,7 @@ def output_rendered_as_markup(system: System) -> Iterator[Hit]:
             chosen = [MARKUP[f] for f in model.output_rendered_as if f in MARKUP]
             if not chosen:
                 continue
-        renderer = _renderer(system, model, speaks) or (direct or stored or [None])[0]
+        renderer = _renderer(system, model, speaks) or next(iter([*direct, *stored]), None)
         hit = _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
                           formats=" and ".join(chosen))
         later = [system.element_by_id[i] for i in stored]
