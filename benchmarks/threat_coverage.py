@@ -1,6 +1,6 @@
 """Threat coverage: how many threats named by public sources dicetm finds, on systems written as dicetm.yaml.
 
-Usage: python benchmarks/threat_coverage.py CORPUS [--detail grouped|full] [--missed] [--json]
+Usage: python benchmarks/threat_coverage.py CORPUS [--detail grouped|full] [--missed] [--explain] [--json]
 
 A corpus is one folder per system holding ``dicetm.yaml`` and ``reference.yaml`` (see
 THREAT_CORPUS_FORMAT.md beside the repository). A reference threat is *found* when at least one threat of the
@@ -14,8 +14,11 @@ one of its refs, where:
 - ``stride:`` refs count only when the reference lists no other kind of ref.
 
 Printed per system and in total: reference threats found / total, dicetm threats per element (the chosen
-detail, grouped by default) and the refs most often missed. A system whose files do not load is reported with
-file, line and field, skipped, and makes the exit code 2; otherwise the exit code is 0.
+detail, grouped by default) and the refs most often missed. ``--explain`` lists every missed reference threat
+with its elements and refs and, under it, the dicetm threats tied to those elements with their refs, so a miss
+can be told apart as a missing pattern, the right threat without the id, or the right threat elsewhere. A system
+whose files do not load is reported with file, line and field, skipped, and makes the exit code 2; otherwise the
+exit code is 0.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class SystemScore:
     name: str
     found: list[str] = field(default_factory=list)
     missed: list[ReferenceThreat] = field(default_factory=list)
+    nearby: dict[str, list[str]] = field(default_factory=dict)  # missed reference id -> threats on its elements
     threats: int = 0
     elements: int = 0
     unknown_elements: list[str] = field(default_factory=list)
@@ -159,17 +163,25 @@ def threat_ends(system: System, threat: Threat) -> set[str]:
 
 def score(name: str, system: System, result: AnalysisResult, reference: Reference, catalog: Catalog) -> SystemScore:
     found = SystemScore(name=name, threats=len(result.threats), elements=len(system.elements))
-    indexed = [(threat_ends(system, t), {_canonical(catalog, r) for r in t.references} |
+    indexed = [(t, threat_ends(system, t), {_canonical(catalog, r) for r in t.references} |
                 {f"stride:{s}" for s in t.stride}) for t in result.threats]
     for item in reference.threats:
         found.unknown_elements += [e for e in item.elements if e not in system.element_by_id]
         found.unknown_refs += [r for r in item.refs if catalog.resolve(r) is None and not ANY_CWE.match(r.strip())]
         wanted = wanted_refs(catalog, item)
-        if any(set(item.elements) & ends and matches(wanted, refs) for ends, refs in indexed):
+        if any(set(item.elements) & ends and matches(wanted, refs) for _, ends, refs in indexed):
             found.found.append(item.id)
         else:
             found.missed.append(item)
+            found.nearby[item.id] = [_describe(threat, ends & set(item.elements), refs)
+                                     for threat, ends, refs in indexed if ends & set(item.elements)]
     return found
+
+
+def _describe(threat: Threat, on: set[str], refs: set[str]) -> str:
+    """One line for ``--explain``: a threat on the missed reference's elements, with its refs."""
+    shown = sorted(r for r in refs if not r.startswith("stride:"))
+    return f"{threat.rule or threat.id} on {', '.join(sorted(on))}: {threat.title} [{', '.join(shown)}]"
 
 
 def run_system(folder: Path, detail: str, catalog: Catalog) -> SystemScore:
@@ -183,16 +195,18 @@ def systems_of(corpus: Path) -> list[Path]:
     return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / MODEL_FILE).is_file())
 
 
-def report(scores: list[SystemScore], catalog: Catalog, show_missed: bool) -> list[str]:
+def report(scores: list[SystemScore], catalog: Catalog, show_missed: bool, explain: bool = False) -> list[str]:
     lines = [f"{'system':<34} {'found':>9} {'threats/element':>16}"]
     missed_refs: Counter[str] = Counter()
     for s in scores:
         lines.append(f"{s.name:<34} {len(s.found):>4}/{s.total:<4} {s.per_element:>16.2f}")
         for item in s.missed:
             missed_refs.update(wanted_refs(catalog, item))
-            if show_missed:
+            if show_missed or explain:
                 lines.append(f"    missed {item.id}: {item.title} [{', '.join(item.refs)}] "
                              f"on {', '.join(item.elements)}")
+            if explain:
+                lines.extend(f"        dicetm {line}" for line in s.nearby.get(item.id, []) or ["(no threat there)"])
         if s.unknown_elements:
             lines.append(f"    reference names elements the model lacks: {', '.join(sorted(set(s.unknown_elements)))}")
         if s.unknown_refs:
@@ -216,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="folder with one sub-folder per system")
     parser.add_argument("--detail", choices=("grouped", "full"), default="grouped")
     parser.add_argument("--missed", action="store_true", help="list every reference threat not found")
+    parser.add_argument("--explain", action="store_true",
+                        help="list every missed reference threat with the dicetm threats on its elements")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -239,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                           "found": sum(len(s.found) for s in scores), "total": sum(s.total for s in scores)},
                          indent=2))
     else:
-        print("\n".join(report(scores, catalog, args.missed)))
+        print("\n".join(report(scores, catalog, args.missed, args.explain)))
     return 2 if failed else 0
 
 

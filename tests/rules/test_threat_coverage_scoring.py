@@ -87,3 +87,19 @@ def test_a_threat_is_tied_to_the_ends_of_its_flows(coverage: ModuleType, catalog
     assert [m.id for m in scored.missed] == ["R2", "R4"]
     assert scored.unknown_refs == ["owasp-asi:ASI99"]
     assert scored.unknown_elements == ["x-not-modelled"]
+
+
+def test_explain_lists_the_threats_on_a_missed_references_elements(coverage: ModuleType, catalog: Catalog) -> None:
+    result = analyze(SYSTEM, catalog=catalog)
+    threat = result.threats[0].model_copy(update={"elements": ["b"], "flows": [], "rule": "T-STRIDE-001",
+                                                   "references": ["cwe:CWE-306"]})
+    reference = coverage.Reference.model_validate({"threats": [
+        {"id": "R1", "title": "SSRF", "elements": ["b"], "refs": ["cwe:CWE-918"]},
+        {"id": "R2", "title": "Nothing there", "elements": ["c"], "refs": ["cwe:CWE-918"]}]})
+    scored = coverage.score("scoring", SYSTEM, result.model_copy(update={"threats": [threat]}), reference, catalog)
+    lines = coverage.report([scored], catalog, show_missed=False, explain=True)
+    at_r1 = lines.index(next(line for line in lines if "missed R1" in line))
+    assert lines[at_r1 + 1].strip().startswith("dicetm T-STRIDE-001 on b:") and "cwe:CWE-306" in lines[at_r1 + 1]
+    at_r2 = lines.index(next(line for line in lines if "missed R2" in line))
+    assert lines[at_r2 + 1].strip() == "dicetm (no threat there)"
+    assert not any("dicetm" in line for line in coverage.report([scored], catalog, show_missed=True))

@@ -25,6 +25,8 @@ from dicetm.model import (
     STORE_KINDS,
     TOOL_KINDS,
     Classification,
+    ComputerUse,
+    DataProvenance,
     Element,
     Factor,
     Kind,
@@ -33,12 +35,15 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import front_ends
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
 ACTING = frozenset({Permission.write, Permission.execute})
 # Components that run the tool calls a model asks for when no agent element does (function calling).
 ORCHESTRATORS = frozenset({Kind.process, Kind.retriever})
+# What a browser or desktop an agent drives is drawn as: the browser itself, and the sites and accounts behind it.
+SCREEN_KINDS = frozenset({Kind.process, Kind.data_store, Kind.knowledge_source})
 MANY_APPROVAL_GATES = 3
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
@@ -268,11 +273,9 @@ def approval_gap(tool: Element, invokers: list[Element]) -> tuple[list[Element],
 CREDENTIAL_REFS = ("owasp-llm:LLM02:2025", "owasp-llm:LLM02:2026", "atlas:AML.T0055")
 
 
-def _credential_refs(targets: Iterable[Element]) -> tuple[str, ...]:
-    """The disclosure references a finding adds when what the tool reaches keeps secrets or credentials."""
-    if any(t.classification is Classification.secret or t.holds_credentials is True for t in targets):
-        return CREDENTIAL_REFS
-    return ()
+def _keeps_secrets(targets: Iterable[Element]) -> bool:
+    """What the tool reaches keeps secrets or credentials (disclosure references are then added)."""
+    return any(t.classification is Classification.secret or t.holds_credentials is True for t in targets)
 
 
 # --- T-AGENT-001 excessive autonomy ---------------------------------------------------------------
@@ -317,8 +320,18 @@ def _misuse_matters(tool: Element, targets: list[Element]) -> tuple[bool, tuple[
                   "must not read.",)
 
 
+def _fetches_from_the_web(system: System, tool: Element, targets: list[Element]) -> bool:
+    """The tool reads from the open web (pages whose provenance is the public web, or an external entity outside
+    every trust zone), so it fetches whatever address it is given, and no allow-list limits where it connects."""
+    if tool.egress_restricted is True or (tool.permissions is not None and Permission.read not in tool.permissions):
+        return False
+    return any(t.training_data_provenance is DataProvenance.public_web
+               or (t.kind is Kind.external_entity and t.id not in system.boundary_of) for t in targets)
+
+
 def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
-    """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets."""
+    """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets, when it can
+    act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or tool.input_validation is True:
@@ -328,7 +341,8 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             continue
         targets = targets_of(system, tool)
         worth, worth_assumptions = _misuse_matters(tool, targets)
-        if not worth:
+        fetches = _fetches_from_the_web(system, tool, targets)
+        if not worth and not fetches:
             continue
         content_factors, reach_assumptions = reach.evidence(*steered)
         factors = list(content_factors)
@@ -347,14 +361,16 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             assumptions.extend(permission_assumptions)
             factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
                                    f"{tool.name} can change or execute, not only read."))
+        fetch = (f" Because {tool.name} fetches whatever address it is given, the model can also point it at internal "
+                 "ones (cloud metadata, admin pages, other services): server-side request forgery." if fetches else "")
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*steered, *targets]),
             values={"invokers": join_names(steered), "target": target_phrase(targets),
-                    "actions": _actions_phrase(permissions)},
+                    "actions": _actions_phrase(permissions), "fetch": fetch},
             factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
             assumptions=tuple(assumptions),
-            references=_credential_refs(targets),
+            references=(*(CREDENTIAL_REFS if _keeps_secrets(targets) else ()), *(("cwe:CWE-918",) if fetches else ())),
         )
 
 
@@ -446,7 +462,7 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
                                    f"{tool.name} can change other users' records, not only read them."))
         yield Hit(
             element=tool.id,
-            references=_credential_refs(shared),
+            references=("atlas:AML.T0055",) if _keeps_secrets(shared) else (),
             others=tuple(e.id for e in [*serving, *shared]),
             values={"invokers": join_names(serving), "target": join_names(shared), "actions": actions},
             factors=tuple(factors),
@@ -508,6 +524,22 @@ def acted_on(system: System, element: Element) -> list[Element]:
     if element.acts_on in system.element_by_id:
         return [system.element_by_id[element.acts_on]]
     return [e for e in system.downstream(element.id) if e.kind not in NOT_A_TARGET | {Kind.external_entity}]
+
+
+def drives_computer(element: Element) -> bool:
+    """An agent that drives a browser or a desktop: it reads the screen and clicks, types and submits."""
+    return element.kind is Kind.agent and element.computer_use in (ComputerUse.browser, ComputerUse.desktop)
+
+
+def screen_reach(system: System, agent: Element) -> list[Element]:
+    """What a computer-use agent's clicks and typing reach: the browser, desktop, sites and accounts it sends its
+    actions to (not a front end people use; tools and its own configuration are called, not clicked) and what a
+    browser or desktop drawn as a process reaches in turn."""
+    answering = front_ends(system)
+    driven = [e for e in system.downstream(agent.id) if e.kind in SCREEN_KINDS and e.id not in answering]
+    behind = [e for d in driven if d.kind is Kind.process for e in system.downstream(d.id)
+              if e.kind in SCREEN_KINDS and e.id != agent.id]
+    return list({e.id: e for e in [*driven, *behind]}.values())
 
 
 FUNCTIONS: dict[str, RuleFunction] = {

@@ -1,7 +1,8 @@
 """AGENT family, acting without a tool element, credentials within reach and running untrusted code.
 
 - T-AGENT-012: an agent (or a process a model drives) that changes things itself, with ``permissions`` and
-  ``acts_on`` stated on it instead of on a tool element (deploys, cloud API calls through plain flows).
+  ``acts_on`` stated on it instead of on a tool element (deploys, cloud API calls through plain flows), or
+  through the browser or desktop it drives.
 - T-AGENT-013: credentials a component that reads files or executes code can get at: the host it runs on,
   a store or configuration it reads, the agent's own configuration.
 - T-AGENT-014: code written by outsiders (packages, contributed code, fetched scripts) run as part of a task.
@@ -20,11 +21,13 @@ from dicetm.rules.agent import (
     NOT_A_TARGET,
     acted_on,
     approval_gap,
+    drives_computer,
     executors,
     impact_factor,
     invokers_of,
     join_names,
     likelihood_factor,
+    screen_reach,
     sensitivity_factor,
     talks_to_model,
     target_phrase,
@@ -39,24 +42,42 @@ CONFIG_KINDS = frozenset({Kind.agent_config})  # agent configuration: prompt and
 # --- T-AGENT-012 an agent or model-driven process acting without approval ---------------------------
 
 
+def _acting_rights(element: Element) -> tuple[set[Permission], tuple[str, ...]]:
+    """The rights stated on an agent or process; an agent driving a browser or desktop with none stated can
+    click, type and submit, which is write access to whatever it is logged in to (and the assumption says so)."""
+    if element.permissions:
+        return set(element.permissions), ()
+    if drives_computer(element):
+        return {Permission.write}, (f"The permissions of {element.name} are not stated; as it drives a "
+                                    f"{element.computer_use.value if element.computer_use else 'computer'}, "
+                                    "assumed it can submit forms and change what it is logged in to.",)
+    return set(), ()
+
+
 def _model_driven(system: System, element: Element) -> bool:
     return element.kind is Kind.agent or (element.kind is Kind.process and talks_to_model(system, element))
 
 
 def agent_acts_without_human_approval(system: System) -> Iterator[Hit]:
-    """An agent or model-driven process with stated write/execute rights that no person approves."""
+    """An agent or model-driven process with stated write/execute rights that no person approves, or an agent
+    that drives a browser or desktop with sites, accounts or a browser drawn behind its screen (rights not
+    stated: assumed it can submit forms there)."""
     reach = untrusted_reach(system)
     for element in system.elements:
-        if element.kind not in (Kind.agent, Kind.process) or not element.permissions:
+        if element.kind not in (Kind.agent, Kind.process):
             continue
-        acting = ACTING & set(element.permissions)
+        granted, assumed = _acting_rights(element)
+        acting = ACTING & granted
         if not acting or element.human_approval_required is True or not _model_driven(system, element):
             continue
-        targets = acted_on(system, element)
-        assumptions: tuple[str, ...] = ()
+        # Rights assumed from driving a screen are used on what the screen reaches, not on the tools it calls.
+        targets = screen_reach(system, element) if assumed else acted_on(system, element)
+        if assumed and not targets:
+            continue  # nothing drawn behind the screen: what a page makes it do is T-ECO-007's
+        assumptions: tuple[str, ...] = assumed
         if element.human_approval_required is None:
-            assumptions = (f"Whether a person approves what {element.name} does before it runs is not stated; "
-                           "assumed nobody does.",)
+            assumptions += (f"Whether a person approves what {element.name} does before it runs is not stated; "
+                            "assumed nobody does.",)
         reach_factors, reach_assumptions = reach.factor(element)
         factors = [*reach_factors, *sensitivity_factor(element, targets)]
         if Permission.execute in acting:
@@ -103,14 +124,18 @@ def _readers(system: System) -> Iterator[tuple[Element, list[Element], bool]]:
                 continue
             yield element, targets_of(system, element), runs
         elif element.kind in (Kind.agent, Kind.process) and _model_driven(system, element):
+            # An agent driving a browser or desktop reads whatever the screen shows.
             reads = bool(element.permissions and Permission.read in element.permissions)
-            if reads or runs:
-                yield element, acted_on(system, element), runs
+            screen = screen_reach(system, element) if drives_computer(element) else []  # it reads what is shown
+            if reads or runs or screen:
+                places = acted_on(system, element) if reads or runs else []
+                yield element, list({e.id: e for e in [*places, *screen]}.values()), runs
 
 
 def credentials_within_reach(system: System) -> Iterator[Hit]:
-    """Credentials that a tool or agent able to read files or execute code can reach: injected instructions
-    (or a careless plan) read them out through the model."""
+    """Credentials that a tool or agent able to read files or execute code can reach, or that the screen of an
+    agent driving a browser or desktop shows (a logged-in browser, an account page): injected instructions (or a
+    careless plan) read them out through the model."""
     assets = _secret_assets(system)
     reach = untrusted_reach(system)
     for reader, targets, runs in _readers(system):

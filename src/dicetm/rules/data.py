@@ -36,6 +36,9 @@ MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
 # Elements whose model weights can come from a download: served models and the base model a
 # fine-tuning pipeline starts from.
 WEIGHTS_KINDS = MODEL_KINDS | {Kind.fine_tuning_pipeline}
+# What model weights pass through between a hub and what loads them: download, conversion and evaluation steps,
+# and the repositories and model stores they are kept in on the way.
+DELIVERY_KINDS = frozenset({Kind.process, Kind.data_store})
 # Components that load AI frameworks, packages or plugins at run or build time.
 SOFTWARE_KINDS = frozenset(
     {Kind.agent, Kind.tool, Kind.mcp_server, Kind.embedding_pipeline, Kind.fine_tuning_pipeline, Kind.retriever,
@@ -299,31 +302,33 @@ def hosted_model_provider_dependency(system: System) -> Iterator[Hit]:
 
 @per_system
 def _delivery_steps_by_end(system: System) -> dict[str, list[str]]:
-    """Provider or loader id -> the processes weights pass through between model providers (hubs) and what loads
-    weights, each process filed under the nearest provider ahead of it and the nearest loader behind it. Two
-    searches for the whole model."""
-    through = kinds(frozenset({Kind.process}))
+    """Provider or loader id -> the processes and stores weights pass through between model providers (hubs) and
+    what loads weights, each step filed under the nearest provider ahead of it and the nearest loader behind it.
+    Two searches for the whole model."""
+    through = kinds(DELIVERY_KINDS)
     providers = {e.id: e.id for e in system.of_kind(Kind.model_provider)}
     loaders = {e.id: e.id for e in system.elements if e.kind in WEIGHTS_KINDS - {Kind.model_provider}}
     ahead = spread(system, providers, through)
     behind = spread(system, loaders, through, backward=True)
     steps: dict[str, list[str]] = {}
     for element in system.elements:
-        if element.kind is Kind.process and element.id in ahead and element.id in behind:
+        if element.kind in DELIVERY_KINDS and element.id in ahead and element.id in behind:
             steps.setdefault(ahead[element.id], []).append(element.id)
             steps.setdefault(behind[element.id], []).append(element.id)
     return steps
 
 
 def _delivery_steps(system: System, element: Element) -> list[str]:
-    """The processes weights pass through between a model provider (a hub) and the model or pipeline that
-    loads them: download, conversion and evaluation steps, where verification belongs."""
+    """The processes and stores weights pass through between a model provider (a hub) and the model or pipeline
+    that loads them: download, conversion and evaluation steps, the repositories and model stores they are kept
+    in on the way, where verification belongs."""
     return _delivery_steps_by_end(system).get(element.id, [])
 
 
 def unverified_model_weights(system: System) -> Iterator[Hit]:
     """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware).
-    The finding names the processes the weights pass through on their way in (download, evaluation)."""
+    The finding names the processes and stores the weights pass through on their way in (download, evaluation,
+    the repository or model store they are kept in), where a tampered file is loaded or could be checked."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in WEIGHTS_KINDS:

@@ -40,7 +40,7 @@ from dicetm.rules.agent import (
     untrusted_reach,
 )
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import loop_owners
+from dicetm.rules.reach import kinds, loop_owners, spread
 
 OUTSIDE_DESCRIPTIONS = frozenset({DescriptionSource.third_party, DescriptionSource.runtime})
 
@@ -110,7 +110,8 @@ def tool_description_poisoning(system: System) -> Iterator[Hit]:
 
 def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
     """A registry or marketplace that skills, plugins, tools or MCP servers are installed from, without both
-    review and signing, or with what is installed from it not pinned."""
+    review and signing, or with what is installed from it not pinned. The finding names the organisation's own
+    release pipeline and the source it builds from when the model shows them publishing into the registry."""
     consumers: dict[str, list[Element]] = {}
     for element in system.elements:
         if element.installed_from:
@@ -139,9 +140,21 @@ def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
         if any(_acts(e) for e in installed):
             factors.append(impact_factor(1, f"{installed[0].id}.permissions=write|execute|unset",
                                          "What is installed can change or execute things."))
-        yield Hit(element=registry.id, others=tuple(e.id for e in installed),
-                  values={"installed": join_names(installed)}, factors=tuple(factors),
+        publishers = [p for p in _publishers(system, registry) if p not in installed]
+        publishing = (f" Your own releases reach it from {join_names(publishers)}: whoever obtains that publishing "
+                      "token or gets a change into its source ships a version every user installs." if publishers
+                      else "")
+        yield Hit(element=registry.id, others=tuple(e.id for e in [*installed, *publishers]),
+                  values={"installed": join_names(installed), "publishing": publishing}, factors=tuple(factors),
                   assumptions=tuple(assumptions))
+
+
+def _publishers(system: System, registry: Element) -> list[Element]:
+    """The organisation's own way into the registry: the processes that publish to it (a release pipeline) and
+    the processes and stores their releases are built from (its source repository)."""
+    behind = spread(system, {registry.id: registry.id}, kinds(frozenset({Kind.process})), backward=True)
+    return [system.element_by_id[i] for i in behind
+            if i != registry.id and system.element_by_id[i].kind in (Kind.process, Kind.data_store)]
 
 
 # --- T-ECO-003 agent configuration rewritten to persist an injection ---------------------------------

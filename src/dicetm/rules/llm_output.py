@@ -10,6 +10,7 @@ front ends: a process an outsider sends requests to shows them the answers (``re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 
 from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
@@ -18,6 +19,7 @@ from dicetm.rules.reach import (
     MODELS,
     RELAYS,
     SENSITIVE,
+    SHOWN_STORES,
     attacker_input,
     caller_reach,
     front_ends,
@@ -75,8 +77,27 @@ def _output_hit(
                factors=tuple(factors), assumptions=assumptions)
 
 
-def _sink_models(system: System, sink: OutputFormat) -> list[Element]:
-    return [m for m in models(system) if m.output_rendered_as and sink in m.output_rendered_as]
+def _near_receivers(system: System, model: Element) -> list[Element]:
+    """What takes the model's output: its receivers, and theirs when a receiver is an orchestrator."""
+    near = system.downstream(model.id)
+    return [*near, *(e for o in near if o.kind in (Kind.process, Kind.retriever) for e in system.downstream(o.id)
+                     if e.id != model.id)]
+
+
+def _sink_models(system: System, sink: OutputFormat) -> list[tuple[Element, tuple[str, ...]]]:
+    """Models whose output is used as ``sink``: stated on the model, or (unstated there) on a component that
+    takes its output, with the assumption that says so."""
+    found: list[tuple[Element, tuple[str, ...]]] = []
+    for model in models(system):
+        if model.output_rendered_as is not None:
+            if sink in model.output_rendered_as:
+                found.append((model, ()))
+            continue
+        users = [e for e in _near_receivers(system, model) if e.output_rendered_as and sink in e.output_rendered_as]
+        if users:
+            found.append((model, (f"How the output of {model.name} is used is not stated on it; taken from "
+                                  f"{_names(users)}, which uses it as {sink.value}.",)))
+    return found
 
 
 @per_system
@@ -92,45 +113,100 @@ def _renderer(system: System, model: Element, speaks: Mapping[str, str]) -> str 
     return speaks.get(model.id)
 
 
+def _renders_markup(element: Element) -> bool:
+    return bool(set(element.output_rendered_as or ()) & {OutputFormat.html, OutputFormat.markdown})
+
+
+RENDER_HOPS = 3  # model -> back end -> store -> console: further away is another feature's screen
+
+
+def _renderers(system: System, model: Element) -> tuple[list[str], list[str]]:
+    """Components that show the model's output: processes stated to render HTML or Markdown, and front ends people
+    use, within a few hops (those reached through relays only, and those reached through a store the output is
+    kept in: a transcript opened in an agent console, a summary shown on a dashboard, where stored markup fires
+    later for other people). The search is bounded, so it costs the same on any model size."""
+    answering = front_ends(system)
+    direct: dict[str, None] = {}
+    stored: dict[str, None] = {}
+    seen = {(model.id, False)}
+    frontier = [(model.id, False)]
+    for _hop in range(RENDER_HOPS):
+        ahead: list[tuple[str, bool]] = []
+        for current, via_store in frontier:
+            for receiver in system.downstream(current):
+                kept = via_store or receiver.kind in SHOWN_STORES
+                if receiver.kind not in RELAYS | SHOWN_STORES or (receiver.id, kept) in seen:
+                    continue
+                seen.add((receiver.id, kept))
+                ahead.append((receiver.id, kept))
+                if receiver.kind is Kind.process and (_renders_markup(receiver) or receiver.id in answering):
+                    (stored if kept else direct)[receiver.id] = None
+        frontier = ahead
+    return list(direct), [i for i in stored if i not in direct]
+
+
+MARKUP = {OutputFormat.html: "HTML", OutputFormat.markdown: "Markdown"}
+
+
 def output_rendered_as_markup(system: System) -> Iterator[Hit]:
-    """Model output rendered as HTML or Markdown (stated, or assumed when it reaches users unstated)."""
+    """Model output rendered as HTML or Markdown: stated on the model, else stated on a component that shows its
+    output, else assumed (Markdown) when the output reaches users. The finding names every component that shows
+    the output, also those reached through a store it is kept in."""
     attacker = _attackers(system)
     speaks = speaks_to_outside(system, through_models=False)
     for model in models(system):
+        direct, stored = _renderers(system, model)
+        showing = [system.element_by_id[i] for i in [*direct, *stored]]
         assumptions: tuple[str, ...] = ()
+        factors: tuple[Factor, ...] = ()
         if model.output_rendered_as is None:
-            if model.id not in speaks:
+            shown_as = {f: e for e in reversed(showing) for f in e.output_rendered_as or () if f in MARKUP}
+            if shown_as:
+                chosen = [MARKUP[f] for f in MARKUP if f in shown_as]
+                renderers = list({e.id: e for e in shown_as.values()}.values())
+                assumptions = (f"How the output of {model.name} is used is not stated on it; taken from "
+                               f"{_names(renderers)}, which renders it as {' and '.join(chosen)}.",)
+                if OutputFormat.html in shown_as:
+                    factors = (Factor(target="likelihood", delta=1, fact=f"{shown_as[OutputFormat.html].id}."
+                                      "output_rendered_as~html", note="raw HTML allows script injection, not only "
+                                      "image links"),)
+            elif model.id in speaks:
+                chosen = ["Markdown"]
+                assumptions = (f"How the output of {model.name} is displayed is not stated; assumed it is "
+                               "rendered as Markdown, as most chat interfaces do.",)
+            else:
                 continue
-            chosen = ["Markdown"]
-            assumptions = (f"How the output of {model.name} is displayed is not stated; assumed it is "
-                           "rendered as Markdown, as most chat interfaces do.",)
         else:
-            chosen = [{"html": "HTML", "markdown": "Markdown"}[f.value] for f in model.output_rendered_as
-                      if f in (OutputFormat.html, OutputFormat.markdown)]
+            chosen = [MARKUP[f] for f in model.output_rendered_as if f in MARKUP]
             if not chosen:
                 continue
-        renderer = _renderer(system, model, speaks)
-        yield _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
+        renderer = _renderer(system, model, speaks) or next(iter([*direct, *stored]), None)
+        hit = _output_hit(system, model, attacker, renderer, "the user's client", assumptions,
                           formats=" and ".join(chosen))
+        later = [system.element_by_id[i] for i in stored]
+        text = (f" The output is also kept and shown again through {_names(later)}, where a stored payload "
+                "fires later, in other people's sessions." if later else "")
+        others = dict.fromkeys([*hit.others, *direct, *stored])
+        yield dataclasses.replace(hit, others=tuple(others), values={**hit.values, "later": text},
+                                  factors=(*hit.factors, *factors))
 
 
 def output_executed_as_sql(system: System) -> Iterator[Hit]:
-    """Model output run as SQL against a database."""
+    """Model output run as SQL against a database (stated on the model, or on the component that runs it)."""
     sinks = _sink_models(system, OutputFormat.sql)
     if not sinks:
         return
     attacker = _attackers(system)
     databases = _database_consumers(system)
-    for model in sinks:
-        yield _output_hit(system, model, attacker, databases.get(model.id), "the database")
+    for model, assumptions in sinks:
+        yield _output_hit(system, model, attacker, databases.get(model.id), "the database", assumptions)
 
 
 def _runs_through_execute_tool(system: System, model: Element) -> bool:
     """The model's output reaches a tool with execute permission, directly or through the orchestrator (a
     process or retriever) that runs its tool calls."""
-    near = system.downstream(model.id)
-    reached = [*near, *(e for o in near if o.kind in (Kind.process, Kind.retriever) for e in system.downstream(o.id))]
-    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions for e in reached)
+    return any(e.kind in TOOL_KINDS and e.permissions and Permission.execute in e.permissions
+               for e in _near_receivers(system, model))
 
 
 def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterator[Hit]:
@@ -144,20 +220,20 @@ def _execution_hits(system: System, sink: OutputFormat, fallback: str) -> Iterat
     if not sinks:
         return
     attacker = _attackers(system)
-    for model in sinks:
+    for model, assumptions in sinks:
         if _runs_through_execute_tool(system, model):
             continue
         consumer = _direct_consumer(system, model, (Kind.process, Kind.tool, Kind.mcp_server))
-        yield _output_hit(system, model, attacker, consumer, fallback)
+        yield _output_hit(system, model, attacker, consumer, fallback, assumptions)
 
 
 def output_executed_as_shell(system: System) -> Iterator[Hit]:
-    """Model output run as shell commands."""
+    """Model output run as shell commands (stated on the model, or on the component that runs them)."""
     yield from _execution_hits(system, OutputFormat.shell, "the host that runs the commands")
 
 
 def output_executed_as_code(system: System) -> Iterator[Hit]:
-    """Model output run as program code."""
+    """Model output run as program code (stated on the model, or on the component that runs it)."""
     yield from _execution_hits(system, OutputFormat.code, "the runtime that executes it")
 
 
@@ -190,7 +266,8 @@ def output_handling_unstated(system: System) -> Iterator[Hit]:
     for model in models(system):
         if model.output_rendered_as is not None:
             continue
-        receivers = _automated_receivers(system, model, speaks)
+        # A receiver stating how it uses the output (output_rendered_as) is T-LLM-008 .. 011's.
+        receivers = [e for e in _automated_receivers(system, model, speaks) if e.output_rendered_as is None]
         if not receivers:
             continue
         executing = [e for e in receivers if _can_execute(e)]
@@ -219,19 +296,21 @@ def _names(elements: list[Element]) -> str:
 
 
 def _answer_path(system: System, model: Element) -> list[str]:
-    """The models an agent drives and the front ends that show the answers: where the answer is made and shown."""
-    speaks = speaks_to_outside(system, through_models=False)
+    """The models an agent drives, and the front ends and stores that show the answers: where the answer is made
+    and shown."""
+    speaks = speaks_to_outside(system, through_models=False, through_stores=True)
     driven = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
-    shown = [e.id for e in system.downstream(model.id) if e.kind is Kind.process and e.id in speaks]
+    shown = [e.id for e in system.downstream(model.id) if e.kind in SHOWN_STORES | {Kind.process} and e.id in speaks]
     return [*driven, *shown]
 
 
 def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
-    """A model whose answers people act on without independent checking (its output reaches people). The
-    finding names the models an agent drives and the front ends that show the answers too. Where outsiders can
-    steer the answer (internet callers, content they write), they can also dress it up as trustworthy
-    (citations, links), which the references then say."""
-    speaks = speaks_to_outside(system)
+    """A model whose answers people act on without independent checking: its output reaches people, directly,
+    through a front end or through a store they read (drafted reviews, reports, ticket notes). The finding names
+    the models an agent drives, the front ends that show the answers and the stores people read them from too.
+    Where outsiders can steer the answer (internet callers, content they write), they can also dress it up as
+    trustworthy (citations, links), which the references then say."""
+    speaks = speaks_to_outside(system, through_stores=True)
     grounded_by = grounded(system)
     attacker = _attackers(system)
     for model in loop_owners(system):

@@ -25,6 +25,7 @@ from dicetm.rules.reach import (
     exposure_assumption,
     hosted_elsewhere,
     internet_factor,
+    kinds,
     loop_owners,
     models,
     name_of,
@@ -34,7 +35,7 @@ from dicetm.rules.reach import (
 )
 
 SERVICE_KINDS = frozenset({Kind.llm, Kind.model_provider, Kind.tool, Kind.mcp_server, Kind.data_store, Kind.process,
-                           Kind.vector_store, Kind.knowledge_source})
+                           Kind.vector_store, Kind.knowledge_source, Kind.registry})
 
 
 def _limit_assumption(system: System, gate: str, model: Element) -> str:
@@ -44,9 +45,10 @@ def _limit_assumption(system: System, gate: str, model: Element) -> str:
 
 def _usage_hit(system: System, reach: CallerReach, model: Element, entry: str, note: str, *,
                others: tuple[str, ...], values: dict[str, str], assumptions: list[str],
-               references: tuple[str, ...] = ()) -> Hit:
+               references: tuple[str, ...] = (), signed_in: bool = False) -> Hit:
+    """``signed_in``: the callers the finding is about sign in at ``entry``, whatever other paths allow."""
     factors = internet_factor(system, reach, model.id, note)
-    anonymous, more = anonymous_factor(system, reach, model.id)
+    anonymous, more = ([], []) if signed_in else anonymous_factor(system, reach, model.id)
     more += exposure_assumption(system, reach, entry)
     return Hit(element=model.id, others=others, values={"entry": entry_name(system, entry, model), **values},
                factors=tuple(factors + anonymous), assumptions=tuple(assumptions + more), references=references)
@@ -136,15 +138,26 @@ def model_extraction_through_queries(system: System) -> Iterator[Hit]:
                          others=(gate,), values={}, assumptions=assumptions)
 
 
+def _signed_in_reach(system: System, reach: CallerReach) -> dict[str, str]:
+    """Elements reached from an exposed entry point that requires callers to sign in: id -> that entry. An
+    open sign-up or status page beside it leaves the accounts it hands out as the policy in front of the model."""
+    entries = {e.id: e.id for e in system.elements
+               if reach.exposed.get(e.id) == e.id and e.authenticated is True}
+    return spread(system, entries, kinds(RELAYS | MODELS)) if entries else {}
+
+
 def access_policy_evasion(system: System) -> Iterator[Hit]:
     """A valuable model behind an access policy (accounts, rate limits): fraudulent or stolen accounts and
-    reseller proxies spread the queries so the policy never triggers."""
+    reseller proxies spread the queries so the policy never triggers. Accounts count as the policy when an
+    exposed entry that requires sign-in reaches the model, even if an open path (account registration) does
+    too."""
     reach = caller_reach(system, through_models=True)
+    signed_in = _signed_in_reach(system, reach)
     for model in models(system):
         if not _proprietary(system, model) or model.id not in reach.exposed:
             continue
-        entry = reach.exposed[model.id]
-        accounts = model.id not in reach.anonymous
+        entry = signed_in.get(model.id) or reach.exposed[model.id]
+        accounts = model.id not in reach.anonymous or model.id in signed_in
         throttled = model.rate_limited is True or model.id not in reach.unthrottled
         if not accounts and not throttled:
             continue  # no policy to evade: T-LLM-015 covers open querying
@@ -155,7 +168,7 @@ def access_policy_evasion(system: System) -> Iterator[Hit]:
                                "accounts are needed.")
         yield _usage_hit(system, reach, model, entry, "anyone on the internet can open accounts",
                          others=(entry,), values={"policy": policy}, assumptions=assumptions,
-                         references=("atlas:AML.T0012",) if accounts else ())
+                         references=("atlas:AML.T0012",) if accounts else (), signed_in=model.id in signed_in)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,6 +186,8 @@ def _keyed_service(element: Element) -> bool:
     (public web content needs no key)."""
     if element.kind not in SERVICE_KINDS:
         return False
+    if element.kind is Kind.registry:  # publishing to a registry or marketplace always takes a key or token
+        return True
     if element.kind in MODELS | {Kind.model_provider}:
         return hosted_elsewhere(element) or (element.kind is Kind.model_provider and element.third_party is not False
                                               and element.model_provenance in (None, ModelProvenance.vendor_api))
@@ -193,6 +208,8 @@ def _key_holders(system: System, service: Element) -> list[Element]:
         caller = system.element_by_id.get(flow.source)
         if caller is None or caller.id == service.id or flow.authenticated is False:
             continue
+        if service.kind is Kind.registry and flow.authenticated is not True and caller.holds_credentials is not True:
+            continue  # fetching from a registry needs no key; publishing to it (a signed-in flow) does
         if caller.kind in (Kind.external_entity, Kind.model_provider) or caller.third_party is True:
             continue
         if caller.kind is Kind.llm and caller.id in {e.id for e in system.upstream(service.id)}:
@@ -202,10 +219,11 @@ def _key_holders(system: System, service: Element) -> list[Element]:
 
 
 def provider_key_used_directly(system: System) -> Iterator[Hit]:
-    """A key for a third-party model or SaaS service kept by the application: once it leaks (a log line, an
-    error message, a commit, an environment dump) anyone can call the service directly. Services reached with
-    the same key holders (one token for several repositories) share one finding; a model provider's finding
-    names the models it serves. A key to a model account is also used to list which models and quotas it
+    """A key for a third-party model or SaaS service kept by the application, or a token that publishes to a
+    registry or marketplace (a signed-in flow into it): once it leaks (a log line, an error message, a commit, an
+    environment dump) anyone can call the service, or publish a version every user installs, directly. Services
+    reached with the same key holders (one token for several repositories) share one finding; a model provider's
+    finding names the models it serves. A key to a model account is also used to list which models and quotas it
     opens, and is billed to you."""
     buckets: dict[tuple[frozenset[str], bool], list[tuple[Element, list[Element]]]] = {}
     for service in system.elements:
@@ -217,6 +235,7 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
             buckets.setdefault((frozenset(h.id for h in holders), is_model), []).append((service, holders))
     for (_ids, is_model), members in buckets.items():
         services = [service for service, _holders in members]
+        publishing = all(s.kind is Kind.registry for s in services)
         holders = members[0][1]
         factors: list[Factor] = []
         logs = [e for h in holders for e in system.downstream(h.id) if e.kind is Kind.log_store]
@@ -232,11 +251,12 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
                             "API key or token in its configuration or environment." for h in unstated)
         served = [e for s in services if s.kind is Kind.model_provider
                   for e in [*system.upstream(s.id), *system.downstream(s.id)] if e.kind is Kind.llm]
+        plural = len(services) > 1
+        what = ("publishing new versions" if publishing else
+                ("their models" if plural else "its models") if is_model else
+                ("their data and API" if plural else "its data and API"))
         yield Hit(element=services[0].id, others=tuple(dict.fromkeys(e.id for e in [*services[1:], *served, *holders])),
-                  values={"holders": _names(holders), "services": _names(services),
-                          "what": "their models" if is_model else "their data and API"} if len(services) > 1 else
-                  {"holders": _names(holders), "services": services[0].name,
-                   "what": "its models" if is_model else "its data and API"},
+                  values={"holders": _names(holders), "services": _names(services), "what": what},
                   factors=tuple(factors), assumptions=assumptions,
                   references=("atlas:AML.T0034", "atlas:AML.T0075", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026")
                   if is_model else ())

@@ -28,6 +28,8 @@ CONTENT_PATH = frozenset(
 DATA_PATH = CONTENT_PATH | TOOL_KINDS | {Kind.memory}
 # Elements a model can fetch records from (a process's classification says what it handles, not holds).
 DATA_HOLDERS = (STORE_KINDS - {Kind.log_store, Kind.agent_config}) | {Kind.retriever} | TOOL_KINDS
+# Stores whose records people read as they were written: model output kept there reaches its readers.
+SHOWN_STORES = frozenset({Kind.data_store, Kind.knowledge_source})
 RETRIEVAL_KINDS = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.retriever})
 WRITABLE_CONTENT = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.data_store})
 EXPOSED = ("internet", "partner")
@@ -39,16 +41,19 @@ SENSITIVE = CLASSIFICATION_RANK[Classification.confidential]
 
 
 def spread(
-    system: System, starts: Mapping[str, str], through: Callable[[Element], bool], *, backward: bool = False
+    system: System, starts: Mapping[str, str], through: Callable[[Element], bool], *, backward: bool = False,
+    replies: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, str]:
     """Multi-source breadth-first search: reached element id -> label of the start it came from.
 
     ``starts`` maps start ids to labels (kept in insertion order, so results are deterministic).
     Starts are always expanded; any other element is recorded when reached but only expanded when
-    ``through`` accepts it. ``backward`` follows flows against their direction. Linear in the model.
+    ``through`` accepts it. ``backward`` follows flows against their direction. ``replies`` adds the answers
+    to requests the model draws in one direction only (see ``replies``). Linear in the model.
     A general form of ``System.reachable_from`` (filtered, labelled, both directions).
     """
     index = system.flows_to if backward else system.flows_from
+    replies = replies or {}
     origin: dict[str, str] = {}
     queue: deque[str] = deque()
     for start, label in starts.items():
@@ -61,12 +66,36 @@ def spread(
         element = system.element_by_id.get(current)
         if element is None or (current not in start_ids and not through(element)):
             continue
-        for flow in index.get(current, []):
-            nxt = system.other_end(flow, current)
+        ahead = [system.other_end(flow, current) for flow in index.get(current, [])]
+        for nxt in (*ahead, *replies.get(current, ())):
             if nxt not in origin and nxt in system.element_by_id:
                 origin[nxt] = origin[current]
                 queue.append(nxt)
     return origin
+
+
+@per_system
+def replies(system: System) -> dict[str, tuple[str, ...]]:
+    """Answers the model implies but does not draw: element id -> elements its content goes back to.
+
+    People often draw only the request: "agent -> search tool", "retriever -> index". A tool that returns content
+    (it reads or executes, or its permissions are unset) and a retriever answer whoever sends them requests; a
+    retriever, and a tool that reads, get back the content of the store they send their query to."""
+    found: dict[str, dict[str, None]] = {}
+    drawn = {(f.source, f.target) for f in system.flows} | {(f.target, f.source) for f in system.flows
+                                                            if f.bidirectional}
+    for flow in system.flows:
+        if flow.bidirectional:
+            continue
+        sender, receiver = system.element_by_id.get(flow.source), system.element_by_id.get(flow.target)
+        if sender is None or receiver is None or (receiver.id, sender.id) in drawn:
+            continue
+        answers = receiver.kind is Kind.retriever or (receiver.kind in TOOL_KINDS and tool_returns_content(receiver))
+        reads = receiver.kind in STORE_KINDS and (sender.kind is Kind.retriever or (
+            sender.kind in TOOL_KINDS and (sender.permissions is None or Permission.read in sender.permissions)))
+        if answers or reads:
+            found.setdefault(receiver.id, {})[sender.id] = None
+    return {element_id: tuple(back) for element_id, back in found.items()}
 
 
 def kinds(wanted: frozenset[Kind]) -> Callable[[Element], bool]:
@@ -278,14 +307,16 @@ def front_ends(system: System) -> dict[str, str]:
 
 
 @per_system
-def speaks_to_outside(system: System, *, through_models: bool = True) -> dict[str, str]:
+def speaks_to_outside(system: System, *, through_models: bool = True, through_stores: bool = False) -> dict[str, str]:
     """Elements whose output reaches an external entity (via relays, and other models): id -> entity.
 
-    A front end (see ``front_ends``) counts as reaching the entity that calls it."""
+    A front end (see ``front_ends``) counts as reaching the entity that calls it. ``through_stores``: output
+    written to a store that people read (reviews, reports, tickets, records) reaches them too."""
     starts = {e.id: e.id for e in system.elements if e.kind is Kind.external_entity}
     for front, entity in front_ends(system).items():
         starts.setdefault(front, entity)
-    return spread(system, starts, kinds(RELAYS | MODELS if through_models else RELAYS), backward=True)
+    hops = (RELAYS | MODELS if through_models else RELAYS) | (SHOWN_STORES if through_stores else frozenset())
+    return spread(system, starts, kinds(hops), backward=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -328,14 +359,15 @@ def retrieval_reach(system: System) -> ContentReach:
         ):
             unknown[element.id] = element.id
     through = kinds(CONTENT_PATH)
-    return ContentReach(known=spread(system, known, through),
-                         any=spread(system, {**known, **unknown}, through), unknown_origin=set(unknown))
+    back = replies(system)
+    return ContentReach(known=spread(system, known, through, replies=back),
+                         any=spread(system, {**known, **unknown}, through, replies=back), unknown_origin=set(unknown))
 
 
 def grounded(system: System) -> dict[str, str]:
     """Models that receive retrieved content at all (any trust): id -> retrieval source."""
     starts = {e.id: e.id for e in system.elements if e.kind in RETRIEVAL_KINDS}
-    return spread(system, starts, kinds(CONTENT_PATH))
+    return spread(system, starts, kinds(CONTENT_PATH), replies=replies(system))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -412,8 +444,10 @@ def tool_reach(system: System) -> ToolReach:
         elif trust == "unknown":
             unknown[tool.id] = tool.id
     through = kinds(RELAYS)
-    return ToolReach(known=spread(system, known, through),
-                      any=spread(system, {**known, **unknown}, through), source=source, unknown=set(unknown))
+    back = replies(system)
+    return ToolReach(known=spread(system, known, through, replies=back),
+                      any=spread(system, {**known, **unknown}, through, replies=back), source=source,
+                      unknown=set(unknown))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -445,9 +479,10 @@ def sensitive_reach(system: System) -> dict[str, str]:
         return rank(system.element_by_id[holder_id].classification)
 
     reached: dict[str, str] = {}
+    back = replies(system)
     for tier_rank in sorted({level(h) for h in starts.values()}, reverse=True):
         tier = {start: holder for start, holder in starts.items() if level(holder) == tier_rank}
-        for element_id, holder in spread(system, tier, kinds(DATA_PATH)).items():
+        for element_id, holder in spread(system, tier, kinds(DATA_PATH), replies=back).items():
             reached.setdefault(element_id, holder)
     for model, sender in direct.items():
         if model not in reached or level(sender) > level(reached[model]):

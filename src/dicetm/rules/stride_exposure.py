@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import hosted_elsewhere, kinds, requests_to, sensitive_reach, spread
+from dicetm.rules.reach import hosted_elsewhere, kinds, requests_from, requests_to, sensitive_reach, spread
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
@@ -27,6 +27,9 @@ FORWARDING_KINDS = PROCESS_KINDS
 SHARED_KINDS = (PROCESS_KINDS | STORE_KINDS) - {Kind.llm, Kind.agent}
 # Stores whose records an API hands out one by one.
 RECORD_STORES = frozenset({Kind.data_store, Kind.log_store})
+# What an application's own requests reach that is no target for forged ones: model APIs (a fixed vendor
+# endpoint), and stores (read and written through their own protocol, T-STRIDE-006's ground).
+SERVICE_EXCLUDED = STORE_KINDS | {Kind.llm, Kind.agent, Kind.model_provider}
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 PERSONAL = CLASSIFICATION_RANK[Classification.personal]
 
@@ -77,10 +80,31 @@ def _names(elements: list[Element]) -> str:
 # ---------------------------------------------------------------- T-STRIDE-012 exploitable application
 
 
+def _requests_into_other_zones(system: System, element: Element) -> list[Element]:
+    """Services in another trust zone, out of the internet's reach, that ``element`` itself sends requests to (not
+    its callers, not a model API, not a store it reads or writes): where crafted input can point its server-side
+    requests at what the attacker cannot reach directly. An external entity drawn inside a zone is a service
+    there; one outside every zone is on the open internet, which the attacker reaches anyway."""
+    callers = {f.source for f in requests_to(system, element.id)}
+    zone = system.boundary_of.get(element.id)
+    found: dict[str, Element] = {}
+    for flow in requests_from(system, element.id):
+        target = system.element_by_id.get(flow.target)
+        if target is None or target.id in callers or target.kind in SERVICE_EXCLUDED:
+            continue
+        target_zone = system.boundary_of.get(target.id)
+        if target_zone is None or target_zone == zone or target.exposure in (Exposure.internet, Exposure.partner):
+            continue
+        found.setdefault(target.id, target)
+    return list(found.values())
+
+
 def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
     exploits for its framework and packages and flaws in its own input handling. Fires whatever its other
-    facts say; stated facts (pinned dependencies, validated input, sign-in) move the score."""
+    facts say; stated facts (pinned dependencies, validated input, sign-in) move the score. When it sends
+    requests of its own to services in another trust zone, the finding names them and adds server-side request
+    forgery (CWE-918): crafted input points those requests at addresses the attacker cannot reach."""
     received = sensitive_reach(system)
     for element in system.elements:
         if not _internet_application(element):
@@ -95,7 +119,12 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
         if element.dependencies_pinned is None:
             assumptions = (f"Whether the frameworks and packages of {element.name} are pinned and scanned for "
                            "known vulnerabilities is not stated (dependencies_pinned); assumed they are not.",)
-        yield Hit(element=element.id, factors=tuple(factors), assumptions=assumptions)
+        services = _requests_into_other_zones(system, element)
+        forwards = (f" The requests it sends on to {_names(services)} in another zone can be pointed at other "
+                    "addresses there (server-side request forgery)." if services else "")
+        yield Hit(element=element.id, others=tuple(e.id for e in services), values={"forwards": forwards},
+                  factors=tuple(factors), assumptions=assumptions,
+                  references=("cwe:CWE-918",) if services else ())
 
 
 # ---------------------------------------------------------------- T-STRIDE-013 accounts at an internet sign-in

@@ -1,0 +1,101 @@
+"""DATA family, artefacts that run: a component no model drives (a notebook, a training or build job, a worker)
+that executes code or model files coming from outside the organisation: model files that run code when loaded,
+packages with install scripts, jobs submitted from outside.
+
+Model-driven executors are the AGENT family's (T-AGENT-005, T-AGENT-014); the weights' own integrity is
+T-DATA-002. The finding lands on the component the code runs in and names what a foothold there reaches next:
+the open network (a reverse shell, data sent out), the credentials it holds, the other AI artefacts beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dicetm.model import STORE_KINDS, Classification, Element, Kind, Permission, System
+from dicetm.rules.agent import executors, join_names
+from dicetm.rules.base import Hit, RuleFunction
+
+# Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
+# servers are installed from registries: the ECO family's ground).
+HOSTS = frozenset({Kind.process, Kind.fine_tuning_pipeline, Kind.embedding_pipeline, Kind.retriever})
+SUPPLIERS = frozenset({Kind.model_provider, Kind.registry})
+# Elements that hold what models are made of: data sets, and the weights a model or training job loads.
+MODEL_CONSUMERS = frozenset({Kind.llm, Kind.fine_tuning_pipeline})
+
+
+def _runs_code(element: Element) -> bool:
+    return element.executes_code is True or bool(element.permissions and Permission.execute in element.permissions)
+
+
+def _outside_sources(system: System, host: Element) -> list[Element]:
+    """Elements that send code or artefacts from outside the organisation into ``host``: a model hub or registry,
+    a third party, content outsiders write. The people who operate the host (external entities not stated to be
+    outsiders) are its users, not its suppliers."""
+    return [sender for sender in system.upstream(host.id)
+            if sender.kind not in (Kind.llm, Kind.agent) and sender.untrusted_content is not False and (
+                sender.third_party is True or sender.untrusted_content is True or sender.kind in SUPPLIERS)]
+
+
+def _ai_artefacts(system: System, host: Element) -> list[Element]:
+    """Stores beside the host that hold AI artefacts: training data, and stores a model or training job loads."""
+    found: dict[str, Element] = {}
+    for neighbour in [*system.downstream(host.id), *system.upstream(host.id)]:
+        if neighbour.kind is Kind.training_data or (neighbour.kind in STORE_KINDS and any(
+                e.kind in MODEL_CONSUMERS for e in system.downstream(neighbour.id))):
+            found.setdefault(neighbour.id, neighbour)
+    return list(found.values())
+
+
+def _holds_credentials(system: System, host: Element) -> bool:
+    """Stated on the host (the fact, secret data, a secret asset kept there) or on a store it reads from."""
+    secret_assets = {e for a in system.assets if a.classification is Classification.secret for e in a.stored_in}
+    readable = [host, *(e for e in system.upstream(host.id) if e.kind in STORE_KINDS)]
+    return any(e.holds_credentials is True or e.classification is Classification.secret or e.id in secret_assets
+               for e in readable)
+
+
+def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
+    """A component no model drives that runs code (``executes_code`` or execute permission), is not sandboxed,
+    and receives code or artefacts from outside the organisation: a model hub or registry, a third party, content
+    outsiders write. Loading a model file or installing a package is running its author's
+    code there. The references add what the foothold reaches: an open network (reverse shell, exfiltration;
+    assumed when ``egress_restricted`` is unset), credentials, and AI artefacts to discover."""
+    driven = {element.id for element, _writers in executors(system)}
+    for host in system.elements:
+        if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:
+            continue
+        sources = _outside_sources(system, host)
+        if not sources:
+            continue
+        assumptions: list[str] = []
+        references: list[str] = []
+        reaches: list[str] = []
+        if host.egress_restricted is not True:
+            references += ["atlas:AML.T0072", "atlas:AML.T0025"]
+            reaches.append("open a reverse shell and send data out over the open network")
+            if host.egress_restricted is None:
+                assumptions.append(f"Whether {host.name} can connect only to allow-listed destinations is not stated "
+                                   "(egress_restricted); assumed it can reach the internet.")
+        if _holds_credentials(system, host):
+            references.append("atlas:AML.T0055")
+            reaches.append("collect the credentials kept there")
+        artefacts = _ai_artefacts(system, host)
+        if artefacts:
+            references.append("atlas:AML.T0007")
+            reaches.append(f"find and copy the models and data in {join_names(artefacts)}")
+        if host.sandboxed is None:
+            assumptions.append(f"Whether {host.name} runs what it loads in a sandbox is not stated (sandboxed); "
+                               "assumed it runs with the rights of its host.")
+        then = f" From there the attacker can {_join_texts(reaches)}." if reaches else ""
+        yield Hit(element=host.id, others=tuple(e.id for e in [*sources, *artefacts]),
+                  values={"sources": join_names(sources), "then": then},
+                  assumptions=tuple(assumptions), references=tuple(references))
+
+
+def _join_texts(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-DATA-012": outside_code_runs_unsandboxed,
+}
