@@ -221,6 +221,23 @@ class Registry:
         self._origins.setdefault(id(keep), set()).update(self._origins.pop(id(drop), set()))
         self.nodes = [n for n in self.nodes if n is not drop]
 
+    def merge_bare_headings(self, keys: dict[str, Node]) -> None:
+        """A component named only by a heading that is one component word ("3. Gateway", "Orchestrator") is the
+        one component whose name ends in that word ("Lumio Cloud Gateway"), when there is exactly one."""
+        words = kind_words()
+        for node in list(self.nodes):
+            name = node.name.strip()
+            if len(node.entities) != 1 or " " in name or not node.structural:
+                continue
+            hits = words.words.hits(name)
+            if len(hits) != 1 or hits[0].product is not None or hits[0].end - hits[0].start < len(name):
+                continue
+            ending = " " + normal(name)
+            longer = [n for n in self.nodes if n is not node and (n.used or n.structural)
+                      and any(other.endswith(ending) for other in n.names)]
+            if len(longer) == 1:
+                self.merge(longer[0], node, keys)
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 

@@ -48,7 +48,7 @@ _ZONE_PHRASE = re.compile(
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
-_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
 _HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
@@ -95,9 +95,27 @@ class SentenceReader(FlowClauses):
             context = contexts.setdefault(block.group, FlowContext())
             if block.subject is not None and block.subject in self.keys:
                 context.subject = self.keys[block.subject]
+            elif block.about:
+                context.subject = self._referred(block.about) or context.subject
             self._block(block, context)
         for row in prose.flow_rows:
             self._flow_row(row)
+
+    def discover(self, proses: list[tuple[ProseDocument, str]]) -> None:
+        """Read the prose once for the components it names, and forget everything else it read: a component
+        named late ("For the model we use GPT-4o") is then known to the sentences before it ("sends the prompt to
+        the model")."""
+        extractions = [(p.extraction, len(p.extraction.relations), len(p.extraction.zones)) for p, _ in proses]
+        lengths = len(self.notes), len(self.unresolved), len(self.everything), len(self.mcp_hosts)
+        facts = {id(node): len(node.extra_facts) for node in self.registry.nodes}
+        for prose, prefix in proses:
+            self.read(prose, prefix)
+        for extraction, relations, zones in extractions:
+            del extraction.relations[relations:], extraction.zones[zones:]
+        del self.notes[lengths[0]:], self.unresolved[lengths[1]:], self.everything[lengths[2]:]
+        del self.mcp_hosts[lengths[3]:]
+        for node in self.registry.nodes:
+            del node.extra_facts[facts.get(id(node), 0):]
 
     def read_remarks(self, prose: ProseDocument, prefix: str) -> None:
         """The notes, comments and element descriptions of a diagram or a configuration: read for the facts they
@@ -110,7 +128,7 @@ class SentenceReader(FlowClauses):
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
-        subject = self.keys.get(block.subject) if block.subject else None
+        subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)
         if block.mode == "zone-members" and block.zone is not None:
@@ -157,6 +175,13 @@ class SentenceReader(FlowClauses):
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+
+    def _referred(self, words: str | None) -> Node | None:
+        """The one component a heading such as "The model" refers to, if the words name exactly one."""
+        if not words:
+            return None
+        found = [m.node for m in find_mentions(words, self.registry) if m.node is not None]
+        return found[0] if len(found) == 1 else None
 
     def _abbreviations(self, block: Block) -> None:
         """"The ShopMate API (SMA)": the abbreviation is another name of the component, wherever the text uses it
