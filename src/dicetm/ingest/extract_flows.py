@@ -34,7 +34,7 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
          r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
-_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
+_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|takes?|"
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
 _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
@@ -61,10 +61,22 @@ _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
 _MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
+                     r"come|comes|reach|reaches|arrive|arrives|"
                      r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
+_MOTION_FROM = re.compile(r"\s+(?:[\w./+-]+\s+){0,4}?from(?![\w-])", re.I)  # "travel over TLS 1.3 from"
+_ARRIVAL = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards|at|in)(?![\w-])", re.I)
+_ARRIVAL_DIRECT = re.compile(r"\s*(?:\w+ly\s+)?")
+_ARRIVAL_NEXT = re.compile(  # "goes back to", "first goes through", "goes straight to"
+    r"\s+(?:(?:back|first|then|straight|directly|on|next|only|always|also)\s+)*(?:to|into|through|towards)(?![\w-])",
+    re.I)
 PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
-                                 r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
-_RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+                                 r"inside|within|like|unlike)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
+_RELATIVE = re.compile(  # "..., which", "the Research Service, a Python service that"
+    r"(?:^|[,;(]\s*|\s(?:is|was)\s+)(?P<described>(?:a|an|the|our|one)\s+[\w\s/-]{0,40}?\s)?(?:which|that|who)\s+"
+    r"(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+_NAMED_BEFORE = re.compile(  # a capitalised word right before the verb: "Teams delivers"
+    r"(?<![\w-])(?!(?:It|They|This|These|That|Those|He|She|We|You|I|Then|And|Also|Both|Each|Every|All|Only|First|"
+    r"Next|Finally|Later|Now|The|A|An|Our|Their|Its|Any|Some|No)\b)[A-Z][\w-]*\s+(?:\w+ly\s+)?$")
 _TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
 _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
                       r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
@@ -75,7 +87,10 @@ _PRONOUN_OBJECT = re.compile(r"\s+(?:it|them)\b(?!\s+(?:to|into|in|on|onto|throu
 _BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
                         re.I)
 ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
-_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
+_ARTIFACT = re.compile(r"\b(?:weights|checkpoints?|model\s+files?|tags?|revisions?|(?:container|docker)\s+images?|"
+                       r"packages?|binaries|artifacts?|dependencies)\b", re.I)  # fetched once by a build
+_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't|nothing|none|neither|"
+                      r"nor|no\s+one)\s+(?:\w+\s+)?$",
                       re.I)
 DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
                             r"back)\s+){0,3}[*_`]*")
@@ -116,7 +131,7 @@ class FlowClauses:
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
         text = span.text
-        if self._motion(span, start, end, mentions):
+        if self._motion(span, start, end, mentions, context):
             return
         verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
@@ -146,23 +161,32 @@ class FlowClauses:
                                                end)
             previous_end = match.end()
 
-    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
-        """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
+    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention], context: FlowContext) -> bool:
+        """"Data flows from X to Y", "Messages travel over TLS from X to Y", "Requests from X go to Y", "Chat
+        messages from X reach Y": from one component to another; "The reply goes back to Y": from the component
+        the text is about."""
         text = span.text
         for motion in _MOTION.finditer(text, start, end):
-            if re.match(r"\s+from\b", text[motion.end():end]):  # "flows from X to Y"
-                origin_end = motion.end() + re.match(r"\s+from\b", text[motion.end():end]).end()  # type: ignore[union-attr]
+            reach = motion.group(0).lower().startswith(("reach", "arriv"))
+            origin = _MOTION_FROM.match(text, motion.end(), end)
+            earlier = [m for m in mentions if start <= m.start < motion.start()]
+            if origin is not None:  # "flows from X to Y"
+                origin_end = origin.end()
             else:  # "<data> from X go to Y"
-                source = next((m for m in reversed(mentions) if m.end <= motion.start()
-                               and DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])), None)
+                source = next((m for m in reversed(earlier) if DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])),
+                              None)
                 lead = text[start:source.start] if source is not None else ""
                 if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
+                    if not earlier and context.subject is not None and not reach:
+                        self._carried(span, start, end, motion, mentions, context)
                     continue
                 origin_end = source.start
             source = next((m for m in mentions if m.start >= origin_end and DIRECT_OBJECT.fullmatch(
                 text[origin_end:m.start])), None)
-            arrival = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards)(?![\w-])", re.I).search(
-                text, max(motion.end(), source.end if source else motion.end()), end)
+            after = max(motion.end(), source.end if source else motion.end())
+            named_first = source is not None and source.end > motion.end()  # "reach from X to Y" / "from X reach Y"
+            arrival = _ARRIVAL.search(text, after, end) if not reach or named_first else \
+                _ARRIVAL_DIRECT.match(text, motion.end(), end)
             target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
                            and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
             if source is None or target is None:
@@ -174,11 +198,35 @@ class FlowClauses:
             return True
         return False
 
+    def _carried(self, span: Span, start: int, end: int, motion: re.Match[str], mentions: list[Mention],
+                 context: FlowContext) -> None:
+        """"The reply goes back to the RFG": data with no sender named moves from the component the text is
+        about (the subject of the sentences before) to the one it goes to."""
+        text = span.text
+        arrival = _ARRIVAL_NEXT.match(text, motion.end(), end)
+        target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
+                       and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+        if target is None:
+            return
+        node = self._node(target, span)
+        if node is None or node is context.subject:
+            return
+        self._relation(context.subject, node, Where.at(span, start, end), _data(text[start:motion.start()]),
+                       text[start:end])
+        context.source, context.target = context.subject, node
+
     @staticmethod
     def _subject(before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
                  text: str) -> Mention | Node | None:
-        if _RELATIVE.search(lead):
-            return context.target
+        relative = _RELATIVE.search(lead)
+        if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
+            if not relative.group("described"):
+                return context.target
+            if before:
+                return before[-1]
+            # "X, a service that ...": X, just named; "A nightly job that ..." in X's own text: X
+            return context.target if lead[:relative.start()].strip() or relative.group(0).lstrip()[:1] == "," \
+                else subject or context.subject
         # the subject is the last component named before the verb that is not the object of a preposition
         # ("Lawyers sign in through Okta and type ...": Lawyers types)
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
@@ -186,9 +234,11 @@ class FlowClauses:
             return subjects[-1]
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
-        if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
-                not _TRAILING_PRONOUN.search(lead):
-            return None  # "The Reply Drafter loads ...": a subject the extractor does not know
+        if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
+            return context.subject or subject  # "runs the pipeline and sends ...": the same subject
+        if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
+                or _NAMED_BEFORE.search(lead)) and not _TRAILING_PRONOUN.search(lead):
+            return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
         if subject is not None and _TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
@@ -196,7 +246,8 @@ class FlowClauses:
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
         found = self._subject(before, lead, subject, context, text)
-        relative = bool(_RELATIVE.search(lead))  # "..., which passes it on": not the paragraph's subject
+        which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
+        relative = which is not None and not which.group("described")
         group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
         words = verb.group(0)
         targets = self._targets(group, verb, after, text)
@@ -319,7 +370,8 @@ class FlowClauses:
             origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
             if participle in _PASSIVE_BUILD and before and agent is not None:
                 self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
-            if origin is not None and actor is not None:
+            if origin is not None and actor is not None and not (_ARTIFACT.search(data or "") and not (
+                    origin.node is not None and origin.node.structural)):  # "the weights were downloaded from X"
                 self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
         preposition = _TO.search(text, verb.end(), end)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
@@ -70,6 +70,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
     names = _proper_names(text, registry, start, end)
+    names += [m for m in _defined_names(text, registry, start, end)
+              if not any(n.start < m.end and m.start < n.end for n in names)]
     products = [m for m in _vocabulary_mentions(text, registry, start, end)]
     for name in [*names, *(m for m in products if m.product)]:
         inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
@@ -149,10 +151,21 @@ _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_d
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
                       "then", "when", "if", "all", "both", "new"})
+_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
+                       "everything", "someone", "anyone"})
+_POSSESSIVE = re.compile(r"['’]s?(?![\w])")
+_LOWER_HEADS = frozenset({"app", "application", "bot", "chatbot", "widget", "assistant", "agent", "copilot", "plugin",
+                          "extension", "add-in", "addin", "client", "console", "dashboard", "portal"})
+_NAME_WORD = r"(?:[A-Z][\w.+&-]*[\w+]|[A-Z]|[a-z]+[A-Z][\w.+-]*)"
+_DEFINED = re.compile(  # "The Summariser is a small service", "the Research Service, a Python service that"
+    rf"(?<![\w'’-])(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[*_`]*(?:[ \t]*\([^()\n]{{1,40}}\))?"
+    r"(?:[ \t]*,[ \t]*|[ \t]+(?:is|was)[ \t]+)(?:a|an|the|our|one)[ \t]+(?P<phrase>[^,.;:()\n]{1,60})")
 
 
 def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """Runs of capitalised words ending in a component word: "the Edge API", "Mobile Banking App"."""
+    """Runs of capitalised words ending in a component word ("the Edge API", "Mobile Banking App") or followed by
+    one in lower case ("the Lumio app", "Harbour Mobile app"); an owner's name does not belong to the run
+    ("Pocket's Assistant Memory" is the Assistant Memory)."""
     words = kind_words()
     tokens = list(_TOKEN.finditer(text, start, end))
     found: list[Mention] = []
@@ -163,20 +176,28 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
                 not run or not text[run[-1].end():tokens[index].start()].strip()):
             run.append(tokens[index])
             index += 1
+            if re.search(r"'s?$", run[-1].group(0)) or _POSSESSIVE.match(text, run[-1].end()):
+                run = []  # "Pocket's": the owner, not part of the name
         if not run:
             index += 1
             continue
         if run[0].group(0).lower() in _LEADERS:
             run = run[1:]
-        if len(run) < 2:
-            lower_head = re.match(r"\s+([a-z][\w-]*)", text[run[-1].end():end]) if run else None
-            if not run or not lower_head or not re.search(r"[a-z][A-Z]", run[-1].group(0)) \
-                    or not words.words.hits(lower_head.group(1)):
-                continue
-            end_at = run[-1].end() + lower_head.end()  # "MathTutor app": a made-up name and a component word
+        if not run:
+            continue
+        lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
+        described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+$", text[max(0, run[0].start() - 12):
+                                                                                run[0].start()], re.I)
+        technology = vocabulary().hits(text[run[0].start():run[-1].end()]) or run[-1].group(0).isupper()
+        if lower_head and _lower_head(lower_head.group(1)) and not described and not technology and (
+                len(run) > 1 or re.search(r"[a-z][A-Z]", run[0].group(0))
+                or not _at_sentence_start(text, start, run[0].start())):
+            end_at = run[-1].end() + lower_head.end()  # "the Lumio app": a made-up name and a component word
             head = lower_head.group(1)
-        else:
+        elif len(run) >= 2:
             end_at, head = run[-1].end(), run[-1].group(0)
+        else:
+            continue
         name = text[run[0].start():end_at]
         products = [h for h in vocabulary().hits(name) if h.product is not None] + \
             [h for h in words.words.hits(name) if h.product is not None]
@@ -187,8 +208,37 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
                                                          and kind not in _COLLECTIONS and not head.isupper()):
             continue
         node = registry.find(name)
-        found.append(Mention(run[0].start(), run[-1].end(), name, node, node.kind() if node else
+        found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
                              words.kind_of(name) or kind, named=True))
+    return found
+
+
+def _lower_head(word: str) -> bool:
+    """A lower-case word that ends the name of an app or an agent after a proper name ("app", "bot")."""
+    return word.lower() in _LOWER_HEADS
+
+
+def _defined_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A proper name the text says is a component ("The Summariser is a small service that ...", "the
+    Research Service, a Python service", "Atlas Workspace, our web front end"): a component of that kind."""
+    words = kind_words()
+    found = []
+    for match in _DEFINED.finditer(text, start, end):
+        tokens = match.group("name").split()
+        while tokens and tokens[0].lower() in _LEADERS:
+            tokens = tokens[1:]
+        if not tokens or tokens[0].lower() in _NOT_A_NAME or tokens[0].lower() in _PRONOUNS:
+            continue
+        kind = words.kind_of(head_phrase(match.group("phrase")))
+        if kind is None or words.names_person(head_phrase(match.group("phrase"))):
+            continue
+        name = " ".join(tokens)
+        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and \
+                not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
+            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
+        begin = match.start("name") + match.group("name").index(tokens[0])
+        node = registry.find(name)
+        found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))
     return found
 
 

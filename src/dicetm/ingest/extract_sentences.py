@@ -72,6 +72,7 @@ _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
 _BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
+_REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -172,9 +173,13 @@ class SentenceReader(FlowClauses):
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
+            stated = len(self.prose.extraction.relations), len(self.unresolved)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+            if stated == (len(self.prose.extraction.relations), len(self.unresolved)):
+                # a sentence without a flow: "Only then does the CRM Writer act. It takes ...": who "it" is next
+                context.subject = _center(span.text, start, inside) or context.subject
 
     def _referred(self, words: str | None) -> Node | None:
         """The one component a heading such as "The model" refers to, if the words name exactly one."""
@@ -460,6 +465,16 @@ def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
         return True
     return mention.kind is Kind.model_provider and bool(re.search(r"\b(?:through|via|using|on)\s+(?:the\s+)?$",
                                                                   before))
+
+
+def _center(text: str, start: int, mentions: list[Mention]) -> Node | None:
+    """What a sentence is about, for a pronoun in the next one: its subject (the first component named that is
+    not the object of a preposition), else the last component it names; never a person."""
+    things = [m for m in mentions if m.node is not None and not _person(m)]
+    subject = next((m for m in things if not PREPOSITION_BEFORE.search(text, start, m.start)), None)
+    reached = [m for m in things if _REACHED.search(text, start, m.start)]  # "the draft goes to the Filter"
+    chosen = subject or (reached[-1] if reached else None)
+    return chosen.node if chosen is not None else None
 
 
 def _clause_start(text: str, start: int, at: int) -> int:
