@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_ir import Where
+from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
@@ -58,6 +59,7 @@ _PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filt
 _PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | _PASSIVE_CHECK
 _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
+_DESTINATION = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|onto)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
 _MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
@@ -229,6 +231,7 @@ class FlowClauses:
                 else subject or context.subject
         # the subject is the last component named before the verb that is not the object of a preposition
         # ("Lawyers sign in through Okta and type ...": Lawyers types)
+        before = [m for m in before if not m.ambiguous]  # "Lambda polls ...": a role word says nothing of who
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
         if subjects:
             return subjects[-1]
@@ -236,8 +239,11 @@ class FlowClauses:
             return before[-1]
         if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
             return context.subject or subject  # "runs the pipeline and sends ...": the same subject
+        named = _NAMED_BEFORE.search(lead)
+        if named is not None and kind_words().hits(named.group(0)):
+            named = None  # "**Quote Ingestor** Lambda polls ...": what the component is built with
         if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
-                or _NAMED_BEFORE.search(lead)) and not _TRAILING_PRONOUN.search(lead):
+                or named) and not _TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
         if subject is not None and _TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
@@ -329,11 +335,13 @@ class FlowClauses:
                 later = [m for m in after if m.start >= source.end()]
                 return later[:1]
             return _coordinated(after, text) if _short_gap(gap) else []
-        if group == "send":
-            preposition = _TO.search(text, verb.end())
-            if preposition is not None:
-                later = [m for m in after if m.start >= preposition.end()]
-                return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+        if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
+            stop = after[-1].end if after else verb.end()
+            for pattern in (_DESTINATION, _TO):
+                for preposition in pattern.finditer(text, verb.end(), stop):
+                    later = [m for m in after if m.start >= preposition.end()]
+                    if later and _short_gap(text[preposition.end():later[0].start]):
+                        return later[:1]
             return []
         if DIRECT_OBJECT.fullmatch(gap):
             return after[:1]

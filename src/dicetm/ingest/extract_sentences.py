@@ -84,6 +84,7 @@ class SentenceReader(FlowClauses):
     unresolved: list[Unresolved] = field(default_factory=list)
     everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
+    product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
@@ -132,6 +133,9 @@ class SentenceReader(FlowClauses):
         subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)
+        for mention in mentions:
+            if mention.product_key and len(mention.words) > len(self.product_names.get(mention.product_key, "")):
+                self.product_names[mention.product_key] = DETERMINER.sub("", mention.words).strip()
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
@@ -432,9 +436,11 @@ class SentenceReader(FlowClauses):
                 mention.node.extra_where.append(Where.at(span, mention.start, mention.end))
             return mention.node
         name = DETERMINER.sub("", mention.words).strip()
-        entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
+        longer = self.product_names.get(mention.product_key or "", name)
+        entity = Entity(key=f"{self.prefix}:m:{normal(longer)}", name=longer,
                         where=[Where.at(span, mention.start, mention.end)],
-                        kind=mention.kind, kind_strength=1, structural=False)
+                        kind=mention.kind, kind_strength=1, structural=False,
+                        aliases=[name] if longer != name else [])  # "Teams" after "Microsoft Teams"
         node = self.registry.add(entity, self.prose.extraction.by)
         node.used = True
         self.keys.setdefault(entity.key, node)

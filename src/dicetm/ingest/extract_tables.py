@@ -61,7 +61,7 @@ _SENTENCE_HEADER = re.compile(  # a header the cell completes: "Can", "Cannot", 
     r"(?:what (?:it|the [\w-]+) )?(?:can(?:not|'t| not)?|may(?: not)?|must(?: not)?|(?:is )?(?:not )?allowed(?: to)?|"
     r"(?:is )?(?:not )?permitted(?: to)?|forbidden|denied)(?: do)?", re.I)
 _NOTHING = re.compile(r"^(?:none|n/?a|-+|—|–|all|any|nothing|tbd|\?)?$", re.I)
-_LIST = re.compile(r"\s*(?:,|;|/|\band\b|&)\s*(?![^()]*\))")  # separators outside parentheses
+_LIST = re.compile(r"\s*(?:,|;|\s/\s|\band\b|&)\s*(?![^()]*\))")  # separators outside parentheses
 
 
 class TableReader:
@@ -178,7 +178,7 @@ class TableReader:
         if not _SENTENCE_HEADER.fullmatch(opening):
             return False
         for statement in statements(f"{opening} {cell}"):
-            if statement.start > len(opening):
+            if statement.end > len(opening):
                 entity.facts.append(Fact(statement.field, statement.value, where, statement.strength,
                                          exclusive=statement.exclusive, outranks=statement.outranks))
         return True
