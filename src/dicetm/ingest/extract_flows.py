@@ -25,6 +25,7 @@ from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.model.system import Kind
 
 _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
          r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
@@ -39,7 +40,13 @@ _FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receiv
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
 _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
-_VERB = re.compile(rf"(?<![\w-])(?:(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])", re.I)
+_USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
+        r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
+        r"interacts?\s+with|launch(?:es)?")  # what people do with an app: both ways
+_VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
+                   re.I)
+_PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
+                          r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
 _PASSIVE = re.compile(
     r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
     r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
@@ -113,6 +120,7 @@ class FlowContext:
     topic: Node | None = None  # what the sentence before was about: "it" in "The X queries it"
     source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
+    pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
 
 
 class FlowClauses:
@@ -235,10 +243,11 @@ class FlowClauses:
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
         if subjects:
             return subjects[-1]
+        if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
+            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject
+            return context.pending or context.subject or subject
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
-        if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
-            return context.subject or subject  # "runs the pipeline and sends ...": the same subject
         named = _NAMED_BEFORE.search(lead)
         if named is not None and kind_words().hits(named.group(0)):
             named = None  # "**Quote Ingestor** Lambda polls ...": what the component is built with
@@ -254,15 +263,21 @@ class FlowClauses:
         found = self._subject(before, lead, subject, context, text)
         which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
         relative = which is not None and not which.group("described")
-        group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
+        group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
+            else "fetch"
         words = verb.group(0)
+        if group == "use" and found is None:
+            found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
         targets = self._targets(group, verb, after, text)
+        if group == "use":
+            targets = _channel(verb, targets, after, text)
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
         known = found if isinstance(found, Node) else found.node if found is not None else None
         if not relative:
             context.subject = known or context.subject
+            context.pending = found if isinstance(found, Mention) and found.node is None else None
         if not targets and group == "send" and context.target is not None and re.match(
                 r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
             targets = []
@@ -300,16 +315,29 @@ class FlowClauses:
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = _data(text[verb.end():target_mention.start]) if group != "call" else _call_data(
+            data = _data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else _call_data(
                 text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
             else:
-                both = group == "call" and bool(_TWO_WAY.match(words))
+                both = (group == "call" and bool(_TWO_WAY.match(words))) or group == "use"
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
                 context.source = source
             context.target = target
         return targets[-1]
+
+    def _person(self, lead: str, verb: re.Match[str], span: Span) -> Mention | None:
+        """The people a noun phrase names when they do what people do with an app ("A fee earner opens ...",
+        "Recruiters work through ..."); not a component (its words name no kind of component)."""
+        found = _PERSON_LEAD.search(lead)
+        if found is None:
+            return None
+        who = found.group("who")
+        kind = kind_words().kind_of(who)
+        if kind is not None and not kind_words().names_person(who):
+            return None
+        at = verb.start() - len(lead) + found.start("who")
+        return Mention(at, at + len(who), who, None, Kind.external_entity, person=True)
 
     @staticmethod
     def _back(group: str, words: str, actor: Node, context: FlowContext, text: str, verb: re.Match[str],
@@ -453,6 +481,22 @@ class FlowClauses:
                        bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
+
+
+def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:
+    """What people use: "chat with X in Slack" is Slack, the app they chat in; "sign in with Okta" names how they
+    sign in, not something they use (that is a fact); "sign in to X" is X."""
+    if re.match(r"(?:signs?|logs?)\s+(?:in|on)$", verb.group(0), re.I):
+        return []  # "signs in with Okta": how, not where
+    if not targets:
+        return targets
+    for place in re.finditer(r"\s(?:in|on|through|via)\s+(?:the\s+|our\s+|a\s+)?[*_`]*", text[targets[0].end:]):
+        at = targets[0].end + place.end()
+        channel = next((m for m in after if m.start == at), None)
+        if channel is not None and _short_gap(text[targets[0].end:at]):
+            return [channel]
+        break
+    return targets
 
 
 def _inside_mention(position: int, mentions: list[Mention]) -> bool:
