@@ -366,9 +366,9 @@ class FlowClauses:
         if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
             stop = after[-1].end if after else verb.end()
             for pattern in (_DESTINATION, _TO):
-                for preposition in pattern.finditer(text, verb.end(), stop):
-                    later = [m for m in after if m.start >= preposition.end()]
-                    if later and _short_gap(text[preposition.end():later[0].start]):
+                for place in pattern.finditer(text, verb.end(), stop):
+                    later = [m for m in after if m.start >= place.end()]
+                    if later and _short_gap(text[place.end():later[0].start]):
                         return later[:1]
             return []
         if DIRECT_OBJECT.fullmatch(gap):
