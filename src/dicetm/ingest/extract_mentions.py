@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
-from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -36,7 +36,8 @@ _NOT_AFTER = re.compile(
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
-_LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
+_LONGER_NAME = re.compile(r"(?:[ \t]+|[ \t]*\n[ \t]*)((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))"
+                          r"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
 _DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
                      r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
@@ -115,13 +116,11 @@ def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> l
 
 def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
     """The pattern of every name the registry knows (rebuilt when it learns a name)."""
-    names = registry.names()
-    key = tuple(name for name, _ in names)
     cached = getattr(registry, "_mention_pattern", None)
-    if cached is not None and cached[0] == key:
+    if cached is not None and cached[0] == registry.version:
         return cached[1], cached[2]
-    pattern, nodes = _compiled(names)
-    registry._mention_pattern = (key, pattern, nodes)  # type: ignore[attr-defined]
+    pattern, nodes = _compiled(registry.names())
+    registry._mention_pattern = (registry.version, pattern, nodes)  # type: ignore[attr-defined]
     return pattern, nodes
 
 
@@ -207,7 +206,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
             continue
-        node = registry.find(name)
+        node = registry.find(name) or registry.short_form(name)
         found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
                              words.kind_of(name) or kind, named=True))
     return found
@@ -237,7 +236,7 @@ def _defined_names(text: str, registry: Registry, start: int, end: int) -> list[
                 not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
             continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
         begin = match.start("name") + match.group("name").index(tokens[0])
-        node = registry.find(name)
+        node = registry.find(name) or registry.short_form(name)
         found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))
     return found
 
@@ -273,7 +272,8 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 longer = _LONGER_NAME.match(text, hit.end, end)
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
-                elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
+                elif longer and (longer.group(1).lower() not in words.modifiers or longer.group(1).istitle()) \
+                        and not extra.hits(longer.group(1)):  # "Zendesk Support", not "Okta SSO"
                     stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
                     after = re.match(r"[ \t]+([\w-]+)", text[stop:end])
                     if after and after.group(1).lower() in words.modifiers:
@@ -288,9 +288,12 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 continue  # "Okta SSO", "a Jira account": a way of signing in, not the product
             words_of = text[hit.start:stop]
             company = bool(words.operated_by(hit.product))
+            longer_name = extended
             extended = extended if company else 0  # "Amazon Transcribe Medical" is not Amazon's Bedrock
             node = registry.find(words_of) or (None if extended else registry.products.component(
                 hit, text[hit.start:hit.end], kind, registry.nodes))
+            if longer_name and node is not None and normal(words_of) not in node.names:
+                node = None  # "Zendesk Support" is not the "Zendesk Guide" the text also names
             if node is None and company and stop == hit.end:
                 index += 1
                 continue  # a company named alone ("AWS-managed", "our Google account") is not a component
@@ -332,7 +335,7 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
 
 def _roles_of_names(registry: Registry) -> dict[str, frozenset[str]]:
     """name -> the vocabulary roles its words have, for every component (cached until a name changes)."""
-    key = tuple(n.name for n in registry.nodes)
+    key = registry.version
     cached = getattr(registry, "_roles_of_names", None)
     if cached is not None and cached[0] == key:
         return dict(cached[1])
@@ -392,7 +395,7 @@ def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list
             name = name[:name.rindex(words[-1])].rstrip()  # "to Epic over FHIR": a lower-case word only as a head
         if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
             continue
-        node = registry.find(name)
+        node = registry.find(name) or registry.short_form(name)
         found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,
                              node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
     return found
