@@ -43,7 +43,7 @@ _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", r
 _USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
         r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
         r"interacts?\s+with|launch(?:es)?")  # what people do with an app: both ways
-_VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
+VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
                    re.I)
 _PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
                           r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
@@ -143,7 +143,7 @@ class FlowClauses:
         text = span.text
         if self._motion(span, start, end, mentions, context):
             return
-        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+        verbs = [v for v in VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
         passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
         events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()

@@ -63,6 +63,7 @@ class Mention:
     ambiguous: list[str] | None = None  # a role word that could name any of these components
     product_key: str | None = None  # the vocabulary's key of the product named
     anaphor: bool = False  # "the vault": stands for a component named elsewhere
+    passing: bool = False  # a name in passing ("licensed from Thomson Reuters", "AWS KMS"): drafted only if needed
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -185,10 +186,12 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if not run:
             continue
         lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
-        described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+$", text[max(0, run[0].start() - 12):
-                                                                                run[0].start()], re.I)
+        described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
+                              text[max(0, run[0].start() - 24):run[0].start()], re.I)
+        if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):
+            continue  # "a GitHub App that reviews ...", "a third-party AI API": what kind of thing, not a name
         technology = vocabulary().hits(text[run[0].start():run[-1].end()]) or run[-1].group(0).isupper()
-        if lower_head and _lower_head(lower_head.group(1)) and not described and not technology and (
+        if lower_head and _lower_head(lower_head.group(1)) and not technology and (
                 len(run) > 1 or re.search(r"[a-z][A-Z]", run[0].group(0))
                 or not _at_sentence_start(text, start, run[0].start())):
             end_at = run[-1].end() + lower_head.end()  # "the Lumio app": a made-up name and a component word
@@ -298,7 +301,7 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 index += 1
                 continue  # a company named alone ("AWS-managed", "our Google account") is not a component
             found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
-                                 product=not extended, named=bool(extended),
+                                 product=not extended, named=bool(extended), passing=bool(extended),
                                  product_key=None if extended else hit.product))
         elif _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
@@ -397,5 +400,6 @@ def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list
             continue
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,
-                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
+                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True,
+                             passing=True))
     return found

@@ -474,5 +474,7 @@ def _names_zone(name: str) -> bool:
     words = re.findall(r"[\w'-]+", name)
     if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
         return False
+    if words and len(words) > 1 and words[0][:1].isupper() and kind_words().words.hits(words[-1]):
+        return False  # "Repo Sandbox": a component named after what it is, not a place
     return bool(words) and kind_words().names_zone(words[-1]) and (
         len(words) > 1 or kind_words().kind_of(name) is None)

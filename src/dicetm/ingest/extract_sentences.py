@@ -25,6 +25,7 @@ from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flows import (
     ARROW,
+    VERB,
     DETERMINER,
     DIRECT_OBJECT,
     PREPOSITION_BEFORE,
@@ -72,6 +73,7 @@ _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
 _BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
+_INDEFINITE = re.compile(r"(?<![\w-])(?:a|an)\s+[*_`]*$", re.I)
 _REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
@@ -133,8 +135,9 @@ class SentenceReader(FlowClauses):
         subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)
-        for mention in mentions:
-            if mention.product_key and len(mention.words) > len(self.product_names.get(mention.product_key, "")):
+        for mention in mentions:  # "Microsoft Teams" for a later "Teams" (not "a GitHub App" for "GitHub")
+            if mention.product_key and len(mention.words) > len(self.product_names.get(mention.product_key, "")) \
+                    and not _INDEFINITE.search(span.text, 0, mention.start):
                 self.product_names[mention.product_key] = DETERMINER.sub("", mention.words).strip()
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
@@ -143,7 +146,8 @@ class SentenceReader(FlowClauses):
         before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and (mention.named or (mention.product and _opens_clause(span.text, mention)))\
+                if mention.node is None and ((mention.named and not mention.passing)
+                                             or ((mention.product or mention.passing) and _acts(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
@@ -511,6 +515,13 @@ def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
     Conversation Service ...", "Both the X and ..."), not "a function the model can call"."""
     before = re.sub(r"[*_`(),]", " ", text[start:mention.start]).lower().split()
     return all(w in _LEADING_WORDS for w in before)
+
+
+def _acts(text: str, mention: Mention) -> bool:
+    """A product that is the subject of a clause whose verb moves data ("Pinecone stores the vectors"), not one
+    named in passing ("sign in through Okta", "Cloudflare sits in front of it")."""
+    return _opens_clause(text, mention) and bool(VERB.match(text, mention.end + len(re.match(
+        r"[*_`]*\s+(?:(?:also|then|only|never|now)\s+)?", text[mention.end:]).group(0))))  # type: ignore[union-attr]
 
 
 def _opens_clause(text: str, mention: Mention) -> bool:

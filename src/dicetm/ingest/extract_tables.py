@@ -61,7 +61,8 @@ _SENTENCE_HEADER = re.compile(  # a header the cell completes: "Can", "Cannot", 
     r"(?:what (?:it|the [\w-]+) )?(?:can(?:not|'t| not)?|may(?: not)?|must(?: not)?|(?:is )?(?:not )?allowed(?: to)?|"
     r"(?:is )?(?:not )?permitted(?: to)?|forbidden|denied)(?: do)?", re.I)
 _NOTHING = re.compile(r"^(?:none|n/?a|-+|—|–|all|any|nothing|tbd|\?)?$", re.I)
-_LIST = re.compile(r"\s*(?:,|;|\s/\s|\band\b|&)\s*(?![^()]*\))")  # separators outside parentheses
+_LIST = re.compile(r"\s*(?:,|;|\s/\s|\band\b)\s*(?![^()]*\))")  # separators outside parentheses
+_COMMAS = re.compile(r"\s*[,;]\s*(?![^()]*\))")
 
 
 class TableReader:
@@ -114,6 +115,12 @@ class TableReader:
         if index >= len(cells):
             return
         raw = cells[index]
+        parts = _names(raw, offsets[index], _COMMAS)
+        if len(parts) > 1 and all(len(span.text[a:b].split()) <= 6 for a, b in parts):
+            for a, b in parts:  # "Review Worker, Comment Poster | the GPU box": a row for each
+                self._component(span, [*cells[:index], span.text[a:b], *cells[index + 1:]],
+                                [*offsets[:index], a, *offsets[index + 1:]])
+            return
         name, aliases, qualifier = split_name(raw)
         if not name or len(name.split()) > 8:
             return
@@ -231,10 +238,10 @@ class TableReader:
                 break
 
 
-def _names(cell: str, offset: int) -> list[tuple[int, int]]:
+def _names(cell: str, offset: int, separators: re.Pattern[str] = _LIST) -> list[tuple[int, int]]:
     """The text ranges of the names a cell lists ("Review Worker, Comment Poster", "A and B (C, D)")."""
     found, position = [], 0
-    for separator in [*_LIST.finditer(cell), None]:
+    for separator in [*separators.finditer(cell), None]:
         stop = separator.start() if separator is not None else len(cell)
         part = cell[position:stop]
         if part.strip():
@@ -260,6 +267,6 @@ def _columns(header: list[str]) -> dict[str, int | None]:
     if columns["from"] is None and columns["acts_on"] is None and columns["to"] is not None:
         columns["acts_on"] = columns["to"]  # "Tool | Can | Target": no "from" column, so the row is the source
     if columns["name"] is None and (columns["kind"] is not None or columns["description"] is not None
-                                    or columns["technology"] is not None):
+                                    or columns["technology"] is not None or columns["hosting"] is not None):
         columns["name"] = 0
     return columns
