@@ -25,10 +25,10 @@ from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flows import (
     ARROW,
-    VERB,
     DETERMINER,
     DIRECT_OBJECT,
     PREPOSITION_BEFORE,
+    VERB,
     FlowClauses,
     FlowContext,
     clauses,
