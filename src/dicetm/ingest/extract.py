@@ -97,6 +97,8 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
         keys.update(registry.add_extraction(extraction))
     registry.products.index(registry.nodes)
     reader = SentenceReader(registry, keys)
+    reader.discover(proses)  # every component the prose names is known before any sentence is read for flows
+    registry.merge_bare_headings(keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
     for other, prefix in others:

@@ -28,7 +28,7 @@ from dicetm.model.system import Kind
 
 _FILE = "data/facts.yaml"
 _NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
-_NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither)\b|n't\b", re.I)
+_NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|nothing|none)\b|n't\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -83,18 +83,66 @@ def statements(text: str) -> list[Statement]:
     return sorted(found, key=lambda s: s.start)
 
 
+_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x)(?![\w-])", re.I)
+_NO = re.compile(r"^[\s*_`]*(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–)(?![\w-])", re.I)
+_DURATION = re.compile(r"(?<![\w-])(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
+                       r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?)(?![\w-])",
+                       re.I)
+
+
+@dataclass(frozen=True)
+class _Column:
+    field: str
+    header: re.Pattern[str]
+    yes: Any
+    no: Any
+    duration: bool
+
+
+def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
+    """The fact a table cell states under a header that names one ("Human approval" / "Yes: in the app" ->
+    ``human_approval_required: true``; "Retention" / "30 days" -> ``retention: 30d``); None when the header
+    names no fact or the cell does not answer it."""
+    header = " ".join(re.sub(r"[*_`?:]", " ", header).split())
+    column = next((c for c in _columns() if c.header.fullmatch(header)), None)
+    if column is None:
+        return None
+    if column.duration:
+        found = _DURATION.search(cell)
+        value = duration(found) if found is not None else _MISSING
+        return (column.field, value) if value is not _MISSING else None
+    value = column.yes if _YES.match(cell) else column.no if _NO.match(cell) else None
+    return (column.field, value) if value is not None else None
+
+
+def duration(match: re.Match[str]) -> Any:
+    """"30 days" -> "30d", "six years" -> "6y" (a match with groups ``n`` and ``unit``); _MISSING if not a
+    duration."""
+    number = match.group("n")
+    count = int(number) if number.isdigit() else _NUMBERS.get(number.lower(), 0)
+    unit = match.group("unit").lower().rstrip("s")
+    if not count:
+        return _MISSING
+    return {"hour": f"{count}h", "day": f"{count}d", "week": f"{count * 7}d", "month": f"{count * 30}d",
+            "year": f"{count}y"}.get(unit, _MISSING)
+
+
+@lru_cache(maxsize=1)
+def _columns() -> tuple[_Column, ...]:
+    try:
+        return tuple(_Column(str(entry["field"]), re.compile("|".join(f"(?:{h})" for h in entry["headers"]), re.I),
+                             entry.get("yes_value", True), entry.get("no_value", False), bool(entry.get("duration")))
+                     for entry in _data().get("columns", []))
+    except (KeyError, TypeError, re.error) as exc:
+        raise _broken(exc) from None
+
+
 def _value(rule: _Rule, match: re.Match[str], text: str) -> Any:
     groups = match.groupdict()
     if rule.field == "retention":
         if groups.get("forever"):
             return "forever"
-        number = groups.get("n") or ""
-        count = int(number) if number.isdigit() else _NUMBERS.get(number.lower(), 0)
-        unit = (groups.get("unit") or "d").lower().rstrip("s")
-        if not count:
-            return _MISSING
-        return {"hour": f"{count}h", "day": f"{count}d", "week": f"{count * 7}d", "month": f"{count * 30}d",
-                "year": f"{count}y"}.get(unit, _MISSING)
+        return duration(match) if groups.get("n") and groups.get("unit") else _MISSING
     if groups.get("neg") or _negated_before(text, match.start()):
         return rule.negated
     return _MISSING if rule.value is None else rule.value
@@ -116,10 +164,27 @@ def _negated_before(text: str, start: int) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _rules() -> tuple[_Rule, ...]:
+def _data() -> dict[str, Any]:
     source = resources.files("dicetm.ingest").joinpath(_FILE)
     try:
         data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if not isinstance(data, dict):
+            raise TypeError("the file is not a mapping")
+        return data
+    except (OSError, yaml.YAMLError, TypeError) as exc:
+        raise _broken(exc) from None
+
+
+def _broken(exc: Exception) -> CatalogError:
+    return CatalogError([Problem(f"the extractor's fact phrases cannot be loaded: {exc}",
+                                 Location(file=f"dicetm/ingest/{_FILE}"),
+                                 "reinstall dicetm; if you edited the file, check its entries")])
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[_Rule, ...]:
+    try:
+        data = _data()
         rules = []
         for entry in data["facts"]:
             kinds = entry.get("applies_to")
@@ -127,10 +192,8 @@ def _rules() -> tuple[_Rule, ...]:
                 body = _spaced(str(phrase)).replace("{not}", _NOT).replace("{provider}", _providers())
                 rules.append(_rule(entry, kinds, re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)))
         return tuple(sorted(rules, key=lambda r: -r.strength))  # an explicit statement wins over one it overlaps
-    except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
-        raise CatalogError([Problem(f"the extractor's fact phrases cannot be loaded: {exc}",
-                                    Location(file=f"dicetm/ingest/{_FILE}"),
-                                    "reinstall dicetm; if you edited the file, check its entries")]) from None
+    except (KeyError, ValueError, TypeError, re.error) as exc:
+        raise _broken(exc) from None
 
 
 def _rule(entry: dict[str, Any], kinds: list[str] | None, regex: re.Pattern[str]) -> _Rule:

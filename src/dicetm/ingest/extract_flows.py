@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_ir import Where
+from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.model.system import Kind
 
 _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
          r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
@@ -34,11 +36,17 @@ _SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|s
 _CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
          r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
          r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
-_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|"
+_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|takes?|"
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
 _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
-_VERB = re.compile(rf"(?<![\w-])(?:(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])", re.I)
+_USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
+        r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
+        r"interacts?\s+with|launch(?:es)?")  # what people do with an app: both ways
+VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
+                   re.I)
+_PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
+                          r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
 _PASSIVE = re.compile(
     r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
     r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
@@ -58,13 +66,26 @@ _PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filt
 _PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | _PASSIVE_CHECK
 _PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
 _TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
+_DESTINATION = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|onto)(?![\w-])", re.I)
 _FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 _BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
 _MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
+                     r"come|comes|reach|reaches|arrive|arrives|"
                      r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
+_MOTION_FROM = re.compile(r"\s+(?:[\w./+-]+\s+){0,4}?from(?![\w-])", re.I)  # "travel over TLS 1.3 from"
+_ARRIVAL = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards|at|in)(?![\w-])", re.I)
+_ARRIVAL_DIRECT = re.compile(r"\s*(?:\w+ly\s+)?")
+_ARRIVAL_NEXT = re.compile(  # "goes back to", "first goes through", "goes straight to"
+    r"\s+(?:(?:back|first|then|straight|directly|on|next|only|always|also)\s+)*(?:to|into|through|towards)(?![\w-])",
+    re.I)
 PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
-                                 r"inside|within)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
-_RELATIVE = re.compile(r"(?:^|[,;(]\s*)(?:which|that|who)\s+(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+                                 r"inside|within|like|unlike)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
+_RELATIVE = re.compile(  # "..., which", "the Research Service, a Python service that"
+    r"(?:^|[,;(]\s*|\s(?:is|was)\s+)(?P<described>(?:a|an|the|our|one)\s+[\w\s/-]{0,40}?\s)?(?:which|that|who)\s+"
+    r"(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
+_NAMED_BEFORE = re.compile(  # a capitalised word right before the verb: "Teams delivers"
+    r"(?<![\w-])(?!(?:It|They|This|These|That|Those|He|She|We|You|I|Then|And|Also|Both|Each|Every|All|Only|First|"
+    r"Next|Finally|Later|Now|The|A|An|Our|Their|Its|Any|Some|No)\b)[A-Z][\w-]*\s+(?:\w+ly\s+)?$")
 _TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
 _PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
                       r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
@@ -75,7 +96,10 @@ _PRONOUN_OBJECT = re.compile(r"\s+(?:it|them)\b(?!\s+(?:to|into|in|on|onto|throu
 _BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
                         re.I)
 ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
-_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't)\s+(?:\w+\s+)?$",
+_ARTIFACT = re.compile(r"\b(?:weights|checkpoints?|model\s+files?|tags?|revisions?|(?:container|docker)\s+images?|"
+                       r"packages?|binaries|artifacts?|dependencies)\b", re.I)  # fetched once by a build
+_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't|nothing|none|neither|"
+                      r"nor|no\s+one)\s+(?:\w+\s+)?$",
                       re.I)
 DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
                             r"back)\s+){0,3}[*_`]*")
@@ -96,6 +120,7 @@ class FlowContext:
     topic: Node | None = None  # what the sentence before was about: "it" in "The X queries it"
     source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
+    pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
 
 
 class FlowClauses:
@@ -116,9 +141,9 @@ class FlowClauses:
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
         text = span.text
-        if self._motion(span, start, end, mentions):
+        if self._motion(span, start, end, mentions, context):
             return
-        verbs = [v for v in _VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+        verbs = [v for v in VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
         passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
         events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
@@ -146,23 +171,32 @@ class FlowClauses:
                                                end)
             previous_end = match.end()
 
-    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention]) -> bool:
-        """"Data flows from X to Y", "Requests from X go to Y": from one component to another."""
+    def _motion(self, span: Span, start: int, end: int, mentions: list[Mention], context: FlowContext) -> bool:
+        """"Data flows from X to Y", "Messages travel over TLS from X to Y", "Requests from X go to Y", "Chat
+        messages from X reach Y": from one component to another; "The reply goes back to Y": from the component
+        the text is about."""
         text = span.text
         for motion in _MOTION.finditer(text, start, end):
-            if re.match(r"\s+from\b", text[motion.end():end]):  # "flows from X to Y"
-                origin_end = motion.end() + re.match(r"\s+from\b", text[motion.end():end]).end()  # type: ignore[union-attr]
+            reach = motion.group(0).lower().startswith(("reach", "arriv"))
+            origin = _MOTION_FROM.match(text, motion.end(), end)
+            earlier = [m for m in mentions if start <= m.start < motion.start()]
+            if origin is not None:  # "flows from X to Y"
+                origin_end = origin.end()
             else:  # "<data> from X go to Y"
-                source = next((m for m in reversed(mentions) if m.end <= motion.start()
-                               and DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])), None)
+                source = next((m for m in reversed(earlier) if DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])),
+                              None)
                 lead = text[start:source.start] if source is not None else ""
                 if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
+                    if not earlier and context.subject is not None and not reach:
+                        self._carried(span, start, end, motion, mentions, context)
                     continue
                 origin_end = source.start
             source = next((m for m in mentions if m.start >= origin_end and DIRECT_OBJECT.fullmatch(
                 text[origin_end:m.start])), None)
-            arrival = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards)(?![\w-])", re.I).search(
-                text, max(motion.end(), source.end if source else motion.end()), end)
+            after = max(motion.end(), source.end if source else motion.end())
+            named_first = source is not None and source.end > motion.end()  # "reach from X to Y" / "from X reach Y"
+            arrival = _ARRIVAL.search(text, after, end) if not reach or named_first else \
+                _ARRIVAL_DIRECT.match(text, motion.end(), end)
             target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
                            and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
             if source is None or target is None:
@@ -174,21 +208,52 @@ class FlowClauses:
             return True
         return False
 
+    def _carried(self, span: Span, start: int, end: int, motion: re.Match[str], mentions: list[Mention],
+                 context: FlowContext) -> None:
+        """"The reply goes back to the RFG": data with no sender named moves from the component the text is
+        about (the subject of the sentences before) to the one it goes to."""
+        text = span.text
+        arrival = _ARRIVAL_NEXT.match(text, motion.end(), end)
+        target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
+                       and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+        if target is None:
+            return
+        node = self._node(target, span)
+        if node is None or node is context.subject:
+            return
+        self._relation(context.subject, node, Where.at(span, start, end), _data(text[start:motion.start()]),
+                       text[start:end])
+        context.source, context.target = context.subject, node
+
     @staticmethod
     def _subject(before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
                  text: str) -> Mention | Node | None:
-        if _RELATIVE.search(lead):
-            return context.target
+        relative = _RELATIVE.search(lead)
+        if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
+            if not relative.group("described"):
+                return context.target
+            if before:
+                return before[-1]
+            # "X, a service that ...": X, just named; "A nightly job that ..." in X's own text: X
+            return context.target if lead[:relative.start()].strip() or relative.group(0).lstrip()[:1] == "," \
+                else subject or context.subject
         # the subject is the last component named before the verb that is not the object of a preposition
         # ("Lawyers sign in through Okta and type ...": Lawyers types)
+        before = [m for m in before if not m.ambiguous]  # "Lambda polls ...": a role word says nothing of who
         subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
         if subjects:
             return subjects[-1]
+        if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
+            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject
+            return context.pending or context.subject or subject
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
-        if re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I) and \
-                not _TRAILING_PRONOUN.search(lead):
-            return None  # "The Reply Drafter loads ...": a subject the extractor does not know
+        named = _NAMED_BEFORE.search(lead)
+        if named is not None and kind_words().hits(named.group(0)):
+            named = None  # "**Quote Ingestor** Lambda polls ...": what the component is built with
+        if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
+                or named) and not _TRAILING_PRONOUN.search(lead):
+            return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
         if subject is not None and _TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
@@ -196,16 +261,23 @@ class FlowClauses:
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
         found = self._subject(before, lead, subject, context, text)
-        relative = bool(_RELATIVE.search(lead))  # "..., which passes it on": not the paragraph's subject
-        group = "send" if verb.group("send") else "call" if verb.group("call") else "fetch"
+        which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
+        relative = which is not None and not which.group("described")
+        group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
+            else "fetch"
         words = verb.group(0)
+        if group == "use" and found is None:
+            found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
         targets = self._targets(group, verb, after, text)
+        if group == "use":
+            targets = _channel(verb, targets, after, text)
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
         known = found if isinstance(found, Node) else found.node if found is not None else None
         if not relative:
             context.subject = known or context.subject
+            context.pending = found if isinstance(found, Mention) and found.node is None else None
         if not targets and group == "send" and context.target is not None and re.match(
                 r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
             targets = []
@@ -243,16 +315,29 @@ class FlowClauses:
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = _data(text[verb.end():target_mention.start]) if group != "call" else _call_data(
+            data = _data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else _call_data(
                 text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
             else:
-                both = group == "call" and bool(_TWO_WAY.match(words))
+                both = (group == "call" and bool(_TWO_WAY.match(words))) or group == "use"
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
                 context.source = source
             context.target = target
         return targets[-1]
+
+    def _person(self, lead: str, verb: re.Match[str], span: Span) -> Mention | None:
+        """The people a noun phrase names when they do what people do with an app ("A fee earner opens ...",
+        "Recruiters work through ..."); not a component (its words name no kind of component)."""
+        found = _PERSON_LEAD.search(lead)
+        if found is None:
+            return None
+        who = found.group("who")
+        kind = kind_words().kind_of(who)
+        if kind is not None and not kind_words().names_person(who):
+            return None
+        at = verb.start() - len(lead) + found.start("who")
+        return Mention(at, at + len(who), who, None, Kind.external_entity, person=True)
 
     @staticmethod
     def _back(group: str, words: str, actor: Node, context: FlowContext, text: str, verb: re.Match[str],
@@ -278,11 +363,13 @@ class FlowClauses:
                 later = [m for m in after if m.start >= source.end()]
                 return later[:1]
             return _coordinated(after, text) if _short_gap(gap) else []
-        if group == "send":
-            preposition = _TO.search(text, verb.end())
-            if preposition is not None:
-                later = [m for m in after if m.start >= preposition.end()]
-                return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+        if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
+            stop = after[-1].end if after else verb.end()
+            for pattern in (_DESTINATION, _TO):
+                for place in pattern.finditer(text, verb.end(), stop):
+                    later = [m for m in after if m.start >= place.end()]
+                    if later and _short_gap(text[place.end():later[0].start]):
+                        return later[:1]
             return []
         if DIRECT_OBJECT.fullmatch(gap):
             return after[:1]
@@ -319,7 +406,8 @@ class FlowClauses:
             origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
             if participle in _PASSIVE_BUILD and before and agent is not None:
                 self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
-            if origin is not None and actor is not None:
+            if origin is not None and actor is not None and not (_ARTIFACT.search(data or "") and not (
+                    origin.node is not None and origin.node.structural)):  # "the weights were downloaded from X"
                 self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
         preposition = _TO.search(text, verb.end(), end)
@@ -393,6 +481,22 @@ class FlowClauses:
                        bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
+
+
+def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:
+    """What people use: "chat with X in Slack" is Slack, the app they chat in; "sign in with Okta" names how they
+    sign in, not something they use (that is a fact); "sign in to X" is X."""
+    if re.match(r"(?:signs?|logs?)\s+(?:in|on)$", verb.group(0), re.I):
+        return []  # "signs in with Okta": how, not where
+    if not targets:
+        return targets
+    for place in re.finditer(r"\s(?:in|on|through|via)\s+(?:the\s+|our\s+|a\s+)?[*_`]*", text[targets[0].end:]):
+        at = targets[0].end + place.end()
+        channel = next((m for m in after if m.start == at), None)
+        if channel is not None and _short_gap(text[targets[0].end:at]):
+            return [channel]
+        break
+    return targets
 
 
 def _inside_mention(position: int, mentions: list[Mention]) -> bool:

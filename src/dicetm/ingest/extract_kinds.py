@@ -74,7 +74,12 @@ class KindWords:
                       and (kind in _SPECIFIC or last.role in _SERVICE_HEADS)]
             return brands[-1] if brands else last_kind
         specific = [kind for _, kind in found if kind in _SPECIFIC]
-        return specific[-1] if specific else last_kind
+        if specific:
+            return specific[-1]
+        first, first_kind = found[0]
+        if first.product is not None and first.start == 0 and text[last.end:].strip(" )]*_`.:"):
+            return first_kind  # "Salesforce Financial Services Cloud": the product, whatever words follow it
+        return last_kind
 
     def is_section(self, heading: str) -> bool:
         """A heading made of section words ("Data flows", "3. Security considerations"), not a component."""

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dicetm.ingest.extract_kinds import kind_words
-from dicetm.ingest.extract_resolve import Node, Registry
+from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -36,7 +36,8 @@ _NOT_AFTER = re.compile(
     r"(?:is|was|were|are|has\s+been|have\s+been|will\s+be)\s+(?:not\s+used|no\s+longer\s+used|rejected|deprecated|"
     r"removed|retired|decommissioned|replaced|dropped|out\s+of\s+scope|considered|evaluated|planned))", re.I)
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
-_LONGER_NAME = re.compile(r"[ \t]+((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))(?:[ \t]+(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
+_LONGER_NAME = re.compile(r"(?:[ \t]+|[ \t]*\n[ \t]*)((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))"
+                          r"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
 _DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
                      r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
@@ -62,6 +63,7 @@ class Mention:
     ambiguous: list[str] | None = None  # a role word that could name any of these components
     product_key: str | None = None  # the vocabulary's key of the product named
     anaphor: bool = False  # "the vault": stands for a component named elsewhere
+    passing: bool = False  # a name in passing ("licensed from Thomson Reuters", "AWS KMS"): drafted only if needed
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -70,6 +72,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
     names = _proper_names(text, registry, start, end)
+    names += [m for m in _defined_names(text, registry, start, end)
+              if not any(n.start < m.end and m.start < n.end for n in names)]
     products = [m for m in _vocabulary_mentions(text, registry, start, end)]
     for name in [*names, *(m for m in products if m.product)]:
         inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
@@ -113,13 +117,11 @@ def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> l
 
 def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
     """The pattern of every name the registry knows (rebuilt when it learns a name)."""
-    names = registry.names()
-    key = tuple(name for name, _ in names)
     cached = getattr(registry, "_mention_pattern", None)
-    if cached is not None and cached[0] == key:
+    if cached is not None and cached[0] == registry.version:
         return cached[1], cached[2]
-    pattern, nodes = _compiled(names)
-    registry._mention_pattern = (key, pattern, nodes)  # type: ignore[attr-defined]
+    pattern, nodes = _compiled(registry.names())
+    registry._mention_pattern = (registry.version, pattern, nodes)  # type: ignore[attr-defined]
     return pattern, nodes
 
 
@@ -149,10 +151,21 @@ _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_d
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
                       "then", "when", "if", "all", "both", "new"})
+_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
+                       "everything", "someone", "anyone"})
+_POSSESSIVE = re.compile(r"['’]s?(?![\w])")
+_LOWER_HEADS = frozenset({"app", "application", "bot", "chatbot", "widget", "assistant", "agent", "copilot", "plugin",
+                          "extension", "add-in", "addin", "client", "console", "dashboard", "portal"})
+_NAME_WORD = r"(?:[A-Z][\w.+&-]*[\w+]|[A-Z]|[a-z]+[A-Z][\w.+-]*)"
+_DEFINED = re.compile(  # "The Summariser is a small service", "the Research Service, a Python service that"
+    rf"(?<![\w'’-])(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[*_`]*(?:[ \t]*\([^()\n]{{1,40}}\))?"
+    r"(?:[ \t]*,[ \t]*|[ \t]+(?:is|was)[ \t]+)(?:a|an|the|our|one)[ \t]+(?P<phrase>[^,.;:()\n]{1,60})")
 
 
 def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """Runs of capitalised words ending in a component word: "the Edge API", "Mobile Banking App"."""
+    """Runs of capitalised words ending in a component word ("the Edge API", "Mobile Banking App") or followed by
+    one in lower case ("the Lumio app", "Harbour Mobile app"); an owner's name does not belong to the run
+    ("Pocket's Assistant Memory" is the Assistant Memory)."""
     words = kind_words()
     tokens = list(_TOKEN.finditer(text, start, end))
     found: list[Mention] = []
@@ -163,20 +176,30 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
                 not run or not text[run[-1].end():tokens[index].start()].strip()):
             run.append(tokens[index])
             index += 1
+            if re.search(r"'s?$", run[-1].group(0)) or _POSSESSIVE.match(text, run[-1].end()):
+                run = []  # "Pocket's": the owner, not part of the name
         if not run:
             index += 1
             continue
         if run[0].group(0).lower() in _LEADERS:
             run = run[1:]
-        if len(run) < 2:
-            lower_head = re.match(r"\s+([a-z][\w-]*)", text[run[-1].end():end]) if run else None
-            if not run or not lower_head or not re.search(r"[a-z][A-Z]", run[-1].group(0)) \
-                    or not words.words.hits(lower_head.group(1)):
-                continue
-            end_at = run[-1].end() + lower_head.end()  # "MathTutor app": a made-up name and a component word
+        if not run:
+            continue
+        lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
+        described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
+                              text[max(0, run[0].start() - 24):run[0].start()], re.I)
+        if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):
+            continue  # "a GitHub App that reviews ...", "a third-party AI API": what kind of thing, not a name
+        technology = vocabulary().hits(text[run[0].start():run[-1].end()]) or run[-1].group(0).isupper()
+        if lower_head and _lower_head(lower_head.group(1)) and not technology and (
+                len(run) > 1 or re.search(r"[a-z][A-Z]", run[0].group(0))
+                or not _at_sentence_start(text, start, run[0].start())):
+            end_at = run[-1].end() + lower_head.end()  # "the Lumio app": a made-up name and a component word
             head = lower_head.group(1)
-        else:
+        elif len(run) >= 2:
             end_at, head = run[-1].end(), run[-1].group(0)
+        else:
+            continue
         name = text[run[0].start():end_at]
         products = [h for h in vocabulary().hits(name) if h.product is not None] + \
             [h for h in words.words.hits(name) if h.product is not None]
@@ -186,9 +209,38 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
             continue
-        node = registry.find(name)
-        found.append(Mention(run[0].start(), run[-1].end(), name, node, node.kind() if node else
+        node = registry.find(name) or registry.short_form(name)
+        found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
                              words.kind_of(name) or kind, named=True))
+    return found
+
+
+def _lower_head(word: str) -> bool:
+    """A lower-case word that ends the name of an app or an agent after a proper name ("app", "bot")."""
+    return word.lower() in _LOWER_HEADS
+
+
+def _defined_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A proper name the text says is a component ("The Summariser is a small service that ...", "the
+    Research Service, a Python service", "Atlas Workspace, our web front end"): a component of that kind."""
+    words = kind_words()
+    found = []
+    for match in _DEFINED.finditer(text, start, end):
+        tokens = match.group("name").split()
+        while tokens and tokens[0].lower() in _LEADERS:
+            tokens = tokens[1:]
+        if not tokens or tokens[0].lower() in _NOT_A_NAME or tokens[0].lower() in _PRONOUNS:
+            continue
+        kind = words.kind_of(head_phrase(match.group("phrase")))
+        if kind is None or words.names_person(head_phrase(match.group("phrase"))):
+            continue
+        name = " ".join(tokens)
+        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and \
+                not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
+            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
+        begin = match.start("name") + match.group("name").index(tokens[0])
+        node = registry.find(name) or registry.short_form(name)
+        found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))
     return found
 
 
@@ -223,7 +275,8 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 longer = _LONGER_NAME.match(text, hit.end, end)
                 if suffix and suffix.group(1).lower() in words.suffixes:
                     stop = hit.end + suffix.end()
-                elif longer and longer.group(1).lower() not in words.modifiers and not extra.hits(longer.group(1)):
+                elif longer and (longer.group(1).lower() not in words.modifiers or longer.group(1).istitle()) \
+                        and not extra.hits(longer.group(1)):  # "Zendesk Support", not "Okta SSO"
                     stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
                     after = re.match(r"[ \t]+([\w-]+)", text[stop:end])
                     if after and after.group(1).lower() in words.modifiers:
@@ -238,14 +291,17 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
                 continue  # "Okta SSO", "a Jira account": a way of signing in, not the product
             words_of = text[hit.start:stop]
             company = bool(words.operated_by(hit.product))
+            longer_name = extended
             extended = extended if company else 0  # "Amazon Transcribe Medical" is not Amazon's Bedrock
             node = registry.find(words_of) or (None if extended else registry.products.component(
                 hit, text[hit.start:hit.end], kind, registry.nodes))
+            if longer_name and node is not None and normal(words_of) not in node.names:
+                node = None  # "Zendesk Support" is not the "Zendesk Guide" the text also names
             if node is None and company and stop == hit.end:
                 index += 1
                 continue  # a company named alone ("AWS-managed", "our Google account") is not a component
             found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
-                                 product=not extended, named=bool(extended),
+                                 product=not extended, named=bool(extended), passing=bool(extended),
                                  product_key=None if extended else hit.product))
         elif _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
@@ -282,7 +338,7 @@ def _generic_counts(text: str, hit: Hit, kind: Kind) -> bool:
 
 def _roles_of_names(registry: Registry) -> dict[str, frozenset[str]]:
     """name -> the vocabulary roles its words have, for every component (cached until a name changes)."""
-    key = tuple(n.name for n in registry.nodes)
+    key = registry.version
     cached = getattr(registry, "_roles_of_names", None)
     if cached is not None and cached[0] == key:
         return dict(cached[1])
@@ -342,7 +398,8 @@ def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list
             name = name[:name.rindex(words[-1])].rstrip()  # "to Epic over FHIR": a lower-case word only as a head
         if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
             continue
-        node = registry.find(name)
+        node = registry.find(name) or registry.short_form(name)
         found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,
-                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True))
+                             node.kind() if node else kind_words().kind_of(name) or Kind.process, named=True,
+                             passing=True))
     return found

@@ -67,7 +67,7 @@ class ProductIndex:
             return linked[0]
         if linked:
             return None
-        named = [n for n in nodes if n.structural and fitting(n.kind(), kind)
+        named = [n for n in nodes if (n.structural or n.used) and fitting(n.kind(), kind)
                  and any(_opens(" ".join(name.casefold().split()), words.casefold())
                          for e in n.entities for name in (e.name, *e.aliases))]
         if len({id(n) for n in named}) == 1:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.extract_layout import layout
 from dicetm.ingest.extract_tables import TableReader
 
 PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
@@ -69,6 +70,7 @@ class Block:
     mode: str  # "components", "flows", "zones", "other"
     zone: Zone | None = None  # an enclosing zone section
     group: int = 0  # blocks of one list share a group (a numbered walkthrough carries its subject)
+    about: str | None = None  # a heading's words for the component the text is about ("The model")
 
     @property
     def text(self) -> str:
@@ -106,6 +108,7 @@ class _Structure:
         self.out = ProseDocument(document, Extraction(f"extract:{document.format}"))
         self.mode = "other"
         self.subject: str | None = None
+        self.about: str | None = None  # the words of a heading that refers to a component named elsewhere
         self.zone: Zone | None = None
         self.excluded: str | None = None
         self.group = 0
@@ -176,13 +179,14 @@ class _Structure:
 
     def _block(self, span: Span, start: int, end: int, subject: str | None) -> None:
         if end > start and span.text[start:end].strip():
-            self.out.blocks.append(Block(span, start, end, subject, self.mode, self.zone, self.group))
+            self.out.blocks.append(Block(span, start, end, subject, self.mode, self.zone, self.group,
+                                         self.about if subject is None else None))
 
     # ------------------------------------------------------------------------------------------ headings
 
     def _heading(self, span: Span) -> None:
         text = span.text.strip()
-        self.subject = None
+        self.subject, self.about = None, None
         self.group += 1
         name, aliases, qualifier = split_name(text)
         words = kind_words()
@@ -198,7 +202,8 @@ class _Structure:
         if words.is_section(name) or words.names_a_list(name) or _QUESTION.match(name) or (
                 _ACTIVITY.fullmatch(name) and words.kind_of(name) is None):
             self.zone = None
-            self.mode = ("components" if _COMPONENT_SECTION.search(name) or words.names_a_list(name)
+            listed = words.names_a_list(name) and not words.is_section(name)  # "Processors", not "Actions"
+            self.mode = ("components" if _COMPONENT_SECTION.search(name) or listed
                          else "flows" if _FLOW_SECTION.search(name)
                          else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
@@ -208,9 +213,11 @@ class _Structure:
             self.out.extraction.zones.append(self.zone)
             self.mode = "zones"
             return
-        looks_like_component = len(name.split()) <= 8 and not text.endswith("?") and (
-            self.mode in ("components", "zones", "boundaries") or words.kind_of(name) is not None)
-        if looks_like_component and name:
+        listing = self.mode in ("components", "zones", "boundaries")
+        if name and _refers(name):
+            self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
+            return
+        if name and len(name.split()) <= 8 and not text.endswith("?") and _heading_names(name, listing):
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
             self.subject = entity.key
             if qualifier:
@@ -355,32 +362,39 @@ class _Structure:
             self._block(span, 0, len(text), self.subject)
 
     def _text_lines(self, span: Span) -> None:
-        """A plain-text paragraph line by line: "Components:" opens a section, "Name - description" names one
-        (its description goes on over the lines that wrap it); the other lines, wrapped prose, stay together as
-        blocks."""
-        offset, run = 0, None  # run: (start, end) of the prose lines gathered so far
+        """Wrapped lines (a plain-text paragraph, a PDF page) line by line (see ``extract_layout``): a heading
+        line is a heading, "Components:" opens a section, "Name - description" names one (its description goes
+        on over the lines that wrap it); the other lines, wrapped prose, stay together as paragraphs."""
+        run: tuple[int, int] | None = None  # (start, end) of the prose lines gathered so far
         wrapped: Block | None = None  # a description whose sentence goes on on the next line
-        for line in span.text.split("\n"):
-            stripped = line.strip()
-            start = offset + (len(line) - len(line.lstrip()))
-            offset += len(line) + 1
-            if not stripped:
-                wrapped = None
+        for line in layout(span.text):
+            if line.heading:
+                self._flush(span, run)
+                run, wrapped = None, None
+                self._heading(_line_span(span, line.start, line.end))
+                continue
+            if wrapped is not None and line.continues:
+                wrapped.end = line.end
                 continue
             blocks = len(self.out.blocks)
-            structural = self._text_line(span, start, stripped)
-            if structural:
-                if run is not None:
-                    self._block(span, run[0], run[1], self.subject)
+            if self._text_line(span, line.start, line.text):
+                self._flush(span, run)
                 run = None
-                named = len(self.out.blocks) > blocks and self.out.blocks[-1].subject is not None
-                wrapped = self.out.blocks[-1] if named and not _SENTENCE_END.search(stripped) else None
-            elif wrapped is not None:
-                wrapped.end = start + len(stripped)
-                wrapped = None if _SENTENCE_END.search(stripped) else wrapped
-            elif self.excluded is None:
-                run = (run[0] if run else start, start + len(stripped))
+                named = len(self.out.blocks) > blocks
+                wrapped = self.out.blocks[-1] if named and not _SENTENCE_END.search(line.text) else None
+                continue
+            wrapped = None
+            if self.excluded is None:
+                run = (run[0] if run else line.start, line.end)
+                if line.paragraph_end:
+                    self._flush(span, run)
+                    run = None
+        self._flush(span, run)
+
+    def _flush(self, span: Span, run: tuple[int, int] | None) -> None:
+        """The prose lines gathered so far, as one paragraph."""
         if run is not None:
+            self.group += 1
             self._block(span, run[0], run[1], self.subject)
 
     def _text_line(self, span: Span, start: int, stripped: str) -> bool:
@@ -400,6 +414,12 @@ class _Structure:
         return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None
 
 
+def _line_span(span: Span, start: int, end: int) -> Span:
+    """One line of a span as a span of its own (a heading inside a PDF page)."""
+    line = span.line + span.text.count("\n", 0, start)
+    return Span(span.file, line, line, span.text[start:end], page=span.page, kind="heading")
+
+
 def _product_lead(text: str) -> int:
     """The end of the product a list item opens with ("Pinecone for product search"), or 0."""
     hits = kind_words().hits(text[:80])
@@ -409,11 +429,52 @@ def _product_lead(text: str) -> int:
     return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0
 
 
+_SECTION_OPENING = re.compile(r"^(?:not|no|non|without|what|why|how|who|where|when|which|whether|our|my|your|"
+                              r"[a-z]+ing)\b", re.I)
+_CLAUSE_WORDS = re.compile(r"\b(?:who|which|that|can|could|will|would|should|must|is|are|was|were|do|does|not|its|"
+                           r"their|it|we|us|you|they)\b", re.I)
+_COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
+_DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
+
+
+def _refers(name: str) -> bool:
+    """A heading that names a component by its kind alone ("The model", "Our vector store"): it is about the
+    component of that kind named elsewhere, not a component of its own."""
+    rest = _DEFINITE.sub("", name)
+    if rest == name or not rest or any(w[:1].isupper() for w in rest.split()):
+        return False
+    hits = kind_words().hits(rest)
+    return bool(hits) and all(h.product is None for h, _ in hits) and hits[0][0].start == 0 \
+        and hits[-1][0].end >= len(rest.rstrip(" s"))
+
+
+def _heading_names(name: str, listing: bool) -> bool:
+    """Whether a heading names a component rather than a part of the text: it reads as a name (not a phrase
+    opening with a negation, a question word or an activity, not a clause, not a list of topics such as
+    "Memory and logging"), and it ends in a component word or a product, or, in a components section, it is
+    a proper name."""
+    words = kind_words()
+    hits = words.hits(name)
+    product = any(h.product is not None for h, _ in hits)
+    proper = product or bool(_IDENTIFIER_LIKE.search(name)) or \
+        len(re.findall(r"(?<![\w'’-])(?:[A-Z0-9][\w.+-]*)", name)) >= 2 or bool(re.search(r"\b[A-Z]{2,}\b", name))
+    if not proper and ((_SECTION_OPENING.match(name) and not (hits and hits[0][0].start == 0))
+                       or _CLAUSE_WORDS.search(name) or _COORDINATION.search(name)):
+        return False
+    if not proper and re.search(r"['’]s?\s+[a-z]", name):
+        return False  # "The adviser's review"
+    headed = bool(hits) and not name[hits[-1][0].end:].strip(" )]*_`.:s")
+    return headed or (listing and (proper or (name[:1].isupper() and len(name.split()) == 1
+                                   and words.kind_of(name) is not None)))
+
+
 def _names_zone(name: str) -> bool:
     """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side"),
     not a product's own cloud ("Jira Cloud", "Splunk Cloud")."""
     words = re.findall(r"[\w'-]+", name)
     if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
         return False
+    if words and len(words) > 1 and words[0][:1].isupper() and kind_words().words.hits(words[-1]):
+        return False  # "Repo Sandbox": a component named after what it is, not a place
     return bool(words) and kind_words().names_zone(words[-1]) and (
         len(words) > 1 or kind_words().kind_of(name) is None)

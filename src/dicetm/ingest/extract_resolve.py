@@ -40,6 +40,7 @@ _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|
                         r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
+_INTERFACES = frozenset({"api", "apis", "endpoint", "endpoints", "webhook", "webhooks", "sdk", "interface"})
 
 
 def normal(name: str) -> str:
@@ -148,6 +149,8 @@ class Registry:
         self.notes: list[str] = []
         self.questions: list[str] = []
         self.products = ProductIndex()
+        self.version = 0  # changes whenever a name is learned: what is derived from the names is rebuilt
+        self._openings: tuple[int, dict[str, list[Node]]] = (-1, {})  # version, first word -> nodes
 
     def add(self, entity: Entity, by: str, *, used: bool = True, origin: object = None) -> Node:
         """Merge ``entity`` into the component of the same name, or start a new one. Entities of one extraction
@@ -170,6 +173,7 @@ class Registry:
             if _IDENTIFIER.fullmatch(node.name) and not _IDENTIFIER.fullmatch(entity.name):
                 node.name = entity.name  # "Conversation Store" rather than the compose service "conversation-store"
         node.entities.append(entity)
+        self.version += 1
         if origin is not None:
             self._origins.setdefault(id(node), set()).add(id(origin))
         self._owner[id(entity)] = node
@@ -182,6 +186,7 @@ class Registry:
 
     def alias(self, node: Node, name: str) -> None:
         """Another name the documents use for a component ("The Tutor Model is GPT-4o mini")."""
+        self.version += 1
         self._exact.setdefault(name.strip(), node)
         for variant in _variants(name):
             node.names.add(variant)
@@ -205,6 +210,7 @@ class Registry:
 
     def merge(self, keep: Node, drop: Node, keys: dict[str, Node]) -> None:
         """``drop`` is another name of ``keep``: one component from now on."""
+        self.version += 1
         keep.entities += drop.entities
         keep.extra_facts += drop.extra_facts
         keep.extra_where += drop.extra_where
@@ -221,12 +227,53 @@ class Registry:
         self._origins.setdefault(id(keep), set()).update(self._origins.pop(id(drop), set()))
         self.nodes = [n for n in self.nodes if n is not drop]
 
+    def merge_bare_headings(self, keys: dict[str, Node]) -> None:
+        """A component named only by a heading that is one component word ("3. Gateway", "Orchestrator") is the
+        one component whose name ends in that word ("Lumio Cloud Gateway"), when there is exactly one."""
+        words = kind_words()
+        for node in list(self.nodes):
+            name = node.name.strip()
+            if len(node.entities) != 1 or " " in name or not node.structural:
+                continue
+            hits = words.words.hits(name)
+            if len(hits) != 1 or hits[0].product is not None or hits[0].end - hits[0].start < len(name):
+                continue
+            ending = " " + normal(name)
+            longer = [n for n in self.nodes if n is not node and (n.used or n.structural)
+                      and any(other.endswith(ending) for other in n.names)]
+            if len(longer) == 1:
+                self.merge(longer[0], node, keys)
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 
     def find(self, name: str) -> Node | None:
         exact = self._exact.get(name.strip())
         return exact or next((self._by_name[v] for v in _variants(name) if v in self._by_name), None)
+
+    def short_form(self, name: str) -> Node | None:
+        """The one component whose name the words open ("Frontify" for "Frontify Brand Portal", "Canvas" for
+        "Canvas LMS"), or whose name they open and then name its interface ("Canvas REST API")."""
+        words = normal(name).split()
+        if not words:
+            return None
+        core = words[:-1] if words[-1] in _INTERFACES else words
+        core = core[:-1] if core and core[-1] == "rest" and len(core) > 1 else core
+        if not core:
+            return None
+        found = {id(n): n for n in self._opening(core[0]) if (n.structural or n.used)
+                 and any(other.split()[:len(core)] == core and len(other.split()) > len(core) for other in n.names)}
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def _opening(self, word: str) -> list[Node]:
+        version, index = self._openings
+        if version != self.version:
+            index = {}
+            for node in self.nodes:
+                for other in node.names:
+                    index.setdefault(other.split()[0] if other else "", []).append(node)
+            self._openings = (self.version, index)
+        return index.get(word, [])
 
     def names(self) -> list[tuple[str, Node]]:
         """(name as matched in text, node) for every name and alias, longest first; a name of three words or

@@ -28,6 +28,7 @@ from dicetm.ingest.extract_flows import (
     DETERMINER,
     DIRECT_OBJECT,
     PREPOSITION_BEFORE,
+    VERB,
     FlowClauses,
     FlowContext,
     clauses,
@@ -48,7 +49,7 @@ _ZONE_PHRASE = re.compile(
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
 _EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
-_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are)\s+"
+_IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
 _HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
@@ -72,6 +73,8 @@ _MCP = re.compile(r"\bMCP\b|\bmcp\.json\b|_config\.json\b", re.I)
 _BUILT_WITH = re.compile(r"\b(?:built|based|running|powered|made|written)\s+(?:with|on|by|using|in)\s+[*_`]*$", re.I)
 _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
+_INDEFINITE = re.compile(r"(?<![\w-])(?:a|an)\s+[*_`]*$", re.I)
+_REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
@@ -83,6 +86,7 @@ class SentenceReader(FlowClauses):
     unresolved: list[Unresolved] = field(default_factory=list)
     everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
+    product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix = prose, prefix
@@ -95,9 +99,27 @@ class SentenceReader(FlowClauses):
             context = contexts.setdefault(block.group, FlowContext())
             if block.subject is not None and block.subject in self.keys:
                 context.subject = self.keys[block.subject]
+            elif block.about:
+                context.subject = self._referred(block.about) or context.subject
             self._block(block, context)
         for row in prose.flow_rows:
             self._flow_row(row)
+
+    def discover(self, proses: list[tuple[ProseDocument, str]]) -> None:
+        """Read the prose once for the components it names, and forget everything else it read: a component
+        named late ("For the model we use GPT-4o") is then known to the sentences before it ("sends the prompt to
+        the model")."""
+        extractions = [(p.extraction, len(p.extraction.relations), len(p.extraction.zones)) for p, _ in proses]
+        lengths = len(self.notes), len(self.unresolved), len(self.everything), len(self.mcp_hosts)
+        facts = {id(node): len(node.extra_facts) for node in self.registry.nodes}
+        for prose, prefix in proses:
+            self.read(prose, prefix)
+        for extraction, relations, zones in extractions:
+            del extraction.relations[relations:], extraction.zones[zones:]
+        del self.notes[lengths[0]:], self.unresolved[lengths[1]:], self.everything[lengths[2]:]
+        del self.mcp_hosts[lengths[3]:]
+        for node in self.registry.nodes:
+            del node.extra_facts[facts.get(id(node), 0):]
 
     def read_remarks(self, prose: ProseDocument, prefix: str) -> None:
         """The notes, comments and element descriptions of a diagram or a configuration: read for the facts they
@@ -110,9 +132,13 @@ class SentenceReader(FlowClauses):
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
-        subject = self.keys.get(block.subject) if block.subject else None
+        subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)
+        for mention in mentions:  # "Microsoft Teams" for a later "Teams" (not "a GitHub App" for "GitHub")
+            if mention.product_key and len(mention.words) > len(self.product_names.get(mention.product_key, "")) \
+                    and not _INDEFINITE.search(span.text, 0, mention.start):
+                self.product_names[mention.product_key] = DETERMINER.sub("", mention.words).strip()
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
@@ -120,7 +146,8 @@ class SentenceReader(FlowClauses):
         before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and (mention.named or (mention.product and _opens_clause(span.text, mention)))\
+                if mention.node is None and ((mention.named and not mention.passing)
+                                             or ((mention.product or mention.passing) and _acts(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
@@ -154,9 +181,20 @@ class SentenceReader(FlowClauses):
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
+            stated = len(self.prose.extraction.relations), len(self.unresolved)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
                 self._flows(span, clause_start, clause_end, clause, subject, context)
+            if stated == (len(self.prose.extraction.relations), len(self.unresolved)):
+                # a sentence without a flow: "Only then does the CRM Writer act. It takes ...": who "it" is next
+                context.subject = _center(span.text, start, inside) or context.subject
+
+    def _referred(self, words: str | None) -> Node | None:
+        """The one component a heading such as "The model" refers to, if the words name exactly one."""
+        if not words:
+            return None
+        found = [m.node for m in find_mentions(words, self.registry) if m.node is not None]
+        return found[0] if len(found) == 1 else None
 
     def _abbreviations(self, block: Block) -> None:
         """"The ShopMate API (SMA)": the abbreviation is another name of the component, wherever the text uses it
@@ -402,9 +440,11 @@ class SentenceReader(FlowClauses):
                 mention.node.extra_where.append(Where.at(span, mention.start, mention.end))
             return mention.node
         name = DETERMINER.sub("", mention.words).strip()
-        entity = Entity(key=f"{self.prefix}:m:{normal(name)}", name=name,
+        longer = self.product_names.get(mention.product_key or "", name)
+        entity = Entity(key=f"{self.prefix}:m:{normal(longer)}", name=longer,
                         where=[Where.at(span, mention.start, mention.end)],
-                        kind=mention.kind, kind_strength=1, structural=False)
+                        kind=mention.kind, kind_strength=1, structural=False,
+                        aliases=[name] if longer != name else [])  # "Teams" after "Microsoft Teams"
         node = self.registry.add(entity, self.prose.extraction.by)
         node.used = True
         self.keys.setdefault(entity.key, node)
@@ -437,6 +477,16 @@ def _qualifier(text: str, mention: Mention, mentions: list[Mention]) -> bool:
                                                                   before))
 
 
+def _center(text: str, start: int, mentions: list[Mention]) -> Node | None:
+    """What a sentence is about, for a pronoun in the next one: its subject (the first component named that is
+    not the object of a preposition), else the last component it names; never a person."""
+    things = [m for m in mentions if m.node is not None and not _person(m)]
+    subject = next((m for m in things if not PREPOSITION_BEFORE.search(text, start, m.start)), None)
+    reached = [m for m in things if _REACHED.search(text, start, m.start)]  # "the draft goes to the Filter"
+    chosen = subject or (reached[-1] if reached else None)
+    return chosen.node if chosen is not None else None
+
+
 def _clause_start(text: str, start: int, at: int) -> int:
     """Where the clause holding ``at`` starts (after the last "; ", ", and", ", which", " — " before it)."""
     found = start
@@ -465,6 +515,13 @@ def _opens_sentence(text: str, start: int, mention: Mention) -> bool:
     Conversation Service ...", "Both the X and ..."), not "a function the model can call"."""
     before = re.sub(r"[*_`(),]", " ", text[start:mention.start]).lower().split()
     return all(w in _LEADING_WORDS for w in before)
+
+
+def _acts(text: str, mention: Mention) -> bool:
+    """A product that is the subject of a clause whose verb moves data ("Pinecone stores the vectors"), not one
+    named in passing ("sign in through Okta", "Cloudflare sits in front of it")."""
+    return _opens_clause(text, mention) and bool(VERB.match(text, mention.end + len(re.match(
+        r"[*_`]*\s+(?:(?:also|then|only|never|now)\s+)?", text[mention.end:]).group(0))))  # type: ignore[union-attr]
 
 
 def _opens_clause(text: str, mention: Mention) -> bool:
