@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dicetm.errors import InputError
+from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
 from dicetm.report.csv_out import render_csv
 from dicetm.report.dfd import dot, mermaid, svg
-from dicetm.report.html import render_html, report_svgs
+from dicetm.report.html import render_html, report_svgs, start_report_svgs
 from dicetm.report.json_out import render_json
 from dicetm.report.markdown import render_markdown
-from dicetm.store.atomic import write_bytes_atomic
+from dicetm.store.atomic import write_temp
 
 __all__ = [
     "FORMATS", "dot", "mermaid", "render", "render_csv", "render_html", "render_json", "render_markdown",
@@ -38,12 +40,29 @@ def render(fmt: str, result: AnalysisResult, system: System) -> str:
 def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list[Path]:
     """Write report.md, report.html, result.json and threats.csv into ``out_dir`` (created if missing).
 
-    Everything is rendered before anything is written, and each file is replaced atomically, so a
-    failure never leaves a half-written report next to a current one. Returns the paths in that order.
+    Each report is written to a temporary file beside its target, and only when all four are written are they
+    renamed into place, so a failure never leaves a half-written report next to a current one. Reports can be
+    made again from the model at any time, so they are not forced to disk (no fsync) as the workspace's own
+    files are. Graphviz draws the HTML report's diagrams while the other reports render. Returns the paths in
+    the order of ``OUTPUT_NAMES``.
     """
-    texts = [render(fmt, result, system) for fmt in FORMATS]
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / name for name in OUTPUT_NAMES]
-    for path, text in zip(paths, texts, strict=True):
-        write_bytes_atomic(path, text.encode("utf-8"))
-    return paths
+    paths = dict(zip(FORMATS, (out_dir / name for name in OUTPUT_NAMES), strict=True))
+    temps: dict[str, Path] = {}
+    try:
+        with gc_paused():  # every report is built from many small acyclic objects; see dicetm.gcpause
+            drawings = start_report_svgs(result, system)
+            try:
+                for fmt in ("md", "json", "csv"):
+                    temps[fmt] = write_temp(paths[fmt], render(fmt, result, system).encode("utf-8"), durable=False)
+                page = render_html(result, system, drawings.wait())
+            finally:
+                drawings.cancel()
+            temps["html"] = write_temp(paths["html"], page.encode("utf-8"), durable=False)
+            del page
+        for fmt in FORMATS:
+            os.replace(temps.pop(fmt), paths[fmt])
+    finally:
+        for temp in temps.values():
+            temp.unlink(missing_ok=True)
+    return list(paths.values())

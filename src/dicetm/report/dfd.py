@@ -8,11 +8,13 @@ replaced, and labels are quoted with unsafe characters encoded.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dicetm.model import (
@@ -74,21 +76,24 @@ class _Layout:
     events: list[tuple[str, TrustBoundary, int]]  # ("open" | "close", boundary, depth)
     members: dict[str | None, list[Element]]  # boundary id (None: outside every boundary) -> elements
     undeclared: list[str]
+    flows_at: dict[str, list[int]]  # element id -> positions in system.flows of the flows that start or end there
 
 
 # The last (system, result) drawn, with what every drawing of them needs: a report draws one model up to 25
-# times (the overview and one drawing per boundary), and each would otherwise walk every element, flow and
-# threat again. The objects themselves are held, so their ids cannot be reused while the entry lives.
+# times (the overview and one drawing per boundary) and counts its open threats for the Mermaid source and
+# the tables too; each would otherwise walk every element, flow and threat again. The objects themselves are
+# held, so their ids cannot be reused while the entry lives.
 _last_layout: tuple[System, _Layout] | None = None
 _last_open: tuple[AnalysisResult | None, dict[str, list[Threat]]] | None = None
 
 
-def _prepared(system: System, result: AnalysisResult | None) -> tuple[_Layout, dict[str, list[Threat]]]:
+def open_threats_of(result: AnalysisResult | None) -> dict[str, list[Threat]]:
+    """``open_threats_by_element(result)``, counted once for the last result asked about (do not modify it)."""
     global _last_open
     open_threats = _last_open
     if open_threats is None or open_threats[0] is not result:
         open_threats = _last_open = (result, open_threats_by_element(result))
-    return _layout_of(system), open_threats[1]
+    return open_threats[1]
 
 
 def _layout_of(system: System) -> _Layout:
@@ -105,8 +110,13 @@ def _layout(system: System) -> _Layout:
         members.setdefault(system.boundary_of.get(element.id), []).append(element)
     known = system.element_by_id
     undeclared = sorted({end for f in system.flows for end in (f.source, f.target) if end not in known})
+    flows_at: dict[str, list[int]] = {}
+    for index, flow in enumerate(system.flows):
+        flows_at.setdefault(flow.source, []).append(index)
+        if flow.target != flow.source:
+            flows_at.setdefault(flow.target, []).append(index)
     return _Layout(events=list(_boundary_events(system.trust_boundaries)), members=members,
-                   undeclared=undeclared)
+                   undeclared=undeclared, flows_at=flows_at)
 
 
 def _boundary_events(boundaries: list[TrustBoundary]) -> Iterator[tuple[str, TrustBoundary, int]]:
@@ -210,9 +220,9 @@ def mermaid(system: System, result: AnalysisResult | None = None,
     node = _Ids("e_")
     zone = _Ids("b_")
     if open_threats is None:
-        open_threats = open_threats_by_element(result)
+        open_threats = open_threats_of(result)
     worst = {element_id: worst_level(threats) for element_id, threats in open_threats.items()}
-    layout = _layout(system)
+    layout = _layout_of(system)
     lines = ["flowchart LR"]
 
     def add_nodes(elements: list[Element], indent: str) -> None:
@@ -264,6 +274,7 @@ COLLAPSE_ABOVE = 60  # elements: above this the overview draws each top-level bo
 # drawing is a hairball long before that): the overview draws the busiest connections between zones, flagged
 # ones first, and says how many it left to the flow tables.
 OVERVIEW_EDGES = 250
+MAX_DRAWN_NODES = 400  # a drawing with more nodes is unreadable and slow to lay out: none is made
 _FILL = {
     RiskLevel.critical: ("#fde2e2", "#b91c1c"),
     RiskLevel.high: ("#ffedd5", "#c2410c"),
@@ -279,6 +290,8 @@ def dot_text(text: str) -> str:
     """Quote text as a DOT string; backslashes are doubled so Graphviz escapes like ``\\N`` stay literal."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    if escaped.isprintable():  # the common case, checked in C
+        return f'"{escaped}"'
     return '"' + "".join(c for c in escaped if c.isprintable()) + '"'
 
 
@@ -392,7 +405,7 @@ class _Dot:
 
     def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> None:
         self.system = system
-        self.layout, self.open = _prepared(system, result)
+        self.layout, self.open = _layout_of(system), open_threats_of(result)
         self.link = link or (lambda _kind, _id: None)
         self.prefix = prefix
         self.node = _Ids("e_")
@@ -558,11 +571,22 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
     return out.text()
 
 
+def _inside(layout: _Layout, zones: set[str]) -> set[str]:
+    """The ids of the elements in ``zones``."""
+    return {element.id for zone in zones for element in layout.members.get(zone, ())}
+
+
+def _flows_touching(system: System, layout: _Layout, elements: set[str]) -> list[Flow]:
+    """The flows that start or end at one of ``elements``, in model order."""
+    positions = sorted({index for element_id in elements for index in layout.flows_at.get(element_id, ())})
+    return [system.flows[index] for index in positions]
+
+
 def _focused(system: System, result: AnalysisResult | None, link: Link | None, focus: str, prefix: str) -> str:
     out = _Dot(system, result, link, prefix)
     layout = out.layout
     inside_zones = _subtree(layout, focus)
-    inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in inside_zones}
+    inside = _inside(layout, inside_zones)
     for action, boundary, depth in layout.events:
         if boundary.id not in inside_zones:
             continue
@@ -575,10 +599,8 @@ def _focused(system: System, result: AnalysisResult | None, link: Link | None, f
         for element in members:
             out.element(element, indent + "    ")
     drawn: set[str] = set()
-    for flow in system.flows:
+    for flow in _flows_touching(system, layout, inside):
         ends = (flow.source in inside, flow.target in inside)
-        if not any(ends):
-            continue
         for end, is_inside in zip((flow.source, flow.target), ends, strict=True):
             if is_inside or end in drawn:
                 continue
@@ -596,10 +618,9 @@ def _focused(system: System, result: AnalysisResult | None, link: Link | None, f
 def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = None) -> int:
     """How many nodes a drawing would have (to decide whether it is worth laying out)."""
     if focus is not None:
-        zones = _subtree(_layout_of(system), focus)
-        inside = {e.id for e in system.elements if system.boundary_of.get(e.id) in zones}
-        outside = {end for f in system.flows if f.source in inside or f.target in inside
-                   for end in (f.source, f.target)} - inside
+        layout = _layout_of(system)
+        inside = _inside(layout, _subtree(layout, focus))
+        outside = {end for f in _flows_touching(system, layout, inside) for end in (f.source, f.target)} - inside
         return len(inside) + len(outside)
     if collapsed:
         roots = sum(1 for b in system.trust_boundaries if b.parent is None)
@@ -625,8 +646,26 @@ def render_svg(source: str) -> str | None:
     return text[start:].strip() + "\n" if start >= 0 else None
 
 
-def svg(system: System, max_elements: int = 400, result: AnalysisResult | None = None, *, link: Link | None = None,
-        collapsed: bool = False, focus: str | None = None, prefix: str = "dfd") -> str | None:
+class Drawings:
+    """Graphviz runs under way, several at once (each is a process of its own, so they use every core while
+    Python goes on with other work). ``wait`` gives each key's SVG, None where Graphviz failed."""
+
+    def __init__(self, sources: Mapping[str | None, str]) -> None:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1, 4)))
+        self._runs = {key: pool.submit(render_svg, source) for key, source in sources.items()}
+        pool.shutdown(wait=False)
+
+    def wait(self) -> dict[str | None, str | None]:
+        return {key: run.result() for key, run in self._runs.items()}
+
+    def cancel(self) -> None:
+        """Drop the runs not started yet (those under way end by themselves, within the timeout)."""
+        for run in self._runs.values():
+            run.cancel()
+
+
+def svg(system: System, max_elements: int = MAX_DRAWN_NODES, result: AnalysisResult | None = None, *,
+        link: Link | None = None, collapsed: bool = False, focus: str | None = None, prefix: str = "dfd") -> str | None:
     """Draw the DFD with Graphviz for inlining in HTML.
 
     Returns None when ``dot`` is not installed, fails, times out, or the drawing would have more than

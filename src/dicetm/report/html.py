@@ -24,7 +24,7 @@ from dicetm.report.common import anchor
 from dicetm.report.figures import figures
 from dicetm.report.templating import environment
 
-__all__ = ["Links", "anchor", "render_html", "report_svgs"]
+__all__ = ["Links", "ReportDrawings", "anchor", "render_html", "report_svgs", "start_report_svgs"]
 
 # Tables longer than this start collapsed; threat cards start collapsed when there are more than this.
 LONG_TABLE_ROWS = 200
@@ -110,6 +110,30 @@ def anchor_links(result: AnalysisResult, system: System) -> Links:
 def report_svgs(result: AnalysisResult, system: System) -> dict[str | None, str] | None:
     """The report's drawings: key None is the overview; for larger models, one more per top-level boundary.
     None when Graphviz is missing or the model is too large to draw."""
+    return start_report_svgs(result, system).wait()
+
+
+class ReportDrawings:
+    """The report's drawings being drawn (see ``start_report_svgs``)."""
+
+    def __init__(self, runs: dfd.Drawings | None) -> None:
+        self._runs = runs
+
+    def wait(self) -> dict[str | None, str] | None:
+        """What ``report_svgs`` gives: None when the overview could not be drawn, else every drawing made."""
+        drawn = self._runs.wait() if self._runs is not None else {None: None}
+        if drawn[None] is None:
+            return None
+        return {key: drawing for key, drawing in drawn.items() if drawing is not None}
+
+    def cancel(self) -> None:
+        if self._runs is not None:
+            self._runs.cancel()
+
+
+def start_report_svgs(result: AnalysisResult, system: System) -> ReportDrawings:
+    """Start drawing what ``report_svgs`` gives: Graphviz runs in the background, several drawings at once and
+    alongside whatever the caller renders meanwhile."""
     known_zones = {b.id for b in system.trust_boundaries}
 
     def link(kind: str, raw: str) -> str | None:
@@ -118,16 +142,14 @@ def report_svgs(result: AnalysisResult, system: System) -> dict[str | None, str]
         return f"#{anchor(kind, raw)}" if kind in ("el", "flow") else None
 
     collapsed = len(system.elements) > PER_BOUNDARY_DRAWINGS and bool(system.trust_boundaries)
-    overview = dfd.svg(system, result=result, link=link, collapsed=collapsed)
-    if overview is None:
-        return None
-    drawings: dict[str | None, str] = {None: overview}
-    if collapsed:
-        for boundary in _busiest_zones(system, result):
-            part = dfd.svg(system, result=result, link=link, focus=boundary.id, prefix=anchor("dfd", boundary.id))
-            if part is not None:
-                drawings[boundary.id] = part
-    return drawings
+    if dfd.shutil.which("dot") is None or dfd.drawn_nodes(system, collapsed=collapsed) > dfd.MAX_DRAWN_NODES:
+        return ReportDrawings(None)
+    sources: dict[str | None, str] = {None: dfd.dot(system, result, link=link, collapsed=collapsed)}
+    for boundary in _busiest_zones(system, result) if collapsed else ():
+        if dfd.drawn_nodes(system, focus=boundary.id) <= dfd.MAX_DRAWN_NODES:
+            sources[boundary.id] = dfd.dot(system, result, link=link, focus=boundary.id,
+                                           prefix=anchor("dfd", boundary.id))
+    return ReportDrawings(dfd.Drawings(sources))
 
 
 def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary]:
@@ -136,7 +158,7 @@ def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary
     tops = [b for b in system.trust_boundaries if b.parent is None]
     if len(tops) <= MAX_BOUNDARY_DRAWINGS:
         return tops
-    open_counts = dfd.open_threats_by_element(result)
+    open_counts = dfd.open_threats_of(result)
     parent = {b.id: b.parent for b in system.trust_boundaries}
 
     def top_of(boundary_id: str) -> str:
@@ -163,7 +185,7 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     rejected = common.rejected_threats(result)
     opened = len(threats) <= OPEN_THREAT_CARDS
     links = anchor_links(result, system)
-    open_by_element = dfd.open_threats_by_element(result)
+    open_by_element = dfd.open_threats_of(result)
     template = environment().get_template("report.html.j2")
     slots: list[views.Rows] = []
 

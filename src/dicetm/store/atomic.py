@@ -50,8 +50,9 @@ def temp_pattern(path: Path) -> str:
     return f".{Path(path).name}.*.tmp"
 
 
-def write_temp(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temp file beside ``path`` and fsync it; the caller renames or deletes it.
+def write_temp(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to a new temp file beside ``path`` and fsync it (unless not ``durable``); the caller renames
+    or deletes it.
 
     The temp file is created exclusively (O_EXCL), so a link planted under its name is never followed.
     """
@@ -61,7 +62,8 @@ def write_temp(path: Path, data: bytes) -> Path:
     try:
         os.fchmod(fd, _mode_for(path))
         write_all(fd, data)
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
