@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,19 +12,11 @@ import pytest
 
 from dicetm.evidence_link import link_problem, path_problem
 
-from .builders import CHATBOT, CRITICAL, HIGH, REVIEWER
+from .builders import CRITICAL, HIGH, REVIEWER
 from .cli_app import invoke, snapshot
 
 NO_BLOCK = "block_unreviewed_at_or_above: null\n"
 REPORTS = {"md": "report.md", "html": "report.html", "json": "result.json", "csv": "threats.csv"}
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    shutil.copy(CHATBOT / "dicetm.yaml", folder / "dicetm.yaml")
-    return folder
 
 
 def with_settings(workspace: Path, section: str, text: str) -> None:

@@ -16,7 +16,7 @@ from dicetm.model.register import AuditHead
 from dicetm.store.audit import AuditRecord, read_log
 from dicetm.store.registerfile import dump_register, load_register
 
-from .builders import CHATBOT, CRITICAL, REVIEWER
+from .builders import CRITICAL, REVIEWER
 from .cli_app import invoke, snapshot
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
@@ -41,14 +41,6 @@ def keys(tmp_path: Path) -> dict[str, Path]:
     allowed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     found["allowed"] = allowed
     return found
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    shutil.copy(CHATBOT / "dicetm.yaml", folder / "dicetm.yaml")
-    return folder
 
 
 def decide(workspace: Path, *args: str | Path, reviewer: str = REVIEWER) -> str:

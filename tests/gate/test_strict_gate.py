@@ -3,7 +3,6 @@ substance, a second reviewer for flagged rejections, and coverage judged one thr
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,12 @@ from dicetm.gate.policy import preset_policy
 from dicetm.model.register import ThreatStatus
 from dicetm.review.reasons import floor_problem, substance_problem
 
-from .builders import CHATBOT, CRITICAL, LOW, REVIEWER, fresh
+from .builders import CRITICAL, LOW, REVIEWER, fresh
 from .cli_app import invoke, snapshot
 
 SECOND = "Sam Roe <sam@example.com>"
 RULES = sorted({t.rule for t in fresh().threats})
 NO_BLOCK = "block_unreviewed_at_or_above: null\nrequire_signatures: false\n"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    shutil.copy(CHATBOT / "dicetm.yaml", folder / "dicetm.yaml")
-    return folder
 
 
 def decide(workspace: Path, *args: str, reviewer: str = REVIEWER) -> str:

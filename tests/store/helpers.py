@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from dicetm.model.register import HistoryEntry, Register, ThreatEntry
+from dicetm.store.lock import WorkspaceLock
 from dicetm.store.workspace import Transaction, Workspace
 
 ACTOR = "Dana Lee <dana@example.com>"
@@ -52,3 +55,25 @@ def python(script: str, *args: str, env: dict[str, str] | None = None) -> subpro
     return subprocess.Popen([sys.executable, "-c", script, *args], env={**os.environ, **(env or {})}, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+
+
+def assert_threads_take_turns(path: Path, threads: int = 4, rounds: int = 20) -> None:
+    """Several threads take the workspace lock at ``path`` in turn; never two inside at once."""
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def work() -> None:
+        for _ in range(rounds):
+            with WorkspaceLock(path, timeout=10):
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(1)
+                time.sleep(0.0005)
+                inside.pop()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert overlaps == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from dicetm.errors import StoreError
 from dicetm.store.lock import WorkspaceLock
 
-from .helpers import python
+from .helpers import assert_threads_take_turns, python
 
 HOLDER = """
 import fcntl, sys, time
@@ -56,25 +55,7 @@ def test_nesting_in_one_thread_fails_at_once(tmp_path: Path) -> None:
 
 
 def test_threads_take_turns(tmp_path: Path) -> None:
-    path = tmp_path / ".dicetm.lock"
-    inside: list[int] = []
-    overlaps: list[int] = []
-
-    def work() -> None:
-        for _ in range(20):
-            with WorkspaceLock(path, timeout=10):
-                inside.append(1)
-                if len(inside) > 1:
-                    overlaps.append(1)
-                time.sleep(0.0005)
-                inside.pop()
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert overlaps == []
+    assert_threads_take_turns(tmp_path / ".dicetm.lock")
 
 
 def test_lock_file_that_cannot_be_created(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +14,7 @@ from dicetm.errors import StoreError
 from dicetm.store import portalock
 from dicetm.store.lock import WorkspaceLock
 
-from .helpers import python
+from .helpers import assert_threads_take_turns, python
 
 # Another process holding the lock the way a dicetm process without fcntl would (a POSIX record lock).
 LOCKF_HOLDER = """
@@ -78,25 +76,7 @@ except OSError:
 
 
 def test_without_fcntl_threads_take_turns(tmp_path: Path, without_fcntl: portalock.Backend) -> None:
-    path = tmp_path / ".dicetm.lock"
-    inside: list[int] = []
-    overlaps: list[int] = []
-
-    def work() -> None:
-        for _ in range(20):
-            with WorkspaceLock(path, timeout=10):
-                inside.append(1)
-                if len(inside) > 1:
-                    overlaps.append(1)
-                time.sleep(0.0005)
-                inside.pop()
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert overlaps == []
+    assert_threads_take_turns(tmp_path / ".dicetm.lock")
 
 
 class _FakeMsvcrt:

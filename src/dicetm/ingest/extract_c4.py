@@ -24,6 +24,7 @@ from dicetm.ingest.extract_ir import (
     Zone,
     clean_label,
     protocol_facts,
+    split_top_level,
 )
 from dicetm.model.system import Kind
 
@@ -48,23 +49,7 @@ def is_c4_macro(line: str) -> bool:
 
 def split_args(text: str) -> list[str]:
     """Macro arguments split at top-level commas; quotes kept out, ``$name=value`` pairs kept as they are."""
-    args: list[str] = []
-    current: list[str] = []
-    quoted, depth = False, 0
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "([":
-            depth += 1
-        elif not quoted and char in ")]":
-            depth -= 1
-        if char == "," and not quoted and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    args.append("".join(current).strip())
-    return [a.strip().strip('"').strip() for a in args if a.strip()]
+    return [arg.strip('"').strip() for arg in split_top_level(text, ",")]
 
 
 class C4Reader:

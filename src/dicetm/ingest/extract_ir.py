@@ -303,3 +303,25 @@ def split_name(text: str) -> tuple[str, list[str], str]:
         qualifier = f"{text[joined.start():].strip()} {qualifier}".strip()
         text = text[:joined.start()].strip()
     return text.strip(" .:;,"), aliases, qualifier
+
+
+def split_top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` where it stands outside double quotes and brackets; parts stripped, empty
+    parts dropped (diagram statements and macro arguments are written this way)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted, depth = False, 0
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "[({":
+            depth += 1
+        elif not quoted and char in "])}":
+            depth = max(0, depth - 1)
+        if char == separator and not quoted and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]

@@ -30,6 +30,7 @@ from dicetm.ingest.extract_ir import (
     describe,
     first_line,
     protocol_facts,
+    split_top_level,
 )
 from dicetm.model.system import Kind
 
@@ -126,7 +127,7 @@ class _Flowchart:
                 text = re.sub(r"^(?:TB|TD|BT|RL|LR)\b", "", text).strip().lstrip(";").strip()
                 if not text:
                     continue
-            for statement in _statements(text):
+            for statement in split_top_level(text, ";"):
                 self._statement(index, statement)
 
     def _statement(self, index: int, text: str) -> None:
@@ -235,27 +236,6 @@ class _Flowchart:
             source, target = target, source
         self.out.relations.append(Relation(source, target, where, data, bidirectional=starts and ends,
                                            facts=protocol_facts(data or "", where)))
-
-
-def _statements(text: str) -> list[str]:
-    """A line split at semicolons outside quotes and brackets."""
-    parts: list[str] = []
-    current: list[str] = []
-    quoted, depth = False, 0
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "[({":
-            depth += 1
-        elif not quoted and char in "])}":
-            depth = max(0, depth - 1)
-        if char == ";" and not quoted and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]
 
 
 def _strip_comment(line: str) -> str:
