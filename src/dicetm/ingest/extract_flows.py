@@ -269,8 +269,9 @@ class FlowClauses:
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
         targets = self._targets(group, verb, after, text)
-        if group == "use":
-            targets = _channel(verb, targets, after, text)
+        if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
+            targets = [m for m in _channel(verb, targets, after, text)
+                       if m.node is not None or not (m.product or m.passing)]
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
