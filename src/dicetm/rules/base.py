@@ -93,6 +93,10 @@ class RuleMeta(BaseModel):
                     "gap reported where it shows (a gateway without a rate limit, a tool that logs nothing).",
     )
     group: bool = Field(True, description="Group hits on several elements that share reason and fix.")
+    group_joins: list[str] = Field(
+        default_factory=list,
+        description="Template values that describe each element (the data a store holds, where a request comes "
+                    "from): a group lists them instead of splitting on them.")
 
     @field_validator("id")
     @classmethod

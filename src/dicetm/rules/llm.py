@@ -269,7 +269,9 @@ def _log_hit(system: System, primary: Element, writers: list[Element], assumed: 
     writer_names = ", ".join(w.name for w in writers)
     where = primary.name if primary.kind is Kind.log_store else f"the prompt logs of {primary.name}"
     yield Hit(element=primary.id, others=tuple(w.id for w in writers if w.id != primary.id),
-              values={"writers": writer_names, "kept_for": kept_for, "where": where},
+              # "held": a log store and a model's own logs are fixed in different places, so never one group
+              values={"writers": writer_names, "kept_for": kept_for, "where": where,
+                      "held": "store" if primary.kind is Kind.log_store else "own logs"},
               factors=tuple(factors), assumptions=tuple(assumptions))
 
 
