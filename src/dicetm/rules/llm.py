@@ -395,11 +395,16 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
     guarded = spread(system, {m.id: m.id for m in models(system)}, kinds(CONTENT_PATH), backward=True)
     for guard in system.of_kind(Kind.guardrail):
         source = next((table[guard.id] for table in (callers.any, content.any, tools.any) if guard.id in table), None)
-        if source is None or guard.id not in guarded:
-            continue
-        model = system.element_by_id[guarded[guard.id]]
+        if source is not None and guard.id in guarded:
+            model = system.element_by_id[guarded[guard.id]]
+        else:
+            consulted = _consulting_model(system, guard, (callers.any, content.any, tools.any))
+            if consulted is None:
+                continue
+            model, source = consulted
         factors: list[Factor] = []
-        outside = callers.internet.get(guard.id) or content.known.get(guard.id) or tools.known.get(guard.id)
+        screened = guard.id if guard.id in guarded else model.id
+        outside = callers.internet.get(screened) or content.known.get(screened) or tools.known.get(screened)
         if outside is not None:
             factors.append(Factor(target="likelihood", delta=1, fact=f"{outside}.content=outside",
                                   note=f"people outside the organisation write what it screens "
@@ -411,6 +416,23 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
         yield Hit(element=guard.id, others=tuple(dict.fromkeys([model.id, source])),
                   values={"model": model.name, "source_name": name_of(system, source)},
                   factors=tuple(factors), assumptions=assumptions)
+
+
+def _consulting_model(system: System, guard: Element,
+                      tables: tuple[dict[str, str], ...]) -> tuple[Element, str] | None:
+    """A guardrail off the content path that a model or agent consults (a two-way flow: text out, verdict back):
+    the model, and where the outsiders' text it hands over comes from. A one-way filter on a model's answers is
+    no input screen and is left alone."""
+    for flow in system.flows_to.get(guard.id, []):
+        if not flow.bidirectional:
+            continue
+        model = system.element_by_id.get(system.other_end(flow, guard.id))
+        if model is None or model.kind not in MODELS:
+            continue
+        source = next((table[model.id] for table in tables if model.id in table), None)
+        if source is not None:
+            return model, source
+    return None
 
 
 FUNCTIONS: dict[str, RuleFunction] = {
