@@ -15,6 +15,7 @@ from dicetm.rules import (
     agent_actions,
     agent_loop,
     data,
+    data_artifacts,
     data_execution,
     data_lifecycle,
     ecosystem,
@@ -33,7 +34,8 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS}),
     ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
-    ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS}),
+    ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS,
+              **data_artifacts.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
 ]
