@@ -80,9 +80,22 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
                   factors=tuple(factors), assumptions=tuple(assumptions))
 
 
+# An injected model that converses with people can be turned on them: it asks for their data or steers them.
+SOCIAL_ENGINEERING_REFS = ("atlas:AML.T0052.000", "owasp-agentic:T15")
+
+
+def _converses_with_people(system: System) -> set[str]:
+    """Models whose own answers go back to the external entities that prompt them (a chat, an assistant)."""
+    callers = caller_reach(system, through_models=False)
+    audience = speaks_to_outside(system, through_models=False)
+    return {m.id for m in models(system) if m.id in callers.any and m.id in audience}
+
+
 def retrieved_content_injection(system: System) -> Iterator[Hit]:
-    """A model that reads retrieved content from sources outsiders can write, or whose origin is unknown."""
+    """A model that reads retrieved content from sources outsiders can write, or whose origin is unknown (when it
+    also converses with people, the injected model can be turned into a social engineer against them)."""
     content = retrieval_reach(system)
+    conversing = _converses_with_people(system)
     for model in models(system):
         if model.id not in content.any:
             continue
@@ -96,12 +109,15 @@ def retrieved_content_injection(system: System) -> Iterator[Hit]:
             assumptions.append(f"Who can write the content of {name_of(system, source)} is not stated; assumed "
                                "outsiders can.")
         yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
 
 
 def tool_output_injection(system: System) -> Iterator[Hit]:
-    """A model that reads tool results carrying content outsiders can write."""
+    """A model that reads tool results carrying content outsiders can write (when it also converses with
+    people, the injected model can be turned into a social engineer against them)."""
     tools = tool_reach(system)
+    conversing = _converses_with_people(system)
     for model in models(system):
         if model.id not in tools.any:
             continue
@@ -117,7 +133,8 @@ def tool_output_injection(system: System) -> Iterator[Hit]:
                                "outsiders is not stated; assumed it can.")
         yield Hit(element=model.id, others=tuple(dict.fromkeys((tool, origin))),
                   values={"tool": name_of(system, tool), "origin": name_of(system, origin)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
 
 
 # --------------------------------------------------------------------------------------------------
