@@ -107,3 +107,32 @@ def test_a_group_is_scored_as_its_riskiest_member_and_keeps_every_member() -> No
     assert len(full) == 2 and len(grouped) == 1
     assert set(grouped[0].members) == set(full)
     assert grouped[0].score == max(t.score for t in full.values()) > min(t.score for t in full.values())
+
+
+def _copilot(with_docs: bool) -> System:
+    elements = [
+        {"id": "sender", "name": "Sender", "kind": "external_entity", "untrusted_content": True},
+        {"id": "mail", "name": "Mailbox", "kind": "data_store", "untrusted_content": True},
+        {"id": "docs", "name": "Files", "kind": "data_store", "classification": "confidential"},
+        {"id": "index", "name": "Search index", "kind": "retriever"},
+        {"id": "orchestrator", "name": "Orchestrator", "kind": "process"},
+        {"id": "model", "name": "Model", "kind": "llm", "output_rendered_as": ["markdown"],
+         "classification": "confidential"},
+        {"id": "user", "name": "User", "kind": "external_entity"},
+    ]
+    flows = [("sender", "mail", False), ("mail", "index", False), ("index", "orchestrator", False),
+             ("orchestrator", "model", True), ("user", "orchestrator", True)]
+    if with_docs:
+        flows.append(("docs", "index", False))
+    return _system(elements, flows)
+
+
+def test_one_index_mixing_outsiders_content_with_sensitive_data_is_named_on_the_trifecta() -> None:
+    threat = _findings("T-LLM-020", _copilot(True))["T-LLM-020@model"]
+    assert "index" in threat.elements
+    assert {"atlas:AML.T0085.000", "owasp-llm:LLM08:2025"} <= set(threat.references)
+
+
+def test_an_index_holding_only_outsiders_content_mixes_nothing() -> None:
+    threat = _findings("T-LLM-020", _copilot(False))["T-LLM-020@model"]
+    assert "atlas:AML.T0085.000" not in threat.references

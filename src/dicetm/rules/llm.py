@@ -3,8 +3,9 @@ disclosure, prompt logs, provider training on prompts, cross-tenant retrieval an
 exposure.
 
 OWASP Top 10 for LLM Applications 2025 LLM01, LLM02, LLM07 (2026: LLM01, LLM02, LLM08). Output handling and
-misinformation are in ``llm_output``, consumption and abuse of model access in ``llm_usage``; data,
-supply-chain and vector-store poisoning belong to the DATA family, excessive agency to the AGENT family.
+misinformation are in ``llm_output``, the lethal trifecta in ``llm_trifecta``, consumption and abuse of model
+access in ``llm_usage``; data, supply-chain and vector-store poisoning belong to the DATA family, excessive agency
+to the AGENT family.
 
 Where findings land (the element that is actually threatened):
 

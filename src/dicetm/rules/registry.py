@@ -21,6 +21,7 @@ from dicetm.rules import (
     ecosystem,
     llm,
     llm_output,
+    llm_trifecta,
     llm_usage,
     stride,
     stride_exposure,
@@ -33,7 +34,8 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 # A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS}),
-    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
+    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
+             **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS,
               **data_artifacts.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
