@@ -7,10 +7,11 @@ Two steps keep the list short without losing coverage:
   element the generic finding named still shows the threat), and its likelihood and impact are raised if
   the generic finding scored higher.
 - grouping: findings of one rule with the same template values (same reason, same fix) become one threat
-  listing all their elements; values a rule names in ``group_joins`` (per-element details such as which data
-  a store holds) are listed rather than compared. The group is scored as its riskiest member (that member's
-  likelihood, impact and factors), so one review covers the lot without hiding the worst case. It keeps the
-  id of its first member in sorted order, so the id is stable across runs of the same model.
+  listing all their elements; values a rule names in ``group_joins`` (per-element details such as where
+  requests come from) are listed rather than compared, and lists of names (``Hit.lists``, such as the data
+  classes a store holds) are united, each name once. The group is scored as its riskiest member (that
+  member's likelihood, impact and factors), so one review covers the lot without hiding the worst case. It
+  keeps the id of its first member in sorted order, so the id is stable across runs of the same model.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from dicetm.catalog.editions import with_both_editions
 from dicetm.model import Factor, Provenance, System, Threat, ThreatRecord
 from dicetm.pipeline.state import State
-from dicetm.rules.base import Finding, Rule, score_hit, shared_passes, template_values
+from dicetm.rules.base import Finding, Rule, join_words, score_hit, shared_passes, template_values
 from dicetm.rules.registry import all_rules
 
 
@@ -99,11 +100,6 @@ def fold(raw: list[Finding]) -> list[Finding]:
     return [item for i, item in enumerate(result) if i not in absorbed]
 
 
-def _join(names: list[str]) -> str:
-    unique = list(dict.fromkeys(names))
-    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
 def _group_key(finding: Finding) -> tuple[object, ...]:
     joined = finding.meta.group_joins
     values = tuple(sorted((k, v) for k, v in finding.hit.values.items() if k not in joined))
@@ -120,11 +116,13 @@ def _merge_group(system: System, members: list[Finding], catalog_version: str) -
     per_member = [template_values(system, m.hit) for m in members]
     values = dict(per_member[0])
     for key in ("element", *first.meta.group_joins):
-        values[key] = _join([v[key] for v in per_member if key in v])
+        values[key] = join_words([v[key] for v in per_member if key in v])
+    for key in {key for m in members for key in m.hit.lists}:
+        values[key] = join_words([name for m in members for name in m.hit.lists.get(key, ())])
     plural = len({v["element"] for v in per_member}) > 1
     if first.hit.flow:
         # Each flow keeps its own ends: "'a' (A to B) and 'b' (C to D)", never one invented compound flow.
-        values["flows"] = _join([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
+        values["flows"] = join_words([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
         plural = len({m.hit.flow for m in members}) > 1
     worst = _riskiest(members)
     merged = dataclasses.replace(

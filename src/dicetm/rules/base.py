@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -137,6 +137,8 @@ class Hit:
     flow: str | None = None
     others: tuple[str, ...] = ()
     values: Mapping[str, str] = field(default_factory=dict)
+    # Template values that are lists of names ("A, B and C"): a group lists each name once across its members.
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     factors: tuple[Factor, ...] = ()
     assumptions: tuple[str, ...] = ()
     references: tuple[str, ...] = ()  # extra refs, each one of the rule's ``conditional_references``
@@ -255,7 +257,16 @@ def template_values(system: System, hit: Hit) -> dict[str, str]:
             protocol=flow.protocol or "an unspecified protocol",
         )
     values.update(hit.values)
+    values.update({key: join_words(names) for key, names in hit.lists.items()})
     return values
+
+
+def join_words(items: Iterable[str]) -> str:
+    """'A', 'A and B', 'A, B and C', each item once, in first-seen order."""
+    unique = list(dict.fromkeys(items))
+    if len(unique) <= 1:
+        return unique[0] if unique else ""
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 @dataclass

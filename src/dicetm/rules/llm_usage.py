@@ -259,17 +259,15 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
         controlled = [e for s in services if s.kind is Kind.process for e in system.downstream(s.id)
                       if e.kind is not Kind.external_entity and e.third_party is not True and e.id not in
                       {h.id for h in holders}]
-        plural = len(services) > 1
-        what = ("publishing new versions" if publishing else
-                ("their models" if plural else "its models") if is_model else
-                ("their data and API" if plural else "its data and API"))
+        what = "publishing new versions" if publishing else "the models" if is_model else "the data and API"
         if controlled and not is_model:
             what += f" and control of {_names(controlled)}"
         references = (("atlas:AML.T0034", "atlas:AML.T0075", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026")
                       if is_model else ()) + (("atlas:AML.T0029",) if controlled else ())
         yield Hit(element=services[0].id,
                   others=tuple(dict.fromkeys(e.id for e in [*services[1:], *served, *holders, *controlled])),
-                  values={"holders": _names(holders), "services": _names(services), "what": what},
+                  lists={"holders": tuple(h.name for h in holders), "services": tuple(s.name for s in services)},
+                  values={"what": what},
                   factors=tuple(factors), assumptions=assumptions, references=references)
 
 
