@@ -286,8 +286,8 @@ def _log_hit(system: System, primary: Element, writers: list[Element], assumed: 
         kept_for = f"kept for {primary.retention}" if primary.retention else "kept for an unstated period"
     where = primary.name if primary.kind is Kind.log_store else f"the prompt logs of {primary.name}"
     yield Hit(element=primary.id, others=tuple(w.id for w in writers if w.id != primary.id),
-              # "held": a log store and a model's own logs are fixed in different places, so never one group
               lists={"writers": tuple(w.name for w in writers)},
+              # "held": a log store and a model's own logs are fixed in different places, so never one group
               values={"kept_for": kept_for, "where": where,
                       "held": "store" if primary.kind is Kind.log_store else "own logs"},
               factors=tuple(factors), assumptions=tuple(assumptions))
