@@ -423,8 +423,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
         activities: list[str] = []
         if foreign:
             activities.append("handles requests from outside the organisation")
-        if changed:
-            activities.append(f"changes {_names(changed)}")
+        activities.extend(f"changes {e.name}" for e in sorted(changed, key=lambda e: e.name))
         if acts:
             activities.append("acts on other systems")
             if element.permissions is None:
@@ -432,8 +431,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
         if element.audit_logging is None:
             assumptions.append(f"Whether {element.name} logs security-relevant actions is not stated; "
                                "assumed it does not.")
-        yield Hit(element=element.id, values={"activity": " and ".join(activities)},
-                  assumptions=tuple(assumptions))
+        yield Hit(element=element.id, lists={"activity": tuple(activities)}, assumptions=tuple(assumptions))
 
 
 def log_store_tampering(system: System) -> Iterator[Hit]:
