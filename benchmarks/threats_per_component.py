@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/threats_per_component.py [--sizes 60,300,1200] [--detail grouped|full] [--limit 3]
 
-The generated models are built from the shapes AI systems have (a RAG chatbot, an agent with tools and
+Each threat corpus under ``benchmarks/threat_corpus/`` is measured as a whole (all its systems' threats over all
+their elements). The generated models are built from the shapes AI systems have (a RAG chatbot, an agent with tools and
 memory, a training and serving pipeline), repeated with their facts varied deterministically, so every rule
 family gets to fire; the synthetic model of ``benchmarks/scale.py`` is measured too when it is there. Prints
 elements, threats and threats per element for each model; exits 1 when one exceeds ``--limit`` (default 3,
@@ -24,6 +25,7 @@ from dicetm.pipeline.run import analyze
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+CORPORA = REPO / "benchmarks" / "threat_corpus"
 Shape = Callable[[str, int], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
 
 
@@ -144,6 +146,12 @@ def rows(sizes: list[int], detail: str) -> list[tuple[str, int, int, float]]:
     found = []
     for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "dicetm.yaml").is_file()):
         found.append((f"example {folder.name}", *measure(load(folder).system, detail)))
+    for corpus in sorted(p for p in CORPORA.iterdir() if p.is_dir()):
+        systems = sorted(p for p in corpus.iterdir() if (p / "dicetm.yaml").is_file())
+        if systems:
+            counts = [measure(load(folder).system, detail) for folder in systems]
+            elements, threats = sum(c[0] for c in counts), sum(c[1] for c in counts)
+            found.append((f"corpus {corpus.name} ({len(systems)} systems)", elements, threats, threats / elements))
     for size in sizes:
         found.append((f"generated {size}", *measure(System.model_validate(generated_model(size)), detail)))
         scale = _scale_model(size)

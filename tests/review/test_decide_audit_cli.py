@@ -13,7 +13,7 @@ from dicetm.store.workspace import Workspace
 from .helpers import DECISIONS, REVIEWER, anonymous_env, copy_example, invoke, snapshot
 
 THREAT = "T-LLM-004@hosted-llm"
-STRIDE_9 = ["T-STRIDE-009@crm@crm-tool-to-crm", "T-STRIDE-009@model-vendor@pipeline-embeds-chunks"]
+LLM_5 = ["T-LLM-005@chat-logs", "T-LLM-005@hosted-llm"]  # the chatbot's one rule with two threats
 
 
 @pytest.fixture
@@ -50,12 +50,12 @@ def test_modify_keeps_the_change_and_the_reason(folder: Path) -> None:
 
 
 def test_all_of_records_one_decision_per_threat_of_the_rule(folder: Path) -> None:
-    outcome = invoke("decide", folder, "--all-of", "T-STRIDE-009", "--reject", "--reason", "mutual TLS everywhere")
+    outcome = invoke("decide", folder, "--all-of", "T-LLM-005", "--reject", "--reason", "prompts are never logged")
     assert outcome.code == 0, outcome.stderr
-    for target in STRIDE_9:
+    for target in LLM_5:
         assert f"{target}: reject -> rejected" in outcome.stdout
-    assert "2 decision(s) recorded, one per threat of T-STRIDE-009" in outcome.stdout
-    assert decisions(folder) == [("reject", target, REVIEWER) for target in STRIDE_9]
+    assert "2 decision(s) recorded, one per threat of T-LLM-005" in outcome.stdout
+    assert sorted(decisions(folder)) == [("reject", target, REVIEWER) for target in LLM_5]
 
 
 def test_countermeasure_and_residual_risk_decisions(folder: Path) -> None:
@@ -114,7 +114,7 @@ def test_anonymous_decision_is_refused(folder: Path, tmp_path: Path) -> None:
 @pytest.fixture
 def decided(folder: Path) -> Path:
     assert invoke("decide", folder, THREAT, "--accept").code == 0
-    assert invoke("decide", folder, STRIDE_9[0], "--reject", "--reason", "mutual TLS").code == 0
+    assert invoke("decide", folder, LLM_5[0], "--reject", "--reason", "mutual TLS").code == 0
     assert invoke("decide", folder, THREAT, "--needs-info", "--reason", "who can call the CRM tool?").code == 0
     return folder
 
@@ -126,7 +126,7 @@ def test_audit_log_lists_the_history(decided: Path) -> None:
     lines = outcome.stdout.splitlines()
     assert len(lines) == len(records)
     assert f"{REVIEWER}  accept  {THREAT}" in outcome.stdout
-    assert f"reject  {STRIDE_9[0]}  reason: mutual TLS" in outcome.stdout
+    assert f"reject  {LLM_5[0]}  reason: mutual TLS" in outcome.stdout
     assert lines[0].startswith("#1 ")
 
 

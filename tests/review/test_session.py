@@ -170,9 +170,9 @@ def test_a_refused_decision_writes_nothing_not_even_the_reconciling(folder: Path
 
 def test_all_of_and_an_empty_list(folder: Path) -> None:
     session = ReviewSession(folder)
-    outcome = session.decide([DecisionInput(item="", action="reject", reason="mutual TLS")], reviewer=REVIEWER,
-                             all_of="T-STRIDE-009")
-    assert len(outcome.decided) == 2 and all(d.startswith("T-STRIDE-009@") for d in outcome.decided)
+    outcome = session.decide([DecisionInput(item="", action="reject", reason="never logged")], reviewer=REVIEWER,
+                             all_of="T-LLM-005")
+    assert len(outcome.decided) == 2 and all(d.startswith("T-LLM-005@") for d in outcome.decided)
     with pytest.raises(InputError, match="no decision"):
         session.decide([], reviewer=REVIEWER)
 

@@ -16,8 +16,7 @@ from dicetm.store.modelfile import load_system
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if (p / "dicetm.yaml").is_file())
-DEV_CORPUS = sorted(p for p in (REPO / "benchmarks" / "threat_corpus" / "dev").iterdir()
-                    if (p / "dicetm.yaml").is_file())
+DEV_CORPUS = sorted(p for p in (REPO / "benchmarks" / "threat_corpus").glob("*/*") if (p / "dicetm.yaml").is_file())
 
 
 def _generated(size: int) -> System:
@@ -54,7 +53,7 @@ def _lost(system: System) -> list[str]:
     return lost
 
 
-@pytest.mark.parametrize("folder", EXAMPLES + DEV_CORPUS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", EXAMPLES + DEV_CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_grouped_threats_keep_every_element_and_reference(folder: Path) -> None:
     system = load(folder).system if folder.parent.name == "examples" else load_system(folder / "dicetm.yaml").system
     assert _lost(system) == []

@@ -6,9 +6,12 @@ Two steps keep the list short without losing coverage:
   gap); its elements, flows, references, STRIDE letters, controls and assumptions are merged in (so every
   element the generic finding named still shows the threat), and its likelihood and impact are raised if
   the generic finding scored higher.
-- grouping: findings of one rule with the same template values and the same factors (same reason, same
-  fix) become one threat listing all their elements. The group keeps the id of its first member in
-  sorted order, so the id is stable across runs of the same model.
+- grouping: findings of one rule with the same template values (same reason, same fix) become one threat
+  listing all their elements; values a rule names in ``group_joins`` (per-element details such as where
+  requests come from) are listed rather than compared, and lists of names (``Hit.lists``, such as the data
+  classes a store holds) are united, each name once. The group is scored as its riskiest member (that
+  member's likelihood, impact and factors), so one review covers the lot without hiding the worst case. It
+  keeps the id of its first member in sorted order, so the id is stable across runs of the same model.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 from dicetm.catalog.editions import with_both_editions
 from dicetm.model import Factor, Provenance, System, Threat, ThreatRecord
 from dicetm.pipeline.state import State
-from dicetm.rules.base import Finding, Rule, score_hit, shared_passes, template_values
+from dicetm.rules.base import Finding, Rule, join_words, score_hit, shared_passes, template_values
 from dicetm.rules.registry import all_rules
 
 
@@ -97,15 +100,14 @@ def fold(raw: list[Finding]) -> list[Finding]:
     return [item for i, item in enumerate(result) if i not in absorbed]
 
 
-def _join(names: list[str]) -> str:
-    unique = list(dict.fromkeys(names))
-    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
 def _group_key(finding: Finding) -> tuple[object, ...]:
-    factor_sig = tuple(sorted((f.target, f.delta, f.fact.split(".", 1)[-1], f.note) for f in finding.factors))
-    return (finding.meta.id, finding.likelihood, finding.impact, factor_sig,
-            tuple(sorted(finding.hit.values.items())), tuple(finding.folded and ["folded"]))
+    joined = finding.meta.group_joins
+    values = tuple(sorted((k, v) for k, v in finding.hit.values.items() if k not in joined))
+    return finding.meta.id, values, bool(finding.folded)
+
+
+def _riskiest(members: list[Finding]) -> Finding:
+    return min(members, key=lambda m: (-m.score, -m.impact, m.id))
 
 
 def _merge_group(system: System, members: list[Finding], catalog_version: str) -> Threat:
@@ -113,14 +115,20 @@ def _merge_group(system: System, members: list[Finding], catalog_version: str) -
     first = members[0]
     per_member = [template_values(system, m.hit) for m in members]
     values = dict(per_member[0])
-    values["element"] = _join([v["element"] for v in per_member])
+    for key in ("element", *first.meta.group_joins):
+        values[key] = join_words([v[key] for v in per_member if key in v])
+    for key in {key for m in members for key in m.hit.lists}:
+        values[key] = join_words([name for m in members for name in m.hit.lists.get(key, ())])
     plural = len({v["element"] for v in per_member}) > 1
     if first.hit.flow:
         # Each flow keeps its own ends: "'a' (A to B) and 'b' (C to D)", never one invented compound flow.
-        values["flows"] = _join([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
+        values["flows"] = join_words([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
         plural = len({m.hit.flow for m in members}) > 1
+    worst = _riskiest(members)
     merged = dataclasses.replace(
-        first, elements=_merge_all(m.elements for m in members), flows=_merge_all(m.flows for m in members),
+        first, likelihood=worst.likelihood, impact=worst.impact, factors=worst.factors,
+        stride=_merge_all(m.stride for m in members), controls=_merge_all(m.controls for m in members),
+        elements=_merge_all(m.elements for m in members), flows=_merge_all(m.flows for m in members),
         assumptions=_merge_all(m.assumptions for m in members), folded=_merge_all(m.folded for m in members),
         references=_merge_all(m.references for m in members), members=[m.id for m in members],
     )

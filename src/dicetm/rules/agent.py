@@ -432,14 +432,26 @@ def _users_data(store: Element) -> bool:
     return CONFIDENTIAL <= rank_of(store) < CLASSIFICATION_RANK[Classification.secret]
 
 
+def _serving(system: System, reach: Reach, actor: Element) -> list[Element]:
+    """Who puts the actor to work for users an attacker can be among: a tool's invokers, or an agent or
+    model-driven process that acts on its stated target itself (``acts_on``)."""
+    if actor.kind in TOOL_KINDS:
+        callers = invokers_of(system, actor)
+    elif actor.kind in (Kind.agent, Kind.process) and actor.acts_on and (
+            actor.kind is Kind.agent or talks_to_model(system, actor)):
+        callers = [actor]
+    else:
+        return []
+    # An agent stated to serve one user (multi_tenant: false) has no other users' data to mix up.
+    return [i for i in callers if i.id in reach.attacker and i.multi_tenant is not False]
+
+
 def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
-    """A tool of a user-facing llm/agent that acts on confidential+ data of several users or tenants."""
+    """A tool of a user-facing llm/agent, or an agent or model-driven process acting on a stated target
+    (``acts_on``), that reaches confidential+ data of several users or tenants with one identity."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind not in TOOL_KINDS:
-            continue
-        # An agent stated to serve one user (multi_tenant: false) has no other users' data to mix up.
-        serving = [i for i in invokers_of(system, tool) if i.id in reach.attacker and i.multi_tenant is not False]
+        serving = _serving(system, reach, tool)
         if not serving:
             continue
         shared = [t for t in targets_of(system, tool) if t.kind in STORE_KINDS and _users_data(t)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import TOOL_KINDS, Element, Factor, Flow, Kind, System
+from dicetm.model import TOOL_KINDS, Element, Exposure, Factor, Flow, Kind, System
 from dicetm.rules.agent import (
     ACTING,
     MANY_APPROVAL_GATES,
@@ -31,6 +31,11 @@ from dicetm.rules.base import Hit, RuleFunction
 
 # --- T-AGENT-006 memory poisoning -----------------------------------------------------------------
 
+# Elements that pass stored content on to a model's context without being a model themselves.
+CONTEXT_RELAYS = frozenset({Kind.process, Kind.retriever, Kind.guardrail})
+OPEN_EXPOSURE = frozenset({Exposure.internet, Exposure.partner})
+HISTORY_EDIT_REFS = ("atlas:AML.T0092",)
+
 
 def _shared_memory_factor(memory: Element) -> tuple[tuple[Factor, ...], tuple[str, ...]]:
     if memory.multi_tenant is False:
@@ -51,10 +56,14 @@ def agent_memory_poisonable(system: System) -> Iterator[Hit]:
     for memory in system.elements:
         if memory.kind is not Kind.memory or not reach.reaches(memory.id):
             continue
-        readers = [e for e in system.downstream(memory.id) if e.kind in MODEL_KINDS]
+        readers = context_readers(system, memory.id)
         if not readers:
             continue
         writers = [e for e in system.upstream(memory.id) if reach.reaches(e.id)]
+        # Written through an interface open to the internet: whoever holds a user's session can also edit or
+        # delete the stored history, to plant instructions or hide them afterwards.
+        edited = tuple(HISTORY_EDIT_REFS) if any(w.exposure in OPEN_EXPOSURE and w.kind not in MODEL_KINDS
+                                                 for w in system.upstream(memory.id)) else ()
         content_factors, reach_assumptions = reach.evidence(memory)
         shared_factors, shared_assumptions = _shared_memory_factor(memory)
         acting = next((by_model[r.id] for r in readers if r.id in by_model), ())
@@ -65,7 +74,51 @@ def agent_memory_poisonable(system: System) -> Iterator[Hit]:
                     "readers": join_names(readers)},
             factors=(*content_factors, *shared_factors, *acting),
             assumptions=(*reach_assumptions, *shared_assumptions),
+            references=edited,
         )
+
+
+def context_readers(system: System, store_id: str) -> list[Element]:
+    """The models and agents whose context a store feeds: read directly, or handed on by processes, retrievers
+    or guardrails in between (an orchestrator that hydrates the prompt from memory). Linear in the model."""
+    readers: dict[str, Element] = {}
+    seen = {store_id}
+    stack = [store_id]
+    while stack:
+        for nxt in system.downstream(stack.pop()):
+            if nxt.id in seen:
+                continue
+            seen.add(nxt.id)
+            if nxt.kind in MODEL_KINDS:
+                readers[nxt.id] = nxt
+            elif nxt.kind in CONTEXT_RELAYS:
+                stack.append(nxt.id)
+    return sorted(readers.values(), key=lambda e: e.id)
+
+
+# --- T-AGENT-015 an agent's own mistakes kept in memory -------------------------------------------
+
+
+def memory_keeps_agent_mistakes(system: System) -> Iterator[Hit]:
+    """A memory a model or agent writes to itself and that feeds a model's context again, with no check on what
+    is stored: a wrong fact, a failed approach or a hallucinated rule is read back later as established
+    knowledge and reinforced, session after session (quiet when entries are validated before they are
+    stored)."""
+    for memory in system.of_kind(Kind.memory):
+        if memory.input_validation is True:
+            continue
+        writers = [e for e in system.upstream(memory.id) if e.kind in MODEL_KINDS]
+        readers = context_readers(system, memory.id)
+        if not writers or not readers:
+            continue
+        shared, shared_assumptions = _shared_memory_factor(memory)
+        assumptions = shared_assumptions
+        if memory.input_validation is None:
+            assumptions = (f"Whether entries are checked before {memory.name} stores them is not stated; assumed "
+                           "they are stored as the model wrote them.", *assumptions)
+        yield Hit(element=memory.id, others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
+                  values={"writers": join_names(writers), "readers": join_names(readers)},
+                  factors=shared, assumptions=assumptions)
 
 
 # --- T-AGENT-007 inter-agent spoofing -------------------------------------------------------------
@@ -254,4 +307,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-AGENT-009": agent_tool_loop_unbounded,
     "T-AGENT-010": agent_actions_not_traceable,
     "T-AGENT-011": human_approval_can_wear_down,
+    "T-AGENT-015": memory_keeps_agent_mistakes,
 }

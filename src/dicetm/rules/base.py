@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -93,6 +93,10 @@ class RuleMeta(BaseModel):
                     "gap reported where it shows (a gateway without a rate limit, a tool that logs nothing).",
     )
     group: bool = Field(True, description="Group hits on several elements that share reason and fix.")
+    group_joins: list[str] = Field(
+        default_factory=list,
+        description="Template values that describe each element (the data a store holds, where a request comes "
+                    "from): a group lists them instead of splitting on them.")
 
     @field_validator("id")
     @classmethod
@@ -133,6 +137,8 @@ class Hit:
     flow: str | None = None
     others: tuple[str, ...] = ()
     values: Mapping[str, str] = field(default_factory=dict)
+    # Template values that are lists of names ("A, B and C"): a group lists each name once across its members.
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     factors: tuple[Factor, ...] = ()
     assumptions: tuple[str, ...] = ()
     references: tuple[str, ...] = ()  # extra refs, each one of the rule's ``conditional_references``
@@ -251,7 +257,16 @@ def template_values(system: System, hit: Hit) -> dict[str, str]:
             protocol=flow.protocol or "an unspecified protocol",
         )
     values.update(hit.values)
+    values.update({key: join_words(names) for key, names in hit.lists.items()})
     return values
+
+
+def join_words(items: Iterable[str]) -> str:
+    """'A', 'A and B', 'A, B and C', each item once, in first-seen order."""
+    unique = list(dict.fromkeys(items))
+    if len(unique) <= 1:
+        return unique[0] if unique else ""
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 @dataclass

@@ -3,8 +3,9 @@ disclosure, prompt logs, provider training on prompts, cross-tenant retrieval an
 exposure.
 
 OWASP Top 10 for LLM Applications 2025 LLM01, LLM02, LLM07 (2026: LLM01, LLM02, LLM08). Output handling and
-misinformation are in ``llm_output``, consumption and abuse of model access in ``llm_usage``; data,
-supply-chain and vector-store poisoning belong to the DATA family, excessive agency to the AGENT family.
+misinformation are in ``llm_output``, the lethal trifecta in ``llm_trifecta``, consumption and abuse of model
+access in ``llm_usage``; data, supply-chain and vector-store poisoning belong to the DATA family, excessive agency
+to the AGENT family.
 
 Where findings land (the element that is actually threatened):
 
@@ -80,9 +81,22 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
                   factors=tuple(factors), assumptions=tuple(assumptions))
 
 
+# An injected model that converses with people can be turned on them: it asks for their data or steers them.
+SOCIAL_ENGINEERING_REFS = ("atlas:AML.T0052.000", "owasp-agentic:T15")
+
+
+def _converses_with_people(system: System) -> set[str]:
+    """Models whose own answers go back to the external entities that prompt them (a chat, an assistant)."""
+    callers = caller_reach(system, through_models=False)
+    audience = speaks_to_outside(system, through_models=False)
+    return {m.id for m in models(system) if m.id in callers.any and m.id in audience}
+
+
 def retrieved_content_injection(system: System) -> Iterator[Hit]:
-    """A model that reads retrieved content from sources outsiders can write, or whose origin is unknown."""
+    """A model that reads retrieved content from sources outsiders can write, or whose origin is unknown (when it
+    also converses with people, the injected model can be turned into a social engineer against them)."""
     content = retrieval_reach(system)
+    conversing = _converses_with_people(system)
     for model in models(system):
         if model.id not in content.any:
             continue
@@ -96,12 +110,15 @@ def retrieved_content_injection(system: System) -> Iterator[Hit]:
             assumptions.append(f"Who can write the content of {name_of(system, source)} is not stated; assumed "
                                "outsiders can.")
         yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
 
 
 def tool_output_injection(system: System) -> Iterator[Hit]:
-    """A model that reads tool results carrying content outsiders can write."""
+    """A model that reads tool results carrying content outsiders can write (when it also converses with
+    people, the injected model can be turned into a social engineer against them)."""
     tools = tool_reach(system)
+    conversing = _converses_with_people(system)
     for model in models(system):
         if model.id not in tools.any:
             continue
@@ -117,7 +134,8 @@ def tool_output_injection(system: System) -> Iterator[Hit]:
                                "outsiders is not stated; assumed it can.")
         yield Hit(element=model.id, others=tuple(dict.fromkeys((tool, origin))),
                   values={"tool": name_of(system, tool), "origin": name_of(system, origin)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -266,10 +284,12 @@ def _log_hit(system: System, primary: Element, writers: list[Element], assumed: 
         kept_for = "kept without a time limit"
     else:
         kept_for = f"kept for {primary.retention}" if primary.retention else "kept for an unstated period"
-    writer_names = ", ".join(w.name for w in writers)
     where = primary.name if primary.kind is Kind.log_store else f"the prompt logs of {primary.name}"
     yield Hit(element=primary.id, others=tuple(w.id for w in writers if w.id != primary.id),
-              values={"writers": writer_names, "kept_for": kept_for, "where": where},
+              lists={"writers": tuple(w.name for w in writers)},
+              # "held": a log store and a model's own logs are fixed in different places, so never one group
+              values={"kept_for": kept_for, "where": where,
+                      "held": "store" if primary.kind is Kind.log_store else "own logs"},
               factors=tuple(factors), assumptions=tuple(assumptions))
 
 
@@ -393,11 +413,16 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
     guarded = spread(system, {m.id: m.id for m in models(system)}, kinds(CONTENT_PATH), backward=True)
     for guard in system.of_kind(Kind.guardrail):
         source = next((table[guard.id] for table in (callers.any, content.any, tools.any) if guard.id in table), None)
-        if source is None or guard.id not in guarded:
-            continue
-        model = system.element_by_id[guarded[guard.id]]
+        if source is not None and guard.id in guarded:
+            model = system.element_by_id[guarded[guard.id]]
+        else:
+            consulted = _consulting_model(system, guard, (callers.any, content.any, tools.any))
+            if consulted is None:
+                continue
+            model, source = consulted
         factors: list[Factor] = []
-        outside = callers.internet.get(guard.id) or content.known.get(guard.id) or tools.known.get(guard.id)
+        screened = guard.id if guard.id in guarded else model.id
+        outside = callers.internet.get(screened) or content.known.get(screened) or tools.known.get(screened)
         if outside is not None:
             factors.append(Factor(target="likelihood", delta=1, fact=f"{outside}.content=outside",
                                   note=f"people outside the organisation write what it screens "
@@ -409,6 +434,23 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
         yield Hit(element=guard.id, others=tuple(dict.fromkeys([model.id, source])),
                   values={"model": model.name, "source_name": name_of(system, source)},
                   factors=tuple(factors), assumptions=assumptions)
+
+
+def _consulting_model(system: System, guard: Element,
+                      tables: tuple[dict[str, str], ...]) -> tuple[Element, str] | None:
+    """A guardrail off the content path that a model or agent consults (a two-way flow: text out, verdict back):
+    the model, and where the outsiders' text it hands over comes from. A one-way filter on a model's answers is
+    no input screen and is left alone."""
+    for flow in system.flows_to.get(guard.id, []):
+        if not flow.bidirectional:
+            continue
+        model = system.element_by_id.get(system.other_end(flow, guard.id))
+        if model is None or model.kind not in MODELS:
+            continue
+        source = next((table[model.id] for table in tables if model.id in table), None)
+        if source is not None:
+            return model, source
+    return None
 
 
 FUNCTIONS: dict[str, RuleFunction] = {

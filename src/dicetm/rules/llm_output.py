@@ -1,6 +1,6 @@
 """LLM family, output: improper output handling (LLM05:2025, LLM10:2026), output sent on to outsiders with
-nobody checking it, misinformation relied on by people or by automated steps (LLM09:2025, LLM07:2026) and the
-lethal trifecta of untrusted content, sensitive data and a channel out.
+nobody checking it, and misinformation relied on by people or by automated steps (LLM09:2025, LLM07:2026).
+The lethal trifecta is ``llm_trifecta``.
 
 Output handling fires on the model whose ``output_rendered_as`` says how its output is used (the fact lives
 there); the scenario names the component that renders or executes it. Shell/code output handed to a tool with
@@ -16,7 +16,6 @@ from collections.abc import Iterator, Mapping
 from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Kind, OutputFormat, Permission, System
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import (
-    MODELS,
     RELAYS,
     SENSITIVE,
     SHOWN_STORES,
@@ -31,11 +30,8 @@ from dicetm.rules.reach import (
     rank,
     requests_from,
     requests_to,
-    retrieval_reach,
-    sensitive_reach,
     speaks_to_outside,
     spread,
-    tool_reach,
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -362,81 +358,6 @@ def errors_drive_automated_steps(system: System) -> Iterator[Hit]:
 
 
 # --------------------------------------------------------------------------------------------------
-# T-LLM-020: the lethal trifecta (LLM01 + LLM02): untrusted content, sensitive data and a way out
-
-
-def _outbound_tools(system: System, model: Element) -> list[Element]:
-    """Tools the model calls that can carry data out: they write to, or fetch from, something outside."""
-    found = []
-    for tool in system.downstream(model.id):
-        if tool.kind not in TOOL_KINDS:
-            continue
-        targets = [system.element_by_id[tool.acts_on]] if tool.acts_on in system.element_by_id else [
-            e for e in system.downstream(tool.id) if e.kind not in MODELS]
-        if any(t.kind is Kind.external_entity or t.third_party is True or t.untrusted_content is True
-               for t in targets):
-            found.append(tool)
-    return found
-
-
-def lethal_trifecta(system: System) -> Iterator[Hit]:
-    """A model that reads content outsiders can write, reaches sensitive data and has a channel out.
-
-    One computed finding per agent (or undriven model). With all three legs present likelihood goes up; with
-    one leg missing the finding stays, downgraded, and says which leg is missing and why."""
-    content = retrieval_reach(system)
-    tools = tool_reach(system)
-    sensitive = sensitive_reach(system)
-    speaks = speaks_to_outside(system, through_models=False)
-    for model in loop_owners(system):
-        source = content.known.get(model.id) or tools.known.get(model.id)
-        assumed_source = source is None and (model.id in content.any or model.id in tools.any)
-        if assumed_source:
-            source = content.any.get(model.id) or tools.any.get(model.id)
-        holder = sensitive.get(model.id)
-        if holder is None and rank(model.classification) >= SENSITIVE:
-            holder = model.id
-        outbound = _outbound_tools(system, model)
-        rendered = model.id in speaks and (model.output_rendered_as is None or bool(
-            {OutputFormat.markdown, OutputFormat.html} & set(model.output_rendered_as)))
-        legs = {"untrusted content": source is not None, "sensitive data": holder is not None,
-                "outbound channel": bool(outbound) or rendered}
-        present = [leg for leg, held in legs.items() if held]
-        if len(present) < 2:
-            continue
-        missing = [leg for leg, held in legs.items() if not held]
-        factors: list[Factor] = []
-        assumptions: list[str] = []
-        if missing:
-            factors.append(Factor(target="likelihood", delta=-1, fact=f"{model.id}.trifecta=incomplete",
-                                  note=f"one leg is missing: no {missing[0]} is modelled, so the attack needs a "
-                                       "path the model does not show"))
-        else:
-            factors.append(Factor(target="likelihood", delta=1, fact=f"{model.id}.trifecta=complete",
-                                  note="all three legs are present: one planted instruction can read and send "
-                                       "out the data"))
-        if assumed_source and source is not None:
-            assumptions.append(f"Who can write the content {model.name} reads through {name_of(system, source)} "
-                               "is not stated; assumed outsiders can.")
-        if rendered and model.output_rendered_as is None and not outbound:
-            assumptions.append(f"How the output of {model.name} is displayed is not stated; assumed links and "
-                               "images in it are rendered.")
-        channel = (_names(outbound) if outbound else "rendered links and images in its answers") if legs[
-            "outbound channel"] else "no channel out"
-        references = [*(["atlas:AML.T0086"] if outbound else []), *(["atlas:AML.T0077"] if rendered else [])]
-        others = [x for x in (source, holder, *(t.id for t in outbound)) if x is not None and x != model.id]
-        yield Hit(element=model.id, others=tuple(dict.fromkeys(others)),
-                  values={"legs": " and ".join("an outbound channel" if p == "outbound channel" else p for p in present)
-                          if missing else
-                          "untrusted content, sensitive data and an outbound channel",
-                          "missing": f", but no {missing[0]} is modelled" if missing else "",
-                          "source": name_of(system, source) if source else "no untrusted source",
-                          "holder": name_of(system, holder) if holder else "no sensitive data",
-                          "channel": channel},
-                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
-
-
-# --------------------------------------------------------------------------------------------------
 # T-LLM-023: output sent on to outsiders with nobody checking it (LLM05, LLM06, cascading)
 
 
@@ -498,6 +419,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-LLM-013": unchecked_answers_drive_decisions,
     "T-LLM-017": output_handling_unstated,
     "T-LLM-018": errors_drive_automated_steps,
-    "T-LLM-020": lethal_trifecta,
     "T-LLM-023": output_sent_out_unreviewed,
 }

@@ -150,7 +150,8 @@ def access_policy_evasion(system: System) -> Iterator[Hit]:
     """A valuable model behind an access policy (accounts, rate limits): fraudulent or stolen accounts and
     reseller proxies spread the queries so the policy never triggers. Accounts count as the policy when an
     exposed entry that requires sign-in reaches the model, even if an open path (account registration) does
-    too."""
+    too. Where rate limits are part of the policy, queries spread over many accounts still exhaust the model's
+    capacity (denial of service)."""
     reach = caller_reach(system, through_models=True)
     signed_in = _signed_in_reach(system, reach)
     for model in models(system):
@@ -168,7 +169,9 @@ def access_policy_evasion(system: System) -> Iterator[Hit]:
                                "accounts are needed.")
         yield _usage_hit(system, reach, model, entry, "anyone on the internet can open accounts",
                          others=(entry,), values={"policy": policy}, assumptions=assumptions,
-                         references=("atlas:AML.T0012",) if accounts else (), signed_in=model.id in signed_in)
+                         references=(("atlas:AML.T0012",) if accounts else ()) + (("atlas:AML.T0029",) if throttled
+                                                                                 else ()),
+                         signed_in=model.id in signed_in)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -224,7 +227,8 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
     environment dump) anyone can call the service, or publish a version every user installs, directly. Services
     reached with the same key holders (one token for several repositories) share one finding; a model provider's
     finding names the models it serves. A key to a model account is also used to list which models and quotas it
-    opens, and is billed to you."""
+    opens, and is billed to you. A key to a platform that deploys or runs the organisation's own components
+    (a flow from it to them) can also stop or delete them (denial of service)."""
     buckets: dict[tuple[frozenset[str], bool], list[tuple[Element, list[Element]]]] = {}
     for service in system.elements:
         if not _keyed_service(service) or _carried_by_provider(system, service):
@@ -251,15 +255,20 @@ def provider_key_used_directly(system: System) -> Iterator[Hit]:
                             "API key or token in its configuration or environment." for h in unstated)
         served = [e for s in services if s.kind is Kind.model_provider
                   for e in [*system.upstream(s.id), *system.downstream(s.id)] if e.kind is Kind.llm]
-        plural = len(services) > 1
-        what = ("publishing new versions" if publishing else
-                ("their models" if plural else "its models") if is_model else
-                ("their data and API" if plural else "its data and API"))
-        yield Hit(element=services[0].id, others=tuple(dict.fromkeys(e.id for e in [*services[1:], *served, *holders])),
-                  values={"holders": _names(holders), "services": _names(services), "what": what},
-                  factors=tuple(factors), assumptions=assumptions,
-                  references=("atlas:AML.T0034", "atlas:AML.T0075", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026")
-                  if is_model else ())
+        # A platform that deploys or runs the organisation's own components: its key can also stop them.
+        controlled = [e for s in services if s.kind is Kind.process for e in system.downstream(s.id)
+                      if e.kind is not Kind.external_entity and e.third_party is not True and e.id not in
+                      {h.id for h in holders}]
+        what = "publishing new versions" if publishing else "the models" if is_model else "the data and API"
+        if controlled and not is_model:
+            what += f" and control of {_names(controlled)}"
+        references = (("atlas:AML.T0034", "atlas:AML.T0075", "owasp-llm:LLM10:2025", "owasp-llm:LLM06:2026")
+                      if is_model else ()) + (("atlas:AML.T0029",) if controlled else ())
+        yield Hit(element=services[0].id,
+                  others=tuple(dict.fromkeys(e.id for e in [*services[1:], *served, *holders, *controlled])),
+                  lists={"holders": tuple(h.name for h in holders), "services": tuple(s.name for s in services)},
+                  values={"what": what},
+                  factors=tuple(factors), assumptions=assumptions, references=references)
 
 
 def _names(elements: list[Element]) -> str:

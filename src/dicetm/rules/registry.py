@@ -15,11 +15,13 @@ from dicetm.rules import (
     agent_actions,
     agent_loop,
     data,
+    data_artifacts,
     data_execution,
     data_lifecycle,
     ecosystem,
     llm,
     llm_output,
+    llm_trifecta,
     llm_usage,
     stride,
     stride_exposure,
@@ -32,8 +34,10 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 # A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS}),
-    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_usage.FUNCTIONS}),
-    ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS}),
+    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
+             **llm_usage.FUNCTIONS}),
+    ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS,
+              **data_artifacts.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
 ]

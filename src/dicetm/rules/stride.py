@@ -234,8 +234,16 @@ def unauthenticated_entry_point(system: System) -> Iterator[Hit]:
             element=element.id,
             others=tuple(sorted({c.id for c in entry.callers})),
             values={"origin": " and from ".join(entry.origins)},
+            lists={"reached_from": _reached_from(element, entry.callers)},
             assumptions=entry.assumptions,
         )
+
+
+def _reached_from(element: Element, callers: Iterable[Element]) -> tuple[str, ...]:
+    """Where anonymous requests come from, as names a group of entry points can list once each."""
+    place = {Exposure.internet: "the internet", Exposure.partner: "partner networks"}.get(
+        element.exposure) if element.exposure else None
+    return (*([place] if place else []), *sorted({c.name for c in callers}))
 
 
 def unauthenticated_flow_crosses_boundary(system: System) -> Iterator[Hit]:
@@ -383,7 +391,7 @@ def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
             factors = (_factor("impact", 1, f"{holder}.classification={carried}",
                                f"{carried.value.capitalize()} data brings legal duties (privacy law, "
                                "contracts) that follow it to the third party."),)
-        yield Hit(element=target.id, flow=flow.id, others=(source.id,), values={"data_class": carried.value},
+        yield Hit(element=target.id, flow=flow.id, others=(source.id,), lists={"data_class": (carried.value,)},
                   factors=factors, assumptions=tuple(assumptions))
 
 
@@ -415,8 +423,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
         activities: list[str] = []
         if foreign:
             activities.append("handles requests from outside the organisation")
-        if changed:
-            activities.append(f"changes {_names(changed)}")
+        activities.extend(f"changes {e.name}" for e in sorted(changed, key=lambda e: e.name))
         if acts:
             activities.append("acts on other systems")
             if element.permissions is None:
@@ -424,8 +431,7 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
         if element.audit_logging is None:
             assumptions.append(f"Whether {element.name} logs security-relevant actions is not stated; "
                                "assumed it does not.")
-        yield Hit(element=element.id, values={"activity": " and ".join(activities)},
-                  assumptions=tuple(assumptions))
+        yield Hit(element=element.id, lists={"activity": tuple(activities)}, assumptions=tuple(assumptions))
 
 
 def log_store_tampering(system: System) -> Iterator[Hit]:
@@ -530,7 +536,7 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
         if element.encrypted_at_rest is None:
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
         secrets = element.classification is Classification.secret or element.holds_credentials is True
-        yield Hit(element=element.id, values={"data_class": str(element.classification)},
+        yield Hit(element=element.id, lists={"data_class": (str(element.classification),)},
                   assumptions=assumptions, references=("atlas:AML.T0055",) if secrets else ())
 
 

@@ -1,0 +1,138 @@
+"""References a finding carries only when a stated fact makes them true: an injected chat model can phish the
+people it talks to, chat history written through an internet-facing API can be edited, a leaked platform key can
+stop what the platform runs, and spreading queries over accounts still floods a rate-limited model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dicetm.model import System, Threat
+from dicetm.pipeline.run import analyze
+from dicetm.rules.base import build_threat
+from dicetm.rules.registry import rule_by_id
+
+
+def _system(elements: list[dict[str, Any]], flows: list[tuple[str, str, bool]]) -> System:
+    return System.model_validate({
+        "name": "conditions", "elements": elements,
+        "flows": [{"id": f"f{i}", "source": a, "target": b, "bidirectional": two_way}
+                  for i, (a, b, two_way) in enumerate(flows)]})
+
+
+def _findings(rule_id: str, system: System) -> dict[str, Threat]:
+    rule = rule_by_id()[rule_id]
+    return {t.id: t for t in (build_threat(rule.meta, hit, system, "test") for hit in rule.evaluate(system))}
+
+
+PAGE_READER = [
+    {"id": "user", "name": "User", "kind": "external_entity"},
+    {"id": "page", "name": "Open web page", "kind": "knowledge_source", "untrusted_content": True},
+    {"id": "chat", "name": "Chat model", "kind": "llm"},
+]
+
+
+def test_an_injected_model_that_talks_with_people_can_phish_them() -> None:
+    system = _system(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
+    refs = _findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    assert {"atlas:AML.T0052.000", "owasp-agentic:T15"} <= set(refs)
+
+
+def test_a_batch_model_nobody_converses_with_is_no_social_engineer() -> None:
+    system = _system([*PAGE_READER, {"id": "report", "name": "Report store", "kind": "data_store"}],
+                     [("page", "chat", False), ("chat", "report", False)])
+    refs = _findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    assert "atlas:AML.T0052.000" not in refs and "owasp-agentic:T15" not in refs
+
+
+def _threads(exposure: str) -> System:
+    return _system([
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "api", "name": "Chat API", "kind": "process", "exposure": exposure, "authenticated": True},
+        {"id": "threads", "name": "Threads", "kind": "memory"},
+        {"id": "chat", "name": "Chat model", "kind": "llm"},
+    ], [("user", "api", False), ("api", "threads", True), ("api", "chat", True)])
+
+
+def test_history_written_through_an_internet_api_can_be_edited_to_hide_an_injection() -> None:
+    assert "atlas:AML.T0092" in _findings("T-AGENT-006", _threads("internet"))["T-AGENT-006@threads"].references
+
+
+def test_history_written_only_inside_the_network_carries_no_history_editing() -> None:
+    assert "atlas:AML.T0092" not in _findings("T-AGENT-006", _threads("internal"))["T-AGENT-006@threads"].references
+
+
+def _platform(runs_component: bool) -> System:
+    elements = [
+        {"id": "builder", "name": "Build service", "kind": "process", "holds_credentials": True},
+        {"id": "platform", "name": "Hosting platform API", "kind": "process", "third_party": True},
+        {"id": "server", "name": "Hosted server", "kind": "mcp_server"},
+    ]
+    flows = [("builder", "platform", False)] + ([("platform", "server", False)] if runs_component else [])
+    return _system(elements, flows)
+
+
+def test_a_leaked_platform_key_can_stop_what_the_platform_runs() -> None:
+    threat = _findings("T-LLM-021", _platform(True))["T-LLM-021@platform"]
+    assert "atlas:AML.T0029" in threat.references and "server" in threat.elements
+    assert "control of Hosted server" in threat.title
+
+
+def test_a_key_to_a_service_that_runs_nothing_of_yours_is_no_denial_of_service() -> None:
+    assert "atlas:AML.T0029" not in _findings("T-LLM-021", _platform(False))["T-LLM-021@platform"].references
+
+
+def test_rate_limits_evaded_with_many_accounts_still_flood_the_model() -> None:
+    system = _system([
+        {"id": "customer", "name": "Customer", "kind": "external_entity"},
+        {"id": "gateway", "name": "Gateway", "kind": "process", "exposure": "internet", "authenticated": True,
+         "rate_limited": True},
+        {"id": "model", "name": "Own model", "kind": "llm", "model_provenance": "in_house"},
+    ], [("customer", "gateway", False), ("gateway", "model", True)])
+    refs = _findings("T-LLM-016", system)["T-LLM-016@model"].references
+    assert {"atlas:AML.T0012", "atlas:AML.T0029"} <= set(refs)
+
+
+def test_a_group_is_scored_as_its_riskiest_member_and_keeps_every_member() -> None:
+    """Two unencrypted boundary crossings, one carrying confidential data: one threat, the higher score."""
+    system = System.model_validate({
+        "name": "group", "elements": [
+            {"id": "a", "name": "A", "kind": "process"}, {"id": "b", "name": "B", "kind": "data_store"},
+            {"id": "c", "name": "C", "kind": "process"}, {"id": "d", "name": "D", "kind": "data_store"}],
+        "flows": [{"id": "f1", "source": "a", "target": "b", "encrypted": False},
+                  {"id": "f2", "source": "c", "target": "d", "encrypted": False, "classification": "confidential"}],
+        "trust_boundaries": [{"id": "z1", "name": "Z1", "elements": ["a", "c"]},
+                             {"id": "z2", "name": "Z2", "elements": ["b", "d"]}]})
+    full = {t.id: t for t in analyze(system, detail="full").threats if t.rule == "T-STRIDE-002"}
+    grouped = [t for t in analyze(system).threats if t.rule == "T-STRIDE-002"]
+    assert len(full) == 2 and len(grouped) == 1
+    assert set(grouped[0].members) == set(full)
+    assert grouped[0].score == max(t.score for t in full.values()) > min(t.score for t in full.values())
+
+
+def _copilot(with_docs: bool) -> System:
+    elements = [
+        {"id": "sender", "name": "Sender", "kind": "external_entity", "untrusted_content": True},
+        {"id": "mail", "name": "Mailbox", "kind": "data_store", "untrusted_content": True},
+        {"id": "docs", "name": "Files", "kind": "data_store", "classification": "confidential"},
+        {"id": "index", "name": "Search index", "kind": "retriever"},
+        {"id": "orchestrator", "name": "Orchestrator", "kind": "process"},
+        {"id": "model", "name": "Model", "kind": "llm", "output_rendered_as": ["markdown"],
+         "classification": "confidential"},
+        {"id": "user", "name": "User", "kind": "external_entity"},
+    ]
+    flows = [("sender", "mail", False), ("mail", "index", False), ("index", "orchestrator", False),
+             ("orchestrator", "model", True), ("user", "orchestrator", True)]
+    if with_docs:
+        flows.append(("docs", "index", False))
+    return _system(elements, flows)
+
+
+def test_one_index_mixing_outsiders_content_with_sensitive_data_is_named_on_the_trifecta() -> None:
+    threat = _findings("T-LLM-020", _copilot(True))["T-LLM-020@model"]
+    assert "index" in threat.elements
+    assert {"atlas:AML.T0085.000", "owasp-llm:LLM08:2025"} <= set(threat.references)
+
+
+def test_an_index_holding_only_outsiders_content_mixes_nothing() -> None:
+    threat = _findings("T-LLM-020", _copilot(False))["T-LLM-020@model"]
+    assert "atlas:AML.T0085.000" not in threat.references
