@@ -8,6 +8,7 @@ does not hold, 2 bad usage or input.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -67,7 +68,7 @@ def _render(fmt: CheckFormat, gate: GateResult, loaded: LoadedModel, policy_name
     if fmt is CheckFormat.sarif:
         from dicetm.report.sarif import render_gate_sarif
 
-        return render_gate_sarif(gate, loaded, base=Path.cwd())
+        return render_gate_sarif(gate, loaded, base=Path.cwd(), environment=os.environ)
     return _text(gate, loaded, policy_name)
 
 

@@ -75,6 +75,18 @@ def test_check_json_and_sarif(workspace: Path, tmp_path: Path) -> None:
     assert len(log["runs"][0]["results"]) == len(data["failures"])
 
 
+
+def test_check_sarif_inside_an_azure_pipelines_job_has_its_automation_details(
+        workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"SYSTEM_DEFINITIONID": "7", "BUILD_DEFINITIONNAME": "threat-model",
+                        "SYSTEM_PHASEID": "0f6c2d1e-4b3a-4c5d-8e7f-9a0b1c2d3e4f", "SYSTEM_PHASENAME": "Gate"}.items():
+        monkeypatch.setenv(name, value)
+    output = tmp_path / "gate.sarif"
+    assert invoke("check", workspace, "-f", "sarif", "--output", output).code == 1
+    details = json.loads(output.read_text(encoding="utf-8"))["runs"][0]["automationDetails"]
+    assert details["id"].startswith("azuredevops/pipeline/build/7/0f6c2d1e-4b3a-4c5d-8e7f-9a0b1c2d3e4f/dicetm-check-")
+    assert details["properties"]["azuredevops/pipeline/build/phaseName"] == "Gate"
+
 def test_a_tampered_audit_log_fails_the_chain_rule(workspace: Path, tmp_path: Path) -> None:
     log = workspace / "dicetm-audit.jsonl"
     log.write_bytes(log.read_bytes().replace(b'"reason":"no prompt logs are kept"', b'"reason":"whatever"', 1))
