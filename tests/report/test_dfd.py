@@ -191,6 +191,18 @@ def test_the_overview_draws_the_busiest_zone_connections_and_says_how_many_it_le
     assert f"{left} more connections ({left} flows) are not drawn here" in source
 
 
+
+def test_many_edges_get_labels_placed_after_the_layout() -> None:
+    def chain(count: int) -> System:
+        elements = [Element(id=f"e{i}", name=f"E {i}", kind=Kind.process) for i in range(count + 1)]
+        flows = [Flow(id=f"f{i}", source=f"e{i}", target=f"e{i + 1}", data=f"data {i}") for i in range(count)]
+        return System(name="s", elements=elements, flows=flows)
+
+    few = [line for line in dfd.dot(chain(dfd.LAID_OUT_LABELS)).splitlines() if " -> " in line]
+    many = [line for line in dfd.dot(chain(dfd.LAID_OUT_LABELS + 1)).splitlines() if " -> " in line]
+    assert all(' [label="data ' in line for line in few)
+    assert all(' [xlabel="data ' in line for line in many)
+
 def test_dot_escapes_quotes_backslashes_and_newlines(hostile: tuple[System, AnalysisResult]) -> None:
     system, _ = hostile
     source = dfd.dot(system)

@@ -274,6 +274,10 @@ COLLAPSE_ABOVE = 60  # elements: above this the overview draws each top-level bo
 # drawing is a hairball long before that): the overview draws the busiest connections between zones, flagged
 # ones first, and says how many it left to the flow tables.
 OVERVIEW_EDGES = 250
+# Edge labels take part in the layout as nodes of their own, which is what makes dot slow on many edges (250
+# labelled edges between 38 zones: 15 s; placed after the layout as xlabels: 0.5 s). Above this many edges the
+# labels are placed after the layout.
+LAID_OUT_LABELS = 80
 MAX_DRAWN_NODES = 400  # a drawing with more nodes is unreadable and slow to lay out: none is made
 _FILL = {
     RiskLevel.critical: ("#fde2e2", "#b91c1c"),
@@ -410,6 +414,7 @@ class _Dot:
         self.prefix = prefix
         self.node = _Ids("e_")
         self.zone = _Ids("cluster_")
+        self.edge_label = "label"
         self.lines = [
             "digraph dfd {",
             f"    graph [{_attrs({'id': prefix, 'rankdir': 'LR', 'fontname': 'Helvetica', 'fontsize': '12', 'nodesep': '0.3', 'ranksep': '0.55', 'bgcolor': 'transparent'})}];",  # noqa: E501
@@ -444,12 +449,16 @@ class _Dot:
         self.lines.append(f'{indent}    graph [{_attrs(attrs)}, style="dashed,rounded", color="#b91c1c", '
                           'fontcolor="#7f1d1d", fontsize=12, margin=12];')
 
+    def expect_edges(self, count: int) -> None:
+        """Say how many edges the drawing will have, before adding them (see ``LAID_OUT_LABELS``)."""
+        self.edge_label = "label" if count <= LAID_OUT_LABELS else "xlabel"
+
     def flow(self, flow: Flow, source: str | None = None, target: str | None = None) -> None:
         notes = _flow_notes(flow)
         brief = _brief(flow.data) if flow.data else ""
         label = ("⚠ " + brief if brief else "⚠ " + ", ".join(notes)) if notes else brief
         attrs: dict[str, str | None] = {
-            "label": label or None, "id": self.dom_id("flow", flow.id), "URL": self.link("flow", flow.id),
+            self.edge_label: label or None, "id": self.dom_id("flow", flow.id), "URL": self.link("flow", flow.id),
             "tooltip": _flow_tooltip(flow, self.system), "target": "_top",
             "dir": "both" if flow.bidirectional else None,
         }
@@ -513,6 +522,7 @@ def dot(system: System, result: AnalysisResult | None = None, *, link: Link | No
         out.element(element, "    ")
     for raw in layout.undeclared:
         out.undeclared(raw)
+    out.expect_edges(len(system.flows))
     for flow in system.flows:
         out.flow(flow)
     return out.text()
@@ -558,6 +568,7 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
         hidden = sum(len(flows) for _ends, flows in left)
         note = f"{len(left)} more connections ({hidden} flows) are not drawn here: see the flow tables"
         out.lines.append(f"    label={_quoted(note)}; labelloc=b;")
+    out.expect_edges(len(ranked))
     for (source, target), flows in ranked:
         if len(flows) == 1:
             out.flow(flows[0], source, target)
@@ -565,7 +576,7 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
         flagged = any(_flow_notes(f) for f in flows)
         shown = "\n".join(_flow_tooltip(f, system).split("\n", 1)[0] for f in flows[:8])
         more = f"\n… and {len(flows) - 8} more" if len(flows) > 8 else ""
-        attrs = {"label": f"{'⚠ ' if flagged else ''}{len(flows)} flows", "tooltip": shown + more,
+        attrs = {out.edge_label: f"{'⚠ ' if flagged else ''}{len(flows)} flows", "tooltip": shown + more,
                  "penwidth": "1.6" if flagged else None, "color": "#b91c1c" if flagged else None}
         out.lines.append(f"    {out.node(source)} -> {out.node(target)} [{_attrs(attrs)}];")
     return out.text()
@@ -599,7 +610,9 @@ def _focused(system: System, result: AnalysisResult | None, link: Link | None, f
         for element in members:
             out.element(element, indent + "    ")
     drawn: set[str] = set()
-    for flow in _flows_touching(system, layout, inside):
+    touching = _flows_touching(system, layout, inside)
+    out.expect_edges(len(touching))
+    for flow in touching:
         ends = (flow.source in inside, flow.target in inside)
         for end, is_inside in zip((flow.source, flow.target), ends, strict=True):
             if is_inside or end in drawn:

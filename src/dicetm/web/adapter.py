@@ -10,7 +10,7 @@ audit record as ``dicetm decide``. No analysis or storage logic lives here eithe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ class Snapshot:
     loaded: LoadedModel
     register: Register
     result: AnalysisResult
+    # Diagrams drawn from this snapshot, by (view, zone): Graphviz takes seconds on a large model, and the
+    # snapshot is replaced whenever a workspace file changes, so what is kept here is never out of date.
+    drawings: dict[tuple[bool, str | None], str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

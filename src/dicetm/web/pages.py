@@ -73,7 +73,10 @@ def overview(request: Request, face: UiDep, view: str = "auto", zone: str | None
     focus = zone if zone in boundaries else None
     collapsed = focus is None and (view == "zones" or (view == "auto" and bool(boundaries)
                                                          and len(system.elements) > dfd.COLLAPSE_ABOVE))
-    drawing = dfd.svg(system, result=snap.result, link=path_of, collapsed=collapsed, focus=focus)
+    if (collapsed, focus) not in snap.drawings:
+        snap.drawings[collapsed, focus] = dfd.svg(system, result=snap.result, link=path_of, collapsed=collapsed,
+                                                  focus=focus)
+    drawing = snap.drawings[collapsed, focus]
     return face.page(request, "overview.html.j2", title="Overview", f=figures(snap.result), drawing=drawing,
                      collapsed=collapsed, focus=boundaries.get(focus) if focus else None,
                      mermaid=None if drawing else dfd.mermaid(system, snap.result), heat_link=_heat_link,
