@@ -52,8 +52,9 @@ def synthetic_model(size: int) -> dict[str, object]:
         if kind in ("llm", "agent"):
             element["output_rendered_as"] = ["markdown"] if i % 2 else ["html", "sql"]
         elements.append(element)
-    # A ring plus chords, so every element has flows and paths are long.
-    flows = [{"id": f"f{i}", "source": f"e{i}", "target": f"e{(i * 7 + 1) % size}", "data": f"data {i}",
+    # A ring plus chords, so every element has flows and paths are long (never a flow from an element to itself).
+    targets = [(i * 7 + 1) % size if (i * 7 + 1) % size != i else (i + 1) % size for i in range(size)]
+    flows = [{"id": f"f{i}", "source": f"e{i}", "target": f"e{targets[i]}", "data": f"data {i}",
               "encrypted": i % 5 != 0, "authenticated": i % 3 != 0 if i % 2 else None} for i in range(size)]
     boundaries = [{"id": f"b{j}", "name": f"zone {j}",
                    "elements": [f"e{i}" for i in range(j * 50, min(size, (j + 1) * 50))]}

@@ -143,6 +143,8 @@ class Workspace:
             register = read_bytes(self.register_path, _REGISTER)
             log = read_bytes(self.audit_path, _LOG) or b""
             temps = [(path, read_bytes(path, "a temp file")) for path in self._temps()]
+        if not temps:  # the common case: nothing half-committed, so no need to parse the register for its head
+            return register, log
         head = _head_of(register)
         for _path, pending in temps:
             plan = _plan(pending, head, log, str(self.audit_path))
