@@ -475,7 +475,9 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
         yield Hit(
             element=tool.id,
             references=("atlas:AML.T0055",) if _keeps_secrets(shared) else (),
-            others=tuple(e.id for e in [*serving, *shared]),
+            # A tool an MCP server exposes runs there: the server is the deputy holding the one identity.
+            others=tuple(dict.fromkeys([*(e.id for e in [*serving, *shared]),
+                                        *([tool.server] if tool.server else [])])),
             values={"invokers": join_names(serving), "target": join_names(shared), "actions": actions},
             factors=tuple(factors),
             assumptions=tuple(assumptions),

@@ -77,8 +77,14 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
         if model.id not in reach.unguarded:
             factors.append(Factor(target="likelihood", delta=-1, fact=f"{model.id}.upstream=guardrail",
                                   note="every path from callers passes a guardrail"))
-        yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+        public = ""
+        if model.id in reach.internet and model.id in _converses_with_people(system):
+            public = (" What it is made to say goes back to the public in your name: screenshots of it insulting "
+                      "people, promising what you do not offer or praising a competitor do reputational harm.")
+        yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model),
+                                                             "public": public},
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=("atlas:AML.T0048.001",) if public else ())
 
 
 # An injected model that converses with people can be turned on them: it asks for their data or steers them.
@@ -394,8 +400,18 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
             assumptions.append(f"Whether the system prompt of {model.name} holds credentials, internal "
                                "addresses or access rules is not stated; assumed it may.")
         tools = [e for e in system.downstream(model.id) if e.kind in TOOL_KINDS]
-        references = ("atlas:AML.T0084.001",) if tools else ()  # tool schemas sit in the same hidden context
-        yield Hit(element=model.id, factors=tuple(factors), assumptions=tuple(assumptions), references=references)
+        references = ["atlas:AML.T0084.001"] if tools else []  # tool schemas sit in the same hidden context
+        # Prompt files and settings the model loads hold that hidden context; confidential ones are an asset.
+        configs = [e for e in system.upstream(model.id) if e.kind is Kind.agent_config]
+        valuable = [c for c in configs if c.classification is not None
+                    and CLASSIFICATION_RANK[c.classification] >= CLASSIFICATION_RANK[Classification.confidential]]
+        product = ""
+        if valuable:
+            references.append("atlas:AML.T0048.004")
+            product = (f" The instructions in {valuable[0].name} are themselves the work someone paid for: with "
+                       "them a competitor clones the assistant.")
+        yield Hit(element=model.id, others=tuple(c.id for c in configs), values={"product": product},
+                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
 
 # --------------------------------------------------------------------------------------------------
