@@ -35,7 +35,7 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import front_ends
+from dicetm.rules.reach import front_ends, loaded_weights
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
@@ -496,7 +496,8 @@ def _executes(element: Element) -> bool:
 def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
     """Model-driven components that execute code, with who writes what they run: tools with execute
     permission (their invokers), agents that execute code themselves (their own model), and processes that
-    do so for a model they talk to (that model)."""
+    do so for a model they talk to (that model; a model whose weight files the process only loads writes
+    nothing it runs: T-DATA-012's ground)."""
     for element in system.elements:
         if element.kind not in (*TOOL_KINDS, Kind.agent, Kind.process) or not _executes(element):
             continue
@@ -506,7 +507,7 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
             writers = [element]
         else:
             writers = [e for e in [*system.upstream(element.id), *system.downstream(element.id)]
-                       if e.kind in MODEL_KINDS]
+                       if e.kind in MODEL_KINDS and not loaded_weights(system, e)]
         if writers:
             yield element, list({w.id: w for w in writers}.values())
 
