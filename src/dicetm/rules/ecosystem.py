@@ -112,14 +112,8 @@ def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
     """A registry or marketplace that skills, plugins, tools or MCP servers are installed from, without both
     review and signing, or with what is installed from it not pinned. The finding names the organisation's own
     release pipeline and the source it builds from when the model shows them publishing into the registry."""
-    consumers: dict[str, list[Element]] = {}
-    for element in system.elements:
-        if element.installed_from:
-            consumers.setdefault(element.installed_from, []).append(element)
     for registry in system.of_kind(Kind.registry):
-        installed = consumers.get(registry.id, [])
-        installed += [e for e in system.downstream(registry.id)
-                      if e not in installed and e.kind is not Kind.registry]
+        installed = installed_from(system, registry)
         if not installed:
             continue
         unpinned = [e for e in installed if e.dependencies_pinned is not True and e.description_pinned is not True]
@@ -144,7 +138,7 @@ def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
         publishing = (f" Your own releases reach it from {join_names(publishers)}: whoever obtains that publishing "
                       "token or gets a change into its source ships a version every user installs." if publishers
                       else "")
-        entries, references = _entry_kinds(system, installed)
+        entries, references = entry_kinds(system, installed)
         users = _people_served(system, installed)
         if users:
             references.append("atlas:AML.T0052")
@@ -167,7 +161,13 @@ PACKAGE_ENTRIES = ("package", "the rights of the process that installs or import
 MODEL_CARRIERS = frozenset({Kind.process, Kind.data_store, Kind.fine_tuning_pipeline})
 
 
-def _entry_kinds(system: System, installed: list[Element]) -> tuple[list[tuple[str, str]], list[str]]:
+def installed_from(system: System, registry: Element) -> list[Element]:
+    """What takes entries from a registry: elements naming it in ``installed_from``, and what it sends to."""
+    installed = [e for e in system.elements if e.installed_from == registry.id]
+    return installed + [e for e in system.downstream(registry.id) if e not in installed and e.kind is not Kind.registry]
+
+
+def entry_kinds(system: System, installed: list[Element]) -> tuple[list[tuple[str, str]], list[str]]:
     """What the entries are (agent tools and skills, models, software packages) and the ATLAS supply-chain ids
     that fit: tools, MCP servers and agents take skills and servers; models, and what carries a registry's files
     on to a model you run, take model files; any other process or job takes software packages."""
