@@ -84,12 +84,15 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
     Either an llm/agent sends to the tool directly, or (function calling) an orchestrator that exchanges data
     with a model runs the tool calls the model asks for: a tool is by definition model-invoked. Orchestrators
     are modelled as processes or, when their main job is fetching context, as retrievers. A tool an MCP
-    server exposes (``server``) is called through that server, so the server's callers call it.
+    server exposes (``server``) is called through that server, so the server's callers call it. A check drawn
+    between caller and tool (a guardrail: a command allow-list, a policy engine) passes the calls on, so what
+    sends to it calls the tool.
     """
     callers = system.upstream(tool.id)
     server = system.element_by_id.get(tool.server) if tool.server else None
     if server is not None:
         callers = [*callers, *system.upstream(server.id)]
+    callers += [e for check in callers if check.kind is Kind.guardrail for e in system.upstream(check.id)]
     direct = list({e.id: e for e in callers if e.kind in MODEL_KINDS}.values())
     if direct:
         return direct
@@ -97,8 +100,11 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
 
 
 def tools_of(system: System, caller: Element) -> list[Element]:
-    """The tools and MCP servers ``caller`` calls (sends data to), and the tools those servers expose."""
-    called = [e for e in system.downstream(caller.id) if e.kind in TOOL_KINDS]
+    """The tools and MCP servers ``caller`` calls (sends data to, directly or through a guardrail that checks
+    the calls), and the tools those servers expose."""
+    near = system.downstream(caller.id)
+    near += [e for check in near if check.kind is Kind.guardrail for e in system.downstream(check.id)]
+    called = [e for e in near if e.kind in TOOL_KINDS]
     exposed = tools_by_server(system)
     found = [*called, *(t for e in called if e.kind is Kind.mcp_server for t in exposed.get(e.id, []))]
     return list({e.id: e for e in found}.values())
