@@ -401,10 +401,11 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
                                "addresses or access rules is not stated; assumed it may.")
         tools = [e for e in system.downstream(model.id) if e.kind in TOOL_KINDS]
         references = ["atlas:AML.T0084.001"] if tools else []  # tool schemas sit in the same hidden context
-        # Prompt files and settings the model loads hold that hidden context; confidential ones are an asset.
+        # Prompt files and settings the model loads hold that hidden context. Confidential instructions are an
+        # asset of their own (a key or token store, secret, is the credential findings' ground).
         configs = [e for e in system.upstream(model.id) if e.kind is Kind.agent_config]
-        valuable = [c for c in configs if c.classification is not None
-                    and CLASSIFICATION_RANK[c.classification] >= CLASSIFICATION_RANK[Classification.confidential]]
+        valuable = [c for c in configs if c.classification is Classification.confidential
+                    and c.holds_credentials is not True]
         product = ""
         if valuable:
             references.append("atlas:AML.T0048.004")

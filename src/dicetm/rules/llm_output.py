@@ -326,8 +326,8 @@ def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
         liable = ""
         if model.answers_drive_decisions is True and system.element_by_id[audience].kind is Kind.external_entity:
             references.append("atlas:AML.T0048.000")
-            liable = (" What the model told them binds the organisation: it pays for the promises and advice its "
-                      "model gave, as it would for an employee's.")
+            liable = (" A wrong answer acted on costs money, and the organisation can be held to what its model "
+                      "told people, as to what its staff said.")
         yield Hit(element=model.id, others=others, values={"audience": name_of(system, audience), "liable": liable},
                   factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
