@@ -180,3 +180,29 @@ def test_the_shared_identity_finding_names_the_mcp_server_the_tool_runs_on() -> 
          "classification": "confidential"},
     ], [("user", "agent"), ("agent", "server"), ("search", "store")])
     assert "server" in _findings("T-AGENT-004", system)["T-AGENT-004@search"].elements
+
+
+def _paying_agent(decides: bool | None) -> System:
+    return _system([
+        {"id": "inbox", "name": "Claims", "kind": "knowledge_source", "untrusted_content": True},
+        {"id": "agent", "name": "Claims agent", "kind": "agent", "answers_drive_decisions": decides},
+        {"id": "pay", "name": "Payment tool", "kind": "tool", "permissions": ["write"], "acts_on": "ledger"},
+        {"id": "ledger", "name": "Ledger", "kind": "data_store", "classification": "confidential"},
+    ], [("inbox", "agent"), ("agent", "pay"), ("pay", "ledger")])
+
+
+def test_an_agent_stated_to_decide_unchecked_can_misalign_not_only_be_injected() -> None:
+    stated = _findings("T-AGENT-001", _paying_agent(True))["T-AGENT-001@pay"]
+    assert {"owasp-agentic:T7", "owasp-asi:ASI10:2026"} <= set(stated.references)
+    assert "shortcut" in stated.scenario
+    assert "owasp-agentic:T7" not in _findings("T-AGENT-001", _paying_agent(None))["T-AGENT-001@pay"].references
+
+
+def test_planted_code_can_try_to_evade_the_check_its_own_traffic_passes() -> None:
+    system = _system([
+        {"id": "pypi", "name": "Package index", "kind": "registry"},
+        {"id": "job", "name": "Job", "kind": "process", "executes_code": True, "installed_from": "pypi"},
+        {"id": "sidecar", "name": "Network sidecar", "kind": "guardrail"},
+    ], [("job", "sidecar")])
+    threat = _findings("T-DATA-012", system)["T-DATA-012@job"]
+    assert "atlas:AML.T0107" in threat.references and "Network sidecar" in threat.scenario

@@ -301,13 +301,20 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
         permissions, permission_assumptions = _acting_permissions(tool)
         targets = targets_of(system, tool)
         reach_factors, reach_assumptions = reach.factor(tool)
+        # An agent stated to decide without anyone checking: its own pursuit of the goal is a cause, not only
+        # what it is told (misaligned and deceptive behaviour).
+        deciders = [i for i in unapproved if i.kind is Kind.agent and i.answers_drive_decisions is True]
+        own = (f" {join_names(deciders)} is also stated to decide without anyone checking: chasing its goal (a queue "
+               "cleared, a case closed) it can take a shortcut nobody intended and explain it convincingly."
+               if deciders else "")
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*unapproved, *targets]),
             values={"invokers": join_names(unapproved), "target": target_phrase(targets),
-                    "actions": _actions_phrase(permissions)},
+                    "actions": _actions_phrase(permissions), "own": own},
             factors=(*reach_factors, *sensitivity_factor(tool, [tool, *targets])),
             assumptions=(*permission_assumptions, *approval_assumptions, *reach_assumptions),
+            references=("owasp-agentic:T7", "owasp-asi:ASI10:2026") if deciders else (),
         )
 
 

@@ -102,6 +102,10 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if _holds_credentials(system, host):
             references.append("atlas:AML.T0055")
             reaches.append("collect the credentials kept there")
+        checks = [e for e in system.downstream(host.id) if e.kind is Kind.guardrail]
+        if checks:
+            references.append("atlas:AML.T0107")
+            reaches.append(f"try to switch off or route around {join_names(checks)}, which its own traffic passes")
         artefacts = _ai_artefacts(system, host)
         if artefacts:
             references.append("atlas:AML.T0007")
