@@ -42,6 +42,7 @@ from dicetm.rules.reach import (
     internet_factor,
     kinds,
     level_text,
+    loaded_weights,
     loop_owners,
     max_classification,
     models,
@@ -323,7 +324,7 @@ def provider_trains_on_user_input(system: System) -> Iterator[Hit]:
     for element in system.elements:
         if element.kind not in (Kind.model_provider, Kind.llm) or element.id not in reached:
             continue
-        if element.trains_on_user_input is False:
+        if element.trains_on_user_input is False or loaded_weights(system, element):  # weights nobody prompts
             continue
         if element.kind is Kind.llm and Kind.model_provider in neighbour_kinds(system, element.id):
             continue  # the provider element carries the finding
