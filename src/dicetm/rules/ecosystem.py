@@ -109,9 +109,11 @@ def tool_description_poisoning(system: System) -> Iterator[Hit]:
 
 
 def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
-    """A registry or marketplace that skills, plugins, tools or MCP servers are installed from, without both
-    review and signing, or with what is installed from it not pinned. The finding names the organisation's own
-    release pipeline and the source it builds from when the model shows them publishing into the registry."""
+    """A registry or marketplace that skills, plugins, tools, MCP servers, packages or models are installed from,
+    without both review and signing, or with what is installed from it not pinned. The supply-chain references
+    follow what takes its entries in (``entry_kinds``); phishing is added when an installed skill or agent talks
+    to the system's users. The finding names the organisation's own release pipeline and the source it builds
+    from when the model shows them publishing into the registry."""
     for registry in system.of_kind(Kind.registry):
         installed = installed_from(system, registry)
         if not installed:
