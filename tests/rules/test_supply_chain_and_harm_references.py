@@ -206,3 +206,23 @@ def test_planted_code_can_try_to_evade_the_check_its_own_traffic_passes() -> Non
     ], [("job", "sidecar")])
     threat = _findings("T-DATA-012", system)["T-DATA-012@job"]
     assert "atlas:AML.T0107" in threat.references and "Network sidecar" in threat.scenario
+
+
+def test_the_platform_a_skill_store_feeds_runs_skills_it_installs_no_packages() -> None:
+    system = _system([
+        {"id": "store", "name": "Skill store", "kind": "registry"},
+        {"id": "skill", "name": "Skill", "kind": "tool", "installed_from": "store", "permissions": ["read"]},
+        {"id": "platform", "name": "Voice platform", "kind": "process"},
+    ], [("store", "platform"), ("platform", "skill")])
+    threat = _findings("T-ECO-002", system)["T-ECO-002@store"]
+    assert "atlas:AML.T0010.005" in threat.references and "atlas:AML.T0010.001" not in threat.references
+    assert "package" not in threat.scenario
+
+
+def test_an_api_a_skill_calls_is_no_one_to_phish() -> None:
+    system = System.model_validate({"name": "api", "elements": [
+        {"id": "store", "name": "Skill store", "kind": "registry"},
+        {"id": "skill", "name": "Skill", "kind": "tool", "installed_from": "store", "permissions": ["read"]},
+        {"id": "api", "name": "Weather API", "kind": "external_entity"},
+    ], "flows": [{"id": "f1", "source": "skill", "target": "api", "bidirectional": True}]})
+    assert "atlas:AML.T0052" not in _findings("T-ECO-002", system)["T-ECO-002@store"].references

@@ -37,7 +37,7 @@ def hallucinated_package_registrable(system: System) -> Iterator[Hit]:
         return
     for registry in system.of_kind(Kind.registry):
         installed = installed_from(system, registry)
-        entries, _references = entry_kinds(system, installed)
+        entries, _references = entry_kinds(system, registry, installed)
         if not any(entry == PACKAGE_ENTRIES[0] for entry, _rights in entries):
             continue
         installers = [e for e in installed if e.kind not in (Kind.llm, Kind.model_provider, Kind.guardrail)]

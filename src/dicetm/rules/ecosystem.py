@@ -40,7 +40,7 @@ from dicetm.rules.agent import (
     untrusted_reach,
 )
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import kinds, loop_owners, spread
+from dicetm.rules.reach import kinds, loop_owners, requests_from, spread
 
 OUTSIDE_DESCRIPTIONS = frozenset({DescriptionSource.third_party, DescriptionSource.runtime})
 
@@ -140,7 +140,7 @@ def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
         publishing = (f" Your own releases reach it from {join_names(publishers)}: whoever obtains that publishing "
                       "token or gets a change into its source ships a version every user installs." if publishers
                       else "")
-        entries, references = entry_kinds(system, installed)
+        entries, references = entry_kinds(system, registry, installed)
         users = _people_served(system, installed)
         if users:
             references.append("atlas:AML.T0052")
@@ -169,12 +169,15 @@ def installed_from(system: System, registry: Element) -> list[Element]:
     return installed + [e for e in system.downstream(registry.id) if e not in installed and e.kind is not Kind.registry]
 
 
-def entry_kinds(system: System, installed: list[Element]) -> tuple[list[tuple[str, str]], list[str]]:
+def entry_kinds(system: System, registry: Element,
+                installed: list[Element]) -> tuple[list[tuple[str, str]], list[str]]:
     """What the entries are (agent tools and skills, models, software packages) and the ATLAS supply-chain ids
     that fit: tools, MCP servers and agents take skills and servers; models, and what carries a registry's files
-    on to a model you run, take model files; any other process or job takes software packages."""
+    on to a model you run, take model files; any other process or job takes software packages (beside skills, a
+    process the registry sends to is the platform that runs them, unless it names the registry itself)."""
     found: list[tuple[str, str, tuple[str, ...]]] = []
-    if any(e.kind in TOOL_KINDS or e.kind in (Kind.agent, Kind.agent_config) for e in installed):
+    skills = any(e.kind in TOOL_KINDS or e.kind in (Kind.agent, Kind.agent_config) for e in installed)
+    if skills:
         found.append(AGENT_ENTRIES)
     carried = [e for e in installed if e.kind in MODEL_CARRIERS]
     feeding = spread(system, {e.id: e.id for e in carried}, kinds(MODEL_CARRIERS))
@@ -184,7 +187,7 @@ def entry_kinds(system: System, installed: list[Element]) -> tuple[list[tuple[st
     if into_models or any(e.kind in (Kind.llm, Kind.model_provider) for e in installed):
         found.append(MODEL_ENTRIES)
     if any(e.kind in MODEL_CARRIERS | {Kind.embedding_pipeline, Kind.retriever} and e.id not in into_models
-           for e in installed):
+           and (not skills or e.installed_from == registry.id) for e in installed):
         found.append(PACKAGE_ENTRIES)
     if not found:
         found.append(AGENT_ENTRIES)
@@ -192,16 +195,17 @@ def entry_kinds(system: System, installed: list[Element]) -> tuple[list[tuple[st
 
 
 def _people_served(system: System, installed: list[Element]) -> list[Element]:
-    """People an installed skill, plugin or agent talks to: external entities that use the system (they send
-    into it too) and that its output reaches, directly or through the processes that relay it."""
+    """People an installed skill, plugin or agent talks to: external entities that use the system (they send it
+    requests, not only answers) and that its output reaches, directly or through the processes that relay it."""
     talking = [e for e in installed if e.kind in TOOL_KINDS or e.kind is Kind.agent]
     if not talking:
         return []
     relayed = spread(system, {e.id: e.id for e in talking}, kinds(frozenset({Kind.process})))
+    speakers = [i for i in relayed if system.element_by_id[i].kind is Kind.process or i in {e.id for e in talking}]
     users: dict[str, Element] = {}
-    for element_id in relayed:
+    for element_id in speakers:
         for person in system.downstream(element_id):
-            if person.kind is Kind.external_entity and system.flows_from.get(person.id):
+            if person.kind is Kind.external_entity and requests_from(system, person.id):
                 users.setdefault(person.id, person)
     return list(users.values())
 
