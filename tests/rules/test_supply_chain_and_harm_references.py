@@ -226,3 +226,21 @@ def test_an_api_a_skill_calls_is_no_one_to_phish() -> None:
         {"id": "api", "name": "Weather API", "kind": "external_entity"},
     ], "flows": [{"id": "f1", "source": "skill", "target": "api", "bidirectional": True}]})
     assert "atlas:AML.T0052" not in _findings("T-ECO-002", system)["T-ECO-002@store"].references
+
+
+def test_a_screen_beside_a_vendor_model_api_is_no_artefact_scanner() -> None:
+    def beside(provenance: str) -> System:
+        return _system([
+            {"id": "provider", "name": "Model source", "kind": "model_provider", "model_provenance": provenance},
+            {"id": "screen", "name": "Screen", "kind": "guardrail"},
+        ], [("provider", "screen")])
+    assert _findings("T-DATA-015", beside("vendor_api")) == {}
+    assert "T-DATA-015@screen" in _findings("T-DATA-015", beside("open_weights_unverified"))
+
+
+def test_a_model_of_unstated_origin_is_never_taken_for_weight_files() -> None:
+    system = _loader(prompted=False)
+    system = System.model_validate({**system.model_dump(exclude_none=True), "elements": [
+        {**e.model_dump(exclude_none=True), "model_provenance": None} if e.id == "weights"
+        else e.model_dump(exclude_none=True) for e in system.elements]})
+    assert "T-DATA-012@loader" not in _findings("T-DATA-012", system)

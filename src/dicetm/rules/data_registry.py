@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import Element, Kind, OutputFormat, System
+from dicetm.model import Element, Kind, ModelProvenance, OutputFormat, System
 from dicetm.rules.agent import executors, join_names, likelihood_factor
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.ecosystem import PACKAGE_ENTRIES, entry_kinds, installed_from
 from dicetm.rules.reach import models
 
 CODE_OUTPUT = frozenset({OutputFormat.code, OutputFormat.shell})
-# Where the files a scanner vouches for are published.
-ARTEFACT_SOURCES = frozenset({Kind.registry, Kind.model_provider})
+OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
+
+
+def _publishes_files(element: Element) -> bool:
+    """Where the files a scanner vouches for are published: a registry, or a hub handing out model weights (not
+    a vendor's model API, whose guardrails screen prompts)."""
+    return element.kind is Kind.registry or (element.kind is Kind.model_provider
+                                             and element.model_provenance in OPEN_WEIGHTS)
 
 
 def _code_writers(system: System) -> list[Element]:
@@ -53,7 +59,7 @@ def artefact_scanner_evaded(system: System) -> Iterator[Hit]:
     """A guardrail that screens what a registry or model hub publishes (flows between them either way): files
     built so the scanner cannot parse them still load and run their payload."""
     for guard in system.of_kind(Kind.guardrail):
-        sources = [e for e in [*system.upstream(guard.id), *system.downstream(guard.id)] if e.kind in ARTEFACT_SOURCES]
+        sources = [e for e in [*system.upstream(guard.id), *system.downstream(guard.id)] if _publishes_files(e)]
         sources = list({e.id: e for e in sources}.values())
         if not sources:
             continue

@@ -145,9 +145,10 @@ WEIGHT_SUPPLIERS = frozenset({Kind.registry, Kind.model_provider, Kind.fine_tuni
 
 def loaded_weights(system: System, model: Element) -> bool:
     """A model element that stands for weight files a process loads, not a model that answers prompts: an llm
-    you do not reach through a vendor's API that only hubs, registries, stores and training jobs send to."""
+    whose weights are stated to be yours or downloaded (``model_provenance`` other than a vendor's API) and that
+    only hubs, registries, stores and training jobs send to."""
     suppliers = system.upstream(model.id)
-    return (model.kind is Kind.llm and model.model_provenance is not ModelProvenance.vendor_api
+    return (model.kind is Kind.llm and model.model_provenance not in (None, ModelProvenance.vendor_api)
             and bool(suppliers) and all(e.kind in WEIGHT_SUPPLIERS for e in suppliers))
 
 
