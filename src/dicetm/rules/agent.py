@@ -35,7 +35,7 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import front_ends
+from dicetm.rules.reach import front_ends, loaded_weights
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent})
 NOT_A_TARGET = frozenset({Kind.llm, Kind.agent, Kind.guardrail})
@@ -84,12 +84,15 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
     Either an llm/agent sends to the tool directly, or (function calling) an orchestrator that exchanges data
     with a model runs the tool calls the model asks for: a tool is by definition model-invoked. Orchestrators
     are modelled as processes or, when their main job is fetching context, as retrievers. A tool an MCP
-    server exposes (``server``) is called through that server, so the server's callers call it.
+    server exposes (``server``) is called through that server, so the server's callers call it. A check drawn
+    between caller and tool (a guardrail: a command allow-list, a policy engine) passes the calls on, so what
+    sends to it calls the tool.
     """
     callers = system.upstream(tool.id)
     server = system.element_by_id.get(tool.server) if tool.server else None
     if server is not None:
         callers = [*callers, *system.upstream(server.id)]
+    callers += [e for check in callers if check.kind is Kind.guardrail for e in system.upstream(check.id)]
     direct = list({e.id: e for e in callers if e.kind in MODEL_KINDS}.values())
     if direct:
         return direct
@@ -97,8 +100,11 @@ def invokers_of(system: System, tool: Element) -> list[Element]:
 
 
 def tools_of(system: System, caller: Element) -> list[Element]:
-    """The tools and MCP servers ``caller`` calls (sends data to), and the tools those servers expose."""
-    called = [e for e in system.downstream(caller.id) if e.kind in TOOL_KINDS]
+    """The tools and MCP servers ``caller`` calls (sends data to, directly or through a guardrail that checks
+    the calls), and the tools those servers expose."""
+    near = system.downstream(caller.id)
+    near += [e for check in near if check.kind is Kind.guardrail for e in system.downstream(check.id)]
+    called = [e for e in near if e.kind in TOOL_KINDS]
     exposed = tools_by_server(system)
     found = [*called, *(t for e in called if e.kind is Kind.mcp_server for t in exposed.get(e.id, []))]
     return list({e.id: e for e in found}.values())
@@ -295,13 +301,20 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
         permissions, permission_assumptions = _acting_permissions(tool)
         targets = targets_of(system, tool)
         reach_factors, reach_assumptions = reach.factor(tool)
+        # An agent stated to decide without anyone checking: its own pursuit of the goal is a cause, not only
+        # what it is told (misaligned and deceptive behaviour).
+        deciders = [i for i in unapproved if i.kind is Kind.agent and i.answers_drive_decisions is True]
+        own = (f" {join_names(deciders)} is also stated to decide without anyone checking: chasing its goal (a queue "
+               "cleared, a case closed) it can take a shortcut nobody intended and explain it convincingly."
+               if deciders else "")
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*unapproved, *targets]),
             values={"invokers": join_names(unapproved), "target": target_phrase(targets),
-                    "actions": _actions_phrase(permissions)},
+                    "actions": _actions_phrase(permissions), "own": own},
             factors=(*reach_factors, *sensitivity_factor(tool, [tool, *targets])),
             assumptions=(*permission_assumptions, *approval_assumptions, *reach_assumptions),
+            references=("owasp-agentic:T7", "owasp-asi:ASI10:2026") if deciders else (),
         )
 
 
@@ -475,7 +488,9 @@ def tool_reaches_other_users_data(system: System) -> Iterator[Hit]:
         yield Hit(
             element=tool.id,
             references=("atlas:AML.T0055",) if _keeps_secrets(shared) else (),
-            others=tuple(e.id for e in [*serving, *shared]),
+            # A tool an MCP server exposes runs there: the server is the deputy holding the one identity.
+            others=tuple(dict.fromkeys([*(e.id for e in [*serving, *shared]),
+                                        *([tool.server] if tool.server else [])])),
             values={"invokers": join_names(serving), "target": join_names(shared), "actions": actions},
             factors=tuple(factors),
             assumptions=tuple(assumptions),
@@ -494,7 +509,8 @@ def _executes(element: Element) -> bool:
 def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
     """Model-driven components that execute code, with who writes what they run: tools with execute
     permission (their invokers), agents that execute code themselves (their own model), and processes that
-    do so for a model they talk to (that model)."""
+    do so for a model they talk to (that model; a model whose weight files the process only loads writes
+    nothing it runs: T-DATA-012's ground)."""
     for element in system.elements:
         if element.kind not in (*TOOL_KINDS, Kind.agent, Kind.process) or not _executes(element):
             continue
@@ -504,7 +520,7 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
             writers = [element]
         else:
             writers = [e for e in [*system.upstream(element.id), *system.downstream(element.id)]
-                       if e.kind in MODEL_KINDS]
+                       if e.kind in MODEL_KINDS and not loaded_weights(system, e)]
         if writers:
             yield element, list({w.id: w for w in writers}.values())
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import STORE_KINDS, Classification, Element, Kind, Permission, System
+from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, Permission, System
 from dicetm.rules.agent import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.reach import loaded_weights
 
 # Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
 # servers are installed from registries: the ECO family's ground).
@@ -29,11 +30,29 @@ def _runs_code(element: Element) -> bool:
 
 def _outside_sources(system: System, host: Element) -> list[Element]:
     """Elements that send code or artefacts from outside the organisation into ``host``: a model hub or registry,
-    a third party, content outsiders write. The people who operate the host (external entities not stated to be
-    outsiders) are its users, not its suppliers."""
+    a third party, content outsiders write, the weight files of a downloaded model; and the registry the host
+    itself is installed from (a package that runs is its publisher's code). The people who operate the host
+    (external entities not stated to be outsiders) are its users, not its suppliers."""
+    found = [sender for sender in system.upstream(host.id)
+             if sender.kind not in (Kind.llm, Kind.agent) and sender.untrusted_content is not False and (
+                 sender.third_party is True or sender.untrusted_content is True or sender.kind in SUPPLIERS)]
+    found += [model for model in system.upstream(host.id) if loaded_weights(system, model) and _downloaded(model)]
+    origin = system.element_by_id.get(host.installed_from) if host.installed_from else None
+    if origin is not None and origin not in found:
+        found.append(origin)
+    return found
+
+
+def _downloaded(model: Element) -> bool:
+    return model.third_party is True or model.model_provenance is ModelProvenance.open_weights_unverified
+
+
+def _tenant_gateways(system: System, host: Element) -> list[Element]:
+    """Shared (``multi_tenant``) processes that pass their callers' jobs or code on to the host: each tenant's code
+    then runs where the platform runs every other tenant's."""
     return [sender for sender in system.upstream(host.id)
-            if sender.kind not in (Kind.llm, Kind.agent) and sender.untrusted_content is not False and (
-                sender.third_party is True or sender.untrusted_content is True or sender.kind in SUPPLIERS)]
+            if sender.kind is Kind.process and sender.multi_tenant is True
+            and any(caller.kind is Kind.external_entity for caller in system.upstream(sender.id))]
 
 
 def _ai_artefacts(system: System, host: Element) -> list[Element]:
@@ -65,11 +84,15 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:
             continue
         sources = _outside_sources(system, host)
-        if not sources:
+        tenants = _tenant_gateways(system, host)
+        if not sources and not tenants:
             continue
         assumptions: list[str] = []
-        references: list[str] = []
+        references = _supply_chain(sources)
         reaches: list[str] = []
+        if tenants:
+            references += ["cwe:CWE-653", "atlas:AML.T0050"]
+            reaches.append(f"reach what the platform keeps for the other tenants of {join_names(tenants)}")
         if host.egress_restricted is not True:
             references += ["atlas:AML.T0072", "atlas:AML.T0025"]
             reaches.append("open a reverse shell and send data out over the open network")
@@ -79,6 +102,10 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if _holds_credentials(system, host):
             references.append("atlas:AML.T0055")
             reaches.append("collect the credentials kept there")
+        checks = [e for e in system.downstream(host.id) if e.kind is Kind.guardrail]
+        if checks:
+            references.append("atlas:AML.T0107")
+            reaches.append(f"try to switch off or route around {join_names(checks)}, which its own traffic passes")
         artefacts = _ai_artefacts(system, host)
         if artefacts:
             references.append("atlas:AML.T0007")
@@ -87,9 +114,24 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             assumptions.append(f"Whether {host.name} runs what it loads in a sandbox is not stated (sandboxed); "
                                "assumed it runs with the rights of its host.")
         then = f" From there the attacker can {_join_texts(reaches)}." if reaches else ""
-        yield Hit(element=host.id, others=tuple(e.id for e in [*sources, *artefacts]),
-                  values={"sources": join_names(sources), "then": then},
+        suppliers = [*sources, *(t for t in tenants if t not in sources)]
+        names = join_names(sources) if sources else ""
+        if tenants:
+            names = (f"{names} and " if names else "") + f"the tenants of {join_names(tenants)}"
+        yield Hit(element=host.id, others=tuple(e.id for e in [*suppliers, *artefacts]),
+                  values={"sources": names, "then": then},
                   assumptions=tuple(assumptions), references=tuple(references))
+
+
+def _supply_chain(sources: list[Element]) -> list[str]:
+    """How the artefact arrives: a model's weights (AML.T0010.003), or software, code and packages
+    (AML.T0010.001)."""
+    references: list[str] = []
+    if any(s.kind in (Kind.llm, Kind.model_provider) for s in sources):
+        references.append("atlas:AML.T0010.003")
+    if any(s.kind not in (Kind.llm, Kind.model_provider) for s in sources):
+        references.append("atlas:AML.T0010.001")
+    return references
 
 
 def _join_texts(parts: list[str]) -> str:

@@ -40,7 +40,7 @@ from dicetm.rules.agent import (
     untrusted_reach,
 )
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import kinds, loop_owners, spread
+from dicetm.rules.reach import kinds, loop_owners, requests_from, spread
 
 OUTSIDE_DESCRIPTIONS = frozenset({DescriptionSource.third_party, DescriptionSource.runtime})
 
@@ -109,17 +109,13 @@ def tool_description_poisoning(system: System) -> Iterator[Hit]:
 
 
 def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
-    """A registry or marketplace that skills, plugins, tools or MCP servers are installed from, without both
-    review and signing, or with what is installed from it not pinned. The finding names the organisation's own
-    release pipeline and the source it builds from when the model shows them publishing into the registry."""
-    consumers: dict[str, list[Element]] = {}
-    for element in system.elements:
-        if element.installed_from:
-            consumers.setdefault(element.installed_from, []).append(element)
+    """A registry or marketplace that skills, plugins, tools, MCP servers, packages or models are installed from,
+    without both review and signing, or with what is installed from it not pinned. The supply-chain references
+    follow what takes its entries in (``entry_kinds``); phishing is added when an installed skill or agent talks
+    to the system's users. The finding names the organisation's own release pipeline and the source it builds
+    from when the model shows them publishing into the registry."""
     for registry in system.of_kind(Kind.registry):
-        installed = consumers.get(registry.id, [])
-        installed += [e for e in system.downstream(registry.id)
-                      if e not in installed and e.kind is not Kind.registry]
+        installed = installed_from(system, registry)
         if not installed:
             continue
         unpinned = [e for e in installed if e.dependencies_pinned is not True and e.description_pinned is not True]
@@ -144,9 +140,74 @@ def registry_can_ship_malicious_skills(system: System) -> Iterator[Hit]:
         publishing = (f" Your own releases reach it from {join_names(publishers)}: whoever obtains that publishing "
                       "token or gets a change into its source ships a version every user installs." if publishers
                       else "")
+        entries, references = entry_kinds(system, registry, installed)
+        users = _people_served(system, installed)
+        if users:
+            references.append("atlas:AML.T0052")
+            publishing += (f" What it says reaches {join_names(users)} as if the platform said it, so a malicious "
+                           "entry can ask them for passwords or payment details.")
         yield Hit(element=registry.id, others=tuple(e.id for e in [*installed, *publishers]),
-                  values={"installed": join_names(installed), "publishing": publishing}, factors=tuple(factors),
-                  assumptions=tuple(assumptions))
+                  values={"installed": join_names(installed), "publishing": publishing,
+                          "entries": " or ".join(e for e, _r in entries),
+                          "rights": " or ".join(r for _e, r in entries)},
+                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
+
+
+# What a registry ships, told by what takes it in: (what an entry is, whose rights it runs with, references).
+AGENT_ENTRIES = ("skill, plugin or server", "the agent's rights",
+                 ("atlas:AML.T0104", "atlas:AML.T0011.002", "atlas:AML.T0010.005", "atlas:AML.T0111"))
+MODEL_ENTRIES = ("model", "the rights of the process that loads it",
+                 ("atlas:AML.T0010.003", "atlas:AML.T0011.000", "atlas:AML.T0058"))
+PACKAGE_ENTRIES = ("package", "the rights of the process that installs or imports it",
+                   ("atlas:AML.T0010.001", "atlas:AML.T0011.001"))
+MODEL_CARRIERS = frozenset({Kind.process, Kind.data_store, Kind.fine_tuning_pipeline})
+
+
+def installed_from(system: System, registry: Element) -> list[Element]:
+    """What takes entries from a registry: elements naming it in ``installed_from``, and what it sends to."""
+    installed = [e for e in system.elements if e.installed_from == registry.id]
+    return installed + [e for e in system.downstream(registry.id) if e not in installed and e.kind is not Kind.registry]
+
+
+def entry_kinds(system: System, registry: Element,
+                installed: list[Element]) -> tuple[list[tuple[str, str]], list[str]]:
+    """What the entries are (agent tools and skills, models, software packages) and the ATLAS supply-chain ids
+    that fit: tools, MCP servers and agents take skills and servers; models, and what carries a registry's files
+    on to a model you run, take model files; any other process or job takes software packages (beside skills, a
+    process the registry sends to is the platform that runs them, unless it names the registry itself)."""
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    skills = any(e.kind in TOOL_KINDS or e.kind in (Kind.agent, Kind.agent_config) for e in installed)
+    if skills:
+        found.append(AGENT_ENTRIES)
+    carried = [e for e in installed if e.kind in MODEL_CARRIERS]
+    feeding = spread(system, {e.id: e.id for e in carried}, kinds(MODEL_CARRIERS))
+    into_models = {start for element_id, start in feeding.items()
+                   for model in system.downstream(element_id) if model.kind in (Kind.llm, Kind.fine_tuning_pipeline)
+                   and model.id != start}
+    if into_models or any(e.kind in (Kind.llm, Kind.model_provider) for e in installed):
+        found.append(MODEL_ENTRIES)
+    if any(e.kind in MODEL_CARRIERS | {Kind.embedding_pipeline, Kind.retriever} and e.id not in into_models
+           and (not skills or e.installed_from == registry.id) for e in installed):
+        found.append(PACKAGE_ENTRIES)
+    if not found:
+        found.append(AGENT_ENTRIES)
+    return [(entry, rights) for entry, rights, _refs in found], [r for *_, refs in found for r in refs]
+
+
+def _people_served(system: System, installed: list[Element]) -> list[Element]:
+    """People an installed skill, plugin or agent talks to: external entities that use the system (they send it
+    requests, not only answers) and that its output reaches, directly or through the processes that relay it."""
+    talking = [e for e in installed if e.kind in TOOL_KINDS or e.kind is Kind.agent]
+    if not talking:
+        return []
+    relayed = spread(system, {e.id: e.id for e in talking}, kinds(frozenset({Kind.process})))
+    speakers = [i for i in relayed if system.element_by_id[i].kind is Kind.process or i in {e.id for e in talking}]
+    users: dict[str, Element] = {}
+    for element_id in speakers:
+        for person in system.downstream(element_id):
+            if person.kind is Kind.external_entity and requests_from(system, person.id):
+                users.setdefault(person.id, person)
+    return list(users.values())
 
 
 def _publishers(system: System, registry: Element) -> list[Element]:

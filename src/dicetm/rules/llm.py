@@ -42,6 +42,7 @@ from dicetm.rules.reach import (
     internet_factor,
     kinds,
     level_text,
+    loaded_weights,
     loop_owners,
     max_classification,
     models,
@@ -77,8 +78,14 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
         if model.id not in reach.unguarded:
             factors.append(Factor(target="likelihood", delta=-1, fact=f"{model.id}.upstream=guardrail",
                                   note="every path from callers passes a guardrail"))
-        yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model)},
-                  factors=tuple(factors), assumptions=tuple(assumptions))
+        public = ""
+        if model.id in reach.internet and model.id in _converses_with_people(system):
+            public = (" What it is made to say goes back to the public in your name: screenshots of it insulting "
+                      "people, promising what you do not offer or praising a competitor do reputational harm.")
+        yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model),
+                                                             "public": public},
+                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  references=("atlas:AML.T0048.001",) if public else ())
 
 
 # An injected model that converses with people can be turned on them: it asks for their data or steers them.
@@ -317,7 +324,7 @@ def provider_trains_on_user_input(system: System) -> Iterator[Hit]:
     for element in system.elements:
         if element.kind not in (Kind.model_provider, Kind.llm) or element.id not in reached:
             continue
-        if element.trains_on_user_input is False:
+        if element.trains_on_user_input is False or loaded_weights(system, element):  # weights nobody prompts
             continue
         if element.kind is Kind.llm and Kind.model_provider in neighbour_kinds(system, element.id):
             continue  # the provider element carries the finding
@@ -394,8 +401,19 @@ def secrets_in_system_prompt(system: System) -> Iterator[Hit]:
             assumptions.append(f"Whether the system prompt of {model.name} holds credentials, internal "
                                "addresses or access rules is not stated; assumed it may.")
         tools = [e for e in system.downstream(model.id) if e.kind in TOOL_KINDS]
-        references = ("atlas:AML.T0084.001",) if tools else ()  # tool schemas sit in the same hidden context
-        yield Hit(element=model.id, factors=tuple(factors), assumptions=tuple(assumptions), references=references)
+        references = ["atlas:AML.T0084.001"] if tools else []  # tool schemas sit in the same hidden context
+        # Prompt files and settings the model loads hold that hidden context. Confidential instructions are an
+        # asset of their own (a key or token store, secret, is the credential findings' ground).
+        configs = [e for e in system.upstream(model.id) if e.kind is Kind.agent_config]
+        valuable = [c for c in configs if c.classification is Classification.confidential
+                    and c.holds_credentials is not True]
+        product = ""
+        if valuable:
+            references.append("atlas:AML.T0048.004")
+            product = (f" The instructions in {valuable[0].name} are themselves the work someone paid for: with "
+                       "them a competitor clones the assistant.")
+        yield Hit(element=model.id, others=tuple(c.id for c in configs), values={"product": product},
+                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
 
 # --------------------------------------------------------------------------------------------------

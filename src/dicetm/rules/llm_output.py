@@ -322,9 +322,14 @@ def unchecked_answers_drive_decisions(system: System) -> Iterator[Hit]:
                                   note="no retrieval grounds its answers in your own sources"))
         audience = speaks[model.id]
         others = tuple(dict.fromkeys([*_answer_path(system, model), audience]))
-        yield Hit(element=model.id, others=others, values={"audience": name_of(system, audience)},
-                  factors=tuple(factors), assumptions=tuple(assumptions),
-                  references=("atlas:AML.T0067",) if model.id in attacker else ())
+        references = ["atlas:AML.T0067"] if model.id in attacker else []
+        liable = ""
+        if model.answers_drive_decisions is True and system.element_by_id[audience].kind is Kind.external_entity:
+            references.append("atlas:AML.T0048.000")
+            liable = (" A wrong answer acted on costs money, and the organisation can be held to what its model "
+                      "told people, as to what its staff said.")
+        yield Hit(element=model.id, others=others, values={"audience": name_of(system, audience), "liable": liable},
+                  factors=tuple(factors), assumptions=tuple(assumptions), references=tuple(references))
 
 
 def _changes_something(system: System, element: Element) -> bool:

@@ -134,8 +134,10 @@ def model_extraction_through_queries(system: System) -> Iterator[Hit]:
         assumptions = []
         if model.rate_limited is None and gate in reach.limit_unstated:
             assumptions.append(_limit_assumption(system, gate, model))
+        # Queried through an application in front of it: access to the model by way of the AI-enabled product.
         yield _usage_hit(system, reach, model, gate, "anyone on the internet can query it",
-                         others=(gate,), values={}, assumptions=assumptions)
+                         others=(gate,), values={}, assumptions=assumptions,
+                         references=("atlas:AML.T0047",) if gate != model.id else ())
 
 
 def _signed_in_reach(system: System, reach: CallerReach) -> dict[str, str]:

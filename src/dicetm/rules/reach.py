@@ -134,7 +134,22 @@ def loop_owners(system: System) -> Iterator[Element]:
 
 
 def models(system: System) -> Iterator[Element]:
-    return (e for e in system.elements if e.kind in MODELS)
+    """The language models and agents that answer prompts (not weight files a process only loads)."""
+    return (e for e in system.elements if e.kind in MODELS and not loaded_weights(system, e))
+
+
+# What supplies a model's weights rather than prompting it.
+WEIGHT_SUPPLIERS = frozenset({Kind.registry, Kind.model_provider, Kind.fine_tuning_pipeline, Kind.data_store,
+                              Kind.training_data})
+
+
+def loaded_weights(system: System, model: Element) -> bool:
+    """A model element that stands for weight files a process loads, not a model that answers prompts: an llm
+    whose weights are stated to be yours or downloaded (``model_provenance`` other than a vendor's API) and that
+    only hubs, registries, stores and training jobs send to."""
+    suppliers = system.upstream(model.id)
+    return (model.kind is Kind.llm and model.model_provenance not in (None, ModelProvenance.vendor_api)
+            and bool(suppliers) and all(e.kind in WEIGHT_SUPPLIERS for e in suppliers))
 
 
 # --------------------------------------------------------------------------------------------------

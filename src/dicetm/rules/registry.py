@@ -18,6 +18,7 @@ from dicetm.rules import (
     data_artifacts,
     data_execution,
     data_lifecycle,
+    data_registry,
     ecosystem,
     llm,
     llm_output,
@@ -37,7 +38,7 @@ FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
              **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS,
-              **data_artifacts.FUNCTIONS}),
+              **data_artifacts.FUNCTIONS, **data_registry.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
 ]

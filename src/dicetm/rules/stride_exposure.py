@@ -122,9 +122,33 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
         services = _requests_into_other_zones(system, element)
         forwards = (f" The requests it sends on to {_names(services)} in another zone can be pointed at other "
                     "addresses there (server-side request forgery)." if services else "")
-        yield Hit(element=element.id, others=tuple(e.id for e in services), values={"forwards": forwards},
-                  factors=tuple(factors), assumptions=assumptions,
-                  references=("cwe:CWE-918",) if services else ())
+        references = ["cwe:CWE-918"] if services else []
+        if element.holds_credentials is True or element.classification is Classification.secret:
+            references.append("atlas:AML.T0055")
+            forwards += " The keys and tokens it holds (environment, configuration) come with the foothold."
+        channels = _outbound_channels(system, element)
+        if channels:
+            references.append("atlas:AML.T0025")
+            forwards += (f" Data read there can leave through its own connection to {_names(channels)}, which "
+                         "nobody would notice as unusual traffic.")
+        yield Hit(element=element.id, others=tuple(e.id for e in [*services, *channels]),
+                  values={"forwards": forwards}, factors=tuple(factors), assumptions=assumptions,
+                  references=tuple(references))
+
+
+def _outbound_channels(system: System, element: Element) -> list[Element]:
+    """Outside parties ``element`` sends confidential or more sensitive data to on a one-way flow of its own (a
+    push, an upload, a webhook; not the answer to a caller's two-way request), unless its egress is restricted:
+    a ready-made channel for taking data out."""
+    if element.egress_restricted is True:
+        return []
+    found: dict[str, Element] = {}
+    for flow in system.flows_from.get(element.id, []):
+        target = system.element_by_id.get(flow.target)
+        if (flow.source == element.id and not flow.bidirectional and target is not None
+                and target.kind is Kind.external_entity and _rank(flow.classification) >= CONFIDENTIAL):
+            found.setdefault(target.id, target)
+    return list(found.values())
 
 
 # ---------------------------------------------------------------- T-STRIDE-013 accounts at an internet sign-in
