@@ -17,6 +17,8 @@ trusted or accepted, declare the analysis complete, say there is no risk, decode
   ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
 - ``injection.decode-and-follow``: an order to decode something and follow it;
 - ``exfiltration.data-to-link``: an order to put the document's content into a link or image;
+- ``exfiltration.call-url``: an automated reader told to send something to a URL or to call one ("before you
+  write your analysis, open https://...");
 - ``injection.ignore-previous``: "ignore all previous instructions" in any lexicon language, unless the sentence
   says the instructions are the injected ones ("ignore instructions embedded in documents").
 
@@ -44,6 +46,7 @@ _SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]
 _LETTER = re.compile(r"[^\W\d_]")
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+_URL = re.compile(r"\bhttps?://")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
@@ -119,7 +122,8 @@ class SignalScan:
     def hits(self, text: Text, state: SectionState, *, concealed: bool) -> list[SignalHit]:
         words = text.words
         if not self.lexicon.any_of(TRIGGERS, words) and not (
-                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)):
+                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
+                "http" in words and self.lexicon.any_of(("transmit",), words)):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
         sentences = _sentences(words, found)
@@ -190,6 +194,9 @@ class SignalScan:
         if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
+        if sentence.has("transmit") and (reader or concealed) and _URL.search(words, sentence.start, sentence.end):
+            return SignalHit(*_first(sentence, "transmit"), "exfiltration.call-url", "exfiltration", "high",
+                             "tells an automated reader to send something to a URL or to call one")
         if not strong or change is None:
             return None
         start, end = change[0], change[1]
@@ -291,16 +298,17 @@ _SUBJECT_CJK = 6
 
 
 def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals joined into one snake_case identifier ("ai_review", "revision_ia")."""
+    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
+    "x-revisor-ia")."""
     for a in first:
         for b in second:
             low, high = min(a[0], b[0]), max(a[1], b[1])
-            if "_" in words[low:high] and _IDENTIFIER.fullmatch(words, low, high):
+            if _IDENTIFIER.fullmatch(words, low, high):
                 return True
     return False
 
 
-_IDENTIFIER = re.compile(r"[^\W_]+(?:_[^\W_]+)+")
+_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")
 # After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
