@@ -295,6 +295,7 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
 
 _SUBJECT = 24
 _SUBJECT_CJK = 6
+_CJK_LABEL = 16  # characters of a label in Japanese or Chinese: "系统指令（最高优先级）："
 
 
 def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
@@ -432,10 +433,11 @@ def _header_label(text: Text, sentences: Sequence[_Sentence]) -> tuple[int, int]
     if first is None or not words[first.start:first.end].rstrip().endswith(":"):
         return None
     cjk = _CJK.search(words, first.start, first.end) is not None
-    if not (cjk or len(words[first.start:first.end].split()) <= 5):
+    label = words[first.start:first.end].strip()
+    if len(label.split()) > 5 or (cjk and len(label) > _CJK_LABEL):  # a lead-in sentence, not a label
         return None
-    label = text.original[text.original_offset(first.start):text.original_offset(first.end)]
-    shouted = label.upper() == label and any(char.isalpha() for char in label)
+    written = text.original[text.original_offset(first.start):text.original_offset(first.end)]
+    shouted = written.upper() == written and any(char.isalpha() for char in written)
     system = first.has("system") and first.has("instruction") and (cjk or shouted or first.has("priority"))
     return (first.start, first.end) if system else None
 
