@@ -70,11 +70,11 @@ def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | 
     number = 1
     for piece, place in pieces:
         if place is not None and piece.strip():
-            line = number + piece[:len(piece) - len(piece.lstrip())].count("\n")
-            places.setdefault(line, []).append((place, not _CJK.search(piece)))
+            row = number + piece[:len(piece) - len(piece.lstrip())].count("\n")
+            places.setdefault(row, []).append((place, not _CJK.search(piece)))
         number += piece.count("\n")
-    lines = [_Line(n, line, tuple(p for p, _ in places[n]), tuple(p for p, latin in places[n] if latin))
-             for n, line in enumerate(split_lines(text), start=1) if line.strip() and places.get(n)]
+    lines = [_Line(n, written, tuple(p for p, _ in places[n]), tuple(p for p, latin in places[n] if latin))
+             for n, written in enumerate(split_lines(text), start=1) if written.strip() and places.get(n)]
     if not lines:
         return []
     sizes: Counter[float] = Counter()
