@@ -65,7 +65,8 @@ class _Line:
 
 def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | None]]) -> list[Span]:
     """The page's blocks as spans. ``pieces`` are the extracted pieces of ``text`` with where each is drawn (None
-    for a piece without text); lines with no placed piece (blank, or hidden and blanked) are gaps."""
+    for a piece without text or hidden); blank lines are gaps, a line of text without a placed piece takes the
+    place of the line above."""
     places: dict[int, list[tuple[Place, bool]]] = {}
     number = 1
     for piece, place in pieces:
@@ -73,8 +74,12 @@ def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | 
             row = number + piece[:len(piece) - len(piece.lstrip())].count("\n")
             places.setdefault(row, []).append((place, not _CJK.search(piece)))
         number += piece.count("\n")
-    lines = [_Line(n, written, tuple(p for p, _ in places[n]), tuple(p for p, latin in places[n] if latin))
-             for n, written in enumerate(split_lines(text), start=1) if written.strip() and places.get(n)]
+    lines: list[_Line] = []
+    found: list[tuple[Place, bool]] = [(Place(0.0, 0.0, 0.0, ""), True)]
+    for n, written in enumerate(split_lines(text), start=1):
+        if written.strip():
+            found = places.get(n) or found  # text drawn without a place we saw goes with the line above
+            lines.append(_Line(n, written, tuple(p for p, _ in found), tuple(p for p, latin in found if latin)))
     if not lines:
         return []
     sizes: Counter[float] = Counter()

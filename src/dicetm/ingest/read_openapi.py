@@ -115,7 +115,9 @@ def _prose(node: object, path: tuple[object, ...], *,
         if isinstance(value, (dict, list)):
             yield from _prose(value, where, within=inside)
         elif isinstance(value, str) and value.strip() and (inside or key in _PROSE_KEYS):
-            text = f"{key}: {value}" if inside and not isinstance(key, int) else value
+            # A value keeps its key ("note: ..."), but not the word "example": that is what the span's kind says.
+            named = inside and not isinstance(key, int) and key not in _EXAMPLE_KEYS
+            text = f"{key}: {value}" if named else value
             yield where, text, "example" if inside == "example" and key not in _PROSE_KEYS else "paragraph"
 
 
