@@ -21,9 +21,12 @@ from dicetm.ingest.documents import Span, split_lines
 GAP_LINES = 1.75  # a gap above a line wider than this many times its type size starts a new block
 HEADING_SIZE = 1.15  # type this much larger than the body text makes a heading
 COLUMN_SPREAD = 6.0  # lines of one block starting this many type sizes apart are set in columns
+COLUMN_GAP = 2.5  # a gap this many type sizes wide inside a line separates table cells
+_AVERAGE_WIDTH = 0.55  # a character's width in type sizes, on average: only used to estimate where a piece ends
 _BULLET = re.compile(r"\s*[•◦▪▫‣∙●○■□–—*-]\s")
-_MONOSPACED = re.compile(r"mono|courier|code|consol", re.IGNORECASE)
-_BOLD = re.compile(r"bold|black|heavy|semibold", re.IGNORECASE)
+# Font names as PDFs carry them: "Courier", "DejaVuSansMono", "NimbusMonL", TeX's "CMTT10" (typewriter), "CMBX12".
+_MONOSPACED = re.compile(r"mono|courier|code|consol|menlo|monaco|typewriter|cmtt|sftt|lmtt|nimbusmon", re.IGNORECASE)
+_BOLD = re.compile(r"bold|black|heavy|semibold|cmbx|sfbx|lmbx", re.IGNORECASE)
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -35,6 +38,11 @@ class Place:
     y: float
     size: float
     font: str
+    chars: int = 0  # characters drawn, for an estimate of where the piece ends
+
+    @property
+    def right(self) -> float:
+        return self.x + self.chars * self.size * _AVERAGE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,10 @@ class _Line:
 
     @property
     def columns(self) -> bool:
-        xs = [place.x for place in self.places]
-        return max(xs) - min(xs) > COLUMN_SPREAD * self.size
+        """Whether a wide gap separates two pieces of the line, as between table cells (a justified line's words
+        are pieces too, with gaps of a space)."""
+        return any(after.x - before.right > COLUMN_GAP * self.size
+                   for before, after in zip(self.places, self.places[1:], strict=False))
 
 
 def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | None]]) -> list[Span]:

@@ -102,7 +102,7 @@ class PageStyle:
         if text.strip():
             reason = next((r for r in self._pending if r is not None), None)
             self._pending = []
-            place = _place(cm, tm, font, size)
+            place = _place(cm, tm, font, size, len(text.strip()))
         self.chunks.append((text, reason))
         self.places.append(place)
 
@@ -135,13 +135,13 @@ class PageStyle:
         return False
 
 
-def _place(cm: Any, tm: Any, font: Any, size: Any) -> Place | None:
+def _place(cm: Any, tm: Any, font: Any, size: Any, chars: int) -> Place | None:
     try:
         a, b, c, d = _multiply(tm, cm)
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
-        return Place(float(x), float(y), float(size) * math.sqrt(abs(a * d - b * c)), name)
+        return Place(float(x), float(y), float(size) * math.sqrt(abs(a * d - b * c)), name, chars)
     except (TypeError, ValueError, IndexError):  # a damaged matrix or size: the text keeps no place
         return None
 
