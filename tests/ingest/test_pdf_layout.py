@@ -75,3 +75,13 @@ def test_a_wide_gap_starts_a_new_paragraph_and_a_line_gap_does_not(tmp_path: Pat
              ("F1", 11, 72, 650, "Second paragraph.")]
     spans = _document(tmp_path, lines).spans
     assert [(s.line, s.end_line, s.kind) for s in spans] == [(1, 2, "paragraph"), (3, 3, "paragraph")]
+
+
+def test_words_drawn_one_by_one_on_a_justified_line_are_not_table_cells(tmp_path: Path) -> None:
+    words = ["The", "gateway", "forwards", "every", "request", "to", "the", "orchestrator."]
+    x, line = 72.0, []
+    for word in words:  # each word its own piece, a space and a little apart, as a justifying layout draws them
+        line.append(("F1", 11, x, 700, word))
+        x += len(word) * 11 * 0.55 + 5
+    spans = _document(tmp_path, [*line, ("F1", 11, 72, 600, "Gateway"), ("F1", 11, 300, 600, "Rate limits")]).spans
+    assert [s.kind for s in spans] == ["paragraph", "table-row"]
