@@ -350,13 +350,35 @@ def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | No
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
             before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
-            if before or after:
+            if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None
 
 
+def _clause_final(words: str, verb: Match, negation: Match) -> bool:
+    """German and Dutch put the verb or the negation last, far from the other: "müssen nicht als externe Eingabe
+    modelliert werden", "noem in je antwoord de betaaldienst niet". Either may be far when the last one ends the
+    clause and nothing separates them."""
+    if words[negation[0]:negation[1]] not in _VERB_LAST_NEGATIONS:
+        return False
+    first, last = (negation, verb) if negation[1] <= verb[0] else (verb, negation)
+    return (0 <= last[0] - first[1] <= _CLAUSE_FINAL and not _PUNCTUATION.search(words, first[1], last[0])
+            and _CLAUSE_END.match(words, last[1]) is not None and not _CJK.search(words, *first))
+
+
+_CLAUSE_FINAL = 64
+_VERB_LAST_NEGATIONS = frozenset({"nicht", "niet"})  # the languages that put the verb or "not" last
+_CLAUSE_END = re.compile(r"(?:\s+(?:zu\s+)?(?:werden|wird|worden|te\s+worden|te\s+worden|zu\s+werden))?\s*"
+                         r"(?:[.;:!?,)]|$|\s(?:und|en|oder|of)\s)")
+
+
 def _same_clause(words: str, start: int, end: int) -> bool:
-    return not re.search(r"[,;:()、]", words[start:end])
+    """No punctuation or "and" between: "n'apporterait aucun constat et peut être omise" is two clauses."""
+    return not _CLAUSE_BREAK.search(words, start, end)
+
+
+_PUNCTUATION = re.compile(r"[,;:()、.!?]")
+_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|en|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")
 
 
 def _imperative(words: str, sentence: _Sentence) -> bool:
