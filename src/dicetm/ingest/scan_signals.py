@@ -478,15 +478,16 @@ def _fake_header(words: str, sentence: _Sentence, *, heading: bool) -> bool:
 
 
 def _bracketed(words: str, start: int, end: int) -> bool:
-    """A system word in brackets or hash marks that open a line: ``[SYSTEM]``, ``### SISTEMA ###``, ``【系统指令】``."""
+    """A system word in brackets, hash or equals marks that open a line: ``[SYSTEM]``, ``### SISTEMA ###``,
+    ``=== SYSTEM ===``, ``【系统指令】``."""
     line_start = words.rfind("\n", 0, start) + 1
     opening = _OPENING.fullmatch(words, line_start, start)
     closing = _CLOSING.match(words, end)
     return bool(opening and closing)
 
 
-_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
-_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
+_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,}|={2,}|\*{2,})\s*[\w\s-]{0,20}?")
+_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,}|={2,}|\*{2,})")
 
 
 def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
