@@ -486,8 +486,8 @@ def _bracketed(words: str, start: int, end: int) -> bool:
     return bool(opening and closing)
 
 
-_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,}|={2,}|\*{2,})\s*[\w\s-]{0,20}?")
-_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,}|={2,}|\*{2,})")
+_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,}|={2,})\s*[\w\s-]{0,20}?")
+_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,}|={2,})")
 
 
 def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
