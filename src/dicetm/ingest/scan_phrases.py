@@ -182,7 +182,7 @@ def _discusses(text: str) -> bool:
     is not an example), nor do the analysis's own terms ("attack surface", "superficie di attacco")."""
     if not text:
         return False
-    text = _LINK.sub(" ", text)
+    text = _RESERVED_HOST.sub(" ", text)
     found = [m.span() for m in vocab.DISCUSSION.finditer(text)] + lexicon().find("discussion", text)
     if not found:
         return False
@@ -190,7 +190,7 @@ def _discusses(text: str) -> bool:
     return any(not any(low <= start and end <= high for low, high in topics) for start, end in found)
 
 
-_LINK = re.compile(r"\bexample(?=\.[a-z]{2,}\b)|(?<=\.)example\b")  # a reserved host name: "api.example.net"
+_RESERVED_HOST = re.compile(r"\bexample(?=\.[a-z]{2,}\b)|(?<=\.)example\b")  # a reserved host name: "api.example.net"
 
 
 def _inside_quotes(words: str, start: int, end: int) -> bool:
