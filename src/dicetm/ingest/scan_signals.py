@@ -314,7 +314,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
         for negation in negations:
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
             before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
-            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
+            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
+                                                                                            negation[0])
             if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None
