@@ -44,6 +44,8 @@ CLASSES: dict[str, str] = {
     "reading": "processing a text: reading, evaluating, analysing, summarising, generating from",
     "this_text": "this document itself: this document, this page, this specification, this file",
     "reader": "whole phrases naming an automated reader or what it produces: 'any summary produced from this file'",
+    "your_output": "the reader's own answer or analysis, in the second person: in your answer, ton analyse; it "
+                   "addresses an automated reader unless the sentence or its section addresses people",
     "human": "people a document addresses: reviewers, participants, the team, colleagues",
     "directive": "directive voice: must, should, is required to, please, is to be, may simply",
     "imperative": "imperative verb forms that open an order: omit, ignore, treat, mark, conclude",

@@ -129,7 +129,9 @@ class SignalScan:
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
                 continue
-            names = _addresses_reader(words, sentence)
+            # "In your answer, ..." addresses the reader, unless the sentence or its section speaks to people.
+            names = _addresses_reader(words, sentence) or (sentence.has("your_output") and not people and not any(
+                part is not None and part.has("human") for part in (sentence, previous)))
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
@@ -161,9 +163,9 @@ class SignalScan:
     def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
-        human = (sentence.has("human") or state.human) and not reader
+        human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
-            sentence.has("assessor") or sentence.has("reader")))
+            sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = _change(words, sentence)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
@@ -203,6 +205,16 @@ class SignalScan:
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
         return None
+
+
+def _people_label(words: str, sentence: Sentence | None) -> bool:
+    """A short label naming people that ends in a colon and so addresses what follows: "Reviewers:" (not "AI
+    reviewer:")."""
+    if sentence is None or not sentence.has("human") or sentence.has("ai") or sentence.has("automated"):
+        return False
+    label = words[sentence.start:sentence.end]
+    opens = sentence.found["human"][0][0] == sentence.start + len(label) - len(label.lstrip(" \t\n*_>-"))
+    return opens and label.rstrip().endswith(":") and len(label.split()) <= 4
 
 
 def _first(sentence: Sentence, *names: str) -> Match:
