@@ -157,8 +157,8 @@ def _page_spans(file: str, number: int, text: str, style: PageStyle) -> list[Spa
             run.append(piece)
             visible.append("\n" * piece.count("\n"))
         line += piece.count("\n")
-    shown = [(piece, place if reason is None else None) for (piece, reason), (_, place) in zip(chunks, placed,
-                                                                                           strict=True)]
+    shown = [(piece, place if reason is None else None)  # hidden text has no place among the visible lines
+             for (piece, reason), place in zip(chunks, style.places, strict=True)]
     return sorted([*page_spans(file, number, "".join(visible), shown), *(s for s in hidden if s.text)],
                   key=lambda s: (s.line, s.end_line))
 
