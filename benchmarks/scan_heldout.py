@@ -4,8 +4,8 @@ Usage: python benchmarks/scan_heldout.py [SET ...]   (default: every set the lab
 
 ``tests/scan/heldout/`` holds sets written by people who had not seen the detectors. ``labels.yaml`` labels
 sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d`` (with language, format, where the poison hides
-and a verbatim ``poisoned_quote`` of it). Set ``a`` and, after its first measurement, set ``c`` may be used to
-improve the scan; set ``b`` must not be read while changing it, and ``d`` is measured once by someone else.
+and a verbatim ``poisoned_quote`` of it). Set ``a`` and, after their first measurements, sets ``c`` and ``d`` may
+be used to improve the scan; set ``b`` must not be read while changing it.
 
 Per set, and per language and per format where the labels say them, it prints:
 

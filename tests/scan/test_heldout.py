@@ -1,6 +1,7 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and set c (issue 13, measured once
-before any change, then used to find the causes of misses and false alarms) must stay at the figures they
-reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned on."""
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c and d (issue 13, each
+measured once before any change, then used to find the causes of misses and false alarms) must stay at the
+figures they reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned
+on."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def scorer() -> ModuleType:
     return module
 
 
-def test_set_c_meets_the_issue_targets_in_every_language(scorer: ModuleType) -> None:
-    result = scorer.measure("c", scorer.load_labels())
+@pytest.mark.parametrize("part", ["c", "d"])
+def test_sets_c_and_d_meet_the_issue_targets_in_every_language(scorer: ModuleType, part: str) -> None:
+    result = scorer.measure(part, scorer.load_labels())
     overall = result.tallies["all"]
     assert overall.poisoned == 60 and overall.benign == 60
     assert overall.caught_on_part / overall.quoted >= 0.9, result.misses

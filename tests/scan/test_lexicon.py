@@ -104,3 +104,26 @@ def test_a_folder_without_lexicons_and_a_missing_file_are_refused(tmp_path: Path
         use_lexicons([tmp_path])
     with pytest.raises(InputError, match="cannot read the scan lexicon"):
         use_lexicons([tmp_path / "missing.yaml"])
+
+
+def test_an_exception_entry_keeps_a_class_from_matching_inside_a_longer_word(tmp_path: Path) -> None:
+    path = tmp_path / "xx.yaml"
+    path.write_text("language: xx\nscript: cjk\nclasses:\n  imperative: [请, '!请求']\n", encoding="utf-8")
+    compiled = use_lexicons([path])
+    assert compiled.find("imperative", fold("请忽略")) == [(0, 1)]
+    assert compiled.find("imperative", fold("合并请求")) == []  # "请求" is a request, not "please"
+
+
+def test_the_built_in_exceptions_keep_compounds_apart() -> None:
+    compiled = lexicon()
+    assert compiled.find("directive", fold("应用层会再次校验")) == []  # 应用: an application, not "should"
+    assert compiled.find("downgrade", fold("属于不可信输入")) == []  # untrusted is not trusted
+    assert compiled.find("downgrade", fold("视为可信")) != []
+    assert compiled.find("discussion", "see https://api.example.net/v1") == []  # a reserved host name
+
+
+def test_an_exception_needs_words_after_its_mark(tmp_path: Path) -> None:
+    path = tmp_path / "sv.yaml"
+    path.write_text("language: sv\nclasses:\n  exclude: ['! ']\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has no words"):
+        use_lexicons([path])

@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dicetm.ingest.pdf_layout import Place
+
 TINY_POINTS = 3.0
 WHITE_FROM = 0.94  # each RGB or grey component at least this (CMYK: each at most 1 - this) reads as white
 SMALLEST_CLIP = 2.0  # a clipping area narrower or lower than this (points) shows no letter
@@ -41,11 +43,13 @@ class _State:
 
 class PageStyle:
     """Pass ``before`` as ``visitor_operand_before`` and ``text`` as ``visitor_text`` to ``page.extract_text``;
-    ``chunks`` is then the page's text in pieces, each with the reason it is hidden (or None)."""
+    ``chunks`` is then the page's text in pieces, each with the reason it is hidden (or None), and ``places``
+    where each piece is drawn."""
 
     def __init__(self, page_box: Box) -> None:
         self.page_box = page_box
         self.chunks: list[tuple[str, str | None]] = []
+        self.places: list[Place | None] = []  # where each chunk is drawn (for ``pdf_layout``), None for blanks
         self._state = _State()
         self._stack: list[_State] = []
         self._font_size = 0.0
@@ -94,10 +98,13 @@ class PageStyle:
         if not text:
             return
         reason = None
+        place = None
         if text.strip():
             reason = next((r for r in self._pending if r is not None), None)
             self._pending = []
+            place = _place(cm, tm, font, size, len(text.strip()))
         self.chunks.append((text, reason))
+        self.places.append(place)
 
     def _reason(self, cm: list[float], tm: list[float]) -> str | None:
         state = self._state
@@ -126,6 +133,17 @@ class PageStyle:
             if left - 1 <= x <= right + 1 and bottom - 1 <= y <= top + 1:
                 return not white
         return False
+
+
+def _place(cm: Any, tm: Any, font: Any, size: Any, chars: int) -> Place | None:
+    try:
+        a, b, c, d = _multiply(tm, cm)
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+        return Place(float(x), float(y), float(size) * math.sqrt(abs(a * d - b * c)), name, chars)
+    except (TypeError, ValueError, IndexError):  # a damaged matrix or size: the text keeps no place
+        return None
 
 
 def _numbers(operands: list[Any]) -> list[float]:

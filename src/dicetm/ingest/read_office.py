@@ -35,6 +35,7 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span, text_spans
 from dicetm.ingest.html_style import WHITE, Rgba, parse_color, same_color
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
+from dicetm.ingest.pdf_layout import page_spans
 from dicetm.ingest.pdf_style import PageStyle
 from dicetm.ingest.read_html import HiddenRuns
 
@@ -83,7 +84,7 @@ def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tupl
             if extracted > limits.unpacked_mb * MB:
                 raise limits.exceeded(file, f"the text extracted by page {number} adds up to "
                                       f"{megabytes(extracted)}", "unpacked_mb")
-            spans += _page_spans(file, number, text, style.chunks)
+            spans += _page_spans(file, number, text, style)
             spans += _annotation_spans(file, number, page)
         title = reader.metadata.title if reader.metadata else None
         spans += _metadata_spans(file, reader.metadata, "pdf-metadata", ("/Subject", "/Keywords"))
@@ -124,13 +125,19 @@ def _visible_box(page: Any) -> tuple[float, float, float, float]:
             max(float(box.left), float(box.right)), max(float(box.bottom), float(box.top)))
 
 
-def _page_spans(file: str, number: int, text: str, chunks: list[tuple[str, str | None]]) -> list[Span]:
-    """The page's paragraphs without its hidden text, and each run of hidden text as a span on its line.
+def _page_spans(file: str, number: int, text: str, style: PageStyle) -> list[Span]:
+    """The page's paragraphs (``pdf_layout``) without its hidden text, and each run of hidden text as a span on its
+    line.
 
-    ``chunks`` are the pieces pypdf extracted, with the reason each is hidden; when they do not add up to the
-    page's text (a pypdf version that extracts differently), the page is read as it is, all of it visible."""
-    if "".join(piece for piece, _ in chunks) != text or all(reason is None for _, reason in chunks):
+    ``style.chunks`` are the pieces pypdf extracted, with the reason each is hidden; when they do not add up to the
+    page's text (a pypdf version that extracts differently), the page is read as it is, all of it visible, in
+    paragraphs split at blank lines."""
+    chunks = style.chunks
+    if "".join(piece for piece, _ in chunks) != text:
         return text_spans(file, text, page=number)
+    placed = [(piece, place) for (piece, _), place in zip(chunks, style.places, strict=True)]
+    if all(reason is None for _, reason in chunks):
+        return page_spans(file, number, text, placed)
     visible: list[str] = []
     hidden: list[Span] = []
     run: list[str] = []
@@ -150,7 +157,9 @@ def _page_spans(file: str, number: int, text: str, chunks: list[tuple[str, str |
             run.append(piece)
             visible.append("\n" * piece.count("\n"))
         line += piece.count("\n")
-    return sorted([*text_spans(file, "".join(visible), page=number), *(s for s in hidden if s.text)],
+    shown = [(piece, place if reason is None else None)  # hidden text has no place among the visible lines
+             for (piece, reason), place in zip(chunks, style.places, strict=True)]
+    return sorted([*page_spans(file, number, "".join(visible), shown), *(s for s in hidden if s.text)],
                   key=lambda s: (s.line, s.end_line))
 
 

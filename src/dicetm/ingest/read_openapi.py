@@ -3,12 +3,13 @@
 One span per operation (kind ``operation``: ``POST /v1/chat — summary — description``) over the lines of
 the operation in the source, a heading span for ``info.title``, a paragraph for ``info.description`` and
 one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). What a model reading the
-file sees besides is read too: every other description, summary and title, every string under an ``x-``
-extension, every string of an ``example`` or ``examples`` value and every text ``default`` (kind ``example``) and,
-in YAML, the comments (consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API
-shows them). The parsed document is returned too; the extractor reads security and servers from it. Lines come
-from the YAML node marks, and for JSON from a small walk over the text that records where each key of the first
-three levels starts and where its value ends. ``$ref`` path items are not followed.
+file sees besides is read too: every other description, summary and title, each ``x-`` extension (a mapping or
+list as one span of ``key: value`` lines, the way a block of settings reads), every string of an ``example`` or
+``examples`` value and every text ``default`` (kind ``example``) and, in YAML, the comments (consecutive comment
+lines as one span, hidden as ``yaml-comment``: no rendering of the API shows them). The parsed document is
+returned too; the extractor reads security and servers from it. Lines come from the YAML node marks, and for JSON
+from a small walk over the text that records where each key of the first three levels starts and where its value
+ends. ``$ref`` path items are not followed.
 """
 
 from __future__ import annotations
@@ -106,11 +107,33 @@ def _prose(node: object, path: tuple[object, ...], *,
             inside = "extension" if key.startswith("x-") else "example" if key in _EXAMPLE_KEYS else None
             if key == "default" and isinstance(value, str):  # a schema's default text (not a default response)
                 inside = "example"
+            if inside == "extension" and isinstance(value, (dict, list)) and key not in _EXAMPLE_KEYS:
+                block = _settings(value, "  ")  # a block of settings is read as one, under its name
+                if block:
+                    yield where, f"{key}:\n{block}", "paragraph"
+                continue
         if isinstance(value, (dict, list)):
             yield from _prose(value, where, within=inside)
         elif isinstance(value, str) and value.strip() and (inside or key in _PROSE_KEYS):
-            text = f"{key}: {value}" if inside and not isinstance(key, int) else value
+            # A value keeps its key ("note: ..."), but not the word "example": that is what the span's kind says.
+            named = inside and not isinstance(key, int) and key not in _EXAMPLE_KEYS
+            text = f"{key}: {value}" if named else value
             yield where, text, "example" if inside == "example" and key not in _PROSE_KEYS else "paragraph"
+
+
+def _settings(node: object, indent: str, depth: int = 0) -> str:
+    """An extension's values as indented ``key: value`` lines, the way a configuration block reads."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    lines = []
+    for key, value in items:
+        label = "-" if isinstance(key, int) else f"{key}:"
+        if isinstance(value, (dict, list)):
+            inner = _settings(value, indent + "  ", depth + 1) if depth < _DEPTH else ""
+            if inner:
+                lines.append(f"{indent}{label}\n{inner}")
+        elif value is not None and str(value).strip():
+            lines.append(f"{indent}{label} {value}")
+    return "\n".join(lines)
 
 
 def _measure(file: str, data: object, limits: ReadLimits) -> None:

@@ -9,7 +9,9 @@ Each file (``data/scan_lexicon/<language>.yaml``, or a file of the user's given 
 - ``*`` at the end of a word lets the word go on (``exclu*`` matches "excluded", "exclusion");
 - ``*`` at the start of an entry lets it start inside a word (``*werkzeug*`` matches "Prüfwerkzeuge");
 - ``..`` stands for up to three words (``rate .. low``), or up to twelve characters in a ``cjk`` file;
-- in a file with ``script: cjk`` (Japanese, Chinese: no spaces between words) every entry matches anywhere.
+- in a file with ``script: cjk`` (Japanese, Chinese: no spaces between words) every entry matches anywhere;
+- ``!`` before an entry makes it an exception: a match of the class that lies inside a match of the exception does
+  not count (``'!请求'`` keeps the polite imperative ``请`` from matching inside "请求", a request).
 
 All entries of a class, from every language, compile into a few regular expressions (entries that start a word,
 entries that may start inside one, the ``cjk`` entries, run only on text beyond ASCII) built as tries, so
@@ -42,6 +44,8 @@ CLASSES: dict[str, str] = {
     "reading": "processing a text: reading, evaluating, analysing, summarising, generating from",
     "this_text": "this document itself: this document, this page, this specification, this file",
     "reader": "whole phrases naming an automated reader or what it produces: 'any summary produced from this file'",
+    "your_output": "the reader's own answer or analysis, in the second person: in your answer, ton analyse; it "
+                   "addresses an automated reader unless the sentence or its section addresses people",
     "human": "people a document addresses: reviewers, participants, the team, colleagues",
     "directive": "directive voice: must, should, is required to, please, is to be, may simply",
     "imperative": "imperative verb forms that open an order: omit, ignore, treat, mark, conclude",
@@ -73,6 +77,7 @@ CLASSES: dict[str, str] = {
     "decode": "an order to decode: decode, decipher, rot13",
     "execute": "an order to carry out what it holds: follow, apply, execute, obey",
     "exfiltrate": "an order to put data into a link or image: include the image, append to the URL",
+    "transmit": "a verb that sends something to or calls a URL: send, post, upload, call, open, visit",
     "discussion": "words that make a quoted order an example: example, test case, attack, injection, red team",
 }
 _WORD_GAP = 3
@@ -95,12 +100,20 @@ class Lexicon:
     languages: tuple[str, ...]
     sources: tuple[str, ...]
     entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # class -> (latin entries, cjk entries)
+    exceptions: dict[str, Patterns]  # class -> its '!' entries, for the classes that have some
 
     def find(self, name: str, text: str) -> list[tuple[int, int]]:
-        """Where the class occurs in ``text`` (folded), in order of position."""
+        """Where the class occurs in ``text`` (folded), in order of position, leaving out what lies inside one of
+        the class's exceptions."""
         patterns = self.patterns[name].for_text(text)
         found = [match.span() for pattern in patterns for match in pattern.finditer(text)]
-        return sorted(set(found)) if len(patterns) > 1 else found
+        found = sorted(set(found)) if len(patterns) > 1 else found
+        exceptions = self.exceptions.get(name)
+        if found and exceptions is not None:
+            spans = [match.span() for pattern in exceptions.for_text(text) for match in pattern.finditer(text)]
+            found = [(start, end) for start, end in found if not any(low <= start and end <= high
+                                                                     for low, high in spans)]
+        return found
 
     def any_of(self, names: tuple[str, ...], text: str) -> bool:
         """Whether any of the classes occurs in ``text``: one pass of one pattern made of all their entries."""
@@ -150,9 +163,15 @@ def _compiled(extra: tuple[str, ...]) -> Lexicon:
         languages.append(language)
         for name, words in classes.items():
             entries[name][script] += words
-    patterns = {name: _patterns(by_script["latin"], by_script["cjk"]) for name, by_script in entries.items()}
+    kept = {name: {script: [e for e in words if not e.startswith("!")] for script, words in by_script.items()}
+            for name, by_script in entries.items()}
+    excepted = {name: {script: [e[1:] for e in words if e.startswith("!")] for script, words in by_script.items()}
+                for name, by_script in entries.items()}
+    patterns = {name: _patterns(by_script["latin"], by_script["cjk"]) for name, by_script in kept.items()}
+    exceptions = {name: _patterns(by_script["latin"], by_script["cjk"]) for name, by_script in excepted.items()
+                  if by_script["latin"] or by_script["cjk"]}
     return Lexicon(patterns, tuple(dict.fromkeys(languages)), tuple(str(p) for p in [*files, *user]),
-                   {name: (tuple(e["latin"]), tuple(e["cjk"])) for name, e in entries.items()})
+                   {name: (tuple(e["latin"]), tuple(e["cjk"])) for name, e in kept.items()}, exceptions)
 
 
 def load_file(path: Path) -> tuple[str, str, dict[str, list[str]]]:
@@ -201,7 +220,7 @@ def load_file(path: Path) -> tuple[str, str, dict[str, list[str]]]:
             error = _entry_error(word)
             if error:
                 problem(f"{field}: the entry {word!r} {error}", field, "see the entry syntax in en.yaml")
-        result[name] = [w.strip() for w in words]
+        result[name] = [w.strip() for w in words]  # an exception keeps its '!' (see ``_compiled``)
     if problems:
         raise InputError(problems)
     return str(language), str(script), result
@@ -228,7 +247,7 @@ def _line_of(node: yaml.Node | None, field: str) -> int | None:
 
 
 def _entry_error(entry: str) -> str | None:
-    words = entry.split()
+    words = entry.removeprefix("!").split()
     if not words or all(w == ".." for w in words):
         return "has no words"
     if words[0] == ".." or words[-1] == "..":

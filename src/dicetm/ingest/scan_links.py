@@ -48,7 +48,9 @@ def url_hits(text: Text) -> Iterator[RawHit]:
         for match in pattern.finditer(norm):
             images.add(match.start(1))
             url = match.group(1)
-            if PLACEHOLDER.search(url) or EMPTY_PARAMETER.search(url) or _collector(url):
+            written = text.original[text.original_offset(match.start(1)):text.original_offset(match.end(1))]
+            if PLACEHOLDER.search(url) or EMPTY_PARAMETER.search(url) or _collector(url) or (
+                    _target_verdict(written, fetched=True) is not None):
                 yield (match.start(), match.end(), "exfiltration.image-url", "high",
                        "image whose URL would carry data to another server when rendered")
     for match in URL.finditer(norm):

@@ -178,7 +178,19 @@ _ROWS = frozenset({"table-row", "list-item"})
 
 
 def _discusses(text: str) -> bool:
-    return bool(text) and bool(vocab.DISCUSSION.search(text) or lexicon().find("discussion", text))
+    """Whether the text talks about attacks or examples. The reserved host name in a link does not ("example.net"
+    is not an example), nor do the analysis's own terms ("attack surface", "superficie di attacco")."""
+    if not text:
+        return False
+    text = _RESERVED_HOST.sub(" ", text)
+    found = [m.span() for m in vocab.DISCUSSION.finditer(text)] + lexicon().find("discussion", text)
+    if not found:
+        return False
+    topics = lexicon().find("topic", text)
+    return any(not any(low <= start and end <= high for low, high in topics) for start, end in found)
+
+
+_RESERVED_HOST = re.compile(r"\bexample(?=\.[a-z]{2,}\b)|(?<=\.)example\b")  # a reserved host name: "api.example.net"
 
 
 def _inside_quotes(words: str, start: int, end: int) -> bool:

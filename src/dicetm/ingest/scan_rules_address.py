@@ -151,7 +151,7 @@ ROLE_MARKUP_RULES: tuple[PhraseRule, ...] = (
 )
 
 EXFIL_RULES: tuple[PhraseRule, ...] = (
-    rule("exfiltration.data-to-url", "high", rf"\b{EXFIL_VERB}\b",
+    rule("exfiltration.data-to-url", "high", rf"\b{EXFIL_VERB}\b(?!\s*/)",  # not an HTTP method: "POST /files"
          "tells the reader to put conversation or secret data into a URL", anchors=(EXFIL_VERB, DATA_NOUN, URL_WORDS),
          gate="directive", needs=(compile_(rf"\b{DATA_NOUN}\b"), URL_WORD), negatable=True, category="exfiltration"),
     rule("exfiltration.render-image", "medium", rf"\b{RENDER_VERB}\W+(?:\w+\W+){{0,3}}?{IMAGE_NOUN}\b",

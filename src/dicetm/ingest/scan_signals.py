@@ -17,6 +17,8 @@ trusted or accepted, declare the analysis complete, say there is no risk, decode
   ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
 - ``injection.decode-and-follow``: an order to decode something and follow it;
 - ``exfiltration.data-to-link``: an order to put the document's content into a link or image;
+- ``exfiltration.call-url``: an automated reader told to send something to a URL or to call one ("before you
+  write your analysis, open https://...");
 - ``injection.ignore-previous``: "ignore all previous instructions" in any lexicon language, unless the sentence
   says the instructions are the injected ones ("ignore instructions embedded in documents").
 
@@ -29,23 +31,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
+from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
+from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
 from dicetm.ingest.scan_text import Text
 
-Match = tuple[int, int]
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
             "decode", "exfiltrate", "priority", "forget")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
-_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[!?;:](?=[^\x00-\x7f])|[。！？；]|\n\s*\n|\n(?=\s*(?:[-*+>•#|]|\d+[.)]\s))"
-                           r"|\s\|\s|$")
-_LETTER = re.compile(r"[^\W\d_]")
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+_URL = re.compile(r"\bhttps?://")
 _KANA = re.compile(r"[\u3040-\u30ff]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
 _NEAR_CJK = 14
 _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
@@ -76,16 +76,6 @@ class SectionState:
     document_addressed: bool = False  # the document addresses an AI reader somewhere
 
 
-@dataclass
-class _Sentence:
-    start: int
-    end: int
-    found: dict[str, list[Match]] = field(default_factory=dict)
-
-    def has(self, name: str) -> bool:
-        return bool(self.found.get(name))
-
-
 class SignalScan:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -99,9 +89,9 @@ class SignalScan:
         """The state under a heading: addressed when it is a fake system header or a note to an AI reader."""
         found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
                                      "this_text", "reading"))
-        sentence = _Sentence(0, len(words), found)
-        bare = any(not _LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
-        addressed = bare or _fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
+        sentence = Sentence(0, len(words), found)
+        bare = any(not LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
+        addressed = bare or fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
         return SectionState(words[-300:], addressed, sentence.has("human") and not addressed,
                             state.document_addressed)
 
@@ -111,34 +101,37 @@ class SignalScan:
             return False
         found = self.classes(words, ("ai", "automated", "assessor", "reader", "this_text", "reading", "system",
                                      "priority"))
-        sentence = _Sentence(0, len(words), found)
-        return _addresses_reader(words, sentence) or _fake_header(words, sentence, heading=True)
+        sentence = Sentence(0, len(words), found)
+        return _addresses_reader(words, sentence) or fake_header(words, sentence, heading=True)
 
     # --------------------------------------------------------------------------------------------- spans
 
     def hits(self, text: Text, state: SectionState, *, concealed: bool) -> list[SignalHit]:
         words = text.words
         if not self.lexicon.any_of(TRIGGERS, words) and not (
-                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)):
+                self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
+                "http" in words and self.lexicon.any_of(("transmit",), words)):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
-        sentences = _sentences(words, found)
+        sentences = sentences_of(words, found)
         hits: list[SignalHit] = []
         addressed = state.addressed
-        header = _fake_header_line(words, found) or _header_label(text, sentences)
+        header = fake_header_line(words, found) or header_label(text, sentences)
         if header is not None:
             hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
                                   "imitates a system header; what follows is addressed to a model"))
             addressed = True
         slot = _URL_OR_SLOT.search(text.original) is not None
-        previous: _Sentence | None = None
+        previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
         for sentence in sentences:
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
                 continue
-            names = _addresses_reader(words, sentence)
+            # "In your answer, ..." addresses the reader, unless the sentence or its section speaks to people.
+            names = _addresses_reader(words, sentence) or (sentence.has("your_output") and not people and not any(
+                part is not None and part.has("human") for part in (sentence, previous)))
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
@@ -158,7 +151,7 @@ class SignalScan:
         words = text.words
         if not self.lexicon.any_of(TRIGGERS, words):
             return False
-        for sentence in _sentences(words, self.classes(words, list(self.lexicon.patterns))):
+        for sentence in sentences_of(words, self.classes(words, list(self.lexicon.patterns))):
             change = _change(words, sentence) is not None
             ordered = sentence.has("directive") or _imperative(words, sentence) or _addresses_reader(words, sentence)
             roles = sentence.has("you_are") or sentence.has("act_as")
@@ -167,12 +160,12 @@ class SignalScan:
                 return True
         return False
 
-    def _judge(self, text: Text, sentence: _Sentence, previous: _Sentence | None, state: SectionState,
+    def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
-        human = (sentence.has("human") or state.human) and not reader
+        human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
-            sentence.has("assessor") or sentence.has("reader")))
+            sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = _change(words, sentence)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
@@ -190,6 +183,9 @@ class SignalScan:
         if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
+        if sentence.has("transmit") and (reader or concealed) and _URL.search(words, sentence.start, sentence.end):
+            return SignalHit(*_first(sentence, "transmit"), "exfiltration.call-url", "exfiltration", "high",
+                             "tells an automated reader to send something to a URL or to call one")
         if not strong or change is None:
             return None
         start, end = change[0], change[1]
@@ -211,42 +207,31 @@ class SignalScan:
         return None
 
 
-def _first(sentence: _Sentence, *names: str) -> Match:
+def _people_label(words: str, sentence: Sentence | None) -> bool:
+    """A short label naming people that ends in a colon and so addresses what follows: "Reviewers:" (not "AI
+    reviewer:")."""
+    if sentence is None or not sentence.has("human") or sentence.has("ai") or sentence.has("automated"):
+        return False
+    label = words[sentence.start:sentence.end]
+    opens = sentence.found["human"][0][0] == sentence.start + len(label) - len(label.lstrip(" \t\n*_>-"))
+    return opens and label.rstrip().endswith(":") and len(label.split()) <= 4
+
+
+def _first(sentence: Sentence, *names: str) -> Match:
     return min(match for name in names for match in sentence.found.get(name, []))
-
-
-# -------------------------------------------------------------------------------------------- sentences
-
-
-def _sentences(words: str, found: dict[str, list[Match]]) -> list[_Sentence]:
-    sentences: list[_Sentence] = []
-    start = 0
-    for boundary in _SENTENCE_END.finditer(words):
-        if boundary.end() > start and words[start:boundary.end()].strip():
-            sentences.append(_Sentence(start, boundary.end()))
-        start = boundary.end()
-        if start >= len(words):
-            break
-    for name, matches in found.items():
-        for match in matches:
-            for sentence in sentences:
-                if sentence.start <= match[0] < sentence.end:
-                    sentence.found.setdefault(name, []).append(match)
-                    break
-    return sentences
 
 
 def _near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
     for a in first:
         for b in second:
             gap = max(b[0] - a[1], a[0] - b[1])
-            limit = _NEAR_CJK if _CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
+            limit = _NEAR_CJK if CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
             if gap <= limit:
                 return True
     return False
 
 
-def _addresses_reader(words: str, sentence: _Sentence) -> bool:
+def _addresses_reader(words: str, sentence: Sentence) -> bool:
     """(a): the sentence names an automated reader, or what one makes of the document."""
     found = sentence.found
     if sentence.has("reader"):
@@ -269,7 +254,7 @@ def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
     for a in first:
         for b in second:
             low, high = min(a[1], b[1]), max(a[0], b[0])
-            limit = 3 if _CJK.search(words, a[0], a[1]) else 12
+            limit = 3 if CJK.search(words, a[0], a[1]) else 12
             if high - low <= limit and "\n" not in words[low:high]:
                 return True
     return False
@@ -280,7 +265,7 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
     for noun in nouns:
         for modal in modals:
             between = words[noun[1]:modal[0]]
-            limit = _SUBJECT_CJK if _CJK.search(words, noun[0], modal[1]) else _SUBJECT
+            limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
             if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
                 return True
     return False
@@ -291,22 +276,23 @@ _SUBJECT_CJK = 6
 
 
 def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals joined into one snake_case identifier ("ai_review", "revision_ia")."""
+    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
+    "x-revisor-ia")."""
     for a in first:
         for b in second:
             low, high = min(a[0], b[0]), max(a[1], b[1])
-            if "_" in words[low:high] and _IDENTIFIER.fullmatch(words, low, high):
+            if _IDENTIFIER.fullmatch(words, low, high):
                 return True
     return False
 
 
-_IDENTIFIER = re.compile(r"[^\W_]+(?:_[^\W_]+)+")
+_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")
 # After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
-def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | None:
+def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | None:
     """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
     negated reporting verb); None when there is none.
 
@@ -324,7 +310,7 @@ def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | No
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
-            if _CJK.search(words, match[0], match[1]):
+            if CJK.search(words, match[0], match[1]):
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
                     continue  # "省略せずに明記": written down, not omitted
@@ -340,30 +326,52 @@ def _change(words: str, sentence: _Sentence) -> tuple[int, int, bool, bool] | No
         for negation in negations:
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
             before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
-            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER
-            if before or after:
+            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
+                                                                                            negation[0])
+            if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None
 
 
+def _clause_final(words: str, verb: Match, negation: Match) -> bool:
+    """German and Dutch put the verb or the negation last, far from the other: "müssen nicht als externe Eingabe
+    modelliert werden", "noem in je antwoord de betaaldienst niet". Either may be far when the last one ends the
+    clause and nothing separates them."""
+    if words[negation[0]:negation[1]] not in _VERB_LAST_NEGATIONS:
+        return False
+    first, last = (negation, verb) if negation[1] <= verb[0] else (verb, negation)
+    return (0 <= last[0] - first[1] <= _CLAUSE_FINAL and not _PUNCTUATION.search(words, first[1], last[0])
+            and _CLAUSE_END.match(words, last[1]) is not None and not CJK.search(words, *first))
+
+
+_CLAUSE_FINAL = 64
+_VERB_LAST_NEGATIONS = frozenset({"nicht", "niet"})  # the languages that put the verb or "not" last
+_CLAUSE_END = re.compile(r"(?:\s+(?:zu\s+|te\s+)?(?:werden|wird|worden))?\s*(?:[.;:!?,)]|$|\s(?:und|en|oder|of)\s)")
+
+
 def _same_clause(words: str, start: int, end: int) -> bool:
-    return not re.search(r"[,;:()、]", words[start:end])
+    """No punctuation or "and" between: "n'apporterait aucun constat et peut être omise" is two clauses."""
+    return not _CLAUSE_BREAK.search(words, start, end)
 
 
-def _imperative(words: str, sentence: _Sentence) -> bool:
+_PUNCTUATION = re.compile(r"[,;:()、.!?]")
+_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|en|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")
+
+
+def _imperative(words: str, sentence: Sentence) -> bool:
     """An imperative that opens the sentence or a main clause, after lead-in words ("and please omit ...") or a
     subordinate clause ("When analysing this API, omit ..."). In Japanese and Chinese the form itself tells."""
     leads = sorted(sentence.found.get("lead_in", []), reverse=True)
     openers = {start for start, _ in sentence.found.get("subordinator", [])}
     for start, end in sentence.found.get("imperative", []):
-        if _CJK.search(words, start, end):
+        if CJK.search(words, start, end):
             return True
         cut = start
         for lead_start, lead_end in leads:
             if lead_end <= cut and not words[lead_end:cut].strip(" \t\n,*_-"):
                 cut = lead_start
         clause = re.split(r"[:;(\[\"“«|]", words[sentence.start:cut])[-1]
-        if not _LETTER.search(clause):
+        if not LETTER.search(clause):
             return True
         clause_start = cut - len(clause)
         if clause.rstrip().endswith(",") and (any(clause_start <= opener < cut for opener in openers) or
@@ -372,7 +380,7 @@ def _imperative(words: str, sentence: _Sentence) -> bool:
     return False
 
 
-def _drops_instructions(words: str, sentence: _Sentence) -> bool:
+def _drops_instructions(words: str, sentence: Sentence) -> bool:
     """"Ignore all previous instructions" in any language: a verb that drops, the reader's own earlier
     instructions, and no word saying they are the injected ones ("ignore instructions embedded in documents")."""
     found = sentence.found
@@ -385,7 +393,7 @@ def _drops_instructions(words: str, sentence: _Sentence) -> bool:
     return _near(found["forget"], found["instruction"], words) and _near(found["prior"], found["instruction"], words)
 
 
-def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
+def _role(words: str, sentence: Sentence, changes: bool) -> str | None:
     you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
     if you_are and shift and (changes or act or sentence.has("role")):
         return "tries to give the reader a new role from here on"
@@ -396,65 +404,8 @@ def _role(words: str, sentence: _Sentence, changes: bool) -> str | None:
     return None
 
 
-def _decode_and_follow(sentence: _Sentence, reader: bool) -> bool:
+def _decode_and_follow(sentence: Sentence, reader: bool) -> bool:
     return sentence.has("decode") and (sentence.has("execute") or reader)
-
-
-def _fake_header_line(words: str, found: dict[str, list[Match]]) -> tuple[int, int] | None:
-    """A line at the start of the span that imitates a system header: (start, end) of that line."""
-    if not found.get("system") and not found.get("priority"):
-        return None
-    first_line_end = words.find("\n")
-    first_line_end = len(words) if first_line_end < 0 else first_line_end
-    for start, end in found.get("system", []):  # a bracketed marker opening a line: "[SISTEMA] Instrucción ..."
-        if _bracketed(words, start, end):
-            return start, end
-    line = _Sentence(0, first_line_end, {name: [m for m in matches if m[0] < first_line_end]
-                                         for name, matches in found.items()})
-    if _fake_header(words[:first_line_end], line, heading=False):
-        return 0, first_line_end
-    return None
-
-
-def _header_label(text: Text, sentences: Sequence[_Sentence]) -> tuple[int, int] | None:
-    """A label that opens a span and names a system instruction in capitals or with a priority:
-    "SYSTEM INSTRUCTION: ...", "Systemanweisung mit Priorität:", "系统指令：..."."""
-    words = text.words
-    first = next(iter(sentences), None)
-    if first is None or not words[first.start:first.end].rstrip().endswith(":"):
-        return None
-    cjk = _CJK.search(words, first.start, first.end) is not None
-    if not (cjk or len(words[first.start:first.end].split()) <= 5):
-        return None
-    label = text.original[text.original_offset(first.start):text.original_offset(first.end)]
-    shouted = label.upper() == label and any(char.isalpha() for char in label)
-    system = first.has("system") and first.has("instruction") and (cjk or shouted or first.has("priority"))
-    return (first.start, first.end) if system else None
-
-
-def _fake_header(words: str, sentence: _Sentence, *, heading: bool) -> bool:
-    """A system header: a system word in brackets or hash marks, or a heading (or short labelled line) with a
-    system word and an instruction or priority word ("Systemanweisung (Priorität hoch)", "Instrucción prioritaria")."""
-    for start, end in sentence.found.get("system", []):
-        if _bracketed(words, start, end):
-            return True
-    short = len(words[sentence.start:sentence.end].split()) <= 8
-    if not (heading or short):
-        return False
-    return bool(sentence.found.get("priority")) and (heading or words[sentence.start:sentence.end].rstrip().endswith(
-        ":") or bool(sentence.found.get("system")))
-
-
-def _bracketed(words: str, start: int, end: int) -> bool:
-    """A system word in brackets or hash marks that open a line: ``[SYSTEM]``, ``### SISTEMA ###``, ``【系统指令】``."""
-    line_start = words.rfind("\n", 0, start) + 1
-    opening = _OPENING.fullmatch(words, line_start, start)
-    closing = _CLOSING.match(words, end)
-    return bool(opening and closing)
-
-
-_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,})\s*[\w\s-]{0,20}?")
-_CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,})")
 
 
 def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
