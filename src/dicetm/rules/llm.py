@@ -68,6 +68,7 @@ SELF_SERVED = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_
 def direct_prompt_injection(system: System) -> Iterator[Hit]:
     """A model whose prompt carries text typed by callers, without another model in between."""
     reach = caller_reach(system, through_models=False)
+    conversing = _converses_with_people(system) if reach.internet else set()  # once, not once per model
     for model in models(system):
         if model.id not in reach.any:
             continue
@@ -79,7 +80,7 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
             factors.append(Factor(target="likelihood", delta=-1, fact=f"{model.id}.upstream=guardrail",
                                   note="every path from callers passes a guardrail"))
         public = ""
-        if model.id in reach.internet and model.id in _converses_with_people(system):
+        if model.id in reach.internet and model.id in conversing:
             public = (" What it is made to say goes back to the public in your name: screenshots of it insulting "
                       "people, promising what you do not offer or praising a competitor do reputational harm.")
         yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model),
