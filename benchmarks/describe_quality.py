@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "describe" / "corpus"
 NOT_FACTS = frozenset({"id", "name", "kind", "description", "tags", "provenance"})
 FACTS = tuple(f for f in Element.model_fields if f not in NOT_FACTS)
-_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "month": 30, "months": 30,
+_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "mo": 30, "month": 30, "months": 30,
           "y": 365, "year": 365, "years": 365, "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24}
 
 

@@ -40,9 +40,12 @@ _FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receiv
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
 _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
+# what only people do with an app ("a reviewer approves it in the Console"); a component doing it is no flow
+_PEOPLE_ONLY = r"reviews?|approves?|accepts?|rejects?|confirms?|signs?\s+off|edits?|listens?\s+to"
+_PEOPLE_VERB = re.compile(rf"(?:{_PEOPLE_ONLY})$", re.I)
 _USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
         r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
-        r"interacts?\s+with|launch(?:es)?")  # what people do with an app: both ways
+        r"interacts?\s+with|launch(?:es)?|" + _PEOPLE_ONLY)  # what people do with an app: both ways
 VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
                    re.I)
 _PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
@@ -268,10 +271,13 @@ class FlowClauses:
         words = verb.group(0)
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
+        people_only = group == "use" and bool(_PEOPLE_VERB.match(words))
+        if people_only and not _names_people(found):
+            return None  # "the Checker reviews the draft": what a component does here is not using an app
         targets = self._targets(group, verb, after, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
             targets = [m for m in _channel(verb, targets, after, text)
-                       if m.node is not None or not (m.product or m.passing)]
+                       if m.node is not None or not (m.product or m.passing or people_only)]
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
@@ -482,6 +488,16 @@ class FlowClauses:
                        bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
+
+
+def _names_people(found: Mention | Node | None) -> bool:
+    if isinstance(found, Mention):
+        return found.person or (found.node is not None and _person_node(found.node))
+    return found is not None and _person_node(found)
+
+
+def _person_node(node: Node) -> bool:
+    return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
 
 
 def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:

@@ -303,14 +303,51 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
                                  product=not extended, named=bool(extended), passing=bool(extended),
                                  product_key=None if extended else hit.product))
-        elif _generic_counts(text, hit, kind):
+        elif (begin := _role_start(text, hit, kind, max(start, found[-1].end if found else start))) < hit.start \
+                or _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
-            node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)
-            found.append(Mention(hit.start, stop, text[hit.start:stop], node, kind,
+            node = registry.find(text[begin:stop]) or (candidates[0] if len(candidates) == 1 else None)
+            found.append(Mention(begin, stop, text[begin:stop], node, kind,
                                  person=kind is Kind.external_entity,
                                  ambiguous=[c.name for c in candidates] if node is None and candidates else None))
         index += 1
     return found
+
+
+_ROLE_MODIFIER = re.compile(r"(?<![\w'’-])([A-Za-z0-9][\w-]*)[ \t]+$")
+_NOT_A_ROLE_WORD = frozenset({
+    "the", "a", "an", "our", "their", "its", "his", "her", "your", "my", "each", "every", "any", "all", "some", "no",
+    "other", "another", "both", "few", "many", "most", "several", "such", "this", "that", "these", "those", "which",
+    "whose", "and", "or", "nor", "but", "to", "of", "for", "by", "with", "from", "in", "on", "at", "as", "than",
+    "when", "where", "while", "if", "so", "then", "also", "only", "just", "even", "one", "two", "three", "four",
+    "external", "internal", "human", "new", "existing", "individual", "named", "responsible", "licensed", "senior",
+    "junior", "real", "actual", "authorised", "authorized", "registered", "reporting", "relevant", "same", "own",
+    "local", "remote", "trained", "assigned", "lead", "main", "is", "are", "was", "were", "be", "not", "who",
+})
+
+
+_PLURAL_MODIFIERS = frozenset({"sales", "news", "customs", "operations", "claims", "payments", "accounts", "admissions",
+                               "communications", "logistics", "analytics", "systems", "records", "benefits"})
+
+
+def _role_start(text: str, hit: Hit, kind: Kind, floor: int) -> int:
+    """Where a people word's name begins: the one noun before it that says which people ("Panel reviewers",
+    "an IT analyst", "311 supervisors"), not an article or an adjective ("the external reviewers")."""
+    before = _ROLE_MODIFIER.search(text, floor, hit.start)
+    if kind is not Kind.external_entity or hit.product is not None or before is None:
+        return hit.start
+    word = before.group(1)
+    if word.lower() in _NOT_A_ROLE_WORD or word.lower().endswith("ly") or re.match(r"['’]s?\b", text[hit.end:]) \
+            or (word.lower().endswith("s") and not word.isupper() and word.lower() not in _PLURAL_MODIFIERS) \
+            or (re.search(r"\d", word) and not word.isdigit()):
+        return hit.start  # "lets residents", "Finds patients", "ADR-0004 Player": a verb or a label
+    if vocabulary().hits(word) or kind_words().words.hits(word):
+        return hit.start  # "the LLM users": a component word qualifies, it does not name the role
+    determiner = re.search(r"([\w-]+)[ \t\n]+$", text[:before.start(1)])
+    if not (word[:1].isupper() or word[:1].isdigit() or text[hit.start:hit.end].lower().endswith("s")
+            or (determiner and determiner.group(1).lower() in ("a", "an", "the", "each", "every", "any"))):
+        return hit.start
+    return before.start(1)
 
 
 def _kind_of_hit(hit: Hit) -> Kind:

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
+from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_layout import layout
 from dicetm.ingest.extract_tables import TableReader
@@ -265,7 +265,7 @@ class _Structure:
         description = line[match.end():]
         if self.mode == "boundaries" or _names_zone(name):
             # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
-            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
             self.out.extraction.zones.append(zone)
             self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
@@ -276,7 +276,7 @@ class _Structure:
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
         if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
             # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
-            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             self.out.extraction.zones.append(Zone(f"{self.prefix}:zone:{label.casefold()}", label, where,
                                                   [entity.key]))
         self._block(span, line_start + match.end(), line_start + len(line), entity.key)
