@@ -71,12 +71,14 @@ def _facts(registry: Registry, node: Node, kind: Kind, ids: dict[int, str], keys
         value = _settle(registry, node, name, facts)
         if value is not None:
             settled[name] = value
-    if "acts_on" in settled:
-        target = keys.get(str(settled["acts_on"])) or registry.find(str(settled["acts_on"]))
+    for reference in ("acts_on", "server"):  # facts naming another component: its id in the draft
+        if reference not in settled:
+            continue
+        target = keys.get(str(settled[reference])) or registry.find(str(settled[reference]))
         if target is None or not target.used or target is node:
-            settled.pop("acts_on")
+            settled.pop(reference)
         else:
-            settled["acts_on"] = ids[id(target)]
+            settled[reference] = ids[id(target)]
     return settled
 
 def _settle(registry: Registry, node: Node, name: str, facts: list[Fact]) -> Any:

@@ -64,6 +64,21 @@ def _variants(name: str) -> set[str]:
     return {v for v in found if v}
 
 
+def _shortens(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    return len(short) < len(long) and short[-1] == long[-1] and set(short) <= set(long)
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """A name's words for comparing forms of it: short forms spelt out, product names left out; nothing when
+    the name puts a product before another component's name ("Acme API Coding Agent" is not a longer form)."""
+    words = [_SHORT_FORMS.get(w, w) for w in normal(name).split()]
+    products = [w for w in words if any(h.product is not None for h in vocabulary().hits(w))]
+    if (products and words.index(products[0]) > 0) or any(w in _INTERFACES for w in words[:-1]):
+        return ()  # "Acme API Coding Agent", "DeepSeek API Coding Agent": two names run together
+    kept = tuple(w for w in words if w not in products)
+    return kept if len(kept) >= 2 else tuple(words)
+
+
 @dataclass
 class Node:
     """One component of the drafted model: the entities of all documents that name it."""
@@ -243,6 +258,24 @@ class Registry:
                       and any(other.endswith(ending) for other in n.names)]
             if len(longer) == 1:
                 self.merge(longer[0], node, keys)
+
+    def merge_short_names(self, keys: dict[str, Node]) -> None:
+        """A component one document names by a shorter form of another's name is that component: "criteria
+        fetcher" or "Qdrant notes index" in a table of one document, "Trial Criteria Fetcher" or "Clinical Notes
+        Index" in another. The short form keeps the head noun, its other words are all in the longer name (a
+        product word aside), and exactly one component has such a longer name."""
+        words_of = {id(n): {_words(name) for name in n.names} for n in self.nodes}
+        for node in list(self.nodes):
+            if not node.structural or node not in self.nodes:
+                continue
+            short = max(words_of[id(node)], key=lambda w: (len(w), w), default=())
+            if len(short) < 2:
+                continue
+            longer = [n for n in self.nodes if n is not node and (n.used or n.structural)
+                      and any(_shortens(short, w) for w in words_of[id(n)])]
+            if len({id(n) for n in longer}) == 1:
+                self.merge(longer[0], node, keys)
+                words_of[id(longer[0])] |= words_of[id(node)]
 
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))

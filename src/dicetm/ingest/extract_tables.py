@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import column_fact, statements
 from dicetm.ingest.extract_ir import Entity, Fact, Where, Zone, split_name
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import classify, kind_words
 from dicetm.model.system import AI_KINDS, Kind
 
 if TYPE_CHECKING:
@@ -166,6 +166,9 @@ class TableReader:
                 other = self.structure.entity(name, Where.at(span, start, end), aliases, qualifier)
                 if other is entity:
                     continue
+                if outgoing and classify(name) is Kind.mcp_server and classify(entity.name) is not Kind.mcp_server:
+                    entity.facts.append(Fact("server", other.key, Where.at(span, start, end)))
+                    continue  # "Tool | Server": the MCP server that exposes the tool, not what it acts on
                 place = (start, end)
                 self.structure.out.flow_rows.append(FlowRow(span, own if outgoing else place,
                                                             place if outgoing else own, ""))
