@@ -19,7 +19,8 @@ compared with the expected model:
   recover an expected flow;
 - facts: per (expected element, fact) set in expected.yaml: recovered (same value), wrong (another value) or
   missed (unset); "unstated" counts facts the draft sets on matched elements that expected.yaml leaves unset.
-  Retention is compared as a duration ("30 days" = "30d"), lists as sets, ``acts_on`` and ``server`` through the matching;
+  Retention is compared as a duration ("30 days" = "30d", "12mo" = "360d"), lists as sets, ``acts_on`` and
+  ``server`` through the matching;
 - boundaries: matched one to one by name, or by member sets with Jaccard >= 0.5 (members through the matching);
 - threat reach: both models analysed offline with ``detail=full``; the share of the expected model's
   (rule, element) findings that the draft's findings also have (draft elements through the matching).

@@ -197,3 +197,63 @@ def test_everything_except_a_named_component_runs_in_the_zone() -> None:
     assert set(zone.elements) == {"quote-api", "rates-db"}
     _quotes_are_verbatim(draft, _markdown("# Hosting\n\nThe Quote API calls the Rates DB and the Pricing Model. "
                                           "Everything except the Pricing Model runs in our GCP project.\n"))
+
+
+# ---------------------------------------------------------------------------------------------- people and names
+
+
+def test_people_named_by_a_qualifying_noun_use_the_app_they_work_in() -> None:
+    draft = _draft("# Claims\n\n## Case Console\nThe Case Console lists open claims.\n\n"
+                   "Claims officers open the Case Console every morning. An IT analyst approves each refund in the "
+                   "Case Console. The external auditors met the team in May.\n")
+    elements = _by_name(draft.system)
+    assert elements["Claims officers"].kind is Kind.external_entity
+    assert elements["IT analyst"].kind is Kind.external_entity
+    assert "auditors" not in {n.lower() for n in elements} and "external auditors" not in elements  # no app use
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert {(ids["Claims officers"], ids["Case Console"]), (ids["IT analyst"], ids["Case Console"])} <= \
+        _ends(draft.system)
+
+
+def test_what_only_people_do_is_no_flow_when_a_component_does_it() -> None:
+    draft = _draft("# Claims\n\n## Fraud Scorer\nThe Fraud Scorer reviews every claim in the Claims Database.\n\n"
+                   "## Claims Database\nPostgreSQL.\n")
+    assert _ends(draft.system) == set()
+
+
+def test_a_verb_or_a_label_before_a_people_word_is_not_part_of_its_name() -> None:
+    draft = _draft("# Intake\n\n## Intake Portal\nThe Intake Portal lets residents report potholes.\n\n"
+                   "## ADR-0002 Resident notices\nResidents open the Intake Portal to follow a report.\n")
+    names = {e.name for e in draft.system.elements}
+    assert "lets residents" not in names and not any(n.startswith("ADR") for n in names)
+
+
+def test_an_identifier_keeps_its_underscores_and_a_server_column_names_the_mcp_server() -> None:
+    draft = _draft("# Tools\n\n| Tool | Server | Permission |\n|---|---|---|\n"
+                   "| get_order | Orders MCP server | read |\n| refund_order | Orders MCP server | write |\n")
+    elements = _by_name(draft.system)
+    server = elements["Orders MCP server"]
+    assert server.kind is Kind.mcp_server
+    assert elements["get_order"].server == server.id and elements["refund_order"].server == server.id
+    assert elements["get_order"].acts_on is None  # the server exposes the tool; it is not what the tool changes
+
+
+def test_an_mcp_configuration_key_names_the_server_the_documents_describe() -> None:
+    config = document_from_text("mcp.json", json.dumps({"mcpServers": {"billing-ledger": {"command": "node"}}},
+                                                       indent=1), "mcp")
+    prose = _markdown("# Agent\n\n## Billing Ledger MCP server\nExposes the ledger tools to the agent.\n")
+    system = extract_draft([prose, config]).system
+    servers = [e for e in system.elements if e.kind is Kind.mcp_server]
+    assert [e.name for e in servers] == ["Billing Ledger MCP server"]
+
+
+def test_a_shorter_form_of_a_name_in_another_document_is_the_same_component() -> None:
+    design = _markdown("# Design\n\n## Ticket Intake Service\nReceives tickets.\n\n"
+                       "## Search Service\nAnswers queries.\n\n## Search Service Cache\nRedis.\n", "design.md")
+    notes = _markdown("# Notes\n\n| Component | Stack |\n|---|---|\n| intake service | Python |\n"
+                      "| Qdrant ticket index | Qdrant |\n\n## Customer Ticket Index\nHolds ticket embeddings.\n",
+                      "notes.md")
+    names = sorted(e.name for e in extract_draft([design, notes]).system.elements)
+    assert "intake service" not in names and "Ticket Intake Service" in names
+    assert "Qdrant ticket index" not in names and "Customer Ticket Index" in names  # the product word aside
+    assert {"Search Service", "Search Service Cache"} <= set(names)  # not a shorter form: another head noun
