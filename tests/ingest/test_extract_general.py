@@ -257,3 +257,13 @@ def test_a_shorter_form_of_a_name_in_another_document_is_the_same_component() ->
     assert "intake service" not in names and "Ticket Intake Service" in names
     assert "Qdrant ticket index" not in names and "Customer Ticket Index" in names  # the product word aside
     assert {"Search Service", "Search Service Cache"} <= set(names)  # not a shorter form: another head noun
+
+
+def test_a_heading_naming_two_components_is_two_and_a_topic_heading_is_none() -> None:
+    draft = _draft("# Review\n\n## Claim Store and Audit Log\nBoth are PostgreSQL tables.\n\n"
+                   "## Prompt and Response Archive\nAn S3 bucket.\n\n"
+                   "## Refunds raised by the bot\nThe Refund Agent files refunds in the Claim Store.\n\n"
+                   "## Use of transcripts for model training\nNot done.\n")
+    names = {e.name for e in draft.system.elements}
+    assert {"Claim Store", "Audit Log", "Prompt and Response Archive"} <= names
+    assert not any(n.startswith(("Refunds raised", "Use of", "Claim Store and")) for n in names)

@@ -217,6 +217,14 @@ class _Structure:
         if name and _refers(name):
             self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
             return
+        pair = _TWO_NAMES.match(name) if name and not qualifier and not aliases else None
+        if pair is not None and all(_heading_names(pair.group(g), listing) for g in ("first", "second")):
+            for group in ("first", "second"):  # "Verdict Store and Research Log": a section about two components
+                start = span.text.find(pair.group(group))
+                self.entity(pair.group(group), Where.at(span, max(start, 0), max(start, 0) + len(pair.group(group))),
+                            [], "")
+            self.mode, self.zone = "other", None
+            return
         if name and len(name.split()) <= 8 and not text.endswith("?") and _heading_names(name, listing):
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
             self.subject = entity.key
@@ -434,6 +442,10 @@ _SECTION_OPENING = re.compile(r"^(?:not|no|non|without|what|why|how|who|where|wh
 _CLAUSE_WORDS = re.compile(r"\b(?:who|which|that|can|could|will|would|should|must|is|are|was|were|do|does|not|its|"
                            r"their|it|we|us|you|they)\b", re.I)
 _COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
+# a topic, not a name: "Use of conversations for training", "Six weeks of live service", "Orders raised by the bot"
+_TOPIC = re.compile(r"^[A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:of|for|about|on)\s+[a-z]|\s[a-z]+ed\s+(?:by|from|in)\s")
+_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
+                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
 _DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
 
 
@@ -463,6 +475,8 @@ def _heading_names(name: str, listing: bool) -> bool:
         return False
     if not proper and re.search(r"['’]s?\s+[a-z]", name):
         return False  # "The adviser's review"
+    if not proper and _TOPIC.search(name) and words.kind_of(name.split()[0]) is None:
+        return False
     headed = bool(hits) and not name[hits[-1][0].end:].strip(" )]*_`.:s")
     return headed or (listing and (proper or (name[:1].isupper() and len(name.split()) == 1
                                    and words.kind_of(name) is not None)))
