@@ -267,3 +267,12 @@ def test_a_heading_naming_two_components_is_two_and_a_topic_heading_is_none() ->
     names = {e.name for e in draft.system.elements}
     assert {"Claim Store", "Audit Log", "Prompt and Response Archive"} <= names
     assert not any(n.startswith(("Refunds raised", "Use of", "Claim Store and")) for n in names)
+
+
+def test_the_proper_last_word_of_a_two_word_name_stands_for_it_when_capitalised() -> None:
+    draft = _draft("# Spec\n\n## Components\n\n### Harbor Studio\nThe web app editors use.\n\n### Draft Store\n"
+                   "Firestore.\n\n## Flow\nStudio saves every draft in the Draft Store. The studio team owns the "
+                   "Draft Store.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert (ids["Harbor Studio"], ids["Draft Store"]) in _ends(draft.system)
+    assert "Studio" not in ids and "studio team" not in {n.lower() for n in ids}

@@ -120,16 +120,19 @@ def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[
     cached = getattr(registry, "_mention_pattern", None)
     if cached is not None and cached[0] == registry.version:
         return cached[1], cached[2]
-    pattern, nodes = _compiled(registry.names())
+    pattern, nodes = _compiled(registry.names(), registry.capital_tails())
     registry._mention_pattern = (registry.version, pattern, nodes)  # type: ignore[attr-defined]
     return pattern, nodes
 
 
-def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
-    plain: list[str] = []
+def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
+              ) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    plain: list[str] = [f"(?-i:{re.escape(tail)})" for tail, _ in tails]  # "Studio", as written
     coded: list[str] = []
     nodes: dict[str, Node] = {}
     products = vocabulary()
+    for tail, node in tails:
+        nodes.setdefault(tail.casefold(), node)
     for name, node in names:
         if len(name) < 2:
             continue

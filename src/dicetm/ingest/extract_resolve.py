@@ -326,6 +326,23 @@ class Registry:
                 seen.setdefault(tail, nodes[0])
         return sorted(seen.items(), key=lambda item: -len(item[0]))
 
+    def capital_tails(self) -> list[tuple[str, Node]]:
+        """The last word of a two-word name that is a proper name of its own ("Studio" for "ListingCraft
+        Studio"): capitalised, no component or product word, ending the name of one component only and not
+        itself a name. Found in text only as written, capitalised."""
+        tails: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            if not node.structural:
+                continue
+            for entity in node.entities:
+                words = entity.name.split()
+                if len(words) == 2 and re.fullmatch(r"[A-Z][a-z]{3,}", words[1]) and words[0][:1].isupper():
+                    tails.setdefault(words[1], []).append(node)
+        return [(tail, nodes[0]) for tail, nodes in sorted(tails.items())
+                if len({id(n) for n in nodes}) == 1 and normal(tail) not in self._by_name
+                and not vocabulary().hits(tail) and not kind_words().words.hits(tail)
+                and not kind_words().is_section(tail)]
+
     def _match(self, entity: Entity) -> Node | None:
         for name in [entity.name, *entity.aliases]:
             node = self.find(name)
