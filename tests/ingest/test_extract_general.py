@@ -276,3 +276,14 @@ def test_the_proper_last_word_of_a_two_word_name_stands_for_it_when_capitalised(
     ids = {e.name: e.id for e in draft.system.elements}
     assert (ids["Harbor Studio"], ids["Draft Store"]) in _ends(draft.system)
     assert "Studio" not in ids and "studio team" not in {n.lower() for n in ids}
+
+
+def test_a_store_that_prompts_are_written_to_keeps_prompts() -> None:
+    draft = _draft("# Ops\n\n## Claims Agent\nThe Claims Agent writes each prompt and the model's answer to the "
+                   "Trace Bucket. It writes the claim decision to the Claims Database.\n\n"
+                   "## Conversation Archive\nThe Claims Agent writes the claim number to the Conversation Archive.\n\n"
+                   "## Trace Bucket\nAn S3 bucket.\n\n## Claims Database\nPostgreSQL.\n")
+    elements = _by_name(draft.system)
+    assert elements["Trace Bucket"].logs_prompts is True
+    assert elements["Claims Database"].logs_prompts is None
+    assert elements["Conversation Archive"].logs_prompts is None  # its own name says nothing of what it holds
