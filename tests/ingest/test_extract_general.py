@@ -287,3 +287,14 @@ def test_a_store_that_prompts_are_written_to_keeps_prompts() -> None:
     assert elements["Trace Bucket"].logs_prompts is True
     assert elements["Claims Database"].logs_prompts is None
     assert elements["Conversation Archive"].logs_prompts is None  # its own name says nothing of what it holds
+
+
+def test_function_names_written_as_code_are_tools_and_a_list_of_them_is_what_the_agent_calls() -> None:
+    draft = _draft("# Ops\n\n## Order Agent\nThe Order Agent answers customers. It has two tools:\n\n"
+                   "- `get_order` reads an order from the Orders DB;\n- call cancel_order, which cancels an order in "
+                   "the Orders DB.\n\nThe `order_total` column is computed nightly.\n\n## Orders DB\nPostgreSQL.\n")
+    elements = _by_name(draft.system)
+    assert elements["get_order"].kind is Kind.tool and elements["cancel_order"].kind is Kind.tool
+    assert "order_total" not in elements  # not a verb and an object: a column, not a function
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert {(ids["Order Agent"], ids["get_order"]), (ids["Order Agent"], ids["cancel_order"])} <= _ends(draft.system)

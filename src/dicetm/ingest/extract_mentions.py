@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.extract_kinds import FUNCTION_NAME, head_phrase, kind_words
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
@@ -73,6 +73,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     found = _registry_mentions(text, registry, start, end)
     names = _proper_names(text, registry, start, end)
     names += [m for m in _defined_names(text, registry, start, end)
+              if not any(n.start < m.end and m.start < n.end for n in names)]
+    names += [m for m in _function_names(text, registry, start, end)
               if not any(n.start < m.end and m.start < n.end for n in names)]
     products = [m for m in _vocabulary_mentions(text, registry, start, end)]
     for name in [*names, *(m for m in products if m.product)]:
@@ -215,6 +217,17 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
                              words.kind_of(name) or kind, named=True))
+    return found
+
+
+def _function_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A function name written as code is a tool ("call get_request_status, which ...")."""
+    found = []
+    for match in FUNCTION_NAME.finditer(text, start, end):
+        name = match.group("name")
+        node = registry.find(name)
+        found.append(Mention(match.start("name"), match.end("name"), name, node,
+                             node.kind() if node else Kind.tool, named=True))
     return found
 
 

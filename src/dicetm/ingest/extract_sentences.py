@@ -87,9 +87,10 @@ class SentenceReader(FlowClauses):
     everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
     product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
+    lister: Node | None = None  # who the list that follows is about: "The agent has three tools:"
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
-        self.prose, self.prefix = prose, prefix
+        self.prose, self.prefix, self.lister = prose, prefix, None
         for block in prose.blocks:
             self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
@@ -150,6 +151,8 @@ class SentenceReader(FlowClauses):
                                              or ((mention.product or mention.passing) and _acts(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
+        if block.mode != "remark":
+            self._listed_tool(block, mentions)
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
@@ -188,6 +191,23 @@ class SentenceReader(FlowClauses):
             if stated == (len(self.prose.extraction.relations), len(self.unresolved)):
                 # a sentence without a flow: "Only then does the CRM Writer act. It takes ...": who "it" is next
                 context.subject = _center(span.text, start, inside) or context.subject
+        if block.mode != "remark" and _INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
+            self.lister = context.subject
+
+    def _listed_tool(self, block: Block, mentions: list[Mention]) -> None:
+        """A list item that opens with a tool, after "The agent has three tools:" or "it can:": the agent
+        calls that tool."""
+        span = block.span
+        if span.kind != "list-item":
+            self.lister = None
+            return
+        lead = next((m for m in mentions if m.start >= block.start), None)
+        if self.lister is None or lead is None or lead.kind is not Kind.tool or \
+                not _ITEM_LEAD.fullmatch(span.text[block.start:lead.start]):
+            return
+        tool = self._node(lead, span)
+        self._relation(self.lister, tool, Where.at(span, lead.start, lead.end), None,
+                       span.text[block.start:block.end])
 
     def _referred(self, words: str | None) -> Node | None:
         """The one component a heading such as "The model" refers to, if the words name exactly one."""
@@ -493,6 +513,10 @@ def _clause_start(text: str, start: int, at: int) -> int:
     for match in _CLAUSE.finditer(text, start, at):
         found = match.end()
     return found
+
+
+_INTRODUCES_TOOLS = re.compile(r"\b(?:tools?|functions?|actions?|can|may)\s*[*_`]*:\s*$", re.I)
+_ITEM_LEAD = re.compile(r"[\s*_`]*(?:(?:call|calls|use|uses|invoke|run)\s+(?:the\s+)?[*_`]*)?", re.I)
 
 
 def _person(mention: Mention) -> bool:
