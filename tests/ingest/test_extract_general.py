@@ -298,3 +298,13 @@ def test_function_names_written_as_code_are_tools_and_a_list_of_them_is_what_the
     assert "order_total" not in elements  # not a verb and an object: a column, not a function
     ids = {e.name: e.id for e in draft.system.elements}
     assert {(ids["Order Agent"], ids["get_order"]), (ids["Order Agent"], ids["cancel_order"])} <= _ends(draft.system)
+
+
+def test_a_provider_that_does_not_train_on_what_it_serves_says_so_of_the_model() -> None:
+    draft = _draft("# Bot\n\n## Answer Service\nThe Answer Service sends each question to Claude 3 Haiku through "
+                   "Amazon Bedrock. Neither AWS nor Anthropic uses them to train models.\n")
+    elements = _by_name(draft.system)
+    assert elements["Claude 3 Haiku"].trains_on_user_input is False
+    assert "Anthropic" not in elements  # named only for what it does not do with the data
+    assert [(s.field, s.value) for s in statements("The vendor uses our prompts to train its models.")] == \
+        [("trains_on_user_input", True)]

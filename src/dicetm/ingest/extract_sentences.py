@@ -19,7 +19,7 @@ fact. A zone is "X and Y run in our Azure subscription", "... runs in an AWS acc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
@@ -39,6 +39,7 @@ from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
+from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
@@ -330,6 +331,8 @@ class SentenceReader(FlowClauses):
             candidates = mentions if statement.field not in _ORIGIN_FACTS else [  # "pulled from X": X is the origin
                 m for m in mentions if (m.end <= at or m.start >= stop)
                 and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
+            if statement.field in _MODEL_FACTS:
+                candidates = [self._served_model(m) for m in candidates]
             clause_start = _clause_start(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
                                          subject, topic, span, text)
@@ -339,6 +342,18 @@ class SentenceReader(FlowClauses):
                                                exclusive=statement.exclusive, outranks=statement.outranks))
             own = own or (targets[0] if targets else None)
         return (own or topic[0], named or topic[1])
+
+    def _served_model(self, mention: Mention) -> Mention:
+        """A provider named only for what it does with the data it serves ("Azure OpenAI does not use our prompts
+        to train models") stands for the model of the system it serves: its one model of that maker, else the
+        system's one model."""
+        if mention.node is not None or mention.kind is not Kind.model_provider or not mention.product_key:
+            return mention
+        models = {id(n): n for n in self.registry.nodes if (n.used or n.structural) and n.kind() is Kind.llm}
+        made = [n for n in models.values() if _maker_matches(n.name, mention.product_key)]
+        model = made[0] if len(made) == 1 else next(iter(models.values())) if len(models) == 1 else None
+        return mention if model is None else replace(mention, node=model, kind=Kind.llm, product=False,
+                                                      product_key=None)
 
     def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
                       end: int, mentions: list[Mention], subject: Node | None,
@@ -513,6 +528,15 @@ def _clause_start(text: str, start: int, at: int) -> int:
     for match in _CLAUSE.finditer(text, start, at):
         found = match.end()
     return found
+
+
+_MODEL_FACTS = frozenset({"trains_on_user_input"})
+
+
+def _maker_matches(model: str, provider: str) -> bool:
+    maker = vocabulary().maker_of(model)
+    return maker is not None and (maker == provider or maker in provider.split() or
+                                  provider in vocabulary().operated_by(maker))
 
 
 _INTRODUCES_TOOLS = re.compile(r"\b(?:tools?|functions?|actions?|can|may)\s*[*_`]*:\s*$", re.I)
