@@ -308,3 +308,12 @@ def test_a_provider_that_does_not_train_on_what_it_serves_says_so_of_the_model()
     assert "Anthropic" not in elements  # named only for what it does not do with the data
     assert [(s.field, s.value) for s in statements("The vendor uses our prompts to train its models.")] == \
         [("trains_on_user_input", True)]
+
+
+def test_a_list_under_a_trust_zones_heading_names_zones_whatever_their_words() -> None:
+    draft = _draft("# T\n\n## Components\n\n### Resolver Agent\nAn agent. It writes every run to the Run Log.\n\n"
+                   "### Run Log\nLog Analytics.\n\n## Trust zones\n\n"
+                   "- Automation Azure subscription – the Resolver Agent and the Run Log.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    zones = {b.name: set(b.elements) for b in draft.system.trust_boundaries}
+    assert zones == {"Automation Azure subscription": {ids["Resolver Agent"], ids["Run Log"]}}

@@ -333,6 +333,8 @@ class _Structure:
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
+        if self.mode == "boundaries" or _names_zone(stripped):
+            return True  # "IT automation Azure subscription – the agent and its log", under "Trust zones"
         return self.mode == "components" or kind_words().kind_of(stripped) is not None
 
     def _list_item(self, span: Span, following: Span | None) -> None:

@@ -144,6 +144,7 @@ class SentenceReader(FlowClauses):
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
+            self._mcp_hosts(span, block.start, block.end, mentions, None)  # "the agent and its MCP servers"
             return
         before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
@@ -174,14 +175,7 @@ class SentenceReader(FlowClauses):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
-            if _MCP.search(span.text, start, end):  # the config file's sentence counts most
-                weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
-                if subject is not None and weight == 3:
-                    self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
-                named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
-                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
-                         and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
-                self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
+            self._mcp_hosts(span, start, end, inside, subject)
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
@@ -194,6 +188,18 @@ class SentenceReader(FlowClauses):
                 context.subject = _center(span.text, start, inside) or context.subject
         if block.mode != "remark" and _INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
             self.lister = context.subject
+
+    def _mcp_hosts(self, span: Span, start: int, end: int, inside: list[Mention], subject: Node | None) -> None:
+        """The components a sentence about MCP servers names: candidates for the host of the configuration."""
+        if not _MCP.search(span.text, start, end):
+            return
+        weight = 3 if _MCP_FILE.search(span.text, start, end) else 1  # the config file's sentence counts most
+        if subject is not None and weight == 3:
+            self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
+        named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+                 and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
+                 and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
+        self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
 
     def _listed_tool(self, block: Block, mentions: list[Mention]) -> None:
         """A list item that opens with a tool, after "The agent has three tools:" or "it can:": the agent
