@@ -317,3 +317,10 @@ def test_a_list_under_a_trust_zones_heading_names_zones_whatever_their_words() -
     ids = {e.name: e.id for e in draft.system.elements}
     zones = {b.name: set(b.elements) for b in draft.system.trust_boundaries}
     assert zones == {"Automation Azure subscription": {ids["Resolver Agent"], ids["Run Log"]}}
+
+
+def test_a_job_title_is_drafted_only_when_the_text_has_them_use_something() -> None:
+    draft = _draft("# Claims\n\n## Claims Portal\nThe Claims Portal lists claims. Retention is still to be confirmed "
+                   "by the Records Manager. The Claims Manager opens the Claims Portal every morning.\n")
+    names = {e.name for e in draft.system.elements}
+    assert "Records Manager" not in names and "Claims Manager" in names

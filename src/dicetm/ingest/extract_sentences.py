@@ -149,7 +149,7 @@ class SentenceReader(FlowClauses):
         before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and ((mention.named and not mention.passing)
+                if mention.node is None and not _named_person(mention) and ((mention.named and not mention.passing)
                                              or ((mention.product or mention.passing) and _acts(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
@@ -547,6 +547,11 @@ def _maker_matches(model: str, provider: str) -> bool:
 
 _INTRODUCES_TOOLS = re.compile(r"\b(?:tools?|functions?|actions?|can|may)\s*[*_`]*:\s*$", re.I)
 _ITEM_LEAD = re.compile(r"[\s*_`]*(?:(?:call|calls|use|uses|invoke|run)\s+(?:the\s+)?[*_`]*)?", re.I)
+
+
+def _named_person(mention: Mention) -> bool:
+    """A job title written as a name ("the Records Manager"): drafted when the text has them use something."""
+    return mention.kind is Kind.external_entity and kind_words().names_person(mention.words)
 
 
 def _person(mention: Mention) -> bool:
