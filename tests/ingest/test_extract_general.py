@@ -324,3 +324,11 @@ def test_a_job_title_is_drafted_only_when_the_text_has_them_use_something() -> N
                    "by the Records Manager. The Claims Manager opens the Claims Portal every morning.\n")
     names = {e.name for e in draft.system.elements}
     assert "Records Manager" not in names and "Claims Manager" in names
+
+
+def test_a_numbered_heading_naming_only_a_kind_is_about_the_component_of_that_kind() -> None:
+    for heading in ("4. Language model", "C.3 The language model"):
+        draft = _draft(f"# Design\n\n## 1. Overview\nThe Answer Service sends each question to Claude 3 Haiku.\n\n"
+                       f"## {heading}\nIt does not keep prompts.\n")
+        elements = _by_name(draft.system)
+        assert set(elements) == {"Answer Service", "Claude 3 Haiku"}, heading

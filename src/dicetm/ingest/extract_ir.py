@@ -270,7 +270,7 @@ def first_line(label: str) -> tuple[str, str]:
     return lines[0], " ".join(lines[1:])
 
 
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)]|[ivx]+[.)])\s+")
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z](?:\.\d+)+[.)]?|[A-Z][.)]|[ivx]+[.)])\s+")  # "C.3 Model"
 # emphasis marks, but not the underscore inside an identifier such as get_ticket
 MARKUP = re.compile(r"[*`]{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])")
 _QUALIFIER = re.compile(r"\s+(?:via|through|using|on|hosted\s+on|hosted\s+by|running\s+on|powered\s+by|backed\s+by|"
