@@ -332,3 +332,12 @@ def test_a_numbered_heading_naming_only_a_kind_is_about_the_component_of_that_ki
                        f"## {heading}\nIt does not keep prompts.\n")
         elements = _by_name(draft.system)
         assert set(elements) == {"Answer Service", "Claude 3 Haiku"}, heading
+
+
+def test_which_after_a_name_is_that_component_and_a_bare_article_is_no_data() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Alerting Service\nA service.\n\n### Risk Event Store\nPostgreSQL.\n\n"
+                   "## Flow\n\nAlerts come from the Alerting Service, which watches the Risk Event Store for new "
+                   "events.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    flows = [(f.source, f.target, f.data) for f in draft.system.flows]
+    assert flows == [(ids["Risk Event Store"], ids["Alerting Service"], None)]

@@ -234,6 +234,9 @@ class FlowClauses:
         relative = _RELATIVE.search(lead)
         if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
             if not relative.group("described"):
+                antecedent = lead[:relative.start()].rstrip(" *_`)]")
+                if before and antecedent.endswith(before[-1].words) and context.target is None:
+                    return before[-1]  # "Alerts come from the Alerting Service, which watches ...": that service
                 return context.target
             if before:
                 return before[-1]
@@ -565,8 +568,8 @@ def _data(text: str) -> str | None:
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
     words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
     words = DETERMINER.sub("", words.strip()).strip(" ,")
-    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
-        return None
+    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10 or DETERMINER.match(words + " "):
+        return None  # "reads the X": "the" is no data
     return words
 
 
