@@ -341,3 +341,12 @@ def test_which_after_a_name_is_that_component_and_a_bare_article_is_no_data() ->
     ids = {e.name: e.id for e in draft.system.elements}
     flows = [(f.source, f.target, f.data) for f in draft.system.flows]
     assert flows == [(ids["Risk Event Store"], ids["Alerting Service"], None)]
+
+
+def test_a_name_ending_in_a_component_word_is_not_a_short_form_of_a_longer_one() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Review Console audit table\nPostgreSQL.\n\n### Sanctions Service\n"
+                   "Applies bans.\n\n## Flow\n\nThe Review Console sends each decision to the Sanctions Service.\n\n"
+                   "## Decisions\n\n- ADR-0004 Player reports are untrusted input\n")
+    names = {e.name for e in draft.system.elements}
+    assert {"Review Console", "Sanctions Service"} <= names
+    assert not any(n.startswith("ADR") for n in names)  # a people word heading a document's title

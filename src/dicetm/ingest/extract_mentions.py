@@ -216,7 +216,8 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             continue
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
-                             words.kind_of(name) or kind, named=True))
+                             words.kind_of(name) or kind, named=True,
+                             person=node is None and words.names_person(head)))  # "the Records Manager"
     return found
 
 

@@ -292,8 +292,8 @@ class Registry:
             return None
         core = words[:-1] if words[-1] in _INTERFACES else words
         core = core[:-1] if core and core[-1] == "rest" and len(core) > 1 else core
-        if not core:
-            return None
+        if not core or (len(core) > 1 and kind_words().words.hits(core[-1])):
+            return None  # "Moderator Console" is a name of its own, not a short "Moderator Console audit table"
         found = {id(n): n for n in self._opening(core[0]) if (n.structural or n.used)
                  and any(other.split()[:len(core)] == core and len(other.split()) > len(core) for other in n.names)}
         return next(iter(found.values())) if len(found) == 1 else None
