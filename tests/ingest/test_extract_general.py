@@ -350,3 +350,11 @@ def test_a_name_ending_in_a_component_word_is_not_a_short_form_of_a_longer_one()
     names = {e.name for e in draft.system.elements}
     assert {"Review Console", "Sanctions Service"} <= names
     assert not any(n.startswith("ADR") for n in names)  # a people word heading a document's title
+
+
+def test_a_made_up_name_with_a_platform_word_before_app_is_one_component() -> None:
+    draft = _draft("# Review\n\n## Flows\n\n- The customer uses the Fernly mobile app on their phone.\n"
+                   "- Receipts are sent by the app to the Fernly API.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert "Fernly mobile app" in ids
+    assert (ids["Fernly mobile app"], ids["Fernly API"]) in _ends(draft.system)

@@ -191,6 +191,10 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if not run:
             continue
         lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
+        modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public)"
+                            r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end], re.I)
+        if modified and _lower_head(modified.group(1)):
+            lower_head = modified  # "the TaxPal mobile app", "the Penny iOS app"
         described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
                               text[max(0, run[0].start() - 24):run[0].start()], re.I)
         if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):

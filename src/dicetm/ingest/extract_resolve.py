@@ -40,6 +40,8 @@ _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|
                         r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
+# the end a user holds: "the Fernly API" is not the "Fernly mobile app" that calls it
+_CLIENT_SIDE = frozenset({"app", "application", "ui", "frontend", "front end", "widget", "client", "extension", "site"})
 _INTERFACES = frozenset({"api", "apis", "endpoint", "endpoints", "webhook", "webhooks", "sdk", "interface"})
 
 
@@ -294,8 +296,10 @@ class Registry:
         core = core[:-1] if core and core[-1] == "rest" and len(core) > 1 else core
         if not core or (len(core) > 1 and kind_words().words.hits(core[-1])):
             return None  # "Moderator Console" is a name of its own, not a short "Moderator Console audit table"
+        interface = len(core) < len(words)
         found = {id(n): n for n in self._opening(core[0]) if (n.structural or n.used)
-                 and any(other.split()[:len(core)] == core and len(other.split()) > len(core) for other in n.names)}
+                 and any(other.split()[:len(core)] == core and len(other.split()) > len(core)
+                         and not (interface and other.split()[-1] in _CLIENT_SIDE) for other in n.names)}
         return next(iter(found.values())) if len(found) == 1 else None
 
     def _opening(self, word: str) -> list[Node]:
