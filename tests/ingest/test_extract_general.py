@@ -358,3 +358,9 @@ def test_a_made_up_name_with_a_platform_word_before_app_is_one_component() -> No
     ids = {e.name: e.id for e in draft.system.elements}
     assert "Fernly mobile app" in ids
     assert (ids["Fernly mobile app"], ids["Fernly API"]) in _ends(draft.system)
+
+
+def test_a_model_deployment_is_the_model() -> None:
+    draft = _draft("# Bot\n\n## Answer Service\nThe Answer Service sends each question to the GPT-4o deployment in "
+                   "our Azure OpenAI resource.\n")
+    assert "GPT-4o" in _by_name(draft.system) and "GPT-4o deployment" not in _by_name(draft.system)

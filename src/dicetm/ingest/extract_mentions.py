@@ -294,8 +294,9 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 longer = _LONGER_NAME.match(text, hit.end, end)
-                if suffix and suffix.group(1).lower() in words.suffixes:
-                    stop = hit.end + suffix.end()
+                if suffix and suffix.group(1).lower() in words.suffixes and not (
+                        kind is Kind.llm and suffix.group(1).lower() in ("deployment", "endpoint", "instance")):
+                    stop = hit.end + suffix.end()  # "Salesforce instance"; but "the GPT-4o deployment" is GPT-4o
                 elif longer and (longer.group(1).lower() not in words.modifiers or longer.group(1).istitle()) \
                         and not extra.hits(longer.group(1)):  # "Zendesk Support", not "Okta SSO"
                     stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
