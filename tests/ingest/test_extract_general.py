@@ -364,3 +364,10 @@ def test_a_model_deployment_is_the_model() -> None:
     draft = _draft("# Bot\n\n## Answer Service\nThe Answer Service sends each question to the GPT-4o deployment in "
                    "our Azure OpenAI resource.\n")
     assert "GPT-4o" in _by_name(draft.system) and "GPT-4o deployment" not in _by_name(draft.system)
+
+
+def test_a_permission_column_states_what_a_tool_may_do() -> None:
+    draft = _draft("# Tools\n\n| Tool | Permission |\n|---|---|\n| get_order | read |\n| refund_order | read, write |\n")
+    elements = _by_name(draft.system)
+    assert elements["get_order"].permissions == ["read"]
+    assert sorted(elements["refund_order"].permissions or []) == ["read", "write"]
