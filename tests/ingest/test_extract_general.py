@@ -367,7 +367,21 @@ def test_a_model_deployment_is_the_model() -> None:
 
 
 def test_a_permission_column_states_what_a_tool_may_do() -> None:
-    draft = _draft("# Tools\n\n| Tool | Permission |\n|---|---|\n| get_order | read |\n| refund_order | read, write |\n")
+    draft = _draft("# Tools\n\n| Tool | Permission |\n|---|---|\n| get_order | read |\n"
+                   "| refund_order | read, write |\n")
     elements = _by_name(draft.system)
     assert elements["get_order"].permissions == ["read"]
     assert sorted(elements["refund_order"].permissions or []) == ["read", "write"]
+
+
+def test_a_server_table_says_what_each_server_talks_to_and_its_tools_act_on_that() -> None:
+    text = ("# Agent\n\n| MCP server | Transport | Talks to |\n|---|---|---|\n"
+            "| Orders MCP server | stdio | Orders Database |\n\nThe agent sees these tools.\n\n"
+            "| Tool | Server | Permission |\n|---|---|---|\n| get_order | Orders MCP server | read |\n")
+    config = document_from_text("mcp.json", json.dumps({"mcpServers": {"orders": {"command": "node"}}}), "mcp")
+    system = extract_draft([_markdown(text), config]).system
+    ids = {e.name: e.id for e in system.elements}
+    elements = {e.name: e for e in system.elements}
+    assert [e.name for e in system.elements if e.kind is Kind.mcp_server] == ["Orders MCP server"]
+    assert (ids["Orders MCP server"], ids["Orders Database"]) in _ends(system)
+    assert elements["get_order"].acts_on == ids["Orders Database"]

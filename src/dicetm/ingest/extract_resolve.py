@@ -348,10 +348,14 @@ class Registry:
                 and not kind_words().is_section(tail)]
 
     def _match(self, entity: Entity) -> Node | None:
-        for name in [entity.name, *entity.aliases]:
-            node = self.find(name)
-            if node is not None:
-                return node
+        found = [n for n in (self.find(name) for name in [entity.name, *entity.aliases]) if n is not None]
+        if entity.kind is not None and entity.kind_strength >= EXPLICIT:
+            # "servicenow" in mcp.json is the "ServiceNow MCP server", not the ServiceNow it talks to
+            same = next((n for n in found if n.kind() is entity.kind), None)
+            if same is not None:
+                return same
+        if found:
+            return found[0]
         own = normal(entity.name)
         product = _product(own)
         for node in self.nodes:
