@@ -215,7 +215,7 @@ class _Structure:
             return
         listing = self.mode in ("components", "zones", "boundaries")
         if name and (_refers(name) or (not listing and _refers(f"the {name[:1].lower()}{name[1:]}")
-                                       and len(name.split()) <= 3)):
+                                       and 2 <= len(name.split()) <= 3)):  # not "Orchestrator"
             self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
             return
         pair = _TWO_NAMES.match(name) if name and not qualifier and not aliases else None
