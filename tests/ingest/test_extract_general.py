@@ -385,3 +385,11 @@ def test_a_server_table_says_what_each_server_talks_to_and_its_tools_act_on_that
     assert [e.name for e in system.elements if e.kind is Kind.mcp_server] == ["Orders MCP server"]
     assert (ids["Orders MCP server"], ids["Orders Database"]) in _ends(system)
     assert elements["get_order"].acts_on == ids["Orders Database"]
+
+
+def test_a_name_ending_in_assistant_is_a_component() -> None:
+    draft = _draft("# Review\n\n## Flows\n\nQuestions are forwarded by the Fernly API to the Tax\nGuidance Assistant, "
+                   "which reads the draft figures from the Returns Database.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert {(ids["Fernly API"], ids["Tax Guidance Assistant"]),
+            (ids["Returns Database"], ids["Tax Guidance Assistant"])} <= _ends(draft.system)
