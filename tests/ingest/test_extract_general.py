@@ -259,6 +259,17 @@ def test_a_shorter_form_of_a_name_in_another_document_is_the_same_component() ->
     assert {"Search Service", "Search Service Cache"} <= set(names)  # not a shorter form: another head noun
 
 
+def test_a_short_form_may_leave_out_a_generic_head_and_change_the_ending_of_a_word() -> None:
+    design = _markdown("# Design\n\n## Notes Embedding Job\nEmbeds notes.\n\n## Clinical Notes Index\nQdrant.\n",
+                       "design.md")
+    notes = _markdown("# Notes\n\n| Component | Stack |\n|---|---|\n| notes embedder | Python |\n\n"
+                      "The notes embedder writes the vectors into the Clinical Notes Index.\n", "notes.md")
+    system = extract_draft([design, notes]).system
+    ids = {e.name: e.id for e in system.elements}
+    assert "notes embedder" not in ids
+    assert (ids["Notes Embedding Job"], ids["Clinical Notes Index"]) in _ends(system)
+
+
 def test_a_heading_naming_two_components_is_two_and_a_topic_heading_is_none() -> None:
     draft = _draft("# Review\n\n## Claim Store and Audit Log\nBoth are PostgreSQL tables.\n\n"
                    "## Prompt and Response Archive\nAn S3 bucket.\n\n"

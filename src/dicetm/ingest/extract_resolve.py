@@ -66,8 +66,24 @@ def _variants(name: str) -> set[str]:
     return {v for v in found if v}
 
 
+_GENERIC_HEADS = frozenset({"job", "service", "worker", "task", "function", "module", "pipeline", "process"})
+
+
 def _shortens(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
-    return len(short) < len(long) and short[-1] == long[-1] and set(short) <= set(long)
+    """"match store" of "Match Results Store"; "notes embedder" of "Notes Embedding Job" (a generic head left
+    out, words compared by their stem)."""
+    if not short or not long:
+        return False
+    dropped = len(long) > 2 and long[-1] in _GENERIC_HEADS and short[-1] not in _GENERIC_HEADS
+    long = long[:-1] if dropped else long
+    short, long = tuple(map(_stem, short)), tuple(map(_stem, long))
+    if short[-1] != long[-1] or not set(short) <= set(long):
+        return False
+    return len(short) < len(long) or (dropped and len(short) == len(long))
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ing|er|ers|or|ors|ion|ions|s)$", "", word) if len(word) > 4 else word
 
 
 def _words(name: str) -> tuple[str, ...]:
