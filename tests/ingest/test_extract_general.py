@@ -404,3 +404,13 @@ def test_a_name_ending_in_assistant_is_a_component() -> None:
     ids = {e.name: e.id for e in draft.system.elements}
     assert {(ids["Fernly API"], ids["Tax Guidance Assistant"]),
             (ids["Returns Database"], ids["Tax Guidance Assistant"])} <= _ends(draft.system)
+
+
+def test_the_component_an_output_is_shown_in_renders_it() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Review Dashboard\nQuickSight.\n\n### Scorer\nThe Scorer sends each "
+                   "transcript to Claude 3 Haiku.\n\n## Output\n\nThe model's justification is displayed in the "
+                   "dashboard as plain text.\n")
+    elements = _by_name(draft.system)
+    assert elements["Review Dashboard"].output_rendered_as == ["text"]
+    assert elements["Claude 3 Haiku"].output_rendered_as == ["text"]
+    assert elements["Scorer"].output_rendered_as is None

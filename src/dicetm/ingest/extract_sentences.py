@@ -343,11 +343,24 @@ class SentenceReader(FlowClauses):
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
                                          subject, topic, span, text)
             where = Where.at(span, at, stop)
+            if statement.field in _SHOWN_FACTS:
+                targets += [n for n in self._shown_in(span, clause_start, stop, mentions, statement.applies_to)
+                            if n not in targets]
             for target in targets:
                 target.extra_facts.append(Fact(statement.field, statement.value, where, statement.strength,
                                                exclusive=statement.exclusive, outranks=statement.outranks))
             own = own or (targets[0] if targets else None)
         return (own or topic[0], named or topic[1])
+
+    def _shown_in(self, span: Span, at: int, stop: int, mentions: list[Mention],
+                  kinds: frozenset[Kind] | None) -> list[Node]:
+        """Where an output is shown ("displayed in the dashboard as plain text"): that component renders it."""
+        text = span.text
+        for mention in reversed(mentions):
+            if at <= mention.start < stop and _PLACE_BEFORE.search(text, 0, mention.start) and not _person(mention):
+                node = self._node(mention, span)
+                return [node] if node is not None and (kinds is None or node.kind() in kinds) else []
+        return []
 
     def _served_model(self, mention: Mention) -> Mention:
         """A provider named only for what it does with the data it serves ("Azure OpenAI does not use our prompts
@@ -537,6 +550,8 @@ def _clause_start(text: str, start: int, at: int) -> int:
 
 
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
+_SHOWN_FACTS = frozenset({"output_rendered_as"})
+_PLACE_BEFORE = re.compile(r"\b(?:in|on|into|inside)\s+(?:the\s+|our\s+|its\s+|their\s+)?[*_`]*$", re.I)
 
 
 def _maker_matches(model: str, provider: str) -> bool:
