@@ -414,3 +414,11 @@ def test_the_component_an_output_is_shown_in_renders_it() -> None:
     assert elements["Review Dashboard"].output_rendered_as == ["text"]
     assert elements["Claude 3 Haiku"].output_rendered_as == ["text"]
     assert elements["Scorer"].output_rendered_as is None
+
+
+def test_how_long_entries_are_kept_is_said_of_the_store_just_named() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Resolver Agent\nAn agent. It writes every run to the Run Log, "
+                   "with the prompts sent to GPT-4o. Entries are kept for 90 days.\n\n### Run Log\nLog Analytics.\n")
+    elements = _by_name(draft.system)
+    assert elements["Run Log"].retention == "90d"
+    assert elements["GPT-4o"].retention is None and elements["Resolver Agent"].retention is None

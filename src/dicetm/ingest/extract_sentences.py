@@ -40,7 +40,7 @@ from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import vocabulary
-from dicetm.model.system import Kind
+from dicetm.model.system import STORE_KINDS, Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
 _ZONE_PHRASE = re.compile(
@@ -341,7 +341,7 @@ class SentenceReader(FlowClauses):
                 candidates = [self._served_model(m) for m in candidates]
             clause_start = _clause_start(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
-                                         subject, topic, span, text)
+                                         subject, topic, span, text, kept=statement.field in _KEPT_FACTS)
             where = Where.at(span, at, stop)
             if statement.field in _SHOWN_FACTS:
                 targets += [n for n in self._shown_in(span, clause_start, stop, mentions, statement.applies_to)
@@ -376,7 +376,8 @@ class SentenceReader(FlowClauses):
 
     def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
                       end: int, mentions: list[Mention], subject: Node | None,
-                      topic: tuple[Node | None, list[Node]], span: Span, text: str) -> list[Node]:
+                      topic: tuple[Node | None, list[Node]], span: Span, text: str, *, kept: bool = False
+                      ) -> list[Node]:
         """Who a fact is about, in this order: the agent of a passive ("prompts are not logged by X"); the nearest
         fitting component named before it in its clause (with the ones joined to it by "and"), a subject before
         a prepositional object; for a clause opening with a pronoun, the sentence's subject, and for one opening
@@ -411,7 +412,10 @@ class SentenceReader(FlowClauses):
         own = next((m.node for m in earlier if m.node is not None and not _person(m)
                     and _opens_sentence(text, start, m)), None)
         antecedent = own or topic[0] or subject
-        if pronoun and not own and not fits(antecedent):
+        stored = next((n for n in reversed(topic[1]) if fits(n) and n.kind() in STORE_KINDS), None)
+        if kept and not own and stored is not None:
+            antecedent = stored  # "... in the Trace Store. Traces are kept for two weeks.": what holds them
+        elif pronoun and not own and not fits(antecedent):
             antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
         if antecedent is not None:
             return [antecedent] if fits(antecedent) else []
@@ -551,6 +555,7 @@ def _clause_start(text: str, start: int, at: int) -> int:
 
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
+_KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
 _PLACE_BEFORE = re.compile(r"\b(?:in|on|into|inside)\s+(?:the\s+|our\s+|its\s+|their\s+)?[*_`]*$", re.I)
 
 
