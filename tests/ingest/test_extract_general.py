@@ -296,6 +296,7 @@ def test_a_store_that_prompts_are_written_to_keeps_prompts() -> None:
                    "## Trace Bucket\nAn S3 bucket.\n\n## Claims Database\nPostgreSQL.\n")
     elements = _by_name(draft.system)
     assert elements["Trace Bucket"].logs_prompts is True
+    assert elements["Claims Agent"].logs_prompts is True  # it writes them there
     assert elements["Claims Database"].logs_prompts is None
     assert elements["Conversation Archive"].logs_prompts is None  # its own name says nothing of what it holds
 

@@ -62,6 +62,8 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
             if target.kind() in _PROMPT_STORES and not relation.bidirectional and \
                     _PROMPTS.search(_without_names(f"{relation.data or ''} {relation.where.quote}", source, target)):
                 target.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))
+                if source.kind() in (Kind.agent, Kind.process):
+                    source.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))  # who writes them
             for tool, other, writes in ((source, target, True), (target, source, False)):
                 if tool.kind() not in TOOL_KINDS or other.kind() in _CALLERS:
                     continue
