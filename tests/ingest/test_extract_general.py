@@ -423,3 +423,11 @@ def test_how_long_entries_are_kept_is_said_of_the_store_just_named() -> None:
     elements = _by_name(draft.system)
     assert elements["Run Log"].retention == "90d"
     assert elements["GPT-4o"].retention is None and elements["Resolver Agent"].retention is None
+
+
+def test_all_of_a_named_systems_components_run_in_a_zone() -> None:
+    draft = _draft("# Pharos\n\n## Components\n\n### Signal Assistant\nIt reads from the Case Store.\n\n"
+                   "### Case Store\nPostgreSQL.\n\n## Hosting\n\nAll Pharos components run in the Safety Azure "
+                   "subscription, inside one virtual network.\n")
+    zones = {b.name: set(b.elements) for b in draft.system.trust_boundaries}
+    assert zones == {"Safety Azure subscription": {e.id for e in draft.system.elements}}

@@ -49,7 +49,8 @@ _ZONE_PHRASE = re.compile(
     r"(?:in|inside|within|on|behind)\s+(?P<zone>[^.;:,()]+)", re.I)
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
-_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
+_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:(?:other|of\s+the|of\s+our|our|the)\s+)?(?:[\w'’-]+\s+){0,2}?"
+                         r"(?:components|services|parts)|[\w'’-]+['’]s?\s+own\s+components)(?:\s+else)?\b", re.I)
 _IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
