@@ -431,3 +431,11 @@ def test_all_of_a_named_systems_components_run_in_a_zone() -> None:
                    "subscription, inside one virtual network.\n")
     zones = {b.name: set(b.elements) for b in draft.system.trust_boundaries}
     assert zones == {"Safety Azure subscription": {e.id for e in draft.system.elements}}
+
+
+def test_people_where_a_component_shows_something_use_it() -> None:
+    draft = _draft("# S\n\n## Flow\n\nEach draft lands in the Claims Review Console, where a claims officer accepts "
+                   "or rejects it. The Claims Review Console, where it is stored, is internal.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert set(ids) == {"Claims Review Console", "claims officer"}
+    assert _ends(draft.system) == {(ids["claims officer"], ids["Claims Review Console"])}

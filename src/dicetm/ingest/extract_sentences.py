@@ -180,6 +180,7 @@ class SentenceReader(FlowClauses):
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
+            self._people_there(span, inside)
             stated = len(self.prose.extraction.relations), len(self.unresolved)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
@@ -189,6 +190,17 @@ class SentenceReader(FlowClauses):
                 context.subject = _center(span.text, start, inside) or context.subject
         if block.mode != "remark" and _INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
             self.lister = context.subject
+
+    def _people_there(self, span: Span, mentions: list[Mention]) -> None:
+        """"... lands in the Review Console, where a customs broker accepts it": those people use that component."""
+        text = span.text
+        for place, who in zip(mentions, mentions[1:]):
+            if place.node is None or _person(place) or not _person(who) or \
+                    not _WHERE_PEOPLE.fullmatch(text[place.end:who.start]):
+                continue
+            person = self._node(who, span)
+            self._relation(person, place.node, Where.at(span, place.start, who.end), None,
+                           text[place.start:who.end], bidirectional=True)
 
     def _mcp_hosts(self, span: Span, start: int, end: int, inside: list[Mention], subject: Node | None) -> None:
         """The components a sentence about MCP servers names: candidates for the host of the configuration."""
@@ -556,6 +568,7 @@ def _clause_start(text: str, start: int, at: int) -> int:
 
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
+_WHERE_PEOPLE = re.compile(r"[*_`)\]]*,?\s+where\s+(?:a|an|the|one|our|their|each|every)\s+", re.I)
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
 _PLACE_BEFORE = re.compile(r"\b(?:in|on|into|inside)\s+(?:the\s+|our\s+|its\s+|their\s+)?[*_`]*$", re.I)
 
