@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
@@ -194,7 +195,7 @@ class SentenceReader(FlowClauses):
     def _people_there(self, span: Span, mentions: list[Mention]) -> None:
         """"... lands in the Review Console, where a customs broker accepts it": those people use that component."""
         text = span.text
-        for place, who in zip(mentions, mentions[1:]):
+        for place, who in pairwise(mentions):
             if place.node is None or _person(place) or not _person(who) or \
                     not _WHERE_PEOPLE.fullmatch(text[place.end:who.start]):
                 continue
