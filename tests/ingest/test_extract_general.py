@@ -439,3 +439,12 @@ def test_people_where_a_component_shows_something_use_it() -> None:
     ids = {e.name: e.id for e in draft.system.elements}
     assert set(ids) == {"Claims Review Console", "claims officer"}
     assert _ends(draft.system) == {(ids["claims officer"], ids["Claims Review Console"])}
+
+
+def test_and_after_a_which_clause_goes_on_with_its_subject() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Chat Relay\nRelays chat.\n\n### Chat History Store\nScyllaDB.\n\n"
+                   "### Toxicity Classifier\nA model.\n\n## Flow\n\nPlayers chat through the Chat Relay, which stores "
+                   "every line in the Chat History Store and also publishes it to the Toxicity Classifier.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert (ids["Chat Relay"], ids["Toxicity Classifier"]) in _ends(draft.system)
+    assert (ids["Players"], ids["Toxicity Classifier"]) not in _ends(draft.system)

@@ -124,6 +124,7 @@ class FlowContext:
     source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
     pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
+    relative: Node | None = None  # the subject of the relative clause just read ("X, which stores ...")
 
 
 class FlowClauses:
@@ -250,8 +251,9 @@ class FlowClauses:
         if subjects:
             return subjects[-1]
         if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
-            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject
-            return context.pending or context.subject or subject
+            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject;
+            # "X, which stores it and also publishes it": X
+            return context.relative or context.pending or context.subject or subject
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
         named = _NAMED_BEFORE.search(lead)
@@ -269,6 +271,7 @@ class FlowClauses:
         found = self._subject(before, lead, subject, context, text)
         which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
         relative = which is not None and not which.group("described")
+        context.relative = found if relative and isinstance(found, Node) else None
         group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
             else "fetch"
         words = verb.group(0)
