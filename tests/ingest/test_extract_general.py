@@ -448,3 +448,12 @@ def test_and_after_a_which_clause_goes_on_with_its_subject() -> None:
     ids = {e.name: e.id for e in draft.system.elements}
     assert (ids["Chat Relay"], ids["Toxicity Classifier"]) in _ends(draft.system)
     assert (ids["Players"], ids["Toxicity Classifier"]) not in _ends(draft.system)
+
+
+def test_people_are_not_the_unstated_sender_of_a_passive() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Review Console\nA web app.\n\n### Filing Gateway\nFiles returns.\n\n"
+                   "## Flow\n\nA claims officer opens the Review Console. Only returns that the officer has approved "
+                   "are passed to the Filing Gateway.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert not any(source == ids.get("claims officer") and target == ids["Filing Gateway"]
+                   for source, target in _ends(draft.system))

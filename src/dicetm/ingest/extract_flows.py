@@ -430,6 +430,8 @@ class FlowClauses:
         if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
                                                                                   text[verb.end():end]):
             actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
+        if agent_match is None and _names_people(actor):
+            return reached  # "Only drafts a broker has approved are passed to X": not the broker's own sending
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
             return reached
