@@ -457,3 +457,10 @@ def test_people_are_not_the_unstated_sender_of_a_passive() -> None:
     ids = {e.name: e.id for e in draft.system.elements}
     assert not any(source == ids.get("claims officer") and target == ids["Filing Gateway"]
                    for source, target in _ends(draft.system))
+
+
+def test_a_product_name_does_not_run_on_into_the_next_line() -> None:
+    layout = document_from_text("hosting.txt", "The Screening Service sends each prompt to Llama 3.1 70B Instruct\n"
+                                "Fluxx (SaaS) holds the applications the Screening Service reads.\n")
+    names = {e.name for e in extract_draft([layout]).system.elements}
+    assert "Llama 3.1 70B Instruct" in names and not any(n.endswith("Instruct Fluxx") for n in names)

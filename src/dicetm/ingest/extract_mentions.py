@@ -294,6 +294,9 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 longer = _LONGER_NAME.match(text, hit.end, end)
+                if longer and "\n" in text[hit.end:longer.end()] and \
+                        " ".join(text[hit.start:longer.end()].split()) not in text:
+                    longer = None  # "Llama 3.1 70B Instruct" at a line's end, "Fluxx (SaaS)" on the next
                 if suffix and suffix.group(1).lower() in words.suffixes and not (
                         kind is Kind.llm and suffix.group(1).lower() in ("deployment", "endpoint", "instance")):
                     stop = hit.end + suffix.end()  # "Salesforce instance"; but "the GPT-4o deployment" is GPT-4o
