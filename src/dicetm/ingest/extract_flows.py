@@ -278,7 +278,7 @@ class FlowClauses:
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
         people_only = group == "use" and bool(_PEOPLE_VERB.match(words))
-        if people_only and not _names_people(found):
+        if people_only and not names_people(found):
             return None  # "the Checker reviews the draft": what a component does here is not using an app
         targets = self._targets(group, verb, after, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
@@ -430,7 +430,7 @@ class FlowClauses:
         if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
                                                                                   text[verb.end():end]):
             actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
-        if agent_match is None and _names_people(actor):
+        if agent_match is None and names_people(actor):
             return reached  # "Only drafts a broker has approved are passed to X": not the broker's own sending
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
@@ -498,7 +498,8 @@ class FlowClauses:
     # -------------------------------------------------------------------------------------- identities
 
 
-def _names_people(found: Mention | Node | None) -> bool:
+def names_people(found: Mention | Node | None) -> bool:
+    """A people word, or a component that is people ("Support agents")."""
     if isinstance(found, Mention):
         return found.person or (found.node is not None and _person_node(found.node))
     return found is not None and _person_node(found)

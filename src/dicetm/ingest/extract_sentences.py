@@ -19,8 +19,7 @@ fact. A zone is "X and Y run in our Azure subscription", "... runs in an AWS acc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
@@ -30,7 +29,6 @@ from dicetm.ingest.extract_flows import (
     DIRECT_OBJECT,
     PREPOSITION_BEFORE,
     VERB,
-    FlowClauses,
     FlowContext,
     clauses,
 )
@@ -40,7 +38,7 @@ from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
-from dicetm.ingest.vocabulary import vocabulary
+from dicetm.ingest.extract_roles import INTRODUCES_TOOLS, RoleClauses
 from dicetm.model.system import STORE_KINDS, Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
@@ -82,7 +80,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\
 
 
 @dataclass
-class SentenceReader(FlowClauses):
+class SentenceReader(RoleClauses):
     registry: Registry
     keys: dict[str, Node]
     notes: list[str] = field(default_factory=list)
@@ -189,19 +187,8 @@ class SentenceReader(FlowClauses):
             if stated == (len(self.prose.extraction.relations), len(self.unresolved)):
                 # a sentence without a flow: "Only then does the CRM Writer act. It takes ...": who "it" is next
                 context.subject = _center(span.text, start, inside) or context.subject
-        if block.mode != "remark" and _INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
+        if block.mode != "remark" and INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
             self.lister = context.subject
-
-    def _people_there(self, span: Span, mentions: list[Mention]) -> None:
-        """"... lands in the Review Console, where a customs broker accepts it": those people use that component."""
-        text = span.text
-        for place, who in pairwise(mentions):
-            if place.node is None or _person(place) or not _person(who) or \
-                    not _WHERE_PEOPLE.fullmatch(text[place.end:who.start]):
-                continue
-            person = self._node(who, span)
-            self._relation(person, place.node, Where.at(span, place.start, who.end), None,
-                           text[place.start:who.end], bidirectional=True)
 
     def _mcp_hosts(self, span: Span, start: int, end: int, inside: list[Mention], subject: Node | None) -> None:
         """The components a sentence about MCP servers names: candidates for the host of the configuration."""
@@ -214,21 +201,6 @@ class SentenceReader(FlowClauses):
                  and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
                  and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
         self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
-
-    def _listed_tool(self, block: Block, mentions: list[Mention]) -> None:
-        """A list item that opens with a tool, after "The agent has three tools:" or "it can:": the agent
-        calls that tool."""
-        span = block.span
-        if span.kind != "list-item":
-            self.lister = None
-            return
-        lead = next((m for m in mentions if m.start >= block.start), None)
-        if self.lister is None or lead is None or lead.kind is not Kind.tool or \
-                not _ITEM_LEAD.fullmatch(span.text[block.start:lead.start]):
-            return
-        tool = self._node(lead, span)
-        self._relation(self.lister, tool, Where.at(span, lead.start, lead.end), None,
-                       span.text[block.start:block.end])
 
     def _referred(self, words: str | None) -> Node | None:
         """The one component a heading such as "The model" refers to, if the words name exactly one."""
@@ -366,28 +338,6 @@ class SentenceReader(FlowClauses):
             own = own or (targets[0] if targets else None)
         return (own or topic[0], named or topic[1])
 
-    def _shown_in(self, span: Span, at: int, stop: int, mentions: list[Mention],
-                  kinds: frozenset[Kind] | None) -> list[Node]:
-        """Where an output is shown ("displayed in the dashboard as plain text"): that component renders it."""
-        text = span.text
-        for mention in reversed(mentions):
-            if at <= mention.start < stop and _PLACE_BEFORE.search(text, 0, mention.start) and not _person(mention):
-                node = self._node(mention, span)
-                return [node] if node is not None and (kinds is None or node.kind() in kinds) else []
-        return []
-
-    def _served_model(self, mention: Mention) -> Mention:
-        """A provider named only for what it does with the data it serves ("Azure OpenAI does not use our prompts
-        to train models") stands for the model of the system it serves: its one model of that maker, else the
-        system's one model."""
-        if mention.node is not None or mention.kind is not Kind.model_provider or not mention.product_key:
-            return mention
-        models = {id(n): n for n in self.registry.nodes if (n.used or n.structural) and n.kind() is Kind.llm}
-        made = [n for n in models.values() if _maker_matches(n.name, mention.product_key)]
-        model = made[0] if len(made) == 1 else next(iter(models.values())) if len(models) == 1 else None
-        return mention if model is None else replace(mention, node=model, kind=Kind.llm, product=False,
-                                                      product_key=None)
-
     def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
                       end: int, mentions: list[Mention], subject: Node | None,
                       topic: tuple[Node | None, list[Node]], span: Span, text: str, *, kept: bool = False
@@ -398,7 +348,7 @@ class SentenceReader(FlowClauses):
         with "which", the component just before it; else what the sentence (or the one before, or the text) is
         about (for a pronoun, the nearest fitting component the sentence before named); else the components
         named after it. When what the clause is about does not fit the fact, the fact is not guessed onto
-        another component."""
+        another component. ``kept`` (how long data is kept): a store the sentence before named comes first."""
         def fits(node: Node | None) -> bool:
             return node is not None and (kinds is None or node.kind() in kinds) and not _is_person(node)
 
@@ -569,19 +519,7 @@ def _clause_start(text: str, start: int, at: int) -> int:
 
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
-_WHERE_PEOPLE = re.compile(r"[*_`)\]]*,?\s+where\s+(?:a|an|the|one|our|their|each|every)\s+", re.I)
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
-_PLACE_BEFORE = re.compile(r"\b(?:in|on|into|inside)\s+(?:the\s+|our\s+|its\s+|their\s+)?[*_`]*$", re.I)
-
-
-def _maker_matches(model: str, provider: str) -> bool:
-    maker = vocabulary().maker_of(model)
-    return maker is not None and (maker == provider or maker in provider.split() or
-                                  provider in vocabulary().operated_by(maker))
-
-
-_INTRODUCES_TOOLS = re.compile(r"\b(?:tools?|functions?|actions?|can|may)\s*[*_`]*:\s*$", re.I)
-_ITEM_LEAD = re.compile(r"[\s*_`]*(?:(?:call|calls|use|uses|invoke|run)\s+(?:the\s+)?[*_`]*)?", re.I)
 
 
 def _named_person(mention: Mention) -> bool:
