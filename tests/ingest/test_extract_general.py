@@ -464,3 +464,13 @@ def test_a_product_name_does_not_run_on_into_the_next_line() -> None:
                                 "Fluxx (SaaS) holds the applications the Screening Service reads.\n")
     names = {e.name for e in extract_draft([layout]).system.elements}
     assert "Llama 3.1 70B Instruct" in names and not any(n.endswith("Instruct Fluxx") for n in names)
+
+
+def test_exposure_said_of_where_a_thing_is_reachable() -> None:
+    said = [[(s.field, s.value) for s in statements(t)] for t in (
+        "Reviewers use the Review Portal, a web application on the public internet.",
+        "It listens on a private tunnel, so it cannot be reached from the internet.",
+        "The worklist is available on the hospital network only.",
+        "The API is available on the public internet.")]
+    assert said == [[("exposure", "internet")], [("exposure", "internal")], [("exposure", "internal")],
+                    [("exposure", "internet")]]
