@@ -474,3 +474,10 @@ def test_exposure_said_of_where_a_thing_is_reachable() -> None:
         "The API is available on the public internet.")]
     assert said == [[("exposure", "internet")], [("exposure", "internal")], [("exposure", "internal")],
                     [("exposure", "internet")]]
+
+
+def test_they_after_a_sentence_about_people_are_those_people() -> None:
+    draft = _draft("# S\n\n## Components\n\n### Score Portal\nA web app.\n\n## Review\n\nPanel reviewers are "
+                   "external academics, about forty per round. They use the Score Portal to enter scores.\n")
+    ids = {e.name: e.id for e in draft.system.elements}
+    assert _ends(draft.system) == {(ids["Panel reviewers"], ids["Score Portal"])}

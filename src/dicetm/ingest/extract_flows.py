@@ -125,6 +125,7 @@ class FlowContext:
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
     pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
     relative: Node | None = None  # the subject of the relative clause just read ("X, which stores ...")
+    people: Mention | None = None  # people a sentence without a flow was about: who "they" are next
 
 
 class FlowClauses:
@@ -145,6 +146,9 @@ class FlowClauses:
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
         text = span.text
+        opening = mentions[0] if mentions and len(text[start:mentions[0].start].split()) <= 1 else None
+        if opening is not None:  # "Panel reviewers are external academics. They use ...": who "they" are
+            context.people = opening if names_people(opening) else None
         if self._motion(span, start, end, mentions, context):
             return
         verbs = [v for v in VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
@@ -262,6 +266,8 @@ class FlowClauses:
         if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
                 or named) and not _TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
+        if context.people is not None and re.match(r"\s*they\s+(?:\w+ly\s+|also\s+)?$", lead, re.I):
+            return context.people  # "Panel reviewers are external academics. They use the Review Portal"
         if subject is not None and _TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described

@@ -366,7 +366,7 @@ def _role_start(text: str, hit: Hit, kind: Kind, floor: int) -> int:
             or (word.lower().endswith("s") and not word.isupper() and word.lower() not in _PLURAL_MODIFIERS) \
             or (re.search(r"\d", word) and not word.isdigit()):
         return hit.start  # "lets residents", "Finds patients", "ADR-0004 Player": a verb or a label
-    if vocabulary().hits(word) or kind_words().words.hits(word):
+    if (vocabulary().hits(word) or kind_words().words.hits(word)) and word.lower() not in vocabulary().modifiers:
         return hit.start  # "the LLM users": a component word qualifies, it does not name the role
     determiner = re.search(r"([\w-]+)[ \t\n]+$", text[:before.start(1)])
     if not (word[:1].isupper() or word[:1].isdigit() or text[hit.start:hit.end].lower().endswith("s")
