@@ -125,7 +125,7 @@ class FlowContext:
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
     pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
     relative: Node | None = None  # the subject of the relative clause just read ("X, which stores ...")
-    people: Mention | None = None  # people a sentence without a flow was about: who "they" are next
+    people: Mention | None = None  # the people a sentence opened with: who "they" are next
 
 
 class FlowClauses:
