@@ -481,3 +481,9 @@ def test_they_after_a_sentence_about_people_are_those_people() -> None:
                    "external academics, about forty per round. They use the Score Portal to enter scores.\n")
     ids = {e.name: e.id for e in draft.system.elements}
     assert _ends(draft.system) == {(ids["Panel reviewers"], ids["Score Portal"])}
+
+
+def test_what_people_do_reaches_only_the_place_they_do_it_in() -> None:
+    draft = _draft("# Kiosk\n\n## Order Connector\nCreates orders in the till.\n\n## Flow\n\nThe diner confirms "
+                   "every order on screen before the Order Connector submits it.\n")
+    assert not any(e.name.lower() == "diner" for e in draft.system.elements)

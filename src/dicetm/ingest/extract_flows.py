@@ -43,6 +43,8 @@ _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", r
 # what only people do with an app ("a reviewer approves it in the Console"); a component doing it is no flow
 _PEOPLE_ONLY = r"reviews?|approves?|accepts?|rejects?|confirms?|signs?\s+off|edits?|listens?\s+to"
 _PEOPLE_VERB = re.compile(rf"(?:{_PEOPLE_ONLY})$", re.I)
+_PEOPLE_PLACE = re.compile(r"\s+(?:(?!before\b|after\b|when\b|until\b|once\b|while\b|if\b)[\w'’-]+,?\s+){0,5}?"
+                           r"(?:in|on|into|inside|through|via|at)\s+(?:the\s+|our\s+|their\s+|its\s+)?[*_`]*", re.I)
 _USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
         r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
         r"interacts?\s+with|launch(?:es)?|" + _PEOPLE_ONLY)  # what people do with an app: both ways
@@ -290,6 +292,9 @@ class FlowClauses:
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
             targets = [m for m in _channel(verb, targets, after, text)
                        if m.node is not None or not (m.product or m.passing or people_only)]
+        if people_only:  # "approves it in the Console"; not "confirms the order before the Connector sends it"
+            targets = [m for m in targets if _PEOPLE_PLACE.fullmatch(text[verb.end():m.start])
+                       or DIRECT_OBJECT.fullmatch(text[verb.end():m.start])]
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
