@@ -19,7 +19,8 @@ compared with the expected model:
   recover an expected flow;
 - facts: per (expected element, fact) set in expected.yaml: recovered (same value), wrong (another value) or
   missed (unset); "unstated" counts facts the draft sets on matched elements that expected.yaml leaves unset.
-  Retention is compared as a duration ("30 days" = "30d"), lists as sets, ``acts_on`` through the matching;
+  Retention is compared as a duration ("30 days" = "30d", "12mo" = "360d"), lists as sets, ``acts_on`` and
+  ``server`` through the matching;
 - boundaries: matched one to one by name, or by member sets with Jaccard >= 0.5 (members through the matching);
 - threat reach: both models analysed offline with ``detail=full``; the share of the expected model's
   (rule, element) findings that the draft's findings also have (draft elements through the matching).
@@ -48,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "describe" / "corpus"
 NOT_FACTS = frozenset({"id", "name", "kind", "description", "tags", "provenance"})
 FACTS = tuple(f for f in Element.model_fields if f not in NOT_FACTS)
-_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "month": 30, "months": 30,
+_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "mo": 30, "month": 30, "months": 30,
           "y": 365, "year": 365, "years": 365, "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24}
 
 
@@ -169,7 +170,7 @@ def _plain(value: Any) -> Any:
 
 
 def same_fact(name: str, want: Any, got: Any, matched: dict[str, str]) -> bool:
-    if name == "acts_on":
+    if name in ("acts_on", "server"):  # a reference to another element: through the matching
         return matched.get(str(got)) == want
     if name == "retention":
         a, b = _duration(str(want)), _duration(str(got))

@@ -359,7 +359,7 @@ def test_component_lists_keep_their_components_apart() -> None:
     elements = extract_draft([_markdown(text)]).system.elements
     assert [(e.name, e.kind) for e in elements] == [
         ("Shell tool", Kind.tool), ("Web search tool", Kind.tool),
-        ("GitHub MCP server", Kind.tool), ("Planner agent", Kind.agent), ("Research agent", Kind.agent)]
+        ("GitHub MCP server", Kind.mcp_server), ("Planner agent", Kind.agent), ("Research agent", Kind.agent)]
 
 
 def test_past_maybe_and_negated_mentions_are_noted_not_drafted() -> None:

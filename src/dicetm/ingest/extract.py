@@ -8,7 +8,8 @@ the structure of prose documents (``extract_prose``, ``extract_tables``), whose 
 of their own. The resolver (``extract_resolve``) merges the components of all documents; then the sentences
 of the prose are read against everything known (``extract_sentences``) for flows, facts and zones, and the
 resolver turns it all into one model (``extract_mentions`` finds components in text, ``extract_flows`` reads the
-flows of a clause, ``extract_facts`` and ``extract_kinds`` the data files of phrases and words).
+flows of a clause, ``extract_roles`` who uses, calls or shows what beyond a verb and its object, ``extract_facts``
+and ``extract_kinds`` the data files of phrases and words).
 
 Nothing is guessed: every element, flow and boundary carries ``provenance`` (``draft: true``) with the spans
 and the exact words it rests on; a fact is set only where a document states it, and facts the documents state
@@ -99,6 +100,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     reader = SentenceReader(registry, keys)
     reader.discover(proses)  # every component the prose names is known before any sentence is read for flows
     registry.merge_bare_headings(keys)
+    registry.merge_short_names(keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
     for other, prefix in others:

@@ -5,6 +5,8 @@
   a zone named after a hosted model provider is that provider's hosted model.
 - A model reached through a hosted provider's API ("Claude 3 Haiku on Bedrock", "GPT-4o mini (Azure OpenAI)",
   a component named "Anthropic API") is a vendor-hosted model, and a vendor-hosted model is run by a third party.
+- A store that prompts or conversations are written to ("writes the prompt and the model's answer to the Audit
+  Log") keeps prompts (``logs_prompts``).
 - What a tool may do follows from its flows: a flow from the tool to a store means it writes there, one from a
   store or an outside system to the tool that it reads; a query both ways is a read.
 
@@ -29,6 +31,10 @@ _THEIRS = re.compile(r"\b(?:saas|vendors?|third[- ]party|providers?)\b|['’]s?\
 _OURS = re.compile(r"\b(?:our|self|customer|internal)\b|\bself-|customer-", re.I)
 _HOSTED_ROLE = "model-provider"
 _CALLERS = frozenset({Kind.agent, Kind.llm, Kind.model_provider, Kind.process, *TOOL_KINDS})
+_PROMPTS = re.compile(r"\b(?:prompts?|conversations?|completions|chat\s+(?:history|turns?|messages)|"
+                      r"(?:question|turn)s?\s+and\s+(?:the\s+)?(?:model['’]s\s+)?(?:answers?|responses?)|"
+                      r"model['’]s\s+(?:answers?|responses?|replies))\b", re.I)
+_PROMPT_STORES = frozenset({Kind.log_store, Kind.data_store})
 
 
 def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> None:
@@ -53,6 +59,11 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
             source, target = keys.get(relation.source), keys.get(relation.target)
             if source is None or target is None or source is target:
                 continue
+            if target.kind() in _PROMPT_STORES and not relation.bidirectional and \
+                    _PROMPTS.search(_without_names(f"{relation.data or ''} {relation.where.quote}", source, target)):
+                target.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))
+                if source.kind() in (Kind.agent, Kind.process):
+                    source.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))  # who writes them
             for tool, other, writes in ((source, target, True), (target, source, False)):
                 if tool.kind() not in TOOL_KINDS or other.kind() in _CALLERS:
                     continue
@@ -85,3 +96,12 @@ def _names_hosted_provider(text: str) -> bool:
 
 def _is_person(node: Node) -> bool:
     return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
+
+
+def _without_names(text: str, *nodes: Node) -> str:
+    """The words of a statement without the names of its components ("Chat History Store" says nothing of
+    what is written to it)."""
+    text = " ".join(text.replace("-", " ").split()).casefold()
+    for name in sorted((n for node in nodes for n in node.names), key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text

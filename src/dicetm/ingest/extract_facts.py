@@ -24,7 +24,7 @@ import yaml
 from dicetm.errors import CatalogError, Location, Problem
 from dicetm.ingest.extract_ir import EXPLICIT, STATED
 from dicetm.ingest.vocabulary import vocabulary
-from dicetm.model.system import Kind
+from dicetm.model.system import Kind, Permission
 
 _FILE = "data/facts.yaml"
 _NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
@@ -99,11 +99,17 @@ class _Column:
     duration: bool
 
 
+_PERMISSION_HEADER = re.compile(r"(?:permissions?|access(?:\s+level)?|rights|access\s+rights)", re.I)
+
+
 def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
     """The fact a table cell states under a header that names one ("Human approval" / "Yes: in the app" ->
     ``human_approval_required: true``; "Retention" / "30 days" -> ``retention: 30d``); None when the header
     names no fact or the cell does not answer it."""
     header = " ".join(re.sub(r"[*_`?:]", " ", header).split())
+    if _PERMISSION_HEADER.fullmatch(header):
+        granted = [p for p in Permission if re.search(rf"\b{p.value}", cell, re.I)]
+        return ("permissions", granted) if granted else None
     column = next((c for c in _columns() if c.header.fullmatch(header)), None)
     if column is None:
         return None

@@ -40,9 +40,14 @@ _FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receiv
           r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
           r"listens?\s+to|watches")
 _TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
+# what only people do with an app ("a reviewer approves it in the Console"); a component doing it is no flow
+_PEOPLE_ONLY = r"reviews?|approves?|accepts?|rejects?|confirms?|signs?\s+off|edits?|listens?\s+to"
+_PEOPLE_VERB = re.compile(rf"(?:{_PEOPLE_ONLY})$", re.I)
+_PEOPLE_PLACE = re.compile(r"\s+(?:(?!before\b|after\b|when\b|until\b|once\b|while\b|if\b)[\w'’-]+,?\s+){0,5}?"
+                           r"(?:in|on|into|inside|through|via|at)\s+(?:the\s+|our\s+|their\s+|its\s+)?[*_`]*", re.I)
 _USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
         r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
-        r"interacts?\s+with|launch(?:es)?")  # what people do with an app: both ways
+        r"interacts?\s+with|launch(?:es)?|" + _PEOPLE_ONLY)  # what people do with an app: both ways
 VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
                    re.I)
 _PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
@@ -121,6 +126,8 @@ class FlowContext:
     source: Node | None = None  # who sent to the last target: where "which returns a draft" goes back to
     holder: Node | None = None  # where a passive clause left the data: "... checked by X. Drafts that pass are saved"
     pending: Mention | None = None  # a subject not drafted yet ("Lawyers sign in ... and type ...")
+    relative: Node | None = None  # the subject of the relative clause just read ("X, which stores ...")
+    people: Mention | None = None  # the people a sentence opened with: who "they" are next
 
 
 class FlowClauses:
@@ -141,6 +148,9 @@ class FlowClauses:
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
         text = span.text
+        opening = mentions[0] if mentions and len(text[start:mentions[0].start].split()) <= 1 else None
+        if opening is not None:  # "Panel reviewers are external academics. They use ...": who "they" are
+            context.people = opening if names_people(opening) else None
         if self._motion(span, start, end, mentions, context):
             return
         verbs = [v for v in VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
@@ -231,6 +241,9 @@ class FlowClauses:
         relative = _RELATIVE.search(lead)
         if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
             if not relative.group("described"):
+                antecedent = lead[:relative.start()].rstrip(" *_`)]")
+                if before and antecedent.endswith(before[-1].words) and context.target is None:
+                    return before[-1]  # "Alerts come from the Alerting Service, which watches ...": that service
                 return context.target
             if before:
                 return before[-1]
@@ -244,8 +257,9 @@ class FlowClauses:
         if subjects:
             return subjects[-1]
         if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
-            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject
-            return context.pending or context.subject or subject
+            # "runs the pipeline and sends ...", "Lawyers sign in through Okta and type ...": the same subject;
+            # "X, which stores it and also publishes it": X
+            return context.relative or context.pending or context.subject or subject
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
         named = _NAMED_BEFORE.search(lead)
@@ -254,6 +268,8 @@ class FlowClauses:
         if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
                 or named) and not _TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
+        if context.people is not None and re.match(r"\s*they\s+(?:\w+ly\s+|also\s+)?$", lead, re.I):
+            return context.people  # "Panel reviewers are external academics. They use the Review Portal"
         if subject is not None and _TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
@@ -263,15 +279,22 @@ class FlowClauses:
         found = self._subject(before, lead, subject, context, text)
         which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
         relative = which is not None and not which.group("described")
+        context.relative = found if relative and isinstance(found, Node) else None
         group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
             else "fetch"
         words = verb.group(0)
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
+        people_only = group == "use" and bool(_PEOPLE_VERB.match(words))
+        if people_only and not names_people(found):
+            return None  # "the Checker reviews the draft": what a component does here is not using an app
         targets = self._targets(group, verb, after, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
             targets = [m for m in _channel(verb, targets, after, text)
-                       if m.node is not None or not (m.product or m.passing)]
+                       if m.node is not None or not (m.product or m.passing or people_only)]
+        if people_only:  # "approves it in the Console"; not "confirms the order before the Connector sends it"
+            targets = [m for m in targets if _PEOPLE_PLACE.fullmatch(text[verb.end():m.start])
+                       or DIRECT_OBJECT.fullmatch(text[verb.end():m.start])]
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
@@ -418,6 +441,8 @@ class FlowClauses:
         if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
                                                                                   text[verb.end():end]):
             actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
+        if agent_match is None and names_people(actor):
+            return reached  # "Only drafts a broker has approved are passed to X": not the broker's own sending
         if actor is None:
             self._unresolved(where, f"who sends to '{reached.words}' is not stated")
             return reached
@@ -482,6 +507,17 @@ class FlowClauses:
                        bidirectional=both)
 
     # -------------------------------------------------------------------------------------- identities
+
+
+def names_people(found: Mention | Node | None) -> bool:
+    """A people word, or a component that is people ("Support agents")."""
+    if isinstance(found, Mention):
+        return found.person or (found.node is not None and _person_node(found.node))
+    return found is not None and _person_node(found)
+
+
+def _person_node(node: Node) -> bool:
+    return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
 
 
 def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:
@@ -549,8 +585,8 @@ def _data(text: str) -> str | None:
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
     words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
     words = DETERMINER.sub("", words.strip()).strip(" ,")
-    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10:
-        return None
+    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10 or DETERMINER.match(words + " "):
+        return None  # "reads the X": "the" is no data
     return words
 
 

@@ -270,8 +270,9 @@ def first_line(label: str) -> tuple[str, str]:
     return lines[0], " ".join(lines[1:])
 
 
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)]|[ivx]+[.)])\s+")
-_MARKUP = re.compile(r"[*_`]{1,3}")
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z](?:\.\d+)+[.)]?|[A-Z][.)]|[ivx]+[.)])\s+")  # "C.3 Model"
+# emphasis marks, but not the underscore inside an identifier such as get_ticket
+MARKUP = re.compile(r"[*`]{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])")
 _QUALIFIER = re.compile(r"\s+(?:via|through|using|on|hosted\s+on|hosted\s+by|running\s+on|powered\s+by|backed\s+by|"
                         r"served\s+by|served\s+with)\s+(?=\S)", re.I)
 _ABBREVIATION = re.compile(r"^[A-Z][A-Za-z0-9&.+-]{0,7}$")
@@ -284,7 +285,7 @@ def split_name(text: str) -> tuple[str, list[str], str]:
     "Azure OpenAI"); "Claude 3.5 Sonnet via Amazon Bedrock" -> ("Claude 3.5 Sonnet", [], "via Amazon Bedrock");
     "Orchestrator — builds the prompt" -> ("Orchestrator", [], "builds the prompt").
     """
-    text = _MARKUP.sub("", _NUMBERING.sub("", text.strip())).strip()
+    text = MARKUP.sub("", _NUMBERING.sub("", text.strip())).strip()
     qualifier = ""
     dash = re.search(r"\s[—–-]\s|:\s", text)
     if dash is not None:

@@ -43,6 +43,12 @@ _ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
 _VERB_FIRST = re.compile(r"^[A-Za-z][a-z]+(?<!s)s\s+(?!(?:that|which|who|of|for|with|and|or|in|on|from|to|are|is|"
                          r"used|shared|stored|kept|written|held)\b)[a-z]")
 _PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
+# a function a model calls, written as code: a verb, an underscore, an object ("get_request_status", "set_alert")
+FUNCTION_NAME = re.compile(r"(?<![\w./-])`?(?P<name>(?:get|list|search|query|find|lookup|look_up|read|fetch|create|"
+                           r"update|delete|remove|set|add|send|post|reset|deploy|run|execute|cancel|book|rebook|refund|"
+                           r"submit|check|open|close|assign|approve|schedule|upload|download|generate|notify|issue|"
+                           r"transfer|escalate|file|raise|write|save|store|pay)_[a-z0-9]+(?:_[a-z0-9]+)*)`?"
+                           r"(?![\w/-]|\.\w)")
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,9 @@ class KindWords:
 
     def kind_of(self, text: str) -> Kind | None:
         """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
-        equally specific ones."""
+        equally specific ones; a function name written as code ("get_transactions") is a tool."""
+        if FUNCTION_NAME.fullmatch(text.strip()):
+            return Kind.tool
         found = self.hits(text)
         if not found:
             return None

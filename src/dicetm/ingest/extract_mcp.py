@@ -44,6 +44,9 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
         if where is None:
             continue
         entity = out.entity(f"{prefix}:{name}", name, where, kind=kind, kind_strength=EXPLICIT)
+        words = " ".join(w for w in re.split(r"[-_.\s]+", name) if w and w.lower() not in ("mcp", "server"))
+        if words:  # "entra-admin" is the "Entra Admin MCP server" the documents describe
+            entity.aliases += [a for a in (f"{words} MCP server", f"{words} server") if a not in entity.aliases]
         if not isinstance(config, dict):
             continue
         args = [str(a) for a in config.get("args", []) if isinstance(a, str | int)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dicetm.ingest.extract_kinds import head_phrase, kind_words
+from dicetm.ingest.extract_kinds import FUNCTION_NAME, head_phrase, kind_words
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
@@ -74,6 +74,8 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     names = _proper_names(text, registry, start, end)
     names += [m for m in _defined_names(text, registry, start, end)
               if not any(n.start < m.end and m.start < n.end for n in names)]
+    names += [m for m in _function_names(text, registry, start, end)
+              if not any(n.start < m.end and m.start < n.end for n in names)]
     products = [m for m in _vocabulary_mentions(text, registry, start, end)]
     for name in [*names, *(m for m in products if m.product)]:
         inside = [m for m in found if name.start <= m.start and m.end <= name.end and (m.start, m.end) !=
@@ -120,16 +122,19 @@ def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[
     cached = getattr(registry, "_mention_pattern", None)
     if cached is not None and cached[0] == registry.version:
         return cached[1], cached[2]
-    pattern, nodes = _compiled(registry.names())
+    pattern, nodes = _compiled(registry.names(), registry.capital_tails())
     registry._mention_pattern = (registry.version, pattern, nodes)  # type: ignore[attr-defined]
     return pattern, nodes
 
 
-def _compiled(names: list[tuple[str, Node]]) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
-    plain: list[str] = []
+def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
+              ) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
+    plain: list[str] = [f"(?-i:{re.escape(tail)})" for tail, _ in tails]  # "Studio", as written
     coded: list[str] = []
     nodes: dict[str, Node] = {}
     products = vocabulary()
+    for tail, node in tails:
+        nodes.setdefault(tail.casefold(), node)
     for name, node in names:
         if len(name) < 2:
             continue
@@ -186,6 +191,10 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if not run:
             continue
         lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
+        modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public)"
+                            r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end], re.I)
+        if modified and _lower_head(modified.group(1)):
+            lower_head = modified  # "the TaxPal mobile app", "the Penny iOS app"
         described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
                               text[max(0, run[0].start() - 24):run[0].start()], re.I)
         if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):
@@ -211,7 +220,19 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             continue
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
-                             words.kind_of(name) or kind, named=True))
+                             words.kind_of(name) or kind, named=True,
+                             person=node is None and words.names_person(head)))  # "the Records Manager"
+    return found
+
+
+def _function_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
+    """A function name written as code is a tool ("call get_request_status, which ...")."""
+    found = []
+    for match in FUNCTION_NAME.finditer(text, start, end):
+        name = match.group("name")
+        node = registry.find(name)
+        found.append(Mention(match.start("name"), match.end("name"), name, node,
+                             node.kind() if node else Kind.tool, named=True))
     return found
 
 
@@ -273,8 +294,12 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             else:
                 suffix = re.match(r"[ \t]+([\w-]+)", text[hit.end:end])
                 longer = _LONGER_NAME.match(text, hit.end, end)
-                if suffix and suffix.group(1).lower() in words.suffixes:
-                    stop = hit.end + suffix.end()
+                if longer and "\n" in text[hit.end:longer.end()] and \
+                        " ".join(text[hit.start:longer.end()].split()) not in text:
+                    longer = None  # "Llama 3.1 70B Instruct" at a line's end, "Fluxx (SaaS)" on the next
+                if suffix and suffix.group(1).lower() in words.suffixes and not (
+                        kind is Kind.llm and suffix.group(1).lower() in ("deployment", "endpoint", "instance")):
+                    stop = hit.end + suffix.end()  # "Salesforce instance"; but "the GPT-4o deployment" is GPT-4o
                 elif longer and (longer.group(1).lower() not in words.modifiers or longer.group(1).istitle()) \
                         and not extra.hits(longer.group(1)):  # "Zendesk Support", not "Okta SSO"
                     stop = extended = longer.end()  # "Claude Desktop", "Splunk Cloud": a product of its own
@@ -303,14 +328,51 @@ def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) ->
             found.append(Mention(hit.start, stop, words_of, node, node.kind() if node is not None else kind,
                                  product=not extended, named=bool(extended), passing=bool(extended),
                                  product_key=None if extended else hit.product))
-        elif _generic_counts(text, hit, kind):
+        elif (begin := _role_start(text, hit, kind, max(start, found[-1].end if found else start))) < hit.start \
+                or _generic_counts(text, hit, kind):
             candidates = _nodes_of_role(registry, hit.role, kind) if kind is not Kind.external_entity else []
-            node = registry.find(text[hit.start:stop]) or (candidates[0] if len(candidates) == 1 else None)
-            found.append(Mention(hit.start, stop, text[hit.start:stop], node, kind,
+            node = registry.find(text[begin:stop]) or (candidates[0] if len(candidates) == 1 else None)
+            found.append(Mention(begin, stop, text[begin:stop], node, kind,
                                  person=kind is Kind.external_entity,
                                  ambiguous=[c.name for c in candidates] if node is None and candidates else None))
         index += 1
     return found
+
+
+_ROLE_MODIFIER = re.compile(r"(?<![\w'’-])([A-Za-z0-9][\w-]*)[ \t]+$")
+_NOT_A_ROLE_WORD = frozenset({
+    "the", "a", "an", "our", "their", "its", "his", "her", "your", "my", "each", "every", "any", "all", "some", "no",
+    "other", "another", "both", "few", "many", "most", "several", "such", "this", "that", "these", "those", "which",
+    "whose", "and", "or", "nor", "but", "to", "of", "for", "by", "with", "from", "in", "on", "at", "as", "than",
+    "when", "where", "while", "if", "so", "then", "also", "only", "just", "even", "one", "two", "three", "four",
+    "external", "internal", "human", "new", "existing", "individual", "named", "responsible", "licensed", "senior",
+    "junior", "real", "actual", "authorised", "authorized", "registered", "reporting", "relevant", "same", "own",
+    "local", "remote", "trained", "assigned", "lead", "main", "is", "are", "was", "were", "be", "not", "who",
+})
+
+
+_PLURAL_MODIFIERS = frozenset({"sales", "news", "customs", "operations", "claims", "payments", "accounts", "admissions",
+                               "communications", "logistics", "analytics", "systems", "records", "benefits"})
+
+
+def _role_start(text: str, hit: Hit, kind: Kind, floor: int) -> int:
+    """Where a people word's name begins: the one noun before it that says which people ("Panel reviewers",
+    "an IT analyst", "311 supervisors"), not an article or an adjective ("the external reviewers")."""
+    before = _ROLE_MODIFIER.search(text, floor, hit.start)
+    if kind is not Kind.external_entity or hit.product is not None or before is None:
+        return hit.start
+    word = before.group(1)
+    if word.lower() in _NOT_A_ROLE_WORD or word.lower().endswith("ly") or re.match(r"['’]s?\b", text[hit.end:]) \
+            or (word.lower().endswith("s") and not word.isupper() and word.lower() not in _PLURAL_MODIFIERS) \
+            or (re.search(r"\d", word) and not word.isdigit()):
+        return hit.start  # "lets residents", "Finds patients", "ADR-0004 Player": a verb or a label
+    if (vocabulary().hits(word) or kind_words().words.hits(word)) and word.lower() not in vocabulary().modifiers:
+        return hit.start  # "the LLM users": a component word qualifies, it does not name the role
+    determiner = re.search(r"([\w-]+)[ \t\n]+$", text[:before.start(1)])
+    if not (word[:1].isupper() or word[:1].isdigit() or text[hit.start:hit.end].lower().endswith("s")
+            or (determiner and determiner.group(1).lower() in ("a", "an", "the", "each", "every", "any"))):
+        return hit.start
+    return before.start(1)
 
 
 def _kind_of_hit(hit: Hit) -> Kind:

@@ -48,7 +48,7 @@ def draft_system(registry: Registry, name: str, extractions: Sequence[Extraction
     targets = _tool_targets(relations, keys, kinds)
     for node in nodes:
         if kinds[id(node)] in TOOL_KINDS and not any(f.field == "acts_on" for f in node.facts):
-            found = targets.get(id(node), [])
+            found = targets.get(id(node), []) or _server_targets(node, keys, targets)
             if len({id(n) for n, _ in found}) == 1:  # the one system the tool reads or changes
                 node.extra_facts.append(Fact("acts_on", found[0][0].entities[0].key, found[0][1]))
         facts = _facts(registry, node, kinds[id(node)], ids, keys)
@@ -71,12 +71,14 @@ def _facts(registry: Registry, node: Node, kind: Kind, ids: dict[int, str], keys
         value = _settle(registry, node, name, facts)
         if value is not None:
             settled[name] = value
-    if "acts_on" in settled:
-        target = keys.get(str(settled["acts_on"])) or registry.find(str(settled["acts_on"]))
+    for reference in ("acts_on", "server"):  # facts naming another component: its id in the draft
+        if reference not in settled:
+            continue
+        target = keys.get(str(settled[reference])) or registry.find(str(settled[reference]))
         if target is None or not target.used or target is node:
-            settled.pop("acts_on")
+            settled.pop(reference)
         else:
-            settled["acts_on"] = ids[id(target)]
+            settled[reference] = ids[id(target)]
     return settled
 
 def _settle(registry: Registry, node: Node, name: str, facts: list[Fact]) -> Any:
@@ -209,6 +211,16 @@ def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], 
             if kinds.get(id(other)) not in callers and kinds.get(id(other)) is not None:
                 found.setdefault(id(this), []).append((other, relation.where))
     return found
+
+
+def _server_targets(tool: Node, keys: dict[str, Node], targets: dict[int, list[tuple[Node, Where]]]
+                    ) -> list[tuple[Node, Where]]:
+    """What a tool acts on when only its MCP server's flows say it: the one system that server talks to."""
+    servers = {id(n): n for n in (keys.get(str(f.value)) for f in tool.facts if f.field == "server") if n is not None}
+    if len(servers) != 1:
+        return []
+    server = next(iter(servers.values()))
+    return [(n, w) for n, w in targets.get(id(server), []) if n is not tool]
 
 
 def _zone_sources(extractions: Iterable[Extraction]) -> dict[str, str]:

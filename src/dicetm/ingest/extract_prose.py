@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, Entity, Extraction, Where, Zone, split_name
+from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_layout import layout
 from dicetm.ingest.extract_tables import TableReader
@@ -214,8 +214,17 @@ class _Structure:
             self.mode = "zones"
             return
         listing = self.mode in ("components", "zones", "boundaries")
-        if name and _refers(name):
+        if name and (_refers(name) or (not listing and _refers(f"the {name[:1].lower()}{name[1:]}")
+                                       and 2 <= len(name.split()) <= 3)):  # not "Orchestrator"
             self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
+            return
+        pair = _TWO_NAMES.match(name) if name and not qualifier and not aliases else None
+        if pair is not None and all(_heading_names(pair.group(g), listing) for g in ("first", "second")):
+            for group in ("first", "second"):  # "Verdict Store and Research Log": a section about two components
+                start = span.text.find(pair.group(group))
+                self.entity(pair.group(group), Where.at(span, max(start, 0), max(start, 0) + len(pair.group(group))),
+                            [], "")
+            self.mode, self.zone = "other", None
             return
         if name and len(name.split()) <= 8 and not text.endswith("?") and _heading_names(name, listing):
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
@@ -265,7 +274,7 @@ class _Structure:
         description = line[match.end():]
         if self.mode == "boundaries" or _names_zone(name):
             # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
-            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
             self.out.extraction.zones.append(zone)
             self.out.blocks.append(Block(span, line_start + match.end(), line_start + len(line), None,
@@ -276,7 +285,7 @@ class _Structure:
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
         if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
             # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
-            label = " ".join(_MARKUP_CHARS.sub("", match.group("name")).split()).strip(" :")
+            label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             self.out.extraction.zones.append(Zone(f"{self.prefix}:zone:{label.casefold()}", label, where,
                                                   [entity.key]))
         self._block(span, line_start + match.end(), line_start + len(line), entity.key)
@@ -325,6 +334,8 @@ class _Structure:
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
+        if self.mode == "boundaries" or _names_zone(stripped):
+            return True  # "IT automation Azure subscription – the agent and its log", under "Trust zones"
         return self.mode == "components" or kind_words().kind_of(stripped) is not None
 
     def _list_item(self, span: Span, following: Span | None) -> None:
@@ -434,6 +445,10 @@ _SECTION_OPENING = re.compile(r"^(?:not|no|non|without|what|why|how|who|where|wh
 _CLAUSE_WORDS = re.compile(r"\b(?:who|which|that|can|could|will|would|should|must|is|are|was|were|do|does|not|its|"
                            r"their|it|we|us|you|they)\b", re.I)
 _COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
+# a topic, not a name: "Use of conversations for training", "Six weeks of live service", "Orders raised by the bot"
+_TOPIC = re.compile(r"^[A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:of|for|about|on)\s+[a-z]|\s[a-z]+ed\s+(?:by|from|in)\s")
+_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
+                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
 _DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
 
 
@@ -463,6 +478,8 @@ def _heading_names(name: str, listing: bool) -> bool:
         return False
     if not proper and re.search(r"['’]s?\s+[a-z]", name):
         return False  # "The adviser's review"
+    if not proper and _TOPIC.search(name) and words.kind_of(name.split()[0]) is None:
+        return False
     headed = bool(hits) and not name[hits[-1][0].end:].strip(" )]*_`.:s")
     return headed or (listing and (proper or (name[:1].isupper() and len(name.split()) == 1
                                    and words.kind_of(name) is not None)))

@@ -40,6 +40,8 @@ _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|
                         r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
+# the end a user holds: "the Fernly API" is not the "Fernly mobile app" that calls it
+_CLIENT_SIDE = frozenset({"app", "application", "ui", "frontend", "front end", "widget", "client", "extension", "site"})
 _INTERFACES = frozenset({"api", "apis", "endpoint", "endpoints", "webhook", "webhooks", "sdk", "interface"})
 
 
@@ -62,6 +64,37 @@ def _variants(name: str) -> set[str]:
         if len(variant) > 3 and variant.endswith("s") and not variant.endswith("ss"):
             found.add(variant[:-1])  # "Customers" is "Customer"
     return {v for v in found if v}
+
+
+_GENERIC_HEADS = frozenset({"job", "service", "worker", "task", "function", "module", "pipeline", "process"})
+
+
+def _shortens(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """"match store" of "Match Results Store"; "notes embedder" of "Notes Embedding Job" (a generic head left
+    out, words compared by their stem)."""
+    if not short or not long:
+        return False
+    dropped = len(long) > 2 and long[-1] in _GENERIC_HEADS and short[-1] not in _GENERIC_HEADS
+    long = long[:-1] if dropped else long
+    short, long = tuple(map(_stem, short)), tuple(map(_stem, long))
+    if short[-1] != long[-1] or not set(short) <= set(long):
+        return False
+    return len(short) < len(long) or (dropped and len(short) == len(long))
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ing|er|ers|or|ors|ion|ions|s)$", "", word) if len(word) > 4 else word
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """A name's words for comparing forms of it: short forms spelt out, product names left out; nothing when
+    the name puts a product before another component's name ("Acme API Coding Agent" is not a longer form)."""
+    words = [_SHORT_FORMS.get(w, w) for w in normal(name).split()]
+    products = [w for w in words if any(h.product is not None for h in vocabulary().hits(w))]
+    if (products and words.index(products[0]) > 0) or any(w in _INTERFACES for w in words[:-1]):
+        return ()  # "Acme API Coding Agent", "DeepSeek API Coding Agent": two names run together
+    kept = tuple(w for w in words if w not in products)
+    return kept if len(kept) >= 2 else tuple(words)
 
 
 @dataclass
@@ -244,6 +277,24 @@ class Registry:
             if len(longer) == 1:
                 self.merge(longer[0], node, keys)
 
+    def merge_short_names(self, keys: dict[str, Node]) -> None:
+        """A component one document names by a shorter form of another's name is that component: "criteria
+        fetcher" or "Qdrant notes index" in a table of one document, "Trial Criteria Fetcher" or "Clinical Notes
+        Index" in another. The short form keeps the head noun, its other words are all in the longer name (a
+        product word aside), and exactly one component has such a longer name."""
+        words_of = {id(n): {_words(name) for name in n.names} for n in self.nodes}
+        for node in list(self.nodes):
+            if not node.structural or node not in self.nodes:
+                continue
+            short = max(words_of[id(node)], key=lambda w: (len(w), w), default=())
+            if len(short) < 2:
+                continue
+            longer = [n for n in self.nodes if n is not node and (n.used or n.structural)
+                      and any(_shortens(short, w) for w in words_of[id(n)])]
+            if len({id(n) for n in longer}) == 1:
+                self.merge(longer[0], node, keys)
+                words_of[id(longer[0])] |= words_of[id(node)]
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 
@@ -259,10 +310,12 @@ class Registry:
             return None
         core = words[:-1] if words[-1] in _INTERFACES else words
         core = core[:-1] if core and core[-1] == "rest" and len(core) > 1 else core
-        if not core:
-            return None
+        if not core or (len(core) > 1 and kind_words().words.hits(core[-1])):
+            return None  # "Moderator Console" is a name of its own, not a short "Moderator Console audit table"
+        interface = len(core) < len(words)
         found = {id(n): n for n in self._opening(core[0]) if (n.structural or n.used)
-                 and any(other.split()[:len(core)] == core and len(other.split()) > len(core) for other in n.names)}
+                 and any(other.split()[:len(core)] == core and len(other.split()) > len(core)
+                         and not (interface and other.split()[-1] in _CLIENT_SIDE) for other in n.names)}
         return next(iter(found.values())) if len(found) == 1 else None
 
     def _opening(self, word: str) -> list[Node]:
@@ -293,11 +346,32 @@ class Registry:
                 seen.setdefault(tail, nodes[0])
         return sorted(seen.items(), key=lambda item: -len(item[0]))
 
+    def capital_tails(self) -> list[tuple[str, Node]]:
+        """The last word of a two-word name that is a proper name of its own ("Studio" for "ListingCraft
+        Studio"): capitalised, no component or product word, ending the name of one component only and not
+        itself a name. Found in text only as written, capitalised."""
+        tails: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            if not node.structural:
+                continue
+            for entity in node.entities:
+                words = entity.name.split()
+                if len(words) == 2 and re.fullmatch(r"[A-Z][a-z]{3,}", words[1]) and words[0][:1].isupper():
+                    tails.setdefault(words[1], []).append(node)
+        return [(tail, nodes[0]) for tail, nodes in sorted(tails.items())
+                if len({id(n) for n in nodes}) == 1 and normal(tail) not in self._by_name
+                and not vocabulary().hits(tail) and not kind_words().words.hits(tail)
+                and not kind_words().is_section(tail)]
+
     def _match(self, entity: Entity) -> Node | None:
-        for name in [entity.name, *entity.aliases]:
-            node = self.find(name)
-            if node is not None:
-                return node
+        found = [n for n in (self.find(name) for name in [entity.name, *entity.aliases]) if n is not None]
+        if entity.kind is not None and entity.kind_strength >= EXPLICIT:
+            # "servicenow" in mcp.json is the "ServiceNow MCP server", not the ServiceNow it talks to
+            same = next((n for n in found if n.kind() is entity.kind), None)
+            if same is not None:
+                return same
+        if found:
+            return found[0]
         own = normal(entity.name)
         product = _product(own)
         for node in self.nodes:

@@ -29,7 +29,6 @@ from dicetm.ingest.extract_flows import (
     DIRECT_OBJECT,
     PREPOSITION_BEFORE,
     VERB,
-    FlowClauses,
     FlowContext,
     clauses,
 )
@@ -39,7 +38,8 @@ from dicetm.ingest.extract_mentions import Mention, find_mentions
 from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
-from dicetm.model.system import Kind
+from dicetm.ingest.extract_roles import INTRODUCES_TOOLS, RoleClauses
+from dicetm.model.system import STORE_KINDS, Kind
 
 _ORIGIN_FACTS = frozenset({"model_provenance", "training_data_provenance"})
 _ZONE_PHRASE = re.compile(
@@ -48,7 +48,8 @@ _ZONE_PHRASE = re.compile(
     r"(?:in|inside|within|on|behind)\s+(?P<zone>[^.;:,()]+)", re.I)
 _ZONE_END = re.compile(r"\s+(?:together\s+with|along\s+with|alongside|with|and|while|where|which|that|but|so|"
                        r"except)\b.*$", re.I)
-_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:other\s+)?(?:components|services|parts))(?:\s+else)?\b", re.I)
+_EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:(?:other|of\s+the|of\s+our|our|the)\s+)?(?:[\w'’-]+\s+){0,2}?"
+                         r"(?:components|services|parts)|[\w'’-]+['’]s?\s+own\s+components)(?:\s+else)?\b", re.I)
 _IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
@@ -79,7 +80,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\
 
 
 @dataclass
-class SentenceReader(FlowClauses):
+class SentenceReader(RoleClauses):
     registry: Registry
     keys: dict[str, Node]
     notes: list[str] = field(default_factory=list)
@@ -87,9 +88,10 @@ class SentenceReader(FlowClauses):
     everything: list[tuple[Zone, ProseDocument, set[str]]] = field(default_factory=list)  # and who is not in it
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
     product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
+    lister: Node | None = None  # who the list that follows is about: "The agent has three tools:"
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
-        self.prose, self.prefix = prose, prefix
+        self.prose, self.prefix, self.lister = prose, prefix, None
         for block in prose.blocks:
             self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
@@ -142,14 +144,17 @@ class SentenceReader(FlowClauses):
         if block.mode == "zone-members" and block.zone is not None:
             for mention in mentions:
                 self._member(block.zone, mention, span)
+            self._mcp_hosts(span, block.start, block.end, mentions, None)  # "the agent and its MCP servers"
             return
         before = len(self.registry.nodes)
         if subject is None and block.mode != "remark":
             for mention in mentions:
-                if mention.node is None and ((mention.named and not mention.passing)
+                if mention.node is None and not _named_person(mention) and ((mention.named and not mention.passing)
                                              or ((mention.product or mention.passing) and _acts(span.text, mention)))\
                         and not self._is_title(mention.words) and not _qualifier(span.text, mention, mentions):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
+        if block.mode != "remark":
+            self._listed_tool(block, mentions)
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
@@ -170,17 +175,11 @@ class SentenceReader(FlowClauses):
                 self._arrows(span, start, end, inside)
                 continue
             self._identities(span, start, end, inside, subject)
-            if _MCP.search(span.text, start, end):  # the config file's sentence counts most
-                weight = 3 if _MCP_FILE.search(span.text, start, end) else 1
-                if subject is not None and weight == 3:
-                    self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
-                named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
-                         and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
-                         and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
-                self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
+            self._mcp_hosts(span, start, end, inside, subject)
             context.topic = topic[0]
             topic = self._facts(span, start, end, inside, subject, topic)
             self._zones(span, start, end, inside, subject)
+            self._people_there(span, inside)
             stated = len(self.prose.extraction.relations), len(self.unresolved)
             for clause_start, clause_end in clauses(span.text, start, end):  # "...; the answer is returned ..."
                 clause = [m for m in inside if clause_start <= m.start < clause_end]
@@ -188,6 +187,20 @@ class SentenceReader(FlowClauses):
             if stated == (len(self.prose.extraction.relations), len(self.unresolved)):
                 # a sentence without a flow: "Only then does the CRM Writer act. It takes ...": who "it" is next
                 context.subject = _center(span.text, start, inside) or context.subject
+        if block.mode != "remark" and INTRODUCES_TOOLS.search(span.text[block.start:block.end]):
+            self.lister = context.subject
+
+    def _mcp_hosts(self, span: Span, start: int, end: int, inside: list[Mention], subject: Node | None) -> None:
+        """The components a sentence about MCP servers names: candidates for the host of the configuration."""
+        if not _MCP.search(span.text, start, end):
+            return
+        weight = 3 if _MCP_FILE.search(span.text, start, end) else 1  # the config file's sentence counts most
+        if subject is not None and weight == 3:
+            self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
+        named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+                 and not _person(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
+                 and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
+        self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
 
     def _referred(self, words: str | None) -> Node | None:
         """The one component a heading such as "The model" refers to, if the words name exactly one."""
@@ -310,10 +323,15 @@ class SentenceReader(FlowClauses):
             candidates = mentions if statement.field not in _ORIGIN_FACTS else [  # "pulled from X": X is the origin
                 m for m in mentions if (m.end <= at or m.start >= stop)
                 and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
+            if statement.field in _MODEL_FACTS:
+                candidates = [self._served_model(m) for m in candidates]
             clause_start = _clause_start(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
-                                         subject, topic, span, text)
+                                         subject, topic, span, text, kept=statement.field in _KEPT_FACTS)
             where = Where.at(span, at, stop)
+            if statement.field in _SHOWN_FACTS:
+                targets += [n for n in self._shown_in(span, clause_start, stop, mentions, statement.applies_to)
+                            if n not in targets]
             for target in targets:
                 target.extra_facts.append(Fact(statement.field, statement.value, where, statement.strength,
                                                exclusive=statement.exclusive, outranks=statement.outranks))
@@ -322,14 +340,15 @@ class SentenceReader(FlowClauses):
 
     def _fact_targets(self, kinds: frozenset[Kind] | None, at: int, stop: int, clause_start: int, start: int,
                       end: int, mentions: list[Mention], subject: Node | None,
-                      topic: tuple[Node | None, list[Node]], span: Span, text: str) -> list[Node]:
+                      topic: tuple[Node | None, list[Node]], span: Span, text: str, *, kept: bool = False
+                      ) -> list[Node]:
         """Who a fact is about, in this order: the agent of a passive ("prompts are not logged by X"); the nearest
         fitting component named before it in its clause (with the ones joined to it by "and"), a subject before
         a prepositional object; for a clause opening with a pronoun, the sentence's subject, and for one opening
         with "which", the component just before it; else what the sentence (or the one before, or the text) is
         about (for a pronoun, the nearest fitting component the sentence before named); else the components
         named after it. When what the clause is about does not fit the fact, the fact is not guessed onto
-        another component."""
+        another component. ``kept`` (how long data is kept): a store the sentence before named comes first."""
         def fits(node: Node | None) -> bool:
             return node is not None and (kinds is None or node.kind() in kinds) and not _is_person(node)
 
@@ -357,7 +376,10 @@ class SentenceReader(FlowClauses):
         own = next((m.node for m in earlier if m.node is not None and not _person(m)
                     and _opens_sentence(text, start, m)), None)
         antecedent = own or topic[0] or subject
-        if pronoun and not own and not fits(antecedent):
+        stored = next((n for n in reversed(topic[1]) if fits(n) and n.kind() in STORE_KINDS), None)
+        if kept and not own and stored is not None:
+            antecedent = stored  # "... in the Trace Store. Traces are kept for two weeks.": what holds them
+        elif pronoun and not own and not fits(antecedent):
             antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
         if antecedent is not None:
             return [antecedent] if fits(antecedent) else []
@@ -493,6 +515,16 @@ def _clause_start(text: str, start: int, at: int) -> int:
     for match in _CLAUSE.finditer(text, start, at):
         found = match.end()
     return found
+
+
+_MODEL_FACTS = frozenset({"trains_on_user_input"})
+_SHOWN_FACTS = frozenset({"output_rendered_as"})
+_KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
+
+
+def _named_person(mention: Mention) -> bool:
+    """A job title written as a name ("the Records Manager"): drafted when the text has them use something."""
+    return mention.kind is Kind.external_entity and kind_words().names_person(mention.words)
 
 
 def _person(mention: Mention) -> bool:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import column_fact, statements
 from dicetm.ingest.extract_ir import Entity, Fact, Where, Zone, split_name
-from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_kinds import classify, kind_words
 from dicetm.model.system import AI_KINDS, Kind
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ _TO = re.compile(r"^(to|target|destination|receiver|callee|server|sink|consumer|
 _DATA = re.compile(r"^(data|payload|content|carries|information|what|description|data flow|message|messages)$", re.I)
 _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|system|systems|part|parts|tool|tools|"
                    r"datasets?|data ?sets?|containers?|modules?|stores?|models?|agents?|apps?|applications?|"
-                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?)$", re.I)
+                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|"
+                   r"mcp servers?)$", re.I)
 _KIND = re.compile(r"^(kind|type|category|role|class|layer)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"
                          r"language|engine)$", re.I)
@@ -44,7 +45,8 @@ _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
                           r"summary|details)$", re.I)
-_ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|systems? (?:acted on|touched|changed|called|reached)|"
+_ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
+                      r"systems? (?:acted on|touched|changed|called|reached)|"
                       r"backing systems?|backend|calls|reaches|writes to|sends to|feeds|pushes to|publishes to|"
                       r"downstream)$", re.I)
 _USED_BY = re.compile(r"^(used by|called by|callers?|invoked by|consumers?|clients?|reads from|fed by|fetches from|"
@@ -166,6 +168,9 @@ class TableReader:
                 other = self.structure.entity(name, Where.at(span, start, end), aliases, qualifier)
                 if other is entity:
                     continue
+                if outgoing and classify(name) is Kind.mcp_server and classify(entity.name) is not Kind.mcp_server:
+                    entity.facts.append(Fact("server", other.key, Where.at(span, start, end)))
+                    continue  # "Tool | Server": the MCP server that exposes the tool, not what it acts on
                 place = (start, end)
                 self.structure.out.flow_rows.append(FlowRow(span, own if outgoing else place,
                                                             place if outgoing else own, ""))
