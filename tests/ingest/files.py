@@ -19,6 +19,11 @@ def minimal_pdf(pages: list[list[str]]) -> bytes:
                             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>")
         objects[content_id] = f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream"
     objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
+    return pdf_from_objects(objects)
+
+
+def pdf_from_objects(objects: dict[int, str]) -> bytes:
+    """A PDF file of these numbered objects (1 is the catalogue) with its cross-reference table and trailer."""
     out = b"%PDF-1.4\n"
     offsets = {}
     for key in sorted(objects):

@@ -4,25 +4,10 @@ stop what the platform runs, and spreading queries over accounts still floods a 
 
 from __future__ import annotations
 
-from typing import Any
-
-from dicetm.model import System, Threat
+from dicetm.model import System
 from dicetm.pipeline.run import analyze
-from dicetm.rules.base import build_threat
-from dicetm.rules.registry import rule_by_id
 
-
-def _system(elements: list[dict[str, Any]], flows: list[tuple[str, str, bool]]) -> System:
-    return System.model_validate({
-        "name": "conditions", "elements": elements,
-        "flows": [{"id": f"f{i}", "source": a, "target": b, "bidirectional": two_way}
-                  for i, (a, b, two_way) in enumerate(flows)]})
-
-
-def _findings(rule_id: str, system: System) -> dict[str, Threat]:
-    rule = rule_by_id()[rule_id]
-    return {t.id: t for t in (build_threat(rule.meta, hit, system, "test") for hit in rule.evaluate(system))}
-
+from .helpers import findings, system_of
 
 PAGE_READER = [
     {"id": "user", "name": "User", "kind": "external_entity"},
@@ -32,20 +17,20 @@ PAGE_READER = [
 
 
 def test_an_injected_model_that_talks_with_people_can_phish_them() -> None:
-    system = _system(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
-    refs = _findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    system = system_of(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
+    refs = findings("T-LLM-002", system)["T-LLM-002@chat"].references
     assert {"atlas:AML.T0052.000", "owasp-agentic:T15"} <= set(refs)
 
 
 def test_a_batch_model_nobody_converses_with_is_no_social_engineer() -> None:
-    system = _system([*PAGE_READER, {"id": "report", "name": "Report store", "kind": "data_store"}],
+    system = system_of([*PAGE_READER, {"id": "report", "name": "Report store", "kind": "data_store"}],
                      [("page", "chat", False), ("chat", "report", False)])
-    refs = _findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    refs = findings("T-LLM-002", system)["T-LLM-002@chat"].references
     assert "atlas:AML.T0052.000" not in refs and "owasp-agentic:T15" not in refs
 
 
 def _threads(exposure: str) -> System:
-    return _system([
+    return system_of([
         {"id": "user", "name": "User", "kind": "external_entity"},
         {"id": "api", "name": "Chat API", "kind": "process", "exposure": exposure, "authenticated": True},
         {"id": "threads", "name": "Threads", "kind": "memory"},
@@ -54,11 +39,11 @@ def _threads(exposure: str) -> System:
 
 
 def test_history_written_through_an_internet_api_can_be_edited_to_hide_an_injection() -> None:
-    assert "atlas:AML.T0092" in _findings("T-AGENT-006", _threads("internet"))["T-AGENT-006@threads"].references
+    assert "atlas:AML.T0092" in findings("T-AGENT-006", _threads("internet"))["T-AGENT-006@threads"].references
 
 
 def test_history_written_only_inside_the_network_carries_no_history_editing() -> None:
-    assert "atlas:AML.T0092" not in _findings("T-AGENT-006", _threads("internal"))["T-AGENT-006@threads"].references
+    assert "atlas:AML.T0092" not in findings("T-AGENT-006", _threads("internal"))["T-AGENT-006@threads"].references
 
 
 def _platform(runs_component: bool) -> System:
@@ -68,27 +53,27 @@ def _platform(runs_component: bool) -> System:
         {"id": "server", "name": "Hosted server", "kind": "mcp_server"},
     ]
     flows = [("builder", "platform", False)] + ([("platform", "server", False)] if runs_component else [])
-    return _system(elements, flows)
+    return system_of(elements, flows)
 
 
 def test_a_leaked_platform_key_can_stop_what_the_platform_runs() -> None:
-    threat = _findings("T-LLM-021", _platform(True))["T-LLM-021@platform"]
+    threat = findings("T-LLM-021", _platform(True))["T-LLM-021@platform"]
     assert "atlas:AML.T0029" in threat.references and "server" in threat.elements
     assert "control of Hosted server" in threat.title
 
 
 def test_a_key_to_a_service_that_runs_nothing_of_yours_is_no_denial_of_service() -> None:
-    assert "atlas:AML.T0029" not in _findings("T-LLM-021", _platform(False))["T-LLM-021@platform"].references
+    assert "atlas:AML.T0029" not in findings("T-LLM-021", _platform(False))["T-LLM-021@platform"].references
 
 
 def test_rate_limits_evaded_with_many_accounts_still_flood_the_model() -> None:
-    system = _system([
+    system = system_of([
         {"id": "customer", "name": "Customer", "kind": "external_entity"},
         {"id": "gateway", "name": "Gateway", "kind": "process", "exposure": "internet", "authenticated": True,
          "rate_limited": True},
         {"id": "model", "name": "Own model", "kind": "llm", "model_provenance": "in_house"},
     ], [("customer", "gateway", False), ("gateway", "model", True)])
-    refs = _findings("T-LLM-016", system)["T-LLM-016@model"].references
+    refs = findings("T-LLM-016", system)["T-LLM-016@model"].references
     assert {"atlas:AML.T0012", "atlas:AML.T0029"} <= set(refs)
 
 
@@ -124,15 +109,15 @@ def _copilot(with_docs: bool) -> System:
              ("orchestrator", "model", True), ("user", "orchestrator", True)]
     if with_docs:
         flows.append(("docs", "index", False))
-    return _system(elements, flows)
+    return system_of(elements, flows)
 
 
 def test_one_index_mixing_outsiders_content_with_sensitive_data_is_named_on_the_trifecta() -> None:
-    threat = _findings("T-LLM-020", _copilot(True))["T-LLM-020@model"]
+    threat = findings("T-LLM-020", _copilot(True))["T-LLM-020@model"]
     assert "index" in threat.elements
     assert {"atlas:AML.T0085.000", "owasp-llm:LLM08:2025"} <= set(threat.references)
 
 
 def test_an_index_holding_only_outsiders_content_mixes_nothing() -> None:
-    threat = _findings("T-LLM-020", _copilot(False))["T-LLM-020@model"]
+    threat = findings("T-LLM-020", _copilot(False))["T-LLM-020@model"]
     assert "atlas:AML.T0085.000" not in threat.references

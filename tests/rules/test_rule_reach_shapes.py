@@ -4,24 +4,7 @@ an index built from received mail returns what outsiders wrote, and a finding na
 
 from __future__ import annotations
 
-from typing import Any
-
-from dicetm.model import System, Threat
-from dicetm.rules.base import build_threat
-from dicetm.rules.registry import rule_by_id
-
-
-def _system(elements: list[dict[str, Any]], flows: list[tuple[str, str, bool]]) -> System:
-    return System.model_validate({
-        "name": "shape", "elements": elements,
-        "flows": [{"id": f"f{i}", "source": a, "target": b, "bidirectional": two_way}
-                  for i, (a, b, two_way) in enumerate(flows)]})
-
-
-def _findings(rule_id: str, system: System) -> dict[str, Threat]:
-    rule = rule_by_id()[rule_id]
-    return {t.id: t for t in (build_threat(rule.meta, hit, system, "test") for hit in rule.evaluate(system))}
-
+from .helpers import findings, system_of
 
 MAIL = [
     {"id": "sender", "name": "Sender", "kind": "external_entity"},
@@ -33,15 +16,15 @@ MAIL = [
 
 
 def test_a_tool_over_an_index_built_from_outsiders_mail_returns_their_content() -> None:
-    system = _system(MAIL, [("sender", "mailbox", False), ("mailbox", "index", False), ("agent", "search", True),
+    system = system_of(MAIL, [("sender", "mailbox", False), ("mailbox", "index", False), ("agent", "search", True),
                             ("search", "index", True)])
-    threat = _findings("T-LLM-003", system)["T-LLM-003@agent"]
+    threat = findings("T-LLM-003", system)["T-LLM-003@agent"]
     assert "mailbox" in threat.elements and not threat.assumptions
     assert "atlas:AML.T0068" in threat.references
-    internal = _system([*MAIL[2:], {"id": "files", "name": "Policy files", "kind": "knowledge_source",
+    internal = system_of([*MAIL[2:], {"id": "files", "name": "Policy files", "kind": "knowledge_source",
                                     "untrusted_content": False}],
                        [("files", "index", False), ("agent", "search", True), ("search", "index", True)])
-    unknown = _findings("T-LLM-003", internal)["T-LLM-003@agent"]  # the index's own trust is not stated
+    unknown = findings("T-LLM-003", internal)["T-LLM-003@agent"]  # the index's own trust is not stated
     assert unknown.assumptions and unknown.likelihood < threat.likelihood
 
 
@@ -58,13 +41,14 @@ ORCHESTRATED_FLOWS = [("user", "core", False), ("core", "llm", True), ("core", "
 
 
 def test_an_orchestrator_drawn_as_a_retriever_runs_the_models_tool_calls() -> None:
-    system = _system(ORCHESTRATED, ORCHESTRATED_FLOWS)
-    assert "T-AGENT-001@run-sql" in _findings("T-AGENT-001", system)
-    assert _findings("T-LLM-009", system)["T-LLM-009@llm"].elements == ["llm", "db"]
-    assert _findings("T-LLM-011", system) == {}  # the execute tool carries it (T-AGENT-005)
-    assert "T-AGENT-005@exec" in _findings("T-AGENT-005", system)
-    no_model = _system([e for e in ORCHESTRATED if e["id"] != "llm"], [f for f in ORCHESTRATED_FLOWS if "llm" not in f])
-    assert _findings("T-AGENT-001", no_model) == {}
+    system = system_of(ORCHESTRATED, ORCHESTRATED_FLOWS)
+    assert "T-AGENT-001@run-sql" in findings("T-AGENT-001", system)
+    assert findings("T-LLM-009", system)["T-LLM-009@llm"].elements == ["llm", "db"]
+    assert findings("T-LLM-011", system) == {}  # the execute tool carries it (T-AGENT-005)
+    assert "T-AGENT-005@exec" in findings("T-AGENT-005", system)
+    no_model = system_of([e for e in ORCHESTRATED if e["id"] != "llm"],
+                         [f for f in ORCHESTRATED_FLOWS if "llm" not in f])
+    assert findings("T-AGENT-001", no_model) == {}
 
 
 ANSWERS = [
@@ -78,19 +62,19 @@ ANSWERS = [
 
 def test_unchecked_answers_name_the_driven_model_and_the_front_end() -> None:
     flows = [("employee", "client", False), ("client", "agent", True), ("agent", "llm", True), ("docs", "agent", False)]
-    threat = _findings("T-LLM-013", _system(ANSWERS, flows))["T-LLM-013@agent"]
+    threat = findings("T-LLM-013", system_of(ANSWERS, flows))["T-LLM-013@agent"]
     assert {"llm", "client", "employee"} <= set(threat.elements)
     assert "atlas:AML.T0067" not in threat.references  # nothing says outsiders write the documents
     outside = [*ANSWERS[:4], {**ANSWERS[4], "untrusted_content": True}]
-    assert "atlas:AML.T0067" in _findings("T-LLM-013", _system(outside, flows))["T-LLM-013@agent"].references
+    assert "atlas:AML.T0067" in findings("T-LLM-013", system_of(outside, flows))["T-LLM-013@agent"].references
 
 
 def test_a_shared_index_names_the_retrievers_that_query_it() -> None:
-    system = _system([{"id": "rag", "name": "Orchestrator", "kind": "retriever"},
+    system = system_of([{"id": "rag", "name": "Orchestrator", "kind": "retriever"},
                       {"id": "index", "name": "Shared index", "kind": "vector_store", "multi_tenant": True},
                       {"id": "ingest", "name": "Ingestion", "kind": "embedding_pipeline"}],
                      [("rag", "index", True), ("ingest", "index", False)])
-    assert _findings("T-LLM-007", system)["T-LLM-007@index"].elements == ["index", "rag"]
+    assert findings("T-LLM-007", system)["T-LLM-007@index"].elements == ["index", "rag"]
 
 
 PROVIDER = [
@@ -102,16 +86,16 @@ PROVIDER = [
 
 
 def test_a_providers_key_finding_names_its_models_and_cloud_discovery() -> None:
-    system = _system(PROVIDER, [("user", "app", False), ("app", "llm", True), ("llm", "vendor", False)])
-    threat = _findings("T-LLM-021", system)["T-LLM-021@vendor"]
+    system = system_of(PROVIDER, [("user", "app", False), ("app", "llm", True), ("llm", "vendor", False)])
+    threat = findings("T-LLM-021", system)["T-LLM-021@vendor"]
     assert {"llm", "app"} <= set(threat.elements)
     assert "atlas:AML.T0075" in threat.references
-    dependency = _findings("T-DATA-001", system)["T-DATA-001@vendor"]
+    dependency = findings("T-DATA-001", system)["T-DATA-001@vendor"]
     assert {"llm", "app"} <= set(dependency.elements)  # the feature built on it is named
 
 
 def test_unverified_weights_name_the_steps_they_pass_but_not_the_callers() -> None:
-    system = _system([
+    system = system_of([
         {"id": "hub", "name": "Model hub", "kind": "model_provider", "model_provenance": "open_weights_unverified"},
         {"id": "download", "name": "Download step", "kind": "process"},
         {"id": "eval", "name": "Benchmark step", "kind": "process"},
@@ -120,7 +104,7 @@ def test_unverified_weights_name_the_steps_they_pass_but_not_the_callers() -> No
         {"id": "user", "name": "Student", "kind": "external_entity"},
     ], [("hub", "download", False), ("download", "eval", False), ("eval", "llm", False), ("user", "app", False),
         ("app", "llm", True)])
-    found = _findings("T-DATA-002", system)
+    found = findings("T-DATA-002", system)
     for threat in found.values():
         assert {"download", "eval"} <= set(threat.elements)
         assert "app" not in threat.elements
