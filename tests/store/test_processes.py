@@ -164,6 +164,8 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
     forker = python(KILLABLE, str(tmp_path), env={"DICETM_TEST_SLOW_COMMIT": "0.02"})
     assert forker.stdin is not None and forker.stdout is not None
     pid = "0"
+    previous = signal.signal(signal.SIGALRM, _took_too_long)
+    signal.alarm(300)  # the reads below block: fail the test rather than hang the suite if a child never answers
     try:
         assert forker.stdout.readline() == "ready\n"
         for run in range(25):
@@ -192,6 +194,8 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
                 assert register.audit_head is not None and register.audit_head.seq == last
             known = last
     finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
         if pid != "0":  # a failed check must not leave a writer running
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
@@ -199,6 +203,10 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
         forker.communicate()
     assert known > 0 and mid_commit > 0
     print(f"{known // 2} transactions, {mid_commit} of 25 kills inside a commit")
+
+
+def _took_too_long(_signum: int, _frame: object) -> None:
+    raise TimeoutError("no answer from the process that forks the writers within 300 s")
 
 
 def _until_ended(process: subprocess.Popen[str]) -> list[str]:
