@@ -17,6 +17,7 @@ extraction and the notes to the reader (``_node``, ``_relation``, ``_unresolved`
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from dicetm.ingest.documents import Span
@@ -130,20 +131,23 @@ class FlowContext:
     people: Mention | None = None  # the people a sentence opened with: who "they" are next
 
 
-class FlowClauses:
-    """The flow-reading half of ``SentenceReader``."""
+class FlowClauses(ABC):
+    """The flow-reading half of ``SentenceReader``, which drafts the nodes and relations it finds."""
 
     registry: Registry
 
+    @abstractmethod
     def _node(self, mention: Mention, span: Span) -> Node | None:
-        raise NotImplementedError
+        """The node ``mention`` stands for, drafted if needed (None: it cannot be one)."""
 
+    @abstractmethod
     def _relation(self, source: Node | None, target: Node | None, where: Where, data: str | None, sentence: str,
                   *, bidirectional: bool = False) -> None:
-        raise NotImplementedError
+        """Record a flow from ``source`` to ``target`` (a missing end is reported, not drafted)."""
 
+    @abstractmethod
     def _unresolved(self, where: Where, why: str) -> None:
-        raise NotImplementedError
+        """Report a sentence that reads like a flow but could not be resolved."""
 
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
