@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from dicetm.model import (
     AI_KINDS,
@@ -79,29 +80,27 @@ class _Layout:
     flows_at: dict[str, list[int]]  # element id -> positions in system.flows of the flows that start or end there
 
 
-# The last (system, result) drawn, with what every drawing of them needs: a report draws one model up to 25
-# times (the overview and one drawing per boundary) and counts its open threats for the Mermaid source and
-# the tables too; each would otherwise walk every element, flow and threat again. The objects themselves are
-# held, so their ids cannot be reused while the entry lives.
-_last_layout: tuple[System, _Layout] | None = None
-_last_open: tuple[AnalysisResult | None, dict[str, list[Threat]]] | None = None
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
-def open_threats_of(result: AnalysisResult | None) -> dict[str, list[Threat]]:
-    """``open_threats_by_element(result)``, counted once for the last result asked about (do not modify it)."""
-    global _last_open
-    open_threats = _last_open
-    if open_threats is None or open_threats[0] is not result:
-        open_threats = _last_open = (result, open_threats_by_element(result))
-    return open_threats[1]
+class _LastOf(Generic[_Key, _Value]):
+    """``compute(key)`` for the last key asked about (the same object, not an equal one).
 
+    A report draws one model up to 25 times (the overview and one drawing per boundary) and counts its open threats
+    for the Mermaid source and the tables too; each would otherwise walk every element, flow and threat again. The
+    key itself is held, so its id cannot be reused while the entry lives. Do not modify what is returned.
+    """
 
-def _layout_of(system: System) -> _Layout:
-    global _last_layout
-    layout = _last_layout
-    if layout is None or layout[0] is not system:
-        layout = _last_layout = (system, _layout(system))
-    return layout[1]
+    def __init__(self, compute: Callable[[_Key], _Value]) -> None:
+        self._compute = compute
+        self._last: tuple[_Key, _Value] | None = None
+
+    def __call__(self, key: _Key) -> _Value:
+        last = self._last
+        if last is None or last[0] is not key:
+            last = self._last = (key, self._compute(key))
+        return last[1]
 
 
 def _layout(system: System) -> _Layout:
@@ -117,6 +116,9 @@ def _layout(system: System) -> _Layout:
             flows_at.setdefault(flow.target, []).append(index)
     return _Layout(events=list(_boundary_events(system.trust_boundaries)), members=members,
                    undeclared=undeclared, flows_at=flows_at)
+
+
+_layout_of: _LastOf[System, _Layout] = _LastOf(_layout)
 
 
 def _boundary_events(boundaries: list[TrustBoundary]) -> Iterator[tuple[str, TrustBoundary, int]]:
@@ -179,6 +181,10 @@ def open_threats_by_element(result: AnalysisResult | None) -> dict[str, list[Thr
             for element_id in dict.fromkeys(threat.elements):
                 found.setdefault(element_id, []).append(threat)
     return found
+
+
+# open_threats_by_element(result), counted once for the last result asked about
+open_threats_of: _LastOf[AnalysisResult | None, dict[str, list[Threat]]] = _LastOf(open_threats_by_element)
 
 
 def worst_level(threats: Iterable[Threat]) -> RiskLevel | None:
