@@ -31,6 +31,8 @@ def model_page(request: Request, face: UiDep) -> Response:
 
 
 def _item(snap: Snapshot, section: str, item_id: str) -> tuple[Any, int] | None:
+    if section not in forms.SECTIONS:
+        return None
     items = getattr(snap.loaded.system, forms.FILE_SECTION[section])
     if item_id == NEW:
         return None, len(items)
@@ -38,6 +40,19 @@ def _item(snap: Snapshot, section: str, item_id: str) -> tuple[Any, int] | None:
         if item.id == item_id:
             return item, index
     return None
+
+
+def _editable(request: Request, face: Ui, section: str, item_id: str) -> tuple[Snapshot, tuple[Any, int]] | Response:
+    """The workspace and the item a form edits (None for a new one) with its position, or the page to show
+    instead: the workspace's problem, or "nothing to edit" (404)."""
+    snap = snapshot_or_error(request, face)
+    if not isinstance(snap, Snapshot):
+        return snap
+    found = _item(snap, section, item_id)
+    if found is None:
+        return face.page(request, "missing.html.j2", status_code=404, title="Nothing to edit", what=section,
+                         item=item_id, **base_context(snap))
+    return snap, found
 
 
 def _form_page(request: Request, face: Ui, snap: Snapshot, section: str, item_id: str, shown: Any,
@@ -59,28 +74,21 @@ def _digest(preview: Preview) -> str:
 
 @router.get("/model/{section}/{item_id:path}", response_class=HTMLResponse)
 def edit_form(request: Request, face: UiDep, section: str, item_id: str) -> Response:
-    snap = snapshot_or_error(request, face)
-    if not isinstance(snap, Snapshot):
-        return snap
-    found = _item(snap, section, item_id) if section in forms.SECTIONS else None
-    if found is None:
-        return face.page(request, "missing.html.j2", status_code=404, title="Nothing to edit", what=section,
-                         item=item_id, **base_context(snap))
-    return _form_page(request, face, snap, section, item_id, found[0] or {})
+    opened = _editable(request, face, section, item_id)
+    if not isinstance(opened, tuple):
+        return opened
+    snap, (current, _index) = opened
+    return _form_page(request, face, snap, section, item_id, current or {})
 
 
 @router.post("/model/{section}/{item_id:path}", response_class=HTMLResponse)
 async def edit_submit(request: Request, face: UiDep, section: str, item_id: str) -> Response:
     """Preview (validate and show the diff) or save. Nothing is written unless the edit validates and the diff the
     person saw is the one saved."""
-    snap = snapshot_or_error(request, face)
-    if not isinstance(snap, Snapshot):
-        return snap
-    found = _item(snap, section, item_id) if section in forms.SECTIONS else None
-    if found is None:
-        return face.page(request, "missing.html.j2", status_code=404, title="Nothing to edit", what=section,
-                         item=item_id, **base_context(snap))
-    current, index = found
+    opened = _editable(request, face, section, item_id)
+    if not isinstance(opened, tuple):
+        return opened
+    snap, (current, index) = opened
     form = await request.form()
     intent = str(form.get("intent") or "preview")
     specs = forms.fields(section, snap.loaded.system)
