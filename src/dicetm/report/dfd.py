@@ -1,4 +1,5 @@
-"""Data-flow diagrams: Mermaid and Graphviz source, and SVG drawn by Graphviz when it is installed.
+"""Data-flow diagrams: Graphviz source, and SVG drawn by Graphviz when it is installed (Mermaid source is in
+``dfd_mermaid``, what both draw from in ``dfd_model``; their public names are available here too).
 
 Both drawings show, per element, the threats still open and the highest risk among them; one function
 (``open_threats_by_element``) counts them, so the two never disagree. Model text is untrusted, so nothing
@@ -9,14 +10,11 @@ replaced, and labels are quoted with unsafe characters encoded.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from dicetm.model import (
     AI_KINDS,
@@ -30,245 +28,29 @@ from dicetm.model import (
     Threat,
     TrustBoundary,
 )
-from dicetm.model.findings import RISK_ORDER
 from dicetm.report import common
 from dicetm.report.common import kind_text
+from dicetm.report.dfd_mermaid import mermaid, mermaid_text
+from dicetm.report.dfd_model import (
+    CLOSED_STATUSES,
+    UNDECLARED,
+    Ids,
+    Layout,
+    flow_notes,
+    is_open,
+    layout_of,
+    open_threats_by_element,
+    open_threats_of,
+    worst_level,
+)
+
+__all__ = [
+    "CLOSED_STATUSES", "UNDECLARED", "Drawings", "dot", "drawn_nodes", "is_open", "mermaid", "mermaid_text",
+    "open_threats_by_element", "open_threats_of", "render_svg", "svg", "worst_level",
+]
 
 DOT_TIMEOUT_SECONDS = 20
-CLOSED_STATUSES = frozenset({"rejected", "retired"})
-UNDECLARED = "undeclared"
-_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9]")
-# Printable ASCII that Mermaid takes literally inside a quoted label; anything else is entity-encoded.
-_MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:_-/()'+!?*@=~^$")
-_RISK_STYLE = {
-    RiskLevel.critical: "fill:#f8d0d0,stroke:#b91c1c,stroke-width:2px",
-    RiskLevel.high: "fill:#fde2cc,stroke:#c2410c,stroke-width:2px",
-    RiskLevel.medium: "fill:#fdf3c4,stroke:#a16207",
-    RiskLevel.low: "fill:#dcf2e0,stroke:#15803d",
-}
 
-
-class _Ids:
-    """Maps model ids to diagram ids that are safe in Mermaid and DOT and never collide."""
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-        self._map: dict[str, str] = {}
-        self._used: set[str] = set()
-
-    def __call__(self, raw: str) -> str:
-        found = self._map.get(raw)
-        if found is not None:
-            return found
-        base = self._prefix + _UNSAFE_ID_CHARS.sub("_", raw)
-        candidate, n = base, 1
-        while candidate in self._used:
-            n += 1
-            candidate = f"{base}_{n}"
-        self._map[raw] = candidate
-        self._used.add(candidate)
-        return candidate
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What goes where: boundaries in nesting order, elements per boundary, undeclared flow ends."""
-
-    events: list[tuple[str, TrustBoundary, int]]  # ("open" | "close", boundary, depth)
-    members: dict[str | None, list[Element]]  # boundary id (None: outside every boundary) -> elements
-    undeclared: list[str]
-    flows_at: dict[str, list[int]]  # element id -> positions in system.flows of the flows that start or end there
-
-
-_Key = TypeVar("_Key")
-_Value = TypeVar("_Value")
-
-
-class _LastOf(Generic[_Key, _Value]):
-    """``compute(key)`` for the last key asked about (the same object, not an equal one).
-
-    A report draws one model up to 25 times (the overview and one drawing per boundary) and counts its open threats
-    for the Mermaid source and the tables too; each would otherwise walk every element, flow and threat again. The
-    key itself is held, so its id cannot be reused while the entry lives. Do not modify what is returned.
-    """
-
-    def __init__(self, compute: Callable[[_Key], _Value]) -> None:
-        self._compute = compute
-        self._last: tuple[_Key, _Value] | None = None
-
-    def __call__(self, key: _Key) -> _Value:
-        last = self._last
-        if last is None or last[0] is not key:
-            last = self._last = (key, self._compute(key))
-        return last[1]
-
-
-def _layout(system: System) -> _Layout:
-    members: dict[str | None, list[Element]] = {}
-    for element in system.elements:
-        members.setdefault(system.boundary_of.get(element.id), []).append(element)
-    known = system.element_by_id
-    undeclared = sorted({end for f in system.flows for end in (f.source, f.target) if end not in known})
-    flows_at: dict[str, list[int]] = {}
-    for index, flow in enumerate(system.flows):
-        flows_at.setdefault(flow.source, []).append(index)
-        if flow.target != flow.source:
-            flows_at.setdefault(flow.target, []).append(index)
-    return _Layout(events=list(_boundary_events(system.trust_boundaries)), members=members,
-                   undeclared=undeclared, flows_at=flows_at)
-
-
-_layout_of: _LastOf[System, _Layout] = _LastOf(_layout)
-
-
-def _boundary_events(boundaries: list[TrustBoundary]) -> Iterator[tuple[str, TrustBoundary, int]]:
-    """Open/close events for nested boundaries, walked without recursion.
-
-    A boundary whose parent is unknown is drawn at the top level; a parent cycle is cut at the first
-    boundary of the cycle met in model order.
-    """
-    by_id = {b.id: b for b in boundaries}
-    children: dict[str, list[TrustBoundary]] = {}
-    for boundary in boundaries:
-        if boundary.parent is not None and boundary.parent in by_id and boundary.parent != boundary.id:
-            children.setdefault(boundary.parent, []).append(boundary)
-    roots = [b for b in boundaries if b.parent is None or b.parent not in by_id or b.parent == b.id]
-    seen: set[str] = set()
-    for start in [*roots, *boundaries]:
-        if start.id in seen:
-            continue
-        stack: list[tuple[str, TrustBoundary, int]] = [("open", start, 0)]
-        while stack:
-            action, boundary, depth = stack.pop()
-            if action == "close":
-                yield action, boundary, depth
-                continue
-            if boundary.id in seen:
-                continue
-            seen.add(boundary.id)
-            yield action, boundary, depth
-            stack.append(("close", boundary, depth))
-            stack.extend(("open", child, depth + 1) for child in reversed(children.get(boundary.id, [])))
-
-
-def _flow_notes(flow: Flow) -> list[str]:
-    notes = []
-    if flow.encrypted is False:
-        notes.append("unencrypted")
-    if flow.authenticated is False:
-        notes.append("unauthenticated")
-    return notes
-
-
-def _flow_label_parts(flow: Flow) -> list[str]:
-    return [part for part in (flow.data, flow.protocol) if part]
-
-
-def is_open(threat: Threat, covered: frozenset[str]) -> bool:
-    """A threat is open until a person rejects it or it is covered (by a planned or implemented
-    countermeasure, or an owned residual-risk decision)."""
-    return threat.status not in CLOSED_STATUSES and threat.id not in covered
-
-
-def open_threats_by_element(result: AnalysisResult | None) -> dict[str, list[Threat]]:
-    """Per element id: the open threats that name it, highest risk first. The one count every diagram shows."""
-    if result is None:
-        return {}
-    covered = frozenset(m.threat for m in result.evaluation.matrix if m.covered)
-    found: dict[str, list[Threat]] = {}
-    for threat in sorted(result.threats, key=lambda t: (-t.score, t.id)):
-        if is_open(threat, covered):
-            for element_id in dict.fromkeys(threat.elements):
-                found.setdefault(element_id, []).append(threat)
-    return found
-
-
-# open_threats_by_element(result), counted once for the last result asked about
-open_threats_of: _LastOf[AnalysisResult | None, dict[str, list[Threat]]] = _LastOf(open_threats_by_element)
-
-
-def worst_level(threats: Iterable[Threat]) -> RiskLevel | None:
-    return max((t.risk for t in threats), key=RISK_ORDER.__getitem__, default=None)
-
-
-# --- Mermaid -------------------------------------------------------------------------------------------
-
-
-def mermaid_text(text: str) -> str:
-    """Encode text for a quoted Mermaid label: unsafe characters become ``#<code>;`` entities."""
-    out = []
-    for char in text:
-        if char in _MERMAID_SAFE or (char.isalnum() and ord(char) > 127):
-            out.append(char)
-        elif char in "\r\n\t":
-            out.append(" ")
-        elif char.isprintable():
-            out.append(f"#{ord(char)};")
-    return "".join(out)
-
-
-def _mermaid_node(node_id: str, element: Element, extra: str) -> str:
-    label = mermaid_text(element.name)
-    if element.kind in AI_KINDS:
-        label += f"<br/>«{mermaid_text(kind_text(element))}»"
-    label += extra
-    if element.kind in STORE_KINDS:
-        return f'{node_id}[("{label}")]'
-    if element.kind in PROCESS_KINDS:
-        return f'{node_id}("{label}")'
-    return f'{node_id}["{label}"]'
-
-
-def mermaid(system: System, result: AnalysisResult | None = None,
-            open_threats: dict[str, list[Threat]] | None = None) -> str:
-    """Mermaid flowchart of the system; with ``result``, elements show their open threats and worst open risk
-    (``open_threats``: the same count, when the caller has it already)."""
-    node = _Ids("e_")
-    zone = _Ids("b_")
-    if open_threats is None:
-        open_threats = open_threats_of(result)
-    worst = {element_id: worst_level(threats) for element_id, threats in open_threats.items()}
-    layout = _layout_of(system)
-    lines = ["flowchart LR"]
-
-    def add_nodes(elements: list[Element], indent: str) -> None:
-        for element in elements:
-            count = len(open_threats.get(element.id, ()))
-            extra = f"<br/>⚠ {count} open" if count else ""
-            lines.append(indent + _mermaid_node(node(element.id), element, extra))
-
-    for action, boundary, depth in layout.events:
-        indent = "    " * (depth + 1)
-        if action == "close":
-            lines.append(indent + "end")
-            continue
-        lines.append(f'{indent}subgraph {zone(boundary.id)}["{mermaid_text(boundary.name)}"]')
-        add_nodes(layout.members.get(boundary.id, []), indent + "    ")
-    add_nodes(layout.members.get(None, []), "    ")
-    for raw in layout.undeclared:
-        lines.append(f'    {node(raw)}["{mermaid_text(raw)} ({UNDECLARED})"]')
-
-    flagged = []
-    for index, flow in enumerate(system.flows):
-        label = " · ".join(mermaid_text(part) for part in _flow_label_parts(flow))
-        notes = _flow_notes(flow)
-        if notes:
-            flagged.append(str(index))
-            label = (label + " " if label else "") + "⚠ " + ", ".join(notes)
-        arrow = "<-->" if flow.bidirectional else "-->"
-        text = f'|"{label}"|' if label else ""
-        lines.append(f"    {node(flow.source)} {arrow}{text} {node(flow.target)}")
-    if flagged:
-        lines.append(f"    linkStyle {','.join(flagged)} stroke:#b91c1c,stroke-width:2px")
-    for level, style in _RISK_STYLE.items():
-        ids = [node(e.id) for e in system.elements if worst.get(e.id) == level]
-        if ids:
-            lines.append(f"    classDef risk_{level.value} {style}")
-            lines.append(f"    class {','.join(ids)} risk_{level.value}")
-    return "\n".join(lines) + "\n"
-
-
-# --- Graphviz ------------------------------------------------------------------------------------------
 
 # (kind, model id) -> href, or None for no link. Kinds: "el" (element), "flow", "zone" (trust boundary).
 Link = Callable[[str, str], str | None]
@@ -415,11 +197,11 @@ class _Dot:
 
     def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> None:
         self.system = system
-        self.layout, self.open = _layout_of(system), open_threats_of(result)
+        self.layout, self.open = layout_of(system), open_threats_of(result)
         self.link = link or (lambda _kind, _id: None)
         self.prefix = prefix
-        self.node = _Ids("e_")
-        self.zone = _Ids("cluster_")
+        self.node = Ids("e_")
+        self.zone = Ids("cluster_")
         self.edge_label = "label"
         self.lines = [
             "digraph dfd {",
@@ -460,7 +242,7 @@ class _Dot:
         self.edge_label = "label" if count <= LAID_OUT_LABELS else "xlabel"
 
     def flow(self, flow: Flow, source: str | None = None, target: str | None = None) -> None:
-        notes = _flow_notes(flow)
+        notes = flow_notes(flow)
         brief = _brief(flow.data) if flow.data else ""
         label = ("⚠ " + brief if brief else "⚠ " + ", ".join(notes)) if notes else brief
         attrs: dict[str, str | None] = {
@@ -477,7 +259,7 @@ class _Dot:
         return "\n".join([*self.lines, "}"]) + "\n"
 
 
-def _roots(layout: _Layout) -> dict[str, str]:
+def _roots(layout: Layout) -> dict[str, str]:
     """Every boundary id -> the id of the top-level boundary it sits in."""
     root_of: dict[str, str] = {}
     current = ""
@@ -488,7 +270,7 @@ def _roots(layout: _Layout) -> dict[str, str]:
     return root_of
 
 
-def _subtree(layout: _Layout, focus: str) -> set[str]:
+def _subtree(layout: Layout, focus: str) -> set[str]:
     inside: set[str] = set()
     depth_in: int | None = None
     for action, boundary, depth in layout.events:
@@ -567,7 +349,7 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
         ends = tuple("zone:" + zone_of[end] if end in zone_of else end for end in (flow.source, flow.target))
         if ends[0] != ends[1]:
             edges.setdefault((ends[0], ends[1]), []).append(flow)
-    ranked = sorted(edges.items(), key=lambda item: (not any(_flow_notes(f) for f in item[1]), -len(item[1])))
+    ranked = sorted(edges.items(), key=lambda item: (not any(flow_notes(f) for f in item[1]), -len(item[1])))
     if len(ranked) > OVERVIEW_EDGES:
         left = ranked[OVERVIEW_EDGES:]
         ranked = ranked[:OVERVIEW_EDGES]
@@ -579,7 +361,7 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
         if len(flows) == 1:
             out.flow(flows[0], source, target)
             continue
-        flagged = any(_flow_notes(f) for f in flows)
+        flagged = any(flow_notes(f) for f in flows)
         shown = "\n".join(_flow_tooltip(f, system).split("\n", 1)[0] for f in flows[:8])
         more = f"\n… and {len(flows) - 8} more" if len(flows) > 8 else ""
         attrs = {out.edge_label: f"{'⚠ ' if flagged else ''}{len(flows)} flows", "tooltip": shown + more,
@@ -588,12 +370,12 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
     return out.text()
 
 
-def _inside(layout: _Layout, zones: set[str]) -> set[str]:
+def _inside(layout: Layout, zones: set[str]) -> set[str]:
     """The ids of the elements in ``zones``."""
     return {element.id for zone in zones for element in layout.members.get(zone, ())}
 
 
-def _flows_touching(system: System, layout: _Layout, elements: set[str]) -> list[Flow]:
+def _flows_touching(system: System, layout: Layout, elements: set[str]) -> list[Flow]:
     """The flows that start or end at one of ``elements``, in model order."""
     positions = sorted({index for element_id in elements for index in layout.flows_at.get(element_id, ())})
     return [system.flows[index] for index in positions]
@@ -637,7 +419,7 @@ def _focused(system: System, result: AnalysisResult | None, link: Link | None, f
 def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = None) -> int:
     """How many nodes a drawing would have (to decide whether it is worth laying out)."""
     if focus is not None:
-        layout = _layout_of(system)
+        layout = layout_of(system)
         inside = _inside(layout, _subtree(layout, focus))
         outside = {end for f in _flows_touching(system, layout, inside) for end in (f.source, f.target)} - inside
         return len(inside) + len(outside)
