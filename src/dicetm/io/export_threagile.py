@@ -46,11 +46,13 @@ LEFT_AT_DEFAULT = ("usage", "size", "machine", "integrity", "availability", "bus
 _CONFIDENTIALITY = {Classification.public: "public", Classification.internal: "internal",
                     Classification.confidential: "confidential", Classification.personal: "confidential",
                     Classification.secret: "strictly-confidential"}
-_TECHNOLOGY = {Kind.llm: "ai", Kind.agent: "ai", Kind.model_provider: "ai", Kind.fine_tuning_pipeline: "ai",
-               Kind.embedding_pipeline: "ai", Kind.tool: "tool", Kind.vector_store: "search-index",
-               Kind.retriever: "search-engine", Kind.data_store: "database", Kind.knowledge_source: "data-lake",
-               Kind.training_data: "data-lake", Kind.memory: "database", Kind.log_store: "monitoring",
-               Kind.guardrail: "waf", Kind.external_entity: "client-system", Kind.process: "application-server"}
+_TECHNOLOGY = {
+    Kind.llm: "ai", Kind.ml_model: "ai", Kind.agent: "ai", Kind.model_provider: "ai", Kind.fine_tuning_pipeline: "ai",
+    Kind.embedding_pipeline: "ai", Kind.tool: "tool", Kind.vector_store: "search-index",
+    Kind.retriever: "search-engine", Kind.data_store: "database", Kind.knowledge_source: "data-lake",
+    Kind.training_data: "data-lake", Kind.memory: "database", Kind.log_store: "monitoring",
+    Kind.guardrail: "waf", Kind.external_entity: "client-system", Kind.process: "application-server",
+}
 _PROTOCOLS = frozenset({
     "http", "https", "ws", "wss", "reverse-proxy-web-protocol", "reverse-proxy-web-protocol-encrypted", "mqtt",
     "jdbc", "jdbc-encrypted", "odbc", "odbc-encrypted", "sql-access-protocol", "sql-access-protocol-encrypted",

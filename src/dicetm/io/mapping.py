@@ -130,6 +130,8 @@ _VOCABULARY: dict[Family, list[tuple[Kind, frozenset[str]]]] = {
         (Kind.retriever, frozenset({"retriever", "retrieval", "rag", "semantic search"})),
         (Kind.agent, frozenset({"agent", "agents", "agentic", "copilot", "assistant agent"})),
         (Kind.tool, frozenset({"tool", "tools", "plugin", "plugins", "mcp", "function calling"})),
+        (Kind.ml_model, frozenset({"classifier", "detector", "ml model", "scoring model", "computer vision",
+                                   "image recognition", "speech recognition", "face recognition"})),
         (Kind.llm, frozenset({"llm", "llms", "gpt", "chatgpt", "claude", "gemini", "llama", "mistral",
                               "language model", "foundation model", "genai", "ai", "model", "inference"})),
     ],

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     process = "process"
     data_store = "data_store"
     llm = "llm"
+    ml_model = "ml_model"
     model_provider = "model_provider"
     agent = "agent"
     tool = "tool"
@@ -40,7 +41,7 @@ class Kind(StrEnum):
 
 AI_KINDS = frozenset(
     {
-        Kind.llm, Kind.model_provider, Kind.agent, Kind.tool, Kind.vector_store, Kind.embedding_pipeline,
+        Kind.llm, Kind.ml_model, Kind.model_provider, Kind.agent, Kind.tool, Kind.vector_store, Kind.embedding_pipeline,
         Kind.retriever, Kind.knowledge_source, Kind.training_data, Kind.fine_tuning_pipeline, Kind.memory,
         Kind.guardrail, Kind.mcp_server, Kind.registry, Kind.agent_config,
     }
@@ -50,7 +51,7 @@ STORE_KINDS = frozenset(
      Kind.agent_config}
 )
 PROCESS_KINDS = frozenset(
-    {Kind.process, Kind.llm, Kind.agent, Kind.tool, Kind.embedding_pipeline, Kind.retriever,
+    {Kind.process, Kind.llm, Kind.ml_model, Kind.agent, Kind.tool, Kind.embedding_pipeline, Kind.retriever,
      Kind.fine_tuning_pipeline, Kind.guardrail, Kind.mcp_server}
 )
 # What a model calls to act or to fetch: a tool, or an MCP server exposing tools (its tools may be modelled as
