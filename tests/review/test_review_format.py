@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from dicetm.api import analyze_path, load
-from dicetm.cli_review import element_line, flow_line, format_item, status_of
+from dicetm.cli_decide import status_of
+from dicetm.cli_review_text import element_line, flow_line, format_item
 from dicetm.model import AnalysisResult, System
 from dicetm.model.register import HistoryEntry, Register, ResidualRiskRecord, ThreatEntry, ThreatStatus
 from dicetm.review.decide import latest_history
@@ -109,7 +110,7 @@ def test_a_missing_model_is_refused_before_anything_is_asked(tmp_path: Path) -> 
 
 def test_a_drafted_business_impact_is_used_only_when_the_owner_types_draft(
         result: AnalysisResult, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dicetm import cli_review
+    from dicetm import cli_review_prompts
     from dicetm.model import ResidualRiskEntry
 
     threat = result.threats[0]
@@ -118,6 +119,6 @@ def test_a_drafted_business_impact_is_used_only_when_the_owner_types_draft(
                                  draft_source="llm:openai/m")
     item = QueueItem(f"risk:{threat.id}", "residual-risk", threat, residual=residual)
     answers = iter(["draft", "We would refund the order and notify the customer."])
-    monkeypatch.setattr(cli_review, "_ask", lambda prompt: next(answers))
-    assert cli_review._business_impact(item) == "Orders could be shown to the wrong customer."
-    assert cli_review._business_impact(item) == "We would refund the order and notify the customer."
+    monkeypatch.setattr(cli_review_prompts, "ask", lambda prompt: next(answers))
+    assert cli_review_prompts._business_impact(item) == "Orders could be shown to the wrong customer."
+    assert cli_review_prompts._business_impact(item) == "We would refund the order and notify the customer."
