@@ -24,6 +24,7 @@ from dicetm.rules import (
     llm_output,
     llm_trifecta,
     llm_usage,
+    ml_model,
     stride,
     stride_exposure,
 )
@@ -41,6 +42,7 @@ FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
               **data_artifacts.FUNCTIONS, **data_registry.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
+    ("ML", "ml.yaml", ml_model.FUNCTIONS),
 ]
 
 

@@ -1,0 +1,270 @@
+"""ML family: attacks on models that score, classify, detect or recognise (``ml_model``) rather than answer
+prompts: evasion at inference, adversarial inputs crafted offline against a proxy, scores that show attackers
+how close they are, physical-world inputs, and poisoning of the training that feeds the model.
+
+What is the same threat for any model (copying it through its API, its supply chain, flooding it) is not
+repeated here: those rules of the LLM and DATA families take ``ml_model`` too.
+
+Findings land on the model; the element outsiders' input comes from, the elements their input passes on the
+way, and whoever sees the model's output are listed as further elements. Each function walks the model a fixed
+number of times (breadth-first searches with parent links), so cost grows linearly with elements and flows.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dicetm.model import DataProvenance, Element, Factor, Kind, ModelProvenance, System
+from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
+from dicetm.rules.reach import front_ends
+
+ML = Kind.ml_model
+# What carries outsiders' input towards a model: software passing requests on, and stores it is kept in.
+INPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kind.tool, Kind.mcp_server,
+                        Kind.data_store, Kind.knowledge_source})
+# What carries a model's verdicts and scores towards people: software, and the stores and logs they read.
+OUTPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kind.data_store, Kind.log_store,
+                         Kind.knowledge_source})
+# What a model's training comes through: the training job, its data sets, and the stores and steps between.
+TRAINING_PATH = frozenset({Kind.fine_tuning_pipeline, Kind.training_data, Kind.data_store, Kind.process})
+TRAINING_KINDS = frozenset({Kind.fine_tuning_pipeline, Kind.training_data})
+OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
+OUTSIDE_DATA = frozenset({DataProvenance.public_web, DataProvenance.user_generated, DataProvenance.third_party})
+EXPOSED = ("internet", "partner")
+
+
+@dataclass(frozen=True)
+class Route:
+    """The nearest element found from a model, and the elements between them (nearest to the model first)."""
+
+    end: str
+    between: tuple[str, ...]
+
+
+def _nearest(system: System, start: str, through: frozenset[Kind], wanted: Callable[[Element], bool], *,
+             backward: bool) -> Route | None:
+    """Breadth-first from ``start`` (against the flows when ``backward``) to the nearest element ``wanted``
+    accepts, expanding only through ``through`` kinds. Linear in the model."""
+    index = system.flows_to if backward else system.flows_from
+    parent: dict[str, str] = {start: start}
+    queue: deque[str] = deque([start])
+    while queue:
+        current = queue.popleft()
+        for flow in index.get(current, []):
+            nxt = system.other_end(flow, current)
+            element = system.element_by_id.get(nxt)
+            if element is None or nxt in parent:
+                continue
+            parent[nxt] = current
+            if wanted(element):
+                between: list[str] = []
+                step = current
+                while step != start:
+                    between.append(step)
+                    step = parent[step]
+                return Route(end=nxt, between=tuple(reversed(between)))
+            if element.kind in through:
+                queue.append(nxt)
+    return None
+
+
+def _outsider(element: Element) -> bool:
+    return (element.kind is Kind.external_entity or element.untrusted_content is True
+            or (element.exposure is not None and element.exposure.value in EXPOSED))
+
+
+@per_system
+def outside_input(system: System) -> dict[str, Route]:
+    """ml_model id -> route back to the nearest outsider whose input reaches it: an external entity, content
+    outsiders write, or an element exposed to the internet or partners."""
+    found: dict[str, Route] = {}
+    for model in system.of_kind(ML):
+        route = _nearest(system, model.id, INPUT_PATH, _outsider, backward=True)
+        if route is not None:
+            found[model.id] = route
+    return found
+
+
+@per_system
+def output_seen_outside(system: System) -> dict[str, Route]:
+    """ml_model id -> route to the nearest outsider who sees its output (verdicts, scores, replies, logs): an
+    external entity, or a front end (it answers the outsiders who call it)."""
+    fronts = front_ends(system)
+    found: dict[str, Route] = {}
+    for model in system.of_kind(ML):
+        route = _nearest(system, model.id, OUTPUT_PATH,
+                         lambda e: e.kind is Kind.external_entity or e.id in fronts, backward=False)
+        if route is not None:
+            found[model.id] = route
+    return found
+
+
+def _internet_factor(system: System, route: Route, note: str) -> tuple[Factor, ...]:
+    for element_id in (route.end, *reversed(route.between)):
+        element = system.element_by_id[element_id]
+        if element.exposure is not None and element.exposure.value == "internet":
+            return (Factor(target="likelihood", delta=1, fact=f"{element_id}.exposure=internet", note=note),)
+    return ()
+
+
+def _names(system: System, ids: tuple[str, ...]) -> str:
+    return join_words(system.element_by_id[i].name for i in ids)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-001 evasion at inference
+
+
+def evasion_at_inference(system: System) -> Iterator[Hit]:
+    """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
+    the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
+    ``answers_drive_decisions`` when that is unset). Media captured from the physical world can be generated
+    (deepfakes)."""
+    routes = outside_input(system)
+    for model in system.of_kind(ML):
+        route = routes.get(model.id)
+        if route is None:
+            continue
+        factors = list(_internet_factor(system, route, "anyone on the internet can submit inputs to try"))
+        if model.decides_access is True:
+            factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.decides_access",
+                                  note="its verdict alone lets something in or keeps it out"))
+        elif model.decides_access is None and model.answers_drive_decisions is True:
+            factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.answers_drive_decisions",
+                                  note="its verdict is acted on without an independent check"))
+        deciders = [e.id for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*route.between, route.end, *deciders])),
+                  values={"source": system.element_by_id[route.end].name},
+                  factors=tuple(factors),
+                  references=("atlas:AML.T0088",) if model.physical_input is True else ())
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-002 adversarial inputs crafted offline
+
+
+def _public_training(system: System, model: Element) -> Route | None:
+    return _nearest(system, model.id, TRAINING_PATH,
+                    lambda e: e.training_data_provenance is DataProvenance.public_web, backward=True)
+
+
+def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
+    """An ml_model facing outsiders' input for which attackers can build a stand-in to work on offline: they see
+    its verdicts or scores (and can check candidates against it), or its weights or training data are public.
+    Inputs optimised against the stand-in are then tried on the real model."""
+    inputs = outside_input(system)
+    outputs = output_seen_outside(system)
+    for model in system.of_kind(ML):
+        if model.id not in inputs:
+            continue
+        seen = outputs.get(model.id)
+        public_data = _public_training(system, model)
+        reasons: list[str] = []
+        others: list[str] = []
+        if seen is not None or model.returns_scores is True:
+            reasons.append("its verdicts can be observed and candidates checked against it")
+            if seen is not None:
+                others.append(seen.end)
+        if model.model_provenance in OPEN_WEIGHTS:
+            reasons.append("its weights are public")
+        if public_data is not None:
+            reasons.append("it is trained on data from the public web")
+            others.append(public_data.end)
+        if not reasons:
+            continue
+        yield Hit(element=model.id, others=tuple(dict.fromkeys(others)), values={"reasons": join_words(reasons)})
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-003 scores visible to outsiders
+
+
+def scores_visible_outside(system: System) -> Iterator[Hit]:
+    """An ml_model whose scores or confidences reach outsiders (stated, or its output reaches them with
+    ``returns_scores`` unset): they show an attacker how close each try came, and what the model has learnt."""
+    outputs = output_seen_outside(system)
+    for model in system.of_kind(ML):
+        if model.returns_scores is False:
+            continue
+        seen = outputs.get(model.id)
+        if seen is None and model.returns_scores is not True:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if model.returns_scores is None:
+            assumptions = (f"Whether {model.name}'s scores or confidences reach "
+                           f"{system.element_by_id[seen.end].name if seen else 'callers'} with its verdicts "
+                           "is not stated (returns_scores); assumed they do.",)
+        path = (*seen.between, seen.end) if seen else ()
+        where = _names(system, path) if path else "its callers"
+        yield Hit(element=model.id, others=path, values={"where": where}, assumptions=assumptions)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-004 physical-world input
+
+
+def physical_world_input(system: System) -> Iterator[Hit]:
+    """An ml_model reading a camera, microphone or sensor (``physical_input``): whoever can act on what the
+    sensor picks up (a printed patch, a replayed recording, light or sound outside human perception, a
+    replaced camera feed) feeds it input no software check upstream has seen."""
+    routes = outside_input(system)
+    for model in system.of_kind(ML):
+        if model.physical_input is not True:
+            continue
+        route = routes.get(model.id)
+        path = (*route.between, route.end) if route else tuple(e.id for e in system.upstream(model.id))
+        capture = _names(system, path) if path else "its sensor"
+        yield Hit(element=model.id, others=path, values={"capture": capture})
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-005 poisoned training of the model
+
+
+def _training_feeders(system: System, model: Element) -> list[Element]:
+    """Training jobs and data sets behind the model, nearest first."""
+    found: dict[str, Element] = {}
+    seen = {model.id}
+    queue: deque[str] = deque([model.id])
+    while queue:
+        current = queue.popleft()
+        for sender in system.upstream(current):
+            if sender.id in seen or sender.kind not in TRAINING_PATH:
+                continue
+            seen.add(sender.id)
+            queue.append(sender.id)
+            if sender.kind in TRAINING_KINDS:
+                found[sender.id] = sender
+    return list(found.values())
+
+
+def poisoned_training(system: System) -> Iterator[Hit]:
+    """An ml_model that a training job or data set in the model feeds: poisoned examples plant a backdoor (a
+    trigger that flips its verdict) or shift what it learns. Likelier when the data comes from outside the
+    organisation."""
+    for model in system.of_kind(ML):
+        feeders = _training_feeders(system, model)
+        if not feeders:
+            continue
+        outside = [e for e in feeders if e.training_data_provenance in OUTSIDE_DATA or e.untrusted_content is True]
+        factors: tuple[Factor, ...] = ()
+        assumptions: tuple[str, ...] = ()
+        if outside:
+            factors = (Factor(target="likelihood", delta=1, fact=f"{outside[0].id}.training_data_provenance",
+                              note="training data comes from outside the organisation"),)
+        elif all(e.training_data_provenance is None for e in feeders):
+            assumptions = (f"Where the training data of {model.name} comes from is not stated "
+                           "(training_data_provenance); assumed not curated.",)
+        yield Hit(element=model.id, others=tuple(e.id for e in feeders),
+                  values={"feeders": join_words(e.name for e in feeders)}, factors=factors, assumptions=assumptions)
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-ML-001": evasion_at_inference,
+    "T-ML-002": adversarial_inputs_crafted_offline,
+    "T-ML-003": scores_visible_outside,
+    "T-ML-004": physical_world_input,
+    "T-ML-005": poisoned_training,
+}
