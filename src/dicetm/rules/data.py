@@ -32,7 +32,7 @@ from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import kinds, requests_to, spread
 
-MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
+MODEL_KINDS = frozenset({Kind.llm, Kind.ml_model, Kind.model_provider})
 # Elements whose model weights can come from a download: served models and the base model a
 # fine-tuning pipeline starts from.
 WEIGHTS_KINDS = MODEL_KINDS | {Kind.fine_tuning_pipeline}
@@ -45,7 +45,7 @@ SOFTWARE_KINDS = frozenset(
      Kind.guardrail}
 )
 # Elements that are no feature built on a hosted model, though they send to it.
-DEPENDANT_EXCLUDED = frozenset({Kind.external_entity, Kind.model_provider, Kind.llm})
+DEPENDANT_EXCLUDED = frozenset({Kind.external_entity, Kind.model_provider, Kind.llm, Kind.ml_model})
 # Elements that only read a vector store (queries) or are its intended writer.
 VECTOR_READERS_AND_INGESTION = frozenset({Kind.retriever, Kind.embedding_pipeline})
 # Elements whose direct write to a vector store bypasses the ingestion pipeline.
@@ -57,7 +57,7 @@ CONTENT_SOURCE_KINDS = frozenset(
 )
 # Elements that can plausibly feed user input back into a model.
 FEEDBACK_KINDS = frozenset(
-    {Kind.llm, Kind.model_provider, Kind.agent, Kind.process, Kind.fine_tuning_pipeline}
+    {Kind.llm, Kind.ml_model, Kind.model_provider, Kind.agent, Kind.process, Kind.fine_tuning_pipeline}
 )
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
 SUPPLIES_WEIGHTS = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_verified,

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from dicetm.model import DataProvenance, Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
 from dicetm.rules.reach import front_ends
 
@@ -138,7 +138,17 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
         yield Hit(element=model.id, others=tuple(dict.fromkeys([*route.between, route.end, *deciders])),
                   values={"source": system.element_by_id[route.end].name},
                   factors=tuple(factors),
-                  references=("atlas:AML.T0088",) if model.physical_input is True else ())
+                  references=("atlas:AML.T0088",) if _judges_people(system, model, route) else ())
+
+
+def _judges_people(system: System, model: Element, route: Route) -> bool:
+    """The model judges media of people: it reads the physical world, or personal data arrives on the way in
+    (faces, voices, identity documents). Synthetic media of a person (deepfakes) are then a way to evade it."""
+    if model.physical_input is True:
+        return True
+    on_route = {model.id, *route.between, route.end}
+    return any(f.classification is Classification.personal
+               for element_id in on_route for f in system.flows_to.get(element_id, []))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -174,7 +184,12 @@ def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
             others.append(public_data.end)
         if not reasons:
             continue
-        yield Hit(element=model.id, others=tuple(dict.fromkeys(others)), values={"reasons": join_words(reasons)})
+        # Reached through a product built on it (an agent, a gateway, a scanner): the product is the test bench.
+        product = inputs[model.id].between[:1]
+        values = {"reasons": join_words(reasons),
+                  "product": f" through {_names(system, product)}" if product else ""}
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*product, *others])), values=values,
+                  references=("atlas:AML.T0047",) if product else ())
 
 
 # --------------------------------------------------------------------------------------------------
