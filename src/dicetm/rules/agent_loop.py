@@ -67,14 +67,18 @@ def agent_memory_poisonable(system: System) -> Iterator[Hit]:
         content_factors, reach_assumptions = reach.evidence(memory)
         shared_factors, shared_assumptions = _shared_memory_factor(memory)
         acting = next((by_model[r.id] for r in readers if r.id in by_model), ())
+        # No record of who wrote an entry: a planted one cannot be traced to the input that carried it.
+        untraced = ("owasp-agentic:T8",) if memory.audit_logging is not True else ()
+        trace_assumptions = ((f"Whether writes to {memory.name} are logged with their source is not stated "
+                              "(audit_logging); assumed not.",) if memory.audit_logging is None else ())
         yield Hit(
             element=memory.id,
             others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
             values={"writers": join_names(writers) if writers else "content written by outsiders",
                     "readers": join_names(readers)},
             factors=(*content_factors, *shared_factors, *acting),
-            assumptions=(*reach_assumptions, *shared_assumptions),
-            references=edited,
+            assumptions=(*reach_assumptions, *shared_assumptions, *trace_assumptions),
+            references=edited + untraced,
         )
 
 
