@@ -146,7 +146,7 @@ def model_extraction_through_queries(system: System) -> Iterator[Hit]:
         if model.rate_limited is None and gate in reach.limit_unstated:
             assumptions.append(_limit_assumption(system, gate, model))
         # Queried through an application in front of it: access to the model by way of the AI-enabled product.
-        references = ("atlas:AML.T0047",) if gate != model.id else ()
+        references: tuple[str, ...] = ("atlas:AML.T0047",) if gate != model.id else ()
         if model.returns_scores is True:
             references += ("atlas:AML.T0024.000", "atlas:AML.T0024.001")
         yield _usage_hit(system, reach, model, gate, "anyone on the internet can query it",
