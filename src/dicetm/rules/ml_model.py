@@ -71,17 +71,21 @@ def _nearest(system: System, start: str, through: frozenset[Kind], wanted: Calla
 
 
 def _outsider(element: Element) -> bool:
-    return (element.kind is Kind.external_entity or element.untrusted_content is True
-            or (element.exposure is not None and element.exposure.value in EXPOSED))
+    return element.kind is Kind.external_entity or element.untrusted_content is True
+
+
+def _exposed(element: Element) -> bool:
+    return element.exposure is not None and element.exposure.value in EXPOSED
 
 
 @per_system
 def outside_input(system: System) -> dict[str, Route]:
-    """ml_model id -> route back to the nearest outsider whose input reaches it: an external entity, content
-    outsiders write, or an element exposed to the internet or partners."""
+    """ml_model id -> route back to the nearest outsider whose input reaches it: an external entity or content
+    outsiders write; failing those, an element exposed to the internet or partners (its callers are not drawn)."""
     found: dict[str, Route] = {}
     for model in system.of_kind(ML):
-        route = _nearest(system, model.id, INPUT_PATH, _outsider, backward=True)
+        route = (_nearest(system, model.id, INPUT_PATH, _outsider, backward=True)
+                 or _nearest(system, model.id, INPUT_PATH, _exposed, backward=True))
         if route is not None:
             found[model.id] = route
     return found
