@@ -108,3 +108,25 @@ def test_unverified_weights_name_the_steps_they_pass_but_not_the_callers() -> No
     for threat in found.values():
         assert {"download", "eval"} <= set(threat.elements)
         assert "app" not in threat.elements
+
+
+UPLOADS = [
+    {"id": "submitter", "name": "Submitter", "kind": "external_entity"},
+    {"id": "intake", "name": "Upload API", "kind": "process", "exposure": "internet"},
+    {"id": "files", "name": "Uploaded files", "kind": "data_store"},
+    {"id": "parser", "name": "Parser", "kind": "process"},
+    {"id": "llm", "name": "Analyser", "kind": "llm"},
+]
+UPLOAD_FLOWS = [("submitter", "intake", False), ("intake", "files", False), ("files", "parser", False),
+                ("parser", "llm", False)]
+
+
+def test_what_an_exposed_api_stores_from_outsiders_is_untrusted_content_later() -> None:
+    threat = findings("T-LLM-002", system_of(UPLOADS, UPLOAD_FLOWS))["T-LLM-002@llm"]
+    assert "files" in threat.elements
+    stated = [*UPLOADS[:2], {**UPLOADS[2], "untrusted_content": False}, *UPLOADS[3:]]
+    assert findings("T-LLM-002", system_of(stated, UPLOAD_FLOWS)) == {}
+    # the store is read by the model's process, not written from an application outsiders reach
+    internal = [UPLOADS[0], {**UPLOADS[1], "exposure": "internal"}, *UPLOADS[2:]]
+    internal_flows = UPLOAD_FLOWS[1:]
+    assert findings("T-LLM-002", system_of(internal, internal_flows)) == {}

@@ -353,11 +353,21 @@ def written_from_outside(system: System) -> set[str]:
 
 
 @per_system
+def stored_from_outside(system: System) -> set[str]:
+    """Stores an application writes what outsiders send it into (uploads, submissions, messages): ids of
+    data stores and knowledge sources written by a relay that outsiders' requests reach."""
+    reached = caller_reach(system, through_models=False).any
+    return {system.other_end(flow, relay.id) for relay in system.elements
+            if relay.kind in RELAYS and relay.id in reached for flow in requests_from(system, relay.id)
+            if system.element_by_id[system.other_end(flow, relay.id)].kind in WRITABLE_CONTENT - {Kind.vector_store}}
+
+
+@per_system
 def retrieval_reach(system: System) -> ContentReach:
     """Follow retrievable content from untrusted or unknown-origin sources to the models that read it."""
     known: dict[str, str] = {}
     unknown: dict[str, str] = {}
-    outside = written_from_outside(system)
+    outside = written_from_outside(system) | stored_from_outside(system)
     knowledge = {e.id: e.id for e in system.elements if e.kind is Kind.knowledge_source}
     fed_by_knowledge = spread(system, knowledge, kinds(CONTENT_PATH - {Kind.retriever}))
     for element in system.elements:
