@@ -354,12 +354,12 @@ def written_from_outside(system: System) -> set[str]:
 
 @per_system
 def stored_from_outside(system: System) -> set[str]:
-    """Stores an application writes what outsiders send it into (uploads, submissions, messages): ids of
-    data stores and knowledge sources written by a relay that outsiders' requests reach."""
-    reached = caller_reach(system, through_models=False).any
-    return {system.other_end(flow, relay.id) for relay in system.elements
-            if relay.kind in RELAYS and relay.id in reached for flow in requests_from(system, relay.id)
-            if system.element_by_id[system.other_end(flow, relay.id)].kind in WRITABLE_CONTENT - {Kind.vector_store}}
+    """Stores an application writes what outsiders send it into (uploads, submissions, messages): ids of data
+    stores and knowledge sources a front end (see ``front_ends``) writes to. A two-way flow is a query with its
+    answer, not a write."""
+    return {flow.target for front in front_ends(system) for flow in requests_from(system, front)
+            if not flow.bidirectional
+            and system.element_by_id[flow.target].kind in WRITABLE_CONTENT - {Kind.vector_store}}
 
 
 @per_system
