@@ -130,3 +130,16 @@ def test_what_an_exposed_api_stores_from_outsiders_is_untrusted_content_later() 
     internal = [UPLOADS[0], {**UPLOADS[1], "exposure": "internal"}, *UPLOADS[2:]]
     internal_flows = UPLOAD_FLOWS[1:]
     assert findings("T-LLM-002", system_of(internal, internal_flows)) == {}
+
+
+def test_approval_fatigue_names_the_queue_a_person_works_in() -> None:
+    elements = [
+        {"id": "agent", "name": "Deploy agent", "kind": "agent", "permissions": ["write"],
+         "human_approval_required": True},
+        {"id": "queue", "name": "Approval queue", "kind": "process"},
+        {"id": "sre", "name": "Reviewer", "kind": "external_entity"},
+        {"id": "metrics", "name": "Metrics exporter", "kind": "process"},
+    ]
+    flows = [("agent", "queue", False), ("sre", "queue", False), ("queue", "agent", False), ("agent", "metrics", False)]
+    threat = findings("T-AGENT-011", system_of(elements, flows))["T-AGENT-011@agent"]
+    assert {"queue", "sre"} <= set(threat.elements) and "metrics" not in threat.elements
