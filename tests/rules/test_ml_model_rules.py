@@ -159,3 +159,19 @@ def test_covert_channel_needs_code_open_egress_and_a_hosted_ai_service() -> None
     ], [("host", "api", True), ("acct", "api", False)])
     threat = findings("T-STRIDE-016", system)["T-STRIDE-016@host"]
     assert "api" in threat.elements and threat.assumptions == []
+
+
+def test_a_decisive_verdict_names_what_it_guards_and_its_harm() -> None:
+    def guarded(model: dict[str, Any], personal: bool = False) -> System:
+        base = _classifier(model, personal=personal)
+        data = base.model_dump(mode="json", exclude_none=True)
+        data["elements"].append({"id": "accounts", "name": "Customer accounts", "kind": "data_store"})
+        data["flows"].append({"id": "open", "source": "entry", "target": "accounts"})
+        return System.model_validate(data)
+    advisory = findings("T-ML-001", guarded({}))["T-ML-001@model"]
+    assert "accounts" not in advisory.elements and "atlas:AML.T0048" not in advisory.references
+    decisive = findings("T-ML-001", guarded({"decides_access": True}))["T-ML-001@model"]
+    assert "accounts" in decisive.elements and "atlas:AML.T0048" in decisive.references
+    assert "atlas:AML.T0073" not in decisive.references  # nothing says it judges people
+    people = findings("T-ML-001", guarded({"decides_access": True}, personal=True))["T-ML-001@model"]
+    assert {"atlas:AML.T0088", "atlas:AML.T0073"} <= set(people.references)

@@ -30,6 +30,8 @@ OUTPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kin
 # What a model's training comes through: the training job, its data sets, and the stores and steps between.
 TRAINING_PATH = frozenset({Kind.fine_tuning_pipeline, Kind.training_data, Kind.data_store, Kind.process})
 TRAINING_KINDS = frozenset({Kind.fine_tuning_pipeline, Kind.training_data})
+# Where the decisions taken on a verdict land: the records a let-in attacker gets to.
+GUARDED_KINDS = frozenset({Kind.data_store, Kind.knowledge_source, Kind.memory})
 OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
 OUTSIDE_DATA = frozenset({DataProvenance.public_web, DataProvenance.user_generated, DataProvenance.third_party})
 EXPOSED = ("internet", "partner")
@@ -124,25 +126,38 @@ def _names(system: System, ids: tuple[str, ...]) -> str:
 def evasion_at_inference(system: System) -> Iterator[Hit]:
     """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
-    ``answers_drive_decisions`` when that is unset). Media captured from the physical world can be generated
-    (deepfakes)."""
+    ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
+    acting on the verdict write to). A model that judges people (physical input, or personal data on the way in)
+    can be evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that
+    person (impersonation)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
         if route is None:
             continue
         factors = list(_internet_factor(system, route, "anyone on the internet can submit inputs to try"))
+        decisive = True
         if model.decides_access is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.decides_access",
                                   note="its verdict alone lets something in or keeps it out"))
         elif model.decides_access is None and model.answers_drive_decisions is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.answers_drive_decisions",
                                   note="its verdict is acted on without an independent check"))
-        deciders = [e.id for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
-        yield Hit(element=model.id, others=tuple(dict.fromkeys([*route.between, route.end, *deciders])),
+        else:
+            decisive = False
+        deciders = [e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
+        # What the verdict guards: the stores those acting on it write to (accounts opened, mail delivered).
+        guarded = [e.id for d in deciders for e in system.downstream(d.id)
+                   if e.kind in GUARDED_KINDS and e.id != model.id] if decisive else []
+        references: list[str] = []
+        if decisive:
+            references.append("atlas:AML.T0048")
+        if _judges_people(system, model, route):
+            references += ["atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
+        yield Hit(element=model.id,
+                  others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
                   values={"source": system.element_by_id[route.end].name},
-                  factors=tuple(factors),
-                  references=("atlas:AML.T0088",) if _judges_people(system, model, route) else ())
+                  factors=tuple(factors), references=tuple(references))
 
 
 def _judges_people(system: System, model: Element, route: Route) -> bool:
