@@ -8,6 +8,7 @@ from typing import Any
 from tests.rules.helpers import findings, system_of
 
 from dicetm.model import System
+from dicetm.pipeline.describe import open_questions
 
 
 def _classifier(model: dict[str, Any] | None = None, *, entry: dict[str, Any] | None = None,
@@ -175,3 +176,12 @@ def test_a_decisive_verdict_names_what_it_guards_and_its_harm() -> None:
     assert "atlas:AML.T0073" not in decisive.references  # nothing says it judges people
     people = findings("T-ML-001", guarded({"decides_access": True}, personal=True))["T-ML-001@model"]
     assert {"atlas:AML.T0088", "atlas:AML.T0073"} <= set(people.references)
+
+
+def test_describe_asks_for_the_facts_of_an_ml_model() -> None:
+    def topics(model: dict[str, Any]) -> set[str]:
+        return {q.topic for q in open_questions(_classifier(model)) if q.elements == ["model"]}
+    assert {"MODEL-PROVENANCE", "SCORES", "ACCESS-DECISION", "PHYSICAL-INPUT"} <= topics({})
+    answered = {"model_provenance": "in_house", "returns_scores": False, "decides_access": True,
+                "physical_input": False}
+    assert not {"MODEL-PROVENANCE", "SCORES", "ACCESS-DECISION", "PHYSICAL-INPUT"} & topics(answered)
