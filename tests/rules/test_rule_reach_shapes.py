@@ -143,3 +143,16 @@ def test_approval_fatigue_names_the_queue_a_person_works_in() -> None:
     flows = [("agent", "queue", False), ("sre", "queue", False), ("queue", "agent", False), ("agent", "metrics", False)]
     threat = findings("T-AGENT-011", system_of(elements, flows))["T-AGENT-011@agent"]
     assert {"queue", "sre"} <= set(threat.elements) and "metrics" not in threat.elements
+
+
+def test_an_mcp_server_returns_what_its_tools_fetch() -> None:
+    elements = [
+        {"id": "agent", "name": "Agent", "kind": "agent"},
+        {"id": "server", "name": "Scraper server", "kind": "mcp_server"},
+        {"id": "scrape", "name": "scrape_url", "kind": "tool", "server": "server", "permissions": ["read"],
+         "acts_on": "page"},
+        {"id": "page", "name": "Web page", "kind": "knowledge_source", "untrusted_content": True},
+    ]
+    flows = [("agent", "server", False), ("page", "scrape", False), ("server", "agent", False)]
+    threat = findings("T-LLM-003", system_of(elements, flows))["T-LLM-003@agent"]
+    assert "page" in threat.elements and not threat.assumptions

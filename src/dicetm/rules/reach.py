@@ -468,6 +468,12 @@ def tool_reach(system: System) -> ToolReach:
             known[tool.id] = tool.id
         elif trust == "unknown":
             unknown[tool.id] = tool.id
+    # An MCP server returns what its tools fetch: a tool of it that returns outsiders' content makes it do so.
+    for tool in system.elements:
+        if tool.server and tool.id in known and tool.server in system.element_by_id and tool.server not in known:
+            known[tool.server] = tool.server
+            unknown.pop(tool.server, None)
+            source[tool.server] = source[tool.id]
     through = kinds(RELAYS)
     back = replies(system)
     return ToolReach(known=spread(system, known, through, replies=back),
