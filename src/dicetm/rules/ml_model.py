@@ -7,13 +7,14 @@ repeated here: those rules of the LLM and DATA families take ``ml_model`` too.
 
 Findings land on the model; the element outsiders' input comes from, the elements their input passes on the
 way, and whoever sees the model's output are listed as further elements. Each function walks the model a fixed
-number of times (breadth-first searches with parent links), so cost grows linearly with elements and flows.
+number of times (multi-source breadth-first searches with parent links; the training behind a model is looked
+for a few hops back), so cost grows linearly with elements and flows.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
@@ -30,6 +31,8 @@ OUTPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kin
 # What a model's training comes through: the training job, its data sets, and the stores and steps between.
 TRAINING_PATH = frozenset({Kind.fine_tuning_pipeline, Kind.training_data, Kind.data_store, Kind.process})
 TRAINING_KINDS = frozenset({Kind.fine_tuning_pipeline, Kind.training_data})
+# How far back from a model its training is looked for: data set -> training job -> model store -> model.
+TRAINING_DEPTH = 4
 # Where the decisions taken on a verdict land: the records a let-in attacker gets to.
 GUARDED_KINDS = frozenset({Kind.data_store, Kind.knowledge_source, Kind.memory})
 OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
@@ -45,13 +48,13 @@ class Route:
     between: tuple[str, ...]
 
 
-def _nearest(system: System, start: str, through: frozenset[Kind], wanted: Callable[[Element], bool], *,
-             backward: bool) -> Route | None:
-    """Breadth-first from ``start`` (against the flows when ``backward``) to the nearest element ``wanted``
-    accepts, expanding only through ``through`` kinds. Linear in the model."""
+def _routes(system: System, sources: list[str], through: frozenset[Kind], *, backward: bool) -> dict[str, Route]:
+    """ml_model id -> route to the nearest of ``sources``: one multi-source breadth-first search from the sources
+    (with the flows, or against them when ``backward``), expanding only through ``through`` kinds, with parent
+    links to read each route back. Linear in the model."""
     index = system.flows_to if backward else system.flows_from
-    parent: dict[str, str] = {start: start}
-    queue: deque[str] = deque([start])
+    parent: dict[str, str] = {source: source for source in sources}
+    queue: deque[str] = deque(sources)
     while queue:
         current = queue.popleft()
         for flow in index.get(current, []):
@@ -60,16 +63,19 @@ def _nearest(system: System, start: str, through: frozenset[Kind], wanted: Calla
             if element is None or nxt in parent:
                 continue
             parent[nxt] = current
-            if wanted(element):
-                between: list[str] = []
-                step = current
-                while step != start:
-                    between.append(step)
-                    step = parent[step]
-                return Route(end=nxt, between=tuple(reversed(between)))
             if element.kind in through:
                 queue.append(nxt)
-    return None
+    routes: dict[str, Route] = {}
+    for model in system.of_kind(ML):
+        if model.id not in parent or parent[model.id] == model.id:
+            continue
+        between: list[str] = []
+        step = parent[model.id]
+        while parent[step] != step:
+            between.append(step)
+            step = parent[step]
+        routes[model.id] = Route(end=step, between=tuple(between))
+    return routes
 
 
 def _outsider(element: Element) -> bool:
@@ -84,13 +90,10 @@ def _exposed(element: Element) -> bool:
 def outside_input(system: System) -> dict[str, Route]:
     """ml_model id -> route back to the nearest outsider whose input reaches it: an external entity or content
     outsiders write; failing those, an element exposed to the internet or partners (its callers are not drawn)."""
-    found: dict[str, Route] = {}
-    for model in system.of_kind(ML):
-        route = (_nearest(system, model.id, INPUT_PATH, _outsider, backward=True)
-                 or _nearest(system, model.id, INPUT_PATH, _exposed, backward=True))
-        if route is not None:
-            found[model.id] = route
-    return found
+    drawn = _routes(system, [e.id for e in system.elements if _outsider(e)], INPUT_PATH, backward=False)
+    exposed = _routes(system, [e.id for e in system.elements if _exposed(e) and e.kind is not ML], INPUT_PATH,
+                      backward=False)
+    return {**exposed, **drawn}
 
 
 @per_system
@@ -98,13 +101,8 @@ def output_seen_outside(system: System) -> dict[str, Route]:
     """ml_model id -> route to the nearest outsider who sees its output (verdicts, scores, replies, logs): an
     external entity, or a front end (it answers the outsiders who call it)."""
     fronts = front_ends(system)
-    found: dict[str, Route] = {}
-    for model in system.of_kind(ML):
-        route = _nearest(system, model.id, OUTPUT_PATH,
-                         lambda e: e.kind is Kind.external_entity or e.id in fronts, backward=False)
-        if route is not None:
-            found[model.id] = route
-    return found
+    viewers = [e.id for e in system.elements if e.kind is Kind.external_entity or e.id in fronts]
+    return _routes(system, viewers, OUTPUT_PATH, backward=True)
 
 
 def _internet_factor(system: System, route: Route, note: str) -> tuple[Factor, ...]:
@@ -174,9 +172,9 @@ def _judges_people(system: System, model: Element, route: Route) -> bool:
 # T-ML-002 adversarial inputs crafted offline
 
 
-def _public_training(system: System, model: Element) -> Route | None:
-    return _nearest(system, model.id, TRAINING_PATH,
-                    lambda e: e.training_data_provenance is DataProvenance.public_web, backward=True)
+def _public_training(system: System, model: Element) -> Element | None:
+    return next((e for e in _training_feeders(system, model)
+                 if e.training_data_provenance is DataProvenance.public_web), None)
 
 
 def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
@@ -200,7 +198,7 @@ def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
             reasons.append("its weights are public")
         if public_data is not None:
             reasons.append("it is trained on data from the public web")
-            others.append(public_data.end)
+            others.append(public_data.id)
         if not reasons:
             continue
         # Reached through a product built on it (an agent, a gateway, a scanner): the product is the test bench.
@@ -226,10 +224,9 @@ def scores_visible_outside(system: System) -> Iterator[Hit]:
         if seen is None and model.returns_scores is not True:
             continue
         assumptions: tuple[str, ...] = ()
-        if model.returns_scores is None:
-            assumptions = (f"Whether {model.name}'s scores or confidences reach "
-                           f"{system.element_by_id[seen.end].name if seen else 'callers'} with its verdicts "
-                           "is not stated (returns_scores); assumed they do.",)
+        if seen is not None and model.returns_scores is None:
+            assumptions = (f"Whether {model.name}'s scores or confidences reach {system.element_by_id[seen.end].name} "
+                           "with its verdicts is not stated (returns_scores); assumed they do.",)
         path = (*seen.between, seen.end) if seen else ()
         where = _names(system, path) if path else "its callers"
         yield Hit(element=model.id, others=path, values={"where": where}, assumptions=assumptions)
@@ -258,19 +255,22 @@ def physical_world_input(system: System) -> Iterator[Hit]:
 
 
 def _training_feeders(system: System, model: Element) -> list[Element]:
-    """Training jobs and data sets behind the model, nearest first."""
+    """Training jobs and data sets behind the model, nearest first, up to ``TRAINING_DEPTH`` hops back through
+    training steps and the stores and processes between them (a model registry, a conversion step)."""
     found: dict[str, Element] = {}
     seen = {model.id}
-    queue: deque[str] = deque([model.id])
-    while queue:
-        current = queue.popleft()
-        for sender in system.upstream(current):
-            if sender.id in seen or sender.kind not in TRAINING_PATH:
-                continue
-            seen.add(sender.id)
-            queue.append(sender.id)
-            if sender.kind in TRAINING_KINDS:
-                found[sender.id] = sender
+    frontier = [model]
+    for _depth in range(TRAINING_DEPTH):
+        ahead: list[Element] = []
+        for current in frontier:
+            for sender in system.upstream(current.id):
+                if sender.id in seen or sender.kind not in TRAINING_PATH:
+                    continue
+                seen.add(sender.id)
+                ahead.append(sender)
+                if sender.kind in TRAINING_KINDS:
+                    found[sender.id] = sender
+        frontier = ahead
     return list(found.values())
 
 
