@@ -16,6 +16,7 @@ from dicetm.model import Classification, Element, Factor, Kind, ModelProvenance,
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
     MODELS,
+    OPEN_WEIGHTS,
     RELAYS,
     SENSITIVE,
     CallerReach,
@@ -34,7 +35,6 @@ from dicetm.rules.reach import (
     spread,
 )
 
-OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
 SERVICE_KINDS = frozenset({Kind.llm, Kind.model_provider, Kind.tool, Kind.mcp_server, Kind.data_store, Kind.process,
                            Kind.vector_store, Kind.knowledge_source, Kind.registry})
 

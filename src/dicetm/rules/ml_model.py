@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, System
 from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
-from dicetm.rules.reach import front_ends
+from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends
 
 ML = Kind.ml_model
 # What carries outsiders' input towards a model: software passing requests on, and stores it is kept in.
@@ -35,9 +35,7 @@ TRAINING_KINDS = frozenset({Kind.fine_tuning_pipeline, Kind.training_data})
 TRAINING_DEPTH = 4
 # Where the decisions taken on a verdict land: the records a let-in attacker gets to.
 GUARDED_KINDS = frozenset({Kind.data_store, Kind.knowledge_source, Kind.memory})
-OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
 OUTSIDE_DATA = frozenset({DataProvenance.public_web, DataProvenance.user_generated, DataProvenance.third_party})
-EXPOSED = ("internet", "partner")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ SHOWN_STORES = frozenset({Kind.data_store, Kind.knowledge_source})
 RETRIEVAL_KINDS = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.retriever})
 WRITABLE_CONTENT = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.data_store})
 EXPOSED = ("internet", "partner")
+# Weights anyone can download: no secret to copy, and a ready stand-in for an attacker.
+OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
 SENSITIVE = CLASSIFICATION_RANK[Classification.confidential]
 
 
