@@ -185,3 +185,21 @@ def test_describe_asks_for_the_facts_of_an_ml_model() -> None:
     answered = {"model_provenance": "in_house", "returns_scores": False, "decides_access": True,
                 "physical_input": False}
     assert not {"MODEL-PROVENANCE", "SCORES", "ACCESS-DECISION", "PHYSICAL-INPUT"} & topics(answered)
+
+
+def test_supply_chain_of_a_classifier_follows_its_provider_and_training() -> None:
+    vendor = system_of([
+        {"id": "vendor", "name": "Scoring vendor", "kind": "model_provider", "model_provenance": "vendor_api"},
+        {"id": "model", "name": "Fraud score", "kind": "ml_model"},
+        {"id": "app", "name": "Checkout", "kind": "process"},
+    ], [("vendor", "model", False), ("app", "model", True)])
+    hosted = findings("T-DATA-001", vendor)
+    assert list(hosted) == ["T-DATA-001@vendor"] and "model" in hosted["T-DATA-001@vendor"].elements
+    assert findings("T-DATA-002", vendor) == {}  # the vendor serves it: no weights of its own to verify
+    trained = system_of([
+        {"id": "job", "name": "Trainer", "kind": "fine_tuning_pipeline", "model_provenance": "in_house"},
+        {"id": "model", "name": "Fraud score", "kind": "ml_model"},
+    ], [("job", "model", False)])
+    assert "T-DATA-002@model" not in findings("T-DATA-002", trained)
+    downloaded = system_of([{"id": "model", "name": "Fraud score", "kind": "ml_model"}], [])
+    assert findings("T-DATA-002", downloaded)["T-DATA-002@model"].assumptions

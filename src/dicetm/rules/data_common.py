@@ -16,6 +16,8 @@ from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit
 
 MODEL_KINDS = frozenset({Kind.llm, Kind.ml_model, Kind.model_provider})
+# Models the system sends requests to (what a model provider can speak for).
+SERVED_KINDS = frozenset({Kind.llm, Kind.ml_model})
 # Elements whose model weights can come from a download: served models and the base model a
 # fine-tuning pipeline starts from.
 WEIGHTS_KINDS = MODEL_KINDS | {Kind.fine_tuning_pipeline}
@@ -192,15 +194,15 @@ def hosting_unstated(element: Element) -> bool:
 
 
 def defers_to_provider(system: System, element: Element) -> bool:
-    """An ``llm`` with no hosting facts of its own, wired to a model provider that speaks for it."""
-    if element.kind is not Kind.llm or not hosting_unstated(element):
+    """An ``llm`` or ``ml_model`` with no hosting facts of its own, wired to a model provider that speaks for it."""
+    if element.kind not in SERVED_KINDS or not hosting_unstated(element):
         return False
     return any(n.kind is Kind.model_provider for n in neighbours_of(system, element.id))
 
 
 def served_by_hosted_provider(system: System, element: Element) -> bool:
-    """An ``llm`` with no hosting facts of its own, wired to a model provider that a third party runs."""
-    if element.kind is not Kind.llm or not hosting_unstated(element):
+    """An ``llm`` or ``ml_model`` with no hosting facts of its own, wired to a model provider a third party runs."""
+    if element.kind not in SERVED_KINDS or not hosting_unstated(element):
         return False
     neighbours = neighbours_of(system, element.id)
     return any(n.kind is Kind.model_provider and hosted_by_third_party(n)[0] for n in neighbours)
@@ -214,6 +216,8 @@ def weights_unverified(system: System, element: Element) -> tuple[bool, tuple[st
         return False, ()
     if defers_to_provider(system, element):
         return False, ()
+    if element.kind is Kind.ml_model and any(e.kind is Kind.fine_tuning_pipeline for e in system.upstream(element.id)):
+        return False, ()  # trained here: the training job's base model carries the question
     if element.kind is Kind.fine_tuning_pipeline:
         what = f"Where the base model that {element.name} fine-tunes comes from"
     else:
@@ -223,12 +227,12 @@ def weights_unverified(system: System, element: Element) -> tuple[bool, tuple[st
 
 
 def model_hits(system: System, candidates: dict[str, tuple[str, ...]]) -> Iterator[Hit]:
-    """One hit per candidate model. An ``llm`` wired to a candidate ``model_provider`` (a candidate
-    itself, or with no hosting facts of its own) is named in the provider's finding instead."""
+    """One hit per candidate model. An ``llm`` or ``ml_model`` wired to a candidate ``model_provider`` (a
+    candidate itself, or with no hosting facts of its own) is named in the provider's finding instead."""
     carried_by_provider: set[str] = set()
-    riders: dict[str, dict[str, None]] = {}  # provider id -> served llm ids, in element order
+    riders: dict[str, dict[str, None]] = {}  # provider id -> served model ids, in element order
     for element in system.elements:
-        if element.kind is not Kind.llm:
+        if element.kind not in SERVED_KINDS:
             continue
         if element.id not in candidates and not hosting_unstated(element):
             continue
