@@ -108,3 +108,51 @@ def test_unverified_weights_name_the_steps_they_pass_but_not_the_callers() -> No
     for threat in found.values():
         assert {"download", "eval"} <= set(threat.elements)
         assert "app" not in threat.elements
+
+
+UPLOADS = [
+    {"id": "submitter", "name": "Submitter", "kind": "external_entity"},
+    {"id": "intake", "name": "Upload API", "kind": "process", "exposure": "internet"},
+    {"id": "files", "name": "Uploaded files", "kind": "data_store"},
+    {"id": "parser", "name": "Parser", "kind": "process"},
+    {"id": "llm", "name": "Analyser", "kind": "llm"},
+]
+UPLOAD_FLOWS = [("submitter", "intake", False), ("intake", "files", False), ("files", "parser", False),
+                ("parser", "llm", False)]
+
+
+def test_what_an_exposed_api_stores_from_outsiders_is_untrusted_content_later() -> None:
+    threat = findings("T-LLM-002", system_of(UPLOADS, UPLOAD_FLOWS))["T-LLM-002@llm"]
+    assert "files" in threat.elements
+    stated = [*UPLOADS[:2], {**UPLOADS[2], "untrusted_content": False}, *UPLOADS[3:]]
+    assert findings("T-LLM-002", system_of(stated, UPLOAD_FLOWS)) == {}
+    # the store is read by the model's process, not written from an application outsiders reach
+    internal = [UPLOADS[0], {**UPLOADS[1], "exposure": "internal"}, *UPLOADS[2:]]
+    internal_flows = UPLOAD_FLOWS[1:]
+    assert findings("T-LLM-002", system_of(internal, internal_flows)) == {}
+
+
+def test_approval_fatigue_names_the_queue_a_person_works_in() -> None:
+    elements = [
+        {"id": "agent", "name": "Deploy agent", "kind": "agent", "permissions": ["write"],
+         "human_approval_required": True},
+        {"id": "queue", "name": "Approval queue", "kind": "process"},
+        {"id": "sre", "name": "Reviewer", "kind": "external_entity"},
+        {"id": "metrics", "name": "Metrics exporter", "kind": "process"},
+    ]
+    flows = [("agent", "queue", False), ("sre", "queue", False), ("queue", "agent", False), ("agent", "metrics", False)]
+    threat = findings("T-AGENT-011", system_of(elements, flows))["T-AGENT-011@agent"]
+    assert {"queue", "sre"} <= set(threat.elements) and "metrics" not in threat.elements
+
+
+def test_an_mcp_server_returns_what_its_tools_fetch() -> None:
+    elements = [
+        {"id": "agent", "name": "Agent", "kind": "agent"},
+        {"id": "server", "name": "Scraper server", "kind": "mcp_server"},
+        {"id": "scrape", "name": "scrape_url", "kind": "tool", "server": "server", "permissions": ["read"],
+         "acts_on": "page"},
+        {"id": "page", "name": "Web page", "kind": "knowledge_source", "untrusted_content": True},
+    ]
+    flows = [("agent", "server", False), ("page", "scrape", False), ("server", "agent", False)]
+    threat = findings("T-LLM-003", system_of(elements, flows))["T-LLM-003@agent"]
+    assert "page" in threat.elements and not threat.assumptions

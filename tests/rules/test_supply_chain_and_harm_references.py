@@ -244,3 +244,15 @@ def test_a_model_of_unstated_origin_is_never_taken_for_weight_files() -> None:
         {**e.model_dump(exclude_none=True), "model_provenance": None} if e.id == "weights"
         else e.model_dump(exclude_none=True) for e in system.elements]})
     assert "T-DATA-012@loader" not in _findings("T-DATA-012", system)
+
+
+# --- T-DATA-012: a shared builder that people send their code to ----------------------------------------------
+
+def test_shared_host_taking_code_from_people_runs_every_tenants_commands() -> None:
+    def builder(**facts: Any) -> System:
+        return _system([{"id": "user", "name": "Any user", "kind": "external_entity"},
+                        {"id": "build", "name": "Shared builder", "kind": "process", "executes_code": True,
+                         "sandboxed": False, **facts}], [("user", "build")])
+    threat = _findings("T-DATA-012", builder(multi_tenant=True))["T-DATA-012@build"]
+    assert {"atlas:AML.T0050", "cwe:CWE-653"} <= set(threat.references)
+    assert _findings("T-DATA-012", builder(multi_tenant=False)) == {}  # its own operators, not tenants

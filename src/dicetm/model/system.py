@@ -192,6 +192,16 @@ class Element(_Strict):
     syncs_deletions: bool | None = Field(
         None, description="For vector stores and embedding pipelines: removals and edits at the source are carried "
                           "over, so a deleted document leaves the index.")
+    # model facts for non-generative models (ml_model)
+    returns_scores: bool | None = Field(
+        None, description="For ml_model: callers can see its scores or confidences (in replies, headers, logs), "
+                          "not only a final verdict.")
+    decides_access: bool | None = Field(
+        None, description="For ml_model: its verdict alone lets something in or keeps it out (a login, an account, "
+                          "a file, a message, a payment).")
+    physical_input: bool | None = Field(
+        None, description="For ml_model: its input is captured from the physical world (camera, microphone, "
+                          "sensor) rather than sent as data.")
     # acting facts (tools, and agents or processes that act without a tool element)
     permissions: list[Permission] | None = Field(
         None, description="For tools, agents and processes: what it may do to the element it acts on.")
@@ -246,6 +256,9 @@ FACT_KINDS: dict[str, frozenset[Kind]] = {
     "reviewed": frozenset({Kind.registry}),
     "oauth_proxy": frozenset({Kind.mcp_server}),
     "computer_use": frozenset({Kind.agent}),
+    "returns_scores": frozenset({Kind.ml_model}),
+    "decides_access": frozenset({Kind.ml_model}),
+    "physical_input": frozenset({Kind.ml_model}),
 }
 # Facts that name another element of the model (checked like flow ends), with the kind it must have, if any.
 REFERENCE_FACTS: dict[str, Kind | None] = {"acts_on": None, "server": Kind.mcp_server, "installed_from": Kind.registry}

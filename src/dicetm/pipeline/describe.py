@@ -53,10 +53,29 @@ def _model_questions(system: System, e: Element, exposed: set[str]) -> Iterator[
                  "budgets enforced?", "Unbounded use costs money and availability.", "rate_limited")
 
 
+def _ml_model_questions(e: Element) -> Iterator[OpenQuestion]:
+    if e.model_provenance is None:
+        yield _q("MODEL-PROVENANCE", e, f"Where does {e.name} come from: trained in house, a vendor's API, or "
+                 "downloaded weights?", "Copying, supply-chain and poisoning threats depend on it.",
+                 "model_provenance")
+    if e.returns_scores is None:
+        yield _q("SCORES", e, f"Can callers or readers of logs and headers see the scores or confidences of "
+                 f"{e.name}, or only its verdict?", "Scores guide evasion and model copying.", "returns_scores")
+    if e.decides_access is None:
+        yield _q("ACCESS-DECISION", e, f"Does the verdict of {e.name} alone let something in or keep it out "
+                 "(a login, an account, a file, a message, a payment)?",
+                 "Evading a model that decides access is an attacker's way in.", "decides_access")
+    if e.physical_input is None:
+        yield _q("PHYSICAL-INPUT", e, f"Does {e.name} judge input captured by a camera, microphone or sensor?",
+                 "Captures from the physical world can be staged, replayed or injected.", "physical_input")
+
+
 def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[OpenQuestion]:
     upstream_kinds = {n.kind for n in system.upstream(e.id)}
     if e.kind in MODEL_KINDS:
         yield from _model_questions(system, e, exposed)
+    elif e.kind is Kind.ml_model:
+        yield from _ml_model_questions(e)
     elif e.kind is Kind.model_provider:
         if e.model_provenance is None:
             yield _q("MODEL-PROVENANCE", e, f"Which model does {e.name} supply, how is it versioned, and is "

@@ -67,14 +67,18 @@ def agent_memory_poisonable(system: System) -> Iterator[Hit]:
         content_factors, reach_assumptions = reach.evidence(memory)
         shared_factors, shared_assumptions = _shared_memory_factor(memory)
         acting = next((by_model[r.id] for r in readers if r.id in by_model), ())
+        # No record of who wrote an entry: a planted one cannot be traced to the input that carried it.
+        untraced = ("owasp-agentic:T8",) if memory.audit_logging is not True else ()
+        trace_assumptions = ((f"Whether writes to {memory.name} are logged with their source is not stated "
+                              "(audit_logging); assumed not.",) if memory.audit_logging is None else ())
         yield Hit(
             element=memory.id,
             others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
             values={"writers": join_names(writers) if writers else "content written by outsiders",
                     "readers": join_names(readers)},
             factors=(*content_factors, *shared_factors, *acting),
-            assumptions=(*reach_assumptions, *shared_assumptions),
-            references=edited,
+            assumptions=(*reach_assumptions, *shared_assumptions, *trace_assumptions),
+            references=edited + untraced,
         )
 
 
@@ -252,6 +256,11 @@ def acts(element: Element) -> bool:
     return bool(element.permissions and ACTING & set(element.permissions)) or element.executes_code is True
 
 
+def _people_at(system: System, element: Element) -> list[Element]:
+    """The people (external entities) who send to or read from ``element``."""
+    return [e for e in (*system.upstream(element.id), *system.downstream(element.id)) if e.kind is Kind.external_entity]
+
+
 def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Element]) -> Hit:
     factors: list[Factor] = []
     assumptions: list[str] = []
@@ -268,10 +277,13 @@ def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Elemen
         factors.append(likelihood_factor(1, f"{gate.id}.approval_gated_tools={len(gated)}",
                                    f"{len(gated)} tools wait for approval; reviewers see many requests."))
     tools = join_names(gated) if gated else "its own actions"
-    # The people or review queues the approval requests go to, when the model shows them.
+    # The people or review queues the approval requests go to, when the model shows them: a process a person
+    # works in (one sends to it or reads from it) is where the requests pile up, and the person is named too.
     reviewers = [e for step in [gate, *gated] for e in system.downstream(step.id)
-                 if e.kind is Kind.external_entity or (e.kind is Kind.process and e.human_approval_required is True)]
-    others = dict.fromkeys(e.id for e in [*gated, *reviewers] if e.id != gate.id)
+                 if e.kind is Kind.external_entity or (e.kind is Kind.process and (
+                     e.human_approval_required is True or _people_at(system, e)))]
+    people = [p for e in reviewers if e.kind is Kind.process for p in _people_at(system, e)]
+    others = dict.fromkeys(e.id for e in [*gated, *reviewers, *people] if e.id != gate.id)
     return Hit(element=gate.id, others=tuple(others), values={"tools": tools},
                factors=tuple(factors), assumptions=tuple(assumptions))
 

@@ -48,11 +48,16 @@ def _downloaded(model: Element) -> bool:
 
 
 def _tenant_gateways(system: System, host: Element) -> list[Element]:
-    """Shared (``multi_tenant``) processes that pass their callers' jobs or code on to the host: each tenant's code
-    then runs where the platform runs every other tenant's."""
-    return [sender for sender in system.upstream(host.id)
-            if sender.kind is Kind.process and sender.multi_tenant is True
-            and any(caller.kind is Kind.external_entity for caller in system.upstream(sender.id))]
+    """Shared (``multi_tenant``) processes that pass their callers' jobs or code on to the host, or the host itself
+    when it is shared and people send to it directly: each tenant's code then runs where the platform runs every
+    other tenant's."""
+    def takes_from_people(element: Element) -> bool:
+        return any(caller.kind is Kind.external_entity for caller in system.upstream(element.id))
+    gateways = [sender for sender in system.upstream(host.id)
+                if sender.kind is Kind.process and sender.multi_tenant is True and takes_from_people(sender)]
+    if host.multi_tenant is True and takes_from_people(host):
+        gateways.append(host)
+    return gateways
 
 
 def _ai_artefacts(system: System, host: Element) -> list[Element]:

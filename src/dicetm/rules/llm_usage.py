@@ -16,6 +16,7 @@ from dicetm.model import Classification, Element, Factor, Kind, ModelProvenance,
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
     MODELS,
+    OPEN_WEIGHTS,
     RELAYS,
     SENSITIVE,
     CallerReach,
@@ -97,7 +98,7 @@ def _open_gateways(system: System, model: Element, reach: CallerReach) -> list[s
 def denial_of_service(system: System) -> Iterator[Hit]:
     """A model outside callers can flood because no component on their path limits the request rate."""
     reach = caller_reach(system, through_models=True)
-    for model in loop_owners(system):
+    for model in [*loop_owners(system), *system.of_kind(Kind.ml_model)]:
         if model.id not in reach.exposed or model.rate_limited is True or model.id not in reach.unthrottled:
             continue
         gate = reach.unthrottled[model.id]
@@ -117,15 +118,25 @@ def denial_of_service(system: System) -> Iterator[Hit]:
 
 
 def _proprietary(system: System, model: Element) -> bool:
+    """Worth copying: a model trained or fine-tuned in house, or a classifier whose weights are not public (a
+    copy is the stand-in for evading it, whoever trained it)."""
     if model.model_provenance is ModelProvenance.in_house:
         return True
+    if model.kind is Kind.ml_model:
+        return model.model_provenance not in OPEN_WEIGHTS
     return any(e.kind is Kind.fine_tuning_pipeline for e in system.upstream(model.id))
 
 
+def served_models(system: System) -> list[Element]:
+    """Language models and agents that answer prompts, and models that score or classify: what callers query."""
+    return [*models(system), *system.of_kind(Kind.ml_model)]
+
+
 def model_extraction_through_queries(system: System) -> Iterator[Hit]:
-    """An in-house or fine-tuned model that outside callers can query without a rate limit."""
+    """An in-house or fine-tuned model, or a classifier whose weights are not public, that outside callers can
+    query without a rate limit. A classifier returning its scores also gives away membership and inversion."""
     reach = caller_reach(system, through_models=True)
-    for model in models(system):
+    for model in served_models(system):
         if not _proprietary(system, model) or model.id not in reach.exposed:
             continue
         if model.rate_limited is True or model.id not in reach.unthrottled:
@@ -135,9 +146,11 @@ def model_extraction_through_queries(system: System) -> Iterator[Hit]:
         if model.rate_limited is None and gate in reach.limit_unstated:
             assumptions.append(_limit_assumption(system, gate, model))
         # Queried through an application in front of it: access to the model by way of the AI-enabled product.
+        references: tuple[str, ...] = ("atlas:AML.T0047",) if gate != model.id else ()
+        if model.returns_scores is True:
+            references += ("atlas:AML.T0024.000", "atlas:AML.T0024.001")
         yield _usage_hit(system, reach, model, gate, "anyone on the internet can query it",
-                         others=(gate,), values={}, assumptions=assumptions,
-                         references=("atlas:AML.T0047",) if gate != model.id else ())
+                         others=(gate,), values={}, assumptions=assumptions, references=references)
 
 
 def _signed_in_reach(system: System, reach: CallerReach) -> dict[str, str]:

@@ -33,6 +33,8 @@ SHOWN_STORES = frozenset({Kind.data_store, Kind.knowledge_source})
 RETRIEVAL_KINDS = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.retriever})
 WRITABLE_CONTENT = frozenset({Kind.knowledge_source, Kind.vector_store, Kind.data_store})
 EXPOSED = ("internet", "partner")
+# Weights anyone can download: no secret to copy, and a ready stand-in for an attacker.
+OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
 SENSITIVE = CLASSIFICATION_RANK[Classification.confidential]
 
 
@@ -353,11 +355,21 @@ def written_from_outside(system: System) -> set[str]:
 
 
 @per_system
+def stored_from_outside(system: System) -> set[str]:
+    """Stores an application writes what outsiders send it into (uploads, submissions, messages): ids of data
+    stores and knowledge sources a front end (see ``front_ends``) writes to. A two-way flow is a query with its
+    answer, not a write."""
+    return {flow.target for front in front_ends(system) for flow in requests_from(system, front)
+            if not flow.bidirectional
+            and system.element_by_id[flow.target].kind in WRITABLE_CONTENT - {Kind.vector_store}}
+
+
+@per_system
 def retrieval_reach(system: System) -> ContentReach:
     """Follow retrievable content from untrusted or unknown-origin sources to the models that read it."""
     known: dict[str, str] = {}
     unknown: dict[str, str] = {}
-    outside = written_from_outside(system)
+    outside = written_from_outside(system) | stored_from_outside(system)
     knowledge = {e.id: e.id for e in system.elements if e.kind is Kind.knowledge_source}
     fed_by_knowledge = spread(system, knowledge, kinds(CONTENT_PATH - {Kind.retriever}))
     for element in system.elements:
@@ -458,6 +470,12 @@ def tool_reach(system: System) -> ToolReach:
             known[tool.id] = tool.id
         elif trust == "unknown":
             unknown[tool.id] = tool.id
+    # An MCP server returns what its tools fetch: a tool of it that returns outsiders' content makes it do so.
+    for tool in system.elements:
+        if tool.server and tool.id in known and tool.server in system.element_by_id and tool.server not in known:
+            known[tool.server] = tool.server
+            unknown.pop(tool.server, None)
+            source[tool.server] = source[tool.id]
     through = kinds(RELAYS)
     back = replies(system)
     return ToolReach(known=spread(system, known, through, replies=back),

@@ -1,0 +1,302 @@
+"""ML family: attacks on models that score, classify, detect or recognise (``ml_model``) rather than answer
+prompts: evasion at inference, adversarial inputs crafted offline against a proxy, scores that show attackers
+how close they are, physical-world inputs, and poisoning of the training that feeds the model.
+
+What is the same threat for any model (copying it through its API, its supply chain, flooding it) is not
+repeated here: those rules of the LLM and DATA families take ``ml_model`` too.
+
+Findings land on the model; the element outsiders' input comes from, the elements their input passes on the
+way, and whoever sees the model's output are listed as further elements. Each function walks the model a fixed
+number of times (multi-source breadth-first searches with parent links; the training behind a model is looked
+for a few hops back), so cost grows linearly with elements and flows.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, System
+from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
+from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends
+
+ML = Kind.ml_model
+# What carries outsiders' input towards a model: software passing requests on, and stores it is kept in.
+INPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kind.tool, Kind.mcp_server,
+                        Kind.data_store, Kind.knowledge_source})
+# What carries a model's verdicts and scores towards people: software, and the stores and logs they read.
+OUTPUT_PATH = frozenset({Kind.process, Kind.guardrail, Kind.agent, Kind.llm, Kind.data_store, Kind.log_store,
+                         Kind.knowledge_source})
+# What a model's training comes through: the training job, its data sets, and the stores and steps between.
+TRAINING_PATH = frozenset({Kind.fine_tuning_pipeline, Kind.training_data, Kind.data_store, Kind.process})
+TRAINING_KINDS = frozenset({Kind.fine_tuning_pipeline, Kind.training_data})
+# How far back from a model its training is looked for: data set -> training job -> model store -> model.
+TRAINING_DEPTH = 4
+# Where the decisions taken on a verdict land: the records a let-in attacker gets to.
+GUARDED_KINDS = frozenset({Kind.data_store, Kind.knowledge_source, Kind.memory})
+OUTSIDE_DATA = frozenset({DataProvenance.public_web, DataProvenance.user_generated, DataProvenance.third_party})
+
+
+@dataclass(frozen=True)
+class Route:
+    """The nearest element found from a model, and the elements between them (nearest to the model first)."""
+
+    end: str
+    between: tuple[str, ...]
+
+
+def _routes(system: System, sources: list[str], through: frozenset[Kind], *, backward: bool) -> dict[str, Route]:
+    """ml_model id -> route to the nearest of ``sources``: one multi-source breadth-first search from the sources
+    (with the flows, or against them when ``backward``), expanding only through ``through`` kinds, with parent
+    links to read each route back. Linear in the model."""
+    index = system.flows_to if backward else system.flows_from
+    parent: dict[str, str] = {source: source for source in sources}
+    queue: deque[str] = deque(sources)
+    while queue:
+        current = queue.popleft()
+        for flow in index.get(current, []):
+            nxt = system.other_end(flow, current)
+            element = system.element_by_id.get(nxt)
+            if element is None or nxt in parent:
+                continue
+            parent[nxt] = current
+            if element.kind in through:
+                queue.append(nxt)
+    routes: dict[str, Route] = {}
+    for model in system.of_kind(ML):
+        if model.id not in parent or parent[model.id] == model.id:
+            continue
+        between: list[str] = []
+        step = parent[model.id]
+        while parent[step] != step:
+            between.append(step)
+            step = parent[step]
+        routes[model.id] = Route(end=step, between=tuple(between))
+    return routes
+
+
+def _outsider(element: Element) -> bool:
+    return element.kind is Kind.external_entity or element.untrusted_content is True
+
+
+def _exposed(element: Element) -> bool:
+    return element.exposure is not None and element.exposure.value in EXPOSED
+
+
+@per_system
+def outside_input(system: System) -> dict[str, Route]:
+    """ml_model id -> route back to the nearest outsider whose input reaches it: an external entity or content
+    outsiders write; failing those, an element exposed to the internet or partners (its callers are not drawn)."""
+    drawn = _routes(system, [e.id for e in system.elements if _outsider(e)], INPUT_PATH, backward=False)
+    exposed = _routes(system, [e.id for e in system.elements if _exposed(e) and e.kind is not ML], INPUT_PATH,
+                      backward=False)
+    return {**exposed, **drawn}
+
+
+@per_system
+def output_seen_outside(system: System) -> dict[str, Route]:
+    """ml_model id -> route to the nearest outsider who sees its output (verdicts, scores, replies, logs): an
+    external entity, or a front end (it answers the outsiders who call it)."""
+    fronts = front_ends(system)
+    viewers = [e.id for e in system.elements if e.kind is Kind.external_entity or e.id in fronts]
+    return _routes(system, viewers, OUTPUT_PATH, backward=True)
+
+
+def _internet_factor(system: System, route: Route, note: str) -> tuple[Factor, ...]:
+    for element_id in (route.end, *reversed(route.between)):
+        element = system.element_by_id[element_id]
+        if element.exposure is not None and element.exposure.value == "internet":
+            return (Factor(target="likelihood", delta=1, fact=f"{element_id}.exposure=internet", note=note),)
+    return ()
+
+
+def _names(system: System, ids: tuple[str, ...]) -> str:
+    return join_words(system.element_by_id[i].name for i in ids)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-001 evasion at inference
+
+
+def evasion_at_inference(system: System) -> Iterator[Hit]:
+    """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
+    the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
+    ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
+    acting on the verdict write to). A model that judges people (physical input, or personal data on the way in)
+    can be evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that
+    person (impersonation)."""
+    routes = outside_input(system)
+    for model in system.of_kind(ML):
+        route = routes.get(model.id)
+        if route is None:
+            continue
+        factors = list(_internet_factor(system, route, "anyone on the internet can submit inputs to try"))
+        decisive = True
+        if model.decides_access is True:
+            factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.decides_access",
+                                  note="its verdict alone lets something in or keeps it out"))
+        elif model.decides_access is None and model.answers_drive_decisions is True:
+            factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.answers_drive_decisions",
+                                  note="its verdict is acted on without an independent check"))
+        else:
+            decisive = False
+        deciders = [e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
+        # What the verdict guards: the stores those acting on it write to (accounts opened, mail delivered).
+        guarded = [e.id for d in deciders for e in system.downstream(d.id)
+                   if e.kind in GUARDED_KINDS and e.id != model.id] if decisive else []
+        references: list[str] = []
+        if decisive:
+            references.append("atlas:AML.T0048")
+        if _judges_people(system, model, route):
+            references += ["atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
+        yield Hit(element=model.id,
+                  others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
+                  values={"source": system.element_by_id[route.end].name},
+                  factors=tuple(factors), references=tuple(references))
+
+
+def _judges_people(system: System, model: Element, route: Route) -> bool:
+    """The model judges media of people: it reads the physical world, or personal data arrives on the way in
+    (faces, voices, identity documents). Synthetic media of a person (deepfakes) are then a way to evade it."""
+    if model.physical_input is True:
+        return True
+    on_route = {model.id, *route.between, route.end}
+    return any(f.classification is Classification.personal
+               for element_id in on_route for f in system.flows_to.get(element_id, []))
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-002 adversarial inputs crafted offline
+
+
+def _public_training(system: System, model: Element) -> Element | None:
+    return next((e for e in _training_feeders(system, model)
+                 if e.training_data_provenance is DataProvenance.public_web), None)
+
+
+def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
+    """An ml_model facing outsiders' input for which attackers can build a stand-in to work on offline: they see
+    its verdicts or scores (and can check candidates against it), or its weights or training data are public.
+    Inputs optimised against the stand-in are then tried on the real model."""
+    inputs = outside_input(system)
+    outputs = output_seen_outside(system)
+    for model in system.of_kind(ML):
+        if model.id not in inputs:
+            continue
+        seen = outputs.get(model.id)
+        public_data = _public_training(system, model)
+        reasons: list[str] = []
+        others: list[str] = []
+        if seen is not None or model.returns_scores is True:
+            reasons.append("its verdicts can be observed and candidates checked against it")
+            if seen is not None:
+                others.append(seen.end)
+        if model.model_provenance in OPEN_WEIGHTS:
+            reasons.append("its weights are public")
+        if public_data is not None:
+            reasons.append("it is trained on data from the public web")
+            others.append(public_data.id)
+        if not reasons:
+            continue
+        # Reached through a product built on it (an agent, a gateway, a scanner): the product is the test bench.
+        product = inputs[model.id].between[:1]
+        values = {"reasons": join_words(reasons),
+                  "product": f" through {_names(system, product)}" if product else ""}
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*product, *others])), values=values,
+                  references=("atlas:AML.T0047",) if product else ())
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-003 scores visible to outsiders
+
+
+def scores_visible_outside(system: System) -> Iterator[Hit]:
+    """An ml_model whose scores or confidences reach outsiders (stated, or its output reaches them with
+    ``returns_scores`` unset): they show an attacker how close each try came, and what the model has learnt."""
+    outputs = output_seen_outside(system)
+    for model in system.of_kind(ML):
+        if model.returns_scores is False:
+            continue
+        seen = outputs.get(model.id)
+        if seen is None and model.returns_scores is not True:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if seen is not None and model.returns_scores is None:
+            assumptions = (f"Whether {model.name}'s scores or confidences reach {system.element_by_id[seen.end].name} "
+                           "with its verdicts is not stated (returns_scores); assumed they do.",)
+        path = (*seen.between, seen.end) if seen else ()
+        where = _names(system, path) if path else "its callers"
+        yield Hit(element=model.id, others=path, values={"where": where}, assumptions=assumptions)
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-004 physical-world input
+
+
+def physical_world_input(system: System) -> Iterator[Hit]:
+    """An ml_model reading a camera, microphone or sensor (``physical_input``): whoever can act on what the
+    sensor picks up (a printed patch, a replayed recording, light or sound outside human perception, a
+    replaced camera feed) feeds it input no software check upstream has seen."""
+    routes = outside_input(system)
+    for model in system.of_kind(ML):
+        if model.physical_input is not True:
+            continue
+        route = routes.get(model.id)
+        path = (*route.between, route.end) if route else tuple(e.id for e in system.upstream(model.id))
+        capture = _names(system, path) if path else "its sensor"
+        yield Hit(element=model.id, others=path, values={"capture": capture})
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-005 poisoned training of the model
+
+
+def _training_feeders(system: System, model: Element) -> list[Element]:
+    """Training jobs and data sets behind the model, nearest first, up to ``TRAINING_DEPTH`` hops back through
+    training steps and the stores and processes between them (a model registry, a conversion step)."""
+    found: dict[str, Element] = {}
+    seen = {model.id}
+    frontier = [model]
+    for _depth in range(TRAINING_DEPTH):
+        ahead: list[Element] = []
+        for current in frontier:
+            for sender in system.upstream(current.id):
+                if sender.id in seen or sender.kind not in TRAINING_PATH:
+                    continue
+                seen.add(sender.id)
+                ahead.append(sender)
+                if sender.kind in TRAINING_KINDS:
+                    found[sender.id] = sender
+        frontier = ahead
+    return list(found.values())
+
+
+def poisoned_training(system: System) -> Iterator[Hit]:
+    """An ml_model that a training job or data set in the model feeds: poisoned examples plant a backdoor (a
+    trigger that flips its verdict) or shift what it learns. Likelier when the data comes from outside the
+    organisation."""
+    for model in system.of_kind(ML):
+        feeders = _training_feeders(system, model)
+        if not feeders:
+            continue
+        outside = [e for e in feeders if e.training_data_provenance in OUTSIDE_DATA or e.untrusted_content is True]
+        factors: tuple[Factor, ...] = ()
+        assumptions: tuple[str, ...] = ()
+        if outside:
+            factors = (Factor(target="likelihood", delta=1, fact=f"{outside[0].id}.training_data_provenance",
+                              note="training data comes from outside the organisation"),)
+        elif all(e.training_data_provenance is None for e in feeders):
+            assumptions = (f"Where the training data of {model.name} comes from is not stated "
+                           "(training_data_provenance); assumed not curated.",)
+        yield Hit(element=model.id, others=tuple(e.id for e in feeders),
+                  values={"feeders": join_words(e.name for e in feeders)}, factors=factors, assumptions=assumptions)
+
+
+FUNCTIONS: dict[str, RuleFunction] = {
+    "T-ML-001": evasion_at_inference,
+    "T-ML-002": adversarial_inputs_crafted_offline,
+    "T-ML-003": scores_visible_outside,
+    "T-ML-004": physical_world_input,
+    "T-ML-005": poisoned_training,
+}

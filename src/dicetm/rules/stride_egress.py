@@ -1,0 +1,56 @@
+"""STRIDE rule for outbound channels: a host that runs code, with open egress, reaching a public AI service API
+(T-STRIDE-016). Traffic to a well-known AI service is trusted and encrypted, so code planted on the host can
+use the service (an account of the attacker's own) to receive commands and send data out unseen.
+
+A language model or agent calling its own model is the ordinary design and is not reported here; an agent
+turned into a remote control is T-ECO-008. Linear in elements and flows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dicetm.model import Element, Kind, ModelProvenance, System
+from dicetm.rules.base import Hit, RuleFunction, per_system
+from dicetm.rules.reach import RELAYS, name_of, spread
+
+AI_SERVICE_KINDS = frozenset({Kind.llm, Kind.ml_model, Kind.model_provider})
+
+
+def _hosted_ai_service(system: System, element: Element) -> bool:
+    """A model API run by a third party: a hosted model or provider, or a third-party service wired to one."""
+    if element.kind in AI_SERVICE_KINDS:
+        return element.third_party is True or element.model_provenance is ModelProvenance.vendor_api
+    return element.third_party is True and any(
+        n.kind is Kind.model_provider for n in (*system.upstream(element.id), *system.downstream(element.id)))
+
+
+@per_system
+def _ai_services(system: System) -> dict[str, str]:
+    return {e.id: e.id for e in system.elements if _hosted_ai_service(system, e)}
+
+
+def ai_service_as_covert_channel(system: System) -> Iterator[Hit]:
+    """A process of the organisation that runs code, outside a sandbox and without an egress allow-list, whose
+    requests reach a hosted AI service API through processes that pass them on."""
+    services = _ai_services(system)
+    if not services:
+        return
+    # One backward search from every AI service: which elements' requests reach one, through relays.
+    reached = spread(system, services, lambda e: e.kind in RELAYS and e.id not in services, backward=True)
+    for host in system.of_kind(Kind.process):
+        if (host.executes_code is not True or host.sandboxed is True or host.egress_restricted is True
+                or host.third_party is True or host.id in services or host.id not in reached):
+            continue
+        service = reached[host.id]
+        relays = [e.id for e in system.downstream(host.id) if e.kind in RELAYS and e.id in reached
+                  and e.id not in services]
+        assumptions: tuple[str, ...] = ()
+        if host.egress_restricted is None:
+            assumptions = (f"Whether outbound traffic from {host.name} is limited to an allow-list is not stated "
+                           "(egress_restricted); assumed open.",)
+        yield Hit(element=host.id, others=(*relays, service), values={"service": name_of(system, service)},
+                  assumptions=assumptions)
+
+
+FUNCTIONS: dict[str, RuleFunction] = {"T-STRIDE-016": ai_service_as_covert_channel}
