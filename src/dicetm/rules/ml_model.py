@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, System
+from dicetm.model import STORE_KINDS, Classification, DataProvenance, Element, Factor, Kind, System
 from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
 from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends
 
@@ -149,7 +149,7 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
         if decisive:
             references.append("atlas:AML.T0048")
         if _judges_people(system, model, route):
-            references += ["atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
+            references += ["atlas:AML.T0087", "atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
                   values={"source": system.element_by_id[route.end].name},
@@ -158,11 +158,14 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
 
 def _judges_people(system: System, model: Element, route: Route) -> bool:
     """The model judges media of people: it reads the physical world, or personal data arrives on the way in
-    (faces, voices, identity documents). Synthetic media of a person (deepfakes) are then a way to evade it."""
+    (faces, voices, identity documents: a flow classified personal, or one read from a store of personal data).
+    Synthetic media of a person (deepfakes), made from the victim's photos or recordings, are then a way to evade
+    it."""
     if model.physical_input is True:
         return True
     on_route = {model.id, *route.between, route.end}
     return any(f.classification is Classification.personal
+               or system.element_by_id[f.source].classification is Classification.personal
                for element_id in on_route for f in system.flows_to.get(element_id, []))
 
 
@@ -175,36 +178,62 @@ def _public_training(system: System, model: Element) -> Element | None:
                  if e.training_data_provenance is DataProvenance.public_web), None)
 
 
+def _answers(system: System, model: Element, caller: str) -> bool:
+    """The model's verdict goes back to the element that sends it the input (a reply, or a two-way flow)."""
+    return any(flow.target == caller or flow.bidirectional for flow in system.flows_from.get(model.id, [])
+               if system.other_end(flow, model.id) == caller)
+
+
+def _weights_shipped(system: System, model: Element) -> Element | None:
+    """A store the model's weights are loaded from that an outside party delivers (an app or firmware package
+    from a store or an update channel): whoever gets the package gets the weights."""
+    return next((store for store in system.upstream(model.id) if store.kind in STORE_KINDS
+                 and any(e.kind is Kind.external_entity for e in system.upstream(store.id))), None)
+
+
 def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
     """An ml_model facing outsiders' input for which attackers can build a stand-in to work on offline: they see
-    its verdicts or scores (and can check candidates against it), or its weights or training data are public.
-    Inputs optimised against the stand-in are then tried on the real model."""
+    its verdicts or scores (and can check candidates against it), its verdicts go back to the product their
+    input passes through (the product answers whether a file, face or message got through), or its weights or
+    training data are public. With the weights in hand (public, or shipped in a package outsiders download) the
+    stand-in is the model itself: full white-box access. The elements the input passes on its way are named:
+    they are the product attackers probe."""
     inputs = outside_input(system)
     outputs = output_seen_outside(system)
     for model in system.of_kind(ML):
-        if model.id not in inputs:
+        route = inputs.get(model.id)
+        if route is None:
             continue
         seen = outputs.get(model.id)
         public_data = _public_training(system, model)
+        shipped = _weights_shipped(system, model)
+        caller = (*route.between, route.end)[0]
         reasons: list[str] = []
         others: list[str] = []
-        if seen is not None or model.returns_scores is True:
+        references: list[str] = []
+        if seen is not None or model.returns_scores is True or _answers(system, model, caller):
             reasons.append("its verdicts can be observed and candidates checked against it")
             if seen is not None:
                 others.append(seen.end)
-        if model.model_provenance in OPEN_WEIGHTS:
-            reasons.append("its weights are public")
+        if model.model_provenance in OPEN_WEIGHTS or shipped is not None:
+            reasons.append("its weights are public" if shipped is None
+                           else f"its weights ship in {shipped.name}, which outsiders can unpack")
+            references.append("atlas:AML.T0044")
+            if shipped is not None:
+                others.append(shipped.id)
         if public_data is not None:
             reasons.append("it is trained on data from the public web")
             others.append(public_data.id)
         if not reasons:
             continue
         # Reached through a product built on it (an agent, a gateway, a scanner): the product is the test bench.
-        product = inputs[model.id].between[:1]
+        product = route.between[:1]
+        if product:
+            references.append("atlas:AML.T0047")
         values = {"reasons": join_words(reasons),
                   "product": f" through {_names(system, product)}" if product else ""}
-        yield Hit(element=model.id, others=tuple(dict.fromkeys([*product, *others])), values=values,
-                  references=("atlas:AML.T0047",) if product else ())
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*route.between, *others])), values=values,
+                  references=tuple(references))
 
 
 # --------------------------------------------------------------------------------------------------
