@@ -1,6 +1,7 @@
 """STRIDE rules for what a component open to outsiders or to other tenants offers an attacker beyond a missing
 check: a flaw in the application itself (T-STRIDE-012), the accounts people sign in with (T-STRIDE-013), records
-fetched by identifiers callers choose (T-STRIDE-014), and capacity tenants share (T-STRIDE-015).
+fetched by identifiers callers choose (T-STRIDE-014), capacity tenants share (T-STRIDE-015), and a store that
+answers on the internet itself, beside the application in front of it (T-STRIDE-017).
 
 They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets anonymous callers in,
 T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
@@ -251,9 +252,36 @@ def shared_resource_without_quotas(system: System) -> Iterator[Hit]:
         yield Hit(element=element.id, assumptions=assumptions)
 
 
+# ---------------------------------------------------------------- T-STRIDE-017 a store open to the internet
+
+
+def store_open_to_the_internet(system: System) -> Iterator[Hit]:
+    """T-STRIDE-017: a store stated to be reachable from the internet (``exposure: internet``) that is not stated
+    to make callers authenticate: whoever finds it (open databases, buckets and shared links are indexed at
+    internet scale) reads its data, and often changes it, without passing the application in front of it. The
+    processes that normally read and write it are named: the checks they make are the ones bypassed."""
+    for store in system.elements:
+        if store.kind not in STORE_KINDS or store.exposure is not Exposure.internet or store.authenticated is True:
+            continue
+        factors: tuple[Factor, ...] = ()
+        assumptions: tuple[str, ...] = ()
+        if store.authenticated is False:
+            factors = (Factor(target="likelihood", delta=1, fact=f"{store.id}.authenticated=false",
+                              note="it is stated to need no credentials at all"),)
+        else:
+            assumptions = (f"Whether {store.name} makes callers from the internet authenticate is not stated "
+                           "(authenticated); assumed a link or no credentials are enough.",)
+        users = [e for e in [*system.upstream(store.id), *system.downstream(store.id)] if e.kind in PROCESS_KINDS]
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in users)),
+                  values={"users": _names(users) if users else "the application"},
+                  factors=factors, assumptions=assumptions,
+                  references=("atlas:AML.T0055",) if store.holds_credentials is True else ())
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-012": public_facing_application_exploitable,
     "T-STRIDE-013": internet_sign_in_accounts,
     "T-STRIDE-014": records_fetched_by_caller_ids,
     "T-STRIDE-015": shared_resource_without_quotas,
+    "T-STRIDE-017": store_open_to_the_internet,
 }
