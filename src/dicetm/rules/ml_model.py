@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from dicetm.model import STORE_KINDS, Classification, DataProvenance, Element, Factor, Kind, System
 from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
-from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends
+from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends, weight_files
 
 ML = Kind.ml_model
 # What carries outsiders' input towards a model: software passing requests on, and stores it is kept in.
@@ -187,8 +187,9 @@ def _answers(system: System, model: Element, caller: str) -> bool:
 def _weights_shipped(system: System, model: Element) -> Element | None:
     """A store the model's weights are loaded from that an outside party delivers (an app or firmware package
     from a store or an update channel): whoever gets the package gets the weights."""
-    return next((store for store in system.upstream(model.id) if store.kind in STORE_KINDS
-                 and any(e.kind is Kind.external_entity for e in system.upstream(store.id))), None)
+    files = weight_files(system, model)
+    delivered = any(e.kind is Kind.external_entity for e in files)
+    return next((e for e in files if e.kind in STORE_KINDS), None) if delivered else None
 
 
 def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:

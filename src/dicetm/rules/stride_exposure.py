@@ -18,7 +18,17 @@ from collections.abc import Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import hosted_elsewhere, kinds, requests_from, requests_to, sensitive_reach, spread
+from dicetm.rules.reach import (
+    MODEL_FILE_READERS,
+    holds_model_files,
+    hosted_elsewhere,
+    kinds,
+    open_to_internet,
+    requests_from,
+    requests_to,
+    sensitive_reach,
+    spread,
+)
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
@@ -259,9 +269,11 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
     """T-STRIDE-017: a store stated to be reachable from the internet (``exposure: internet``) that is not stated
     to make callers authenticate: whoever finds it (open databases, buckets and shared links are indexed at
     internet scale) reads its data, and often changes it, without passing the application in front of it. The
-    processes that normally read and write it are named: the checks they make are the ones bypassed."""
+    processes that normally read and write it are named: the checks they make are the ones bypassed. When a model
+    or training job loads its files from it, a file replaced there is a tampered model (a supply-chain
+    compromise), and the models are named too."""
     for store in system.elements:
-        if store.kind not in STORE_KINDS or store.exposure is not Exposure.internet or store.authenticated is True:
+        if not open_to_internet(store):
             continue
         factors: tuple[Factor, ...] = ()
         assumptions: tuple[str, ...] = ()
@@ -272,10 +284,15 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
             assumptions = (f"Whether {store.name} makes callers from the internet authenticate is not stated "
                            "(authenticated); assumed a link or no credentials are enough.",)
         users = [e for e in [*system.upstream(store.id), *system.downstream(store.id)] if e.kind in PROCESS_KINDS]
-        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in users)),
+        references: list[str] = []
+        if store.holds_credentials is True:
+            references.append("atlas:AML.T0055")
+        models = [e for e in system.downstream(store.id) if e.kind in MODEL_FILE_READERS]
+        if holds_model_files(system, store):
+            references.append("atlas:AML.T0010.003")  # a tampered model file reaches whatever loads it
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*users, *models])),
                   values={"users": _names(users) if users else "the application"},
-                  factors=factors, assumptions=assumptions,
-                  references=("atlas:AML.T0055",) if store.holds_credentials is True else ())
+                  factors=factors, assumptions=assumptions, references=tuple(references))
 
 
 FUNCTIONS: dict[str, RuleFunction] = {
