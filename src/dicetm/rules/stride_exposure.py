@@ -1,7 +1,8 @@
 """STRIDE rules for what a component open to outsiders or to other tenants offers an attacker beyond a missing
 check: a flaw in the application itself (T-STRIDE-012), the accounts people sign in with (T-STRIDE-013), records
 fetched by identifiers callers choose (T-STRIDE-014), capacity tenants share (T-STRIDE-015), and a store that
-answers on the internet itself, beside the application in front of it (T-STRIDE-017).
+answers on the internet itself, beside the application in front of it (T-STRIDE-017), and a shared store whose
+records can be served to the wrong person (T-STRIDE-018).
 
 They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets anonymous callers in,
 T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
@@ -295,10 +296,40 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
                   factors=factors, assumptions=assumptions, references=tuple(references))
 
 
+# ---------------------------------------------------------------- T-STRIDE-018 one user's data served to another
+
+
+def data_served_to_the_wrong_user(system: System) -> Iterator[Hit]:
+    """T-STRIDE-018: a store stated to hold the data of several users or tenants (``multi_tenant``), or read
+    through a shared component that is (a pooled client library, a shared cache layer), whose data is not stated
+    to be public or internal, and whose records go out to people through the processes that read it. A mixed-up
+    cache key, a connection reused across requests or a race between sessions then serves one person's records
+    to another, with no attacker needed. The readers and the components that answer people are named: that is
+    where each request's identity must stay attached to its data."""
+    for store in system.elements:
+        if store.kind not in STORE_KINDS or _rank(store.classification) in (0, 1):
+            continue
+        reached = spread(system, {store.id: store.id}, kinds(frozenset({Kind.process})))
+        processes = [system.element_by_id[i] for i in reached if system.element_by_id[i].kind is Kind.process]
+        readers = [e for e in processes if e in system.downstream(store.id)]
+        shared = [e for e in [store, *readers] if e.multi_tenant is True]
+        answering = [e for e in processes
+                     if any(p.kind is Kind.external_entity for p in system.downstream(e.id))]
+        if not shared or not answering:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if store.classification is None:
+            assumptions = (f"What {store.name} holds is not stated (classification); assumed records of the people "
+                           "it serves.",)
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*readers, *answering])),
+                  values={"shared": _names(shared), "answering": _names(answering)}, assumptions=assumptions)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-012": public_facing_application_exploitable,
     "T-STRIDE-013": internet_sign_in_accounts,
     "T-STRIDE-014": records_fetched_by_caller_ids,
     "T-STRIDE-015": shared_resource_without_quotas,
     "T-STRIDE-017": store_open_to_the_internet,
+    "T-STRIDE-018": data_served_to_the_wrong_user,
 }
