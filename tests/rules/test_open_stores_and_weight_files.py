@@ -30,6 +30,13 @@ def test_an_open_store_of_model_files_is_a_supply_chain_risk_and_names_the_model
     assert findings("T-STRIDE-017", _checkpoints(exposure="internal")) == {}
 
 
+def test_an_open_store_without_access_logs_leaks_unnoticed() -> None:
+    unlogged = findings("T-STRIDE-017", _checkpoints(exposure="internet"))["T-STRIDE-017@bucket"]
+    logged = findings("T-STRIDE-017", _checkpoints(exposure="internet", audit_logging=True))["T-STRIDE-017@bucket"]
+    assert "cwe:CWE-778" in unlogged.references and "Nothing records who reads it" in unlogged.scenario
+    assert "cwe:CWE-778" not in logged.references and "Nothing records" not in logged.scenario
+
+
 def test_files_loaded_from_a_store_anyone_can_write_run_their_authors_code() -> None:
     threat = findings("T-DATA-012", _checkpoints(exposure="internet"))["T-DATA-012@job"]
     assert "atlas:AML.T0010.003" in threat.references and "bucket" in threat.elements

@@ -272,7 +272,8 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
     internet scale) reads its data, and often changes it, without passing the application in front of it. The
     processes that normally read and write it are named: the checks they make are the ones bypassed. When a model
     or training job loads its files from it, a file replaced there is a tampered model (a supply-chain
-    compromise), and the models are named too."""
+    compromise), and the models are named too. Without stated access logging (``audit_logging``) nobody can tell
+    who read it."""
     for store in system.elements:
         if not open_to_internet(store):
             continue
@@ -291,8 +292,13 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
         models = [e for e in system.downstream(store.id) if e.kind in MODEL_FILE_READERS]
         if holds_model_files(system, store):
             references.append("atlas:AML.T0010.003")  # a tampered model file reaches whatever loads it
+        unnoticed = ""
+        if store.audit_logging is not True:
+            references.append("cwe:CWE-778")
+            unnoticed = (" Nothing records who reads it, so the exposure can go on for years and nobody can tell "
+                         "afterwards what was taken.")
         yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*users, *models])),
-                  values={"users": _names(users) if users else "the application"},
+                  values={"users": _names(users) if users else "the application", "unnoticed": unnoticed},
                   factors=factors, assumptions=assumptions, references=tuple(references))
 
 
