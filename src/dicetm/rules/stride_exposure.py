@@ -267,16 +267,19 @@ def shared_resource_without_quotas(system: System) -> Iterator[Hit]:
 
 
 def store_open_to_the_internet(system: System) -> Iterator[Hit]:
-    """T-STRIDE-017: a store stated to be reachable from the internet (``exposure: internet``) that is not stated
-    to make callers authenticate: whoever finds it (open databases, buckets and shared links are indexed at
-    internet scale) reads its data, and often changes it, without passing the application in front of it. The
+    """T-STRIDE-017: a store of this system (not a third party's) stated to be reachable from the internet
+    (``exposure: internet``), not stated to make callers authenticate, and not holding only public data: whoever
+    finds it (open databases, buckets and shared links are indexed at internet scale) reads its data, and often
+    changes it, without passing the application in front of it. The
     processes that normally read and write it are named: the checks they make are the ones bypassed. When a model
     or training job loads its files from it, a file replaced there is a tampered model (a supply-chain
     compromise), and the models are named too. Without stated access logging (``audit_logging``) nobody can tell
     who read it."""
     for store in system.elements:
-        if not open_to_internet(store):
-            continue
+        if not open_to_internet(store) or store.third_party is True:
+            continue  # someone else's store (the public web, a SaaS) is theirs to lock
+        if store.classification is Classification.public and store.holds_credentials is not True:
+            continue  # meant to be read by anyone
         factors: tuple[Factor, ...] = ()
         assumptions: tuple[str, ...] = ()
         if store.authenticated is False:
