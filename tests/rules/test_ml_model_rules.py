@@ -41,6 +41,19 @@ def test_evasion_impact_follows_the_access_decision() -> None:
     assert stated["T-ML-001@model"].impact == plain.impact
 
 
+def test_a_verdict_returned_to_its_caller_is_assumed_acted_on_without_raising_the_score() -> None:
+    assumed = findings("T-ML-001", _classifier())["T-ML-001@model"]
+    assert "atlas:AML.T0048" in assumed.references and any("decides_access" in a for a in assumed.assumptions)
+    stated_not = findings("T-ML-001", _classifier({"decides_access": False}))["T-ML-001@model"]
+    assert "atlas:AML.T0048" not in stated_not.references and stated_not.impact == assumed.impact
+    one_way = system_of([
+        {"id": "user", "name": "Applicant", "kind": "external_entity"},
+        {"id": "entry", "name": "Sign-up API", "kind": "process"},
+        {"id": "model", "name": "Face match", "kind": "ml_model"},
+    ], [("user", "entry", True), ("entry", "model", False)])
+    assert "atlas:AML.T0048" not in findings("T-ML-001", one_way)["T-ML-001@model"].references
+
+
 def test_evasion_likelier_from_the_internet_and_names_the_path() -> None:
     internet = findings("T-ML-001", _classifier())["T-ML-001@model"]
     internal = findings("T-ML-001", _classifier(entry={"exposure": "internal"}))["T-ML-001@model"]
@@ -213,7 +226,7 @@ def test_a_decisive_verdict_names_what_it_guards_and_its_harm() -> None:
         data["elements"].append({"id": "accounts", "name": "Customer accounts", "kind": "data_store"})
         data["flows"].append({"id": "open", "source": "entry", "target": "accounts"})
         return System.model_validate(data)
-    advisory = findings("T-ML-001", guarded({}))["T-ML-001@model"]
+    advisory = findings("T-ML-001", guarded({"decides_access": False}))["T-ML-001@model"]
     assert "accounts" not in advisory.elements and "atlas:AML.T0048" not in advisory.references
     decisive = findings("T-ML-001", guarded({"decides_access": True}))["T-ML-001@model"]
     assert "accounts" in decisive.elements and "atlas:AML.T0048" in decisive.references

@@ -123,9 +123,10 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
     ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
-    acting on the verdict write to). A model that judges people (physical input, or personal data on the way in)
-    can be evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that
-    person (impersonation)."""
+    acting on the verdict write to). With both unset and the verdict going back to the product the input came
+    through, that product is assumed to act on it: the harm is named, the score stays. A model that judges
+    people (physical input, or personal data on the way in) can be evaded with generated media of a person
+    (deepfakes), and a decisive one lets the attacker in as that person (impersonation)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
@@ -133,12 +134,20 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
             continue
         factors = list(_internet_factor(system, route, "anyone on the internet can submit inputs to try"))
         decisive = True
+        assumptions: tuple[str, ...] = ()
+        caller = (*route.between, route.end)[0]
         if model.decides_access is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.decides_access",
                                   note="its verdict alone lets something in or keeps it out"))
         elif model.decides_access is None and model.answers_drive_decisions is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.answers_drive_decisions",
                                   note="its verdict is acted on without an independent check"))
+        elif (model.decides_access is None and model.answers_drive_decisions is None
+              and _answers(system, model, caller)):
+            # Unstated: the product the input came through gets the verdict back and acts on it. The harm is
+            # named, the score is not raised on an assumption.
+            assumptions = (f"Whether {system.element_by_id[caller].name} acts on the verdict of {model.name} without "
+                           "another check is not stated (decides_access); assumed it does.",)
         else:
             decisive = False
         deciders = [e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
@@ -153,7 +162,7 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
                   values={"source": system.element_by_id[route.end].name},
-                  factors=tuple(factors), references=tuple(references))
+                  factors=tuple(factors), assumptions=assumptions, references=tuple(references))
 
 
 def _judges_people(system: System, model: Element, route: Route) -> bool:
