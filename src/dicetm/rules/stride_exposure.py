@@ -270,11 +270,10 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
     """T-STRIDE-017: a store of this system (not a third party's) stated to be reachable from the internet
     (``exposure: internet``), not stated to make callers authenticate, and not holding only public data: whoever
     finds it (open databases, buckets and shared links are indexed at internet scale) reads its data, and often
-    changes it, without passing the application in front of it. The
-    processes that normally read and write it are named: the checks they make are the ones bypassed. When a model
-    or training job loads its files from it, a file replaced there is a tampered model (a supply-chain
-    compromise), and the models are named too. Without stated access logging (``audit_logging``) nobody can tell
-    who read it."""
+    changes it, without passing the application in front of it. The processes that normally read and write it
+    are named: the checks they make are the ones bypassed. When a model or training job loads its files from it,
+    a file replaced there is a tampered model (a supply-chain compromise), and the models are named too. Without
+    stated access logging (``audit_logging``) nobody can tell who read it."""
     for store in system.elements:
         if not open_to_internet(store) or store.third_party is True:
             continue  # someone else's store (the public web, a SaaS) is theirs to lock
@@ -308,23 +307,38 @@ def store_open_to_the_internet(system: System) -> Iterator[Hit]:
 # ---------------------------------------------------------------- T-STRIDE-018 one user's data served to another
 
 
+def _answering_near(system: System, readers: list[Element]) -> list[Element]:
+    """The processes that hand a store's records to people: its readers, or the processes up to two steps on from
+    them, that send to an external entity (a page, an email). A bounded look, so the rule stays linear."""
+    found: dict[str, Element] = {}
+    frontier = readers
+    for _step in range(3):  # the readers themselves, then two steps on
+        ahead: list[Element] = []
+        for process in frontier:
+            receivers = system.downstream(process.id)
+            if any(e.kind is Kind.external_entity for e in receivers):
+                found.setdefault(process.id, process)
+            ahead += [e for e in receivers if e.kind is Kind.process]
+        frontier = ahead
+    return list(found.values())
+
+
 def data_served_to_the_wrong_user(system: System) -> Iterator[Hit]:
     """T-STRIDE-018: a store stated to hold the data of several users or tenants (``multi_tenant``), or read
     through a shared component that is (a pooled client library, a shared cache layer), whose data is not stated
-    to be public or internal, and whose records go out to people through the processes that read it. A mixed-up
-    cache key, a connection reused across requests or a race between sessions then serves one person's records
-    to another, with no attacker needed. The readers and the components that answer people are named: that is
-    where each request's identity must stay attached to its data."""
+    to be public or internal, and whose records go out to people through the processes that read it (within two
+    steps). A mixed-up cache key, a connection reused across requests or a race between sessions then serves one
+    person's records to another, with no attacker needed. The readers and the components that answer people are
+    named: that is where each request's identity must stay attached to its data."""
     for store in system.elements:
         if store.kind not in STORE_KINDS or _rank(store.classification) in (0, 1):
             continue
-        reached = spread(system, {store.id: store.id}, kinds(frozenset({Kind.process})))
-        processes = [system.element_by_id[i] for i in reached if system.element_by_id[i].kind is Kind.process]
-        readers = [e for e in processes if e in system.downstream(store.id)]
+        readers = [e for e in system.downstream(store.id) if e.kind is Kind.process]
         shared = [e for e in [store, *readers] if e.multi_tenant is True]
-        answering = [e for e in processes
-                     if any(p.kind is Kind.external_entity for p in system.downstream(e.id))]
-        if not shared or not answering:
+        if not shared:
+            continue
+        answering = _answering_near(system, readers)
+        if not answering:
             continue
         assumptions: tuple[str, ...] = ()
         if store.classification is None:
