@@ -276,9 +276,10 @@ def agent_config_rewritable(system: System) -> Iterator[Hit]:
                                              "The agent that loads it can rewrite it, so one injected instruction "
                                              "can make itself permanent."))
         if outsiders:
-            factors.append(likelihood_factor(1, f"{outsiders[0].id}.reachable_from=untrusted_input",
-                                             f"{join_names(outsiders)}, which write it, are outside or fed from "
-                                             "outside."))
+            fact = "reachable_from=untrusted_input" if reach.reaches(outsiders[0].id) else "outside_writer"
+            factors.append(likelihood_factor(1, f"{outsiders[0].id}.{fact}",
+                                             f"Its writers ({join_names(outsiders)}) are outside the organisation "
+                                             "or fed from outside."))
         yield Hit(element=config.id, others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
                   values={"writers": join_names([*model_driven, *outsiders]), "readers": join_names(readers)},
                   factors=tuple(factors))
