@@ -41,6 +41,19 @@ def test_evasion_impact_follows_the_access_decision() -> None:
     assert stated["T-ML-001@model"].impact == plain.impact
 
 
+def test_a_verdict_returned_to_its_caller_is_assumed_acted_on_without_raising_the_score() -> None:
+    assumed = findings("T-ML-001", _classifier())["T-ML-001@model"]
+    assert "atlas:AML.T0048" in assumed.references and any("decides_access" in a for a in assumed.assumptions)
+    stated_not = findings("T-ML-001", _classifier({"decides_access": False}))["T-ML-001@model"]
+    assert "atlas:AML.T0048" not in stated_not.references and stated_not.impact == assumed.impact
+    one_way = system_of([
+        {"id": "user", "name": "Applicant", "kind": "external_entity"},
+        {"id": "entry", "name": "Sign-up API", "kind": "process"},
+        {"id": "model", "name": "Face match", "kind": "ml_model"},
+    ], [("user", "entry", True), ("entry", "model", False)])
+    assert "atlas:AML.T0048" not in findings("T-ML-001", one_way)["T-ML-001@model"].references
+
+
 def test_evasion_likelier_from_the_internet_and_names_the_path() -> None:
     internet = findings("T-ML-001", _classifier())["T-ML-001@model"]
     internal = findings("T-ML-001", _classifier(entry={"exposure": "internal"}))["T-ML-001@model"]
@@ -81,6 +94,50 @@ def test_stand_in_needs_a_way_to_build_it() -> None:
     assert "atlas:AML.T0047" not in threat.references  # reached directly, not through a product
     through_product = findings("T-ML-002", _classifier())["T-ML-002@model"]
     assert "atlas:AML.T0047" in through_product.references and "Sign-up API" in through_product.scenario
+
+
+def test_a_verdict_returned_to_the_product_the_input_passes_is_an_oracle() -> None:
+    def scanner(reply: bool) -> System:
+        return system_of([
+            {"id": "files", "name": "Files on the endpoint", "kind": "data_store", "untrusted_content": True},
+            {"id": "client", "name": "Endpoint client", "kind": "process"},
+            {"id": "api", "name": "Detection API", "kind": "process"},
+            {"id": "model", "name": "Detector", "kind": "ml_model", "model_provenance": "in_house"},
+            {"id": "store", "name": "Verdict archive", "kind": "data_store"},
+        ], [("files", "client", False), ("client", "api", False), ("api", "model", reply),
+            ("model", "store", False)])
+    threat = findings("T-ML-002", scanner(reply=True))["T-ML-002@model"]
+    assert {"api", "client"} <= set(threat.elements)  # the product probed, all along the input's way
+    assert "atlas:AML.T0047" in threat.references and "atlas:AML.T0044" not in threat.references
+    assert findings("T-ML-002", scanner(reply=False)) == {}  # verdicts only archived: nothing to check against
+
+
+def test_weights_shipped_in_a_package_outsiders_download_give_white_box_access() -> None:
+    def app(shipped_by: str) -> System:
+        return system_of([
+            {"id": "store", "name": "App store", "kind": "external_entity"},
+            {"id": "build", "name": "Build server", "kind": "process"},
+            {"id": "scene", "name": "Camera scene", "kind": "external_entity"},
+            {"id": "app", "name": "Mobile app", "kind": "process"},
+            {"id": "file", "name": "Bundled model file", "kind": "data_store"},
+            {"id": "model", "name": "On-device recogniser", "kind": "ml_model", "model_provenance": "in_house"},
+        ], [(shipped_by, "file", False), ("file", "model", False), ("scene", "app", False), ("app", "model", False)])
+    threat = findings("T-ML-002", app("store"))["T-ML-002@model"]
+    assert "atlas:AML.T0044" in threat.references and "file" in threat.elements
+    assert "Bundled model file" in threat.scenario
+    assert findings("T-ML-002", app("build")) == {}  # built in-house, verdict not returned: no stand-in
+
+
+def test_a_reference_photo_from_a_store_of_personal_data_makes_a_model_judge_people() -> None:
+    system = system_of([
+        {"id": "user", "name": "Applicant", "kind": "external_entity"},
+        {"id": "entry", "name": "Sign-up API", "kind": "process", "exposure": "internet"},
+        {"id": "ids", "name": "Identity photos", "kind": "data_store", "classification": "personal"},
+        {"id": "model", "name": "Face match", "kind": "ml_model"},
+    ], [("user", "entry", True), ("ids", "entry", False), ("entry", "model", True)])
+    references = findings("T-ML-001", system)["T-ML-001@model"].references
+    assert {"atlas:AML.T0087", "atlas:AML.T0088"} <= set(references)
+    assert "atlas:AML.T0087" not in findings("T-ML-001", _classifier())["T-ML-001@model"].references
 
 
 def test_scores_finding_follows_returns_scores() -> None:
@@ -169,7 +226,7 @@ def test_a_decisive_verdict_names_what_it_guards_and_its_harm() -> None:
         data["elements"].append({"id": "accounts", "name": "Customer accounts", "kind": "data_store"})
         data["flows"].append({"id": "open", "source": "entry", "target": "accounts"})
         return System.model_validate(data)
-    advisory = findings("T-ML-001", guarded({}))["T-ML-001@model"]
+    advisory = findings("T-ML-001", guarded({"decides_access": False}))["T-ML-001@model"]
     assert "accounts" not in advisory.elements and "atlas:AML.T0048" not in advisory.references
     decisive = findings("T-ML-001", guarded({"decides_access": True}))["T-ML-001@model"]
     assert "accounts" in decisive.elements and "atlas:AML.T0048" in decisive.references

@@ -273,3 +273,17 @@ def test_sql_use_stated_on_the_runner_is_the_models_output_handling() -> None:
     unstated = [*elements[:2], {**elements[2], "output_rendered_as": None}, elements[3]]
     assert _findings("T-LLM-009", _system(unstated, flows)) == {}
     assert "T-LLM-017@model" in _findings("T-LLM-017", _system(unstated, flows))
+
+
+def test_a_prompt_typed_to_an_agent_names_the_model_behind_it() -> None:
+    elements = [
+        {"id": "visitor", "name": "Visitor", "kind": "external_entity"},
+        {"id": "agent", "name": "Data agent", "kind": "agent"},
+        {"id": "model", "name": "Hosted model", "kind": "llm", "model_provenance": "vendor_api"},
+    ]
+    agent = _findings("T-LLM-001", _system(elements, [("visitor", "agent"), ("agent", "model")]))
+    assert "model" in agent["T-LLM-001@agent"].elements
+    # a process in front of the model is no agent: the model is the one prompted, and nothing stands behind it
+    as_process = [{**e, "kind": "process"} if e["id"] == "agent" else e for e in elements]
+    direct = _findings("T-LLM-001", _system(as_process, [("visitor", "agent"), ("agent", "model")]))
+    assert set(direct) == {"T-LLM-001@model"}

@@ -256,3 +256,18 @@ def test_shared_host_taking_code_from_people_runs_every_tenants_commands() -> No
     threat = _findings("T-DATA-012", builder(multi_tenant=True))["T-DATA-012@build"]
     assert {"atlas:AML.T0050", "cwe:CWE-653"} <= set(threat.references)
     assert _findings("T-DATA-012", builder(multi_tenant=False)) == {}  # its own operators, not tenants
+
+
+# --- T-DATA-005: the models a poisoned set trains ----------------------------------------------------------------
+
+def test_a_poisonable_training_set_names_the_language_model_it_trains_not_a_classifier() -> None:
+    def trained(kind: str) -> System:
+        return _system([
+            {"id": "web", "name": "Scraped pages", "kind": "knowledge_source", "untrusted_content": True},
+            {"id": "corpus", "name": "Training corpus", "kind": "training_data"},
+            {"id": "job", "name": "Training job", "kind": "fine_tuning_pipeline"},
+            {"id": "model", "name": "Trained model", "kind": kind},
+        ], [("web", "corpus"), ("corpus", "job"), ("job", "model")])
+    assert "model" in _findings("T-DATA-005", trained("llm"))["T-DATA-005@corpus"].elements
+    # a classifier's poisoned training is T-ML-005's finding on the classifier itself
+    assert "model" not in _findings("T-DATA-005", trained("ml_model"))["T-DATA-005@corpus"].elements

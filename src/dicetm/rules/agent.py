@@ -526,15 +526,21 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
 
 
 def agent_code_execution_not_sandboxed(system: System) -> Iterator[Hit]:
-    """A tool, agent or model-driven process that executes what a model writes, outside a sandbox."""
+    """A tool, agent or model-driven process that executes what a model writes, outside a sandbox. When no
+    sandbox is stated, whatever confinement there is (a container, a restricted interpreter) is assumed weak
+    enough to break out of to the host."""
     reach = untrusted_reach(system)
     for element, writers in executors(system):
         if element.sandboxed is True:
             continue
         assumptions: tuple[str, ...] = ()
+        references: tuple[str, ...] = ()
         if element.sandboxed is None:
             assumptions = (f"Whether {element.name} runs code in a sandbox is not stated (sandboxed); assumed it "
                            "runs with the rights and network access of its host.",)
+            # Whatever confinement there is (a container, a restricted interpreter) is not a stated sandbox:
+            # code that breaks out of it reaches the host.
+            references = ("atlas:AML.T0105",)
         reach_factors, reach_assumptions = reach.factor(element)
         targets = targets_of(system, element) if element.kind in TOOL_KINDS else acted_on(system, element)
         invokers = "its own model" if writers == [element] else join_names(writers)
@@ -544,6 +550,7 @@ def agent_code_execution_not_sandboxed(system: System) -> Iterator[Hit]:
             values={"invokers": invokers, "target": target_phrase(targets)},
             factors=reach_factors,
             assumptions=(*assumptions, *reach_assumptions),
+            references=references,
         )
 
 

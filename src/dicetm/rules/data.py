@@ -44,7 +44,7 @@ from dicetm.rules.data_common import (
     sorted_names,
     weights_unverified,
 )
-from dicetm.rules.reach import kinds, requests_to, spread
+from dicetm.rules.reach import kinds, requests_to, spread, weight_files
 
 # ---------------------------------------------------------------- LLM03 supply chain
 
@@ -108,7 +108,8 @@ def _delivery_steps(system: System, element: Element) -> list[str]:
 def unverified_model_weights(system: System) -> Iterator[Hit]:
     """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware).
     The finding names the processes and stores the weights pass through on their way in (download, evaluation,
-    the repository or model store they are kept in), where a tampered file is loaded or could be checked."""
+    the repository or model store they are kept in, the file the model loads and whoever outside delivers it:
+    an app store, an update channel), where a tampered file is loaded or could be checked."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in WEIGHTS_KINDS:
@@ -116,7 +117,8 @@ def unverified_model_weights(system: System) -> Iterator[Hit]:
             if unverified:
                 candidates[element.id] = assumptions
     for hit in model_hits(system, candidates):
-        steps = _delivery_steps(system, system.element_by_id[hit.element])
+        element = system.element_by_id[hit.element]
+        steps = [*_delivery_steps(system, element), *(e.id for e in weight_files(system, element))]
         yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *steps])), values=hit.values,
                   assumptions=hit.assumptions)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, Permission, System
 from dicetm.rules.agent import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import loaded_weights
+from dicetm.rules.reach import holds_model_files, loaded_weights, open_to_internet
 
 # Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
 # servers are installed from registries: the ECO family's ground).
@@ -30,12 +30,14 @@ def _runs_code(element: Element) -> bool:
 
 def _outside_sources(system: System, host: Element) -> list[Element]:
     """Elements that send code or artefacts from outside the organisation into ``host``: a model hub or registry,
-    a third party, content outsiders write, the weight files of a downloaded model; and the registry the host
+    a third party, content outsiders write, a store open to the internet (anyone who finds it can replace what
+    it holds), the weight files of a downloaded model; and the registry the host
     itself is installed from (a package that runs is its publisher's code). The people who operate the host
     (external entities not stated to be outsiders) are its users, not its suppliers."""
     found = [sender for sender in system.upstream(host.id)
              if sender.kind not in (Kind.llm, Kind.agent) and sender.untrusted_content is not False and (
-                 sender.third_party is True or sender.untrusted_content is True or sender.kind in SUPPLIERS)]
+                 sender.third_party is True or sender.untrusted_content is True or sender.kind in SUPPLIERS
+                 or open_to_internet(sender))]
     found += [model for model in system.upstream(host.id) if loaded_weights(system, model) and _downloaded(model)]
     origin = system.element_by_id.get(host.installed_from) if host.installed_from else None
     if origin is not None and origin not in found:
@@ -93,7 +95,7 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if not sources and not tenants:
             continue
         assumptions: list[str] = []
-        references = _supply_chain(sources)
+        references = _supply_chain(system, sources)
         reaches: list[str] = []
         if tenants:
             references += ["cwe:CWE-653", "atlas:AML.T0050"]
@@ -128,13 +130,14 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
                   assumptions=tuple(assumptions), references=tuple(references))
 
 
-def _supply_chain(sources: list[Element]) -> list[str]:
-    """How the artefact arrives: a model's weights (AML.T0010.003), or software, code and packages
-    (AML.T0010.001)."""
+def _supply_chain(system: System, sources: list[Element]) -> list[str]:
+    """How the artefact arrives: a model's weights (AML.T0010.003: from a model, a hub, or a store models load
+    their files from), or software, code and packages (AML.T0010.001)."""
+    weights = [s for s in sources if s.kind in (Kind.llm, Kind.model_provider) or holds_model_files(system, s)]
     references: list[str] = []
-    if any(s.kind in (Kind.llm, Kind.model_provider) for s in sources):
+    if weights:
         references.append("atlas:AML.T0010.003")
-    if any(s.kind not in (Kind.llm, Kind.model_provider) for s in sources):
+    if len(weights) < len(sources):
         references.append("atlas:AML.T0010.001")
     return references
 

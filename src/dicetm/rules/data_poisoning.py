@@ -4,6 +4,7 @@ into training, and knowledge sources and indexes a model retrieves from. Where f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from dicetm.model import DataProvenance, Element, Factor, Kind, System
 from dicetm.rules.base import Hit, RuleFunction
@@ -70,7 +71,9 @@ def _screening_factor(system: System, element: Element) -> tuple[Factor, ...]:
 
 
 def untrusted_training_data(system: System) -> Iterator[Hit]:
-    """T-DATA-005: a training or fine-tuning data set that untrusted parties can shape."""
+    """T-DATA-005: a training or fine-tuning data set that untrusted parties can shape. The language models
+    trained from it are named: they carry the poison to everyone who uses them (a classifier's poisoned training
+    is T-ML-005's finding on the classifier)."""
     reach = _untrusted_reach(system)
     for element in system.elements:
         hit: Hit | None = None
@@ -79,7 +82,15 @@ def untrusted_training_data(system: System) -> Iterator[Hit]:
         elif element.kind is Kind.fine_tuning_pipeline:
             hit = _pipeline_fed_directly(system, element)
         if hit is not None:
-            yield hit
+            trained = _trained_from(system, element)
+            yield replace(hit, others=tuple(dict.fromkeys([*hit.others, *trained]))) if trained else hit
+
+
+def _trained_from(system: System, element: Element) -> list[str]:
+    """The language models a training set or training job produces: through the jobs that read the set."""
+    jobs = [element] if element.kind is Kind.fine_tuning_pipeline else [
+        e for e in system.downstream(element.id) if e.kind is Kind.fine_tuning_pipeline]
+    return [m.id for job in jobs for m in system.downstream(job.id) if m.kind is Kind.llm]
 
 
 def _pipeline_fed_directly(system: System, pipeline: Element) -> Hit | None:

@@ -231,29 +231,43 @@ def _config_writers(system: System, config: Element) -> list[Element]:
 
 
 def _config_readers(system: System, config: Element) -> list[Element]:
-    """The models that load a configuration: directly, or through the client process it configures."""
+    """The models that load a configuration: directly, or through the client process it configures; failing
+    those, the processes that apply it (a container runtime starting the agent from it)."""
     found: dict[str, Element] = {}
+    applying: dict[str, Element] = {}
     for receiver in system.downstream(config.id):
         if receiver.kind in MODEL_KINDS:
             found.setdefault(receiver.id, receiver)
         elif receiver.kind is Kind.process:
+            applying.setdefault(receiver.id, receiver)
             for model in system.downstream(receiver.id):
                 if model.kind in MODEL_KINDS:
                     found.setdefault(model.id, model)
-    return list(found.values())
+    return list((found or applying).values())
+
+
+def _outside_writer(element: Element) -> bool:
+    """A writer that is itself outside the organisation's control: a person or system outside, a third party,
+    content outsiders write, or a registry nobody reviews (configuration copied from a community collection)."""
+    return (element.kind is Kind.external_entity or element.third_party is True or element.untrusted_content is True
+            or (element.kind is Kind.registry and element.reviewed is not True))
 
 
 def agent_config_rewritable(system: System) -> Iterator[Hit]:
-    """Configuration an agent loads (prompt files, memory files, settings, tool lists) that the agent itself,
-    a tool it drives, or outsiders can rewrite: one injection, written there, comes back every session."""
+    """Configuration an agent loads (prompt files, memory files, settings, tool lists), or that a host applies
+    when it starts the agent (a container definition), that the agent itself, a tool it drives, code it runs, or
+    outsiders can rewrite (including configuration copied from an unreviewed collection or a third party): one
+    injection, written there, comes back every session."""
     reach = untrusted_reach(system)
+    # Where model-written code runs: the executors, and what an executing tool runs its code in (a container).
+    running_code = {i for element, _ in executors(system) for i in (element.id, element.acts_on) if i}
     for config in system.of_kind(Kind.agent_config):
         readers = _config_readers(system, config)
         if not readers:
             continue
         writers = _config_writers(system, config)
-        model_driven = [w for w in writers if w.kind in MODEL_KINDS or invokers_of(system, w)]
-        outsiders = [w for w in writers if reach.reaches(w.id) and w not in model_driven]
+        model_driven = [w for w in writers if w.kind in MODEL_KINDS or w.id in running_code or invokers_of(system, w)]
+        outsiders = [w for w in writers if (reach.reaches(w.id) or _outside_writer(w)) and w not in model_driven]
         if not model_driven and not outsiders:
             continue
         factors: list[Factor] = []
@@ -262,8 +276,10 @@ def agent_config_rewritable(system: System) -> Iterator[Hit]:
                                              "The agent that loads it can rewrite it, so one injected instruction "
                                              "can make itself permanent."))
         if outsiders:
-            factors.append(likelihood_factor(1, f"{outsiders[0].id}.reachable_from=untrusted_input",
-                                             f"Input from outside reaches {join_names(outsiders)}, which write it."))
+            fact = "reachable_from=untrusted_input" if reach.reaches(outsiders[0].id) else "outside_writer"
+            factors.append(likelihood_factor(1, f"{outsiders[0].id}.{fact}",
+                                             f"Its writers ({join_names(outsiders)}) are outside the organisation "
+                                             "or fed from outside."))
         yield Hit(element=config.id, others=tuple(dict.fromkeys(e.id for e in [*writers, *readers])),
                   values={"writers": join_names([*model_driven, *outsiders]), "readers": join_names(readers)},
                   factors=tuple(factors))

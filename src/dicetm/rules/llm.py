@@ -66,7 +66,8 @@ SELF_SERVED = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_
 
 
 def direct_prompt_injection(system: System) -> Iterator[Hit]:
-    """A model whose prompt carries text typed by callers, without another model in between."""
+    """A model whose prompt carries text typed by callers, without another model in between; for an agent, the
+    model behind it that the text is passed on to is named too."""
     reach = caller_reach(system, through_models=False)
     conversing = _converses_with_people(system) if reach.internet else set()  # once, not once per model
     for model in models(system):
@@ -83,7 +84,9 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
         if model.id in reach.internet and model.id in conversing:
             public = (" What it is made to say goes back to the public in your name: screenshots of it insulting "
                       "people, promising what you do not offer or praising a competitor do reputational harm.")
-        yield Hit(element=model.id, others=(entry,), values={"entry": entry_name(system, entry, model),
+        # An agent passes the injected text on to the model behind it, whose refusals a jailbreak works on.
+        behind = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
+        yield Hit(element=model.id, others=(entry, *behind), values={"entry": entry_name(system, entry, model),
                                                              "public": public},
                   factors=tuple(factors), assumptions=tuple(assumptions),
                   references=("atlas:AML.T0048.001",) if public else ())

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, System
+from dicetm.model import STORE_KINDS, Classification, DataProvenance, Element, Factor, Kind, System
 from dicetm.rules.base import Hit, RuleFunction, join_words, per_system
-from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends
+from dicetm.rules.reach import EXPOSED, OPEN_WEIGHTS, front_ends, weight_files
 
 ML = Kind.ml_model
 # What carries outsiders' input towards a model: software passing requests on, and stores it is kept in.
@@ -123,9 +123,10 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
     ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
-    acting on the verdict write to). A model that judges people (physical input, or personal data on the way in)
-    can be evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that
-    person (impersonation)."""
+    acting on the verdict write to). With both unset and the verdict going back to the product the input came
+    through, that product is assumed to act on it: the harm is named, the score stays. A model that judges
+    people (physical input, or personal data on the way in) can be evaded with generated media of a person
+    (deepfakes), and a decisive one lets the attacker in as that person (impersonation)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
@@ -133,12 +134,20 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
             continue
         factors = list(_internet_factor(system, route, "anyone on the internet can submit inputs to try"))
         decisive = True
+        assumptions: tuple[str, ...] = ()
+        caller = (*route.between, route.end)[0]
         if model.decides_access is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.decides_access",
                                   note="its verdict alone lets something in or keeps it out"))
         elif model.decides_access is None and model.answers_drive_decisions is True:
             factors.append(Factor(target="impact", delta=1, fact=f"{model.id}.answers_drive_decisions",
                                   note="its verdict is acted on without an independent check"))
+        elif (model.decides_access is None and model.answers_drive_decisions is None
+              and _answers(system, model, caller)):
+            # Unstated: the product the input came through gets the verdict back and acts on it. The harm is
+            # named, the score is not raised on an assumption.
+            assumptions = (f"Whether {system.element_by_id[caller].name} acts on the verdict of {model.name} without "
+                           "another check is not stated (decides_access); assumed it does.",)
         else:
             decisive = False
         deciders = [e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
@@ -149,20 +158,23 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
         if decisive:
             references.append("atlas:AML.T0048")
         if _judges_people(system, model, route):
-            references += ["atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
+            references += ["atlas:AML.T0087", "atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
                   values={"source": system.element_by_id[route.end].name},
-                  factors=tuple(factors), references=tuple(references))
+                  factors=tuple(factors), assumptions=assumptions, references=tuple(references))
 
 
 def _judges_people(system: System, model: Element, route: Route) -> bool:
     """The model judges media of people: it reads the physical world, or personal data arrives on the way in
-    (faces, voices, identity documents). Synthetic media of a person (deepfakes) are then a way to evade it."""
+    (faces, voices, identity documents: a flow classified personal, or one read from a store of personal data).
+    Synthetic media of a person (deepfakes), made from the victim's photos or recordings, are then a way to evade
+    it."""
     if model.physical_input is True:
         return True
     on_route = {model.id, *route.between, route.end}
     return any(f.classification is Classification.personal
+               or system.element_by_id[f.source].classification is Classification.personal
                for element_id in on_route for f in system.flows_to.get(element_id, []))
 
 
@@ -175,36 +187,63 @@ def _public_training(system: System, model: Element) -> Element | None:
                  if e.training_data_provenance is DataProvenance.public_web), None)
 
 
+def _answers(system: System, model: Element, caller: str) -> bool:
+    """The model's verdict goes back to the element that sends it the input (a reply, or a two-way flow)."""
+    return any(flow.target == caller or flow.bidirectional for flow in system.flows_from.get(model.id, [])
+               if system.other_end(flow, model.id) == caller)
+
+
+def _weights_shipped(system: System, model: Element) -> Element | None:
+    """A store the model's weights are loaded from that an outside party delivers (an app or firmware package
+    from a store or an update channel): whoever gets the package gets the weights."""
+    files = weight_files(system, model)
+    delivered = any(e.kind is Kind.external_entity for e in files)
+    return next((e for e in files if e.kind in STORE_KINDS), None) if delivered else None
+
+
 def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
     """An ml_model facing outsiders' input for which attackers can build a stand-in to work on offline: they see
-    its verdicts or scores (and can check candidates against it), or its weights or training data are public.
-    Inputs optimised against the stand-in are then tried on the real model."""
+    its verdicts or scores (and can check candidates against it), its verdicts go back to the product their
+    input passes through (the product answers whether a file, face or message got through), or its weights or
+    training data are public. With the weights in hand (public, or shipped in a package outsiders download) the
+    stand-in is the model itself: full white-box access. The elements the input passes on its way are named:
+    they are the product attackers probe."""
     inputs = outside_input(system)
     outputs = output_seen_outside(system)
     for model in system.of_kind(ML):
-        if model.id not in inputs:
+        route = inputs.get(model.id)
+        if route is None:
             continue
         seen = outputs.get(model.id)
         public_data = _public_training(system, model)
+        shipped = _weights_shipped(system, model)
+        caller = (*route.between, route.end)[0]
         reasons: list[str] = []
         others: list[str] = []
-        if seen is not None or model.returns_scores is True:
+        references: list[str] = []
+        if seen is not None or model.returns_scores is True or _answers(system, model, caller):
             reasons.append("its verdicts can be observed and candidates checked against it")
             if seen is not None:
                 others.append(seen.end)
-        if model.model_provenance in OPEN_WEIGHTS:
-            reasons.append("its weights are public")
+        if model.model_provenance in OPEN_WEIGHTS or shipped is not None:
+            reasons.append("its weights are public" if shipped is None
+                           else f"its weights ship in {shipped.name}, which outsiders can unpack")
+            references.append("atlas:AML.T0044")
+            if shipped is not None:
+                others.append(shipped.id)
         if public_data is not None:
             reasons.append("it is trained on data from the public web")
             others.append(public_data.id)
         if not reasons:
             continue
         # Reached through a product built on it (an agent, a gateway, a scanner): the product is the test bench.
-        product = inputs[model.id].between[:1]
+        product = route.between[:1]
+        if product:
+            references.append("atlas:AML.T0047")
         values = {"reasons": join_words(reasons),
                   "product": f" through {_names(system, product)}" if product else ""}
-        yield Hit(element=model.id, others=tuple(dict.fromkeys([*product, *others])), values=values,
-                  references=("atlas:AML.T0047",) if product else ())
+        yield Hit(element=model.id, others=tuple(dict.fromkeys([*route.between, *others])), values=values,
+                  references=tuple(references))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,18 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from dicetm.model import STORE_KINDS, TOOL_KINDS, Element, Factor, Flow, Kind, ModelProvenance, Permission, System
+from dicetm.model import (
+    STORE_KINDS,
+    TOOL_KINDS,
+    Element,
+    Exposure,
+    Factor,
+    Flow,
+    Kind,
+    ModelProvenance,
+    Permission,
+    System,
+)
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 from dicetm.rules.base import per_system
 
@@ -143,6 +154,32 @@ def models(system: System) -> Iterator[Element]:
 # What supplies a model's weights rather than prompting it.
 WEIGHT_SUPPLIERS = frozenset({Kind.registry, Kind.model_provider, Kind.fine_tuning_pipeline, Kind.data_store,
                               Kind.training_data})
+
+
+# Where a model's weight files are kept on their way to it: a file store, a model registry.
+WEIGHT_FILES = frozenset({Kind.data_store, Kind.registry})
+MODEL_FILE_READERS = frozenset({Kind.llm, Kind.ml_model, Kind.fine_tuning_pipeline})
+
+
+def weight_files(system: System, model: Element) -> list[Element]:
+    """The stores a model (or training job) loads its weights from directly, and the outsiders who deliver
+    them there (an app store, an update channel, a hub drawn as an external party)."""
+    stores = [e for e in system.upstream(model.id) if e.kind in WEIGHT_FILES]
+    senders = [e for store in stores for e in system.upstream(store.id)
+               if e.kind is Kind.external_entity or e.third_party is True]
+    return list({e.id: e for e in [*stores, *senders]}.values())
+
+
+def holds_model_files(system: System, store: Element) -> bool:
+    """A store that a model or training job loads from: what it holds is (also) model weights."""
+    return store.kind in STORE_KINDS | {Kind.registry} and any(
+        e.kind in MODEL_FILE_READERS for e in system.downstream(store.id))
+
+
+def open_to_internet(element: Element) -> bool:
+    """A store stated to answer on the internet itself and not stated to make callers authenticate: whoever
+    finds it can read it, and often write to it."""
+    return element.kind in STORE_KINDS and element.exposure is Exposure.internet and element.authenticated is not True
 
 
 def loaded_weights(system: System, model: Element) -> bool:

@@ -1,6 +1,8 @@
 """STRIDE rules for what a component open to outsiders or to other tenants offers an attacker beyond a missing
 check: a flaw in the application itself (T-STRIDE-012), the accounts people sign in with (T-STRIDE-013), records
-fetched by identifiers callers choose (T-STRIDE-014), and capacity tenants share (T-STRIDE-015).
+fetched by identifiers callers choose (T-STRIDE-014), capacity tenants share (T-STRIDE-015), and a store that
+answers on the internet itself, beside the application in front of it (T-STRIDE-017), and a shared store whose
+records can be served to the wrong person (T-STRIDE-018).
 
 They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets anonymous callers in,
 T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
@@ -17,7 +19,17 @@ from collections.abc import Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import hosted_elsewhere, kinds, requests_from, requests_to, sensitive_reach, spread
+from dicetm.rules.reach import (
+    MODEL_FILE_READERS,
+    holds_model_files,
+    hosted_elsewhere,
+    kinds,
+    open_to_internet,
+    requests_from,
+    requests_to,
+    sensitive_reach,
+    spread,
+)
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
@@ -251,9 +263,96 @@ def shared_resource_without_quotas(system: System) -> Iterator[Hit]:
         yield Hit(element=element.id, assumptions=assumptions)
 
 
+# ---------------------------------------------------------------- T-STRIDE-017 a store open to the internet
+
+
+def store_open_to_the_internet(system: System) -> Iterator[Hit]:
+    """T-STRIDE-017: a store of this system (not a third party's) stated to be reachable from the internet
+    (``exposure: internet``), not stated to make callers authenticate, and not holding only public data: whoever
+    finds it (open databases, buckets and shared links are indexed at internet scale) reads its data, and often
+    changes it, without passing the application in front of it. The processes that normally read and write it
+    are named: the checks they make are the ones bypassed. When a model or training job loads its files from it,
+    a file replaced there is a tampered model (a supply-chain compromise), and the models are named too. Without
+    stated access logging (``audit_logging``) nobody can tell who read it."""
+    for store in system.elements:
+        if not open_to_internet(store) or store.third_party is True:
+            continue  # someone else's store (the public web, a SaaS) is theirs to lock
+        if store.classification is Classification.public and store.holds_credentials is not True:
+            continue  # meant to be read by anyone
+        factors: tuple[Factor, ...] = ()
+        assumptions: tuple[str, ...] = ()
+        if store.authenticated is False:
+            factors = (Factor(target="likelihood", delta=1, fact=f"{store.id}.authenticated=false",
+                              note="it is stated to need no credentials at all"),)
+        else:
+            assumptions = (f"Whether {store.name} makes callers from the internet authenticate is not stated "
+                           "(authenticated); assumed a link or no credentials are enough.",)
+        users = [e for e in [*system.upstream(store.id), *system.downstream(store.id)] if e.kind in PROCESS_KINDS]
+        references: list[str] = []
+        if store.holds_credentials is True:
+            references.append("atlas:AML.T0055")
+        models = [e for e in system.downstream(store.id) if e.kind in MODEL_FILE_READERS]
+        if holds_model_files(system, store):
+            references.append("atlas:AML.T0010.003")  # a tampered model file reaches whatever loads it
+        unnoticed = ""
+        if store.audit_logging is not True:
+            references.append("cwe:CWE-778")
+            unnoticed = (" Nothing records who reads it, so the exposure can go on for years and nobody can tell "
+                         "afterwards what was taken.")
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*users, *models])),
+                  values={"users": _names(users) if users else "the application", "unnoticed": unnoticed},
+                  factors=factors, assumptions=assumptions, references=tuple(references))
+
+
+# ---------------------------------------------------------------- T-STRIDE-018 one user's data served to another
+
+
+def _answering_near(system: System, readers: list[Element]) -> list[Element]:
+    """The processes that hand a store's records to people: its readers, or the processes up to two steps on from
+    them, that send to an external entity (a page, an email). A bounded look, so the rule stays linear."""
+    found: dict[str, Element] = {}
+    frontier = readers
+    for _step in range(3):  # the readers themselves, then two steps on
+        ahead: list[Element] = []
+        for process in frontier:
+            receivers = system.downstream(process.id)
+            if any(e.kind is Kind.external_entity for e in receivers):
+                found.setdefault(process.id, process)
+            ahead += [e for e in receivers if e.kind is Kind.process]
+        frontier = ahead
+    return list(found.values())
+
+
+def data_served_to_the_wrong_user(system: System) -> Iterator[Hit]:
+    """T-STRIDE-018: a store stated to hold the data of several users or tenants (``multi_tenant``), or read
+    through a shared component that is (a pooled client library, a shared cache layer), whose data is not stated
+    to be public or internal, and whose records go out to people through the processes that read it (within two
+    steps). A mixed-up cache key, a connection reused across requests or a race between sessions then serves one
+    person's records to another, with no attacker needed. The readers and the components that answer people are
+    named: that is where each request's identity must stay attached to its data."""
+    for store in system.elements:
+        if store.kind not in STORE_KINDS or _rank(store.classification) in (0, 1):
+            continue
+        readers = [e for e in system.downstream(store.id) if e.kind is Kind.process]
+        shared = [e for e in [store, *readers] if e.multi_tenant is True]
+        if not shared:
+            continue
+        answering = _answering_near(system, readers)
+        if not answering:
+            continue
+        assumptions: tuple[str, ...] = ()
+        if store.classification is None:
+            assumptions = (f"What {store.name} holds is not stated (classification); assumed records of the people "
+                           "it serves.",)
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*readers, *answering])),
+                  values={"shared": _names(shared), "answering": _names(answering)}, assumptions=assumptions)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-012": public_facing_application_exploitable,
     "T-STRIDE-013": internet_sign_in_accounts,
     "T-STRIDE-014": records_fetched_by_caller_ids,
     "T-STRIDE-015": shared_resource_without_quotas,
+    "T-STRIDE-017": store_open_to_the_internet,
+    "T-STRIDE-018": data_served_to_the_wrong_user,
 }
