@@ -1,0 +1,534 @@
+"""Kubernetes manifests (plain, multi-document, ``kubectl get -o yaml`` lists, Helm-rendered output): workloads
+as entities, namespaces as zones, and what the objects say about how the workloads reach each other.
+
+- a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ReplicaSet, a Knative Service, a KServe
+  InferenceService) is an entity named by ``metadata.name``; its first container image is its technology, so
+  a database image makes it a store and a model server image (vLLM, Ollama, TGI...) a model, as in compose;
+- a Service is the name other workloads use for the workloads its selector picks: it becomes their alias, and
+  a LoadBalancer or NodePort Service, or an Ingress routing to it, makes them ``exposure: internet`` (internal
+  when an annotation or the ingress class says so). A Service with no workload in the file stands for one
+  defined elsewhere (same name) or, for ``ExternalName``, an outside system;
+- an environment value naming a Service (``http://rag-api:8080``, ``qdrant.vectors.svc.cluster.local:6333``,
+  ``catalog:3550``) is a relation to it; a variable named after a product (``OPENAI_API_KEY``) says the
+  workload uses that product; a referenced Secret (``secretKeyRef``, ``envFrom``, a secret volume) says it
+  ``holds_credentials``. Secret values are never read; ConfigMap values in the same file are read like env;
+- a mounted PersistentVolumeClaim is a store the workload reads and writes (read-only mount: reads);
+- a NetworkPolicy's ``from``/``to`` pod selectors are relations (who may talk to whom); its egress rules say
+  whether the selected workloads' egress is restricted;
+- a namespace (stated in ``metadata.namespace`` or a Namespace object) is a zone holding its workloads.
+
+Helm chart templates (``{{ }}``) are not rendered: template actions are blanked, objects whose name is templated
+are left out, and a note says to describe ``helm template`` output instead. All these facts are weak: what the
+documents say in words wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from dicetm.ingest.extract_compose import product_of_variable
+from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where, Zone
+from dicetm.model.system import Exposure, Kind
+
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet",
+                        "ReplicationController", "DeploymentConfig"})
+_LLM_SERVERS = re.compile(r"(?:^|[/_-])(?:ollama|vllm|vllm-openai|text-generation-inference|tgi|llama\.?cpp|localai|"
+                          r"sglang|tensorrt-llm|lmdeploy|huggingface-text-generation|llm-d)(?:[:/@_-]|$)", re.I)
+_ML_SERVERS = re.compile(r"(?:^|[/_-])(?:tritonserver|triton|torchserve|tensorflow/serving|tfserving|mlserver|"
+                         r"seldon|bentoml|sklearnserver|xgbserver|lgbserver|kserve-\w+server)(?:[:/@_-]|$)", re.I)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+_TEMPLATED = "__templated__"
+_DOCUMENT_START = re.compile(r"^---(?:\s|$)")
+_TOP_KIND = re.compile(r"^kind\s*:\s*[\"']?(\w+)", re.M)
+# the objects read (a large install manifest is mostly CustomResourceDefinitions and RBAC, not parsed at all)
+_READ = _WORKLOADS | {"Service", "Ingress", "NetworkPolicy", "Namespace", "ConfigMap", "List", "InferenceService"}
+# a Service's DNS name: "svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local", in a URL or as host:port
+_ADDRESS = re.compile(r"(?:^|://|@)(?P<host>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*)(?::(?P<port>\d+))?(?=[/?#]|$)")
+_LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0"})
+_LLM_WORDS = re.compile(r"\b(?:llm|llama|mistral|mixtral|qwen|gemma|phi-?\d|falcon|gpt|huggingface|vllm|"
+                        r"text-generation|chat)\b", re.I)
+
+
+class _Lines(dict[Any, Any]):
+    """A YAML mapping that remembers the line (0-based, within its document) of each key."""
+
+    lines: dict[Any, int]
+
+
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+def _mapping(loader: Any, node: yaml.MappingNode) -> _Lines:
+    loader.flatten_mapping(node)
+    data = _Lines()
+    data.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.lines[key] = key_node.start_mark.line
+    return data
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+@dataclass
+class _Object:
+    kind: str
+    api: str
+    name: str
+    namespace: str | None
+    body: _Lines
+    offset: int  # index of the document's first line in the source
+
+    def line(self, mapping: Any, key: str) -> int:
+        """The source line index of ``key`` in ``mapping`` (a mapping of this object), else the object's first."""
+        lines = getattr(mapping, "lines", {})
+        return self.offset + lines[key] if key in lines else self.offset + self.body.lines.get("kind", 0)
+
+
+@dataclass
+class _Workload:
+    obj: _Object
+    entity: Entity
+    labels: dict[str, str]
+    pods: list[_Lines] = field(default_factory=list)  # pod specs (a KServe InferenceService may have several)
+
+
+def looks_like_kubernetes(head: str) -> bool:
+    """Text that holds a Kubernetes object: top-level ``apiVersion`` and ``kind`` keys."""
+    return bool(re.search(r"^apiVersion\s*:", head, re.M) and re.search(r"^kind\s*:", head, re.M))
+
+
+def extract_kubernetes(source: SourceText, out: Extraction, prefix: str) -> bool:
+    objects = _objects(source, out)
+    if not objects:
+        return False
+    config_maps = {(o.namespace, o.name): o.body.get("data") for o in objects if o.kind == "ConfigMap"}
+    workloads = [w for o in objects if (w := _workload(source, out, prefix, o)) is not None]
+    services = {(o.namespace, o.name): o for o in objects if o.kind == "Service" and o.api == "v1"}
+    reader = _Reader(source, out, prefix, workloads, services, config_maps)
+    for workload in workloads:
+        reader.read_pods(workload)
+    for service in services.values():
+        reader.service(service)
+    for obj in objects:
+        if obj.kind == "Ingress":
+            reader.ingress(obj)
+        elif obj.kind == "NetworkPolicy":
+            reader.network_policy(obj)
+    _namespaces(source, out, prefix, objects, workloads, reader)
+    return True
+
+
+def _objects(source: SourceText, out: Extraction) -> list[_Object]:
+    """Every object of every YAML document in the source (``kind: List`` items included)."""
+    found: list[_Object] = []
+    templated = False
+    start = 0
+    lines = list(source.lines)
+    bounds = [i for i, line in enumerate(lines) if _DOCUMENT_START.match(line)]
+    for end in [*bounds, len(lines)]:
+        text = "\n".join(lines[start:end])
+        offset, start = start, end + 1
+        kind = _TOP_KIND.search(text)
+        if not text.strip() or (kind is not None and kind.group(1) not in _READ):
+            continue
+        if "{{" in text:
+            templated = True
+            text = _untemplate(text)
+        try:
+            data = yaml.load(text, Loader=_LineLoader)  # a safe loader: plain data only
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = source.where(offset + (mark.line if mark is not None else 0))
+            place = where.place if where is not None else "a Kubernetes manifest"
+            out.note(f"{place}: this YAML document could not be read ({getattr(exc, 'problem', exc)}); its objects "
+                     "were not drafted")
+            continue
+        items = data.get("items") if isinstance(data, _Lines) and data.get("kind") == "List" else [data]
+        for item in items if isinstance(items, list) else []:
+            obj = _object(item, offset)
+            if obj is not None:
+                found.append(obj)
+    if templated:
+        where = source.where(0) or next((source.where(i) for i in range(len(lines)) if source.homes[i]), None)
+        out.note(f"{where.span.file if where else 'a manifest'}: a Helm template ({{{{ }}}} actions) was read "
+                 "without rendering it; objects with a templated name were left out. Describe the output of "
+                 "`helm template` for a full draft")
+    return found
+
+
+def _untemplate(text: str) -> str:
+    """Template actions out, lines kept: a line that is only actions becomes blank, an action inside a value
+    becomes a marker (so a templated name is recognised and left out)."""
+    def replace(match: re.Match[str]) -> str:
+        return _TEMPLATED + "\n" * match.group(0).count("\n")
+
+    result = []
+    for line in _TEMPLATE.sub(replace, text).split("\n"):
+        bare = line.replace(_TEMPLATED, "").strip()
+        result.append("" if not bare or bare == "-" else line)
+    return "\n".join(result)
+
+
+def _object(item: Any, offset: int) -> _Object | None:
+    if not isinstance(item, _Lines):
+        return None
+    kind, api, metadata = item.get("kind"), item.get("apiVersion"), item.get("metadata")
+    if not isinstance(kind, str) or not isinstance(api, str) or not isinstance(metadata, dict):
+        return None
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    if not isinstance(name, str) or not name or _TEMPLATED in name:
+        return None
+    namespace = namespace if isinstance(namespace, str) and _TEMPLATED not in namespace else None
+    return _Object(kind, api, name, namespace, item, offset)
+
+
+def _workload(source: SourceText, out: Extraction, prefix: str, obj: _Object) -> _Workload | None:
+    spec = _map(obj.body, "spec")
+    if obj.kind == "InferenceService":
+        parts = [_map(spec, part) for part in ("predictor", "transformer", "explainer")]
+        pods = [p for p in parts if p]
+    elif obj.kind == "CronJob":
+        pods = [_map(_map(_map(_map(spec, "jobTemplate"), "spec"), "template"), "spec")]
+    elif obj.kind == "Pod":
+        pods = [spec]
+    elif obj.kind in _WORKLOADS or (obj.kind == "Service" and obj.api.startswith("serving.knative.dev")):
+        pods = [_map(_map(spec, "template"), "spec")]
+    else:
+        return None
+    where = source.where(obj.line(obj.body.get("metadata"), "name"))
+    if where is None:
+        return None
+    entity = out.entity(_key(prefix, obj.namespace, obj.name), obj.name, where)
+    template = _map(_map(spec, "template"), "metadata") if obj.kind != "Pod" else _map(obj.body, "metadata")
+    labels = {str(k): str(v) for k, v in _map(template, "labels").items()}
+    workload = _Workload(obj, entity, labels, [p for p in pods if p])
+    images = [str(c.get("image") or "") for p in workload.pods for c in _containers(p)]
+    entity.technology = next((i for i in images if i), "")
+    words = " ".join([*images, *(str(a) for p in workload.pods for c in _containers(p) for a in _list(c, "args"))])
+    if obj.kind == "InferenceService":
+        _inference_service(source, out, prefix, workload)
+    elif any(_LLM_SERVERS.search(i) for i in images):
+        entity.kind, entity.kind_strength = Kind.llm, WEAK
+    elif any(_ML_SERVERS.search(i) for i in images):
+        entity.kind, entity.kind_strength = (Kind.llm if _LLM_WORDS.search(words) else Kind.ml_model), WEAK
+    return workload
+
+
+def _inference_service(source: SourceText, out: Extraction, prefix: str, workload: _Workload) -> None:
+    """KServe: the predictor serves a model (an LLM when its format, runtime or arguments say so); the model's
+    storage URI is where its files come from; a transformer sits in front of the predictor."""
+    obj, entity = workload.obj, workload.entity
+    predictor = _map(_map(obj.body, "spec"), "predictor")
+    model = _map(predictor, "model") or next((v for k, v in predictor.items() if isinstance(v, _Lines)
+                                               and k not in ("containers", "volumes")), _Lines())
+    model_format = str(_map(model, "modelFormat").get("name") or "")
+    runtime = str(model.get("runtime") or "")
+    entity.technology = " ".join(x for x in ("KServe", model_format or runtime, entity.technology) if x)
+    words = " ".join([model_format, runtime, obj.name, *(str(a) for a in _list(model, "args")),
+                      str(model.get("storageUri") or "")])
+    entity.kind, entity.kind_strength = (Kind.llm if _LLM_WORDS.search(words) else Kind.ml_model), WEAK
+    uri = model.get("storageUri")
+    if isinstance(uri, str) and "://" in uri:
+        where = source.where(obj.line(model, "storageUri"))
+        scheme, _, rest = uri.partition("://")
+        store_name = "Hugging Face" if scheme == "hf" else f"{scheme}://{rest.split('/')[0]}"
+        store = out.entity(f"{prefix}:model-files:{store_name}", store_name, where, structural=False)
+        if scheme == "hf" and where is not None:
+            store.facts.append(Fact("third_party", True, where, WEAK))
+        elif scheme != "hf":
+            store.kind, store.kind_strength = Kind.data_store, EXPLICIT
+        if where is not None:
+            out.relations.append(Relation(store.key, entity.key, where, "model files"))
+    if _map(_map(obj.body, "spec"), "transformer"):
+        line = obj.line(_map(obj.body, "spec"), "transformer")
+        where = source.where(line)
+        if where is not None:
+            name = f"{obj.name}-transformer"
+            transformer = out.entity(_key(prefix, obj.namespace, name), name, where)
+            out.relations.append(Relation(transformer.key, entity.key, where))
+            workload.pods = [p for p in workload.pods if p is not _map(_map(obj.body, "spec"), "transformer")]
+
+
+class _Reader:
+    """What the objects of one file say about its workloads: addresses, secrets, volumes, exposure, policies."""
+
+    def __init__(self, source: SourceText, out: Extraction, prefix: str, workloads: list[_Workload],
+                 services: dict[tuple[str | None, str], _Object], config_maps: dict[Any, Any]) -> None:
+        self.source, self.out, self.prefix = source, out, prefix
+        self.workloads = workloads
+        self.services = services
+        self.config_maps = config_maps
+        self.stand_ins: dict[str, Entity] = {}  # Services whose workloads are not in the file
+
+    # -- who a name stands for
+
+    def backends(self, service: _Object) -> list[_Workload]:
+        selector = _map(_map(service.body, "spec"), "selector")
+        if not selector:
+            return []
+        wanted = {str(k): str(v) for k, v in selector.items()}
+        return [w for w in self.workloads if w.obj.namespace == service.namespace and w.obj.kind != "Service"
+                and wanted.items() <= w.labels.items()]
+
+    def targets(self, name: str, namespace: str | None, where: Where) -> list[Entity]:
+        """The entities a Service name (in ``namespace``) stands for: the workloads it selects, else a stand-in
+        for a Service defined elsewhere."""
+        service = self.services.get((namespace, name)) or next(
+            (s for (ns, n), s in self.services.items() if n == name), None)
+        if service is not None:
+            backends = self.backends(service)
+            return [w.entity for w in backends] if backends else [self.stand_in(service.name, service.namespace,
+                                                                                where)]
+        named = [w.entity for w in self.workloads if w.obj.name == name]
+        if named:
+            return named
+        return [self.stand_in(name, namespace, where)]
+
+    def stand_in(self, name: str, namespace: str | None, where: Where, *, structural: bool = False) -> Entity:
+        key = f"{self.prefix}:service:{namespace or ''}/{name}"
+        entity = self.out.entity(key, name, where, structural=structural)
+        entity.structural = entity.structural or structural
+        self.stand_ins[key] = entity
+        return entity
+
+    # -- pods
+
+    def read_pods(self, workload: _Workload) -> None:
+        obj = workload.obj
+        for pod in workload.pods:
+            for container in _containers(pod):
+                for variable, value, line in self.environment(workload, container):
+                    self.variable(workload, variable, value, line)
+                for source in _list(container, "envFrom"):
+                    if not isinstance(source, _Lines):
+                        continue
+                    if isinstance(source.get("secretRef"), dict):
+                        self.credentials(workload, obj.line(source, "secretRef"))
+                    reference = _map(source, "configMapRef")
+                    data = self.config_maps.get((obj.namespace, reference.get("name")))
+                    for key, value in (data or {}).items():
+                        self.variable(workload, str(key), str(value), obj.line(source, "configMapRef"))
+            for volume in _list(pod, "volumes"):
+                if isinstance(volume, _Lines):
+                    self.volume(workload, volume, _mounts(pod, str(volume.get("name") or "")))
+
+    def environment(self, workload: _Workload, container: _Lines) -> list[tuple[str, str, int]]:
+        obj = workload.obj
+        found: list[tuple[str, str, int]] = []
+        for item in _list(container, "env"):
+            if not isinstance(item, _Lines) or not isinstance(item.get("name"), str):
+                continue
+            line = obj.line(item, "name")
+            reference = _map(item, "valueFrom")
+            if isinstance(reference.get("secretKeyRef"), dict):
+                found.append((item["name"], "", line))
+                self.credentials(workload, line)
+                continue
+            config = _map(reference, "configMapKeyRef")
+            if config:
+                data = self.config_maps.get((obj.namespace, config.get("name"))) or {}
+                found.append((item["name"], str(data.get(config.get("key"), "")), line))
+            else:
+                found.append((item["name"], str(item.get("value") or ""), line))
+        return found
+
+    def variable(self, workload: _Workload, variable: str, value: str, line: int) -> None:
+        where = self.source.where(line) or workload.entity.where[0]
+        targets: list[Entity] = []
+        for match in _ADDRESS.finditer(value.strip()):
+            host, parts = match.group("host"), match.group("host").split(".")
+            addressed = "://" in value or match.group("port") is not None or "svc" in parts
+            if host in _LOCAL or host.replace(".", "").isdigit() or not addressed:
+                continue  # "cluster.local" alone is a setting, not an address
+            if len(parts) <= 2 or parts[2] == "svc":  # "svc", "svc.ns", "svc.ns.svc[.cluster.local]"
+                namespace = parts[1] if len(parts) > 1 else workload.obj.namespace
+                targets += self.targets(parts[0], namespace, where)
+        for target in targets:
+            if target is not workload.entity:
+                self.out.relations.append(Relation(workload.entity.key, target.key, where))
+        product = product_of_variable(variable) if not targets else None
+        if product is not None:
+            provider = self.out.entity(f"{self.prefix}:product:{product}", product, where, structural=False)
+            provider.facts.append(Fact("third_party", True, where, WEAK))
+            self.out.relations.append(Relation(workload.entity.key, provider.key, where))
+
+    def credentials(self, workload: _Workload, line: int) -> None:
+        where = self.source.where(line)
+        if where is not None:
+            workload.entity.facts.append(Fact("holds_credentials", True, where, WEAK))
+
+    def volume(self, workload: _Workload, volume: _Lines, read_only: bool) -> None:
+        obj = workload.obj
+        if isinstance(volume.get("secret"), dict):
+            self.credentials(workload, obj.line(volume, "secret"))
+        projected = _map(volume, "projected")
+        if any(isinstance(s, dict) and "secret" in s for s in _list(projected, "sources")):
+            self.credentials(workload, obj.line(volume, "projected"))
+        claim = _map(volume, "persistentVolumeClaim")
+        name = claim.get("claimName")
+        where = self.source.where(obj.line(volume, "persistentVolumeClaim"))
+        if not isinstance(name, str) or _TEMPLATED in name or where is None:
+            return
+        store = self.out.entity(f"{self.prefix}:pvc:{obj.namespace or ''}/{name}", name, where,
+                                kind=Kind.data_store, kind_strength=EXPLICIT, technology="PersistentVolumeClaim")
+        read_only = read_only or claim.get("readOnly") is True
+        source, target = (store.key, workload.entity.key) if read_only else (workload.entity.key, store.key)
+        self.out.relations.append(Relation(source, target, where, bidirectional=not read_only))
+
+    # -- exposure
+
+    def service(self, service: _Object) -> None:
+        spec = _map(service.body, "spec")
+        kind = str(spec.get("type") or "ClusterIP")
+        where = self.source.where(service.line(service.body.get("metadata"), "name"))
+        if where is None:
+            return
+        backends = self.backends(service)
+        for backend in backends:
+            if service.name != backend.entity.name and len(backends) == 1:
+                backend.entity.aliases.append(service.name)
+        if kind == "ExternalName" and isinstance(spec.get("externalName"), str):
+            outside = self.stand_in(service.name, service.namespace, where, structural=True)
+            outside.technology = spec["externalName"]
+            if "." in outside.technology and not re.search(r"\.(?:svc|local|internal)\.?$|\.cluster\.local",
+                                                           outside.technology):
+                outside.facts.append(Fact("third_party", True, where, WEAK))
+            return
+        if kind not in ("LoadBalancer", "NodePort"):
+            return
+        exposure = Exposure.internal if _internal(service) else Exposure.internet
+        where = self.source.where(service.line(spec, "type")) or where
+        entities = [w.entity for w in backends] or [self.stand_in(service.name, service.namespace, where,
+                                                                  structural=True)]
+        for entity in entities:
+            entity.facts.append(Fact("exposure", exposure, where, WEAK))
+
+    def ingress(self, ingress: _Object) -> None:
+        spec = _map(ingress.body, "spec")
+        exposure = Exposure.internal if _internal(ingress) else Exposure.internet
+        found: list[tuple[str, int]] = []
+        default = _map(spec, "defaultBackend") or _map(spec, "backend")
+        if default:
+            found.append((_backend_service(default), ingress.line(spec, "defaultBackend" if "defaultBackend" in spec
+                                                                   else "backend")))
+        for rule in _list(spec, "rules"):
+            for path in _list(_map(rule, "http"), "paths"):
+                if isinstance(path, _Lines):
+                    found.append((_backend_service(_map(path, "backend")), ingress.line(path, "backend")))
+        for name, line in found:
+            where = self.source.where(line)
+            if not name or where is None:
+                continue
+            for entity in self.targets(name, ingress.namespace, where):
+                entity.facts.append(Fact("exposure", exposure, where, WEAK))
+
+    # -- network policies
+
+    def network_policy(self, policy: _Object) -> None:
+        spec = _map(policy.body, "spec")
+        selected = self.selected(_map(spec, "podSelector"), policy.namespace)
+        types = [str(t) for t in _list(spec, "policyTypes")] or (["Ingress", "Egress"] if "egress" in spec
+                                                                  else ["Ingress"])
+        for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+            for rule in _list(spec, direction):
+                if not isinstance(rule, _Lines):
+                    continue
+                for peer in _list(rule, peers_key):
+                    if not isinstance(peer, _Lines) or "podSelector" not in peer:
+                        continue
+                    where = self.source.where(policy.line(peer, "podSelector"))
+                    if where is None:
+                        continue
+                    namespace = policy.namespace if "namespaceSelector" not in peer else None
+                    for other in self.selected(_map(peer, "podSelector"), namespace):
+                        for own in selected:
+                            if other is own:
+                                continue
+                            source, target = (other, own) if direction == "ingress" else (own, other)
+                            self.out.relations.append(Relation(source.entity.key, target.entity.key, where))
+        if "Egress" in types:
+            rules = [r for r in _list(spec, "egress") if isinstance(r, _Lines)]
+            open_to_all = any(not _list(r, "to") or any(
+                str(_map(p, "ipBlock").get("cidr")) in ("0.0.0.0/0", "::/0") for p in _list(r, "to")
+                if isinstance(p, _Lines)) for r in rules)
+            where = self.source.where(policy.line(spec, "egress" if "egress" in spec else "policyTypes"))
+            if where is not None:
+                for workload in selected:
+                    workload.entity.facts.append(Fact("egress_restricted", not open_to_all, where, WEAK))
+
+    def selected(self, selector: _Lines, namespace: str | None) -> list[_Workload]:
+        labels = {str(k): str(v) for k, v in _map(selector, "matchLabels").items()}
+        return [w for w in self.workloads if (namespace is None or w.obj.namespace == namespace)
+                and labels.items() <= w.labels.items() and not _list(selector, "matchExpressions")]
+
+
+def _namespaces(source: SourceText, out: Extraction, prefix: str, objects: list[_Object],
+                workloads: list[_Workload], reader: _Reader) -> None:
+    declared = {o.name: o for o in objects if o.kind == "Namespace"}
+    named = dict.fromkeys([*declared, *(o.namespace for o in objects if o.namespace)])
+    for namespace in named:
+        assert namespace is not None
+        first = declared.get(namespace) or next(o for o in objects if o.namespace == namespace)
+        where = source.where(first.line(first.body.get("metadata"), "name" if first.kind == "Namespace"
+                                        else "namespace"))
+        if where is None:
+            continue
+        members = [w.entity.key for w in workloads if w.obj.namespace == namespace]
+        members += [key for key, e in reader.stand_ins.items() if key.startswith(f"{prefix}:service:{namespace}/")]
+        members += [key for key in out.entities if key.startswith(f"{prefix}:pvc:{namespace}/")]
+        out.zones.append(Zone(f"{prefix}:zone:{namespace}", f"namespace {namespace}", where, members))
+
+
+def _internal(obj: _Object) -> bool:
+    """An annotation or ingress class saying the load balancer is internal (AWS, GCP, Azure and others)."""
+    annotations = _map(obj.body.get("metadata"), "annotations")
+    for key, value in annotations.items():
+        if "internal" in f"{key}={value}".lower() and str(value).lower() in ("true", "internal", "yes", "1"):
+            return True  # "...aws-load-balancer-internal: true", "...aws-load-balancer-scheme: internal"
+    return "internal" in str(_map(obj.body, "spec").get("ingressClassName") or "").lower()
+
+
+def _backend_service(backend: _Lines) -> str:
+    name = _map(backend, "service").get("name") or backend.get("serviceName")
+    return str(name) if isinstance(name, str) and _TEMPLATED not in name else ""
+
+
+def _mounts(pod: _Lines, volume: str) -> bool:
+    """Whether every mount of the volume in the pod's containers is read-only."""
+    mounts = [m for c in _containers(pod) for m in _list(c, "volumeMounts")
+              if isinstance(m, dict) and m.get("name") == volume]
+    return bool(mounts) and all(m.get("readOnly") is True for m in mounts)
+
+
+def _containers(pod: _Lines) -> list[_Lines]:
+    return [c for key in ("initContainers", "containers") for c in _list(pod, key) if isinstance(c, _Lines)]
+
+
+def _key(prefix: str, namespace: str | None, name: str) -> str:
+    return f"{prefix}:{namespace or ''}/{name}"
+
+
+def _map(value: Any, key: str) -> _Lines:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, _Lines) else _EMPTY
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, list) else []
+
+
+_EMPTY = _Lines()
+_EMPTY.lines = {}
