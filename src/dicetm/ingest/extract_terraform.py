@@ -33,7 +33,7 @@ from lark.exceptions import LarkError
 
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where, Zone
 from dicetm.ingest.terraform_map import FactRule, TerraformMap, terraform_map
-from dicetm.model.system import Exposure
+from dicetm.model.system import STORE_KINDS, Exposure
 
 _OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 _HEADER = re.compile(r'^\s*(resource|data|module)\s+"?([\w-]+)"?\s*(?:"?([\w-]+)"?)?\s*\{')
@@ -381,7 +381,8 @@ class _Drafter:
 
     def references(self) -> None:
         """A plain reference from an entity to another: a relation from the one that refers, or towards it
-        when the attribute holds where the data comes from (``inbound`` in the map)."""
+        when the attribute holds where the data comes from (``inbound`` in the map) or the one that refers is a
+        store; none between two stores."""
         for address, entity in list(self.entities.items()):
             resource = self.resources.get(address)
             if resource is None:
@@ -393,7 +394,12 @@ class _Drafter:
                 target = self.entities.get(other) or self.stand_in(other, where)
                 if target is None:
                     continue
-                source, sink = (target, entity) if inbound else (entity, target)
+                if entity.kind in STORE_KINDS and target.kind in STORE_KINDS:
+                    continue  # a container naming its storage account, a database its server: a part, not a flow
+                # data comes from where the attribute says, and a store naming a process (a log group named
+                # after its function) is written by it
+                towards = inbound or (entity.kind in STORE_KINDS and target.kind not in STORE_KINDS)
+                source, sink = (target, entity) if towards else (entity, target)
                 self.related.add(frozenset((address, other)))
                 self.out.relations.append(Relation(source.key, sink.key, where))
 
@@ -407,7 +413,7 @@ class _Drafter:
             for current, inbound, first in frontier:
                 incoming = set(self.table.inbound.get(current.type, []))
                 for key, addresses in current.refs.items():
-                    if key in _NOT_DATA:
+                    if key in _NOT_DATA or key in self.table.part_of:
                         continue
                     flows_in = inbound or any(p.split(".")[0] == key for p in incoming)
                     for address in sorted(addresses - seen):

@@ -21,6 +21,7 @@ from dicetm.store.yamlfile import parse_yaml_model
 ENV_VARIABLE = "DICETM_TERRAFORM_MAP"
 _HINT = "see the comments of dicetm's ingest/data/terraform.yaml for the shape of each section"
 Paths = str | list[str]
+_NOT_FACTS = frozenset({"id", "name", "kind", "description", "tags", "provenance", "source_data"})
 
 
 class _Strict(BaseModel):
@@ -69,7 +70,7 @@ class FactRule(_Strict):
     @model_validator(mode="after")
     def _known_fact(self) -> FactRule:
         field = Element.model_fields.get(self.fact)
-        if field is None or field.annotation is None or self.fact in ("id", "name", "kind", "description", "provenance", "source_data"):
+        if field is None or field.annotation is None or self.fact in _NOT_FACTS:
             raise ValueError(f"'{self.fact}' is not an element fact of the model")
         adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
         for value in [*(self.values or {}).values(), *([self.value] if self.value is not None else [])]:
@@ -106,6 +107,7 @@ class TerraformMap(_Strict):
     facts: list[FactRule] = Field(default_factory=list)
     links: dict[str, Link] = Field(default_factory=dict)
     inbound: dict[str, list[str]] = Field(default_factory=dict)
+    part_of: list[str] = Field(default_factory=list)
     open_ingress: list[OpenIngress] = Field(default_factory=list)
     grants: list[Grant] = Field(default_factory=list)
     iam: list[str] = Field(default_factory=list)
@@ -120,13 +122,17 @@ class TerraformMap(_Strict):
         return KindEntry(kind=entry) if isinstance(entry, Kind) else entry
 
     def extended(self, other: TerraformMap) -> TerraformMap:
-        return TerraformMap(
-            kinds={**self.kinds, **other.kinds}, boundaries=[*self.boundaries, *other.boundaries],
-            facts=[*self.facts, *other.facts], links={**self.links, **other.links},
-            inbound={**self.inbound, **other.inbound}, open_ingress=[*self.open_ingress, *other.open_ingress],
-            grants=[*self.grants, *other.grants], iam=[*self.iam, *other.iam],
-            read_actions=other.read_actions or self.read_actions, write_actions=other.write_actions or
-            self.write_actions, call_actions=other.call_actions or self.call_actions)
+        """This map with ``other``'s entries added (a mapping's keys and a pattern replaced by ``other``'s)."""
+        merged: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, dict):
+                merged[name] = {**mine, **theirs}
+            elif isinstance(mine, list):
+                merged[name] = [*mine, *theirs]
+            else:
+                merged[name] = theirs or mine
+        return TerraformMap(**merged)
 
 
 def terraform_map() -> TerraformMap:
