@@ -36,9 +36,9 @@ from dicetm.model.system import Exposure, Kind
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet",
                         "ReplicationController", "DeploymentConfig"})
-_LLM_SERVERS = re.compile(r"(?:^|[/_-])(?:ollama|vllm|vllm-openai|text-generation-inference|tgi|llama\.?cpp|localai|"
+_LLM_SERVERS = re.compile(r"(?:^|[/_-])(?P<server>ollama|vllm|text-generation-inference|tgi|llama\.?cpp|localai|"
                           r"sglang|tensorrt-llm|lmdeploy|huggingface-text-generation|llm-d)(?:[:/@_-]|$)", re.I)
-_ML_SERVERS = re.compile(r"(?:^|[/_-])(?:tritonserver|triton|torchserve|tensorflow/serving|tfserving|mlserver|"
+_ML_SERVERS = re.compile(r"(?:^|[/_-])(?P<server>tritonserver|triton|torchserve|tensorflow/serving|tfserving|mlserver|"
                          r"seldon|bentoml|sklearnserver|xgbserver|lgbserver|kserve-\w+server)(?:[:/@_-]|$)", re.I)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 _TEMPLATED = "__templated__"
@@ -219,10 +219,13 @@ def _workload(source: SourceText, out: Extraction, prefix: str, obj: _Object) ->
     words = " ".join([*images, *(str(a) for p in workload.pods for c in _containers(p) for a in _list(c, "args"))])
     if obj.kind == "InferenceService":
         _inference_service(source, out, prefix, workload)
-    elif any(_LLM_SERVERS.search(i) for i in images):
-        entity.kind, entity.kind_strength = Kind.llm, WEAK
-    elif any(_ML_SERVERS.search(i) for i in images):
-        entity.kind, entity.kind_strength = (Kind.llm if _LLM_WORDS.search(words) else Kind.ml_model), WEAK
+        return workload
+    server = next((m for i in images if (m := _LLM_SERVERS.search(i) or _ML_SERVERS.search(i))), None)
+    if server is not None:
+        # the server, not the image: "vllm/vllm-openai" runs our own model, it is not OpenAI's API
+        entity.technology = server.group("server")
+        llm = server.re is _LLM_SERVERS or _LLM_WORDS.search(words)
+        entity.kind, entity.kind_strength = (Kind.llm if llm else Kind.ml_model), WEAK
     return workload
 
 
