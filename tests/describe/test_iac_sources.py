@@ -75,7 +75,7 @@ def test_a_terraform_file_full_of_assignments_is_not_refused_as_an_env_file(tmp_
 
 
 def test_microservices_demo_services_flows_and_load_balancer() -> None:
-    system, notes, documents = _draft(K8S / "microservices-demo.yaml")
+    system, _, documents = _draft(K8S / "microservices-demo.yaml")
     elements = _elements(system)
     assert elements["frontend"].exposure is Exposure.internet  # the frontend-external LoadBalancer Service
     assert elements["cartservice"].exposure is None  # ClusterIP only
@@ -342,3 +342,34 @@ def test_a_broken_map_extension_names_its_line_and_field(tmp_path: Path, monkeyp
     problem = caught.value.problems[0]
     assert problem.location.file == str(extension) and problem.location.line == 2
     assert "kinds.acme_thing" in problem.message
+
+
+def test_registry_modules_whose_source_says_what_they_build(tmp_path: Path) -> None:
+    path = _write(tmp_path, "main.tf", """\
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.0"
+}
+module "docs_bucket" {
+  source = "terraform-aws-modules/s3-bucket/aws"
+  bucket = "acme-docs"
+}
+module "answer_api" {
+  source         = "terraform-aws-modules/lambda/aws"
+  function_name  = "answer-api"
+  vpc_subnet_ids = module.vpc.private_subnets
+  environment_variables = {
+    DOCS_BUCKET = module.docs_bucket.s3_bucket_id
+  }
+}
+module "billing" {
+  source = "./modules/billing"
+}
+""")
+    system, notes, documents = _draft(path)
+    assert {e.name: e.kind for e in system.elements} == {"docs_bucket": Kind.data_store, "answer_api": Kind.process}
+    assert _flows(system) == {("answer_api", "docs_bucket", False)}
+    assert _zones(system) == {"vpc": ({"answer_api"}, None)}
+    assert any("module 'billing'" in n and "not expanded" in n for n in notes)
+    assert not any("module 'docs_bucket'" in n for n in notes)
+    _quotes_are_in_their_spans(system, documents)

@@ -15,7 +15,10 @@ is data (``terraform_map``: ``data/terraform.yaml``, extendable by the user), no
   from the one that refers; IAM grants (policy statements, role assignments, IAM members) and connecting
   resources (event source mappings, bucket notifications, subscriptions) say the direction the data moves.
 
-What cannot be evaluated is said in a note, not guessed: modules are not expanded, ``count``/``for_each``
+- a registry module whose source the map lists (``terraform-aws-modules/s3-bucket/aws``) is an entity, or a
+  zone (``terraform-aws-modules/vpc/aws``); ``module.NAME.output`` references it.
+
+What cannot be evaluated is said in a note, not guessed: other modules are not expanded, ``count``/``for_each``
 resources are one entity each, ``dynamic`` blocks are read once as written, values from variables are unknown.
 Everything here is a weak fact: what the documents say in words wins.
 """
@@ -32,12 +35,12 @@ from hcl2.utils import SerializationOptions
 from lark.exceptions import LarkError
 
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where, Zone
-from dicetm.ingest.terraform_map import FactRule, TerraformMap, terraform_map
+from dicetm.ingest.terraform_map import FactRule, KindEntry, TerraformMap, terraform_map
 from dicetm.model.system import STORE_KINDS, Exposure
 
 _OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 _HEADER = re.compile(r'^\s*(resource|data|module)\s+"?([\w-]+)"?\s*(?:"?([\w-]+)"?)?\s*\{')
-_REFERENCE = re.compile(r"(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)")
+_REFERENCE = re.compile(r"(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+|module)\.([A-Za-z_][\w-]*)")
 _GENERIC = frozenset({"this", "main", "default", "example", "these", "primary", "current", "self", "it", "all",
                       "resource", "test", "demo", "sample", "one", "here"})
 _NOT_DATA = frozenset({"depends_on", "count", "for_each", "lifecycle", "provider", "tags", "tags_all", "timeouts"})
@@ -57,7 +60,13 @@ class _Resource:
 
     @property
     def address(self) -> str:
-        return f"data.{self.type}.{self.label}" if self.mode == "data" else f"{self.type}.{self.label}"
+        return f"{self.mode}.{self.label}" if self.mode == "module" else \
+            f"data.{self.type}.{self.label}" if self.mode == "data" else f"{self.type}.{self.label}"
+
+    @property
+    def source(self) -> str:
+        """A module's source ("terraform-aws-modules/s3-bucket/aws", "./modules/api")."""
+        return str(self.body.get("source") or "") if self.mode == "module" else ""
 
     def referenced(self) -> set[str]:
         return {a for key, found in self.refs.items() if key not in _NOT_DATA for a in found}
@@ -92,11 +101,12 @@ def _resources(source: SourceText, tree: dict[str, Any], out: Extraction) -> lis
             starts.append(index)
     found: list[_Resource] = []
     counted: list[str] = []
-    for mode in ("resource", "data"):
-        for block in _as_list(tree.get(mode)):
+    modules = [{"module": dict(_items(block))} for block in _as_list(tree.get("module"))]
+    for mode in ("resource", "data", "module"):
+        for block in _as_list(tree.get(mode)) if mode != "module" else modules:
             for resource_type, labelled in _items(block):
                 for label, body in _items(labelled):
-                    header = headers.get((mode, resource_type, label))
+                    header = headers.get((mode, resource_type, label) if mode != "module" else (mode, label, ""))
                     if header is None or not isinstance(body, dict):
                         continue  # a block on a withheld line, or one the parser read differently
                     end = next((s for s in starts if s > header), len(source.lines))
@@ -106,12 +116,6 @@ def _resources(source: SourceText, tree: dict[str, Any], out: Extraction) -> lis
                     if "count" in body or "for_each" in body:
                         counted.append(resource.address)
     file = _file(source)
-    for block in _as_list(tree.get("module")):
-        for name, body in _items(block):
-            where = source.where(headers.get(("module", name, ""), -1))
-            origin = body.get("source") if isinstance(body, dict) else None
-            out.note(f"{where.place if where else file}: module '{name}' ({origin or 'no source'}) is not expanded: "
-                     "its resources are drafted only when its own .tf files are among the documents")
     if counted:
         out.note(f"{file}: {len(counted)} resource(s) use count or for_each and are drafted as one element each: "
                  f"{', '.join(counted[:8])}{' ...' if len(counted) > 8 else ''}")
@@ -133,18 +137,22 @@ class _Drafter:
         self.zones: dict[str, Zone] = {}
         self.related: set[frozenset[str]] = set()  # pairs joined by a grant or a link: no plain relation too
         iam_types = {*table.iam, *(g.type for g in table.grants)}
-        self.plumbing = {a for a, r in self.resources.items() if r.type not in table.kinds
+        self.plumbing = {a for a, r in self.resources.items() if r.type not in table.kinds and r.mode != "module"
                          and r.type not in table.boundaries and r.type not in iam_types}
-        labels = [r.label for r in resources if r.type in table.kinds or r.type in table.boundaries]
+        labels = [r.label for r in resources if self.entry(r) is not None or self.is_boundary(r)]
         self.shared = {label for label in labels if labels.count(label) > 1}  # "ingest" function and log group
 
     def draft(self) -> None:
         for resource in self.resources.values():
-            if resource.type in self.table.kinds:
+            if self.entry(resource) is not None:
                 self.element(resource)
-        for resource in self.resources.values():
-            if resource.type in self.table.boundaries:
+            elif self.is_boundary(resource):
                 self.zone(resource)
+            elif resource.mode == "module":
+                where = self.where(resource)
+                self.out.note(f"{where.place if where else _file(self.source)}: module '{resource.label}' "
+                              f"({resource.source or 'no source'}) is not expanded: its resources are drafted only "
+                              "when its own .tf files are among the documents")
         self.place()
         for rule in self.table.facts:
             for resource in (r for r in self.resources.values() if r.type in rule.types):
@@ -158,7 +166,7 @@ class _Drafter:
 
     def element(self, resource: _Resource) -> Entity:
         where = self.where(resource)
-        entry = self.table.kind_entry(resource.type)
+        entry = self.entry(resource)
         assert entry is not None and where is not None
         kind = entry.kind
         for refinement in entry.when:
@@ -170,7 +178,7 @@ class _Drafter:
                 kind = refinement.kind
                 break
         entity = self.out.entity(self.key(resource.address), self.name(resource), where, kind=kind,
-                                 kind_strength=EXPLICIT, technology=resource.type)
+                                 kind_strength=EXPLICIT, technology=resource.source or resource.type)
         entity.aliases += [a for a in self.aliases(resource) if a != entity.name and a not in entity.aliases]
         self.entities[resource.address] = entity
         return entity
@@ -428,6 +436,17 @@ class _Drafter:
 
     # -- helpers
 
+    def entry(self, resource: _Resource) -> KindEntry | None:
+        """What kind the map says a resource is (for a module: by its source)."""
+        if resource.mode == "module":
+            return self.table.module_entry(resource.source)
+        return self.table.kind_entry(resource.type)
+
+    def is_boundary(self, resource: _Resource) -> bool:
+        if resource.mode == "module":
+            return any(re.search(pattern, resource.source) for pattern in self.table.module_boundaries)
+        return resource.type in self.table.boundaries
+
     def reach(self, resource: _Resource, hops: int) -> set[str]:
         """Addresses the resource refers to, directly or through up to ``hops - 1`` resources of this file."""
         found: set[str] = set()
@@ -504,8 +523,6 @@ def _addresses(value: Any) -> Iterator[str]:
             continue
         for match in _REFERENCE.finditer(text):
             mode, resource_type, label = match.groups()
-            if resource_type in ("var", "local", "module", "each", "count", "path", "terraform"):
-                continue
             yield f"data.{resource_type}.{label}" if mode else f"{resource_type}.{label}"
 
 

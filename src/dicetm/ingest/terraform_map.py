@@ -103,7 +103,9 @@ class Grant(_Strict):
 
 class TerraformMap(_Strict):
     kinds: dict[str, Kind | KindEntry] = Field(default_factory=dict)
+    modules: dict[str, Kind | KindEntry] = Field(default_factory=dict)  # source pattern -> kind
     boundaries: list[str] = Field(default_factory=list)
+    module_boundaries: list[str] = Field(default_factory=list)  # source patterns
     facts: list[FactRule] = Field(default_factory=list)
     links: dict[str, Link] = Field(default_factory=dict)
     inbound: dict[str, list[str]] = Field(default_factory=dict)
@@ -117,8 +119,27 @@ class TerraformMap(_Strict):
 
     _check = field_validator("read_actions", "write_actions", "call_actions")(_pattern)
 
+    @field_validator("modules")
+    @classmethod
+    def _patterns(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for pattern in value:
+            _pattern(pattern)
+        return value
+
+    @field_validator("module_boundaries")
+    @classmethod
+    def _boundary_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            _pattern(pattern)
+        return value
+
     def kind_entry(self, resource_type: str) -> KindEntry | None:
         entry = self.kinds.get(resource_type)
+        return KindEntry(kind=entry) if isinstance(entry, Kind) else entry
+
+    def module_entry(self, source: str) -> KindEntry | None:
+        """The kind of what a module builds, by the first pattern its source matches."""
+        entry = next((e for pattern, e in self.modules.items() if re.search(pattern, source)), None)
         return KindEntry(kind=entry) if isinstance(entry, Kind) else entry
 
     def extended(self, other: TerraformMap) -> TerraformMap:
