@@ -11,7 +11,7 @@ from dicetm.errors import InputError
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.readers import read_document, read_documents
-from dicetm.model.system import Exposure, Kind, System
+from dicetm.model.system import Element, Exposure, Kind, System
 
 FIXTURES = Path(__file__).parent / "fixtures"
 K8S = FIXTURES / "kubernetes"
@@ -30,7 +30,7 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def _elements(system: System) -> dict[str, object]:
+def _elements(system: System) -> dict[str, Element]:
     return {e.name: e for e in system.elements}
 
 

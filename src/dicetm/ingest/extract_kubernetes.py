@@ -28,24 +28,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from dicetm.ingest.extract_compose import product_of_variable
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where, Zone
+from dicetm.ingest.read_kubernetes import TEMPLATED, WORKLOADS, K8sObject, Lines, child, entries, read_objects
 from dicetm.model.system import Exposure, Kind
 
-_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet",
-                        "ReplicationController", "DeploymentConfig"})
 _LLM_SERVERS = re.compile(r"(?:^|[/_-])(?P<server>ollama|vllm|text-generation-inference|tgi|llama\.?cpp|localai|"
                           r"sglang|tensorrt-llm|lmdeploy|huggingface-text-generation|llm-d)(?:[:/@_-]|$)", re.I)
 _ML_SERVERS = re.compile(r"(?:^|[/_-])(?P<server>tritonserver|triton|torchserve|tensorflow/serving|tfserving|mlserver|"
                          r"seldon|bentoml|sklearnserver|xgbserver|lgbserver|kserve-\w+server)(?:[:/@_-]|$)", re.I)
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
-_TEMPLATED = "__templated__"
-_DOCUMENT_START = re.compile(r"^---(?:\s|$)")
-_TOP_KIND = re.compile(r"^kind\s*:\s*[\"']?(\w+)", re.M)
-# the objects read (a large install manifest is mostly CustomResourceDefinitions and RBAC, not parsed at all)
-_READ = _WORKLOADS | {"Service", "Ingress", "NetworkPolicy", "Namespace", "ConfigMap", "List", "InferenceService"}
 # a Service's DNS name: "svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local", in a URL or as host:port
 _ADDRESS = re.compile(r"(?:^|://|@)(?P<host>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*)(?::(?P<port>\d+))?(?=[/?#]|$)")
 _LOCAL = frozenset({"localhost", "127.0.0.1", "0.0.0.0"})
@@ -53,64 +44,16 @@ _LLM_WORDS = re.compile(r"\b(?:llm|llama|mistral|mixtral|qwen|gemma|phi-?\d|falc
                         r"text-generation|chat)\b", re.I)
 
 
-class _Lines(dict[Any, Any]):
-    """A YAML mapping that remembers the line (0-based, within its document) of each key."""
-
-    lines: dict[Any, int]
-
-
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
-
-
-def _mapping(loader: Any, node: yaml.MappingNode) -> _Lines:
-    loader.flatten_mapping(node)
-    data = _Lines()
-    data.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        data[key] = loader.construct_object(value_node, deep=True)
-        data.lines[key] = key_node.start_mark.line
-    return data
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-@dataclass
-class _Object:
-    kind: str
-    api: str
-    name: str
-    namespace: str | None
-    body: _Lines
-    offset: int  # index of the document's first line in the source
-
-    def line(self, mapping: Any, key: str) -> int:
-        """The source line index of ``key`` in ``mapping`` (a mapping of this object), else the object's first."""
-        lines = getattr(mapping, "lines", {})
-        return self.offset + lines[key] if key in lines else self.offset + self.body.lines.get("kind", 0)
-
-
 @dataclass
 class _Workload:
-    obj: _Object
+    obj: K8sObject
     entity: Entity
     labels: dict[str, str]
-    pods: list[_Lines] = field(default_factory=list)  # pod specs (a KServe InferenceService may have several)
-
-
-def looks_like_kubernetes(head: str) -> bool:
-    """Text that holds a Kubernetes object: top-level ``apiVersion`` and ``kind`` keys."""
-    return bool(re.search(r"^apiVersion\s*:", head, re.M) and re.search(r"^kind\s*:", head, re.M))
+    pods: list[Lines] = field(default_factory=list)  # pod specs (a KServe InferenceService may have several)
 
 
 def extract_kubernetes(source: SourceText, out: Extraction, prefix: str) -> bool:
-    objects = _objects(source, out)
+    objects = read_objects(source, out)
     if not objects:
         return False
     config_maps = {(o.namespace, o.name): o.body.get("data") for o in objects if o.kind == "ConfigMap"}
@@ -130,93 +73,29 @@ def extract_kubernetes(source: SourceText, out: Extraction, prefix: str) -> bool
     return True
 
 
-def _objects(source: SourceText, out: Extraction) -> list[_Object]:
-    """Every object of every YAML document in the source (``kind: List`` items included)."""
-    found: list[_Object] = []
-    templated = False
-    start = 0
-    lines = list(source.lines)
-    bounds = [i for i, line in enumerate(lines) if _DOCUMENT_START.match(line)]
-    for end in [*bounds, len(lines)]:
-        text = "\n".join(lines[start:end])
-        offset, start = start, end + 1
-        kind = _TOP_KIND.search(text)
-        if not text.strip() or (kind is not None and kind.group(1) not in _READ):
-            continue
-        if "{{" in text:
-            templated = True
-            text = _untemplate(text)
-        try:
-            data = yaml.load(text, Loader=_LineLoader)  # a safe loader: plain data only
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = source.where(offset + (mark.line if mark is not None else 0))
-            place = where.place if where is not None else "a Kubernetes manifest"
-            out.note(f"{place}: this YAML document could not be read ({getattr(exc, 'problem', exc)}); its objects "
-                     "were not drafted")
-            continue
-        items = data.get("items") if isinstance(data, _Lines) and data.get("kind") == "List" else [data]
-        for item in items if isinstance(items, list) else []:
-            obj = _object(item, offset)
-            if obj is not None:
-                found.append(obj)
-    if templated:
-        where = source.where(0) or next((source.where(i) for i in range(len(lines)) if source.homes[i]), None)
-        out.note(f"{where.span.file if where else 'a manifest'}: a Helm template ({{{{ }}}} actions) was read "
-                 "without rendering it; objects with a templated name were left out. Describe the output of "
-                 "`helm template` for a full draft")
-    return found
-
-
-def _untemplate(text: str) -> str:
-    """Template actions out, lines kept: a line that is only actions becomes blank, an action inside a value
-    becomes a marker (so a templated name is recognised and left out)."""
-    def replace(match: re.Match[str]) -> str:
-        return _TEMPLATED + "\n" * match.group(0).count("\n")
-
-    result = []
-    for line in _TEMPLATE.sub(replace, text).split("\n"):
-        bare = line.replace(_TEMPLATED, "").strip()
-        result.append("" if not bare or bare == "-" else line)
-    return "\n".join(result)
-
-
-def _object(item: Any, offset: int) -> _Object | None:
-    if not isinstance(item, _Lines):
-        return None
-    kind, api, metadata = item.get("kind"), item.get("apiVersion"), item.get("metadata")
-    if not isinstance(kind, str) or not isinstance(api, str) or not isinstance(metadata, dict):
-        return None
-    name, namespace = metadata.get("name"), metadata.get("namespace")
-    if not isinstance(name, str) or not name or _TEMPLATED in name:
-        return None
-    namespace = namespace if isinstance(namespace, str) and _TEMPLATED not in namespace else None
-    return _Object(kind, api, name, namespace, item, offset)
-
-
-def _workload(source: SourceText, out: Extraction, prefix: str, obj: _Object) -> _Workload | None:
-    spec = _map(obj.body, "spec")
+def _workload(source: SourceText, out: Extraction, prefix: str, obj: K8sObject) -> _Workload | None:
+    spec = child(obj.body, "spec")
     if obj.kind == "InferenceService":
-        parts = [_map(spec, part) for part in ("predictor", "transformer", "explainer")]
+        parts = [child(spec, part) for part in ("predictor", "transformer", "explainer")]
         pods = [p for p in parts if p]
     elif obj.kind == "CronJob":
-        pods = [_map(_map(_map(_map(spec, "jobTemplate"), "spec"), "template"), "spec")]
+        pods = [child(child(child(child(spec, "jobTemplate"), "spec"), "template"), "spec")]
     elif obj.kind == "Pod":
         pods = [spec]
-    elif obj.kind in _WORKLOADS or (obj.kind == "Service" and obj.api.startswith("serving.knative.dev")):
-        pods = [_map(_map(spec, "template"), "spec")]
+    elif obj.kind in WORKLOADS or (obj.kind == "Service" and obj.api.startswith("serving.knative.dev")):
+        pods = [child(child(spec, "template"), "spec")]
     else:
         return None
     where = source.where(obj.line(obj.body.get("metadata"), "name"))
     if where is None:
         return None
     entity = out.entity(_key(prefix, obj.namespace, obj.name), obj.name, where)
-    template = _map(_map(spec, "template"), "metadata") if obj.kind != "Pod" else _map(obj.body, "metadata")
-    labels = {str(k): str(v) for k, v in _map(template, "labels").items()}
+    template = child(child(spec, "template"), "metadata") if obj.kind != "Pod" else child(obj.body, "metadata")
+    labels = {str(k): str(v) for k, v in child(template, "labels").items()}
     workload = _Workload(obj, entity, labels, [p for p in pods if p])
     images = [str(c.get("image") or "") for p in workload.pods for c in _containers(p)]
     entity.technology = next((i for i in images if i), "")
-    words = " ".join([*images, *(str(a) for p in workload.pods for c in _containers(p) for a in _list(c, "args"))])
+    words = " ".join([*images, *(str(a) for p in workload.pods for c in _containers(p) for a in entries(c, "args"))])
     if obj.kind == "InferenceService":
         _inference_service(source, out, prefix, workload)
         return workload
@@ -233,13 +112,13 @@ def _inference_service(source: SourceText, out: Extraction, prefix: str, workloa
     """KServe: the predictor serves a model (an LLM when its format, runtime or arguments say so); the model's
     storage URI is where its files come from; a transformer sits in front of the predictor."""
     obj, entity = workload.obj, workload.entity
-    predictor = _map(_map(obj.body, "spec"), "predictor")
-    model = _map(predictor, "model") or next((v for k, v in predictor.items() if isinstance(v, _Lines)
-                                               and k not in ("containers", "volumes")), _Lines())
-    model_format = str(_map(model, "modelFormat").get("name") or "")
+    predictor = child(child(obj.body, "spec"), "predictor")
+    model = child(predictor, "model") or next((v for k, v in predictor.items() if isinstance(v, Lines)
+                                               and k not in ("containers", "volumes")), Lines())
+    model_format = str(child(model, "modelFormat").get("name") or "")
     runtime = str(model.get("runtime") or "")
     entity.technology = " ".join(x for x in ("KServe", model_format or runtime, entity.technology) if x)
-    words = " ".join([model_format, runtime, obj.name, *(str(a) for a in _list(model, "args")),
+    words = " ".join([model_format, runtime, obj.name, *(str(a) for a in entries(model, "args")),
                       str(model.get("storageUri") or "")])
     entity.kind, entity.kind_strength = (Kind.llm if _LLM_WORDS.search(words) else Kind.ml_model), WEAK
     uri = model.get("storageUri")
@@ -254,21 +133,21 @@ def _inference_service(source: SourceText, out: Extraction, prefix: str, workloa
             store.kind, store.kind_strength = Kind.data_store, EXPLICIT
         if where is not None:
             out.relations.append(Relation(store.key, entity.key, where, "model files"))
-    if _map(_map(obj.body, "spec"), "transformer"):
-        line = obj.line(_map(obj.body, "spec"), "transformer")
+    if child(child(obj.body, "spec"), "transformer"):
+        line = obj.line(child(obj.body, "spec"), "transformer")
         where = source.where(line)
         if where is not None:
             name = f"{obj.name}-transformer"
             transformer = out.entity(_key(prefix, obj.namespace, name), name, where)
             out.relations.append(Relation(transformer.key, entity.key, where))
-            workload.pods = [p for p in workload.pods if p is not _map(_map(obj.body, "spec"), "transformer")]
+            workload.pods = [p for p in workload.pods if p is not child(child(obj.body, "spec"), "transformer")]
 
 
 class _Reader:
     """What the objects of one file say about its workloads: addresses, secrets, volumes, exposure, policies."""
 
     def __init__(self, source: SourceText, out: Extraction, prefix: str, workloads: list[_Workload],
-                 services: dict[tuple[str | None, str], _Object], config_maps: dict[Any, Any]) -> None:
+                 services: dict[tuple[str | None, str], K8sObject], config_maps: dict[Any, Any]) -> None:
         self.source, self.out, self.prefix = source, out, prefix
         self.workloads = workloads
         self.services = services
@@ -277,8 +156,8 @@ class _Reader:
 
     # -- who a name stands for
 
-    def backends(self, service: _Object) -> list[_Workload]:
-        selector = _map(_map(service.body, "spec"), "selector")
+    def backends(self, service: K8sObject) -> list[_Workload]:
+        selector = child(child(service.body, "spec"), "selector")
         if not selector:
             return []
         wanted = {str(k): str(v) for k, v in selector.items()}
@@ -314,32 +193,32 @@ class _Reader:
             for container in _containers(pod):
                 for variable, value, line in self.environment(workload, container):
                     self.variable(workload, variable, value, line)
-                for source in _list(container, "envFrom"):
-                    if not isinstance(source, _Lines):
+                for source in entries(container, "envFrom"):
+                    if not isinstance(source, Lines):
                         continue
                     if isinstance(source.get("secretRef"), dict):
                         self.credentials(workload, obj.line(source, "secretRef"))
-                    reference = _map(source, "configMapRef")
+                    reference = child(source, "configMapRef")
                     data = self.config_maps.get((obj.namespace, reference.get("name")))
                     for key, value in (data or {}).items():
                         self.variable(workload, str(key), str(value), obj.line(source, "configMapRef"))
-            for volume in _list(pod, "volumes"):
-                if isinstance(volume, _Lines):
+            for volume in entries(pod, "volumes"):
+                if isinstance(volume, Lines):
                     self.volume(workload, volume, _mounts(pod, str(volume.get("name") or "")))
 
-    def environment(self, workload: _Workload, container: _Lines) -> list[tuple[str, str, int]]:
+    def environment(self, workload: _Workload, container: Lines) -> list[tuple[str, str, int]]:
         obj = workload.obj
         found: list[tuple[str, str, int]] = []
-        for item in _list(container, "env"):
-            if not isinstance(item, _Lines) or not isinstance(item.get("name"), str):
+        for item in entries(container, "env"):
+            if not isinstance(item, Lines) or not isinstance(item.get("name"), str):
                 continue
             line = obj.line(item, "name")
-            reference = _map(item, "valueFrom")
+            reference = child(item, "valueFrom")
             if isinstance(reference.get("secretKeyRef"), dict):
                 found.append((item["name"], "", line))
                 self.credentials(workload, line)
                 continue
-            config = _map(reference, "configMapKeyRef")
+            config = child(reference, "configMapKeyRef")
             if config:
                 data = self.config_maps.get((obj.namespace, config.get("name"))) or {}
                 found.append((item["name"], str(data.get(config.get("key"), "")), line))
@@ -372,17 +251,17 @@ class _Reader:
         if where is not None:
             workload.entity.facts.append(Fact("holds_credentials", True, where, WEAK))
 
-    def volume(self, workload: _Workload, volume: _Lines, read_only: bool) -> None:
+    def volume(self, workload: _Workload, volume: Lines, read_only: bool) -> None:
         obj = workload.obj
         if isinstance(volume.get("secret"), dict):
             self.credentials(workload, obj.line(volume, "secret"))
-        projected = _map(volume, "projected")
-        if any(isinstance(s, dict) and "secret" in s for s in _list(projected, "sources")):
+        projected = child(volume, "projected")
+        if any(isinstance(s, dict) and "secret" in s for s in entries(projected, "sources")):
             self.credentials(workload, obj.line(volume, "projected"))
-        claim = _map(volume, "persistentVolumeClaim")
+        claim = child(volume, "persistentVolumeClaim")
         name = claim.get("claimName")
         where = self.source.where(obj.line(volume, "persistentVolumeClaim"))
-        if not isinstance(name, str) or _TEMPLATED in name or where is None:
+        if not isinstance(name, str) or TEMPLATED in name or where is None:
             return
         store = self.out.entity(f"{self.prefix}:pvc:{obj.namespace or ''}/{name}", name, where,
                                 kind=Kind.data_store, kind_strength=EXPLICIT, technology="PersistentVolumeClaim")
@@ -392,8 +271,8 @@ class _Reader:
 
     # -- exposure
 
-    def service(self, service: _Object) -> None:
-        spec = _map(service.body, "spec")
+    def service(self, service: K8sObject) -> None:
+        spec = child(service.body, "spec")
         kind = str(spec.get("type") or "ClusterIP")
         where = self.source.where(service.line(service.body.get("metadata"), "name"))
         if where is None:
@@ -418,18 +297,18 @@ class _Reader:
         for entity in entities:
             entity.facts.append(Fact("exposure", exposure, where, WEAK))
 
-    def ingress(self, ingress: _Object) -> None:
-        spec = _map(ingress.body, "spec")
+    def ingress(self, ingress: K8sObject) -> None:
+        spec = child(ingress.body, "spec")
         exposure = Exposure.internal if _internal(ingress) else Exposure.internet
         found: list[tuple[str, int]] = []
-        default = _map(spec, "defaultBackend") or _map(spec, "backend")
+        default = child(spec, "defaultBackend") or child(spec, "backend")
         if default:
             found.append((_backend_service(default), ingress.line(spec, "defaultBackend" if "defaultBackend" in spec
                                                                    else "backend")))
-        for rule in _list(spec, "rules"):
-            for path in _list(_map(rule, "http"), "paths"):
-                if isinstance(path, _Lines):
-                    found.append((_backend_service(_map(path, "backend")), ingress.line(path, "backend")))
+        for rule in entries(spec, "rules"):
+            for path in entries(child(rule, "http"), "paths"):
+                if isinstance(path, Lines):
+                    found.append((_backend_service(child(path, "backend")), ingress.line(path, "backend")))
         for name, line in found:
             where = self.source.where(line)
             if not name or where is None:
@@ -439,45 +318,45 @@ class _Reader:
 
     # -- network policies
 
-    def network_policy(self, policy: _Object) -> None:
-        spec = _map(policy.body, "spec")
-        selected = self.selected(_map(spec, "podSelector"), policy.namespace)
-        types = [str(t) for t in _list(spec, "policyTypes")] or (["Ingress", "Egress"] if "egress" in spec
+    def network_policy(self, policy: K8sObject) -> None:
+        spec = child(policy.body, "spec")
+        selected = self.selected(child(spec, "podSelector"), policy.namespace)
+        types = [str(t) for t in entries(spec, "policyTypes")] or (["Ingress", "Egress"] if "egress" in spec
                                                                   else ["Ingress"])
         for direction, peers_key in (("ingress", "from"), ("egress", "to")):
-            for rule in _list(spec, direction):
-                if not isinstance(rule, _Lines):
+            for rule in entries(spec, direction):
+                if not isinstance(rule, Lines):
                     continue
-                for peer in _list(rule, peers_key):
-                    if not isinstance(peer, _Lines) or "podSelector" not in peer:
+                for peer in entries(rule, peers_key):
+                    if not isinstance(peer, Lines) or "podSelector" not in peer:
                         continue
                     where = self.source.where(policy.line(peer, "podSelector"))
                     if where is None:
                         continue
                     namespace = policy.namespace if "namespaceSelector" not in peer else None
-                    for other in self.selected(_map(peer, "podSelector"), namespace):
+                    for other in self.selected(child(peer, "podSelector"), namespace):
                         for own in selected:
                             if other is own:
                                 continue
                             source, target = (other, own) if direction == "ingress" else (own, other)
                             self.out.relations.append(Relation(source.entity.key, target.entity.key, where))
         if "Egress" in types:
-            rules = [r for r in _list(spec, "egress") if isinstance(r, _Lines)]
-            open_to_all = any(not _list(r, "to") or any(
-                str(_map(p, "ipBlock").get("cidr")) in ("0.0.0.0/0", "::/0") for p in _list(r, "to")
-                if isinstance(p, _Lines)) for r in rules)
+            rules = [r for r in entries(spec, "egress") if isinstance(r, Lines)]
+            open_to_all = any(not entries(r, "to") or any(
+                str(child(p, "ipBlock").get("cidr")) in ("0.0.0.0/0", "::/0") for p in entries(r, "to")
+                if isinstance(p, Lines)) for r in rules)
             where = self.source.where(policy.line(spec, "egress" if "egress" in spec else "policyTypes"))
             if where is not None:
                 for workload in selected:
                     workload.entity.facts.append(Fact("egress_restricted", not open_to_all, where, WEAK))
 
-    def selected(self, selector: _Lines, namespace: str | None) -> list[_Workload]:
-        labels = {str(k): str(v) for k, v in _map(selector, "matchLabels").items()}
+    def selected(self, selector: Lines, namespace: str | None) -> list[_Workload]:
+        labels = {str(k): str(v) for k, v in child(selector, "matchLabels").items()}
         return [w for w in self.workloads if (namespace is None or w.obj.namespace == namespace)
-                and labels.items() <= w.labels.items() and not _list(selector, "matchExpressions")]
+                and labels.items() <= w.labels.items() and not entries(selector, "matchExpressions")]
 
 
-def _namespaces(source: SourceText, out: Extraction, prefix: str, objects: list[_Object],
+def _namespaces(source: SourceText, out: Extraction, prefix: str, objects: list[K8sObject],
                 workloads: list[_Workload], reader: _Reader) -> None:
     declared = {o.name: o for o in objects if o.kind == "Namespace"}
     named = dict.fromkeys([*declared, *(o.namespace for o in objects if o.namespace)])
@@ -494,44 +373,32 @@ def _namespaces(source: SourceText, out: Extraction, prefix: str, objects: list[
         out.zones.append(Zone(f"{prefix}:zone:{namespace}", f"namespace {namespace}", where, members))
 
 
-def _internal(obj: _Object) -> bool:
+def _internal(obj: K8sObject) -> bool:
     """An annotation or ingress class saying the load balancer is internal (AWS, GCP, Azure and others)."""
-    annotations = _map(obj.body.get("metadata"), "annotations")
+    annotations = child(obj.body.get("metadata"), "annotations")
     for key, value in annotations.items():
         if "internal" in f"{key}={value}".lower() and str(value).lower() in ("true", "internal", "yes", "1"):
             return True  # "...aws-load-balancer-internal: true", "...aws-load-balancer-scheme: internal"
-    return "internal" in str(_map(obj.body, "spec").get("ingressClassName") or "").lower()
+    return "internal" in str(child(obj.body, "spec").get("ingressClassName") or "").lower()
 
 
-def _backend_service(backend: _Lines) -> str:
-    name = _map(backend, "service").get("name") or backend.get("serviceName")
-    return str(name) if isinstance(name, str) and _TEMPLATED not in name else ""
+def _backend_service(backend: Lines) -> str:
+    name = child(backend, "service").get("name") or backend.get("serviceName")
+    return str(name) if isinstance(name, str) and TEMPLATED not in name else ""
 
 
-def _mounts(pod: _Lines, volume: str) -> bool:
+def _mounts(pod: Lines, volume: str) -> bool:
     """Whether every mount of the volume in the pod's containers is read-only."""
-    mounts = [m for c in _containers(pod) for m in _list(c, "volumeMounts")
+    mounts = [m for c in _containers(pod) for m in entries(c, "volumeMounts")
               if isinstance(m, dict) and m.get("name") == volume]
     return bool(mounts) and all(m.get("readOnly") is True for m in mounts)
 
 
-def _containers(pod: _Lines) -> list[_Lines]:
-    return [c for key in ("initContainers", "containers") for c in _list(pod, key) if isinstance(c, _Lines)]
+def _containers(pod: Lines) -> list[Lines]:
+    return [c for key in ("initContainers", "containers") for c in entries(pod, key) if isinstance(c, Lines)]
 
 
 def _key(prefix: str, namespace: str | None, name: str) -> str:
     return f"{prefix}:{namespace or ''}/{name}"
 
 
-def _map(value: Any, key: str) -> _Lines:
-    found = value.get(key) if isinstance(value, dict) else None
-    return found if isinstance(found, _Lines) else _EMPTY
-
-
-def _list(value: Any, key: str) -> list[Any]:
-    found = value.get(key) if isinstance(value, dict) else None
-    return found if isinstance(found, list) else []
-
-
-_EMPTY = _Lines()
-_EMPTY.lines = {}

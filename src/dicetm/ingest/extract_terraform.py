@@ -27,110 +27,42 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import hcl2
-from hcl2.utils import SerializationOptions
-from lark.exceptions import LarkError
-
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where, Zone
+from dicetm.ingest.read_terraform import (
+    NOT_DATA,
+    Resource,
+    as_paths,
+    blocks_of,
+    file_of,
+    read_resources,
+    references_in,
+    text_of,
+    values_at,
+)
 from dicetm.ingest.terraform_map import FactRule, KindEntry, TerraformMap, terraform_map
 from dicetm.model.system import STORE_KINDS, Exposure
 
-_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
-_HEADER = re.compile(r'^\s*(resource|data|module)\s+"?([\w-]+)"?\s*(?:"?([\w-]+)"?)?\s*\{')
-_REFERENCE = re.compile(r"(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+|module)\.([A-Za-z_][\w-]*)")
 _GENERIC = frozenset({"this", "main", "default", "example", "these", "primary", "current", "self", "it", "all",
                       "resource", "test", "demo", "sample", "one", "here"})
-_NOT_DATA = frozenset({"depends_on", "count", "for_each", "lifecycle", "provider", "tags", "tags_all", "timeouts"})
 _WORLD = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any"})
 _MAX_HOPS = 3
 
 
-@dataclass
-class _Resource:
-    mode: str  # "resource" or "data"
-    type: str
-    label: str
-    body: dict[str, Any]
-    line: int  # source line index of its header
-    end: int  # index of the next block's header (where to look for its attribute lines)
-    refs: dict[str, set[str]] = field(default_factory=dict)  # top-level attribute -> addresses it refers to
-
-    @property
-    def address(self) -> str:
-        return f"{self.mode}.{self.label}" if self.mode == "module" else \
-            f"data.{self.type}.{self.label}" if self.mode == "data" else f"{self.type}.{self.label}"
-
-    @property
-    def source(self) -> str:
-        """A module's source ("terraform-aws-modules/s3-bucket/aws", "./modules/api")."""
-        return str(self.body.get("source") or "") if self.mode == "module" else ""
-
-    def referenced(self) -> set[str]:
-        return {a for key, found in self.refs.items() if key not in _NOT_DATA for a in found}
-
-
 def extract_terraform(source: SourceText, out: Extraction, prefix: str) -> bool:
-    try:
-        tree = hcl2.loads(source.text + "\n", serialization_options=_OPTIONS)
-    except (LarkError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
-        line = getattr(exc, "line", None)
-        where = source.where(line - 1) if isinstance(line, int) and line > 0 else None
-        place = where.place if where is not None else _file(source)
-        out.note(f"{place}: this Terraform file could not be parsed ({type(exc).__name__}: "
-                 f"{str(exc).splitlines()[0][:120] if str(exc) else 'no detail'}); its resources were not drafted")
-        return False
-    if not isinstance(tree, dict):
-        return False
-    resources = _resources(source, tree, out)
+    resources = read_resources(source, out)
     if not resources:
         return False
     _Drafter(source, out, prefix, terraform_map(), resources).draft()
     return True
 
 
-def _resources(source: SourceText, tree: dict[str, Any], out: Extraction) -> list[_Resource]:
-    headers: dict[tuple[str, str, str], int] = {}
-    starts = []
-    for index, line in enumerate(source.lines):
-        match = _HEADER.match(line)
-        if match is not None:
-            headers.setdefault((match.group(1), match.group(2), match.group(3) or ""), index)
-            starts.append(index)
-    found: list[_Resource] = []
-    counted: list[str] = []
-    modules = [{"module": dict(_items(block))} for block in _as_list(tree.get("module"))]
-    for mode in ("resource", "data", "module"):
-        for block in _as_list(tree.get(mode)) if mode != "module" else modules:
-            for resource_type, labelled in _items(block):
-                for label, body in _items(labelled):
-                    header = headers.get((mode, resource_type, label) if mode != "module" else (mode, label, ""))
-                    if header is None or not isinstance(body, dict):
-                        continue  # a block on a withheld line, or one the parser read differently
-                    end = next((s for s in starts if s > header), len(source.lines))
-                    resource = _Resource(mode, resource_type, label, body, header, end)
-                    resource.refs = {key: set(_addresses(value)) for key, value in body.items()}
-                    found.append(resource)
-                    if "count" in body or "for_each" in body:
-                        counted.append(resource.address)
-    file = _file(source)
-    if counted:
-        out.note(f"{file}: {len(counted)} resource(s) use count or for_each and are drafted as one element each: "
-                 f"{', '.join(counted[:8])}{' ...' if len(counted) > 8 else ''}")
-    dynamic = [r.address for r in found if "dynamic" in r.body]
-    if dynamic:
-        out.note(f"{file}: dynamic blocks are read once, as written (their for_each is not evaluated): "
-                 f"{', '.join(dynamic[:8])}{' ...' if len(dynamic) > 8 else ''}")
-    return found
-
-
 class _Drafter:
     """The entities, zones, facts and relations of one file's resources."""
 
     def __init__(self, source: SourceText, out: Extraction, prefix: str, table: TerraformMap,
-                 resources: list[_Resource]) -> None:
+                 resources: list[Resource]) -> None:
         self.source, self.out, self.prefix, self.table = source, out, prefix, table
         self.resources = {r.address: r for r in resources}
         self.entities: dict[str, Entity] = {}  # address -> entity (also stand-ins for other files' resources)
@@ -150,7 +82,7 @@ class _Drafter:
                 self.zone(resource)
             elif resource.mode == "module":
                 where = self.where(resource)
-                self.out.note(f"{where.place if where else _file(self.source)}: module '{resource.label}' "
+                self.out.note(f"{where.place if where else file_of(self.source)}: module '{resource.label}' "
                               f"({resource.source or 'no source'}) is not expanded: its resources are drafted only "
                               "when its own .tf files are among the documents")
         self.place()
@@ -164,14 +96,14 @@ class _Drafter:
 
     # -- entities and zones
 
-    def element(self, resource: _Resource) -> Entity:
+    def element(self, resource: Resource) -> Entity:
         where = self.where(resource)
         entry = self.entry(resource)
         assert entry is not None and where is not None
         kind = entry.kind
         for refinement in entry.when:
             if refinement.attribute is not None and refinement.matches is not None:
-                hit = any(re.search(refinement.matches, str(v)) for v in _values(resource.body, refinement.attribute))
+                hit = any(re.search(refinement.matches, str(v)) for v in values_at(resource.body, refinement.attribute))
             else:
                 hit = bool(refinement.words and re.search(refinement.words, self.text_around(resource)))
             if hit:
@@ -199,7 +131,7 @@ class _Drafter:
         self.entities[address] = entity
         return entity
 
-    def zone(self, resource: _Resource) -> None:
+    def zone(self, resource: Resource) -> None:
         where = self.where(resource)
         if where is not None:
             self.zones[resource.address] = Zone(f"{self.prefix}:zone:{resource.address}", self.name(resource), where)
@@ -219,7 +151,7 @@ class _Drafter:
                 self.zones[home].members.append(entity.key)
         self.out.zones += list(self.zones.values())
 
-    def innermost(self, resource: _Resource, exclude: str | None, parents: dict[str, str]) -> str | None:
+    def innermost(self, resource: Resource, exclude: str | None, parents: dict[str, str]) -> str | None:
         found = {a for a in self.reach(resource, hops=2) if a in self.zones and a != exclude}
         def ancestors(address: str) -> set[str]:
             seen: set[str] = set()
@@ -236,14 +168,14 @@ class _Drafter:
 
     # -- facts
 
-    def fact(self, rule: FactRule, resource: _Resource) -> None:
+    def fact(self, rule: FactRule, resource: Resource) -> None:
         targets = [resource.address] if rule.about is None else sorted(
-            {a for path in _paths(rule.about) for v in _values(resource.body, path) for a in _addresses(v)})
+            {a for path in as_paths(rule.about) for v in values_at(resource.body, path) for a in references_in(v)})
         attribute = None
         value: Any = rule.value
         if rule.attribute is not None:
-            for path in _paths(rule.attribute):
-                found = [v for v in _values(resource.body, path) if v is not None]
+            for path in as_paths(rule.attribute):
+                found = [v for v in values_at(resource.body, path) if v is not None]
                 value = self.decide(rule, found)
                 if value is not None:
                     attribute = path
@@ -275,15 +207,15 @@ class _Drafter:
     def open_ingress(self) -> None:
         for rule in self.table.open_ingress:
             for resource in (r for r in self.resources.values() if r.type in rule.types):
-                blocks = _blocks(resource.body, rule.block) if rule.block else [resource.body]
+                blocks = blocks_of(resource.body, rule.block) if rule.block else [resource.body]
                 open_block = next((b for b in blocks if all(str(b.get(k, "")).lower() == v.lower()
                                                             for k, v in rule.when.items())
                                    and any(str(c).lower() in _WORLD for key in rule.cidrs
-                                           for c in _values(b, key))), None)
+                                           for c in values_at(b, key))), None)
                 if open_block is None:
                     continue
                 groups = {resource.address} if rule.about is None else set(
-                    _addresses(resource.body.get(rule.about)))
+                    references_in(resource.body.get(rule.about)))
                 where = self.where(resource, rule.cidrs[0]) or self.where(resource)
                 for address, entity in self.entities.items():
                     user = self.resources.get(address)
@@ -300,16 +232,16 @@ class _Drafter:
                 if where is None:
                     continue
                 if grant.principal is not None:
-                    named = set(_addresses(resource.body.get(grant.principal)))
+                    named = set(references_in(resource.body.get(grant.principal)))
                     principals = {a for a in named if a in self.entities} | {
                         p for a in named for p in owners.get(a, set())}
                 else:
                     principals = owners.get(resource.address, set())
-                statements = _blocks(resource.body, grant.per) if grant.per else [resource.body]
+                statements = blocks_of(resource.body, grant.per) if grant.per else [resource.body]
                 for statement in statements:
-                    targets = [a for a in _addresses(statement.get(grant.target)) if self.entities.get(a)
+                    targets = [a for a in references_in(statement.get(grant.target)) if self.entities.get(a)
                                or self.table.kind_entry(a.split(".")[-2])]
-                    words = " ".join(str(v) for v in _values(statement, grant.actions))
+                    words = " ".join(str(v) for v in values_at(statement, grant.actions))
                     for principal in sorted(principals):
                         for target in targets:
                             self.grant(principal, target, words, where)
@@ -374,11 +306,11 @@ class _Drafter:
                         self.out.relations.append(Relation(source.key, target.key, where))
                         self.related.add(frozenset((self.address_of(source), self.address_of(target))))
 
-    def ends(self, resource: _Resource, paths: str | list[str], where: Where) -> list[Entity]:
+    def ends(self, resource: Resource, paths: str | list[str], where: Where) -> list[Entity]:
         found: list[Entity] = []
-        for path in _paths(paths):
-            for value in _values(resource.body, path):
-                for address in _addresses(value):
+        for path in as_paths(paths):
+            for value in values_at(resource.body, path):
+                for address in references_in(value):
                     reached = {address} | (self.reach(self.resources[address], hops=1)
                                            if address in self.plumbing else set())
                     for item in sorted(reached):
@@ -411,7 +343,7 @@ class _Drafter:
                 self.related.add(frozenset((address, other)))
                 self.out.relations.append(Relation(source.key, sink.key, where))
 
-    def referred(self, resource: _Resource) -> Iterator[tuple[str, bool, str]]:
+    def referred(self, resource: Resource) -> Iterator[tuple[str, bool, str]]:
         """(address of an entity-type resource, whether data comes from it, the attribute) for every one the
         resource refers to, directly or through plumbing (resources that are not entities, zones or IAM)."""
         seen = {resource.address}
@@ -421,7 +353,7 @@ class _Drafter:
             for current, inbound, first in frontier:
                 incoming = set(self.table.inbound.get(current.type, []))
                 for key, addresses in current.refs.items():
-                    if key in _NOT_DATA or key in self.table.part_of:
+                    if key in NOT_DATA or key in self.table.part_of:
                         continue
                     flows_in = inbound or any(p.split(".")[0] == key for p in incoming)
                     for address in sorted(addresses - seen):
@@ -436,18 +368,18 @@ class _Drafter:
 
     # -- helpers
 
-    def entry(self, resource: _Resource) -> KindEntry | None:
+    def entry(self, resource: Resource) -> KindEntry | None:
         """What kind the map says a resource is (for a module: by its source)."""
         if resource.mode == "module":
             return self.table.module_entry(resource.source)
         return self.table.kind_entry(resource.type)
 
-    def is_boundary(self, resource: _Resource) -> bool:
+    def is_boundary(self, resource: Resource) -> bool:
         if resource.mode == "module":
             return any(re.search(pattern, resource.source) for pattern in self.table.module_boundaries)
         return resource.type in self.table.boundaries
 
-    def reach(self, resource: _Resource, hops: int) -> set[str]:
+    def reach(self, resource: Resource, hops: int) -> set[str]:
         """Addresses the resource refers to, directly or through up to ``hops - 1`` resources of this file."""
         found: set[str] = set()
         frontier = [resource]
@@ -461,13 +393,13 @@ class _Drafter:
             frontier = following
         return found
 
-    def text_around(self, resource: _Resource) -> str:
+    def text_around(self, resource: Resource) -> str:
         """The resource's own text and that of the resources it refers to (what a SageMaker endpoint serves)."""
-        parts = [resource.address, _flat(resource.body)]
-        parts += [_flat(self.resources[a].body) for a in sorted(self.reach(resource, hops=3)) if a in self.resources]
+        parts = [resource.address, text_of(resource.body)]
+        parts += [text_of(self.resources[a].body) for a in sorted(self.reach(resource, hops=3)) if a in self.resources]
         return " ".join(parts)
 
-    def where(self, resource: _Resource, attribute: str | None = None) -> Where | None:
+    def where(self, resource: Resource, attribute: str | None = None) -> Where | None:
         if attribute:
             name = attribute.split(".")[-1]
             pattern = re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*[=:{{]")
@@ -485,94 +417,28 @@ class _Drafter:
         return entity.key.removeprefix(f"{self.prefix}:tf:")
 
 
-    def name(self, resource: _Resource) -> str:
+    def name(self, resource: Resource) -> str:
         """The label, unless it says nothing ("this") or another resource of the file has it too ("ingest" for a
         function and its log group): then the literal name, else the address."""
         if resource.label in self.shared:
             return resource.address
         return resource.label if resource.label.lower() not in _GENERIC else _literal_name(resource)
 
-    def aliases(self, resource: _Resource) -> list[str]:
+    def aliases(self, resource: Resource) -> list[str]:
         found = [resource.address, f"{resource.type}.{resource.label}"]
         if resource.label not in self.shared:
             found.append(resource.label.replace("_", "-"))  # "support_api" is the "Support API" of the prose
-        literal = next((v for v in _values(resource.body, "name") if isinstance(v, str) and "${" not in v and v),
+        literal = next((v for v in values_at(resource.body, "name") if isinstance(v, str) and "${" not in v and v),
                        None)
         return [*found, *([literal] if literal else [])]
 
 
-def _literal_name(resource: _Resource) -> str:
+def _literal_name(resource: Resource) -> str:
     for path in ("name", "bucket", "function_name", "domain_name", "identifier", "cluster_identifier",
                  "table_name", "tags.Name"):
-        literal = next((v for v in _values(resource.body, path) if isinstance(v, str) and "${" not in v and v), None)
+        literal = next((v for v in values_at(resource.body, path) if isinstance(v, str) and "${" not in v and v), None)
         if literal is not None:
             return literal
     return f"{resource.type}.{resource.label}"
 
 
-def _file(source: SourceText) -> str:
-    home = next((h for h in source.homes if h is not None), None)
-    return home[0].file if home is not None else "a Terraform file"
-
-
-def _addresses(value: Any) -> Iterator[str]:
-    """The resource addresses (``aws_s3_bucket.docs``, ``data.aws_iam_policy_document.read``) an expression
-    refers to."""
-    for text in _strings(value):
-        if "${" not in text and not _REFERENCE.fullmatch(text):
-            continue
-        for match in _REFERENCE.finditer(text):
-            mode, resource_type, label = match.groups()
-            yield f"data.{resource_type}.{label}" if mode else f"{resource_type}.{label}"
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def _flat(value: Any) -> str:
-    return " ".join(_strings(value))
-
-
-def _values(value: Any, path: str) -> list[Any]:
-    """The values at a dotted path, lists flattened at every step (blocks are lists of mappings)."""
-    current = [value]
-    for part in path.split("."):
-        following: list[Any] = []
-        for item in current:
-            for mapping in item if isinstance(item, list) else [item]:
-                if isinstance(mapping, dict) and part in mapping:
-                    found = mapping[part]
-                    following += found if isinstance(found, list) else [found]
-        current = following
-    return current
-
-
-def _blocks(body: dict[str, Any], name: str | None) -> list[dict[str, Any]]:
-    """The blocks of a name in a body, the content of ``dynamic "name"`` blocks included."""
-    if name is None:
-        return [body]
-    found = [b for b in _values(body, name) if isinstance(b, dict)]
-    for dynamic in _as_list(body.get("dynamic")):
-        if isinstance(dynamic, dict) and isinstance(dynamic.get(name), dict):
-            found += [b for b in _values(dynamic[name], "content") if isinstance(b, dict)]
-    return found
-
-
-def _paths(paths: str | list[str]) -> list[str]:
-    return [paths] if isinstance(paths, str) else list(paths)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _items(value: Any) -> list[tuple[str, Any]]:
-    return [(str(k), v) for k, v in value.items()] if isinstance(value, dict) else []

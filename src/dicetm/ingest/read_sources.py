@@ -19,7 +19,7 @@ import yaml
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines
-from dicetm.ingest.extract_kubernetes import looks_like_kubernetes
+from dicetm.ingest.read_kubernetes import looks_like_kubernetes
 
 SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp", "kubernetes", "terraform")
 _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".puml": "plantuml", ".plantuml": "plantuml",
