@@ -25,7 +25,7 @@ documents say in words wins.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dicetm.ingest.extract_compose import product_of_variable
@@ -49,7 +49,7 @@ class _Workload:
     obj: K8sObject
     entity: Entity
     labels: dict[str, str]
-    pods: list[Lines] = field(default_factory=list)  # pod specs (a KServe InferenceService may have several)
+    pod: Lines  # the pod spec (a KServe InferenceService: its predictor)
 
 
 def extract_kubernetes(source: SourceText, out: Extraction, prefix: str) -> bool:
@@ -76,26 +76,24 @@ def extract_kubernetes(source: SourceText, out: Extraction, prefix: str) -> bool
 def _workload(source: SourceText, out: Extraction, prefix: str, obj: K8sObject) -> _Workload | None:
     spec = child(obj.body, "spec")
     if obj.kind == "InferenceService":
-        parts = [child(spec, part) for part in ("predictor", "transformer", "explainer")]
-        pods = [p for p in parts if p]
+        template = Lines({"spec": child(spec, "predictor")})
     elif obj.kind == "CronJob":
-        pods = [child(child(child(child(spec, "jobTemplate"), "spec"), "template"), "spec")]
+        template = child(child(child(spec, "jobTemplate"), "spec"), "template")
     elif obj.kind == "Pod":
-        pods = [spec]
+        template = obj.body
     elif obj.kind in WORKLOADS or (obj.kind == "Service" and obj.api.startswith("serving.knative.dev")):
-        pods = [child(child(spec, "template"), "spec")]
+        template = child(spec, "template")  # the pod template
     else:
         return None
     where = source.where(obj.line(obj.body.get("metadata"), "name"))
     if where is None:
         return None
     entity = out.entity(_key(prefix, obj.namespace, obj.name), obj.name, where)
-    template = child(child(spec, "template"), "metadata") if obj.kind != "Pod" else child(obj.body, "metadata")
-    labels = {str(k): str(v) for k, v in child(template, "labels").items()}
-    workload = _Workload(obj, entity, labels, [p for p in pods if p])
-    images = [str(c.get("image") or "") for p in workload.pods for c in _containers(p)]
+    labels = {str(k): str(v) for k, v in child(child(template, "metadata"), "labels").items()}
+    workload = _Workload(obj, entity, labels, child(template, "spec"))
+    images = [str(c.get("image") or "") for c in _containers(workload.pod)]
     entity.technology = next((i for i in images if i), "")
-    words = " ".join([*images, *(str(a) for p in workload.pods for c in _containers(p) for a in entries(c, "args"))])
+    words = " ".join([*images, *(str(a) for c in _containers(workload.pod) for a in entries(c, "args"))])
     if obj.kind == "InferenceService":
         _inference_service(source, out, prefix, workload)
         return workload
@@ -113,9 +111,10 @@ def _inference_service(source: SourceText, out: Extraction, prefix: str, workloa
     storage URI is where its files come from; a transformer sits in front of the predictor."""
     obj, entity = workload.obj, workload.entity
     predictor = child(child(obj.body, "spec"), "predictor")
-    model = child(predictor, "model") or next((v for k, v in predictor.items() if isinstance(v, Lines)
-                                               and k not in ("containers", "volumes")), Lines())
-    model_format = str(child(model, "modelFormat").get("name") or "")
+    # the model: "model:" with its format, or the older form keyed by the framework ("sklearn:", "tensorflow:")
+    framework, model = next(((k, v) for k, v in predictor.items() if isinstance(v, Lines) and "storageUri" in v),
+                            ("", child(predictor, "model")))
+    model_format = str(child(model, "modelFormat").get("name") or framework)
     runtime = str(model.get("runtime") or "")
     entity.technology = " ".join(x for x in ("KServe", model_format or runtime, entity.technology) if x)
     words = " ".join([model_format, runtime, obj.name, *(str(a) for a in entries(model, "args")),
@@ -140,7 +139,6 @@ def _inference_service(source: SourceText, out: Extraction, prefix: str, workloa
             name = f"{obj.name}-transformer"
             transformer = out.entity(_key(prefix, obj.namespace, name), name, where)
             out.relations.append(Relation(transformer.key, entity.key, where))
-            workload.pods = [p for p in workload.pods if p is not child(child(obj.body, "spec"), "transformer")]
 
 
 class _Reader:
@@ -153,6 +151,8 @@ class _Reader:
         self.services = services
         self.config_maps = config_maps
         self.stand_ins: dict[str, Entity] = {}  # Services whose workloads are not in the file
+        self.names = {n for _, n in services} | {w.obj.name for w in workloads}
+        self.namespaces = {ns for ns, _ in services} | {w.obj.namespace for w in workloads}
 
     # -- who a name stands for
 
@@ -188,23 +188,22 @@ class _Reader:
     # -- pods
 
     def read_pods(self, workload: _Workload) -> None:
-        obj = workload.obj
-        for pod in workload.pods:
-            for container in _containers(pod):
-                for variable, value, line in self.environment(workload, container):
-                    self.variable(workload, variable, value, line)
-                for source in entries(container, "envFrom"):
-                    if not isinstance(source, Lines):
-                        continue
-                    if isinstance(source.get("secretRef"), dict):
-                        self.credentials(workload, obj.line(source, "secretRef"))
-                    reference = child(source, "configMapRef")
-                    data = self.config_maps.get((obj.namespace, reference.get("name")))
-                    for key, value in (data or {}).items():
-                        self.variable(workload, str(key), str(value), obj.line(source, "configMapRef"))
-            for volume in entries(pod, "volumes"):
-                if isinstance(volume, Lines):
-                    self.volume(workload, volume, _mounts(pod, str(volume.get("name") or "")))
+        obj, pod = workload.obj, workload.pod
+        for container in _containers(pod):
+            for variable, value, line in self.environment(workload, container):
+                self.variable(workload, variable, value, line)
+            for source in entries(container, "envFrom"):
+                if not isinstance(source, Lines):
+                    continue
+                if isinstance(source.get("secretRef"), dict):
+                    self.credentials(workload, obj.line(source, "secretRef"))
+                reference = child(source, "configMapRef")
+                data = self.config_maps.get((obj.namespace, reference.get("name")))
+                for key, value in (data or {}).items():
+                    self.variable(workload, str(key), str(value), obj.line(source, "configMapRef"))
+        for volume in entries(pod, "volumes"):
+            if isinstance(volume, Lines):
+                self.volume(workload, volume, _mounts(pod, str(volume.get("name") or "")))
 
     def environment(self, workload: _Workload, container: Lines) -> list[tuple[str, str, int]]:
         obj = workload.obj
@@ -234,7 +233,10 @@ class _Reader:
             addressed = "://" in value or match.group("port") is not None or "svc" in parts
             if host in _LOCAL or host.replace(".", "").isdigit() or not addressed:
                 continue  # "cluster.local" alone is a setting, not an address
-            if len(parts) <= 2 or parts[2] == "svc":  # "svc", "svc.ns", "svc.ns.svc[.cluster.local]"
+            # "svc", "svc.ns.svc[.cluster.local]", and "svc.ns" when the file knows the service or the namespace
+            # (otherwise "example.com" would be a service "example")
+            known = len(parts) == 2 and (parts[1] in self.namespaces or parts[0] in self.names)
+            if len(parts) == 1 or known or (len(parts) > 2 and parts[2] == "svc"):
                 namespace = parts[1] if len(parts) > 1 else workload.obj.namespace
                 targets += self.targets(parts[0], namespace, where)
         for target in targets:
