@@ -11,7 +11,7 @@ from dicetm.errors import InputError
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.readers import read_document, read_documents
-from dicetm.model.system import Element, Exposure, Kind, System
+from dicetm.model.system import PROCESS_KINDS, STORE_KINDS, Element, Exposure, Kind, System
 
 FIXTURES = Path(__file__).parent / "fixtures"
 K8S = FIXTURES / "kubernetes"
@@ -372,4 +372,24 @@ module "billing" {
     assert _zones(system) == {"vpc": ({"answer_api"}, None)}
     assert any("module 'billing'" in n and "not expanded" in n for n in notes)
     assert not any("module 'docs_bucket'" in n for n in notes)
+    _quotes_are_in_their_spans(system, documents)
+
+
+def test_a_module_split_across_files_is_one_model(tmp_path: Path) -> None:
+    _write(tmp_path, "storage.tf", 'resource "aws_s3_bucket" "knowledge_docs" {\n  bucket = "acme-kb"\n}\n')
+    _write(tmp_path, "compute.tf", """\
+resource "aws_lambda_function" "indexer" {
+  function_name = "indexer"
+  environment {
+    variables = {
+      SOURCE_BUCKET = aws_s3_bucket.knowledge_docs.bucket
+    }
+  }
+}
+""")
+    system, _, documents = _draft(tmp_path)
+    kinds = {e.name: e.kind for e in system.elements}  # the bucket referred to from compute.tf is the one defined
+    assert set(kinds) == {"indexer", "knowledge_docs"}  # in storage.tf: one element
+    assert kinds["knowledge_docs"] in STORE_KINDS and kinds["indexer"] in PROCESS_KINDS
+    assert _flows(system) == {("indexer", "knowledge_docs", False)}
     _quotes_are_in_their_spans(system, documents)
