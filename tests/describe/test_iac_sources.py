@@ -421,3 +421,13 @@ def test_any_arrangement_of_manifest_or_terraform_lines_drafts_without_raising(
     draft = extract_draft(documents)  # a valid model or notes, never an exception
     assert {d.format for d in documents} == {"kubernetes", "terraform"}
     assert all(e.provenance is not None and e.provenance.draft for e in draft.system.elements)
+
+
+def test_a_service_in_its_own_file_is_the_workload_its_selector_names(tmp_path: Path) -> None:
+    _write(tmp_path, "deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: frontend\nspec:\n"
+                                        "  template:\n    metadata:\n      labels: {app: frontend}\n    spec:\n"
+                                        "      containers: [{image: shop/frontend:1}]\n")
+    _write(tmp_path, "service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: frontend-external\nspec:\n"
+                                     "  type: LoadBalancer\n  selector: {app: frontend}\n")
+    system, _, _ = _draft(tmp_path)
+    assert [(e.name, e.exposure) for e in system.elements] == [("frontend", Exposure.internet)]

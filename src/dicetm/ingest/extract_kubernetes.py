@@ -171,8 +171,7 @@ class _Reader:
             (s for (ns, n), s in self.services.items() if n == name), None)
         if service is not None:
             backends = self.backends(service)
-            return [w.entity for w in backends] if backends else [self.stand_in(service.name, service.namespace,
-                                                                                where)]
+            return [w.entity for w in backends] if backends else [self.service_stand_in(service, where)]
         named = [w.entity for w in self.workloads if w.obj.name == name]
         if named:
             return named
@@ -183,6 +182,18 @@ class _Reader:
         entity = self.out.entity(key, name, where, structural=structural)
         entity.structural = entity.structural or structural
         self.stand_ins[key] = entity
+        return entity
+
+    def service_stand_in(self, service: K8sObject, where: Where, *, structural: bool = False) -> Entity:
+        """A Service whose workloads another file defines: the app its selector names ("app: frontend") is
+        another name of it, so the "frontend" Deployment of that file is the same component."""
+        entity = self.stand_in(service.name, service.namespace, where, structural=structural)
+        selector = child(child(service.body, "spec"), "selector")
+        for key in ("app", "app.kubernetes.io/name", "k8s-app", "name"):
+            value = selector.get(key)
+            if isinstance(value, str) and value != entity.name and TEMPLATED not in value \
+                    and value not in entity.aliases:
+                entity.aliases.append(value)
         return entity
 
     # -- pods
@@ -294,8 +305,7 @@ class _Reader:
             return
         exposure = Exposure.internal if _internal(service) else Exposure.internet
         where = self.source.where(service.line(spec, "type")) or where
-        entities = [w.entity for w in backends] or [self.stand_in(service.name, service.namespace, where,
-                                                                  structural=True)]
+        entities = [w.entity for w in backends] or [self.service_stand_in(service, where, structural=True)]
         for entity in entities:
             entity.facts.append(Fact("exposure", exposure, where, WEAK))
 

@@ -42,7 +42,7 @@ from dicetm.ingest.read_terraform import (
     values_at,
 )
 from dicetm.ingest.terraform_map import FactRule, KindEntry, TerraformMap, terraform_map
-from dicetm.model.system import STORE_KINDS, Exposure
+from dicetm.model.system import STORE_KINDS, Exposure, Kind
 
 _GENERIC = frozenset({"this", "main", "default", "example", "these", "primary", "current", "self", "it", "all",
                       "resource", "test", "demo", "sample", "one", "here"})
@@ -71,13 +71,14 @@ class _Drafter:
         iam_types = {*table.iam, *(g.type for g in table.grants)}
         self.plumbing = {a for a, r in self.resources.items() if r.type not in table.kinds and r.mode != "module"
                          and r.type not in table.boundaries and r.type not in iam_types}
-        labels = [r.label for r in resources if self.entry(r) is not None or self.is_boundary(r)]
+        self.kinds = {r.address: kind for r in resources if (kind := self.kind_of(r)) is not None}
+        labels = [r.label for r in resources if r.address in self.kinds or self.is_boundary(r)]
         self.shared = {label for label in labels if labels.count(label) > 1}  # "ingest" function and log group
 
     def draft(self) -> None:
         for resource in self.resources.values():
-            if self.entry(resource) is not None:
-                self.element(resource)
+            if resource.address in self.kinds:
+                self.element(resource, self.kinds[resource.address])
             elif self.is_boundary(resource):
                 self.zone(resource)
             elif resource.mode == "module":
@@ -96,19 +97,24 @@ class _Drafter:
 
     # -- entities and zones
 
-    def element(self, resource: Resource) -> Entity:
-        where = self.where(resource)
+    def kind_of(self, resource: Resource) -> Kind | None:
+        """The kind the map gives the resource: the first refinement that holds, else its default (which may be
+        none: a Helm release is a component only when its chart says what it runs)."""
         entry = self.entry(resource)
-        assert entry is not None and where is not None
-        kind = entry.kind
+        if entry is None:
+            return None
         for refinement in entry.when:
             if refinement.attribute is not None and refinement.matches is not None:
                 hit = any(re.search(refinement.matches, str(v)) for v in values_at(resource.body, refinement.attribute))
             else:
                 hit = bool(refinement.words and re.search(refinement.words, self.text_around(resource)))
             if hit:
-                kind = refinement.kind
-                break
+                return refinement.kind
+        return entry.kind
+
+    def element(self, resource: Resource, kind: Kind) -> Entity:
+        where = self.where(resource)
+        assert where is not None
         entity = self.out.entity(self.key(resource.address), self.name(resource), where, kind=kind,
                                  kind_strength=EXPLICIT, technology=resource.source or resource.type)
         entity.aliases += [a for a in self.aliases(resource) if a != entity.name and a not in entity.aliases]
@@ -122,7 +128,7 @@ class _Drafter:
         parts = address.split(".")
         resource_type, label = parts[-2], parts[-1]
         entry = self.table.kind_entry(resource_type)
-        if entry is None or address in self.resources:
+        if entry is None or entry.kind is None or address in self.resources:
             return None
         name = f"{resource_type}.{label}" if label.lower() in _GENERIC else label
         entity = self.out.entity(self.key(address), name, where, kind=entry.kind, kind_strength=WEAK,

@@ -53,7 +53,7 @@ class Refinement(_Strict):
 
 
 class KindEntry(_Strict):
-    kind: Kind
+    kind: Kind | None = None  # none: a component only when a refinement holds
     when: list[Refinement] = Field(default_factory=list)
 
 
