@@ -431,3 +431,41 @@ def test_a_service_in_its_own_file_is_the_workload_its_selector_names(tmp_path: 
                                      "  type: LoadBalancer\n  selector: {app: frontend}\n")
     system, _, _ = _draft(tmp_path)
     assert [(e.name, e.exposure) for e in system.elements] == [("frontend", Exposure.internet)]
+
+
+def test_helm_rendered_output_is_read_like_any_manifest(tmp_path: Path) -> None:
+    path = _write(tmp_path, "rendered.yaml", """\
+---
+# Source: ollama/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: chat-ollama
+  labels:
+    app.kubernetes.io/name: ollama
+    app.kubernetes.io/instance: chat
+spec:
+  type: NodePort
+  selector:
+    app.kubernetes.io/name: ollama
+    app.kubernetes.io/instance: chat
+---
+# Source: ollama/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: chat-ollama
+spec:
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ollama
+        app.kubernetes.io/instance: chat
+    spec:
+      containers:
+        - name: ollama
+          image: "ollama/ollama:0.5.4"
+""")
+    system, notes, _ = _draft(path)
+    assert [(e.name, e.kind, e.exposure) for e in system.elements] == [("chat-ollama", Kind.llm, Exposure.internet)]
+    assert not any("Helm template" in n for n in notes)
