@@ -7,7 +7,8 @@ as entities, namespaces as zones, and what the objects say about how the workloa
 - a Service is the name other workloads use for the workloads its selector picks: it becomes their alias, and
   a LoadBalancer or NodePort Service, or an Ingress routing to it, makes them ``exposure: internet`` (internal
   when an annotation or the ingress class says so). A Service with no workload in the file stands for one
-  defined elsewhere (same name) or, for ``ExternalName``, an outside system;
+  defined elsewhere (named like it, or like the app its selector names) or, for ``ExternalName``, an outside
+  system;
 - an environment value naming a Service (``http://rag-api:8080``, ``qdrant.vectors.svc.cluster.local:6333``,
   ``catalog:3550``) is a relation to it; a variable named after a product (``OPENAI_API_KEY``) says the
   workload uses that product; a referenced Secret (``secretKeyRef``, ``envFrom``, a secret volume) says it
@@ -17,9 +18,8 @@ as entities, namespaces as zones, and what the objects say about how the workloa
   whether the selected workloads' egress is restricted;
 - a namespace (stated in ``metadata.namespace`` or a Namespace object) is a zone holding its workloads.
 
-Helm chart templates (``{{ }}``) are not rendered: template actions are blanked, objects whose name is templated
-are left out, and a note says to describe ``helm template`` output instead. All these facts are weak: what the
-documents say in words wins.
+Reading the YAML (and what is done with an unrendered Helm template) is ``read_kubernetes``. All these facts are
+weak: what the documents say in words wins.
 """
 
 from __future__ import annotations
