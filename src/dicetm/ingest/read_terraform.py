@@ -26,7 +26,7 @@ NOT_DATA = frozenset({"depends_on", "count", "for_each", "lifecycle", "provider"
 
 @dataclass
 class Resource:
-    mode: str  # "resource" or "data"
+    mode: str  # "resource", "data" or "module" (a module's type is "module", its label its name)
     type: str
     label: str
     body: dict[str, Any]
@@ -72,7 +72,7 @@ def _resources(source: SourceText, tree: dict[str, Any], out: Extraction) -> lis
             starts.append(index)
     found: list[Resource] = []
     counted: list[str] = []
-    modules = [{"module": dict(items(block))} for block in as_list(tree.get("module"))]
+    modules = [{"module": dict(items(block))} for block in as_list(tree.get("module"))]  # as if of type "module"
     for mode in ("resource", "data", "module"):
         for block in as_list(tree.get(mode)) if mode != "module" else modules:
             for resource_type, labelled in items(block):
