@@ -159,6 +159,7 @@ class _Drafter:
 
     def innermost(self, resource: Resource, exclude: str | None, parents: dict[str, str]) -> str | None:
         found = {a for a in self.reach(resource, hops=2) if a in self.zones and a != exclude}
+
         def ancestors(address: str) -> set[str]:
             seen: set[str] = set()
             while address in parents and parents[address] not in seen:
@@ -265,7 +266,7 @@ class _Drafter:
         both = wildcard or (reads and (writes or calls))
         if reads and not both:
             source, sink = sink, source
-        actions = [w for w in re.findall(r"[\w-]+:[\w*-]+|roles/[\w.]+", words)][:3]
+        actions = re.findall(r"[\w-]+:[\w*-]+|roles/[\w.]+", words)[:3]
         data = ", ".join(actions) or None
         self.out.relations.append(Relation(source.key, sink.key, where, data, bidirectional=both))
         self.related.add(frozenset((principal, target)))
@@ -421,7 +422,6 @@ class _Drafter:
 
     def address_of(self, entity: Entity) -> str:
         return entity.key.removeprefix(f"{self.prefix}:tf:")
-
 
     def name(self, resource: Resource) -> str:
         """The label, unless it says nothing ("this") or another resource of the file has it too ("ingest" for a
