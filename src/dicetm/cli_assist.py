@@ -45,7 +45,8 @@ class ScanFormat(StrEnum):
 
 DocsArg = Annotated[list[Path], typer.Argument(help="Documents or folders: Markdown, text, HTML, PDF, DOCX, "
                                                     "OpenAPI (YAML/JSON), Mermaid, PlantUML, Structurizr DSL, "
-                                                    "draw.io, docker-compose, MCP configuration.")]
+                                                    "draw.io, docker-compose, Kubernetes manifests, Terraform "
+                                                    "(.tf), MCP configuration.")]
 AllowFlagged = Annotated[bool, typer.Option("--allow-flagged", help="Let spans the scan flagged reach the model "
                                                                     "(default: withheld from every prompt); spans "
                                                                     "holding a secret stay withheld.")]

@@ -3,7 +3,8 @@
 The coordinator. Each document goes to the extractor of its kind, which reads it into the shared
 intermediate representation (``extract_ir``): OpenAPI descriptions (``extract_openapi``), Mermaid
 (``extract_mermaid``), PlantUML (``extract_plantuml``), Structurizr DSL (``extract_structurizr``), draw.io
-(``extract_drawio``), docker-compose (``extract_compose``) and MCP configuration (``extract_mcp``) files, and
+(``extract_drawio``), docker-compose (``extract_compose``), Kubernetes (``extract_kubernetes``), Terraform
+(``extract_terraform``) and MCP configuration (``extract_mcp``) files, and
 the structure of prose documents (``extract_prose``, ``extract_tables``), whose code blocks may hold diagrams
 of their own. The resolver (``extract_resolve``) merges the components of all documents; then the sentences
 of the prose are read against everything known (``extract_sentences``) for flows, facts and zones, and the
@@ -27,6 +28,7 @@ from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_derive import derive_facts
 from dicetm.ingest.extract_drawio import extract_drawio
 from dicetm.ingest.extract_ir import Extraction, Remark, SourceText, Unresolved, follow_the_data
+from dicetm.ingest.extract_kubernetes import extract_kubernetes
 from dicetm.ingest.extract_mcp import connect_the_host, extract_mcp
 from dicetm.ingest.extract_mentions import find_mentions
 from dicetm.ingest.extract_mermaid import extract_mermaid, is_mermaid
@@ -38,6 +40,7 @@ from dicetm.ingest.extract_prose import PROSE_FORMATS, ProseDocument, read_struc
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.extract_sentences import SentenceReader
 from dicetm.ingest.extract_structurizr import extract_structurizr, is_structurizr
+from dicetm.ingest.extract_terraform import extract_terraform
 from dicetm.model.system import Kind, System
 
 __all__ = ["MAX_OPERATION_FLOWS", "Draft", "extract_draft"]
@@ -45,7 +48,7 @@ __all__ = ["MAX_OPERATION_FLOWS", "Draft", "extract_draft"]
 _DIAGRAMS = frozenset({"extract:mermaid", "extract:plantuml", "extract:structurizr", "extract:drawio"})
 _TEXT_SOURCES: dict[str, Callable[[SourceText, Extraction, str], bool]] = {
     "mermaid": extract_mermaid, "plantuml": extract_plantuml, "structurizr": extract_structurizr,
-    "compose": extract_compose, "mcp": extract_mcp,
+    "compose": extract_compose, "mcp": extract_mcp, "kubernetes": extract_kubernetes, "terraform": extract_terraform,
 }
 
 

@@ -5,8 +5,10 @@ Text formats become one span per non-blank line (kind ``code``), so the injectio
 the extractors can cite the exact line of a node or an edge; the extractors parse the text back from the
 spans they are given, which leaves out whatever the scan withheld. draw.io files are XML (maybe compressed)
 and are read by ``read_drawio``. Which format a file is comes from its name (``.mmd``, ``.puml``, ``.dsl``,
-``.drawio``...) and, for ``.yaml``/``.json``/``.xml``/``.svg`` files, from a look at its text: a top-level
-``services:`` key is docker-compose, an ``mcpServers`` key an MCP configuration, an ``<mxfile>`` draw.io.
+``.drawio``, ``.tf``...) and, for ``.yaml``/``.json``/``.xml``/``.svg`` files, from a look at its text: a top-level
+``services:`` key is docker-compose, ``apiVersion:`` and ``kind:`` keys a Kubernetes manifest, an ``mcpServers``
+key an MCP configuration, an ``<mxfile>`` draw.io. Kubernetes manifests and Terraform files are not parsed
+here: Helm templates and HCL the parser cannot read still give the objects that can be read, with a note.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ import yaml
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines
+from dicetm.ingest.read_kubernetes import looks_like_kubernetes
 
-SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp")
+SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp", "kubernetes", "terraform")
 _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".puml": "plantuml", ".plantuml": "plantuml",
               ".pu": "plantuml", ".iuml": "plantuml", ".wsd": "plantuml", ".dsl": "structurizr",
-              ".drawio": "drawio", ".dio": "drawio"}
+              ".drawio": "drawio", ".dio": "drawio", ".tf": "terraform"}
 _SNIFFED = frozenset({".yaml", ".yml", ".json", ".xml", ".svg"})
 _COMPOSE = re.compile(r"^services\s*:", re.M)
 _MCP = re.compile(r"""["']?mcpServers["']?\s*:""")
 SOURCE_HINT = ("diagrams and configuration: Mermaid (.mmd), PlantUML (.puml), Structurizr DSL (.dsl), draw.io "
-               "(.drawio, .drawio.svg, .xml), docker-compose and MCP configuration (.yaml, .yml, .json)")
+               "(.drawio, .drawio.svg, .xml), docker-compose, Kubernetes manifests and MCP configuration (.yaml, "
+               ".yml, .json), Terraform (.tf)")
 
 
 def may_be_source(name: str) -> bool:
@@ -55,6 +59,8 @@ def source_format(name: str, head: str | None) -> str | None:
         return "mcp" if _MCP.search(head) else None
     if _COMPOSE.search(head) and not re.search(r"^(?:openapi|swagger)\s*:", head, re.M):
         return "compose"
+    if looks_like_kubernetes(head):
+        return "kubernetes"
     return "mcp" if _MCP.search(head) else None
 
 

@@ -251,8 +251,8 @@ def credential_file(path: PurePath, head: bytes = b"") -> str | None:
         matching = [line for line in lines if pattern.fullmatch(line)]
         if 2 * len(matching) <= len(lines):
             continue
-        if what == "environment variables" and not any(
-                _SECRET_NAME.search(line.partition("=")[0]) for line in matching):
-            continue
+        if what == "environment variables" and (name.endswith(".tf") or not any(
+                _SECRET_NAME.search(line.partition("=")[0]) for line in matching)):
+            continue  # Terraform (HCL) is written as assignments; its secret values are found one by one
         return f"it holds {what}"
     return None
