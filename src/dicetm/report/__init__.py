@@ -10,6 +10,7 @@ from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
 from dicetm.report.csv_out import render_csv
 from dicetm.report.dfd import dot, mermaid, svg
+from dicetm.report.dfd_model import forget_drawn
 from dicetm.report.html import render_html, report_svgs, start_report_svgs
 from dicetm.report.json_out import render_json
 from dicetm.report.markdown import render_markdown
@@ -63,6 +64,7 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
         for fmt in FORMATS:
             os.replace(temps.pop(fmt), paths[fmt])
     finally:
+        forget_drawn()
         for temp in temps.values():
             temp.unlink(missing_ok=True)
     return list(paths.values())

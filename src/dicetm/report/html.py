@@ -144,20 +144,24 @@ def start_report_svgs(result: AnalysisResult, system: System) -> ReportDrawings:
     collapsed = len(system.elements) > PER_BOUNDARY_DRAWINGS and bool(system.trust_boundaries)
     if dfd.shutil.which("dot") is None or dfd.drawn_nodes(system, collapsed=collapsed) > dfd.MAX_DRAWN_NODES:
         return ReportDrawings(None)
-    sources: dict[str | None, str] = {None: dfd.dot(system, result, link=link, collapsed=collapsed)}
-    for boundary in _busiest_zones(system, result) if collapsed else ():
+    tops, busiest = _overview_zones(system, result) if collapsed else ([], [])
+    # Past MAX_BOUNDARY_DRAWINGS boundaries the overview draws the same busiest ones, the rest as one box: every
+    # box then opens a drawing of its own, and a reader sees a few dozen boxes instead of a tangle of hundreds.
+    shown = {b.id for b in busiest} if len(busiest) < len(tops) else None
+    sources: dict[str | None, str] = {None: dfd.dot(system, result, link=link, collapsed=collapsed, zones=shown)}
+    for boundary in busiest:
         if dfd.drawn_nodes(system, focus=boundary.id) <= dfd.MAX_DRAWN_NODES:
             sources[boundary.id] = dfd.dot(system, result, link=link, focus=boundary.id,
                                            prefix=anchor("dfd", boundary.id))
     return ReportDrawings(dfd.Drawings(sources))
 
 
-def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary]:
-    """The top-level boundaries to draw one by one: all of them, or the MAX_BOUNDARY_DRAWINGS with the most open
-    threats (in file order)."""
+def _overview_zones(system: System, result: AnalysisResult) -> tuple[list[TrustBoundary], list[TrustBoundary]]:
+    """The top-level boundaries, and those to draw one by one: all of them, or the MAX_BOUNDARY_DRAWINGS with the
+    most open threats (in file order)."""
     tops = [b for b in system.trust_boundaries if b.parent is None]
     if len(tops) <= MAX_BOUNDARY_DRAWINGS:
-        return tops
+        return tops, tops
     open_counts = dfd.open_threats_of(result)
     parent = {b.id: b.parent for b in system.trust_boundaries}
 
@@ -170,7 +174,7 @@ def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary
     for element_id, boundary_id in system.boundary_of.items():
         load[top_of(boundary_id)] = load.get(top_of(boundary_id), 0) + len(open_counts.get(element_id, ()))
     chosen = set(sorted(load, key=lambda b: -load[b])[:MAX_BOUNDARY_DRAWINGS])
-    return [b for b in tops if b.id in chosen]
+    return tops, [b for b in tops if b.id in chosen]
 
 
 @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
@@ -196,7 +200,7 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
 
     page = template.render(slot=slot,
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
-        boundaries={b.id: b for b in system.trust_boundaries},
+        boundaries={b.id: b for b in system.trust_boundaries}, grouped=_grouped_zones(system, result, drawings),
         mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
         groups=views.cards_by_risk(threats, result, links, opened),
         listed=len(threats), rejected=rejected,
@@ -214,6 +218,15 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     pieces = _SLOT.split(page)
     return "".join(itertools.chain.from_iterable(
         (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces)))
+
+
+def _grouped_zones(system: System, result: AnalysisResult,
+                   drawings: dict[str | None, str] | None) -> tuple[int, int] | None:
+    """When the overview drew only the busiest top-level boundaries: how many it drew, and how many it grouped."""
+    if not drawings or len(drawings) == 1:
+        return None
+    tops, busiest = _overview_zones(system, result)
+    return (len(busiest), len(tops) - len(busiest)) if len(busiest) < len(tops) else None
 
 
 def _lines(rows: Iterable[str]) -> Iterator[str]:
