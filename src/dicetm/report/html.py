@@ -200,7 +200,8 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
 
     page = template.render(slot=slot,
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
-        boundaries={b.id: b for b in system.trust_boundaries}, grouped=_grouped_zones(system, result, drawings),
+        boundaries={b.id: b for b in system.trust_boundaries},
+        grouped=_grouped_zones(system, result, len(drawings or ())),
         mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
         groups=views.cards_by_risk(threats, result, links, opened),
         listed=len(threats), rejected=rejected,
@@ -220,10 +221,10 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
         (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces)))
 
 
-def _grouped_zones(system: System, result: AnalysisResult,
-                   drawings: dict[str | None, str] | None) -> tuple[int, int] | None:
-    """When the overview drew only the busiest top-level boundaries: how many it drew, and how many it grouped."""
-    if not drawings or len(drawings) == 1:
+def _grouped_zones(system: System, result: AnalysisResult, drawings: int) -> tuple[int, int] | None:
+    """When the overview (one of ``drawings``) drew only the busiest top-level boundaries: how many it drew, and
+    how many it grouped."""
+    if drawings <= 1:
         return None
     tops, busiest = _overview_zones(system, result)
     return (len(busiest), len(tops) - len(busiest)) if len(busiest) < len(tops) else None
