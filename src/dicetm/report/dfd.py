@@ -1,5 +1,6 @@
 """Data-flow diagrams: Graphviz source, and SVG drawn by Graphviz when it is installed (Mermaid source is in
-``dfd_mermaid``, what both draw from in ``dfd_model``; their public names are available here too).
+``dfd_mermaid``, what both draw from in ``dfd_model``, the Graphviz runs in ``dfd_graphviz``; their public names
+are available here too).
 
 Both drawings show, per element, the threats still open and the highest risk among them; one function
 (``open_threats_by_element``) counts them, so the two never disagree. Model text is untrusted, so nothing
@@ -9,12 +10,11 @@ replaced, and labels are quoted with unsafe characters encoded.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+# Not used here since the Graphviz runs moved to dfd_graphviz; callers and tests still reach them through dfd.
+import shutil  # noqa: F401
+import subprocess  # noqa: F401
 import textwrap
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 from dicetm.model import (
     AI_KINDS,
@@ -30,6 +30,7 @@ from dicetm.model import (
 )
 from dicetm.report import common
 from dicetm.report.common import kind_text
+from dicetm.report.dfd_graphviz import DOT_TIMEOUT_SECONDS, Drawings, render_svg
 from dicetm.report.dfd_mermaid import mermaid, mermaid_text
 from dicetm.report.dfd_model import (
     CLOSED_STATUSES,
@@ -45,11 +46,9 @@ from dicetm.report.dfd_model import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "UNDECLARED", "Drawings", "dot", "drawn_nodes", "is_open", "mermaid", "mermaid_text",
-    "open_threats_by_element", "open_threats_of", "render_svg", "svg", "worst_level",
+    "CLOSED_STATUSES", "DOT_TIMEOUT_SECONDS", "UNDECLARED", "Drawings", "dot", "drawn_nodes", "is_open", "mermaid",
+    "mermaid_text", "open_threats_by_element", "open_threats_of", "render_svg", "svg", "worst_level",
 ]
-
-DOT_TIMEOUT_SECONDS = 20
 
 
 # (kind, model id) -> href, or None for no link. Kinds: "el" (element), "flow", "zone" (trust boundary).
@@ -475,42 +474,6 @@ def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = 
         roots = sum(1 for b in system.trust_boundaries if b.parent is None)
         return roots + sum(1 for e in system.elements if e.id not in system.boundary_of)
     return len(system.elements)
-
-
-def render_svg(source: str) -> str | None:
-    """Run Graphviz on DOT source; the SVG element for inlining, or None when ``dot`` is missing or fails."""
-    executable = shutil.which("dot")
-    if executable is None:
-        return None
-    try:
-        completed = subprocess.run([executable, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
-                                   timeout=DOT_TIMEOUT_SECONDS, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if completed.returncode != 0:
-        return None
-    text = completed.stdout.decode("utf-8", errors="replace")
-    start = text.find("<svg")
-    # Everything before <svg> is the XML prolog, doctype and generator comments.
-    return text[start:].strip() + "\n" if start >= 0 else None
-
-
-class Drawings:
-    """Graphviz runs under way, several at once (each is a process of its own, so they use every core while
-    Python goes on with other work). ``wait`` gives each key's SVG, None where Graphviz failed."""
-
-    def __init__(self, sources: Mapping[str | None, str]) -> None:
-        pool = ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1, 4)))
-        self._runs = {key: pool.submit(render_svg, source) for key, source in sources.items()}
-        pool.shutdown(wait=False)
-
-    def wait(self) -> dict[str | None, str | None]:
-        return {key: run.result() for key, run in self._runs.items()}
-
-    def cancel(self) -> None:
-        """Drop the runs not started yet (those under way end by themselves, within the timeout)."""
-        for run in self._runs.values():
-            run.cancel()
 
 
 def svg(system: System, max_elements: int = MAX_DRAWN_NODES, result: AnalysisResult | None = None, *,
