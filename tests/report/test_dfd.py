@@ -278,3 +278,18 @@ def test_an_overview_of_chosen_zones_groups_the_others_into_one_box_and_counts_t
     everything = dfd.dot(system, collapsed=True)  # no choice: every boundary is a box, as before
     assert "other trust boundaries" not in everything and 'rankdir="LR"' in everything
     assert len([line for line in everything.splitlines() if " -> " in line]) == 4
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")
+def test_drawings_share_graphviz_runs_and_a_bad_source_costs_only_its_own_drawing() -> None:
+    from dicetm.report.dfd_graphviz import Drawings, render_svg, render_svgs
+
+    sources = [f'digraph g{i} {{ a{i} [label="node {i}"]; a{i} -> b{i}; }}\n' for i in range(5)]
+    alone = [render_svg(source) for source in sources]
+    assert all(alone) and render_svgs(sources) == alone  # one run draws what five runs draw
+    broken = [*sources[:2], "digraph { a -> ; }\n", *sources[2:]]
+    assert render_svgs(broken) == [*alone[:2], None, *alone[2:]]
+    keys = ["z4", None, "z1", "z3", "z2", "z0"]
+    drawn = Drawings(dict(zip(keys, broken, strict=True))).wait()
+    assert list(drawn) == keys  # in the order they were given, whatever run drew them
+    assert [drawn[key] for key in keys] == [*alone[:2], None, *alone[2:]]
