@@ -132,3 +132,18 @@ def test_a_model_with_many_boundaries_draws_the_busiest_and_groups_the_rest() ->
     assert (f"draws the {MAX_BOUNDARY_DRAWINGS} trust boundaries with the most open threats as one box each, "
             "and the other 6 together as one box") in page
     assert parse(page).errors == []
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")
+def test_the_page_rendered_while_graphviz_draws_is_the_page_of_the_finished_drawings(
+        system: System, result: AnalysisResult) -> None:
+    from dicetm.report.html import ReportDrawings, start_report_svgs
+
+    assert start_report_svgs(result, system).render_page(result, system) == render_html(
+        result, system, report_svgs(result, system))
+    zone = system.trust_boundaries[0].id
+    overview = dfd.dot(system, result)
+    broken = ReportDrawings(dfd.Drawings({None: overview, zone: "digraph { a -> ; }\n"}))
+    # the zone's drawing fails: the page is the one render_html makes from the overview alone
+    assert broken.render_page(result, system) == render_html(result, system, {None: dfd.render_svg(overview) or ""})
+    assert ReportDrawings(None).render_page(result, system) == render_html(result, system, None)

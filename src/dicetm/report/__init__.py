@@ -48,8 +48,9 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
     Each report is written to a temporary file beside its target, and only when all four are written are they
     renamed into place, so a failure never leaves a half-written report next to a current one. Reports can be
     made again from the model at any time, so they are not forced to disk (no fsync) as the workspace's own
-    files are. Graphviz draws the HTML report's diagrams while the other reports render; for a large model a
-    forked child renders those (see ``report.aside``) while this process renders the page. Returns the paths in
+    files are. Graphviz draws the HTML report's diagrams while the reports render (the page is rendered with
+    places for them); for a large model a forked child renders the other reports (see ``report.aside``) while
+    this process renders the page. Returns the paths in
     the order of ``OUTPUT_NAMES``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,7 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
                     for fmt in others:
                         temps[fmt] = write_temp(paths[fmt], render(fmt, result, system).encode("utf-8"),
                                                 durable=False)
-                page = render_html(result, system, drawings.wait())
+                page = drawings.render_page(result, system)
             finally:
                 drawings.cancel()
             temps["html"] = write_temp(paths["html"], page.encode("utf-8"), durable=False)

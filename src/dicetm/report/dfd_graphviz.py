@@ -67,6 +67,9 @@ class Drawings:
         self._runs = [pool.submit(render_svgs, [sources[key] for key in share]) for share in self._shares]
         pool.shutdown(wait=False)
 
+    def keys(self) -> list[str | None]:
+        return list(self._keys)
+
     def wait(self) -> dict[str | None, str | None]:
         drawn: dict[str | None, str | None] = {}
         for share, run in zip(self._shares, self._runs, strict=True):

@@ -36,6 +36,7 @@ PER_BOUNDARY_DRAWINGS = 40
 MAX_BOUNDARY_DRAWINGS = 24
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _SLOT = re.compile(r"<!--dicetm-slot-(\d+)-->")
+_DRAWING = re.compile(r"<!--dicetm-drawing-(\d+)-->")
 
 Href = Callable[[str, str], str | None]
 
@@ -125,6 +126,20 @@ class ReportDrawings:
         if drawn[None] is None:
             return None
         return {key: drawing for key, drawing in drawn.items() if drawing is not None}
+
+    def render_page(self, result: AnalysisResult, system: System) -> str:
+        """``render_html(result, system, self.wait())``, built while Graphviz draws: the page is rendered with a
+        marker where each drawing goes, and the drawings replace the markers once made. If one failed, the page is
+        rendered again from those that were made (rare: the page then shows what ``render_html`` would)."""
+        if self._runs is None:
+            return render_html(result, system, None)
+        keys = self._runs.keys()
+        page = render_html(result, system, {key: f"<!--dicetm-drawing-{index}-->" for index, key in enumerate(keys)})
+        drawn = self._runs.wait()
+        if any(drawn[key] is None for key in keys):
+            return render_html(result, system, self.wait())
+        # Escaped model text never holds "<!--", so each marker is where a drawing goes.
+        return _DRAWING.sub(lambda marker: drawn[keys[int(marker.group(1))]] or "", page)
 
     def cancel(self) -> None:
         if self._runs is not None:
