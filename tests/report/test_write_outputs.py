@@ -58,9 +58,11 @@ def aside(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     made: list[object] = []
 
     class Recorded(Aside):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
+        @classmethod
+        def start(cls, *args: object, **kwargs: object) -> Aside | None:
+            child = super().start(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(child)
+            return child
 
     monkeypatch.setattr(report, "RENDER_ASIDE_FROM", 0)
     monkeypatch.setattr(report, "can_fork", lambda: True)
@@ -102,7 +104,23 @@ def test_a_child_that_fails_removes_what_it_wrote(tmp_path: Path) -> None:
             raise RuntimeError("boom")
         return f"{fmt} text"
 
-    assert Aside(render_one, {"md": tmp_path / "report.md", "csv": tmp_path / "threats.csv"}).wait() is None
+    failing = Aside.start(render_one, {"md": tmp_path / "report.md", "csv": tmp_path / "threats.csv"})
+    assert failing is not None and failing.wait() is None
     assert list(tmp_path.iterdir()) == []
-    made = Aside(render_one, {"md": tmp_path / "report.md"}).wait()
+    working = Aside.start(render_one, {"md": tmp_path / "report.md"})
+    made = working.wait() if working else None
     assert made is not None and made["md"].read_text() == "md text" and made["md"].parent == tmp_path
+
+
+def test_no_child_when_the_system_cannot_fork(tmp_path: Path, system: System, result: AnalysisResult,
+                                              aside: list[object], monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def refused() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    paths = write_outputs(result, system, tmp_path)  # rendered here instead
+    assert aside == [None]
+    assert [p.read_bytes() for p in paths] == [render(fmt, result, system).encode("utf-8")
+                                               for fmt in ("md", "html", "json", "csv")]

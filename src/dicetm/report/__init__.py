@@ -50,8 +50,7 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
     made again from the model at any time, so they are not forced to disk (no fsync) as the workspace's own
     files are. Graphviz draws the HTML report's diagrams while the reports render (the page is rendered with
     places for them); for a large model a forked child renders the other reports (see ``report.aside``) while
-    this process renders the page. Returns the paths in
-    the order of ``OUTPUT_NAMES``.
+    this process renders the page. Returns the paths in the order of ``OUTPUT_NAMES``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = dict(zip(FORMATS, (out_dir / name for name in OUTPUT_NAMES), strict=True))
@@ -61,7 +60,7 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
     try:
         with gc_paused():  # every report is built from many small acyclic objects; see dicetm.gcpause
             if len(result.threats) + len(system.elements) >= RENDER_ASIDE_FROM and can_fork():
-                aside = Aside(lambda fmt: render(fmt, result, system), {fmt: paths[fmt] for fmt in others})
+                aside = Aside.start(lambda fmt: render(fmt, result, system), {fmt: paths[fmt] for fmt in others})
             drawings = start_report_svgs(result, system)
             try:
                 if aside is None:

@@ -31,15 +31,30 @@ class Aside:
     """Reports being rendered by a child process (see the module's doc). ``wait`` gives the temporary file of
     each report, or None when the child failed and left nothing; it must be called once the caller is done."""
 
-    def __init__(self, render: Callable[[str], str], targets: Mapping[str, Path]) -> None:
-        reading, writing = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:  # the child: never returns
+    def __init__(self, pid: int, reading: int, formats: list[str]) -> None:
+        self._pid = pid
+        self._reading = reading
+        self._formats = formats
+
+    @classmethod
+    def start(cls, render: Callable[[str], str], targets: Mapping[str, Path]) -> Aside | None:
+        """A child rendering ``render(format)`` for each of ``targets``; None when no child could be made (the
+        caller then renders them itself)."""
+        try:
+            reading, writing = os.pipe()
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:  # out of memory or processes
+            os.close(reading)
+            os.close(writing)
+            return None
+        if pid == 0:  # the child: never returns
             os.close(reading)
             _child(render, targets, writing)
         os.close(writing)
-        self._reading = reading
-        self._formats = list(targets)
+        return cls(pid, reading, list(targets))
 
     def wait(self) -> dict[str, Path] | None:
         with os.fdopen(self._reading, "rb") as pipe:
