@@ -242,7 +242,7 @@ class _Dot:
         """A top-level boundary drawn as one box (the overview of a large model); ``to_others``: its flows to and
         from the boundaries the overview groups, which are not drawn."""
         subtitle = f"trust boundary · {size} elements"
-        if to_others:  # an overview that groups boundaries: the count is short enough for a box on a page
+        if to_others:  # a grouped overview: the flows with the others replace "trust boundary", to keep boxes narrow
             subtitle = f"{size} elements · {to_others} flows with others"
         attrs: dict[str, str | None] = {
             "label": _label(boundary.name, subtitle, threats),
