@@ -60,7 +60,10 @@ class Aside:
         with os.fdopen(self._reading, "rb") as pipe:
             said = pipe.read()
         _pid, status = os.waitpid(self._pid, 0)
-        made = {fmt: Path(name) for fmt, name in json.loads(said or "{}").items()}
+        try:
+            made = {fmt: Path(name) for fmt, name in json.loads(said or "{}").items()}
+        except ValueError:  # the child was stopped while it said which files it wrote
+            made = {}
         if os.waitstatus_to_exitcode(status) == 0 and set(made) == set(self._formats):
             return made
         for temp in made.values():
