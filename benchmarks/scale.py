@@ -8,12 +8,15 @@ and is written as YAML, so loading and validation are measured too. Each size ru
 - the phases, timed inside one child through the calls `dicetm analyze` makes (load, analyse with the
   register when there is one, render each of the four outputs, write them), in CPU seconds;
 - the command itself, `python -m dicetm.cli analyze MODEL --out DIR`, timed from outside: wall-clock and CPU
-  seconds, and its peak RSS.
+  seconds (with the Graphviz runs and the child that renders reports beside the HTML page), and its peak RSS
+  (the largest of the process and its children; they share most of their memory).
 
 ``--workspace`` first gives the model a review register (one decision), so the analysis reconciles the
 register and overlays its decisions, as it does in a real workspace. Figures are wall-clock seconds on
 whatever else the machine is doing: CPU seconds vary far less than wall-clock seconds on a busy machine, but
-still compare runs made side by side.
+still compare runs made side by side. With ``--repeat`` each figure is the median of the runs; "load avg" is
+the machine's one-minute load average as each command started (a median too): above the number of cores,
+wall-clock figures mostly measure the other work.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -129,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,5000,10000,20000")
     parser.add_argument("--workspace", action="store_true", help="analyse in a workspace with a register")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is shown")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the median of each figure is shown")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default="/tmp/dicetm-bench", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -140,7 +144,7 @@ def main() -> None:
         print(json.dumps(phases(folder, workdir / f"out-{args.one}")))
         return
     header = ("elements", "threats", *(f"{p} cpu-s" for p in PHASES), "sum cpu-s", "peak RSS MB",
-              "dicetm analyze s", "its cpu-s", "its RSS MB", "outputs MB")
+              "dicetm analyze s", "its cpu-s", "its RSS MB", "outputs MB", "load avg")
     print(" | ".join(header))
     totals: dict[int, float] = {}
     for size in (int(s) for s in args.sizes.split(",")):
@@ -152,14 +156,15 @@ def main() -> None:
                                    capture_output=True, text=True, check=True)
             figures = json.loads(child.stdout.strip().splitlines()[-1])
             folder = _prepared(size, workdir, args.workspace)
+            figures["load_avg"] = os.getloadavg()[0]
             figures.update(command(folder, workdir / f"cli-out-{size}"))
             runs.append(figures)
-        best = min(runs, key=lambda r: r["cli_cpu_s"])
+        best = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         totals[size] = best["cli_cpu_s"]
         inside = sum(best[p] for p in PHASES)
         print(" | ".join([str(size), str(int(best["threats"])), *(f"{best[p]:.2f}" for p in PHASES), f"{inside:.2f}",
                           f"{best['peak_rss_mb']:.0f}", f"{best['cli_s']:.2f}", f"{best['cli_cpu_s']:.2f}",
-                          f"{best['cli_rss_mb']:.0f}", f"{best['outputs_mb']:.0f}"]))
+                          f"{best['cli_rss_mb']:.0f}", f"{best['outputs_mb']:.0f}", f"{best['load_avg']:.1f}"]))
     sizes = sorted(totals)
     for small, large in itertools.pairwise(sizes):
         print(f"{small} -> {large} elements: dicetm analyze takes {totals[large] / totals[small]:.2f}x the CPU time "

@@ -258,3 +258,38 @@ def test_svg_is_none_when_graphviz_times_out(system: System, monkeypatch: pytest
     monkeypatch.setattr(dfd.shutil, "which", lambda name: "/usr/bin/dot")
     monkeypatch.setattr(dfd.subprocess, "run", slow)
     assert dfd.svg(system) is None
+
+
+def test_an_overview_of_chosen_zones_groups_the_others_into_one_box_and_counts_their_flows() -> None:
+    elements = [Element(id=f"e{i}", name=f"E {i}", kind=Kind.process) for i in range(10)]
+    boundaries = [TrustBoundary(id=f"z{i}", name=f"Zone {i}", elements=[f"e{2 * i}", f"e{2 * i + 1}"])
+                  for i in range(5)]
+    flows = [Flow(id="near", source="e0", target="e2"),  # z0 -> z1: both drawn, so drawn
+             Flow(id="far", source="e1", target="e6"), Flow(id="back", source="e8", target="e3"),  # with others
+             Flow(id="among", source="e4", target="e9")]  # z2 -> z4: inside the grouped box
+    system = System(name="s", elements=elements, flows=flows, trust_boundaries=boundaries)
+    source = dfd.dot(system, collapsed=True, zones={"z0", "z1"})
+    edges = [line for line in source.splitlines() if " -> " in line]
+    assert len(edges) == 1 and "e_zone_z0 -> e_zone_z1" in edges[0]
+    assert "3 other trust" in source and "6 elements" in source  # z2, z3, z4 as one box (its title wraps)
+    assert "2 elements · 1 flows with others" in source  # z0 (far) and z1 (back) each count theirs
+    assert source.count("flows with others") == 2 and 'rankdir="TB"' in source
+    assert "the 2 trust boundaries with the most open threats; the other 3 are one box" in source
+    everything = dfd.dot(system, collapsed=True)  # no choice: every boundary is a box, as before
+    assert "other trust boundaries" not in everything and 'rankdir="LR"' in everything
+    assert len([line for line in everything.splitlines() if " -> " in line]) == 4
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")
+def test_drawings_share_graphviz_runs_and_a_bad_source_costs_only_its_own_drawing() -> None:
+    from dicetm.report.dfd_graphviz import Drawings, render_svg, render_svgs
+
+    sources = [f'digraph g{i} {{ a{i} [label="node {i}"]; a{i} -> b{i}; }}\n' for i in range(5)]
+    alone = [render_svg(source) for source in sources]
+    assert all(alone) and render_svgs(sources) == alone  # one run draws what five runs draw
+    broken = [*sources[:2], "digraph { a -> ; }\n", *sources[2:]]
+    assert render_svgs(broken) == [*alone[:2], None, *alone[2:]]
+    keys = ["z4", None, "z1", "z3", "z2", "z0"]
+    drawn = Drawings(dict(zip(keys, broken, strict=True))).wait()
+    assert list(drawn) == keys  # in the order they were given, whatever run drew them
+    assert [drawn[key] for key in keys] == [*alone[:2], None, *alone[2:]]

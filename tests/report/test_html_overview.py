@@ -105,3 +105,45 @@ def test_the_bundled_chatbot_is_drawn_legibly(tmp_path) -> None:  # type: ignore
     width = float(re.search(r'<svg width="([\d.]+)pt"', drawings[None]).group(1))  # type: ignore[union-attr]
     assert width * 4 / 3 < 2.5 * 1280
     assert "open · critical" in drawings[None]
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")
+def test_a_model_with_many_boundaries_draws_the_busiest_and_groups_the_rest() -> None:
+    from dicetm.model import Element, Flow, Kind, TrustBoundary
+    from dicetm.pipeline.run import analyze
+    from dicetm.report.html import MAX_BOUNDARY_DRAWINGS
+
+    zones = MAX_BOUNDARY_DRAWINGS + 6
+    # the last zones hold an internet-facing model (many threats); the first ones plain internal processes
+    elements = [Element(id=f"e{i}", name=f"E {i}", kind=Kind.llm if i >= 12 else Kind.process,
+                        exposure="internet" if i >= 12 else "internal") for i in range(zones * 2)]
+    boundaries = [TrustBoundary(id=f"z{i}", name=f"Zone {i}", elements=[f"e{2 * i}", f"e{2 * i + 1}"])
+                  for i in range(zones)]
+    flows = [Flow(id=f"f{i}", source=f"e{i}", target=f"e{(i + 3) % (zones * 2)}") for i in range(zones * 2)]
+    system = System(name="s", elements=elements, flows=flows, trust_boundaries=boundaries)
+    result = analyze(system)
+    drawings = report_svgs(result, system)
+    assert drawings is not None
+    drawn = {key for key in drawings if key is not None}
+    assert len(drawn) == MAX_BOUNDARY_DRAWINGS and not drawn & {"z0", "z1", "z2", "z3", "z4", "z5"}
+    assert "6 other trust" in drawings[None]  # the grouped box (its title wraps)
+    assert all(f'xlink:href="#dfd-part-{zone}"' in drawings[None] for zone in drawn)
+    page = render_html(result, system, drawings)
+    assert (f"draws the {MAX_BOUNDARY_DRAWINGS} trust boundaries with the most open threats as one box each, "
+            "and the other 6 together as one box") in page
+    assert parse(page).errors == []
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot is not installed")
+def test_the_page_rendered_while_graphviz_draws_is_the_page_of_the_finished_drawings(
+        system: System, result: AnalysisResult) -> None:
+    from dicetm.report.html import ReportDrawings, start_report_svgs
+
+    assert start_report_svgs(result, system).render_page(result, system) == render_html(
+        result, system, report_svgs(result, system))
+    zone = system.trust_boundaries[0].id
+    overview = dfd.dot(system, result)
+    broken = ReportDrawings(dfd.Drawings({None: overview, zone: "digraph { a -> ; }\n"}))
+    # the zone's drawing fails: the page is the one render_html makes from the overview alone
+    assert broken.render_page(result, system) == render_html(result, system, {None: dfd.render_svg(overview) or ""})
+    assert ReportDrawings(None).render_page(result, system) == render_html(result, system, None)

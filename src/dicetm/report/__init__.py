@@ -8,8 +8,10 @@ from pathlib import Path
 from dicetm.errors import InputError
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
+from dicetm.report.aside import Aside, can_fork
 from dicetm.report.csv_out import render_csv
 from dicetm.report.dfd import dot, mermaid, svg
+from dicetm.report.dfd_model import forget_drawn
 from dicetm.report.html import render_html, report_svgs, start_report_svgs
 from dicetm.report.json_out import render_json
 from dicetm.report.markdown import render_markdown
@@ -22,6 +24,9 @@ __all__ = [
 
 FORMATS = ("md", "html", "json", "csv")
 OUTPUT_NAMES = ("report.md", "report.html", "result.json", "threats.csv")
+# Threats plus elements from which the Markdown, JSON and CSV reports are rendered by a child process: below
+# this the reports take a fraction of a second and a fork costs more than it saves.
+RENDER_ASIDE_FROM = 2000
 
 
 def render(fmt: str, result: AnalysisResult, system: System) -> str:
@@ -43,26 +48,43 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
     Each report is written to a temporary file beside its target, and only when all four are written are they
     renamed into place, so a failure never leaves a half-written report next to a current one. Reports can be
     made again from the model at any time, so they are not forced to disk (no fsync) as the workspace's own
-    files are. Graphviz draws the HTML report's diagrams while the other reports render. Returns the paths in
-    the order of ``OUTPUT_NAMES``.
+    files are. Graphviz draws the HTML report's diagrams while the reports render (the page is rendered with
+    places for them); for a large model a forked child renders the other reports (see ``report.aside``) while
+    this process renders the page. Returns the paths in the order of ``OUTPUT_NAMES``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = dict(zip(FORMATS, (out_dir / name for name in OUTPUT_NAMES), strict=True))
+    others = ("md", "json", "csv")
     temps: dict[str, Path] = {}
+    aside: Aside | None = None
     try:
         with gc_paused():  # every report is built from many small acyclic objects; see dicetm.gcpause
+            if len(result.threats) + len(system.elements) >= RENDER_ASIDE_FROM and can_fork():
+                aside = Aside.start(lambda fmt: render(fmt, result, system), {fmt: paths[fmt] for fmt in others})
             drawings = start_report_svgs(result, system)
             try:
-                for fmt in ("md", "json", "csv"):
-                    temps[fmt] = write_temp(paths[fmt], render(fmt, result, system).encode("utf-8"), durable=False)
-                page = render_html(result, system, drawings.wait())
+                if aside is None:
+                    for fmt in others:
+                        temps[fmt] = write_temp(paths[fmt], render(fmt, result, system).encode("utf-8"),
+                                                durable=False)
+                page = drawings.render_page(result, system)
             finally:
                 drawings.cancel()
             temps["html"] = write_temp(paths["html"], page.encode("utf-8"), durable=False)
             del page
+            if aside is not None:
+                child, aside = aside, None
+                made = child.wait()
+                for fmt in others:  # when the child failed, render here: any error is raised as usual
+                    temps[fmt] = made[fmt] if made else write_temp(
+                        paths[fmt], render(fmt, result, system).encode("utf-8"), durable=False)
         for fmt in FORMATS:
             os.replace(temps.pop(fmt), paths[fmt])
     finally:
+        if aside is not None:  # stopped early: the child's files go too
+            for temp in (aside.wait() or {}).values():
+                temp.unlink(missing_ok=True)
+        forget_drawn()
         for temp in temps.values():
             temp.unlink(missing_ok=True)
     return list(paths.values())

@@ -1,5 +1,6 @@
 """Data-flow diagrams: Graphviz source, and SVG drawn by Graphviz when it is installed (Mermaid source is in
-``dfd_mermaid``, what both draw from in ``dfd_model``; their public names are available here too).
+``dfd_mermaid``, what both draw from in ``dfd_model``, the Graphviz runs in ``dfd_graphviz``; their public names
+are available here too).
 
 Both drawings show, per element, the threats still open and the highest risk among them; one function
 (``open_threats_by_element``) counts them, so the two never disagree. Model text is untrusted, so nothing
@@ -9,12 +10,11 @@ replaced, and labels are quoted with unsafe characters encoded.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+# Not used here since the Graphviz runs moved to dfd_graphviz; callers and tests still reach them through dfd.
+import shutil  # noqa: F401
+import subprocess  # noqa: F401
 import textwrap
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Mapping
 
 from dicetm.model import (
     AI_KINDS,
@@ -30,6 +30,7 @@ from dicetm.model import (
 )
 from dicetm.report import common
 from dicetm.report.common import kind_text
+from dicetm.report.dfd_graphviz import DOT_TIMEOUT_SECONDS, Drawings, render_svg
 from dicetm.report.dfd_mermaid import mermaid, mermaid_text
 from dicetm.report.dfd_model import (
     CLOSED_STATUSES,
@@ -45,11 +46,9 @@ from dicetm.report.dfd_model import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "UNDECLARED", "Drawings", "dot", "drawn_nodes", "is_open", "mermaid", "mermaid_text",
-    "open_threats_by_element", "open_threats_of", "render_svg", "svg", "worst_level",
+    "CLOSED_STATUSES", "DOT_TIMEOUT_SECONDS", "UNDECLARED", "Drawings", "dot", "drawn_nodes", "is_open", "mermaid",
+    "mermaid_text", "open_threats_by_element", "open_threats_of", "render_svg", "svg", "worst_level",
 ]
-
-DOT_TIMEOUT_SECONDS = 20
 
 
 # (kind, model id) -> href, or None for no link. Kinds: "el" (element), "flow", "zone" (trust boundary).
@@ -58,10 +57,11 @@ Link = Callable[[str, str], str | None]
 LABEL_WIDTH = 22  # characters per line of an element name
 FLOW_LABEL_CHARS = 26  # a flow's label on the drawing; the full data is in its tooltip
 COLLAPSE_ABOVE = 60  # elements: above this the overview draws each top-level boundary as one node
-# Graphviz lays out a few hundred edges in well under a second, but takes minutes past a thousand (and the
-# drawing is a hairball long before that): the overview draws the busiest connections between zones, flagged
-# ones first, and says how many it left to the flow tables.
-OVERVIEW_EDGES = 250
+# Graphviz lays out a few hundred edges in well under a second, but takes minutes past a thousand, and a drawing
+# is a tangle long before that: the overview draws the busiest connections between zones, flagged ones first,
+# few enough that their labels take part in the layout (see LAID_OUT_LABELS), and says how many it left to the
+# flow tables.
+OVERVIEW_EDGES = 80
 # Edge labels take part in the layout as nodes of their own, which is what makes dot slow on many edges (250
 # labelled edges between 38 zones: 15 s; placed after the layout as xlabels: 0.5 s). Above this many edges the
 # labels are placed after the layout.
@@ -195,7 +195,8 @@ def _flow_tooltip(flow: Flow, system: System) -> str:
 class _Dot:
     """Builds one Graphviz drawing: node and edge statements with labels, colours, ids, links and tooltips."""
 
-    def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> None:
+    def __init__(self, system: System, result: AnalysisResult | None, link: Link | None, prefix: str,
+                 rankdir: str = "LR") -> None:
         self.system = system
         self.layout, self.open = layout_of(system), open_threats_of(result)
         self.link = link or (lambda _kind, _id: None)
@@ -205,7 +206,7 @@ class _Dot:
         self.edge_label = "label"
         self.lines = [
             "digraph dfd {",
-            f"    graph [{_attrs({'id': prefix, 'rankdir': 'LR', 'fontname': 'Helvetica', 'fontsize': '12', 'nodesep': '0.3', 'ranksep': '0.55', 'bgcolor': 'transparent'})}];",  # noqa: E501
+            f"    graph [{_attrs({'id': prefix, 'rankdir': rankdir, 'fontname': 'Helvetica', 'fontsize': '12', 'nodesep': '0.3', 'ranksep': '0.55', 'bgcolor': 'transparent'})}];",  # noqa: E501
             '    node [fontname="Helvetica", fontsize=12, margin="0.12,0.06"];',
             '    edge [fontname="Helvetica", fontsize=10, color="#475569", fontcolor="#1f2937"];',
         ]
@@ -236,6 +237,34 @@ class _Dot:
         self.lines.append(f"{indent}subgraph {self.zone(boundary.id)} {{")
         self.lines.append(f'{indent}    graph [{_attrs(attrs)}, style="dashed,rounded", color="#b91c1c", '
                           'fontcolor="#7f1d1d", fontsize=12, margin=12];')
+
+    def zone_box(self, boundary: TrustBoundary, size: int, threats: list[Threat], to_others: int = 0) -> None:
+        """A top-level boundary drawn as one box (the overview of a large model); ``to_others``: its flows to and
+        from the boundaries the overview groups, which are not drawn."""
+        subtitle = f"trust boundary · {size} elements"
+        if to_others:  # a grouped overview: the flows with the others replace "trust boundary", to keep boxes narrow
+            subtitle = f"{size} elements · {to_others} flows with others"
+        attrs: dict[str, str | None] = {
+            "label": _label(boundary.name, subtitle, threats),
+            "shape": "folder", "style": "filled", **_colours(threats),
+            "id": self.dom_id("zone", boundary.id), "URL": self.link("zone", boundary.id),
+            "tooltip": f"{common.one_line(boundary.name)}: {size} element(s), "
+                       f"{len(threats)} open threat(s); open it to see its elements",
+            "target": "_top",
+        }
+        self.lines.append(f"    {self.node('zone:' + boundary.id)} [{_attrs(attrs)}];")
+
+    def others_box(self, boundaries: list[TrustBoundary], size: int, threats: list[Threat]) -> None:
+        """The top-level boundaries an overview leaves out, drawn together as one box."""
+        names = ", ".join(common.one_line(b.name) for b in boundaries[:12])
+        more = f" and {len(boundaries) - 12} more" if len(boundaries) > 12 else ""
+        attrs: dict[str, str | None] = {
+            "label": _label(f"{len(boundaries)} other trust boundaries", f"{size} elements", threats),
+            "shape": "folder", "style": "filled,dashed", **_colours(threats),
+            "id": self.dom_id("zone", "*"), "URL": self.link("zone", "*"),
+            "tooltip": f"{names}{more}: {size} element(s), {len(threats)} open threat(s)", "target": "_top",
+        }
+        self.lines.append(f"    {self.node('zone:*')} [{_attrs(attrs)}];")
 
     def expect_edges(self, count: int) -> None:
         """Say how many edges the drawing will have, before adding them (see ``LAID_OUT_LABELS``)."""
@@ -284,17 +313,19 @@ def _subtree(layout: Layout, focus: str) -> set[str]:
 
 
 def dot(system: System, result: AnalysisResult | None = None, *, link: Link | None = None,
-        collapsed: bool = False, focus: str | None = None, prefix: str = "dfd") -> str:
+        collapsed: bool = False, focus: str | None = None, prefix: str = "dfd",
+        zones: Collection[str] | None = None) -> str:
     """Graphviz source: trust boundaries as nested clusters, node shapes by kind, colour and badge by the open
     threats of ``result``, links and tooltips for the web page and the report.
 
-    ``collapsed`` draws each top-level boundary as one node (for large models); ``focus`` draws one boundary
-    with the elements just outside it that its flows reach.
+    ``collapsed`` draws each top-level boundary as one node (for large models), or only those in ``zones`` with
+    all the others as one more node; ``focus`` draws one boundary with the elements just outside it that its
+    flows reach.
     """
     if focus is not None:
         return _focused(system, result, link, focus, prefix)
     if collapsed:
-        return _collapsed(system, result, link, prefix)
+        return _collapsed(system, result, link, prefix, zones)
     out = _Dot(system, result, link, prefix)
     layout = out.layout
     for action, boundary, depth in layout.events:
@@ -316,46 +347,58 @@ def dot(system: System, result: AnalysisResult | None = None, *, link: Link | No
     return out.text()
 
 
-def _collapsed(system: System, result: AnalysisResult | None, link: Link | None, prefix: str) -> str:
-    out = _Dot(system, result, link, prefix)
-    layout = out.layout
+def _collapsed(system: System, result: AnalysisResult | None, link: Link | None, prefix: str,
+               zones: Collection[str] | None) -> str:
+    layout = layout_of(system)
+    tops = [boundary for action, boundary, depth in layout.events if action == "open" and depth == 0]
+    others = [b for b in tops if zones is not None and b.id not in zones]
+    # Boxes of boundaries picked for their open threats are seldom linked in a chain: top to bottom they fill
+    # the width of a page instead of running off to the right.
+    out = _Dot(system, result, link, prefix, rankdir="TB" if others else "LR")
     root_of = _roots(layout)
-    zone_of = {e.id: root_of[b] for e, b in ((e, system.boundary_of.get(e.id)) for e in system.elements) if b}
+    grouped = {b.id for b in others}
+    box_of = {b.id: "zone:" + ("*" if b.id in grouped else b.id) for b in tops}
+    zone_of = {e.id: box_of[root_of[b]] for e, b in ((e, system.boundary_of.get(e.id)) for e in system.elements)
+               if b}
     sizes: dict[str, int] = {}
     threats: dict[str, dict[str, Threat]] = {}
-    for element_id, zone in zone_of.items():
-        sizes[zone] = sizes.get(zone, 0) + 1
+    for element_id, box in zone_of.items():
+        sizes[box] = sizes.get(box, 0) + 1
         for threat in out.open.get(element_id, []):
-            threats.setdefault(zone, {})[threat.id] = threat
-    for action, boundary, depth in layout.events:
-        if action != "open" or depth != 0:
+            threats.setdefault(box, {})[threat.id] = threat
+    edges: dict[tuple[str, str], list[Flow]] = {}
+    to_others: dict[str, int] = {}  # box -> flows between it and the grouped boundaries: counted, not drawn
+    for flow in system.flows:
+        ends = tuple(zone_of.get(end, end) for end in (flow.source, flow.target))
+        if ends[0] == ends[1]:
             continue
-        found = sorted(threats.get(boundary.id, {}).values(), key=lambda t: (-t.score, t.id))
-        attrs: dict[str, str | None] = {
-            "label": _label(boundary.name, f"trust boundary · {sizes.get(boundary.id, 0)} elements", found),
-            "shape": "folder", "style": "filled", **_colours(found),
-            "id": out.dom_id("zone", boundary.id), "URL": link("zone", boundary.id) if link else None,
-            "tooltip": f"{common.one_line(boundary.name)}: {sizes.get(boundary.id, 0)} element(s), "
-                       f"{len(found)} open threat(s); open it to see its elements",
-            "target": "_top",
-        }
-        out.lines.append(f"    {out.node('zone:' + boundary.id)} [{_attrs(attrs)}];")
+        if "zone:*" in ends and ends[0].startswith("zone:") and ends[1].startswith("zone:"):
+            box = ends[1] if ends[0] == "zone:*" else ends[0]
+            to_others[box] = to_others.get(box, 0) + 1
+            continue
+        edges.setdefault((ends[0], ends[1]), []).append(flow)
+    for boundary in tops:
+        if boundary.id not in grouped:
+            box = box_of[boundary.id]
+            out.zone_box(boundary, sizes.get(box, 0), _by_risk(threats.get(box, {})), to_others.get(box, 0))
+    if others:
+        out.others_box(others, sizes.get("zone:*", 0), _by_risk(threats.get("zone:*", {})))
     for element in layout.members.get(None, []):
         out.element(element, "    ")
     for raw in layout.undeclared:
         out.undeclared(raw)
-    edges: dict[tuple[str, str], list[Flow]] = {}
-    for flow in system.flows:
-        ends = tuple("zone:" + zone_of[end] if end in zone_of else end for end in (flow.source, flow.target))
-        if ends[0] != ends[1]:
-            edges.setdefault((ends[0], ends[1]), []).append(flow)
     ranked = sorted(edges.items(), key=lambda item: (not any(flow_notes(f) for f in item[1]), -len(item[1])))
+    notes: list[str] = []
+    if others:
+        notes.append(f"the {len(tops) - len(others)} trust boundaries with the most open threats; the other "
+                     f"{len(others)} are one box, and each boundary's box counts its flows with them")
     if len(ranked) > OVERVIEW_EDGES:
         left = ranked[OVERVIEW_EDGES:]
         ranked = ranked[:OVERVIEW_EDGES]
         hidden = sum(len(flows) for _ends, flows in left)
-        note = f"{len(left)} more connections ({hidden} flows) are not drawn here: see the flow tables"
-        out.lines.append(f"    label={_quoted(note)}; labelloc=b;")
+        notes.append(f"{len(left)} more connections ({hidden} flows) are not drawn here: see the flow tables")
+    if notes:
+        out.lines.append(f"    label={_quoted('; '.join(notes))}; labelloc=b;")
     out.expect_edges(len(ranked))
     for (source, target), flows in ranked:
         if len(flows) == 1:
@@ -368,6 +411,10 @@ def _collapsed(system: System, result: AnalysisResult | None, link: Link | None,
                  "penwidth": "1.6" if flagged else None, "color": "#b91c1c" if flagged else None}
         out.lines.append(f"    {out.node(source)} -> {out.node(target)} [{_attrs(attrs)}];")
     return out.text()
+
+
+def _by_risk(threats: dict[str, Threat]) -> list[Threat]:
+    return sorted(threats.values(), key=lambda t: (-t.score, t.id))
 
 
 def _inside(layout: Layout, zones: set[str]) -> set[str]:
@@ -427,42 +474,6 @@ def drawn_nodes(system: System, *, collapsed: bool = False, focus: str | None = 
         roots = sum(1 for b in system.trust_boundaries if b.parent is None)
         return roots + sum(1 for e in system.elements if e.id not in system.boundary_of)
     return len(system.elements)
-
-
-def render_svg(source: str) -> str | None:
-    """Run Graphviz on DOT source; the SVG element for inlining, or None when ``dot`` is missing or fails."""
-    executable = shutil.which("dot")
-    if executable is None:
-        return None
-    try:
-        completed = subprocess.run([executable, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
-                                   timeout=DOT_TIMEOUT_SECONDS, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if completed.returncode != 0:
-        return None
-    text = completed.stdout.decode("utf-8", errors="replace")
-    start = text.find("<svg")
-    # Everything before <svg> is the XML prolog, doctype and generator comments.
-    return text[start:].strip() + "\n" if start >= 0 else None
-
-
-class Drawings:
-    """Graphviz runs under way, several at once (each is a process of its own, so they use every core while
-    Python goes on with other work). ``wait`` gives each key's SVG, None where Graphviz failed."""
-
-    def __init__(self, sources: Mapping[str | None, str]) -> None:
-        pool = ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1, 4)))
-        self._runs = {key: pool.submit(render_svg, source) for key, source in sources.items()}
-        pool.shutdown(wait=False)
-
-    def wait(self) -> dict[str | None, str | None]:
-        return {key: run.result() for key, run in self._runs.items()}
-
-    def cancel(self) -> None:
-        """Drop the runs not started yet (those under way end by themselves, within the timeout)."""
-        for run in self._runs.values():
-            run.cancel()
 
 
 def svg(system: System, max_elements: int = MAX_DRAWN_NODES, result: AnalysisResult | None = None, *,

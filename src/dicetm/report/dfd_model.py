@@ -72,6 +72,10 @@ class LastOf(Generic[_Key, _Value]):
             last = self._last = (key, self._compute(key))
         return last[1]
 
+    def forget(self) -> None:
+        """Drop the entry, so the key and value can be freed now rather than when the process ends."""
+        self._last = None
+
 
 def _layout(system: System) -> Layout:
     members: dict[str | None, list[Element]] = {}
@@ -155,6 +159,13 @@ def open_threats_by_element(result: AnalysisResult | None) -> dict[str, list[Thr
 
 # open_threats_by_element(result), counted once for the last result asked about
 open_threats_of: LastOf[AnalysisResult | None, dict[str, list[Threat]]] = LastOf(open_threats_by_element)
+
+
+def forget_drawn() -> None:
+    """Let go of the last model and result the memos above hold. A large model's result is hundreds of thousands
+    of objects: kept until the interpreter exits, they cost it most of a second to walk and free."""
+    layout_of.forget()
+    open_threats_of.forget()
 
 
 def worst_level(threats: Iterable[Threat]) -> RiskLevel | None:

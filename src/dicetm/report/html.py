@@ -36,6 +36,7 @@ PER_BOUNDARY_DRAWINGS = 40
 MAX_BOUNDARY_DRAWINGS = 24
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _SLOT = re.compile(r"<!--dicetm-slot-(\d+)-->")
+_DRAWING = re.compile(r"<!--dicetm-drawing-(\d+)-->")
 
 Href = Callable[[str, str], str | None]
 
@@ -126,6 +127,20 @@ class ReportDrawings:
             return None
         return {key: drawing for key, drawing in drawn.items() if drawing is not None}
 
+    def render_page(self, result: AnalysisResult, system: System) -> str:
+        """``render_html(result, system, self.wait())``, built while Graphviz draws: the page is rendered with a
+        marker where each drawing goes, and the drawings replace the markers once made. If one failed, the page is
+        rendered again from those that were made (rare: the page then shows what ``render_html`` would)."""
+        if self._runs is None:
+            return render_html(result, system, None)
+        keys = self._runs.keys()
+        page = render_html(result, system, {key: f"<!--dicetm-drawing-{index}-->" for index, key in enumerate(keys)})
+        drawn = self._runs.wait()
+        if any(drawn[key] is None for key in keys):
+            return render_html(result, system, self.wait())
+        # Escaped model text never holds "<!--", so each marker is where a drawing goes.
+        return _DRAWING.sub(lambda marker: drawn[keys[int(marker.group(1))]] or "", page)
+
     def cancel(self) -> None:
         if self._runs is not None:
             self._runs.cancel()
@@ -144,20 +159,24 @@ def start_report_svgs(result: AnalysisResult, system: System) -> ReportDrawings:
     collapsed = len(system.elements) > PER_BOUNDARY_DRAWINGS and bool(system.trust_boundaries)
     if dfd.shutil.which("dot") is None or dfd.drawn_nodes(system, collapsed=collapsed) > dfd.MAX_DRAWN_NODES:
         return ReportDrawings(None)
-    sources: dict[str | None, str] = {None: dfd.dot(system, result, link=link, collapsed=collapsed)}
-    for boundary in _busiest_zones(system, result) if collapsed else ():
+    tops, busiest = _overview_zones(system, result) if collapsed else ([], [])
+    # Past MAX_BOUNDARY_DRAWINGS boundaries the overview draws the same busiest ones, the rest as one box: every
+    # box then opens a drawing of its own, and a reader sees a few dozen boxes instead of a tangle of hundreds.
+    shown = {b.id for b in busiest} if len(busiest) < len(tops) else None
+    sources: dict[str | None, str] = {None: dfd.dot(system, result, link=link, collapsed=collapsed, zones=shown)}
+    for boundary in busiest:
         if dfd.drawn_nodes(system, focus=boundary.id) <= dfd.MAX_DRAWN_NODES:
             sources[boundary.id] = dfd.dot(system, result, link=link, focus=boundary.id,
                                            prefix=anchor("dfd", boundary.id))
     return ReportDrawings(dfd.Drawings(sources))
 
 
-def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary]:
-    """The top-level boundaries to draw one by one: all of them, or the MAX_BOUNDARY_DRAWINGS with the most open
-    threats (in file order)."""
+def _overview_zones(system: System, result: AnalysisResult) -> tuple[list[TrustBoundary], list[TrustBoundary]]:
+    """The top-level boundaries, and those to draw one by one: all of them, or the MAX_BOUNDARY_DRAWINGS with the
+    most open threats (in file order)."""
     tops = [b for b in system.trust_boundaries if b.parent is None]
     if len(tops) <= MAX_BOUNDARY_DRAWINGS:
-        return tops
+        return tops, tops
     open_counts = dfd.open_threats_of(result)
     parent = {b.id: b.parent for b in system.trust_boundaries}
 
@@ -170,7 +189,7 @@ def _busiest_zones(system: System, result: AnalysisResult) -> list[TrustBoundary
     for element_id, boundary_id in system.boundary_of.items():
         load[top_of(boundary_id)] = load.get(top_of(boundary_id), 0) + len(open_counts.get(element_id, ()))
     chosen = set(sorted(load, key=lambda b: -load[b])[:MAX_BOUNDARY_DRAWINGS])
-    return [b for b in tops if b.id in chosen]
+    return tops, [b for b in tops if b.id in chosen]
 
 
 @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
@@ -197,6 +216,7 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     page = template.render(slot=slot,
         result=result, system=system, links=links, f=figures(result), drawings=drawings,
         boundaries={b.id: b for b in system.trust_boundaries},
+        grouped=_grouped_zones(system, result, len(drawings or ())),
         mermaid=None if drawings else dfd.mermaid(system, result, open_by_element), csp=CSP,
         groups=views.cards_by_risk(threats, result, links, opened),
         listed=len(threats), rejected=rejected,
@@ -214,6 +234,15 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     pieces = _SLOT.split(page)
     return "".join(itertools.chain.from_iterable(
         (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces)))
+
+
+def _grouped_zones(system: System, result: AnalysisResult, drawings: int) -> tuple[int, int] | None:
+    """When the overview (one of ``drawings``) drew only the busiest top-level boundaries: how many it drew, and
+    how many it grouped."""
+    if drawings <= 1:
+        return None
+    tops, busiest = _overview_zones(system, result)
+    return (len(busiest), len(tops) - len(busiest)) if len(busiest) < len(tops) else None
 
 
 def _lines(rows: Iterable[str]) -> Iterator[str]:

@@ -42,7 +42,10 @@ def escape(value: str) -> str:
     """Model text for HTML: markup escaped, and control characters shown as visible escapes (``\\x1b``)."""
     if not (value.isascii() and value.isprintable()):  # checked first: this runs for every cell of the page
         value = _safe_lines(value)
-    return html.escape(value)
+    # html.escape returns text without these characters unchanged, after five calls: most cells have none
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return html.escape(value)
+    return value
 
 
 
