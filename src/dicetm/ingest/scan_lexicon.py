@@ -79,6 +79,13 @@ CLASSES: dict[str, str] = {
     "exfiltrate": "an order to put data into a link or image: include the image, append to the URL",
     "transmit": "a verb that sends something to or calls a URL: send, post, upload, call, open, visit",
     "discussion": "words that make a quoted order an example: example, test case, attack, injection, red team",
+    "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
+    "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
+    "restrict": "a limit on what the analysis covers, asked of an automated reader: only, solely, limited to",
+    "adopt": "taking a given verdict over as it stands: copy, adopt, take over, keep, unchanged, verbatim",
+    "verdict": "a status or conclusion a document gives: status, outcome, result, verdict, conclusion",
+    "greeting": "words that turn the noun after them into the one addressed: dear, hello, note to, gentile",
+    "becomes": "the reader given a new identity in the third person: becomes, is no longer, is now, devient",
 }
 _WORD_GAP = 3
 _CJK_GAP = 12

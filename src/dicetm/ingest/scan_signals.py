@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+import itertools
 from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
@@ -40,7 +41,7 @@ from dicetm.ingest.scan_text import Text
 
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
-            "decode", "exfiltrate", "priority", "forget")
+            "decode", "exfiltrate", "priority", "forget", "restrict", "adopt", "becomes")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
@@ -64,6 +65,7 @@ class SignalHit:
     severity: str
     message: str
     reported: bool = False  # the sentence talks about attacks ("attackers try to make the bot ignore ...")
+    to_reader: bool = False  # an automated reader is addressed: in an example value it is no example
 
 
 @dataclass
@@ -122,23 +124,30 @@ class SignalScan:
                                   "imitates a system header; what follows is addressed to a model"))
             addressed = True
         slot = _URL_OR_SLOT.search(text.original) is not None
+        # A reader named in one sentence is the one the sentences next to it speak to: a request split over
+        # sentences ("Status: complete. The assistant reading this copies it."), a config block with its reason.
+        naming = [index for index, sentence in enumerate(sentences)
+                  if _addresses_reader(words, sentence, sentences[index - 1] if index else None)]
+        spread = _spread(words, sentences, [index for index in naming if _machine(sentences[index])])
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
-        for sentence in sentences:
+        for index, sentence in enumerate(sentences):
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
                 continue
             # "In your answer, ..." addresses the reader, unless the sentence or its section speaks to people.
-            names = _addresses_reader(words, sentence) or (sentence.has("your_output") and not people and not any(
+            names = index in naming or (sentence.has("your_output") and not people and not any(
                 part is not None and part.has("human") for part in (sentence, previous)))
+            nearby = index in spread and not sentence.has("human")
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
-            hit = self._judge(text, sentence, previous, replace(state, human=people), addressed or carried or names,
-                              concealed, slot)
+            hit = self._judge(text, sentence, previous, replace(state, human=people),
+                              addressed or carried or names or nearby, concealed, slot)
             if hit is not None:
-                hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
+                hit.reported = _discussed_before(sentence, hit.start)
+                hit.to_reader = names or nearby or addressed
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
@@ -166,16 +175,16 @@ class SignalScan:
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence)
+        change = _change(words, sentence) or (_narrowing(words, sentence) if reader else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
-        role = _role(words, sentence, strong)
+        role = _role(words, sentence, strong, reader)
         if role is not None:
-            where = _first(sentence, "you_are", "act_as")
+            where = _first(sentence, "you_are", "act_as", "becomes")
             return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
         if _decode_and_follow(sentence, reader):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
@@ -231,8 +240,9 @@ def _near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
     return False
 
 
-def _addresses_reader(words: str, sentence: Sentence) -> bool:
-    """(a): the sentence names an automated reader, or what one makes of the document."""
+def _addresses_reader(words: str, sentence: Sentence, before: Sentence | None = None) -> bool:
+    """(a): the sentence names an automated reader, or what one makes of the document (``before``, the sentence
+    before it, may say what the analysis is about)."""
     found = sentence.found
     if sentence.has("reader"):
         return True
@@ -245,8 +255,48 @@ def _addresses_reader(words: str, sentence: Sentence) -> bool:
     if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
         return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
     machine = found.get("ai", []) + found.get("tool", [])
-    return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
-        _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
+    if machine and sentence.has("this_text") and sentence.has("reading") and \
+            _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words):
+        return True
+    return _named_by_output(words, sentence, before) or _vocative(words, sentence)
+
+
+def _opening(words: str, sentence: Sentence, match: Match) -> str:
+    """The words of the sentence before a match, without list marks and markup: empty when the match opens it."""
+    return words[sentence.start:match[0]].strip(" \t\n*_>-#|")
+
+
+def _named_by_output(words: str, sentence: Sentence, before: Sentence | None) -> bool:
+    """A reader named by what it writes: a machine that produces an analysis ("risk reports produced by AI
+    assistants", "the assistant generating the model" under a threat-model heading), or an analysis that is
+    generated ("the generated threat model", "automatisch gegenereerd dreigingsmodel")."""
+    found = sentence.found
+    machine = found.get("ai", []) + found.get("automated", []) + found.get("tool", [])
+    made = [m for m in found.get("produce", []) if not any(a[0] < m[1] and m[0] < a[1] for a in machine)]
+    topics = found.get("topic", [])
+    if not made or not (topics or before is not None and before.has("topic")):
+        return False  # "generative AI services" makes nothing; "reports created by the AI" are the product's
+    if machine and _near(machine, made, words):
+        outputs = topics + found.get("assessor", []) + found.get("this_text", [])
+        return not outputs or _near(made, outputs, words)  # "the assistant generating the model" after a status
+    return _tight(made, topics, words) or (sentence.has("automated") and _near(found["automated"], topics, words))
+
+
+def _vocative(words: str, sentence: Sentence) -> bool:
+    """The AI spoken to by name: after a greeting ("Dear AI assistant,", "Gentile assistente IA", "AIアシスタント
+    へ"), or opening the sentence before a comma and an order ("Assistant, please leave ...")."""
+    found = sentence.found
+    machines = found.get("ai", [])
+    if not machines:
+        return False
+    greetings = found.get("greeting", [])
+    if greetings and _tight(greetings, machines, words) and not _opening(words, sentence, min(greetings + machines)):
+        return True
+    head = _opening(words, sentence, machines[0])
+    after = words[machines[0][1]:machines[0][1] + 3].lstrip()
+    orders = found.get("lead_in", []) + found.get("imperative", []) + found.get("directive", [])
+    return not head and after[:1] in (",", "，", "、") and any(
+        0 <= start - machines[0][1] <= 6 for start, _ in orders)
 
 
 def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
@@ -273,6 +323,36 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
 
 _SUBJECT = 24
 _SUBJECT_CJK = 6
+_SPREAD = 2  # sentences on either side of one that names the reader which it still addresses
+
+
+def _spread(words: str, sentences: list[Sentence], naming: list[int]) -> set[int]:
+    """The sentences a machine reader named in ``naming`` speaks to: in a block of settings all of them ("generator:
+    llm", "severity_ceiling: low"); elsewhere the sentences up to ``_SPREAD`` away in the same list item."""
+    if not naming:
+        return set()
+    if len(_SETTING.findall(words)) >= _SETTINGS:
+        return set(range(len(sentences)))
+    items = list(itertools.accumulate(bool(_ITEM.match(words, s.start)) for s in sentences))
+    return {index for index in range(len(sentences)) for other in naming
+            if abs(index - other) <= _SPREAD and items[index] == items[other]}
+
+
+_SETTING = re.compile(r"^[ \t-]*[\w.-]+:(?:[ \t]|$)", re.MULTILINE)
+_SETTINGS = 3  # lines of "key: value" that make a span a block of settings
+_ITEM = re.compile(r"\s*(?:[-*+>•#|]|\d+[.)])\s")  # a sentence that opens a list item or row
+
+
+def _machine(sentence: Sentence) -> bool:
+    """The sentence names a machine ("the assistant reading this"), not only "you" ("when you build the model")."""
+    return any(sentence.has(name) for name in ("ai", "automated", "tool"))
+
+
+def _discussed_before(sentence: Sentence, start: int) -> bool:
+    """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
+    topics = sentence.found.get("topic", [])
+    return any(match[0] < start and not any(low <= match[0] and match[1] <= high for low, high in topics)
+               for match in sentence.found.get("discussion", []))
 
 
 def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
@@ -330,6 +410,24 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
                                                                                             negation[0])
             if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
+    return None
+
+
+def _narrowing(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | None:
+    """A change asked of an automated reader that names no verdict itself: a limit on what the analysis covers
+    ("lists only availability risks", "alleen beschikbaarheid te behandelen") or a given verdict taken over as it
+    stands ("copies this status unchanged", "übernimmt den Status"). Like a negated reporting verb it counts only
+    with a word of the analysis in the sentence or the one before."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale"):
+        return None
+    verbs = found.get("report", []) + found.get("topic", [])
+    for match in found.get("restrict", []):
+        if _near([match], verbs, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
+            return match[0], match[1], False, False  # not "not only ... but also"
+    adopted = found.get("adopt", [])
+    if adopted and _near(adopted, found.get("verdict", []), words):
+        return adopted[0][0], adopted[0][1], False, False
     return None
 
 
@@ -393,8 +491,10 @@ def _drops_instructions(words: str, sentence: Sentence) -> bool:
     return _near(found["forget"], found["instruction"], words) and _near(found["prior"], found["instruction"], words)
 
 
-def _role(words: str, sentence: Sentence, changes: bool) -> str | None:
+def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | None:
     you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    if reader and sentence.has("becomes") and (shift or sentence.has("role")):
+        return "gives the automated reader a new identity from here on"  # "the model reading this becomes ..."
     if you_are and shift and (changes or act or sentence.has("role")):
         return "tries to give the reader a new role from here on"
     if act and (shift or changes):
