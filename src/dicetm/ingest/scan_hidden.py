@@ -140,7 +140,8 @@ _ORDER_START = re.compile(rf"(?:^|[.!?:]\s+)(?:please\s+)?{_ORDER_VERBS}")
 _ORDER_AFTER_CLAUSE = re.compile(rf"\b(?:when|if|whenever|once|wenn|si|cuando)\W+(?:you|du|tu|vous|usted)\b"
                                  rf"[^.!?,]{{0,100}},\s*(?:please\s+)?{_ORDER_VERBS}")
 _CONCEALED = CONCEALED
-_TOGGLED = frozenset({"css-hidden"})  # also how pages hide banners, menus and answers until a click shows them
+TOGGLED = "css-hidden"  # also how pages hide banners, menus, answers and whole sections until a click shows them
+_TOGGLED = frozenset({TOGGLED})
 _UI_LABEL_WORDS = 4  # "Report a problem", "Accept all": the label of a link or button, not a message
 _ORDER_NEAR_YOU = re.compile(r"\b(?:you|du|tu|vous|usted)\W+(?:must|should|shall|need to|have to|are to|will now|"
                              r"musst|sollst|dois|devez|debes|debe)\b|\b(?:your|deine|ta|votre|tu)\W+(?:task|job|"

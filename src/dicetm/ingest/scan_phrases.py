@@ -170,6 +170,10 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
     quoted = _inside_quotes(words, start, end)
     if quoted and _introduced_as_example(words, start):
         return True  # 'sentences such as "ignore all rules"', 'une phrase comme « tu es désormais ... »'
+    if text.span.hidden is not None:  # a collapsed section: only what it quotes, or tabulates under a heading
+        row = words[words.rfind("\n", 0, start) + 1:max(start, words.find("\n", end) % (len(words) + 1))]
+        return (quoted and (_discusses(words[low:high]) or _discusses(heading))) or (
+            " | " in row and _discusses(heading))
     if text.code or quoted or _set_off(text, previous):
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):

@@ -41,7 +41,10 @@ from dicetm.ingest.scan_text import Text
 
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
-            "decode", "exfiltrate", "priority", "forget", "restrict", "adopt", "becomes")
+            "decode", "exfiltrate", "priority", "forget")
+# Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
+READER_TRIGGERS = ("restrict", "adopt", "becomes")
+READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
@@ -112,7 +115,9 @@ class SignalScan:
         words = text.words
         if not self.lexicon.any_of(TRIGGERS, words) and not (
                 self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
-                "http" in words and self.lexicon.any_of(("transmit",), words)):
+                "http" in words and self.lexicon.any_of(("transmit",), words)) and not (
+                self.lexicon.any_of(READER_TRIGGERS, words) and (
+                    state.addressed or self.lexicon.any_of(READERS, words))):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
         sentences = sentences_of(words, found)
@@ -203,7 +208,8 @@ class SignalScan:
             severity = "high" if directive or concealed else "medium"
             return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
                              f"asks an automated reader to change the analysis ({what})")
-        if concealed:
+        if concealed and (change[2] or sentence.has("topic") or directive):
+            # A plain statement must be about the analysis itself: "the checker now ignores capitals" is not.
             return SignalHit(start, end, "hidden.analysis-change", "hidden-content", "high",
                              f"text hidden from readers changes the analysis ({what})")
         if human:
@@ -344,8 +350,11 @@ _ITEM = re.compile(r"\s*(?:[-*+>•#|]|\d+[.)])\s")  # a sentence that opens a l
 
 
 def _machine(sentence: Sentence) -> bool:
-    """The sentence names a machine ("the assistant reading this"), not only "you" ("when you build the model")."""
-    return any(sentence.has(name) for name in ("ai", "automated", "tool"))
+    """The sentence names a machine at work on the document ("the assistant reading this spec", "any AI producing
+    the threat model"): not only "you" ("when you build the model"), nor an AI under a rule of its own ("all AI
+    systems must be registered")."""
+    return any(sentence.has(name) for name in ("ai", "automated", "tool")) and any(
+        sentence.has(name) for name in ("this_text", "reading", "produce", "topic", "assessor", "greeting"))
 
 
 def _discussed_before(sentence: Sentence, start: int) -> bool:
@@ -387,6 +396,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
     for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
                          ("downgrade", False)):
         for match in found.get(name, []):
+            if words.startswith("--", max(0, match[0] - 2)):
+                continue  # a command-line option: "--ignore-watermark"
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
