@@ -168,12 +168,14 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
         start += 1  # the match begins with the quote mark that opens a quotation around it
     low, high = max(0, start - 240), min(len(words), end + 240)
     quoted = _inside_quotes(words, start, end)
-    if quoted and _introduced_as_example(words, start):
+    introduced = quoted and _introduced_as_example(words, start)
+    if text.span.hidden is not None:
+        # A collapsed section may quote attacks too, but hiding is also how they are planted: only a quotation
+        # introduced as an example in a passage about attacks, or a table row under a heading about them, is one.
+        return (introduced and (_discusses(words[low:high]) or _discusses(heading))) or (
+            " | " in _line(words, start, end) and _discusses(heading))
+    if introduced:
         return True  # 'sentences such as "ignore all rules"', 'une phrase comme « tu es désormais ... »'
-    if text.span.hidden is not None:  # a collapsed section: only what it quotes, or tabulates under a heading
-        row = words[words.rfind("\n", 0, start) + 1:max(start, words.find("\n", end) % (len(words) + 1))]
-        return (quoted and (_discusses(words[low:high]) or _discusses(heading))) or (
-            " | " in row and _discusses(heading))
     if text.code or quoted or _set_off(text, previous):
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
@@ -182,7 +184,14 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+
+
+def _line(words: str, start: int, end: int) -> str:
+    """The line of ``words`` that holds the match."""
+    stop = words.find("\n", end)
+    return words[words.rfind("\n", 0, start) + 1:stop if stop >= 0 else len(words)]
 _INDENTED = re.compile(r"(?:(?: {4}|\t)[^\n]*\S[^\n]*(?:\n[ \t]*)*)+")
+_LISTED_QUOTE = re.compile(r"[\"`」』]\s*(?:,|/|or|ou|oder|o|of|lub|albo|и|或|或者|または|、)?\s*$")
 _OPENING = {'"': '"', "`": "`", "「": "」", "『": "』"}  # folded text: every other quote mark is '"'
 
 
@@ -199,6 +208,9 @@ def _introduced_as_example(words: str, start: int) -> bool:
     if opening < 0:
         return False
     lead = words[max(0, opening - 40):opening]
+    listed = _LISTED_QUOTE.search(lead)  # 'comme « A » ou « B »': B is introduced as A is
+    if listed is not None:
+        return _introduced_as_example(words, max(0, opening - 40) + listed.start() - 1)
     if any(not lead[end:].strip(" \t\n:,") for _, end in lexicon().find("quote_intro", lead)):
         return True
     closing = words.find(_OPENING[words[opening]], start)

@@ -180,7 +180,7 @@ class SignalScan:
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence) or (_narrowing(words, sentence) if reader else None)
+        change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
@@ -273,19 +273,25 @@ def _opening(words: str, sentence: Sentence, match: Match) -> str:
 
 
 def _named_by_output(words: str, sentence: Sentence, before: Sentence | None) -> bool:
-    """A reader named by what it writes: a machine that produces an analysis ("risk reports produced by AI
-    assistants", "the assistant generating the model" under a threat-model heading), or an analysis that is
-    generated ("the generated threat model", "automatisch gegenereerd dreigingsmodel")."""
+    """A reader named by what it writes. The threat model itself: "the generated threat model", "any language model
+    that produces the threat model", "the assistant generating the model" after a threat-modelling status. Any other
+    analysis only in the voice of a rule ("Internal rule: risk reports produced by AI assistants ..."); without it,
+    "the assistant generates risk reports for suppliers" describes the product."""
     found = sentence.found
     machine = found.get("ai", []) + found.get("automated", []) + found.get("tool", [])
     made = [m for m in found.get("produce", []) if not any(a[0] < m[1] and m[0] < a[1] for a in machine)]
-    topics = found.get("topic", [])
-    if not made or not (topics or before is not None and before.has("topic")):
-        return False  # "generative AI services" makes nothing; "reports created by the AI" are the product's
-    if machine and _near(machine, made, words):
-        outputs = topics + found.get("assessor", []) + found.get("this_text", [])
-        return not outputs or _near(made, outputs, words)  # "the assistant generating the model" after a status
-    return _tight(made, topics, words) or (sentence.has("automated") and _near(found["automated"], topics, words))
+    if not made:
+        return False  # "generative AI services" make nothing
+    analysis = found.get("threat_model", []) + found.get("this_text", [])
+    if _tight(made, analysis, words) or (sentence.has("automated") and _near(found["automated"], analysis, words)):
+        return True
+    if not _near(machine, made, words):
+        return False
+    outputs = found.get("topic", []) + found.get("assessor", [])
+    if analysis or (not outputs and before is not None and before.has("threat_model")):
+        return not analysis or _near(made, analysis, words)
+    voiced = any(part is not None and (part.has("policy") or part.has("directive")) for part in (sentence, before))
+    return voiced and bool(outputs) and _near(made, outputs, words)
 
 
 def _vocative(words: str, sentence: Sentence) -> bool:
@@ -424,22 +430,28 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
     return None
 
 
-def _narrowing(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | None:
+def _narrowing(words: str, sentence: Sentence, before: Sentence | None) -> tuple[int, int, bool, bool] | None:
     """A change asked of an automated reader that names no verdict itself: a limit on what the analysis covers
     ("lists only availability risks", "alleen beschikbaarheid te behandelen") or a given verdict taken over as it
     stands ("copies this status unchanged", "übernimmt den Status"). Like a negated reporting verb it counts only
-    with a word of the analysis in the sentence or the one before."""
+    with a word of the analysis; and only when it is aimed at this document's analysis (the threat model or this
+    document named) or said as a rule or an order ("as agreed with security", "must"), in the sentence or the one
+    before: "the AI-generated summary shows only open risks" describes a product."""
     found = sentence.found
-    if sentence.has("condition") or sentence.has("scale"):
+    if sentence.has("condition") or sentence.has("scale") or not any(
+            part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
         return None
-    verbs = found.get("report", []) + found.get("topic", [])
+    subjects = found.get("topic", []) + found.get("threat_model", [])
     for match in found.get("restrict", []):
-        if _near([match], verbs, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
+        if _near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
             return match[0], match[1], False, False  # not "not only ... but also"
     adopted = found.get("adopt", [])
     if adopted and _near(adopted, found.get("verdict", []), words):
         return adopted[0][0], adopted[0][1], False, False
     return None
+
+
+_AIMED = ("threat_model", "this_text", "policy", "directive", "imperative")
 
 
 def _clause_final(words: str, verb: Match, negation: Match) -> bool:
