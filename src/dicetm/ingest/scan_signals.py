@@ -132,7 +132,7 @@ class SignalScan:
         # A reader named in one sentence is the one the sentences next to it speak to: a request split over
         # sentences ("Status: complete. The assistant reading this copies it."), a config block with its reason.
         naming = [index for index, sentence in enumerate(sentences)
-                  if _addresses_reader(words, sentence, sentences[index - 1] if index else None)]
+                  if _addresses_reader(words, sentence, _before(words, sentences, index))]
         spread = _spread(words, sentences, [index for index in naming if _machine(sentences[index])])
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
@@ -353,6 +353,20 @@ def _spread(words: str, sentences: list[Sentence], naming: list[int]) -> set[int
 _SETTING = re.compile(r"^[ \t-]*[\w.-]+:(?:[ \t]|$)", re.MULTILINE)
 _SETTINGS = 3  # lines of "key: value" that make a span a block of settings
 _ITEM = re.compile(r"\s*(?:[-*+>•#|]|\d+[.)])\s")  # a sentence that opens a list item or row
+
+
+def _before(words: str, sentences: list[Sentence], index: int) -> Sentence | None:
+    """The sentence before ``index``, joined with the one before that when it is a label ending in a colon
+    ("Status of the threat modelling: closed, all threats resolved.")."""
+    if not index:
+        return None
+    previous = sentences[index - 1]
+    label = sentences[index - 2] if index > 1 else None
+    if label is None or not words[label.start:label.end].rstrip().endswith(":"):
+        return previous
+    found = {name: label.found.get(name, []) + previous.found.get(name, [])
+             for name in {*label.found, *previous.found}}
+    return Sentence(label.start, previous.end, found)
 
 
 def _machine(sentence: Sentence) -> bool:
