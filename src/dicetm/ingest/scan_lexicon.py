@@ -81,7 +81,7 @@ CLASSES: dict[str, str] = {
     "transmit": "a verb that sends something to or calls a URL: send, post, upload, call, open, visit",
     "discussion": "words that make a quoted order an example: example, test case, attack, injection, red team",
     "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
-    "threat_model": "the analysis an automated reader is asked to write: threat model, threat analysis, security review",
+    "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
     "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
     "restrict": "a limit on what the analysis covers, asked of an automated reader: only, solely, limited to",
     "adopt": "taking a given verdict over as it stands: copy, adopt, take over, keep, unchanged, verbatim",
