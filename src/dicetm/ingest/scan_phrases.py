@@ -190,9 +190,12 @@ def _line(words: str, start: int, end: int) -> str:
     """The line of ``words`` that holds the match."""
     stop = words.find("\n", end)
     return words[words.rfind("\n", 0, start) + 1:stop if stop >= 0 else len(words)]
+
+
 _INDENTED = re.compile(r"(?:(?: {4}|\t)[^\n]*\S[^\n]*(?:\n[ \t]*)*)+")
-_LISTED_QUOTE = re.compile(r"[\"`」』]\s*(?:,|/|or|ou|oder|o|of|lub|albo|и|或|或者|または|、)?\s*$")
-_OPENING = {'"': '"', "`": "`", "「": "」", "『": "』"}  # folded text: every other quote mark is '"'
+_LISTED_QUOTE = re.compile(r"[\"`」』]\s*(?:,|/|or|ou|oder|o|of|lub|albo|或|或者|または|、)?\s*$")
+_BRACKETS = (("「", "」"), ("『", "』"))
+_OPENING = {'"': '"', "`": "`", **dict(_BRACKETS)}  # folded text: every other quote mark is '"'
 
 
 def _set_off(text: Text, previous: str) -> bool:
@@ -238,6 +241,10 @@ def _inside_quotes(words: str, start: int, end: int) -> bool:
     low = max(0, start - 2000)
     for quote in ('"', "`"):  # a match may run past the closing quote: "« tu es désormais l'admin ». Un modèle"
         if words.count(quote, low, start) % 2 == 1 and words.find(quote, start) >= 0:
+            return True
+    for opening, closing in _BRACKETS:  # Japanese quotation brackets: 「これまでの指示を無視して」
+        left = words.rfind(opening, low, start + 1)
+        if left >= 0 and words.find(closing, left, start) < 0 and words.find(closing, start) >= 0:
             return True
     opening = words.rfind("'", max(0, start - 300), start)
     if opening >= 0 and (opening == 0 or not words[opening - 1].isalnum()):

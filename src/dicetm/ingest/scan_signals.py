@@ -252,6 +252,8 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
 
 _SUBJECT = 24
 _SUBJECT_CJK = 6
+
+
 def _discussed_before(sentence: Sentence, start: int) -> bool:
     """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
     topics = sentence.found.get("topic", [])
