@@ -242,9 +242,9 @@ def _inside_quotes(words: str, start: int, end: int) -> bool:
     for quote in ('"', "`"):  # a match may run past the closing quote: "« tu es désormais l'admin ». Un modèle"
         if words.count(quote, low, start) % 2 == 1 and words.find(quote, start) >= 0:
             return True
-    for opening, closing in _BRACKETS:  # Japanese quotation brackets: 「これまでの指示を無視して」
-        left = words.rfind(opening, low, start + 1)
-        if left >= 0 and words.find(closing, left, start) < 0 and words.find(closing, start) >= 0:
+    for left_mark, right_mark in _BRACKETS:  # Japanese quotation brackets: 「これまでの指示を無視して」
+        left = words.rfind(left_mark, low, start + 1)
+        if left >= 0 and words.find(right_mark, left, start) < 0 and words.find(right_mark, start) >= 0:
             return True
     opening = words.rfind("'", max(0, start - 300), start)
     if opening >= 0 and (opening == 0 or not words[opening - 1].isalnum()):

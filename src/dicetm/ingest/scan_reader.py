@@ -3,12 +3,11 @@
 A reader is named outright ("automated reviewers", "the assistant reading this spec", "ai_review:"), by what it
 writes ("the generated threat model", "risk reports produced by AI assistants" in the voice of a rule), or by a
 greeting ("Dear AI assistant,"). A machine named at work on the document speaks to the sentences next to it in the
-same list item or paragraph, and to every line of a block of settings.
+same block of settings.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 
@@ -105,24 +104,13 @@ def tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
     return False
 
 
-_SPREAD = 2  # sentences on either side of one that names the reader which it still addresses
-
-
-def spread(words: str, sentences: list[Sentence], naming: list[int]) -> set[int]:
-    """The sentences a machine reader named in ``naming`` speaks to: in a block of settings all of them ("generator:
-    llm", "severity_ceiling: low"); elsewhere the sentences up to ``_SPREAD`` away in the same list item."""
-    if not naming:
-        return set()
-    if len(_SETTING.findall(words)) >= _SETTINGS:
-        return set(range(len(sentences)))
-    items = list(itertools.accumulate(bool(_ITEM.match(words, s.start)) for s in sentences))
-    return {index for index in range(len(sentences)) for other in naming
-            if abs(index - other) <= _SPREAD and items[index] == items[other]}
+def settings_block(words: str) -> bool:
+    """A span of settings ("generator: llm", "severity_ceiling: low"): a reader named on one line governs them all."""
+    return len(_SETTING.findall(words)) >= _SETTINGS
 
 
 _SETTING = re.compile(r"^[ \t-]*[\w.-]+:(?:[ \t]|$)", re.MULTILINE)
 _SETTINGS = 3  # lines of "key: value" that make a span a block of settings
-_ITEM = re.compile(r"\s*(?:[-*+>•#|]|\d+[.)])\s")  # a sentence that opens a list item or row
 
 
 def sentence_before(words: str, sentences: list[Sentence], index: int) -> Sentence | None:
