@@ -42,11 +42,27 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
         return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
     if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
         return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
+    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _compound(
+            found["ai"], [m for m in found["role"] if m in found["assessor"]], words):
+        return True  # a machine in a reviewer's part: "AI reviewers", "LLM-Prüfer", "revisores de IA"
     machine = found.get("ai", []) + found.get("tool", [])
     if machine and sentence.has("this_text") and sentence.has("reading") and \
             near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
         return True
     return _named_by_output(words, sentence, before) or _vocative(words, sentence)
+
+
+def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals that make one noun: next to each other, or joined by "de", "di", "par" ("revisores de IA")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            if _JOINED.fullmatch(words, low, high):
+                return True
+    return False
+
+
+_JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
 
 
 def _opening(words: str, sentence: Sentence, match: Match) -> str:

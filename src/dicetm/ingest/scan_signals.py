@@ -50,6 +50,9 @@ TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "
 # Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
 READER_TRIGGERS = ("restrict", "adopt", "becomes")
 READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
+# The classes that say whether a heading or a short note names an automated reader (``scan_reader``).
+_NAMING = ("ai", "automated", "assessor", "tool", "reader", "this_text", "reading", "role", "produce", "topic",
+           "threat_model", "greeting", "lead_in", "imperative", "directive")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
@@ -95,8 +98,7 @@ class SignalScan:
 
     def heading_state(self, words: str, state: SectionState) -> SectionState:
         """The state under a heading: addressed when it is a fake system header or a note to an AI reader."""
-        found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
-                                     "this_text", "reading"))
+        found = self.classes(words, ("system", "priority", "human", *_NAMING))
         sentence = Sentence(0, len(words), found)
         bare = any(not LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
         addressed = bare or fake_header(words, sentence, heading=True) or addresses_reader(words, sentence)
@@ -107,8 +109,7 @@ class SignalScan:
         """A short span that only names an automated reader ("Note for AI tools (1/2):") opens an addressed part."""
         if len(words) > 200 or not words.rstrip().endswith(":"):
             return False
-        found = self.classes(words, ("ai", "automated", "assessor", "reader", "this_text", "reading", "system",
-                                     "priority"))
+        found = self.classes(words, ("system", "priority", *_NAMING))
         sentence = Sentence(0, len(words), found)
         return addresses_reader(words, sentence) or fake_header(words, sentence, heading=True)
 
