@@ -65,6 +65,9 @@ def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bo
 _JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
 
 
+_LABEL_WORDS = 5
+
+
 def _opening(words: str, sentence: Sentence, match: Match) -> str:
     """The words of the sentence before a match, without list marks and markup: empty when the match opens it."""
     return words[sentence.start:match[0]].strip(" \t\n*_>-#|")
@@ -102,6 +105,11 @@ def _vocative(words: str, sentence: Sentence) -> bool:
     greetings = found.get("greeting", [])
     if greetings and tight(greetings, machines, words) and not _opening(words, sentence, min(greetings + machines)):
         return True
+    label = words[sentence.start:sentence.end].strip()
+    leads = greetings + found.get("subordinator", [])
+    if label.endswith((":", "：")) and len(label.split()) <= _LABEL_WORDS and any(
+            not _opening(words, sentence, lead) and tight([lead], machines, words) for lead in leads):
+        return True  # a label: "For the AI:", "Dla AI:", "Pour l'IA :"
     head = _opening(words, sentence, machines[0])
     after = words[machines[0][1]:machines[0][1] + 3].lstrip()
     orders = found.get("lead_in", []) + found.get("imperative", []) + found.get("directive", [])
