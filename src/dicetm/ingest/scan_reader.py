@@ -1,9 +1,9 @@
 """Who a sentence speaks to: whether it names an automated reader of the document (signal (a) of ``scan_signals``).
 
-A reader is named outright ("automated reviewers", "the assistant reading this spec", "ai_review:"), by what it
-writes ("the generated threat model", "risk reports produced by AI assistants" in the voice of a rule), or by a
-greeting ("Dear AI assistant,"). A machine named at work on the document speaks to the sentences next to it in the
-same block of settings.
+A reader is named outright ("automated reviewers", "the assistant reading this spec", "ai_review:", "LLM
+reviewers"), by what it writes ("the generated threat model", "risk reports produced by AI assistants" in the voice
+of a rule), or spoken to ("Dear AI assistant,", "For the AI:"). A machine named at work on the document on one line
+of a block of settings governs every line of it (``settings_block``).
 """
 
 from __future__ import annotations
@@ -65,9 +65,6 @@ def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bo
 _JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
 
 
-_LABEL_WORDS = 5
-
-
 def _opening(words: str, sentence: Sentence, match: Match) -> str:
     """The words of the sentence before a match, without list marks and markup: empty when the match opens it."""
     return words[sentence.start:match[0]].strip(" \t\n*_>-#|")
@@ -97,7 +94,8 @@ def _named_by_output(words: str, sentence: Sentence, before: Sentence | None) ->
 
 def _vocative(words: str, sentence: Sentence) -> bool:
     """The AI spoken to by name: after a greeting ("Dear AI assistant,", "Gentile assistente IA", "AIアシスタント
-    様"), or opening the sentence before a comma and an order ("Assistant, please leave ...")."""
+    様"), in a short label ("For the AI:", "Dla AI:"), or opening the sentence before a comma and an order
+    ("Assistant, please leave ...")."""
     found = sentence.found
     machines = found.get("ai", [])
     if not machines:
@@ -115,6 +113,9 @@ def _vocative(words: str, sentence: Sentence) -> bool:
     orders = found.get("lead_in", []) + found.get("imperative", []) + found.get("directive", [])
     return not head and after[:1] in (",", "，", "、") and any(
         0 <= start - machines[0][1] <= 6 for start, _ in orders)
+
+
+_LABEL_WORDS = 5
 
 
 def tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
