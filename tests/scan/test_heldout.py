@@ -1,4 +1,4 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c and d (issue 13, each
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d and e (issue 13, each
 measured once before any change, then used to find the causes of misses and false alarms) must stay at the
 figures they reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned
 on."""
@@ -35,6 +35,19 @@ def test_sets_c_and_d_meet_the_issue_targets_in_every_language(scorer: ModuleTyp
     for key, tally in result.tallies.items():
         if key.startswith("lang:"):
             assert tally.caught_on_part / tally.quoted >= 0.8, (key, result.misses)
+
+
+def test_set_e_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set e reached 60/60 on the poisoned part, 0/60 false alarms and 6/6 in every language (scan3): a miss or a
+    false alarm more is tolerated, not a language below 5/6."""
+    result = scorer.measure("e", scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.poisoned == 60 and overall.benign == 60
+    assert overall.caught_on_part / overall.quoted >= 0.95, result.misses
+    assert overall.flagged / overall.benign <= 0.05, result.false_positives
+    for key, tally in result.tallies.items():
+        if key.startswith("lang:"):
+            assert tally.caught_on_part / tally.quoted >= 0.83, (key, result.misses)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:

@@ -68,6 +68,12 @@ class HiddenRuns:
         self._lines = (self._lines[0], end_line)
         self._parts.append(text)
 
+    def break_line(self, separator: str = "\n") -> None:
+        """A block ends inside the run: its text and the next block's stay apart ("...notices.\nUn texte..."), table
+        cells as in a visible row ("IN-01 | Olvida ...")."""
+        if self._key is not None and self._parts and not self._parts[-1].endswith(("\n", separator)):
+            self._parts.append(separator)
+
     def single(self, reason: str, line: int, end_line: int, text: str) -> None:
         """A span of its own (a comment, an attribute, a link target). The run being collected goes on around it,
         so ``<div hidden>Ignore all <a href=...>previous</a> instructions</div>`` stays one sentence."""
@@ -313,6 +319,7 @@ class _HtmlReader(HTMLParser):
         return self.stack.top.kind if self.stack.top else None
 
     def _boundary(self, tag: str) -> None:
+        self.hidden.break_line(" | " if tag in ("td", "th") else "\n")
         if tag == "br":  # a line break inside a block, not the end of it
             if self.block is not None and not self.block.separator:
                 self.block.separator = "\n"

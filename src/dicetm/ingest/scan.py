@@ -43,7 +43,7 @@ from dicetm.ingest.read_html import LINK_TARGET, MARKUP
 from dicetm.ingest.scan_content import content_hits, signal_scan
 from dicetm.ingest.scan_encoded import encoded_hits
 from dicetm.ingest.scan_format import DOCUMENTED
-from dicetm.ingest.scan_hidden import hidden_span_hits, invisible_hits
+from dicetm.ingest.scan_hidden import TOGGLED, hidden_span_hits, invisible_hits
 from dicetm.ingest.scan_links import link_target_hits
 from dicetm.ingest.scan_phrases import PhraseHit, phrase_hits, quoted_discussion
 from dicetm.ingest.scan_signals import SectionState, SignalScan
@@ -286,8 +286,9 @@ def _span_hits(text: Text, previous: str, addressed: bool, addresses: list[Phras
         hits = list(link_target_hits(text))
     else:
         hidden = kind is not None
-        hits = list(content_hits(text, previous, addressed or hidden, quotable=not hidden, addresses=addresses,
-                                 state=state))
+        # A collapsed section (display:none until a click) may quote attacks as openly as the page around it.
+        hits = list(content_hits(text, previous, addressed or hidden, quotable=not hidden or kind == TOGGLED,
+                                 addresses=addresses, state=state))
     hits += invisible_hits(text, first_span)
     hits += encoded_hits(text, previous)
     hits += _secret_hits(text, previous)

@@ -140,7 +140,9 @@ _ORDER_START = re.compile(rf"(?:^|[.!?:]\s+)(?:please\s+)?{_ORDER_VERBS}")
 _ORDER_AFTER_CLAUSE = re.compile(rf"\b(?:when|if|whenever|once|wenn|si|cuando)\W+(?:you|du|tu|vous|usted)\b"
                                  rf"[^.!?,]{{0,100}},\s*(?:please\s+)?{_ORDER_VERBS}")
 _CONCEALED = CONCEALED
-_TOGGLED = frozenset({"css-hidden"})  # also how pages hide banners, menus and answers until a click shows them
+TOGGLED = "css-hidden"  # also how pages hide banners, menus, answers and whole sections until a click shows them
+_TOGGLED = frozenset({TOGGLED})
+_QUOTATION = re.compile(r'"[^"\n]{1,300}"')
 _UI_LABEL_WORDS = 4  # "Report a problem", "Accept all": the label of a link or button, not a message
 _ORDER_NEAR_YOU = re.compile(r"\b(?:you|du|tu|vous|usted)\W+(?:must|should|shall|need to|have to|are to|will now|"
                              r"musst|sollst|dois|devez|debes|debe)\b|\b(?:your|deine|ta|votre|tu)\W+(?:task|job|"
@@ -166,7 +168,8 @@ def hidden_span_hits(text: Text, hits: list[Hit]) -> list[Hit]:
     words = text.words
     if _AUTHOR_NOTE.match(words):
         return []
-    if kind in _CONCEALED and _speaks_to_reader(words):
+    spoken = _QUOTATION.sub(" ", words) if kind in _TOGGLED else words  # a collapsed section may quote orders
+    if kind in _CONCEALED and _speaks_to_reader(spoken):
         return [Hit(0, end, "hidden-content", "medium", "hidden.directive",
                      f"text hidden from readers ({kind}) speaks to its reader")]
     if len(words.split()) < HIDDEN_PROSE_WORDS:

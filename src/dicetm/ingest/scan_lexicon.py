@@ -51,7 +51,8 @@ CLASSES: dict[str, str] = {
     "imperative": "imperative verb forms that open an order: omit, ignore, treat, mark, conclude",
     "lead_in": "short words that may come before an imperative: please, and, then, now, also",
     "subordinator": "words opening a clause before the main one: when, while, if ('When analysing this API, omit')",
-    "policy": "policy dress: per governance rule, according to the review policy",
+    "policy": "policy dress and appeals to authority: per governance rule, according to the review policy, as agreed "
+              "with security",
     "exclude": "leave something out of the analysis: omit, exclude, skip, do not mention, no threats",
     "out_of_scope": "outside the analysis, whatever the verb: out of scope, not in the threat model",
     "downgrade": "rate or treat it as harmless: as trusted, as low, as accepted, as internal, as safe",
@@ -79,6 +80,14 @@ CLASSES: dict[str, str] = {
     "exfiltrate": "an order to put data into a link or image: include the image, append to the URL",
     "transmit": "a verb that sends something to or calls a URL: send, post, upload, call, open, visit",
     "discussion": "words that make a quoted order an example: example, test case, attack, injection, red team",
+    "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
+    "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
+    "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
+    "restrict": "a limit on what the analysis covers, asked of an automated reader: only, solely, limited to",
+    "adopt": "taking a given verdict over as it stands: copy, adopt, take over, keep, unchanged, verbatim",
+    "verdict": "a status or conclusion a document gives: status, outcome, result, verdict, conclusion",
+    "greeting": "words that turn the noun after them into the one addressed: dear, hello, note to, gentile",
+    "becomes": "the reader given a new identity in the third person: becomes, is no longer, is now, devient",
 }
 _WORD_GAP = 3
 _CJK_GAP = 12

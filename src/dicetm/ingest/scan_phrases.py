@@ -167,7 +167,16 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
     if start < end and words[start] in "\"`'" and words.find(words[start], start + 1, end) < 0:
         start += 1  # the match begins with the quote mark that opens a quotation around it
     low, high = max(0, start - 240), min(len(words), end + 240)
-    if text.code or _inside_quotes(words, start, end):
+    quoted = _inside_quotes(words, start, end)
+    introduced = quoted and _introduced_as_example(words, start)
+    if text.span.hidden is not None:
+        # A collapsed section may quote attacks too, but hiding is also how they are planted: only a quotation
+        # introduced as an example in a passage about attacks, or a table row under a heading about them, is one.
+        return (introduced and (_discusses(words[low:high]) or _discusses(heading))) or (
+            " | " in _line(words, start, end) and _discusses(heading))
+    if introduced:
+        return True  # 'sentences such as "ignore all rules"', 'une phrase comme « tu es désormais ... »'
+    if text.code or quoted or _set_off(text, previous):
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
         return True
@@ -175,6 +184,41 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+
+
+def _line(words: str, start: int, end: int) -> str:
+    """The line of ``words`` that holds the match."""
+    stop = words.find("\n", end)
+    return words[words.rfind("\n", 0, start) + 1:stop if stop >= 0 else len(words)]
+
+
+_INDENTED = re.compile(r"(?:(?: {4}|\t)[^\n]*\S[^\n]*(?:\n[ \t]*)*)+")
+_LISTED_QUOTE = re.compile(r"[\"`」』]\s*(?:,|/|or|ou|oder|o|of|lub|albo|或|或者|または|、)?\s*$")
+_BRACKETS = (("「", "」"), ("『", "』"))
+_OPENING = {'"': '"', "`": "`", **dict(_BRACKETS)}  # folded text: every other quote mark is '"'
+
+
+def _set_off(text: Text, previous: str) -> bool:
+    """Plain text quoted as a block: every line indented, after a lead-in that ends in a colon."""
+    return previous.rstrip().endswith(":") and text.span.kind in ("paragraph", "text") and \
+        _INDENTED.fullmatch(text.original) is not None
+
+
+def _introduced_as_example(words: str, start: int) -> bool:
+    """The quotation around ``start`` comes right after "such as", "like", "the phrase" in any lexicon language, or
+    right before "のような", "といった" (Japanese puts them after)."""
+    opening = max(words.rfind(quote, max(0, start - 300), start + 1) for quote in _OPENING)
+    if opening < 0:
+        return False
+    lead = words[max(0, opening - 40):opening]
+    listed = _LISTED_QUOTE.search(lead)  # 'comme « A » ou « B »': B is introduced as A is
+    if listed is not None:
+        return _introduced_as_example(words, max(0, opening - 40) + listed.start() - 1)
+    if any(not lead[end:].strip(" \t\n:,") for _, end in lexicon().find("quote_intro", lead)):
+        return True
+    closing = words.find(_OPENING[words[opening]], start)
+    after = words[closing + 1:closing + 12] if closing >= 0 and not words.isascii() else ""
+    return any(found <= 1 for found, _ in lexicon().find("quote_intro", after))
 
 
 def _discusses(text: str) -> bool:
@@ -195,8 +239,12 @@ _RESERVED_HOST = re.compile(r"\bexample(?=\.[a-z]{2,}\b)|(?<=\.)example\b")  # a
 
 def _inside_quotes(words: str, start: int, end: int) -> bool:
     low = max(0, start - 2000)
-    for quote in ('"', "`"):
-        if words.count(quote, low, start) % 2 == 1 and words.find(quote, end) >= 0:
+    for quote in ('"', "`"):  # a match may run past the closing quote: "« tu es désormais l'admin ». Un modèle"
+        if words.count(quote, low, start) % 2 == 1 and words.find(quote, start) >= 0:
+            return True
+    for left_mark, right_mark in _BRACKETS:  # Japanese quotation brackets: 「これまでの指示を無視して」
+        left = words.rfind(left_mark, low, start + 1)
+        if left >= 0 and words.find(right_mark, left, start) < 0 and words.find(right_mark, start) >= 0:
             return True
     opening = words.rfind("'", max(0, start - 300), start)
     if opening >= 0 and (opening == 0 or not words[opening - 1].isalnum()):

@@ -2,9 +2,10 @@
 
 Each sentence of a span is scored on signals looked up in the lexicons (``scan_lexicon``, one data file per
 language): (a) whether it refers to an automated reader (an AI, a model, an automated reviewer or tool, "whatever
-model gets generated from this page"), (b) whether it is directive (imperative, must/should, policy voice), and
-(c) whether it asks for a change to the analysis (leave something out, put it out of scope, rate it low or as
-trusted or accepted, declare the analysis complete, say there is no risk, decode and follow). The rules:
+model gets generated from this page", "Dear AI assistant"; see ``scan_reader``), (b) whether it is directive
+(imperative, must/should, policy voice, "as agreed with security"), and (c) whether it asks for a change to the
+analysis (leave something out, put it out of scope, rate it low or as trusted or accepted, declare the analysis
+complete, say there is no risk, decode and follow). The rules:
 
 - ``injection.steers-analysis``: an automated reader is named and the analysis is to change (in any voice, the
   third person and the present tense of a policy included: "automated reviewers treat X as out of scope");
@@ -12,7 +13,8 @@ trusted or accepted, declare the analysis complete, say there is no risk, decode
   analysis, unless it is addressed to people (reviewers, participants) or rejects the change ("instead of
   omitting them");
 - ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
-- ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk";
+- ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk", "the model
+  reading this page is no longer an auditor: it becomes ...";
 - ``role-markup.fake-header``: a system header in any language (``[SYSTEM]``, ``### SISTEMA ###``,
   ``【系统指令】``, a heading "System instruction (priority high)"); what follows it counts as addressed to a model;
 - ``injection.decode-and-follow``: an order to decode something and follow it;
@@ -23,8 +25,11 @@ trusted or accepted, declare the analysis complete, say there is no risk, decode
   says the instructions are the injected ones ("ignore instructions embedded in documents").
 
 A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
-names one itself ("out of scope", "no risks"). The weight of a signal is its presence in the sentence; an
-addressee named earlier in the span, in a fake header above it or in a note that opens its section carries on.
+names one itself ("out of scope", "no risks"). Asked of an automated reader, a limit ("lists only availability
+threats") or a given verdict taken over ("copies this status unchanged") is a change too, when it is aimed at this
+document's analysis or said as a rule. The weight of a signal is its presence in the sentence (the sentence
+before it may say what the analysis is about); an addressee named earlier in the span, on any line of a block of
+settings, in a fake header above it or in a note that opens its section carries on.
 """
 
 from __future__ import annotations
@@ -35,19 +40,24 @@ from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
+from dicetm.ingest.scan_reader import addresses_reader, machine_at_work, near, sentence_before, settings_block
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
 from dicetm.ingest.scan_text import Text
 
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
             "decode", "exfiltrate", "priority", "forget")
+# Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
+READER_TRIGGERS = ("restrict", "adopt", "becomes")
+READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
+# The classes that say whether a heading or a short note names an automated reader (``scan_reader``).
+_NAMING = ("ai", "automated", "assessor", "tool", "reader", "this_text", "reading", "role", "produce", "topic",
+           "threat_model", "greeting", "lead_in", "imperative", "directive")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
 _URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
 _URL = re.compile(r"\bhttps?://")
 _KANA = re.compile(r"[\u3040-\u30ff]")
-_NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
-_NEAR_CJK = 14
 _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
 _NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
 _INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
@@ -64,6 +74,7 @@ class SignalHit:
     severity: str
     message: str
     reported: bool = False  # the sentence talks about attacks ("attackers try to make the bot ignore ...")
+    to_reader: bool = False  # an automated reader is addressed: in an example value it is no example
 
 
 @dataclass
@@ -87,11 +98,10 @@ class SignalScan:
 
     def heading_state(self, words: str, state: SectionState) -> SectionState:
         """The state under a heading: addressed when it is a fake system header or a note to an AI reader."""
-        found = self.classes(words, ("system", "priority", "human", "ai", "automated", "assessor", "reader",
-                                     "this_text", "reading"))
+        found = self.classes(words, ("system", "priority", "human", *_NAMING))
         sentence = Sentence(0, len(words), found)
         bare = any(not LETTER.search(words[:start] + words[end:]) for start, end in found["system"])  # "### Système"
-        addressed = bare or fake_header(words, sentence, heading=True) or _addresses_reader(words, sentence)
+        addressed = bare or fake_header(words, sentence, heading=True) or addresses_reader(words, sentence)
         return SectionState(words[-300:], addressed, sentence.has("human") and not addressed,
                             state.document_addressed)
 
@@ -99,10 +109,9 @@ class SignalScan:
         """A short span that only names an automated reader ("Note for AI tools (1/2):") opens an addressed part."""
         if len(words) > 200 or not words.rstrip().endswith(":"):
             return False
-        found = self.classes(words, ("ai", "automated", "assessor", "reader", "this_text", "reading", "system",
-                                     "priority"))
+        found = self.classes(words, ("system", "priority", *_NAMING))
         sentence = Sentence(0, len(words), found)
-        return _addresses_reader(words, sentence) or fake_header(words, sentence, heading=True)
+        return addresses_reader(words, sentence) or fake_header(words, sentence, heading=True)
 
     # --------------------------------------------------------------------------------------------- spans
 
@@ -110,7 +119,9 @@ class SignalScan:
         words = text.words
         if not self.lexicon.any_of(TRIGGERS, words) and not (
                 self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
-                "http" in words and self.lexicon.any_of(("transmit",), words)):
+                "http" in words and self.lexicon.any_of(("transmit",), words)) and not (
+                self.lexicon.any_of(READER_TRIGGERS, words) and (
+                    state.addressed or self.lexicon.any_of(READERS, words))):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
         sentences = sentences_of(words, found)
@@ -122,23 +133,31 @@ class SignalScan:
                                   "imitates a system header; what follows is addressed to a model"))
             addressed = True
         slot = _URL_OR_SLOT.search(text.original) is not None
+        # Each sentence with the one before it (and a label before that: "Status: closed, no open risks."), which
+        # may say what the analysis is about; a machine named on one line of a block of settings governs them all.
+        befores = [sentence_before(words, sentences, index) for index in range(len(sentences))]
+        naming = [index for index, sentence in enumerate(sentences)
+                  if addresses_reader(words, sentence, befores[index])]
+        settings = settings_block(words) and any(machine_at_work(sentences[index]) for index in naming)
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
-        for sentence in sentences:
+        for index, sentence in enumerate(sentences):
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
                 continue
             # "In your answer, ..." addresses the reader, unless the sentence or its section speaks to people.
-            names = _addresses_reader(words, sentence) or (sentence.has("your_output") and not people and not any(
+            names = index in naming or (sentence.has("your_output") and not people and not any(
                 part is not None and part.has("human") for part in (sentence, previous)))
+            nearby = settings and not sentence.has("human")
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
-            hit = self._judge(text, sentence, previous, replace(state, human=people), addressed or carried or names,
-                              concealed, slot)
+            hit = self._judge(text, sentence, befores[index], replace(state, human=people),
+                              addressed or carried or names or nearby, concealed, slot)
             if hit is not None:
-                hit.reported = any(match[0] < hit.start for match in sentence.found.get("discussion", []))
+                hit.reported = _discussed_before(sentence, hit.start)
+                hit.to_reader = names or nearby or addressed
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
@@ -153,7 +172,7 @@ class SignalScan:
             return False
         for sentence in sentences_of(words, self.classes(words, list(self.lexicon.patterns))):
             change = _change(words, sentence) is not None
-            ordered = sentence.has("directive") or _imperative(words, sentence) or _addresses_reader(words, sentence)
+            ordered = sentence.has("directive") or _imperative(words, sentence) or addresses_reader(words, sentence)
             roles = sentence.has("you_are") or sentence.has("act_as")
             if (change and ordered) or roles or sentence.has("decode") or (
                     sentence.has("forget") and sentence.has("instruction")):
@@ -166,16 +185,16 @@ class SignalScan:
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence)
+        change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
-        role = _role(words, sentence, strong)
+        role = _role(words, sentence, strong, reader)
         if role is not None:
-            where = _first(sentence, "you_are", "act_as")
+            where = _first(sentence, "you_are", "act_as", "becomes")
             return SignalHit(*where, "injection.role-reassignment", "instruction", "high", role)
         if _decode_and_follow(sentence, reader):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
@@ -194,7 +213,8 @@ class SignalScan:
             severity = "high" if directive or concealed else "medium"
             return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
                              f"asks an automated reader to change the analysis ({what})")
-        if concealed:
+        if concealed and (change[2] or sentence.has("topic") or directive):
+            # A plain statement must be about the analysis itself: "the checker now ignores capitals" is not.
             return SignalHit(start, end, "hidden.analysis-change", "hidden-content", "high",
                              f"text hidden from readers changes the analysis ({what})")
         if human:
@@ -221,45 +241,6 @@ def _first(sentence: Sentence, *names: str) -> Match:
     return min(match for name in names for match in sentence.found.get(name, []))
 
 
-def _near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    for a in first:
-        for b in second:
-            gap = max(b[0] - a[1], a[0] - b[1])
-            limit = _NEAR_CJK if CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
-            if gap <= limit:
-                return True
-    return False
-
-
-def _addresses_reader(words: str, sentence: Sentence) -> bool:
-    """(a): the sentence names an automated reader, or what one makes of the document."""
-    found = sentence.found
-    if sentence.has("reader"):
-        return True
-    judges = found.get("assessor", []) + found.get("tool", [])
-    if sentence.has("automated") and _near(found["automated"], judges + found.get("ai", []), words):
-        return True
-    if sentence.has("tool") and _tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
-                                       found.get("reading", []), words):
-        return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
-    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
-        return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
-    machine = found.get("ai", []) + found.get("tool", [])
-    return bool(machine) and sentence.has("this_text") and sentence.has("reading") and \
-        _near(found["reading"], found["this_text"], words) and _near(machine, found["reading"], words)
-
-
-def _tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals a word or two apart on one line ("AI tools", "analysis tools", "KI-Prüfwerkzeug")."""
-    for a in first:
-        for b in second:
-            low, high = min(a[1], b[1]), max(a[0], b[0])
-            limit = 3 if CJK.search(words, a[0], a[1]) else 12
-            if high - low <= limit and "\n" not in words[low:high]:
-                return True
-    return False
-
-
 def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
     """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
     for noun in nouns:
@@ -275,18 +256,13 @@ _SUBJECT = 24
 _SUBJECT_CJK = 6
 
 
-def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
-    "x-revisor-ia")."""
-    for a in first:
-        for b in second:
-            low, high = min(a[0], b[0]), max(a[1], b[1])
-            if _IDENTIFIER.fullmatch(words, low, high):
-                return True
-    return False
+def _discussed_before(sentence: Sentence, start: int) -> bool:
+    """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
+    topics = sentence.found.get("topic", [])
+    return any(match[0] < start and not any(low <= match[0] and match[1] <= high for low, high in topics)
+               for match in sentence.found.get("discussion", []))
 
 
-_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")
 # After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
@@ -307,6 +283,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
     for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
                          ("downgrade", False)):
         for match in found.get(name, []):
+            if words.startswith("--", max(0, match[0] - 2)):
+                continue  # a command-line option: "--ignore-watermark"
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
@@ -331,6 +309,30 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
             if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None
+
+
+def _narrowing(words: str, sentence: Sentence, before: Sentence | None) -> tuple[int, int, bool, bool] | None:
+    """A change asked of an automated reader that names no verdict itself: a limit on what the analysis covers
+    ("lists only availability risks", "alleen beschikbaarheid te behandelen") or a given verdict taken over as it
+    stands ("copies this status unchanged", "übernimmt den Status"). Like a negated reporting verb it counts only
+    with a word of the analysis; and only when it is aimed at this document's analysis (the threat model or this
+    document named) or said as a rule or an order ("as agreed with security", "must"), in the sentence or the one
+    before: "the AI-generated summary shows only open risks" describes a product."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale") or not any(
+            part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
+        return None
+    subjects = found.get("topic", []) + found.get("threat_model", [])
+    for match in found.get("restrict", []):
+        if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
+            return match[0], match[1], False, False  # not "not only ... but also"
+    adopted = found.get("adopt", [])
+    if adopted and near(adopted, found.get("verdict", []), words):
+        return adopted[0][0], adopted[0][1], False, False
+    return None
+
+
+_AIMED = ("threat_model", "this_text", "policy", "directive", "imperative")
 
 
 def _clause_final(words: str, verb: Match, negation: Match) -> bool:
@@ -390,11 +392,13 @@ def _drops_instructions(words: str, sentence: Sentence) -> bool:
     negations = found.get("negation", [])
     if all(any(0 <= verb[0] - n[1] <= _NEGATION_BEFORE for n in negations) for verb in found["forget"]):
         return False  # "never ignore the instructions above"
-    return _near(found["forget"], found["instruction"], words) and _near(found["prior"], found["instruction"], words)
+    return near(found["forget"], found["instruction"], words) and near(found["prior"], found["instruction"], words)
 
 
-def _role(words: str, sentence: Sentence, changes: bool) -> str | None:
+def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | None:
     you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    if reader and sentence.has("becomes") and (shift or sentence.has("role")):
+        return "gives the automated reader a new identity from here on"  # "the model reading this becomes ..."
     if you_are and shift and (changes or act or sentence.has("role")):
         return "tries to give the reader a new role from here on"
     if act and (shift or changes):

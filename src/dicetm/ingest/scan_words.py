@@ -187,7 +187,7 @@ REPORTED = re.compile(
 # Words that say a quoted phrase is being talked about (an example, a test string, an attack to block).
 DISCUSSION = re.compile(
     r"\b(?:attack\w*|attackers?|adversar\w*|malicious|examples?|e\.?g\.?|for instance|such as|payloads?|"
-    r"detect\w*|block\w*|defen[cs]es?|defend\w*|filter\w*|classif\w*|sanitiz\w*|inject\w*|jailbreak\w*|"
+    r"detect\w*|block\w*|defen[cs]es?|defend\w*|filter\w*|classifiers?|classification|sanitiz\w*|inject\w*|jailbreak\w*|"
     r"red[- ]team\w*|test cases?|phrases?|strings?|patterns?|samples?|threat actors?|prompts?|templates?|"
     r"signatures?|heuristics?|regex\w*|beispiel\w*|angriff\w*|z\.?\s?b\.?|exemples?|attaques?|par exemple|"
     r"ejemplos?|ataques?|por ejemplo|format|looks like|such|illustrat\w*|demonstrat\w*|probes?|verbatim|planted|"

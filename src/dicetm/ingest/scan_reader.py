@@ -1,0 +1,174 @@
+"""Who a sentence speaks to: whether it names an automated reader of the document (signal (a) of ``scan_signals``).
+
+A reader is named outright ("automated reviewers", "the assistant reading this spec", "ai_review:", "LLM
+reviewers"), by what it writes ("the generated threat model", "risk reports produced by AI assistants" in the voice
+of a rule), or spoken to ("Dear AI assistant,", "For the AI:"). A machine named at work on the document on one line
+of a block of settings governs every line of it (``settings_block``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from dicetm.ingest.scan_sentences import CJK, Match, Sentence
+
+_NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
+_NEAR_CJK = 14
+
+
+def near(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals close enough to make one phrase ("automated ... reviewers", "only ... availability threats")."""
+    for a in first:
+        for b in second:
+            gap = max(b[0] - a[1], a[0] - b[1])
+            limit = _NEAR_CJK if CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _NEAR
+            if gap <= limit:
+                return True
+    return False
+
+
+def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = None) -> bool:
+    """(a): the sentence names an automated reader, or what one makes of the document (``before``, the sentence
+    before it, may say what the analysis is about)."""
+    found = sentence.found
+    if sentence.has("reader"):
+        return True
+    judges = found.get("assessor", []) + found.get("tool", [])
+    if sentence.has("automated") and near(found["automated"], judges + found.get("ai", []), words):
+        return True
+    if sentence.has("tool") and tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
+                                       found.get("reading", []), words):
+        return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
+    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
+        return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
+    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _compound(
+            found["ai"], [m for m in found["role"] if m in found["assessor"]], words):
+        return True  # a machine in a reviewer's part: "AI reviewers", "LLM-Prüfer", "revisores de IA"
+    machine = found.get("ai", []) + found.get("tool", [])
+    if machine and sentence.has("this_text") and sentence.has("reading") and \
+            near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
+        return True
+    return _named_by_output(words, sentence, before) or _vocative(words, sentence)
+
+
+def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals that make one noun: next to each other, or joined by "de", "di", "par" ("revisores de IA")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            if _JOINED.fullmatch(words, low, high):
+                return True
+    return False
+
+
+_JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
+
+
+def _opening(words: str, sentence: Sentence, match: Match) -> str:
+    """The words of the sentence before a match, without list marks and markup: empty when the match opens it."""
+    return words[sentence.start:match[0]].strip(" \t\n*_>-#|")
+
+
+def _named_by_output(words: str, sentence: Sentence, before: Sentence | None) -> bool:
+    """A reader named by what it writes. The threat model itself: "the generated threat model", "any language model
+    that produces the threat model", "the assistant generating the model" after a threat-modelling status. Any other
+    analysis only in the voice of a rule ("Internal rule: risk reports produced by AI assistants ..."); without it,
+    "the assistant generates risk reports for suppliers" describes the product."""
+    found = sentence.found
+    machine = found.get("ai", []) + found.get("automated", []) + found.get("tool", [])
+    made = [m for m in found.get("produce", []) if not any(a[0] < m[1] and m[0] < a[1] for a in machine)]
+    if not made:
+        return False  # "generative AI services" make nothing
+    analysis = found.get("threat_model", []) + found.get("this_text", [])
+    if tight(made, analysis, words) or (sentence.has("automated") and near(found["automated"], analysis, words)):
+        return True
+    if not near(machine, made, words):
+        return False
+    outputs = found.get("topic", []) + found.get("assessor", [])
+    if analysis or (not outputs and before is not None and before.has("threat_model")):
+        return not analysis or near(made, analysis, words)
+    voiced = any(part is not None and (part.has("policy") or part.has("directive")) for part in (sentence, before))
+    return voiced and bool(outputs) and near(made, outputs, words)
+
+
+def _vocative(words: str, sentence: Sentence) -> bool:
+    """The AI spoken to by name: after a greeting ("Dear AI assistant,", "Gentile assistente IA", "AIアシスタント
+    様"), in a short label ("For the AI:", "Dla AI:"), or opening the sentence before a comma and an order
+    ("Assistant, please leave ...")."""
+    found = sentence.found
+    machines = found.get("ai", [])
+    if not machines:
+        return False
+    greetings = found.get("greeting", [])
+    if greetings and tight(greetings, machines, words) and not _opening(words, sentence, min(greetings + machines)):
+        return True
+    label = words[sentence.start:sentence.end].strip()
+    leads = greetings + found.get("subordinator", [])
+    if label.endswith((":", "：")) and len(label.split()) <= _LABEL_WORDS and any(
+            not _opening(words, sentence, lead) and tight([lead], machines, words) for lead in leads):
+        return True  # a label: "For the AI:", "Dla AI:", "Pour l'IA :"
+    head = _opening(words, sentence, machines[0])
+    after = words[machines[0][1]:machines[0][1] + 3].lstrip()
+    orders = found.get("lead_in", []) + found.get("imperative", []) + found.get("directive", [])
+    return not head and after[:1] in (",", "，", "、") and any(
+        0 <= start - machines[0][1] <= 6 for start, _ in orders)
+
+
+_LABEL_WORDS = 5
+
+
+def tight(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals a word or two apart on one line ("AI tools", "analysis tools", "KI-Prüfwerkzeug")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[1], b[1]), max(a[0], b[0])
+            limit = 3 if CJK.search(words, a[0], a[1]) else 12
+            if high - low <= limit and "\n" not in words[low:high]:
+                return True
+    return False
+
+
+def settings_block(words: str) -> bool:
+    """A span of settings ("generator: llm", "severity_ceiling: low"): a reader named on one line governs them all."""
+    return len(_SETTING.findall(words)) >= _SETTINGS
+
+
+_SETTING = re.compile(r"^[ \t-]*[\w.-]+:(?:[ \t]|$)", re.MULTILINE)
+_SETTINGS = 3  # lines of "key: value" that make a span a block of settings
+
+
+def sentence_before(words: str, sentences: list[Sentence], index: int) -> Sentence | None:
+    """The sentence before ``index``, joined with the one before that when it is a label ending in a colon
+    ("Status of the threat modelling: closed, all threats resolved.")."""
+    if not index:
+        return None
+    previous = sentences[index - 1]
+    label = sentences[index - 2] if index > 1 else None
+    if label is None or not words[label.start:label.end].rstrip().endswith(":"):
+        return previous
+    found = {name: label.found.get(name, []) + previous.found.get(name, [])
+             for name in {*label.found, *previous.found}}
+    return Sentence(label.start, previous.end, found)
+
+
+def machine_at_work(sentence: Sentence) -> bool:
+    """The sentence names a machine at work on the document ("the assistant reading this spec", "any AI producing
+    the threat model"): not only "you" ("when you build the model"), nor an AI under a rule of its own ("all AI
+    systems must be registered")."""
+    return any(sentence.has(name) for name in ("ai", "automated", "tool")) and any(
+        sentence.has(name) for name in ("this_text", "reading", "produce", "topic", "assessor", "greeting"))
+
+
+def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
+    "x-revisor-ia")."""
+    for a in first:
+        for b in second:
+            low, high = min(a[0], b[0]), max(a[1], b[1])
+            if _IDENTIFIER.fullmatch(words, low, high):
+                return True
+    return False
+
+
+_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")
