@@ -116,7 +116,8 @@ class _Structure:
         self.tables = TableReader(self)
 
     def read(self) -> ProseDocument:
-        spans = [s for s in self.document.spans if s.hidden is None]
+        # a PDF page's running header or footer is not part of the text (nor does it end a table going on)
+        spans = [s for s in self.document.spans if s.hidden is None and s.kind != "running"]
         previous_kind = ""
         for index, span in enumerate(spans):
             if span.kind != "table-row":

@@ -134,6 +134,8 @@ class SentenceReader(RoleClauses):
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
+        if span.kind == "list-item":
+            context.holder = None  # an item is a statement of its own: data one item left somewhere is not the next's
         subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)
