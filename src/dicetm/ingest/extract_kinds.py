@@ -27,6 +27,7 @@ COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.traini
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+_BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
 _HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|over|across|"
@@ -82,12 +83,19 @@ class KindWords:
                       and (kind in _SPECIFIC or last.role in _SERVICE_HEADS)]
             return brands[-1] if brands else last_kind
         specific = [kind for _, kind in found if kind in _SPECIFIC]
+        if Kind.ml_model in specific and Kind.llm in specific:
+            # "GPT-4o Intent Classifier" is a language model put to classifying; "Classifier Model" is not one
+            return Kind.llm if self.names_llm(text) else Kind.ml_model
         if specific:
             return specific[-1]
         first, first_kind = found[0]
         if first.product is not None and first.start == 0 and text[last.end:].strip(" )]*_`.:"):
             return first_kind  # "Salesforce Financial Services Cloud": the product, whatever words follow it
         return last_kind
+
+    def names_llm(self, text: str) -> bool:
+        """Whether ``text`` names a language model ("GPT-4o mini", "an LLM"), not just "a model"."""
+        return any(kind is Kind.llm and hit.term not in _BARE_MODEL for hit, kind in self.hits(text))
 
     def is_section(self, heading: str) -> bool:
         """A heading made of section words ("Data flows", "3. Security considerations"), not a component."""
