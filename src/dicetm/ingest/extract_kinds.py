@@ -27,6 +27,7 @@ COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.traini
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+_COMPOUND_HEAD = 5  # letters: a component word this long closing a longer word is its head ("Modellregister")
 _BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
@@ -57,6 +58,11 @@ class KindWords:
     words: Vocabulary  # kinds.yaml
     section_words: frozenset[str]
     zone_words: re.Pattern[str]
+    connectors: re.Pattern[str]  # "of", "de", "des", "di": a name's head noun comes before them
+    connector_words: frozenset[str]
+    articles: frozenset[str]  # "el", "la", "der", "le": an article before a name is not part of it
+    foreign: frozenset[str]  # the component words of other languages, whose names may put the head first
+    compound_heads: re.Pattern[str]  # a component word closing a compound: "Modellregister", "Datastore"
 
     def hits(self, text: str) -> list[tuple[Hit, Kind]]:
         """Kind-bearing words of ``text`` from both data files, leftmost-longest, not overlapping."""
@@ -76,7 +82,12 @@ class KindWords:
             return Kind.tool
         found = self.hits(text)
         if not found:
-            return None
+            compound = self.compound_heads.search(text.strip())
+            return self.kind_of(compound.group(1)) if compound else None
+        connector = next((c for c in self.connectors.finditer(text)
+                          if not any(hit.start < c.start() < hit.end for hit, _ in found)), None)
+        if connector is not None and any(hit.end <= connector.start() for hit, _ in found):
+            return self.kind_of(text[:connector.start()])  # "Índice de Ordenanzas", "Journal des conversations"
         last, last_kind = found[-1]
         if last.role in _HEAD_ROLES and last.product is None and not text[last.end:].strip(" )]*_`.:"):
             brands = [kind for hit, kind in found[:-1] if hit.product is not None
@@ -143,8 +154,18 @@ def kind_words() -> KindWords:
         data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         zones = sorted({str(w) for w in data["zone_words"]}, key=len, reverse=True)
         body = "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in zones)
-        return KindWords(Vocabulary(data), frozenset(str(w).lower() for w in data["section_words"]),
-                         re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I))
+        others = data.get("other_languages") or []
+        words = Vocabulary({**data, "entries": [*data["entries"], *others]})
+        connectors = "|".join(re.escape(str(w)) for w in sorted(data["name_connectors"], key=len, reverse=True))
+        heads = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True)
+                         if len(w) >= _COMPOUND_HEAD and re.fullmatch(r"[^\W\d_]+", w))
+        return KindWords(words, frozenset(str(w).lower() for w in data["section_words"]),
+                         re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I),
+                         re.compile(rf"\s(?:{connectors})(?:\s|(?<=')(?=\w))", re.I),
+                         frozenset(str(w).lower() for w in data["name_connectors"]),
+                         frozenset(str(w).lower() for w in data["articles"]),
+                         frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
+                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",
                                     Location(file=f"dicetm/ingest/{_FILE}"),

@@ -150,8 +150,8 @@ def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
     return re.compile("|".join(parts), re.I), nodes
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][\w&'.+-]*(?<![.'])")
-_CAPITALISED = re.compile(r"^(?:[A-Z]|\d+(?:\.\d+)*[A-Za-z]*$)")
+_TOKEN = re.compile(r"[^\W_][\w&'.+-]*(?<![.'])")
+_NUMBERED = re.compile(r"\d+(?:\.\d+)*[A-Za-z]*$")
 _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
@@ -177,19 +177,33 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
     index = 0
     while index < len(tokens):
         run: list[re.Match[str]] = []
-        while index < len(tokens) and _CAPITALISED.match(tokens[index].group(0)) and (
-                not run or not text[run[-1].end():tokens[index].start()].strip()):
+        joined = 0  # where the name's head ends, when a connector joins it to its qualifier ("Índice de Ordenanzas")
+        while index < len(tokens) and (not run or not text[run[-1].end():tokens[index].start()].strip()):
+            token = tokens[index].group(0)
+            if run and not joined and _connects(text, run[-1], tokens, index):
+                joined = run[-1].end()
+                run.append(tokens[index])
+                index += 1
+                continue
+            if not _capitalised(token):
+                break
             run.append(tokens[index])
             index += 1
             if re.search(r"'s?$", run[-1].group(0)) or _POSSESSIVE.match(text, run[-1].end()):
-                run = []  # "Pocket's": the owner, not part of the name
+                run, joined = [], 0  # "Pocket's": the owner, not part of the name
         if not run:
             index += 1
             continue
-        if run[0].group(0).lower() in _LEADERS:
+        if run[0].group(0).lower() in _LEADERS or run[0].group(0).lower() in words.articles:
             run = run[1:]
         if not run:
             continue
+        if joined and run[0].end() <= joined:
+            head_words = text[run[0].start():joined]
+            if words.kind_of(head_words) is not None and words.words.hits(head_words):
+                name = text[run[0].start():run[-1].end()]  # the head first, as Romance languages write it
+                found.append(_proper(name, run[0].start(), head_words, registry))
+                continue
         lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
         modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public)"
                             r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end], re.I)
@@ -214,15 +228,43 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             [h for h in words.words.hits(name) if h.product is not None]
         if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
             continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
+        if words.kind_of(head) is None and len(run) == 2 and not lower_head and \
+                run[0].group(0).lower() in words.foreign:
+            head = run[0].group(0)  # "Gestor Documental", "Servizio Clienti": the head first, its qualifier after
         kind = words.kind_of(head)
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
             continue
-        node = registry.find(name) or registry.short_form(name)
-        found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
-                             words.kind_of(name) or kind, named=True,
-                             person=node is None and words.names_person(head)))  # "the Records Manager"
+        found.append(_proper(name, run[0].start(), head, registry))
     return found
+
+
+def _capitalised(token: str) -> bool:
+    """A word that opens with a capital of any script ("Índice", "Łódź"), or a number ("2.1")."""
+    return token[:1].isupper() or bool(_NUMBERED.match(token))
+
+
+def _connects(text: str, last: re.Match[str], tokens: list[re.Match[str]], index: int) -> bool:
+    """Whether ``tokens[index]`` is a small word joining a capitalised name to a capitalised qualifier ("de" in
+    "Analizador de Expedientes", "of" in "Index of Policies"): one or two connector words, then a capital."""
+    for width in (1, 2):
+        if index + width >= len(tokens):
+            return False
+        words = text[tokens[index].start():tokens[index + width - 1].end()]
+        following = tokens[index + width]
+        if " ".join(words.split()).lower() in kind_words().connector_words and _capitalised(following.group(0)) \
+                and not text[tokens[index + width - 1].end():following.start()].strip() \
+                and not text[last.end():tokens[index].start()].strip("\t "):
+            return True
+    return False
+
+
+def _proper(name: str, begin: int, head: str, registry: Registry) -> Mention:
+    words = kind_words()
+    node = registry.find(name) or registry.short_form(name)
+    return Mention(begin, begin + len(name), name, node, node.kind() if node else words.kind_of(name) or
+                   words.kind_of(head) or Kind.process, named=True,
+                   person=node is None and words.names_person(head))  # "the Records Manager"
 
 
 def _function_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:

@@ -23,15 +23,18 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import statements
-from dicetm.ingest.extract_flows import (
+from dicetm.ingest.extract_flow_words import (
     ARROW,
     DETERMINER,
     DIRECT_OBJECT,
+    ENGLISH,
     PREPOSITION_BEFORE,
     VERB,
-    FlowContext,
-    clauses,
+    FlowWords,
+    flow_words,
+    language_of,
 )
+from dicetm.ingest.extract_flows import FlowContext, clauses
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
@@ -76,7 +79,7 @@ _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
 _INDEFINITE = re.compile(r"(?<![\w-])(?:a|an)\s+[*_`]*$", re.I)
 _REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[À-ÖØ-ÞĀ-ž¿¡«])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
 @dataclass
@@ -89,9 +92,11 @@ class SentenceReader(RoleClauses):
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
     product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
     lister: Node | None = None  # who the list that follows is about: "The agent has three tools:"
+    words: FlowWords = ENGLISH  # the flow words of the document being read (its language's beside English)
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix, self.lister = prose, prefix, None
+        self.words = flow_words(language_of(" ".join(s.text for s in prose.document.visible_spans)))
         for block in prose.blocks:
             self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
