@@ -21,13 +21,22 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_clauses import (
+    call_data,
+    channel,
+    clause_starts,
+    coordinated,
+    data_words,
+    inside_mention,
+    line_bounds,
+    short_gap,
+)
 from dicetm.ingest.extract_flow_words import (
     ARRIVAL_DIRECT,
     ARRIVAL_NEXT,
     ARROW,
     ARTIFACT,
     BOTH_WAYS,
-    DETERMINER,
     MOTION_FROM,
     NAMED_BEFORE,
     PASSIVE_BUILD,
@@ -36,7 +45,6 @@ from dicetm.ingest.extract_flow_words import (
     PEOPLE_VERB,
     PERSON_LEAD,
     PREPOSITION_BEFORE,
-    PRONOUN_DATA,
     PRONOUN_OBJECT,
     RELATIVE,
     TO,
@@ -93,14 +101,14 @@ class FlowClauses(ABC):
             context.people = opening if names_people(opening) else None
         if self._motion(span, start, end, mentions, context):
             return
-        verbs = [v for v in self.words.verb.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+        verbs = [v for v in self.words.verb.finditer(text, start, end) if not inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
         passives = [p for p in self.words.passive.finditer(text, start, end)
-                    if not _inside_mention(p.start(), mentions)]
+                    if not inside_mention(p.start(), mentions)]
         events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
                                                                             for p in passives)]
                         + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
-        events = _clause_starts(events, text, mentions, self.words.clause_start)
+        events = clause_starts(events, text, mentions, self.words.clause_start)
         if not events:
             if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
                 context.subject = mentions[0].node
@@ -152,7 +160,7 @@ class FlowClauses(ABC):
                            and self.words.direct_object.fullmatch(text[arrival.end():m.start])), None)
             if source is None or target is None:
                 continue
-            data = _data(text[start:min(motion.start(), source.start)])
+            data = data_words(text[start:min(motion.start(), source.start)])
             data = re.sub(r"\s+from$", "", data or "") or None
             self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
                            text[start:end])
@@ -172,7 +180,7 @@ class FlowClauses(ABC):
         node = self._node(target, span)
         if node is None or node is context.subject:
             return
-        self._relation(context.subject, node, Where.at(span, start, end), _data(text[start:motion.start()]),
+        self._relation(context.subject, node, Where.at(span, start, end), data_words(text[start:motion.start()]),
                        text[start:end])
         context.source, context.target = context.subject, node
 
@@ -231,7 +239,7 @@ class FlowClauses(ABC):
             return None  # "the Checker reviews the draft": what a component does here is not using an app
         targets = self._targets(group, verb, after, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
-            targets = [m for m in _channel(verb, targets, after, text)
+            targets = [m for m in channel(verb, targets, after, text)
                        if m.node is not None or not (m.product or m.passing or people_only)]
         if people_only:  # "approves it in the Console"; not "confirms the order before the Connector sends it"
             targets = [m for m in targets if PEOPLE_PLACE.fullmatch(text[verb.end():m.start])
@@ -247,7 +255,7 @@ class FlowClauses(ABC):
                 r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
             targets = []
             if known is not None and context.target is not known:
-                self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
+                self._relation(known, context.target, where, data_words(text[verb.end():end]), text[start:end])
             return None
         if not targets and known is not None and PRONOUN_OBJECT.match(text, verb.end(), end):
             other = next((n for n in (subject, context.topic) if n is not None and n is not known), None)
@@ -255,16 +263,17 @@ class FlowClauses(ABC):
                 if group == "fetch":
                     self._relation(other, known, where, None, text[start:end])
                 else:
-                    self._relation(known, other, where, _call_data(text[verb.end():end]) if group == "call" else
-                                   _data(PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
+                    self._relation(known, other, where, call_data(text[verb.end():end]) if group == "call" else
+                                   data_words(PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
                                    bidirectional=group == "call" and bool(TWO_WAY.match(words)))
                 context.target = other
             return None
         if not targets and known is not None:
             back = self._back(group, words, known, context, text, verb, end)
             if back is not None:  # "sends the audio to X and receives a transcript", "..., which returns a note"
-                self._relation(back, known, where, _data(text[verb.end():end]), text[start:end]) if group == "fetch" \
-                    else self._relation(known, back, where, _data(text[verb.end():end]), text[start:end])
+                carried = data_words(text[verb.end():end])
+                self._relation(back, known, where, carried, text[start:end]) if group == "fetch" \
+                    else self._relation(known, back, where, carried, text[start:end])
                 return None
         if not targets:
             if known is not None and known.structural and group == "send" \
@@ -281,7 +290,7 @@ class FlowClauses(ABC):
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = _data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else _call_data(
+            data = data_words(text[verb.end():target_mention.start]) if group in ("send", "fetch") else call_data(
                 text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
@@ -328,13 +337,13 @@ class FlowClauses(ABC):
             if source is not None:
                 later = [m for m in after if m.start >= source.end()]
                 return later[:1]
-            return _coordinated(after, text) if _short_gap(gap) else []
+            return coordinated(after, text) if short_gap(gap) else []
         if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
             stop = after[-1].end if after else verb.end()
             for pattern in (self.words.destination, self.words.to):
                 for place in pattern.finditer(text, verb.end(), stop):
                     later = [m for m in after if m.start >= place.end()]
-                    if later and _short_gap(text[place.end():later[0].start]):
+                    if later and short_gap(text[place.end():later[0].start]):
                         return later[:1]
             return []
         if self.words.direct_object.fullmatch(gap):
@@ -344,7 +353,7 @@ class FlowClauses(ABC):
                                    and not preposition.group(0).lower().endswith(("through", "via"))):
             return []  # "runs in the browser" says where, not what it calls
         later = [m for m in after if m.start >= preposition.end()]
-        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+        return later[:1] if later and short_gap(text[preposition.end():later[0].start]) else []
 
     def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
                  subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
@@ -352,8 +361,8 @@ class FlowClauses(ABC):
         where = Where.at(span, start, end)
         agent_match = self.words.by.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
-                      and _short_gap(text[agent_match.end():m.start])), None)
-        data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
+                      and short_gap(text[agent_match.end():m.start])), None)
+        data = data_words(text[max(start, (before[-1].end if before else start)):verb.start()])
         actor = self._actor(agent, span, context, subject, after, text, verb, end)
         if participle in self.words.passive_call:
             if before and agent is not None:  # "Y is called by X"
@@ -411,7 +420,7 @@ class FlowClauses(ABC):
 
     def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
         text = span.text
-        for line_start, line_end in _lines(text, start, end):
+        for line_start, line_end in line_bounds(text, start, end):
             arrows = list(ARROW.finditer(text, line_start, line_end))
             if not arrows:
                 continue
@@ -420,7 +429,7 @@ class FlowClauses(ABC):
                         for i in range(len(arrows) + 1)]
             where = Where.at(span, line_start, line_end)
             label = text[line_start:line_end].rsplit(":", 1)
-            data = _data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
+            data = data_words(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
             for i, arrow in enumerate(arrows):
                 left, right = segments[i], segments[i + 1]
                 if len(left) != 1 or len(right) != 1:
@@ -448,7 +457,6 @@ class FlowClauses(ABC):
         self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
                        bidirectional=both)
 
-    # -------------------------------------------------------------------------------------- identities
 
 
 def names_people(found: Mention | Node | None) -> bool:
@@ -460,91 +468,3 @@ def names_people(found: Mention | Node | None) -> bool:
 
 def _person_node(node: Node) -> bool:
     return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
-
-
-def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:
-    """What people use: "chat with X in Slack" is Slack, the app they chat in; "sign in with Okta" names how they
-    sign in, not something they use (that is a fact); "sign in to X" is X."""
-    if re.match(r"(?:signs?|logs?)\s+(?:in|on)$", verb.group(0), re.I):
-        return []  # "signs in with Okta": how, not where
-    if not targets:
-        return targets
-    for place in re.finditer(r"\s(?:in|on|through|via)\s+(?:the\s+|our\s+|a\s+)?[*_`]*", text[targets[0].end:]):
-        at = targets[0].end + place.end()
-        channel = next((m for m in after if m.start == at), None)
-        if channel is not None and _short_gap(text[targets[0].end:at]):
-            return [channel]
-        break
-    return targets
-
-
-def _inside_mention(position: int, mentions: list[Mention]) -> bool:
-    return any(m.start <= position < m.end for m in mentions)
-
-
-def _short_gap(text: str) -> bool:
-    """Between a verb (or a preposition) and its object: a few words, no clause break."""
-    return not re.search(r"[.;:!?]|,\s*(?:and|but|which|while|so)\b", text) and len(text.split()) <= 8
-
-
-def _coordinated(after: list[Mention], text: str) -> list[Mention]:
-    """"reads X, Y and Z": the objects joined by commas and "and"."""
-    chosen = [after[0]]
-    for mention in after[1:]:
-        gap = text[chosen[-1].end:mention.start]
-        if re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:(?:the|a|an|our|its|their)\s+)?", gap):
-            chosen.append(mention)
-        else:
-            break
-    return chosen
-
-
-def _call_data(text: str) -> str | None:
-    """What a call carries, when the sentence says: "queries X for the top passages", "calls Y with the prompt"."""
-    found = re.match(r"\s*(?:for|with|about)\s+(.*)", text)
-    return _data(found.group(1)) if found else None
-
-
-def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, mentions: list[Mention],
-                   clause_start: re.Pattern[str]) -> list[tuple[int, str, re.Match[str]]]:
-    """Verbs that start a clause: the first, and each one after a conjunction, a comma or a component's name
-    ("writes request logs to ...": "logs" is part of the object, not a second verb)."""
-    kept: list[tuple[int, str, re.Match[str]]] = []
-    for event in events:
-        if kept:
-            between = text[kept[-1][2].end():event[0]]
-            starts = clause_start.search(between) or \
-                any(kept[-1][2].end() <= m.start < event[0] for m in mentions)
-            if not starts:
-                continue
-        kept.append(event)
-    return kept
-
-
-def _data(text: str) -> str | None:
-    words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
-    words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
-    words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
-    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
-    words = DETERMINER.sub("", words.strip()).strip(" ,")
-    if not words or words.lower() in PRONOUN_DATA or len(words.split()) > 10 or DETERMINER.match(words + " "):
-        return None  # "reads the X": "the" is no data
-    return words
-
-
-def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A sentence split at its semicolons."""
-    bounds, position = [], start
-    for match in re.finditer(r";\s+", text[start:end]):
-        bounds.append((position, start + match.start()))
-        position = start + match.end()
-    bounds.append((position, end))
-    return [(a, b) for a, b in bounds if text[a:b].strip()]
-
-
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    bounds, position = [], start
-    for line in text[start:end].split("\n"):
-        bounds.append((position, position + len(line)))
-        position += len(line) + 1
-    return [(a, b) for a, b in bounds if b > a]

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_clauses import clauses
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flow_words import (
     ARROW,
@@ -34,7 +35,7 @@ from dicetm.ingest.extract_flow_words import (
     flow_words,
     language_of,
 )
-from dicetm.ingest.extract_flows import FlowContext, clauses
+from dicetm.ingest.extract_flows import FlowContext
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_mentions import Mention, find_mentions
