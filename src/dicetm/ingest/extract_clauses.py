@@ -68,8 +68,17 @@ def clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, menti
     return kept
 
 
-def data_words(text: str) -> str | None:
+def data_words(text: str, small: frozenset[str] = frozenset()) -> str | None:
+    """The data a flow carries, from the words around its verb; ``small`` are another language's prepositions and
+    articles, trimmed from both ends ("las ordenanzas del" -> "ordenanzas")."""
     words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
+    if small:
+        parts = words.split()
+        while parts and parts[0].lower() in small:
+            parts.pop(0)
+        while parts and parts[-1].lower() in small:
+            parts.pop()
+        words = " ".join(parts)
     words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
     words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]

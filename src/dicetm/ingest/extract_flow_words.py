@@ -121,13 +121,16 @@ class FlowWords:
     through: re.Pattern[str]
     motion: re.Pattern[str]
     arrival: re.Pattern[str]
+    arrival_next: re.Pattern[str]  # right after a motion verb: "goes back to", "part vers"
     direct_object: re.Pattern[str]
     negated: re.Pattern[str]
     clause_start: re.Pattern[str]
+    two_way: re.Pattern[str]  # a call that goes both ways: a query, a search
+    small: frozenset[str]  # the language's prepositions and articles, trimmed from the data words
 
 
 ENGLISH = FlowWords(VERB, PASSIVE, PASSIVE_FETCH, PASSIVE_CALL, TO, DESTINATION, FROM, BY, THROUGH,
-                    MOTION, ARRIVAL, DIRECT_OBJECT, NEGATED, CLAUSE_START)
+                    MOTION, ARRIVAL, ARRIVAL_NEXT, DIRECT_OBJECT, NEGATED, CLAUSE_START, TWO_WAY, frozenset())
 
 
 def language_of(text: str) -> str:
@@ -166,6 +169,7 @@ def flow_words(language: str) -> FlowWords:
     objects = re.compile(rf"\s*(?:(?:{_OBJECT_WORDS}|(?i:{words('determiners')}))\s+|(?i:{words('elided')})){{0,3}}"
                          r"[*_`]*")
     negated = re.compile(rf"\b(?:{words('negation')})\s+(?:\w+\s+){{0,2}}$|{NEGATED.pattern}", re.I)
+    arrival_next = re.compile(rf"\s+(?:{words('arrival')})(?![\w-])|{ARRIVAL_NEXT.pattern}", re.I)
     clause = re.compile(rf"\b(?:{words('conjunctions')})\b|{CLAUSE_START.pattern}", re.I)
 
     def group(name: str) -> frozenset[str]:
@@ -174,7 +178,10 @@ def flow_words(language: str) -> FlowWords:
     return FlowWords(verb, passive, PASSIVE_FETCH | group("fetch"),
                      PASSIVE_CALL | group("call"), either("to", TO), either("destination", DESTINATION),
                      either("from", FROM), either("by", BY), either("through", THROUGH), either("motion", MOTION),
-                     either("arrival", ARRIVAL), objects, negated, clause)
+                     either("arrival", ARRIVAL), arrival_next, objects, negated, clause,
+                     re.compile(rf"(?:{words('two_way')})$|{TWO_WAY.pattern}", re.I),
+                     frozenset(str(w).lower() for key in ("to", "from", "by", "determiners", "elided", "conjunctions")
+                               for w in data.get(key) or []))
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,6 @@ from dicetm.ingest.extract_clauses import (
 )
 from dicetm.ingest.extract_flow_words import (
     ARRIVAL_DIRECT,
-    ARRIVAL_NEXT,
     ARROW,
     ARTIFACT,
     BOTH_WAYS,
@@ -49,7 +48,6 @@ from dicetm.ingest.extract_flow_words import (
     RELATIVE,
     TO,
     TRAILING_PRONOUN,
-    TWO_WAY,
     FlowWords,
 )
 from dicetm.ingest.extract_ir import Where
@@ -92,6 +90,9 @@ class FlowClauses(ABC):
     @abstractmethod
     def _unresolved(self, where: Where, why: str) -> None:
         """Report a sentence that reads like a flow but could not be resolved."""
+
+    def _data(self, text: str) -> str | None:
+        return data_words(text, self.words.small)
 
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
@@ -160,7 +161,7 @@ class FlowClauses(ABC):
                            and self.words.direct_object.fullmatch(text[arrival.end():m.start])), None)
             if source is None or target is None:
                 continue
-            data = data_words(text[start:min(motion.start(), source.start)])
+            data = self._data(text[start:min(motion.start(), source.start)])
             data = re.sub(r"\s+from$", "", data or "") or None
             self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
                            text[start:end])
@@ -172,7 +173,7 @@ class FlowClauses(ABC):
         """"The reply goes back to the RFG": data with no sender named moves from the component the text is
         about (the subject of the sentences before) to the one it goes to."""
         text = span.text
-        arrival = ARRIVAL_NEXT.match(text, motion.end(), end)
+        arrival = self.words.arrival_next.match(text, motion.end(), end)
         target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
                        and self.words.direct_object.fullmatch(text[arrival.end():m.start])), None)
         if target is None:
@@ -180,7 +181,7 @@ class FlowClauses(ABC):
         node = self._node(target, span)
         if node is None or node is context.subject:
             return
-        self._relation(context.subject, node, Where.at(span, start, end), data_words(text[start:motion.start()]),
+        self._relation(context.subject, node, Where.at(span, start, end), self._data(text[start:motion.start()]),
                        text[start:end])
         context.source, context.target = context.subject, node
 
@@ -255,7 +256,7 @@ class FlowClauses(ABC):
                 r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
             targets = []
             if known is not None and context.target is not known:
-                self._relation(known, context.target, where, data_words(text[verb.end():end]), text[start:end])
+                self._relation(known, context.target, where, self._data(text[verb.end():end]), text[start:end])
             return None
         if not targets and known is not None and PRONOUN_OBJECT.match(text, verb.end(), end):
             other = next((n for n in (subject, context.topic) if n is not None and n is not known), None)
@@ -264,14 +265,14 @@ class FlowClauses(ABC):
                     self._relation(other, known, where, None, text[start:end])
                 else:
                     self._relation(known, other, where, call_data(text[verb.end():end]) if group == "call" else
-                                   data_words(PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
-                                   bidirectional=group == "call" and bool(TWO_WAY.match(words)))
+                                   self._data(PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
+                                   bidirectional=group == "call" and bool(self.words.two_way.match(words)))
                 context.target = other
             return None
         if not targets and known is not None:
             back = self._back(group, words, known, context, text, verb, end)
             if back is not None:  # "sends the audio to X and receives a transcript", "..., which returns a note"
-                carried = data_words(text[verb.end():end])
+                carried = self._data(text[verb.end():end])
                 self._relation(back, known, where, carried, text[start:end]) if group == "fetch" \
                     else self._relation(known, back, where, carried, text[start:end])
                 return None
@@ -290,12 +291,12 @@ class FlowClauses(ABC):
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = data_words(text[verb.end():target_mention.start]) if group in ("send", "fetch") else call_data(
+            data = self._data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else call_data(
                 text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
             else:
-                both = (group == "call" and bool(TWO_WAY.match(words))) or group == "use"
+                both = (group == "call" and bool(self.words.two_way.match(words))) or group == "use"
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
                 context.source = source
             context.target = target
@@ -362,7 +363,7 @@ class FlowClauses(ABC):
         agent_match = self.words.by.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
                       and short_gap(text[agent_match.end():m.start])), None)
-        data = data_words(text[max(start, (before[-1].end if before else start)):verb.start()])
+        data = self._data(text[max(start, (before[-1].end if before else start)):verb.start()])
         actor = self._actor(agent, span, context, subject, after, text, verb, end)
         if participle in self.words.passive_call:
             if before and agent is not None:  # "Y is called by X"
@@ -429,7 +430,7 @@ class FlowClauses(ABC):
                         for i in range(len(arrows) + 1)]
             where = Where.at(span, line_start, line_end)
             label = text[line_start:line_end].rsplit(":", 1)
-            data = data_words(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
+            data = self._data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
             for i, arrow in enumerate(arrows):
                 left, right = segments[i], segments[i + 1]
                 if len(left) != 1 or len(right) != 1:

@@ -60,6 +60,7 @@ class KindWords:
     zone_words: re.Pattern[str]
     connectors: re.Pattern[str]  # "of", "de", "des", "di": a name's head noun comes before them
     connector_words: frozenset[str]
+    qualifier: re.Pattern[str]  # a connector and a lower-case noun after a head: " des conversations", " d'affinage"
     articles: frozenset[str]  # "el", "la", "der", "le": an article before a name is not part of it
     foreign: frozenset[str]  # the component words of other languages, whose names may put the head first
     compound_heads: re.Pattern[str]  # a component word closing a compound: "Modellregister", "Datastore"
@@ -157,12 +158,15 @@ def kind_words() -> KindWords:
         others = data.get("other_languages") or []
         words = Vocabulary({**data, "entries": [*data["entries"], *others]})
         connectors = "|".join(re.escape(str(w)) for w in sorted(data["name_connectors"], key=len, reverse=True))
+        spaced = "|".join(re.escape(str(w)) for w in data["name_connectors"] if not str(w).endswith("'"))
+        elided = "|".join(re.escape(str(w)) for w in data["name_connectors"] if str(w).endswith("'"))
         heads = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True)
                          if len(w) >= _COMPOUND_HEAD and re.fullmatch(r"[^\W\d_]+", w))
         return KindWords(words, frozenset(str(w).lower() for w in data["section_words"]),
                          re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I),
                          re.compile(rf"\s(?:{connectors})(?:\s|(?<=')(?=\w))", re.I),
                          frozenset(str(w).lower() for w in data["name_connectors"]),
+                         re.compile(rf"[ \t]+(?:(?:{spaced})[ \t]+|(?:{elided}))(?-i:[^\W\d_A-Z])[\w-]*", re.I),
                          frozenset(str(w).lower() for w in data["articles"]),
                          frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
                          re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I))

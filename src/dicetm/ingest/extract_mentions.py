@@ -38,7 +38,8 @@ _NOT_AFTER = re.compile(
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
 _LONGER_NAME = re.compile(r"(?:[ \t]+|[ \t]*\n[ \t]*)((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))"
                           r"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
-_DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
+_DEFINITE = re.compile(r"(?:\b(?i:the|this|that|our|its|el|la|le|il|lo|der|die|das|den|dem|het|o)\s+|"
+                       r"\b(?i:l|dell|all|nell|dall)['’])([^\W\d_A-Z][\w-]+|API|DB|UI|LLM|CRM|SPA)\b")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
                      r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
                      r"(?:[ \t]+(?-i:[a-z][\w-]*))?)(?![\w-])")
@@ -152,6 +153,7 @@ def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
 
 _TOKEN = re.compile(r"[^\W_][\w&'.+-]*(?<![.'])")
 _NUMBERED = re.compile(r"\d+(?:\.\d+)*[A-Za-z]*$")
+_ELIDED = re.compile(r"(?i:l|d|qu|dell|all|nell|dall|sull|un)['’](?=[^\W\d_])")
 _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
@@ -172,7 +174,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
     one in lower case ("the Lumio app", "Harbour Mobile app"); an owner's name does not belong to the run
     ("Pocket's Assistant Memory" is the Assistant Memory)."""
     words = kind_words()
-    tokens = list(_TOKEN.finditer(text, start, end))
+    tokens = [_unelided(text, t) for t in _TOKEN.finditer(text, start, end)]
     found: list[Mention] = []
     index = 0
     while index < len(tokens):
@@ -222,21 +224,33 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         elif len(run) >= 2:
             end_at, head = run[-1].end(), run[-1].group(0)
         else:
+            qualified = words.qualifier.match(text, run[0].end(), end)
+            if qualified and run[0].group(0).lower() in words.foreign and \
+                    not _at_sentence_start(text, start, run[0].start()):  # "dans le Journal des conversations"
+                found.append(_proper(text[run[0].start():qualified.end()], run[0].start(), run[0].group(0), registry))
             continue
         name = text[run[0].start():end_at]
         products = [h for h in vocabulary().hits(name) if h.product is not None] + \
             [h for h in words.words.hits(name) if h.product is not None]
         if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
             continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
-        if words.kind_of(head) is None and len(run) == 2 and not lower_head and \
+        if words.kind_of(head) is None and 2 <= len(run) <= 4 and end_at == run[-1].end() and \
                 run[0].group(0).lower() in words.foreign:
-            head = run[0].group(0)  # "Gestor Documental", "Servizio Clienti": the head first, its qualifier after
+            head = run[0].group(0)  # "Gestor Documental", "Application Conseil Semis": the head first
         kind = words.kind_of(head)
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
                                                          and kind not in _COLLECTIONS and not head.isupper()):
             continue
         found.append(_proper(name, run[0].start(), head, registry))
     return found
+
+
+def _unelided(text: str, token: re.Match[str]) -> re.Match[str]:
+    """A word without the article elided onto it: "Application" of "L'Application", "Archivio" of "dell'Archivio"."""
+    elided = _ELIDED.match(token.group(0))
+    if elided is None:
+        return token
+    return _TOKEN.match(text, token.start() + elided.end()) or token
 
 
 def _capitalised(token: str) -> bool:
@@ -477,13 +491,19 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
         nodes = [n for n in registry.nodes if (n.structural or n.used) and any(
-            _last_word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+            _last_word(name) == head.lower() or (head.lower() in words.foreign and _first_word(name) == head.lower())
+            for e in n.entities for name in (e.name, *e.aliases))]  # "l'application": Application Conseil Semis
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
             found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
+
+
+def _first_word(name: str) -> str:
+    words = re.findall(r"[\w-]+", name.lower())
+    return words[0] if words else ""
 
 
 def _last_word(name: str) -> str:
