@@ -1,5 +1,6 @@
 """What a component is, from its own words: models that score, classify, detect or recognise are ``ml_model``,
-a language model put to such a job stays an ``llm``, and software that asks a language model is a ``process``."""
+a language model put to such a job stays an ``llm``, and software that asks a language model is a ``process``.
+Documents in other languages: names written head first, compounds, and flows in the document's language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract import extract_draft
+from dicetm.ingest.extract_flow_words import ENGLISH, flow_words, language_of
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.readers import read_markdown
 from dicetm.model.system import Kind
@@ -51,3 +53,68 @@ The Ticket Scorer sends each ticket to Claude 3.5 Sonnet.
     assert kinds["Intent Classifier"] is Kind.llm  # its technology is a language model
     assert kinds["Ticket Scorer"] is Kind.process  # it asks a language model: software around the model
     assert kinds["Claude 3.5 Sonnet"] is Kind.llm
+
+
+# ------------------------------------------------------------------------------------------- other languages
+
+
+def _draft(text: str) -> tuple[dict[str, Kind], set[tuple[str, str]]]:
+    system = extract_draft([_markdown(text)]).system
+    names = {e.id: e.name for e in system.elements}
+    return {e.name: e.kind for e in system.elements}, {(names[f.source], names[f.target]) for f in system.flows}
+
+
+def test_a_spanish_design_note_names_its_components_head_first_and_reads_its_flows() -> None:
+    kinds, flows = _draft("""# Nota técnica
+
+## Funcionamiento
+
+Cada mañana, el Clasificador de Reclamaciones lee los correos nuevos de la Cola de Entrada y escribe el resultado
+en la Base de Datos de Casos. El Generador de Respuestas consulta el Índice de Políticas y envía el borrador a
+Claude 3.5 Sonnet.
+""")
+    assert kinds["Clasificador de Reclamaciones"] is Kind.ml_model  # the head comes first: a classifier
+    assert kinds["Base de Datos de Casos"] is Kind.data_store
+    assert kinds["Índice de Políticas"] is Kind.vector_store
+    assert {("Cola de Entrada", "Clasificador de Reclamaciones"),
+            ("Clasificador de Reclamaciones", "Base de Datos de Casos"),
+            ("Generador de Respuestas", "Índice de Políticas"),
+            ("Generador de Respuestas", "Claude 3.5 Sonnet")} <= flows
+
+
+def test_a_french_note_with_elided_articles_and_lower_case_qualifiers() -> None:
+    kinds, flows = _draft("""# Fiche
+
+## Fonctionnement
+
+L'Assistant Juridique reçoit la question du juriste. L'assistant interroge l'Index des contrats, puis
+il enregistre la réponse dans le Journal des échanges.
+""")
+    assert kinds["Assistant Juridique"] is Kind.process
+    assert kinds["Journal des échanges"] is Kind.log_store
+    assert {("Assistant Juridique", "Index des contrats"),
+            ("Assistant Juridique", "Journal des échanges")} <= flows
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("Kundendatenbank", Kind.data_store), ("Modellregister", Kind.data_store), ("Scoring-Dienst", Kind.process),
+    ("Registro di audit", Kind.log_store), ("Base de dados de clientes", Kind.data_store),
+    ("Index of Policies", Kind.vector_store), ("Department of Motor Vehicles", None),
+])
+def test_compounds_and_names_joined_by_of_or_de_take_the_kind_of_their_head(name: str, kind: Kind | None) -> None:
+    assert kind_words().kind_of(name) is kind
+
+
+def test_the_language_of_a_text_is_the_one_its_small_words_belong_to() -> None:
+    assert language_of("The gateway sends the request to the model and the answer comes back to the user.") == "en"
+    assert language_of("El servicio envía la solicitud al modelo y la respuesta vuelve a la aplicación.") == "es"
+    assert language_of("Le service envoie la demande au modèle et la réponse revient dans l'application.") == "fr"
+    assert language_of("Der Dienst sendet die Anfrage an das Modell und die Antwort geht an die App.") == "de"
+    assert language_of("Too short.") == "en"
+
+
+def test_an_english_text_is_read_with_english_words_only() -> None:
+    # "a" is a Spanish preposition: in an English text it stays an article, and nothing is read as a flow to it
+    assert flow_words(language_of("The agent sends a summary of the ticket to the Ticket Store.")) is ENGLISH
+    _, flows = _draft("## Flows\n\nThe Triage Agent sends a summary to the Ticket Store.\n")
+    assert flows == {("Triage Agent", "Ticket Store")}

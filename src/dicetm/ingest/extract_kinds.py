@@ -18,6 +18,7 @@ from importlib import resources
 import yaml
 
 from dicetm.errors import CatalogError, Location, Problem
+from dicetm.ingest.extract_flow_words import language_of
 from dicetm.ingest.vocabulary import Hit, Vocabulary, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -63,6 +64,7 @@ class KindWords:
     qualifier: re.Pattern[str]  # a connector and a lower-case noun after a head: " des conversations", " d'affinage"
     articles: frozenset[str]  # "el", "la", "der", "le": an article before a name is not part of it
     foreign: frozenset[str]  # the component words of other languages, whose names may put the head first
+    english: frozenset[str]  # the component words of English (some are also words of other languages)
     compound_heads: re.Pattern[str]  # a component word closing a compound: "Modellregister", "Datastore"
 
     def hits(self, text: str) -> list[tuple[Hit, Kind]]:
@@ -104,6 +106,14 @@ class KindWords:
         if first.product is not None and first.start == 0 and text[last.end:].strip(" )]*_`.:"):
             return first_kind  # "Salesforce Financial Services Cloud": the product, whatever words follow it
         return last_kind
+
+    def heads_first(self, word: str, text: str) -> bool:
+        """Whether ``word`` opens a name head first in ``text``: a component word of another language ("Gestor
+        Documental"), or one English shares with it ("Application", "Service") when ``text`` is not English."""
+        word = word.lower()
+        if word not in self.foreign:
+            return False
+        return word not in self.english or language_of(text) != "en"
 
     def names_llm(self, text: str) -> bool:
         """Whether ``text`` names a language model ("GPT-4o mini", "an LLM"), not just "a model"."""
@@ -169,6 +179,8 @@ def kind_words() -> KindWords:
                          re.compile(rf"[ \t]+(?:(?:{spaced})[ \t]+|(?:{elided}))(?-i:[^\W\d_A-Z])[\w-]*", re.I),
                          frozenset(str(w).lower() for w in data["articles"]),
                          frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
+                         frozenset(" ".join(str(w).lower().split()) for e in data["entries"]
+                                   for w in e.get("generic", [])),
                          re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",

@@ -12,6 +12,7 @@ with a note.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dicetm.ingest.extract_kinds import FUNCTION_NAME, head_phrase, kind_words
@@ -179,11 +180,11 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
     index = 0
     while index < len(tokens):
         run: list[re.Match[str]] = []
-        joined = 0  # where the name's head ends, when a connector joins it to its qualifier ("Índice de Ordenanzas")
+        joins: list[int] = []  # where connectors join the head to its qualifiers ("Base de Datos de Casos")
         while index < len(tokens) and (not run or not text[run[-1].end():tokens[index].start()].strip()):
             token = tokens[index].group(0)
-            if run and not joined and _connects(text, run[-1], tokens, index):
-                joined = run[-1].end()
+            if run and _connects(text, run[-1], tokens, index):
+                joins.append(run[-1].end())
                 run.append(tokens[index])
                 index += 1
                 continue
@@ -192,7 +193,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             run.append(tokens[index])
             index += 1
             if re.search(r"'s?$", run[-1].group(0)) or _POSSESSIVE.match(text, run[-1].end()):
-                run, joined = [], 0  # "Pocket's": the owner, not part of the name
+                run, joins = [], []  # "Pocket's": the owner, not part of the name
         if not run:
             index += 1
             continue
@@ -200,9 +201,16 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             run = run[1:]
         if not run:
             continue
-        if joined and run[0].end() <= joined:
+        joins = [j for j in joins if j >= run[0].end()]
+        if joins:
+            while run[0].end() < joins[0] and not words.words.hits(run[0].group(0)):
+                run = run[1:]  # "Raúl\nServicio de Informática": a signature's name is not the head
+            joined = next((j for j in joins if words.kind_of(text[run[0].start():j]) is not None), joins[0])
             head_words = text[run[0].start():joined]
+            qualifier = text[joined:run[-1].end()]
             if words.kind_of(head_words) is not None and words.words.hits(head_words):
+                if head_words.lower() in _PRODUCT_HEADS and any(h.product for h in vocabulary().hits(qualifier)):
+                    continue  # "API de Mistral AI": the product is the mention
                 name = text[run[0].start():run[-1].end()]  # the head first, as Romance languages write it
                 found.append(_proper(name, run[0].start(), head_words, registry))
                 continue
@@ -225,7 +233,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
             end_at, head = run[-1].end(), run[-1].group(0)
         else:
             qualified = words.qualifier.match(text, run[0].end(), end)
-            if qualified and run[0].group(0).lower() in words.foreign and \
+            if qualified and words.heads_first(run[0].group(0), text) and \
                     not _at_sentence_start(text, start, run[0].start()):  # "dans le Journal des conversations"
                 found.append(_proper(text[run[0].start():qualified.end()], run[0].start(), run[0].group(0), registry))
             continue
@@ -235,7 +243,7 @@ def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
             continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
         if words.kind_of(head) is None and 2 <= len(run) <= 4 and end_at == run[-1].end() and \
-                run[0].group(0).lower() in words.foreign:
+                words.heads_first(run[0].group(0), text):
             head = run[0].group(0)  # "Gestor Documental", "Application Conseil Semis": the head first
         kind = words.kind_of(head)
         if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
@@ -490,15 +498,21 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
-        nodes = [n for n in registry.nodes if (n.structural or n.used) and any(
-            _last_word(name) == head.lower() or (head.lower() in words.foreign and _first_word(name) == head.lower())
-            for e in n.entities for name in (e.name, *e.aliases))]  # "l'application": Application Conseil Semis
+        nodes = _named_by(registry, head, _last_word)
+        if not nodes and words.heads_first(head, text):
+            nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
             found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
+
+
+def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list[Node]:
+    """The components one of whose names has ``head`` as its ``word`` (its last, or its first)."""
+    return [n for n in registry.nodes if (n.structural or n.used) and any(
+        word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
 
 
 def _first_word(name: str) -> str:
