@@ -8,6 +8,7 @@ import pytest
 
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract import extract_draft
+from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flow_words import ENGLISH, flow_words, language_of
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.readers import read_markdown
@@ -118,3 +119,22 @@ def test_an_english_text_is_read_with_english_words_only() -> None:
     assert flow_words(language_of("The agent sends a summary of the ticket to the Ticket Store.")) is ENGLISH
     _, flows = _draft("## Flows\n\nThe Triage Agent sends a summary to the Ticket Store.\n")
     assert flows == {("Triage Agent", "Ticket Store")}
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Contiene datos personales de los vecinos.", ("classification", "personal")),
+    ("Les échanges sont conservés 12 mois puis supprimés.", ("retention", "360d")),
+    ("Die Protokolle werden 90 Tage aufbewahrt.", ("retention", "90d")),
+    ("Los anexos se consideran no fiables.", ("untrusted_content", True)),
+    ("Il portale è accessibile solo dalla rete interna.", ("exposure", "internal")),
+    ("El proveedor no usa nuestras peticiones para entrenar sus modelos.", ("trains_on_user_input", False)),
+    ("Le fournisseur n'utilise pas nos questions pour entraîner ses modèles.", ("trains_on_user_input", False)),
+])
+def test_facts_stated_in_other_languages_and_their_negations(text: str, fact: tuple[str, object]) -> None:
+    assert fact in {(s.field, s.value) for s in statements(text)}
+
+
+def test_a_word_the_negation_window_cuts_in_two_is_no_negation() -> None:
+    # 40 characters before "checks" start inside "pipeline": its last letters "ne" are not the French "ne"
+    text = "Once per release the pipeline pins the exact repository commit and checks the SHA-256 digests."
+    assert ("model_provenance", "open_weights_verified") in {(s.field, s.value) for s in statements(text)}
