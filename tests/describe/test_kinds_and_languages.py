@@ -138,3 +138,19 @@ def test_a_word_the_negation_window_cuts_in_two_is_no_negation() -> None:
     # 40 characters before "checks" start inside "pipeline": its last letters "ne" are not the French "ne"
     text = "Once per release the pipeline pins the exact repository commit and checks the SHA-256 digests."
     assert ("model_provenance", "open_weights_verified") in {(s.field, s.value) for s in statements(text)}
+
+
+def test_a_component_table_with_headers_in_another_language() -> None:
+    system = extract_draft([_markdown("""# Fiche
+
+## Données
+
+| Composant | Type | Conservation | Chiffrement |
+|---|---|---|---|
+| Archive des dossiers | base de données | 5 ans | Oui (au repos) |
+| Cache des sessions | cache | 2 jours | Non précisé |
+""")]).system
+    found = {e.name: e for e in system.elements}
+    assert found["Archive des dossiers"].kind is Kind.data_store
+    assert (found["Archive des dossiers"].retention, found["Archive des dossiers"].encrypted_at_rest) == ("5y", True)
+    assert (found["Cache des sessions"].retention, found["Cache des sessions"].encrypted_at_rest) == ("2d", None)

@@ -93,11 +93,17 @@ def statements(text: str) -> list[Statement]:
     return sorted(found, key=lambda s: s.start)
 
 
-_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x)(?![\w-])", re.I)
-_NO = re.compile(r"^[\s*_`]*(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–)(?![\w-])", re.I)
+# a cell that answers a yes/no header (and the same words in German, French, Spanish, Italian, Portuguese, Dutch,
+# Polish); "not stated" in those languages answers nothing
+_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x|"
+                  r"ja|oui|sí|si|sim|tak|obligatoire|obligatorio|obbligatorio|erforderlich)(?![\w-])", re.I)
+_NO = re.compile(r"^[\s*_`]*(?!non\s+(?:précisé|renseigné|indiqué|specificato|connu)|no\s+(?:especificado|consta|"
+                 r"indicado|consta)|não\s+(?:especificado|informado))"
+                 r"(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–|"
+                 r"nein|non|não|nie|nee|kein|keine|aucun|aucune|ninguno|nessuno|jamais|nunca|nie)(?![\w-])", re.I)
 _DURATION = re.compile(r"(?<![\w-])(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
-                       r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?)(?![\w-])",
-                       re.I)
+                       r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?|"
+                       + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![\w-])", re.I)
 
 
 @dataclass(frozen=True)
