@@ -154,3 +154,17 @@ def test_a_component_table_with_headers_in_another_language() -> None:
     assert found["Archive des dossiers"].kind is Kind.data_store
     assert (found["Archive des dossiers"].retention, found["Archive des dossiers"].encrypted_at_rest) == ("5y", True)
     assert (found["Cache des sessions"].retention, found["Cache des sessions"].encrypted_at_rest) == ("2d", None)
+
+
+def test_a_section_of_rejected_alternatives_in_another_language_names_no_component() -> None:
+    kinds, _ = _draft("""# Memoria
+
+## Componentes
+
+El Clasificador de Consultas lee la Cola de Entrada.
+
+## Alternativas descartadas
+
+Se valoró contratar el Servicio de Traducción de un proveedor nacional.
+""")
+    assert "Clasificador de Consultas" in kinds and "Servicio de Traducción" not in kinds
