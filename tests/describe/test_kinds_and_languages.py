@@ -168,3 +168,16 @@ El Clasificador de Consultas lee la Cola de Entrada.
 Se valoró contratar el Servicio de Traducción de un proveedor nacional.
 """)
     assert "Clasificador de Consultas" in kinds and "Servicio de Traducción" not in kinds
+
+
+def test_a_model_named_after_the_family_it_was_tuned_from_is_not_the_providers_hosted_model() -> None:
+    system = extract_draft([_markdown("""# Models
+
+## Components
+
+- **HS-Mistral**: our own model, a fine-tune served on our GPU nodes.
+- **Mistral Large**: reached through the Mistral API.
+""")]).system
+    found = {e.name: e for e in system.elements}
+    assert found["HS-Mistral"].model_provenance is None
+    assert found["Mistral Large"].model_provenance == "vendor_api"
