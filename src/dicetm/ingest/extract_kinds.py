@@ -6,6 +6,11 @@ and among equally specific words the last one, since English puts the head noun 
 index, "Index Service" a service). A description counts only by its head phrase ("A Python service that
 calls the model" is a service, whatever it calls). The same data files say which headings are document
 sections ("Data flows", "Security considerations") and which words name a zone of trust.
+
+Other languages are data too (``other_languages`` in ``data/kinds.yaml``): before a connector ("of", "de", "des",
+"di") the head comes first ("Índice de Ordenanzas" is an index, "Journal des conversations" a log), and a word with
+no kind word of its own may end in one, as German and Dutch compounds do ("Modellregister" is a register). A model
+that scores or recognises is ``ml_model``, unless its words also name a language model ("GPT-4o classifier").
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 the product and role words of the vocabulary for components no structure named.
 
 A component's name matches case-insensitively, its plural too ("the Policy Retrievers" is rare, "Customers"
-common); a one-word lower-case name that is also an ordinary word (a compose service called ``shell``) only
+common); a proper name in running text is one ending in a component word, or, in other languages, opening with
+one ("Analizador de Expedientes"); a one-word lower-case name that is also an ordinary word (a compose service called ``shell``) only
 matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or is not used as a noun
 phrase in running prose is not a mention; a product followed by its role word is one mention ("Salesforce
 CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add X") is dropped,
@@ -173,7 +174,10 @@ _DEFINED = re.compile(  # "The Summariser is a small service", "the Research Ser
 def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
     """Runs of capitalised words ending in a component word ("the Edge API", "Mobile Banking App") or followed by
     one in lower case ("the Lumio app", "Harbour Mobile app"); an owner's name does not belong to the run
-    ("Pocket's Assistant Memory" is the Assistant Memory)."""
+    ("Pocket's Assistant Memory" is the Assistant Memory). Names written head first, as Romance languages write
+    them: a component word joined to its qualifier by a connector ("Analizador de Expedientes", "Journal des
+    conversations", "Index of Policies") or followed by it ("Gestor Documental"); an article before the name, an
+    elided one too ("L'Application ..."), is not part of it."""
     words = kind_words()
     tokens = [_unelided(text, t) for t in _TOKEN.finditer(text, start, end)]
     found: list[Mention] = []
