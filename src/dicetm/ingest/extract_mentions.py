@@ -4,10 +4,10 @@ the product and role words of the vocabulary for components no structure named.
 A component's name matches case-insensitively, its plural too ("the Policy Retrievers" is rare, "Customers"
 common); a proper name in running text is one ending in a component word, or, in other languages, opening with
 one ("Analizador de Expedientes"); a one-word lower-case name that is also an ordinary word (a compose service
-called ``shell``) only matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or is not used as a noun
-phrase in running prose is not a mention; a product followed by its role word is one mention ("Salesforce
-CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add X") is dropped,
-with a note.
+called ``shell``) only matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or
+is not used as a noun phrase in running prose is not a mention; a product followed by its role word is one
+mention ("Salesforce CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add
+X") is dropped, with a note.
 """
 
 from __future__ import annotations
