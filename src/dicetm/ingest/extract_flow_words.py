@@ -24,30 +24,30 @@ ENGLISH_MARKERS = frozenset({"the", "and", "of", "to", "is", "are", "with", "for
 MIN_MARKERS = 5  # function words of a language a text must use before it is read as written in it
 
 SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
-         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
-         r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
-         r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?|keeps?|hands?\s+over|creates?|adds?|removes?|updates?|deletes?|modif(?:y|ies)|files?|"
-         r"raises?")
+        r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
+        r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
+        r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
+        r"commits?|opens?|keeps?|hands?\s+over|creates?|adds?|removes?|updates?|deletes?|modif(?:y|ies)|files?|"
+        r"raises?")
 CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
-         r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
-         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
+        r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
+        r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
 FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|takes?|"
-          r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
-          r"listens?\s+to|watches")
+         r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
+         r"listens?\s+to|watches")
 TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
 # what only people do with an app ("a reviewer approves it in the Console"); a component doing it is no flow
 PEOPLE_ONLY = r"reviews?|approves?|accepts?|rejects?|confirms?|signs?\s+off|edits?|listens?\s+to"
 PEOPLE_VERB = re.compile(rf"(?:{PEOPLE_ONLY})$", re.I)
 PEOPLE_PLACE = re.compile(r"\s+(?:(?!before\b|after\b|when\b|until\b|once\b|while\b|if\b)[\w'’-]+,?\s+){0,5}?"
-                           r"(?:in|on|into|inside|through|via|at)\s+(?:the\s+|our\s+|their\s+|its\s+)?[*_`]*", re.I)
+                          r"(?:in|on|into|inside|through|via|at)\s+(?:the\s+|our\s+|their\s+|its\s+)?[*_`]*", re.I)
 USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
-        r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
-        r"interacts?\s+with|launch(?:es)?|" + PEOPLE_ONLY)  # what people do with an app: both ways
+       r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
+       r"interacts?\s+with|launch(?:es)?|" + PEOPLE_ONLY)  # what people do with an app: both ways
 _VERB = r"(?<![\w-])(?:(?P<use>{})|(?P<send>{})|(?P<call>{})|(?P<fetch>{}))(?![\w-])"
 VERB = re.compile(_VERB.format(USE, SEND, CALL, FETCH), re.I)
 PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
-                          r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
+                         r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
 _BE = r"is|are|was|were|gets?|get|being|been|be"
 _PARTICIPLES = (r"sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
                 r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|"
@@ -57,13 +57,10 @@ _PARTICIPLES = (r"sent|forwarded|passed|posted|pushed|published|submitted|stream
                 r"classified|scored|transcribed|translated|requested")
 _ADVERB = r"\w+ly\s+|also\s+|then\s+|first\s+"
 PASSIVE = re.compile(rf"(?<![\w-])(?:{_BE})\s+(?:{_ADVERB})?(?P<participle>{_PARTICIPLES})(?![\w-])", re.I)
-PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
-                           "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
-                           "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
 PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
-                            "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
+                           "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
 PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filtered", "reviewed", "moderated",
-                            "compared", "classified", "scored", "transcribed", "translated", "requested"})
+                           "compared", "classified", "scored", "transcribed", "translated", "requested"})
 PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | PASSIVE_CHECK
 PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
 TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
@@ -71,14 +68,14 @@ DESTINATION = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|onto)(?![\w-])", re.
 FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
 BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
 MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
-                     r"come|comes|reach|reaches|arrive|arrives|"
-                     r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
+                    r"come|comes|reach|reaches|arrive|arrives|"
+                    r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
 MOTION_FROM = re.compile(r"\s+(?:[\w./+-]+\s+){0,4}?from(?![\w-])", re.I)  # "travel over TLS 1.3 from"
 ARRIVAL = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards|at|in)(?![\w-])", re.I)
 ARRIVAL_DIRECT = re.compile(r"\s*(?:\w+ly\s+)?")
 ARRIVAL_NEXT = re.compile(  # "goes back to", "first goes through", "goes straight to"
-    r"\s+(?:(?:back|first|then|straight|directly|on|next|only|always|also)\s+)*(?:to|into|through|towards)(?![\w-])",
-    re.I)
+   r"\s+(?:(?:back|first|then|straight|directly|on|next|only|always|also)\s+)*(?:to|into|through|towards)(?![\w-])",
+   re.I)
 PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
                                  r"inside|within|like|unlike)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
 RELATIVE = re.compile(  # "..., which", "the Research Service, a Python service that"
