@@ -181,3 +181,14 @@ def test_a_model_named_after_the_family_it_was_tuned_from_is_not_the_providers_h
     found = {e.name: e for e in system.elements}
     assert found["HS-Mistral"].model_provenance is None
     assert found["Mistral Large"].model_provenance == "vendor_api"
+
+
+def test_what_a_model_is_trained_on_is_a_fact_of_an_ml_model_too() -> None:
+    system = extract_draft([_markdown("""# Payments
+
+## Components
+
+- **Fraud Scorer**: a gradient-boosted model; it is never retrained on customer data.
+""")]).system
+    scorer = next(e for e in system.elements if e.name == "Fraud Scorer")
+    assert (scorer.kind, scorer.trains_on_user_input) == (Kind.ml_model, False)
