@@ -45,7 +45,7 @@ def draft_system(registry: Registry, name: str, extractions: Sequence[Extraction
         kinds[id(node)] = node.kind()
         ids[id(node)] = _unique(_slug(node.name) or kinds[id(node)].value, taken)
     relations = [(r, e.by) for e in extractions for r in e.relations]
-    _models_that_prompt(nodes, relations, keys, kinds)
+    _models_that_prompt(relations, keys, kinds)
     targets = _tool_targets(relations, keys, kinds)
     for node in nodes:
         if kinds[id(node)] in TOOL_KINDS and not any(f.field == "acts_on" for f in node.facts):
@@ -198,9 +198,8 @@ def _keep_zones(merged: dict[str, dict[str, Any]]) -> list[str]:
     return ordered
 
 
-def _models_that_prompt(nodes: list[Node], relations: list[tuple[Relation, str]], keys: dict[str, Node],
-                        kinds: dict[int, Kind]) -> None:
-    """A component its name calls a classifier or a scorer that sends to a language model is software that asks the
+def _models_that_prompt(relations: list[tuple[Relation, str]], keys: dict[str, Node], kinds: dict[int, Kind]) -> None:
+    """A component whose name says classifier or scorer but that sends to a language model is software asking the
     model ("the Summariser and Scorer sends each call to Claude"), not a model itself: ``process``."""
     for relation, _ in relations:
         source, target = keys.get(relation.source), keys.get(relation.target)
