@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from dicetm.ingest.extract_flow_words import DETERMINER, PRONOUN_DATA
-from dicetm.ingest.extract_mentions import Mention
+from dicetm.ingest.extract_names import Mention
 
 
 def channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:

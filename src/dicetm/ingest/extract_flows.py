@@ -52,7 +52,8 @@ from dicetm.ingest.extract_flow_words import (
 )
 from dicetm.ingest.extract_ir import Where
 from dicetm.ingest.extract_kinds import kind_words
-from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_mentions import find_mentions
+from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.model.system import Kind

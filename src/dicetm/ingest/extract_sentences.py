@@ -38,7 +38,8 @@ from dicetm.ingest.extract_flow_words import (
 from dicetm.ingest.extract_flows import FlowContext
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
-from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_mentions import find_mentions
+from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
