@@ -18,6 +18,7 @@ from dicetm.cli import app
 
 CORPUS = Path(__file__).parent / "corpus"
 SET3 = Path(__file__).parent / "corpus-set3"  # written by someone who had not read the extractor
+SET4 = Path(__file__).parent / "corpus-set4"  # the same, in more document types and languages
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
@@ -141,12 +142,23 @@ def test_the_set_written_blind_stays_at_its_figures() -> None:
     total = _total(SET3)
     assert total.matched_elements / total.expected_elements >= 0.88  # type: ignore[attr-defined]
     assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.20  # type: ignore[attr-defined]
-    # 0.59: the scan's PDF reader now splits pages into headings and paragraphs, and a paragraph that runs over a
-    # page break reaches the extractor as two; the one PDF case lost 6 of its flows (62.2% -> 59.8%).
-    assert total.recovered_flows / total.expected_flows >= 0.59  # type: ignore[attr-defined]
+    assert total.recovered_flows / total.expected_flows >= 0.62  # type: ignore[attr-defined]
     assert total.recovered_facts / total.expected_facts >= 0.47  # type: ignore[attr-defined]
     assert total.wrong_facts / total.expected_facts <= 0.03  # type: ignore[attr-defined]
     assert total.reached_findings / total.expected_findings >= 0.45  # type: ignore[attr-defined]
+
+
+def test_the_released_set_of_foreign_documents_stays_at_its_figures() -> None:
+    """A guard on set 4 (DOCX/PDF, minutes, e-mails, wiki exports, diagrams; German, French and Spanish), written
+    without reading the extractor and released for tuning (``benchmarks/describe_quality.py
+    tests/describe/corpus-set4``); the floors are just under today's."""
+    total = _total(SET4)
+    assert total.matched_elements / total.expected_elements >= 0.75  # type: ignore[attr-defined]
+    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.22  # type: ignore[attr-defined]
+    assert total.recovered_flows / total.expected_flows >= 0.51  # type: ignore[attr-defined]
+    assert total.recovered_facts / total.expected_facts >= 0.26  # type: ignore[attr-defined]
+    assert total.wrong_facts / total.expected_facts <= 0.02  # type: ignore[attr-defined]
+    assert total.reached_findings / total.expected_findings >= 0.34  # type: ignore[attr-defined]
 
 
 def test_the_benchmark_compares_months_and_element_references_as_the_model_means_them() -> None:

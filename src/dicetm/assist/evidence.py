@@ -152,9 +152,10 @@ class EvidenceResult:
 
 
 def span_ref(span: Span, quote: str) -> SpanRef:
-    end_line = span.end_line if span.end_line != span.line else None
+    page, line, last = span.lines_of(0)  # of a PDF paragraph over a page break, its part on the first page
     text = _SPACE.sub(" ", _LABEL_PREFIX.sub("", quote).replace(DATAMARK, " ")).strip()
-    return SpanRef(file=span.file, line=span.line, end_line=end_line, page=span.page, quote=text[:MAX_QUOTE_CHARS])
+    return SpanRef(file=span.file, line=line, end_line=last if last != line else None, page=page,
+                   quote=text[:MAX_QUOTE_CHARS])
 
 
 def check_evidence(items: Iterable[Evidence], index: SpanIndex) -> EvidenceResult:

@@ -95,6 +95,8 @@ def _one_line(text: str) -> str:
 def _span_line(doc_number: int, number: int, span: Span, markers: Mapping[Span, str], limit: int) -> str:
     lines = f"line {span.line}" if span.end_line == span.line else f"lines {span.line}-{span.end_line}"
     where = f"page {span.page} {lines}" if span.page is not None else lines
+    if span.continued:  # a PDF paragraph over a page break
+        where = f"page {span.page} line {span.line} to page {span.continued[-1][1]} line {span.end_line}"
     label = f"[{span_label(doc_number, number)} {where}"
     if span in markers:
         return f"{label} withheld] {markers[span]}"

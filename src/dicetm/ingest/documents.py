@@ -28,15 +28,39 @@ class Span:
     # "tiny-font", "alt-text", "non-rendered", "docx-hidden"; "link-target" (a URL the page links to or loads)
     # and "markup" (a tag that is not HTML, such as <system>) are kept so the scan sees them.
     hidden: str | None = None
-    kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "text"
+    kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "text"; a PDF
+    # page's running header or footer (its title, "Page 2 of 5") is "running", kept for the scan, not the extractor
+    # A PDF paragraph that runs over a page break is one span: where its text goes on on a later page, as
+    # (offset in ``text``, page, line on that page); ``end_line`` is then a line of the last of those pages.
+    continued: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def where(self) -> str:
-        """``file:12`` / ``file:12-14`` / ``file:page 3:12``, for messages and provenance."""
+        """``file:12`` / ``file:12-14`` / ``file:page 3:12`` / ``file:page 3:40-page 4:2``, for messages and
+        provenance."""
+        if self.continued:
+            return f"{self.file}:page {self.page}:{self.line}-page {self.continued[-1][1]}:{self.end_line}"
         lines = str(self.line) if self.end_line == self.line else f"{self.line}-{self.end_line}"
         if self.page is not None:
             return f"{self.file}:page {self.page}:{lines}"
         return f"{self.file}:{lines}"
+
+    def place_of(self, offset: int) -> tuple[int | None, int]:
+        """The page and line the character at ``offset`` of ``text`` is on."""
+        page, line, start = self.page, self.line, 0
+        for at, next_page, next_line in self.continued:
+            if at > offset:
+                break
+            page, line, start = next_page, next_line, at
+        return page, line + self.text.count("\n", start, offset)
+
+    def lines_of(self, offset: int) -> tuple[int | None, int, int]:
+        """The page, first and last line of the part of the span on one page that holds ``offset``."""
+        starts = [0, *(at for at, _, _ in self.continued)]
+        part = sum(1 for at in starts if at <= offset) - 1
+        page, first = self.place_of(starts[part])
+        last = self.place_of(starts[part + 1] - 1)[1] if part + 1 < len(starts) else self.end_line
+        return page, first, last
 
 
 @dataclass(frozen=True)

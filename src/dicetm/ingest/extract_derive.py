@@ -90,8 +90,11 @@ def _hosted_model(node: Node) -> None:
 
 
 def _names_hosted_provider(text: str) -> bool:
+    """A hosted provider named in ``text`` on its own ("Mistral API", "GPT-4o (Azure OpenAI)"), not as the end of a
+    name of the team's own ("HS-Mistral": a model named after the family it was tuned from)."""
     hosted = {n.casefold() for n in vocabulary().names_of_role(_HOSTED_ROLE)}
-    return any(text[hit.start:hit.end].casefold() in hosted for hit, _ in product_hits(text))
+    return any(text[hit.start:hit.end].casefold() in hosted and not text[:hit.start].endswith("-")
+               for hit, _ in product_hits(text))
 
 
 def _is_person(node: Node) -> bool:

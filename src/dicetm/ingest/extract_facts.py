@@ -28,9 +28,19 @@ from dicetm.model.system import Kind, Permission
 
 _FILE = "data/facts.yaml"
 _NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
-_NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|nothing|none)\b|n't\b", re.I)
+_NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|nothing|none)\b|n't\b"
+                      # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
+                      r"|\b(?:nicht|kein(?:e|en|em|er)?|niemals|ne|pas|jamais|aucun|aucune|sans|nunca|jamás|ni|sin|"
+                      r"mai|senza|não|nem|sem|niet|geen|nooit|zonder|nie|nigdy|bez)\b|\bn['’]|\bnon\b(?!-)", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
+_UNITS = {word: unit for unit, words in {  # the units of a duration in other languages
+    "hour": "hora horas heure heures stunde stunden ora ore uur uren godzina godziny godzin",
+    "day": "día días dia dias jour jours tag tage tagen giorno giorni dag dagen dzień dni",
+    "week": "semana semanas semaine semaines woche wochen settimana settimane week weken tydzień tygodnie tygodni",
+    "month": "mes meses mois monat monate monaten mese mesi maand maanden miesiąc miesiące miesięcy",
+    "year": "año años ano anos an ans année années jahr jahre jahren anno anni jaar jaren rok lata lat",
+}.items() for word in words.split()}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
             "sixty": 60, "ninety": 90}
@@ -83,11 +93,17 @@ def statements(text: str) -> list[Statement]:
     return sorted(found, key=lambda s: s.start)
 
 
-_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x)(?![\w-])", re.I)
-_NO = re.compile(r"^[\s*_`]*(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–)(?![\w-])", re.I)
+# a cell that answers a yes/no header (and the same words in German, French, Spanish, Italian, Portuguese, Dutch,
+# Polish); "not stated" in those languages answers nothing
+_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x|"
+                  r"ja|oui|sí|si|sim|tak|obligatoire|obligatorio|obbligatorio|erforderlich)(?![\w-])", re.I)
+_NO = re.compile(r"^[\s*_`]*(?!non\s+(?:précisé|renseigné|indiqué|specificato|connu)|no\s+(?:especificado|consta|"
+                 r"indicado|consta)|não\s+(?:especificado|informado))"
+                 r"(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–|"
+                 r"nein|non|não|nie|nee|kein|keine|aucun|aucune|ninguno|nessuno|jamais|nunca|nie)(?![\w-])", re.I)
 _DURATION = re.compile(r"(?<![\w-])(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
-                       r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?)(?![\w-])",
-                       re.I)
+                       r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?|"
+                       + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![\w-])", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,8 @@ def duration(match: re.Match[str]) -> Any:
     duration."""
     number = match.group("n")
     count = int(number) if number.isdigit() else _NUMBERS.get(number.lower(), 0)
-    unit = match.group("unit").lower().rstrip("s")
+    unit = match.group("unit").lower()
+    unit = _UNITS.get(unit, unit.rstrip("s"))
     if not count:
         return _MISSING
     return {"hour": f"{count}h", "day": f"{count}d", "week": f"{count * 7}d", "month": f"{count * 30}d",
@@ -162,7 +179,10 @@ def _clause_after(text: str, end: int) -> str:
 
 def _negated_before(text: str, start: int) -> bool:
     """A negation between the start of the clause (at most ``_LOOKBACK`` characters back) and ``start``."""
-    before = text[max(0, start - _LOOKBACK):start]
+    begin = max(0, start - _LOOKBACK)
+    before = text[begin:start]
+    if begin and text[begin - 1].isalnum():
+        before = re.sub(r"^\w+", "", before)  # a word the window cuts ("...ne" of "pipeline") is not a word
     breaks = list(_CLAUSE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end():]

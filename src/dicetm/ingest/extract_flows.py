@@ -21,100 +21,42 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_clauses import (
+    call_data,
+    channel,
+    clause_starts,
+    coordinated,
+    data_words,
+    inside_mention,
+    line_bounds,
+    short_gap,
+)
+from dicetm.ingest.extract_flow_words import (
+    ARRIVAL_DIRECT,
+    ARROW,
+    ARTIFACT,
+    BOTH_WAYS,
+    MOTION_FROM,
+    NAMED_BEFORE,
+    PASSIVE_BUILD,
+    PASSIVE_CHECK,
+    PEOPLE_PLACE,
+    PEOPLE_VERB,
+    PERSON_LEAD,
+    PREPOSITION_BEFORE,
+    PRONOUN_OBJECT,
+    RELATIVE,
+    TO,
+    TRAILING_PRONOUN,
+    FlowWords,
+)
 from dicetm.ingest.extract_ir import Where
 from dicetm.ingest.extract_kinds import kind_words
-from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_mentions import find_mentions
+from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.model.system import Kind
-
-_SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
-         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
-         r"upserts?|inserts?|puts?|exports?|ships?|hands?|returns?|repl(?:y|ies)|responds?|feeds?|types?|enters?|"
-         r"dispatch(?:es)?|enqueues?|appends?|notif(?:y|ies)|alerts?|pushes|hands\s+off|mirrors?|replicates?|"
-         r"commits?|opens?|keeps?|hands?\s+over|creates?|adds?|removes?|updates?|deletes?|modif(?:y|ies)|files?|"
-         r"raises?")
-_CALL = (r"calls?|invokes?|quer(?:y|ies)|search(?:es)?|asks?|hits?|contacts?|consults?|talks?\s+to|"
-         r"connects?\s+to|uses?|runs?|triggers?|pings?|validates?|checks?|looks?\s+up|sends?\s+requests?\s+to|"
-         r"delegates?\s+to|speaks?\s+to|reaches|embeds?\s+(?:[\w-]+\s+){1,3}with|scores?|classifies|moderates?")
-_FETCH = (r"reads?|fetch(?:es)?|retrieves?|pulls?|loads?|downloads?|gets?|receives?|obtains?|consumes?|takes?|"
-          r"ingests?|crawls?|scrapes?|syncs?|imports?|polls?|picks?\s+up|collects?|subscribes?\s+to|"
-          r"listens?\s+to|watches")
-_TWO_WAY = re.compile(r"^(?:quer|search|ask|look|consult|poll|check|validat)", re.I)
-# what only people do with an app ("a reviewer approves it in the Console"); a component doing it is no flow
-_PEOPLE_ONLY = r"reviews?|approves?|accepts?|rejects?|confirms?|signs?\s+off|edits?|listens?\s+to"
-_PEOPLE_VERB = re.compile(rf"(?:{_PEOPLE_ONLY})$", re.I)
-_PEOPLE_PLACE = re.compile(r"\s+(?:(?!before\b|after\b|when\b|until\b|once\b|while\b|if\b)[\w'’-]+,?\s+){0,5}?"
-                           r"(?:in|on|into|inside|through|via|at)\s+(?:the\s+|our\s+|their\s+|its\s+)?[*_`]*", re.I)
-_USE = (r"opens?|visits?|browses?|clicks?|(?:signs?|logs?)\s+(?:in|on)(?:\s*to)?|"
-        r"chats?\s+(?:with|in|on|through)|works?\s+(?:in|with|through|on)|appl(?:y|ies)\s+(?:on|through|via|in)|"
-        r"interacts?\s+with|launch(?:es)?|" + _PEOPLE_ONLY)  # what people do with an app: both ways
-VERB = re.compile(rf"(?<![\w-])(?:(?P<use>{_USE})|(?P<send>{_SEND})|(?P<call>{_CALL})|(?P<fetch>{_FETCH}))(?![\w-])",
-                   re.I)
-_PERSON_LEAD = re.compile(r"(?:^|[.;:]\s+|\b)(?i:a|an|the|each|every|our|any)\s+(?P<who>(?:[a-z][\w-]*\s+){0,2}?"
-                          r"[a-z][\w-]*?)(?:s)?\s+(?:(?:first|then|also|simply|usually|just)\s+)?$")
-_PASSIVE = re.compile(
-    r"(?<![\w-])(?:is|are|was|were|gets?|get|being|been|be)\s+(?:\w+ly\s+|also\s+|then\s+|first\s+|then\s+)?"
-    r"(?P<participle>sent|forwarded|passed|posted|pushed|published|submitted|streamed|uploaded|written|stored|saved|"
-    r"logged|recorded|returned|delivered|handed|exported|fed|pulled|read|fetched|retrieved|loaded|downloaded|"
-    r"received|collected|consumed|scraped|crawled|called|queried|invoked|used|searched|captured|built|indexed|"
-    r"populated|filled|generated|computed|buffered|kept|taken|picked\s+up|shipped|routed|relayed|proxied|checked|"
-    r"screened|scanned|validated|filtered|reviewed|moderated|compared|classified|scored|transcribed|translated|"
-    r"requested)(?![\w-])",
-    re.I)
-_PASSIVE_SEND = frozenset({"sent", "forwarded", "passed", "posted", "pushed", "published", "submitted", "streamed",
-                           "uploaded", "written", "stored", "saved", "logged", "recorded", "returned", "delivered",
-                           "handed", "exported", "buffered", "kept", "shipped", "routed", "relayed", "proxied"})
-_PASSIVE_FETCH = frozenset({"pulled", "read", "fetched", "retrieved", "loaded", "downloaded", "received",
-                            "collected", "consumed", "scraped", "crawled", "taken", "picked up"})
-_PASSIVE_CHECK = frozenset({"checked", "screened", "scanned", "validated", "filtered", "reviewed", "moderated",
-                            "compared", "classified", "scored", "transcribed", "translated", "requested"})
-_PASSIVE_CALL = frozenset({"called", "queried", "invoked", "used", "searched", "fed"}) | _PASSIVE_CHECK
-_PASSIVE_BUILD = frozenset({"built", "indexed", "populated", "filled", "generated", "computed"})
-_TO = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|in|on|onto|through|via|with)(?![\w-])", re.I)
-_DESTINATION = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|onto)(?![\w-])", re.I)
-_FROM = re.compile(r"(?<![\w-])from(?![\w-])", re.I)
-_BY = re.compile(r"(?<![\w-])by(?![\w-])", re.I)
-_MOTION = re.compile(r"(?<![\w-])(?:go|goes|went|flow|flows|move|moves|travel|travels|pass|passes|stream|streams|"
-                     r"come|comes|reach|reaches|arrive|arrives|"
-                     r"is\s+sent|are\s+sent|is\s+forwarded|are\s+forwarded)(?![\w-])", re.I)
-_MOTION_FROM = re.compile(r"\s+(?:[\w./+-]+\s+){0,4}?from(?![\w-])", re.I)  # "travel over TLS 1.3 from"
-_ARRIVAL = re.compile(r"(?<![\w-])(?:back\s+)?(?:to|into|towards|at|in)(?![\w-])", re.I)
-_ARRIVAL_DIRECT = re.compile(r"\s*(?:\w+ly\s+)?")
-_ARRIVAL_NEXT = re.compile(  # "goes back to", "first goes through", "goes straight to"
-    r"\s+(?:(?:back|first|then|straight|directly|on|next|only|always|also)\s+)*(?:to|into|through|towards)(?![\w-])",
-    re.I)
-PREPOSITION_BEFORE = re.compile(r"\b(?:through|via|with|from|to|into|in|on|onto|by|of|for|using|at|behind|"
-                                 r"inside|within|like|unlike)\s+(?:(?:the|a|an|our|their|its)\s+)?[(\"'`*_]*$", re.I)
-_RELATIVE = re.compile(  # "..., which", "the Research Service, a Python service that"
-    r"(?:^|[,;(]\s*|\s(?:is|was)\s+)(?P<described>(?:a|an|the|our|one)\s+[\w\s/-]{0,40}?\s)?(?:which|that|who)\s+"
-    r"(?:then\s+|also\s+|in\s+turn\s+)?$", re.I)
-_NAMED_BEFORE = re.compile(  # a capitalised word right before the verb: "Teams delivers"
-    r"(?<![\w-])(?!(?:It|They|This|These|That|Those|He|She|We|You|I|Then|And|Also|Both|Each|Every|All|Only|First|"
-    r"Next|Finally|Later|Now|The|A|An|Our|Their|Its|Any|Some|No)\b)[A-Z][\w-]*\s+(?:\w+ly\s+)?$")
-_TRAILING_PRONOUN = re.compile(r"(?:^|[\s,])(?:it|they|he|she)\s+(?:\w+ly\s+|also\s+|then\s+)?$", re.I)
-_PRONOUN = re.compile(r"^[\s,;:(]*(?:(?:and|then|also|so|but)\s+)*(?:(?:it|they|this|these|he|she)\s+)?"
-                      r"(?:(?:also|then|in\s+turn|first|finally|later|directly|always|only|never|now|"
-                      r"every\s+\w+|each\s+\w+)\s+)*$", re.I)
-_CARRY = re.compile(r"^[\s,;]*(?:(?:and|then|also|and\s+then|before|after|or)\s+)*(?:(?:also|then|finally)\s+)?$",
-                    re.I)
-_PRONOUN_OBJECT = re.compile(r"\s+(?:it|them)\b(?!\s+(?:to|into|in|on|onto|through|via|back)\b)", re.I)
-_BOTH_WAYS = re.compile(r"\s*\(?\b(?:both\s+ways|bidirectional|bi-directional|two-way|in\s+both\s+directions)\b\)?",
-                        re.I)
-ARROW = re.compile(r"<-+\.?-*>|<=+>|[↔⟷]|-+\.?-*>|=+>|[→⟶⇒➜➔]|<-+\.?-*|<=+|[←⟵]")
-_ARTIFACT = re.compile(r"\b(?:weights|checkpoints?|model\s+files?|tags?|revisions?|(?:container|docker)\s+images?|"
-                       r"packages?|binaries|artifacts?|dependencies)\b", re.I)  # fetched once by a build
-_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|cannot|can't|doesn't|don't|won't|isn't|aren't|nothing|none|neither|"
-                      r"nor|no\s+one)\s+(?:\w+\s+)?$",
-                      re.I)
-DIRECT_OBJECT = re.compile(r"\s*(?:(?:the|a|an|our|their|its|each|every|this|that|both|all|also|then|directly|"
-                            r"back)\s+){0,3}[*_`]*")
-DETERMINER = re.compile(r"^(?:the|a|an|our|their|its|his|her|every|each|all|some|any|this|that|these|those)\s+",
-                         re.I)
-_PRONOUN_DATA = frozenset({"it", "them", "this", "that", "these", "those", "everything", "all", "one", "something",
-                           "back", "data", "details"})
-
-
 
 
 @dataclass
@@ -135,6 +77,7 @@ class FlowClauses(ABC):
     """The flow-reading half of ``SentenceReader``, which drafts the nodes and relations it finds."""
 
     registry: Registry
+    words: FlowWords  # the flow words of the document's language (``extract_flow_words``)
 
     @abstractmethod
     def _node(self, mention: Mention, span: Span) -> Node | None:
@@ -149,6 +92,9 @@ class FlowClauses(ABC):
     def _unresolved(self, where: Where, why: str) -> None:
         """Report a sentence that reads like a flow but could not be resolved."""
 
+    def _data(self, text: str) -> str | None:
+        return data_words(text, self.words.small)
+
     def _flows(self, span: Span, start: int, end: int, mentions: list[Mention], subject: Node | None,
                context: FlowContext) -> None:
         text = span.text
@@ -157,13 +103,14 @@ class FlowClauses(ABC):
             context.people = opening if names_people(opening) else None
         if self._motion(span, start, end, mentions, context):
             return
-        verbs = [v for v in VERB.finditer(text, start, end) if not _inside_mention(v.start(), mentions)
+        verbs = [v for v in self.words.verb.finditer(text, start, end) if not inside_mention(v.start(), mentions)
                  and (v.group(0)[:1].islower() or subject is not None)]
-        passives = [p for p in _PASSIVE.finditer(text, start, end) if not _inside_mention(p.start(), mentions)]
+        passives = [p for p in self.words.passive.finditer(text, start, end)
+                    if not inside_mention(p.start(), mentions)]
         events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
                                                                             for p in passives)]
                         + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
-        events = _clause_starts(events, text, mentions)
+        events = clause_starts(events, text, mentions, self.words.clause_start)
         if not events:
             if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
                 context.subject = mentions[0].node
@@ -175,7 +122,7 @@ class FlowClauses(ABC):
             before = [m for m in mentions if lead_start <= m.start < position]
             after = [m for m in mentions if match.end() <= m.start < segment_end]
             lead = text[lead_start:position]
-            if _NEGATED.search(lead):
+            if self.words.negated.search(lead):
                 previous_target, previous_end = None, match.end()  # "does not send prompts to Datadog"
                 continue
             if form == "passive":
@@ -190,32 +137,32 @@ class FlowClauses(ABC):
         messages from X reach Y": from one component to another; "The reply goes back to Y": from the component
         the text is about."""
         text = span.text
-        for motion in _MOTION.finditer(text, start, end):
+        for motion in self.words.motion.finditer(text, start, end):
             reach = motion.group(0).lower().startswith(("reach", "arriv"))
-            origin = _MOTION_FROM.match(text, motion.end(), end)
+            origin = MOTION_FROM.match(text, motion.end(), end)
             earlier = [m for m in mentions if start <= m.start < motion.start()]
             if origin is not None:  # "flows from X to Y"
                 origin_end = origin.end()
             else:  # "<data> from X go to Y"
-                source = next((m for m in reversed(earlier) if DIRECT_OBJECT.fullmatch(text[m.end:motion.start()])),
-                              None)
+                source = next((m for m in reversed(earlier)
+                               if self.words.direct_object.fullmatch(text[m.end:motion.start()])), None)
                 lead = text[start:source.start] if source is not None else ""
                 if source is None or not re.search(r"\bfrom\s+(?:(?:the|a|an|our)\s+)?$", lead, re.I):
                     if not earlier and context.subject is not None and not reach:
                         self._carried(span, start, end, motion, mentions, context)
                     continue
                 origin_end = source.start
-            source = next((m for m in mentions if m.start >= origin_end and DIRECT_OBJECT.fullmatch(
+            source = next((m for m in mentions if m.start >= origin_end and self.words.direct_object.fullmatch(
                 text[origin_end:m.start])), None)
             after = max(motion.end(), source.end if source else motion.end())
             named_first = source is not None and source.end > motion.end()  # "reach from X to Y" / "from X reach Y"
-            arrival = _ARRIVAL.search(text, after, end) if not reach or named_first else \
-                _ARRIVAL_DIRECT.match(text, motion.end(), end)
+            arrival = self.words.arrival.search(text, after, end) if not reach or named_first else \
+                ARRIVAL_DIRECT.match(text, motion.end(), end)
             target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
-                           and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+                           and self.words.direct_object.fullmatch(text[arrival.end():m.start])), None)
             if source is None or target is None:
                 continue
-            data = _data(text[start:min(motion.start(), source.start)])
+            data = self._data(text[start:min(motion.start(), source.start)])
             data = re.sub(r"\s+from$", "", data or "") or None
             self._relation(self._node(source, span), self._node(target, span), Where.at(span, start, end), data,
                            text[start:end])
@@ -227,22 +174,22 @@ class FlowClauses(ABC):
         """"The reply goes back to the RFG": data with no sender named moves from the component the text is
         about (the subject of the sentences before) to the one it goes to."""
         text = span.text
-        arrival = _ARRIVAL_NEXT.match(text, motion.end(), end)
+        arrival = self.words.arrival_next.match(text, motion.end(), end)
         target = next((m for m in mentions if arrival is not None and m.start >= arrival.end()
-                       and DIRECT_OBJECT.fullmatch(text[arrival.end():m.start])), None)
+                       and self.words.direct_object.fullmatch(text[arrival.end():m.start])), None)
         if target is None:
             return
         node = self._node(target, span)
         if node is None or node is context.subject:
             return
-        self._relation(context.subject, node, Where.at(span, start, end), _data(text[start:motion.start()]),
+        self._relation(context.subject, node, Where.at(span, start, end), self._data(text[start:motion.start()]),
                        text[start:end])
         context.source, context.target = context.subject, node
 
     @staticmethod
     def _subject(before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
                  text: str) -> Mention | Node | None:
-        relative = _RELATIVE.search(lead)
+        relative = RELATIVE.search(lead)
         if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
             if not relative.group("described"):
                 antecedent = lead[:relative.start()].rstrip(" *_`)]")
@@ -266,22 +213,22 @@ class FlowClauses(ABC):
             return context.relative or context.pending or context.subject or subject
         if before and not re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z]", lead, re.I):
             return before[-1]
-        named = _NAMED_BEFORE.search(lead)
+        named = NAMED_BEFORE.search(lead)
         if named is not None and kind_words().hits(named.group(0)):
             named = None  # "**Quote Ingestor** Lambda polls ...": what the component is built with
         if (re.search(r"\b(?:the|a|an|our|their|each|every)\s+[A-Za-z][\w-]*\s+(?:\w+\s+)?$", lead, re.I)
-                or named) and not _TRAILING_PRONOUN.search(lead):
+                or named) and not TRAILING_PRONOUN.search(lead):
             return None  # "The Reply Drafter loads ...", "Teams delivers ...": a subject the extractor does not know
         if context.people is not None and re.match(r"\s*they\s+(?:\w+ly\s+|also\s+)?$", lead, re.I):
             return context.people  # "Panel reviewers are external academics. They use the Review Portal"
-        if subject is not None and _TRAILING_PRONOUN.search(lead):
+        if subject is not None and TRAILING_PRONOUN.search(lead):
             return subject  # "It reads ..." in a component's own text: that component
         return context.subject or subject  # "it", "and then", or a clause about the component being described
 
     def _active(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention], lead: str,
                 subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
         found = self._subject(before, lead, subject, context, text)
-        which = _RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
+        which = RELATIVE.search(lead)  # "..., which passes it on": not the paragraph's subject
         relative = which is not None and not which.group("described")
         context.relative = found if relative and isinstance(found, Node) else None
         group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
@@ -289,16 +236,16 @@ class FlowClauses(ABC):
         words = verb.group(0)
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
-        people_only = group == "use" and bool(_PEOPLE_VERB.match(words))
+        people_only = group == "use" and bool(PEOPLE_VERB.match(words))
         if people_only and not names_people(found):
             return None  # "the Checker reviews the draft": what a component does here is not using an app
         targets = self._targets(group, verb, after, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
-            targets = [m for m in _channel(verb, targets, after, text)
+            targets = [m for m in channel(verb, targets, after, text)
                        if m.node is not None or not (m.product or m.passing or people_only)]
         if people_only:  # "approves it in the Console"; not "confirms the order before the Connector sends it"
-            targets = [m for m in targets if _PEOPLE_PLACE.fullmatch(text[verb.end():m.start])
-                       or DIRECT_OBJECT.fullmatch(text[verb.end():m.start])]
+            targets = [m for m in targets if PEOPLE_PLACE.fullmatch(text[verb.end():m.start])
+                       or self.words.direct_object.fullmatch(text[verb.end():m.start])]
         if group != "send":
             targets = [m for m in targets if not m.person]  # people are not called or read from
         where = Where.at(span, start, end)
@@ -310,27 +257,29 @@ class FlowClauses(ABC):
                 r"\s*(?:\S+\s+){0,5}?(?:back\s+)?(?:to|into|in)\s+(?:it|them)\b", text[verb.end():end]):
             targets = []
             if known is not None and context.target is not known:
-                self._relation(known, context.target, where, _data(text[verb.end():end]), text[start:end])
+                self._relation(known, context.target, where, self._data(text[verb.end():end]), text[start:end])
             return None
-        if not targets and known is not None and _PRONOUN_OBJECT.match(text, verb.end(), end):
+        if not targets and known is not None and PRONOUN_OBJECT.match(text, verb.end(), end):
             other = next((n for n in (subject, context.topic) if n is not None and n is not known), None)
             if other is not None:  # "The Conversation Service queries it": the component the text is about
                 if group == "fetch":
                     self._relation(other, known, where, None, text[start:end])
                 else:
-                    self._relation(known, other, where, _call_data(text[verb.end():end]) if group == "call" else
-                                   _data(_PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
-                                   bidirectional=group == "call" and bool(_TWO_WAY.match(words)))
+                    self._relation(known, other, where, call_data(text[verb.end():end]) if group == "call" else
+                                   self._data(PRONOUN_OBJECT.sub("", text[verb.end():end], count=1)), text[start:end],
+                                   bidirectional=group == "call" and bool(self.words.two_way.match(words)))
                 context.target = other
             return None
         if not targets and known is not None:
             back = self._back(group, words, known, context, text, verb, end)
             if back is not None:  # "sends the audio to X and receives a transcript", "..., which returns a note"
-                self._relation(back, known, where, _data(text[verb.end():end]), text[start:end]) if group == "fetch" \
-                    else self._relation(known, back, where, _data(text[verb.end():end]), text[start:end])
+                carried = self._data(text[verb.end():end])
+                self._relation(back, known, where, carried, text[start:end]) if group == "fetch" \
+                    else self._relation(known, back, where, carried, text[start:end])
                 return None
         if not targets:
-            if known is not None and known.structural and group == "send" and _TO.search(text, verb.end(), end):
+            if known is not None and known.structural and group == "send" \
+                    and self.words.to.search(text, verb.end(), end):
                 self._unresolved(where, f"'{words}' has no known component after it")
             return None
         resolved = [(m, self._node(m, span)) for m in targets]
@@ -343,12 +292,12 @@ class FlowClauses(ABC):
             if source is None:
                 self._unresolved(where, f"who '{words}' is not stated")
                 continue
-            data = _data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else _call_data(
+            data = self._data(text[verb.end():target_mention.start]) if group in ("send", "fetch") else call_data(
                 text[target_mention.end:end])
             if group == "fetch":
                 self._relation(target, source, where, data, text[start:end])
             else:
-                both = (group == "call" and bool(_TWO_WAY.match(words))) or group == "use"
+                both = (group == "call" and bool(self.words.two_way.match(words))) or group == "use"
                 self._relation(source, target, where, data, text[start:end], bidirectional=both)
                 context.source = source
             context.target = target
@@ -357,7 +306,7 @@ class FlowClauses(ABC):
     def _person(self, lead: str, verb: re.Match[str], span: Span) -> Mention | None:
         """The people a noun phrase names when they do what people do with an app ("A fee earner opens ...",
         "Recruiters work through ..."); not a component (its words name no kind of component)."""
-        found = _PERSON_LEAD.search(lead)
+        found = PERSON_LEAD.search(lead)
         if found is None:
             return None
         who = found.group("who")
@@ -377,7 +326,7 @@ class FlowClauses(ABC):
             return context.target
         if group == "send" and re.match(r"(?:returns?|repl(?:y|ies)|responds?)$", words, re.I) \
                 and context.target is actor and context.source is not None and context.source is not actor \
-                and not _TO.search(text, verb.end(), end):
+                and not TO.search(text, verb.end(), end):
             return context.source
         return None
 
@@ -386,64 +335,64 @@ class FlowClauses(ABC):
             return []
         gap = text[verb.end():after[0].start]
         if group == "fetch":
-            source = _FROM.search(text, verb.end())
+            source = self.words.source.search(text, verb.end())
             if source is not None:
                 later = [m for m in after if m.start >= source.end()]
                 return later[:1]
-            return _coordinated(after, text) if _short_gap(gap) else []
+            return coordinated(after, text) if short_gap(gap) else []
         if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
             stop = after[-1].end if after else verb.end()
-            for pattern in (_DESTINATION, _TO):
+            for pattern in (self.words.destination, self.words.to):
                 for place in pattern.finditer(text, verb.end(), stop):
                     later = [m for m in after if m.start >= place.end()]
-                    if later and _short_gap(text[place.end():later[0].start]):
+                    if later and short_gap(text[place.end():later[0].start]):
                         return later[:1]
             return []
-        if DIRECT_OBJECT.fullmatch(gap):
+        if self.words.direct_object.fullmatch(gap):
             return after[:1]
-        preposition = _TO.search(text, verb.end())
+        preposition = self.words.to.search(text, verb.end())
         if preposition is None or (re.match(r"runs?$", verb.group(0), re.I)
                                    and not preposition.group(0).lower().endswith(("through", "via"))):
             return []  # "runs in the browser" says where, not what it calls
         later = [m for m in after if m.start >= preposition.end()]
-        return later[:1] if later and _short_gap(text[preposition.end():later[0].start]) else []
+        return later[:1] if later and short_gap(text[preposition.end():later[0].start]) else []
 
     def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
                  subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
         participle = verb.group("participle").lower()
         where = Where.at(span, start, end)
-        agent_match = _BY.search(text, verb.end(), end)
+        agent_match = self.words.by.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
-                      and _short_gap(text[agent_match.end():m.start])), None)
-        data = _data(text[max(start, (before[-1].end if before else start)):verb.start()])
+                      and short_gap(text[agent_match.end():m.start])), None)
+        data = self._data(text[max(start, (before[-1].end if before else start)):verb.start()])
         actor = self._actor(agent, span, context, subject, after, text, verb, end)
-        if participle in _PASSIVE_CALL:
+        if participle in self.words.passive_call:
             if before and agent is not None:  # "Y is called by X"
                 target = self._node(before[-1], span)
                 self._relation(self._node(agent, span), target, where, None, text[start:end])
                 context.subject = target or context.subject  # the clause is still about Y
-            elif agent is not None and participle in _PASSIVE_CHECK:
+            elif agent is not None and participle in PASSIVE_CHECK:
                 checker = self._node(agent, span)  # "the draft is checked by the PHI Leak Checker": sent to it
                 sender = context.target if context.target is not checker else context.subject
                 self._relation(sender, checker, where, data, text[start:end])
                 context.source, context.target, context.holder = sender, checker or context.target, checker
             return None
         others = [m for m in after if m is not agent]
-        if participle in _PASSIVE_FETCH or participle in _PASSIVE_BUILD:
-            origin_match = _FROM.search(text, verb.end(), end)
+        if participle in self.words.passive_fetch or participle in PASSIVE_BUILD:
+            origin_match = self.words.source.search(text, verb.end(), end)
             origin = next((m for m in others if origin_match is not None and m.start >= origin_match.end()), None)
-            if participle in _PASSIVE_BUILD and before and agent is not None:
+            if participle in PASSIVE_BUILD and before and agent is not None:
                 self._relation(self._node(agent, span), self._node(before[-1], span), where, None, text[start:end])
-            if origin is not None and actor is not None and not (_ARTIFACT.search(data or "") and not (
+            if origin is not None and actor is not None and not (ARTIFACT.search(data or "") and not (
                     origin.node is not None and origin.node.structural)):  # "the weights were downloaded from X"
                 self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
-        preposition = _TO.search(text, verb.end(), end)
+        preposition = self.words.to.search(text, verb.end(), end)
         reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
         if reached is None:
             return None
-        if agent_match is None and context.holder is not None and not re.search(r"\b(?:through|via)\b",
-                                                                                  text[verb.end():end]):
+        if agent_match is None and context.holder is not None \
+                and not self.words.through.search(text, verb.end(), end):
             actor = context.holder  # "..., checked by the PHI Leak Checker. Drafts that pass are saved in the DNDB"
         if agent_match is None and names_people(actor):
             return reached  # "Only drafts a broker has approved are passed to X": not the broker's own sending
@@ -459,7 +408,7 @@ class FlowClauses(ABC):
                after: list[Mention], text: str, verb: re.Match[str], end: int) -> Mention | Node | None:
         """Who does what a passive clause states: "by X", else "through/via X" after the target ("is sent back to
         the app through the Edge API"), else the paragraph's subject."""
-        via = re.search(r"(?<![\w-])(?:through|via)(?![\w-])", text[verb.end():end])
+        via = self.words.through.search(text[verb.end():end])
         if agent is None and via is not None:
             agent = next((m for m in after if m.start >= verb.end() + via.end()), None)
         if agent is not None:
@@ -473,7 +422,7 @@ class FlowClauses(ABC):
 
     def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
         text = span.text
-        for line_start, line_end in _lines(text, start, end):
+        for line_start, line_end in line_bounds(text, start, end):
             arrows = list(ARROW.finditer(text, line_start, line_end))
             if not arrows:
                 continue
@@ -482,7 +431,7 @@ class FlowClauses(ABC):
                         for i in range(len(arrows) + 1)]
             where = Where.at(span, line_start, line_end)
             label = text[line_start:line_end].rsplit(":", 1)
-            data = _data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
+            data = self._data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
             for i, arrow in enumerate(arrows):
                 left, right = segments[i], segments[i + 1]
                 if len(left) != 1 or len(right) != 1:
@@ -505,12 +454,11 @@ class FlowClauses(ABC):
         if ends[0] is None or ends[1] is None:
             self._unresolved(where, "a row of a flow table that does not name two known components")
             return
-        both = bool(_BOTH_WAYS.search(row.data))
-        data = _BOTH_WAYS.sub("", row.data).strip(" ,;") or None
+        both = bool(BOTH_WAYS.search(row.data))
+        data = BOTH_WAYS.sub("", row.data).strip(" ,;") or None
         self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
                        bidirectional=both)
 
-    # -------------------------------------------------------------------------------------- identities
 
 
 def names_people(found: Mention | Node | None) -> bool:
@@ -522,91 +470,3 @@ def names_people(found: Mention | Node | None) -> bool:
 
 def _person_node(node: Node) -> bool:
     return node.kind() is Kind.external_entity and kind_words().names_person(node.name)
-
-
-def _channel(verb: re.Match[str], targets: list[Mention], after: list[Mention], text: str) -> list[Mention]:
-    """What people use: "chat with X in Slack" is Slack, the app they chat in; "sign in with Okta" names how they
-    sign in, not something they use (that is a fact); "sign in to X" is X."""
-    if re.match(r"(?:signs?|logs?)\s+(?:in|on)$", verb.group(0), re.I):
-        return []  # "signs in with Okta": how, not where
-    if not targets:
-        return targets
-    for place in re.finditer(r"\s(?:in|on|through|via)\s+(?:the\s+|our\s+|a\s+)?[*_`]*", text[targets[0].end:]):
-        at = targets[0].end + place.end()
-        channel = next((m for m in after if m.start == at), None)
-        if channel is not None and _short_gap(text[targets[0].end:at]):
-            return [channel]
-        break
-    return targets
-
-
-def _inside_mention(position: int, mentions: list[Mention]) -> bool:
-    return any(m.start <= position < m.end for m in mentions)
-
-
-def _short_gap(text: str) -> bool:
-    """Between a verb (or a preposition) and its object: a few words, no clause break."""
-    return not re.search(r"[.;:!?]|,\s*(?:and|but|which|while|so)\b", text) and len(text.split()) <= 8
-
-
-def _coordinated(after: list[Mention], text: str) -> list[Mention]:
-    """"reads X, Y and Z": the objects joined by commas and "and"."""
-    chosen = [after[0]]
-    for mention in after[1:]:
-        gap = text[chosen[-1].end:mention.start]
-        if re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:(?:the|a|an|our|its|their)\s+)?", gap):
-            chosen.append(mention)
-        else:
-            break
-    return chosen
-
-
-def _call_data(text: str) -> str | None:
-    """What a call carries, when the sentence says: "queries X for the top passages", "calls Y with the prompt"."""
-    found = re.match(r"\s*(?:for|with|about)\s+(.*)", text)
-    return _data(found.group(1)) if found else None
-
-
-def _clause_starts(events: list[tuple[int, str, re.Match[str]]], text: str, mentions: list[Mention]
-                   ) -> list[tuple[int, str, re.Match[str]]]:
-    """Verbs that start a clause: the first, and each one after a conjunction, a comma or a component's name
-    ("writes request logs to ...": "logs" is part of the object, not a second verb)."""
-    kept: list[tuple[int, str, re.Match[str]]] = []
-    for event in events:
-        if kept:
-            between = text[kept[-1][2].end():event[0]]
-            starts = re.search(r",|;|\b(?:and|then|or|but|which|that|who|before|after|while)\b", between) or \
-                any(kept[-1][2].end() <= m.start < event[0] for m in mentions)
-            if not starts:
-                continue
-        kept.append(event)
-    return kept
-
-
-def _data(text: str) -> str | None:
-    words = re.sub(r"^[\s,]+|[\s,.;:]+$", "", text)
-    words = re.sub(r"^(?:to|into|from|with|for|through|via|over|on|in)\b\s*", "", words, flags=re.I)
-    words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
-    words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
-    words = DETERMINER.sub("", words.strip()).strip(" ,")
-    if not words or words.lower() in _PRONOUN_DATA or len(words.split()) > 10 or DETERMINER.match(words + " "):
-        return None  # "reads the X": "the" is no data
-    return words
-
-
-def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A sentence split at its semicolons."""
-    bounds, position = [], start
-    for match in re.finditer(r";\s+", text[start:end]):
-        bounds.append((position, start + match.start()))
-        position = start + match.end()
-    bounds.append((position, end))
-    return [(a, b) for a, b in bounds if text[a:b].strip()]
-
-
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    bounds, position = [], start
-    for line in text[start:end].split("\n"):
-        bounds.append((position, position + len(line)))
-        position += len(line) + 1
-    return [(a, b) for a, b in bounds if b > a]

@@ -33,27 +33,30 @@ class Where:
     quote: str
     line: int
     flagged: str | None = None  # the scan's categories when the span was withheld (structure only, no text)
+    offset: int = 0  # where the words start in the span's text: the page they are on, for a span over pages
 
     @classmethod
     def at(cls, span: Span, start: int, end: int) -> Where:
         """The words ``span.text[start:end]`` (trimmed to at most MAX_QUOTE characters)."""
         words = span.text[start:end].strip()[:MAX_QUOTE].strip()
-        return cls(span, words or span.text.strip()[:MAX_QUOTE], span.line + span.text.count("\n", 0, start))
+        return cls(span, words or span.text.strip()[:MAX_QUOTE], span.place_of(start)[1], offset=start)
 
     @classmethod
     def whole(cls, span: Span) -> Where:
         return cls.at(span, 0, len(span.text))
 
     def ref(self) -> SpanRef:
-        end_line = self.span.end_line if self.span.end_line != self.span.line else None
-        return SpanRef(file=self.span.file, line=self.span.line, end_line=end_line, page=self.span.page,
+        """The span as provenance; of a paragraph that runs over a page break, the part on the words' page."""
+        page, line, end_line = self.span.lines_of(self.offset)
+        return SpanRef(file=self.span.file, line=line, end_line=end_line if end_line != line else None, page=page,
                        quote=self.quote or None, flagged=self.flagged)
 
     @property
     def place(self) -> str:
         """``file:line`` (``file:page N:line`` for PDF) of the words themselves, for messages."""
-        if self.span.page is not None:
-            return f"{self.span.file}:page {self.span.page}:{self.line}"
+        page = self.span.place_of(self.offset)[0]
+        if page is not None:
+            return f"{self.span.file}:page {page}:{self.line}"
         return f"{self.span.file}:{self.line}"
 
 

@@ -6,6 +6,11 @@ and among equally specific words the last one, since English puts the head noun 
 index, "Index Service" a service). A description counts only by its head phrase ("A Python service that
 calls the model" is a service, whatever it calls). The same data files say which headings are document
 sections ("Data flows", "Security considerations") and which words name a zone of trust.
+
+Other languages are data too (``other_languages`` in ``data/kinds.yaml``): before a connector ("of", "de", "des",
+"di") the head comes first ("Índice de Ordenanzas" is an index, "Journal des conversations" a log), and a word with
+no kind word of its own may end in one, as German and Dutch compounds do ("Modellregister" is a register). A model
+that scores or recognises is ``ml_model``, unless its words also name a language model ("GPT-4o classifier").
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from importlib import resources
 import yaml
 
 from dicetm.errors import CatalogError, Location, Problem
+from dicetm.ingest.extract_flow_words import language_of
 from dicetm.ingest.vocabulary import Hit, Vocabulary, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -27,6 +33,8 @@ COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.traini
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+_COMPOUND_HEAD = 5  # letters: a component word this long closing a longer word is its head ("Modellregister")
+_BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
 _HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|over|across|"
@@ -56,6 +64,13 @@ class KindWords:
     words: Vocabulary  # kinds.yaml
     section_words: frozenset[str]
     zone_words: re.Pattern[str]
+    connectors: re.Pattern[str]  # "of", "de", "des", "di": a name's head noun comes before them
+    connector_words: frozenset[str]
+    qualifier: re.Pattern[str]  # a connector and a lower-case noun after a head: " des conversations", " d'affinage"
+    articles: frozenset[str]  # "el", "la", "der", "le": an article before a name is not part of it
+    foreign: frozenset[str]  # the component words of other languages, whose names may put the head first
+    english: frozenset[str]  # the component words of English (some are also words of other languages)
+    compound_heads: re.Pattern[str]  # a component word closing a compound: "Modellregister", "Datastore"
 
     def hits(self, text: str) -> list[tuple[Hit, Kind]]:
         """Kind-bearing words of ``text`` from both data files, leftmost-longest, not overlapping."""
@@ -75,19 +90,39 @@ class KindWords:
             return Kind.tool
         found = self.hits(text)
         if not found:
-            return None
+            compound = self.compound_heads.search(text.strip())
+            return self.kind_of(compound.group(1)) if compound else None
+        connector = next((c for c in self.connectors.finditer(text)
+                          if not any(hit.start < c.start() < hit.end for hit, _ in found)), None)
+        if connector is not None and any(hit.end <= connector.start() for hit, _ in found):
+            return self.kind_of(text[:connector.start()])  # "Índice de Ordenanzas", "Journal des conversations"
         last, last_kind = found[-1]
         if last.role in _HEAD_ROLES and last.product is None and not text[last.end:].strip(" )]*_`.:"):
             brands = [kind for hit, kind in found[:-1] if hit.product is not None
                       and (kind in _SPECIFIC or last.role in _SERVICE_HEADS)]
             return brands[-1] if brands else last_kind
         specific = [kind for _, kind in found if kind in _SPECIFIC]
+        if Kind.ml_model in specific and Kind.llm in specific:
+            # "GPT-4o Intent Classifier" is a language model put to classifying; "Classifier Model" is not one
+            return Kind.llm if self.names_llm(text) else Kind.ml_model
         if specific:
             return specific[-1]
         first, first_kind = found[0]
         if first.product is not None and first.start == 0 and text[last.end:].strip(" )]*_`.:"):
             return first_kind  # "Salesforce Financial Services Cloud": the product, whatever words follow it
         return last_kind
+
+    def heads_first(self, word: str, text: str) -> bool:
+        """Whether ``word`` opens a name head first in ``text``: a component word of another language ("Gestor
+        Documental"), or one English shares with it ("Application", "Service") when ``text`` is not English."""
+        word = word.lower()
+        if word not in self.foreign:
+            return False
+        return word not in self.english or language_of(text) != "en"
+
+    def names_llm(self, text: str) -> bool:
+        """Whether ``text`` names a language model ("GPT-4o mini", "an LLM"), not just "a model"."""
+        return any(kind is Kind.llm and hit.term not in _BARE_MODEL for hit, kind in self.hits(text))
 
     def is_section(self, heading: str) -> bool:
         """A heading made of section words ("Data flows", "3. Security considerations"), not a component."""
@@ -135,8 +170,23 @@ def kind_words() -> KindWords:
         data = yaml.load(source.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         zones = sorted({str(w) for w in data["zone_words"]}, key=len, reverse=True)
         body = "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in zones)
-        return KindWords(Vocabulary(data), frozenset(str(w).lower() for w in data["section_words"]),
-                         re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I))
+        others = data.get("other_languages") or []
+        words = Vocabulary({**data, "entries": [*data["entries"], *others]})
+        connectors = "|".join(re.escape(str(w)) for w in sorted(data["name_connectors"], key=len, reverse=True))
+        spaced = "|".join(re.escape(str(w)) for w in data["name_connectors"] if not str(w).endswith("'"))
+        elided = "|".join(re.escape(str(w)) for w in data["name_connectors"] if str(w).endswith("'"))
+        heads = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True)
+                         if len(w) >= _COMPOUND_HEAD and re.fullmatch(r"[^\W\d_]+", w))
+        return KindWords(words, frozenset(str(w).lower() for w in data["section_words"]),
+                         re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I),
+                         re.compile(rf"\s(?:{connectors})(?:\s|(?<=')(?=\w))", re.I),
+                         frozenset(str(w).lower() for w in data["name_connectors"]),
+                         re.compile(rf"[ \t]+(?:(?:{spaced})[ \t]+|(?:{elided}))(?-i:[^\W\d_A-Z])[\w-]*", re.I),
+                         frozenset(str(w).lower() for w in data["articles"]),
+                         frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
+                         frozenset(" ".join(str(w).lower().split()) for e in data["entries"]
+                                   for w in e.get("generic", [])),
+                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",
                                     Location(file=f"dicetm/ingest/{_FILE}"),

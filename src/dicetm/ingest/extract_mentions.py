@@ -2,19 +2,21 @@
 the product and role words of the vocabulary for components no structure named.
 
 A component's name matches case-insensitively, its plural too ("the Policy Retrievers" is rare, "Customers"
-common); a one-word lower-case name that is also an ordinary word (a compose service called ``shell``) only
-matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or is not used as a noun
-phrase in running prose is not a mention; a product followed by its role word is one mention ("Salesforce
-CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add X") is dropped,
-with a note.
+common); a proper name in running text is one ending in a component word, or, in other languages, opening with
+one ("Analizador de Expedientes"); a one-word lower-case name that is also an ordinary word (a compose service
+called ``shell``) only matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or
+is not used as a noun phrase in running prose is not a mention; a product followed by its role word is one
+mention ("Salesforce CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add
+X") is dropped, with a note.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from dicetm.ingest.extract_kinds import FUNCTION_NAME, head_phrase, kind_words
+from dicetm.ingest.extract_kinds import kind_words
+from dicetm.ingest.extract_names import NOT_A_NAME, Mention, defined_names, function_names, proper_names
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
@@ -38,32 +40,12 @@ _NOT_AFTER = re.compile(
 _LISTED = re.compile(r"\s*(?:\([^()]{0,60}\))?\s*(?:,|,?\s*(?:and|or|nor))\s+(?:the\s+|a\s+|an\s+)?")
 _LONGER_NAME = re.compile(r"(?:[ \t]+|[ \t]*\n[ \t]*)((?-i:[A-Z][a-z][\w-]*|[A-Z]{2,}[\w-]*))"
                           r"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?-i:[A-Z][a-z][\w-]*))*(?![\w-])")
-_DEFINITE = re.compile(r"\b(?i:the|this|that|our|its)\s+([a-z][a-z-]+|API|DB|UI|LLM|CRM|SPA)\b")
+_DEFINITE = re.compile(r"(?:\b(?i:the|this|that|our|its|el|la|le|il|lo|der|die|das|den|dem|het|o)\s+|"
+                       r"\b(?i:l|dell|all|nell|dall)['’])([^\W\d_A-Z][\w-]+|API|DB|UI|LLM|CRM|SPA)\b")
 _OBJECT = re.compile(r"\b(?:to|from|into|onto|calls?|quer(?:y|ies)|invokes?|asks?|contacts?|reaches)\s+"
                      r"(?P<name>(?-i:[A-Z][\w&+-]*[a-z0-9][\w&.+-]*)(?:[ \t]+(?-i:[A-Z][\w&+-]*)){0,3}"
                      r"(?:[ \t]+(?-i:[a-z][\w-]*))?)(?![\w-])")
-_NOT_A_NAME = frozenset({"markdown", "html", "json", "pdf", "csv", "xml", "yaml", "english", "french", "german",
-                         "spanish", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                         "january", "february", "march", "april", "may", "june", "july", "august", "september",
-                         "october", "november", "december", "the", "this", "that", "it", "them", "step", "section",
-                         "figure", "table", "appendix", "production", "staging", "prod", "dev", "europe", "us", "eu"})
 _ARROW_NEAR = re.compile(r"(?:-+>|<-+|[→←↔⟶⇒]|=+>)\s*[\[(\"'`*_]*$")
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    words: str
-    node: Node | None  # a component of the registry
-    kind: Kind  # the node's kind, or the vocabulary's for a candidate
-    product: bool = False  # a product of the vocabulary (a candidate component, not yet in the registry)
-    person: bool = False  # a people word ("customers", "the analyst")
-    named: bool = False  # a proper name ending in a component word ("the Edge API", "FAQ Crawler")
-    ambiguous: list[str] | None = None  # a role word that could name any of these components
-    product_key: str | None = None  # the vocabulary's key of the product named
-    anaphor: bool = False  # "the vault": stands for a component named elsewhere
-    passing: bool = False  # a name in passing ("licensed from Thomson Reuters", "AWS KMS"): drafted only if needed
 
 
 def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None = None,
@@ -71,10 +53,10 @@ def find_mentions(text: str, registry: Registry, start: int = 0, end: int | None
     """Mentions in ``text[start:end]``, in order, not overlapping (``denied``: keep those the text denies)."""
     end = len(text) if end is None else end
     found = _registry_mentions(text, registry, start, end)
-    names = _proper_names(text, registry, start, end)
-    names += [m for m in _defined_names(text, registry, start, end)
+    names = proper_names(text, registry, start, end)
+    names += [m for m in defined_names(text, registry, start, end)
               if not any(n.start < m.end and m.start < n.end for n in names)]
-    names += [m for m in _function_names(text, registry, start, end)
+    names += [m for m in function_names(text, registry, start, end)
               if not any(n.start < m.end and m.start < n.end for n in names)]
     products = [m for m in _vocabulary_mentions(text, registry, start, end)]
     for name in [*names, *(m for m in products if m.product)]:
@@ -148,126 +130,6 @@ def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
     parts = [r"(?<![\w-])(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?(?![\w-])",
              r"`(?P<code>" + ("|".join(coded) or "(?!x)x") + r")`"]
     return re.compile("|".join(parts), re.I), nodes
-
-
-_TOKEN = re.compile(r"[A-Za-z0-9][\w&'.+-]*(?<![.'])")
-_CAPITALISED = re.compile(r"^(?:[A-Z]|\d+(?:\.\d+)*[A-Za-z]*$)")
-_COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
-_PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
-_LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
-                      "then", "when", "if", "all", "both", "new"})
-_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
-                       "everything", "someone", "anyone"})
-_POSSESSIVE = re.compile(r"['’]s?(?![\w])")
-_LOWER_HEADS = frozenset({"app", "application", "bot", "chatbot", "widget", "assistant", "agent", "copilot", "plugin",
-                          "extension", "add-in", "addin", "client", "console", "dashboard", "portal"})
-_NAME_WORD = r"(?:[A-Z][\w.+&-]*[\w+]|[A-Z]|[a-z]+[A-Z][\w.+-]*)"
-_DEFINED = re.compile(  # "The Summariser is a small service", "the Research Service, a Python service that"
-    rf"(?<![\w'’-])(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})[*_`]*(?:[ \t]*\([^()\n]{{1,40}}\))?"
-    r"(?:[ \t]*,[ \t]*|[ \t]+(?:is|was)[ \t]+)(?:a|an|the|our|one)[ \t]+(?P<phrase>[^,.;:()\n]{1,60})")
-
-
-def _proper_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """Runs of capitalised words ending in a component word ("the Edge API", "Mobile Banking App") or followed by
-    one in lower case ("the Lumio app", "Harbour Mobile app"); an owner's name does not belong to the run
-    ("Pocket's Assistant Memory" is the Assistant Memory)."""
-    words = kind_words()
-    tokens = list(_TOKEN.finditer(text, start, end))
-    found: list[Mention] = []
-    index = 0
-    while index < len(tokens):
-        run: list[re.Match[str]] = []
-        while index < len(tokens) and _CAPITALISED.match(tokens[index].group(0)) and (
-                not run or not text[run[-1].end():tokens[index].start()].strip()):
-            run.append(tokens[index])
-            index += 1
-            if re.search(r"'s?$", run[-1].group(0)) or _POSSESSIVE.match(text, run[-1].end()):
-                run = []  # "Pocket's": the owner, not part of the name
-        if not run:
-            index += 1
-            continue
-        if run[0].group(0).lower() in _LEADERS:
-            run = run[1:]
-        if not run:
-            continue
-        lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
-        modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public)"
-                            r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end], re.I)
-        if modified and _lower_head(modified.group(1)):
-            lower_head = modified  # "the TaxPal mobile app", "the Penny iOS app"
-        described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
-                              text[max(0, run[0].start() - 24):run[0].start()], re.I)
-        if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):
-            continue  # "a GitHub App that reviews ...", "a third-party AI API": what kind of thing, not a name
-        technology = vocabulary().hits(text[run[0].start():run[-1].end()]) or run[-1].group(0).isupper()
-        if lower_head and _lower_head(lower_head.group(1)) and not technology and (
-                len(run) > 1 or re.search(r"[a-z][A-Z]", run[0].group(0))
-                or not _at_sentence_start(text, start, run[0].start())):
-            end_at = run[-1].end() + lower_head.end()  # "the Lumio app": a made-up name and a component word
-            head = lower_head.group(1)
-        elif len(run) >= 2:
-            end_at, head = run[-1].end(), run[-1].group(0)
-        else:
-            continue
-        name = text[run[0].start():end_at]
-        products = [h for h in vocabulary().hits(name) if h.product is not None] + \
-            [h for h in words.words.hits(name) if h.product is not None]
-        if products and (head.lower() in _PRODUCT_HEADS or any(h.end - h.start >= len(name) - 1 for h in products)):
-            continue  # "OpenAI API", "Azure Cosmos DB": the product is the mention
-        kind = words.kind_of(head)
-        if kind is None or not words.words.hits(head) or (head.lower().endswith("s") and len(head) > 3
-                                                         and kind not in _COLLECTIONS and not head.isupper()):
-            continue
-        node = registry.find(name) or registry.short_form(name)
-        found.append(Mention(run[0].start(), end_at, name, node, node.kind() if node else
-                             words.kind_of(name) or kind, named=True,
-                             person=node is None and words.names_person(head)))  # "the Records Manager"
-    return found
-
-
-def _function_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """A function name written as code is a tool ("call get_request_status, which ...")."""
-    found = []
-    for match in FUNCTION_NAME.finditer(text, start, end):
-        name = match.group("name")
-        node = registry.find(name)
-        found.append(Mention(match.start("name"), match.end("name"), name, node,
-                             node.kind() if node else Kind.tool, named=True))
-    return found
-
-
-def _lower_head(word: str) -> bool:
-    """A lower-case word that ends the name of an app or an agent after a proper name ("app", "bot")."""
-    return word.lower() in _LOWER_HEADS
-
-
-def _defined_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """A proper name the text says is a component ("The Summariser is a small service that ...", "the
-    Research Service, a Python service", "Atlas Workspace, our web front end"): a component of that kind."""
-    words = kind_words()
-    found = []
-    for match in _DEFINED.finditer(text, start, end):
-        tokens = match.group("name").split()
-        while tokens and tokens[0].lower() in _LEADERS:
-            tokens = tokens[1:]
-        if not tokens or tokens[0].lower() in _NOT_A_NAME or tokens[0].lower() in _PRONOUNS:
-            continue
-        kind = words.kind_of(head_phrase(match.group("phrase")))
-        if kind is None or words.names_person(head_phrase(match.group("phrase"))):
-            continue
-        name = " ".join(tokens)
-        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and \
-                not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
-            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
-        begin = match.start("name") + match.group("name").index(tokens[0])
-        node = registry.find(name) or registry.short_form(name)
-        found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))
-    return found
-
-
-def _at_sentence_start(text: str, start: int, position: int) -> bool:
-    before = text[start:position]
-    return not before.strip() or bool(re.search(r"(?:[.!?:;]|\n\s*(?:[-*•]|\d+[.)])?)\s*$", before))
 
 
 def _vocabulary_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
@@ -434,14 +296,26 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
-        nodes = [n for n in registry.nodes if (n.structural or n.used) and any(
-            _last_word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+        nodes = _named_by(registry, head, _last_word)
+        if not nodes and words.heads_first(head, text):
+            nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
             found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
+
+
+def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list[Node]:
+    """The components one of whose names has ``head`` as its ``word`` (its last, or its first)."""
+    return [n for n in registry.nodes if (n.structural or n.used) and any(
+        word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+
+
+def _first_word(name: str) -> str:
+    words = re.findall(r"[\w-]+", name.lower())
+    return words[0] if words else ""
 
 
 def _last_word(name: str) -> str:
@@ -458,7 +332,7 @@ def _proper_objects(text: str, registry: Registry, start: int, end: int) -> list
         words = name.split()
         if len(words) > 1 and words[-1].islower() and not kind_words().words.hits(words[-1]):
             name = name[:name.rindex(words[-1])].rstrip()  # "to Epic over FHIR": a lower-case word only as a head
-        if name.lower() in _NOT_A_NAME or name.split()[0].lower() in _NOT_A_NAME:
+        if name.lower() in NOT_A_NAME or name.split()[0].lower() in NOT_A_NAME:
             continue
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(match.start("name"), match.start("name") + len(name), name, node,

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dicetm.ingest.extract_ir import Extraction, Fact, Relation, Where, Zone
+from dicetm.ingest.extract_ir import EXPLICIT, Extraction, Fact, Relation, Where, Zone
 from dicetm.ingest.extract_resolve import Node, Registry, normal
 from dicetm.model.system import (
     CLASSIFICATION_RANK,
@@ -45,6 +45,7 @@ def draft_system(registry: Registry, name: str, extractions: Sequence[Extraction
         kinds[id(node)] = node.kind()
         ids[id(node)] = _unique(_slug(node.name) or kinds[id(node)].value, taken)
     relations = [(r, e.by) for e in extractions for r in e.relations]
+    _models_that_prompt(relations, keys, kinds)
     targets = _tool_targets(relations, keys, kinds)
     for node in nodes:
         if kinds[id(node)] in TOOL_KINDS and not any(f.field == "acts_on" for f in node.facts):
@@ -195,6 +196,17 @@ def _keep_zones(merged: dict[str, dict[str, Any]]) -> list[str]:
         if label in holding:
             visit(label)
     return ordered
+
+
+def _models_that_prompt(relations: list[tuple[Relation, str]], keys: dict[str, Node], kinds: dict[int, Kind]) -> None:
+    """A component whose name says classifier or scorer but that sends to a language model is software asking the
+    model ("the Summariser and Scorer sends each call to Claude"), not a model itself: ``process``."""
+    for relation, _ in relations:
+        source, target = keys.get(relation.source), keys.get(relation.target)
+        if source is None or target is None or kinds.get(id(source)) is not Kind.ml_model:
+            continue
+        if kinds.get(id(target)) in (Kind.llm, Kind.model_provider) and source.kind_and_strength()[1] < EXPLICIT:
+            kinds[id(source)] = Kind.process
 
 
 def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], kinds: dict[int, Kind]

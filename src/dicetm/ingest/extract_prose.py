@@ -35,7 +35,11 @@ _EXCLUDED = re.compile(
     r"\b(alternatives?|considered|rejected|out\s+of\s+scope|non-goals?|not\s+in\s+scope|future\s+work|roadmap|"
     r"open\s+questions?|next\s+steps|ideas|to\s*do|deprecated|legacy|decommissioned|glossary|terminology|"
     r"revision\s+history|change\s*log|previous\s+(?:design|architecture|version)|references|appendix|"
-    r"not\s+\(?yet\)?|backlog|wish\s*list|parking\s+lot|planned|proposals?|later)\b", re.I)
+    r"not\s+\(?yet\)?|backlog|wish\s*list|parking\s+lot|planned|proposals?|later|"
+    # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
+    r"alternativ(?:en|as|es|e|os)|verworfen|ausblick|glossar|écartée?s?|à\s+venir|prochaines\s+étapes|glossaire|"
+    r"descartad[oa]s?|trabajo\s+futuro|próximos\s+pasos|glosario|scartat[ei]|prossimi\s+passi|glossario|"
+    r"próximos\s+passos|glossário|alternatieven|woordenlijst|alternatywy|słownik)(?![\w-])", re.I)
 _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?built|not\s+started|not\s+yet|tbd|proposed|deprecated|"
                         r"removed|retired|legacy|phase\s+\d|idea|prototype|spike|not\s+deployed)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
@@ -116,7 +120,8 @@ class _Structure:
         self.tables = TableReader(self)
 
     def read(self) -> ProseDocument:
-        spans = [s for s in self.document.spans if s.hidden is None]
+        # a PDF page's running header or footer is not part of the text (nor does it end a table going on)
+        spans = [s for s in self.document.spans if s.hidden is None and s.kind != "running"]
         previous_kind = ""
         for index, span in enumerate(spans):
             if span.kind != "table-row":

@@ -167,6 +167,10 @@ class Node:
                 return max(refined, key=lambda c: (c[0], c[1]))[2], strength
         if kind is Kind.model_provider and any(c[2] is Kind.llm and c[0] < EXPLICIT for c in candidates):
             return Kind.llm, strength  # "Anthropic API: hosted Claude models", "Azure OpenAI (gpt-4o)": the model
+        if kind is Kind.ml_model and strength < EXPLICIT and any(
+                kind_words().names_llm(e.technology or "") or kind_words().names_llm(head_phrase(e.hint or ""))
+                for e in self.entities):
+            return Kind.llm, strength  # "Intent Classifier (GPT-4o mini)": a language model that classifies
         return kind, strength
 
 

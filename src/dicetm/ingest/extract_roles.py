@@ -16,7 +16,7 @@ from itertools import pairwise
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_flows import FlowClauses, names_people
 from dicetm.ingest.extract_ir import Where
-from dicetm.ingest.extract_mentions import Mention
+from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_prose import Block
 from dicetm.ingest.extract_resolve import Node
 from dicetm.ingest.vocabulary import vocabulary

@@ -22,19 +22,24 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Span
+from dicetm.ingest.extract_clauses import clauses
 from dicetm.ingest.extract_facts import statements
-from dicetm.ingest.extract_flows import (
+from dicetm.ingest.extract_flow_words import (
     ARROW,
     DETERMINER,
     DIRECT_OBJECT,
+    ENGLISH,
     PREPOSITION_BEFORE,
     VERB,
-    FlowContext,
-    clauses,
+    FlowWords,
+    flow_words,
+    language_of,
 )
+from dicetm.ingest.extract_flows import FlowContext
 from dicetm.ingest.extract_ir import Entity, Fact, Relation, Unresolved, Where, Zone, protocol_facts
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
-from dicetm.ingest.extract_mentions import Mention, find_mentions
+from dicetm.ingest.extract_mentions import find_mentions
+from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_products import fitting
 from dicetm.ingest.extract_prose import Block, ProseDocument
 from dicetm.ingest.extract_resolve import Node, Registry, normal
@@ -76,7 +81,7 @@ _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
 _INDEFINITE = re.compile(r"(?<![\w-])(?:a|an)\s+[*_`]*$", re.I)
 _REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[À-ÖØ-ÞĀ-ž¿¡«])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 
 
 @dataclass
@@ -89,9 +94,11 @@ class SentenceReader(RoleClauses):
     mcp_hosts: list[Node] = field(default_factory=list)  # components named beside "MCP servers" or the config file
     product_names: dict[str, str] = field(default_factory=dict)  # product key -> the longest way the text names it
     lister: Node | None = None  # who the list that follows is about: "The agent has three tools:"
+    words: FlowWords = ENGLISH  # the flow words of the document being read (its language's beside English)
 
     def read(self, prose: ProseDocument, prefix: str) -> None:
         self.prose, self.prefix, self.lister = prose, prefix, None
+        self.words = flow_words(language_of(" ".join(s.text for s in prose.document.visible_spans)))
         for block in prose.blocks:
             self._abbreviations(block)
         contexts: dict[int, FlowContext] = {}
@@ -134,6 +141,8 @@ class SentenceReader(RoleClauses):
 
     def _block(self, block: Block, context: FlowContext) -> None:
         span = block.span
+        if span.kind == "list-item":
+            context.holder = None  # an item is a statement of its own: data one item left somewhere is not the next's
         subject = self.keys.get(block.subject) if block.subject else self._referred(block.about)
         mentions = self._technologies(span, find_mentions(span.text, self.registry, block.start, block.end,
                                                           self.notes, span.where), subject)

@@ -30,21 +30,35 @@ if TYPE_CHECKING:
     from dicetm.ingest.extract_prose import _Structure
 
 _SPECIFIC = AI_KINDS | {Kind.log_store}
-_FROM = re.compile(r"^(from|source|sender|caller|client|origin|producer|initiator)$", re.I)
-_TO = re.compile(r"^(to|target|destination|receiver|callee|server|sink|consumer|recipient)$", re.I)
-_DATA = re.compile(r"^(data|payload|content|carries|information|what|description|data flow|message|messages)$", re.I)
+# Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch and Polish.
+_FROM = re.compile(r"^(from|source|sender|caller|client|origin|producer|initiator|"
+                   r"von|quelle|absender|de|origine|émetteur|desde|origen|fuente|emisor|da|mittente|origem|van|bron|"
+                   r"z|źródło|nadawca)$", re.I)
+_TO = re.compile(r"^(to|target|destination|receiver|callee|server|sink|consumer|recipient|"
+                 r"an|nach|ziel|empfänger|à|vers|destinataire|a|hacia|destino|destinatario|naar|doel|do|cel|odbiorca)$",
+                 re.I)
+_DATA = re.compile(r"^(data|payload|content|carries|information|what|description|data flow|message|messages|"
+                   r"daten|inhalt|données|contenu|datos|contenido|información|dati|contenuto|dados|conteúdo|gegevens|"
+                   r"inhoud|dane|treść)$", re.I)
 _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|system|systems|part|parts|tool|tools|"
                    r"datasets?|data ?sets?|containers?|modules?|stores?|models?|agents?|apps?|applications?|"
                    r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|"
-                   r"mcp servers?)$", re.I)
-_KIND = re.compile(r"^(kind|type|category|role|class|layer)$", re.I)
+                   r"mcp servers?|"
+                   r"komponenten?|bausteine?|dienste?|systeme?|anwendungen?|composants?|éléments?|élément|services?|"
+                   r"systèmes?|nom|componentes?|elementos?|elemento|servicios?|sistemas?|nombre|componenti|servizi|"
+                   r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi)$", re.I)
+_KIND = re.compile(r"^(kind|type|category|role|class|layer|typ|art|kategorie|rolle|catégorie|rôle|tipo|categoría|rol|"
+                   r"categoria|ruolo|papel|soort|rodzaj)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"
-                         r"language|engine)$", re.I)
+                         r"language|engine|technologie|technik|produkt|plattform|produit|plateforme|tecnología|"
+                         r"producto|plataforma|tecnologia|prodotto|piattaforma|produto|technologia)$", re.I)
 _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(?:on|in|by)|host|location|deployment|"
                       r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster)$", re.I)
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
-                          r"summary|details)$", re.I)
+                          r"summary|details|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
+                          r"función|propósito|descrizione|funzione|scopo|descrição|função|beschrijving|functie|opis|"
+                          r"funkcja)$", re.I)
 _ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
                       r"systems? (?:acted on|touched|changed|called|reached)|"
                       r"backing systems?|backend|calls|reaches|writes to|sends to|feeds|pushes to|publishes to|"

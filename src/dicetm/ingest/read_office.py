@@ -35,7 +35,7 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span, text_spans
 from dicetm.ingest.html_style import WHITE, Rgba, parse_color, same_color
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
-from dicetm.ingest.pdf_layout import page_spans
+from dicetm.ingest.pdf_layout import join_pages, page_spans
 from dicetm.ingest.pdf_style import PageStyle
 from dicetm.ingest.read_html import HiddenRuns
 
@@ -86,6 +86,7 @@ def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tupl
                                       f"{megabytes(extracted)}", "unpacked_mb")
             spans += _page_spans(file, number, text, style)
             spans += _annotation_spans(file, number, page)
+        spans = join_pages(spans)
         title = reader.metadata.title if reader.metadata else None
         spans += _metadata_spans(file, reader.metadata, "pdf-metadata", ("/Subject", "/Keywords"))
     except InputError:

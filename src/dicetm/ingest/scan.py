@@ -305,8 +305,12 @@ def _finding(text: Text, hit: Hit) -> ScanFinding:
     span = text.span
     start = min(hit.start, len(text.original))
     end = max(min(hit.end, len(text.original)), start)
+    page, line, end_line = span.page, text.line_of(start), text.line_of(max(start, end - 1))
+    if span.continued and text.original is span.text:  # a PDF paragraph over a page break: where the words are
+        (page, line), (end_page, last) = span.place_of(start), span.place_of(max(start, end - 1))
+        end_line = last if end_page == page else line
     return ScanFinding(
-        file=span.file, line=text.line_of(start), end_line=text.line_of(max(start, end - 1)), page=span.page,
+        file=span.file, line=line, end_line=end_line, page=page,
         category=hit.category, severity=hit.severity, excerpt=_excerpt(text.shown, start, end),
         rule=hit.rule, message=redact(hit.message), span=span,
     )

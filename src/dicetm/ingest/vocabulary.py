@@ -99,6 +99,10 @@ class Vocabulary:
                 chosen.append(hit)
         return chosen
 
+    def words(self) -> list[str]:
+        """Every generic word and product name, normalised."""
+        return list(self._terms)
+
     def names_of_role(self, role: str) -> list[str]:
         """Every product name (and alias) of ``role``."""
         return list(self._names.get(role, []))
