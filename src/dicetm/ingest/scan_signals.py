@@ -40,7 +40,8 @@ from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
-from dicetm.ingest.scan_reader import addresses_reader, machine_at_work, near, sentence_before, settings_block
+from dicetm.ingest.scan_reader import (addresses_reader, analysis_settings, machine_at_work, near, sentence_before,
+                                       settings_block)
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
 from dicetm.ingest.scan_text import Text
 
@@ -62,6 +63,9 @@ _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
 _NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
 _INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
 _INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
+_OBJECT_NEGATION_BEFORE = 32  # a negation of the object reaches the verb after it
+_OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun", "aucune", "ningun", "ninguna",
+                               "nessun", "nessuna", "nessuno", "zadnych", "zadnego", "zadnej", "nenhum", "nenhuma"})
 _FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
@@ -138,7 +142,8 @@ class SignalScan:
         befores = [sentence_before(words, sentences, index) for index in range(len(sentences))]
         naming = [index for index, sentence in enumerate(sentences)
                   if addresses_reader(words, sentence, befores[index])]
-        settings = settings_block(words) and any(machine_at_work(sentences[index]) for index in naming)
+        settings = (settings_block(words) and any(machine_at_work(sentences[index]) for index in naming)) or \
+            analysis_settings(words, found["threat_model"])
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
@@ -303,7 +308,10 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
             return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
         for negation in negations:
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
-            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
+            reach = _OBJECT_NEGATION_BEFORE if words[negation[0]:negation[1]] in _OBJECT_NEGATIONS else \
+                _NEGATION_BEFORE  # "no injection risks to report", "geen injectierisico's te melden"
+            before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
+                not _PUNCTUATION.search(words, negation[1], verb[0])
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
                                                                                             negation[0])
             if before or after or _clause_final(words, verb, negation):
