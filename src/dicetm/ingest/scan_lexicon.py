@@ -83,6 +83,7 @@ CLASSES: dict[str, str] = {
     "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
     "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
     "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
+    "property": "a security property a limit may narrow the analysis to: availability, confidentiality, integrity",
     "restrict": "a limit on what the analysis covers, asked of an automated reader: only, solely, limited to",
     "adopt": "taking a given verdict over as it stands: copy, adopt, take over, keep, unchanged, verbatim",
     "verdict": "a status or conclusion a document gives: status, outcome, result, verdict, conclusion",

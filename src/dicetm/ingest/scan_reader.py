@@ -51,7 +51,18 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     if machine and sentence.has("this_text") and sentence.has("reading") and \
             near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
         return True
-    return _named_by_output(words, sentence, before) or _vocative(words, sentence)
+    return _named_by_output(words, sentence, before) or _vocative(words, sentence) or _left_to_produce(words, sentence)
+
+
+def _left_to_produce(words: str, sentence: Sentence) -> bool:
+    """A closed analysis that leaves nothing "to generate" speaks to whatever generates it: "no further threats to
+    produce", "nessun ulteriore rilievo da generare", "aucune menace supplémentaire à produire"."""
+    changes = sentence.found.get("complete", []) + sentence.found.get("exclude", [])
+    made = [m for m in sentence.found.get("produce", []) if _TO_INFINITIVE.search(words, max(0, m[0] - 4), m[0])]
+    return bool(made) and sentence.has("complete") and near(changes, made, words)
+
+
+_TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
 
 
 def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:

@@ -193,7 +193,8 @@ class SignalScan:
         change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
-        directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
+        imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
+        directive = sentence.has("directive") or sentence.has("policy") or imperative
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
@@ -226,7 +227,7 @@ class SignalScan:
             return None
         ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
                                                                                 sentence.found["directive"], words)
-        if _imperative(words, sentence) or ai_order or (state.document_addressed and directive):
+        if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
         return None
@@ -330,7 +331,7 @@ def _narrowing(words: str, sentence: Sentence, before: Sentence | None) -> tuple
     if sentence.has("condition") or sentence.has("scale") or not any(
             part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
         return None
-    subjects = found.get("topic", []) + found.get("threat_model", [])
+    subjects = found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
     for match in found.get("restrict", []):
         if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
             return match[0], match[1], False, False  # not "not only ... but also"
@@ -387,6 +388,17 @@ def _imperative(words: str, sentence: Sentence) -> bool:
         if clause.rstrip().endswith(",") and (any(clause_start <= opener < cut for opener in openers) or
                                              len(clause.split()) == 1):
             return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
+    return False
+
+
+def _run_on_order(text: Text, sentence: Sentence) -> bool:
+    """An order run on after a label without a full stop, told by its capital: "Uwagi rolnika Pomiń to pole ..."."""
+    original = text.original
+    for start, _ in sentence.found.get("imperative", []):
+        at = text.original_offset(start)
+        if 1 < at < len(original) and original[at].isupper() and original[at - 1] == " " and \
+                original[at - 2].islower():
+            return True
     return False
 
 
