@@ -4,9 +4,9 @@ Usage: python benchmarks/scan_heldout.py [SET ...]   (default: every set the lab
 
 ``tests/scan/heldout/`` holds sets written by people who had not seen the detectors. ``labels.yaml`` labels
 sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml`` set ``e`` and ``labels-f.yaml``
-set ``f`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it). Set ``a`` and, after their first
-measurements, sets ``c``, ``d``, ``e`` and ``f`` may be used to improve the scan; set ``b`` must not be read while
-changing it.
+set ``f`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it).
+Set ``a`` and, after their first measurements, sets ``c``, ``d``, ``e`` and ``f`` may be used to improve the scan;
+set ``b`` must not be read while changing it.
 
 Per set, and per language and per format where the labels say them, it prints:
 

@@ -40,8 +40,14 @@ from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
-from dicetm.ingest.scan_reader import (addresses_reader, analysis_settings, machine_at_work, near, sentence_before,
-                                       settings_block)
+from dicetm.ingest.scan_reader import (
+    addresses_reader,
+    analysis_settings,
+    machine_at_work,
+    near,
+    sentence_before,
+    settings_block,
+)
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
 from dicetm.ingest.scan_text import Text
 
