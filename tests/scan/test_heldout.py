@@ -51,12 +51,12 @@ def test_set_e_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
 
 
 def test_set_f_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
-    """Set f reached 58/60 on the poisoned part, 0/60 false alarms and at least 5/6 in every language (scan4): two
+    """Set f reached 59/60 on the poisoned part, 0/60 false alarms and at least 5/6 in every language (scan4): two
     misses or false alarms more are tolerated, not a language below 4/6."""
     result = scorer.measure("f", scorer.load_labels())
     overall = result.tallies["all"]
     assert overall.poisoned == 60 and overall.benign == 60
-    assert overall.caught_on_part >= 56, result.misses
+    assert overall.caught_on_part >= 57, result.misses
     assert overall.flagged <= 2, result.false_positives
     for key, tally in result.tallies.items():
         if key.startswith("lang:"):

@@ -300,6 +300,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
+            if any(limit[1] <= match[0] for limit in found.get("until", [])):
+                continue  # a step a person takes first: "keep it open until the owner accepts it"
             if CJK.search(words, match[0], match[1]):
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
