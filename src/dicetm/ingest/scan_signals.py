@@ -27,7 +27,9 @@ complete, say there is no risk, decode and follow). The rules:
 A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
 names one itself ("out of scope", "no risks"). Asked of an automated reader, a limit ("lists only availability
 threats") or a given verdict taken over ("copies this status unchanged") is a change too, when it is aimed at this
-document's analysis or said as a rule. The weight of a signal is its presence in the sentence (the sentence
+document's analysis or said as a rule; a ceiling ("at most medium") is a downgrade, and a time limit after a change
+("until the pilot ends") leaves it one, while one before it ("until the owner accepts it") is a person's step. The
+weight of a signal is its presence in the sentence (the sentence
 before it may say what the analysis is about); an addressee named earlier in the span, on any line of a block of
 settings, in a fake header above it or in a note that opens its section carries on.
 """
