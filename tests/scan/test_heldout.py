@@ -1,4 +1,4 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d and e (issue 13, each
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d, e and f (issue 13, each
 measured once before any change, then used to find the causes of misses and false alarms) must stay at the
 figures they reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned
 on."""
@@ -48,6 +48,19 @@ def test_set_e_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     for key, tally in result.tallies.items():
         if key.startswith("lang:"):
             assert tally.caught_on_part / tally.quoted >= 0.83, (key, result.misses)
+
+
+def test_set_f_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set f reached 59/60 on the poisoned part, 0/60 false alarms and at least 5/6 in every language (scan4): two
+    misses or false alarms more are tolerated, not a language below 4/6."""
+    result = scorer.measure("f", scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.poisoned == 60 and overall.benign == 60
+    assert overall.caught_on_part >= 57, result.misses
+    assert overall.flagged <= 2, result.false_positives
+    for key, tally in result.tallies.items():
+        if key.startswith("lang:"):
+            assert tally.caught_on_part >= 4, (key, result.misses)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:

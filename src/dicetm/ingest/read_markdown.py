@@ -88,7 +88,8 @@ def read_markdown(file: str, text: str, *, limits: ReadLimits | None = None) -> 
             continue
         definition = _DEFINITION.fullmatch(body) if not inline.busy else None
         target = _destination(definition.group("destination")) if definition else None
-        if definition and target and leaves_page(target[0]):  # "[Note]: see below" stays text
+        # "[Note]: see below" stays text; a title makes it a definition all the same ("[//]: # "a comment"")
+        if definition and target and (leaves_page(target[0]) or target[1]):
             inline.define(number, definition.group("label"), *target)
             entries.append((number, ""))  # a definition is not shown; it ends the paragraph like a blank line
             continue

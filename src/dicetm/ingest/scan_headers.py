@@ -67,5 +67,6 @@ def bracketed(words: str, start: int, end: int) -> bool:
     return bool(opening and closing)
 
 
-_OPENING = re.compile(r"[\s\d.)*>-]*(?:\[|【|<<|\{|\(|#{2,}|={2,})\s*[\w\s-]{0,20}?")
+# The marker may open the value of a field: "note: [SISTEMA] ..." in an example or a block of settings.
+_OPENING = re.compile(r"[\s\d.)*>-]*(?:[\w-]+:[ \t]*)?(?:\[|【|<<|\{|\(|#{2,}|={2,})\s*[\w\s-]{0,20}?")
 _CLOSING = re.compile(r"[\w\s-]{0,24}?(?:\]|】|>>|\}|\)|#{2,}|={2,})")

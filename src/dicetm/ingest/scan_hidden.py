@@ -126,8 +126,11 @@ def _alphabetic_script(char: str) -> bool:
 
 # ---------------------------------------------------------------------------------------- hidden spans
 
+# An author's note or a tool's marker; the to-do labels of the lexicon languages too ("PENDIENTE (edición):").
 _AUTHOR_NOTE = re.compile(r"^\W*(?:todo|fixme|xxx|hack|note|nb|prettier|markdownlint|eslint|cspell|vale|textlint|"
-                          r"lint|toc|end ?toc|begin|end|region|endregion|more|break)\b")
+                          r"lint|toc|end ?toc|begin|end|region|endregion|more|break|zu erledigen|a faire|pendiente|"
+                          r"por hacer|da fare|te doen|do zrobienia|a fazer|por fazer)\b"
+                          r"|^\W*(?:要対応|対応予定|待办|待处理)")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|du|dich|dir|dein\w*|tu|toi|te|ton|ta|tes|vous|votre|vos|"
                             r"usted|ustedes|tus)\b")
 _ORDER_VERBS = (r"(?:ignore|disregard|forget|override|omit|report|mention|"

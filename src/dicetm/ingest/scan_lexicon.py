@@ -63,6 +63,8 @@ CLASSES: dict[str, str] = {
     "topic": "what a threat analysis is about: threat, risk, finding, threat model, attack surface",
     "instead": "an alternative that is rejected: instead of, rather than",
     "condition": "a process step's condition, which makes a change a person's decision: only after, unless, once",
+    "until": "a time limit: until, bis, jusqu'à ce que; before a change it gates it ('keep it open until the owner "
+             "accepts it'), after one it only bounds it ('rate all findings low until the pilot ends')",
     "scale": "a rating scale rather than a verdict: low, medium or high",
     "channel": "where a report goes, which makes 'do not report' a disclosure policy: via public issues, publicly",
     "role": "a part to play: auditor, reviewer, architect, expert, member of the team, persona",
@@ -83,6 +85,7 @@ CLASSES: dict[str, str] = {
     "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
     "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
     "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
+    "property": "a security property a limit may narrow the analysis to: availability, confidentiality, integrity",
     "restrict": "a limit on what the analysis covers, asked of an automated reader: only, solely, limited to",
     "adopt": "taking a given verdict over as it stands: copy, adopt, take over, keep, unchanged, verbatim",
     "verdict": "a status or conclusion a document gives: status, outcome, result, verdict, conclusion",

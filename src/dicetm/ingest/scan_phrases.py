@@ -68,13 +68,17 @@ def phrase_hits(text: Text, group: str, addressed: bool) -> list[PhraseHit]:
             severity = _judge(rule, match, words, addressed)
             if severity is not None and rule.rule == "injection.addressed-to-ai" and text.span.hidden is None:
                 dialogue = _is_dialogue(words) if dialogue is None else dialogue
-                if dialogue and not words[words.rfind("\n", 0, start) + 1:start].strip(" \t>*_-"):
+                opens_line = not words[words.rfind("\n", 0, start) + 1:start].strip(" \t>*_-")
+                if dialogue and opens_line:
                     severity = "info"  # "Assistant: I can't do that here": a speaker in a transcript
+                elif opens_line and text.span.kind == "example" and _FIELD.match(words, start):
+                    severity = "info"  # "model: a hosted GPT-4 model; no provider access": a field of an example
             if severity is not None:
                 found.append((start, end, rule, severity))
     return found
 
 
+_FIELD = re.compile(r"[ \t>*_-]*[\w-]+:[ \t]")  # a one-word key opening a line of a data value
 _SPEAKER = re.compile(r"^[ \t>*_-]*([^\W\d_][\w .'-]{0,24}?)[ \t*_]*:[ \t]+\S", re.MULTILINE)
 
 

@@ -37,6 +37,8 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     judges = found.get("assessor", []) + found.get("tool", [])
     if sentence.has("automated") and near(found["automated"], judges + found.get("ai", []), words):
         return True
+    if sentence.has("automated") and tight(found["automated"], found.get("threat_model", []), words):
+        return True  # the analysis a machine makes: "any automated threat model of this system"
     if sentence.has("tool") and tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
                                        found.get("reading", []), words):
         return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
@@ -49,7 +51,18 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     if machine and sentence.has("this_text") and sentence.has("reading") and \
             near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
         return True
-    return _named_by_output(words, sentence, before) or _vocative(words, sentence)
+    return _named_by_output(words, sentence, before) or _vocative(words, sentence) or _left_to_produce(words, sentence)
+
+
+def _left_to_produce(words: str, sentence: Sentence) -> bool:
+    """A closed analysis that leaves nothing "to generate" speaks to whatever generates it: "no further threats to
+    produce", "nessun ulteriore rilievo da generare", "aucune menace supplémentaire à produire"."""
+    changes = sentence.found.get("complete", []) + sentence.found.get("exclude", [])
+    made = [m for m in sentence.found.get("produce", []) if _TO_INFINITIVE.search(words, max(0, m[0] - 4), m[0])]
+    return bool(made) and sentence.has("complete") and near(changes, made, words)
+
+
+_TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
 
 
 def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
@@ -136,6 +149,25 @@ def settings_block(words: str) -> bool:
 
 _SETTING = re.compile(r"^[ \t-]*[\w.-]+:(?:[ \t]|$)", re.MULTILINE)
 _SETTINGS = 3  # lines of "key: value" that make a span a block of settings
+
+
+def analysis_settings(words: str, analysis: Sequence[Match]) -> bool:
+    """Settings under a key that names the threat analysis itself ("x-threat-review:", "[threat_review]",
+    "bedrohungsanalyse:"): settings for whoever writes the analysis, not for the product."""
+    offset, keys, values = 0, [], 0
+    for line in words.splitlines(keepends=True):
+        if _SECTION_KEY.fullmatch(line.rstrip("\n")):
+            keys.append((offset, offset + len(line)))
+        elif _KEY_VALUE.match(line):
+            values += 1
+        elif line.strip():
+            return False
+        offset += len(line)
+    return values > 0 and any(low <= start and end <= high for low, high in keys for start, end in analysis)
+
+
+_SECTION_KEY = re.compile(r"[ \t-]*(?:[\w.-]+:|\[[\w.-]+\])[ \t]*")
+_KEY_VALUE = re.compile(r"[ \t-]*[\w.-]+[ \t]*[:=](?:[ \t]|$)")
 
 
 def sentence_before(words: str, sentences: list[Sentence], index: int) -> Sentence | None:

@@ -27,7 +27,9 @@ complete, say there is no risk, decode and follow). The rules:
 A change counts only with a word of the analysis near it (threat, risk, finding, scope, threat model) unless it
 names one itself ("out of scope", "no risks"). Asked of an automated reader, a limit ("lists only availability
 threats") or a given verdict taken over ("copies this status unchanged") is a change too, when it is aimed at this
-document's analysis or said as a rule. The weight of a signal is its presence in the sentence (the sentence
+document's analysis or said as a rule; a ceiling ("at most medium") is a downgrade, and a time limit after a change
+("until the pilot ends") leaves it one, while one before it ("until the owner accepts it") is a person's step. The
+weight of a signal is its presence in the sentence (the sentence
 before it may say what the analysis is about); an addressee named earlier in the span, on any line of a block of
 settings, in a fake header above it or in a note that opens its section carries on.
 """
@@ -40,7 +42,14 @@ from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
-from dicetm.ingest.scan_reader import addresses_reader, machine_at_work, near, sentence_before, settings_block
+from dicetm.ingest.scan_reader import (
+    addresses_reader,
+    analysis_settings,
+    machine_at_work,
+    near,
+    sentence_before,
+    settings_block,
+)
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
 from dicetm.ingest.scan_text import Text
 
@@ -62,6 +71,9 @@ _NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
 _NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
 _INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
 _INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
+_OBJECT_NEGATION_BEFORE = 32  # a negation of the object reaches the verb after it
+_OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun", "aucune", "ningun", "ninguna",
+                               "nessun", "nessuna", "nessuno", "zadnych", "zadnego", "zadnej", "nenhum", "nenhuma"})
 _FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
@@ -138,7 +150,8 @@ class SignalScan:
         befores = [sentence_before(words, sentences, index) for index in range(len(sentences))]
         naming = [index for index, sentence in enumerate(sentences)
                   if addresses_reader(words, sentence, befores[index])]
-        settings = settings_block(words) and any(machine_at_work(sentences[index]) for index in naming)
+        settings = (settings_block(words) and any(machine_at_work(sentences[index]) for index in naming)) or \
+            analysis_settings(words, found["threat_model"])
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
@@ -188,7 +201,8 @@ class SignalScan:
         change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
-        directive = sentence.has("directive") or sentence.has("policy") or _imperative(words, sentence)
+        imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
+        directive = sentence.has("directive") or sentence.has("policy") or imperative
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
@@ -221,7 +235,7 @@ class SignalScan:
             return None
         ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
                                                                                 sentence.found["directive"], words)
-        if _imperative(words, sentence) or ai_order or (state.document_addressed and directive):
+        if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
         return None
@@ -288,6 +302,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
+            if any(limit[1] <= match[0] for limit in found.get("until", [])):
+                continue  # a step a person takes first: "keep it open until the owner accepts it"
             if CJK.search(words, match[0], match[1]):
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
@@ -303,7 +319,10 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
             return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
         for negation in negations:
             # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
-            before = 0 <= verb[0] - negation[1] <= _NEGATION_BEFORE and not _KANA.search(words, *negation)
+            reach = _OBJECT_NEGATION_BEFORE if words[negation[0]:negation[1]] in _OBJECT_NEGATIONS else \
+                _NEGATION_BEFORE  # "no injection risks to report", "geen injectierisico's te melden"
+            before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
+                not _PUNCTUATION.search(words, negation[1], verb[0])
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
                                                                                             negation[0])
             if before or after or _clause_final(words, verb, negation):
@@ -322,7 +341,7 @@ def _narrowing(words: str, sentence: Sentence, before: Sentence | None) -> tuple
     if sentence.has("condition") or sentence.has("scale") or not any(
             part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
         return None
-    subjects = found.get("topic", []) + found.get("threat_model", [])
+    subjects = found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
     for match in found.get("restrict", []):
         if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
             return match[0], match[1], False, False  # not "not only ... but also"
@@ -379,6 +398,17 @@ def _imperative(words: str, sentence: Sentence) -> bool:
         if clause.rstrip().endswith(",") and (any(clause_start <= opener < cut for opener in openers) or
                                              len(clause.split()) == 1):
             return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
+    return False
+
+
+def _run_on_order(text: Text, sentence: Sentence) -> bool:
+    """An order run on after a label without a full stop, told by its capital: "Uwagi rolnika Pomiń to pole ..."."""
+    original = text.original
+    for start, _ in sentence.found.get("imperative", []):
+        at = text.original_offset(start)
+        if 1 < at < len(original) and original[at].isupper() and original[at - 1] == " " and \
+                original[at - 2].islower():
+            return True
     return False
 
 
