@@ -140,15 +140,24 @@ def talks_to_model(system: System, element: Element) -> bool:
 def loop_owners(system: System) -> Iterator[Element]:
     """Agents, and language models no agent drives: the element that decides what happens with a context
     (an agent's model is named in the agent's finding instead of getting its own)."""
-    for model in models(system):
-        if model.kind is Kind.llm and any(e.kind is Kind.agent for e in system.upstream(model.id)):
-            continue
-        yield model
+    return iter(_loop_owners(system))
+
+
+@per_system
+def _loop_owners(system: System) -> tuple[Element, ...]:
+    return tuple(model for model in models(system)
+                 if not (model.kind is Kind.llm and any(e.kind is Kind.agent for e in system.upstream(model.id))))
 
 
 def models(system: System) -> Iterator[Element]:
     """The language models and agents that answer prompts (not weight files a process only loads)."""
-    return (e for e in system.elements if e.kind in MODELS and not loaded_weights(system, e))
+    return iter(_models(system))
+
+
+@per_system
+def _models(system: System) -> tuple[Element, ...]:
+    """``models``, found once per analysis: some twenty rules start from them."""
+    return tuple(e for e in system.elements if e.kind in MODELS and not loaded_weights(system, e))
 
 
 # What supplies a model's weights rather than prompting it.
@@ -524,8 +533,11 @@ def tool_reach(system: System) -> ToolReach:
 # sensitive data
 
 
+@per_system
 def sensitive_reach(system: System) -> dict[str, str]:
-    """Elements that confidential-or-higher data reaches (not via users or models): id -> data holder."""
+    """Elements that confidential-or-higher data reaches (not via users or models): id -> data holder.
+
+    Shared by the rules of one analysis (see ``per_system``): callers only read it."""
     starts: dict[str, str] = {}
     direct: dict[str, str] = {}
     for element in system.elements:
