@@ -9,7 +9,7 @@ kinds passing that channel's data on. Every search is linear in elements + flows
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dicetm.model import (
@@ -66,25 +66,32 @@ def spread(
     A general form of ``System.reachable_from`` (filtered, labelled, both directions).
     """
     index = system.flows_to if backward else system.flows_from
+    elements = system.element_by_id
     replies = replies or {}
     origin: dict[str, str] = {}
     queue: deque[str] = deque()
     for start, label in starts.items():
-        if start in system.element_by_id and start not in origin:
+        if start in elements and start not in origin:
             origin[start] = label
             queue.append(start)
     start_ids = set(origin)
     while queue:
         current = queue.popleft()
-        element = system.element_by_id.get(current)
-        if element is None or (current not in start_ids and not through(element)):
+        if current not in start_ids and not through(elements[current]):  # only known elements are queued
             continue
-        ahead = [system.other_end(flow, current) for flow in index.get(current, [])]
-        for nxt in (*ahead, *replies.get(current, ())):
-            if nxt not in origin and nxt in system.element_by_id:
-                origin[nxt] = origin[current]
+        label = origin[current]
+        for nxt in _neighbours(index.get(current, ()), current, replies.get(current, ())):
+            if nxt not in origin and nxt in elements:
+                origin[nxt] = label
                 queue.append(nxt)
     return origin
+
+
+def _neighbours(flows: Iterable[Flow], current: str, answers: Iterable[str]) -> Iterator[str]:
+    """The other ends of ``flows`` at ``current``, then ``answers`` (the replies it gets), in that order."""
+    for flow in flows:
+        yield flow.target if flow.source == current else flow.source
+    yield from answers
 
 
 @per_system
