@@ -157,8 +157,10 @@ def shared_passes() -> Iterator[None]:
     """Within the block, helpers marked ``per_system`` compute once per System and arguments.
 
     Identify runs all rules inside one block, so several rules starting from the same whole-model pass
-    (who can reach what) share it instead of repeating it. Outside a block every call computes afresh, so a
-    System changed between two runs is never answered from an older pass.
+    (who can reach what, the models that answer prompts) share it instead of repeating it. This relies on the
+    System not changing inside the block: an analysis never changes the model it analyses (System's own
+    indexes rely on the same). Outside a block every call computes afresh, so a System changed between two
+    runs is never answered from an older pass.
     """
     token = _MEMO.set({})
     try:
