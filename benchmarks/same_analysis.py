@@ -19,18 +19,18 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from dicetm.api import load
+from dicetm.model import System
+from dicetm.pipeline.run import analyze
+
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 1, 1)
 
 
-def models() -> Iterator[tuple[str, object]]:
+def models() -> Iterator[tuple[str, System]]:
     """(name, System) for every model compared."""
-    from dicetm.api import load
-
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from scale import synthetic_model
-
-    from dicetm.model import System
 
     paths = sorted((ROOT / "examples").glob("*/dicetm.yaml"))
     paths += sorted((ROOT / "benchmarks" / "threat_corpus").glob("*/*/dicetm.yaml"))
@@ -39,11 +39,7 @@ def models() -> Iterator[tuple[str, object]]:
     yield "synthetic-10000", System.model_validate(synthetic_model(10_000))
 
 
-def dumps(system: object, detail: str) -> str:
-    from dicetm.model import System
-    from dicetm.pipeline.run import analyze
-
-    assert isinstance(system, System)
+def dumps(system: System, detail: str) -> str:
     result = analyze(system, detail=detail, today=DAY)
     return result.model_copy(update={"dicetm_version": "-"}).model_dump_json(indent=1) + "\n"
 
