@@ -24,8 +24,7 @@ def _q(topic: str, target: Element | Flow, question: str, why: str, field: str |
 
 
 def _model_questions(system: System, e: Element, exposed: set[str]) -> Iterator[OpenQuestion]:
-    neighbours = {n.kind for n in system.upstream(e.id)} | {n.kind for n in system.downstream(e.id)}
-    if e.kind is Kind.llm and e.model_provenance is None and Kind.model_provider not in neighbours:
+    if e.kind is Kind.llm and e.model_provenance is None and Kind.model_provider not in _neighbour_kinds(system, e):
         yield _q("MODEL-PROVIDER", e, f"Who provides the model behind {e.name}, and which exact model and "
                  "version is it?", "Supply-chain, data-handling and availability threats depend on it.",
                  "model_provenance")
@@ -70,8 +69,15 @@ def _ml_model_questions(e: Element) -> Iterator[OpenQuestion]:
                  "Captures from the physical world can be staged, replayed or injected.", "physical_input")
 
 
+def _neighbour_kinds(system: System, e: Element) -> set[Kind]:
+    return {n.kind for n in system.senders.get(e.id, ())} | {n.kind for n in system.receivers.get(e.id, ())}
+
+
+def _upstream_kinds(system: System, e: Element) -> set[Kind]:
+    return {n.kind for n in system.senders.get(e.id, ())}
+
+
 def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[OpenQuestion]:
-    upstream_kinds = {n.kind for n in system.upstream(e.id)}
     if e.kind in MODEL_KINDS:
         yield from _model_questions(system, e, exposed)
     elif e.kind is Kind.ml_model:
@@ -89,11 +95,11 @@ def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[Ope
         if e.kind is Kind.training_data and e.training_data_provenance is None:
             yield _q("TRAINING-DATA", e, f"Where does the data in {e.name} come from, and who can add to it?",
                      "Poisoning and licensing risks depend on the origin.", "training_data_provenance")
-        if e.kind is Kind.fine_tuning_pipeline and Kind.training_data not in upstream_kinds:
+        if e.kind is Kind.fine_tuning_pipeline and Kind.training_data not in _upstream_kinds(system, e):
             yield _q("TRAINING-DATA", e, f"Which datasets feed {e.name}?", "Without the sources the "
                      "poisoning paths cannot be checked.", None)
     elif e.kind is Kind.vector_store:
-        if not upstream_kinds & {Kind.embedding_pipeline}:
+        if Kind.embedding_pipeline not in _upstream_kinds(system, e):
             yield _q("EMBEDDING-FEED", e, f"How is {e.name} filled: which embedding pipeline writes to it and "
                      "from which sources?", "Poisoning and leakage enter where the store is fed.", None)
         if e.multi_tenant is None:
@@ -101,7 +107,7 @@ def _ai_questions(system: System, e: Element, exposed: set[str]) -> Iterator[Ope
                      "retrieval filtered by the caller's permissions?", "Cross-tenant retrieval leaks data.",
                      "multi_tenant")
     elif e.kind is Kind.embedding_pipeline:
-        if not upstream_kinds:
+        if not system.senders.get(e.id):
             yield _q("EMBEDDING-FEED", e, f"Which sources does {e.name} read from?",
                      "The sources decide who can poison the index.", None)
     elif e.kind is Kind.knowledge_source:

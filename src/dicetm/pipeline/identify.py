@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dicetm.catalog.editions import with_both_editions
 from dicetm.model import Factor, Provenance, System, Threat, ThreatRecord
 from dicetm.pipeline.state import State
-from dicetm.rules.base import Finding, Rule, join_words, score_hit, shared_passes, template_values
+from dicetm.rules.base import Finding, Hit, Rule, join_words, score_hit, shared_passes, template_value, template_values
 from dicetm.rules.registry import all_rules
 
 
@@ -45,9 +45,13 @@ def _merge_all(lists: Iterable[list[str]]) -> list[str]:
     """``_merge_unique`` applied list after list, in time linear in the total length (groups can be large)."""
     result: list[str] = []
     seen: set[str] = set()
+    previous: list[str] = []
     for items in lists:
+        if items == previous:  # members of a group mostly repeat the list before (a rule's refs, controls)
+            continue
         result.extend([x for x in items if x not in seen])
         seen.update(items)
+        previous = items
     return result
 
 
@@ -77,16 +81,19 @@ def _absorb(keeper: Finding, generic: Finding) -> Finding:
 def fold(raw: list[Finding]) -> list[Finding]:
     """Fold superseded generic findings into the specific finding on the same primary element (``supersedes``)
     or on any element the specific finding names (``supersedes_named``)."""
+    keepers = [i for i, finding in enumerate(raw) if finding.meta.supersedes or finding.meta.supersedes_named]
+    superseded = {rule for i in keepers for rule in (*raw[i].meta.supersedes, *raw[i].meta.supersedes_named)}
     by_rule_element: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, finding in enumerate(raw):
-        by_rule_element[(finding.meta.id, finding.hit.element)].append(index)
+        if finding.meta.id in superseded:
+            by_rule_element[(finding.meta.id, finding.hit.element)].append(index)
     # Highest-risk specific findings absorb first, so a generic finding lands in the strongest keeper.
-    order = sorted(range(len(raw)), key=lambda i: (-raw[i].score, raw[i].id))
+    keepers.sort(key=lambda i: (-raw[i].score, raw[i].id))
     absorbed: set[int] = set()
     result = list(raw)
-    for index in order:
+    for index in keepers:
         finding = result[index]
-        if index in absorbed or not (finding.meta.supersedes or finding.meta.supersedes_named):
+        if index in absorbed:
             continue
         targets = [(rule, finding.hit.element) for rule in finding.meta.supersedes]
         targets += [(rule, element) for rule in finding.meta.supersedes_named for element in finding.elements]
@@ -97,7 +104,7 @@ def fold(raw: list[Finding]) -> list[Finding]:
                 finding = _absorb(finding, result[other])
                 absorbed.add(other)
         result[index] = finding
-    return [item for i, item in enumerate(result) if i not in absorbed]
+    return [item for i, item in enumerate(result) if i not in absorbed] if absorbed else result
 
 
 def _group_key(finding: Finding) -> tuple[object, ...]:
@@ -113,16 +120,21 @@ def _riskiest(members: list[Finding]) -> Finding:
 def _merge_group(system: System, members: list[Finding], catalog_version: str) -> Threat:
     members = sorted(members, key=lambda m: m.id)
     first = members[0]
-    per_member = [template_values(system, m.hit) for m in members]
-    values = dict(per_member[0])
-    for key in ("element", *first.meta.group_joins):
-        values[key] = join_words([v[key] for v in per_member if key in v])
+    values = template_values(system, first.hit)
+    joined: dict[str, list[str]] = {key: [] for key in ("element", *first.meta.group_joins)}
+    for member in members:
+        for key, found in joined.items():
+            value = template_value(system, member.hit, key)
+            if value is not None:
+                found.append(value)
+    for key, found in joined.items():
+        values[key] = join_words(found)
     for key in {key for m in members for key in m.hit.lists}:
         values[key] = join_words([name for m in members for name in m.hit.lists.get(key, ())])
-    plural = len({v["element"] for v in per_member}) > 1
+    plural = len(set(joined["element"])) > 1
     if first.hit.flow:
         # Each flow keeps its own ends: "'a' (A to B) and 'b' (C to D)", never one invented compound flow.
-        values["flows"] = join_words([f"{v['flow']} ({v['source']} to {v['target']})" for v in per_member])
+        values["flows"] = join_words([_flow_phrase(system, m.hit) for m in members])
         plural = len({m.hit.flow for m in members}) > 1
     worst = _riskiest(members)
     merged = dataclasses.replace(
@@ -133,6 +145,11 @@ def _merge_group(system: System, members: list[Finding], catalog_version: str) -
         references=_merge_all(m.references for m in members), members=[m.id for m in members],
     )
     return merged.threat(catalog_version, values, plural=plural)
+
+
+def _flow_phrase(system: System, hit: Hit) -> str:
+    flow, source, target = (template_value(system, hit, key) for key in ("flow", "source", "target"))
+    return f"{flow} ({source} to {target})"
 
 
 def _threat(system: System, finding: Finding, catalog_version: str) -> Threat:

@@ -157,8 +157,10 @@ def shared_passes() -> Iterator[None]:
     """Within the block, helpers marked ``per_system`` compute once per System and arguments.
 
     Identify runs all rules inside one block, so several rules starting from the same whole-model pass
-    (who can reach what) share it instead of repeating it. Outside a block every call computes afresh, so a
-    System changed between two runs is never answered from an older pass.
+    (who can reach what, the models that answer prompts) share it instead of repeating it. This relies on the
+    System not changing inside the block: an analysis never changes the model it analyses (System's own
+    indexes rely on the same). Outside a block every call computes afresh, so a System changed between two
+    runs is never answered from an older pass.
     """
     token = _MEMO.set({})
     try:
@@ -230,7 +232,7 @@ def condition_holds(element: Element, condition: str) -> bool:
 
 
 def clamp(value: int) -> int:
-    return max(1, min(5, value))
+    return 1 if value < 1 else 5 if value > 5 else value
 
 
 class _Blank(dict[str, str]):
@@ -246,19 +248,34 @@ def template_values(system: System, hit: Hit) -> dict[str, str]:
     element = system.element_by_id[hit.element]
     values = {"element": element.name, "element_id": element.id, "kind": element.kind.value.replace("_", " ")}
     if hit.flow:
-        flow = system.flow_by_id[hit.flow]
-        source = system.element_by_id.get(flow.source)
-        target = system.element_by_id.get(flow.target)
-        values.update(
-            flow=f"'{flow.data or flow.id}'",
-            flow_id=flow.id,
-            source=source.name if source else flow.source,
-            target=target.name if target else flow.target,
-            protocol=flow.protocol or "an unspecified protocol",
-        )
+        values.update(_flow_values(system, hit.flow))
     values.update(hit.values)
     values.update({key: join_words(names) for key, names in hit.lists.items()})
     return values
+
+
+FLOW_KEYS = frozenset({"flow", "flow_id", "source", "target", "protocol"})
+
+
+def _flow_values(system: System, flow_id: str) -> dict[str, str]:
+    flow = system.flow_by_id[flow_id]
+    source = system.element_by_id.get(flow.source)
+    target = system.element_by_id.get(flow.target)
+    return {"flow": f"'{flow.data or flow.id}'", "flow_id": flow.id, "source": source.name if source else flow.source,
+            "target": target.name if target else flow.target, "protocol": flow.protocol or "an unspecified protocol"}
+
+
+def template_value(system: System, hit: Hit, key: str) -> str | None:
+    """``template_values(system, hit).get(key)``, computing only that value (a group asks it of every member)."""
+    if key in hit.lists:
+        return join_words(hit.lists[key])
+    if key in hit.values:
+        return hit.values[key]
+    if key == "element":
+        return system.element_by_id[hit.element].name
+    if hit.flow and key in FLOW_KEYS:
+        return _flow_values(system, hit.flow)[key]
+    return template_values(system, hit).get(key)
 
 
 def join_words(items: Iterable[str]) -> str:
@@ -342,29 +359,40 @@ def score_hit(meta: RuleMeta, hit: Hit, system: System) -> Finding:
     """
     element = system.element_by_id[hit.element]
     factors = list(hit.factors)
-    counted = {_fact_key(f) for f in factors}
-    for spec in meta.factors:
-        if condition_holds(element, spec.when):
-            factor = Factor(target=spec.target, delta=spec.delta, fact=f"{element.id}.{spec.when}", note=spec.note)
-            if _fact_key(factor) not in counted:
-                counted.add(_fact_key(factor))
-                factors.append(factor)
-    extra = [r for r in hit.references if r not in meta.references]
-    stray = [r for r in extra if r not in meta.conditional_references]
-    if stray:
-        raise RuleError(f"rule {meta.id} added references its metadata does not list as conditional: {stray}")
+    held = [spec for spec in meta.factors if condition_holds(element, spec.when)]
+    if held:  # most hits have no metadata factor that holds; only those pay for the fact keys
+        counted = {_fact_key(f) for f in factors}
+        for spec in held:
+            fact = f"{element.id}.{spec.when}"
+            key = (spec.target, fact.split(".", 1)[-1])  # as _fact_key of the factor it would be
+            if key not in counted:
+                counted.add(key)
+                factors.append(Factor(target=spec.target, delta=spec.delta, fact=fact, note=spec.note))
+    likelihood, impact = meta.likelihood, meta.impact
+    for factor in factors:
+        if factor.target == "likelihood":
+            likelihood += factor.delta
+        elif factor.target == "impact":
+            impact += factor.delta
+    references = meta.references
+    if hit.references:
+        extra = [r for r in hit.references if r not in meta.references]
+        stray = [r for r in extra if r not in meta.conditional_references]
+        if stray:
+            raise RuleError(f"rule {meta.id} added references its metadata does not list as conditional: {stray}")
+        references = [*meta.references, *dict.fromkeys(extra)]
     return Finding(
         meta=meta,
         hit=hit,
-        id=f"{meta.id}@{hit.element}" + (f"@{hit.flow}" if hit.flow else ""),
-        likelihood=clamp(meta.likelihood + sum(f.delta for f in factors if f.target == "likelihood")),
-        impact=clamp(meta.impact + sum(f.delta for f in factors if f.target == "impact")),
+        id=f"{meta.id}@{hit.element}@{hit.flow}" if hit.flow else f"{meta.id}@{hit.element}",
+        likelihood=clamp(likelihood),
+        impact=clamp(impact),
         factors=factors,
-        elements=[hit.element, *[o for o in hit.others if o != hit.element]],
+        elements=[hit.element, *[o for o in hit.others if o != hit.element]] if hit.others else [hit.element],
         flows=[hit.flow] if hit.flow else [],
         assumptions=list(hit.assumptions),
         stride=list(meta.stride),
-        references=[*meta.references, *dict.fromkeys(extra)],
+        references=list(references),
         controls=list(meta.controls),
     )
 

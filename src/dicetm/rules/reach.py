@@ -9,7 +9,7 @@ kinds passing that channel's data on. Every search is linear in elements + flows
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dicetm.model import (
@@ -66,25 +66,32 @@ def spread(
     A general form of ``System.reachable_from`` (filtered, labelled, both directions).
     """
     index = system.flows_to if backward else system.flows_from
+    elements = system.element_by_id
     replies = replies or {}
     origin: dict[str, str] = {}
     queue: deque[str] = deque()
     for start, label in starts.items():
-        if start in system.element_by_id and start not in origin:
+        if start in elements and start not in origin:
             origin[start] = label
             queue.append(start)
     start_ids = set(origin)
     while queue:
         current = queue.popleft()
-        element = system.element_by_id.get(current)
-        if element is None or (current not in start_ids and not through(element)):
+        if current not in start_ids and not through(elements[current]):  # only known elements are queued
             continue
-        ahead = [system.other_end(flow, current) for flow in index.get(current, [])]
-        for nxt in (*ahead, *replies.get(current, ())):
-            if nxt not in origin and nxt in system.element_by_id:
-                origin[nxt] = origin[current]
+        label = origin[current]
+        for nxt in _neighbours(index.get(current, ()), current, replies.get(current, ())):
+            if nxt not in origin and nxt in elements:
+                origin[nxt] = label
                 queue.append(nxt)
     return origin
+
+
+def _neighbours(flows: Iterable[Flow], current: str, answers: Iterable[str]) -> Iterator[str]:
+    """The other ends of ``flows`` at ``current``, then ``answers`` (the replies it gets), in that order."""
+    for flow in flows:
+        yield flow.target if flow.source == current else flow.source
+    yield from answers
 
 
 @per_system
@@ -140,15 +147,24 @@ def talks_to_model(system: System, element: Element) -> bool:
 def loop_owners(system: System) -> Iterator[Element]:
     """Agents, and language models no agent drives: the element that decides what happens with a context
     (an agent's model is named in the agent's finding instead of getting its own)."""
-    for model in models(system):
-        if model.kind is Kind.llm and any(e.kind is Kind.agent for e in system.upstream(model.id)):
-            continue
-        yield model
+    return iter(_loop_owners(system))
+
+
+@per_system
+def _loop_owners(system: System) -> tuple[Element, ...]:
+    return tuple(model for model in models(system)
+                 if not (model.kind is Kind.llm and any(e.kind is Kind.agent for e in system.upstream(model.id))))
 
 
 def models(system: System) -> Iterator[Element]:
     """The language models and agents that answer prompts (not weight files a process only loads)."""
-    return (e for e in system.elements if e.kind in MODELS and not loaded_weights(system, e))
+    return iter(_models(system))
+
+
+@per_system
+def _models(system: System) -> tuple[Element, ...]:
+    """``models``, found once per analysis: some twenty rules start from them."""
+    return tuple(e for e in system.elements if e.kind in MODELS and not loaded_weights(system, e))
 
 
 # What supplies a model's weights rather than prompting it.
@@ -524,8 +540,11 @@ def tool_reach(system: System) -> ToolReach:
 # sensitive data
 
 
+@per_system
 def sensitive_reach(system: System) -> dict[str, str]:
-    """Elements that confidential-or-higher data reaches (not via users or models): id -> data holder."""
+    """Elements that confidential-or-higher data reaches (not via users or models): id -> data holder.
+
+    Shared by the rules of one analysis (see ``per_system``): callers only read it."""
     starts: dict[str, str] = {}
     direct: dict[str, str] = {}
     for element in system.elements:
