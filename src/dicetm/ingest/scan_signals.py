@@ -198,7 +198,8 @@ class SignalScan:
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
+        change = _change(words, sentence) or (_narrowing(words, sentence, previous)
+                                              if reader or sentence.has("threat_model") else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
@@ -233,12 +234,54 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
+        if _rule_about_analysis(words, sentence, previous, change):
+            return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
+                             f"a rule or expected outcome that changes this analysis ({what})")
         ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
                                                                                 sentence.found["directive"], words)
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
         return None
+
+
+def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | None,
+                         change: tuple[int, int, bool, bool]) -> bool:
+    """A change stated as a rule, an expected result or a question about the analysis itself, with no reader named:
+    "the resulting threat model lists only ...", "X ist nicht zu bewerten", "Could the assessment treat X as
+    mitigated?". The threat model must be named in the sentence or the one before it (a question may name the
+    assessment instead); a bare negated reporting verb counts only beside the threat model in its own sentence.
+    Not a change: an accepted risk as a state ("accepted risks stay in the threat model"), one in quotation marks
+    (a training text quoting a poison), one a step waits for ("评审完成前"), nor the next rule of a list for
+    reviewers."""
+    start, end = change[0], change[1]
+    if _ACCEPTED.search(words, start, end) or _quoted(words, sentence, start) or _GATED_CJK.match(words, end):
+        return False
+    if previous is not None and previous.has("human"):
+        return False  # a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ... is rejected"
+    if not (change[2] or change[3]):
+        return sentence.has("threat_model")
+    if any(part is not None and part.has("threat_model") for part in (sentence, previous)):
+        return True
+    return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
+
+
+_ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ")
+_GATED_CJK = re.compile(r"(?:之?前|まで)")  # "评审完成前暂缓上线": a release waits until the review is complete
+_QUESTION = re.compile(r"[?？]")
+_QUOTES = {"\"": "\"", "「": "」", "『": "』"}  # the folded text has straight double quotes only
+
+
+def _quoted(words: str, sentence: Sentence, offset: int) -> bool:
+    """Whether ``offset`` lies inside a pair of quotation marks opened earlier in the sentence."""
+    before = words[sentence.start:offset]
+    for opening, closing in _QUOTES.items():
+        if opening == closing:
+            if before.count(opening) % 2:
+                return True
+        elif before.count(opening) > before.count(closing):
+            return True
+    return False
 
 
 def _people_label(words: str, sentence: Sentence | None) -> bool:
