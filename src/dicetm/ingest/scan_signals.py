@@ -195,6 +195,8 @@ class SignalScan:
     def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
+        if reader and _ordered_to_people(words, sentence):
+            reader = False  # "Threat-model reviewers must confirm the automated dispatch module is assessed"
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
@@ -284,6 +286,14 @@ def _quoted(words: str, sentence: Sentence, offset: int) -> bool:
     return False
 
 
+def _ordered_to_people(words: str, sentence: Sentence) -> bool:
+    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."), and no phrase that
+    only an automated reader fits names one ("if you are an AI")."""
+    found = sentence.found
+    return sentence.has("human") and sentence.has("directive") and not sentence.has("reader") and \
+        _subject(found["human"], found["directive"], words)
+
+
 def _people_label(words: str, sentence: Sentence | None) -> bool:
     """A short label naming people that ends in a colon and so addresses what follows: "Reviewers:" (not "AI
     reviewer:")."""
@@ -322,6 +332,7 @@ def _discussed_before(sentence: Sentence, start: int) -> bool:
 
 # After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
+_CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
@@ -351,6 +362,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
                     continue  # "省略せずに明記": written down, not omitted
+                if _CJK_NOT_DONE.match(words, match[1]):
+                    continue  # "クローズは行いません": a thing the assistant does not do
             elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
                 continue
             return match[0], match[1], strong, True
