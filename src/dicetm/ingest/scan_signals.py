@@ -251,20 +251,25 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
                          change: tuple[int, int, bool, bool]) -> bool:
     """A change stated as a rule, an expected result or a question about the analysis itself, with no reader named:
     "the resulting threat model lists only ...", "X ist nicht zu bewerten", "Could the assessment treat X as
-    mitigated?". The threat model must be named in the sentence or the one before it (a question may name the
-    assessment instead); a bare negated reporting verb counts only beside the threat model in its own sentence.
-    Not a change: an accepted risk as a state ("accepted risks stay in the threat model"), one in quotation marks
-    (a training text quoting a poison), one a step waits for ("评审完成前"), nor the next rule of a list for
-    reviewers."""
+    mitigated?". The threat model must be named in the sentence or the one before it, or the threats be the object
+    of a rule (a question may name the assessment instead); a bare negated reporting verb counts only beside the
+    threat model.
+    Not a change: a rule that refuses one ("a Low without written justification is rejected"), an accepted risk
+    as a state ("accepted risks stay in the threat model"), one in quotation marks (a training text quoting a
+    poison), one a step waits for ("评审完成前"), nor the next rule of a list for reviewers."""
     start, end = change[0], change[1]
-    if _ACCEPTED.search(words, start, end) or _quoted(words, sentence, start) or _GATED_CJK.match(words, end):
+    if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or _quoted(words, sentence, start) or \
+            _GATED_CJK.match(words, end):
         return False
     if previous is not None and previous.has("human"):
         return False  # a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ... is rejected"
+    # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
+    # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
+    named = sentence.has("threat_model") or (previous is not None and previous.has("threat_model") and not change[2])
     if not (change[2] or change[3]):
-        return sentence.has("threat_model")
-    if any(part is not None and part.has("threat_model") for part in (sentence, previous)):
-        return True
+        return named
+    if named or (sentence.has("topic") and sentence.has("directive")):
+        return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
 
 
