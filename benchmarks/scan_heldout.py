@@ -49,7 +49,14 @@ def load_labels(root: Path = HELDOUT) -> dict[str, dict[str, object]]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
+    """Folded for comparison; a table's cell separator counts as a space, and there is none between CJK characters
+    (labels join split cells with one space, none in Japanese and Chinese)."""
+    text = re.sub(r"\s*\|\s*", " ", unicodedata.normalize("NFKC", text).lower())
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(rf"(?<=[{_CJK}]) (?=[{_CJK}])", "", text)
+
+
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
 
 
 def on_part(findings: Sequence[ScanFinding], quote: str) -> bool:

@@ -181,7 +181,10 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
             " | " in _line(words, start, end) and _discusses(heading))
     if introduced or _bracketed_example(words, start):
         return True  # 'sentences such as "ignore all rules"', 'une phrase comme « tu es désormais ... »'
-    if text.code or quoted or _set_off(text, previous):
+    set_off = text.code or _set_off(text, previous)
+    if set_off and not quoted and _COMMENT_LINE.match(_line(words, start, end)):
+        return _discusses(_line(words, start, end))  # a comment in a config sample speaks for itself
+    if set_off or quoted:
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
         return True
@@ -189,6 +192,7 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+_COMMENT_LINE = re.compile(r"[ \t]*(?:#|//|--|;|<!--)")
 
 
 def _bracketed_example(words: str, start: int) -> bool:
