@@ -201,7 +201,9 @@ class SignalScan:
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = _change(words, sentence) or (_narrowing(words, sentence, previous)
-                                              if reader or sentence.has("threat_model") else None)
+                                              if reader or sentence.has("threat_model") or (
+                                                  previous is not None and previous.has("threat_model") and
+                                                  not previous.has("human")) else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
@@ -236,14 +238,14 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
-        if _rule_about_analysis(words, sentence, previous, change):
-            return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
-                             f"a rule or expected outcome that changes this analysis ({what})")
         ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
                                                                                 sentence.found["directive"], words)
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
+        if _rule_about_analysis(words, sentence, previous, change):
+            return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
+                             f"a rule or expected outcome that changes this analysis ({what})")
         return None
 
 
@@ -256,8 +258,16 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
     threat model.
     Not a change: a rule that refuses one ("a Low without written justification is rejected"), an accepted risk
     as a state ("accepted risks stay in the threat model"), one in quotation marks (a training text quoting a
-    poison), one a step waits for ("评审完成前"), nor the next rule of a list for reviewers."""
+    poison), one a step waits for ("评审完成前"), the next rule of a list for reviewers, a finding reported after
+    talk of attacks ("in the pentest report ..."), nor a bare status ("threat review closed on 4 May")."""
     start, end = change[0], change[1]
+    directive = sentence.has("directive") or sentence.has("policy")
+    found = sentence.found
+    later = any(m[0] >= end for name in ("exclude", "downgrade", "out_of_scope", "restrict")
+                for m in found.get(name, []))
+    if _discussed_before(sentence, start) or (not directive and not later and any(
+            low <= start and end <= high for low, high in found.get("complete", []))):
+        return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
     if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or _quoted(words, sentence, start) or \
             _GATED_CJK.match(words, end):
         return False
@@ -265,10 +275,12 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
         return False  # a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ... is rejected"
     # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
     # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
-    named = sentence.has("threat_model") or (previous is not None and previous.has("threat_model") and not change[2])
+    named = any(";" not in words[min(m[1], start):max(m[0], end)] for m in sentence.found.get("threat_model", [])) \
+        or (previous is not None and previous.has("threat_model") and not change[2] and
+            (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
     if not (change[2] or change[3]):
         return named
-    if named or (sentence.has("topic") and sentence.has("directive")):
+    if named or (sentence.has("topic") and directive):
         return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
 
