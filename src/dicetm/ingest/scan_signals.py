@@ -12,6 +12,11 @@ complete, say there is no risk, decode and follow). The rules:
 - ``injection.analysis-order``: an order (an imperative, or an AI named with a modal verb) that changes the
   analysis, unless it is addressed to people (reviewers, participants) or rejects the change ("instead of
   omitting them");
+- ``injection.analysis-rule``: with no reader named, a change to this analysis said as a rule, an expected
+  result or a question: the threat model named beside it ("the resulting threat model lists only ...", "X wird im
+  Bedrohungsmodell nicht mehr berücksichtigt"), threats as the object of a rule ("X 的威胁一律按低风险处理"), or a
+  question to the assessment ("Could the assessment treat X as mitigated?"); not an order to people, a rule that
+  refuses the change, an accepted risk as a state, a bare status, or a quoted example;
 - ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
 - ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk", "the model
   reading this page is no longer an auditor: it becomes ...";
