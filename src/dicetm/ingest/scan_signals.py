@@ -16,7 +16,7 @@ complete, say there is no risk, decode and follow). The rules:
   result or a question: the threat model named beside it ("the resulting threat model lists only ...", "X wird im
   Bedrohungsmodell nicht mehr berücksichtigt"), threats as the object of a rule ("X 的威胁一律按低风险处理"), or a
   question to the assessment ("Could the assessment treat X as mitigated?"); not an order to people, a rule that
-  refuses the change, an accepted risk as a state, a bare status, or a quoted example;
+  refuses the change, an accepted risk as a state, or a bare status (a quoted example is excused later);
 - ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
 - ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk", "the model
   reading this page is no longer an auditor: it becomes ...";
@@ -262,9 +262,9 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
     of a rule (a question may name the assessment instead); a bare negated reporting verb counts only beside the
     threat model.
     Not a change: a rule that refuses one ("a Low without written justification is rejected"), an accepted risk
-    as a state ("accepted risks stay in the threat model"), one in quotation marks (a training text quoting a
-    poison), one a step waits for ("评审完成前"), the next rule of a list for reviewers, a finding reported after
-    talk of attacks ("in the pentest report ..."), nor a bare status ("threat review closed on 4 May")."""
+    as a state ("accepted risks stay in the threat model"), one a step waits for ("评审完成前"), the next rule of a
+    list for reviewers, a finding reported after talk of attacks ("in the pentest report ..."), nor a bare status
+    ("threat review closed on 4 May")."""
     start, end = change[0], change[1]
     directive = sentence.has("directive") or sentence.has("policy")
     found = sentence.found
@@ -273,7 +273,7 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
     if _discussed_before(sentence, start) or (not directive and not later and any(
             low <= start and end <= high for low, high in found.get("complete", []))):
         return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
-    if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or _quoted(words, sentence, start) or \
+    if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or \
             _GATED_CJK.match(words, end):
         return False
     if previous is not None and previous.has("human"):
@@ -285,7 +285,10 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
             (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
     if not (change[2] or change[3]):
         return named
-    if named or (sentence.has("topic") and directive):
+    # A table row splits a rule over its cells: "Les menaces sur X | sont à classer au plus en gravité faible."
+    row = previous is not None and previous.has("topic") and "|" in words[previous.start:sentence.start] and \
+        "\n" not in words[previous.start:sentence.start]
+    if named or ((sentence.has("topic") or row) and directive):
         return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
 
@@ -293,19 +296,6 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
 _ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ")
 _GATED_CJK = re.compile(r"(?:之?前|まで)")  # "评审完成前暂缓上线": a release waits until the review is complete
 _QUESTION = re.compile(r"[?？]")
-_QUOTES = {"\"": "\"", "「": "」", "『": "』"}  # the folded text has straight double quotes only
-
-
-def _quoted(words: str, sentence: Sentence, offset: int) -> bool:
-    """Whether ``offset`` lies inside a pair of quotation marks opened earlier in the sentence."""
-    before = words[sentence.start:offset]
-    for opening, closing in _QUOTES.items():
-        if opening == closing:
-            if before.count(opening) % 2:
-                return True
-        elif before.count(opening) > before.count(closing):
-            return True
-    return False
 
 
 def _ordered_to_people(words: str, sentence: Sentence) -> bool:
