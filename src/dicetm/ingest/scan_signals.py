@@ -273,14 +273,12 @@ def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | No
     if _discussed_before(sentence, start) or (not directive and not later and any(
             low <= start and end <= high for low, high in found.get("complete", []))):
         return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
-    if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or \
-            _GATED_CJK.match(words, end):
-        return False
-    if previous is not None and previous.has("human"):
-        return False  # a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ... is rejected"
+    if sentence.has("refuse") or _ACCEPTED.search(words, start, end) or _GATED_CJK.match(words, end) or (
+            previous is not None and previous.has("human")):
+        return False  # ...; or a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ..."
     # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
     # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
-    named = any(";" not in words[min(m[1], start):max(m[0], end)] for m in sentence.found.get("threat_model", [])) \
+    named = any(";" not in words[min(m[1], start):max(m[0], end)] for m in found.get("threat_model", [])) \
         or (previous is not None and previous.has("threat_model") and not change[2] and
             (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
     if not (change[2] or change[3]):
