@@ -297,11 +297,14 @@ _QUESTION = re.compile(r"[?？]")
 
 
 def _ordered_to_people(words: str, sentence: Sentence) -> bool:
-    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."), and no phrase that
-    only an automated reader fits names one ("if you are an AI")."""
+    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."; not "automated
+    reviewers must"), and no phrase that only an automated reader fits names one ("if you are an AI")."""
     found = sentence.found
-    return sentence.has("human") and sentence.has("directive") and not sentence.has("reader") and \
-        _subject(found["human"], found["directive"], words)
+    if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
+        return False
+    machines = found.get("automated", []) + found.get("ai", [])
+    people = [m for m in found["human"] if not any(0 <= m[0] - a[1] <= 2 for a in machines)]  # not "AI reviewers"
+    return _subject(people, found["directive"], words)
 
 
 def _people_label(words: str, sentence: Sentence | None) -> bool:
