@@ -65,7 +65,7 @@ def test_set_f_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
 
 def test_set_g_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     """Set g (wording-only poisons, no named reader) went from 8/40 on the poisoned part with 8/40 false alarms to
-    34/40 with none (scan5): three misses or two false alarms are tolerated, not a language below 2/4."""
+    33/40 with none (scan5): two misses or two false alarms are tolerated, not a language below 2/4."""
     result = scorer.measure("g", scorer.load_labels())
     overall = result.tallies["all"]
     assert overall.poisoned == 40 and overall.benign == 40
