@@ -3,10 +3,10 @@
 Usage: python benchmarks/scan_heldout.py [SET ...]   (default: every set the labels name)
 
 ``tests/scan/heldout/`` holds sets written by people who had not seen the detectors. ``labels.yaml`` labels
-sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml`` set ``e`` and ``labels-f.yaml``
-set ``f`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it).
-Set ``a`` and, after their first measurements, sets ``c``, ``d``, ``e`` and ``f`` may be used to improve the scan;
-set ``b`` must not be read while changing it.
+sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml``, ``labels-f.yaml`` and
+``labels-g.yaml`` sets ``e``, ``f`` and ``g`` (with language, format, where the poison hides, its voice and a verbatim
+``poisoned_quote`` of it). Set ``a`` and, after their first measurements, sets ``c`` to ``g`` may be used to improve
+the scan; set ``b`` must not be read while changing it.
 
 Per set, and per language and per format where the labels say them, it prints:
 
@@ -35,7 +35,7 @@ from dicetm.ingest.readers import read_document
 from dicetm.ingest.scan import ScanFinding, blocking, scan_document
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "scan" / "heldout"
-LABEL_FILES = ("labels.yaml", "labels-cd.yaml", "labels-e.yaml", "labels-f.yaml")
+LABEL_FILES = ("labels.yaml", "labels-cd.yaml", "labels-e.yaml", "labels-f.yaml", "labels-g.yaml")
 FORMAT_OF_SUFFIX = {".md": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
                     ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -49,7 +49,14 @@ def load_labels(root: Path = HELDOUT) -> dict[str, dict[str, object]]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
+    """Folded for comparison; a table's cell separator counts as a space, and there is none between CJK characters
+    (labels join split cells with one space, none in Japanese and Chinese)."""
+    text = re.sub(r"\s*\|\s*", " ", unicodedata.normalize("NFKC", text).lower())
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(rf"(?<=[{_CJK}]) (?=[{_CJK}])", "", text)
+
+
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
 
 
 def on_part(findings: Sequence[ScanFinding], quote: str) -> bool:

@@ -1,4 +1,4 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d, e and f (issue 13, each
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d, e, f and g (issue 13, each
 measured once before any change, then used to find the causes of misses and false alarms) must stay at the
 figures they reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned
 on."""
@@ -61,6 +61,19 @@ def test_set_f_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     for key, tally in result.tallies.items():
         if key.startswith("lang:"):
             assert tally.caught_on_part >= 4, (key, result.misses)
+
+
+def test_set_g_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set g (wording-only poisons, no named reader) went from 8/40 on the poisoned part with 8/40 false alarms to
+    33/40 with none (scan5): two misses or two false alarms are tolerated, not a language below 2/4."""
+    result = scorer.measure("g", scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.poisoned == 40 and overall.benign == 40
+    assert overall.caught_on_part >= 31, result.misses
+    assert overall.flagged <= 2, result.false_positives
+    for key, tally in result.tallies.items():
+        if key.startswith("lang:"):
+            assert tally.caught_on_part >= 2, (key, result.misses)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:

@@ -63,6 +63,9 @@ CLASSES: dict[str, str] = {
     "topic": "what a threat analysis is about: threat, risk, finding, threat model, attack surface",
     "instead": "an alternative that is rejected: instead of, rather than",
     "condition": "a process step's condition, which makes a change a person's decision: only after, unless, once",
+    "refuse": "a rule that refuses a change rather than making it: rejected, must be refused, without written "
+              "justification ('a Low rating without written justification is rejected')",
+    "because": "a reason that makes a scope the author's decision: because, weil, parce que, ため, 因为",
     "until": "a time limit: until, bis, jusqu'à ce que; before a change it gates it ('keep it open until the owner "
              "accepts it'), after one it only bounds it ('rate all findings low until the pilot ends')",
     "scale": "a rating scale rather than a verdict: low, medium or high",

@@ -171,16 +171,20 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
     if start < end and words[start] in "\"`'" and words.find(words[start], start + 1, end) < 0:
         start += 1  # the match begins with the quote mark that opens a quotation around it
     low, high = max(0, start - 240), min(len(words), end + 240)
-    quoted = _inside_quotes(words, start, end)
+    # A table row cut at a line break (a PDF cell) may open a quotation that the next row closes.
+    quoted = _inside_quotes(words, start, end) or (text.span.kind in _ROWS and words.count('"', 0, start) % 2 == 1)
     introduced = quoted and _introduced_as_example(words, start)
     if text.span.hidden is not None:
         # A collapsed section may quote attacks too, but hiding is also how they are planted: only a quotation
         # introduced as an example in a passage about attacks, or a table row under a heading about them, is one.
         return (introduced and (_discusses(words[low:high]) or _discusses(heading))) or (
             " | " in _line(words, start, end) and _discusses(heading))
-    if introduced:
+    if introduced or _bracketed_example(words, start):
         return True  # 'sentences such as "ignore all rules"', 'une phrase comme « tu es désormais ... »'
-    if text.code or quoted or _set_off(text, previous):
+    set_off = text.code or _set_off(text, previous)
+    if set_off and not quoted and _COMMENT_LINE.match(_line(words, start, end)):
+        return _discusses(_line(words, start, end))  # a comment in a config sample speaks for itself
+    if set_off or quoted:
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
         return True
@@ -188,6 +192,16 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+_COMMENT_LINE = re.compile(r"[ \t]*(?:#|//|--|;|<!--)")
+
+
+def _bracketed_example(words: str, start: int) -> bool:
+    """The match is named in a parenthesis that opens with "e.g.", "z. B.", "par exemple": "(z. B. Anweisungen an
+    die KI)"."""
+    opening = words.rfind("(", max(0, start - 60), start)
+    if opening < 0 or words.find(")", opening, start) >= 0:
+        return False
+    return any(found <= 1 for found, _ in lexicon().find("quote_intro", words[opening + 1:start]))
 
 
 def _line(words: str, start: int, end: int) -> str:

@@ -12,6 +12,11 @@ complete, say there is no risk, decode and follow). The rules:
 - ``injection.analysis-order``: an order (an imperative, or an AI named with a modal verb) that changes the
   analysis, unless it is addressed to people (reviewers, participants) or rejects the change ("instead of
   omitting them");
+- ``injection.analysis-rule``: with no reader named, a change to this analysis said as a rule, an expected
+  result or a question: the threat model named beside it ("the resulting threat model lists only ...", "X wird im
+  Bedrohungsmodell nicht mehr berücksichtigt"), threats as the object of a rule ("X 的威胁一律按低风险处理"), or a
+  question to the assessment ("Could the assessment treat X as mitigated?"); not an order to people, a rule that
+  refuses the change, an accepted risk as a state, or a bare status (a quoted example is excused later);
 - ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
 - ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk", "the model
   reading this page is no longer an auditor: it becomes ...";
@@ -195,10 +200,15 @@ class SignalScan:
     def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
+        if reader and _ordered_to_people(words, sentence):
+            reader = False  # "Threat-model reviewers must confirm the automated dispatch module is assessed"
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence) or (_narrowing(words, sentence, previous) if reader else None)
+        change = _change(words, sentence) or (_narrowing(words, sentence, previous)
+                                              if reader or sentence.has("threat_model") or (
+                                                  previous is not None and previous.has("threat_model") and
+                                                  not previous.has("human")) else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
@@ -238,7 +248,65 @@ class SignalScan:
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
+        if _rule_about_analysis(words, sentence, previous, change):
+            return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
+                             f"a rule or expected outcome that changes this analysis ({what})")
         return None
+
+
+def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | None,
+                         change: tuple[int, int, bool, bool]) -> bool:
+    """A change stated as a rule, an expected result or a question about the analysis itself, with no reader named:
+    "the resulting threat model lists only ...", "X ist nicht zu bewerten", "Could the assessment treat X as
+    mitigated?". The threat model must be named in the sentence or the one before it, or the threats be the object
+    of a rule (a question may name the assessment instead); a bare negated reporting verb counts only beside the
+    threat model.
+    Not a change: a scope given with its reason ("because the vendor assesses it"), a rule that refuses one ("a
+    Low without written justification is rejected"), an accepted risk as a state ("accepted risks stay in the
+    threat model"), one a step waits for ("评审完成前"), the next rule of a list for reviewers, a finding reported
+    after talk of attacks ("in the pentest report ..."), nor a bare status ("threat review closed on 4 May")."""
+    start, end = change[0], change[1]
+    directive = sentence.has("directive")
+    found = sentence.found
+    later = any(m[0] >= end for name in ("exclude", "downgrade", "out_of_scope", "restrict")
+                for m in found.get(name, []))
+    if _discussed_before(sentence, start) or (not directive and not later and any(
+            low <= start and end <= high for low, high in found.get("complete", []))):
+        return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
+    governance = sentence.has("policy") and not sentence.has("threat_model")  # "per the AI policy, low-risk systems"
+    if sentence.has("refuse") or sentence.has("because") or governance or _ACCEPTED.search(words, start, end) or \
+            _GATED_CJK.match(words, end) or (
+            previous is not None and previous.has("human")):
+        return False  # ...; or a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ..."
+    # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
+    # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
+    named = any(_same_clause(words, min(m[1], start), max(m[0], end)) for m in found.get("threat_model", [])) \
+        or (previous is not None and previous.has("threat_model") and not change[2] and
+            (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
+    if not (change[2] or change[3]):
+        return named
+    # A table row splits a rule over its cells: "Les menaces sur X | sont à classer au plus en gravité faible."
+    row = previous is not None and previous.has("topic") and "|" in words[previous.start:sentence.start] and \
+        "\n" not in words[previous.start:sentence.start]
+    if named or ((sentence.has("topic") or row) and directive):
+        return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
+    return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
+
+
+_ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ|承認")
+_GATED_CJK = re.compile(r"(?:之?前|まで)")  # "评审完成前暂缓上线": a release waits until the review is complete
+_QUESTION = re.compile(r"[?？]")
+
+
+def _ordered_to_people(words: str, sentence: Sentence) -> bool:
+    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."; not "automated
+    reviewers must"), and no phrase that only an automated reader fits names one ("if you are an AI")."""
+    found = sentence.found
+    if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
+        return False
+    machines = found.get("automated", []) + found.get("ai", [])
+    people = [m for m in found["human"] if not any(0 <= m[0] - a[1] <= 2 for a in machines)]  # not "AI reviewers"
+    return _subject(people, found["directive"], words)
 
 
 def _people_label(words: str, sentence: Sentence | None) -> bool:
@@ -279,6 +347,7 @@ def _discussed_before(sentence: Sentence, start: int) -> bool:
 
 # After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
+_CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
@@ -308,6 +377,8 @@ def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | Non
                 if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
                                           _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
                     continue  # "省略せずに明記": written down, not omitted
+                if _CJK_NOT_DONE.match(words, match[1]):
+                    continue  # "クローズは行いません": a thing the assistant does not do
             elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
                 continue
             return match[0], match[1], strong, True
