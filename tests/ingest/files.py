@@ -23,16 +23,19 @@ def minimal_pdf(pages: list[list[str]]) -> bytes:
 
 
 def pdf_from_objects(objects: dict[int, str]) -> bytes:
-    """A PDF file of these numbered objects (1 is the catalogue) with its cross-reference table and trailer."""
+    """A PDF file of these numbered objects (1 is the catalogue) with its cross-reference table and trailer; numbers
+    left unused are free entries in the table."""
     out = b"%PDF-1.4\n"
     offsets = {}
     for key in sorted(objects):
         offsets[key] = len(out)
         out += f"{key} 0 obj\n{objects[key]}\nendobj\n".encode()
     xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offsets[key]:010d} 00000 n \n".encode() for key in sorted(objects))
-    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    size = max(objects) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[key]:010d} 00000 n \n".encode() if key in offsets else b"0000000000 65535 f \n"
+                    for key in range(1, size))
+    return out + f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
 
 
 def png() -> bytes:

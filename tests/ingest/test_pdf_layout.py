@@ -11,6 +11,8 @@ from dicetm.ingest.extract_ir import Where
 from dicetm.ingest.readers import read_document
 from dicetm.ingest.scan import blocking, scan_document
 
+from .files import pdf_from_objects
+
 FONTS = {"F1": "Helvetica", "F2": "Helvetica-Bold", "F3": "Courier"}
 
 
@@ -29,16 +31,7 @@ def _pdf(*pages: list[Line]) -> bytes:
         objects[21 + 2 * number] = f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream"
     for index, name in enumerate(FONTS.values()):
         objects[10 + index] = f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} >>"
-    out = b"%PDF-1.4\n"
-    offsets = {}
-    for key in sorted(objects):
-        offsets[key] = len(out)
-        out += f"{key} 0 obj\n{objects[key]}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {max(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offsets[key]:010d} 00000 n \n".encode() if key in offsets else b"0000000000 65535 f \n"
-                    for key in range(1, max(objects) + 1))
-    return out + f"trailer\n<< /Size {max(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return pdf_from_objects(objects)
 
 
 PAGE = [
