@@ -57,7 +57,7 @@ def lines(text: str) -> str:
 
 
 def json_text(text: str) -> str:
-    """JSON text (from ``json.dumps``) with the unsafe characters it leaves raw written as ``\\uXXXX`` escapes.
+    """JSON text (from ``json.dumps``) with the unsafe characters it leaves raw written as escapes (``\\u0085``).
 
     ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but keeps DEL, C1 and bidirectional controls
     as they are. Outside strings JSON holds none of them, so the replacement leaves the data unchanged.

@@ -20,7 +20,7 @@ def render_json(result: AnalysisResult) -> str:
     pydantic's Rust serializer writes them, from a copy of the result's schema that lists keys in order.
     (The two writers would differ only on exponent floats such as 1e-07; the result's one float is a
     percentage rounded to 0.1.) C1 and bidirectional controls, which both leave raw, are written as
-    ``\\uXXXX`` escapes so the JSON is safe to print to a terminal.
+    ``\\u`` escapes (``\\u202e`` for a right-to-left override) so the JSON is safe to print to a terminal.
     """
     with gc_paused():
         return json_text(_sorted_serializer().to_json(result, indent=2).decode("utf-8")) + "\n"
