@@ -121,3 +121,44 @@ def test_one_index_mixing_outsiders_content_with_sensitive_data_is_named_on_the_
 def test_an_index_holding_only_outsiders_content_mixes_nothing() -> None:
     threat = findings("T-LLM-020", _copilot(False))["T-LLM-020@model"]
     assert "atlas:AML.T0085.000" not in threat.references
+
+
+def test_content_fetched_from_the_open_web_is_a_drive_by() -> None:
+    web = {"id": "page", "name": "Web pages", "kind": "knowledge_source", "training_data_provenance": "public_web"}
+    system = system_of([PAGE_READER[0], web, PAGE_READER[2]], [("user", "chat", True), ("page", "chat", False)])
+    assert "atlas:AML.T0078" in findings("T-LLM-002", system)["T-LLM-002@chat"].references
+
+
+def test_outside_content_of_unstated_origin_is_no_drive_by() -> None:
+    system = system_of(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
+    assert "atlas:AML.T0078" not in findings("T-LLM-002", system)["T-LLM-002@chat"].references
+
+
+def test_an_agent_that_drives_a_browser_meets_pages_by_drive_by() -> None:
+    agent = {"id": "chat", "name": "Browsing agent", "kind": "agent", "computer_use": "browser"}
+    system = system_of([*PAGE_READER[:2], agent], [("user", "chat", True), ("page", "chat", False)])
+    assert "atlas:AML.T0078" in findings("T-LLM-002", system)["T-LLM-002@chat"].references
+
+
+def _server(exposure: str | None, zoned: bool) -> System:
+    api = {"id": "api", "name": "Model API", "kind": "process"}
+    if exposure is not None:
+        api["exposure"] = exposure
+    system = system_of([{"id": "client", "name": "API client", "kind": "external_entity"}, api],
+                       [("client", "api", True)])
+    if zoned:
+        system = System.model_validate({**system.model_dump(), "trust_boundaries": [
+            {"id": "host", "name": "Serving host", "elements": ["api"]}]})
+    return system
+
+
+def test_a_component_called_from_outside_every_zone_is_public_facing_unless_stated_otherwise() -> None:
+    threat = findings("T-STRIDE-012", _server(None, zoned=True))["T-STRIDE-012@api"]
+    assert "cwe:CWE-1327" in threat.references
+    assert any("exposure" in a for a in threat.assumptions)
+    assert "T-STRIDE-012@api" not in findings("T-STRIDE-012", _server("internal", zoned=True))
+
+
+def test_a_stated_internet_exposure_needs_no_binding_weakness() -> None:
+    threat = findings("T-STRIDE-012", _server("internet", zoned=True))["T-STRIDE-012@api"]
+    assert "cwe:CWE-1327" not in threat.references and not any("exposure" in a for a in threat.assumptions)

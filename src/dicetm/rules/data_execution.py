@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, Permission, System
 from dicetm.rules.agent import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import holds_model_files, loaded_weights, open_to_internet
+from dicetm.rules.reach import from_the_web, holds_model_files, loaded_weights, open_to_internet
 
 # Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
 # servers are installed from registries: the ECO family's ground).
@@ -96,6 +96,8 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             continue
         assumptions: list[str] = []
         references = _supply_chain(system, sources)
+        if any(from_the_web(system, s) for s in sources):
+            references.append("atlas:AML.T0078")  # pages fetched from the open web: a drive-by compromise
         reaches: list[str] = []
         if tenants:
             references += ["cwe:CWE-653", "atlas:AML.T0050"]

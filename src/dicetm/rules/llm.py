@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from dicetm.model import TOOL_KINDS, Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import TOOL_KINDS, ComputerUse, Element, Factor, Kind, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
@@ -39,6 +39,7 @@ from dicetm.rules.reach import (
     directions,
     entry_name,
     entry_of,
+    from_the_web,
     internet_factor,
     kinds,
     level_text,
@@ -96,6 +97,17 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
 SOCIAL_ENGINEERING_REFS = ("atlas:AML.T0052.000", "owasp-agentic:T15")
 
 
+# Content a model pulls from the open web on its own (browsing, fetching pages): a drive-by compromise.
+DRIVE_BY_REF = "atlas:AML.T0078"
+
+
+def _drive_by(system: System, model: Element, origin: str) -> tuple[str, ...]:
+    """AML.T0078 when the injected content comes from the open web, or the model browses it itself."""
+    source = system.element_by_id.get(origin)
+    browses = model.computer_use in (ComputerUse.browser, ComputerUse.desktop)
+    return (DRIVE_BY_REF,) if browses or (source is not None and from_the_web(system, source)) else ()
+
+
 def _converses_with_people(system: System) -> set[str]:
     """Models whose own answers go back to the external entities that prompt them (a chat, an assistant)."""
     callers = caller_reach(system, through_models=False)
@@ -120,9 +132,10 @@ def retrieved_content_injection(system: System) -> Iterator[Hit]:
         else:
             assumptions.append(f"Who can write the content of {name_of(system, source)} is not stated; assumed "
                                "outsiders can.")
+        social = SOCIAL_ENGINEERING_REFS if model.id in conversing else ()
         yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source)},
                   factors=tuple(factors), assumptions=tuple(assumptions),
-                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
+                  references=(*social, *_drive_by(system, model, source)))
 
 
 def tool_output_injection(system: System) -> Iterator[Hit]:
@@ -143,10 +156,11 @@ def tool_output_injection(system: System) -> Iterator[Hit]:
         else:
             assumptions.append(f"Whether the content returned by {name_of(system, tool)} can be written by "
                                "outsiders is not stated; assumed it can.")
+        social = SOCIAL_ENGINEERING_REFS if model.id in conversing else ()
         yield Hit(element=model.id, others=tuple(dict.fromkeys((tool, origin))),
                   values={"tool": name_of(system, tool), "origin": name_of(system, origin)},
                   factors=tuple(factors), assumptions=tuple(assumptions),
-                  references=SOCIAL_ENGINEERING_REFS if model.id in conversing else ())
+                  references=(*social, *_drive_by(system, model, origin)))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from dicetm.model import (
     STORE_KINDS,
     TOOL_KINDS,
+    DataProvenance,
     Element,
     Exposure,
     Factor,
@@ -474,6 +475,14 @@ def outside_content(element: Element, outside: set[str]) -> bool:
     if element.kind is Kind.external_entity or element.untrusted_content is True:
         return True
     return element.untrusted_content is None and element.id in outside
+
+
+def from_the_web(system: System, element: Element) -> bool:
+    """Content fetched from the open web: an external entity outside every trust zone (the internet, by the
+    model's convention) or a source stated to be scraped or downloaded from the internet."""
+    if element.kind is Kind.external_entity:
+        return element.id not in system.boundary_of
+    return element.training_data_provenance is DataProvenance.public_web
 
 
 def tool_trust(

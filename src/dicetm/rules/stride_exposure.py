@@ -8,7 +8,8 @@ They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets 
 T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
 internet-facing entry point gets exactly one spoofing finding.
 
-Only stated facts make an element internet-facing here (``exposure: internet``); a vendor's model API is the
+Stated facts make an element internet-facing here (``exposure: internet``); T-STRIDE-012 also takes a component
+with no stated exposure that a caller outside every trust zone reaches directly. A vendor's model API is the
 vendor's public application, not one of this system's. Every function is linear in elements and flows.
 """
 
@@ -54,6 +55,19 @@ def _internet_application(element: Element) -> bool:
     """An own component that answers on the public internet (not a vendor's hosted model API)."""
     return (element.kind in APPLICATION_KINDS and element.exposure is Exposure.internet
             and element.third_party is not True and not hosted_elsewhere(element))
+
+
+def _called_from_open_network(system: System, element: Element) -> Element | None:
+    """An own component with no stated exposure that an external entity outside every trust zone (the open
+    network, by the model's convention) sends requests to directly: the first such caller."""
+    if (element.kind not in APPLICATION_KINDS or element.exposure is not None or element.third_party is True
+            or hosted_elsewhere(element)):
+        return None
+    for flow in requests_to(system, element.id):
+        caller = system.element_by_id.get(flow.source)
+        if caller is not None and caller.kind is Kind.external_entity and caller.id not in system.boundary_of:
+            return caller
+    return None
 
 
 def _people_sign_in(system: System, element: Element) -> bool:
@@ -113,13 +127,16 @@ def _requests_into_other_zones(system: System, element: Element) -> list[Element
 
 def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
-    exploits for its framework and packages and flaws in its own input handling. Fires whatever its other
-    facts say; stated facts (pinned dependencies, validated input, sign-in) move the score. When it sends
+    exploits for its framework and packages and flaws in its own input handling. A component with no stated
+    exposure that an external entity outside every trust zone calls directly counts too, with that assumption,
+    and when it sits inside a zone it may listen on more interfaces than meant (CWE-1327). Fires whatever its
+    other facts say; stated facts (pinned dependencies, validated input, sign-in) move the score. When it sends
     requests of its own to services in another trust zone, the finding names them and adds server-side request
     forgery (CWE-918): crafted input points those requests at addresses the attacker cannot reach."""
     received = sensitive_reach(system)
     for element in system.elements:
-        if not _internet_application(element):
+        caller = None if _internet_application(element) else _called_from_open_network(system, element)
+        if caller is None and not _internet_application(element):
             continue
         factors: list[Factor] = []
         opened = _opened_data(system, element, received)
@@ -127,14 +144,22 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
             where = "it handles" if opened.id == element.id else f"of {opened.name}, which it receives or requests"
             factors.append(Factor(target="impact", delta=1, fact=f"{opened.id}.classification>=confidential",
                                   note=f"a foothold here gets the {opened.classification} data {where}"))
-        assumptions: tuple[str, ...] = ()
+        assumptions: list[str] = []
         if element.dependencies_pinned is None:
-            assumptions = (f"Whether the frameworks and packages of {element.name} are pinned and scanned for "
-                           "known vulnerabilities is not stated (dependencies_pinned); assumed they are not.",)
+            assumptions.append(f"Whether the frameworks and packages of {element.name} are pinned and scanned for "
+                               "known vulnerabilities is not stated (dependencies_pinned); assumed they are not.")
         services = _requests_into_other_zones(system, element)
         forwards = (f" The requests it sends on to {_names(services)} in another zone can be pointed at other "
                     "addresses there (server-side request forgery)." if services else "")
         references = ["cwe:CWE-918"] if services else []
+        if caller is not None:
+            assumptions.append(f"Where {element.name} can be reached from is not stated (exposure); {caller.name}, "
+                               "outside every trust zone, sends it requests directly, so assumed it answers on an "
+                               "open network.")
+            if element.id in system.boundary_of:
+                references.append("cwe:CWE-1327")  # a component inside a zone that listens beyond it
+                forwards += (f" If {element.name} is meant to serve only its own zone, it listens on more network "
+                             "interfaces than it should.")
         if element.holds_credentials is True or element.classification is Classification.secret:
             references.append("atlas:AML.T0055")
             forwards += " The keys and tokens it holds (environment, configuration) come with the foothold."
@@ -144,7 +169,7 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
             forwards += (f" Data read there can leave through its own connection to {_names(channels)}, which "
                          "nobody would notice as unusual traffic.")
         yield Hit(element=element.id, others=tuple(e.id for e in [*services, *channels]),
-                  values={"forwards": forwards}, factors=tuple(factors), assumptions=assumptions,
+                  values={"forwards": forwards}, factors=tuple(factors), assumptions=tuple(assumptions),
                   references=tuple(references))
 
 
