@@ -287,3 +287,26 @@ def test_a_prompt_typed_to_an_agent_names_the_model_behind_it() -> None:
     as_process = [{**e, "kind": "process"} if e["id"] == "agent" else e for e in elements]
     direct = _findings("T-LLM-001", _system(as_process, [("visitor", "agent"), ("agent", "model")]))
     assert set(direct) == {"T-LLM-001@model"}
+
+
+def _relayed(relay_facts: dict[str, Any], flow_authenticated: bool | None) -> System:
+    flow: dict[str, Any] = {"id": "f1", "source": "relay", "target": "local"}
+    if flow_authenticated is not None:
+        flow["authenticated"] = flow_authenticated
+    return System.model_validate({
+        "name": "relay", "elements": [
+            {"id": "site", "name": "Visited page", "kind": "external_entity"},
+            {"id": "relay", "name": "Client", "kind": "process", **relay_facts},
+            {"id": "local", "name": "Local service", "kind": "process"}],
+        "flows": [{"id": "f0", "source": "site", "target": "relay"}, flow],
+        "trust_boundaries": [{"id": "host", "name": "Host", "elements": ["relay", "local"]}]})
+
+
+def test_requests_relayed_without_authentication_stated_on_the_flow_are_forgeable() -> None:
+    threat = _findings("T-STRIDE-019", _relayed({}, False))["T-STRIDE-019@local"]
+    assert {"cwe:CWE-352", "atlas:AML.T0078"} <= set(threat.references)
+
+
+def test_an_exposed_front_end_or_unstated_authentication_is_no_forged_client() -> None:
+    assert not _findings("T-STRIDE-019", _relayed({"exposure": "internet"}, False))
+    assert not _findings("T-STRIDE-019", _relayed({}, None))
