@@ -134,6 +134,28 @@ def targets_of(system: System, tool: Element) -> list[Element]:
     return result
 
 
+@per_system
+def own_means(system: System) -> dict[str, Element]:
+    """Tool id -> the agent or process that calls it and itself acts on the same stated target with at least the
+    tool's rights: the tool is only how that invoker does what it may do anyway (a terminal an agent that runs
+    commands on the machine types into). What the tool can do is then reported once, on the invoker."""
+    found: dict[str, Element] = {}
+    for tool in system.elements:
+        if tool.kind not in TOOL_KINDS or not tool.acts_on or tool.permissions is None:
+            continue
+        for invoker in invokers_of(system, tool):
+            if (invoker.kind in (Kind.agent, Kind.process) and invoker.acts_on == tool.acts_on
+                    and set(tool.permissions) <= set(invoker.permissions or ())):
+                found[tool.id] = invoker
+                break
+    return found
+
+
+def means_of(system: System, owner: Element) -> list[Element]:
+    """The tools that are ``owner``'s own means (see ``own_means``), in model order."""
+    return [system.element_by_id[t] for t, o in own_means(system).items() if o.id == owner.id]
+
+
 def target_phrase(targets: list[Element]) -> str:
     return join_names(targets) if targets else "the systems behind it"
 
@@ -293,6 +315,9 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool):
             continue
+        owner = own_means(system).get(tool.id)
+        if owner is not None and owner.human_approval_required is not True:
+            continue  # T-AGENT-012 reports the owner acting on the same target without approval
         invokers = invokers_of(system, tool)
         gap = approval_gap(tool, invokers) if invokers else None
         if gap is None:
@@ -511,9 +536,12 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
     permission (their invokers), agents that execute code themselves (their own model), and processes that
     do so for a model they talk to (that model; a model whose weight files the process only loads writes
     nothing it runs: T-DATA-012's ground)."""
+    means = own_means(system)
     for element in system.elements:
         if element.kind not in (*TOOL_KINDS, Kind.agent, Kind.process) or not _executes(element):
             continue
+        if element.id in means and _executes(means[element.id]):
+            continue  # its owner executes on the same target: reported there
         if element.kind in TOOL_KINDS:
             writers = invokers_of(system, element)
         elif element.kind is Kind.agent:
@@ -546,7 +574,7 @@ def agent_code_execution_not_sandboxed(system: System) -> Iterator[Hit]:
         invokers = "its own model" if writers == [element] else join_names(writers)
         yield Hit(
             element=element.id,
-            others=tuple(e.id for e in [*writers, *targets] if e.id != element.id),
+            others=tuple(e.id for e in [*writers, *means_of(system, element), *targets] if e.id != element.id),
             values={"invokers": invokers, "target": target_phrase(targets)},
             factors=reach_factors,
             assumptions=(*assumptions, *reach_assumptions),

@@ -27,6 +27,8 @@ from dicetm.rules.agent import (
     invokers_of,
     join_names,
     likelihood_factor,
+    means_of,
+    own_means,
     screen_reach,
     sensitivity_factor,
     talks_to_model,
@@ -82,7 +84,7 @@ def agent_acts_without_human_approval(system: System) -> Iterator[Hit]:
         factors = [*reach_factors, *sensitivity_factor(element, targets)]
         if Permission.execute in acting:
             factors.append(impact_factor(1, f"{element.id}.permissions~execute", f"{element.name} can run commands."))
-        yield Hit(element=element.id, others=tuple(t.id for t in targets),
+        yield Hit(element=element.id, others=tuple(t.id for t in [*means_of(system, element), *targets]),
                   values={"target": target_phrase(targets),
                           "actions": " and ".join({Permission.write: "change", Permission.execute: "run commands on"}
                                                   [p] for p in sorted(acting))},
@@ -114,11 +116,12 @@ def _holds_credentials(element: Element, assets: dict[str, str]) -> bool | None:
 def _readers(system: System) -> Iterator[tuple[Element, list[Element], bool]]:
     """Model-driven components that read files or execute code, what they can read, and whether they execute."""
     executing = {element.id for element, _writers in executors(system)}
+    means = own_means(system)
     for element in system.elements:
         runs = element.id in executing
         if element.kind in TOOL_KINDS:
-            if not invokers_of(system, element):
-                continue
+            if not invokers_of(system, element) or element.id in means:
+                continue  # a tool that is its owner's own means reads what the owner reads: reported there
             reads = element.permissions is None or Permission.read in element.permissions or runs
             if not reads:
                 continue
@@ -166,7 +169,8 @@ def credentials_within_reach(system: System) -> Iterator[Hit]:
         places_text = join_names([p for p in everything if p.id != reader.id])
         if any(p.id == reader.id for p in everything):
             places_text = "its own environment" + (f" and {places_text}" if len(everything) > 1 else "")
-        yield Hit(element=reader.id, others=tuple(p.id for p in everything if p.id != reader.id),
+        named = [*means_of(system, reader), *(p for p in everything if p.id != reader.id)]
+        yield Hit(element=reader.id, others=tuple(dict.fromkeys(p.id for p in named)),
                   values={"holders": places_text, "how": "runs code" if runs else "reads"},
                   factors=tuple(factors), assumptions=assumptions, references=tuple(references))
 
@@ -205,7 +209,8 @@ def agent_runs_untrusted_code(system: System) -> Iterator[Hit]:
         if gap is None:
             factors.append(likelihood_factor(-1, f"{element.id}.human_approval_required=true",
                                        "A person approves runs, though a build or test step looks harmless."))
-        yield Hit(element=element.id, others=tuple(s for s in sources if s != element.id),
+        named = [*sources, *(e.id for e in [*means_of(system, element), *hosts[1:]])]
+        yield Hit(element=element.id, others=tuple(dict.fromkeys(e for e in named if e != element.id)),
                   values={"sources": join_names(sources.values()), "host": join_names(hosts[1:2] or hosts[:1])},
                   factors=tuple(factors))
 

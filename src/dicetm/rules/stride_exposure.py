@@ -35,6 +35,7 @@ from dicetm.rules.reach import (
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
+MODEL_KINDS = frozenset({Kind.llm, Kind.agent, Kind.ml_model})
 # Where requests travel on from an entry point towards the data it opens.
 FORWARDING_KINDS = PROCESS_KINDS
 # Components several tenants can share (models have their own flooding rule).
@@ -60,9 +61,10 @@ def _internet_application(element: Element) -> bool:
 
 def _called_from_open_network(system: System, element: Element) -> Element | None:
     """An own component with no stated exposure that an external entity outside every trust zone (the open
-    network, by the model's convention) sends requests to directly: the first such caller."""
-    if (element.kind not in APPLICATION_KINDS or element.exposure is not None or element.third_party is True
-            or hosted_elsewhere(element)):
+    network, by the model's convention) sends requests to directly: the first such caller. Models and agents
+    are left out: a person prompting one is its user, not a sign that it listens on a network."""
+    if (element.kind not in APPLICATION_KINDS - MODEL_KINDS or element.exposure is not None
+            or element.third_party is True):
         return None
     for flow in requests_to(system, element.id):
         caller = system.element_by_id.get(flow.source)

@@ -1,0 +1,37 @@
+"""A tool that is only how its invoker does what the invoker may do anyway (a terminal an agent that runs commands
+on the machine types into) is reported once, on the invoker, which names the tool; a tool with rights of its own
+keeps its findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dicetm.model import System
+
+from .helpers import findings, system_of
+
+
+def _desktop(terminal_permissions: list[str]) -> System:
+    elements: list[dict[str, Any]] = [
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "agent", "name": "Desktop agent", "kind": "agent", "permissions": ["read", "execute"],
+         "acts_on": "host"},
+        {"id": "terminal", "name": "Terminal", "kind": "tool", "permissions": terminal_permissions,
+         "acts_on": "host"},
+        {"id": "host", "name": "Workstation", "kind": "process", "executes_code": True},
+    ]
+    return system_of(elements, [("user", "agent", True), ("agent", "terminal", False), ("terminal", "host", False)])
+
+
+def test_a_tool_within_its_invokers_rights_is_reported_on_the_invoker() -> None:
+    system = _desktop(["execute"])
+    for rule in ("T-AGENT-001", "T-AGENT-005", "T-AGENT-013"):
+        assert not any(t.startswith(f"{rule}@terminal") for t in findings(rule, system)), rule
+    assert "terminal" in findings("T-AGENT-005", system)["T-AGENT-005@agent"].elements
+    assert "terminal" in findings("T-AGENT-012", system)["T-AGENT-012@agent"].elements
+
+
+def test_a_tool_with_rights_its_invoker_lacks_keeps_its_own_findings() -> None:
+    system = _desktop(["execute", "write"])
+    assert "T-AGENT-001@terminal" in findings("T-AGENT-001", system)
+    assert "T-AGENT-005@terminal" in findings("T-AGENT-005", system)
