@@ -1,6 +1,8 @@
 """DATA family, model artefacts at rest: a store or registry that the organisation's own model is deployed or
-loaded from, left open to the internet. Whoever finds it copies the models in it and, where it takes writes,
-replaces an image or weights file under the same name, and the deployment pulls the attacker's model.
+loaded from, left open to the internet (T-DATA-013). Whoever finds it copies the models in it and, where it takes
+writes, replaces an image or weights file under the same name, and the deployment pulls the attacker's model.
+And model files or training data that people reach directly with their own accounts (T-DATA-016): one valid
+account, an insider's or a stolen one, is enough to collect them and take them out.
 
 The finding lands on the store; the models it reaches and the processes that carry its content to them (a
 deployment pipeline, a loader) are named with it.
@@ -12,12 +14,15 @@ from collections.abc import Iterator
 
 from dicetm.model import Element, Exposure, Kind, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.reach import MODEL_FILE_READERS, loaded_weights, open_to_internet
 
 ARTEFACT_STORES = frozenset({Kind.data_store, Kind.registry})
 MODEL_KINDS = frozenset({Kind.llm, Kind.model_provider})
 # What carries a stored artefact on to the model that runs it, without being a model or a store itself.
 CARRIERS = frozenset({Kind.process, Kind.fine_tuning_pipeline})
 OPEN = (Exposure.internet, Exposure.partner)
+# Where model files and training data are kept.
+HOLDERS = frozenset({Kind.data_store, Kind.training_data, Kind.registry})
 
 
 def _self_hosted(model: Element) -> bool:
@@ -77,6 +82,42 @@ def model_store_open_to_outsiders(system: System) -> Iterator[Hit]:
                   assumptions=tuple(assumptions))
 
 
+def _artefacts(system: System, store: Element) -> str | None:
+    """What AI artefacts a store holds: model files (a classifier loads them, or a model that only takes weights
+    from stores), training data (its kind, or a training job reads it), or both. A store a language model reads
+    at run time is context, not weights."""
+    if store.kind not in HOLDERS:
+        return None
+    readers = system.downstream(store.id)
+    files = any(e.kind is Kind.ml_model or loaded_weights(system, e) for e in readers)
+    data = store.kind is Kind.training_data or any(e.kind is Kind.fine_tuning_pipeline for e in readers)
+    if files and data:
+        return "model files and training data"
+    return "model files" if files else "training data" if data else None
+
+
+def artefacts_copied_with_an_account(system: System) -> Iterator[Hit]:
+    """A store of the organisation's own that holds model files (a model or training job loads from it) or
+    training data, which people reach directly: an external entity reads or writes it over a flow of its own,
+    not through an application. Whoever holds one of those accounts (an insider, or an attacker with a phished,
+    leaked or reused credential) collects the artefacts and takes them out through ordinary channels. A store
+    open to the internet is left to T-STRIDE-017 and T-DATA-013."""
+    for store in system.elements:
+        if store.third_party is True or open_to_internet(store):
+            continue
+        what = _artefacts(system, store)
+        if what is None:
+            continue
+        people = [e for e in [*system.upstream(store.id), *system.downstream(store.id)]
+                  if e.kind is Kind.external_entity]
+        if not people:
+            continue
+        loaders = [e for e in system.downstream(store.id) if e.kind in MODEL_FILE_READERS]
+        yield Hit(element=store.id, others=tuple(dict.fromkeys(e.id for e in [*people, *loaders])),
+                  values={"what": what, "people": ", ".join(dict.fromkeys(p.name for p in people))})
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-DATA-013": model_store_open_to_outsiders,
+    "T-DATA-016": artefacts_copied_with_an_account,
 }
