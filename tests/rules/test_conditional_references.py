@@ -4,6 +4,8 @@ stop what the platform runs, and spreading queries over accounts still floods a 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dicetm.model import System
 from dicetm.pipeline.run import analyze
 
@@ -162,3 +164,24 @@ def test_a_component_called_from_outside_every_zone_is_public_facing_unless_stat
 def test_a_stated_internet_exposure_needs_no_binding_weakness() -> None:
     threat = findings("T-STRIDE-012", _server("internet", zoned=True))["T-STRIDE-012@api"]
     assert "cwe:CWE-1327" not in threat.references and not any("exposure" in a for a in threat.assumptions)
+
+
+def _launcher(host_facts: dict[str, Any]) -> System:
+    return System.model_validate({
+        "name": "launcher", "elements": [
+            {"id": "peer", "name": "Anyone on the network", "kind": "external_entity"},
+            {"id": "proxy", "name": "Local proxy", "kind": "process", "authenticated": False},
+            {"id": "host", "name": "Workstation", "kind": "process", **host_facts}],
+        "flows": [{"id": "f0", "source": "peer", "target": "proxy"},
+                  {"id": "f1", "source": "proxy", "target": "host", "data": "commands to run"}],
+        "trust_boundaries": [{"id": "box", "name": "Workstation", "elements": ["proxy", "host"]}]})
+
+
+def test_commands_sent_to_a_machine_holding_credentials_take_it_over() -> None:
+    threat = findings("T-STRIDE-006", _launcher({"executes_code": True, "holds_credentials": True}))
+    assert {"atlas:AML.T0112", "atlas:AML.T0055"} <= set(threat["T-STRIDE-006@proxy"].references)
+
+
+def test_a_machine_not_stated_to_run_code_or_hold_anything_is_no_takeover() -> None:
+    assert not findings("T-STRIDE-006", _launcher({"holds_credentials": True}))
+    assert not findings("T-STRIDE-006", _launcher({"executes_code": True}))

@@ -35,3 +35,14 @@ def test_a_tool_with_rights_its_invoker_lacks_keeps_its_own_findings() -> None:
     system = _desktop(["execute", "write"])
     assert "T-AGENT-001@terminal" in findings("T-AGENT-001", system)
     assert "T-AGENT-005@terminal" in findings("T-AGENT-005", system)
+
+
+def test_the_machine_an_agent_runs_commands_on_is_named_by_the_agent_not_reported_again() -> None:
+    elements: list[dict[str, Any]] = [
+        {"id": "user", "name": "Developer", "kind": "external_entity"},
+        {"id": "agent", "name": "Coding agent", "kind": "agent", "permissions": ["execute"], "acts_on": "host"},
+        {"id": "host", "name": "Workstation", "kind": "process", "executes_code": True},
+    ]
+    system = system_of(elements, [("user", "agent", True), ("agent", "host", True)])
+    found = findings("T-AGENT-005", system)
+    assert set(found) == {"T-AGENT-005@agent"} and "host" in found["T-AGENT-005@agent"].elements

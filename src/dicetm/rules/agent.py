@@ -549,6 +549,8 @@ def executors(system: System) -> Iterator[tuple[Element, list[Element]]]:
         else:
             writers = [e for e in [*system.upstream(element.id), *system.downstream(element.id)]
                        if e.kind in MODEL_KINDS and not loaded_weights(system, e)]
+            if writers and all(w.kind is Kind.agent and w.acts_on == element.id and _executes(w) for w in writers):
+                continue  # the machine its agents run commands on: reported on those agents, which name it
         if writers:
             yield element, list({w.id: w for w in writers}.values())
 

@@ -45,7 +45,7 @@ from dicetm.model import (
 )
 from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import requests_to
+from dicetm.rules.reach import requests_from, requests_to
 
 EXPOSED = (Exposure.internet, Exposure.partner)
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
@@ -211,9 +211,35 @@ def _changed_elements(system: System, element: Element) -> tuple[list[Element], 
         target = system.element_by_id[element.acts_on]
         if target.id != element.id:
             changed.setdefault(target.id, target)
+    for host in _hosts_run_for(system, element):
+        changed.setdefault(host.id, host)
     if changed and element.kind in TOOL_KINDS and element.permissions is None:
         assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
     return list(changed.values()), assumptions
+
+
+def _hosts_run_for(system: System, element: Element) -> list[Element]:
+    """Processes stated to run code that ``element`` sends to one way (commands to run, not a question to answer):
+    the machine it starts processes on. A model or agent acting on a machine is the AGENT family's ground."""
+    if element.kind in (Kind.llm, Kind.agent):
+        return []
+    return [host for f in requests_from(system, element.id) if not f.bidirectional
+            and (host := system.element_by_id.get(f.target)) is not None and host.kind is Kind.process
+            and host.executes_code is True]
+
+
+@per_system
+def _secret_places(system: System) -> frozenset[str]:
+    """Elements stated to keep credentials or secret assets."""
+    assets = {e for a in system.assets if a.classification is Classification.secret for e in a.stored_in}
+    return frozenset(e.id for e in system.elements if e.holds_credentials is True or e.id in assets)
+
+
+def _sensitivity(system: System, element: Element) -> int:
+    """Rank of what an element holds: its classification, or secret when it keeps credentials or secret assets."""
+    if element.id in _secret_places(system):
+        return CLASSIFICATION_RANK[Classification.secret]
+    return _rank(element.classification) or 0
 
 
 def _factor(target: str, delta: int, fact: str, note: str) -> Factor:
@@ -493,7 +519,10 @@ def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
 
 
 def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
-    """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data."""
+    """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data: stores it
+    writes, a tool's target, and a process stated to run code that it sends commands to one way (the machine it
+    starts processes on; a machine compromise, AML.T0112). Keeping credentials or a secret asset counts as secret
+    data (AML.T0055)."""
     for element in system.elements:
         if element.kind not in PROCESS_KINDS:
             continue
@@ -502,9 +531,13 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         if not senders and element.exposure not in EXPOSED:
             continue
         changed, assumptions = _changed_elements(system, element)
-        sensitive = [t for t in changed if (_rank(t.classification) or 0) >= CONFIDENTIAL]
+        sensitive = [t for t in changed if _sensitivity(system, t) >= CONFIDENTIAL]
         if not sensitive:
             continue
+        hosts = {h.id for h in _hosts_run_for(system, element)}
+        # A machine it starts processes on is taken over with it (AML.T0112), with the credentials kept there.
+        references = [*(["atlas:AML.T0112"] if any(t.id in hosts for t in sensitive) else []),
+                      *(["atlas:AML.T0055"] if any(t.id in _secret_places(system) for t in sensitive) else [])]
         origin_parts = list(_origin_phrases(element, []))
         if senders:
             origin_parts.append(_names(senders))
@@ -519,6 +552,7 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
             values={"targets": _names(sensitive), "origin": " and ".join(origin_parts)},
             factors=factors,
             assumptions=tuple(assumptions),
+            references=tuple(references),
         )
 
 
