@@ -260,3 +260,26 @@ def test_supply_chain_of_a_classifier_follows_its_provider_and_training() -> Non
     assert "T-DATA-002@model" not in findings("T-DATA-002", trained)
     downloaded = system_of([{"id": "model", "name": "Fraud score", "kind": "ml_model"}], [])
     assert findings("T-DATA-002", downloaded)["T-DATA-002@model"].assumptions
+
+
+def _moderation(published_to_readers: bool) -> System:
+    elements: list[dict[str, Any]] = [
+        {"id": "poster", "name": "Poster", "kind": "external_entity"},
+        {"id": "forum", "name": "Forum service", "kind": "process"},
+        {"id": "api", "name": "Moderation API", "kind": "process"},
+        {"id": "model", "name": "Abuse classifier", "kind": "ml_model", "decides_access": True},
+        {"id": "posts", "name": "Published posts", "kind": "data_store"},
+        {"id": "readers", "name": "Readers", "kind": "external_entity"},
+    ]
+    flows = [("poster", "forum", False), ("forum", "api", True), ("api", "model", True), ("forum", "posts", False)]
+    return system_of(elements, [*flows, *([("posts", "readers", False)] if published_to_readers else [])])
+
+
+def test_evading_a_moderation_verdict_harms_the_people_who_read_what_it_let_through() -> None:
+    threat = findings("T-ML-001", _moderation(True))["T-ML-001@model"]
+    assert "atlas:AML.T0048.003" in threat.references
+    assert {"forum", "posts"} <= set(threat.elements)  # the product two steps on acts on the verdict
+
+
+def test_a_verdict_whose_results_nobody_outside_reads_names_no_user_harm() -> None:
+    assert "atlas:AML.T0048.003" not in findings("T-ML-001", _moderation(False))["T-ML-001@model"].references

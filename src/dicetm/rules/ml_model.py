@@ -123,7 +123,8 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
     ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
-    acting on the verdict write to). With both unset and the verdict going back to the product the input came
+    acting on the verdict, up to three steps on, write to); when people read what such a store let through (a
+    moderation verdict publishing comments), the harm lands on them too (AML.T0048.003). With both unset and the verdict going back to the product the input came
     through, that product is assumed to act on it: the harm is named, the score stays. A model that judges
     people (physical input, or personal data on the way in) can be evaded with generated media of a person
     (deepfakes), and a decisive one lets the attacker in as that person (impersonation)."""
@@ -150,19 +151,36 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
                            "another check is not stated (decides_access); assumed it does.",)
         else:
             decisive = False
-        deciders = [e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
+        deciders = _acting_on_verdict(system, model) if decisive else [
+            e for e in system.downstream(model.id) if e.kind is not Kind.external_entity]
         # What the verdict guards: the stores those acting on it write to (accounts opened, mail delivered).
-        guarded = [e.id for d in deciders for e in system.downstream(d.id)
+        guarded = [e for d in deciders for e in system.downstream(d.id)
                    if e.kind in GUARDED_KINDS and e.id != model.id] if decisive else []
         references: list[str] = []
         if decisive:
             references.append("atlas:AML.T0048")
+            if any(r.kind is Kind.external_entity for g in guarded for r in system.downstream(g.id)):
+                references.append("atlas:AML.T0048.003")  # what it let through is published to people
         if _judges_people(system, model, route):
             references += ["atlas:AML.T0087", "atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
         yield Hit(element=model.id,
-                  others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders), *guarded])),
+                  others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders),
+                                              *(g.id for g in guarded)])),
                   values={"source": system.element_by_id[route.end].name},
                   factors=tuple(factors), assumptions=assumptions, references=tuple(references))
+
+
+def _acting_on_verdict(system: System, model: Element) -> list[Element]:
+    """The software its verdict reaches, up to three steps on through processes and guardrails (an API in front
+    of the model, then the product that calls it and acts on the answer): where what it lets through is let in."""
+    found: dict[str, Element] = {}
+    frontier = [model]
+    for _step in range(3):
+        ahead = [e for m in frontier for e in system.downstream(m.id)
+                 if e.kind in (Kind.process, Kind.guardrail) and e.id not in found]
+        found.update((e.id, e) for e in ahead)
+        frontier = ahead
+    return list(found.values())
 
 
 def _judges_people(system: System, model: Element, route: Route) -> bool:
