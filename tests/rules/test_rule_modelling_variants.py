@@ -310,3 +310,20 @@ def test_requests_relayed_without_authentication_stated_on_the_flow_are_forgeabl
 def test_an_exposed_front_end_or_unstated_authentication_is_no_forged_client() -> None:
     assert not _findings("T-STRIDE-019", _relayed({"exposure": "internet"}, False))
     assert not _findings("T-STRIDE-019", _relayed({}, None))
+
+
+def _review_loop(source_untrusted: bool) -> System:
+    return _system([
+        {"id": "inbox", "name": "Submitted claims", "kind": "knowledge_source", "untrusted_content": source_untrusted},
+        {"id": "agent", "name": "Claims agent", "kind": "agent", "answers_drive_decisions": True},
+        {"id": "reviewer", "name": "Claims reviewer", "kind": "external_entity"},
+    ], [("inbox", "agent"), ("agent", "reviewer"), ("reviewer", "agent")])
+
+
+def test_a_person_who_checks_work_that_comes_in_from_outside_is_a_review_step_that_can_wear_down() -> None:
+    threat = _findings("T-AGENT-011", _review_loop(True))["T-AGENT-011@agent"]
+    assert "reviewer" in threat.elements and any("review step" in a for a in threat.assumptions)
+
+
+def test_a_chat_drawn_as_two_one_way_flows_is_no_review_step() -> None:
+    assert not _findings("T-AGENT-011", _review_loop(False))

@@ -288,10 +288,40 @@ def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Elemen
                factors=tuple(factors), assumptions=tuple(assumptions))
 
 
+def _review_loop(system: System, model: Element) -> list[Element]:
+    """People who check a model's work: an external entity it sends to on a one-way flow and that sends back to
+    it on another, while the work itself comes in as content outsiders write (submissions, tickets). Only
+    for a model whose output matters: it acts (a tool that can act, or rights of its own) or drives decisions."""
+    if not (model.answers_drive_decisions is True or acts(model)
+            or any(can_act(t) for t in tools_of(system, model))):
+        return []
+    sent = {f.target for f in system.flows_from.get(model.id, []) if f.source == model.id and not f.bidirectional}
+    back = {f.source for f in system.flows_to.get(model.id, []) if f.target == model.id and not f.bidirectional}
+    people = [system.element_by_id[p] for p in sorted(sent & back)
+              if system.element_by_id[p].kind is Kind.external_entity]
+    # The cases come in as content (submissions, tickets, documents), not as a person's questions: a chat drawn as
+    # two one-way flows has no such source.
+    work = [e for e in system.upstream(model.id) if e.kind is not Kind.external_entity and e.kind not in TOOL_KINDS
+            and e.untrusted_content is True]
+    return people if work else []
+
+
+def _review_hit(system: System, reach: Reach, model: Element, reviewers: list[Element]) -> Hit:
+    hit = _fatigue_hit(system, reach, model, [])
+    names = join_names(reviewers)
+    assumption = (f"{names} receives the work of {model.name} and sends decisions back to it: taken as a review "
+                  "step (state human_approval_required to say what waits for a person).")
+    return Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *(r.id for r in reviewers)])),
+               values={"tools": f"the cases it refers to {names}"}, factors=hit.factors,
+               assumptions=(*hit.assumptions, assumption))
+
+
 def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
-    """Every approval step a model's actions pass: an agent whose tools (or own actions) wait for a person, or a
-    gated tool or process no agent owns. Volume and routine wear the check down into rubber-stamping, whether
-    or not outsiders add to the volume (they raise the likelihood)."""
+    """Every approval step a model's actions pass: an agent whose tools (or own actions) wait for a person, a
+    gated tool or process no agent owns, or a review loop drawn as flows (a model that acts or drives decisions
+    sends work to a person who sends decisions back, while the work comes from elsewhere). Volume and routine
+    wear the check down into rubber-stamping, whether or not outsiders add to the volume (they raise the
+    likelihood)."""
     reach = untrusted_reach(system)
     covered: set[str] = set()
     for agent in system.elements:
@@ -299,6 +329,9 @@ def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
             continue
         gated = [t for t in tools_of(system, agent) if can_act(t) and approval_gap(t, [agent]) is None]
         if not gated and not (agent.human_approval_required is True and acts(agent)):
+            reviewers = _review_loop(system, agent)
+            if reviewers:
+                yield _review_hit(system, reach, agent, reviewers)
             continue
         covered.update(t.id for t in gated)
         yield _fatigue_hit(system, reach, agent, gated)

@@ -124,8 +124,9 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
     ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
     acting on the verdict, up to three steps on, write to); when people read what such a store let through (a
-    moderation verdict publishing comments), the harm lands on them too (AML.T0048.003). With both unset and the verdict going back to the product the input came
-    through, that product is assumed to act on it: the harm is named, the score stays. A model that judges
+    moderation verdict publishing comments), the harm lands on them too (AML.T0048.003). With both unset and the
+    verdict going back to the product the input came through, that product is assumed to act on it: the harm is
+    named, the score stays. A model that judges
     people (physical input, or personal data on the way in) can be evaded with generated media of a person
     (deepfakes), and a decisive one lets the attacker in as that person (impersonation)."""
     routes = outside_input(system)
