@@ -117,7 +117,7 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             reaches.append(f"try to switch off or route around {join_names(checks)}, which its own traffic passes")
         artefacts = _ai_artefacts(system, host)
         if artefacts:
-            references.append("atlas:AML.T0007")
+            references += ["atlas:AML.T0007", "atlas:AML.T0035"]
             reaches.append(f"find and copy the models and data in {join_names(artefacts)}")
         if host.sandboxed is None:
             assumptions.append(f"Whether {host.name} runs what it loads in a sandbox is not stated (sandboxed); "
