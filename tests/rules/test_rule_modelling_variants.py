@@ -327,3 +327,21 @@ def test_a_person_who_checks_work_that_comes_in_from_outside_is_a_review_step_th
 
 def test_a_chat_drawn_as_two_one_way_flows_is_no_review_step() -> None:
     assert not _findings("T-AGENT-011", _review_loop(False))
+
+
+def _held_queue(waits_for_person: bool) -> System:
+    return _system([
+        {"id": "engine", "name": "Decision engine", "kind": "process"},
+        {"id": "model", "name": "Fraud model", "kind": "ml_model"},
+        {"id": "queue", "name": "Held payments", "kind": "process", "human_approval_required": waits_for_person},
+        {"id": "analyst", "name": "Analyst", "kind": "external_entity"},
+    ], [("model", "engine"), ("engine", "queue"), ("analyst", "queue")])
+
+
+def test_a_queue_where_people_confirm_what_a_classifier_held_can_wear_down() -> None:
+    threat = _findings("T-AGENT-011", _held_queue(True))["T-AGENT-011@queue"]
+    assert "analyst" in threat.elements and "what waits in Held payments" in threat.scenario
+
+
+def test_a_queue_not_stated_to_wait_for_a_person_is_no_approval_step() -> None:
+    assert not _findings("T-AGENT-011", _held_queue(False))

@@ -276,7 +276,7 @@ def _fatigue_hit(system: System, reach: Reach, gate: Element, gated: list[Elemen
     if len(gated) >= MANY_APPROVAL_GATES:
         factors.append(likelihood_factor(1, f"{gate.id}.approval_gated_tools={len(gated)}",
                                    f"{len(gated)} tools wait for approval; reviewers see many requests."))
-    tools = join_names(gated) if gated else "its own actions"
+    tools = f"{join_names(gated)} of {gate.name}" if gated else f"the actions of {gate.name}"
     # The people or review queues the approval requests go to, when the model shows them: a process a person
     # works in (one sends to it or reads from it) is where the requests pile up, and the person is named too.
     reviewers = [e for step in [gate, *gated] for e in system.downstream(step.id)
@@ -312,13 +312,14 @@ def _review_hit(system: System, reach: Reach, model: Element, reviewers: list[El
     assumption = (f"{names} receives the work of {model.name} and sends decisions back to it: taken as a review "
                   "step (state human_approval_required to say what waits for a person).")
     return Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *(r.id for r in reviewers)])),
-               values={"tools": f"the cases it refers to {names}"}, factors=hit.factors,
+               values={"tools": f"the cases {model.name} refers to {names}"}, factors=hit.factors,
                assumptions=(*hit.assumptions, assumption))
 
 
 def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
     """Every approval step a model's actions pass: an agent whose tools (or own actions) wait for a person, a
-    gated tool or process no agent owns, or a review loop drawn as flows (a model that acts or drives decisions
+    gated tool or process no agent owns, a queue (a process stated to wait for a person) that a model's verdicts
+    or drafts reach within three steps, or a review loop drawn as flows (a model that acts or drives decisions
     sends work to a person who sends decisions back, while the work comes from elsewhere). Volume and routine
     wear the check down into rubber-stamping, whether or not outsiders add to the volume (they raise the
     likelihood)."""
@@ -339,10 +340,31 @@ def human_approval_can_wear_down(system: System) -> Iterator[Hit]:
         if element.id in covered or element.human_approval_required is not True or element.kind not in (
                 *TOOL_KINDS, Kind.process):
             continue
+        if element.kind is Kind.process and not talks_to_model(system, element) and _verdicts_reach(system, element):
+            hit = _fatigue_hit(system, reach, element, [])  # a queue where people confirm what a model flagged
+            people = tuple(p.id for p in _people_at(system, element))
+            yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *people])),
+                      values={"tools": f"what waits in {element.name}"},
+                      factors=hit.factors, assumptions=hit.assumptions)
+            continue
         if not acts(element) or not (invokers_of(system, element) if element.kind in TOOL_KINDS
                                       else talks_to_model(system, element)):
             continue
         yield _fatigue_hit(system, reach, element, [])
+
+
+def _verdicts_reach(system: System, element: Element) -> bool:
+    """A model's output arrives at ``element`` within three steps through processes: a review queue of what a
+    classifier or a language model flagged, held or drafted."""
+    frontier = [element]
+    seen = {element.id}
+    for _step in range(3):
+        ahead = [e for f in frontier for e in system.upstream(f.id) if e.id not in seen]
+        if any(e.kind in (*MODEL_KINDS, Kind.ml_model) for e in ahead):
+            return True
+        seen.update(e.id for e in ahead)
+        frontier = [e for e in ahead if e.kind is Kind.process]
+    return False
 
 
 FUNCTIONS: dict[str, RuleFunction] = {

@@ -60,15 +60,17 @@ def _internet_application(element: Element) -> bool:
 
 
 def _called_from_open_network(system: System, element: Element) -> Element | None:
-    """An own component with no stated exposure that an external entity outside every trust zone (the open
-    network, by the model's convention) sends requests to directly: the first such caller. Models and agents
-    are left out: a person prompting one is its user, not a sign that it listens on a network."""
+    """An own component with no stated exposure and no stated sign-in that an external entity outside every trust
+    zone (the open network, by the model's convention) sends requests to directly, on a flow not stated to
+    authenticate: the first such caller. Models and agents are left out: a person prompting one is its user,
+    not a sign that it listens on a network."""
     if (element.kind not in APPLICATION_KINDS - MODEL_KINDS or element.exposure is not None
-            or element.third_party is True):
+            or element.third_party is True or element.authenticated is True):
         return None
     for flow in requests_to(system, element.id):
         caller = system.element_by_id.get(flow.source)
-        if caller is not None and caller.kind is Kind.external_entity and caller.id not in system.boundary_of:
+        if (caller is not None and caller.kind is Kind.external_entity and caller.id not in system.boundary_of
+                and flow.authenticated is not True):
             return caller
     return None
 
@@ -131,7 +133,8 @@ def _requests_into_other_zones(system: System, element: Element) -> list[Element
 def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
     exploits for its framework and packages and flaws in its own input handling. A component with no stated
-    exposure that an external entity outside every trust zone calls directly counts too, with that assumption,
+    exposure that an external entity outside every trust zone calls directly, with no sign-in stated on it or
+    on that flow, counts too, with that assumption,
     and when it sits inside a zone it may listen on more interfaces than meant (CWE-1327). Fires whatever its
     other facts say; stated facts (pinned dependencies, validated input, sign-in) move the score. When it sends
     requests of its own to services in another trust zone, the finding names them and adds server-side request
