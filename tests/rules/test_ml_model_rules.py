@@ -283,3 +283,10 @@ def test_evading_a_moderation_verdict_harms_the_people_who_read_what_it_let_thro
 
 def test_a_verdict_whose_results_nobody_outside_reads_names_no_user_harm() -> None:
     assert "atlas:AML.T0048.003" not in findings("T-ML-001", _moderation(False))["T-ML-001@model"].references
+
+
+def test_a_decisive_verdict_on_a_spoofed_capture_is_an_authentication_bypass() -> None:
+    deciding = findings("T-ML-004", _classifier({"physical_input": True, "decides_access": True}))
+    advisory = findings("T-ML-004", _classifier({"physical_input": True, "decides_access": False}))
+    assert "cwe:CWE-290" in deciding["T-ML-004@model"].references
+    assert "cwe:CWE-290" not in advisory["T-ML-004@model"].references

@@ -128,7 +128,7 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     verdict going back to the product the input came through, that product is assumed to act on it: the harm is
     named, the score stays. A model that judges
     people (physical input, or personal data on the way in) can be evaded with generated media of a person
-    (deepfakes), and a decisive one lets the attacker in as that person (impersonation)."""
+    (deepfakes), and a decisive one lets the attacker in as that person (impersonation, CWE-290)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
@@ -163,7 +163,8 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
             if any(r.kind is Kind.external_entity for g in guarded for r in system.downstream(g.id)):
                 references.append("atlas:AML.T0048.003")  # what it let through is published to people
         if _judges_people(system, model, route):
-            references += ["atlas:AML.T0087", "atlas:AML.T0088", *(["atlas:AML.T0073"] if decisive else [])]
+            references += ["atlas:AML.T0087", "atlas:AML.T0088",
+                           *(["atlas:AML.T0073", "cwe:CWE-290"] if decisive else [])]
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders),
                                               *(g.id for g in guarded)])),
@@ -295,7 +296,8 @@ def scores_visible_outside(system: System) -> Iterator[Hit]:
 def physical_world_input(system: System) -> Iterator[Hit]:
     """An ml_model reading a camera, microphone or sensor (``physical_input``): whoever can act on what the
     sensor picks up (a printed patch, a replayed recording, light or sound outside human perception, a
-    replaced camera feed) feeds it input no software check upstream has seen."""
+    replaced camera feed) feeds it input no software check upstream has seen. When its verdict alone lets
+    someone in (``decides_access``), that is an authentication bypass by spoofing (CWE-290)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         if model.physical_input is not True:
@@ -303,7 +305,9 @@ def physical_world_input(system: System) -> Iterator[Hit]:
         route = routes.get(model.id)
         path = (*route.between, route.end) if route else tuple(e.id for e in system.upstream(model.id))
         capture = _names(system, path) if path else "its sensor"
-        yield Hit(element=model.id, others=path, values={"capture": capture})
+        # A verdict that alone lets someone in, given on a spoofed capture, is an authentication bypass.
+        yield Hit(element=model.id, others=path, values={"capture": capture},
+                  references=("cwe:CWE-290",) if model.decides_access is True else ())
 
 
 # --------------------------------------------------------------------------------------------------
