@@ -185,3 +185,16 @@ def test_commands_sent_to_a_machine_holding_credentials_take_it_over() -> None:
 def test_a_machine_not_stated_to_run_code_or_hold_anything_is_no_takeover() -> None:
     assert not findings("T-STRIDE-006", _launcher({"holds_credentials": True}))
     assert not findings("T-STRIDE-006", _launcher({"executes_code": True}))
+
+
+def _server_loading(model_kind: str) -> System:
+    return system_of([
+        {"id": "hub", "name": "Model hub", "kind": "registry", "third_party": True},
+        {"id": "weights", "name": "Downloaded model", "kind": model_kind,
+         "model_provenance": "open_weights_unverified"},
+        {"id": "server", "name": "Inference server", "kind": "process", "executes_code": True, "sandboxed": False},
+    ], [("hub", "weights", False), ("weights", "server", False)])
+
+
+def test_a_downloaded_language_model_brings_a_chat_template_the_server_renders() -> None:
+    assert "cwe:CWE-1336" in findings("T-DATA-012", _server_loading("llm"))["T-DATA-012@server"].references

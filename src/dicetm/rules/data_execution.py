@@ -134,11 +134,14 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
 
 def _supply_chain(system: System, sources: list[Element]) -> list[str]:
     """How the artefact arrives: a model's weights (AML.T0010.003: from a model, a hub, or a store models load
-    their files from), or software, code and packages (AML.T0010.001)."""
+    their files from; a language model's files also carry the chat template the server renders, CWE-1336), or
+    software, code and packages (AML.T0010.001)."""
     weights = [s for s in sources if s.kind in (Kind.llm, Kind.model_provider) or holds_model_files(system, s)]
     references: list[str] = []
     if weights:
         references.append("atlas:AML.T0010.003")
+    if any(s.kind is Kind.llm for s in weights):
+        references.append("cwe:CWE-1336")  # a language model's files carry a chat template the server renders
     if len(weights) < len(sources):
         references.append("atlas:AML.T0010.001")
     return references
