@@ -134,15 +134,16 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
     exploits for its framework and packages and flaws in its own input handling. A component with no stated
     exposure that an external entity outside every trust zone calls directly, with no sign-in stated on it or
-    on that flow, counts too, with that assumption,
-    and when it sits inside a zone it may listen on more interfaces than meant (CWE-1327). Fires whatever its
-    other facts say; stated facts (pinned dependencies, validated input, sign-in) move the score. When it sends
-    requests of its own to services in another trust zone, the finding names them and adds server-side request
-    forgery (CWE-918): crafted input points those requests at addresses the attacker cannot reach."""
+    on that flow, counts too, with that assumption; when it sits inside a zone it may listen on more interfaces
+    than meant (CWE-1327). Fires whatever its other facts say; stated facts (pinned dependencies, validated
+    input, sign-in) move the score. When it sends requests of its own to services in another trust zone, the
+    finding names them and adds server-side request forgery (CWE-918): crafted input points those requests at
+    addresses the attacker cannot reach."""
     received = sensitive_reach(system)
     for element in system.elements:
-        caller = None if _internet_application(element) else _called_from_open_network(system, element)
-        if caller is None and not _internet_application(element):
+        internet = _internet_application(element)
+        caller = None if internet else _called_from_open_network(system, element)
+        if not internet and caller is None:
             continue
         factors: list[Factor] = []
         opened = _opened_data(system, element, received)
@@ -412,10 +413,10 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
         for flow in requests_to(system, service.id):
             relay = system.element_by_id.get(flow.source)
             if (relay is None or relay.kind is not Kind.process or system.boundary_of.get(relay.id) != zone
-                    or relay.exposure is not None or flow.authenticated is True):
+                    or relay.exposure is not None):
                 continue
             if service.authenticated is not False and flow.authenticated is not False:
-                continue
+                continue  # no missing authentication stated on the service or on this flow
             outside = _outside_feeders(system, relay)
             if outside:
                 relays.setdefault(relay.id, relay)
