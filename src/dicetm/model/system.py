@@ -6,6 +6,8 @@ unknown conservatively and say which assumption they made.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import cached_property
 
@@ -483,16 +485,32 @@ class System(_Strict):
 
     def reachable_from(self, start_ids: set[str]) -> set[str]:
         """Every element data can reach from ``start_ids`` by following flows (including the starts)."""
-        seen = set(start_ids)
-        stack = list(start_ids)
-        while stack:
-            current = stack.pop()
-            for flow in self.flows_from.get(current, []):
+        return set(self.search_parents(start_ids))
+
+    def search_parents(self, starts: Iterable[str], *, backward: bool = False,
+                       expand: Callable[[Element], bool] | None = None) -> dict[str, str]:
+        """One breadth-first search over the flows from ``starts``: every id reached -> the id it was first reached
+        from (a start maps to itself), in the order reached, so each one's origin or route can be read back.
+        ``backward`` follows flows against their direction; ``expand`` says which reached elements (other than
+        the starts) the search goes on from. Linear in elements and flows."""
+        index = self.flows_to if backward else self.flows_from
+        parent: dict[str, str] = {}
+        queue: deque[str] = deque()
+        for start in starts:
+            if start not in parent:
+                parent[start] = start
+                queue.append(start)
+        while queue:
+            current = queue.popleft()
+            for flow in index.get(current, []):
                 nxt = self.other_end(flow, current)
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
+                if nxt in parent:
+                    continue
+                parent[nxt] = current
+                element = self.element_by_id.get(nxt)
+                if expand is None or (element is not None and expand(element)):
+                    queue.append(nxt)
+        return parent
 
 
 def _other_ends(system: System, element_id: str, flows: list[Flow]) -> tuple[Element, ...]:

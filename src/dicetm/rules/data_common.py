@@ -8,7 +8,6 @@ Every helper is linear in elements and flows.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 
 from dicetm.model import Classification, DataProvenance, Element, Factor, Kind, ModelProvenance, System
@@ -123,15 +122,9 @@ def origin_by_reach(system: System, starts: list[str]) -> dict[str, str]:
     One multi-source breadth-first search (linear in elements + flows), so each reached element can
     name where its data comes from. Starts are taken in the order given, which keeps it deterministic.
     """
-    origin = {start: start for start in starts}
-    queue = deque(starts)
-    while queue:
-        current = queue.popleft()
-        for flow in system.flows_from.get(current, []):
-            nxt = system.other_end(flow, current)
-            if nxt not in origin:
-                origin[nxt] = origin[current]
-                queue.append(nxt)
+    origin: dict[str, str] = {}
+    for element_id, parent in system.search_parents(starts).items():  # parents come before what they reach
+        origin[element_id] = element_id if parent == element_id else origin[parent]
     return origin
 
 

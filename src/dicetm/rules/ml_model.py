@@ -13,7 +13,6 @@ for a few hops back), so cost grows linearly with elements and flows.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -50,19 +49,7 @@ def _routes(system: System, sources: list[str], through: frozenset[Kind], *, bac
     """ml_model id -> route to the nearest of ``sources``: one multi-source breadth-first search from the sources
     (with the flows, or against them when ``backward``), expanding only through ``through`` kinds, with parent
     links to read each route back. Linear in the model."""
-    index = system.flows_to if backward else system.flows_from
-    parent: dict[str, str] = {source: source for source in sources}
-    queue: deque[str] = deque(sources)
-    while queue:
-        current = queue.popleft()
-        for flow in index.get(current, []):
-            nxt = system.other_end(flow, current)
-            element = system.element_by_id.get(nxt)
-            if element is None or nxt in parent:
-                continue
-            parent[nxt] = current
-            if element.kind in through:
-                queue.append(nxt)
+    parent = system.search_parents(sources, backward=backward, expand=lambda e: e.kind in through)
     routes: dict[str, Route] = {}
     for model in system.of_kind(ML):
         if model.id not in parent or parent[model.id] == model.id:
