@@ -131,9 +131,17 @@ def test_content_fetched_from_the_open_web_is_a_drive_by() -> None:
     assert "atlas:AML.T0078" in findings("T-LLM-002", system)["T-LLM-002@chat"].references
 
 
-def test_outside_content_of_unstated_origin_is_no_drive_by() -> None:
+def test_outside_content_of_a_source_outside_every_zone_is_a_drive_by_and_a_link_a_user_can_be_given() -> None:
     system = system_of(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
-    assert "atlas:AML.T0078" not in findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    refs = findings("T-LLM-002", system)["T-LLM-002@chat"].references
+    assert {"atlas:AML.T0078", "atlas:AML.T0011.003"} <= set(refs)
+
+
+def test_outside_content_kept_inside_the_organisation_is_no_drive_by() -> None:
+    system = system_of(PAGE_READER, [("user", "chat", True), ("page", "chat", False)])
+    zoned = System.model_validate({**system.model_dump(), "trust_boundaries": [
+        {"id": "org", "name": "Organisation", "elements": ["page", "chat"]}]})
+    assert "atlas:AML.T0078" not in findings("T-LLM-002", zoned)["T-LLM-002@chat"].references
 
 
 def test_an_agent_that_drives_a_browser_meets_pages_by_drive_by() -> None:

@@ -99,13 +99,18 @@ SOCIAL_ENGINEERING_REFS = ("atlas:AML.T0052.000", "owasp-agentic:T15")
 
 # Content a model pulls from the open web on its own (browsing, fetching pages): a drive-by compromise.
 DRIVE_BY_REF = "atlas:AML.T0078"
+MALICIOUS_LINK_REF = "atlas:AML.T0011.003"
 
 
 def _drive_by(system: System, model: Element, origin: str) -> tuple[str, ...]:
-    """AML.T0078 when the injected content comes from the open web, or the model browses it itself."""
+    """AML.T0078 when the injected content comes from the open web, or the model browses it itself; and when people
+    prompt the model, AML.T0011.003: a person talked into handing it a link (a page, a document) lets it in."""
     source = system.element_by_id.get(origin)
     browses = model.computer_use in (ComputerUse.browser, ComputerUse.desktop)
-    return (DRIVE_BY_REF,) if browses or (source is not None and from_the_web(system, source)) else ()
+    if not (browses or (source is not None and from_the_web(system, source))):
+        return ()
+    prompted = model.id in caller_reach(system, through_models=False).any
+    return (DRIVE_BY_REF, *((MALICIOUS_LINK_REF,) if prompted else ()))
 
 
 def _converses_with_people(system: System) -> set[str]:

@@ -478,9 +478,10 @@ def outside_content(element: Element, outside: set[str]) -> bool:
 
 
 def from_the_web(system: System, element: Element) -> bool:
-    """Content fetched from the open web: an external entity outside every trust zone (the internet, by the
-    model's convention) or a source stated to be scraped or downloaded from the internet."""
-    if element.kind is Kind.external_entity:
+    """Content fetched from the open web: an external entity, or content outsiders write, outside every trust
+    zone (the internet, by the model's convention), or a source stated to be scraped or downloaded from the
+    internet."""
+    if element.kind is Kind.external_entity or (element.kind in STORE_KINDS and element.untrusted_content is True):
         return element.id not in system.boundary_of
     return element.training_data_provenance is DataProvenance.public_web
 
