@@ -46,3 +46,24 @@ def test_the_machine_an_agent_runs_commands_on_is_named_by_the_agent_not_reporte
     system = system_of(elements, [("user", "agent", True), ("agent", "host", True)])
     found = findings("T-AGENT-005", system)
     assert set(found) == {"T-AGENT-005@agent"} and "host" in found["T-AGENT-005@agent"].elements
+
+
+def _server_with_tools(listed: bool) -> System:
+    elements: list[dict[str, Any]] = [
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "agent", "name": "Assistant", "kind": "agent"},
+        {"id": "server", "name": "Project MCP server", "kind": "mcp_server"},
+        {"id": "projects", "name": "Projects", "kind": "data_store", "classification": "confidential"},
+    ]
+    flows = [("user", "agent", True), ("agent", "server", True), ("server", "projects", True)]
+    if listed:
+        elements.append({"id": "edit", "name": "Edit task tool", "kind": "tool", "server": "server",
+                         "permissions": ["write"], "acts_on": "projects"})
+    return system_of(elements, flows)
+
+
+def test_an_mcp_server_whose_tools_are_listed_is_reported_through_its_tools() -> None:
+    for rule in ("T-AGENT-001", "T-AGENT-002"):
+        found = findings(rule, _server_with_tools(True))
+        assert f"{rule}@server" not in found and "server" in found[f"{rule}@edit"].elements, rule
+        assert f"{rule}@server" in findings(rule, _server_with_tools(False)), rule

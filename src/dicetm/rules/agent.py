@@ -156,6 +156,17 @@ def means_of(system: System, owner: Element) -> list[Element]:
     return [system.element_by_id[t] for t, o in own_means(system).items() if o.id == owner.id]
 
 
+def _listed_tools(system: System, server: Element) -> list[Element]:
+    """The tool elements an MCP server is stated to expose: what it can do is reported on them, each with its own
+    rights, and they name the server."""
+    return tools_by_server(system).get(server.id, []) if server.kind is Kind.mcp_server else []
+
+
+def _server_of(system: System, tool: Element) -> list[Element]:
+    server = system.element_by_id.get(tool.server) if tool.server else None
+    return [server] if server is not None else []
+
+
 def target_phrase(targets: list[Element]) -> str:
     return join_names(targets) if targets else "the systems behind it"
 
@@ -313,7 +324,7 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
     """A write/execute tool an llm or agent can call with no person approving the action."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool):
+        if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool) or _listed_tools(system, tool):
             continue
         owner = own_means(system).get(tool.id)
         if owner is not None and owner.human_approval_required is not True:
@@ -334,7 +345,7 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
                if deciders else "")
         yield Hit(
             element=tool.id,
-            others=tuple(e.id for e in [*unapproved, *targets]),
+            others=tuple(e.id for e in [*unapproved, *_server_of(system, tool), *targets]),
             values={"invokers": join_names(unapproved), "target": target_phrase(targets),
                     "actions": _actions_phrase(permissions), "own": own},
             factors=(*reach_factors, *sensitivity_factor(tool, [tool, *targets])),
@@ -372,7 +383,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind not in TOOL_KINDS or tool.input_validation is True:
+        if tool.kind not in TOOL_KINDS or tool.input_validation is True or _listed_tools(system, tool):
             continue
         steered = [i for i in invokers_of(system, tool) if reach.reaches(i.id)]
         if not steered:
@@ -403,7 +414,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
                  "ones (cloud metadata, admin pages, other services): server-side request forgery." if fetches else "")
         yield Hit(
             element=tool.id,
-            others=tuple(e.id for e in [*steered, *targets]),
+            others=tuple(e.id for e in [*steered, *_server_of(system, tool), *targets]),
             values={"invokers": join_names(steered), "target": target_phrase(targets),
                     "actions": _actions_phrase(permissions), "fetch": fetch},
             factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
