@@ -321,7 +321,9 @@ def _keeps_secrets(targets: Iterable[Element]) -> bool:
 
 
 def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
-    """A write/execute tool an llm or agent can call with no person approving the action."""
+    """A write/execute tool an llm or agent can call with no person approving the action. An MCP server whose
+    tools are listed is reported through them; a tool within its invoker's own rights on the same target is
+    reported on the invoker (T-AGENT-012)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or not can_act(tool) or _confined(tool) or _listed_tools(system, tool):
@@ -380,7 +382,8 @@ def _fetches_from_the_web(system: System, tool: Element, targets: list[Element])
 
 def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets, when it can
-    act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF)."""
+    act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF). An
+    MCP server whose tools are listed is reported through them."""
     reach = untrusted_reach(system)
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or tool.input_validation is True or _listed_tools(system, tool):
