@@ -345,3 +345,13 @@ def test_a_queue_where_people_confirm_what_a_classifier_held_can_wear_down() -> 
 
 def test_a_queue_not_stated_to_wait_for_a_person_is_no_approval_step() -> None:
     assert not _findings("T-AGENT-011", _held_queue(False))
+
+
+def test_a_browser_an_agent_drives_is_not_on_the_callers_way_to_it() -> None:
+    system = _system([
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "agent", "name": "Browsing agent", "kind": "agent", "exposure": "internet"},
+        {"id": "browser", "name": "Browser", "kind": "process"},
+    ], [("user", "agent"), ("agent", "browser"), ("browser", "agent")])
+    threat = _findings("T-LLM-019", system)["T-LLM-019@agent"]
+    assert "Browser" not in threat.title

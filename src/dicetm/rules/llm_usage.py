@@ -88,10 +88,12 @@ def _driven_models(system: System, agent: Element) -> list[str]:
 
 
 def _open_gateways(system: System, model: Element, reach: CallerReach) -> list[str]:
-    """Components on the way from callers to the model with no rate limit: where a limit belongs."""
+    """Components on the way from callers to the model with no rate limit: where a limit belongs. What callers
+    reach only through a model (a browser an agent drives) is not on their way."""
+    direct = caller_reach(system, through_models=False).any
     behind = spread(system, {model.id: model.id}, lambda e: e.kind in RELAYS and e.rate_limited is not True,
                     backward=True)
-    return [i for i in behind if i != model.id and i in reach.any
+    return [i for i in behind if i != model.id and i in reach.any and i in direct
             and system.element_by_id[i].kind in RELAYS and system.element_by_id[i].rate_limited is not True]
 
 
