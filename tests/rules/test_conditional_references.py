@@ -206,3 +206,18 @@ def _server_loading(model_kind: str) -> System:
 
 def test_a_downloaded_language_model_brings_a_chat_template_the_server_renders() -> None:
     assert "cwe:CWE-1336" in findings("T-DATA-012", _server_loading("llm"))["T-DATA-012@server"].references
+
+
+def _delegation(worker_acts: bool) -> System:
+    elements: list[dict[str, Any]] = [
+        {"id": "user", "name": "Customer", "kind": "external_entity"},
+        {"id": "front", "name": "Front agent", "kind": "agent"},
+        {"id": "worker", "name": "Billing agent", "kind": "agent"},
+        {"id": "refund", "name": "Refund tool", "kind": "tool", "permissions": ["write" if worker_acts else "read"]},
+    ]
+    return system_of(elements, [("user", "front", True), ("front", "worker", False), ("worker", "refund", False)])
+
+
+def test_outsiders_reaching_a_peer_of_an_acting_agent_can_attack_through_delegation() -> None:
+    assert "owasp-agentic:T14" in findings("T-AGENT-008", _delegation(True))["T-AGENT-008@worker"].references
+    assert "owasp-agentic:T14" not in findings("T-AGENT-008", _delegation(False))["T-AGENT-008@worker"].references

@@ -170,7 +170,9 @@ def inter_agent_message_unauthenticated(system: System) -> Iterator[Hit]:
 
 
 def agent_trusts_peer_agent_output(system: System) -> Iterator[Hit]:
-    """An agent fed directly by another agent, with no guardrail between them."""
+    """An agent fed directly by another agent, with no guardrail between them. When untrusted input reaches the
+    peer and this agent has tools that act, people outside can use the delegation to get those actions
+    (human attacks on multi-agent systems, agentic T14)."""
     reach = untrusted_reach(system)
     for agent in system.elements:
         if agent.kind is not Kind.agent:
@@ -184,9 +186,12 @@ def agent_trusts_peer_agent_output(system: System) -> Iterator[Hit]:
             factors.append(likelihood_factor(1, f"{exposed[0].id}.reachable_from=untrusted_input",
                                        f"Untrusted input reaches {join_names(exposed)}; an injection can "
                                        "travel on."))
-        factors.extend(acting_tool_factor([agent], tools_of(system, agent)))
+        acting = acting_tool_factor([agent], tools_of(system, agent))
+        factors.extend(acting)
+        # Outsiders who reach a peer can use the delegation to get what only this agent's tools can do.
+        delegated = ("owasp-agentic:T14",) if exposed and acting else ()
         yield Hit(element=agent.id, others=tuple(p.id for p in peers),
-                  values={"peers": join_names(peers)}, factors=tuple(factors))
+                  values={"peers": join_names(peers)}, factors=tuple(factors), references=delegated)
 
 
 # --- T-AGENT-009 resource overload -----------------------------------------------------------------
