@@ -151,9 +151,17 @@ def own_means(system: System) -> dict[str, Element]:
     return found
 
 
+@per_system
+def _means_by_owner(system: System) -> dict[str, list[Element]]:
+    found: dict[str, list[Element]] = {}
+    for tool_id, owner in own_means(system).items():
+        found.setdefault(owner.id, []).append(system.element_by_id[tool_id])
+    return found
+
+
 def means_of(system: System, owner: Element) -> list[Element]:
     """The tools that are ``owner``'s own means (see ``own_means``), in model order."""
-    return [system.element_by_id[t] for t, o in own_means(system).items() if o.id == owner.id]
+    return _means_by_owner(system).get(owner.id, [])
 
 
 def _listed_tools(system: System, server: Element) -> list[Element]:
