@@ -113,9 +113,9 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     acting on the verdict, up to three steps on, write to); when people read what such a store let through (a
     moderation verdict publishing comments), the harm lands on them too (AML.T0048.003). With both unset and the
     verdict going back to the product the input came through, that product is assumed to act on it: the harm is
-    named, the score stays. A model that judges
-    people (physical input, or personal data on the way in) can be evaded with generated media of a person
-    (deepfakes), and a decisive one lets the attacker in as that person (impersonation, CWE-290)."""
+    named, the score stays. A model that judges people (physical input, or personal data on the way in) can be
+    evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that person
+    (impersonation, CWE-290)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
