@@ -98,10 +98,11 @@ def _artefacts(system: System, store: Element) -> str | None:
 
 def artefacts_copied_with_an_account(system: System) -> Iterator[Hit]:
     """A store of the organisation's own that holds model files (a classifier, or a model that takes its weights
-    only from stores, loads from it) or training data (a training job reads it), which people reach directly: an external entity reads or writes it over a flow of its own,
-    not through an application. Whoever holds one of those accounts (an insider, or an attacker with a phished,
-    leaked or reused credential) collects the artefacts and takes them out through ordinary channels. A store
-    open to the internet is left to T-STRIDE-017 and T-DATA-013."""
+    only from stores, loads from it) or training data (a training job reads it), which people reach directly: an
+    external entity reads or writes it over a flow of its own, not through an application. Whoever holds one of
+    those accounts (an insider, or an attacker with a phished, leaked or reused credential) collects the
+    artefacts and takes them out through ordinary channels. A store open to the internet is left to T-STRIDE-017
+    and T-DATA-013."""
     for store in system.elements:
         if store.third_party is True or open_to_internet(store):
             continue
