@@ -290,3 +290,8 @@ def test_a_decisive_verdict_on_a_spoofed_capture_is_an_authentication_bypass() -
     advisory = findings("T-ML-004", _classifier({"physical_input": True, "decides_access": False}))
     assert "cwe:CWE-290" in deciding["T-ML-004@model"].references
     assert "cwe:CWE-290" not in advisory["T-ML-004@model"].references
+
+
+def test_the_verdict_going_back_to_whoever_sent_the_input_is_no_harm_to_others() -> None:
+    threat = findings("T-ML-001", _classifier({"decides_access": True}))["T-ML-001@model"]
+    assert "atlas:AML.T0048" in threat.references and "atlas:AML.T0048.003" not in threat.references

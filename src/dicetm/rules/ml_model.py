@@ -110,8 +110,9 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
     """An ml_model outsiders' input reaches: inputs changed just enough get the verdict they want. Likelier when
     the input comes from the internet; worse when the verdict alone lets something in (``decides_access``, or
     ``answers_drive_decisions`` when that is unset), and then the harm lands on what it guards (the stores those
-    acting on the verdict, up to three steps on, write to); when people read what such a store let through (a
-    moderation verdict publishing comments), the harm lands on them too (AML.T0048.003). With both unset and the
+    acting on the verdict, up to three steps on, write to); when people other than those whose input it judged
+    get what it let through (comments a moderation verdict publishes, a page a phishing verdict shows), the harm
+    lands on them too (AML.T0048.003). With both unset and the
     verdict going back to the product the input came through, that product is assumed to act on it: the harm is
     named, the score stays. A model that judges people (physical input, or personal data on the way in) can be
     evaded with generated media of a person (deepfakes), and a decisive one lets the attacker in as that person
@@ -145,16 +146,19 @@ def evasion_at_inference(system: System) -> Iterator[Hit]:
         guarded = [e for d in deciders for e in system.downstream(d.id)
                    if e.kind in GUARDED_KINDS and e.id != model.id] if decisive else []
         references: list[str] = []
+        # People other than those whose input it judged who get what it let through: published, shown, sent.
+        harmed = [r for e in [*deciders, *guarded] for r in system.downstream(e.id)
+                  if r.kind is Kind.external_entity and r.id != route.end] if decisive else []
         if decisive:
             references.append("atlas:AML.T0048")
-            if any(r.kind is Kind.external_entity for g in guarded for r in system.downstream(g.id)):
-                references.append("atlas:AML.T0048.003")  # what it let through is published to people
+        if harmed:
+            references.append("atlas:AML.T0048.003")
         if _judges_people(system, model, route):
             references += ["atlas:AML.T0087", "atlas:AML.T0088",
                            *(["atlas:AML.T0073", "cwe:CWE-290"] if decisive else [])]
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(d.id for d in deciders),
-                                              *(g.id for g in guarded)])),
+                                              *(g.id for g in guarded), *(h.id for h in harmed)])),
                   values={"source": system.element_by_id[route.end].name},
                   factors=tuple(factors), assumptions=assumptions, references=tuple(references))
 
