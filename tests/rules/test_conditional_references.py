@@ -150,16 +150,14 @@ def test_an_agent_that_drives_a_browser_meets_pages_by_drive_by() -> None:
     assert "atlas:AML.T0078" in findings("T-LLM-002", system)["T-LLM-002@chat"].references
 
 
-def _server(exposure: str | None, zoned: bool) -> System:
+def _server(exposure: str | None, zoned: bool, protocol: str = "HTTP") -> System:
     api = {"id": "api", "name": "Model API", "kind": "process"}
     if exposure is not None:
         api["exposure"] = exposure
-    system = system_of([{"id": "client", "name": "API client", "kind": "external_entity"}, api],
-                       [("client", "api", True)])
-    if zoned:
-        system = System.model_validate({**system.model_dump(), "trust_boundaries": [
-            {"id": "host", "name": "Serving host", "elements": ["api"]}]})
-    return system
+    return System.model_validate({
+        "name": "server", "elements": [{"id": "client", "name": "API client", "kind": "external_entity"}, api],
+        "flows": [{"id": "f0", "source": "client", "target": "api", "bidirectional": True, "protocol": protocol}],
+        "trust_boundaries": [{"id": "host", "name": "Serving host", "elements": ["api"]}] if zoned else []})
 
 
 def test_a_component_called_from_outside_every_zone_is_public_facing_unless_stated_otherwise() -> None:
@@ -167,6 +165,12 @@ def test_a_component_called_from_outside_every_zone_is_public_facing_unless_stat
     assert "cwe:CWE-1327" in threat.references
     assert any("exposure" in a for a in threat.assumptions)
     assert "T-STRIDE-012@api" not in findings("T-STRIDE-012", _server("internal", zoned=True))
+
+
+def test_a_person_at_a_local_app_is_no_caller_on_an_open_network() -> None:
+    assert "T-STRIDE-012@api" not in findings("T-STRIDE-012", _server(None, zoned=True, protocol=""))
+    stdio = _server(None, zoned=True, protocol="JSON-RPC over stdio")
+    assert "T-STRIDE-012@api" not in findings("T-STRIDE-012", stdio)
 
 
 def test_a_stated_internet_exposure_needs_no_binding_weakness() -> None:

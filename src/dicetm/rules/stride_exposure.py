@@ -9,12 +9,14 @@ T-STRIDE-013 the one that does authenticate (its accounts are then what an attac
 internet-facing entry point gets exactly one spoofing finding.
 
 Stated facts make an element internet-facing here (``exposure: internet``); T-STRIDE-012 also takes a component
-with no stated exposure that a caller outside every trust zone reaches directly. A vendor's model API is the
-vendor's public application, not one of this system's. Every function is linear in elements and flows.
+with no stated exposure that a caller outside every trust zone reaches directly over a network protocol. A
+vendor's model API is the vendor's public application, not one of this system's. Every function is linear in
+elements and flows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Exposure, Factor, Kind, System
@@ -36,6 +38,9 @@ from dicetm.rules.reach import (
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent, Kind.ml_model})
+# Protocol words of a service listening on a network port.
+NETWORK_PROTOCOLS = frozenset({"http", "https", "grpc", "grpcs", "ws", "wss", "websocket", "websockets", "sse",
+                               "rest", "graphql", "tcp", "rpc", "jsonrpc"})
 # Where requests travel on from an entry point towards the data it opens.
 FORWARDING_KINDS = PROCESS_KINDS
 # Components several tenants can share (models have their own flooding rule).
@@ -61,18 +66,25 @@ def _internet_application(element: Element) -> bool:
 
 def _called_from_open_network(system: System, element: Element) -> Element | None:
     """An own component with no stated exposure and no stated sign-in that an external entity outside every trust
-    zone (the open network, by the model's convention) sends requests to directly, on a flow not stated to
-    authenticate: the first such caller. Models and agents are left out: a person prompting one is its user,
-    not a sign that it listens on a network."""
+    zone (the open network, by the model's convention) sends requests to directly over a network protocol (HTTP,
+    gRPC, WebSocket...), on a flow not stated to authenticate: the first such caller. A person at a desktop app or
+    the scene in front of a camera is outside every zone too, but sends nothing over the network; models and
+    agents are left out (a person prompting one is its user)."""
     if (element.kind not in APPLICATION_KINDS - MODEL_KINDS or element.exposure is not None
             or element.third_party is True or element.authenticated is True):
         return None
     for flow in requests_to(system, element.id):
         caller = system.element_by_id.get(flow.source)
         if (caller is not None and caller.kind is Kind.external_entity and caller.id not in system.boundary_of
-                and flow.authenticated is not True):
+                and flow.authenticated is not True and _network_protocol(flow.protocol)):
             return caller
     return None
+
+
+def _network_protocol(protocol: str | None) -> bool:
+    """The flow's protocol is one a service answers on a network port with (JSON-RPC over stdio is local)."""
+    words = set(re.split(r"[^a-z0-9]+", protocol.lower())) if protocol else set()
+    return bool(NETWORK_PROTOCOLS & words) and "stdio" not in words
 
 
 def _people_sign_in(system: System, element: Element) -> bool:
@@ -133,12 +145,12 @@ def _requests_into_other_zones(system: System, element: Element) -> list[Element
 def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
     """T-STRIDE-012: an own component that answers on the public internet: scanners find it and try known
     exploits for its framework and packages and flaws in its own input handling. A component with no stated
-    exposure that an external entity outside every trust zone calls directly, with no sign-in stated on it or
-    on that flow, counts too, with that assumption; when it sits inside a zone it may listen on more interfaces
-    than meant (CWE-1327). Fires whatever its other facts say; stated facts (pinned dependencies, validated
-    input, sign-in) move the score. When it sends requests of its own to services in another trust zone, the
-    finding names them and adds server-side request forgery (CWE-918): crafted input points those requests at
-    addresses the attacker cannot reach."""
+    exposure that an external entity outside every trust zone calls directly over a network protocol, with no
+    sign-in stated on it or on that flow, counts too, with that assumption; when it sits inside a zone it may
+    listen on more interfaces than meant (CWE-1327). Fires whatever its other facts say; stated facts (pinned
+    dependencies, validated input, sign-in) move the score. When it sends requests of its own to services in
+    another trust zone, the finding names them and adds server-side request forgery (CWE-918): crafted input
+    points those requests at addresses the attacker cannot reach."""
     received = sensitive_reach(system)
     for element in system.elements:
         internet = _internet_application(element)
