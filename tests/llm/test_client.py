@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -225,13 +226,14 @@ def test_prompt_hash_covers_provider_model_prompt_and_schema() -> None:
 
 
 class Together:
-    """A route that answers a request only when ``parties`` requests wait for their answer at once, and counts
-    the most that ever waited together (counted until the answer leaves the route, which is before the client
-    has it: a client that keeps to its limit can never make it higher). A client running fewer requests at once
-    makes the barrier time out, and its asks fail."""
+    """A route that answers requests only in groups of ``parties`` waiting at once, and counts the most that ever
+    waited together (until the answer leaves the route, which is before the client has it, so a client that
+    keeps to its limit can never push the count past it). A client running fewer requests at once makes the
+    barrier time out, and its asks fail. Each group is held a tenth of a second more, so that a request beyond
+    the limit, if the client sent one, is counted; a client within its limit passes whatever the timing."""
 
     def __init__(self, parties: int) -> None:
-        self._barrier = threading.Barrier(parties, timeout=30)
+        self._barrier = threading.Barrier(parties, action=lambda: time.sleep(0.1), timeout=30)
         self._lock = threading.Lock()
         self._waiting = 0
         self.most = 0
