@@ -186,7 +186,7 @@ class Workspace:
                 tx._closed = True
             self._commit(tx, encoded, log, as_found)
 
-    @gc_paused()  # a large register is read into many small acyclic objects; see dicetm.gcpause
+    @gc_paused()  # the register and the audit log are read into many small acyclic objects; see dicetm.gcpause
     def _load(self) -> tuple[Encoded | None, bytes]:
         """The register and log under the exclusive lock, checked; reuses what this object saw last, and
         the part of the log a verification on this machine found intact already (``analysiscache``)."""
