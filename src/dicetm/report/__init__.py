@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from dicetm.errors import InputError
@@ -44,12 +43,13 @@ def render(fmt: str, result: AnalysisResult, system: System) -> str:
     raise InputError(f"unknown report format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
 
 
-def chunks_of(fmt: str, result: AnalysisResult, system: System) -> Iterable[bytes]:
+@gc_paused()  # every report is built from many small acyclic objects; see dicetm.gcpause
+def chunks_of(fmt: str, result: AnalysisResult, system: System) -> list[bytes]:
     """``render(fmt, result, system).encode("utf-8")`` in chunks, for writing (see ``report.chunks``)."""
     if fmt == "md":
-        return chunks.encoded_lines(markdown_lines(result, system))
+        return list(chunks.encoded_lines(markdown_lines(result, system)))
     if fmt == "html":
-        return chunks.encoded(page_pieces(result, system, report_svgs(result, system)))
+        return list(chunks.encoded(page_pieces(result, system, report_svgs(result, system))))
     if fmt == "json":
         return json_chunks(result)
     return [render(fmt, result, system).encode("utf-8")]

@@ -134,6 +134,7 @@ class ReportDrawings:
         """``render_html(result, system, self.wait())``: the text of ``page_chunks``."""
         return b"".join(self.page_chunks(result, system)).decode("utf-8")
 
+    @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
     def page_chunks(self, result: AnalysisResult, system: System) -> list[bytes]:
         """``render_html(result, system, self.wait())`` in UTF-8 chunks (see ``report.chunks``), built while
         Graphviz draws: the page is made with a marker where each drawing goes, and the drawings replace the
