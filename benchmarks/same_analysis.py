@@ -69,6 +69,9 @@ def main() -> None:
                 compared += 1
                 if args.action == "save":
                     file.write_bytes(text)
+                elif not file.exists():
+                    differing += 1
+                    print(f"{file.name}: not saved in {args.folder}")
                 elif file.read_bytes() != text:
                     differing += 1
                     print(difference(file.read_bytes(), text, file.name))
