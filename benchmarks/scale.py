@@ -6,7 +6,8 @@ A model of N elements has N flows, mixes classic and AI kinds, sits in trust bou
 and is written as YAML, so loading and validation are measured too. Each size runs in fresh child processes:
 
 - the phases, timed inside one child through the calls `dicetm analyze` makes (load, analyse with the
-  register when there is one, render each of the four outputs, write them), in CPU seconds;
+  register when there is one, render each of the four outputs into the bytes written, write them), in CPU
+  seconds;
 - the command itself, `python -m dicetm.cli analyze MODEL --out DIR`, timed from outside: wall-clock and CPU
   seconds (with the Graphviz runs and the child that renders reports beside the HTML page), and its peak RSS
   (the largest of the process and its children; they share most of their memory).
@@ -83,12 +84,19 @@ def prepare(size: int, workdir: Path, workspace: bool) -> Path:
 
 def phases(folder: Path, out_dir: Path) -> dict[str, float]:
     """The steps of `dicetm analyze` (see ``dicetm.api.write_analysis``), each timed."""
+    import dicetm.report
     from dicetm.api import load
     from dicetm.pipeline.run import analyze
     from dicetm.report import FORMATS, OUTPUT_NAMES, render
     from dicetm.review import analyze_workspace
     from dicetm.store.atomic import write_bytes_atomic
     from dicetm.store.workspace import Workspace
+
+    def rendered(fmt: str) -> list[bytes]:
+        """The report's bytes as ``write_outputs`` makes them (in chunks, where the release writes chunks)."""
+        if hasattr(dicetm.report, "chunks_of"):
+            return list(dicetm.report.chunks_of(fmt, result, loaded.system))
+        return [render(fmt, result, loaded.system).encode("utf-8")]
 
     figures: dict[str, float] = {}
     clock = time.process_time
@@ -101,18 +109,18 @@ def phases(folder: Path, out_dir: Path) -> dict[str, float]:
     else:
         result = analyze(loaded.system, source=str(loaded.path), proposals=loaded.proposals)
     figures["analyse"] = clock() - started
-    texts = []
+    outputs = []
     for fmt in FORMATS:
         started = clock()
-        texts.append(render(fmt, result, loaded.system))
+        outputs.append(rendered(fmt))
         figures[fmt] = clock() - started
     started = clock()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in zip(OUTPUT_NAMES, texts, strict=True):
-        write_bytes_atomic(out_dir / name, text.encode("utf-8"))
+    for name, parts in zip(OUTPUT_NAMES, outputs, strict=True):
+        write_bytes_atomic(out_dir / name, b"".join(parts))
     figures["write"] = clock() - started
     figures["threats"] = len(result.threats)
-    figures["outputs_mb"] = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    figures["outputs_mb"] = sum(len(part) for parts in outputs for part in parts) / 1e6
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -224,19 +225,42 @@ def test_prompt_hash_covers_provider_model_prompt_and_schema() -> None:
     assert prompt_hash("openai", "m", base) == prompt_hash("openai", "m", request())
 
 
-def answer_by_prompt(request: RecordedRequest) -> Reply:
-    number = int(request.last_user_text.split()[-1])
-    return Reply.json({"name": f"component {number}", "trust": number}).after(0.05)
+class Together:
+    """A route that answers requests only in groups of ``parties`` waiting at once, and counts the most that ever
+    waited together (until the answer leaves the route, which is before the client has it, so a client that
+    keeps to its limit can never push the count past it). A client running fewer requests at once makes the
+    barrier time out, and its asks fail. Each group is held a tenth of a second more, so that a request beyond
+    the limit, if the client sent one, is counted; a client within its limit passes whatever the timing."""
+
+    def __init__(self, parties: int) -> None:
+        self._barrier = threading.Barrier(parties, action=lambda: time.sleep(0.1), timeout=30)
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self.most = 0
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self._waiting += 1
+            self.most = max(self.most, self._waiting)
+        try:
+            self._barrier.wait()
+            number = int(request.last_user_text.split()[-1])
+            return Reply.json({"name": f"component {number}", "trust": number})
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
 
 def test_ask_many_respects_the_concurrency_limit_and_keeps_order(fake_llm: FakeLLMServer) -> None:
-    fake_llm.route(answer_by_prompt)
+    # Deterministic on a busy machine: no answer leaves before three requests are in flight together.
+    together = Together(3)
+    fake_llm.route(together)
     harness = Harness(fake_llm, concurrency=3)
     seen: list[tuple[int, int]] = []
     answers = harness.client.ask_many("describe", [request(f"item {n}") for n in range(12)], Component,
                                       progress=lambda done, total: seen.append((done, total)))
     assert [answer.value.trust for answer in answers if answer.value] == list(range(12))
-    assert 2 <= fake_llm.max_in_flight <= 3
+    assert together.most == 3
     assert seen == [(n, 12) for n in range(1, 13)]
     assert harness.client.usage.calls == 12 and harness.client.usage.input_tokens == 1200
 

@@ -99,10 +99,10 @@ def test_a_failing_child_leaves_nothing_and_the_error_is_raised_here(
 def test_a_child_that_fails_removes_what_it_wrote(tmp_path: Path) -> None:
     from dicetm.report.aside import Aside
 
-    def render_one(fmt: str) -> str:
+    def render_one(fmt: str) -> list[bytes]:
         if fmt == "csv":
             raise RuntimeError("boom")
-        return f"{fmt} text"
+        return [f"{fmt} ".encode(), b"text"]
 
     failing = Aside.start(render_one, {"md": tmp_path / "report.md", "csv": tmp_path / "threats.csv"})
     assert failing is not None and failing.wait() is None

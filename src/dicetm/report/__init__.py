@@ -8,13 +8,14 @@ from pathlib import Path
 from dicetm.errors import InputError
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System
+from dicetm.report import chunks
 from dicetm.report.aside import Aside, can_fork
 from dicetm.report.csv_out import render_csv
 from dicetm.report.dfd import dot, mermaid, svg
 from dicetm.report.dfd_model import forget_drawn
-from dicetm.report.html import render_html, report_svgs, start_report_svgs
-from dicetm.report.json_out import render_json
-from dicetm.report.markdown import render_markdown
+from dicetm.report.html import page_pieces, render_html, report_svgs, start_report_svgs
+from dicetm.report.json_out import json_chunks, render_json
+from dicetm.report.markdown import markdown_lines, render_markdown
 from dicetm.store.atomic import write_temp
 
 __all__ = [
@@ -42,6 +43,18 @@ def render(fmt: str, result: AnalysisResult, system: System) -> str:
     raise InputError(f"unknown report format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
 
 
+@gc_paused()  # every report is built from many small acyclic objects; see dicetm.gcpause
+def chunks_of(fmt: str, result: AnalysisResult, system: System) -> list[bytes]:
+    """``render(fmt, result, system).encode("utf-8")`` in chunks, for writing (see ``report.chunks``)."""
+    if fmt == "md":
+        return list(chunks.encoded_lines(markdown_lines(result, system)))
+    if fmt == "html":
+        return list(chunks.encoded(page_pieces(result, system, report_svgs(result, system))))
+    if fmt == "json":
+        return json_chunks(result)
+    return [render(fmt, result, system).encode("utf-8")]
+
+
 def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list[Path]:
     """Write report.md, report.html, result.json and threats.csv into ``out_dir`` (created if missing).
 
@@ -60,24 +73,23 @@ def write_outputs(result: AnalysisResult, system: System, out_dir: Path) -> list
     try:
         with gc_paused():  # every report is built from many small acyclic objects; see dicetm.gcpause
             if len(result.threats) + len(system.elements) >= RENDER_ASIDE_FROM and can_fork():
-                aside = Aside.start(lambda fmt: render(fmt, result, system), {fmt: paths[fmt] for fmt in others})
+                aside = Aside.start(lambda fmt: chunks_of(fmt, result, system), {fmt: paths[fmt] for fmt in others})
             drawings = start_report_svgs(result, system)
             try:
                 if aside is None:
                     for fmt in others:
-                        temps[fmt] = write_temp(paths[fmt], render(fmt, result, system).encode("utf-8"),
-                                                durable=False)
-                page = drawings.render_page(result, system)
+                        temps[fmt] = write_temp(paths[fmt], chunks_of(fmt, result, system), durable=False)
+                page = drawings.page_chunks(result, system)
             finally:
                 drawings.cancel()
-            temps["html"] = write_temp(paths["html"], page.encode("utf-8"), durable=False)
+            temps["html"] = write_temp(paths["html"], page, durable=False)
             del page
             if aside is not None:
                 child, aside = aside, None
                 made = child.wait()
                 for fmt in others:  # when the child failed, render here: any error is raised as usual
-                    temps[fmt] = made[fmt] if made else write_temp(
-                        paths[fmt], render(fmt, result, system).encode("utf-8"), durable=False)
+                    temps[fmt] = made[fmt] if made else write_temp(paths[fmt], chunks_of(fmt, result, system),
+                                                                   durable=False)
         for fmt in FORMATS:
             os.replace(temps.pop(fmt), paths[fmt])
     finally:

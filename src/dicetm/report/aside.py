@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from dicetm.store.atomic import write_all, write_temp
@@ -37,9 +37,9 @@ class Aside:
         self._formats = formats
 
     @classmethod
-    def start(cls, render: Callable[[str], str], targets: Mapping[str, Path]) -> Aside | None:
-        """A child rendering ``render(format)`` for each of ``targets``; None when no child could be made (the
-        caller then renders them itself)."""
+    def start(cls, render: Callable[[str], Iterable[bytes]], targets: Mapping[str, Path]) -> Aside | None:
+        """A child writing ``render(format)`` (the report's bytes, in chunks) for each of ``targets``; None when no
+        child could be made (the caller then renders them itself)."""
         try:
             reading, writing = os.pipe()
         except OSError:
@@ -71,12 +71,12 @@ class Aside:
         return None
 
 
-def _child(render: Callable[[str], str], targets: Mapping[str, Path], writing: int) -> None:
+def _child(render: Callable[[str], Iterable[bytes]], targets: Mapping[str, Path], writing: int) -> None:
     code = 1
     made: dict[str, str] = {}
     try:
         for fmt, target in targets.items():
-            made[fmt] = str(write_temp(target, render(fmt).encode("utf-8"), durable=False))
+            made[fmt] = str(write_temp(target, render(fmt), durable=False))
         write_all(writing, json.dumps(made).encode("utf-8"))
         code = 0
     except BaseException:  # the parent renders these reports itself and raises what goes wrong

@@ -19,12 +19,14 @@ from markupsafe import Markup
 
 from dicetm.gcpause import gc_paused
 from dicetm.model import AnalysisResult, System, ThreatEvaluation, TrustBoundary
-from dicetm.report import common, dfd, views
+from dicetm.report import chunks, common, dfd, views
 from dicetm.report.common import anchor
 from dicetm.report.figures import figures
 from dicetm.report.templating import environment
 
-__all__ = ["Links", "ReportDrawings", "anchor", "render_html", "report_svgs", "start_report_svgs"]
+__all__ = [
+    "Links", "ReportDrawings", "anchor", "page_pieces", "render_html", "report_svgs", "start_report_svgs",
+]
 
 # Tables longer than this start collapsed; threat cards start collapsed when there are more than this.
 LONG_TABLE_ROWS = 200
@@ -36,7 +38,8 @@ PER_BOUNDARY_DRAWINGS = 40
 MAX_BOUNDARY_DRAWINGS = 24
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _SLOT = re.compile(r"<!--dicetm-slot-(\d+)-->")
-_DRAWING = re.compile(r"<!--dicetm-drawing-(\d+)-->")
+_DRAWING = re.compile(rb"<!--dicetm-drawing-(\d+)-->")
+_DRAWING_START = b"<!--dicetm-drawing-"
 
 Href = Callable[[str, str], str | None]
 
@@ -128,18 +131,27 @@ class ReportDrawings:
         return {key: drawing for key, drawing in drawn.items() if drawing is not None}
 
     def render_page(self, result: AnalysisResult, system: System) -> str:
-        """``render_html(result, system, self.wait())``, built while Graphviz draws: the page is rendered with a
-        marker where each drawing goes, and the drawings replace the markers once made. If one failed, the page is
-        rendered again from those that were made (rare: the page then shows what ``render_html`` would)."""
+        """``render_html(result, system, self.wait())``: the text of ``page_chunks``."""
+        return b"".join(self.page_chunks(result, system)).decode("utf-8")
+
+    @gc_paused()  # the page is built from many small acyclic objects; see dicetm.gcpause
+    def page_chunks(self, result: AnalysisResult, system: System) -> list[bytes]:
+        """``render_html(result, system, self.wait())`` in UTF-8 chunks (see ``report.chunks``), built while
+        Graphviz draws: the page is made with a marker where each drawing goes, and the drawings replace the
+        markers once made. If one failed, the page is made again from those that were made (rare: the page then
+        shows what ``render_html`` would)."""
         if self._runs is None:
-            return render_html(result, system, None)
+            return list(chunks.encoded(page_pieces(result, system, None)))
         keys = self._runs.keys()
-        page = render_html(result, system, {key: f"<!--dicetm-drawing-{index}-->" for index, key in enumerate(keys)})
+        markers = {key: f"<!--dicetm-drawing-{index}-->" for index, key in enumerate(keys)}
+        made = list(chunks.encoded(page_pieces(result, system, markers)))
         drawn = self._runs.wait()
         if any(drawn[key] is None for key in keys):
-            return render_html(result, system, self.wait())
-        # Escaped model text never holds "<!--", so each marker is where a drawing goes.
-        return _DRAWING.sub(lambda marker: drawn[keys[int(marker.group(1))]] or "", page)
+            return list(chunks.encoded(page_pieces(result, system, self.wait())))
+        # Escaped model text never holds "<!--", so each marker is where a drawing goes; a marker lies in one
+        # piece of the page, and so in one chunk.
+        return [_DRAWING.sub(lambda marker: (drawn[keys[int(marker.group(1))]] or "").encode("utf-8"), chunk)
+                if _DRAWING_START in chunk else chunk for chunk in made]
 
     def cancel(self) -> None:
         if self._runs is not None:
@@ -199,6 +211,11 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     ``svg`` is the overview drawing from ``dfd.svg`` (inlined as is), or the drawings of ``report_svgs``, or None
     to show the Mermaid source instead.
     """
+    return "".join(page_pieces(result, system, svg))
+
+
+def page_pieces(result: AnalysisResult, system: System, svg: str | dict[str | None, str] | None) -> Iterator[str]:
+    """The page of ``render_html`` in pieces: the long tables' rows are made as the pieces are taken."""
     drawings = {None: svg} if isinstance(svg, str) else svg
     threats = common.listed_threats(result)
     rejected = common.rejected_threats(result)
@@ -232,8 +249,8 @@ def render_html(result: AnalysisResult, system: System, svg: str | dict[str | No
     )
     # Escaped model text never holds "<!--", so the markers split the page exactly where the slots are.
     pieces = _SLOT.split(page)
-    return "".join(itertools.chain.from_iterable(
-        (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces)))
+    return itertools.chain.from_iterable(
+        (piece,) if index % 2 == 0 else _lines(slots[int(piece)].made) for index, piece in enumerate(pieces))
 
 
 def _grouped_zones(system: System, result: AnalysisResult, drawings: int) -> tuple[int, int] | None:

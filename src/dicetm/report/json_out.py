@@ -22,8 +22,22 @@ def render_json(result: AnalysisResult) -> str:
     percentage rounded to 0.1.) C1 and bidirectional controls, which both leave raw, are written as
     ``\\u`` escapes (``\\u202e`` for a right-to-left override) so the JSON is safe to print to a terminal.
     """
+    return json_text(_json_bytes(result).decode("utf-8")) + "\n"
+
+
+def json_chunks(result: AnalysisResult) -> list[bytes]:
+    """``render_json(result).encode("utf-8")`` in chunks. ASCII JSON (nothing in the result quotes non-ASCII
+    text) is written as pydantic made it, without decoding it to text and encoding it back (copies of tens of
+    megabytes for a large model); anything else goes through ``render_json``'s escaping."""
+    data = _json_bytes(result)
+    if data.isascii() and b"\x7f" not in data:  # nothing json_text would escape
+        return [data, b"\n"]
+    return [(json_text(data.decode("utf-8")) + "\n").encode("utf-8")]
+
+
+def _json_bytes(result: AnalysisResult) -> bytes:
     with gc_paused():
-        return json_text(_sorted_serializer().to_json(result, indent=2).decode("utf-8")) + "\n"
+        return _sorted_serializer().to_json(result, indent=2)
 
 
 @functools.cache

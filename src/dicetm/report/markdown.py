@@ -391,8 +391,17 @@ def _assistance(result: AnalysisResult) -> list[str]:
 
 def render_markdown(result: AnalysisResult, system: System) -> str:
     """The full report as Markdown. The same input always gives the same text (no dates, stable order)."""
+    return "\n".join(markdown_lines(result, system)) + "\n"
+
+
+def markdown_lines(result: AnalysisResult, system: System) -> list[str]:
+    """The lines of ``render_markdown``, each to be followed by a line break (the last one ends with text)."""
     lines = [*_summary(result, system), *_review(result), *_describe(result, system), *_identify(result),
              *_countermeasures(result.countermeasures, system), *_evaluate(result)]
     if common.shows_assistance(result):
         lines += [*_assistance(result), *_document_scan(result)]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    while lines and not lines[-1].rstrip("\n"):  # the text ends with exactly one line break
+        lines.pop()
+    if lines:
+        lines[-1] = lines[-1].rstrip("\n")
+    return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -50,9 +51,9 @@ def temp_pattern(path: Path) -> str:
     return f".{Path(path).name}.*.tmp"
 
 
-def write_temp(path: Path, data: bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to a new temp file beside ``path`` and fsync it (unless not ``durable``); the caller renames
-    or deletes it.
+def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> Path:
+    """Write ``data`` (bytes, or chunks of bytes written one after the other) to a new temp file beside ``path``
+    and fsync it (unless not ``durable``); the caller renames or deletes it.
 
     The temp file is created exclusively (O_EXCL), so a link planted under its name is never followed.
     """
@@ -61,7 +62,8 @@ def write_temp(path: Path, data: bytes, *, durable: bool = True) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _mode_for(path))
-        write_all(fd, data)
+        for chunk in (data,) if isinstance(data, bytes) else data:
+            write_all(fd, chunk)
         if durable:
             os.fsync(fd)
     except BaseException:

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dicetm.errors import Location, Problem, StoreError
+from dicetm.gcpause import gc_paused
 from dicetm.model.register import AuditHead, CountermeasureEntry, Register, ResidualRiskRecord, ThreatEntry
 from dicetm.store.modelfile import format_path
 from dicetm.store.wsfiles import read_bytes
@@ -187,6 +188,7 @@ def parse_register(text: str, filename: str) -> Register:
     return parse_encoded(text, filename).register()
 
 
+@gc_paused()  # a large register is read into many small acyclic objects; see dicetm.gcpause
 def parse_encoded(raw: bytes | str, filename: str) -> Encoded:
     """Register file bytes or text (either format) as an Encoded state; StoreError locates every problem."""
     if isinstance(raw, bytes):

@@ -43,6 +43,7 @@ from pydantic import BaseModel
 
 from dicetm import __version__
 from dicetm.errors import InputError, Location, Problem, StoreError
+from dicetm.gcpause import gc_paused
 from dicetm.model.register import REGISTER_FORMAT, AuditHead, Register
 from dicetm.store import analysiscache, atomic
 from dicetm.store.atomic import sync_folder, temp_pattern, write_temp
@@ -185,6 +186,7 @@ class Workspace:
                 tx._closed = True
             self._commit(tx, encoded, log, as_found)
 
+    @gc_paused()  # the register and the audit log are read into many small acyclic objects; see dicetm.gcpause
     def _load(self) -> tuple[Encoded | None, bytes]:
         """The register and log under the exclusive lock, checked; reuses what this object saw last, and
         the part of the log a verification on this machine found intact already (``analysiscache``)."""
