@@ -33,6 +33,18 @@ def test_a_name_tells_a_model_that_scores_or_recognises_from_a_language_model(na
     assert kind_words().kind_of(name) is kind
 
 
+@pytest.mark.parametrize(("name", "kind"), [
+    # the agent of operations software a host or pod runs is no AI agent ...
+    ("newrelic-agent", Kind.process), ("datadog-agent", Kind.process), ("Splunk agent", Kind.process),
+    ("teamcity-agent", Kind.process), ("fluent-bit agent", Kind.process), ("monitoring agent", Kind.process),
+    # ... an agent named after its task, its team or the channel it answers in is one
+    ("support-agent", Kind.agent), ("Slack agent", Kind.agent), ("Triage Agent", Kind.agent),
+    ("coding agent", Kind.agent),
+])
+def test_name_words_give_an_ai_kind_to_an_ai_agent_only(name: str, kind: Kind) -> None:
+    assert kind_words().kind_of(name) is kind
+
+
 def test_a_classifier_built_on_a_language_model_or_asking_one_is_not_an_ml_model() -> None:
     text = """# Support triage
 

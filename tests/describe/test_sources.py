@@ -290,6 +290,22 @@ def test_compose_environment_urls_and_provider_keys(tmp_path: Path) -> None:
     _quotes_are_in_their_spans(system, documents)
 
 
+def test_a_self_hosted_model_server_speaking_a_vendors_api_is_not_the_vendor(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  app:\n    image: acme/rag-app:2\n    environment:\n"
+        "      OPENAI_BASE_URL: http://inference:8000/v1\n      OPENAI_API_KEY: EMPTY\n"
+        "  inference:\n    image: vllm/vllm-openai:v0.6.3\n"
+        "  newrelic-agent:\n    image: newrelic/infrastructure:latest\n", encoding="utf-8")
+    system, documents = _draft(tmp_path / "docker-compose.yml")
+    elements = {e.name: e for e in system.elements}
+    assert set(elements) == {"app", "inference", "newrelic-agent"}  # no OpenAI: its API is served in the file
+    assert elements["inference"].kind is Kind.llm and elements["inference"].third_party is None
+    assert elements["inference"].model_provenance is None
+    assert elements["newrelic-agent"].kind is Kind.process  # a monitoring daemon, not an AI agent
+    assert _flows(system) == {("app", "inference")}
+    _quotes_are_in_their_spans(system, documents)
+
+
 def test_mcp_servers_act_on_the_system_their_token_opens() -> None:
     system, documents = _draft(FIXTURES / "mcp" / "github-claude-desktop.json")
     elements = {e.name: e for e in system.elements}

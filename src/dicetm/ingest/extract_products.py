@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from dicetm.ingest.extract_resolve import Node, Registry
 
 _MODELS = frozenset({Kind.llm, Kind.model_provider})
+_MODEL_SERVER = "model-server"  # vocabulary roles: software that serves a model the team runs ...
+_HOSTED = "model-provider"  # ... and a provider serving models behind its own API
 
 
 def product_hits(text: str) -> list[tuple[Hit, Kind]]:
@@ -54,7 +56,11 @@ class ProductIndex:
             for entity in node.entities:
                 texts = [entity.technology, *entity.aliases, head_phrase(entity.hint) if entity.hint else ""]
                 for text in texts:
-                    for hit, product_kind in product_hits(text):
+                    hits = product_hits(text)
+                    served = any(hit.role == _MODEL_SERVER for hit, _ in hits)
+                    for hit, product_kind in hits:
+                        if served and hit.role == _HOSTED:
+                            continue  # "vllm/vllm-openai": a server of our own speaking OpenAI's API, not OpenAI
                         if hit.product is not None and hit.product not in own and fitting(product_kind, kind):
                             self.link(node, hit.product)  # not "headless Zoom client": Zoom is not the bot
 
