@@ -141,6 +141,19 @@ def test_an_english_text_is_read_with_english_words_only() -> None:
     ("Il portale è accessibile solo dalla rete interna.", ("exposure", "internal")),
     ("El proveedor no usa nuestras peticiones para entrenar sus modelos.", ("trains_on_user_input", False)),
     ("Le fournisseur n'utilise pas nos questions pour entraîner ses modèles.", ("trains_on_user_input", False)),
+    # each language's own file (fact_phrases/<language>.yaml), and negations before, inside and after the phrase
+    ("Anrufe werden weder zum Training unserer Modelle verwendet noch weitergegeben.", ("trains_on_user_input", False)),
+    ("Der Dienst speichert die Prompts nicht.", ("logs_prompts", False)),
+    ("Die Sperre wird sofort ausgeführt, ohne Rückfrage bei einem Mitarbeiter.", ("human_approval_required", False)),
+    ("Die Datenbank ist mandantenfähig.", ("multi_tenant", True)),
+    ("Microsoft bewaart de prompts ook niet.", ("logs_prompts", False)),
+    ("De index wordt na 90 dagen automatisch opgeschoond.", ("retention", "90d")),
+    ("Het gesprek is alleen bereikbaar vanaf de IP-reeksen van de leverancier.", ("exposure", "partner")),
+    ("Il testo dei prompt non viene registrato.", ("logs_prompts", False)),
+    ("Il modello non viene riaddestrato con i dati dei pazienti.", ("trains_on_user_input", False)),
+    ("As conversas são gravadas no Firestore.", ("logs_prompts", True)),
+    ("A ferramenta tem acesso somente leitura.", ("permissions", "read")),
+    ("Rozmowy nie są zapisywane.", ("logs_prompts", False)),
 ])
 def test_facts_stated_in_other_languages_and_their_negations(text: str, fact: tuple[str, object]) -> None:
     assert fact in {(s.field, s.value) for s in statements(text)}
@@ -204,3 +217,22 @@ def test_what_a_model_is_trained_on_is_a_fact_of_an_ml_model_too() -> None:
 """)]).system
     scorer = next(e for e in system.elements if e.name == "Fraud Scorer")
     assert (scorer.kind, scorer.trains_on_user_input) == (Kind.ml_model, False)
+
+
+def test_a_store_written_to_keeps_prompts_only_where_the_text_does_not_deny_it() -> None:
+    text = """# Design
+
+## Components
+
+- **Chat Service**: the backend service.
+- **Audit Log**: the audit log store.
+- **Transcript Store**: the transcript store.
+
+## Flows
+
+The Chat Service writes only metadata (time, model version) to the Audit Log: the prompts are not recorded.
+The Chat Service writes every conversation to the Transcript Store.
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert elements["Transcript Store"].logs_prompts is True
+    assert elements["Audit Log"].logs_prompts is not True
