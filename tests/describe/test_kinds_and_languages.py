@@ -4,6 +4,8 @@ Documents in other languages: names written head first, compounds, and flows in 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dicetm.ingest.documents import Document
@@ -11,7 +13,7 @@ from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flow_words import ENGLISH, flow_words, language_of
 from dicetm.ingest.extract_kinds import kind_words
-from dicetm.ingest.readers import read_markdown
+from dicetm.ingest.readers import read_document, read_markdown
 from dicetm.model.system import Kind
 
 
@@ -236,3 +238,48 @@ The Chat Service writes every conversation to the Transcript Store.
     elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
     assert elements["Transcript Store"].logs_prompts is True
     assert elements["Audit Log"].logs_prompts is not True
+
+
+def test_articles_of_the_documents_language_refer_to_a_component_by_its_head_or_the_end_of_a_compound() -> None:
+    _, flows = _draft("""# Ontwerp
+
+## Componenten
+
+- **Gespreksorchestrator**: de service die het gesprek leidt.
+- **Spraakherkenning Whisper**: het model voor spraakherkenning.
+
+## Verloop
+
+De orchestrator knipt de audio in fragmenten en stuurt die naar de spraakherkenning. Een service van de klant
+stuurt niets naar het model.
+""")
+    assert ("Gespreksorchestrator", "Spraakherkenning Whisper") in flows  # "de orchestrator", "de spraakherkenning"
+
+
+def test_an_indefinite_article_does_not_refer_to_a_component() -> None:
+    _, flows = _draft("""# Nota
+
+## Componentes
+
+- **Servicio de Informática**: el equipo de sistemas.
+- **Analizador de Expedientes**: un servicio en Python.
+- **Índice de Ordenanzas**: una base de datos.
+
+## Flujo
+
+El Analizador de Expedientes, un servicio en Python, recoge el texto de cada expediente, busca en el Índice de
+Ordenanzas los artículos aplicables y envía ambos al modelo.
+""")
+    assert ("Analizador de Expedientes", "Índice de Ordenanzas") in flows
+    assert not any("Servicio de Informática" in flow for flow in flows)
+
+
+def test_names_of_the_same_words_in_another_order_are_one_component(tmp_path: Path) -> None:
+    (tmp_path / "design.md").write_text("# Design\n\n## Components\n\n- **Piper TTS**: the speech synthesis service.\n",
+                                        encoding="utf-8")
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tts-piper\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: tts-piper\n          image: rhasspy/wyoming-piper:1.5\n",
+        encoding="utf-8")
+    system = extract_draft([read_document(tmp_path / "design.md"), read_document(tmp_path / "deploy.yaml")]).system
+    assert len(system.elements) == 1

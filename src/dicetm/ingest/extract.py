@@ -104,6 +104,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     reader.discover(proses)  # every component the prose names is known before any sentence is read for flows
     registry.merge_bare_headings(keys)
     registry.merge_short_names(keys)
+    registry.merge_reordered_names(keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
     for other, prefix in others:

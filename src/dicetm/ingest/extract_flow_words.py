@@ -143,6 +143,13 @@ def language_of(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
+def determiners(language: str) -> frozenset[str]:
+    """The articles and determiners of ``language`` ("de", "het" in Dutch; "der", "die" in German); none for
+    English, whose few are the readers' own."""
+    return frozenset(str(w).lower() for w in (_languages().get(language) or {}).get("determiners", []))
+
+
+@lru_cache(maxsize=16)
 def flow_words(language: str) -> FlowWords:
     """The flow words to read a document in ``language`` with."""
     data = _languages().get(language)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from dicetm.ingest.extract_flow_words import determiners, language_of
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_names import NOT_A_NAME, Mention, defined_names, function_names, proper_names
 from dicetm.ingest.extract_resolve import Node, Registry, normal
@@ -22,6 +24,11 @@ from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
+# indefinite articles and quantifiers among the languages' determiners: "un servicio" is not "the service"
+_NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma", "ein", "eine", "einen", "einem",
+                           "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
+                           "każda", "każde", "ambos", "todos", "alle", "tutti"})
+_COMPOUND_TAIL = 5  # letters: a word this long may stand for a compound name ending in it ("orchestrator")
 _NOT_BEFORE = re.compile(
     r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"
     r"do\s+not\s+use|does\s+not\s+use|never\s+use|migrat(?:e|ed|ing)\s+(?:away\s+)?from|"
@@ -288,17 +295,23 @@ def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
 
 def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
     """"The vault", "the orchestrator", "the app": the one component whose name ends in that word (or, for a
-    word naming an AI kind, "the model", the one component of that kind)."""
+    word naming an AI kind, "the model", the one component of that kind). In another language its own articles
+    count too ("de orchestrator", "die Dialog-Engine", German capitalising its nouns), a name may put the word
+    first ("le widget": the Widget de chat), and a compound may end in it ("de orchestrator": the
+    Gespreksorchestrator)."""
     found = []
     words = kind_words()
-    for match in _DEFINITE.finditer(text, start, end):
+    language = language_of(text)
+    for match in _definite_pattern(language).finditer(text, start, end):
         head = match.group(1)
         following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
         nodes = _named_by(registry, head, _last_word)
-        if not nodes and words.heads_first(head, text):
+        if not nodes and (words.heads_first(head, text) or language != "en"):
             nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
+        if not nodes and len(head) >= _COMPOUND_TAIL:
+            nodes = _named_by(registry, head, lambda name, head=head: _compound_tail(name, head))
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
@@ -311,6 +324,26 @@ def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list
     """The components one of whose names has ``head`` as its ``word`` (its last, or its first)."""
     return [n for n in registry.nodes if (n.structural or n.used) and any(
         word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+
+
+def _compound_tail(name: str, head: str) -> str:
+    """``head`` (lower case) when the last word of ``name`` is a compound ending in it ("Gespreksorchestrator",
+    "Dialog-Engine"), else the last word."""
+    last = _last_word(name)
+    head = head.lower()
+    return head if last.endswith(head) and len(last) > len(head) and (last[-len(head) - 1] == "-" or len(
+        last) - len(head) >= 3) else last
+
+
+@lru_cache(maxsize=16)
+def _definite_pattern(language: str) -> re.Pattern[str]:
+    """``_DEFINITE`` with the articles of ``language`` beside the English ones; a German noun may be capitalised."""
+    articles = sorted(determiners(language) - _NOT_DEFINITE, key=len, reverse=True)
+    if not articles:
+        return _DEFINITE
+    head = r"[^\W\d_][\w-]+" if language == "de" else r"[^\W\d_A-Z][\w-]+"
+    return re.compile(rf"(?:\b(?i:the|this|that|our|its|{'|'.join(map(re.escape, articles))})\s+|"
+                      rf"\b(?i:l|dell|all|nell|dall)['’])({head}|API|DB|UI|LLM|CRM|SPA)\b")
 
 
 def _first_word(name: str) -> str:
