@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from dicetm.ingest.extract_flow_words import determiners, language_of
 from dicetm.ingest.extract_kinds import kind_words
@@ -311,7 +311,7 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if not nodes and (words.heads_first(head, text) or language != "en"):
             nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
         if not nodes and len(head) >= _COMPOUND_TAIL:
-            nodes = _named_by(registry, head, lambda name, head=head: _compound_tail(name, head))
+            nodes = _named_by(registry, head, partial(_compound_tail, head=head))
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
