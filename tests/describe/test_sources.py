@@ -325,3 +325,34 @@ def test_withheld_lines_of_a_diagram_draft_nothing(tmp_path: Path) -> None:
     kept = Document(document.path, document.format, tuple(s for s in document.spans if s.line != 3),
                     document.sha256)
     assert _names(extract_draft([kept]).system).keys() == {"Gateway", "Orchestrator"}
+
+
+def test_a_diagram_drawn_in_text_in_a_code_block_gives_its_components_and_flows(tmp_path: Path) -> None:
+    (tmp_path / "slides.md").write_text("""# Launch review
+
+## Architecture
+
+```
+ Source repos ──► corpus builder ──► training corpus (S3)
+                                          │
+                                          ▼
+ eval harness ◄── model registry ──► model server
+ IDE plugin -> inference gateway <-> audit log
+```
+
+```python
+def route(request) -> Response:
+    return gateway.send(request)
+```
+""", encoding="utf-8")
+    system, documents = _draft(tmp_path / "slides.md")
+    assert {"Source repos", "corpus builder", "training corpus", "eval harness", "model registry", "model server",
+            "IDE plugin", "inference gateway", "audit log"} <= set(_names(system))
+    assert {("Source repos", "corpus builder"), ("corpus builder", "training corpus"),
+            ("model registry", "eval harness"), ("model registry", "model server"),
+            ("IDE plugin", "inference gateway")} <= _flows(system)
+    both = next(f for f in system.flows if {f.source, f.target} == {
+        e.id for e in system.elements if e.name in ("inference gateway", "audit log")})
+    assert both.bidirectional
+    assert not any("route" in e.name or "Response" in e.name for e in system.elements)  # code is no diagram
+    _quotes_are_in_their_spans(system, documents)
