@@ -283,3 +283,17 @@ def test_names_of_the_same_words_in_another_order_are_one_component(tmp_path: Pa
         encoding="utf-8")
     system = extract_draft([read_document(tmp_path / "design.md"), read_document(tmp_path / "deploy.yaml")]).system
     assert len(system.elements) == 1
+
+
+def test_a_name_a_colon_introduces_and_a_comma_describes_is_a_component_and_a_question_word_is_no_name() -> None:
+    kinds, _ = _draft("""# Rollout notes
+
+Reps use Claude Desktop on their laptops. Claude Desktop talks to exactly one remote endpoint: Portcullis, our MCP
+gateway in the VPC. The tools are listed in the Larkspur MCP Catalog.
+
+> Which MCP servers will the reps actually have?
+""")
+    assert kinds["Portcullis"] is Kind.mcp_server
+    assert kinds["Claude Desktop"] is Kind.agent  # an MCP host, not the model behind it
+    assert kinds["Larkspur MCP Catalog"] is Kind.registry
+    assert not any(name.startswith("Which") for name in kinds)

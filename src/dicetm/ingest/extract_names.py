@@ -46,7 +46,10 @@ _ELIDED = re.compile(r"(?i:l|d|qu|dell|all|nell|dall|sull|un)['’](?=[^\W\d_])"
 _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
-                      "then", "when", "if", "all", "both", "new"})
+                      "then", "when", "if", "all", "both", "new", "which", "what", "where", "who", "whose", "how",
+                      "why", "does", "do", "is", "are", "can", "will", "should",  # a question opens with these
+                      "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "some",
+                      "many", "few", "most", "no"})
 _PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
                        "everything", "someone", "anyone"})
 _POSSESSIVE = re.compile(r"['’]s?(?![\w])")
@@ -211,9 +214,12 @@ def defined_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if kind is None or words.names_person(head_phrase(match.group("phrase"))):
             continue
         name = " ".join(tokens)
-        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and \
+        introduced = text[max(start, match.start() - 2):match.start()].strip() == ":" and \
+            text[match.end("name"):match.start("phrase")].lstrip(" \t*_`").startswith(",")
+        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and not introduced and \
                 not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
-            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
+            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence (not
+            # "one endpoint: Portcullis, our MCP gateway", a name a colon introduces and a comma describes)
         begin = match.start("name") + match.group("name").index(tokens[0])
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))
