@@ -297,3 +297,25 @@ gateway in the VPC. The tools are listed in the Larkspur MCP Catalog.
     assert kinds["Claude Desktop"] is Kind.agent  # an MCP host, not the model behind it
     assert kinds["Larkspur MCP Catalog"] is Kind.registry
     assert not any(name.startswith("Which") for name in kinds)
+
+
+def test_the_ends_of_arrows_in_a_list_are_components_and_a_tools_heading_says_what_its_items_are() -> None:
+    kinds, flows = _draft("""# Expense agent
+
+## Tools
+
+- policy_lookup — searches the policy page and returns the relevant sections.
+- flag_report — writes a comment on the report.
+
+## Flow of one report
+
+- Employee → Expensify: submits report + receipts
+- approve_report / flag_report → Expensify
+- get_report ← Expensify; policy_lookup ← T&E Policy page (Notion API)
+- Every step of the run (prompts, tool inputs) → Langfuse
+""")
+    assert {"Employee", "Expensify", "approve_report", "get_report", "T&E Policy page", "Langfuse"} <= set(kinds)
+    assert kinds["policy_lookup"] is Kind.tool and kinds["flag_report"] is Kind.tool
+    assert not any(name.startswith("Every") for name in kinds)  # prose on one side of an arrow is no name
+    assert {("Employee", "Expensify"), ("approve_report", "Expensify"), ("flag_report", "Expensify"),
+            ("Expensify", "get_report"), ("T&E Policy page", "policy_lookup")} <= flows

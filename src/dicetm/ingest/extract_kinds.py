@@ -164,15 +164,19 @@ class KindWords:
         """A heading naming several components of a kind ("Processors", "Data stores", "The three MCP servers"):
         its last word is the plural of a component word, and a component of that kind is not itself named in the
         plural (unlike "Call Recordings" or "Docs")."""
+        return self.listed_kind(heading) is not None
+
+    def listed_kind(self, heading: str) -> Kind | None:
+        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools"."""
         words = _WORD.findall(heading)
         if not words or len(words) > 5:
-            return False
+            return None
         last = words[-1].lower()
         if not last.endswith("s") or words[-1].isupper() or last.endswith("ss"):
-            return False
+            return None
         singulars = [last[:-3] + "y"] if last.endswith("ies") else [last[:-1], last[:-2]]
         kind = next((k for k in map(self.kind_of, singulars) if k is not None), None)
-        return kind is not None and kind not in COLLECTION_KINDS
+        return kind if kind is not None and kind not in COLLECTION_KINDS else None
 
     def names_person(self, name: str) -> bool:
         """A person or a group of people ("Support agents", "the Clinician")."""

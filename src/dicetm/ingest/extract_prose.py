@@ -25,10 +25,12 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, Entity, Extraction, Where, Zone, split_name
+from dicetm.ingest.extract_arrows import arrow_labels
+from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, STATED, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_layout import layout
 from dicetm.ingest.extract_tables import TableReader
+from dicetm.model.system import Kind
 
 PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
 _EXCLUDED = re.compile(
@@ -118,6 +120,7 @@ class _Structure:
         self.group = 0
         self.title_seen = False
         self.tables = TableReader(self)
+        self.list_kind: Kind | None = None  # the kind a heading says its list holds ("## Tools")
 
     def read(self) -> ProseDocument:
         # a PDF page's running header or footer is not part of the text (nor does it end a table going on)
@@ -193,6 +196,7 @@ class _Structure:
         text = span.text.strip()
         self.subject, self.about = None, None
         self.group += 1
+        self.list_kind = None
         name, aliases, qualifier = split_name(text)
         words = kind_words()
         if self._is_title(text) and not (words.is_section(name) and not self.title_seen):
@@ -212,6 +216,7 @@ class _Structure:
                          else "flows" if _FLOW_SECTION.search(name)
                          else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
+            self.list_kind = words.listed_kind(name) if self.mode == "components" else None
             return
         if self._zone_heading(name, qualifier):
             self.zone = Zone(f"{self.prefix}:zone:{name.casefold()}", text.strip(" #:"), Where.whole(span))
@@ -288,6 +293,9 @@ class _Structure:
         if _NOT_BUILT.search(qualifier) or not self._name_counts(name, description, plain=match.re is _PLAIN_NAME):
             return None
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
+        if self.list_kind is not None and self.mode == "components" and entity.kind is None and \
+                kind_words().kind_of(name) is None:
+            entity.kind, entity.kind_strength = self.list_kind, STATED  # "flag_report" under "## Tools"
         if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
             # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
             label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
@@ -335,7 +343,8 @@ class _Structure:
 
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
-        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):
+        if not stripped or not (stripped[0].isupper() or _IDENTIFIER_LIKE.fullmatch(stripped)) or \
+                len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):  # "get_report — ..." counts too
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
@@ -345,6 +354,7 @@ class _Structure:
 
     def _list_item(self, span: Span, following: Span | None) -> None:
         text = span.text
+        self._arrow_ends(span, 0, len(text))
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
             return
         lead = _product_lead(text)
@@ -427,7 +437,16 @@ class _Structure:
         if stripped.isupper():
             return True  # a title in capitals
         item = re.sub(r"^[-*•]\s+", "", stripped)
+        self._arrow_ends(span, start, start + len(stripped))
         return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None
+
+    def _arrow_ends(self, span: Span, start: int, end: int) -> None:
+        """The components a line of arrows joins ("Employee → Expensify: submits report"; see ``extract_arrows``)."""
+        if self.excluded is None and _ARROWS.search(span.text, start, end):
+            for label_start, label_end in arrow_labels(span.text, start, end):
+                name, aliases, qualifier = split_name(span.text[label_start:label_end])
+                if name and not kind_words().is_section(name):
+                    self.entity(name, Where.at(span, label_start, label_end), aliases, qualifier)
 
 
 def _line_span(span: Span, start: int, end: int) -> Span:
