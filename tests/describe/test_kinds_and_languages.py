@@ -14,7 +14,7 @@ from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flow_words import ENGLISH, flow_words, language_of
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.readers import read_document, read_markdown
-from dicetm.model.system import Kind
+from dicetm.model.system import Kind, Permission
 
 
 def _markdown(text: str, name: str = "note.md") -> Document:
@@ -319,3 +319,26 @@ def test_the_ends_of_arrows_in_a_list_are_components_and_a_tools_heading_says_wh
     assert not any(name.startswith("Every") for name in kinds)  # prose on one side of an arrow is no name
     assert {("Employee", "Expensify"), ("approve_report", "Expensify"), ("flag_report", "Expensify"),
             ("Expensify", "get_report"), ("T&E Policy page", "policy_lookup")} <= flows
+
+
+def test_sections_and_tables_in_another_language_name_components_and_their_facts() -> None:
+    text = """# Célia
+
+## Les briques
+
+- Widget de chat – composant JavaScript intégré au site.
+- Module de recherche – cherche dans l'index les passages les plus proches.
+
+## Ce que Célia peut faire
+
+| Outil | Action | Accès | Validation humaine |
+|---|---|---|---|
+| statut_commande | lit le statut d'une commande | lecture seule | non |
+| creer_ticket | crée un ticket SAV | écriture | oui |
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert {"Widget de chat", "Module de recherche", "statut_commande", "creer_ticket"} <= set(elements)
+    assert elements["statut_commande"].permissions == [Permission.read]
+    assert elements["statut_commande"].human_approval_required is False
+    assert elements["creer_ticket"].permissions == [Permission.write]
+    assert elements["creer_ticket"].human_approval_required is True

@@ -123,7 +123,9 @@ class _Column:
     duration: bool
 
 
-_PERMISSION_HEADER = re.compile(r"(?:permissions?|access(?:\s+level)?|rights|access\s+rights)", re.I)
+_PERMISSION_HEADER = re.compile(r"(?:permissions?|access(?:\s+level)?|rights|access\s+rights|"
+                                r"(?:zugriff|accès|acceso|accesso|acesso|toegang|dostęp|rechte|droits|derechos|"
+                                r"diritti|direitos|rechten|uprawnienia)(?:\s+\S+){0,3})", re.I)
 
 
 def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
@@ -132,7 +134,7 @@ def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
     names no fact or the cell does not answer it."""
     header = " ".join(re.sub(r"[*_`?:]", " ", header).split())
     if _PERMISSION_HEADER.fullmatch(header):
-        granted = [p for p in Permission if re.search(rf"\b{p.value}", cell, re.I)]
+        granted = [p for p in Permission if re.search(rf"\b(?:{p.value}|{_permission_words(p.value)})", cell, re.I)]
         return ("permissions", granted) if granted else None
     column = next((c for c in _columns() if c.header.fullmatch(header)), None)
     if column is None:
@@ -143,6 +145,13 @@ def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
         return (column.field, value) if value is not _MISSING else None
     value = column.yes if _YES.match(cell) else column.no if _NO.match(cell) else None
     return (column.field, value) if value is not None else None
+
+
+@lru_cache(maxsize=8)
+def _permission_words(permission: str) -> str:
+    """The words of other languages for ``permission`` in a table cell (``permission_words`` of the data file)."""
+    words = (_data().get("permission_words") or {}).get(permission) or []
+    return "|".join(_spaced(str(w)) for w in words) or r"(?!x)x"
 
 
 def duration(match: re.Match[str]) -> Any:

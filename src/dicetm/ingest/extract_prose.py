@@ -45,9 +45,15 @@ _EXCLUDED = re.compile(
 _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?built|not\s+started|not\s+yet|tbd|proposed|deprecated|"
                         r"removed|retired|legacy|phase\s+\d|idea|prototype|spike|not\s+deployed)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
-                                r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
+                                r"modules|datasets|data|inventory|stack|what\s+it\s+is|"
+                                # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
+                                r"komponenten|bausteine|bestandteile|werkzeuge|composants|briques|éléments|outils|"
+                                r"componentes|elementos|herramientas|componenti|elementi|strumenti|ferramentas|"
+                                r"onderdelen|componenten|bouwstenen|komponenty|elementy|narzędzia)(?![\w-])", re.I)
 _FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|"
-                           r"how\s+(?:it|data)\s+(?:works|moves|flows))\b", re.I)
+                           r"how\s+(?:it|data)\s+(?:works|moves|flows)|"
+                           r"datenfl(?:ü|u)sse|ablauf|flux|parcours|flujos?|recorrido|flussi|flusso|percorso|fluxos?|"
+                           r"percurso|gegevensstromen|verloop|stroom|przepływy?|przebieg)(?![\w-])", re.I)
 _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
                            r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
