@@ -21,6 +21,8 @@ _SEVERAL = re.compile(r"\s+(?:/|\+|&)\s+|\s*,\s+")
 _NAME_WORDS = 5
 _LEADS = frozenset({"every", "each", "all", "any", "some", "the", "a", "an", "this", "that", "these", "those", "then",
                     "when", "if", "after", "before", "once", "and", "or", "but", "only", "no", "not"})
+_ANSWERS = frozenset({"yes", "no", "ja", "nein", "oui", "non", "sí", "si", "não", "sim", "nee", "tak", "nie", "ok",
+                      "n/a", "none", "tbd"})
 _IDENTIFIER = re.compile(r"[A-Za-z][\w.-]*[_.-][\w.-]+|[a-z]+[A-Z]\w*")
 
 
@@ -53,6 +55,7 @@ def arrow_labels(text: str, start: int = 0, end: int | None = None) -> list[tupl
 
 def _names(label: str) -> bool:
     words = re.sub(r"\([^()]*\)", " ", label).split()
-    if not words or len(words) > _NAME_WORDS or words[0].lower() in _LEADS:
-        return False
+    if not words or len(words) > _NAME_WORDS or words[0].lower() in _LEADS or label.endswith(("?", "!")) or \
+            label.lower().strip(" .") in _ANSWERS:
+        return False  # "Are prompts logged? -> NO": a question and its answer
     return label[:1].isupper() or label[:1].isdigit() or bool(_IDENTIFIER.match(words[0]))

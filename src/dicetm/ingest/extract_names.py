@@ -49,7 +49,11 @@ _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", 
                       "then", "when", "if", "all", "both", "new", "which", "what", "where", "who", "whose", "how",
                       "why", "does", "do", "is", "are", "can", "will", "should",  # a question opens with these
                       "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "some",
-                      "many", "few", "most", "no"})
+                      "many", "few", "most", "no",
+                      # question words of German, French, Spanish, Italian, Portuguese, Dutch and Polish
+                      "wie", "wo", "welche", "welcher", "ob", "quel", "quelle", "quels", "comment", "où", "qué",
+                      "cómo", "dónde", "cuál", "quale", "dove", "onde", "qual", "wat", "hoe", "waar", "welke",
+                      "czy", "jak", "gdzie", "który", "która", "które"})
 _PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
                        "everything", "someone", "anyone"})
 _POSSESSIVE = re.compile(r"['’]s?(?![\w])")

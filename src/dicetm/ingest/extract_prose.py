@@ -57,7 +57,9 @@ _FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|i
 _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
                            r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
-_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should)\b", re.I)  # "Where it runs"
+_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should|"  # "Where it runs"
+                       r"was|wie|wo|welche|ce\s+que|ce\s+qui|comment|où|qué|cómo|dónde|cosa|come|dove|o\s+que|onde|"
+                       r"wat|hoe|waar|co|czy|jak|gdzie)(?![\w-])", re.I)
 _ACTIVITY = re.compile(r"[A-Z][a-z]+ing|[A-Z][a-z]+[^s]s")  # one word naming an activity or a topic: "Serving"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
