@@ -342,3 +342,19 @@ def test_sections_and_tables_in_another_language_name_components_and_their_facts
     assert elements["statut_commande"].human_approval_required is False
     assert elements["creer_ticket"].permissions == [Permission.write]
     assert elements["creer_ticket"].human_approval_required is True
+
+
+def test_in_polish_a_name_is_found_with_its_case_endings_and_a_bare_head_noun_refers_to_it() -> None:
+    _, flows = _draft("""# Notatka
+
+## Komponenty
+
+- Asystent reklamacji – usługa w Lambdzie, która przygotowuje szkic odpowiedzi.
+- Baza przejazdów – baza PostgreSQL z historią postojów.
+
+## Przepływ
+
+Asystent pobiera z bazy przejazdów historię postojów dla tej tablicy i przygotowuje szkic. Dane z bazy
+przejazdów nie są udostępniane na zewnątrz, a asystent nie zapisuje promptów.
+""")
+    assert ("Baza przejazdów", "Asystent reklamacji") in flows  # "z bazy przejazdów": fetched from it

@@ -28,6 +28,8 @@ _WINDOW = 120
 _NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma", "ein", "eine", "einen", "einem",
                            "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
                            "każda", "każde", "ambos", "todos", "alle", "tutti"})
+_BARE = re.compile(r"(?<![\w-])([^\W\d_][\w-]{4,})(?![\w-])")
+_INFLECTING = frozenset({"pl"})  # languages whose names change their endings with their case in running text
 _COMPOUND_TAIL = 5  # letters: a word this long may stand for a compound name ending in it ("orchestrator")
 _NOT_BEFORE = re.compile(
     r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"
@@ -103,7 +105,49 @@ def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if node is None:
             continue
         found.append(Mention(match.start(), match.end(), match.group(0).strip("`"), node, node.kind()))
+    if language_of(text) in _INFLECTING:
+        for begin, stop, node in _inflected(text, registry, start, end):
+            if not any(m.start < stop and begin < m.end for m in found):
+                found.append(Mention(begin, stop, text[begin:stop], node, node.kind()))
     return found
+
+
+def _inflected(text: str, registry: Registry, start: int, end: int) -> list[tuple[int, int, Node]]:
+    """Names of several words written with other endings, as languages that decline their nouns write them
+    ("do modelu rozpoznawania tablic" for the Model rozpoznawania tablic, "w bazie przejazdów"): each word's
+    stem, then a short ending. Longest names first; a match must be the name of one component only."""
+    cached = getattr(registry, "_inflected_pattern", None)
+    if cached is None or cached[0] != registry.version:
+        stems: dict[str, list[Node]] = {}
+        for name, node in registry.names():
+            words = normal(name).split()  # "asystent_reklamacji" is "asystent reklamacji"
+            if len(words) < 2 or not all(re.fullmatch(r"[^\W\d_]{2,}", w) for w in words):
+                continue
+            body = r"\s+".join(re.escape(_stem(w)) + r"\w{0,4}" for w in words)
+            if all(n is not node for n in stems.get(body, [])):
+                stems.setdefault(body, []).append(node)
+        unique = {body: nodes[0] for body, nodes in stems.items() if len(nodes) == 1}
+        ordered = sorted(unique, key=len, reverse=True)
+        pattern = re.compile("|".join(f"(?P<n{i}>{body})" for i, body in enumerate(ordered)), re.I) \
+            if ordered else None
+        cached = (registry.version, pattern, [unique[body] for body in ordered])
+        registry._inflected_pattern = cached  # type: ignore[attr-defined]
+    _, pattern, nodes = cached
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text, start, end):
+        if (match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "-")) or \
+                (match.end() < len(text) and (text[match.end()].isalnum() or text[match.end()] == "-")):
+            continue
+        index = int((match.lastgroup or "n0")[1:])
+        found.append((match.start(), match.end(), nodes[index]))
+    return found
+
+
+def _stem(word: str) -> str:
+    """What stays of a word when its case ending changes: "Model" -> "Mode", "przejazdów" -> "przejazd"."""
+    return word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
 
 
 def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
@@ -317,6 +361,13 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
             found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
+    if language in _INFLECTING:  # no articles: "Asystent pobiera ...", the Asystent reklamacji
+        for match in _BARE.finditer(text, start, end):
+            head = match.group(1)
+            nodes = [n for n in _named_by(registry, head, _first_word) if any(
+                len(normal(name).split()) >= 2 for name in n.names)]
+            if len({id(n) for n in nodes}) == 1 and not any(m.start <= match.start() < m.end for m in found):
+                found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
 
 
@@ -347,7 +398,7 @@ def _definite_pattern(language: str) -> re.Pattern[str]:
 
 
 def _first_word(name: str) -> str:
-    words = re.findall(r"[\w-]+", name.lower())
+    words = re.findall(r"[^\W_]+(?:-[^\W_]+)*", name.lower())
     return words[0] if words else ""
 
 
