@@ -358,3 +358,16 @@ Asystent pobiera z bazy przejazdów historię postojów dla tej tablicy i przygo
 przejazdów nie są udostępniane na zewnątrz, a asystent nie zapisuje promptów.
 """)
     assert ("Baza przejazdów", "Asystent reklamacji") in flows  # "z bazy przejazdów": fetched from it
+
+
+def test_a_german_compound_ending_in_a_component_word_is_a_name_and_the_word_alone_is_not() -> None:
+    kinds, _ = _draft("""# Architektur
+
+Die Stimmabdrücke liegen in der Stimmabdruck-Datenbank. Die Dialog-Engine schreibt jedes Gespräch in den
+Transkriptspeicher. Die Dialog-Engine liest den Kontostand aus dem Kundenarchiv, das in der Datenbank der Bank
+liegt.
+Das Sprachmodell antwortet nur als Text.
+""")
+    assert kinds["Stimmabdruck-Datenbank"] is Kind.data_store and kinds["Transkriptspeicher"] is Kind.data_store
+    assert kinds["Kundenarchiv"] is Kind.data_store
+    assert "Datenbank" not in kinds and "Sprachmodell" not in kinds
