@@ -107,6 +107,16 @@ def test_a_table_drawn_cell_by_cell_reads_as_one_span_per_row_with_its_cells(tmp
     assert all(a.end_line < b.line for a, b in pairwise(spans))  # each row on its own lines
 
 
+def test_an_indented_paragraph_below_a_table_row_is_not_one_of_its_cells(tmp_path: Path) -> None:
+    lines = [("F2", 9, 72, 700, "Component"), ("F2", 9, 250, 700, "Owner"),
+             ("F1", 9, 72, 680, "Router"), ("F1", 9, 250, 680, "IT"),
+             ("F1", 11, 160, 640, "An indented note under the table, well to the right."),
+             ("F1", 11, 160, 626, "It goes on for a second line.")]
+    spans = _document(tmp_path, lines).spans
+    assert [s.text for s in spans][:2] == ["Component | Owner", "Router | IT"]
+    assert spans[-1].kind == "paragraph" and spans[-1].text.startswith("An indented note")
+
+
 def _running(page: int, pages: int) -> tuple[list[Line], list[Line]]:
     """A page's running header and footer, as a word processor sets them."""
     footer = f"Design notes   Page {page} of {pages}"

@@ -85,8 +85,8 @@ def _pieces(line: str) -> list[tuple[str, str, int, int]] | None:
 
 def _names(label: str) -> bool:
     words = label.split()
-    return 0 < len(words) <= _MAX_WORDS + 3 and not _CODE.search(label) and any(c.isalpha() for c in label) and \
-        len(split_name(label)[0].split()) <= _MAX_WORDS
+    return 0 < len(words) <= 2 * _MAX_WORDS and not _CODE.search(label) and any(c.isalpha() for c in label) and \
+        len(split_name(label)[0].split()) <= _MAX_WORDS  # "HF Hub (StarCoder2-7B, pinned)": its name is two words
 
 
 def _entity(source: SourceText, out: Extraction, prefix: str, index: int, label: str, start: int, end: int

@@ -8,7 +8,10 @@ step number ("2. "). A block takes the kind a Markdown reader would give it: ``h
 larger than the page's running text, or bold and a little larger; or one short bold line at the body size that
 does not end a sentence, as numbered section titles often are), ``code`` (monospaced), ``table-row`` (text set in
 columns), ``list-item`` (opens with a bullet or a step number) or ``paragraph``. Line numbers stay those of the
-extracted page text.
+extracted page text. A table comes back as a Word table does, one span per row with its cells joined by " | ":
+the pieces of a block set in columns are put in their columns by where they start, and a piece back in the first
+column opens a row, whether the file draws the table cell by cell (each cell's lines, then the next cell's, going
+back up for a taller cell) or line by line.
 
 ``join_pages`` then reads the pages as one document: running headers and footers (``running``) are told apart
 from the text, and a paragraph that a page break cuts in two is one span again.
@@ -134,8 +137,8 @@ def _next_cell(block: list[_Line], line: _Line, floor: float) -> bool:
     """Whether ``line`` opens the next cell of the table row ``block`` holds: a table drawn cell by cell goes back
     up to the top of a taller cell, in a column to the right, but not above the rows before."""
     above = block[-1]
-    return line.places[0].x - above.places[0].x > COLUMN_SPREAD * line.size and line.places[0].y < floor and \
-        abs(line.size - above.size) <= 0.5
+    return line.places[0].x - above.places[0].x > COLUMN_SPREAD * line.size and \
+        above.places[0].y + line.size < line.places[0].y < floor < float("inf") and abs(line.size - above.size) <= 0.5
 
 
 def _column_starts(lines: list[_Line]) -> set[int]:
