@@ -130,6 +130,7 @@ ENGLISH = FlowWords(VERB, PASSIVE, PASSIVE_FETCH, PASSIVE_CALL, TO, DESTINATION,
                     MOTION, ARRIVAL, ARRIVAL_NEXT, DIRECT_OBJECT, NEGATED, CLAUSE_START, TWO_WAY, frozenset())
 
 
+@lru_cache(maxsize=512)  # asked again for each mention search in the same text
 def language_of(text: str) -> str:
     """The language ``text`` is written in: the one of the data file whose markers it uses most, English when none
     is used more than English's, or too little is written to tell."""

@@ -7,7 +7,9 @@ one ("Analizador de Expedientes"); a one-word lower-case name that is also an or
 called ``shell``) only matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or
 is not used as a noun phrase in running prose is not a mention; a product followed by its role word is one
 mention ("Salesforce CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add
-X") is dropped, with a note.
+X") is dropped, with a note. In a language that declines its nouns (Polish), a name of several words is also
+found with other endings ("w bazie przejazdów" for the Baza przejazdów), and a bare head noun refers to the one
+component whose name it opens, as that language has no articles.
 """
 
 from __future__ import annotations
