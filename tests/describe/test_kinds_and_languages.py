@@ -371,3 +371,17 @@ Das Sprachmodell antwortet nur als Text.
     assert kinds["Stimmabdruck-Datenbank"] is Kind.data_store and kinds["Transkriptspeicher"] is Kind.data_store
     assert kinds["Kundenarchiv"] is Kind.data_store
     assert "Datenbank" not in kinds and "Sprachmodell" not in kinds
+
+
+def test_an_acronym_in_bold_names_a_component_and_a_stressed_one_does_not() -> None:
+    kinds, flows = _draft("""# Postmortem
+
+## What happened
+
+- Twelve **IP cameras** stream RTSP to the **SafeSight edge box**.
+- The edge box also sends a clip around each violation to the **NVR**, which keeps clips for 7 days.
+- The edge box does **NOT** keep **PII**.
+""")
+    assert {"IP cameras", "NVR"} <= set(kinds)
+    assert "NOT" not in kinds and "PII" not in kinds
+    assert ("IP cameras", "SafeSight edge box") in flows

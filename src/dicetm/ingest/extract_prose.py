@@ -65,6 +65,10 @@ _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
 _PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+# an acronym in bold, alone or before a noun or two, names a thing ("the **NVR**", "**IP cameras**"), unless it
+# is one of the words documents stress or classify data with
+_ACRONYM_NAME = re.compile(r"(?!(?:NOT|NO|YES|MUST|NEVER|ONLY|ALL|TODO|NB|FYI|PII|PHI|PCI|GDPR|EU|US|UK|SLA|SLO|"
+                           r"OK|AND|OR|TBD|WIP|IMPORTANT|NOTE|WARNING)\b)[A-Z][A-Z0-9]{1,5}(?:\s+[a-z][\w-]*){0,2}")
 _BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
 _MARKUP_CHARS = re.compile(r"[*_`]+")
 _IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
@@ -343,7 +347,7 @@ class _Structure:
                 continue
             words = kind_words()
             looks = words.kind_of(name) is not None or _IDENTIFIER_LIKE.search(name) \
-                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2
+                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2 or _ACRONYM_NAME.fullmatch(name)
             if looks and not _NOT_BUILT.search(qualifier):
                 aside = re.match(r"\s*\(([^()]{1,60})\)", span.text[match.end():])
                 self.entity(name, Where.at(span, match.start("name"), match.end("name")), aliases,
