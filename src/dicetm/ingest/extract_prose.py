@@ -10,8 +10,13 @@ A component is named by the document's structure, and its name is the document's
 - a list item or a paragraph that opens with a bold or code name ("**Orchestrator**: builds the prompt",
   "**Feature Builder.** Profiles are ..."), or a list item or text line "Name: description" / "Name -
   description" whose name is a component's name;
-- a short term followed by its definition (HTML ``<dt>``/``<dd>``), a short list item in a components section;
-- a row of a component table (see ``extract_tables``).
+- a short term followed by its definition (HTML ``<dt>``/``<dd>``), a short list item in a components section
+  (under a heading naming a kind, "## Tools", the items are of that kind);
+- a row of a component table (see ``extract_tables``);
+- the ends of arrows in a list item or a line ("Employee → Expensify: submits report", see ``extract_arrows``);
+- a name in bold inside a sentence that looks like one ("**mongodb**", "the **NVR**").
+
+What a heading's words name (a component, one named elsewhere, a zone) is judged by ``extract_headings``.
 
 The text after a component's name (its description, its heading's body, its table row) is about that
 component: facts and flows in it without another subject are the component's. A heading ending in a zone
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
 from dicetm.ingest.extract_arrows import arrow_labels
+from dicetm.ingest.extract_headings import IDENTIFIER_LIKE, heading_names, names_zone, product_lead, refers
 from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, STATED, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_layout import layout
@@ -69,9 +75,10 @@ _PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—�
 # is one of the words documents stress or classify data with
 _ACRONYM_NAME = re.compile(r"(?!(?:NOT|NO|YES|MUST|NEVER|ONLY|ALL|TODO|NB|FYI|PII|PHI|PCI|GDPR|EU|US|UK|SLA|SLO|"
                            r"OK|AND|OR|TBD|WIP|IMPORTANT|NOTE|WARNING)\b)[A-Z][A-Z0-9]{1,5}(?:\s+[a-z][\w-]*){0,2}")
+_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
+                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
 _BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
 _MARKUP_CHARS = re.compile(r"[*_`]+")
-_IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
 _ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
@@ -236,19 +243,19 @@ class _Structure:
             self.mode = "zones"
             return
         listing = self.mode in ("components", "zones", "boundaries")
-        if name and (_refers(name) or (not listing and _refers(f"the {name[:1].lower()}{name[1:]}")
+        if name and (refers(name) or (not listing and refers(f"the {name[:1].lower()}{name[1:]}")
                                        and 2 <= len(name.split()) <= 3)):  # not "Orchestrator"
             self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
             return
         pair = _TWO_NAMES.match(name) if name and not qualifier and not aliases else None
-        if pair is not None and all(_heading_names(pair.group(g), listing) for g in ("first", "second")):
+        if pair is not None and all(heading_names(pair.group(g), listing) for g in ("first", "second")):
             for group in ("first", "second"):  # "Verdict Store and Research Log": a section about two components
                 start = span.text.find(pair.group(group))
                 self.entity(pair.group(group), Where.at(span, max(start, 0), max(start, 0) + len(pair.group(group))),
                             [], "")
             self.mode, self.zone = "other", None
             return
-        if name and len(name.split()) <= 8 and not text.endswith("?") and _heading_names(name, listing):
+        if name and len(name.split()) <= 8 and not text.endswith("?") and heading_names(name, listing):
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
             self.subject = entity.key
             if qualifier:
@@ -294,7 +301,7 @@ class _Structure:
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]
-        if self.mode == "boundaries" or _names_zone(name):
+        if self.mode == "boundaries" or names_zone(name):
             # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
             label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
@@ -323,7 +330,7 @@ class _Structure:
         words = kind_words()
         if self.mode == "components" or words.kind_of(name.split()[-1]) is not None:
             return True
-        if any(hit.product is not None for hit, _ in words.hits(name)) or _IDENTIFIER_LIKE.search(name):
+        if any(hit.product is not None for hit, _ in words.hits(name)) or IDENTIFIER_LIKE.search(name):
             return True
         if plain:
             return False  # "Agent budget: max 12 tool calls": a label, not a component
@@ -343,10 +350,10 @@ class _Structure:
                 continue  # the item's own name, read by _named
             name, aliases, qualifier = split_name(match.group("name"))
             name = " ".join(name.split())
-            if not name or len(name.split()) > 6 or kind_words().is_section(name) or _names_zone(name):
+            if not name or len(name.split()) > 6 or kind_words().is_section(name) or names_zone(name):
                 continue
             words = kind_words()
-            looks = words.kind_of(name) is not None or _IDENTIFIER_LIKE.search(name) \
+            looks = words.kind_of(name) is not None or IDENTIFIER_LIKE.search(name) \
                 or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2 or _ACRONYM_NAME.fullmatch(name)
             if looks and not _NOT_BUILT.search(qualifier):
                 aside = re.match(r"\s*\(([^()]{1,60})\)", span.text[match.end():])
@@ -355,12 +362,12 @@ class _Structure:
 
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
-        if not stripped or not (stripped[0].isupper() or _IDENTIFIER_LIKE.fullmatch(stripped)) or \
+        if not stripped or not (stripped[0].isupper() or IDENTIFIER_LIKE.fullmatch(stripped)) or \
                 len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):  # "get_report — ..." counts too
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
-        if self.mode == "boundaries" or _names_zone(stripped):
+        if self.mode == "boundaries" or names_zone(stripped):
             return True  # "IT automation Azure subscription – the agent and its log", under "Trust zones"
         return self.mode == "components" or kind_words().kind_of(stripped) is not None
 
@@ -369,7 +376,7 @@ class _Structure:
         self._arrow_ends(span, 0, len(text))
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
             return
-        lead = _product_lead(text)
+        lead = product_lead(text)
         if lead:  # "- Pinecone for product search": a list of products names components
             entity = self.entity(text[:lead], Where.at(span, 0, lead), [])
             self._block(span, lead, len(text), entity.key)
@@ -465,69 +472,3 @@ def _line_span(span: Span, start: int, end: int) -> Span:
     """One line of a span as a span of its own (a heading inside a PDF page)."""
     line = span.line + span.text.count("\n", 0, start)
     return Span(span.file, line, line, span.text[start:end], page=span.page, kind="heading")
-
-
-def _product_lead(text: str) -> int:
-    """The end of the product a list item opens with ("Pinecone for product search"), or 0."""
-    hits = kind_words().hits(text[:80])
-    if not hits or hits[0][0].start != 0 or hits[0][0].product is None:
-        return 0
-    end = hits[0][0].end
-    return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0
-
-
-_SECTION_OPENING = re.compile(r"^(?:not|no|non|without|what|why|how|who|where|when|which|whether|our|my|your|"
-                              r"[a-z]+ing)\b", re.I)
-_CLAUSE_WORDS = re.compile(r"\b(?:who|which|that|can|could|will|would|should|must|is|are|was|were|do|does|not|its|"
-                           r"their|it|we|us|you|they)\b", re.I)
-_COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
-# a topic, not a name: "Use of conversations for training", "Six weeks of live service", "Orders raised by the bot"
-_TOPIC = re.compile(r"^[A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:of|for|about|on)\s+[a-z]|\s[a-z]+ed\s+(?:by|from|in)\s")
-_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
-                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
-_DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
-
-
-def _refers(name: str) -> bool:
-    """A heading that names a component by its kind alone ("The model", "Our vector store"): it is about the
-    component of that kind named elsewhere, not a component of its own."""
-    rest = _DEFINITE.sub("", name)
-    if rest == name or not rest or any(w[:1].isupper() for w in rest.split()):
-        return False
-    hits = kind_words().hits(rest)
-    return bool(hits) and all(h.product is None for h, _ in hits) and hits[0][0].start == 0 \
-        and hits[-1][0].end >= len(rest.rstrip(" s"))
-
-
-def _heading_names(name: str, listing: bool) -> bool:
-    """Whether a heading names a component rather than a part of the text: it reads as a name (not a phrase
-    opening with a negation, a question word or an activity, not a clause, not a list of topics such as
-    "Memory and logging"), and it ends in a component word or a product, or, in a components section, it is
-    a proper name."""
-    words = kind_words()
-    hits = words.hits(name)
-    product = any(h.product is not None for h, _ in hits)
-    proper = product or bool(_IDENTIFIER_LIKE.search(name)) or \
-        len(re.findall(r"(?<![\w'’-])(?:[A-Z0-9][\w.+-]*)", name)) >= 2 or bool(re.search(r"\b[A-Z]{2,}\b", name))
-    if not proper and ((_SECTION_OPENING.match(name) and not (hits and hits[0][0].start == 0))
-                       or _CLAUSE_WORDS.search(name) or _COORDINATION.search(name)):
-        return False
-    if not proper and re.search(r"['’]s?\s+[a-z]", name):
-        return False  # "The adviser's review"
-    if not proper and _TOPIC.search(name) and words.kind_of(name.split()[0]) is None:
-        return False
-    headed = bool(hits) and not name[hits[-1][0].end:].strip(" )]*_`.:s")
-    return headed or (listing and (proper or (name[:1].isupper() and len(name.split()) == 1
-                                   and words.kind_of(name) is not None)))
-
-
-def _names_zone(name: str) -> bool:
-    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side"),
-    not a product's own cloud ("Jira Cloud", "Splunk Cloud")."""
-    words = re.findall(r"[\w'-]+", name)
-    if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
-        return False
-    if words and len(words) > 1 and words[0][:1].isupper() and kind_words().words.hits(words[-1]):
-        return False  # "Repo Sandbox": a component named after what it is, not a place
-    return bool(words) and kind_words().names_zone(words[-1]) and (
-        len(words) > 1 or kind_words().kind_of(name) is None)
