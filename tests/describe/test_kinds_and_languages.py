@@ -385,3 +385,18 @@ def test_an_acronym_in_bold_names_a_component_and_a_stressed_one_does_not() -> N
     assert {"IP cameras", "NVR"} <= set(kinds)
     assert "NOT" not in kinds and "PII" not in kinds
     assert ("IP cameras", "SafeSight edge box") in flows
+
+
+def test_a_bold_label_over_a_list_says_what_its_items_are() -> None:
+    text = """# pager-pal
+
+## How it behaves
+
+- **Tools.**
+  - `promql_query` — read-only queries against Prometheus.
+  - `pagerduty_ack` — acknowledges the incident.
+- **Memory.** The agent keeps a scratchpad in Redis.
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert elements["promql_query"].kind is Kind.tool and elements["pagerduty_ack"].kind is Kind.tool
+    assert elements["promql_query"].permissions == [Permission.read]

@@ -77,6 +77,7 @@ _ACRONYM_NAME = re.compile(r"(?!(?:NOT|NO|YES|MUST|NEVER|ONLY|ALL|TODO|NB|FYI|PI
                            r"OK|AND|OR|TBD|WIP|IMPORTANT|NOTE|WARNING)\b)[A-Z][A-Z0-9]{1,5}(?:\s+[a-z][\w-]*){0,2}")
 _TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
                         r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
+_BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,40}?)[.:]?(?:\*\*|__)\s*[.:]?\s*$")  # "**Tools.**"
 _BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
 _MARKUP_CHARS = re.compile(r"[*_`]+")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
@@ -140,6 +141,7 @@ class _Structure:
         self.title_seen = False
         self.tables = TableReader(self)
         self.list_kind: Kind | None = None  # the kind a heading says its list holds ("## Tools")
+        self.item_kind: Kind | None = None  # the same said by a list item's bold label ("- **Tools.**")
 
     def read(self) -> ProseDocument:
         # a PDF page's running header or footer is not part of the text (nor does it end a table going on)
@@ -157,6 +159,7 @@ class _Structure:
             elif span.kind == "list-item":
                 if previous_kind != "list-item":
                     self.group += 1
+                    self.item_kind = None
                 following = spans[index + 1] if index + 1 < len(spans) else None
                 self._list_item(span, following)
                 self._bold_terms(span)
@@ -312,9 +315,9 @@ class _Structure:
         if _NOT_BUILT.search(qualifier) or not self._name_counts(name, description, plain=match.re is _PLAIN_NAME):
             return None
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
-        if self.list_kind is not None and self.mode == "components" and entity.kind is None and \
-                kind_words().kind_of(name) is None:
-            entity.kind, entity.kind_strength = self.list_kind, STATED  # "flag_report" under "## Tools"
+        listed = self.item_kind or (self.list_kind if self.mode == "components" else None)
+        if listed is not None and entity.kind is None and kind_words().kind_of(name) is None:
+            entity.kind, entity.kind_strength = listed, STATED  # "flag_report" under "## Tools"
         if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
             # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
             label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
@@ -374,6 +377,9 @@ class _Structure:
     def _list_item(self, span: Span, following: Span | None) -> None:
         text = span.text
         self._arrow_ends(span, 0, len(text))
+        if _BOLD_NAME.match(text) or _BOLD_LABEL.match(text):  # "- **Tools.**" over the items that follow says
+            label = _BOLD_LABEL.match(text)  # what they are; another bold label ends it
+            self.item_kind = kind_words().listed_kind(label.group("name")) if label is not None else None
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
             return
         lead = product_lead(text)
