@@ -19,6 +19,7 @@ from dicetm.cli import app
 CORPUS = Path(__file__).parent / "corpus"
 SET3 = Path(__file__).parent / "corpus-set3"  # written by someone who had not read the extractor
 SET4 = Path(__file__).parent / "corpus-set4"  # the same, in more document types and languages
+SET5 = Path(__file__).parent / "corpus-set5"  # the same again: PDFs of free prose, e-mails, six languages
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
@@ -153,12 +154,25 @@ def test_the_released_set_of_foreign_documents_stays_at_its_figures() -> None:
     without reading the extractor and released for tuning (``benchmarks/describe_quality.py
     tests/describe/corpus-set4``); the floors are just under today's."""
     total = _total(SET4)
-    assert total.matched_elements / total.expected_elements >= 0.75  # type: ignore[attr-defined]
+    assert total.matched_elements / total.expected_elements >= 0.77  # type: ignore[attr-defined]
     assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.22  # type: ignore[attr-defined]
     assert total.recovered_flows / total.expected_flows >= 0.51  # type: ignore[attr-defined]
-    assert total.recovered_facts / total.expected_facts >= 0.26  # type: ignore[attr-defined]
+    assert total.recovered_facts / total.expected_facts >= 0.27  # type: ignore[attr-defined]
     assert total.wrong_facts / total.expected_facts <= 0.02  # type: ignore[attr-defined]
     assert total.reached_findings / total.expected_findings >= 0.34  # type: ignore[attr-defined]
+
+
+def test_the_fifth_released_set_stays_at_its_figures() -> None:
+    """A guard on set 5 (PDFs of free prose and tables, e-mail threads, a postmortem, Terraform and Kubernetes;
+    Dutch, Polish, Italian, Portuguese, German and French), written without reading the extractor and released
+    for tuning (``benchmarks/describe_quality.py tests/describe/corpus-set5``); the floors are just under today's."""
+    total = _total(SET5)
+    assert total.matched_elements / total.expected_elements >= 0.82  # type: ignore[attr-defined]
+    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.20  # type: ignore[attr-defined]
+    assert total.recovered_flows / total.expected_flows >= 0.55  # type: ignore[attr-defined]
+    assert total.recovered_facts / total.expected_facts >= 0.29  # type: ignore[attr-defined]
+    assert total.wrong_facts / total.expected_facts <= 0.015  # type: ignore[attr-defined]
+    assert total.reached_findings / total.expected_findings >= 0.37  # type: ignore[attr-defined]
 
 
 def test_the_benchmark_compares_months_and_element_references_as_the_model_means_them() -> None:

@@ -4,6 +4,8 @@ Documents in other languages: names written head first, compounds, and flows in 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dicetm.ingest.documents import Document
@@ -11,8 +13,8 @@ from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.extract_flow_words import ENGLISH, flow_words, language_of
 from dicetm.ingest.extract_kinds import kind_words
-from dicetm.ingest.readers import read_markdown
-from dicetm.model.system import Kind
+from dicetm.ingest.readers import read_document, read_markdown
+from dicetm.model.system import Kind, Permission
 
 
 def _markdown(text: str, name: str = "note.md") -> Document:
@@ -30,6 +32,18 @@ def _markdown(text: str, name: str = "note.md") -> Document:
     ("Classification Service", Kind.process),
 ])
 def test_a_name_tells_a_model_that_scores_or_recognises_from_a_language_model(name: str, kind: Kind) -> None:
+    assert kind_words().kind_of(name) is kind
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    # the agent of operations software a host or pod runs is no AI agent ...
+    ("newrelic-agent", Kind.process), ("datadog-agent", Kind.process), ("Splunk agent", Kind.process),
+    ("teamcity-agent", Kind.process), ("fluent-bit agent", Kind.process), ("monitoring agent", Kind.process),
+    # ... an agent named after its task, its team or the channel it answers in is one
+    ("support-agent", Kind.agent), ("Slack agent", Kind.agent), ("Triage Agent", Kind.agent),
+    ("coding agent", Kind.agent),
+])
+def test_name_words_give_an_ai_kind_to_an_ai_agent_only(name: str, kind: Kind) -> None:
     assert kind_words().kind_of(name) is kind
 
 
@@ -129,6 +143,19 @@ def test_an_english_text_is_read_with_english_words_only() -> None:
     ("Il portale è accessibile solo dalla rete interna.", ("exposure", "internal")),
     ("El proveedor no usa nuestras peticiones para entrenar sus modelos.", ("trains_on_user_input", False)),
     ("Le fournisseur n'utilise pas nos questions pour entraîner ses modèles.", ("trains_on_user_input", False)),
+    # each language's own file (fact_phrases/<language>.yaml), and negations before, inside and after the phrase
+    ("Anrufe werden weder zum Training unserer Modelle verwendet noch weitergegeben.", ("trains_on_user_input", False)),
+    ("Der Dienst speichert die Prompts nicht.", ("logs_prompts", False)),
+    ("Die Sperre wird sofort ausgeführt, ohne Rückfrage bei einem Mitarbeiter.", ("human_approval_required", False)),
+    ("Die Datenbank ist mandantenfähig.", ("multi_tenant", True)),
+    ("Microsoft bewaart de prompts ook niet.", ("logs_prompts", False)),
+    ("De index wordt na 90 dagen automatisch opgeschoond.", ("retention", "90d")),
+    ("Het gesprek is alleen bereikbaar vanaf de IP-reeksen van de leverancier.", ("exposure", "partner")),
+    ("Il testo dei prompt non viene registrato.", ("logs_prompts", False)),
+    ("Il modello non viene riaddestrato con i dati dei pazienti.", ("trains_on_user_input", False)),
+    ("As conversas são gravadas no Firestore.", ("logs_prompts", True)),
+    ("A ferramenta tem acesso somente leitura.", ("permissions", "read")),
+    ("Rozmowy nie są zapisywane.", ("logs_prompts", False)),
 ])
 def test_facts_stated_in_other_languages_and_their_negations(text: str, fact: tuple[str, object]) -> None:
     assert fact in {(s.field, s.value) for s in statements(text)}
@@ -192,3 +219,184 @@ def test_what_a_model_is_trained_on_is_a_fact_of_an_ml_model_too() -> None:
 """)]).system
     scorer = next(e for e in system.elements if e.name == "Fraud Scorer")
     assert (scorer.kind, scorer.trains_on_user_input) == (Kind.ml_model, False)
+
+
+def test_a_store_written_to_keeps_prompts_only_where_the_text_does_not_deny_it() -> None:
+    text = """# Design
+
+## Components
+
+- **Chat Service**: the backend service.
+- **Audit Log**: the audit log store.
+- **Transcript Store**: the transcript store.
+
+## Flows
+
+The Chat Service writes only metadata (time, model version) to the Audit Log: the prompts are not recorded.
+The Chat Service writes every conversation to the Transcript Store.
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert elements["Transcript Store"].logs_prompts is True
+    assert elements["Audit Log"].logs_prompts is not True
+
+
+def test_articles_of_the_documents_language_refer_to_a_component_by_its_head_or_the_end_of_a_compound() -> None:
+    _, flows = _draft("""# Ontwerp
+
+## Componenten
+
+- **Gespreksorchestrator**: de service die het gesprek leidt.
+- **Spraakherkenning Whisper**: het model voor spraakherkenning.
+
+## Verloop
+
+De orchestrator knipt de audio in fragmenten en stuurt die naar de spraakherkenning. Een service van de klant
+stuurt niets naar het model.
+""")
+    assert ("Gespreksorchestrator", "Spraakherkenning Whisper") in flows  # "de orchestrator", "de spraakherkenning"
+
+
+def test_an_indefinite_article_does_not_refer_to_a_component() -> None:
+    _, flows = _draft("""# Nota
+
+## Componentes
+
+- **Servicio de Informática**: el equipo de sistemas.
+- **Analizador de Expedientes**: un servicio en Python.
+- **Índice de Ordenanzas**: una base de datos.
+
+## Flujo
+
+El Analizador de Expedientes, un servicio en Python, recoge el texto de cada expediente, busca en el Índice de
+Ordenanzas los artículos aplicables y envía ambos al modelo.
+""")
+    assert ("Analizador de Expedientes", "Índice de Ordenanzas") in flows
+    assert not any("Servicio de Informática" in flow for flow in flows)
+
+
+def test_names_of_the_same_words_in_another_order_are_one_component(tmp_path: Path) -> None:
+    (tmp_path / "design.md").write_text("# Design\n\n## Components\n\n- **Piper TTS**: the speech synthesis service.\n",
+                                        encoding="utf-8")
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tts-piper\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: tts-piper\n          image: rhasspy/wyoming-piper:1.5\n",
+        encoding="utf-8")
+    system = extract_draft([read_document(tmp_path / "design.md"), read_document(tmp_path / "deploy.yaml")]).system
+    assert len(system.elements) == 1
+
+
+def test_a_name_a_colon_introduces_and_a_comma_describes_is_a_component_and_a_question_word_is_no_name() -> None:
+    kinds, _ = _draft("""# Rollout notes
+
+Reps use Claude Desktop on their laptops. Claude Desktop talks to exactly one remote endpoint: Portcullis, our MCP
+gateway in the VPC. The tools are listed in the Larkspur MCP Catalog.
+
+> Which MCP servers will the reps actually have?
+""")
+    assert kinds["Portcullis"] is Kind.mcp_server
+    assert kinds["Claude Desktop"] is Kind.agent  # an MCP host, not the model behind it
+    assert kinds["Larkspur MCP Catalog"] is Kind.registry
+    assert not any(name.startswith("Which") for name in kinds)
+
+
+def test_the_ends_of_arrows_in_a_list_are_components_and_a_tools_heading_says_what_its_items_are() -> None:
+    kinds, flows = _draft("""# Expense agent
+
+## Tools
+
+- policy_lookup — searches the policy page and returns the relevant sections.
+- flag_report — writes a comment on the report.
+
+## Flow of one report
+
+- Employee → Expensify: submits report + receipts
+- approve_report / flag_report → Expensify
+- get_report ← Expensify; policy_lookup ← T&E Policy page (Notion API)
+- Every step of the run (prompts, tool inputs) → Langfuse
+""")
+    assert {"Employee", "Expensify", "approve_report", "get_report", "T&E Policy page", "Langfuse"} <= set(kinds)
+    assert kinds["policy_lookup"] is Kind.tool and kinds["flag_report"] is Kind.tool
+    assert not any(name.startswith("Every") for name in kinds)  # prose on one side of an arrow is no name
+    assert {("Employee", "Expensify"), ("approve_report", "Expensify"), ("flag_report", "Expensify"),
+            ("Expensify", "get_report"), ("T&E Policy page", "policy_lookup")} <= flows
+
+
+def test_sections_and_tables_in_another_language_name_components_and_their_facts() -> None:
+    text = """# Célia
+
+## Les briques
+
+- Widget de chat – composant JavaScript intégré au site.
+- Module de recherche – cherche dans l'index les passages les plus proches.
+
+## Ce que Célia peut faire
+
+| Outil | Action | Accès | Validation humaine |
+|---|---|---|---|
+| statut_commande | lit le statut d'une commande | lecture seule | non |
+| creer_ticket | crée un ticket SAV | écriture | oui |
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert {"Widget de chat", "Module de recherche", "statut_commande", "creer_ticket"} <= set(elements)
+    assert elements["statut_commande"].permissions == [Permission.read]
+    assert elements["statut_commande"].human_approval_required is False
+    assert elements["creer_ticket"].permissions == [Permission.write]
+    assert elements["creer_ticket"].human_approval_required is True
+
+
+def test_in_polish_a_name_is_found_with_its_case_endings_and_a_bare_head_noun_refers_to_it() -> None:
+    _, flows = _draft("""# Notatka
+
+## Komponenty
+
+- Asystent reklamacji – usługa w Lambdzie, która przygotowuje szkic odpowiedzi.
+- Baza przejazdów – baza PostgreSQL z historią postojów.
+
+## Przepływ
+
+Asystent pobiera z bazy przejazdów historię postojów dla tej tablicy i przygotowuje szkic. Dane z bazy
+przejazdów nie są udostępniane na zewnątrz, a asystent nie zapisuje promptów.
+""")
+    assert ("Baza przejazdów", "Asystent reklamacji") in flows  # "z bazy przejazdów": fetched from it
+
+
+def test_a_german_compound_ending_in_a_component_word_is_a_name_and_the_word_alone_is_not() -> None:
+    kinds, _ = _draft("""# Architektur
+
+Die Stimmabdrücke liegen in der Stimmabdruck-Datenbank. Die Dialog-Engine schreibt jedes Gespräch in den
+Transkriptspeicher. Die Dialog-Engine liest den Kontostand aus dem Kundenarchiv, das in der Datenbank der Bank
+liegt.
+Das Sprachmodell antwortet nur als Text.
+""")
+    assert kinds["Stimmabdruck-Datenbank"] is Kind.data_store and kinds["Transkriptspeicher"] is Kind.data_store
+    assert kinds["Kundenarchiv"] is Kind.data_store
+    assert "Datenbank" not in kinds and "Sprachmodell" not in kinds
+
+
+def test_an_acronym_in_bold_names_a_component_and_a_stressed_one_does_not() -> None:
+    kinds, flows = _draft("""# Postmortem
+
+## What happened
+
+- Twelve **IP cameras** stream RTSP to the **SafeSight edge box**.
+- The edge box also sends a clip around each violation to the **NVR**, which keeps clips for 7 days.
+- The edge box does **NOT** keep **PII**.
+""")
+    assert {"IP cameras", "NVR"} <= set(kinds)
+    assert "NOT" not in kinds and "PII" not in kinds
+    assert ("IP cameras", "SafeSight edge box") in flows
+
+
+def test_a_bold_label_over_a_list_says_what_its_items_are() -> None:
+    text = """# pager-pal
+
+## How it behaves
+
+- **Tools.**
+  - `promql_query` — read-only queries against Prometheus.
+  - `pagerduty_ack` — acknowledges the incident.
+- **Memory.** The agent keeps a scratchpad in Redis.
+"""
+    elements = {e.name: e for e in extract_draft([_markdown(text)]).system.elements}
+    assert elements["promql_query"].kind is Kind.tool and elements["pagerduty_ack"].kind is Kind.tool
+    assert elements["promql_query"].permissions == [Permission.read]

@@ -290,6 +290,22 @@ def test_compose_environment_urls_and_provider_keys(tmp_path: Path) -> None:
     _quotes_are_in_their_spans(system, documents)
 
 
+def test_a_self_hosted_model_server_speaking_a_vendors_api_is_not_the_vendor(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  app:\n    image: acme/rag-app:2\n    environment:\n"
+        "      OPENAI_BASE_URL: http://inference:8000/v1\n      OPENAI_API_KEY: EMPTY\n"
+        "  inference:\n    image: vllm/vllm-openai:v0.6.3\n"
+        "  newrelic-agent:\n    image: newrelic/infrastructure:latest\n", encoding="utf-8")
+    system, documents = _draft(tmp_path / "docker-compose.yml")
+    elements = {e.name: e for e in system.elements}
+    assert set(elements) == {"app", "inference", "newrelic-agent"}  # no OpenAI: its API is served in the file
+    assert elements["inference"].kind is Kind.llm and elements["inference"].third_party is None
+    assert elements["inference"].model_provenance is None
+    assert elements["newrelic-agent"].kind is Kind.process  # a monitoring daemon, not an AI agent
+    assert _flows(system) == {("app", "inference")}
+    _quotes_are_in_their_spans(system, documents)
+
+
 def test_mcp_servers_act_on_the_system_their_token_opens() -> None:
     system, documents = _draft(FIXTURES / "mcp" / "github-claude-desktop.json")
     elements = {e.name: e for e in system.elements}
@@ -309,3 +325,34 @@ def test_withheld_lines_of_a_diagram_draft_nothing(tmp_path: Path) -> None:
     kept = Document(document.path, document.format, tuple(s for s in document.spans if s.line != 3),
                     document.sha256)
     assert _names(extract_draft([kept]).system).keys() == {"Gateway", "Orchestrator"}
+
+
+def test_a_diagram_drawn_in_text_in_a_code_block_gives_its_components_and_flows(tmp_path: Path) -> None:
+    (tmp_path / "slides.md").write_text("""# Launch review
+
+## Architecture
+
+```
+ Source repos ──► corpus builder ──► training corpus (S3)
+                                          │
+                                          ▼
+ eval harness ◄── model registry ──► model server
+ IDE plugin -> inference gateway <-> audit log
+```
+
+```python
+def route(request) -> Response:
+    return gateway.send(request)
+```
+""", encoding="utf-8")
+    system, documents = _draft(tmp_path / "slides.md")
+    assert {"Source repos", "corpus builder", "training corpus", "eval harness", "model registry", "model server",
+            "IDE plugin", "inference gateway", "audit log"} <= set(_names(system))
+    assert {("Source repos", "corpus builder"), ("corpus builder", "training corpus"),
+            ("model registry", "eval harness"), ("model registry", "model server"),
+            ("IDE plugin", "inference gateway")} <= _flows(system)
+    both = next(f for f in system.flows if {f.source, f.target} == {
+        e.id for e in system.elements if e.name in ("inference gateway", "audit log")})
+    assert both.bidirectional
+    assert not any("route" in e.name or "Response" in e.name for e in system.elements)  # code is no diagram
+    _quotes_are_in_their_spans(system, documents)

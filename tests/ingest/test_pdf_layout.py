@@ -4,6 +4,7 @@ that introduces it, as it does in Markdown."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from dicetm.ingest.documents import Document
@@ -84,6 +85,36 @@ def test_words_drawn_one_by_one_on_a_justified_line_are_not_table_cells(tmp_path
         x += len(word) * 11 * 0.55 + 5
     spans = _document(tmp_path, [*line, ("F1", 11, 72, 600, "Gateway"), ("F1", 11, 300, 600, "Rate limits")]).spans
     assert [s.kind for s in spans] == ["paragraph", "table-row"]
+
+
+def test_a_table_drawn_cell_by_cell_reads_as_one_span_per_row_with_its_cells(tmp_path: Path) -> None:
+    # as a PDF library draws a table: each cell's lines in turn, vertically centred, the tallest cell from the top
+    table = [("F2", 9, 72, 700, "Component"), ("F2", 9, 250, 700, "What it does"), ("F2", 9, 420, 700, "Owner"),
+             ("F1", 9, 72, 676, "Router"), ("F1", 9, 250, 682, "Forwards every study"),
+             ("F1", 9, 250, 670, "to the scanner"), ("F1", 9, 420, 676, "IT"),
+             ("F1", 9, 72, 650, "Model server"), ("F1", 9, 72, 638, "Llama 3.1"), ("F1", 9, 250, 644, "Serves it"),
+             ("F1", 9, 420, 644, "IT"),
+             ("F1", 9, 72, 600, "Audit log"), ("F1", 9, 250, 600, "Keeps the calls"),
+             ("F1", 9, 420, 624, "Platform team,"), ("F1", 9, 420, 612, "on call for"), ("F1", 9, 420, 600, "the"),
+             ("F1", 9, 420, 588, "whole log"), ("F1", 9, 420, 576, "pipeline")]
+    spans = _document(tmp_path, table).spans
+    assert [s.text for s in spans] == ["Component | What it does | Owner",
+                                       "Router | Forwards every study to the scanner | IT",
+                                       "Model server Llama 3.1 | Serves it | IT",
+                                       "Audit log | Keeps the calls | Platform team, on call for the whole log "
+                                       "pipeline"]
+    assert {s.kind for s in spans} == {"table-row"}
+    assert all(a.end_line < b.line for a, b in pairwise(spans))  # each row on its own lines
+
+
+def test_an_indented_paragraph_below_a_table_row_is_not_one_of_its_cells(tmp_path: Path) -> None:
+    lines = [("F2", 9, 72, 700, "Component"), ("F2", 9, 250, 700, "Owner"),
+             ("F1", 9, 72, 680, "Router"), ("F1", 9, 250, 680, "IT"),
+             ("F1", 11, 160, 640, "An indented note under the table, well to the right."),
+             ("F1", 11, 160, 626, "It goes on for a second line.")]
+    spans = _document(tmp_path, lines).spans
+    assert [s.text for s in spans][:2] == ["Component | Owner", "Router | IT"]
+    assert spans[-1].kind == "paragraph" and spans[-1].text.startswith("An indented note")
 
 
 def _running(page: int, pages: int) -> tuple[list[Line], list[Line]]:

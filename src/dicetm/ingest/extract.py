@@ -6,8 +6,9 @@ intermediate representation (``extract_ir``): OpenAPI descriptions (``extract_op
 (``extract_drawio``), docker-compose (``extract_compose``), Kubernetes (``extract_kubernetes``), Terraform
 (``extract_terraform``) and MCP configuration (``extract_mcp``) files, and
 the structure of prose documents (``extract_prose``, ``extract_tables``), whose code blocks may hold diagrams
-of their own. The resolver (``extract_resolve``) merges the components of all documents; then the sentences
-of the prose are read against everything known (``extract_sentences``) for flows, facts and zones, and the
+of their own (those kinds, or arrows drawn in text: ``extract_ascii``). The resolver (``extract_resolve``)
+merges the components of all documents; then the sentences of the prose are read against everything known
+(``extract_sentences``, ``extract_sentence_facts``) for flows, facts and zones, and the
 resolver turns it all into one model (``extract_mentions`` finds components in text, ``extract_flows`` reads the
 flows of a clause, ``extract_roles`` who uses, calls or shows what beyond a verb and its object, ``extract_facts``
 and ``extract_kinds`` the data files of phrases and words).
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
+from dicetm.ingest.extract_ascii import extract_text_diagram, is_text_diagram
 from dicetm.ingest.extract_compose import extract_compose
 from dicetm.ingest.extract_derive import derive_facts
 from dicetm.ingest.extract_drawio import extract_drawio
@@ -45,7 +47,8 @@ from dicetm.model.system import Kind, System
 
 __all__ = ["MAX_OPERATION_FLOWS", "Draft", "extract_draft"]
 
-_DIAGRAMS = frozenset({"extract:mermaid", "extract:plantuml", "extract:structurizr", "extract:drawio"})
+_DIAGRAMS = frozenset({"extract:mermaid", "extract:plantuml", "extract:structurizr", "extract:drawio",
+                       "extract:text-diagram"})
 _TEXT_SOURCES: dict[str, Callable[[SourceText, Extraction, str], bool]] = {
     "mermaid": extract_mermaid, "plantuml": extract_plantuml, "structurizr": extract_structurizr,
     "compose": extract_compose, "mcp": extract_mcp, "kubernetes": extract_kubernetes, "terraform": extract_terraform,
@@ -104,6 +107,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     reader.discover(proses)  # every component the prose names is known before any sentence is read for flows
     registry.merge_bare_headings(keys)
     registry.merge_short_names(keys)
+    registry.merge_reordered_names(keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
     for other, prefix in others:
@@ -135,13 +139,15 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
 
 
 def _diagrams_in(prose: ProseDocument, prefix: str) -> list[Extraction]:
-    """Mermaid, PlantUML and Structurizr diagrams in the code blocks of a prose document."""
+    """Mermaid, PlantUML and Structurizr diagrams, and diagrams drawn in text, in the code blocks of a prose
+    document."""
     found = []
     for number, span in enumerate(s for s in prose.document.visible_spans if s.kind == "code"):
         source = SourceText.of_block(span)
         for test, extractor, by in ((is_mermaid, extract_mermaid, "mermaid"), (is_plantuml, extract_plantuml,
                                                                                   "plantuml"),
-                                    (is_structurizr, extract_structurizr, "structurizr")):
+                                    (is_structurizr, extract_structurizr, "structurizr"),
+                                    (is_text_diagram, extract_text_diagram, "text-diagram")):
             if test(span.text):
                 extraction = Extraction(f"extract:{by}")
                 extractor(source, extraction, f"{prefix}:code{number}")

@@ -64,12 +64,18 @@ def extract_compose(source: SourceText, out: Extraction, prefix: str) -> bool:
         for dependency in _dependencies(data.get("depends_on")):
             if dependency in names and dependency != name:
                 out.relations.append(Relation(entity.key, f"{prefix}:{dependency}", where))
-        for variable, value, line in _environment(body):
+        environment = _environment(body)
+        served_here = {_stem(variable) for variable, value, _ in environment  # OPENAI_BASE_URL=http://vllm:8000
+                       if any(host in names and host != name for host in _HOST.findall(str(value)))}
+        for variable, value, line in environment:
             var_where = source.where(line) or where
             local = [host for host in _HOST.findall(str(value)) if host in names and host != name]
             for host in local:
                 out.relations.append(Relation(entity.key, f"{prefix}:{host}", var_where))
-            product = product_of_variable(variable) if not local else None
+            # OPENAI_API_KEY beside an OPENAI_BASE_URL naming a service of the file: that service speaks the
+            # vendor's API, the vendor is not used
+            served = local or _stem(variable) in served_here
+            product = product_of_variable(variable) if not served else None
             if product is not None:
                 provider = out.entity(f"{prefix}:product:{product}", product, var_where, structural=False)
                 provider.facts.append(Fact("third_party", True, var_where, WEAK))
@@ -78,6 +84,15 @@ def extract_compose(source: SourceText, out: Extraction, prefix: str) -> bool:
         attached[name] = [n for n in networks if n in declared_networks]
     _zones(source, root, out, prefix, attached)
     return True
+
+
+_ADDRESS_SUFFIX = re.compile(r"_(?:API_BASE_URL|BASE_URL|API_BASE|API_URL|API_HOST|URL|URI|HOST|BASE|ENDPOINT)$")
+
+
+def _stem(variable: str) -> str:
+    """``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` -> "OPENAI": what a group of variables is named after."""
+    upper = variable.upper()
+    return _SECRET_SUFFIX.sub("", _ADDRESS_SUFFIX.sub("", upper)) or upper
 
 
 def product_of_variable(variable: str) -> str | None:

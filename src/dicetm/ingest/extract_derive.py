@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from dicetm.ingest.extract_facts import denied
 from dicetm.ingest.extract_ir import WEAK, Extraction, Fact
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_products import product_hits
@@ -33,7 +34,11 @@ _HOSTED_ROLE = "model-provider"
 _CALLERS = frozenset({Kind.agent, Kind.llm, Kind.model_provider, Kind.process, *TOOL_KINDS})
 _PROMPTS = re.compile(r"\b(?:prompts?|conversations?|completions|chat\s+(?:history|turns?|messages)|"
                       r"(?:question|turn)s?\s+and\s+(?:the\s+)?(?:model['’]s\s+)?(?:answers?|responses?)|"
-                      r"model['’]s\s+(?:answers?|responses?|replies))\b", re.I)
+                      r"model['’]s\s+(?:answers?|responses?|replies)|transcripts?|"
+                      # the same in German, Dutch, French, Italian, Spanish, Portuguese and Polish
+                      r"transkripte?|gespräche?|gesprächsverl\w+|transcripten|gesprekken|gesprek|"
+                      r"transcriptions?|conversazion[ei]|trascrizion[ei]|conversaci[oó]n(?:es)?|transcripci[oó]n(?:es)?|"
+                      r"conversas?|transcri[çc][ãõ]o|transcri[çc][õo]es|rozmow[ayę]|rozmów|transkrypcj[aei])\b", re.I)
 _PROMPT_STORES = frozenset({Kind.log_store, Kind.data_store})
 
 
@@ -60,7 +65,7 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
             if source is None or target is None or source is target:
                 continue
             if target.kind() in _PROMPT_STORES and not relation.bidirectional and \
-                    _PROMPTS.search(_without_names(f"{relation.data or ''} {relation.where.quote}", source, target)):
+                    _writes_prompts(_without_names(f"{relation.data or ''} {relation.where.quote}", source, target)):
                 target.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))
                 if source.kind() in (Kind.agent, Kind.process):
                     source.extra_facts.append(Fact("logs_prompts", True, relation.where, WEAK))  # who writes them
@@ -71,6 +76,11 @@ def derive_facts(extractions: Sequence[Extraction], keys: dict[str, Node]) -> No
                     continue  # a request to a web site or an outside system says nothing about writing there
                 permission = Permission.read if relation.bidirectional or not writes else Permission.write
                 tool.extra_facts.append(Fact("permissions", [permission], relation.where, WEAK))
+
+
+def _writes_prompts(text: str) -> bool:
+    """Prompts are named as what is written, and not denied ("the text of the prompts is not recorded")."""
+    return any(not denied(text, m.start(), m.end()) for m in _PROMPTS.finditer(text))
 
 
 def _hosted_model(node: Node) -> None:

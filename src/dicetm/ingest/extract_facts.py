@@ -27,11 +27,19 @@ from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import Kind, Permission
 
 _FILE = "data/facts.yaml"
-_NOT = r"(?P<neg>(?:not|never|no longer|no)\s+)?"
+_LANGUAGES = "data/fact_phrases"  # one file per language beside English, in the same format
+# the negation a phrase's {not} slot stands for, in English and the languages of fact_phrases/
+_NOT = (r"(?P<neg>(?:not|never|no longer|no|nicht|nie|niemals|kein(?:e|en|er)?|niet|nooit|geen|non|mai|pas|jamais|"
+        r"não|nunca|nie)\s+)?")
 _NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|nothing|none)\b|n't\b"
                       # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
                       r"|\b(?:nicht|kein(?:e|en|em|er)?|niemals|ne|pas|jamais|aucun|aucune|sans|nunca|jamás|ni|sin|"
-                      r"mai|senza|não|nem|sem|niet|geen|nooit|zonder|nie|nigdy|bez)\b|\bn['’]|\bnon\b(?!-)", re.I)
+                      r"mai|senza|não|nem|sem|niet|geen|nooit|zonder|nie|nigdy|bez|weder|noch|né|ani)\b|\bn['’]|"
+                      r"\bnon\b(?!-)", re.I)
+# a negation right after the phrase, where German and Dutch put it ("bewaart de prompts ook niet", "speichert die
+# Prompts nicht")
+_NEGATED_AFTER = re.compile(r"(?:\s+(?:ook|auch|gar|helemaal|überhaupt|zeker|sicher))?\s+"
+                            r"(?:nicht|niet|nooit|niemals)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
 _UNITS = {word: unit for unit, words in {  # the units of a duration in other languages
@@ -115,7 +123,9 @@ class _Column:
     duration: bool
 
 
-_PERMISSION_HEADER = re.compile(r"(?:permissions?|access(?:\s+level)?|rights|access\s+rights)", re.I)
+_PERMISSION_HEADER = re.compile(r"(?:permissions?|access(?:\s+level)?|rights|access\s+rights|"
+                                r"(?:zugriff|accès|acceso|accesso|acesso|toegang|dostęp|rechte|droits|derechos|"
+                                r"diritti|direitos|rechten|uprawnienia)(?:\s+\S+){0,3})", re.I)
 
 
 def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
@@ -124,7 +134,7 @@ def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
     names no fact or the cell does not answer it."""
     header = " ".join(re.sub(r"[*_`?:]", " ", header).split())
     if _PERMISSION_HEADER.fullmatch(header):
-        granted = [p for p in Permission if re.search(rf"\b{p.value}", cell, re.I)]
+        granted = [p for p in Permission if re.search(rf"\b(?:{p.value}|{_permission_words(p.value)})", cell, re.I)]
         return ("permissions", granted) if granted else None
     column = next((c for c in _columns() if c.header.fullmatch(header)), None)
     if column is None:
@@ -135,6 +145,13 @@ def column_fact(header: str, cell: str) -> tuple[str, Any] | None:
         return (column.field, value) if value is not _MISSING else None
     value = column.yes if _YES.match(cell) else column.no if _NO.match(cell) else None
     return (column.field, value) if value is not None else None
+
+
+@lru_cache(maxsize=8)
+def _permission_words(permission: str) -> str:
+    """The words of other languages for ``permission`` in a table cell (``permission_words`` of the data file)."""
+    words = (_data().get("permission_words") or {}).get(permission) or []
+    return "|".join(_spaced(str(w)) for w in words) or r"(?!x)x"
 
 
 def duration(match: re.Match[str]) -> Any:
@@ -166,7 +183,7 @@ def _value(rule: _Rule, match: re.Match[str], text: str) -> Any:
         if groups.get("forever"):
             return "forever"
         return duration(match) if groups.get("n") and groups.get("unit") else _MISSING
-    if groups.get("neg") or _negated_before(text, match.start()):
+    if groups.get("neg") or _negated_before(text, match.start()) or _NEGATED_AFTER.match(text, match.end()):
         return rule.negated
     return _MISSING if rule.value is None else rule.value
 
@@ -175,6 +192,15 @@ def _clause_after(text: str, end: int) -> str:
     after = text[end:end + _LOOKBACK * 2]
     stop = _CLAUSE_BREAK.search(after)
     return after[:stop.start()] if stop else after
+
+
+def denied(text: str, start: int, end: int) -> bool:
+    """Whether the clause holding ``text[start:end]`` negates it, before or after it ("the prompts are not kept",
+    "il testo dei prompt non viene registrato", "no prompts are written")."""
+    before = text[max(0, start - _LOOKBACK * 2):start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    before = before[breaks[-1].end():] if breaks else before
+    return bool(_NEGATOR.search(before) or _NEGATOR.search(_clause_after(text, end)))
 
 
 def _negated_before(text: str, start: int) -> bool:
@@ -201,10 +227,26 @@ def _data() -> dict[str, Any]:
         raise _broken(exc) from None
 
 
-def _broken(exc: Exception) -> CatalogError:
+def _broken(exc: Exception, file: str = _FILE) -> CatalogError:
     return CatalogError([Problem(f"the extractor's fact phrases cannot be loaded: {exc}",
-                                 Location(file=f"dicetm/ingest/{_FILE}"),
+                                 Location(file=f"dicetm/ingest/{file}"),
                                  "reinstall dicetm; if you edited the file, check its entries")])
+
+
+@lru_cache(maxsize=1)
+def _phrase_files() -> tuple[list[dict[str, Any]], ...]:
+    """The ``facts`` of every language file of fact_phrases/, in file-name order."""
+    folder = resources.files("dicetm.ingest").joinpath(_LANGUAGES)
+    found = []
+    for file in sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name):
+        try:
+            data = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+                raise TypeError("the file has no list of facts")
+        except (OSError, yaml.YAMLError, TypeError) as exc:
+            raise _broken(exc, f"{_LANGUAGES}/{file.name}") from None
+        found.append(data["facts"])
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)
@@ -212,7 +254,7 @@ def _rules() -> tuple[_Rule, ...]:
     try:
         data = _data()
         rules = []
-        for entry in data["facts"]:
+        for entry in [*data["facts"], *(entry for entries in _phrase_files() for entry in entries)]:
             kinds = entry.get("applies_to")
             for phrase in entry["phrases"]:  # one pattern each: phrases reuse group names
                 body = _spaced(str(phrase)).replace("{not}", _NOT).replace("{provider}", _providers())

@@ -130,6 +130,7 @@ ENGLISH = FlowWords(VERB, PASSIVE, PASSIVE_FETCH, PASSIVE_CALL, TO, DESTINATION,
                     MOTION, ARRIVAL, ARRIVAL_NEXT, DIRECT_OBJECT, NEGATED, CLAUSE_START, TWO_WAY, frozenset())
 
 
+@lru_cache(maxsize=512)  # asked again for each mention search in the same text
 def language_of(text: str) -> str:
     """The language ``text`` is written in: the one of the data file whose markers it uses most, English when none
     is used more than English's, or too little is written to tell."""
@@ -140,6 +141,13 @@ def language_of(text: str) -> str:
         counts[code] = sum(1 for w in words if w in markers)
     best = max(counts, key=lambda code: (counts[code], code == "en"))
     return best if counts[best] >= MIN_MARKERS else "en"
+
+
+@lru_cache(maxsize=16)
+def determiners(language: str) -> frozenset[str]:
+    """The articles and determiners of ``language`` ("de", "het" in Dutch; "der", "die" in German); none for
+    English, whose few are the readers' own."""
+    return frozenset(str(w).lower() for w in (_languages().get(language) or {}).get("determiners", []))
 
 
 @lru_cache(maxsize=16)

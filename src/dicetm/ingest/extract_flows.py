@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from itertools import pairwise
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_clauses import (
@@ -422,27 +423,31 @@ class FlowClauses(ABC):
 
     def _arrows(self, span: Span, start: int, end: int, mentions: list[Mention]) -> None:
         text = span.text
-        for line_start, line_end in line_bounds(text, start, end):
+        statements = [(a + m.start(), a + m.end()) for a, b in line_bounds(text, start, end)
+                      for m in re.finditer(r"[^;]+", text[a:b])]  # "A ← B; C ↔ D": two statements
+        for line_start, line_end in statements:
             arrows = list(ARROW.finditer(text, line_start, line_end))
             if not arrows:
                 continue
             bounds = [line_start, *[p for a in arrows for p in a.span()], line_end]
-            segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]]
+            segments = [[m for m in mentions if bounds[2 * i] <= m.start < bounds[2 * i + 1]
+                         and "(" not in text[bounds[2 * i]:m.start]]  # "T&E page (Notion API)": one component
                         for i in range(len(arrows) + 1)]
             where = Where.at(span, line_start, line_end)
             label = text[line_start:line_end].rsplit(":", 1)
             data = self._data(label[1]) if len(label) == 2 and not ARROW.search(label[1]) else None
             for i, arrow in enumerate(arrows):
-                left, right = segments[i], segments[i + 1]
-                if len(left) != 1 or len(right) != 1:
+                left, right = _joined(text, segments[i]), _joined(text, segments[i + 1])
+                if not left or not right:
                     continue
                 symbol = arrow.group(0)
-                source, target = self._node(left[0], span), self._node(right[0], span)
-                if (symbol.startswith("<") and not symbol.endswith(">")) or symbol in "←⟵":
-                    source, target = target, source
-                both = symbol in "↔⟷" or (symbol.startswith("<") and symbol.endswith(">"))
-                self._relation(source, target, where, data if i == len(arrows) - 1 else None,
-                               text[line_start:line_end], bidirectional=both)
+                for one, other in ((a, b) for a in left for b in right):  # "approve_report / flag_report → X"
+                    source, target = self._node(one, span), self._node(other, span)
+                    if (symbol.startswith("<") and not symbol.endswith(">")) or symbol in "←⟵":
+                        source, target = target, source
+                    both = symbol in "↔⟷" or (symbol.startswith("<") and symbol.endswith(">"))
+                    self._relation(source, target, where, data if i == len(arrows) - 1 else None,
+                                   text[line_start:line_end], bidirectional=both)
 
     def _flow_row(self, row: FlowRow) -> None:
         ends = []
@@ -459,6 +464,14 @@ class FlowClauses(ABC):
         self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
                        bidirectional=both)
 
+
+
+def _joined(text: str, side: list[Mention]) -> list[Mention]:
+    """The components one side of an arrow names: one, or several joined by "/", "+", "&", "," or "and"."""
+    if len(side) == 1 or all(re.fullmatch(r"[\s*_`)]*(?:/|\+|&|,|and)[\s*_`(]*", text[a.end:b.start])
+                             for a, b in pairwise(side)):
+        return side
+    return []
 
 
 def names_people(found: Mention | Node | None) -> bool:

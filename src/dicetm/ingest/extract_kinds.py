@@ -32,6 +32,7 @@ _SPECIFIC = AI_KINDS | {Kind.log_store}
 COLLECTION_KINDS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
+_OPERATIONS_PRODUCTS = frozenset({"logs"})  # vocabulary roles whose "<product> agent" is a daemon, unlike "Slack agent"
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
 _COMPOUND_HEAD = 5  # letters: a component word this long closing a longer word is its head ("Modellregister")
 _BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
@@ -71,6 +72,7 @@ class KindWords:
     foreign: frozenset[str]  # the component words of other languages, whose names may put the head first
     english: frozenset[str]  # the component words of English (some are also words of other languages)
     compound_heads: re.Pattern[str]  # a component word closing a compound: "Modellregister", "Datastore"
+    host_agent_leads: re.Pattern[str]  # "newrelic-" before "agent": the agent of operations software
 
     def hits(self, text: str) -> list[tuple[Hit, Kind]]:
         """Kind-bearing words of ``text`` from both data files, leftmost-longest, not overlapping."""
@@ -81,7 +83,25 @@ class KindWords:
         for hit, kind in sorted(found, key=lambda p: (p[0].start, p[0].start - p[0].end)):
             if not chosen or hit.start >= chosen[-1][0].end:
                 chosen.append((hit, kind))
-        return chosen
+        return self._host_agents(text, chosen)
+
+    def _host_agents(self, text: str, chosen: list[tuple[Hit, Kind]]) -> list[tuple[Hit, Kind]]:
+        """An "agent" right after a lead word of operations software ("newrelic-agent") or a product that is not
+        observability product ("Datadog agent") is that software's daemon: one ``host-agent`` hit for both."""
+        out: list[tuple[Hit, Kind]] = []
+        for hit, kind in chosen:
+            if kind is Kind.agent and hit.product is None and hit.term == "agent":
+                before = out[-1] if out else None
+                gap = text[before[0].end:hit.start] if before is not None else ""
+                if before is not None and before[0].role in _OPERATIONS_PRODUCTS and re.fullmatch(r"[ \t_-]", gap):
+                    out[-1] = (Hit(before[0].start, hit.end, "host-agent", None, "host agent"), Kind.process)
+                    continue
+                lead = self.host_agent_leads.search(text, 0, hit.start)
+                if lead is not None and not any(h.start < hit.start and lead.start() < h.end for h, _ in out):
+                    out.append((Hit(lead.start(), hit.end, "host-agent", None, "host agent"), Kind.process))
+                    continue
+            out.append((hit, kind))
+        return out
 
     def kind_of(self, text: str) -> Kind | None:
         """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
@@ -144,15 +164,19 @@ class KindWords:
         """A heading naming several components of a kind ("Processors", "Data stores", "The three MCP servers"):
         its last word is the plural of a component word, and a component of that kind is not itself named in the
         plural (unlike "Call Recordings" or "Docs")."""
+        return self.listed_kind(heading) is not None
+
+    def listed_kind(self, heading: str) -> Kind | None:
+        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools"."""
         words = _WORD.findall(heading)
         if not words or len(words) > 5:
-            return False
+            return None
         last = words[-1].lower()
         if not last.endswith("s") or words[-1].isupper() or last.endswith("ss"):
-            return False
+            return None
         singulars = [last[:-3] + "y"] if last.endswith("ies") else [last[:-1], last[:-2]]
         kind = next((k for k in map(self.kind_of, singulars) if k is not None), None)
-        return kind is not None and kind not in COLLECTION_KINDS
+        return kind if kind is not None and kind not in COLLECTION_KINDS else None
 
     def names_person(self, name: str) -> bool:
         """A person or a group of people ("Support agents", "the Clinician")."""
@@ -186,11 +210,17 @@ def kind_words() -> KindWords:
                          frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
                          frozenset(" ".join(str(w).lower().split()) for e in data["entries"]
                                    for w in e.get("generic", [])),
-                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I))
+                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I),
+                         re.compile(rf"(?<![\w-])(?:{_alternatives(data.get('host_agent_leads', []))})[ \t_-]$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",
                                     Location(file=f"dicetm/ingest/{_FILE}"),
                                     "reinstall dicetm; if you edited the file, check its entries")]) from None
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(r"[ \t_-]".join(re.escape(p) for p in re.split(r"[ _-]", str(w)))
+                    for w in sorted(words, key=lambda w: -len(str(w)))) or r"(?!x)x"
 
 
 def head_phrase(description: str) -> str:

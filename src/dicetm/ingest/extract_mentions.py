@@ -7,14 +7,18 @@ one ("Analizador de Expedientes"); a one-word lower-case name that is also an or
 called ``shell``) only matches in backticks. A vocabulary word that only qualifies a noun ("user messages") or
 is not used as a noun phrase in running prose is not a mention; a product followed by its role word is one
 mention ("Salesforce CRM"). A mention the words around it deny ("instead of X", "X was rejected", "should we add
-X") is dropped, with a note.
+X") is dropped, with a note. In a language that declines its nouns (Polish), a name of several words is also
+found with other endings ("w bazie przejazdów" for the Baza przejazdów), and a bare head noun refers to the one
+component whose name it opens, as that language has no articles.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache, partial
 
+from dicetm.ingest.extract_flow_words import determiners, language_of
 from dicetm.ingest.extract_kinds import kind_words
 from dicetm.ingest.extract_names import NOT_A_NAME, Mention, defined_names, function_names, proper_names
 from dicetm.ingest.extract_resolve import Node, Registry, normal
@@ -22,6 +26,13 @@ from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
+# indefinite articles and quantifiers among the languages' determiners: "un servicio" is not "the service"
+_NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma", "ein", "eine", "einen", "einem",
+                           "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
+                           "każda", "każde", "ambos", "todos", "alle", "tutti"})
+_BARE = re.compile(r"(?<![\w-])([^\W\d_][\w-]{4,})(?![\w-])")
+_INFLECTING = frozenset({"pl"})  # languages whose names change their endings with their case in running text
+_COMPOUND_TAIL = 5  # letters: a word this long may stand for a compound name ending in it ("orchestrator")
 _NOT_BEFORE = re.compile(
     r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"
     r"do\s+not\s+use|does\s+not\s+use|never\s+use|migrat(?:e|ed|ing)\s+(?:away\s+)?from|"
@@ -96,7 +107,49 @@ def _registry_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if node is None:
             continue
         found.append(Mention(match.start(), match.end(), match.group(0).strip("`"), node, node.kind()))
+    if language_of(text) in _INFLECTING:
+        for begin, stop, node in _inflected(text, registry, start, end):
+            if not any(m.start < stop and begin < m.end for m in found):
+                found.append(Mention(begin, stop, text[begin:stop], node, node.kind()))
     return found
+
+
+def _inflected(text: str, registry: Registry, start: int, end: int) -> list[tuple[int, int, Node]]:
+    """Names of several words written with other endings, as languages that decline their nouns write them
+    ("do modelu rozpoznawania tablic" for the Model rozpoznawania tablic, "w bazie przejazdów"): each word's
+    stem, then a short ending. Longest names first; a match must be the name of one component only."""
+    cached = getattr(registry, "_inflected_pattern", None)
+    if cached is None or cached[0] != registry.version:
+        stems: dict[str, list[Node]] = {}
+        for name, node in registry.names():
+            words = normal(name).split()  # "asystent_reklamacji" is "asystent reklamacji"
+            if len(words) < 2 or not all(re.fullmatch(r"[^\W\d_]{2,}", w) for w in words):
+                continue
+            body = r"\s+".join(re.escape(_stem(w)) + r"\w{0,4}" for w in words)
+            if all(n is not node for n in stems.get(body, [])):
+                stems.setdefault(body, []).append(node)
+        unique = {body: nodes[0] for body, nodes in stems.items() if len(nodes) == 1}
+        ordered = sorted(unique, key=len, reverse=True)
+        pattern = re.compile("|".join(f"(?P<n{i}>{body})" for i, body in enumerate(ordered)), re.I) \
+            if ordered else None
+        cached = (registry.version, pattern, [unique[body] for body in ordered])
+        registry._inflected_pattern = cached  # type: ignore[attr-defined]
+    _, pattern, nodes = cached
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text, start, end):
+        if (match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "-")) or \
+                (match.end() < len(text) and (text[match.end()].isalnum() or text[match.end()] == "-")):
+            continue
+        index = int((match.lastgroup or "n0")[1:])
+        found.append((match.start(), match.end(), nodes[index]))
+    return found
+
+
+def _stem(word: str) -> str:
+    """What stays of a word when its case ending changes: "Model" -> "Mode", "przejazdów" -> "przejazd"."""
+    return word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
 
 
 def _registry_pattern(registry: Registry) -> tuple[re.Pattern[str] | None, dict[str, Node]]:
@@ -288,22 +341,35 @@ def _nodes_of_role(registry: Registry, role: str, kind: Kind) -> list[Node]:
 
 def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
     """"The vault", "the orchestrator", "the app": the one component whose name ends in that word (or, for a
-    word naming an AI kind, "the model", the one component of that kind)."""
+    word naming an AI kind, "the model", the one component of that kind). In another language its own articles
+    count too ("de orchestrator", "die Dialog-Engine", German capitalising its nouns), a name may put the word
+    first ("le widget": the Widget de chat), and a compound may end in it ("de orchestrator": the
+    Gespreksorchestrator)."""
     found = []
     words = kind_words()
-    for match in _DEFINITE.finditer(text, start, end):
+    language = language_of(text)
+    for match in _definite_pattern(language).finditer(text, start, end):
         head = match.group(1)
         following = re.match(r"\s+([\w-]+)", text[match.end(1):end])
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
         nodes = _named_by(registry, head, _last_word)
-        if not nodes and words.heads_first(head, text):
+        if not nodes and (words.heads_first(head, text) or language != "en"):
             nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
+        if not nodes and len(head) >= _COMPOUND_TAIL:
+            nodes = _named_by(registry, head, partial(_compound_tail, head=head))
         if not nodes:
             kind = words.kind_of(head)
             nodes = [n for n in registry.nodes if (n.structural or n.used) and kind in AI_KINDS and n.kind() is kind]
         if len({id(n) for n in nodes}) == 1:
             found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
+    if language in _INFLECTING:  # no articles: "Asystent pobiera ...", the Asystent reklamacji
+        for match in _BARE.finditer(text, start, end):
+            head = match.group(1)
+            nodes = [n for n in _named_by(registry, head, _first_word) if any(
+                len(normal(name).split()) >= 2 for name in n.names)]
+            if len({id(n) for n in nodes}) == 1 and not any(m.start <= match.start() < m.end for m in found):
+                found.append(Mention(match.start(1), match.end(1), head, nodes[0], nodes[0].kind(), anaphor=True))
     return found
 
 
@@ -313,8 +379,28 @@ def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list
         word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
 
 
+def _compound_tail(name: str, head: str) -> str:
+    """``head`` (lower case) when the last word of ``name`` is a compound ending in it ("Gespreksorchestrator",
+    "Dialog-Engine"), else the last word."""
+    last = _last_word(name)
+    head = head.lower()
+    return head if last.endswith(head) and len(last) > len(head) and (last[-len(head) - 1] == "-" or len(
+        last) - len(head) >= 3) else last
+
+
+@lru_cache(maxsize=16)
+def _definite_pattern(language: str) -> re.Pattern[str]:
+    """``_DEFINITE`` with the articles of ``language`` beside the English ones; a German noun may be capitalised."""
+    articles = sorted(determiners(language) - _NOT_DEFINITE, key=len, reverse=True)
+    if not articles:
+        return _DEFINITE
+    head = r"[^\W\d_][\w-]+" if language == "de" else r"[^\W\d_A-Z][\w-]+"
+    return re.compile(rf"(?:\b(?i:the|this|that|our|its|{'|'.join(map(re.escape, articles))})\s+|"
+                      rf"\b(?i:l|dell|all|nell|dall)['’])({head}|API|DB|UI|LLM|CRM|SPA)\b")
+
+
 def _first_word(name: str) -> str:
-    words = re.findall(r"[\w-]+", name.lower())
+    words = re.findall(r"[^\W_]+(?:-[^\W_]+)*", name.lower())
     return words[0] if words else ""
 
 

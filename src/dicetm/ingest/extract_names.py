@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dicetm.ingest.extract_flow_words import language_of
 from dicetm.ingest.extract_kinds import FUNCTION_NAME, head_phrase, kind_words
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.ingest.vocabulary import vocabulary
@@ -40,13 +41,21 @@ class Mention:
     passing: bool = False  # a name in passing ("licensed from Thomson Reuters", "AWS KMS"): drafted only if needed
 
 
+_COMPOUND = 9  # letters: a German compound naming a component is at least this long ("Kernbanksystem")
 _TOKEN = re.compile(r"[^\W_][\w&'.+-]*(?<![.'])")
 _NUMBERED = re.compile(r"\d+(?:\.\d+)*[A-Za-z]*$")
 _ELIDED = re.compile(r"(?i:l|d|qu|dell|all|nell|dall|sull|un)['’](?=[^\W\d_])")
 _COLLECTIONS = frozenset({Kind.knowledge_source, Kind.log_store, Kind.training_data, Kind.memory})
 _PRODUCT_HEADS = frozenset({"api", "apis", "service", "services", "sdk", "platform", "cloud", "endpoint", "console"})
 _LEADERS = frozenset({"the", "a", "an", "our", "their", "its", "every", "each", "this", "that", "these", "those",
-                      "then", "when", "if", "all", "both", "new"})
+                      "then", "when", "if", "all", "both", "new", "which", "what", "where", "who", "whose", "how",
+                      "why", "does", "do", "is", "are", "can", "will", "should",  # a question opens with these
+                      "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "some",
+                      "many", "few", "most", "no",
+                      # question words of German, French, Spanish, Italian, Portuguese, Dutch and Polish
+                      "wie", "wo", "welche", "welcher", "ob", "quel", "quelle", "quels", "comment", "où", "qué",
+                      "cómo", "dónde", "cuál", "quale", "dove", "onde", "qual", "wat", "hoe", "waar", "welke",
+                      "czy", "jak", "gdzie", "który", "która", "które"})
 _PRONOUNS = frozenset({"it", "they", "we", "he", "she", "there", "here", "which", "who", "what", "one", "nothing",
                        "everything", "someone", "anyone"})
 _POSSESSIVE = re.compile(r"['’]s?(?![\w])")
@@ -127,6 +136,8 @@ def proper_names(text: str, registry: Registry, start: int, end: int) -> list[Me
             if qualified and words.heads_first(run[0].group(0), text) and \
                     not _at_sentence_start(text, start, run[0].start()):  # "dans le Journal des conversations"
                 found.append(_proper(text[run[0].start():qualified.end()], run[0].start(), run[0].group(0), registry))
+            elif _named_compound(run[0].group(0), text):
+                found.append(_proper(run[0].group(0), run[0].start(), run[0].group(0), registry))
             continue
         name = text[run[0].start():end_at]
         products = [h for h in vocabulary().hits(name) if h.product is not None] + \
@@ -142,6 +153,20 @@ def proper_names(text: str, registry: Registry, start: int, end: int) -> list[Me
             continue
         found.append(_proper(name, run[0].start(), head, registry))
     return found
+
+
+def _named_compound(word: str, text: str) -> bool:
+    """A German compound naming one component ("Stimmabdruck-Datenbank", "Transkriptspeicher"): German writes
+    every noun capitalised, so a single capitalised word is a name only when it is a compound ending in a
+    component word and longer than it, not a person, and not a word of the lists itself ("Sprachmodell")."""
+    if len(word) < _COMPOUND or language_of(text) != "de":
+        return False
+    words = kind_words()
+    if any(h.start == 0 and h.end == len(word) for h in words.words.hits(word)):
+        return False  # the word itself is a component word: "Datenbank", "Sprachmodell"
+    kind = words.kind_of(word)
+    head = words.compound_heads.search(word) or re.search(r"-[^\W\d_]{3,}$", word)
+    return head is not None and kind is not None and kind is not Kind.external_entity and not words.is_section(word)
 
 
 def _unelided(text: str, token: re.Match[str]) -> re.Match[str]:
@@ -211,9 +236,12 @@ def defined_names(text: str, registry: Registry, start: int, end: int) -> list[M
         if kind is None or words.names_person(head_phrase(match.group("phrase"))):
             continue
         name = " ".join(tokens)
-        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and \
+        introduced = text[max(start, match.start() - 2):match.start()].strip() == ":" and \
+            text[match.end("name"):match.start("phrase")].lstrip(" \t*_`").startswith(",")
+        if len(tokens) == 1 and _at_sentence_start(text, start, match.start("name")) and not introduced and \
                 not re.search(r"[a-z][A-Z]|\d", name) and match.group("name").split()[0].lower() not in _LEADERS:
-            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence
+            continue  # "Pocket is the assistant ...": the system itself, or any word opening a sentence (not
+            # "one endpoint: Portcullis, our MCP gateway", a name a colon introduces and a comma describes)
         begin = match.start("name") + match.group("name").index(tokens[0])
         node = registry.find(name) or registry.short_form(name)
         found.append(Mention(begin, begin + len(name), name, node, node.kind() if node else kind, named=True))

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from dicetm.ingest.extract_resolve import Node, Registry
 
 _MODELS = frozenset({Kind.llm, Kind.model_provider})
+_MODEL_SERVER = "model-server"  # vocabulary roles: software that serves a model the team runs ...
+_HOSTED = "model-provider"  # ... and a provider serving models behind its own API
 
 
 def product_hits(text: str) -> list[tuple[Hit, Kind]]:
@@ -54,7 +56,11 @@ class ProductIndex:
             for entity in node.entities:
                 texts = [entity.technology, *entity.aliases, head_phrase(entity.hint) if entity.hint else ""]
                 for text in texts:
-                    for hit, product_kind in product_hits(text):
+                    hits = product_hits(text)
+                    served = any(hit.role == _MODEL_SERVER for hit, _ in hits)
+                    for hit, product_kind in hits:
+                        if served and hit.role == _HOSTED:
+                            continue  # "vllm/vllm-openai": a server of our own speaking OpenAI's API, not OpenAI
                         if hit.product is not None and hit.product not in own and fitting(product_kind, kind):
                             self.link(node, hit.product)  # not "headless Zoom client": Zoom is not the bot
 
@@ -67,7 +73,7 @@ class ProductIndex:
             return linked[0]
         if linked:
             return None
-        named = [n for n in nodes if (n.structural or n.used) and fitting(n.kind(), kind)
+        named = [n for n in nodes if (n.structural or n.used) and (fitting(n.kind(), kind) or _app_of(n.kind(), kind))
                  and any(_opens(" ".join(name.casefold().split()), words.casefold())
                          for e in n.entities for name in (e.name, *e.aliases))]
         if len({id(n) for n in named}) == 1:
@@ -78,7 +84,7 @@ class ProductIndex:
         if operated:
             return operated[0] if len({id(n) for n in operated}) == 1 else None  # "Microsoft": its Azure OpenAI
         if kind is Kind.model_provider:
-            made = [n for n in nodes if n.kind() is Kind.llm and hit.product in self._makers(n)]
+            made = [n for n in nodes if n.kind() in (Kind.llm, Kind.agent) and hit.product in self._makers(n)]
             if len({id(n) for n in made}) == 1:
                 return made[0]
         return None
@@ -90,6 +96,12 @@ class ProductIndex:
                  for hit in words.hits(text)]
         terms += [key for key, linked in self._built.items() if any(n is node for n in linked)]
         return {maker for maker in map(words.maker_of, terms) if maker is not None}
+
+
+def _app_of(component: Kind, product: Kind) -> bool:
+    """A model's name opening an agent's ("Claude" for "Claude Desktop", "Copilot" for "Copilot Studio"): the
+    vendor's app around the model, which the text shortens to the model's name."""
+    return component is Kind.agent and product in _MODELS
 
 
 def _opens(name: str, start: str) -> bool:

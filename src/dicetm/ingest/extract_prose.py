@@ -10,8 +10,13 @@ A component is named by the document's structure, and its name is the document's
 - a list item or a paragraph that opens with a bold or code name ("**Orchestrator**: builds the prompt",
   "**Feature Builder.** Profiles are ..."), or a list item or text line "Name: description" / "Name -
   description" whose name is a component's name;
-- a short term followed by its definition (HTML ``<dt>``/``<dd>``), a short list item in a components section;
-- a row of a component table (see ``extract_tables``).
+- a short term followed by its definition (HTML ``<dt>``/``<dd>``), a short list item in a components section
+  (under a heading naming a kind, "## Tools", the items are of that kind);
+- a row of a component table (see ``extract_tables``);
+- the ends of arrows in a list item or a line ("Employee → Expensify: submits report", see ``extract_arrows``);
+- a name in bold inside a sentence that looks like one ("**mongodb**", "the **NVR**").
+
+What a heading's words name (a component, one named elsewhere, a zone) is judged by ``extract_headings``.
 
 The text after a component's name (its description, its heading's body, its table row) is about that
 component: facts and flows in it without another subject are the component's. A heading ending in a zone
@@ -25,10 +30,13 @@ import re
 from dataclasses import dataclass, field
 
 from dicetm.ingest.documents import Document, Span
-from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, Entity, Extraction, Where, Zone, split_name
+from dicetm.ingest.extract_arrows import arrow_labels
+from dicetm.ingest.extract_headings import IDENTIFIER_LIKE, heading_names, names_zone, product_lead, refers
+from dicetm.ingest.extract_ir import EXPLICIT, MARKUP, STATED, Entity, Extraction, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import head_phrase, kind_words
 from dicetm.ingest.extract_layout import layout
 from dicetm.ingest.extract_tables import TableReader
+from dicetm.model.system import Kind
 
 PROSE_FORMATS = frozenset({"markdown", "text", "html", "pdf", "docx"})
 _EXCLUDED = re.compile(
@@ -43,21 +51,35 @@ _EXCLUDED = re.compile(
 _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?built|not\s+started|not\s+yet|tbd|proposed|deprecated|"
                         r"removed|retired|legacy|phase\s+\d|idea|prototype|spike|not\s+deployed)\b", re.I)
 _COMPONENT_SECTION = re.compile(r"\b(components?|parts|elements|services|building\s+blocks|tools|systems|containers|"
-                                r"modules|datasets|data|inventory|stack|what\s+it\s+is)\b", re.I)
+                                r"modules|datasets|data|inventory|stack|what\s+it\s+is|"
+                                # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
+                                r"komponenten|bausteine|bestandteile|werkzeuge|composants|briques|éléments|outils|"
+                                r"componentes|elementos|herramientas|componenti|elementi|strumenti|ferramentas|"
+                                r"onderdelen|componenten|bouwstenen|komponenty|elementy|narzędzia)(?![\w-])", re.I)
 _FLOW_SECTION = re.compile(r"\b(flows?|dataflows?|walkthrough|sequence|request|interactions?|talks?|"
-                           r"how\s+(?:it|data)\s+(?:works|moves|flows))\b", re.I)
+                           r"how\s+(?:it|data)\s+(?:works|moves|flows)|"
+                           r"datenfl(?:ü|u)sse|ablauf|flux|parcours|flujos?|recorrido|flussi|flusso|percorso|fluxos?|"
+                           r"percurso|gegevensstromen|verloop|stroom|przepływy?|przebieg)(?![\w-])", re.I)
 _ZONE_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|network|deployment|hosting|infrastructure|where|runs?|"
                            r"lives?|hosted|deployed)\b", re.I)
 _BOUNDARY_SECTION = re.compile(r"\b(trust|boundar(?:y|ies)|zones?|security\s+domains?)\b", re.I)
-_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should)\b", re.I)  # "Where it runs"
+_QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|do|should|"  # "Where it runs"
+                       r"was|wie|wo|welche|ce\s+que|ce\s+qui|comment|où|qué|cómo|dónde|cosa|come|dove|o\s+que|onde|"
+                       r"wat|hoe|waar|co|czy|jak|gdzie)(?![\w-])", re.I)
 _ACTIVITY = re.compile(r"[A-Z][a-z]+ing|[A-Z][a-z]+[^s]s")  # one word naming an activity or a topic: "Serving"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
 _PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
+# an acronym in bold, alone or before a noun or two, names a thing ("the **NVR**", "**IP cameras**"), unless it
+# is one of the words documents stress or classify data with
+_ACRONYM_NAME = re.compile(r"(?!(?:NOT|NO|YES|MUST|NEVER|ONLY|ALL|TODO|NB|FYI|PII|PHI|PCI|GDPR|EU|US|UK|SLA|SLO|"
+                           r"OK|AND|OR|TBD|WIP|IMPORTANT|NOTE|WARNING)\b)[A-Z][A-Z0-9]{1,5}(?:\s+[a-z][\w-]*){0,2}")
+_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
+                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
+_BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,40}?)[.:]?(?:\*\*|__)\s*[.:]?\s*$")  # "**Tools.**"
 _BOLD_TERM = re.compile(r"(?:\*\*|__)(?P<name>[^*_\n]{1,60}?)(?:\*\*|__)")
 _MARKUP_CHARS = re.compile(r"[*_`]+")
-_IDENTIFIER_LIKE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$|[a-z][A-Z]")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|our)\s+(?=\*\*|__)", re.I)  # "The **Dialog Manager** is ..."
 _ARROWS = re.compile(r"-+>|<-+|[→←↔⟶⇒]|=+>")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
@@ -118,6 +140,8 @@ class _Structure:
         self.group = 0
         self.title_seen = False
         self.tables = TableReader(self)
+        self.list_kind: Kind | None = None  # the kind a heading says its list holds ("## Tools")
+        self.item_kind: Kind | None = None  # the same said by a list item's bold label ("- **Tools.**")
 
     def read(self) -> ProseDocument:
         # a PDF page's running header or footer is not part of the text (nor does it end a table going on)
@@ -135,6 +159,7 @@ class _Structure:
             elif span.kind == "list-item":
                 if previous_kind != "list-item":
                     self.group += 1
+                    self.item_kind = None
                 following = spans[index + 1] if index + 1 < len(spans) else None
                 self._list_item(span, following)
                 self._bold_terms(span)
@@ -193,6 +218,7 @@ class _Structure:
         text = span.text.strip()
         self.subject, self.about = None, None
         self.group += 1
+        self.list_kind = None
         name, aliases, qualifier = split_name(text)
         words = kind_words()
         if self._is_title(text) and not (words.is_section(name) and not self.title_seen):
@@ -212,6 +238,7 @@ class _Structure:
                          else "flows" if _FLOW_SECTION.search(name)
                          else "boundaries" if _BOUNDARY_SECTION.search(name)
                          else "zones" if _ZONE_SECTION.search(name) else "other")
+            self.list_kind = words.listed_kind(name) if self.mode == "components" else None
             return
         if self._zone_heading(name, qualifier):
             self.zone = Zone(f"{self.prefix}:zone:{name.casefold()}", text.strip(" #:"), Where.whole(span))
@@ -219,19 +246,19 @@ class _Structure:
             self.mode = "zones"
             return
         listing = self.mode in ("components", "zones", "boundaries")
-        if name and (_refers(name) or (not listing and _refers(f"the {name[:1].lower()}{name[1:]}")
+        if name and (refers(name) or (not listing and refers(f"the {name[:1].lower()}{name[1:]}")
                                        and 2 <= len(name.split()) <= 3)):  # not "Orchestrator"
             self.mode, self.zone, self.about = "other", None, name  # "The model": the one named elsewhere
             return
         pair = _TWO_NAMES.match(name) if name and not qualifier and not aliases else None
-        if pair is not None and all(_heading_names(pair.group(g), listing) for g in ("first", "second")):
+        if pair is not None and all(heading_names(pair.group(g), listing) for g in ("first", "second")):
             for group in ("first", "second"):  # "Verdict Store and Research Log": a section about two components
                 start = span.text.find(pair.group(group))
                 self.entity(pair.group(group), Where.at(span, max(start, 0), max(start, 0) + len(pair.group(group))),
                             [], "")
             self.mode, self.zone = "other", None
             return
-        if name and len(name.split()) <= 8 and not text.endswith("?") and _heading_names(name, listing):
+        if name and len(name.split()) <= 8 and not text.endswith("?") and heading_names(name, listing):
             entity = self.entity(name, Where.at(span, 0, len(span.text)), aliases, qualifier)
             self.subject = entity.key
             if qualifier:
@@ -277,7 +304,7 @@ class _Structure:
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]
-        if self.mode == "boundaries" or _names_zone(name):
+        if self.mode == "boundaries" or names_zone(name):
             # "**Corporate VPC**: gateway, retriever, vector DB"; "**On the agent's laptop**: Claude Desktop, ..."
             label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
             zone = Zone(f"{self.prefix}:zone:{label.casefold()}", label, where)
@@ -288,6 +315,9 @@ class _Structure:
         if _NOT_BUILT.search(qualifier) or not self._name_counts(name, description, plain=match.re is _PLAIN_NAME):
             return None
         entity = self.entity(name, where, aliases, qualifier, hint=description.split("\n")[0][:200])
+        listed = self.item_kind or (self.list_kind if self.mode == "components" else None)
+        if listed is not None and entity.kind is None and kind_words().kind_of(name) is None:
+            entity.kind, entity.kind_strength = listed, STATED  # "flag_report" under "## Tools"
         if qualifier and kind_words().names_zone(qualifier) and len(qualifier.split()) <= 2:
             # "**Zendesk** (SaaS): ...": the component and the vendor's zone it lives in
             label = " ".join(MARKUP.sub("", match.group("name")).split()).strip(" :")
@@ -303,7 +333,7 @@ class _Structure:
         words = kind_words()
         if self.mode == "components" or words.kind_of(name.split()[-1]) is not None:
             return True
-        if any(hit.product is not None for hit, _ in words.hits(name)) or _IDENTIFIER_LIKE.search(name):
+        if any(hit.product is not None for hit, _ in words.hits(name)) or IDENTIFIER_LIKE.search(name):
             return True
         if plain:
             return False  # "Agent budget: max 12 tool calls": a label, not a component
@@ -323,11 +353,11 @@ class _Structure:
                 continue  # the item's own name, read by _named
             name, aliases, qualifier = split_name(match.group("name"))
             name = " ".join(name.split())
-            if not name or len(name.split()) > 6 or kind_words().is_section(name) or _names_zone(name):
+            if not name or len(name.split()) > 6 or kind_words().is_section(name) or names_zone(name):
                 continue
             words = kind_words()
-            looks = words.kind_of(name) is not None or _IDENTIFIER_LIKE.search(name) \
-                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2
+            looks = words.kind_of(name) is not None or IDENTIFIER_LIKE.search(name) \
+                or len(re.findall(r"\b[A-Z0-9][\w.-]*", name)) >= 2 or _ACRONYM_NAME.fullmatch(name)
             if looks and not _NOT_BUILT.search(qualifier):
                 aside = re.match(r"\s*\(([^()]{1,60})\)", span.text[match.end():])
                 self.entity(name, Where.at(span, match.start("name"), match.end("name")), aliases,
@@ -335,19 +365,24 @@ class _Structure:
 
     def _plain_name_counts(self, name: str) -> bool:
         stripped = name.strip()
-        if not stripped or not stripped[0].isupper() or len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):
+        if not stripped or not (stripped[0].isupper() or IDENTIFIER_LIKE.fullmatch(stripped)) or \
+                len(stripped.split()) > 6 or re.search(r"[.!?]\s", stripped):  # "get_report — ..." counts too
             return False
         if re.search(r"[,;!?]|\b(?:is|are|was|were|has|have|will|can|may|must|should|does|do)\b", stripped):
             return False
-        if self.mode == "boundaries" or _names_zone(stripped):
+        if self.mode == "boundaries" or names_zone(stripped):
             return True  # "IT automation Azure subscription – the agent and its log", under "Trust zones"
         return self.mode == "components" or kind_words().kind_of(stripped) is not None
 
     def _list_item(self, span: Span, following: Span | None) -> None:
         text = span.text
+        self._arrow_ends(span, 0, len(text))
+        if _BOLD_NAME.match(text) or _BOLD_LABEL.match(text):  # "- **Tools.**" over the items that follow says
+            label = _BOLD_LABEL.match(text)  # what they are; another bold label ends it
+            self.item_kind = kind_words().listed_kind(label.group("name")) if label is not None else None
         if self._named(span, 0, text, plain=self.mode != "flows") is not None:
             return
-        lead = _product_lead(text)
+        lead = product_lead(text)
         if lead:  # "- Pinecone for product search": a list of products names components
             entity = self.entity(text[:lead], Where.at(span, 0, lead), [])
             self._block(span, lead, len(text), entity.key)
@@ -427,76 +462,19 @@ class _Structure:
         if stripped.isupper():
             return True  # a title in capitals
         item = re.sub(r"^[-*•]\s+", "", stripped)
+        self._arrow_ends(span, start, start + len(stripped))
         return self._named(span, start + len(stripped) - len(item), item, plain=True) is not None
+
+    def _arrow_ends(self, span: Span, start: int, end: int) -> None:
+        """The components a line of arrows joins ("Employee → Expensify: submits report"; see ``extract_arrows``)."""
+        if self.excluded is None and _ARROWS.search(span.text, start, end):
+            for label_start, label_end in arrow_labels(span.text, start, end):
+                name, aliases, qualifier = split_name(span.text[label_start:label_end])
+                if name and not kind_words().is_section(name):
+                    self.entity(name, Where.at(span, label_start, label_end), aliases, qualifier)
 
 
 def _line_span(span: Span, start: int, end: int) -> Span:
     """One line of a span as a span of its own (a heading inside a PDF page)."""
     line = span.line + span.text.count("\n", 0, start)
     return Span(span.file, line, line, span.text[start:end], page=span.page, kind="heading")
-
-
-def _product_lead(text: str) -> int:
-    """The end of the product a list item opens with ("Pinecone for product search"), or 0."""
-    hits = kind_words().hits(text[:80])
-    if not hits or hits[0][0].start != 0 or hits[0][0].product is None:
-        return 0
-    end = hits[0][0].end
-    return end if re.match(r"\s*(?:$|\(|for\b|[—–]|-\s)", text[end:]) else 0
-
-
-_SECTION_OPENING = re.compile(r"^(?:not|no|non|without|what|why|how|who|where|when|which|whether|our|my|your|"
-                              r"[a-z]+ing)\b", re.I)
-_CLAUSE_WORDS = re.compile(r"\b(?:who|which|that|can|could|will|would|should|must|is|are|was|were|do|does|not|its|"
-                           r"their|it|we|us|you|they)\b", re.I)
-_COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
-# a topic, not a name: "Use of conversations for training", "Six weeks of live service", "Orders raised by the bot"
-_TOPIC = re.compile(r"^[A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:of|for|about|on)\s+[a-z]|\s[a-z]+ed\s+(?:by|from|in)\s")
-_TWO_NAMES = re.compile(r"^(?P<first>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:and|&)\s+"
-                        r"(?P<second>(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)$")
-_DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
-
-
-def _refers(name: str) -> bool:
-    """A heading that names a component by its kind alone ("The model", "Our vector store"): it is about the
-    component of that kind named elsewhere, not a component of its own."""
-    rest = _DEFINITE.sub("", name)
-    if rest == name or not rest or any(w[:1].isupper() for w in rest.split()):
-        return False
-    hits = kind_words().hits(rest)
-    return bool(hits) and all(h.product is None for h, _ in hits) and hits[0][0].start == 0 \
-        and hits[-1][0].end >= len(rest.rstrip(" s"))
-
-
-def _heading_names(name: str, listing: bool) -> bool:
-    """Whether a heading names a component rather than a part of the text: it reads as a name (not a phrase
-    opening with a negation, a question word or an activity, not a clause, not a list of topics such as
-    "Memory and logging"), and it ends in a component word or a product, or, in a components section, it is
-    a proper name."""
-    words = kind_words()
-    hits = words.hits(name)
-    product = any(h.product is not None for h, _ in hits)
-    proper = product or bool(_IDENTIFIER_LIKE.search(name)) or \
-        len(re.findall(r"(?<![\w'’-])(?:[A-Z0-9][\w.+-]*)", name)) >= 2 or bool(re.search(r"\b[A-Z]{2,}\b", name))
-    if not proper and ((_SECTION_OPENING.match(name) and not (hits and hits[0][0].start == 0))
-                       or _CLAUSE_WORDS.search(name) or _COORDINATION.search(name)):
-        return False
-    if not proper and re.search(r"['’]s?\s+[a-z]", name):
-        return False  # "The adviser's review"
-    if not proper and _TOPIC.search(name) and words.kind_of(name.split()[0]) is None:
-        return False
-    headed = bool(hits) and not name[hits[-1][0].end:].strip(" )]*_`.:s")
-    return headed or (listing and (proper or (name[:1].isupper() and len(name.split()) == 1
-                                   and words.kind_of(name) is not None)))
-
-
-def _names_zone(name: str) -> bool:
-    """A name whose head noun names a zone ("Corporate network", "On the agent's laptop", "Anthropic's side"),
-    not a product's own cloud ("Jira Cloud", "Splunk Cloud")."""
-    words = re.findall(r"[\w'-]+", name)
-    if words[-1:] == ["Cloud"] and any(hit.product is not None for hit, _ in kind_words().hits(name)):
-        return False
-    if words and len(words) > 1 and words[0][:1].isupper() and kind_words().words.hits(words[-1]):
-        return False  # "Repo Sandbox": a component named after what it is, not a place
-    return bool(words) and kind_words().names_zone(words[-1]) and (
-        len(words) > 1 or kind_words().kind_of(name) is None)

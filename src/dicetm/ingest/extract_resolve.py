@@ -299,6 +299,18 @@ class Registry:
                 self.merge(longer[0], node, keys)
                 words_of[id(longer[0])] |= words_of[id(node)]
 
+    def merge_reordered_names(self, keys: dict[str, Node]) -> None:
+        """Names of the same words in another order are one component: ``tts-piper`` in a manifest, "Piper TTS"
+        in the design doc."""
+        for node in list(self.nodes):
+            if node not in self.nodes:
+                continue
+            mine = {frozenset(name.split()) for name in node.names if len(set(name.split())) >= 2}
+            same = [n for n in self.nodes if n is not node and (n.used or n.structural)
+                    and any(frozenset(name.split()) in mine for name in n.names)]
+            if len({id(n) for n in same}) == 1 and (node.used or node.structural):
+                self.merge(same[0], node, keys)
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 

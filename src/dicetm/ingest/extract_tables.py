@@ -46,7 +46,8 @@ _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|
                    r"mcp servers?|"
                    r"komponenten?|bausteine?|dienste?|systeme?|anwendungen?|composants?|éléments?|élément|services?|"
                    r"systèmes?|nom|componentes?|elementos?|elemento|servicios?|sistemas?|nombre|componenti|servizi|"
-                   r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi)$", re.I)
+                   r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi|outils?|werkzeuge?|herramientas?|"
+                   r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente)$", re.I)
 _KIND = re.compile(r"^(kind|type|category|role|class|layer|typ|art|kategorie|rolle|catégorie|rôle|tipo|categoría|rol|"
                    r"categoria|ruolo|papel|soort|rodzaj)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"

@@ -8,7 +8,10 @@ step number ("2. "). A block takes the kind a Markdown reader would give it: ``h
 larger than the page's running text, or bold and a little larger; or one short bold line at the body size that
 does not end a sentence, as numbered section titles often are), ``code`` (monospaced), ``table-row`` (text set in
 columns), ``list-item`` (opens with a bullet or a step number) or ``paragraph``. Line numbers stay those of the
-extracted page text.
+extracted page text. A table comes back as a Word table does, one span per row with its cells joined by " | ":
+the pieces of a block set in columns are put in their columns by where they start, and a piece back in the first
+column opens a row, whether the file draws the table cell by cell (each cell's lines, then the next cell's, going
+back up for a taller cell) or line by line.
 
 ``join_pages`` then reads the pages as one document: running headers and footers (``running``) are told apart
 from the text, and a paragraph that a page break cuts in two is one span again.
@@ -59,6 +62,7 @@ class _Line:
     text: str
     places: tuple[Place, ...]
     styled: tuple[Place, ...]  # the places of its pieces in a Latin font: a CJK font often has no bold or mono
+    pieces: tuple[tuple[str, Place], ...] = ()  # its placed pieces of text, in the order they are drawn
 
     @property
     def size(self) -> float:
@@ -86,18 +90,21 @@ def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | 
     for a piece without text or hidden); blank lines are gaps, a line of text without a placed piece takes the
     place of the line above."""
     places: dict[int, list[tuple[Place, bool]]] = {}
+    texts: dict[int, list[tuple[str, Place]]] = {}
     number = 1
     for piece, place in pieces:
         if place is not None and piece.strip():
             row = number + piece[:len(piece) - len(piece.lstrip())].count("\n")
             places.setdefault(row, []).append((place, not _CJK.search(piece)))
+            texts.setdefault(row, []).append((piece.strip(), place))
         number += piece.count("\n")
     lines: list[_Line] = []
     found: list[tuple[Place, bool]] = [(Place(0.0, 0.0, 0.0, ""), True)]
     for n, written in enumerate(split_lines(text), start=1):
         if written.strip():
             found = places.get(n) or found  # text drawn without a place we saw goes with the line above
-            lines.append(_Line(n, written, tuple(p for p, _ in found), tuple(p for p, latin in found if latin)))
+            lines.append(_Line(n, written, tuple(p for p, _ in found), tuple(p for p, latin in found if latin),
+                               tuple(texts.get(n, ()))))
     if not lines:
         return []
     sizes: Counter[float] = Counter()
@@ -105,13 +112,77 @@ def page_spans(file: str, page: int, text: str, pieces: list[tuple[str, Place | 
         sizes[line.size] += 0 if line.columns else len(line.text)
     body = sizes.most_common(1)[0][0]  # the size most of the running text is set in
     blocks: list[list[_Line]] = []
+    floor = float("inf")  # the lowest line of the blocks before the last one
     for line in lines:
-        if blocks and not _starts_block(blocks[-1][-1], line):
+        if blocks and (not _starts_block(blocks[-1][-1], line) or _next_cell(blocks[-1], line, floor)):
             blocks[-1].append(line)
         else:
+            floor = min([floor, *(b.places[0].y for b in blocks[-1])]) if blocks else floor
             blocks.append([line])
-    return [Span(file, block[0].number, block[-1].number, "\n".join(line.text for line in block), page=page,
-                 kind=_kind(block, body)) for block in blocks]
+    kinds = [_kind(block, body) for block in blocks]
+    columns = _column_starts([line for block, kind in zip(blocks, kinds, strict=True) if kind == "table-row"
+                              for line in block])
+    spans: list[Span] = []
+    for block, kind in zip(blocks, kinds, strict=True):
+        rows = _table_rows(block, columns) if kind == "table-row" else None
+        if rows:
+            spans += [Span(file, first, last, " | ".join(cells), page=page, kind=kind) for first, last, cells in rows]
+        else:
+            spans.append(Span(file, block[0].number, block[-1].number, "\n".join(line.text for line in block),
+                              page=page, kind=kind))
+    return spans
+
+
+def _next_cell(block: list[_Line], line: _Line, floor: float) -> bool:
+    """Whether ``line`` opens the next cell of the table row ``block`` holds: a table drawn cell by cell goes back
+    up to the top of a taller cell, in a column to the right, but not above the rows before."""
+    above = block[-1]
+    return line.places[0].x - above.places[0].x > COLUMN_SPREAD * line.size and \
+        above.places[0].y + line.size < line.places[0].y < floor < float("inf") and abs(line.size - above.size) <= 0.5
+
+
+def _column_starts(lines: list[_Line]) -> set[int]:
+    """Where pieces of the page's tables start on several lines: the left edges of its columns."""
+    lines_at: dict[int, set[int]] = {}
+    for line in lines:
+        for _, place in line.pieces:
+            lines_at.setdefault(round(place.x), set()).add(line.number)
+    return {x for x, numbers in lines_at.items() if len(numbers) >= 2}
+
+
+def _table_rows(block: list[_Line], columns: set[int]) -> list[tuple[int, int, list[str]]] | None:
+    """The rows of a block set in columns, each with its cells' text: a piece drawn further left than the piece
+    before it, in the first column, opens a row (a table drawn cell by cell or line by line); a wide gap inside a
+    line separates cells. None when the pieces do not add up to the block's text or form fewer than two columns."""
+    segments: list[tuple[int, float, str]] = []  # (line, x, text) of each run of text between wide gaps
+    right = 0.0
+    for line in block:
+        if "".join("".join(t for t, _ in line.pieces).split()) != "".join(line.text.split()):
+            return None
+        for index, (text, place) in enumerate(line.pieces):
+            if index and place.x - right <= COLUMN_GAP * line.size and round(place.x) not in columns:
+                number, x, before = segments[-1]
+                segments[-1] = (number, x, f"{before} {text}")
+            else:
+                segments.append((line.number, place.x, text))
+            right = place.right
+    starts: list[float] = []
+    for x in sorted(x for _, x, _ in segments):
+        if not starts or x - starts[-1] > 2 * block[0].size:
+            starts.append(x)
+    if len(starts) < 2:
+        return None
+    rows: list[tuple[int, int, list[str]]] = []
+    column = -1
+    for number, x, text in segments:
+        at = max(i for i, start in enumerate(starts) if x >= start - 2 * block[0].size)
+        if not rows or (at == 0 and column > 0):
+            rows.append((number, number, [""] * len(starts)))
+        first, _, cells = rows[-1]
+        cells[at] = " ".join(f"{cells[at]} {text}".split())
+        rows[-1] = (first, number, cells)
+        column = at
+    return rows
 
 
 def _starts_block(above: _Line, line: _Line) -> bool:
