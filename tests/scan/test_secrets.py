@@ -43,6 +43,8 @@ SECRETS = [  # (kind, text holding it, the secret)
     ("secret value", 'db_password = "{}"', _random(ALNUM + "!#%", 18)),
     ("secret value", "client_secret: {}", _random(ALNUM, 32)),
     ("secret value", "Authorization: Bearer {}", _random(URLSAFE, 40)),
+    ("secret value", "db_password: {}\nport: 5432", "Portcullis"),  # a word, but alone on its config line
+    ("secret value", 'credentials: "{}" are the fallback', "Portcullis"),  # quoted
 ]
 
 
@@ -80,6 +82,7 @@ def test_placeholders_are_never_taken_for_real_secrets(text: str) -> None:
     "SHA-256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n"
     "-----END CERTIFICATE-----",
+    "The connector does NOT have its own Google credentials: Portcullis passes the rep's OAuth token through.",
 ])
 def test_ordinary_text_holds_no_secret(text: str) -> None:
     assert find_secrets(text) == []

@@ -105,7 +105,7 @@ def find_secrets(text: str) -> list[SecretHit]:
         matches += _BEARER.finditer(text)
     for match in matches:
         value = match.group("value")
-        if _ENV_REFERENCE.match(value) or not _random_looking(value):
+        if _ENV_REFERENCE.match(value) or not _random_looking(value) or _sentence_goes_on(text, match):
             continue
         inert = _placeholder(value) or (match.group(0).startswith("Basic") and _example_basic(value))
         hits.append(SecretHit(match.start("value"), match.end("value"), "secret value", inert))
@@ -183,6 +183,16 @@ def _unbase64(text: str) -> str | None:
 
 def _placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.search(value))
+
+
+_SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-z]{2,}")
+
+
+def _sentence_goes_on(text: str, match: re.Match[str]) -> bool:
+    """A bare word of letters after "credentials:" that a sentence carries on from ("its own credentials:
+    Portcullis passes the token") is prose; a password in a config line ends its line or is quoted."""
+    value = match.groupdict().get("quote") == "" and match.group("value")
+    return bool(value) and value.isalpha() and bool(_SENTENCE_GOES_ON.match(text, match.end()))
 
 
 def _random_looking(value: str) -> bool:
