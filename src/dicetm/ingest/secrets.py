@@ -191,8 +191,9 @@ _SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-z]{2,}")
 def _sentence_goes_on(text: str, match: re.Match[str]) -> bool:
     """A bare word of letters after "credentials:" that a sentence carries on from ("its own credentials:
     Portcullis passes the token") is prose; a password in a config line ends its line or is quoted."""
-    value = match.groupdict().get("quote") == "" and match.group("value")
-    return bool(value) and value.isalpha() and bool(_SENTENCE_GOES_ON.match(text, match.end()))
+    if match.groupdict().get("quote") != "":
+        return False  # quoted, or an Authorization header
+    return match.group("value").isalpha() and bool(_SENTENCE_GOES_ON.match(text, match.end()))
 
 
 def _random_looking(value: str) -> bool:
