@@ -33,11 +33,11 @@ def test_a_worker_fed_by_an_open_api_runs_what_anyone_on_the_internet_registers(
     assert findings("T-DATA-012", _serving(exposure="internal", authenticated=False)) == {}
 
 
-def _loader(source: dict[str, Any], inner_zone: str = "inner") -> System:
+def _loader(source: dict[str, Any], inner_zone: str = "inner", kind: str = "embedding_pipeline") -> System:
     """A loader that fetches pages from ``source`` and sends requests to an internal service."""
     system = system_of([
         source,
-        {"id": "loader", "name": "Page loader", "kind": "embedding_pipeline"},
+        {"id": "loader", "name": "Page loader", "kind": kind},
         {"id": "internal", "name": "Internal services", "kind": "data_store", "classification": "secret"},
     ], [("web", "loader", False), ("loader", "internal", True)])
     zones = {"app": ["loader"], inner_zone: ["internal"]} if inner_zone != "app" else {"app": ["loader", "internal"]}
@@ -57,6 +57,8 @@ def test_a_fetcher_of_web_pages_that_reaches_an_inner_zone_can_be_aimed_there() 
     person = {"id": "web", "name": "Partner", "kind": "external_entity"}
     by_person = findings("T-STRIDE-006", _loader(person))["T-STRIDE-006@loader"]
     assert "cwe:CWE-918" not in by_person.references and "forgery" not in by_person.scenario
+    steered = findings("T-STRIDE-006", _loader(WEB, kind="agent"))["T-STRIDE-006@loader"]  # T-AGENT-002's ground
+    assert "cwe:CWE-918" not in steered.references
 
 
 def _agent(kind: str) -> System:

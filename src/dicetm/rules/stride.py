@@ -43,7 +43,7 @@ from dicetm.model import (
     Permission,
     System,
 )
-from dicetm.model.system import CLASSIFICATION_RANK
+from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import from_the_web, requests_from, requests_to
 
@@ -507,9 +507,10 @@ def log_store_tampering(system: System) -> Iterator[Hit]:
 
 
 def _store_users(system: System, store: Element) -> list[Element]:
-    """What acts on a store with its own access: elements that send it data or requests, and tools that act on it."""
+    """What acts on a store with its own access: processes, agents and tools that send it data or requests, and
+    tools that act on it."""
     found = {f.source: system.element_by_id[f.source] for f in requests_to(system, store.id)
-             if f.source in system.element_by_id and system.element_by_id[f.source].kind not in STORE_KINDS}
+             if f.source in system.element_by_id and system.element_by_id[f.source].kind in ACTING_KINDS}
     for tool in system.elements:
         if tool.kind in TOOL_KINDS and tool.acts_on == store.id:
             found.setdefault(tool.id, tool)
@@ -552,8 +553,8 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     writes, a tool's target, and a process stated to run code that it sends commands to one way (the machine it
     starts processes on; a machine compromise, AML.T0112). Keeping credentials or a secret asset counts as secret
     data (AML.T0055). When it fetches content from the open web (a source outsiders write, outside every trust
-    zone) and what it can change sits in another zone, the addresses and redirects in that content can aim its
-    requests there: server-side request forgery (CWE-918)."""
+    zone), no model drives it, and what it can change sits in another zone, the addresses and redirects in that
+    content can aim its requests there: server-side request forgery (CWE-918)."""
     for element in system.elements:
         if element.kind not in PROCESS_KINDS:
             continue
@@ -572,7 +573,8 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         fetch = ""
         pages = [s for s in senders if s.kind in STORE_KINDS and from_the_web(system, s)]
         inner = [t for t in sensitive if _zone(system, t.id) not in (None, _zone(system, element.id))]
-        if pages and inner:  # it follows addresses and redirects outsiders write, and can send requests inward
+        fetcher = element.kind not in TOOL_KINDS | {Kind.llm, Kind.agent}  # model-driven fetching: T-AGENT-002
+        if fetcher and pages and inner:  # it follows addresses and redirects outsiders write, reaches inward
             references.append("cwe:CWE-918")
             fetch = (f" Because {element.name} fetches what {_names(pages)} points it to, an address or redirect "
                      f"there can aim its requests at {_names(inner)} (server-side request forgery).")
