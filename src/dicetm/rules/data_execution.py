@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, Permission, System
+from dicetm.model import STORE_KINDS, Classification, Element, Exposure, Kind, ModelProvenance, Permission, System
 from dicetm.rules.agent import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import from_the_web, holds_model_files, loaded_weights, open_to_internet
@@ -62,6 +62,14 @@ def _tenant_gateways(system: System, host: Element) -> list[Element]:
     return gateways
 
 
+def _open_gateways(system: System, host: Element) -> list[Element]:
+    """Processes that answer on the internet without stated sign-in and pass requests on to the host: whoever
+    finds them chooses what the host loads and runs (a model to register from a URL, a job, an archive)."""
+    return [sender for sender in system.upstream(host.id)
+            if sender.kind is Kind.process and sender.exposure is Exposure.internet
+            and sender.authenticated is not True]
+
+
 def _ai_artefacts(system: System, host: Element) -> list[Element]:
     """Stores beside the host that hold AI artefacts: training data, and stores a model or training job loads."""
     found: dict[str, Element] = {}
@@ -83,18 +91,22 @@ def _holds_credentials(system: System, host: Element) -> bool:
 def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
     """A component no model drives that runs code (``executes_code`` or execute permission), is not sandboxed,
     and receives code or artefacts from outside the organisation: a model hub or registry, a third party, content
-    outsiders write. Loading a model file or installing a package is running its author's
-    code there. The references add what the foothold reaches: an open network (reverse shell, exfiltration;
-    assumed when ``egress_restricted`` is unset), credentials, and AI artefacts to discover."""
+    outsiders write, or requests passed on by a process that answers on the internet without stated sign-in
+    (its callers choose what is loaded: a model registered from any URL, a submitted job). Loading a model file or
+    installing a package is running its author's code there. The references add what the foothold reaches: an
+    open network (reverse shell, exfiltration; assumed when ``egress_restricted`` is unset), credentials, and AI
+    artefacts to discover."""
     driven = {element.id for element, _writers in executors(system)}
     for host in system.elements:
         if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:
             continue
         sources = _outside_sources(system, host)
         tenants = _tenant_gateways(system, host)
-        if not sources and not tenants:
+        gateways = [g for g in _open_gateways(system, host) if g not in sources and g not in tenants]
+        if not sources and not tenants and not gateways:
             continue
-        assumptions: list[str] = []
+        assumptions = [f"Whether {g.name} makes its callers sign in is not stated (authenticated); assumed anyone "
+                       "who reaches it can." for g in gateways if g.authenticated is None]
         references = _supply_chain(system, sources)
         if any(from_the_web(system, s) for s in sources):
             references.append("atlas:AML.T0078")  # pages fetched from the open web: a drive-by compromise
@@ -123,10 +135,13 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             assumptions.append(f"Whether {host.name} runs what it loads in a sandbox is not stated (sandboxed); "
                                "assumed it runs with the rights of its host.")
         then = f" From there the attacker can {_join_texts(reaches)}." if reaches else ""
-        suppliers = [*sources, *(t for t in tenants if t not in sources)]
-        names = join_names(sources) if sources else ""
+        suppliers = [*sources, *(t for t in tenants if t not in sources), *gateways]
+        parts = [join_names(sources)] if sources else []
         if tenants:
-            names = (f"{names} and " if names else "") + f"the tenants of {join_names(tenants)}"
+            parts.append(f"the tenants of {join_names(tenants)}")
+        if gateways:
+            parts.append(f"anyone on the internet through {join_names(gateways)}")
+        names = " and ".join(parts)
         yield Hit(element=host.id, others=tuple(e.id for e in [*suppliers, *artefacts]),
                   values={"sources": names, "then": then},
                   assumptions=tuple(assumptions), references=tuple(references))

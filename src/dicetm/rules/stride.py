@@ -43,9 +43,9 @@ from dicetm.model import (
     Permission,
     System,
 )
-from dicetm.model.system import CLASSIFICATION_RANK
+from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import requests_from, requests_to
+from dicetm.rules.reach import from_the_web, requests_from, requests_to
 
 EXPOSED = (Exposure.internet, Exposure.partner)
 CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
@@ -433,7 +433,8 @@ def _sends_to_log_store(system: System, element: Element) -> bool:
 
 
 def actions_not_attributable(system: System) -> Iterator[Hit]:
-    """T-STRIDE-004: a process, agent or tool without audit logging that serves other zones or writes."""
+    """T-STRIDE-004: a process, agent or tool without audit logging that serves other zones or writes. An agent's
+    finding names the language models it asks: what they were prompted with and answered is part of the record."""
     for element in system.elements:
         if element.kind not in ACTOR_KINDS or element.audit_logging is True or element.third_party is True:
             continue
@@ -457,34 +458,63 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
         if element.audit_logging is None:
             assumptions.append(f"Whether {element.name} logs security-relevant actions is not stated; "
                                "assumed it does not.")
-        yield Hit(element=element.id, lists={"activity": tuple(activities)}, assumptions=tuple(assumptions))
+        yield Hit(element=element.id, others=tuple(_deciding_models(system, element)),
+                  lists={"activity": tuple(activities)}, assumptions=tuple(assumptions))
+
+
+def _deciding_models(system: System, element: Element) -> list[str]:
+    """The language models an agent asks what to do: its actions are traced only with their prompts and answers."""
+    if element.kind is not Kind.agent:
+        return []
+    return list(dict.fromkeys(f.target for f in requests_from(system, element.id)
+                              if (model := system.element_by_id.get(f.target)) is not None and model.kind is Kind.llm))
 
 
 def log_store_tampering(system: System) -> Iterator[Hit]:
-    """T-STRIDE-010: a log store the recorded actors write to directly and could alter."""
+    """T-STRIDE-010: a log store the recorded actors write to directly and could alter. A log that a store keeps of
+    what is done there (a hosted service's own job or access records) is altered by the accounts that act on that
+    store: whoever reaches the store through them can delete the records of what they did."""
     for log in system.of_kind(Kind.log_store):
         if log.append_only is True:
             continue
         writers: dict[str, Element] = {}
+        keepers: dict[str, Element] = {}
         for flow in system.flows_to.get(log.id, []):
             writer = system.element_by_id.get(system.other_end(flow, log.id))
-            if writer is not None and writer.id != log.id and writer.kind not in STORE_KINDS:
-                writers.setdefault(writer.id, writer)
-        if not writers:
+            if writer is not None and writer.id != log.id:
+                (keepers if writer.kind in STORE_KINDS else writers).setdefault(writer.id, writer)
+        users = {u.id: u for keeper in keepers.values() for u in _store_users(system, keeper) if u.id not in writers}
+        if not writers and not users:
             continue
+        assumptions = [f"{log.name} is not tagged append-only or tamper-evident; assumed its writers can change or "
+                       "delete entries."]
+        if users:
+            assumptions.append(f"{log.name} is kept by {_names(keepers.values())}, which records what is done "
+                               f"there; assumed the accounts that act on it ({_names(users.values())}) can also "
+                               "delete those records.")
         factors: tuple[Factor, ...] = ()
-        if all(_zone(system, w) != _zone(system, log.id) for w in writers):
+        if writers and not users and all(_zone(system, w) != _zone(system, log.id) for w in writers):
             factors = (_factor("likelihood", -1, f"{log.id}.separate_zone",
                                f"Every writer sits in another trust zone than {log.name}, so compromising "
                                "a writer does not give direct access to the store."),)
         yield Hit(
             element=log.id,
-            others=tuple(writers),
-            values={"writers": _names(writers.values())},
+            others=(*writers, *keepers, *users),
+            values={"writers": _names([*writers.values(), *users.values()])},
             factors=factors,
-            assumptions=(f"{log.name} is not tagged append-only or tamper-evident; assumed its writers can "
-                         "change or delete entries.",),
+            assumptions=tuple(assumptions),
         )
+
+
+def _store_users(system: System, store: Element) -> list[Element]:
+    """What acts on a store with its own access: processes, agents and tools that send it data or requests, and
+    tools that act on it."""
+    found = {f.source: system.element_by_id[f.source] for f in requests_to(system, store.id)
+             if f.source in system.element_by_id and system.element_by_id[f.source].kind in ACTING_KINDS}
+    for tool in system.elements:
+        if tool.kind in TOOL_KINDS and tool.acts_on == store.id:
+            found.setdefault(tool.id, tool)
+    return list(found.values())
 
 
 # ---------------------------------------------------------------- D: denial of service
@@ -522,7 +552,9 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data: stores it
     writes, a tool's target, and a process stated to run code that it sends commands to one way (the machine it
     starts processes on; a machine compromise, AML.T0112). Keeping credentials or a secret asset counts as secret
-    data (AML.T0055)."""
+    data (AML.T0055). When it fetches content from the open web (a source outsiders write, outside every trust
+    zone), no model drives it, and what it can change sits in another zone, the addresses and redirects in that
+    content can aim its requests there: server-side request forgery (CWE-918)."""
     for element in system.elements:
         if element.kind not in PROCESS_KINDS:
             continue
@@ -538,6 +570,14 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         # A machine it starts processes on is taken over with it (AML.T0112), with the credentials kept there.
         references = [*(["atlas:AML.T0112"] if any(t.id in hosts for t in sensitive) else []),
                       *(["atlas:AML.T0055"] if any(t.id in _secret_places(system) for t in sensitive) else [])]
+        fetch = ""
+        pages = [s for s in senders if s.kind in STORE_KINDS and from_the_web(system, s)]
+        inner = [t for t in sensitive if _zone(system, t.id) not in (None, _zone(system, element.id))]
+        fetcher = element.kind not in TOOL_KINDS | {Kind.llm, Kind.agent}  # model-driven fetching: T-AGENT-002
+        if fetcher and pages and inner:  # it follows addresses and redirects outsiders write, reaches inward
+            references.append("cwe:CWE-918")
+            fetch = (f" Because {element.name} fetches what {_names(pages)} points it to, an address or redirect "
+                     f"there can aim its requests at {_names(inner)} (server-side request forgery).")
         origin_parts = list(_origin_phrases(element, []))
         if senders:
             origin_parts.append(_names(senders))
@@ -549,7 +589,7 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         yield Hit(
             element=element.id,
             others=tuple(t.id for t in sensitive),
-            values={"targets": _names(sensitive), "origin": " and ".join(origin_parts)},
+            values={"targets": _names(sensitive), "origin": " and ".join(origin_parts), "fetch": fetch},
             factors=factors,
             assumptions=tuple(assumptions),
             references=tuple(references),

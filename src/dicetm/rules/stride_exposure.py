@@ -255,7 +255,9 @@ def _records_of_many(store: Element) -> bool | None:
 def records_fetched_by_caller_ids(system: System) -> Iterator[Hit]:
     """T-STRIDE-014: a process that outsiders call reads records of many people or tenants from a store (stated
     multi_tenant, or personal data): unless every lookup checks that the caller may see that record, changing
-    an identifier in a request returns someone else's record."""
+    an identifier in a request returns someone else's record. When callers are stated to sign in, the weakness
+    is an incorrect check rather than a missing one (CWE-863): a route, header or method that checks the wrong
+    thing."""
     for element in system.elements:
         if element.kind is not Kind.process or not _serves_outsiders(system, element):
             continue
@@ -283,9 +285,16 @@ def records_fetched_by_caller_ids(system: System) -> Iterator[Hit]:
                                   note="callers of several tenants share it, so another tenant's ids are near"))
         assumptions = tuple(f"Whether {s.name} holds records of several people or tenants is not stated "
                             "(multi_tenant); assumed it does, since it holds personal data." for s in assumed)
-        yield Hit(element=element.id, others=tuple(s.id for s in read), values={"stores": _names(read)},
-                  factors=tuple(factors), assumptions=assumptions,
-                  references=("cwe:CWE-359",) if personal else ())
+        references = ["cwe:CWE-359"] if personal else []
+        checked = ""
+        if element.authenticated is True:  # a check exists after sign-in; the flaw is in where and how it is made
+            references.append("cwe:CWE-863")
+            checked = (" Because callers sign in, the checks exist but are made per endpoint: one route, header or "
+                       "method that checks the wrong thing (or a stale grant) lets an account past the limits set "
+                       "for it.")
+        yield Hit(element=element.id, others=tuple(s.id for s in read),
+                  values={"stores": _names(read), "checked": checked},
+                  factors=tuple(factors), assumptions=assumptions, references=tuple(references))
 
 
 # ---------------------------------------------------------------- T-STRIDE-015 a resource tenants share
