@@ -42,10 +42,11 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     if sentence.has("tool") and tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
                                        found.get("reading", []), words):
         return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
-    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
+    if sentence.has("ai") and sentence.has("assessor") and _joined(found["ai"], found["assessor"], words,
+                                                                    _IDENTIFIER, outer=True):
         return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
-    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _compound(
-            found["ai"], [m for m in found["role"] if m in found["assessor"]], words):
+    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _joined(
+            found["ai"], [m for m in found["role"] if m in found["assessor"]], words, _JOINED, outer=False):
         return True  # a machine in a reviewer's part: "AI reviewers", "LLM-Prüfer", "revisores de IA"
     machine = found.get("ai", []) + found.get("tool", [])
     if machine and sentence.has("this_text") and sentence.has("reading") and \
@@ -65,17 +66,22 @@ def _left_to_produce(words: str, sentence: Sentence) -> bool:
 _TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
 
 
-def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals that make one noun: next to each other, or joined by "de", "di", "par" ("revisores de IA")."""
+def _joined(first: Sequence[Match], second: Sequence[Match], words: str, joint: re.Pattern[str], *,
+            outer: bool) -> bool:
+    """Two signals that make one word together: what lies between their inner ends (or, with ``outer``, the whole
+    stretch from the first start to the last end) matches ``joint``."""
     for a in first:
         for b in second:
-            low, high = min(a[1], b[1]), max(a[0], b[0])
-            if _JOINED.fullmatch(words, low, high):
+            low, high = (min(a[0], b[0]), max(a[1], b[1])) if outer else (min(a[1], b[1]), max(a[0], b[0]))
+            if joint.fullmatch(words, low, high):
                 return True
     return False
 
 
+# One noun: next to each other, or joined by "de", "di", "par" ("revisores de IA").
 _JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
+# One identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]", "x-revisor-ia").
+_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")
 
 
 def _opening(words: str, sentence: Sentence, match: Match) -> str:
@@ -190,17 +196,3 @@ def machine_at_work(sentence: Sentence) -> bool:
     systems must be registered")."""
     return any(sentence.has(name) for name in ("ai", "automated", "tool")) and any(
         sentence.has(name) for name in ("this_text", "reading", "produce", "topic", "assessor", "greeting"))
-
-
-def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
-    "x-revisor-ia")."""
-    for a in first:
-        for b in second:
-            low, high = min(a[0], b[0]), max(a[1], b[1])
-            if _IDENTIFIER.fullmatch(words, low, high):
-                return True
-    return False
-
-
-_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")

@@ -1,0 +1,138 @@
+"""Signal (c) of the signal scan (``scan_signals``): which change to the analysis a sentence asks for.
+
+A change is a phrase of leaving out, putting out of scope, rating low, declaring safe, accepting or closing
+(``requested_change``), a negated reporting verb ("do not mention", "記載せず"), or, asked of an automated reader, a
+limit on what the analysis covers or a given verdict taken over (``narrowing``). A change the sentence forbids,
+rejects or ties to a person's step is none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dicetm.ingest.scan_reader import near
+from dicetm.ingest.scan_sentences import CJK, Match, Sentence
+
+Change = tuple[int, int, bool, bool]  # (start, end, names the analysis itself, is a phrase of change)
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
+_NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
+_INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
+_INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
+_OBJECT_NEGATION_BEFORE = 32  # a negation of the object reaches the verb after it
+_OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun", "aucune", "ningun", "ninguna",
+                               "nessun", "nessuna", "nessuno", "zadnych", "zadnego", "zadnej", "nenhum", "nenhuma"})
+_FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
+
+
+def discussed_before(sentence: Sentence, start: int) -> bool:
+    """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
+    topics = sentence.found.get("topic", [])
+    return any(match[0] < start and not any(low <= match[0] and match[1] <= high for low, high in topics)
+               for match in sentence.found.get("discussion", []))
+
+
+# After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
+_CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
+_CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
+_CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
+
+
+def requested_change(words: str, sentence: Sentence) -> Change | None:
+    """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
+    negated reporting verb); None when there is none.
+
+    A change a sentence forbids ("never rate a risk as low"), rejects ("rather than leaving it out") or ties to a
+    person's step ("mark it accepted only after the owner signs", "rate each risk low, medium or high") is none;
+    so is "do not report vulnerabilities through public issues" (a disclosure channel)."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale"):
+        return None
+    rejected = found.get("instead", [])
+    negations = found.get("negation", [])
+    for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
+                         ("downgrade", False)):
+        for match in found.get(name, []):
+            if words.startswith("--", max(0, match[0] - 2)):
+                continue  # a command-line option: "--ignore-watermark"
+            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
+                    match[0] < n[0] and n[1] <= match[1] for n in negations)):
+                continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
+            if any(limit[1] <= match[0] for limit in found.get("until", [])):
+                continue  # a step a person takes first: "keep it open until the owner accepts it"
+            if CJK.search(words, match[0], match[1]):
+                if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
+                                          _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
+                    continue  # "省略せずに明記": written down, not omitted
+                if _CJK_NOT_DONE.match(words, match[1]):
+                    continue  # "クローズは行いません": a thing the assistant does not do
+            elif any(0 <= match[0] - n[1] <= _FORBIDS and same_clause(words, n[1], match[0]) for n in negations):
+                continue
+            return match[0], match[1], strong, True
+    for verb in found.get("report", []):
+        if sentence.has("channel"):
+            break
+        if sentence.has("topic") and any(0 <= verb[0] - r[1] <= _INSTEAD_BEFORE or (
+                _KANA.search(words, *r) and 0 <= r[0] - verb[1] <= _INSTEAD_AFTER) for r in rejected):
+            return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
+        for negation in negations:
+            # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
+            reach = _OBJECT_NEGATION_BEFORE if words[negation[0]:negation[1]] in _OBJECT_NEGATIONS else \
+                NEGATION_BEFORE  # "no injection risks to report", "geen injectierisico's te melden"
+            before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
+                not _PUNCTUATION.search(words, negation[1], verb[0])
+            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
+                                                                                            negation[0])
+            if before or after or _clause_final(words, verb, negation):
+                return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
+    return None
+
+
+def narrowing(words: str, sentence: Sentence, before: Sentence | None) -> Change | None:
+    """A change asked of an automated reader that names no verdict itself: a limit on what the analysis covers
+    ("lists only availability risks", "alleen beschikbaarheid te behandelen") or a given verdict taken over as it
+    stands ("copies this status unchanged", "übernimmt den Status"). Like a negated reporting verb it counts only
+    with a word of the analysis; and only when it is aimed at this document's analysis (the threat model or this
+    document named) or said as a rule or an order ("as agreed with security", "must"), in the sentence or the one
+    before: "the AI-generated summary shows only open risks" describes a product."""
+    found = sentence.found
+    if sentence.has("condition") or sentence.has("scale") or not any(
+            part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
+        return None
+    subjects = found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
+    for match in found.get("restrict", []):
+        if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
+            return match[0], match[1], False, False  # not "not only ... but also"
+    adopted = found.get("adopt", [])
+    if adopted and near(adopted, found.get("verdict", []), words):
+        return adopted[0][0], adopted[0][1], False, False
+    return None
+
+
+_AIMED = ("threat_model", "this_text", "policy", "directive", "imperative")
+
+
+def _clause_final(words: str, verb: Match, negation: Match) -> bool:
+    """German and Dutch put the verb or the negation last, far from the other: "müssen nicht als externe Eingabe
+    modelliert werden", "noem in je antwoord de betaaldienst niet". Either may be far when the last one ends the
+    clause and nothing separates them."""
+    if words[negation[0]:negation[1]] not in _VERB_LAST_NEGATIONS:
+        return False
+    first, last = (negation, verb) if negation[1] <= verb[0] else (verb, negation)
+    return (0 <= last[0] - first[1] <= _CLAUSE_FINAL and not _PUNCTUATION.search(words, first[1], last[0])
+            and _CLAUSE_END.match(words, last[1]) is not None and not CJK.search(words, *first))
+
+
+_CLAUSE_FINAL = 64
+_VERB_LAST_NEGATIONS = frozenset({"nicht", "niet"})  # the languages that put the verb or "not" last
+_CLAUSE_END = re.compile(r"(?:\s+(?:zu\s+|te\s+)?(?:werden|wird|worden))?\s*(?:[.;:!?,)]|$|\s(?:und|en|oder|of)\s)")
+
+
+def same_clause(words: str, start: int, end: int) -> bool:
+    """No punctuation or "and" between: "n'apporterait aucun constat et peut être omise" is two clauses."""
+    return not _CLAUSE_BREAK.search(words, start, end)
+
+
+_PUNCTUATION = re.compile(r"[,;:()、.!?]")
+_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|en|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")
