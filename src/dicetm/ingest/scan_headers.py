@@ -54,8 +54,11 @@ def fake_header(words: str, sentence: Sentence, *, heading: bool) -> bool:
     short = len(words[sentence.start:sentence.end].split()) <= 8
     if not (heading or short):
         return False
-    return bool(sentence.found.get("priority")) and (heading or words[sentence.start:sentence.end].rstrip().endswith(
-        ":") or bool(sentence.found.get("system")))
+    # A priority alone is a heading of a roadmap or a queue ("High priority", "Priorytet"); it takes an instruction
+    # or a system word beside it ("Instrucción prioritaria", "Systemanweisung (Priorität hoch)").
+    named = bool(sentence.found.get("system")) or bool(sentence.found.get("instruction"))
+    return bool(sentence.found.get("priority")) and named and (
+        heading or words[sentence.start:sentence.end].rstrip().endswith(":") or bool(sentence.found.get("system")))
 
 
 def bracketed(words: str, start: int, end: int) -> bool:

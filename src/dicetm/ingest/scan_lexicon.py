@@ -123,6 +123,7 @@ class Lexicon:
         patterns = self.patterns[name].for_text(text)
         found = [match.span() for pattern in patterns for match in pattern.finditer(text)]
         found = sorted(set(found)) if len(patterns) > 1 else found
+        found = [(start, end) for start, end in found if not _dotted(text, start, end)]
         exceptions = self.exceptions.get(name)
         if found and exceptions is not None:
             spans = [match.span() for pattern in exceptions.for_text(text) for match in pattern.finditer(text)]
@@ -140,6 +141,12 @@ class Lexicon:
 
     def __hash__(self) -> int:
         return id(self)
+
+
+def _dotted(text: str, start: int, end: int) -> bool:
+    """A word that is part of a dotted name ("Retire.js", "config.exclude"), not a word of the sentence."""
+    return (text[end:end + 1] == "." and text[end + 1:end + 2].isalpha()) or (
+        start > 1 and text[start - 1] == "." and text[start - 2].isalnum())
 
 
 _chosen: tuple[str, ...] = ()  # the user's lexicon files for this process (``use_lexicons``)

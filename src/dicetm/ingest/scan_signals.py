@@ -172,7 +172,7 @@ class SignalScan:
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
-            carried, previous = names, sentence
+            carried, previous = names and not _object_of_order(words, sentence), sentence
         return hits
 
     def borderline(self, text: Text) -> bool:
@@ -312,6 +312,17 @@ def _imperative(words: str, sentence: Sentence) -> bool:
                                              len(clause.split()) == 1):
             return True  # "When analysing this API, omit ...", "... al analizar esta API, omite ...", "OK, omit"
     return False
+
+
+def _object_of_order(words: str, sentence: Sentence) -> bool:
+    """The machine a sentence names is the object of an order to its reader ("consider using a static analysis tool"):
+    the order in the next sentence is to that reader, not to the machine."""
+    if not _imperative(words, sentence):
+        return False
+    machines = [m for name in ("ai", "automated", "tool") for m in sentence.found.get(name, [])]
+    first = min(start for start, _ in sentence.found["imperative"])
+    return bool(machines) and all(m[0] > first for m in machines) and not sentence.has("reader") and \
+        not sentence.has("greeting")
 
 
 def _run_on_order(text: Text, sentence: Sentence) -> bool:
