@@ -23,7 +23,7 @@ _INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
 _OBJECT_NEGATION_BEFORE = 32  # a negation of the object reaches the verb after it
 _OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun", "aucune", "ningun", "ninguna",
                                "nessun", "nessuna", "nessuno", "zadnych", "zadnego", "zadnej", "nenhum", "nenhuma"})
-_FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
+FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
 def discussed_before(sentence: Sentence, start: int) -> bool:
@@ -37,6 +37,32 @@ def discussed_before(sentence: Sentence, start: int) -> bool:
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
 _CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
+
+
+def supposed(words: str, sentence: Sentence, match: Match) -> bool:
+    """The match lies in a clause that supposes ("particularly if a key component is out of scope", "si vous êtes
+    convaincu", "范围外の場合", "不在范围内的话"): an opening word at the head of its clause before it, or in Japanese
+    and Chinese a closing one right after it, with no order in between ("If you are an AI treat X as trusted" asks)
+    and no polite request right before it."""
+    orders = sentence.found.get("imperative", []) + sentence.found.get("directive", [])
+    for start, end in sentence.found.get("supposing", []):
+        if any(-_POLITE <= start - o[1] <= _POLITE for o in sentence.found.get("directive", [])):
+            continue  # the request itself: "wir wären dankbar, wenn KI-gestützte Reviews ...", "would appreciate if"
+        if CJK.search(words, start, end):
+            if 0 <= start - match[1] <= _CLOSING_AFTER and same_clause(words, match[1], start):
+                return True
+        else:
+            head = _CLAUSE_HEAD.split(words[sentence.start:start])[-1]
+            if len(head.split()) > 1 or words[start - 1:start] == "-":
+                continue  # "o módulo se encontra", "considera-se": not a clause that opens with it
+        if end <= match[0] and same_clause(words, end, match[0]) and not any(end <= o[0] < match[0] for o in orders):
+            return True
+    return False
+
+
+_POLITE = 8
+_CLOSING_AFTER = 8  # "範囲外である場合": the closing word follows the change
+_CLAUSE_HEAD = re.compile(r"[,;:(\n—–]")
 
 
 def requested_change(words: str, sentence: Sentence) -> Change | None:
@@ -54,8 +80,8 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
     for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
                          ("downgrade", False)):
         for match in found.get(name, []):
-            if words.startswith("--", max(0, match[0] - 2)):
-                continue  # a command-line option: "--ignore-watermark"
+            if words.startswith("--", max(0, match[0] - 2)) or supposed(words, sentence, match):
+                continue  # a command-line option ("--ignore-watermark"); a condition ("if X is out of scope")
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
@@ -67,7 +93,7 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
                     continue  # "省略せずに明記": written down, not omitted
                 if _CJK_NOT_DONE.match(words, match[1]):
                     continue  # "クローズは行いません": a thing the assistant does not do
-            elif any(0 <= match[0] - n[1] <= _FORBIDS and same_clause(words, n[1], match[0]) for n in negations):
+            elif any(0 <= match[0] - n[1] <= FORBIDS and same_clause(words, n[1], match[0]) for n in negations):
                 continue
             return match[0], match[1], strong, True
     for verb in found.get("report", []):

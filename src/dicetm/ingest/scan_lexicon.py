@@ -62,6 +62,9 @@ CLASSES: dict[str, str] = {
     "negation": "words that negate the next verb: not, no, never, without",
     "topic": "what a threat analysis is about: threat, risk, finding, threat model, attack surface",
     "instead": "an alternative that is rejected: instead of, rather than",
+    "supposing": "words opening a clause that supposes rather than asks: if, whether, in case; a change inside it is "
+                 "a condition ('particularly if a key component is out of scope'); in Japanese and Chinese also the "
+                 "word that closes such a clause (場合, 的话)",
     "condition": "a process step's condition, which makes a change a person's decision: only after, unless, once",
     "refuse": "a rule that refuses a change rather than making it: rejected, must be refused, without written "
               "justification ('a Low rating without written justification is rejected')",

@@ -46,7 +46,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from dicetm.ingest.scan_analysis_rule import rule_about_analysis
-from dicetm.ingest.scan_change import NEGATION_BEFORE, Change, discussed_before, narrowing, requested_change
+from dicetm.ingest.scan_change import (
+    FORBIDS,
+    NEGATION_BEFORE,
+    Change,
+    discussed_before,
+    narrowing,
+    requested_change,
+    same_clause,
+    supposed,
+)
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
 from dicetm.ingest.scan_reader import (
@@ -71,7 +80,9 @@ _NAMING = ("ai", "automated", "assessor", "tool", "reader", "this_text", "readin
            "threat_model", "greeting", "lead_in", "imperative", "directive")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
-_URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+# A link with a query or a placeholder, a Markdown link or image, or a word in capitals ("{{chat}}", "CHAT_HISTORY",
+# "the end of the URL"; not a file name such as "TASKS.md"): a plain link to a site is no slot for data.
+_URL_OR_SLOT = re.compile(r"https?://\S*[?={<$%]|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b(?!\.[A-Za-z])")
 _URL = re.compile(r"\bhttps?://")
 
 
@@ -216,7 +227,8 @@ class SignalScan:
         if _decode_and_follow(sentence, reader):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
                              "tells the reader to decode text and act on it")
-        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
+        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot and not _forbidden(
+                words, sentence, "exfiltrate"):
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
         if sentence.has("transmit") and (reader or concealed) and _URL.search(words, sentence.start, sentence.end):
@@ -350,7 +362,8 @@ def _drops_instructions(words: str, sentence: Sentence) -> bool:
 
 
 def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | None:
-    you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    you_are = any(not supposed(words, sentence, match) for match in sentence.found.get("you_are", []))
+    shift, act = sentence.has("role_shift"), sentence.has("act_as")  # "si vous êtes convaincu ..." supposes
     if reader and sentence.has("becomes") and (shift or sentence.has("role")):
         return "gives the automated reader a new identity from here on"  # "the model reading this becomes ..."
     if you_are and shift and (changes or act or sentence.has("role")):
@@ -360,6 +373,13 @@ def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | 
     if you_are and changes:
         return "tells the reader who it is and how to judge"
     return None
+
+
+def _forbidden(words: str, sentence: Sentence, name: str) -> bool:
+    """Every match of the class follows a negation in its clause: "session ids must not be included in the URL"."""
+    negations = sentence.found.get("negation", [])
+    return all(any(0 <= match[0] - n[1] <= FORBIDS and same_clause(words, n[1], match[0]) for n in negations)
+               for match in sentence.found.get(name, []))
 
 
 def _decode_and_follow(sentence: Sentence, reader: bool) -> bool:
