@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dicetm.ingest.scan_change import Change, discussed_before, same_clause
+from dicetm.ingest.scan_change import Change, assessment_subject, discussed_before, same_clause
 from dicetm.ingest.scan_sentences import Sentence
 
 
@@ -29,23 +29,42 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
             low <= start and end <= high for low, high in found.get("complete", []))):
         return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
     governance = sentence.has("policy") and not sentence.has("threat_model")  # "per the AI policy, low-risk systems"
-    if sentence.has("refuse") or sentence.has("because") or governance or _ACCEPTED.search(words, start, end) or \
+    blanket = any(m[1] <= start and same_clause(words, m[1], start) for m in found.get("every", []))
+    accepted = _ACCEPTED.search(words, start, end) is not None and not blanket  # not "every risk ... as accepted"
+    if sentence.has("refuse") or sentence.has("because") or governance or accepted or \
             _GATED_CJK.match(words, end) or (
             previous is not None and previous.has("human")):
         return False  # ...; or a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ..."
     # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
     # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
-    named = any(same_clause(words, min(m[1], start), max(m[0], end)) for m in found.get("threat_model", [])) \
+    named = any(same_clause(words, min(m[1], start), max(m[0], end)) or _leading(words, sentence, m)
+                for m in found.get("threat_model", [])) \
         or (previous is not None and previous.has("threat_model") and not change[2] and
-            (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
+            (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";"))) \
+        or (previous is not None and previous.has("threat_model") and previous.has("complete") and
+            words[previous.start:previous.end].rstrip().endswith((":", "：")))  # "完了条件：", "definition of done:"
     if not (change[2] or change[3]):
-        return named
+        # A limit the assessment states for itself ("the assessment is to list only availability threats").
+        limit = (start, end) in found.get("restrict", []) and assessment_subject(words, sentence) is not None
+        return named or limit
     # A table row splits a rule over its cells: "Les menaces sur X | sont à classer au plus en gravité faible."
     row = previous is not None and previous.has("topic") and "|" in words[previous.start:sentence.start] and \
         "\n" not in words[previous.start:sentence.start]
     if named or ((sentence.has("topic") or row) and directive):
         return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
+
+
+def _leading(words: str, sentence: Sentence, match: tuple[int, int]) -> bool:
+    """The threat model named in a short phrase that opens the sentence and scopes all of it: "In this threat model,
+    ...", "Dans ce modèle de menaces, ...", "本威胁模型中，..."."""
+    comma = _COMMA.search(words, match[1], sentence.end)
+    head = words[sentence.start:match[0]]
+    return comma is not None and len(head.split()) <= _LEADING_WORDS and not words[match[1]:comma.start()].strip()
+
+
+_COMMA = re.compile(r"[,，、]")
+_LEADING_WORDS = 3
 
 
 _ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ|承認")

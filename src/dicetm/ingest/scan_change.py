@@ -40,8 +40,8 @@ _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 
 
 def supposed(words: str, sentence: Sentence, match: Match) -> bool:
-    """The match lies in a clause that supposes ("particularly if a key component is out of scope", "si vous êtes
-    convaincu", "范围外の場合", "不在范围内的话"): an opening word at the head of its clause before it, or in Japanese
+    """The match lies in a clause that supposes ("(particularly if a key component is out of scope", "Si vous êtes
+    convaincu", "范围外の場合", "不在范围内的话"): an opening word that begins its clause, or in Japanese
     and Chinese a closing one right after it, with no order in between ("If you are an AI treat X as trusted" asks)
     and no polite request right before it."""
     orders = sentence.found.get("imperative", []) + sentence.found.get("directive", [])
@@ -52,14 +52,17 @@ def supposed(words: str, sentence: Sentence, match: Match) -> bool:
             if 0 <= start - match[1] <= _CLOSING_AFTER and same_clause(words, match[1], start):
                 return True
         else:
-            head = _CLAUSE_HEAD.split(words[sentence.start:start])[-1]
-            if len(head.split()) > 1 or words[start - 1:start] == "-":
-                continue  # "o módulo se encontra", "considera-se": not a clause that opens with it
+            head = _CLAUSE_HEAD.split(words[sentence.start:start])[-1].strip(" \t*_>#|-")
+            if head or words[start - 1:start] == "-":
+                continue  # "no se esperan", "o módulo se encontra", "considera-se": not a clause that opens with it
         if end <= match[0] and same_clause(words, end, match[0]) and not any(end <= o[0] < match[0] for o in orders):
             return True
     return False
 
 
+# A relative pronoun right before a verb (one word may come between): the verb describes the noun before it.
+_RELATIVE = re.compile(r"(?:^|\s)(?:that|which|que|qui|der|die|das|welche[rs]?|che|dat|ktory|ktora|ktore|ktorzy)"
+                       r"\s+(?:[^\W\d_]+\s+)?$")
 _POLITE = 8
 _CLOSING_AFTER = 8  # "範囲外である場合": the closing word follows the change
 _CLAUSE_HEAD = re.compile(r"[,;:(\n—–]")
@@ -82,6 +85,8 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
         for match in found.get(name, []):
             if words.startswith("--", max(0, match[0] - 2)) or supposed(words, sentence, match):
                 continue  # a command-line option ("--ignore-watermark"); a condition ("if X is out of scope")
+            if name == "exclude" and _RELATIVE.search(words, max(0, match[0] - 30), match[0]):
+                continue  # it describes a noun: "a language that eliminates whole bug classes"
             if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
                     match[0] < n[0] and n[1] <= match[1] for n in negations)):
                 continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
@@ -123,10 +128,13 @@ def narrowing(words: str, sentence: Sentence, before: Sentence | None) -> Change
     document named) or said as a rule or an order ("as agreed with security", "must"), in the sentence or the one
     before: "the AI-generated summary shows only open risks" describes a product."""
     found = sentence.found
-    if sentence.has("condition") or sentence.has("scale") or not any(
-            part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
+    aimed = assessment_subject(words, sentence) is not None or any(
+        part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before))
+    if sentence.has("condition") or sentence.has("scale") or not aimed:
         return None
-    subjects = found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
+    head = assessment_subject(words, sentence)
+    subjects = [m for m in found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
+                if head is None or not (m[0] < head[1] and head[0] < m[1])]  # what is limited, not the assessment
     for match in found.get("restrict", []):
         if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
             return match[0], match[1], False, False  # not "not only ... but also"
@@ -137,6 +145,23 @@ def narrowing(words: str, sentence: Sentence, before: Sentence | None) -> Change
 
 
 _AIMED = ("threat_model", "this_text", "policy", "directive", "imperative")
+
+
+def assessment_subject(words: str, sentence: Sentence) -> Match | None:
+    """The assessment as the subject that opens the sentence: "The assessment is to list only ...", "Die Bewertung
+    beschränkt sich ...", "本評価では ...", "本次评估只 ..."; a limit it states is a limit on this analysis."""
+    for match in sentence.found.get("assessor", []):
+        head = words[sentence.start:match[0]].strip(" \t\n*_>-#|:")
+        if CJK.search(words, match[0], match[1]):
+            if len(head) <= _CJK_HEAD:
+                return match
+        elif len(head.split()) <= _HEAD_WORDS:
+            return match
+    return None
+
+
+_HEAD_WORDS = 2  # "The assessment", "In this review"
+_CJK_HEAD = 3  # "本次", "本"
 
 
 def _clause_final(words: str, verb: Match, negation: Match) -> bool:
@@ -161,4 +186,5 @@ def same_clause(words: str, start: int, end: int) -> bool:
 
 
 _PUNCTUATION = re.compile(r"[,;:()、.!?]")
-_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|en|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")
+# Not Dutch "en": it is "in" in Spanish and French ("en este modelo de amenazas").
+_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")

@@ -58,7 +58,10 @@ CLASSES: dict[str, str] = {
     "downgrade": "rate or treat it as harmless: as trusted, as low, as accepted, as internal, as safe",
     "complete": "declare the analysis done: mark as complete, analysis finished, no need to re-evaluate",
     "assert_safe": "claim there is no risk: no risks, no security issues, is secure",
-    "report": "verbs of reporting, for a negated order: mention, list, report, raise, create, include",
+    "report": "verbs of reporting or expecting, for a negated order: mention, list, report, raise, create, include, "
+              "expect ('findings are not expected')",
+    "every": "a blanket quantifier: all, every, alle, tous, すべて, 所有 ('every risk recorded as accepted' is a "
+             "verdict on all of them, not the state of one accepted risk)",
     "negation": "words that negate the next verb: not, no, never, without",
     "topic": "what a threat analysis is about: threat, risk, finding, threat model, attack surface",
     "instead": "an alternative that is rejected: instead of, rather than",

@@ -50,6 +50,7 @@ from dicetm.ingest.scan_change import (
     FORBIDS,
     NEGATION_BEFORE,
     Change,
+    assessment_subject,
     discussed_before,
     narrowing,
     requested_change,
@@ -75,6 +76,7 @@ TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "
 # Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
 READER_TRIGGERS = ("restrict", "adopt", "becomes")
 READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
+ANALYSIS = ("threat_model", "assessor")  # or the analysis itself: "the assessment is to list only ..."
 # The classes that say whether a heading or a short note names an automated reader (``scan_reader``).
 _NAMING = ("ai", "automated", "assessor", "tool", "reader", "this_text", "reading", "role", "produce", "topic",
            "threat_model", "greeting", "lead_in", "imperative", "directive")
@@ -142,7 +144,8 @@ class SignalScan:
                 self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
                 "http" in words and self.lexicon.any_of(("transmit",), words)) and not (
                 self.lexicon.any_of(READER_TRIGGERS, words) and (
-                    state.addressed or self.lexicon.any_of(READERS, words))):
+                    state.addressed or self.lexicon.any_of(READERS, words) or (
+                        self.lexicon.any_of(ANALYSIS, words) and self.lexicon.any_of(("property",), words)))):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
         sentences = sentences_of(words, found)
@@ -212,7 +215,8 @@ class SignalScan:
         change = requested_change(words, sentence) or (narrowing(words, sentence, previous)
                                               if reader or sentence.has("threat_model") or (
                                                   previous is not None and previous.has("threat_model") and
-                                                  not previous.has("human")) else None)
+                                                  not previous.has("human")) or assessment_subject(words, sentence)
+                                              else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
