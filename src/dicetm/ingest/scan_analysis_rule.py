@@ -41,8 +41,7 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
                 for m in found.get("threat_model", [])) \
         or (previous is not None and previous.has("threat_model") and not change[2] and
             (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";"))) \
-        or (previous is not None and previous.has("threat_model") and previous.has("complete") and
-            words[previous.start:previous.end].rstrip().endswith((":", "：")))  # "完了条件：", "definition of done:"
+        or _outcome_label(words, previous)
     if not (change[2] or change[3]):
         # A limit the assessment states for itself ("the assessment is to list only availability threats").
         limit = (start, end) in found.get("restrict", []) and assessment_subject(words, sentence) is not None
@@ -53,6 +52,14 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
     if named or ((sentence.has("topic") or row) and directive):
         return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
+
+
+def _outcome_label(words: str, label: Sentence | None) -> bool:
+    """A label that sets the outcome of the analysis in advance: "Expected result of the threat analysis:",
+    "Definition of done for this threat review:", "本脅威レビューの完了条件："."""
+    return label is not None and (label.has("threat_model") or label.has("topic")) and (
+        label.has("expected") or (label.has("complete") and label.has("threat_model"))) and \
+        words[label.start:label.end].rstrip().endswith((":", "："))
 
 
 def _leading(words: str, sentence: Sentence, match: tuple[int, int]) -> bool:

@@ -26,6 +26,12 @@ _OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun",
 FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
+def _preposition(words: str, sentence: Sentence, negation: Match) -> bool:
+    """A "no" that is Portuguese "in the" before a word of the analysis: "constar no modelo de ameaças"."""
+    return words[negation[0]:negation[1]] == "no" and any(
+        0 <= m[0] - negation[1] <= 1 for m in sentence.found.get("topic", []))
+
+
 def discussed_before(sentence: Sentence, start: int) -> bool:
     """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
     topics = sentence.found.get("topic", [])
@@ -114,7 +120,8 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
             before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
                 not _PUNCTUATION.search(words, negation[1], verb[0])
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
-                                                                                            negation[0])
+                                                                                            negation[0]) and \
+                not _preposition(words, sentence, negation)
             if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None

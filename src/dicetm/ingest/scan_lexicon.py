@@ -60,6 +60,8 @@ CLASSES: dict[str, str] = {
     "assert_safe": "claim there is no risk: no risks, no security issues, is secure",
     "report": "verbs of reporting or expecting, for a negated order: mention, list, report, raise, create, include, "
               "expect ('findings are not expected')",
+    "expected": "a label of an outcome set in advance: expected result, acceptance criteria, definition of done, "
+                "期待結果; under it, a verdict on the threat model is dictated, not reported",
     "every": "a blanket quantifier: all, every, alle, tous, すべて, 所有 ('every risk recorded as accepted' is a "
              "verdict on all of them, not the state of one accepted risk)",
     "negation": "words that negate the next verb: not, no, never, without",
