@@ -13,13 +13,16 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
                          change: Change) -> bool:
     """A change stated as a rule, an expected result or a question about the analysis itself, with no reader named:
     "the resulting threat model lists only ...", "X ist nicht zu bewerten", "Could the assessment treat X as
-    mitigated?". The threat model must be named in the sentence or the one before it, or the threats be the object
-    of a rule (a question may name the assessment instead); a bare negated reporting verb counts only beside the
-    threat model.
+    mitigated?". The threat model must be named in the sentence (a phrase that opens it counts: "In this threat
+    model, ..."), in the sentence before it, or in a label that sets the outcome in advance ("Expected result of the
+    threat analysis:"), or the threats be the object of a rule (a question may name the assessment instead, and the
+    assessment may limit itself: "the assessment is to list only ..."); a bare negated reporting or expecting verb
+    counts only beside the threat model ("findings are not expected in this threat model").
     Not a change: a scope given with its reason ("because the vendor assesses it"), a rule that refuses one ("a
     Low without written justification is rejected"), an accepted risk as a state ("accepted risks stay in the
-    threat model"), one a step waits for ("评审完成前"), the next rule of a list for reviewers, a finding reported
-    after talk of attacks ("in the pentest report ..."), nor a bare status ("threat review closed on 4 May")."""
+    threat model"; not every risk accepted at once), one a step waits for ("评审完成前"), the next rule of a list
+    for reviewers, a finding reported after talk of attacks ("in the pentest report ..."), nor a bare status
+    ("threat review closed on 4 May")."""
     start, end = change[0], change[1]
     directive = sentence.has("directive")
     found = sentence.found
