@@ -192,11 +192,21 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
     if set_off or quoted:
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
-        return True
+        return not _row_about_analysis(_line(words, start, end))
     return previous.rstrip().endswith(":") and _discusses(previous[-300:])
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+
+
+def _row_about_analysis(line: str) -> bool:
+    """A table row whose first cell labels it as about this threat analysis ("Consigne d'analyse | ...",
+    "Toelichting dreigingsanalyse | ..."): what follows is a rule for the analysis, not a quoted test input."""
+    if " | " not in line:
+        return False
+    label = line.split(" | ", 1)[0]
+    found = lexicon().find
+    return bool(found("threat_model", label)) or bool(found("instruction", label) and found("assessor", label))
 _COMMENT_LINE = re.compile(r"[ \t]*(?:#|//|--|;|<!--)")
 
 
