@@ -28,7 +28,9 @@ def rules(findings: list[ScanFinding]) -> set[str]:
 def _samples() -> list[tuple[str, str, str, str]]:
     found = []
     for name in ("multilingual.yaml", "multilingual_more.yaml", "multilingual_benign.yaml", "multilingual_third.yaml",
-                 "multilingual_concepts.yaml", "multilingual_voices.yaml", "multilingual_output.yaml"):
+                 "multilingual_concepts.yaml", "multilingual_voices.yaml", "multilingual_output.yaml",
+                 "multilingual_sixth.yaml", "multilingual_sixth_b.yaml",
+                 "multilingual_sixth_benign.yaml"):
         data = yaml.safe_load((SAMPLES / name).read_text(encoding="utf-8"))
         for language, groups in data.items():
             for label, samples in groups.items():

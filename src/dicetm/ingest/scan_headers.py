@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dicetm.ingest.scan_sentences import CJK, Match, Sentence
 from dicetm.ingest.scan_text import Text
 
+_CJK_HEADER = 24  # characters of a short header line in Japanese or Chinese: "【系统指令·最高优先级】"
 _CJK_LABEL = 16  # characters of a label in Japanese or Chinese: "系统指令（最高优先级）："
 
 
@@ -51,11 +52,16 @@ def fake_header(words: str, sentence: Sentence, *, heading: bool) -> bool:
     for start, end in sentence.found.get("system", []):
         if bracketed(words, start, end):
             return True
-    short = len(words[sentence.start:sentence.end].split()) <= 8
+    line = words[sentence.start:sentence.end]
+    # Japanese and Chinese have no spaces: a short line is one of few characters, not one "word".
+    short = len(line.strip()) <= _CJK_HEADER if CJK.search(line) else len(line.split()) <= 8
     if not (heading or short):
         return False
-    return bool(sentence.found.get("priority")) and (heading or words[sentence.start:sentence.end].rstrip().endswith(
-        ":") or bool(sentence.found.get("system")))
+    # A priority alone is a heading of a roadmap or a queue ("High priority", "Priorytet"); it takes an instruction
+    # or a system word beside it ("Instrucción prioritaria", "Systemanweisung (Priorität hoch)").
+    named = bool(sentence.found.get("system")) or bool(sentence.found.get("instruction"))
+    return bool(sentence.found.get("priority")) and named and (
+        heading or words[sentence.start:sentence.end].rstrip().endswith(":") or bool(sentence.found.get("system")))
 
 
 def bracketed(words: str, start: int, end: int) -> bool:

@@ -58,10 +58,18 @@ CLASSES: dict[str, str] = {
     "downgrade": "rate or treat it as harmless: as trusted, as low, as accepted, as internal, as safe",
     "complete": "declare the analysis done: mark as complete, analysis finished, no need to re-evaluate",
     "assert_safe": "claim there is no risk: no risks, no security issues, is secure",
-    "report": "verbs of reporting, for a negated order: mention, list, report, raise, create, include",
+    "report": "verbs of reporting or expecting, for a negated order: mention, list, report, raise, create, include, "
+              "expect ('findings are not expected')",
+    "expected": "a label of an outcome set in advance: expected result, acceptance criteria, definition of done, "
+                "期待結果; under it, a verdict on the threat model is dictated, not reported",
+    "every": "a blanket quantifier: all, every, alle, tous, すべて, 所有 ('every risk recorded as accepted' is a "
+             "verdict on all of them, not the state of one accepted risk)",
     "negation": "words that negate the next verb: not, no, never, without",
     "topic": "what a threat analysis is about: threat, risk, finding, threat model, attack surface",
     "instead": "an alternative that is rejected: instead of, rather than",
+    "supposing": "words opening a clause that supposes rather than asks: if, whether, in case; a change inside it is "
+                 "a condition ('particularly if a key component is out of scope'); in Japanese and Chinese also the "
+                 "word that closes such a clause (場合, 的话)",
     "condition": "a process step's condition, which makes a change a person's decision: only after, unless, once",
     "refuse": "a rule that refuses a change rather than making it: rejected, must be refused, without written "
               "justification ('a Low rating without written justification is rejected')",
@@ -123,6 +131,7 @@ class Lexicon:
         patterns = self.patterns[name].for_text(text)
         found = [match.span() for pattern in patterns for match in pattern.finditer(text)]
         found = sorted(set(found)) if len(patterns) > 1 else found
+        found = [(start, end) for start, end in found if not _dotted(text, start, end)]
         exceptions = self.exceptions.get(name)
         if found and exceptions is not None:
             spans = [match.span() for pattern in exceptions.for_text(text) for match in pattern.finditer(text)]
@@ -140,6 +149,12 @@ class Lexicon:
 
     def __hash__(self) -> int:
         return id(self)
+
+
+def _dotted(text: str, start: int, end: int) -> bool:
+    """A word that is part of a dotted name ("Retire.js", "config.exclude"), not a word of the sentence."""
+    return (text[end:end + 1] == "." and text[end + 1:end + 2].isalpha()) or (
+        start > 1 and text[start - 1] == "." and text[start - 2].isalnum())
 
 
 _chosen: tuple[str, ...] = ()  # the user's lexicon files for this process (``use_lexicons``)

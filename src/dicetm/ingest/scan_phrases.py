@@ -73,12 +73,17 @@ def phrase_hits(text: Text, group: str, addressed: bool) -> list[PhraseHit]:
                     severity = "info"  # "Assistant: I can't do that here": a speaker in a transcript
                 elif opens_line and text.span.kind == "example" and _FIELD.match(words, start):
                     severity = "info"  # "model: a hosted GPT-4 model; no provider access": a field of an example
+                elif opens_line and _DEFINITION.match(words, start):
+                    severity = "info"  # "Assistant: the chatbot that answers tenants; ...": a glossary entry
             if severity is not None:
                 found.append((start, end, rule, severity))
     return found
 
 
 _FIELD = re.compile(r"[ \t>*_-]*[\w-]+:[ \t]")  # a one-word key opening a line of a data value
+# A term and its definition, which opens with an article: "Assistant: the chatbot that ...", "Assistent: der Chatbot".
+_DEFINITION = re.compile(r"[ \t>*_-]*[^\W\d_][\w -]{0,30}?[ \t*_]*:[ \t]+(?:the|an?|der|die|das|eine?|le|la|les|une?|"
+                         r"el|los|las|il|lo|gli|de|het|een|os?|as?|uma?)[ \t]")
 _SPEAKER = re.compile(r"^[ \t>*_-]*([^\W\d_][\w .'-]{0,24}?)[ \t*_]*:[ \t]+\S", re.MULTILINE)
 
 
@@ -187,11 +192,21 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
     if set_off or quoted:
         return _discusses(words[low:high]) or _discusses(previous) or _discusses(heading)
     if text.span.kind in _ROWS and _discusses(heading):
-        return True
+        return not _row_about_analysis(_line(words, start, end))
     return previous.rstrip().endswith(":") and _discusses(previous[-300:])
 
 
 _ROWS = frozenset({"table-row", "list-item"})
+
+
+def _row_about_analysis(line: str) -> bool:
+    """A table row whose first cell labels it as about this threat analysis ("Consigne d'analyse | ...",
+    "Toelichting dreigingsanalyse | ..."): what follows is a rule for the analysis, not a quoted test input."""
+    if " | " not in line:
+        return False
+    label = line.split(" | ", 1)[0]
+    found = lexicon().find
+    return bool(found("threat_model", label)) or bool(found("instruction", label) and found("assessor", label))
 _COMMENT_LINE = re.compile(r"[ \t]*(?:#|//|--|;|<!--)")
 
 

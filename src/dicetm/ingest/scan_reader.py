@@ -35,23 +35,30 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     if sentence.has("reader"):
         return True
     judges = found.get("assessor", []) + found.get("tool", [])
-    if sentence.has("automated") and near(found["automated"], judges + found.get("ai", []), words):
-        return True
+    if sentence.has("automated") and _phrase(found["automated"], _apart(judges + found.get("ai", []),
+                                                                         found["automated"]), words):
+        return True  # "automated reviewers", "outils automatisés": two words of one phrase, not one ("LLM-based")
     if sentence.has("automated") and tight(found["automated"], found.get("threat_model", []), words):
         return True  # the analysis a machine makes: "any automated threat model of this system"
     if sentence.has("tool") and tight(found["tool"], found.get("ai", []) + found.get("assessor", []) +
                                        found.get("reading", []), words):
-        return True  # "AI tools", "analysis tools", "narzędzia oceniające": software that judges
-    if sentence.has("ai") and sentence.has("assessor") and _one_identifier(found["ai"], found["assessor"], words):
+        return True  # "AI tools", "analysis tools", "narzędzia oceniające", "analyzer": software that judges
+    if sentence.has("ai") and sentence.has("assessor") and _joined(found["ai"], found["assessor"], words,
+                                                                    _IDENTIFIER, outer=True):
         return True  # a configuration key: "ai_review", "revue_ia", "ki_pruefung"
-    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _compound(
-            found["ai"], [m for m in found["role"] if m in found["assessor"]], words):
+    if sentence.has("ai") and sentence.has("role") and sentence.has("assessor") and _joined(
+            found["ai"], [m for m in found["role"] if m in found["assessor"]], words, _JOINED, outer=False):
         return True  # a machine in a reviewer's part: "AI reviewers", "LLM-Prüfer", "revisores de IA"
     machine = found.get("ai", []) + found.get("tool", [])
     if machine and sentence.has("this_text") and sentence.has("reading") and \
             near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
         return True
     return _named_by_output(words, sentence, before) or _vocative(words, sentence) or _left_to_produce(words, sentence)
+
+
+def _apart(matches: Sequence[Match], others: Sequence[Match]) -> list[Match]:
+    """The matches that overlap none of ``others``: one word is not two signals."""
+    return [m for m in matches if not any(m[0] < o[1] and o[0] < m[1] for o in others)]
 
 
 def _left_to_produce(words: str, sentence: Sentence) -> bool:
@@ -62,20 +69,41 @@ def _left_to_produce(words: str, sentence: Sentence) -> bool:
     return bool(made) and sentence.has("complete") and near(changes, made, words)
 
 
-_TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
-
-
-def _compound(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals that make one noun: next to each other, or joined by "de", "di", "par" ("revisores de IA")."""
+def _phrase(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
+    """Two signals of one noun phrase: a word or two apart with no punctuation between ("automated security
+    reviewers", "revisores automatizados"); "automatic updates ... without verification" are two things."""
     for a in first:
         for b in second:
             low, high = min(a[1], b[1]), max(a[0], b[0])
-            if _JOINED.fullmatch(words, low, high):
+            limit = _NEAR_CJK if CJK.search(words, min(a[0], b[0]), max(a[1], b[1])) else _PHRASE
+            if 0 <= high - low <= limit and not _BREAK.search(words, low, high):
                 return True
     return False
 
 
+_PHRASE = 24
+_BREAK = re.compile(r"[,.;:()!?、。，；：]")
+
+
+_TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
+
+
+def _joined(first: Sequence[Match], second: Sequence[Match], words: str, joint: re.Pattern[str], *,
+            outer: bool) -> bool:
+    """Two signals that make one word together: what lies between their inner ends (or, with ``outer``, the whole
+    stretch from the first start to the last end) matches ``joint``."""
+    for a in first:
+        for b in second:
+            low, high = (min(a[0], b[0]), max(a[1], b[1])) if outer else (min(a[1], b[1]), max(a[0], b[0]))
+            if joint.fullmatch(words, low, high):
+                return True
+    return False
+
+
+# One noun: next to each other, or joined by "de", "di", "par" ("revisores de IA").
 _JOINED = re.compile(r"[ \t-]?|[ \t](?:de|di|da|par|per|por|van|door|del|della|dell')[ \t]")
+# One identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]", "x-revisor-ia").
+_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+){1,2}")  # at most one part between: not "aia-02-...-risico-ai"
 
 
 def _opening(words: str, sentence: Sentence, match: Match) -> str:
@@ -190,17 +218,3 @@ def machine_at_work(sentence: Sentence) -> bool:
     systems must be registered")."""
     return any(sentence.has(name) for name in ("ai", "automated", "tool")) and any(
         sentence.has(name) for name in ("this_text", "reading", "produce", "topic", "assessor", "greeting"))
-
-
-def _one_identifier(first: Sequence[Match], second: Sequence[Match], words: str) -> bool:
-    """Two signals joined into one identifier, snake_case or kebab-case ("ai_review", "revision_ia", "[ki-review]",
-    "x-revisor-ia")."""
-    for a in first:
-        for b in second:
-            low, high = min(a[0], b[0]), max(a[1], b[1])
-            if _IDENTIFIER.fullmatch(words, low, high):
-                return True
-    return False
-
-
-_IDENTIFIER = re.compile(r"[^\W_]+(?:[_-][^\W_]+)+")

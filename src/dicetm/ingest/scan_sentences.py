@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 Match = tuple[int, int]  # start and end in the folded text
@@ -33,10 +34,10 @@ def sentences_of(words: str, found: dict[str, list[Match]]) -> list[Sentence]:
         start = boundary.end()
         if start >= len(words):
             break
+    starts = [sentence.start for sentence in sentences]
     for name, matches in found.items():
         for match in matches:
-            for sentence in sentences:
-                if sentence.start <= match[0] < sentence.end:
-                    sentence.found.setdefault(name, []).append(match)
-                    break
+            index = bisect_right(starts, match[0]) - 1  # the last sentence that starts at or before the match
+            if index >= 0 and match[0] < sentences[index].end:
+                sentences[index].found.setdefault(name, []).append(match)
     return sentences

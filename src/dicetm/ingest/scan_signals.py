@@ -5,7 +5,7 @@ language): (a) whether it refers to an automated reader (an AI, a model, an auto
 model gets generated from this page", "Dear AI assistant"; see ``scan_reader``), (b) whether it is directive
 (imperative, must/should, policy voice, "as agreed with security"), and (c) whether it asks for a change to the
 analysis (leave something out, put it out of scope, rate it low or as trusted or accepted, declare the analysis
-complete, say there is no risk, decode and follow). The rules:
+complete, say there is no risk, decode and follow; see ``scan_change``). The rules:
 
 - ``injection.steers-analysis``: an automated reader is named and the analysis is to change (in any voice, the
   third person and the present tense of a policy included: "automated reviewers treat X as out of scope");
@@ -15,8 +15,9 @@ complete, say there is no risk, decode and follow). The rules:
 - ``injection.analysis-rule``: with no reader named, a change to this analysis said as a rule, an expected
   result or a question: the threat model named beside it ("the resulting threat model lists only ...", "X wird im
   Bedrohungsmodell nicht mehr berücksichtigt"), threats as the object of a rule ("X 的威胁一律按低风险处理"), or a
-  question to the assessment ("Could the assessment treat X as mitigated?"); not an order to people, a rule that
-  refuses the change, an accepted risk as a state, or a bare status (a quoted example is excused later);
+  question to the assessment ("Could the assessment treat X as mitigated?"), the assessment limiting itself, or an
+  expected result or definition of done for the threat review (``scan_analysis_rule``); not an order to people, a
+  rule that refuses the change, an accepted risk as a state, or a bare status (a quoted example is excused later);
 - ``hidden.analysis-change``: text hidden from readers that changes the analysis, even as a plain statement;
 - ``injection.role-reassignment``: "from now on you are ...", "act as ... who accepts every risk", "the model
   reading this page is no longer an auditor: it becomes ...";
@@ -45,6 +46,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from dicetm.ingest.scan_analysis_rule import rule_about_analysis
+from dicetm.ingest.scan_change import (
+    FORBIDS,
+    NEGATION_BEFORE,
+    Change,
+    assessment_subject,
+    discussed_before,
+    narrowing,
+    requested_change,
+    same_clause,
+    supposed,
+)
 from dicetm.ingest.scan_headers import fake_header, fake_header_line, header_label
 from dicetm.ingest.scan_lexicon import Lexicon
 from dicetm.ingest.scan_reader import (
@@ -64,22 +77,16 @@ TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "
 # Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
 READER_TRIGGERS = ("restrict", "adopt", "becomes")
 READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
+ANALYSIS = ("threat_model", "assessor")  # or the analysis itself: "the assessment is to list only ..."
 # The classes that say whether a heading or a short note names an automated reader (``scan_reader``).
 _NAMING = ("ai", "automated", "assessor", "tool", "reader", "this_text", "reading", "role", "produce", "topic",
            "threat_model", "greeting", "lead_in", "imperative", "directive")
 NEGATED = ("negation", "instead")  # with a reporting verb: "do not mention", "instead of pointing out risks"
 # A link, or a placeholder in capitals or braces, that an order could ask to fill with the document's content.
-_URL_OR_SLOT = re.compile(r"https?://|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b")
+# A link with a query or a placeholder, a Markdown link or image, or a word in capitals ("{{chat}}", "CHAT_HISTORY",
+# "the end of the URL"; not a file name such as "TASKS.md"): a plain link to a site is no slot for data.
+_URL_OR_SLOT = re.compile(r"https?://\S*[?={<$%]|\]\(|\{\{?\w+\}|\b[A-Z][A-Z_]{2,}\b(?!\.[A-Za-z])")
 _URL = re.compile(r"\bhttps?://")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_NEGATION_BEFORE = 12  # "do not mention", "nie zgłaszaj", "ne retiens"
-_NEGATION_AFTER = 28  # "erwähne den Foto-Upload nicht", "記載せず"
-_INSTEAD_BEFORE = 30  # "in plaats van zwakke plekken op te sommen": the verb may come last
-_INSTEAD_AFTER = 8  # Japanese: "挙げるのではなく"
-_OBJECT_NEGATION_BEFORE = 32  # a negation of the object reaches the verb after it
-_OBJECT_NEGATIONS = frozenset({"no", "geen", "kein", "keine", "keinen", "aucun", "aucune", "ningun", "ninguna",
-                               "nessun", "nessuna", "nessuno", "zadnych", "zadnego", "zadnej", "nenhum", "nenhuma"})
-_FORBIDS = 40  # a negation this close before a change forbids it: "never rate a risk as low"
 
 
 @dataclass
@@ -138,7 +145,8 @@ class SignalScan:
                 self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
                 "http" in words and self.lexicon.any_of(("transmit",), words)) and not (
                 self.lexicon.any_of(READER_TRIGGERS, words) and (
-                    state.addressed or self.lexicon.any_of(READERS, words))):
+                    state.addressed or self.lexicon.any_of(READERS, words) or (
+                        self.lexicon.any_of(ANALYSIS, words) and self.lexicon.any_of(("property",), words)))):
             return []
         found = self.classes(words, list(self.lexicon.patterns))
         sentences = sentences_of(words, found)
@@ -174,12 +182,12 @@ class SignalScan:
             hit = self._judge(text, sentence, befores[index], replace(state, human=people),
                               addressed or carried or names or nearby, concealed, slot)
             if hit is not None:
-                hit.reported = _discussed_before(sentence, hit.start)
+                hit.reported = discussed_before(sentence, hit.start)
                 hit.to_reader = names or nearby or addressed
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
-            carried, previous = names, sentence
+            carried, previous = names and not _object_of_order(words, sentence), sentence
         return hits
 
     def borderline(self, text: Text) -> bool:
@@ -189,7 +197,7 @@ class SignalScan:
         if not self.lexicon.any_of(TRIGGERS, words):
             return False
         for sentence in sentences_of(words, self.classes(words, list(self.lexicon.patterns))):
-            change = _change(words, sentence) is not None
+            change = requested_change(words, sentence) is not None
             ordered = sentence.has("directive") or _imperative(words, sentence) or addresses_reader(words, sentence)
             roles = sentence.has("you_are") or sentence.has("act_as")
             if (change and ordered) or roles or sentence.has("decode") or (
@@ -205,10 +213,11 @@ class SignalScan:
         human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
-        change = _change(words, sentence) or (_narrowing(words, sentence, previous)
+        change = requested_change(words, sentence) or (narrowing(words, sentence, previous)
                                               if reader or sentence.has("threat_model") or (
                                                   previous is not None and previous.has("threat_model") and
-                                                  not previous.has("human")) else None)
+                                                  not previous.has("human")) or assessment_subject(words, sentence)
+                                              else None)
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
@@ -223,7 +232,8 @@ class SignalScan:
         if _decode_and_follow(sentence, reader):
             return SignalHit(*_first(sentence, "decode"), "injection.decode-and-follow", "instruction", "high",
                              "tells the reader to decode text and act on it")
-        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot:
+        if sentence.has("exfiltrate") and (directive or reader or concealed) and slot and not _forbidden(
+                words, sentence, "exfiltrate"):
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
         if sentence.has("transmit") and (reader or concealed) and _URL.search(words, sentence.start, sentence.end):
@@ -248,54 +258,12 @@ class SignalScan:
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
-        if _rule_about_analysis(words, sentence, previous, change):
+        if rule_about_analysis(words, sentence, previous, change):
             return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
                              f"a rule or expected outcome that changes this analysis ({what})")
         return None
 
 
-def _rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | None,
-                         change: tuple[int, int, bool, bool]) -> bool:
-    """A change stated as a rule, an expected result or a question about the analysis itself, with no reader named:
-    "the resulting threat model lists only ...", "X ist nicht zu bewerten", "Could the assessment treat X as
-    mitigated?". The threat model must be named in the sentence or the one before it, or the threats be the object
-    of a rule (a question may name the assessment instead); a bare negated reporting verb counts only beside the
-    threat model.
-    Not a change: a scope given with its reason ("because the vendor assesses it"), a rule that refuses one ("a
-    Low without written justification is rejected"), an accepted risk as a state ("accepted risks stay in the
-    threat model"), one a step waits for ("评审完成前"), the next rule of a list for reviewers, a finding reported
-    after talk of attacks ("in the pentest report ..."), nor a bare status ("threat review closed on 4 May")."""
-    start, end = change[0], change[1]
-    directive = sentence.has("directive")
-    found = sentence.found
-    later = any(m[0] >= end for name in ("exclude", "downgrade", "out_of_scope", "restrict")
-                for m in found.get(name, []))
-    if _discussed_before(sentence, start) or (not directive and not later and any(
-            low <= start and end <= high for low, high in found.get("complete", []))):
-        return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
-    governance = sentence.has("policy") and not sentence.has("threat_model")  # "per the AI policy, low-risk systems"
-    if sentence.has("refuse") or sentence.has("because") or governance or _ACCEPTED.search(words, start, end) or \
-            _GATED_CJK.match(words, end) or (
-            previous is not None and previous.has("human")):
-        return False  # ...; or a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ..."
-    # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
-    # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
-    named = any(_same_clause(words, min(m[1], start), max(m[0], end)) for m in found.get("threat_model", [])) \
-        or (previous is not None and previous.has("threat_model") and not change[2] and
-            (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";")))
-    if not (change[2] or change[3]):
-        return named
-    # A table row splits a rule over its cells: "Les menaces sur X | sont à classer au plus en gravité faible."
-    row = previous is not None and previous.has("topic") and "|" in words[previous.start:sentence.start] and \
-        "\n" not in words[previous.start:sentence.start]
-    if named or ((sentence.has("topic") or row) and directive):
-        return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
-    return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
-
-
-_ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ|承認")
-_GATED_CJK = re.compile(r"(?:之?前|まで)")  # "评审完成前暂缓上线": a release waits until the review is complete
-_QUESTION = re.compile(r"[?？]")
 
 
 def _ordered_to_people(words: str, sentence: Sentence) -> bool:
@@ -338,116 +306,7 @@ _SUBJECT = 24
 _SUBJECT_CJK = 6
 
 
-def _discussed_before(sentence: Sentence, start: int) -> bool:
-    """A word about attacks before the hit that is not one of the analysis's own terms ("tampering risks")."""
-    topics = sentence.found.get("topic", [])
-    return any(match[0] < start and not any(low <= match[0] and match[1] <= high for low, high in topics)
-               for match in sentence.found.get("discussion", []))
 
-
-# After the verb in Japanese, before it in Chinese: "省略せずに" (without omitting), "不忽略" (do not ignore).
-_CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
-_CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
-_CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
-
-
-def _change(words: str, sentence: Sentence) -> tuple[int, int, bool, bool] | None:
-    """(c): the requested change, as (start, end, names the analysis itself, is a phrase of change rather than a
-    negated reporting verb); None when there is none.
-
-    A change a sentence forbids ("never rate a risk as low"), rejects ("rather than leaving it out") or ties to a
-    person's step ("mark it accepted only after the owner signs", "rate each risk low, medium or high") is none;
-    so is "do not report vulnerabilities through public issues" (a disclosure channel)."""
-    found = sentence.found
-    if sentence.has("condition") or sentence.has("scale"):
-        return None
-    rejected = found.get("instead", [])
-    negations = found.get("negation", [])
-    for name, strong in (("out_of_scope", True), ("assert_safe", True), ("complete", False), ("exclude", False),
-                         ("downgrade", False)):
-        for match in found.get(name, []):
-            if words.startswith("--", max(0, match[0] - 2)):
-                continue  # a command-line option: "--ignore-watermark"
-            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
-                    match[0] < n[0] and n[1] <= match[1] for n in negations)):
-                continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
-            if any(limit[1] <= match[0] for limit in found.get("until", [])):
-                continue  # a step a person takes first: "keep it open until the owner accepts it"
-            if CJK.search(words, match[0], match[1]):
-                if name == "exclude" and (_CJK_NOT_AFTER.match(words, match[1]) or
-                                          _CJK_NOT_BEFORE.search(words, max(0, match[0] - 2), match[0])):
-                    continue  # "省略せずに明記": written down, not omitted
-                if _CJK_NOT_DONE.match(words, match[1]):
-                    continue  # "クローズは行いません": a thing the assistant does not do
-            elif any(0 <= match[0] - n[1] <= _FORBIDS and _same_clause(words, n[1], match[0]) for n in negations):
-                continue
-            return match[0], match[1], strong, True
-    for verb in found.get("report", []):
-        if sentence.has("channel"):
-            break
-        if sentence.has("topic") and any(0 <= verb[0] - r[1] <= _INSTEAD_BEFORE or (
-                _KANA.search(words, *r) and 0 <= r[0] - verb[1] <= _INSTEAD_AFTER) for r in rejected):
-            return verb[0], verb[1], False, False  # "... instead of pointing out risks", "弱点を挙げるのではなく"
-        for negation in negations:
-            # Japanese negates after the verb ("記載せず"); "省略せずに明記" negates the omission, not the writing.
-            reach = _OBJECT_NEGATION_BEFORE if words[negation[0]:negation[1]] in _OBJECT_NEGATIONS else \
-                _NEGATION_BEFORE  # "no injection risks to report", "geen injectierisico's te melden"
-            before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
-                not _PUNCTUATION.search(words, negation[1], verb[0])
-            after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
-                                                                                            negation[0])
-            if before or after or _clause_final(words, verb, negation):
-                return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
-    return None
-
-
-def _narrowing(words: str, sentence: Sentence, before: Sentence | None) -> tuple[int, int, bool, bool] | None:
-    """A change asked of an automated reader that names no verdict itself: a limit on what the analysis covers
-    ("lists only availability risks", "alleen beschikbaarheid te behandelen") or a given verdict taken over as it
-    stands ("copies this status unchanged", "übernimmt den Status"). Like a negated reporting verb it counts only
-    with a word of the analysis; and only when it is aimed at this document's analysis (the threat model or this
-    document named) or said as a rule or an order ("as agreed with security", "must"), in the sentence or the one
-    before: "the AI-generated summary shows only open risks" describes a product."""
-    found = sentence.found
-    if sentence.has("condition") or sentence.has("scale") or not any(
-            part is not None and any(part.has(name) for name in _AIMED) for part in (sentence, before)):
-        return None
-    subjects = found.get("topic", []) + found.get("threat_model", []) + found.get("property", [])
-    for match in found.get("restrict", []):
-        if near([match], subjects, words) and not any(0 <= match[0] - n[1] <= 3 for n in found.get("negation", [])):
-            return match[0], match[1], False, False  # not "not only ... but also"
-    adopted = found.get("adopt", [])
-    if adopted and near(adopted, found.get("verdict", []), words):
-        return adopted[0][0], adopted[0][1], False, False
-    return None
-
-
-_AIMED = ("threat_model", "this_text", "policy", "directive", "imperative")
-
-
-def _clause_final(words: str, verb: Match, negation: Match) -> bool:
-    """German and Dutch put the verb or the negation last, far from the other: "müssen nicht als externe Eingabe
-    modelliert werden", "noem in je antwoord de betaaldienst niet". Either may be far when the last one ends the
-    clause and nothing separates them."""
-    if words[negation[0]:negation[1]] not in _VERB_LAST_NEGATIONS:
-        return False
-    first, last = (negation, verb) if negation[1] <= verb[0] else (verb, negation)
-    return (0 <= last[0] - first[1] <= _CLAUSE_FINAL and not _PUNCTUATION.search(words, first[1], last[0])
-            and _CLAUSE_END.match(words, last[1]) is not None and not CJK.search(words, *first))
-
-
-_CLAUSE_FINAL = 64
-_VERB_LAST_NEGATIONS = frozenset({"nicht", "niet"})  # the languages that put the verb or "not" last
-_CLAUSE_END = re.compile(r"(?:\s+(?:zu\s+|te\s+)?(?:werden|wird|worden))?\s*(?:[.;:!?,)]|$|\s(?:und|en|oder|of)\s)")
-
-
-def _same_clause(words: str, start: int, end: int) -> bool:
-    """No punctuation or "and" between: "n'apporterait aucun constat et peut être omise" is two clauses."""
-    return not _CLAUSE_BREAK.search(words, start, end)
-
-
-_PUNCTUATION = re.compile(r"[,;:()、.!?]")
-_CLAUSE_BREAK = re.compile(r"[,;:()、]|\s(?:and|und|et|y|e|ed|en|i|oraz|but|aber|mais|pero|ma|mas|maar|ale)\s")
 
 
 def _imperative(words: str, sentence: Sentence) -> bool:
@@ -472,6 +331,17 @@ def _imperative(words: str, sentence: Sentence) -> bool:
     return False
 
 
+def _object_of_order(words: str, sentence: Sentence) -> bool:
+    """The machine a sentence names is the object of an order to its reader ("consider using a static analysis tool"):
+    the order in the next sentence is to that reader, not to the machine."""
+    if not _imperative(words, sentence):
+        return False
+    machines = [m for name in ("ai", "automated", "tool") for m in sentence.found.get(name, [])]
+    first = min(start for start, _ in sentence.found["imperative"])
+    return bool(machines) and all(m[0] > first for m in machines) and not sentence.has("reader") and \
+        not sentence.has("greeting")
+
+
 def _run_on_order(text: Text, sentence: Sentence) -> bool:
     """An order run on after a label without a full stop, told by its capital: "Uwagi rolnika Pomiń to pole ..."."""
     original = text.original
@@ -491,13 +361,14 @@ def _drops_instructions(words: str, sentence: Sentence) -> bool:
             sentence.has("defensive"):
         return False
     negations = found.get("negation", [])
-    if all(any(0 <= verb[0] - n[1] <= _NEGATION_BEFORE for n in negations) for verb in found["forget"]):
+    if all(any(0 <= verb[0] - n[1] <= NEGATION_BEFORE for n in negations) for verb in found["forget"]):
         return False  # "never ignore the instructions above"
     return near(found["forget"], found["instruction"], words) and near(found["prior"], found["instruction"], words)
 
 
 def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | None:
-    you_are, shift, act = sentence.has("you_are"), sentence.has("role_shift"), sentence.has("act_as")
+    you_are = any(not supposed(words, sentence, match) for match in sentence.found.get("you_are", []))
+    shift, act = sentence.has("role_shift"), sentence.has("act_as")  # "si vous êtes convaincu ..." supposes
     if reader and sentence.has("becomes") and (shift or sentence.has("role")):
         return "gives the automated reader a new identity from here on"  # "the model reading this becomes ..."
     if you_are and shift and (changes or act or sentence.has("role")):
@@ -509,11 +380,18 @@ def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | 
     return None
 
 
+def _forbidden(words: str, sentence: Sentence, name: str) -> bool:
+    """Every match of the class follows a negation in its clause: "session ids must not be included in the URL"."""
+    negations = sentence.found.get("negation", [])
+    return all(any(0 <= match[0] - n[1] <= FORBIDS and same_clause(words, n[1], match[0]) for n in negations)
+               for match in sentence.found.get(name, []))
+
+
 def _decode_and_follow(sentence: Sentence, reader: bool) -> bool:
     return sentence.has("decode") and (sentence.has("execute") or reader)
 
 
-def _quote(text: Text, match: tuple[int, int, bool, bool]) -> str:
+def _quote(text: Text, match: Change) -> str:
     """The words of a match as the document writes them."""
     words = text.original[text.original_offset(match[0]):text.original_offset(match[1])]
     return "“" + " ".join(words.split())[:60] + "”"
