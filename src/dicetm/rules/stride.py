@@ -474,6 +474,10 @@ def log_store_tampering(system: System) -> Iterator[Hit]:
     """T-STRIDE-010: a log store the recorded actors write to directly and could alter. A log that a store keeps of
     what is done there (a hosted service's own job or access records) is altered by the accounts that act on that
     store: whoever reaches the store through them can delete the records of what they did."""
+    tools_acting_on: dict[str, list[Element]] = {}
+    for tool in system.elements:
+        if tool.kind in TOOL_KINDS and tool.acts_on:
+            tools_acting_on.setdefault(tool.acts_on, []).append(tool)
     for log in system.of_kind(Kind.log_store):
         if log.append_only is True:
             continue
@@ -483,7 +487,8 @@ def log_store_tampering(system: System) -> Iterator[Hit]:
             writer = system.element_by_id.get(system.other_end(flow, log.id))
             if writer is not None and writer.id != log.id:
                 (keepers if writer.kind in STORE_KINDS else writers).setdefault(writer.id, writer)
-        users = {u.id: u for keeper in keepers.values() for u in _store_users(system, keeper) if u.id not in writers}
+        users = {u.id: u for keeper in keepers.values() for u in _store_users(system, keeper, tools_acting_on)
+                 if u.id not in writers}
         if not writers and not users:
             continue
         assumptions = [f"{log.name} is not tagged append-only or tamper-evident; assumed its writers can change or "
@@ -506,14 +511,13 @@ def log_store_tampering(system: System) -> Iterator[Hit]:
         )
 
 
-def _store_users(system: System, store: Element) -> list[Element]:
+def _store_users(system: System, store: Element, tools_acting_on: dict[str, list[Element]]) -> list[Element]:
     """What acts on a store with its own access: processes, agents and tools that send it data or requests, and
-    tools that act on it."""
+    tools that act on it (``tools_acting_on``: the tools by the id they act on)."""
     found = {f.source: system.element_by_id[f.source] for f in requests_to(system, store.id)
              if f.source in system.element_by_id and system.element_by_id[f.source].kind in ACTING_KINDS}
-    for tool in system.elements:
-        if tool.kind in TOOL_KINDS and tool.acts_on == store.id:
-            found.setdefault(tool.id, tool)
+    for tool in tools_acting_on.get(store.id, ()):
+        found.setdefault(tool.id, tool)
     return list(found.values())
 
 
