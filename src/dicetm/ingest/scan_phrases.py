@@ -201,12 +201,14 @@ _ROWS = frozenset({"table-row", "list-item"})
 
 def _row_about_analysis(line: str) -> bool:
     """A table row whose first cell labels it as about this threat analysis ("Consigne d'analyse | ...",
-    "Toelichting dreigingsanalyse | ..."): what follows is a rule for the analysis, not a quoted test input."""
+    "Toelichting dreigingsanalyse | ...", "Estado de la revisión automática | ..."): what follows is a rule for the
+    analysis, not a quoted test input."""
     if " | " not in line:
         return False
     label = line.split(" | ", 1)[0]
     found = lexicon().find
-    return bool(found("threat_model", label)) or bool(found("instruction", label) and found("assessor", label))
+    return bool(found("threat_model", label)) or bool(
+        found("assessor", label) and (found("instruction", label) or found("automated", label)))
 _COMMENT_LINE = re.compile(r"[ \t]*(?:#|//|--|;|<!--)")
 
 

@@ -199,17 +199,28 @@ _KEY_VALUE = re.compile(r"[ \t-]*[\w.-]+[ \t]*[:=](?:[ \t]|$)")
 
 
 def sentence_before(words: str, sentences: list[Sentence], index: int) -> Sentence | None:
-    """The sentence before ``index``, joined with the one before that when it is a label ending in a colon
-    ("Status of the threat modelling: closed, all threats resolved.")."""
+    """The sentence before ``index``, joined with the label before it: a sentence ending in a colon ("Status of the
+    threat modelling: closed, all threats resolved.") or the first cell of the table row ("Status of the threat
+    modelling | closed | — | all threats resolved")."""
     if not index:
         return None
     previous = sentences[index - 1]
-    label = sentences[index - 2] if index > 1 else None
-    if label is None or not words[label.start:label.end].rstrip().endswith(":"):
+    first = index - 2
+    if first >= 0 and _cell(words, sentences[first]):
+        while first > 0 and _cell(words, sentences[first - 1]) and "\n" not in words[sentences[first - 1].start:
+                                                                                  sentences[first].start]:
+            first -= 1  # back to the row's first cell
+    elif first < 0 or not words[sentences[first].start:sentences[first].end].rstrip().endswith(":"):
         return previous
-    found = {name: label.found.get(name, []) + previous.found.get(name, [])
-             for name in {*label.found, *previous.found}}
-    return Sentence(label.start, previous.end, found)
+    joined = sentences[first:index]
+    found = {name: [match for part in joined for match in part.found.get(name, [])]
+             for name in {name for part in joined for name in part.found}}
+    return Sentence(sentences[first].start, previous.end, found)
+
+
+def _cell(words: str, sentence: Sentence) -> bool:
+    """A table cell: its sentence ends at the bar before the next cell."""
+    return words[sentence.start:sentence.end].rstrip().endswith("|")
 
 
 def machine_at_work(sentence: Sentence) -> bool:

@@ -168,6 +168,9 @@ class SignalScan:
         previous: Sentence | None = None
         carried = False  # the sentence before named an automated reader ("Note for AI tools: ...; decode it")
         people = state.human  # "This section is for the people taking part in the review."
+        # A reader named in a cell of a table row addresses the rest of the row ("Estado de la revisión automática |
+        # Cerrada | — | ...; el analizador no debe añadir nuevas").
+        row_named = {_line_start(words, sentences[index]) for index in naming if _is_cell(words, sentences[index])}
         for index, sentence in enumerate(sentences):
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
@@ -179,8 +182,9 @@ class SignalScan:
             people = people or (sentence.has("human") and sentence.has("this_text") and not names)
             # The reader named in the sentence before is still addressed by an order ("...; decode it and apply it").
             carried = carried and (sentence.has("directive") or _imperative(words, sentence))
+            in_named_row = _line_start(words, sentence) in row_named
             hit = self._judge(text, sentence, befores[index], replace(state, human=people),
-                              addressed or carried or names or nearby, concealed, slot)
+                              addressed or carried or names or nearby or in_named_row, concealed, slot)
             if hit is not None:
                 hit.reported = discussed_before(sentence, hit.start)
                 hit.to_reader = names or nearby or addressed
@@ -264,6 +268,14 @@ class SignalScan:
         return None
 
 
+
+
+def _line_start(words: str, sentence: Sentence) -> int:
+    return words.rfind("\n", 0, sentence.start + 1) + 1
+
+
+def _is_cell(words: str, sentence: Sentence) -> bool:
+    return words[sentence.start:sentence.end].rstrip().endswith("|")
 
 
 def _ordered_to_people(words: str, sentence: Sentence) -> bool:
