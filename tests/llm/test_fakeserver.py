@@ -88,7 +88,14 @@ def test_a_failing_route_is_reported_not_swallowed(fake_llm: FakeLLMServer) -> N
 
 
 def test_in_flight_requests_are_measured(fake_llm: FakeLLMServer) -> None:
-    fake_llm.route(lambda _request: Reply.json({}).after(0.2))
+    # Every answer waits until all four requests are in: no timing assumption on a busy machine.
+    together = threading.Barrier(4, timeout=30)
+
+    def answer_together(_request: RecordedRequest) -> Reply:
+        together.wait()
+        return Reply.json({})
+
+    fake_llm.route(answer_together)
     threads = [threading.Thread(target=post, args=(f"{fake_llm.openai_base_url}/chat/completions", CHAT))
                for _ in range(4)]
     for thread in threads:
