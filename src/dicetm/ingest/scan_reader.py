@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dicetm.ingest.scan_sentences import CJK, Match, Sentence
+from dicetm.ingest.scan_sentences import CJK, Match, Sentence, is_cell
 
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
 _NEAR_CJK = 14
@@ -206,8 +206,8 @@ def sentence_before(words: str, sentences: list[Sentence], index: int) -> Senten
         return None
     previous = sentences[index - 1]
     first = index - 2
-    if first >= 0 and _cell(words, sentences[first]):
-        while first > 0 and _cell(words, sentences[first - 1]) and "\n" not in words[sentences[first - 1].start:
+    if first >= 0 and is_cell(words, sentences[first]):
+        while first > 0 and is_cell(words, sentences[first - 1]) and "\n" not in words[sentences[first - 1].start:
                                                                                   sentences[first].start]:
             first -= 1  # back to the row's first cell
     elif first < 0 or not words[sentences[first].start:sentences[first].end].rstrip().endswith(":"):
@@ -216,11 +216,6 @@ def sentence_before(words: str, sentences: list[Sentence], index: int) -> Senten
     found = {name: [match for part in joined for match in part.found.get(name, [])]
              for name in {name for part in joined for name in part.found}}
     return Sentence(sentences[first].start, previous.end, found)
-
-
-def _cell(words: str, sentence: Sentence) -> bool:
-    """A table cell: its sentence ends at the bar before the next cell."""
-    return words[sentence.start:sentence.end].rstrip().endswith("|")
 
 
 def machine_at_work(sentence: Sentence) -> bool:

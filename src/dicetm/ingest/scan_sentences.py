@@ -23,6 +23,11 @@ class Sentence:
         return bool(self.found.get(name))
 
 
+def is_cell(words: str, sentence: Sentence) -> bool:
+    """A table cell: its sentence ends at the bar before the next cell."""
+    return words[sentence.start:sentence.end].rstrip().endswith("|")
+
+
 def sentences_of(words: str, found: dict[str, list[Match]]) -> list[Sentence]:
     """The sentences of ``words`` (a line of a list or a table cell counts as one), each with the matches of
     ``found`` that start in it."""

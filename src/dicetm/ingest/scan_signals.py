@@ -68,7 +68,7 @@ from dicetm.ingest.scan_reader import (
     sentence_before,
     settings_block,
 )
-from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, sentences_of
+from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, is_cell, sentences_of
 from dicetm.ingest.scan_text import Text
 
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
@@ -170,7 +170,7 @@ class SignalScan:
         people = state.human  # "This section is for the people taking part in the review."
         # A reader named in a cell of a table row addresses the rest of the row ("Estado de la revisión automática |
         # Cerrada | — | ...; el analizador no debe añadir nuevas").
-        row_named = {_line_start(words, sentences[index]) for index in naming if _is_cell(words, sentences[index])}
+        row_named = {_line_start(words, sentences[index]) for index in naming if is_cell(words, sentences[index])}
         for index, sentence in enumerate(sentences):
             if header is not None and sentence.end <= header[1]:
                 previous = sentence
@@ -272,10 +272,6 @@ class SignalScan:
 
 def _line_start(words: str, sentence: Sentence) -> int:
     return words.rfind("\n", 0, sentence.start + 1) + 1
-
-
-def _is_cell(words: str, sentence: Sentence) -> bool:
-    return words[sentence.start:sentence.end].rstrip().endswith("|")
 
 
 def _ordered_to_people(words: str, sentence: Sentence) -> bool:
