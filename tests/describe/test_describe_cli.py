@@ -9,6 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -121,6 +122,17 @@ def _total(corpus: Path) -> object:
     return total
 
 
+def _assert_floors(total: Any, *, elements: float, spurious: float, flows: float, facts: float, wrong: float,
+                   reach: float) -> None:
+    """The scores of ``total`` (a ``describe_quality.Score``) at or above each floor, and at or below each ceiling."""
+    assert total.matched_elements / total.expected_elements >= elements
+    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= spurious
+    assert total.recovered_flows / total.expected_flows >= flows
+    assert total.recovered_facts / total.expected_facts >= facts
+    assert total.wrong_facts / total.expected_facts <= wrong
+    assert total.reached_findings / total.expected_findings >= reach
+
+
 @pytest.fixture(scope="module")
 def corpus_total() -> object:
     return _total(CORPUS)
@@ -128,51 +140,31 @@ def corpus_total() -> object:
 
 def test_the_corpus_stays_above_the_targets(corpus_total: object) -> None:
     """A guard against regressions on the labelled corpus (``benchmarks/describe_quality.py`` prints the detail)."""
-    total = corpus_total
-    assert total.matched_elements / total.expected_elements >= 0.85  # type: ignore[attr-defined]
-    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.06  # type: ignore[attr-defined]
-    assert total.recovered_flows / total.expected_flows >= 0.85  # type: ignore[attr-defined]
-    assert total.recovered_facts / total.expected_facts >= 0.72  # type: ignore[attr-defined]
-    assert total.wrong_facts / total.expected_facts <= 0.03  # type: ignore[attr-defined]
-    assert total.reached_findings / total.expected_findings >= 0.75  # type: ignore[attr-defined]
+    _assert_floors(corpus_total, elements=0.85, spurious=0.06, flows=0.85, facts=0.72,
+                   wrong=0.03, reach=0.75)
 
 
 def test_the_set_written_blind_stays_at_its_figures() -> None:
     """A guard on the prose-heavy set written without reading the extractor (its figures are printed by
     ``benchmarks/describe_quality.py tests/describe/corpus-set3``); the floors are just under today's."""
-    total = _total(SET3)
-    assert total.matched_elements / total.expected_elements >= 0.88  # type: ignore[attr-defined]
-    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.20  # type: ignore[attr-defined]
-    assert total.recovered_flows / total.expected_flows >= 0.62  # type: ignore[attr-defined]
-    assert total.recovered_facts / total.expected_facts >= 0.47  # type: ignore[attr-defined]
-    assert total.wrong_facts / total.expected_facts <= 0.03  # type: ignore[attr-defined]
-    assert total.reached_findings / total.expected_findings >= 0.45  # type: ignore[attr-defined]
+    _assert_floors(_total(SET3), elements=0.88, spurious=0.20, flows=0.62, facts=0.47,
+                   wrong=0.03, reach=0.45)
 
 
 def test_the_released_set_of_foreign_documents_stays_at_its_figures() -> None:
     """A guard on set 4 (DOCX/PDF, minutes, e-mails, wiki exports, diagrams; German, French and Spanish), written
     without reading the extractor and released for tuning (``benchmarks/describe_quality.py
     tests/describe/corpus-set4``); the floors are just under today's."""
-    total = _total(SET4)
-    assert total.matched_elements / total.expected_elements >= 0.77  # type: ignore[attr-defined]
-    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.22  # type: ignore[attr-defined]
-    assert total.recovered_flows / total.expected_flows >= 0.51  # type: ignore[attr-defined]
-    assert total.recovered_facts / total.expected_facts >= 0.27  # type: ignore[attr-defined]
-    assert total.wrong_facts / total.expected_facts <= 0.02  # type: ignore[attr-defined]
-    assert total.reached_findings / total.expected_findings >= 0.34  # type: ignore[attr-defined]
+    _assert_floors(_total(SET4), elements=0.77, spurious=0.22, flows=0.51, facts=0.27,
+                   wrong=0.02, reach=0.34)
 
 
 def test_the_fifth_released_set_stays_at_its_figures() -> None:
     """A guard on set 5 (PDFs of free prose and tables, e-mail threads, a postmortem, Terraform and Kubernetes;
     Dutch, Polish, Italian, Portuguese, German and French), written without reading the extractor and released
     for tuning (``benchmarks/describe_quality.py tests/describe/corpus-set5``); the floors are just under today's."""
-    total = _total(SET5)
-    assert total.matched_elements / total.expected_elements >= 0.82  # type: ignore[attr-defined]
-    assert (total.drafted_elements - total.matched_elements) / total.drafted_elements <= 0.20  # type: ignore[attr-defined]
-    assert total.recovered_flows / total.expected_flows >= 0.55  # type: ignore[attr-defined]
-    assert total.recovered_facts / total.expected_facts >= 0.29  # type: ignore[attr-defined]
-    assert total.wrong_facts / total.expected_facts <= 0.015  # type: ignore[attr-defined]
-    assert total.reached_findings / total.expected_findings >= 0.37  # type: ignore[attr-defined]
+    _assert_floors(_total(SET5), elements=0.82, spurious=0.20, flows=0.55, facts=0.29,
+                   wrong=0.015, reach=0.37)
 
 
 def test_the_benchmark_compares_months_and_element_references_as_the_model_means_them() -> None:
