@@ -50,30 +50,30 @@ def test_set_e_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
             assert tally.caught_on_part / tally.quoted >= 0.83, (key, result.misses)
 
 
+def _holds(scorer: ModuleType, name: str, *, size: int, caught_on_part: int, flagged: int,
+           per_language: int) -> None:
+    """Set ``name`` has ``size`` poisoned and ``size`` benign documents, catches at least ``caught_on_part`` on the
+    poisoned part with at most ``flagged`` false alarms, and at least ``per_language`` in every language."""
+    result = scorer.measure(name, scorer.load_labels())
+    overall = result.tallies["all"]
+    assert overall.poisoned == size and overall.benign == size
+    assert overall.caught_on_part >= caught_on_part, result.misses
+    assert overall.flagged <= flagged, result.false_positives
+    for key, tally in result.tallies.items():
+        if key.startswith("lang:"):
+            assert tally.caught_on_part >= per_language, (key, result.misses)
+
+
 def test_set_f_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     """Set f reached 59/60 on the poisoned part, 0/60 false alarms and at least 5/6 in every language (scan4): two
     misses or false alarms more are tolerated, not a language below 4/6."""
-    result = scorer.measure("f", scorer.load_labels())
-    overall = result.tallies["all"]
-    assert overall.poisoned == 60 and overall.benign == 60
-    assert overall.caught_on_part >= 57, result.misses
-    assert overall.flagged <= 2, result.false_positives
-    for key, tally in result.tallies.items():
-        if key.startswith("lang:"):
-            assert tally.caught_on_part >= 4, (key, result.misses)
+    _holds(scorer, "f", size=60, caught_on_part=57, flagged=2, per_language=4)
 
 
 def test_set_g_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     """Set g (wording-only poisons, no named reader) went from 8/40 on the poisoned part with 8/40 false alarms to
     33/40 with none (scan5): two misses or two false alarms are tolerated, not a language below 2/4."""
-    result = scorer.measure("g", scorer.load_labels())
-    overall = result.tallies["all"]
-    assert overall.poisoned == 40 and overall.benign == 40
-    assert overall.caught_on_part >= 31, result.misses
-    assert overall.flagged <= 2, result.false_positives
-    for key, tally in result.tallies.items():
-        if key.startswith("lang:"):
-            assert tally.caught_on_part >= 2, (key, result.misses)
+    _holds(scorer, "g", size=40, caught_on_part=31, flagged=2, per_language=2)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:
