@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import TOOL_KINDS, Classification, Element, Kind, Permission, System
-from dicetm.rules.agent import (
+from dicetm.rules.agent_common import (
     ACTING,
     MODEL_KINDS,
     NOT_A_TARGET,

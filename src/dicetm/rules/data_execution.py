@@ -12,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import STORE_KINDS, Classification, Element, Exposure, Kind, ModelProvenance, Permission, System
-from dicetm.rules.agent import executors, join_names
+from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import from_the_web, holds_model_files, loaded_weights, open_to_internet
+from dicetm.rules.reach import (
+    holds_model_files,
+    loaded_weights,
+    open_to_internet,
+)
+from dicetm.rules.reach_content import (
+    from_the_web,
+)
 
 # Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
 # servers are installed from registries: the ECO family's ground).

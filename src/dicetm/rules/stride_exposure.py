@@ -24,15 +24,17 @@ from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import (
     MODEL_FILE_READERS,
-    from_the_web,
     holds_model_files,
     hosted_elsewhere,
     kinds,
     open_to_internet,
     requests_from,
     requests_to,
-    sensitive_reach,
     spread,
+)
+from dicetm.rules.reach_content import (
+    from_the_web,
+    sensitive_reach,
 )
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
