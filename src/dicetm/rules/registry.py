@@ -28,6 +28,7 @@ from dicetm.rules import (
     llm_usage,
     ml_model,
     stride,
+    stride_browser,
     stride_egress,
     stride_exposure,
 )
@@ -38,7 +39,8 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 # (family name, metadata file in rules/meta/, functions by rule id)
 # A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
-    ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS, **stride_egress.FUNCTIONS}),
+    ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS, **stride_browser.FUNCTIONS,
+                                **stride_egress.FUNCTIONS}),
     ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
              **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_poisoning.FUNCTIONS, **data_vectors.FUNCTIONS,
