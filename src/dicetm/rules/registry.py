@@ -27,6 +27,7 @@ from dicetm.rules import (
     llm_trifecta,
     llm_usage,
     ml_model,
+    ml_output,
     stride,
     stride_browser,
     stride_egress,
@@ -48,7 +49,7 @@ FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
               **data_registry.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
-    ("ML", "ml.yaml", ml_model.FUNCTIONS),
+    ("ML", "ml.yaml", {**ml_model.FUNCTIONS, **ml_output.FUNCTIONS}),
 ]
 
 
