@@ -32,13 +32,8 @@ from collections.abc import Iterable, Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, TOOL_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import (
-    requests_from,
-    requests_to,
-)
-from dicetm.rules.reach_content import (
-    from_the_web,
-)
+from dicetm.rules.reach import requests_from, requests_to
+from dicetm.rules.reach_content import from_the_web
 from dicetm.rules.stride_common import (
     ACTOR_KINDS,
     CHANGING_PERMISSIONS,
@@ -67,6 +62,10 @@ from dicetm.rules.stride_common import (
     sorted_names,
     zone_of,
 )
+
+# What learns from or works on a store's content: models, and the steps that train or embed them.
+AI_READERS = frozenset({Kind.llm, Kind.ml_model, Kind.agent, Kind.fine_tuning_pipeline, Kind.embedding_pipeline})
+
 
 # ---------------------------------------------------------------- S: spoofing
 
@@ -456,7 +455,24 @@ def store_written_across_boundary(system: System) -> Iterator[Hit]:
                 writers.setdefault(writer.id, writer)
         if not writers:
             continue
-        yield Hit(element=store.id, others=tuple(writers), values={"writers": sorted_names(writers.values())})
+        # An outside party supplies data an AI component relies on: a data supply chain (AML.T0010.002) that a
+        # poisoned delivery enters (AML.T0019).
+        supplied = any(is_foreign(w) for w in writers.values()) and _feeds_ai(system, store)
+        yield Hit(element=store.id, others=tuple(writers), values={"writers": sorted_names(writers.values())},
+                  references=("atlas:AML.T0010.002", "atlas:AML.T0019") if supplied else ())
+
+
+def _feeds_ai(system: System, store: Element) -> bool:
+    """The store's content is what a model learns or works from: training data, a store a model or a training or
+    embedding step reads, or reference data a component matches a model's output against."""
+    if store.kind is Kind.training_data:
+        return True
+    for reader in system.downstream(store.id):
+        if reader.kind in AI_READERS:
+            return True
+        if any(s.kind in AI_READERS for s in system.upstream(reader.id) if s.id != store.id):
+            return True
+    return False
 
 
 FUNCTIONS: dict[str, RuleFunction] = {
