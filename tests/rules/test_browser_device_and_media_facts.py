@@ -155,3 +155,29 @@ def test_bad_facts_are_refused_with_line_and_hint(tmp_path: Path, line: str, fie
     text = str(caught.value)
     assert f"{path}:4" in text and field in text and hint in text
     assert path.read_bytes() == before
+
+
+def _startup_writer(writer: dict[str, Any]) -> System:
+    return system_of([writer, {"id": "cron", "name": "Scheduled jobs", "kind": "data_store", "autostart": True},
+                      {"id": "host", "name": "Host scheduler", "kind": "process", "executes_code": True}],
+                     [(writer["id"], "cron", False), ("cron", "host", False)])
+
+
+def test_an_agent_that_writes_an_autostart_location_can_persist() -> None:
+    threat = findings("T-AGENT-016", _startup_writer({"id": "bot", "name": "Ops agent", "kind": "agent"}))
+    assert set(threat["T-AGENT-016@cron"].elements) == {"cron", "bot", "host"}
+    assert "owasp-asi:ASI05:2026" in threat["T-AGENT-016@cron"].references
+
+
+def test_a_plain_backend_writing_its_own_schedule_is_no_persistence_path() -> None:
+    assert findings("T-AGENT-016", _startup_writer({"id": "deploy", "name": "Deploy job", "kind": "process"})) == {}
+
+
+def test_only_sessions_stated_to_outlive_revocation_are_reported() -> None:
+    def chat(revocable: bool | None) -> System:
+        return system_of([{"id": "user", "name": "User", "kind": "external_entity"},
+                          {"id": "socket", "name": "Socket server", "kind": "process",
+                           "sessions_revocable": revocable}], [("user", "socket", True)])
+    threat = findings("T-STRIDE-021", chat(False))["T-STRIDE-021@socket"]
+    assert "cwe:CWE-613" in threat.references and "user" in threat.elements
+    assert findings("T-STRIDE-021", chat(None)) == {} and findings("T-STRIDE-021", chat(True)) == {}

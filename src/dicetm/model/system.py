@@ -228,6 +228,12 @@ class Element(_Strict):
     cross_origin_checked: bool | None = Field(
         None, description="For web services: requests other sites' pages make a browser send are refused "
                           "(anti-CSRF token, SameSite cookies, Origin or content-type check).")
+    sessions_revocable: bool | None = Field(
+        None, description="For services people or clients sign in to: removing an account, changing its rights or "
+                          "signing out ends its open sessions and tokens at once.")
+    autostart: bool | None = Field(
+        None, description="For data stores: what is written here runs by itself later (startup items, scheduled "
+                          "jobs, shell profiles, git hooks, CI configuration).")
     # acting facts (tools, and agents or processes that act without a tool element)
     permissions: list[Permission] | None = Field(
         None, description="For tools, agents and processes: what it may do to the element it acts on.")
@@ -292,6 +298,8 @@ FACT_KINDS: dict[str, frozenset[Kind]] = {
     "browser": frozenset({Kind.process, Kind.external_entity}),
     "session_cookies": PROCESS_KINDS,
     "cross_origin_checked": PROCESS_KINDS,
+    "sessions_revocable": PROCESS_KINDS,
+    "autostart": frozenset({Kind.data_store}),
 }
 # Facts that name another element of the model (checked like flow ends), with the kind it must have, if any.
 REFERENCE_FACTS: dict[str, Kind | None] = {"acts_on": None, "server": Kind.mcp_server, "installed_from": Kind.registry}

@@ -1,6 +1,8 @@
-"""STRIDE rules for what a browser, or a client that loads outside content, does for the pages it loads: it sends
-requests they address to services that trust it (T-STRIDE-019: cross-site request forgery, DNS rebinding), and it
-shows and runs what hostile sites serve (T-STRIDE-020: drive-by compromise, phishing, imitated interfaces).
+"""STRIDE rules for browsers and the sessions services keep for them. A browser, or a client that loads outside
+content, sends requests the pages it loads address to services that trust it (T-STRIDE-019: cross-site request
+forgery, DNS rebinding), and shows and runs what hostile sites serve (T-STRIDE-020: drive-by compromise, phishing,
+imitated interfaces); a session that survives the removal of its account keeps a stolen or revoked login working
+(T-STRIDE-021).
 
 A browser is an element stated ``browser: true``. It sends requests with the user's cookies and from the user's
 network position, whatever trust zone it sits in; a service it calls relies on that ambient authority when it
@@ -143,7 +145,25 @@ def browser_loads_hostile_pages(system: System) -> Iterator[Hit]:
                   assumptions=assumptions, references=references)
 
 
+# ---------------------------------------------------------------- T-STRIDE-021 sessions outlive revocation
+
+
+def sessions_outlive_revocation(system: System) -> Iterator[Hit]:
+    """T-STRIDE-021: a component stated to keep sessions or tokens alive after the account behind them is removed,
+    demoted or signed out (``sessions_revocable: false``): a revoked administrator, a fired employee or a thief
+    holding a copied token keeps what the open session allows until it expires. The callers that hold sessions
+    there are named."""
+    for element in system.elements:
+        if element.kind not in PROCESS_KINDS or element.sessions_revocable is not False:
+            continue
+        holders = [e for f in requests_to(system, element.id) if (e := system.element_by_id.get(f.source)) is not None
+                   and e.id != element.id]
+        yield Hit(element=element.id, others=tuple(dict.fromkeys(e.id for e in holders)),
+                  values={"holders": _names(holders) if holders else "its callers"})
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-019": zone_client_relays_outside_requests,
     "T-STRIDE-020": browser_loads_hostile_pages,
+    "T-STRIDE-021": sessions_outlive_revocation,
 }
