@@ -333,6 +333,22 @@ def recognised_commands_carried_out(system: System) -> Iterator[Hit]:
 
 
 # --------------------------------------------------------------------------------------------------
+# T-ML-009 a model shipped to users' devices
+
+
+def model_on_user_devices(system: System) -> Iterator[Hit]:
+    """A model or agent stated to run on the users' own devices (``on_device``): its file ships with the app or
+    the operating system, so anyone holding a device can copy it, run it outside the app (without the checks
+    around it), study it and change it. The processes that feed it and receive its output on the device are
+    named."""
+    for model in system.elements:
+        if model.kind not in (ML, Kind.llm, Kind.agent) or model.on_device is not True:
+            continue
+        around = [e for e in [*system.upstream(model.id), *system.downstream(model.id)] if e.kind is Kind.process]
+        yield Hit(element=model.id, others=tuple(dict.fromkeys(e.id for e in around)))
+
+
+# --------------------------------------------------------------------------------------------------
 # T-ML-005 poisoned training of the model
 
 
@@ -384,4 +400,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-ML-004": physical_world_input,
     "T-ML-005": poisoned_training,
     "T-ML-006": recognised_commands_carried_out,
+    "T-ML-009": model_on_user_devices,
 }
