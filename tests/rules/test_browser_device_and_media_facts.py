@@ -181,3 +181,16 @@ def test_only_sessions_stated_to_outlive_revocation_are_reported() -> None:
     threat = findings("T-STRIDE-021", chat(False))["T-STRIDE-021@socket"]
     assert "cwe:CWE-613" in threat.references and "user" in threat.elements
     assert findings("T-STRIDE-021", chat(None)) == {} and findings("T-STRIDE-021", chat(True)) == {}
+
+
+def test_an_anonymous_entry_point_to_model_files_hands_out_the_model() -> None:
+    def server(reader: str) -> System:
+        return system_of([{"id": "anyone", "name": "Anyone", "kind": "external_entity"},
+                          {"id": "api", "name": "Tracking API", "kind": "process", "authenticated": False},
+                          {"id": "registry", "name": "Model registry", "kind": "data_store"},
+                          {"id": "reader", "name": "Reader", "kind": reader}],
+                         [("anyone", "api", False), ("api", "registry", True), ("registry", "reader", False)])
+    threat = findings("T-STRIDE-001", server("llm"))["T-STRIDE-001@api"]
+    assert {"atlas:AML.T0035", "atlas:AML.T0048.004"} <= set(threat.references) and "registry" in threat.elements
+    plain = findings("T-STRIDE-001", server("process"))["T-STRIDE-001@api"]
+    assert "atlas:AML.T0035" not in plain.references and "registry" not in plain.elements

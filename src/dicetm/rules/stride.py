@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, TOOL_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import requests_from, requests_to
+from dicetm.rules.reach import holds_model_files, requests_from, requests_to
 from dicetm.rules.reach_content import from_the_web
 from dicetm.rules.stride_common import (
     ACTOR_KINDS,
@@ -77,12 +77,15 @@ def unauthenticated_entry_point(system: System) -> Iterator[Hit]:
         entry = entries.get(element.id)
         if entry is None:
             continue
+        # Model files it stores or reads are handed to anyone who calls it: AI artefacts to collect and steal.
+        models = [s for s in system.downstream(element.id) if s.kind in STORE_KINDS and holds_model_files(system, s)]
         yield Hit(
             element=element.id,
-            others=tuple(sorted({c.id for c in entry.callers})),
+            others=(*sorted({c.id for c in entry.callers}), *(s.id for s in models)),
             values={"origin": " and from ".join(entry.origins)},
             lists={"reached_from": _reached_from(element, entry.callers)},
             assumptions=entry.assumptions,
+            references=("atlas:AML.T0035", "atlas:AML.T0048.004") if models else (),
         )
 
 
