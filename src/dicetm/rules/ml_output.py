@@ -16,9 +16,8 @@ OUTPUT_KINDS = frozenset({Kind.process, Kind.data_store, Kind.knowledge_source, 
 
 
 def _receivers(system: System, model: Element) -> list[Element]:
-    """The processes, stores and people a model's output goes to (not the callers that only send it input)."""
-    return [e for e in system.downstream(model.id) if e.kind in OUTPUT_KINDS
-            and any(f.target == e.id or f.bidirectional for f in system.flows_from.get(model.id, []))]
+    """The processes, stores and people a model's output goes to (a caller on a two-way flow gets its answers)."""
+    return [e for e in system.downstream(model.id) if e.kind in OUTPUT_KINDS]
 
 
 def ml_model_content_invented(system: System) -> Iterator[Hit]:

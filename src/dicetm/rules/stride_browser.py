@@ -108,15 +108,12 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
 # ---------------------------------------------------------------- T-STRIDE-020 a browser loads hostile pages
 
 
-def _ai_drivers(system: System, browser: Element) -> list[Element]:
+def _ai_drivers(system: System, browser: Element, by_zone: dict[str, list[Element]]) -> list[Element]:
     """Models and agents that send the browser where to go or act in it: those with a flow into it, and agents
-    stated to drive a browser in its trust zone."""
-    zone = system.boundary_of.get(browser.id)
+    stated to drive a browser in its trust zone (``by_zone``: such agents by zone)."""
     found = {e.id: e for e in system.upstream(browser.id) if e.kind in AI_DRIVERS}
-    if zone is not None:
-        for agent in system.of_kind(Kind.agent):
-            if agent.computer_use is ComputerUse.browser and system.boundary_of.get(agent.id) == zone:
-                found.setdefault(agent.id, agent)
+    for agent in by_zone.get(system.boundary_of.get(browser.id) or "", ()):
+        found.setdefault(agent.id, agent)
     return list(found.values())
 
 
@@ -126,11 +123,16 @@ def browser_loads_hostile_pages(system: System) -> Iterator[Hit]:
     page, the browser's own interface or an AI assistant shown in it (phishing, masquerading, misrepresented UI).
     When a model or agent points it to pages or acts in it, a page can also bait the agent (AI agent clickbait)
     and abuse the trust people give the assistant's answers."""
+    by_zone: dict[str, list[Element]] = {}
+    for agent in system.of_kind(Kind.agent):
+        zone = system.boundary_of.get(agent.id)
+        if agent.computer_use is ComputerUse.browser and zone is not None:
+            by_zone.setdefault(zone, []).append(agent)
     for browser in system.elements:
         if browser.browser is not True:
             continue
         feeders = _outside_feeders(system, browser, any_zone=True)
-        drivers = _ai_drivers(system, browser)
+        drivers = _ai_drivers(system, browser, by_zone)
         assumptions: tuple[str, ...] = ()
         if not feeders:
             assumptions = (f"No site outsiders write is drawn sending to {browser.name}; assumed it visits such "
