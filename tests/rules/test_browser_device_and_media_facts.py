@@ -194,3 +194,15 @@ def test_an_anonymous_entry_point_to_model_files_hands_out_the_model() -> None:
     assert {"atlas:AML.T0035", "atlas:AML.T0048.004"} <= set(threat.references) and "registry" in threat.elements
     plain = findings("T-STRIDE-001", server("process"))["T-STRIDE-001@api"]
     assert "atlas:AML.T0035" not in plain.references and "registry" not in plain.elements
+
+
+def test_a_model_that_takes_in_images_reads_instructions_hidden_in_them() -> None:
+    def chat(modality: list[str] | None) -> System:
+        return system_of([{"id": "user", "name": "User", "kind": "external_entity"},
+                          {"id": "chat", "name": "Vision chat model", "kind": "llm", "input_modality": modality}],
+                         [("user", "chat", True)])
+    seeing = findings("T-LLM-001", chat(["text", "image"]))["T-LLM-001@chat"]
+    assert "atlas:AML.T0043" in seeing.references and "takes in image" in seeing.scenario
+    for modality in (["text"], None):
+        reading = findings("T-LLM-001", chat(modality))["T-LLM-001@chat"]
+        assert "atlas:AML.T0043" not in reading.references and "takes in" not in reading.scenario

@@ -215,6 +215,8 @@ class Element(_Strict):
     output_modality: list[Modality] | None = Field(
         None, description="For models and agents: what they generate (text, audio, image, video); for an ml_model, "
                           "content it writes (a transcript, a caption, a translation) rather than a verdict.")
+    input_modality: list[Modality] | None = Field(
+        None, description="For models and agents: what they take in (text, audio, image, video).")
     on_device: bool | None = Field(
         None, description="For models and agents: the model runs on the users' own devices, so its file ships to "
                           "them.")
@@ -294,6 +296,7 @@ FACT_KINDS: dict[str, frozenset[Kind]] = {
     "decides_access": frozenset({Kind.ml_model}),
     "physical_input": frozenset({Kind.ml_model}),
     "output_modality": GENERATING_KINDS,
+    "input_modality": GENERATING_KINDS - {Kind.model_provider},
     "on_device": GENERATING_KINDS - {Kind.model_provider},
     "browser": frozenset({Kind.process, Kind.external_entity}),
     "session_cookies": PROCESS_KINDS,

@@ -26,9 +26,9 @@ import math
 import re
 from collections.abc import Iterator
 
-from dicetm.model import TOOL_KINDS, ComputerUse, Element, Factor, Kind, ModelProvenance, System
+from dicetm.model import TOOL_KINDS, ComputerUse, Element, Factor, Kind, Modality, ModelProvenance, System
 from dicetm.model.system import CLASSIFICATION_RANK, Classification
-from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.base import Hit, RuleFunction, join_words
 from dicetm.rules.reach import (
     CONTENT_PATH,
     EXPOSED,
@@ -89,10 +89,21 @@ def direct_prompt_injection(system: System) -> Iterator[Hit]:
                       "people, promising what you do not offer or praising a competitor do reputational harm.")
         # An agent passes the injected text on to the model behind it, whose refusals a jailbreak works on.
         behind = [e.id for e in system.downstream(model.id) if model.kind is Kind.agent and e.kind is Kind.llm]
+        hidden, crafted = _hidden_in_media(model)
         yield Hit(element=model.id, others=(entry, *behind), values={"entry": entry_name(system, entry, model),
-                                                             "public": public},
+                                                             "public": public, "hidden": hidden},
                   factors=tuple(factors), assumptions=tuple(assumptions),
-                  references=("atlas:AML.T0048.001",) if public else ())
+                  references=(*(("atlas:AML.T0048.001",) if public else ()), *crafted))
+
+
+def _hidden_in_media(model: Element) -> tuple[str, tuple[str, ...]]:
+    """A model stated to take in images, audio or video reads instructions people cannot see or hear in them:
+    text too faint or small to notice, perturbations and sounds outside human perception (crafted data)."""
+    media = [m.value for m in model.input_modality or () if m is not Modality.text]
+    if not media:
+        return "", ()
+    return (f" It also takes in {join_words(media)}, where instructions can hide from the people who look at or "
+            "listen to them: faint or tiny text, perturbations and sounds nobody perceives."), (CRAFTED_MEDIA_REF,)
 
 
 # An injected model that converses with people can be turned on them: it asks for their data or steers them.
@@ -102,6 +113,8 @@ SOCIAL_ENGINEERING_REFS = ("atlas:AML.T0052.000", "owasp-agentic:T15")
 # Content a model pulls from the open web on its own (browsing, fetching pages): a drive-by compromise.
 DRIVE_BY_REF = "atlas:AML.T0078"
 MALICIOUS_LINK_REF = "atlas:AML.T0011.003"
+# Instructions hidden in images, audio or video a model takes in: adversarial data crafted for it.
+CRAFTED_MEDIA_REF = "atlas:AML.T0043"
 
 
 def _drive_by(system: System, model: Element, origin: str) -> tuple[str, ...]:
@@ -140,9 +153,11 @@ def retrieved_content_injection(system: System) -> Iterator[Hit]:
             assumptions.append(f"Who can write the content of {name_of(system, source)} is not stated; assumed "
                                "outsiders can.")
         social = SOCIAL_ENGINEERING_REFS if model.id in conversing else ()
-        yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source)},
+        hidden, crafted = _hidden_in_media(model)
+        yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source),
+                                                              "hidden": hidden},
                   factors=tuple(factors), assumptions=tuple(assumptions),
-                  references=(*social, *_drive_by(system, model, source)))
+                  references=(*social, *_drive_by(system, model, source), *crafted))
 
 
 def tool_output_injection(system: System) -> Iterator[Hit]:

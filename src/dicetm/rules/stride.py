@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, TOOL_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import holds_model_files, requests_from, requests_to
+from dicetm.rules.reach import requests_from, requests_to
 from dicetm.rules.reach_content import from_the_web
 from dicetm.rules.stride_common import (
     ACTOR_KINDS,
@@ -63,10 +63,6 @@ from dicetm.rules.stride_common import (
     zone_of,
 )
 
-# What learns from or works on a store's content: models, and the steps that train or embed them.
-AI_READERS = frozenset({Kind.llm, Kind.ml_model, Kind.agent, Kind.fine_tuning_pipeline, Kind.embedding_pipeline})
-
-
 # ---------------------------------------------------------------- S: spoofing
 
 
@@ -77,8 +73,10 @@ def unauthenticated_entry_point(system: System) -> Iterator[Hit]:
         entry = entries.get(element.id)
         if entry is None:
             continue
-        # Model files it stores or reads are handed to anyone who calls it: AI artefacts to collect and steal.
-        models = [s for s in system.downstream(element.id) if s.kind in STORE_KINDS and holds_model_files(system, s)]
+        # Model files it stores or reads (a store a model loads its weights from) are handed to anyone who calls
+        # it: AI artefacts to collect, and the model itself to steal.
+        models = [s for s in system.downstream(element.id) if s.kind in STORE_KINDS
+                  and any(m.kind in (Kind.llm, Kind.ml_model) for m in system.downstream(s.id))]
         yield Hit(
             element=element.id,
             others=(*sorted({c.id for c in entry.callers}), *(s.id for s in models)),
@@ -458,22 +456,26 @@ def store_written_across_boundary(system: System) -> Iterator[Hit]:
                 writers.setdefault(writer.id, writer)
         if not writers:
             continue
-        # An outside party supplies data an AI component relies on: a data supply chain (AML.T0010.002) that a
-        # poisoned delivery enters (AML.T0019).
+        # An outside party supplies data a model is trained on or judges against: a data supply chain
+        # (AML.T0010.002) that a poisoned delivery enters (AML.T0019).
         supplied = any(is_foreign(w) for w in writers.values()) and _feeds_ai(system, store)
         yield Hit(element=store.id, others=tuple(writers), values={"writers": sorted_names(writers.values())},
                   references=("atlas:AML.T0010.002", "atlas:AML.T0019") if supplied else ())
 
 
 def _feeds_ai(system: System, store: Element) -> bool:
-    """The store's content is what a model learns or works from: training data, a store a model or a training or
-    embedding step reads, or reference data a component matches a model's output against."""
+    """The store holds data a model is trained on or judged against, not context it reads (RAG poisoning has its
+    own rules) nor its weights (a store a model loads from): training data, a data store a training job reads, or
+    reference data a component matches a non-generative model's output against (a hash list, a watch list, a
+    face gallery)."""
     if store.kind is Kind.training_data:
         return True
+    if store.kind is not Kind.data_store:
+        return False
     for reader in system.downstream(store.id):
-        if reader.kind in AI_READERS:
+        if reader.kind is Kind.fine_tuning_pipeline:
             return True
-        if any(s.kind in AI_READERS for s in system.upstream(reader.id) if s.id != store.id):
+        if reader.kind is Kind.process and any(s.kind is Kind.ml_model for s in system.upstream(reader.id)):
             return True
     return False
 
