@@ -23,6 +23,7 @@ from dicetm.rules import (
     data_vectors,
     ecosystem,
     llm,
+    llm_injection,
     llm_output,
     llm_trifecta,
     llm_usage,
@@ -42,8 +43,8 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
     ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS, **stride_browser.FUNCTIONS,
                                 **stride_egress.FUNCTIONS}),
-    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
-             **llm_usage.FUNCTIONS}),
+    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_injection.FUNCTIONS, **llm_output.FUNCTIONS,
+                         **llm_trifecta.FUNCTIONS, **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_poisoning.FUNCTIONS, **data_vectors.FUNCTIONS,
               **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS, **data_artifacts.FUNCTIONS,
               **data_registry.FUNCTIONS}),
