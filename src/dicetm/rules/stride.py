@@ -20,9 +20,8 @@ Conventions shared by the rules of this module:
   external entity whose unauthenticated flows reach anything else, and T-STRIDE-003 the
   unauthenticated flows between internal components in different zones.
 
-The helpers these rules share with the other STRIDE modules live in ``rules.stride_common``. Every function
-reads the model once through the ``System`` indexes, so it runs in time linear in the number of elements and
-flows, and yields hits in model order.
+The helpers these rules share live in ``rules.stride_common``. Every function reads the model once through the
+``System`` indexes, so it runs in time linear in the number of elements and flows, and yields hits in model order.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Shared ground of the STRIDE rules (``rules.stride``, ``rules.stride_stores``, ``rules.stride_exposure``):
-zones, outsiders, anonymous entry points, what an element changes, and how sensitive what it holds is.
-The conventions are those in the docstring of ``rules.stride``."""
+"""Shared ground of the STRIDE-per-element rules in ``rules.stride``: zones, outsiders, anonymous entry points,
+what an element changes, and how sensitive what it holds is. The conventions are those in the docstring of
+``rules.stride``."""
 
 from __future__ import annotations
 
