@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dicetm.model import Element, Flow, Kind, System
-from dicetm.rules import llm
+from dicetm.rules import llm_injection
 
 
 def _public_chats(count: int) -> System:
@@ -24,13 +24,13 @@ def _public_chats(count: int) -> System:
 
 def test_direct_injection_works_out_who_converses_once_per_system(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    original = llm._converses_with_people
+    original = llm_injection._converses_with_people
 
     def counted(system: System) -> set[str]:
         calls.append(1)
         return original(system)
 
-    monkeypatch.setattr(llm, "_converses_with_people", counted)
-    hits = list(llm.direct_prompt_injection(_public_chats(12)))
+    monkeypatch.setattr(llm_injection, "_converses_with_people", counted)
+    hits = list(llm_injection.direct_prompt_injection(_public_chats(12)))
     assert len(hits) == 12 and all("atlas:AML.T0048.001" in hit.references for hit in hits)
     assert len(calls) == 1

@@ -100,6 +100,13 @@ class OutputFormat(StrEnum):
     shell = "shell"
 
 
+class Modality(StrEnum):
+    text = "text"
+    audio = "audio"  # speech, a voice or other sound
+    image = "image"
+    video = "video"
+
+
 class Transport(StrEnum):
     stdio = "stdio"  # started by the client on the same machine, talking over standard input/output
     http = "http"  # reached over the network (streamable HTTP or server-sent events)
@@ -204,6 +211,31 @@ class Element(_Strict):
     physical_input: bool | None = Field(
         None, description="For ml_model: its input is captured from the physical world (camera, microphone, "
                           "sensor) rather than sent as data.")
+    # what a model makes and where it runs
+    output_modality: list[Modality] | None = Field(
+        None, description="For models and agents: what they generate (text, audio, image, video); for an ml_model, "
+                          "content it writes (a transcript, a caption, a translation) rather than a verdict.")
+    input_modality: list[Modality] | None = Field(
+        None, description="For models and agents: what they take in (text, audio, image, video).")
+    on_device: bool | None = Field(
+        None, description="For models and agents: the model runs on the users' own devices, so its file ships to "
+                          "them.")
+    # browser facts
+    browser: bool | None = Field(
+        None, description="A web browser: it loads pages from the sites it visits and sends requests to any site "
+                          "those pages address, with the user's cookies and network position.")
+    session_cookies: bool | None = Field(
+        None, description="For web services: signed-in sessions live in browser cookies the browser sends with "
+                          "every request to it.")
+    cross_origin_checked: bool | None = Field(
+        None, description="For web services: requests other sites' pages make a browser send are refused "
+                          "(anti-CSRF token, SameSite cookies, Origin or content-type check).")
+    sessions_revocable: bool | None = Field(
+        None, description="For services people or clients sign in to: removing an account, changing its rights or "
+                          "signing out ends its open sessions and tokens at once.")
+    autostart: bool | None = Field(
+        None, description="For data stores: what is written here runs by itself later (startup items, scheduled "
+                          "jobs, shell profiles, git hooks, CI configuration).")
     # acting facts (tools, and agents or processes that act without a tool element)
     permissions: list[Permission] | None = Field(
         None, description="For tools, agents and processes: what it may do to the element it acts on.")
@@ -245,6 +277,8 @@ class Element(_Strict):
 
 # Facts that only make sense on some kinds (the loader reports them elsewhere, with a hint).
 ACTING_KINDS = frozenset({Kind.tool, Kind.agent, Kind.process, Kind.mcp_server})
+# What makes a model's output: the models themselves and a vendor's model API.
+GENERATING_KINDS = frozenset({Kind.llm, Kind.ml_model, Kind.agent, Kind.model_provider})
 FACT_KINDS: dict[str, frozenset[Kind]] = {
     "permissions": ACTING_KINDS,
     "acts_on": ACTING_KINDS,
@@ -261,6 +295,14 @@ FACT_KINDS: dict[str, frozenset[Kind]] = {
     "returns_scores": frozenset({Kind.ml_model}),
     "decides_access": frozenset({Kind.ml_model}),
     "physical_input": frozenset({Kind.ml_model}),
+    "output_modality": GENERATING_KINDS,
+    "input_modality": GENERATING_KINDS - {Kind.model_provider},
+    "on_device": GENERATING_KINDS - {Kind.model_provider},
+    "browser": frozenset({Kind.process, Kind.external_entity}),
+    "session_cookies": PROCESS_KINDS,
+    "cross_origin_checked": PROCESS_KINDS,
+    "sessions_revocable": PROCESS_KINDS,
+    "autostart": frozenset({Kind.data_store}),
 }
 # Facts that name another element of the model (checked like flow ends), with the kind it must have, if any.
 REFERENCE_FACTS: dict[str, Kind | None] = {"acts_on": None, "server": Kind.mcp_server, "installed_from": Kind.registry}

@@ -6,6 +6,8 @@
 - T-AGENT-013: credentials a component that reads files or executes code can get at: the host it runs on,
   a store or configuration it reads, the agent's own configuration.
 - T-AGENT-014: code written by outsiders (packages, contributed code, fetched scripts) run as part of a task.
+- T-AGENT-016: an auto-start location (``autostart``: startup items, scheduled jobs, shell profiles, git hooks, CI
+  configuration) that a model-driven or code-running component can write: what it plants there runs again later.
 
 Conventions are those of ``rules.agent``; every function is linear in elements and flows.
 """
@@ -15,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import TOOL_KINDS, Classification, Element, Kind, Permission, System
-from dicetm.rules.agent import (
+from dicetm.rules.agent_common import (
     ACTING,
     MODEL_KINDS,
     NOT_A_TARGET,
     acted_on,
     approval_gap,
+    can_act,
     drives_computer,
     executors,
     impact_factor,
@@ -215,8 +218,39 @@ def agent_runs_untrusted_code(system: System) -> Iterator[Hit]:
                   factors=tuple(factors))
 
 
+# --- T-AGENT-016 auto-start locations a steerable component writes ------------------------------------
+
+
+def _steerable(element: Element) -> bool:
+    """Can be made to write what an attacker wants: a model, agent or tool, code-running, or an outsider."""
+    return (element.kind in MODEL_KINDS | TOOL_KINDS or element.executes_code is True
+            or element.kind is Kind.external_entity or element.untrusted_content is True)
+
+
+def autostart_location_writable(system: System) -> Iterator[Hit]:
+    """A data store stated to hold what runs by itself later (``autostart``) that a model, agent or tool, a
+    component running code, or an outsider writes to (a flow into it, or a tool acting on it with write access):
+    one planted line there is persistent code execution at the next start, login, commit or build, with the rights
+    of whatever runs it (the processes it flows to)."""
+    for store in system.of_kind(Kind.data_store):
+        if store.autostart is not True:
+            continue
+        writers = {e.id: e for e in system.upstream(store.id) if _steerable(e)}
+        for tool in system.elements:
+            if tool.kind in TOOL_KINDS and tool.acts_on == store.id and can_act(tool):
+                writers.setdefault(tool.id, tool)
+        if not writers:
+            continue
+        runners = [e for e in system.downstream(store.id) if e.kind in (Kind.process, Kind.agent)
+                   and e.id not in writers]
+        yield Hit(element=store.id, others=tuple(e.id for e in [*writers.values(), *runners]),
+                  values={"writers": join_names(writers.values()),
+                          "runners": join_names(runners) if runners else "the system that starts it"})
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-AGENT-012": agent_acts_without_human_approval,
     "T-AGENT-013": credentials_within_reach,
     "T-AGENT-014": agent_runs_untrusted_code,
+    "T-AGENT-016": autostart_location_writable,
 }

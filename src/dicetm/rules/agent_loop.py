@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import TOOL_KINDS, Element, Exposure, Factor, Flow, Kind, System
-from dicetm.rules.agent import (
+from dicetm.rules.agent_common import (
     ACTING,
     MANY_APPROVAL_GATES,
     MODEL_KINDS,

@@ -12,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import STORE_KINDS, Classification, Element, Exposure, Kind, ModelProvenance, Permission, System
-from dicetm.rules.agent import executors, join_names
+from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import from_the_web, holds_model_files, loaded_weights, open_to_internet
+from dicetm.rules.reach import (
+    holds_model_files,
+    loaded_weights,
+    open_to_internet,
+)
+from dicetm.rules.reach_content import (
+    from_the_web,
+)
 
 # Infrastructure that loads and runs artefacts: notebooks, workers, training and embedding jobs (tools and MCP
 # servers are installed from registries: the ECO family's ground).
@@ -111,8 +118,10 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if any(from_the_web(system, s) for s in sources):
             references.append("atlas:AML.T0078")  # pages fetched from the open web: a drive-by compromise
         reaches: list[str] = []
+        if gateways:  # what callers send is what it runs: their input reaches its interpreter as code
+            references += ["cwe:CWE-94", "atlas:AML.T0050"]
         if tenants:
-            references += ["cwe:CWE-653", "atlas:AML.T0050"]
+            references += ["cwe:CWE-653", *([] if gateways else ["atlas:AML.T0050"])]
             reaches.append(f"reach what the platform keeps for the other tenants of {join_names(tenants)}")
         if host.egress_restricted is not True:
             references += ["atlas:AML.T0072", "atlas:AML.T0025"]

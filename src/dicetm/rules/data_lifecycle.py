@@ -10,7 +10,12 @@ from collections.abc import Iterator
 
 from dicetm.model import Element, Kind, System
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import retrieval_reach, spread
+from dicetm.rules.reach import (
+    spread,
+)
+from dicetm.rules.reach_content import (
+    retrieval_reach,
+)
 
 FEEDERS = frozenset({Kind.embedding_pipeline, Kind.knowledge_source, Kind.data_store, Kind.process})
 

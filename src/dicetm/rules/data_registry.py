@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dicetm.model import Element, Kind, ModelProvenance, OutputFormat, System
-from dicetm.rules.agent import executors, join_names, likelihood_factor
+from dicetm.rules.agent_common import executors, join_names, likelihood_factor
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.ecosystem import PACKAGE_ENTRIES, entry_kinds, installed_from
 from dicetm.rules.reach import models

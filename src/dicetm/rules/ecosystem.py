@@ -29,7 +29,7 @@ from dicetm.model import (
     System,
     Transport,
 )
-from dicetm.rules.agent import (
+from dicetm.rules.agent_common import (
     MODEL_KINDS,
     executors,
     impact_factor,

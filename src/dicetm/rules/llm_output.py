@@ -19,10 +19,8 @@ from dicetm.rules.reach import (
     RELAYS,
     SENSITIVE,
     SHOWN_STORES,
-    attacker_input,
     caller_reach,
     front_ends,
-    grounded,
     kinds,
     loop_owners,
     models,
@@ -32,6 +30,10 @@ from dicetm.rules.reach import (
     requests_to,
     speaks_to_outside,
     spread,
+)
+from dicetm.rules.reach_content import (
+    attacker_input,
+    grounded,
 )
 
 # --------------------------------------------------------------------------------------------------

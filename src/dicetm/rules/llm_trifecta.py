@@ -10,13 +10,15 @@ from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
     MODELS,
     SENSITIVE,
-    ContentReach,
     loop_owners,
     name_of,
     rank,
+    speaks_to_outside,
+)
+from dicetm.rules.reach_content import (
+    ContentReach,
     retrieval_reach,
     sensitive_reach,
-    speaks_to_outside,
     tool_reach,
 )
 

@@ -1,6 +1,7 @@
 """ML family: attacks on models that score, classify, detect or recognise (``ml_model``) rather than answer
 prompts: evasion at inference, adversarial inputs crafted offline against a proxy, scores that show attackers
-how close they are, physical-world inputs, and poisoning of the training that feeds the model.
+how close they are, physical-world inputs and the commands recognised from them, and poisoning of the training
+that feeds the model. What a model generates is in ``rules.ml_output``.
 
 What is the same threat for any model (copying it through its API, its supply chain, flooding it) is not
 repeated here: those rules of the LLM and DATA families take ``ml_model`` too.
@@ -242,6 +243,11 @@ def adversarial_inputs_crafted_offline(system: System) -> Iterator[Hit]:
             references.append("atlas:AML.T0044")
             if shipped is not None:
                 others.append(shipped.id)
+        if model.on_device is True:
+            # The model file sits on every user's device: whoever holds one holds the model itself, and can also
+            # run it backwards to learn what its outputs say about their inputs.
+            reasons.append("it runs on users' own devices, from which its model file can be pulled out")
+            references.extend(r for r in ("atlas:AML.T0044", "atlas:AML.T0024.001") if r not in references)
         if public_data is not None:
             reasons.append("it is trained on data from the public web")
             others.append(public_data.id)
@@ -302,6 +308,47 @@ def physical_world_input(system: System) -> Iterator[Hit]:
 
 
 # --------------------------------------------------------------------------------------------------
+# T-ML-006 what a sensor model recognises is carried out
+
+
+def recognised_commands_carried_out(system: System) -> Iterator[Hit]:
+    """A process or agent whose only modelled input is what an ml_model reading the physical world
+    (``physical_input``) recognises, and which acts on other components (sends to them). What the model hears or
+    sees is its instruction: whoever can make the sensor pick something up (a voice across the room, ultrasound
+    nobody hears, a sign in view) makes it act with the owner's rights, changing data, sending messages, turning
+    the device off the network. Only the executors of such a model are reported, once each."""
+    for executor in system.elements:
+        if executor.kind not in (Kind.process, Kind.agent):
+            continue
+        senders = system.upstream(executor.id)
+        if not senders or any(s.kind is not ML or s.physical_input is not True for s in senders):
+            continue
+        acted = [e for e in system.downstream(executor.id)
+                 if e.kind is not Kind.external_entity and e.id not in {s.id for s in senders}]
+        if not acted:
+            continue
+        yield Hit(element=executor.id, others=tuple(e.id for e in [*senders, *acted]),
+                  values={"model": _names(system, tuple(s.id for s in senders)),
+                          "acted": _names(system, tuple(e.id for e in acted))})
+
+
+# --------------------------------------------------------------------------------------------------
+# T-ML-009 a model shipped to users' devices
+
+
+def model_on_user_devices(system: System) -> Iterator[Hit]:
+    """A model or agent stated to run on the users' own devices (``on_device``): its file ships with the app or
+    the operating system, so anyone holding a device can copy it, run it outside the app (without the checks
+    around it), study it and change it. The processes that feed it and receive its output on the device are
+    named."""
+    for model in system.elements:
+        if model.kind not in (ML, Kind.llm, Kind.agent) or model.on_device is not True:
+            continue
+        around = [e for e in [*system.upstream(model.id), *system.downstream(model.id)] if e.kind is Kind.process]
+        yield Hit(element=model.id, others=tuple(dict.fromkeys(e.id for e in around)))
+
+
+# --------------------------------------------------------------------------------------------------
 # T-ML-005 poisoned training of the model
 
 
@@ -352,4 +399,6 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-ML-003": scores_visible_outside,
     "T-ML-004": physical_world_input,
     "T-ML-005": poisoned_training,
+    "T-ML-006": recognised_commands_carried_out,
+    "T-ML-009": model_on_user_devices,
 }

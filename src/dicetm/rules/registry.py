@@ -23,11 +23,14 @@ from dicetm.rules import (
     data_vectors,
     ecosystem,
     llm,
+    llm_injection,
     llm_output,
     llm_trifecta,
     llm_usage,
     ml_model,
+    ml_output,
     stride,
+    stride_browser,
     stride_egress,
     stride_exposure,
 )
@@ -38,15 +41,16 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same plain d
 # (family name, metadata file in rules/meta/, functions by rule id)
 # A family's functions may live in several modules (one job each); their FUNCTIONS are merged here.
 FAMILIES: list[tuple[str, str, dict[str, RuleFunction]]] = [
-    ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS, **stride_egress.FUNCTIONS}),
-    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_output.FUNCTIONS, **llm_trifecta.FUNCTIONS,
-             **llm_usage.FUNCTIONS}),
+    ("STRIDE", "stride.yaml", {**stride.FUNCTIONS, **stride_exposure.FUNCTIONS, **stride_browser.FUNCTIONS,
+                                **stride_egress.FUNCTIONS}),
+    ("LLM", "llm.yaml", {**llm.FUNCTIONS, **llm_injection.FUNCTIONS, **llm_output.FUNCTIONS,
+                         **llm_trifecta.FUNCTIONS, **llm_usage.FUNCTIONS}),
     ("DATA", "data.yaml", {**data.FUNCTIONS, **data_poisoning.FUNCTIONS, **data_vectors.FUNCTIONS,
               **data_lifecycle.FUNCTIONS, **data_execution.FUNCTIONS, **data_artifacts.FUNCTIONS,
               **data_registry.FUNCTIONS}),
     ("AGENT", "agent.yaml", {**agent.FUNCTIONS, **agent_loop.FUNCTIONS, **agent_actions.FUNCTIONS}),
     ("ECO", "eco.yaml", ecosystem.FUNCTIONS),
-    ("ML", "ml.yaml", ml_model.FUNCTIONS),
+    ("ML", "ml.yaml", {**ml_model.FUNCTIONS, **ml_output.FUNCTIONS}),
 ]
 
 

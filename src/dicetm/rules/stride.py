@@ -20,248 +20,69 @@ Conventions shared by the rules of this module:
   external entity whose unauthenticated flows reach anything else, and T-STRIDE-003 the
   unauthenticated flows between internal components in different zones.
 
-Every function reads the model once through the ``System`` indexes, so it runs in time linear in the
-number of elements and flows, and yields hits in model order.
+The helpers these rules share live in ``rules.stride_common``. Every function reads the model once through the
+``System`` indexes, so it runs in time linear in the number of elements and flows, and yields hits in model order.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from dicetm.model import (
-    PROCESS_KINDS,
-    STORE_KINDS,
-    TOOL_KINDS,
-    Classification,
-    Element,
-    Exposure,
-    Factor,
-    Flow,
-    Kind,
-    Permission,
-    System,
-)
+from dicetm.model import PROCESS_KINDS, STORE_KINDS, TOOL_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
-from dicetm.rules.base import Hit, RuleFunction, per_system
-from dicetm.rules.reach import from_the_web, requests_from, requests_to
-
-EXPOSED = (Exposure.internet, Exposure.partner)
-CONFIDENTIAL = CLASSIFICATION_RANK[Classification.confidential]
-PERSONAL = CLASSIFICATION_RANK[Classification.personal]
-CHANGING_PERMISSIONS = frozenset({Permission.write, Permission.execute})
-# Process-like kinds that act on behalf of callers and whose actions need to be attributable.
-ACTOR_KINDS = frozenset({Kind.process, Kind.agent, Kind.tool, Kind.mcp_server})
-# Stores whose content is data rather than a record of actions (log stores have their own rule).
-CONTENT_STORE_KINDS = STORE_KINDS - {Kind.log_store}
-# Protocol words that imply transport encryption, and ones that imply plaintext.
-ENCRYPTED_PROTOCOLS = frozenset(
-    {"https", "tls", "mtls", "ssl", "grpcs", "wss", "sftp", "ssh", "ftps", "smtps", "imaps", "ldaps",
-     "amqps", "mqtts", "ipsec", "wireguard", "vpn"}
+from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.reach import requests_from, requests_to
+from dicetm.rules.reach_content import from_the_web
+from dicetm.rules.stride_common import (
+    ACTOR_KINDS,
+    CHANGING_PERMISSIONS,
+    CONFIDENTIAL,
+    CONTENT_STORE_KINDS,
+    ENCRYPTED_PROTOCOLS,
+    EXPOSED,
+    PERSONAL,
+    PLAINTEXT_PROTOCOLS,
+    anonymous_entry_points,
+    changed_elements,
+    factor,
+    flow_label,
+    from_outside_zone,
+    hosts_run_for,
+    is_anonymous_outsider,
+    is_foreign,
+    is_outsider,
+    on_public_network,
+    origin_phrases,
+    protocol_words,
+    rank_of,
+    secret_places,
+    sensitivity,
+    serves_outsiders,
+    sorted_names,
+    zone_of,
 )
-PLAINTEXT_PROTOCOLS = frozenset(
-    {"http", "ftp", "telnet", "ws", "smtp", "imap", "pop3", "ldap", "amqp", "mqtt"}
-)
-
-
-# ---------------------------------------------------------------- shared helpers
-
-
-def _zone(system: System, element_id: str) -> str | None:
-    return system.boundary_of.get(element_id)
-
-
-def _names(elements: Iterable[Element]) -> str:
-    """Sorted, de-duplicated element names for a template, e.g. 'Orders DB, Users DB'."""
-    return ", ".join(sorted({e.name for e in elements}))
-
-
-def _flow_label(flow: Flow) -> str:
-    return f"'{flow.data}'" if flow.data else f"'{flow.id}'"
-
-
-def _rank(classification: Classification | None) -> int | None:
-    return None if classification is None else CLASSIFICATION_RANK[classification]
-
-
-def _is_outsider(element: Element) -> bool:
-    """Input from this element is controlled by people outside the organisation."""
-    return (
-        element.kind is Kind.external_entity
-        or element.third_party is True
-        or element.untrusted_content is True
-        or element.exposure in EXPOSED
-    )
-
-
-def _is_anonymous_outsider(element: Element) -> bool:
-    """An outsider whose content reaches the system without anyone vouching for its author."""
-    if _is_foreign(element) or element.untrusted_content is True:
-        return True
-    return element.exposure in EXPOSED and element.authenticated is not True
-
-
-def _is_foreign(element: Element) -> bool:
-    """Operated by someone else: the organisation cannot change how it authenticates or logs."""
-    return element.kind is Kind.external_entity or element.third_party is True
-
-
-def _from_outside_zone(system: System, flow: Flow, receiver: Element) -> Element | None:
-    """The sending element when ``flow`` reaches ``receiver`` from another zone or an external entity."""
-    sender = system.element_by_id.get(system.other_end(flow, receiver.id))
-    if sender is None or sender.id == receiver.id:
-        return None
-    if sender.kind is Kind.external_entity or _zone(system, sender.id) != _zone(system, receiver.id):
-        return sender
-    return None
-
-
-def _on_public_network(element: Element) -> bool:
-    """Traffic to or from this element leaves the organisation's own network."""
-    return element.kind in (Kind.external_entity, Kind.model_provider) or element.third_party is True
-
-
-def _protocol_words(protocol: str | None) -> set[str]:
-    return set(re.split(r"[^a-z0-9]+", protocol.lower())) if protocol else set()
-
-
-@dataclass(frozen=True)
-class _EntryPoint:
-    """A process-like element that lets callers from outside its zone in without authentication."""
-
-    origins: tuple[str, ...]
-    callers: tuple[Element, ...]
-    assumptions: tuple[str, ...]
-
-
-def _origin_phrases(element: Element, callers: Iterable[Element]) -> tuple[str, ...]:
-    phrases: list[str] = []
-    if element.exposure is Exposure.internet:
-        phrases.append("the internet")
-    elif element.exposure is Exposure.partner:
-        phrases.append("partner networks")
-    names = _names(callers)
-    if names:
-        phrases.append(f"outside its trust zone ({names})")
-    return tuple(phrases)
-
-
-def _entry_point(system: System, element: Element) -> _EntryPoint | None:
-    if element.kind not in PROCESS_KINDS or element.exposure is Exposure.isolated:
-        return None
-    if element.authenticated is True or element.third_party is True:
-        return None
-    entry_flows = [f for f in requests_to(system, element.id) if _from_outside_zone(system, f, element)]
-    if element.exposure not in EXPOSED and not entry_flows:
-        return None
-    assumptions: list[str] = []
-    open_flows = entry_flows
-    if element.authenticated is None:
-        open_flows = [f for f in entry_flows if f.authenticated is not True]
-        if entry_flows and not open_flows:
-            return None  # every modelled caller from outside authenticates
-        assumptions.append(f"Whether callers of {element.name} must authenticate is not stated; "
-                           "assumed anonymous requests are accepted.")
-        assumptions.extend(f"Authentication of flow {_flow_label(f)} into {element.name} is not stated; "
-                           "assumed none." for f in open_flows if f.authenticated is None)
-    callers = [s for f in open_flows if (s := _from_outside_zone(system, f, element)) is not None]
-    return _EntryPoint(_origin_phrases(element, callers), tuple(callers), tuple(assumptions))
-
-
-@per_system
-def _anonymous_entry_points(system: System) -> dict[str, _EntryPoint]:
-    """Every element T-STRIDE-001 reports, by id (the other spoofing rules leave them to it)."""
-    result: dict[str, _EntryPoint] = {}
-    for element in system.elements:
-        entry = _entry_point(system, element)
-        if entry is not None:
-            result[element.id] = entry
-    return result
-
-
-def _serves_outsiders(system: System, element: Element) -> bool:
-    """Requests reach the element from the internet, partners or an outsider in another zone."""
-    if element.exposure in EXPOSED:
-        return True
-    for flow in requests_to(system, element.id):
-        sender = _from_outside_zone(system, flow, element)
-        if sender is not None and _is_outsider(sender):
-            return True
-    return False
-
-
-def _changed_elements(system: System, element: Element) -> tuple[list[Element], list[str]]:
-    """Elements ``element`` writes to or executes on: stores it sends data to, and a tool's target.
-
-    A stated permission list without write or execute means nothing is changed. A tool without a
-    stated permission list is assumed able to write, and the assumption is returned.
-    """
-    assumptions: list[str] = []
-    if element.permissions is not None and not CHANGING_PERMISSIONS & set(element.permissions):
-        return [], assumptions
-    if element.kind is Kind.retriever:  # a retriever's flows into a store are queries, not writes
-        return [], assumptions
-    changed: dict[str, Element] = {}
-    for flow in system.flows_from.get(element.id, []):
-        other = system.element_by_id.get(system.other_end(flow, element.id))
-        if other is not None and other.id != element.id and other.kind in CONTENT_STORE_KINDS:
-            changed.setdefault(other.id, other)
-    if element.kind in TOOL_KINDS and element.acts_on in system.element_by_id:
-        target = system.element_by_id[element.acts_on]
-        if target.id != element.id:
-            changed.setdefault(target.id, target)
-    for host in _hosts_run_for(system, element):
-        changed.setdefault(host.id, host)
-    if changed and element.kind in TOOL_KINDS and element.permissions is None:
-        assumptions.append(f"The permissions of {element.name} are not stated; assumed it can write.")
-    return list(changed.values()), assumptions
-
-
-def _hosts_run_for(system: System, element: Element) -> list[Element]:
-    """Processes stated to run code that ``element`` sends to one way (commands to run, not a question to answer):
-    the machine it starts processes on. A model or agent acting on a machine is the AGENT family's ground."""
-    if element.kind in (Kind.llm, Kind.agent):
-        return []
-    return [host for f in requests_from(system, element.id) if not f.bidirectional
-            and (host := system.element_by_id.get(f.target)) is not None and host.kind is Kind.process
-            and host.executes_code is True]
-
-
-@per_system
-def _secret_places(system: System) -> frozenset[str]:
-    """Elements stated to keep credentials or secret assets."""
-    assets = {e for a in system.assets if a.classification is Classification.secret for e in a.stored_in}
-    return frozenset(e.id for e in system.elements if e.holds_credentials is True or e.id in assets)
-
-
-def _sensitivity(system: System, element: Element) -> int:
-    """Rank of what an element holds: its classification, or secret when it keeps credentials or secret assets."""
-    if element.id in _secret_places(system):
-        return CLASSIFICATION_RANK[Classification.secret]
-    return _rank(element.classification) or 0
-
-
-def _factor(target: str, delta: int, fact: str, note: str) -> Factor:
-    return Factor(target=target, delta=delta, fact=fact, note=note)
-
 
 # ---------------------------------------------------------------- S: spoofing
 
 
 def unauthenticated_entry_point(system: System) -> Iterator[Hit]:
     """T-STRIDE-001: a process-like element reachable from outside its zone that accepts anonymous calls."""
-    entries = _anonymous_entry_points(system)
+    entries = anonymous_entry_points(system)
     for element in system.elements:
         entry = entries.get(element.id)
         if entry is None:
             continue
+        # Model files it stores or reads (a store a model loads its weights from) are handed to anyone who calls
+        # it: AI artefacts to collect, and the model itself to steal.
+        models = [s for s in system.downstream(element.id) if s.kind in STORE_KINDS
+                  and any(m.kind in (Kind.llm, Kind.ml_model) for m in system.downstream(s.id))]
         yield Hit(
             element=element.id,
-            others=tuple(sorted({c.id for c in entry.callers})),
+            others=(*sorted({c.id for c in entry.callers}), *(s.id for s in models)),
             values={"origin": " and from ".join(entry.origins)},
             lists={"reached_from": _reached_from(element, entry.callers)},
             assumptions=entry.assumptions,
+            references=("atlas:AML.T0035", "atlas:AML.T0048.004") if models else (),
         )
 
 
@@ -278,7 +99,7 @@ def unauthenticated_flow_crosses_boundary(system: System) -> Iterator[Hit]:
     Flows from external entities are left to T-STRIDE-011 and flows into anonymous entry points to
     T-STRIDE-001, which already report the same missing authentication.
     """
-    entries = _anonymous_entry_points(system)
+    entries = anonymous_entry_points(system)
     for flow in system.flows:
         source = system.element_by_id.get(flow.source)
         target = system.element_by_id.get(flow.target)
@@ -294,11 +115,11 @@ def unauthenticated_flow_crosses_boundary(system: System) -> Iterator[Hit]:
             continue  # the receiver requires every caller to authenticate
         assumptions: tuple[str, ...] = ()
         if flow.authenticated is None:
-            assumptions = (f"Authentication of flow {_flow_label(flow)} from {source.name} to {target.name} "
+            assumptions = (f"Authentication of flow {flow_label(flow)} from {source.name} to {target.name} "
                            "is not stated; assumed none.",)
         factors: tuple[Factor, ...] = ()
-        if _is_outsider(source):
-            factors = (_factor("likelihood", 1, f"{source.id}.outsider",
+        if is_outsider(source):
+            factors = (factor("likelihood", 1, f"{source.id}.outsider",
                                f"{source.name} is reachable from outside the organisation, so an attacker "
                                "there is already one step from this flow."),)
         yield Hit(element=target.id, flow=flow.id, others=(source.id,), factors=factors,
@@ -310,7 +131,7 @@ def external_entity_spoofing(system: System) -> Iterator[Hit]:
 
     One hit per entity. Flows into an element T-STRIDE-001 reports are left to that rule.
     """
-    entries = _anonymous_entry_points(system)
+    entries = anonymous_entry_points(system)
     for entity in system.of_kind(Kind.external_entity):
         targets: dict[str, Element] = {}
         labels: list[str] = []
@@ -322,22 +143,22 @@ def external_entity_spoofing(system: System) -> Iterator[Hit]:
             if flow.authenticated is True or (flow.authenticated is None and target.authenticated is True):
                 continue
             targets.setdefault(target.id, target)
-            labels.append(_flow_label(flow))
+            labels.append(flow_label(flow))
             if flow.authenticated is None:
-                assumptions.append(f"Authentication of flow {_flow_label(flow)} from {entity.name} to "
+                assumptions.append(f"Authentication of flow {flow_label(flow)} from {entity.name} to "
                                    f"{target.name} is not stated; assumed none.")
         if not targets:
             continue
         factors: tuple[Factor, ...] = ()
-        sensitive = [t for t in targets.values() if (_rank(t.classification) or 0) >= CONFIDENTIAL]
+        sensitive = [t for t in targets.values() if (rank_of(t.classification) or 0) >= CONFIDENTIAL]
         if sensitive:
             first = sensitive[0]
-            factors = (_factor("impact", 1, f"{first.id}.classification={first.classification}",
+            factors = (factor("impact", 1, f"{first.id}.classification={first.classification}",
                                f"{first.name} holds {first.classification} data."),)
         yield Hit(
             element=entity.id,
             others=tuple(targets),
-            values={"targets": _names(targets.values()), "flows": ", ".join(sorted(set(labels)))},
+            values={"targets": sorted_names(targets.values()), "flows": ", ".join(sorted(set(labels)))},
             factors=factors,
             assumptions=tuple(assumptions),
         )
@@ -355,33 +176,33 @@ def unencrypted_flow_crosses_boundary(system: System) -> Iterator[Hit]:
             continue
         if flow.encrypted is True or flow.classification is Classification.public:
             continue
-        if _is_foreign(source) and _is_foreign(target):
+        if is_foreign(source) and is_foreign(target):
             continue  # neither end is operated by the organisation
-        words = _protocol_words(flow.protocol)
+        words = protocol_words(flow.protocol)
         if flow.encrypted is None and words & ENCRYPTED_PROTOCOLS:
             continue
         assumptions: list[str] = []
         if flow.encrypted is None:
             if words & PLAINTEXT_PROTOCOLS:
-                assumptions.append(f"Encryption of flow {_flow_label(flow)} is not stated and its protocol "
+                assumptions.append(f"Encryption of flow {flow_label(flow)} is not stated and its protocol "
                                    f"({flow.protocol}) is plaintext; assumed unencrypted.")
             else:
-                assumptions.append(f"Encryption of flow {_flow_label(flow)} is not stated; assumed "
+                assumptions.append(f"Encryption of flow {flow_label(flow)} is not stated; assumed "
                                    "unencrypted.")
         factors: list[Factor] = []
         if flow.classification is None:
-            assumptions.append(f"The classification of flow {_flow_label(flow)} is not stated; assumed "
+            assumptions.append(f"The classification of flow {flow_label(flow)} is not stated; assumed "
                                "internal (not public).")
-            if (_rank(source.classification) or 0) >= CONFIDENTIAL:
-                factors.append(_factor("impact", 1, f"{source.id}.classification={source.classification}",
+            if (rank_of(source.classification) or 0) >= CONFIDENTIAL:
+                factors.append(factor("impact", 1, f"{source.id}.classification={source.classification}",
                                        f"The sender holds {source.classification} data that the flow may "
                                        "carry."))
         elif CLASSIFICATION_RANK[flow.classification] >= CONFIDENTIAL:
-            factors.append(_factor("impact", 1, f"{flow.id}.classification={flow.classification}",
+            factors.append(factor("impact", 1, f"{flow.id}.classification={flow.classification}",
                                    f"The flow carries {flow.classification} data."))
-        public_end = next((e for e in (source, target) if _on_public_network(e)), None)
+        public_end = next((e for e in (source, target) if on_public_network(e)), None)
         if public_end is not None:
-            factors.append(_factor("likelihood", 1, f"{public_end.id}.public_network",
+            factors.append(factor("likelihood", 1, f"{public_end.id}.public_network",
                                    "One end sits outside the organisation's network, so the traffic crosses "
                                    "networks others control."))
         yield Hit(element=target.id, flow=flow.id, others=(source.id,), factors=tuple(factors),
@@ -397,7 +218,7 @@ def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
             continue
         third_party = target.third_party is True or (target.third_party is None
                                                      and target.kind is Kind.model_provider)
-        if not third_party or _is_foreign(source):
+        if not third_party or is_foreign(source):
             continue  # only data the organisation sends is its disclosure
         assumptions: list[str] = []
         if target.third_party is None:
@@ -407,14 +228,14 @@ def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
         if carried is None:
             carried = source.classification
             if carried is not None and CLASSIFICATION_RANK[carried] >= CONFIDENTIAL:
-                assumptions.append(f"The classification of flow {_flow_label(flow)} is not stated; "
+                assumptions.append(f"The classification of flow {flow_label(flow)} is not stated; "
                                    f"assumed it can carry the {carried} data {source.name} holds.")
         if carried is None or CLASSIFICATION_RANK[carried] < CONFIDENTIAL:
             continue
         factors: tuple[Factor, ...] = ()
         if CLASSIFICATION_RANK[carried] >= PERSONAL:
             holder = flow.id if flow.classification is not None else source.id
-            factors = (_factor("impact", 1, f"{holder}.classification={carried}",
+            factors = (factor("impact", 1, f"{holder}.classification={carried}",
                                f"{carried.value.capitalize()} data brings legal duties (privacy law, "
                                "contracts) that follow it to the third party."),)
         yield Hit(element=target.id, flow=flow.id, others=(source.id,), lists={"data_class": (carried.value,)},
@@ -440,8 +261,8 @@ def actions_not_attributable(system: System) -> Iterator[Hit]:
             continue
         if element.audit_logging is None and _sends_to_log_store(system, element):
             continue  # a modelled flow into a log store is taken as evidence of logging
-        foreign = _serves_outsiders(system, element)
-        changed, assumptions = _changed_elements(system, element)
+        foreign = serves_outsiders(system, element)
+        changed, assumptions = changed_elements(system, element)
         acts = element.kind in TOOL_KINDS and not changed and (
             element.permissions is None or bool(CHANGING_PERMISSIONS & set(element.permissions))
         )
@@ -494,18 +315,18 @@ def log_store_tampering(system: System) -> Iterator[Hit]:
         assumptions = [f"{log.name} is not tagged append-only or tamper-evident; assumed its writers can change or "
                        "delete entries."]
         if users:
-            assumptions.append(f"{log.name} is kept by {_names(keepers.values())}, which records what is done "
-                               f"there; assumed the accounts that act on it ({_names(users.values())}) can also "
+            assumptions.append(f"{log.name} is kept by {sorted_names(keepers.values())}, which records what is done "
+                               f"there; assumed the accounts that act on it ({sorted_names(users.values())}) can also "
                                "delete those records.")
         factors: tuple[Factor, ...] = ()
-        if writers and not users and all(_zone(system, w) != _zone(system, log.id) for w in writers):
-            factors = (_factor("likelihood", -1, f"{log.id}.separate_zone",
+        if writers and not users and all(zone_of(system, w) != zone_of(system, log.id) for w in writers):
+            factors = (factor("likelihood", -1, f"{log.id}.separate_zone",
                                f"Every writer sits in another trust zone than {log.name}, so compromising "
                                "a writer does not give direct access to the store."),)
         yield Hit(
             element=log.id,
             others=(*writers, *keepers, *users),
-            values={"writers": _names([*writers.values(), *users.values()])},
+            values={"writers": sorted_names([*writers.values(), *users.values()])},
             factors=factors,
             assumptions=tuple(assumptions),
         )
@@ -538,9 +359,9 @@ def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
                        and s.kind is Kind.external_entity]
             if not callers:
                 continue
-            origin = f"outside the system ({_names(callers)})"
+            origin = f"outside the system ({sorted_names(callers)})"
             assumptions.append(f"The exposure of {element.name} is not stated; it receives requests from "
-                               f"{_names(callers)}, so it is assumed reachable from outside.")
+                               f"{sorted_names(callers)}, so it is assumed reachable from outside.")
         else:
             continue
         if element.rate_limited is None:
@@ -563,37 +384,37 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         if element.kind not in PROCESS_KINDS:
             continue
         senders = [s for f in requests_to(system, element.id)
-                   if (s := _from_outside_zone(system, f, element)) is not None and _is_outsider(s)]
+                   if (s := from_outside_zone(system, f, element)) is not None and is_outsider(s)]
         if not senders and element.exposure not in EXPOSED:
             continue
-        changed, assumptions = _changed_elements(system, element)
-        sensitive = [t for t in changed if _sensitivity(system, t) >= CONFIDENTIAL]
+        changed, assumptions = changed_elements(system, element)
+        sensitive = [t for t in changed if sensitivity(system, t) >= CONFIDENTIAL]
         if not sensitive:
             continue
-        hosts = {h.id for h in _hosts_run_for(system, element)}
+        hosts = {h.id for h in hosts_run_for(system, element)}
         # A machine it starts processes on is taken over with it (AML.T0112), with the credentials kept there.
         references = [*(["atlas:AML.T0112"] if any(t.id in hosts for t in sensitive) else []),
-                      *(["atlas:AML.T0055"] if any(t.id in _secret_places(system) for t in sensitive) else [])]
+                      *(["atlas:AML.T0055"] if any(t.id in secret_places(system) for t in sensitive) else [])]
         fetch = ""
         pages = [s for s in senders if s.kind in STORE_KINDS and from_the_web(system, s)]
-        inner = [t for t in sensitive if _zone(system, t.id) not in (None, _zone(system, element.id))]
+        inner = [t for t in sensitive if zone_of(system, t.id) not in (None, zone_of(system, element.id))]
         fetcher = element.kind not in TOOL_KINDS | {Kind.llm, Kind.agent}  # model-driven fetching: T-AGENT-002
         if fetcher and pages and inner:  # it follows addresses and redirects outsiders write, reaches inward
             references.append("cwe:CWE-918")
-            fetch = (f" Because {element.name} fetches what {_names(pages)} points it to, an address or redirect "
-                     f"there can aim its requests at {_names(inner)} (server-side request forgery).")
-        origin_parts = list(_origin_phrases(element, []))
+            fetch = (f" Because {element.name} fetches what {sorted_names(pages)} points it to, an address or redirect "
+                     f"there can aim its requests at {sorted_names(inner)} (server-side request forgery).")
+        origin_parts = list(origin_phrases(element, []))
         if senders:
-            origin_parts.append(_names(senders))
+            origin_parts.append(sorted_names(senders))
         factors: tuple[Factor, ...] = ()
-        most = max(sensitive, key=lambda t: _rank(t.classification) or 0)
-        if (_rank(most.classification) or 0) >= PERSONAL:
-            factors = (_factor("impact", 1, f"{most.id}.classification={most.classification}",
+        most = max(sensitive, key=lambda t: rank_of(t.classification) or 0)
+        if (rank_of(most.classification) or 0) >= PERSONAL:
+            factors = (factor("impact", 1, f"{most.id}.classification={most.classification}",
                                f"{most.name} holds {most.classification} data."),)
         yield Hit(
             element=element.id,
             others=tuple(t.id for t in sensitive),
-            values={"targets": _names(sensitive), "origin": " and ".join(origin_parts), "fetch": fetch},
+            values={"targets": sorted_names(sensitive), "origin": " and ".join(origin_parts), "fetch": fetch},
             factors=factors,
             assumptions=tuple(assumptions),
             references=tuple(references),
@@ -608,7 +429,7 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
     for element in system.elements:
         if element.kind not in STORE_KINDS or element.encrypted_at_rest is True:
             continue
-        if (_rank(element.classification) or 0) < CONFIDENTIAL:
+        if (rank_of(element.classification) or 0) < CONFIDENTIAL:
             continue
         assumptions: tuple[str, ...] = ()
         if element.encrypted_at_rest is None:
@@ -629,12 +450,33 @@ def store_written_across_boundary(system: System) -> Iterator[Hit]:
             continue
         writers: dict[str, Element] = {}
         for flow in system.flows_to.get(store.id, []):
-            writer = _from_outside_zone(system, flow, store)
-            if writer is not None and _is_anonymous_outsider(writer):
+            writer = from_outside_zone(system, flow, store)
+            if writer is not None and is_anonymous_outsider(writer):
                 writers.setdefault(writer.id, writer)
         if not writers:
             continue
-        yield Hit(element=store.id, others=tuple(writers), values={"writers": _names(writers.values())})
+        # An outside party supplies data a model is trained on or judges against: a data supply chain
+        # (AML.T0010.002) that a poisoned delivery enters (AML.T0019).
+        supplied = any(is_foreign(w) for w in writers.values()) and _feeds_ai(system, store)
+        yield Hit(element=store.id, others=tuple(writers), values={"writers": sorted_names(writers.values())},
+                  references=("atlas:AML.T0010.002", "atlas:AML.T0019") if supplied else ())
+
+
+def _feeds_ai(system: System, store: Element) -> bool:
+    """The store holds data a model is trained on or judged against, not context it reads (RAG poisoning has its
+    own rules) nor its weights (a store a model loads from): training data, a data store a training job reads, or
+    reference data a component matches a non-generative model's output against (a hash list, a watch list, a
+    face gallery)."""
+    if store.kind is Kind.training_data:
+        return True
+    if store.kind is not Kind.data_store:
+        return False
+    for reader in system.downstream(store.id):
+        if reader.kind is Kind.fine_tuning_pipeline:
+            return True
+        if reader.kind is Kind.process and any(s.kind is Kind.ml_model for s in system.upstream(reader.id)):
+            return True
+    return False
 
 
 FUNCTIONS: dict[str, RuleFunction] = {

@@ -2,7 +2,8 @@
 check: a flaw in the application itself (T-STRIDE-012), the accounts people sign in with (T-STRIDE-013), records
 fetched by identifiers callers choose (T-STRIDE-014), capacity tenants share (T-STRIDE-015), and a store that
 answers on the internet itself, beside the application in front of it (T-STRIDE-017), and a shared store whose
-records can be served to the wrong person (T-STRIDE-018).
+records can be served to the wrong person (T-STRIDE-018). Requests a client or browser relays for outside content
+are in ``rules.stride_browser``.
 
 They sit beside ``rules.stride``: T-STRIDE-001 reports an entry point that lets anonymous callers in,
 T-STRIDE-013 the one that does authenticate (its accounts are then what an attacker goes after), so every
@@ -24,15 +25,16 @@ from dicetm.model.system import CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import (
     MODEL_FILE_READERS,
-    from_the_web,
     holds_model_files,
     hosted_elsewhere,
     kinds,
     open_to_internet,
     requests_from,
     requests_to,
-    sensitive_reach,
     spread,
+)
+from dicetm.rules.reach_content import (
+    sensitive_reach,
 )
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
@@ -401,55 +403,6 @@ def data_served_to_the_wrong_user(system: System) -> Iterator[Hit]:
                   values={"shared": _names(shared), "answering": _names(answering)}, assumptions=assumptions)
 
 
-# ---------------------------------------------------------------- T-STRIDE-019 requests relayed by a zone's own client
-
-
-def _outside_feeders(system: System, relay: Element) -> list[Element]:
-    """What sends ``relay`` content from beyond its zone that outsiders write: an external entity, a source stated
-    to carry outside content or to come from the open web."""
-    zone = system.boundary_of.get(relay.id)
-    found: dict[str, Element] = {}
-    for flow in system.flows_to.get(relay.id, []):
-        feeder = system.element_by_id.get(system.other_end(flow, relay.id))
-        if feeder is None or feeder.id == relay.id or system.boundary_of.get(feeder.id) == zone:
-            continue
-        if (feeder.kind is Kind.external_entity or feeder.untrusted_content is True
-                or from_the_web(system, feeder)):
-            found.setdefault(feeder.id, feeder)
-    return list(found.values())
-
-
-def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
-    """T-STRIDE-019: a service stated to take requests without authentication (on itself or on the flow) from a
-    process in its own trust zone that is not itself stated to be exposed and that loads content from beyond the
-    zone: a browser or client on the same machine or network. A page or message from outside can make that client
-    send the service requests it trusts for where they come from (cross-site request forgery, DNS rebinding, no
-    check of Origin or Host). A drive-by compromise (AML.T0078) when the content comes from the open web."""
-    for service in system.elements:
-        zone = system.boundary_of.get(service.id)
-        if service.kind not in APPLICATION_KINDS or zone is None or service.authenticated is True:
-            continue
-        relays: dict[str, Element] = {}
-        feeders: dict[str, Element] = {}
-        for flow in requests_to(system, service.id):
-            relay = system.element_by_id.get(flow.source)
-            if (relay is None or relay.kind is not Kind.process or system.boundary_of.get(relay.id) != zone
-                    or relay.exposure is not None):
-                continue
-            if service.authenticated is not False and flow.authenticated is not False:
-                continue  # no missing authentication stated on the service or on this flow
-            outside = _outside_feeders(system, relay)
-            if outside:
-                relays.setdefault(relay.id, relay)
-                feeders.update((e.id, e) for e in outside)
-        if not relays:
-            continue
-        web = [e for e in feeders.values() if from_the_web(system, e)]
-        yield Hit(element=service.id, others=tuple([*relays, *feeders]),
-                  values={"relays": _names(list(relays.values())), "feeders": _names(list(feeders.values()))},
-                  references=("atlas:AML.T0078",) if web else ())
-
-
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-012": public_facing_application_exploitable,
     "T-STRIDE-013": internet_sign_in_accounts,
@@ -457,5 +410,4 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-015": shared_resource_without_quotas,
     "T-STRIDE-017": store_open_to_the_internet,
     "T-STRIDE-018": data_served_to_the_wrong_user,
-    "T-STRIDE-019": zone_client_relays_outside_requests,
 }
