@@ -71,6 +71,18 @@ def _reached_across_a_boundary(system: System, e: Element, _exposed: set[str]) -
     return any(system.crosses_boundary(f) for f in system.flows_to.get(e.id, []))
 
 
+def _people_sign_in(system: System, e: Element, exposed: set[str]) -> bool:
+    """People reach it from outside its zone (an exposed web front end), so how they stay signed in matters."""
+    return e.id in exposed and any(n.kind is Kind.external_entity for n in system.senders.get(e.id, ()))
+
+
+def _written_by_something_that_executes(system: System, e: Element, _exposed: set[str]) -> bool:
+    """An agent or tool that runs code writes here (a workspace, a repository, a host's files)."""
+    return any(n.kind in (Kind.agent, Kind.tool, Kind.mcp_server)
+               and (n.executes_code or (n.permissions is not None and Permission.execute in n.permissions))
+               for n in system.senders.get(e.id, ()))
+
+
 _TOOL = _kinds(Kind.tool)
 ASKS = (
     # models
@@ -106,6 +118,9 @@ ASKS = (
     Ask(_kinds(Kind.ml_model), "PHYSICAL-INPUT", "Does {name} judge input captured by a camera, microphone or "
         "sensor?", "Captures from the physical world can be staged, replayed or injected.", "physical_input",
         ("physical_input",)),
+    Ask(_kinds(Kind.llm, Kind.ml_model, Kind.agent), "MODALITY", "Does {name} take in or produce audio, images or "
+        "video, or only text?", "Media bring their own threats: instructions hidden in images or audio, cloned "
+        "voices, invented transcripts.", "output_modality", ("output_modality", "input_modality")),
     Ask(_kinds(Kind.model_provider), "MODEL-PROVENANCE", "Which model does {name} supply, how is it versioned, and "
         "is it a hosted API or downloaded weights?", "Decides which supply-chain threats apply.",
         "model_provenance", ("model_provenance",)),
@@ -161,6 +176,14 @@ ASKS = (
         "Disclosure impact depends on the classification.", "classification", ("classification",)),
     Ask(PROCESS_KINDS, "EXPOSURE", "From where can {name} be reached (internet, partners, internal)?",
         "Exposure drives the likelihood of most attacks.", "exposure", ("exposure",), _reached_across_a_boundary),
+    Ask(_kinds(Kind.process), "SESSIONS", "How do people or clients stay signed in to {name} (cookies or tokens), "
+        "are requests that other sites' pages send refused, and does removing an account end its open sessions at "
+        "once?",
+        "Cookie sessions can be ridden by other sites' pages; sessions that outlive revocation keep attackers in.",
+        "session_cookies", ("session_cookies", "sessions_revocable"), _people_sign_in),
+    Ask(_kinds(Kind.data_store), "AUTOSTART", "Does anything written to {name} run by itself later (startup items, "
+        "scheduled jobs, git hooks, CI configuration)?", "An agent or tool that runs code and writes there can plant "
+        "code that outlives its session.", "autostart", ("autostart",), _written_by_something_that_executes),
     Ask(_kinds(Kind.log_store), "RETENTION", "How long is data kept in {name}, and how is it deleted?",
         "Long retention of prompts multiplies disclosure impact.", "retention", ("retention",)),
 )
