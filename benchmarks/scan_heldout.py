@@ -35,7 +35,7 @@ from dicetm.ingest.readers import read_document
 from dicetm.ingest.scan import ScanFinding, blocking, scan_document
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "scan" / "heldout"
-LABEL_FILES = ("labels.yaml", "labels-cd.yaml", "labels-e.yaml", "labels-f.yaml", "labels-g.yaml")
+LABEL_FILES = ("labels.yaml", "labels-cd.yaml", "labels-e.yaml", "labels-f.yaml", "labels-g.yaml", "labels-h.yaml")
 FORMAT_OF_SUFFIX = {".md": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
                     ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
