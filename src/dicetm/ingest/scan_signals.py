@@ -46,7 +46,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from dicetm.ingest.scan_analysis_rule import rule_about_analysis
+from dicetm.ingest.scan_analysis_rule import dictated_conclusion, done_when, rule_about_analysis
 from dicetm.ingest.scan_change import (
     FORBIDS,
     NEGATION_BEFORE,
@@ -73,7 +73,7 @@ from dicetm.ingest.scan_text import Text
 
 # What makes the scan look further: without one of these a span cannot be flagged by this family.
 TRIGGERS = ("exclude", "out_of_scope", "downgrade", "complete", "assert_safe", "you_are", "act_as", "system",
-            "decode", "exfiltrate", "priority", "forget")
+            "decode", "exfiltrate", "priority", "forget", "done")
 # Changes that count only when an automated reader is addressed ("only", "keep", "becomes" are everyday words).
 READER_TRIGGERS = ("restrict", "adopt", "becomes")
 READERS = ("reader", "automated", "produce", "greeting", "this_text", "your_output")  # what a named reader needs
@@ -240,11 +240,12 @@ class SignalScan:
                 words, sentence, "exfiltrate"):
             return SignalHit(*_first(sentence, "exfiltrate"), "exfiltration.data-to-link", "exfiltration", "high",
                              "tells the reader to put the document's content into a link or image")
-        if sentence.has("transmit") and (reader or concealed) and _URL.search(words, sentence.start, sentence.end):
+        if sentence.has("transmit") and (reader or concealed or _machine_sends_analysis(words, sentence)) and \
+                _URL.search(words, sentence.start, sentence.end):
             return SignalHit(*_first(sentence, "transmit"), "exfiltration.call-url", "exfiltration", "high",
                              "tells an automated reader to send something to a URL or to call one")
         if not strong or change is None:
-            return None
+            return None if human else _dictated_outcome(text, sentence, previous)
         start, end = change[0], change[1]
         what = _quote(text, change)
         if reader:
@@ -265,9 +266,34 @@ class SignalScan:
         if rule_about_analysis(words, sentence, previous, change):
             return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
                              f"a rule or expected outcome that changes this analysis ({what})")
-        return None
+        return _dictated_outcome(text, sentence, previous)
 
 
+
+
+def _machine_sends_analysis(words: str, sentence: Sentence) -> bool:
+    """An AI named as the one that sends, told to ("the assistant must call POST https://...") or said to send the
+    analysis ("after the analysis the assistant sends the findings list to https://...")."""
+    found = sentence.found
+    if not sentence.has("ai"):
+        return False
+    told = sentence.has("directive") and _subject(found["ai"], found["directive"], words)
+    return told or sentence.has("threat_model") or (sentence.has("topic") and sentence.has("assessor"))
+
+
+def _dictated_outcome(text: Text, sentence: Sentence, previous: Sentence | None) -> SignalHit | None:
+    """An outcome of the analysis fixed in advance in the team's own voice: a definition of done whose condition is
+    what the analysis says, or a conclusion handed over to be copied unchanged (``scan_analysis_rule``)."""
+    words = text.words
+    done = done_when(words, sentence)
+    if done is not None:
+        return SignalHit(done[0], done[1], "injection.analysis-rule", "instruction", "medium",
+                         f"a definition of done that dictates what the analysis says ({_quote(text, done)})")
+    if previous is not None and dictated_conclusion(words, previous, sentence):
+        label = (previous.start, previous.end)
+        return SignalHit(*label, "injection.analysis-rule", "instruction", "medium",
+                         f"a conclusion to be copied unchanged into the analysis ({_quote(text, label)})")
+    return None
 
 
 def _line_start(words: str, sentence: Sentence) -> int:
