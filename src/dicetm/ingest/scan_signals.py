@@ -290,8 +290,8 @@ def _dictated_outcome(text: Text, sentence: Sentence, previous: Sentence | None)
         return SignalHit(done[0], done[1], "injection.analysis-rule", "instruction", "medium",
                          f"a definition of done that dictates what the analysis says ({_quote(text, done)})")
     if previous is not None and dictated_conclusion(words, previous, sentence):
-        label = (previous.start, previous.end)
-        return SignalHit(*label, "injection.analysis-rule", "instruction", "medium",
+        label: Change = (previous.start, previous.end, False, False)
+        return SignalHit(label[0], label[1], "injection.analysis-rule", "instruction", "medium",
                          f"a conclusion to be copied unchanged into the analysis ({_quote(text, label)})")
     return None
 
