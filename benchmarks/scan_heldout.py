@@ -3,9 +3,9 @@
 Usage: python benchmarks/scan_heldout.py [SET ...]   (default: every set the labels name)
 
 ``tests/scan/heldout/`` holds sets written by people who had not seen the detectors. ``labels.yaml`` labels
-sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml``, ``labels-f.yaml`` and
-``labels-g.yaml`` sets ``e``, ``f`` and ``g`` (with language, format, where the poison hides, its voice and a verbatim
-``poisoned_quote`` of it). Set ``a`` and, after their first measurements, sets ``c`` to ``g`` may be used to improve
+sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml`` to ``labels-h.yaml`` sets ``e`` to
+``h`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it). Set ``a``
+and, after their first measurements, sets ``c`` to ``h`` may be used to improve
 the scan; set ``b`` must not be read while changing it.
 
 Per set, and per language and per format where the labels say them, it prints:

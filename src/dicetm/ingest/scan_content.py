@@ -27,12 +27,13 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
     if addresses is None:
         addresses = phrase_hits(text, "address", addressed)
     phrases = addresses + phrase_hits(text, "content", addressed)
-    ordered = any(rule.category == "instruction" and severity != "info" for _, _, rule, severity in phrases)
     signals = signal_scan().hits(text, state, concealed=text.span.hidden in CONCEALED)
     # A user's message in an API's example value ("forget your rules and book for me") is data the API exchanges,
     # unless it speaks to this document's reader or asks for a change to the analysis as well.
     user_message = text.span.kind == "example" and not any(
         hit.to_reader or (hit.rule != _DROPS and hit.severity != "info") for hit in signals)
+    ordered = any(rule.category == "instruction" and severity != "info" and not (user_message and rule.rule == _DROPS)
+                  for _, _, rule, severity in phrases)
     for start, end, rule, severity in phrases:
         if rule.category == "role-markup" and text.code and not ordered:
             severity = "info"  # a chat-format example in a code block, with nothing ordered in it
