@@ -249,6 +249,8 @@ class SignalScan:
         start, end = change[0], change[1]
         what = _quote(text, change)
         if reader:
+            if not (directive or concealed) and _asks(words, sentence) and not addresses_reader(words, sentence):
+                return None  # a question with no order in a block a machine is named in: "are they trustworthy?"
             severity = "high" if directive or concealed else "medium"
             return SignalHit(start, end, "injection.steers-analysis", "instruction", severity,
                              f"asks an automated reader to change the analysis ({what})")
@@ -294,6 +296,10 @@ def _dictated_outcome(text: Text, sentence: Sentence, previous: Sentence | None)
         return SignalHit(label[0], label[1], "injection.analysis-rule", "instruction", "medium",
                          f"a conclusion to be copied unchanged into the analysis ({_quote(text, label)})")
     return None
+
+
+def _asks(words: str, sentence: Sentence) -> bool:
+    return words[sentence.start:sentence.end].rstrip().endswith(("?", "？"))
 
 
 def _line_start(words: str, sentence: Sentence) -> int:
