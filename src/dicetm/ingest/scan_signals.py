@@ -144,6 +144,7 @@ class SignalScan:
         if not self.lexicon.any_of(TRIGGERS, words) and not (
                 self.lexicon.any_of(NEGATED, words) and self.lexicon.any_of(("report",), words)) and not (
                 "http" in words and self.lexicon.any_of(("transmit",), words)) and not (
+                self.lexicon.any_of(("adopt",), words) and self.lexicon.any_of(("verdict",), words)) and not (
                 self.lexicon.any_of(READER_TRIGGERS, words) and (
                     state.addressed or self.lexicon.any_of(READERS, words) or (
                         self.lexicon.any_of(ANALYSIS, words) and self.lexicon.any_of(("property",), words)))):
