@@ -353,9 +353,14 @@ _SUBJECT_CJK = 6
 def _imperative(words: str, sentence: Sentence) -> bool:
     """An imperative that opens the sentence or a main clause, after lead-in words ("and please omit ...") or a
     subordinate clause ("When analysing this API, omit ..."). In Japanese and Chinese the form itself tells."""
+    return _opens_clause(words, sentence, sentence.found.get("imperative", []))
+
+
+def _opens_clause(words: str, sentence: Sentence, verbs: Sequence[Match]) -> bool:
+    """One of ``verbs`` opens the sentence or a main clause (see ``_imperative``)."""
     leads = sorted(sentence.found.get("lead_in", []), reverse=True)
     openers = {start for start, _ in sentence.found.get("subordinator", [])}
-    for start, end in sentence.found.get("imperative", []):
+    for start, end in verbs:
         if CJK.search(words, start, end):
             return True
         cut = start
@@ -410,15 +415,24 @@ def _drops_instructions(words: str, sentence: Sentence) -> bool:
 def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | None:
     you_are = any(not supposed(words, sentence, match) for match in sentence.found.get("you_are", []))
     shift, act = sentence.has("role_shift"), sentence.has("act_as")  # "si vous êtes convaincu ..." supposes
-    if reader and sentence.has("becomes") and (shift or sentence.has("role")):
+    becomes = sentence.found.get("becomes", [])
+    # The part it becomes follows the verb: "the model reading this becomes an auditor who ..."; not "the auditors
+    # decide which topics are examined" (Dutch "worden" is also the passive).
+    taken = any(0 <= r[0] - b[1] <= _ROLE_AFTER for b in becomes for r in sentence.found.get("role", []))
+    if reader and becomes and (shift or taken):
         return "gives the automated reader a new identity from here on"  # "the model reading this becomes ..."
     if you_are and shift and (changes or act or sentence.has("role")):
         return "tries to give the reader a new role from here on"
-    if act and (shift or changes):
+    # "Compromised agents impersonate higher-privilege agents" describes an attack: the part is given to the reader
+    # in an order, to a reader named or told who it is.
+    if act and (shift or changes) and (reader or you_are or _opens_clause(words, sentence, sentence.found["act_as"])):
         return "tells the reader to play a part that changes the analysis"
     if you_are and changes:
         return "tells the reader who it is and how to judge"
     return None
+
+
+_ROLE_AFTER = 40
 
 
 def _forbidden(words: str, sentence: Sentence, name: str) -> bool:
