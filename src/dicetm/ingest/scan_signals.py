@@ -427,7 +427,8 @@ def _role(words: str, sentence: Sentence, changes: bool, reader: bool) -> str | 
         return "tries to give the reader a new role from here on"
     # "Compromised agents impersonate higher-privilege agents" describes an attack: the part is given to the reader
     # in an order, to a reader named or told who it is.
-    if act and (shift or changes) and (reader or you_are or _opens_clause(words, sentence, sentence.found["act_as"])):
+    if act and (shift or (changes and (reader or you_are or _opens_clause(words, sentence,
+                                                                        sentence.found["act_as"])))):
         return "tells the reader to play a part that changes the analysis"
     if you_are and changes:
         return "tells the reader who it is and how to judge"
