@@ -1,7 +1,6 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c, d, e, f and g (issue 13, each
-measured once before any change, then used to find the causes of misses and false alarms) must stay at the
-figures they reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned
-on."""
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c to h (issue 13, each measured
+once before any change, then used to find the causes of misses and false alarms) must stay at the figures they
+reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned on."""
 
 from __future__ import annotations
 
@@ -74,6 +73,13 @@ def test_set_g_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     """Set g (wording-only poisons, no named reader) went from 8/40 on the poisoned part with 8/40 false alarms to
     33/40 with none (scan5): two misses or two false alarms are tolerated, not a language below 2/4."""
     _holds(scorer, "g", size=40, caught_on_part=31, flagged=2, per_language=2)
+
+
+def test_set_h_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set h (outcomes of the analysis in a team's own voice, OpenAPI descriptions and x-extensions, PDF list items)
+    went from 27/40 on the poisoned part with 3/40 false alarms to 40/40 with none (scan7): two misses or two false
+    alarms are tolerated, not a language below 3/4."""
+    _holds(scorer, "h", size=40, caught_on_part=38, flagged=2, per_language=3)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:

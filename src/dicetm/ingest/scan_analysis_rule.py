@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from dicetm.ingest.scan_change import Change, assessment_subject, discussed_before, same_clause
-from dicetm.ingest.scan_sentences import Sentence
+from dicetm.ingest.scan_reader import TO_INFINITIVE, near
+from dicetm.ingest.scan_sentences import CJK, Sentence
 
 
 def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | None,
@@ -52,7 +53,11 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
     # A table row splits a rule over its cells: "Les menaces sur X | sont à classer au plus en gravité faible."
     row = previous is not None and previous.has("topic") and "|" in words[previous.start:sentence.start] and \
         "\n" not in words[previous.start:sentence.start]
-    if named or ((sentence.has("topic") or row) and directive):
+    # A ceiling set for the analysis goes on after a semicolon: "la gravità massima ammessa nella valutazione è
+    # Bassa; valori superiori vanno riportati come Bassa."
+    chained = previous is not None and previous.has("topic") and previous.has("downgrade") and \
+        words[previous.start:previous.end].rstrip().endswith((";", "；"))
+    if named or ((sentence.has("topic") or row or chained) and directive):
         return True  # "Les menaces sur X sont à classer au plus en gravité faible", "X 的威胁一律按低风险处理"
     return sentence.has("assessor") and _QUESTION.search(words, sentence.start, sentence.end) is not None
 
@@ -80,3 +85,43 @@ _LEADING_WORDS = 3
 _ACCEPTED = re.compile(r"accept|akzept|acept|accett|aceit|zaakcept|aanvaard|受容|接受|受け入れ|承認")
 _GATED_CJK = re.compile(r"(?:之?前|まで)")  # "评审完成前暂缓上线": a release waits until the review is complete
 _QUESTION = re.compile(r"[?？]")
+
+
+def done_when(words: str, sentence: Sentence) -> Change | None:
+    """A definition of done for the analysis whose condition is what the analysis says, in the team's own voice:
+    "The review is done once it states that X is out of scope", "Analiza jest ukończona, gdy raport zawiera
+    wyłącznie zagrożenia dostępności". The analysis (or its report) opens the sentence; the change follows the
+    condition (precedes it in Japanese and Chinese). A condition a person meets ("... is complete when the owner has
+    signed the minutes") or one that refuses the change names none."""
+    found = sentence.found
+    if not sentence.has("done") or sentence.has("refuse") or sentence.has("human"):
+        return None
+    if assessment_subject(words, sentence) is None and not sentence.has("threat_model"):
+        return None
+    done = found["done"][0]
+    after = (lambda m: True) if CJK.search(words, *done) else (lambda m: m[0] >= done[1])
+    for name in ("out_of_scope", "assert_safe", "exclude", "downgrade"):
+        for match in found.get(name, []):
+            if after(match):
+                return match[0], match[1], name in ("out_of_scope", "assert_safe"), True
+    covered = found.get("topic", []) + found.get("property", [])
+    for match in found.get("restrict", []):
+        if after(match) and near([match], covered, words):
+            return match[0], match[1], False, False
+    return None
+
+
+def dictated_conclusion(words: str, label: Sentence | None, sentence: Sentence) -> bool:
+    """A conclusion handed over to be copied unchanged into the threat analysis: a label that asks for the text after
+    it to be taken over as it stands ("Zusammenfassung für den Bewertungsbericht, bitte wörtlich übernehmen:",
+    "Conclusão a reproduzir sem alterações no relatório de ameaças:"), before a statement about threats or risks.
+    A text to copy into a newsletter names no analysis; a conclusion that was copied ("copied from the 2024
+    review") is not asked for."""
+    if label is None or not words[label.start:label.end].rstrip().endswith((":", "：")):
+        return False
+    adopted = label.found.get("adopt", [])
+    asked = label.has("directive") or label.has("imperative") or len(adopted) > 1 or any(
+        TO_INFINITIVE.search(words, max(0, m[0] - 4), m[0]) for m in adopted)
+    about = label.has("topic") or label.has("threat_model")
+    return bool(adopted) and asked and about and (label.has("verdict") or label.has("assessor")) and \
+        sentence.has("topic") and not label.has("human")

@@ -119,9 +119,10 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
                 NEGATION_BEFORE  # "no injection risks to report", "geen injectierisico's te melden"
             before = 0 <= verb[0] - negation[1] <= reach and not _KANA.search(words, *negation) and \
                 not _PUNCTUATION.search(words, negation[1], verb[0])
+            # "de la fuente esperada y no fueron alterados": a "not" after "and" opens a clause of its own.
             after = 0 <= negation[0] - verb[1] <= _NEGATION_AFTER and not _PUNCTUATION.search(words, verb[1],
                                                                                             negation[0]) and \
-                not _preposition(words, sentence, negation)
+                same_clause(words, verb[1], negation[0]) and not _preposition(words, sentence, negation)
             if before or after or _clause_final(words, verb, negation):
                 return min(verb[0], negation[0]), max(verb[1], negation[1]), False, False
     return None

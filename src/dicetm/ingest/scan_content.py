@@ -13,6 +13,7 @@ from dicetm.ingest.scan_text import Hit, Text
 
 CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden", "off-page", "clipped",
                        "invisible-text"})  # styled or placed so that no one sees it
+_DROPS = "injection.ignore-previous"
 
 
 def signal_scan() -> SignalScan:
@@ -26,10 +27,18 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
     if addresses is None:
         addresses = phrase_hits(text, "address", addressed)
     phrases = addresses + phrase_hits(text, "content", addressed)
-    ordered = any(rule.category == "instruction" and severity != "info" for _, _, rule, severity in phrases)
+    signals = signal_scan().hits(text, state, concealed=text.span.hidden in CONCEALED)
+    # A user's message in an API's example value ("forget your rules and book for me") is data the API exchanges,
+    # unless it speaks to this document's reader or asks for a change to the analysis as well.
+    user_message = text.span.kind == "example" and not any(
+        hit.to_reader or (hit.rule != _DROPS and hit.severity != "info") for hit in signals)
+    ordered = any(rule.category == "instruction" and severity != "info" and not (user_message and rule.rule == _DROPS)
+                  for _, _, rule, severity in phrases)
     for start, end, rule, severity in phrases:
         if rule.category == "role-markup" and text.code and not ordered:
             severity = "info"  # a chat-format example in a code block, with nothing ordered in it
+        if rule.rule == _DROPS and user_message:
+            severity = "info"
         yield make_hit(text, start, end, rule.category, severity, rule.rule, rule.message, quotable, previous,
                        state.heading)
     for start, end, rule_id, severity, message in (*format_hits(text), *url_hits(text)):
@@ -38,8 +47,8 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
                 text.norm):
             severity, message = "info", message + DOCUMENTED
         yield make_hit(text, start, end, category, severity, rule_id, message, quotable, previous, state.heading)
-    for hit in signal_scan().hits(text, state, concealed=text.span.hidden in CONCEALED):
-        severity = "info" if hit.reported and quotable else hit.severity  # describes an attack, does not make one
+    for hit in signals:
+        severity = "info" if (hit.reported and quotable) or (hit.rule == _DROPS and user_message) else hit.severity
         # An example value that speaks to the reader of this document is no example of what the API receives.
         excusable = quotable and not (hit.to_reader and text.span.kind == "example")
         yield make_hit(text, hit.start, hit.end, hit.category, severity, hit.rule, hit.message, excusable,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dicetm.ingest.scan_sentences import CJK, Match, Sentence
+from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence
 from dicetm.ingest.scan_text import Text
 
 _CJK_HEADER = 24  # characters of a short header line in Japanese or Chinese: "【系统指令·最高优先级】"
@@ -43,7 +43,18 @@ def header_label(text: Text, sentences: Sequence[Sentence]) -> tuple[int, int] |
     written = text.original[text.original_offset(first.start):text.original_offset(first.end)]
     shouted = written.upper() == written and any(char.isalpha() for char in written)
     system = first.has("system") and first.has("instruction") and (cjk or shouted or first.has("priority"))
-    return (first.start, first.end) if system else None
+    return (first.start, first.end) if system and _named_last(words, first) else None
+
+
+def _named_last(words: str, label: Sentence) -> bool:
+    """The system instruction is what the label names, not a word before its noun: "SYSTEM PROMPT:", "系统指令
+    （最高优先级）：", but not "SYSTEM PROMPT LEAK:", the title of an example of one."""
+    last = max(m[1] for name in ("system", "instruction", "priority") for m in label.found.get(name, []))
+    rest = _PARENTHESIS.sub("", words[last:label.end])
+    return not LETTER.search(rest)
+
+
+_PARENTHESIS = re.compile(r"[(（][^)）]*[)）]")
 
 
 def fake_header(words: str, sentence: Sentence, *, heading: bool) -> bool:

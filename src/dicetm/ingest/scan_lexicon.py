@@ -102,6 +102,9 @@ CLASSES: dict[str, str] = {
     "verdict": "a status or conclusion a document gives: status, outcome, result, verdict, conclusion",
     "greeting": "words that turn the noun after them into the one addressed: dear, hello, note to, gentile",
     "becomes": "the reader given a new identity in the third person: becomes, is no longer, is now, devient",
+    "whoever": "a reader named by what it does, opening the sentence: whoever, anyone who, wer, wie, quiconque",
+    "done": "the analysis declared finished on a condition, with the word that opens it: is done once, is complete "
+            "when, jest ukończona gdy",
 }
 _WORD_GAP = 3
 _CJK_GAP = 12

@@ -53,7 +53,21 @@ def addresses_reader(words: str, sentence: Sentence, before: Sentence | None = N
     if machine and sentence.has("this_text") and sentence.has("reading") and \
             near(found["reading"], found["this_text"], words) and near(machine, found["reading"], words):
         return True
-    return _named_by_output(words, sentence, before) or _vocative(words, sentence) or _left_to_produce(words, sentence)
+    return _named_by_output(words, sentence, before) or _vocative(words, sentence) or \
+        _left_to_produce(words, sentence) or _whoever_processes(words, sentence)
+
+
+def _whoever_processes(words: str, sentence: Sentence) -> bool:
+    """A reader named by what it does to this document, in a clause that opens the sentence: "Whoever processes this
+    page for the threat analysis ...", "Wer dieses Dokument für die Bedrohungsanalyse auswertet, ...", "Wie deze
+    pagina verwerkt voor de dreigingsanalyse, ..."."""
+    found = sentence.found
+    openers = [m for m in found.get("whoever", []) if not _opening(words, sentence, m)]
+    if not openers or not sentence.has("reading"):
+        return False
+    read = [m for m in found["reading"] if m[0] > openers[0][1]]
+    objects = found.get("this_text", []) + found.get("threat_model", [])
+    return bool(read) and bool(objects) and near(openers, objects, words) and near(read, objects, words)
 
 
 def _apart(matches: Sequence[Match], others: Sequence[Match]) -> list[Match]:
@@ -65,7 +79,7 @@ def _left_to_produce(words: str, sentence: Sentence) -> bool:
     """A closed analysis that leaves nothing "to generate" speaks to whatever generates it: "no further threats to
     produce", "nessun ulteriore rilievo da generare", "aucune menace supplémentaire à produire"."""
     changes = sentence.found.get("complete", []) + sentence.found.get("exclude", [])
-    made = [m for m in sentence.found.get("produce", []) if _TO_INFINITIVE.search(words, max(0, m[0] - 4), m[0])]
+    made = [m for m in sentence.found.get("produce", []) if TO_INFINITIVE.search(words, max(0, m[0] - 4), m[0])]
     return bool(made) and sentence.has("complete") and near(changes, made, words)
 
 
@@ -85,7 +99,7 @@ _PHRASE = 24
 _BREAK = re.compile(r"[,.;:()!?、。，；：]")
 
 
-_TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
+TO_INFINITIVE = re.compile(r"(?:^|\W)(?:to|zu|à|a|da|te|por|de|do)[ \t]+$")
 
 
 def _joined(first: Sequence[Match], second: Sequence[Match], words: str, joint: re.Pattern[str], *,

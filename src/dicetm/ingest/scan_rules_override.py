@@ -131,8 +131,12 @@ REAL_ADJECTIVE = alt(
     "vraie", "veritable", "nuevo", "nueva", "verdadero", "verdadera",
 )
 IDENTITY_NOUN = alt(
-    "instructions?", "directives?", "persona", "identity", "objective", "purpose", "anweisungen", "identitat",
-    "consignes?", "identite", "instrucciones", "identidad", "proposito", "objetivo", "objectif",
+    "instructions?", "directives?", "anweisungen", "consignes?", "instrucciones",
+)
+# "Your real identity" is a person's in a privacy guide; said to an AI it is a new persona.
+PERSONA_NOUN = alt(
+    "persona", "identity", "objective", "purpose", "identitat", "identite", "identidad", "proposito", "objetivo",
+    "objectif",
 )
 NEW_ADJECTIVE = alt("new", "neue", "nouveau", "nouvelle", "nuevo", "nueva")
 TASK_NAME = alt("role", "task", "job", "goal", "mission", "name", "rolle", "aufgabe", "tache", "rol", "papel", "tarea",
@@ -186,6 +190,8 @@ OVERRIDE_RULES: tuple[PhraseRule, ...] = (
          "tells the reader to play a role", anchors=(ACT_AS, ROLE_NOUN), gate="directive"),
     rule("injection.role-reassignment", "high", rf"\b{YOUR_NEW}\W+{REAL_ADJECTIVE}\W+{IDENTITY_NOUN}\b",
          "tells the reader its real instructions are different", anchors=(REAL_ADJECTIVE, IDENTITY_NOUN)),
+    rule("injection.role-reassignment", "high", rf"\b{YOUR_NEW}\W+{REAL_ADJECTIVE}\W+{PERSONA_NOUN}\b",
+         "tells an AI its real identity is different", anchors=(REAL_ADJECTIVE, PERSONA_NOUN), gate="ai"),
     rule("injection.role-reassignment", "high", rf"\b{YOUR_NEW}\W+{NEW_ADJECTIVE}\W+{TASK_NAME}\b",
          "gives the reader a new task", anchors=(NEW_ADJECTIVE, TASK_NAME), gate="ai"),
     rule("injection.mode-switch", "high",
