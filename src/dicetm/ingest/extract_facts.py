@@ -281,7 +281,13 @@ def _spaced(phrase: str) -> str:
             depth += 1
         elif char == "]" and depth and phrase[index - 1] != "\\":
             depth -= 1
-        out.append(r"\s+" if char == " " and not depth else char)
+        if char == " " and not depth:  # an optional space ("sign ?off") stays optional
+            optional = phrase[index + 1:index + 2] == "?" and phrase[index + 2:index + 3] not in ("<", ":", "!", "=")
+            out.append(r"\s*" if optional else r"\s+")
+            continue
+        if char == "?" and index and phrase[index - 1] == " " and not depth and out and out[-1] == r"\s*":
+            continue
+        out.append(char)
     return "".join(out)
 
 

@@ -311,6 +311,21 @@ class Registry:
             if len({id(n) for n in same}) == 1 and (node.used or node.structural):
                 self.merge(same[0], node, keys)
 
+    def merge_identifier_names(self, keys: dict[str, Node]) -> None:
+        """A component known only by an identifier (a compose service, a manifest name) is the one component of the
+        prose or a diagram whose name it abbreviates: ``loki`` for "Grafana Loki", ``memoria-reglas`` for "Memoria
+        de reglas", ``mod-console`` for "Moderation console" (see ``_abbreviates``)."""
+        for node in list(self.nodes):
+            if node not in self.nodes or not node.structural or \
+                    not all(_IDENTIFIER.fullmatch(e.name) for e in node.entities):
+                continue
+            short = tuple(w for w in re.split(r"[-_.]+", node.name.casefold()) if w)
+            found = {id(n): n for n in self.nodes if n is not node and (n.used or n.structural)
+                     and any(not _IDENTIFIER.fullmatch(e.name) for e in n.entities)
+                     and any(_abbreviates(short, tuple(other.split())) for other in n.names)}
+            if len(found) == 1:
+                self.merge(next(iter(found.values())), node, keys)
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 
@@ -400,6 +415,35 @@ class Registry:
                     if rest and len(rest.split()) == 1 and kind_words().words.hits(rest):
                         return node
         return None
+
+
+def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """The words of an identifier name the words of a longer name in order, each the word itself, its singular, its
+    opening (``mod`` for "moderation") or its consonants (``clf`` for "classifier"); the identifier keeps the first
+    or the last word of the name, and leaves out at most one of its words (``de``, "policy", "Grafana")."""
+    if not short or len(short) >= len(long) + 1 or short == long:
+        return False
+    if not (_same_word(short[0], long[0]) or _same_word(short[-1], long[-1])):
+        return False
+    position, skipped = 0, 0
+    for word in short:
+        while position < len(long) and not _same_word(word, long[position]):
+            position, skipped = position + 1, skipped + 1
+        if position == len(long):
+            return False
+        position += 1
+    return skipped + len(long) - position <= 1
+
+
+def _same_word(short: str, long: str) -> bool:
+    if short == long or short.rstrip("s") == long.rstrip("s"):
+        return True
+    if len(short) < 3 or short[0] != long[0] or len(short) >= len(long) or not short.isalpha():
+        return False
+    if long.startswith(short):
+        return True
+    rest = iter(long)  # consonants kept in order: "clf", "mgr", "svc"
+    return not re.search(r"[aeiouy]", short[1:]) and all(letter in rest for letter in short)
 
 
 def _product(name: str) -> str | None:

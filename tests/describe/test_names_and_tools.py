@@ -1,0 +1,99 @@
+"""Identifiers of configuration files that abbreviate the documents' names, the tools a table lists per server, and
+phrases whose spaces are optional."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dicetm.ingest.extract import extract_draft
+from dicetm.ingest.extract_facts import statements
+from dicetm.ingest.readers import read_document
+from dicetm.model.system import Kind, Permission, System
+
+
+def _draft(tmp_path: Path, files: dict[str, str]) -> System:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return extract_draft([read_document(tmp_path / name) for name in files]).system
+
+
+_COMPOSE = """services:
+  gestor:
+    image: example/gestor:1.0
+    environment:
+      REGISTRO_URL: http://registro-pedidos:5432
+      OBS_URL: http://tempo:3200
+  registro-pedidos:
+    image: postgres:16
+  tempo:
+    image: grafana/tempo:2.4
+  rev-console:
+    image: example/console:2
+    environment:
+      DB: postgres://registro-pedidos:5432/p
+"""
+
+
+def test_a_service_name_that_abbreviates_one_named_component_is_that_component(tmp_path: Path) -> None:
+    system = _draft(tmp_path, {"design.md": """# Pedidos
+
+## Componentes
+
+- **Gestor Nocturno**: el servicio que agrupa los pedidos.
+- **Registro de pedidos**: la base de datos de pedidos.
+- **Grafana Tempo**: las trazas de cada llamada.
+- **Review console**: where a clerk checks an order.
+""", "compose.yaml": _COMPOSE})
+    names = {e.name for e in system.elements}
+    assert {"Gestor Nocturno", "Registro de pedidos", "Grafana Tempo", "Review console"} <= names
+    assert not names & {"gestor", "registro-pedidos", "tempo", "rev-console"}
+    ids = {e.name: e.id for e in system.elements}
+    flows = {(f.source, f.target) for f in system.flows}
+    assert (ids["Gestor Nocturno"], ids["Registro de pedidos"]) in flows
+    assert (ids["Gestor Nocturno"], ids["Grafana Tempo"]) in flows
+
+
+def test_a_service_name_is_not_merged_by_a_stem_or_when_it_could_be_two_components(tmp_path: Path) -> None:
+    compose = "services:\n  ledger-indexer:\n    image: example/indexer:1\n  tally:\n    image: example/tally:3\n"
+    system = _draft(tmp_path, {"design.md": """# Ledger
+
+## Components
+
+- **Ledger index**: what the search page reads.
+- **Grand Tally**: the books of the day.
+- **Tally Nightly**: the books of past days.
+""", "compose.yaml": compose})
+    names = {e.name for e in system.elements}
+    assert {"ledger-indexer", "tally"} <= names  # an indexer is not an index; "tally" could be either of two
+
+
+def test_a_tools_column_lists_the_tools_of_each_server_with_what_they_may_do(tmp_path: Path) -> None:
+    system = _draft(tmp_path, {"agent.md": """# Field service agent
+
+## MCP servers
+
+| MCP server | Transport | Tools | Backend |
+|---|---|---|---|
+| parts-mcp | HTTP | `lookup_part` (read), `order_part` (creates an order) | Parts Catalogue |
+| visits-mcp | stdio | `list_visits` (read-only) | Visit Planner |
+"""})
+    by_name = {e.name: e for e in system.elements}
+    ids = {e.id: e.name for e in system.elements}
+    lookup, order, visits = by_name["lookup_part"], by_name["order_part"], by_name["list_visits"]
+    assert {lookup.kind, order.kind, visits.kind} == {Kind.tool}
+    assert ids[lookup.server or ""] == "parts-mcp" and ids[visits.server or ""] == "visits-mcp"
+    assert lookup.permissions == [Permission.read] and visits.permissions == [Permission.read]
+    assert order.permissions == [Permission.write]
+    assert ids[order.acts_on or ""] == "Parts Catalogue"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("The export tool does not need approval.", False),
+    ("Every refund requires approval.", True),
+    ("A booking needs a manager's approval.", True),
+])
+def test_a_phrase_with_an_optional_space_matches_without_it(text: str, value: bool) -> None:
+    found = [(s.field, s.value) for s in statements(text)]
+    assert ("human_approval_required", value) in found
