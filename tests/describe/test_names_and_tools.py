@@ -97,3 +97,25 @@ def test_a_tools_column_lists_the_tools_of_each_server_with_what_they_may_do(tmp
 def test_a_phrase_with_an_optional_space_matches_without_it(text: str, value: bool) -> None:
     found = [(s.field, s.value) for s in statements(text)]
     assert ("human_approval_required", value) in found
+
+
+def test_an_item_and_detail_table_describes_components_and_a_users_app_is_named_by_its_qualifier(
+        tmp_path: Path) -> None:
+    system = _draft(tmp_path, {"design.md": """# Lending desk
+
+## How it works
+
+Borrowers use the Quayside customer app. A borrower's request goes from the app to the Loan API.
+
+## Index
+
+| Item | Detail |
+|---|---|
+| Rate Sheet Indexer | Hourly job: reads the rate sheets and writes to the Rate Index |
+| Rate Index | Qdrant collection, one point per paragraph |
+"""})
+    ids = {e.name: e.id for e in system.elements}
+    flows = {(f.source, f.target) for f in system.flows}
+    assert (ids["Quayside customer app"], ids["Loan API"]) in flows
+    assert (ids["Rate Sheet Indexer"], ids["Rate Index"]) in flows
+    assert "Item" not in ids and "Hourly job" not in ids

@@ -76,10 +76,17 @@ def _shortens(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
         return False
     dropped = len(long) > 2 and long[-1] in _GENERIC_HEADS and short[-1] not in _GENERIC_HEADS
     long = long[:-1] if dropped else long
+    if short[-1] != long[-1] and _other_kinds(short[-1], long[-1]):
+        return False  # "rate index" is not a short "Rate Sheet Indexer": a store and the job that fills it
     short, long = tuple(map(_stem, short)), tuple(map(_stem, long))
     if short[-1] != long[-1] or not set(short) <= set(long):
         return False
     return len(short) < len(long) or (dropped and len(short) == len(long))
+
+
+def _other_kinds(first: str, second: str) -> bool:
+    kinds = kind_words().kind_of(first), kind_words().kind_of(second)
+    return None not in kinds and kinds[0] is not kinds[1]
 
 
 def _stem(word: str) -> str:

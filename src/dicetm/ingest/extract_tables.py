@@ -42,7 +42,7 @@ _DATA = re.compile(r"^(data|payload|content|carries|information|what|description
                    r"inhoud|dane|treść)$", re.I)
 _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|system|systems|part|parts|tool|tools|"
                    r"datasets?|data ?sets?|containers?|modules?|stores?|models?|agents?|apps?|applications?|"
-                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|"
+                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|items?|"
                    r"mcp servers?|"
                    r"komponenten?|bausteine?|dienste?|systeme?|anwendungen?|composants?|éléments?|élément|services?|"
                    r"systèmes?|nom|componentes?|elementos?|elemento|servicios?|sistemas?|nombre|componenti|servizi|"
@@ -60,7 +60,7 @@ _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(
                       r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster)$", re.I)
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
-                          r"summary|details|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
+                          r"summary|details?|détails?|detalles?|dettagli|dettaglio|szczegóły|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
                           r"función|propósito|descrizione|funzione|scopo|descrição|função|beschrijving|functie|opis|"
                           r"funkcja)$", re.I)
 _ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
