@@ -39,6 +39,7 @@ from dicetm.model.system import (
 _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|deployed)|tbd|proposed|deprecated|"
                         r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+_WORDS = re.compile(r"[^\W_][\w .&'’()+-]*")  # a name in words ("Grafana Loki"), not an address ("s3://mnist")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
 # the end a user holds: "the Fernly API" is not the "Fernly mobile app" that calls it
 _CLIENT_SIDE = frozenset({"app", "application", "ui", "frontend", "front end", "widget", "client", "extension", "site"})
@@ -328,7 +329,7 @@ class Registry:
                 continue
             short = tuple(w for w in re.split(r"[-_.]+", node.name.casefold()) if w)
             found = {id(n): n for n in self.nodes if n is not node and (n.used or n.structural)
-                     and any(not _IDENTIFIER.fullmatch(e.name) for e in n.entities)
+                     and any(_WORDS.fullmatch(e.name) and not _IDENTIFIER.fullmatch(e.name) for e in n.entities)
                      and any(_abbreviates(short, tuple(other.split())) for other in n.names)}
             if len(found) == 1:
                 self.merge(next(iter(found.values())), node, keys)
