@@ -119,3 +119,56 @@ Borrowers use the Quayside customer app. A borrower's request goes from the app 
     assert (ids["Quayside customer app"], ids["Loan API"]) in flows
     assert (ids["Rate Sheet Indexer"], ids["Rate Index"]) in flows
     assert "Item" not in ids and "Hourly job" not in ids
+
+
+def _markdown_draft(text: str) -> tuple[set[str], set[tuple[str, str]]]:
+    from dicetm.ingest.documents import Document
+    from dicetm.ingest.readers import read_markdown
+
+    spans, title = read_markdown("note.md", text)
+    system = extract_draft([Document(path="note.md", format="markdown", spans=tuple(spans), sha256="0" * 64,
+                                     title=title)]).system
+    names = {e.id: e.name for e in system.elements}
+    return set(names.values()), {(names[f.source], names[f.target]) for f in system.flows}
+
+
+def test_a_german_article_and_the_head_after_a_hyphen_refer_to_that_compound() -> None:
+    names, flows = _markdown_draft("""# Lieferschein-Erkennung
+
+## Komponenten
+
+- **Liefer-App**: Android-App der Fahrer.
+- **Beleg-API**: nimmt Scans entgegen.
+
+## Ablauf
+
+Der Fahrer öffnet die Liefer-App. Die App lädt jeden Scan an die Beleg-API hoch. Die API gibt das Ergebnis an die
+App weiter.
+
+## Modell und Training
+
+Der Klassifikator wird monatlich neu trainiert.
+""")
+    assert ("Liefer-App", "Beleg-API") in flows  # "lädt ... an": it goes there, though "laden" also fetches
+    assert ("Beleg-API", "Liefer-App") in flows
+    assert "Modell und Training" not in names  # a section of the page, not a component
+
+
+def test_a_verb_that_takes_data_sends_it_where_a_destination_says_but_taking_into_account_is_no_flow() -> None:
+    _, flows = _markdown_draft("""# Warehouse
+
+The Nightly Sync Job loads the order rows into the Sales Warehouse. The Forecast Service takes the returns into
+the Sales Warehouse figures.
+""")
+    assert ("Nightly Sync Job", "Sales Warehouse") in flows
+    assert ("Forecast Service", "Sales Warehouse") not in flows
+
+
+@pytest.mark.parametrize(("heading", "section"), [
+    ("Sicherheit & Datenschutz", True), ("Riesgos abiertos", True), ("Contesto e decisione", True),
+    ("Oś czasu", True), ("Memoria de reglas", False), ("Modell-Registry", False),
+])
+def test_section_headings_of_other_languages_name_no_component(heading: str, section: bool) -> None:
+    from dicetm.ingest.extract_kinds import kind_words
+
+    assert kind_words().is_section(heading) is section

@@ -354,6 +354,8 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
         nodes = _named_by(registry, head, _last_word)
+        if not nodes:  # "die App": the Rückgabe-App, a compound joined by a hyphen, however short its head
+            nodes = _named_by(registry, head, partial(_hyphen_tail, head=head))
         if not nodes and (words.heads_first(head, text) or language != "en"):
             nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
         if not nodes and len(head) >= _COMPOUND_TAIL:
@@ -377,6 +379,13 @@ def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list
     """The components one of whose names has ``head`` as its ``word`` (its last, or its first)."""
     return [n for n in registry.nodes if (n.structural or n.used) and any(
         word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+
+
+def _hyphen_tail(name: str, head: str) -> str:
+    """``head`` (lower case) when the last word of ``name`` ends in it after a hyphen ("Rückgabe-App"), else the last
+    word."""
+    last = _last_word(name)
+    return head.lower() if last.endswith("-" + head.lower()) else last
 
 
 def _compound_tail(name: str, head: str) -> str:
