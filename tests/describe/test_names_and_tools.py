@@ -172,3 +172,65 @@ def test_section_headings_of_other_languages_name_no_component(heading: str, sec
     from dicetm.ingest.extract_kinds import kind_words
 
     assert kind_words().is_section(heading) is section
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("受付APIはインターネットに公開されています。", ("exposure", "internet")),
+    ("1ユーザーあたり1分間に20回までに制限しています。", ("rate_limited", True)),
+    ("プロンプトはベンダー側に保存されません。", ("logs_prompts", False)),
+    ("入力がモデルの学習に使われることはありません。", ("trains_on_user_input", False)),
+    ("履歴は暗号化して保存します。保存期間は30日です。", ("retention", "30d")),
+])
+def test_japanese_facts_are_read_without_word_edges(text: str, fact: tuple[str, object]) -> None:
+    assert fact in [(s.field, s.value) for s in statements(text)]
+
+
+def test_a_name_inside_japanese_text_is_found_though_no_space_sets_it_apart() -> None:
+    from dicetm.ingest.documents import Document
+    from dicetm.ingest.readers import read_markdown
+
+    text = """# 配送ボット
+
+## 構成要素
+
+| 名前 | 役割 |
+|---|---|
+| 受付API | Webhook の受け口 |
+
+## セキュリティ
+
+- 受付APIはインターネットに公開されています。1ユーザーあたり1分間に20回までに制限しています。
+"""
+    spans, title = read_markdown("note.md", text)
+    system = extract_draft([Document(path="note.md", format="markdown", spans=tuple(spans), sha256="0" * 64,
+                                     title=title)]).system
+    api = next(e for e in system.elements if e.name == "受付API")
+    assert api.exposure is not None and api.exposure.value == "internet"
+    assert api.rate_limited is True
+
+
+def test_an_identity_provider_in_a_services_environment_says_it_signs_its_users_in(tmp_path: Path) -> None:
+    system = _draft(tmp_path, {"compose.yaml": """services:
+  portal:
+    image: example/portal:1
+    environment:
+      OIDC_ISSUER: https://login.example.com
+  worker:
+    image: example/worker:1
+    environment:
+      AUTHOR_NAME: ops
+"""})
+    by_name = {e.name: e for e in system.elements}
+    assert by_name["portal"].authenticated is True
+    assert by_name["worker"].authenticated is None
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("問い合わせログ", Kind.log_store), ("商品インデックス", Kind.vector_store), ("商品検索", Kind.retriever),
+    ("個人情報マスキング", Kind.guardrail), ("在庫台帳", Kind.data_store), ("注文API", Kind.process),
+    ("ChatApp", None),  # a Latin name is not cut at a short word inside it
+])
+def test_a_japanese_compound_takes_the_kind_of_the_word_closing_it(name: str, kind: Kind | None) -> None:
+    from dicetm.ingest.extract_kinds import kind_words
+
+    assert kind_words().kind_of(name) is kind

@@ -26,6 +26,11 @@ from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
+# the edges of a name in text: no letter, digit or hyphen beside it, except the kana and ideographs of a script
+# written without spaces ("ボットAPIは": the ボットAPI)
+_SPACELESS = r"\u3040-\u30ff\u3400-\u9fff"
+_NOT_AFTER_WORD = rf"(?<!-)(?<![^\W{_SPACELESS}])"
+_NOT_BEFORE_WORD = rf"(?![^\W{_SPACELESS}]|-)"
 # indefinite articles and quantifiers among the languages' determiners: "un servicio" is not "the service"
 _NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma", "ein", "eine", "einen", "einem",
                            "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
@@ -180,7 +185,7 @@ def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
         (coded if ordinary else plain).append(body)
     if not plain and not coded:
         return None, nodes
-    parts = [r"(?<![\w-])(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?(?![\w-])",
+    parts = [_NOT_AFTER_WORD + r"(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?" + _NOT_BEFORE_WORD,
              r"`(?P<code>" + ("|".join(coded) or "(?!x)x") + r")`"]
     return re.compile("|".join(parts), re.I), nodes
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from dicetm.ingest.extract_prose import _Structure
 
 _SPECIFIC = AI_KINDS | {Kind.log_store}
-# Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch and Polish.
+# Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch, Polish and Japanese.
 _FROM = re.compile(r"^(from|source|sender|caller|client|origin|producer|initiator|"
                    r"von|quelle|absender|de|origine|émetteur|desde|origen|fuente|emisor|da|mittente|origem|van|bron|"
                    r"z|źródło|nadawca)$", re.I)
@@ -47,22 +47,24 @@ _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|
                    r"komponenten?|bausteine?|dienste?|systeme?|anwendungen?|composants?|éléments?|élément|services?|"
                    r"systèmes?|nom|componentes?|elementos?|elemento|servicios?|sistemas?|nombre|componenti|servizi|"
                    r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi|outils?|werkzeuge?|herramientas?|"
-                   r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente)$", re.I)
+                   r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente|"
+                   r"名前|名称|コンポーネント|構成要素|サービス)$", re.I)
 _TOOLS = re.compile(r"^(tools?|functions?|actions?|werkzeuge?|outils?|herramientas?|strumenti|ferramentas?|narzędzia|"
                     r"ツール)$", re.I)
 _PERMISSION_ONLY = re.compile(r"[\w-]+(?:\s*(?:/|,|\+|&|and)\s*[\w-]+)?", re.I)  # "read", "read/write"
 _KIND = re.compile(r"^(kind|type|category|role|class|layer|typ|art|kategorie|rolle|catégorie|rôle|tipo|categoría|rol|"
-                   r"categoria|ruolo|papel|soort|rodzaj)$", re.I)
+                   r"categoria|ruolo|papel|soort|rodzaj|種類|種別)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"
                          r"language|engine|technologie|technik|produkt|plattform|produit|plateforme|tecnología|"
                          r"producto|plataforma|tecnologia|prodotto|piattaforma|produto|technologia)$", re.I)
 _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(?:on|in|by)|host|location|deployment|"
-                      r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster)$", re.I)
+                      r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster|実行場所|配置|"
+                      r"設置場所|ホスト)$", re.I)
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
                           r"summary|details?|détails?|detalles?|dettagli|dettaglio|szczegóły|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
                           r"función|propósito|descrizione|funzione|scopo|descrição|função|beschrijving|functie|opis|"
-                          r"funkcja)$", re.I)
+                          r"funkcja|役割|説明|概要|用途)$", re.I)
 _ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
                       r"systems? (?:acted on|touched|changed|called|reached)|"
                       r"backing systems?|backend|calls|reaches|writes to|sends to|feeds|pushes to|publishes to|"
