@@ -234,3 +234,14 @@ def test_a_japanese_compound_takes_the_kind_of_the_word_closing_it(name: str, ki
     from dicetm.ingest.extract_kinds import kind_words
 
     assert kind_words().kind_of(name) is kind
+
+
+def test_a_spanish_contracted_article_refers_to_a_component_named_head_first() -> None:
+    _, flows = _markdown_draft("""# Nota técnica
+
+## Funcionamiento
+
+El Generador de Informes lee los datos de la Base de Datos de Casos y envía el borrador al Revisor de Estilo. El
+Revisor de Estilo devuelve el texto corregido al generador.
+""")
+    assert ("Revisor de Estilo", "Generador de Informes") in flows  # "al generador": a + el, then the head
