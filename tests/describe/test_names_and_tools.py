@@ -245,3 +245,16 @@ El Generador de Informes lee los datos de la Base de Datos de Casos y envía el 
 Revisor de Estilo devuelve el texto corregido al generador.
 """)
     assert ("Revisor de Estilo", "Generador de Informes") in flows  # "al generador": a + el, then the head
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Runs as a sidecar over stdio.", ("transport", "stdio")),
+    ("Streamable HTTP behind the gateway", ("transport", "http")),
+    ("The server is reached over HTTPS.", ("transport", "http")),
+    ("Both servers ship tool descriptions written by us.", ("description_source", "first_party")),
+    ("Its descriptions come from its publisher.", ("description_source", "third_party")),
+    ("The tool descriptions are reviewed and pinned.", ("description_pinned", True)),
+])
+def test_what_the_text_says_of_an_mcp_servers_transport_and_tool_descriptions(text: str,
+                                                                              fact: tuple[str, object]) -> None:
+    assert fact in [(s.field, s.value) for s in statements(text)]
