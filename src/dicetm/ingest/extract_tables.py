@@ -49,7 +49,7 @@ _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|
                    r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi|outils?|werkzeuge?|herramientas?|"
                    r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente|"
                    r"名前|名称|コンポーネント|構成要素|サービス)$", re.I)
-_TOOLS = re.compile(r"^(tools?|functions?|actions?|werkzeuge?|outils?|herramientas?|strumenti|ferramentas?|narzędzia|"
+_TOOLS = re.compile(r"^(tools?|functions?|werkzeuge?|outils?|herramientas?|strumenti|ferramentas?|narzędzia|"
                     r"ツール)$", re.I)
 _PERMISSION_ONLY = re.compile(r"[\w-]+(?:\s*(?:/|,|\+|&|and)\s*[\w-]+)?", re.I)  # "read", "read/write"
 _KIND = re.compile(r"^(kind|type|category|role|class|layer|typ|art|kategorie|rolle|catégorie|rôle|tipo|categoría|rol|"
@@ -62,7 +62,8 @@ _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(
                       r"設置場所|ホスト)$", re.I)
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
-                          r"summary|details?|détails?|detalles?|dettagli|dettaglio|szczegóły|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
+                          r"summary|details?|détails?|detalles?|dettagli|dettaglio|szczegóły|beschreibung|zweck|"
+                          r"funktion|aufgabe|description|rôle|fonction|descripción|"
                           r"función|propósito|descrizione|funzione|scopo|descrição|função|beschrijving|functie|opis|"
                           r"funkcja|役割|説明|概要|用途)$", re.I)
 _ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
