@@ -469,3 +469,31 @@ spec:
     system, notes, _ = _draft(path)
     assert [(e.name, e.kind, e.exposure) for e in system.elements] == [("chat-ollama", Kind.llm, Exposure.internet)]
     assert not any("Helm template" in n for n in notes)
+
+
+def test_a_resources_deployed_name_is_a_name_of_it_and_its_classification_tag_a_fact(tmp_path: Path) -> None:
+    tf = _write(tmp_path, "main.tf", """resource "aws_s3_bucket" "scans" {
+  bucket = "acme-scan-inbox"
+  tags   = { data_classification = "personal" }
+}
+
+resource "aws_lambda_function" "ocr" {
+  function_name = "acme-ocr-worker"
+  runtime       = "python3.12"
+  handler       = "ocr.handler"
+  role          = "arn:aws:iam::123456789012:role/ocr"
+}
+""")
+    doc = _write(tmp_path, "design.md", """# Scans
+
+## Flow
+
+1. `acme-ocr-worker` reads each new scan from `acme-scan-inbox`.
+""")
+    system, _, _ = _draft(tf, doc)
+    elements = _elements(system)
+    assert len(system.elements) == 2  # the doc's names are the resources' deployed names, not new components
+    bucket = next(e for e in elements.values() if e.kind in STORE_KINDS)
+    worker = next(e for e in elements.values() if e.kind in PROCESS_KINDS)
+    assert bucket.classification is not None and bucket.classification.value == "personal"
+    assert (bucket.name, worker.name, False) in _flows(system)

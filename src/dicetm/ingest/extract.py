@@ -108,6 +108,7 @@ def extract_draft(documents: Sequence[Document], *, name: str | None = None,
     registry.merge_bare_headings(keys)
     registry.merge_short_names(keys)
     registry.merge_reordered_names(keys)
+    registry.merge_identifier_names(keys)
     for prose, prefix in proses:
         reader.read(prose, prefix)
     for other, prefix in others:

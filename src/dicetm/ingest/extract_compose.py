@@ -6,6 +6,7 @@
   ``postgresql://user@db:5432/x``) are relations from the service to the other one;
 - an environment variable named after a product (``OPENAI_API_KEY``, ``PINECONE_API_KEY``) says the service
   uses it: the product becomes an entity (third party) with a relation to it;
+- an identity provider in a service's environment (``OIDC_ISSUER``, ``AUTH_JWKS_URL``) says it signs its users in;
 - a published port (``ports:``) is exposure: on 127.0.0.1 only, internal; otherwise reachable from outside
   the host (``internet``). These are weak facts: what the documents say in words wins over them;
 - a network declared under ``networks:`` is a zone holding the services attached to it; a service attached
@@ -28,6 +29,9 @@ _MODEL_SERVERS = re.compile(r"(?:^|/)(?:ollama|vllm|vllm-openai|text-generation-
                             r"localai|lmstudio|tabbyapi|triton|tensorrt-llm|sglang)(?:[:/@-]|$)", re.I)
 _SECRET_SUFFIX = re.compile(r"_(?:API_KEY|APIKEY|KEY|TOKEN|BOT_TOKEN|SECRET|ACCESS_KEY|ACCESS_TOKEN|"
                             r"PERSONAL_ACCESS_TOKEN|ENDPOINT|ORG_ID|ORGANIZATION|PROJECT_ID)$")
+# a service configured with an identity provider (OIDC issuer, JWKS, SAML, OAuth client) signs its users in
+_SIGN_IN = re.compile(r"(?:^|_)(?:OIDC|JWKS|SAML|OAUTH2?|KEYCLOAK|AUTH0|COGNITO)(?:_|$)|(?:^|_)(?:ISSUER|AUTH)_"
+                      r"(?:URL|URI|ISSUER|JWKS_URL|AUDIENCE|CLIENT_ID)$")
 _HOST = re.compile(r"(?:://(?:[^@/\s]*@)?|@)(?P<host>[A-Za-z0-9][\w.-]*)(?::\d+)?")
 
 
@@ -69,6 +73,8 @@ def extract_compose(source: SourceText, out: Extraction, prefix: str) -> bool:
                        if any(host in names and host != name for host in _HOST.findall(str(value)))}
         for variable, value, line in environment:
             var_where = source.where(line) or where
+            if _SIGN_IN.search(variable) and Fact("authenticated", True, var_where, WEAK) not in entity.facts:
+                entity.facts.append(Fact("authenticated", True, var_where, WEAK))  # it checks its users' tokens
             local = [host for host in _HOST.findall(str(value)) if host in names and host != name]
             for host in local:
                 out.relations.append(Relation(entity.key, f"{prefix}:{host}", var_where))

@@ -27,6 +27,7 @@ from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import Kind, Permission
 
 _FILE = "data/facts.yaml"
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and CJK ideographs
 _LANGUAGES = "data/fact_phrases"  # one file per language beside English, in the same format
 # the negation a phrase's {not} slot stands for, in English and the languages of fact_phrases/
 _NOT = (r"(?P<neg>(?:not|never|no longer|no|nicht|nie|niemals|kein(?:e|en|er)?|niet|nooit|geen|non|mai|pas|jamais|"
@@ -43,11 +44,11 @@ _NEGATED_AFTER = re.compile(r"(?:\s+(?:ook|auch|gar|helemaal|überhaupt|zeker|si
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
 _UNITS = {word: unit for unit, words in {  # the units of a duration in other languages
-    "hour": "hora horas heure heures stunde stunden ora ore uur uren godzina godziny godzin",
-    "day": "día días dia dias jour jours tag tage tagen giorno giorni dag dagen dzień dni",
-    "week": "semana semanas semaine semaines woche wochen settimana settimane week weken tydzień tygodnie tygodni",
-    "month": "mes meses mois monat monate monaten mese mesi maand maanden miesiąc miesiące miesięcy",
-    "year": "año años ano anos an ans année années jahr jahre jahren anno anni jaar jaren rok lata lat",
+    "hour": "hora horas heure heures stunde stunden ora ore uur uren godzina godziny godzin 時間",
+    "day": "día días dia dias jour jours tag tage tagen giorno giorni dag dagen dzień dni 日 日間",
+    "week": "semana semanas semaine semaines woche wochen settimana settimane week weken tydzień tygodnie tygodni 週間",
+    "month": "mes meses mois monat monate monaten mese mesi maand maanden miesiąc miesiące miesięcy か月 ヶ月 カ月",
+    "year": "año años ano anos an ans année années jahr jahre jahren anno anni jaar jaren rok lata lat 年 年間",
 }.items() for word in words.split()}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -258,7 +259,9 @@ def _rules() -> tuple[_Rule, ...]:
             kinds = entry.get("applies_to")
             for phrase in entry["phrases"]:  # one pattern each: phrases reuse group names
                 body = _spaced(str(phrase)).replace("{not}", _NOT).replace("{provider}", _providers())
-                rules.append(_rule(entry, kinds, re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)))
+                # a phrase of a script written without spaces (Japanese) has no word edges to keep to
+                bounded = rf"(?:{body})" if _UNSPACED.search(str(phrase)) else rf"(?<![\w-])(?:{body})(?![\w-])"
+                rules.append(_rule(entry, kinds, re.compile(bounded, re.I)))
         return tuple(sorted(rules, key=lambda r: -r.strength))  # an explicit statement wins over one it overlaps
     except (KeyError, ValueError, TypeError, re.error) as exc:
         raise _broken(exc) from None
@@ -281,7 +284,13 @@ def _spaced(phrase: str) -> str:
             depth += 1
         elif char == "]" and depth and phrase[index - 1] != "\\":
             depth -= 1
-        out.append(r"\s+" if char == " " and not depth else char)
+        if char == " " and not depth:  # an optional space ("sign ?off") stays optional
+            optional = phrase[index + 1:index + 2] == "?" and phrase[index + 2:index + 3] not in ("<", ":", "!", "=")
+            out.append(r"\s*" if optional else r"\s+")
+            continue
+        if char == "?" and index and phrase[index - 1] == " " and not depth and out and out[-1] == r"\s*":
+            continue
+        out.append(char)
     return "".join(out)
 
 

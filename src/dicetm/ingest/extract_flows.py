@@ -59,6 +59,8 @@ from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.model.system import Kind
 
+_TAKING = re.compile(r"(?:takes?|gets?|receives?|obtains?|consumes?)", re.I)  # "take them into account"
+
 
 @dataclass
 class FlowContext:
@@ -235,6 +237,9 @@ class FlowClauses(ABC):
         group = "use" if verb.group("use") else "send" if verb.group("send") else "call" if verb.group("call") \
             else "fetch"
         words = verb.group(0)
+        if group == "fetch" and after and not _TAKING.fullmatch(words) and \
+                self._carried_to(text[verb.end():after[0].start]):
+            group = "send"  # "loads the rows into the warehouse", "lädt die Fotos an die API hoch": it goes there
         if group == "use" and found is None:
             found = self._person(lead, verb, span)  # "A fee earner opens the Lexicon Web App": a person
         people_only = group == "use" and bool(PEOPLE_VERB.match(words))
@@ -303,6 +308,11 @@ class FlowClauses(ABC):
                 context.source = source
             context.target = target
         return targets[-1]
+
+    def _carried_to(self, gap: str) -> bool:
+        """The words between a verb that takes data and its first object end in a destination and name no source."""
+        place = next(reversed(list(self.words.destination.finditer(gap))), None)
+        return place is not None and short_gap(gap[place.end():]) and self.words.source.search(gap) is None
 
     def _person(self, lead: str, verb: re.Match[str], span: Span) -> Mention | None:
         """The people a noun phrase names when they do what people do with an app ("A fee earner opens ...",

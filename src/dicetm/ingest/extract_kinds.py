@@ -34,6 +34,7 @@ _HEAD_ROLES = frozenset({"ui-head", "service-head", "store-head",  # kinds.yaml
                          "frontend", "client-app", "backend", "api-gateway", "proxy", "database", "object-storage"})
 _OPERATIONS_PRODUCTS = frozenset({"logs"})  # vocabulary roles whose "<product> agent" is a daemon, unlike "Slack agent"
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
+_SPACELESS = "\u3040-\u30ff\u3400-\u9fff"  # kana and ideographs: a script whose compounds run on without a space
 _COMPOUND_HEAD = 5  # letters: a component word this long closing a longer word is its head ("Modellregister")
 _BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
@@ -111,7 +112,7 @@ class KindWords:
         found = self.hits(text)
         if not found:
             compound = self.compound_heads.search(text.strip())
-            return self.kind_of(compound.group(1)) if compound else None
+            return self.kind_of(compound.group("head") or compound.group("spaceless")) if compound else None
         connector = next((c for c in self.connectors.finditer(text)
                           if not any(hit.start < c.start() < hit.end for hit, _ in found)), None)
         if connector is not None and any(hit.end <= connector.start() for hit, _ in found):
@@ -201,6 +202,8 @@ def kind_words() -> KindWords:
         elided = "|".join(re.escape(str(w)) for w in data["name_connectors"] if str(w).endswith("'"))
         heads = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True)
                          if len(w) >= _COMPOUND_HEAD and re.fullmatch(r"[^\W\d_]+", w))
+        # after kana or an ideograph any component word closes the compound: "ボットAPI", "会話ログ"
+        spaceless = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True) if len(w) >= 2)
         return KindWords(words, frozenset(str(w).lower() for w in data["section_words"]),
                          re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I),
                          re.compile(rf"\s(?:{connectors})(?:\s|(?<=')(?=\w))", re.I),
@@ -210,7 +213,8 @@ def kind_words() -> KindWords:
                          frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
                          frozenset(" ".join(str(w).lower().split()) for e in data["entries"]
                                    for w in e.get("generic", [])),
-                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?({heads})$", re.I),
+                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?(?P<head>{heads})$|"
+                                    rf"(?<=[{_SPACELESS}])(?P<spaceless>{spaceless})$", re.I),
                          re.compile(rf"(?<![\w-])(?:{_alternatives(data.get('host_agent_leads', []))})[ \t_-]$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
         raise CatalogError([Problem(f"the extractor's kind words cannot be loaded: {exc}",

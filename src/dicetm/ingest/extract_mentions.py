@@ -26,6 +26,11 @@ from dicetm.ingest.vocabulary import Hit, vocabulary
 from dicetm.model.system import AI_KINDS, Kind
 
 _WINDOW = 120
+# the edges of a name in text: no letter, digit or hyphen beside it, except the kana and ideographs of a script
+# written without spaces ("ボットAPIは": the ボットAPI)
+_SPACELESS = r"\u3040-\u30ff\u3400-\u9fff"
+_NOT_AFTER_WORD = rf"(?<!-)(?<![^\W{_SPACELESS}])"
+_NOT_BEFORE_WORD = rf"(?![^\W{_SPACELESS}]|-)"
 # indefinite articles and quantifiers among the languages' determiners: "un servicio" is not "the service"
 _NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma", "ein", "eine", "einen", "einem",
                            "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
@@ -180,7 +185,7 @@ def _compiled(names: list[tuple[str, Node]], tails: list[tuple[str, Node]]
         (coded if ordinary else plain).append(body)
     if not plain and not coded:
         return None, nodes
-    parts = [r"(?<![\w-])(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?(?![\w-])",
+    parts = [_NOT_AFTER_WORD + r"(?P<name>" + ("|".join(plain) or "(?!x)x") + r")(?:e?s)?" + _NOT_BEFORE_WORD,
              r"`(?P<code>" + ("|".join(coded) or "(?!x)x") + r")`"]
     return re.compile("|".join(parts), re.I), nodes
 
@@ -354,6 +359,8 @@ def _definite_mentions(text: str, registry: Registry, start: int, end: int) -> l
         if following and (following.group(1).lower() in vocabulary().modifiers or words.words.hits(following.group(1))):
             continue  # "the app server", "the model registry"
         nodes = _named_by(registry, head, _last_word)
+        if not nodes:  # "die App": the Rückgabe-App, a compound joined by a hyphen, however short its head
+            nodes = _named_by(registry, head, partial(_hyphen_tail, head=head))
         if not nodes and (words.heads_first(head, text) or language != "en"):
             nodes = _named_by(registry, head, _first_word)  # "l'application": the Application Conseil Semis
         if not nodes and len(head) >= _COMPOUND_TAIL:
@@ -377,6 +384,13 @@ def _named_by(registry: Registry, head: str, word: Callable[[str], str]) -> list
     """The components one of whose names has ``head`` as its ``word`` (its last, or its first)."""
     return [n for n in registry.nodes if (n.structural or n.used) and any(
         word(name) == head.lower() for e in n.entities for name in (e.name, *e.aliases))]
+
+
+def _hyphen_tail(name: str, head: str) -> str:
+    """``head`` (lower case) when the last word of ``name`` ends in it after a hyphen ("Rückgabe-App"), else the last
+    word."""
+    last = _last_word(name)
+    return head.lower() if last.endswith("-" + head.lower()) else last
 
 
 def _compound_tail(name: str, head: str) -> str:

@@ -115,10 +115,11 @@ def proper_names(text: str, registry: Registry, start: int, end: int) -> list[Me
                 found.append(_proper(name, run[0].start(), head_words, registry))
                 continue
         lower_head = re.match(r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end])
-        modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public)"
+        modified = re.match(r"[ \t]+(?:mobile|web|desktop|native|ios|android|iphone|chat|admin|internal|public|"
+                            r"resident|customer|staff|member|partner|patient|tenant|driver|employee|student|support)"
                             r"[ \t]+([a-z][\w-]*)(?![\w-])", text[run[-1].end():end], re.I)
         if modified and _lower_head(modified.group(1)):
-            lower_head = modified  # "the TaxPal mobile app", "the Penny iOS app"
+            lower_head = modified  # "the TaxPal mobile app", "the Penny iOS app", "the Harbour resident app"
         described = re.search(r"(?<![\w-])(?:a|an|one|another|any|some)\s+(?:[\w-]+\s+)?$",
                               text[max(0, run[0].start() - 24):run[0].start()], re.I)
         if described is not None and not re.search(r"\b(?:called|named)\s", described.group(0), re.I):

@@ -39,6 +39,7 @@ from dicetm.model.system import (
 _NOT_BUILT = re.compile(r"\b(?:planned|future|not\s+(?:yet\s+)?(?:built|started|deployed)|tbd|proposed|deprecated|"
                         r"retired|phase\s+\d|prototype|idea|spike)\b", re.I)
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+_WORDS = re.compile(r"[^\W_][\w .&'’()+-]*")  # a name in words ("Grafana Loki"), not an address ("s3://mnist")
 _LEADING = re.compile(r"^(?:the|a|an|our|their|its)\s+", re.I)
 # the end a user holds: "the Fernly API" is not the "Fernly mobile app" that calls it
 _CLIENT_SIDE = frozenset({"app", "application", "ui", "frontend", "front end", "widget", "client", "extension", "site"})
@@ -76,10 +77,17 @@ def _shortens(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
         return False
     dropped = len(long) > 2 and long[-1] in _GENERIC_HEADS and short[-1] not in _GENERIC_HEADS
     long = long[:-1] if dropped else long
+    if short[-1] != long[-1] and _other_kinds(short[-1], long[-1]):
+        return False  # "rate index" is not a short "Rate Sheet Indexer": a store and the job that fills it
     short, long = tuple(map(_stem, short)), tuple(map(_stem, long))
     if short[-1] != long[-1] or not set(short) <= set(long):
         return False
     return len(short) < len(long) or (dropped and len(short) == len(long))
+
+
+def _other_kinds(first: str, second: str) -> bool:
+    kinds = kind_words().kind_of(first), kind_words().kind_of(second)
+    return None not in kinds and kinds[0] is not kinds[1]
 
 
 def _stem(word: str) -> str:
@@ -311,6 +319,21 @@ class Registry:
             if len({id(n) for n in same}) == 1 and (node.used or node.structural):
                 self.merge(same[0], node, keys)
 
+    def merge_identifier_names(self, keys: dict[str, Node]) -> None:
+        """A component known only by an identifier (a compose service, a manifest name) is the one component of the
+        prose or a diagram whose name it abbreviates: ``loki`` for "Grafana Loki", ``memoria-reglas`` for "Memoria
+        de reglas", ``mod-console`` for "Moderation console" (see ``_abbreviates``)."""
+        for node in list(self.nodes):
+            if node not in self.nodes or not node.structural or \
+                    not all(_IDENTIFIER.fullmatch(e.name) for e in node.entities):
+                continue
+            short = tuple(w for w in re.split(r"[-_.]+", node.name.casefold()) if w)
+            found = {id(n): n for n in self.nodes if n is not node and (n.used or n.structural)
+                     and any(_WORDS.fullmatch(e.name) and not _IDENTIFIER.fullmatch(e.name) for e in n.entities)
+                     and any(_abbreviates(short, tuple(other.split())) for other in n.names)}
+            if len(found) == 1:
+                self.merge(next(iter(found.values())), node, keys)
+
     def node_of(self, entity: Entity) -> Node | None:
         return self._owner.get(id(entity))
 
@@ -400,6 +423,35 @@ class Registry:
                     if rest and len(rest.split()) == 1 and kind_words().words.hits(rest):
                         return node
         return None
+
+
+def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """The words of an identifier name the words of a longer name in order, each the word itself, its singular, its
+    opening (``mod`` for "moderation") or its consonants (``clf`` for "classifier"); the identifier keeps the first
+    or the last word of the name, and leaves out at most one of its words (``de``, "policy", "Grafana")."""
+    if not short or len(short) >= len(long) + 1 or short == long:
+        return False
+    if not (_same_word(short[0], long[0]) or _same_word(short[-1], long[-1])):
+        return False
+    position, skipped = 0, 0
+    for word in short:
+        while position < len(long) and not _same_word(word, long[position]):
+            position, skipped = position + 1, skipped + 1
+        if position == len(long):
+            return False
+        position += 1
+    return skipped + len(long) - position <= 1
+
+
+def _same_word(short: str, long: str) -> bool:
+    if short == long or short.rstrip("s") == long.rstrip("s"):
+        return True
+    if len(short) < 3 or short[0] != long[0] or len(short) >= len(long) or not short.isalpha():
+        return False
+    if long.startswith(short):
+        return True
+    rest = iter(long)  # consonants kept in order: "clf", "mgr", "svc"
+    return not re.search(r"[aeiouy]", short[1:]) and all(letter in rest for letter in short)
 
 
 def _product(name: str) -> str | None:

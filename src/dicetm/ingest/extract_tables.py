@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_facts import column_fact, statements
-from dicetm.ingest.extract_ir import Entity, Fact, Where, Zone, split_name
+from dicetm.ingest.extract_ir import EXPLICIT, Entity, Fact, Where, Zone, split_name
 from dicetm.ingest.extract_kinds import classify, kind_words
 from dicetm.model.system import AI_KINDS, Kind
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from dicetm.ingest.extract_prose import _Structure
 
 _SPECIFIC = AI_KINDS | {Kind.log_store}
-# Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch and Polish.
+# Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch, Polish and Japanese.
 _FROM = re.compile(r"^(from|source|sender|caller|client|origin|producer|initiator|"
                    r"von|quelle|absender|de|origine|émetteur|desde|origen|fuente|emisor|da|mittente|origem|van|bron|"
                    r"z|źródło|nadawca)$", re.I)
@@ -42,24 +42,30 @@ _DATA = re.compile(r"^(data|payload|content|carries|information|what|description
                    r"inhoud|dane|treść)$", re.I)
 _NAME = re.compile(r"^(components?|name|names|service|services|element|elements|system|systems|part|parts|tool|tools|"
                    r"datasets?|data ?sets?|containers?|modules?|stores?|models?|agents?|apps?|applications?|"
-                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|"
+                   r"resources?|nodes?|assets?|integrations?|dependenc(?:y|ies)|sources?|interfaces?|items?|"
                    r"mcp servers?|"
                    r"komponenten?|bausteine?|dienste?|systeme?|anwendungen?|composants?|éléments?|élément|services?|"
                    r"systèmes?|nom|componentes?|elementos?|elemento|servicios?|sistemas?|nombre|componenti|servizi|"
                    r"nome|naam|onderdelen|componenten|komponenty?|nazwa|usługi|outils?|werkzeuge?|herramientas?|"
-                   r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente)$", re.I)
+                   r"strument[oi]|ferramentas?|gereedschap|narzędzi[ae]|componente|"
+                   r"名前|名称|コンポーネント|構成要素|サービス)$", re.I)
+_TOOLS = re.compile(r"^(tools?|functions?|werkzeuge?|outils?|herramientas?|strumenti|ferramentas?|narzędzia|"
+                    r"ツール)$", re.I)
+_PERMISSION_ONLY = re.compile(r"[\w-]+(?:\s*(?:/|,|\+|&|and)\s*[\w-]+)?", re.I)  # "read", "read/write"
 _KIND = re.compile(r"^(kind|type|category|role|class|layer|typ|art|kategorie|rolle|catégorie|rôle|tipo|categoría|rol|"
-                   r"categoria|ruolo|papel|soort|rodzaj)$", re.I)
+                   r"categoria|ruolo|papel|soort|rodzaj|種類|種別)$", re.I)
 _TECHNOLOGY = re.compile(r"^(technology|tech|stack|implementation|product|vendor|platform|built with|framework|"
                          r"language|engine|technologie|technik|produkt|plattform|produit|plateforme|tecnología|"
                          r"producto|plataforma|tecnologia|prodotto|piattaforma|produto|technologia)$", re.I)
 _HOSTING = re.compile(r"^(where\s+it\s+runs|runs?\s+(?:on|in)|hosting|hosted\s+(?:on|in|by)|host|location|deployment|"
-                      r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster)$", re.I)
+                      r"deployed\s+(?:to|on|in)|environment|zone|trust\s+zone|infrastructure|runtime|cluster|実行場所|配置|"
+                      r"設置場所|ホスト)$", re.I)
 _CODE = re.compile(r"`([^`]+)`")
 _DESCRIPTION = re.compile(r"^(description|purpose|responsibility|responsibilities|what it does|function|role|"
-                          r"summary|details|beschreibung|zweck|funktion|aufgabe|description|rôle|fonction|descripción|"
+                          r"summary|details?|détails?|detalles?|dettagli|dettaglio|szczegóły|beschreibung|zweck|"
+                          r"funktion|aufgabe|description|rôle|fonction|descripción|"
                           r"función|propósito|descrizione|funzione|scopo|descrição|função|beschrijving|functie|opis|"
-                          r"funkcja)$", re.I)
+                          r"funkcja|役割|説明|概要|用途)$", re.I)
 _ACTS_ON = re.compile(r"^(target|targets|target systems?|acts on|talks to|connects to|"
                       r"systems? (?:acted on|touched|changed|called|reached)|"
                       r"backing systems?|backend|calls|reaches|writes to|sends to|feeds|pushes to|publishes to|"
@@ -155,7 +161,11 @@ class TableReader:
         hosting = self._cell(cells, "hosting")
         if hosting:
             self._hosting(entity, hosting, span, offsets[self.columns["hosting"] or 0])
-        related = self._related(span, cells, offsets, entity, (offsets[index], offsets[index] + len(raw)))
+        own = (offsets[index], offsets[index] + len(raw))
+        tools = self._tools(span, cells, offsets, entity, own)
+        related = self._related(span, cells, offsets, entity, own, tools)
+        if tools:
+            related.add(self.columns["tools"] or 0)
         for position, cell in enumerate(cells):
             if position == index or not cell.strip() or position in related:
                 continue
@@ -164,10 +174,48 @@ class TableReader:
                 continue
             self.structure.block(span, offsets[position], offsets[position] + len(cell), entity.key)
 
+    def _tools(self, span: Span, cells: list[str], offsets: list[int], entity: Entity,
+               own: tuple[int, int]) -> list[Entity]:
+        """A "Tools" column beside the name column: each tool it lists is a tool of the row's MCP server (its
+        ``server``) or one the row's agent calls; the words in parentheses after a tool are about that tool
+        ("`find_samples` (read), `reserve_sample` (writes a reservation)")."""
+        from dicetm.ingest.extract_prose import FlowRow
+
+        position = self.columns.get("tools")
+        if position is None or position >= len(cells) or self.header is None:
+            return []
+        named = self.header[self.columns["name"] or 0]
+        serves = Kind.mcp_server in (classify(entity.name), kind_words().kind_of(named))
+        found = []
+        for start, end in _names(cells[position], offsets[position], _COMMAS):
+            text = span.text[start:end]
+            opening = text.find("(")
+            name = text[:opening] if opening > 0 else text
+            stop = start + len(name.rstrip())
+            name = name.strip(" `*_")
+            if not name or len(name.split()) > 4 or _NOTHING.match(name):
+                continue
+            where = Where.at(span, start, stop)
+            tool = self.structure.entity(name, where, [])
+            tool.kind, tool.kind_strength = Kind.tool, EXPLICIT
+            if serves:
+                tool.facts.append(Fact("server", entity.key, where))
+            else:
+                self.structure.out.flow_rows.append(FlowRow(span, own, (start, stop), ""))
+            inside = text[opening:].strip("() ") if opening > 0 else ""
+            granted = column_fact("permissions", inside) if _PERMISSION_ONLY.fullmatch(inside) else None
+            if granted is not None:
+                tool.facts.append(Fact(granted[0], granted[1], Where.at(span, start + opening, end)))
+            elif inside:
+                self.structure.block(span, start + opening, end, tool.key)
+            found.append(tool)
+        return found
+
     def _related(self, span: Span, cells: list[str], offsets: list[int], entity: Entity,
-                 own: tuple[int, int]) -> set[int]:
+                 own: tuple[int, int], tools: list[Entity]) -> set[int]:
         """Columns naming the components the row's component sends to or acts on ("Target system") or that use
-        or feed it ("Used by"): each name is a component, and a flow joins it to the row's component."""
+        or feed it ("Used by"): each name is a component, and a flow joins it to the row's component; what the
+        row's server or agent acts on, its listed tools act on."""
         from dicetm.ingest.extract_prose import FlowRow
 
         done = set()
@@ -190,7 +238,8 @@ class TableReader:
                 self.structure.out.flow_rows.append(FlowRow(span, own if outgoing else place,
                                                             place if outgoing else own, ""))
                 if outgoing:
-                    entity.facts.append(Fact("acts_on", other.key, Where.at(span, start, end)))
+                    for actor in tools or [entity]:
+                        actor.facts.append(Fact("acts_on", other.key, Where.at(span, start, end)))
         return done
 
     def _stated(self, entity: Entity, header: str, cell: str, where: Where) -> bool:
@@ -280,6 +329,7 @@ def _columns(header: list[str]) -> dict[str, int | None]:
                "hosting": find(_HOSTING), "acts_on": find(_ACTS_ON), "used_by": find(_USED_BY),
                "stored": find(_STORED), "members": find(_MEMBERS)}
     columns["zone"] = 0 if header and _ZONE.match(header[0]) else None
+    columns["tools"] = next((i for i, cell in enumerate(header) if i != columns["name"] and _TOOLS.match(cell)), None)
     if columns["stored"] is not None and header and _DATA_NAME.match(header[0]):
         columns["data"] = 0  # "Data set | Contains | Where stored": rows about the store
     elif columns["stored"] is not None:

@@ -4,8 +4,10 @@ is data (``terraform_map``: ``data/terraform.yaml``, extendable by the user), no
 
 - a resource or data source whose type the map lists is an entity of that kind (``aws_s3_bucket`` a store,
   ``aws_lambda_function`` a process, an Azure OpenAI account an ``llm``), named by its label; a label that says
-  nothing ("this", "main") gives way to the resource's literal ``name``, else its address. The address is always
-  an alias, so a resource named in another file of the module is the same component;
+  nothing ("this", "main") gives way to the resource's literal ``name``, else its address. The address and the
+  deployed name (``bucket``, ``function_name``...) are always aliases, so a resource named in another file of the
+  module, or by that name in a design doc, is the same component;
+- a data-classification tag or label on a store states its ``classification`` (data, like every mapping);
 - a VPC, subnet, virtual network or resource group is a zone; a resource is placed in the innermost one it
   refers to, directly or through one resource in between (a security group, a subnet group);
 - facts come from attributes (``publicly_accessible``, ``storage_encrypted``, a public ACL, a function URL
@@ -434,14 +436,17 @@ class _Drafter:
         found = [resource.address, f"{resource.type}.{resource.label}"]
         if resource.label not in self.shared:
             found.append(resource.label.replace("_", "-"))  # "support_api" is the "Support API" of the prose
-        literal = next((v for v in values_at(resource.body, "name") if isinstance(v, str) and "${" not in v and v),
-                       None)
-        return [*found, *([literal] if literal else [])]
+        literal = _literal_name(resource)  # "gw-call-audio-prod", the name the design doc uses
+        return [*found, *([literal] if literal != f"{resource.type}.{resource.label}" else [])]
+
+
+_NAME_PATHS = ("name", "bucket", "function_name", "domain_name", "identifier", "cluster_identifier", "table_name",
+               "model_package_group_name", "endpoint_name", "pipeline_name", "repository_name", "queue_name",
+               "topic_name", "stream_name", "tags.Name")
 
 
 def _literal_name(resource: Resource) -> str:
-    for path in ("name", "bucket", "function_name", "domain_name", "identifier", "cluster_identifier",
-                 "table_name", "tags.Name"):
+    for path in _NAME_PATHS:
         literal = next((v for v in values_at(resource.body, path) if isinstance(v, str) and "${" not in v and v), None)
         if literal is not None:
             return literal
