@@ -142,6 +142,18 @@ def analyze(
                   f"{review.decided} decided; quick accepts flagged: {review.quick_accepts_flagged}")
     for written in paths:
         out.print(f"wrote {written}", markup=False)
+    waiting = review.unreviewed + review.stale + review.needs_info if review is not None else 0
+    out.print(_next_after_analysis(path, out_dir, waiting), markup=False)
+
+
+def _next_after_analysis(path: Path, out_dir: Path, waiting: int) -> str:
+    """What a person does after reading the report: decide what waits, else run the gate."""
+    read = f"next: read {out_dir / 'report.html'}"
+    if waiting:
+        noun = "threat waits" if waiting == 1 else "threats wait"
+        return (f"{read}; {waiting} {noun} for a person's decision: dicetm review {path} (terminal) or "
+                f"dicetm serve {path} (browser)")
+    return f"{read}; then dicetm check {path} (the policy gate) and dicetm iteration new {path} to record it"
 
 
 @app.command()

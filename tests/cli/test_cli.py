@@ -300,6 +300,29 @@ def test_analyze_writes_the_four_outputs_and_a_summary(tmp_path: Path) -> None:
     assert evaluation["uncovered"] and result["open_questions"]  # the example leaves work to do
 
 
+def test_analyze_ends_with_the_next_step_to_take(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outcome = invoke("analyze", CHATBOT, "--out", out)
+    assert outcome.code == 0, outcome
+    last = outcome.stdout.strip().splitlines()[-1]
+    waiting = re.search(r"review: (\d+) unreviewed, (\d+) stale, (\d+) needs-info", outcome.stdout)
+    assert waiting is not None
+    count = sum(int(n) for n in waiting.groups())
+    assert last == (f"next: read {out / 'report.html'}; {count} threats wait for a person's decision: "
+                    f"dicetm review {CHATBOT} (terminal) or dicetm serve {CHATBOT} (browser)")
+
+
+def test_analyze_with_nothing_to_decide_points_at_the_gate(tmp_path: Path) -> None:
+    model = tmp_path / "dicetm.yaml"
+    model.write_text("name: Static page\nelements:\n  - {id: page, name: Page, kind: external_entity}\n",
+                     encoding="utf-8")
+    outcome = invoke("analyze", model, "--out", tmp_path / "out")
+    assert outcome.code == 0, outcome
+    assert outcome.stdout.strip().splitlines()[-1] == (
+        f"next: read {tmp_path / 'out' / 'report.html'}; then dicetm check {model} (the policy gate) and "
+        f"dicetm iteration new {model} to record it")
+
+
 def test_analyze_of_an_invalid_model_creates_no_output_folder(tmp_path: Path) -> None:
     write_model(tmp_path / "model", MISTAKES)
     outcome = invoke("analyze", tmp_path / "model", "--out", tmp_path / "out")
