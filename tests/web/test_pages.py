@@ -82,6 +82,27 @@ def test_a_browser_decision_is_the_same_register_entry_and_audit_record(client: 
     assert "accept" in client.get(f"/threats/{THREAT}").text.split("Decision history", 1)[1]
 
 
+def test_a_flagged_rejection_is_confirmed_by_a_second_reviewer_in_the_browser(client: Client, workspace: Path) -> None:
+    rejected = decide(client, THREAT, "reject", reason="the vendor contract forbids keeping prompts")
+    assert "flagged for a second reviewer (high-risk)" in rejected.text
+    own = client.get(f"/threats/{THREAT}").text
+    assert "flagged: high-risk" in own and "It waits for a second, different person to confirm it." in own
+    assert "You made this decision" in own and 'name="action" value="confirm"' not in own
+
+    second = "Sam Roe <sam@example.com>"
+    client.login(second)
+    page = client.get(f"/threats/{THREAT}").text
+    assert 'name="action" value="confirm"' in page and "You made this decision" not in page
+    confirmed = decide(client, THREAT, "confirm")
+    assert f"recorded: {THREAT} confirmed by {second}".replace("<", "&lt;").replace(">", "&gt;") in confirmed.text
+    entry = next(t for t in Workspace.open(workspace).read().threats if t.id == THREAT)
+    assert entry.status.value == "rejected"
+    assert (entry.history[-1].action, entry.history[-1].actor) == ("confirm", second)
+    after = client.get(f"/threats/{THREAT}").text
+    assert f"Confirmed by {second}".replace("<", "&lt;").replace(">", "&gt;") in after
+    assert "It waits for a second" not in after and 'name="action" value="confirm"' not in after
+
+
 def test_reject_and_modify_need_a_reason_and_nothing_is_written_without(client: Client, workspace: Path) -> None:
     before = (workspace / "dicetm-register.yaml").exists()
     refused = decide(client, THREAT, "reject", reason="  ")
