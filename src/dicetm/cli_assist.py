@@ -239,6 +239,11 @@ def describe_command(
     for note in outcome.notes:
         out.print(f"note: {escape(note)}")
     _print_recovery(outcome.recovery, target)
+    drafted = sum(outcome.added.get(section, 0) for section in ("elements", "flows", "trust_boundaries"))
+    if drafted:
+        out.print(f"to confirm: {drafted} drafted item(s); until you add 'draft: false' under an item's provenance "
+                  "(or remove its provenance), the analysis asks about it as an open question (Q-DRAFT)",
+                  markup=False)
     out.print(f"next: review the drafts in {target}, then dicetm analyze {target.parent}", markup=False)
 
 

@@ -323,6 +323,26 @@ def test_analyze_with_nothing_to_decide_points_at_the_gate(tmp_path: Path) -> No
         f"dicetm iteration new {model} to record it")
 
 
+def test_describe_counts_the_drafts_to_confirm_as_the_analysis_will(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "design.md").write_text(
+        "# Claims helper\n\n```mermaid\nflowchart LR\n  User((Customer)) -->|question| Api[Claims API]\n"
+        "  Api -->|prompt| Llm[Hosted LLM]\n  Api -->|read| Db[(Claims DB)]\n```\n", encoding="utf-8")
+    model = tmp_path / "tm" / "dicetm.yaml"
+    outcome = invoke("describe", docs, "--out", model, "--no-llm")
+    assert outcome.code == 0, outcome
+    written = yaml.safe_load(model.read_text(encoding="utf-8"))
+    drafted = sum(len(written.get(section) or []) for section in ("elements", "flows", "trust_boundaries"))
+    assert drafted > 0
+    assert f"to confirm: {drafted} drafted item(s); until you add 'draft: false'" in outcome.stdout
+    assert "add 'draft: false'" in model.read_text(encoding="utf-8").split("version:", 1)[0]  # the file's header
+    analysed = invoke("analyze", model, "--out", tmp_path / "out")
+    assert analysed.code == 0, analysed
+    questions = result_json(tmp_path / "out")["open_questions"]
+    assert sum(1 for q in questions if q["id"].startswith("Q-DRAFT@")) == drafted
+
+
 def test_analyze_of_an_invalid_model_creates_no_output_folder(tmp_path: Path) -> None:
     write_model(tmp_path / "model", MISTAKES)
     outcome = invoke("analyze", tmp_path / "model", "--out", tmp_path / "out")
