@@ -167,6 +167,14 @@ def test_countermeasure_plan_and_residual_risk_owner(client: Client, workspace: 
     assert risk.owner == "CISO" and risk.review_by == "2027-06-30"
 
 
+def test_the_pages_say_what_counts_as_coverage_as_the_numbers_do(client: Client) -> None:
+    # The evaluation counts an accepted countermeasure as coverage (the gate asks for a plan); the words must agree.
+    assert "Only <em>planned</em> or <em>implemented</em>" not in client.get("/countermeasures").text
+    assert "the CI gate (<code>dicetm check</code>) asks for <em>planned</em>" in client.get("/countermeasures").text
+    assert "an accepted, planned or implemented countermeasure" in client.get("/evaluate").text
+    assert "threats have an accepted, planned or implemented countermeasure" in client.get("/").text
+
+
 def test_iterations_and_diff(client: Client, workspace: Path) -> None:
     from typer.testing import CliRunner
 
