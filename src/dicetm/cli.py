@@ -293,6 +293,27 @@ register_assist_commands(app)
 register_web_commands(app)
 
 
+def _one_line_paragraphs(text: str) -> str:
+    """A docstring's paragraphs, each on one line: typer prints a help text's line breaks as they are, so the
+    breaks made for the source width would cut sentences in the middle of the terminal."""
+    import inspect
+
+    return "\n\n".join(" ".join(part.split()) for part in inspect.cleandoc(text).split("\n\n"))
+
+
+def _unwrap_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        text = command.help or (command.callback.__doc__ if command.callback else None)
+        if text:
+            command.help = _one_line_paragraphs(text)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
+
+
 UNEXPECTED = 3  # an error dicetm did not expect: a bug, never "the gate failed" (1) or "bad input" (2)
 INTERRUPTED = 130
 ISSUES_URL = "https://github.com/dicetm/dicetm/issues"

@@ -343,6 +343,15 @@ def test_describe_counts_the_drafts_to_confirm_as_the_analysis_will(tmp_path: Pa
     assert sum(1 for q in questions if q["id"].startswith("Q-DRAFT@")) == drafted
 
 
+def test_help_texts_are_not_cut_where_the_source_lines_end() -> None:
+    """A help paragraph flows to the terminal's width; the line breaks of the docstring do not show."""
+    listing = invoke("--help").stdout
+    assert "draft one from an MCP client" in " ".join(listing.split())  # not "from │ │ an MCP client"
+    lines = invoke("decide", "--help").stdout.splitlines()
+    cut = [line for line in lines if line.rstrip().endswith("a second, different")]
+    assert not cut, cut
+
+
 def test_analyze_of_an_invalid_model_creates_no_output_folder(tmp_path: Path) -> None:
     write_model(tmp_path / "model", MISTAKES)
     outcome = invoke("analyze", tmp_path / "model", "--out", tmp_path / "out")
