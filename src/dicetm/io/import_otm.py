@@ -257,7 +257,7 @@ class _Conversion:
         element = Element(
             id=self.own_ids.pop(node.text("id") or "", None) or self.ids.take(name, fallback="component"), name=name,
             description=node.text("description"),
-            kind=own_kind(marks.get("dicetm.kind") if marks else None)
+            kind=own_kind(str(marks.get("dicetm.kind")) if marks else None)
             or guess_kind(guess_family(component_type, name, *tags), component_type, name, *tags),
             classification=highest(self._asset_classification(a, assets) for a in held), tags=tags)
         if marks is not None:

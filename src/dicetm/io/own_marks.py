@@ -39,7 +39,8 @@ def own_id(candidate: str | None, pool: IdPool) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
-    return TypeAdapter(model.model_fields[name].annotation)
+    annotation: Any = model.model_fields[name].annotation
+    return TypeAdapter(annotation)
 
 
 def facts_from_text(model: type[BaseModel], texts: Mapping[str, object], skip: frozenset[str]) -> dict[str, Any]:

@@ -197,9 +197,10 @@ def _threats(old: dict[str, str], new: dict[str, str], old_register: Register) -
         entry = entries.get(threat_id)
         status = entry.status_before_stale if entry and entry.status is ThreatStatus.stale else (
             entry.status if entry else None)
-        decided = entry is not None and status in _PERSONS_DECISIONS
-        removed.append(RemovedThreat(id=threat_id, label=old[threat_id], was=status.value if decided and status else None,
-                                     reviewer=entry.reviewer if decided and entry else None))
+        if entry is not None and status in _PERSONS_DECISIONS:
+            removed.append(RemovedThreat(id=threat_id, label=old[threat_id], was=status.value, reviewer=entry.reviewer))
+        else:
+            removed.append(RemovedThreat(id=threat_id, label=old[threat_id]))
     return ThreatsDiff(added=[Item(id=i, label=new[i]) for i in sorted(new.keys() - old.keys())], removed=removed)
 
 
