@@ -194,6 +194,24 @@ def test_iterations_and_diff(client: Client, workspace: Path) -> None:
     assert client.get("/iterations/diff?old=7&new=working").status_code == 422
 
 
+def test_the_diff_page_says_which_decision_a_removed_threat_carried(client: Client, workspace: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dicetm.cli import app
+
+    decide(client, "T-LLM-005@chat-logs", "accept")
+    outcome = CliRunner().invoke(app, ["iteration", "new", str(workspace), "--reason", "before the log change",
+                                       "--reviewer", REVIEWER])
+    assert outcome.exit_code == 0, outcome.output
+    model = workspace / "dicetm.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("    logs_prompts: true\n    encrypted_at_rest: true", "    logs_prompts: false\n"
+                                  "    encrypted_at_rest: true", 1), encoding="utf-8")
+    page = client.get("/iterations/diff?old=1&new=working").text
+    removed = page.split("T-LLM-005@chat-logs", 1)[1].split("</li>", 1)[0]
+    assert "was accepted by Dana Lee &lt;dana@example.com&gt;; the decision stays in the register" in removed
+
+
 def test_the_page_follows_the_files_on_disk(client: Client, workspace: Path) -> None:
     first = client.get("/api/version").text
     model = workspace / "dicetm.yaml"
