@@ -146,9 +146,9 @@ class _Conversion:
                 self.ledger.skip(self.doc.child(key).path, f"non-standard section '{key}'", "not part of OTM")
 
     def _extra_keys(self, node: Node, known: frozenset[str], what: str) -> None:
+        own = _own_attributes(node) is not None or (what == "dataflow" and self._from_dicetm())  # read, not dropped
         for key in node.names():
             value = node.child(key)
-            own = _own_attributes(node) is not None or (what == "dataflow" and self._from_dicetm())
             if value.value in (None, "", [], {}) or (key == "attributes" and own):
                 continue
             if key == "representations":
