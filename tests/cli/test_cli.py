@@ -343,6 +343,22 @@ def test_describe_counts_the_drafts_to_confirm_as_the_analysis_will(tmp_path: Pa
     assert sum(1 for q in questions if q["id"].startswith("Q-DRAFT@")) == drafted
 
 
+def test_describe_out_a_new_folder_makes_the_folder(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "design.md").write_text("# Helper\n\n```mermaid\nflowchart LR\n  U((User)) -->|question| A[Chat API]\n"
+                                    "  A -->|prompt| L[Hosted LLM]\n```\n", encoding="utf-8")
+    outcome = invoke("describe", docs, "--out", tmp_path / "claims-tm", "--no-llm")
+    assert outcome.code == 0, outcome
+    folder = tmp_path / "claims-tm"
+    assert folder.is_dir() and (folder / "dicetm.yaml").is_file()
+    assert (folder / "dicetm-register.yaml").is_file() and not (tmp_path / "dicetm-register.yaml").exists()
+    assert f"next: review the drafts in {folder / 'dicetm.yaml'}, then dicetm analyze {folder}" in outcome.stdout
+    named = invoke("describe", docs, "--out", tmp_path / "other" / "model.yaml", "--no-llm")
+    assert named.code == 0, named
+    assert (tmp_path / "other" / "model.yaml").is_file()  # a file name with its suffix stays a file
+
+
 def test_help_texts_are_not_cut_where_the_source_lines_end() -> None:
     """A help paragraph flows to the terminal's width; the line breaks of the docstring do not show."""
     listing = invoke("--help").stdout
