@@ -185,7 +185,8 @@ def _print_runs(runs: list[RunRecord]) -> None:
 
 def describe_command(
     docs: DocsArg,
-    output: Annotated[Path, typer.Option("--out", "-o", help="Model file to write, or a folder (created if new) for dicetm.yaml.")]
+    output: Annotated[Path, typer.Option(
+        "--out", "-o", help="Model file to write, or a folder (created if new) for dicetm.yaml.")]
     = Path("dicetm.yaml"),
     merge: Annotated[bool, typer.Option("--merge", help="Add the drafted items to the existing --out model; "
                                                         "nothing in it is changed.")] = False,
