@@ -142,6 +142,18 @@ def analyze(
                   f"{review.decided} decided; quick accepts flagged: {review.quick_accepts_flagged}")
     for written in paths:
         out.print(f"wrote {written}", markup=False)
+    waiting = review.unreviewed + review.stale + review.needs_info if review is not None else 0
+    out.print(_next_after_analysis(path, out_dir, waiting), markup=False)
+
+
+def _next_after_analysis(path: Path, out_dir: Path, waiting: int) -> str:
+    """What a person does after reading the report: decide what waits, else run the gate."""
+    read = f"next: read {out_dir / 'report.html'}"
+    if waiting:
+        noun = "threat waits" if waiting == 1 else "threats wait"
+        return (f"{read}; {waiting} {noun} for a person's decision: dicetm review {path} (terminal) or "
+                f"dicetm serve {path} (browser)")
+    return f"{read}; then dicetm check {path} (the policy gate) and dicetm iteration new {path} to record it"
 
 
 @app.command()
@@ -279,6 +291,27 @@ register_export_commands(app)
 register_gate_commands(app)
 register_assist_commands(app)
 register_web_commands(app)
+
+
+def _one_line_paragraphs(text: str) -> str:
+    """A docstring's paragraphs, each on one line: typer prints a help text's line breaks as they are, so the
+    breaks made for the source width would cut sentences in the middle of the terminal."""
+    import inspect
+
+    return "\n\n".join(" ".join(part.split()) for part in inspect.cleandoc(text).split("\n\n"))
+
+
+def _unwrap_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        text = command.help or (command.callback.__doc__ if command.callback else None)
+        if text:
+            command.help = _one_line_paragraphs(text)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
 
 
 UNEXPECTED = 3  # an error dicetm did not expect: a bug, never "the gate failed" (1) or "bad input" (2)

@@ -154,7 +154,9 @@ def _finding_data(finding: Any) -> dict[str, Any]:
 
 
 def _model_target(path: Path) -> Path:
-    return path / "dicetm.yaml" if path.is_dir() else path
+    """The model file --out names: a folder (existing, or new and named without a file suffix) holds dicetm.yaml."""
+    new_folder = not path.exists() and path.suffix.lower() not in (".yaml", ".yml", ".json")
+    return path / "dicetm.yaml" if path.is_dir() or new_folder else path
 
 
 @contextmanager
@@ -183,7 +185,8 @@ def _print_runs(runs: list[RunRecord]) -> None:
 
 def describe_command(
     docs: DocsArg,
-    output: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (or a folder for dicetm.yaml).")]
+    output: Annotated[Path, typer.Option(
+        "--out", "-o", help="Model file to write, or a folder (created if new) for dicetm.yaml.")]
     = Path("dicetm.yaml"),
     merge: Annotated[bool, typer.Option("--merge", help="Add the drafted items to the existing --out model; "
                                                         "nothing in it is changed.")] = False,
@@ -239,6 +242,11 @@ def describe_command(
     for note in outcome.notes:
         out.print(f"note: {escape(note)}")
     _print_recovery(outcome.recovery, target)
+    drafted = sum(outcome.added.get(section, 0) for section in ("elements", "flows", "trust_boundaries"))
+    if drafted:
+        out.print(f"to confirm: {drafted} drafted item(s); until you add 'draft: false' under an item's provenance "
+                  "(or remove its provenance), the analysis asks about it as an open question (Q-DRAFT)",
+                  markup=False)
     out.print(f"next: review the drafts in {target}, then dicetm analyze {target.parent}", markup=False)
 
 

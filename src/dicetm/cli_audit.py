@@ -177,5 +177,7 @@ def audit_log(
         return
     for row in rows:
         reason = f"  reason: {one_line(row['reason'])}" if row["reason"] else ""
+        flags = row["details"].get("flags")
+        flagged = f"  flags: {one_line(', '.join(str(f) for f in flags))}" if isinstance(flags, list) and flags else ""
         out.print(f"#{row['seq']:<4} {one_line(row['time'])}  {one_line(row['actor'])}  {one_line(row['action'])}  "
-                  f"{one_line(row['target'])}{reason}", markup=False)
+                  f"{one_line(row['target'])}{reason}{flagged}", markup=False)

@@ -72,6 +72,18 @@ def status_of(register: Register, item_id: str) -> str:
     return found[0] if found else "unknown"
 
 
+def print_flags(register: Register, path: Path, item_id: str) -> None:
+    """Say when the decision just made on a threat waits for a second reviewer (``bulk``, ``high-risk``)."""
+    from dicetm.review.decide import latest_history
+
+    entry = latest_history(register, item_id)
+    flags = entry.details.get("flags") if entry is not None else None
+    if isinstance(flags, list) and flags:
+        out.print(f"flagged for a second reviewer ({one_line(', '.join(str(f) for f in flags))}): another person "
+                  f"confirms it with dicetm decide {path} {one_line(item_id)} --confirm",
+                  markup=False, style="bold yellow")
+
+
 def decide_command(
     path: PathArg,
     item_id: Annotated[str | None, typer.Argument(
@@ -153,6 +165,7 @@ def decide_command(
         because += f" [tracker {one_line(tracker)}]" if tracker else ""
         out.print(f"{one_line(target)}: {action} -> {status_of(register, target)} (by {one_line(who)}){because}",
                   markup=False)
+        print_flags(register, path, target)
     if all_of:
         out.print(f"{len(decided)} decision(s) recorded, one per threat of {one_line(all_of)}", markup=False)
     sign_recorded(path, key, who)

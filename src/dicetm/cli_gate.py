@@ -128,6 +128,9 @@ def check_command(
         _out.print(_text(gate, loaded, policy_name).splitlines()[0], markup=False)
         _out.print(f"wrote {output}", markup=False)
     if not gate.ok:
+        if fmt is CheckFormat.text and output is None:
+            _out.print(f"next: decide what is listed with dicetm review {path} (terminal) or dicetm serve {path} "
+                       f"(browser), or one item with dicetm decide {path} ITEM_ID ...", markup=False)
         raise typer.Exit(1)
 
 

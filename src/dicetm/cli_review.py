@@ -21,7 +21,7 @@ import typer
 from dicetm.cli_audit import audit_app
 from dicetm.cli_common import PathArg, out
 from dicetm.cli_common import fail as _fail
-from dicetm.cli_decide import decide_command, print_warnings
+from dicetm.cli_decide import decide_command, print_flags, print_warnings
 from dicetm.cli_review_prompts import (
     RISK_KEYS,
     RISK_MENU,
@@ -124,6 +124,7 @@ def review_item(session: Session, item: QueueItem, position: str) -> str:
         out.print(f"recorded: {item.id} {OUTCOME[action]} by {session.reviewer} "
                   f"({seconds:.1f} s on screen)", markup=False)
         _warn_if_quick(register, item.id)
+        print_flags(register, session.path, item.id)
         return OUTCOME[action]
 
 

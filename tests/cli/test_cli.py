@@ -300,6 +300,74 @@ def test_analyze_writes_the_four_outputs_and_a_summary(tmp_path: Path) -> None:
     assert evaluation["uncovered"] and result["open_questions"]  # the example leaves work to do
 
 
+def test_analyze_ends_with_the_next_step_to_take(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outcome = invoke("analyze", CHATBOT, "--out", out)
+    assert outcome.code == 0, outcome
+    last = outcome.stdout.strip().splitlines()[-1]
+    waiting = re.search(r"review: (\d+) unreviewed, (\d+) stale, (\d+) needs-info", outcome.stdout)
+    assert waiting is not None
+    count = sum(int(n) for n in waiting.groups())
+    assert last == (f"next: read {out / 'report.html'}; {count} threats wait for a person's decision: "
+                    f"dicetm review {CHATBOT} (terminal) or dicetm serve {CHATBOT} (browser)")
+
+
+def test_analyze_with_nothing_to_decide_points_at_the_gate(tmp_path: Path) -> None:
+    model = tmp_path / "dicetm.yaml"
+    model.write_text("name: Static page\nelements:\n  - {id: page, name: Page, kind: external_entity}\n",
+                     encoding="utf-8")
+    outcome = invoke("analyze", model, "--out", tmp_path / "out")
+    assert outcome.code == 0, outcome
+    assert outcome.stdout.strip().splitlines()[-1] == (
+        f"next: read {tmp_path / 'out' / 'report.html'}; then dicetm check {model} (the policy gate) and "
+        f"dicetm iteration new {model} to record it")
+
+
+def test_describe_counts_the_drafts_to_confirm_as_the_analysis_will(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "design.md").write_text(
+        "# Claims helper\n\n```mermaid\nflowchart LR\n  User((Customer)) -->|question| Api[Claims API]\n"
+        "  Api -->|prompt| Llm[Hosted LLM]\n  Api -->|read| Db[(Claims DB)]\n```\n", encoding="utf-8")
+    model = tmp_path / "tm" / "dicetm.yaml"
+    outcome = invoke("describe", docs, "--out", model, "--no-llm")
+    assert outcome.code == 0, outcome
+    written = yaml.safe_load(model.read_text(encoding="utf-8"))
+    drafted = sum(len(written.get(section) or []) for section in ("elements", "flows", "trust_boundaries"))
+    assert drafted > 0
+    assert f"to confirm: {drafted} drafted item(s); until you add 'draft: false'" in outcome.stdout
+    assert "add 'draft: false'" in model.read_text(encoding="utf-8").split("version:", 1)[0]  # the file's header
+    analysed = invoke("analyze", model, "--out", tmp_path / "out")
+    assert analysed.code == 0, analysed
+    questions = result_json(tmp_path / "out")["open_questions"]
+    assert sum(1 for q in questions if q["id"].startswith("Q-DRAFT@")) == drafted
+
+
+def test_describe_out_a_new_folder_makes_the_folder(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "design.md").write_text("# Helper\n\n```mermaid\nflowchart LR\n  U((User)) -->|question| A[Chat API]\n"
+                                    "  A -->|prompt| L[Hosted LLM]\n```\n", encoding="utf-8")
+    outcome = invoke("describe", docs, "--out", tmp_path / "claims-tm", "--no-llm")
+    assert outcome.code == 0, outcome
+    folder = tmp_path / "claims-tm"
+    assert folder.is_dir() and (folder / "dicetm.yaml").is_file()
+    assert (folder / "dicetm-register.yaml").is_file() and not (tmp_path / "dicetm-register.yaml").exists()
+    assert f"next: review the drafts in {folder / 'dicetm.yaml'}, then dicetm analyze {folder}" in outcome.stdout
+    named = invoke("describe", docs, "--out", tmp_path / "other" / "model.yaml", "--no-llm")
+    assert named.code == 0, named
+    assert (tmp_path / "other" / "model.yaml").is_file()  # a file name with its suffix stays a file
+
+
+def test_help_texts_are_not_cut_where_the_source_lines_end() -> None:
+    """A help paragraph flows to the terminal's width; the line breaks of the docstring do not show."""
+    listing = invoke("--help").stdout
+    assert "draft one from an MCP client" in " ".join(listing.split())  # not "from │ │ an MCP client"
+    lines = invoke("decide", "--help").stdout.splitlines()
+    cut = [line for line in lines if line.rstrip().endswith("a second, different")]
+    assert not cut, cut
+
+
 def test_analyze_of_an_invalid_model_creates_no_output_folder(tmp_path: Path) -> None:
     write_model(tmp_path / "model", MISTAKES)
     outcome = invoke("analyze", tmp_path / "model", "--out", tmp_path / "out")

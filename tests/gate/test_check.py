@@ -102,7 +102,9 @@ def test_accepted_alone_does_not_cover() -> None:
                         countermeasures=[countermeasure("C-OUT-001", CountermeasureReview.accepted)])
     failing = by_rule(run(register, NO_CHAIN_NO_UNREVIEWED), "require-coverage")
     assert failing == {CRITICAL: "accepted critical threat is not covered: C-OUT-001 accepted but neither planned "
-                                 "nor implemented; no residual-risk decision"}
+                                 "nor implemented (the report counts an accepted countermeasure as coverage; the "
+                                 "gate asks for a plan: decide C-OUT-001 --plan --owner OWNER --due YYYY-MM-DD); "
+                                 "no residual-risk decision"}
 
 
 @pytest.mark.parametrize("status", [CountermeasureReview.planned, CountermeasureReview.implemented])

@@ -42,6 +42,18 @@ def test_check_fails_and_lists_each_failing_item(workspace: Path) -> None:
     first = failing[0]
     assert "high threat not reviewed by anyone yet" in first and f"({workspace / 'dicetm.yaml'}:" in first
     assert snapshot(workspace) == before  # check writes nothing
+    assert lines[-1] == (f"next: decide what is listed with dicetm review {workspace} (terminal) or dicetm serve "
+                         f"{workspace} (browser), or one item with dicetm decide {workspace} ITEM_ID ...")
+
+
+def test_a_check_that_holds_or_writes_a_file_prints_no_next_step(workspace: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(LENIENT, encoding="utf-8")
+    assert "next:" not in invoke("check", workspace, "--policy", policy).stdout
+    assert "next:" not in invoke("check", workspace, "--format", "json").stdout
+    assert (tmp_path / "gate.txt").exists() is False
+    written = invoke("check", workspace, "--output", tmp_path / "gate.txt")
+    assert written.code == 1 and "next:" not in (tmp_path / "gate.txt").read_text(encoding="utf-8")
 
 
 def test_check_on_a_fresh_model_writes_no_data(tmp_path: Path) -> None:

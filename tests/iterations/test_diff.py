@@ -105,6 +105,19 @@ def test_without_a_result_threats_come_from_the_registers_live_entries() -> None
     assert d.threat_reviews == []  # retiring is shown as a removed threat, not as a review
 
 
+def test_a_removed_threat_says_which_decision_it_carried() -> None:
+    old = register(entry(PROMPT, ThreatStatus.accepted, reviewer="Dana"), entry(LEAK),
+                   entry(TOOL, ThreatStatus.stale, reviewer="Sam", status_before_stale=ThreatStatus.rejected))
+    d = diff(base_system(), old, result(PROMPT, LEAK, TOOL), base_system(), register(), result())
+    assert [(i.id, i.was, i.reviewer) for i in d.threats.removed] == [
+        (TOOL, "rejected", "Sam"), (PROMPT, "accepted", "Dana"), (LEAK, None, None)]
+    text = render_text(d)
+    assert ("  - T-LLM-001@llm: T-LLM-001 on llm [was accepted by Dana; the decision stays in the register's "
+            "history]\n") in text
+    assert "  - T-AGT-001@agent: T-AGT-001 on agent [was rejected by Sam; the decision" in text
+    assert "  - T-LLM-002@llm: T-LLM-002 on llm\n" in text  # nobody had decided on it
+
+
 def test_review_status_change_names_the_reviewer() -> None:
     old = register(entry(PROMPT), entry(LEAK, ThreatStatus.accepted, reviewer="Dana"))
     new = register(entry(PROMPT, ThreatStatus.rejected, reviewer="Sam Roe", reason="no user input reaches it"),
@@ -161,7 +174,8 @@ def test_json_round_trip_and_stable_output() -> None:
     assert ModelDiff.model_validate(data) == d
     assert data["system"] == [{"field": "name", "old": "Shop assistant", "new": "Shop assistant 2"}]
     assert data["threats"] == {"added": [{"id": TOOL, "label": "T-AGT-001 on agent"}],
-                               "removed": [{"id": PROMPT, "label": "T-LLM-001 on llm"}]}
+                               "removed": [{"id": PROMPT, "label": "T-LLM-001 on llm", "was": None,
+                                            "reviewer": None}]}
     again = diff(base_system(), register(), result(PROMPT), new, register(), result(TOOL))
     assert render_text(again) == render_text(d)
 

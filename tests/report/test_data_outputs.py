@@ -45,6 +45,16 @@ def test_csv_has_one_row_per_threat(result: AnalysisResult) -> None:
     assert {r["covered"] for r in rows} == {"yes", "no"}
 
 
+def test_csv_says_each_threats_review_status_and_reviewer(result: AnalysisResult) -> None:
+    decided = result.model_copy(deep=True)
+    decided.threats[0].status, decided.threats[0].reviewer = "rejected", "Dana Lee <dana@example.com>"
+    rows = {r["id"]: r for r in _rows(render_csv(decided))}
+    assert (rows[decided.threats[0].id]["status"], rows[decided.threats[0].id]["reviewer"]) == (
+        "rejected", "Dana Lee <dana@example.com>")
+    others = [r for i, r in rows.items() if i != decided.threats[0].id]
+    assert others and all((r["status"], r["reviewer"]) == ("unreviewed", "") for r in others)
+
+
 def test_csv_neutralises_formulas(hostile: tuple[System, AnalysisResult]) -> None:
     _, result = hostile
     titles = {r["id"]: r["title"] for r in _rows(render_csv(result))}

@@ -35,6 +35,23 @@ def test_accept_one_threat(folder: Path) -> None:
     assert decisions(folder) == [("accept", THREAT, REVIEWER)]
 
 
+def test_rejecting_a_high_threat_says_it_waits_for_a_second_reviewer(folder: Path) -> None:
+    outcome = invoke("decide", folder, LLM_5[0], "--reject", "--reason", "prompts are never logged")
+    assert outcome.code == 0, outcome.stderr
+    assert (f"flagged for a second reviewer (high-risk): another person confirms it with "
+            f"dicetm decide {folder} {LLM_5[0]} --confirm") in outcome.stdout
+    confirmed = invoke("decide", folder, LLM_5[0], "--confirm", "--reviewer", "Sam Roe <sam@example.com>")
+    assert confirmed.code == 0, confirmed.stderr
+    assert "flagged" not in confirmed.stdout
+
+
+def test_accepting_or_rejecting_a_medium_threat_is_not_flagged(folder: Path) -> None:
+    outcome = invoke("decide", folder, "T-LLM-001@hosted-llm", "--reject", "--reason", "no user input reaches it")
+    assert outcome.code == 0, outcome.stderr
+    assert "flagged" not in outcome.stdout
+    assert "flagged" not in invoke("decide", folder, THREAT, "--accept").stdout
+
+
 def test_reviewer_option_wins(folder: Path) -> None:
     assert invoke("decide", folder, THREAT, "--accept", "--reviewer", "Sam Roe <sam@example.com>").code == 0
     assert decisions(folder) == [("accept", THREAT, "Sam Roe <sam@example.com>")]
@@ -126,7 +143,8 @@ def test_audit_log_lists_the_history(decided: Path) -> None:
     lines = outcome.stdout.splitlines()
     assert len(lines) == len(records)
     assert f"{REVIEWER}  accept  {THREAT}" in outcome.stdout
-    assert f"reject  {LLM_5[0]}  reason: mutual TLS" in outcome.stdout
+    assert f"reject  {LLM_5[0]}  reason: mutual TLS  flags: high-risk" in outcome.stdout
+    assert "flags:" not in next(line for line in lines if f"accept  {THREAT}" in line)
     assert lines[0].startswith("#1 ")
 
 

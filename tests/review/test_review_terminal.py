@@ -63,6 +63,8 @@ def test_one_batch_with_every_kind_of_decision(tmp_path: Path) -> None:
     child.sendline("r")
     child.expect(r"reason to reject")
     child.sendline("The model cannot reach these records in our deployment")
+    # The queue is highest risk first, so the second item is high: its rejection waits for a second person.
+    child.expect(r"flagged for a second reviewer \(high-risk\): another person confirms it with\s+dicetm decide")
 
     modified = next_item(child)
     child.sendline("m")

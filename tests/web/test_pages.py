@@ -82,6 +82,27 @@ def test_a_browser_decision_is_the_same_register_entry_and_audit_record(client: 
     assert "accept" in client.get(f"/threats/{THREAT}").text.split("Decision history", 1)[1]
 
 
+def test_a_flagged_rejection_is_confirmed_by_a_second_reviewer_in_the_browser(client: Client, workspace: Path) -> None:
+    rejected = decide(client, THREAT, "reject", reason="the vendor contract forbids keeping prompts")
+    assert "flagged for a second reviewer (high-risk)" in rejected.text
+    own = client.get(f"/threats/{THREAT}").text
+    assert "flagged: high-risk" in own and "It waits for a second, different person to confirm it." in own
+    assert "You made this decision" in own and 'name="action" value="confirm"' not in own
+
+    second = "Sam Roe <sam@example.com>"
+    client.login(second)
+    page = client.get(f"/threats/{THREAT}").text
+    assert 'name="action" value="confirm"' in page and "You made this decision" not in page
+    confirmed = decide(client, THREAT, "confirm")
+    assert f"recorded: {THREAT} confirmed by {second}".replace("<", "&lt;").replace(">", "&gt;") in confirmed.text
+    entry = next(t for t in Workspace.open(workspace).read().threats if t.id == THREAT)
+    assert entry.status.value == "rejected"
+    assert (entry.history[-1].action, entry.history[-1].actor) == ("confirm", second)
+    after = client.get(f"/threats/{THREAT}").text
+    assert f"Confirmed by {second}".replace("<", "&lt;").replace(">", "&gt;") in after
+    assert "It waits for a second" not in after and 'name="action" value="confirm"' not in after
+
+
 def test_reject_and_modify_need_a_reason_and_nothing_is_written_without(client: Client, workspace: Path) -> None:
     before = (workspace / "dicetm-register.yaml").exists()
     refused = decide(client, THREAT, "reject", reason="  ")
@@ -146,6 +167,14 @@ def test_countermeasure_plan_and_residual_risk_owner(client: Client, workspace: 
     assert risk.owner == "CISO" and risk.review_by == "2027-06-30"
 
 
+def test_the_pages_say_what_counts_as_coverage_as_the_numbers_do(client: Client) -> None:
+    # The evaluation counts an accepted countermeasure as coverage (the gate asks for a plan); the words must agree.
+    assert "Only <em>planned</em> or <em>implemented</em>" not in client.get("/countermeasures").text
+    assert "the CI gate (<code>dicetm check</code>) asks for <em>planned</em>" in client.get("/countermeasures").text
+    assert "an accepted, planned or implemented countermeasure" in client.get("/evaluate").text
+    assert "threats have an accepted, planned or implemented countermeasure" in client.get("/").text
+
+
 def test_iterations_and_diff(client: Client, workspace: Path) -> None:
     from typer.testing import CliRunner
 
@@ -163,6 +192,24 @@ def test_iterations_and_diff(client: Client, workspace: Path) -> None:
     changed = client.get("/iterations/diff?old=1&new=working").text
     assert "From iteration 1 to the working copy" in changed and "Chat web UI" in changed
     assert client.get("/iterations/diff?old=7&new=working").status_code == 422
+
+
+def test_the_diff_page_says_which_decision_a_removed_threat_carried(client: Client, workspace: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dicetm.cli import app
+
+    decide(client, "T-LLM-005@chat-logs", "accept")
+    outcome = CliRunner().invoke(app, ["iteration", "new", str(workspace), "--reason", "before the log change",
+                                       "--reviewer", REVIEWER])
+    assert outcome.exit_code == 0, outcome.output
+    model = workspace / "dicetm.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("    logs_prompts: true\n    encrypted_at_rest: true", "    logs_prompts: false\n"
+                                  "    encrypted_at_rest: true", 1), encoding="utf-8")
+    page = client.get("/iterations/diff?old=1&new=working").text
+    removed = page.split("T-LLM-005@chat-logs", 1)[1].split("</li>", 1)[0]
+    assert "was accepted by Dana Lee &lt;dana@example.com&gt;; the decision stays in the register" in removed
 
 
 def test_the_page_follows_the_files_on_disk(client: Client, workspace: Path) -> None:

@@ -280,7 +280,8 @@ def _new_model_text(draft: System, drafted: dict[str, list[Any]], paths: Sequenc
     sources = ", ".join(str(p) for p in paths)
     header = ("# Drafted by dicetm describe from: " + sources.replace("\n", " ") + "\n"
               "# Every item below is a draft with its provenance (the document spans it rests on).\n"
-              "# Check each one, add what the documents do not say, then set provenance.draft to false.\n")
+              "# Check each one and add what the documents do not say. Then mark it checked: add 'draft: false'\n"
+              "# under its provenance (until then the analysis asks about it, as open question Q-DRAFT).\n")
     text = header + body
     return text, parse_system_text(text, filename, known_controls)
 

@@ -63,7 +63,10 @@ def countermeasure_problem(threat: Threat, countermeasures: dict[str, Countermea
             return None
         reasons.append(reason)
     if accepted:
-        reasons.insert(0, f"{', '.join(sorted(accepted))} accepted but neither planned nor implemented")
+        first = sorted(accepted)[0]
+        reasons.insert(0, f"{', '.join(sorted(accepted))} accepted but neither planned nor implemented (the report "
+                          f"counts an accepted countermeasure as coverage; the gate asks for a plan: decide {first} "
+                          "--plan --owner OWNER --due YYYY-MM-DD)")
     return "; ".join(reasons) if reasons else "no countermeasure planned or implemented"
 
 

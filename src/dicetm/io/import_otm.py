@@ -40,6 +40,7 @@ from dicetm.io.mapping import (
     reaches,
     stride_letter,
 )
+from dicetm.io.own_marks import facts_from_text, own_id, own_kind, with_facts, without_dangling_references
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import Asset, Classification, CustomControl, Element, Flow, System, ThreatRecord, TrustBoundary
 
@@ -101,6 +102,7 @@ class _Conversion:
         self.mitigation_uses: dict[str, _Uses] = {}
         self.outside_zones: set[str] = set()
         self.parts: dict[str, object] = {}  # dataflows with no dicetm flow, kept for the round trip
+        self.own_ids: dict[str, str] = {}  # OTM id -> the element id dicetm gave it on export
 
     def run(self) -> Draft:
         project = self.doc.child("project")
@@ -109,6 +111,7 @@ class _Conversion:
         self._left_over()
         for node in self.doc.child("assets").items():
             self._asset(node)
+        self._reserve_own_ids()
         for node in self.doc.child("trustZones").items():
             self._zone(node)
         for node in self.doc.child("components").items():
@@ -119,7 +122,10 @@ class _Conversion:
         controls, control_ids = self._controls()
         threats = self._threats(control_ids)
         boundaries = [b for b in self._nest_zones() if b.id not in self.outside_zones]
-        system = System(name=name, description=description, elements=list(self.components.values()),
+        elements, dropped = without_dangling_references(list(self.components.values()))
+        for reference in dropped:
+            self.ledger.note(f"{reference} names an element that was not imported; the fact is left unset")
+        system = System(name=name, description=description, elements=elements,
                         flows=self.flows, trust_boundaries=boundaries, assets=list(self.assets.values()),
                         threats=threats, controls=controls,
                         source_data=document(NAME, self.doc.value, drop=_ITEMS, parts=self.parts))
@@ -140,9 +146,10 @@ class _Conversion:
                 self.ledger.skip(self.doc.child(key).path, f"non-standard section '{key}'", "not part of OTM")
 
     def _extra_keys(self, node: Node, known: frozenset[str], what: str) -> None:
+        own = _own_attributes(node) is not None or (what == "dataflow" and self._from_dicetm())  # read, not dropped
         for key in node.names():
             value = node.child(key)
-            if value.value in (None, "", [], {}):
+            if value.value in (None, "", [], {}) or (key == "attributes" and own):
                 continue
             if key == "representations":
                 self.ledger.skip_field(value.path, f"{what} representations", "layout is not kept")
@@ -225,6 +232,20 @@ class _Conversion:
 
     # -------------------------------------------------------------------------------- components
 
+    def _from_dicetm(self) -> bool:
+        """dicetm's OTM export names itself in the project attributes; its dataflow attributes are flow facts."""
+        project = self.doc.child("project")
+        attributes = project.child("attributes") if project.is_map() else None
+        return attributes is not None and attributes.is_map() and attributes.text("dicetm.version") is not None
+
+    def _reserve_own_ids(self) -> None:
+        """Components dicetm exported keep their ids, so no zone or other component takes them first."""
+        for node in self.doc.child("components").items():
+            if node.is_map() and _own_attributes(node) is not None:
+                kept_id = own_id(node.text("id"), self.ids)
+                if kept_id is not None:
+                    self.own_ids[kept_id] = kept_id
+
     def _component(self, node: Node) -> None:
         node.require_map("a component (an object)")
         name = node.text("name") or node.text("id") or "Component"
@@ -232,10 +253,15 @@ class _Conversion:
         tags = node.strings("tags")
         assets = node.child("assets")
         held = [*assets.strings("processed"), *assets.strings("stored")] if assets.is_map() else []
+        marks = _own_attributes(node)
         element = Element(
-            id=self.ids.take(name, fallback="component"), name=name, description=node.text("description"),
-            kind=guess_kind(guess_family(component_type, name, *tags), component_type, name, *tags),
+            id=self.own_ids.pop(node.text("id") or "", None) or self.ids.take(name, fallback="component"), name=name,
+            description=node.text("description"),
+            kind=own_kind(str(marks.get("dicetm.kind")) if marks else None)
+            or guess_kind(guess_family(component_type, name, *tags), component_type, name, *tags),
             classification=highest(self._asset_classification(a, assets) for a in held), tags=tags)
+        if marks is not None:
+            element = with_facts(element, facts_from_text(Element, marks, _NOT_FACTS))
         self._register(self.components, node, element, "component")
         for otm_asset in assets.strings("stored") if assets.is_map() else []:
             asset = self.assets.get(otm_asset)
@@ -305,6 +331,10 @@ class _Conversion:
                     data=", ".join(a.name for a in carried) or node.text("description"),
                     classification=highest(a.classification for a in carried),
                     bidirectional=bool(node.flag("bidirectional")))
+        attributes = node.child("attributes")
+        if self._from_dicetm() and attributes.is_map() and isinstance(attributes.value, dict):
+            facts = facts_from_text(Flow, attributes.value, _NOT_FLOW_FACTS)
+            flow = flow.model_copy(update=facts) if facts else flow
         self.flows.append(kept(flow, NAME, node.path, node.value))
         if node.strings("tags"):
             self.ledger.skip_field(node.child("tags").path, "dataflow tags", "flows have no tags in the model")
@@ -430,3 +460,16 @@ def _merge_states(states: list[tuple[str, str]]) -> str | None:
     if len(distinct) <= 1:
         return distinct[0] if distinct else None
     return "; ".join(f"{state} ({where})" for where, state in states if state)
+
+
+_NOT_FACTS = frozenset({"id", "name", "kind", "description", "tags", "provenance", "source_data"})
+_NOT_FLOW_FACTS = frozenset({"id", "source", "target", "data", "bidirectional", "provenance", "source_data"})
+
+
+def _own_attributes(node: Node) -> dict[str, object] | None:
+    """A component's attributes when dicetm wrote them on export (they hold ``dicetm.kind`` and the facts)."""
+    attributes = node.child("attributes")
+    if not attributes.is_map() or own_kind(attributes.text("dicetm.kind")) is None:
+        return None
+    value = attributes.value
+    return dict(value) if isinstance(value, dict) else None

@@ -39,6 +39,7 @@ from dicetm.io.mapping import (
     level_of_severity,
     stride_letter,
 )
+from dicetm.io.own_marks import own_id, own_kind
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Classification,
@@ -72,7 +73,7 @@ _FLAG_TAGS = {
 }
 _ELEMENT_KEYS = frozenset({
     "type", "name", "description", "threats", "outOfScope", "reasonOutOfScope", "hasOpenThreats",
-    "isTrustBoundary", "threatFrequency", "isALog", "isEncrypted", "storesCredentials", *_FLAG_TAGS,
+    "isTrustBoundary", "threatFrequency", "isALog", "isEncrypted", "storesCredentials", "dicetmKind", *_FLAG_TAGS,
 })
 _FLOW_KEYS = frozenset({
     "type", "name", "description", "threats", "outOfScope", "reasonOutOfScope", "hasOpenThreats",
@@ -160,9 +161,11 @@ class _Conversion:
         self._people(summary)
         diagrams = list(self.doc.child("detail").require_map().child("diagrams").items(required=True))
         cells = [cell for index, diagram in enumerate(diagrams) for cell in self._cells(diagram, index)]
+        own_ids = {cell.node.path: own_id(cell.node.text("id"), self.ids) for cell in cells
+                   if cell.kind in _FAMILY and cell.props.is_map() and own_kind(cell.props.text("dicetmKind"))}
         for cell in cells:
             if cell.kind in _FAMILY:
-                self._element(cell)
+                self._element(cell, own_ids.get(cell.node.path))
         for index in range(len(diagrams)):
             self._boxes([c for c in cells if c.diagram == index and c.kind == "tm.BoundaryBox"],
                         [c for c in cells if c.diagram == index and c.kind in _FAMILY])
@@ -210,12 +213,14 @@ class _Conversion:
 
     # ------------------------------------------------------------------------------------ elements
 
-    def _element(self, cell: _Cell) -> None:
+    def _element(self, cell: _Cell, kept_id: str | None) -> None:
+        """One element; ``kept_id`` is the id dicetm gave it when dicetm exported the file (``data.dicetmKind``)."""
         family = _FAMILY[cell.kind]
         props = cell.props
         name = cell.name or {Family.external: "Actor", Family.process: "Process", Family.store: "Store"}[family]
-        kind = guess_kind(family, name)
-        if family is Family.store and props.flag("isALog"):
+        own = own_kind(props.text("dicetmKind")) if props.is_map() else None
+        kind = own or guess_kind(family, name)
+        if own is None and family is Family.store and props.flag("isALog"):
             kind = Kind.log_store
         tags = [tag for key, tag in _FLAG_TAGS.items() if props.flag(key)]
         description = props.text("description")
@@ -223,7 +228,7 @@ class _Conversion:
             tags.append("out-of-scope")
             description = join_text(description, _reason(props))
         element = Element(
-            id=self.ids.take(name, fallback=family.value), name=name, kind=kind, description=description,
+            id=kept_id or self.ids.take(name, fallback=family.value), name=name, kind=kind, description=description,
             encrypted_at_rest=True if family is Family.store and props.flag("isEncrypted") else None,
             classification=Classification.secret if props.flag("storesCredentials") else None, tags=tags)
         element = kept(element, NAME, cell.node.path, _without_threats(cell))

@@ -2,7 +2,8 @@
 
 ``origin`` is one word (rule, person, import or model; see ``common.origin``); ``provenance`` says it in full,
 with the model, prompt and document spans of a model's proposal. ``evidence`` lists the evidence links of the
-countermeasures that cover the threat.
+countermeasures that cover the threat. ``status`` is the review status from the register (``unreviewed`` until
+a person decides, never read as accepted) and ``reviewer`` who decided.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dicetm.report.common import origin, provenance_text, threats_by_risk
 COLUMNS = (
     "id", "title", "risk", "likelihood", "impact", "score", "elements", "flows", "stride", "references",
     "owasp_llm_2025", "owasp_llm_2026", "controls", "covered", "evidence", "residual_risk", "origin", "provenance",
+    "status", "reviewer",
 )
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,7 @@ def _row(threat: Threat, evaluation: ThreatEvaluation | None, evidence: dict[str
         _evidence(evaluation, evidence),
         "" if evaluation is None else evaluation.residual_risk.value,
         origin(threat.provenance), provenance_text(threat.provenance),
+        threat.status, threat.reviewer or "",
     ]
     return [neutralise(cell) for cell in cells]
 

@@ -59,9 +59,16 @@ class BoundaryDiff(_Out):
         return not (self.added or self.removed or self.changed)
 
 
+class RemovedThreat(Item):
+    """A threat the rules no longer find; a person's decision on it stays in the register's history."""
+
+    was: str | None = Field(None, description="The person's decision it carried (accepted, rejected, ...), if any.")
+    reviewer: str | None = Field(None, description="Who made that decision.")
+
+
 class ThreatsDiff(_Out):
     added: list[Item] = Field(default_factory=list)
-    removed: list[Item] = Field(default_factory=list)
+    removed: list[RemovedThreat] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.added or self.removed)
@@ -179,9 +186,22 @@ def _threat_titles(register: Register, result: AnalysisResult | None) -> dict[st
     return {e.id: e.title for e in register.threats if e.status is not ThreatStatus.retired}
 
 
-def _threats(old: dict[str, str], new: dict[str, str]) -> ThreatsDiff:
-    return ThreatsDiff(added=[Item(id=i, label=new[i]) for i in sorted(new.keys() - old.keys())],
-                       removed=[Item(id=i, label=old[i]) for i in sorted(old.keys() - new.keys())])
+_PERSONS_DECISIONS = frozenset({ThreatStatus.accepted, ThreatStatus.rejected, ThreatStatus.modified,
+                                ThreatStatus.needs_info})
+
+
+def _threats(old: dict[str, str], new: dict[str, str], old_register: Register) -> ThreatsDiff:
+    entries = {e.id: e for e in old_register.threats}
+    removed = []
+    for threat_id in sorted(old.keys() - new.keys()):
+        entry = entries.get(threat_id)
+        status = entry.status_before_stale if entry and entry.status is ThreatStatus.stale else (
+            entry.status if entry else None)
+        if entry is not None and status in _PERSONS_DECISIONS:
+            removed.append(RemovedThreat(id=threat_id, label=old[threat_id], was=status.value, reviewer=entry.reviewer))
+        else:
+            removed.append(RemovedThreat(id=threat_id, label=old[threat_id]))
+    return ThreatsDiff(added=[Item(id=i, label=new[i]) for i in sorted(new.keys() - old.keys())], removed=removed)
 
 
 # A decision's state: its status, the fields that go with it, and who made it (not compared) with why.
@@ -272,7 +292,7 @@ def diff(old_system: System, old_register: Register, old_result: AnalysisResult 
         trust_boundaries=_boundaries(old_system.trust_boundaries, new_system.trust_boundaries),
         assets=_section(old_system.assets, new_system.assets, _asset_label),
         assumptions=_section(old_system.assumptions, new_system.assumptions, _assumption_label),
-        threats=_threats(old_threats, new_threats),
+        threats=_threats(old_threats, new_threats, old_register),
         threat_reviews=_threat_reviews(old_register, new_register),
         countermeasures=_decision_changes(_countermeasure_states(old_system, old_register),
                                           _countermeasure_states(new_system, new_register),
@@ -342,6 +362,13 @@ def _stale_lines(stale: Iterable[StaleDecision]) -> list[str]:
     return lines
 
 
+def _decision_kept(threat: RemovedThreat) -> str:
+    if threat.was is None:
+        return ""
+    by = f" by {threat.reviewer}" if threat.reviewer else ""
+    return f" [was {threat.was}{by}; the decision stays in the register's history]"
+
+
 def render_text(model_diff: ModelDiff) -> str:
     """The diff for people: one block per section that changed; ``+`` added, ``-`` removed, ``~`` changed."""
     d = model_diff
@@ -356,7 +383,7 @@ def render_text(model_diff: ModelDiff) -> str:
         ("assets", _section_lines(d.assets)),
         ("assumptions", _section_lines(d.assumptions)),
         ("threats", [_head("+", i.id, i.label) for i in d.threats.added]
-         + [_head("-", i.id, i.label) for i in d.threats.removed]),
+         + [_head("-", i.id, i.label) + _decision_kept(i) for i in d.threats.removed]),
         ("threat reviews", _decision_lines(d.threat_reviews)),
         ("countermeasures", _decision_lines(d.countermeasures)),
         ("residual risks", _decision_lines(d.residual_risks)),

@@ -64,6 +64,7 @@ class Decided:
     register: Register
     quick_flagged: bool  # the decision completed a run of quick accepts, now flagged in the audit log
     warnings: list[str]  # e.g. the item changed since the page showed it; the decision was still recorded
+    flags: list[str] = field(default_factory=list)  # why the decision waits for a second reviewer (bulk, high-risk)
 
 
 class Workbench:
@@ -134,7 +135,9 @@ class Workbench:
         """One decision by a named person: the same register entry and audit record as ``dicetm decide``."""
         outcome = self.session.decide([decision], reviewer=reviewer)
         history = _history(outcome.register, decision.item.strip())
-        return Decided(outcome.register, bool(history and history[-1].quick), [w.message for w in outcome.warnings])
+        flags = history[-1].details.get("flags") if history else None
+        return Decided(outcome.register, bool(history and history[-1].quick), [w.message for w in outcome.warnings],
+                       [str(f) for f in flags] if isinstance(flags, list) else [])
 
     # --- iterations --------------------------------------------------------------------------------------
 

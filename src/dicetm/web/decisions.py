@@ -27,7 +27,7 @@ UiDep = Annotated[Ui, Depends(ui)]
 Text = Annotated[str, Form()]
 OUTCOME = {"accept": "accepted", "reject": "rejected", "modify": "modified", "needs-info": "marked needs-info",
            "plan": "planned", "implement": "implemented", "transfer": "transferred", "avoid": "avoided",
-           "mitigate": "mitigated"}
+           "mitigate": "mitigated", "confirm": "confirmed"}
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -120,6 +120,9 @@ async def decide(request: Request, face: UiDep) -> Response:
                         f"({seconds:.1f} s on screen)")
     for warning in decided.warnings:
         session.flash("warn", warning)
+    if decided.flags:
+        session.flash("warn", f"flagged for a second reviewer ({', '.join(decided.flags)}): another person confirms "
+                              f"it on the threat's page")
     if decided.quick_flagged:
         session.flash("warn", f"your last {QUICK_RUN} accepts each took less than {QUICK_SECONDS:g} seconds. They "
                               "are flagged in the audit log as possible rubber-stamping. Take the time to read each "

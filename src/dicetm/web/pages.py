@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 
 from dicetm.errors import DicetmError
 from dicetm.model import RiskLevel, Threat
+from dicetm.model.register import CONFIRM, HistoryEntry, current_decision
 from dicetm.report import common, dfd, views
 from dicetm.report.figures import HeatCell, figures
 from dicetm.report.html import Links
 from dicetm.review.decide import item_version
+from dicetm.review.identity import same_person
 from dicetm.web.adapter import WORKING_COPY, Snapshot
 from dicetm.web.app import Ui, ui
 from dicetm.web.links import path_of, web_links
@@ -198,13 +200,39 @@ def threat_page(request: Request, face: UiDep, threat_id: str) -> Response:
     evaluation = next((m for m in snap.result.evaluation.matrix if m.threat == threat.id), None)
     residual = next((e for e in snap.result.evaluation.residual_risks if e.threat == threat.id), None)
     context = base_context(snap)
+    history = face.workbench.history(snap, threat.id)
     return face.page(request, "threat.html.j2", title=threat.title, threat=threat,
                      card=views.card(threat, evaluation, context["links"]),
-                     residual=residual, history=face.workbench.history(snap, threat.id),
+                     second=_second_look(threat, history, request.state.session.reviewer or ""),
+                     residual=residual, history=history,
                      risk_history=face.workbench.history(snap, f"risk:{threat.id}"),
                      stamp=face.clock.stamp(threat.id, item_version(snap.register, threat.id)),
                      risk_stamp=face.clock.stamp(f"risk:{threat.id}", item_version(snap.register, f"risk:{threat.id}")),
                      next_path=request.url.path, **context)
+
+
+@dataclass(frozen=True)
+class SecondLook:
+    """A person's decision on a threat that a second, different reviewer may confirm (``dicetm decide --confirm``)."""
+
+    decision: HistoryEntry
+    flags: list[str]
+    confirmed_by: list[str]
+    own: bool  # the reviewer looking at the page made the decision, so cannot confirm it
+    done: bool  # the reviewer looking at the page has confirmed it already
+
+
+def _second_look(threat: Threat, history: list[HistoryEntry], reviewer: str) -> SecondLook | None:
+    if threat.status not in ("accepted", "rejected", "modified"):
+        return None
+    decided = current_decision(history)
+    if decided is None:
+        return None
+    flags = decided.details.get("flags")
+    confirmed = [h.actor for h in history if h.action == CONFIRM and h.details.get("confirms") == decided.seq]
+    return SecondLook(decided, [str(f) for f in flags] if isinstance(flags, list) else [], confirmed,
+                      bool(reviewer) and same_person(decided.actor, reviewer),
+                      bool(reviewer) and any(same_person(actor, reviewer) for actor in confirmed))
 
 
 # --- evaluation, iterations, report ------------------------------------------------------------------------
