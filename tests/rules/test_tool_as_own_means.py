@@ -67,3 +67,23 @@ def test_an_mcp_server_whose_tools_are_listed_is_reported_through_its_tools() ->
         found = findings(rule, _server_with_tools(True))
         assert f"{rule}@server" not in found and "server" in found[f"{rule}@edit"].elements, rule
         assert f"{rule}@server" in findings(rule, _server_with_tools(False)), rule
+
+
+def test_a_listed_tool_for_something_else_does_not_hide_what_the_server_itself_acts_on() -> None:
+    elements: list[dict[str, Any]] = [
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "agent", "name": "Claims agent", "kind": "agent"},
+        {"id": "server", "name": "Payments MCP server", "kind": "mcp_server", "permissions": ["write"],
+         "acts_on": "payments"},
+        {"id": "payments", "name": "Payment provider", "kind": "process"},
+        {"id": "customer", "name": "Customer mailbox", "kind": "data_store"},
+        {"id": "mail", "name": "Email tool", "kind": "tool", "server": "server", "permissions": ["write"],
+         "acts_on": "customer"},
+    ]
+    flows = [("user", "agent", True), ("agent", "server", True), ("server", "payments", True),
+             ("server", "customer", False)]
+    system = system_of(elements, flows)
+    for rule in ("T-AGENT-001", "T-AGENT-002"):
+        found = findings(rule, system)
+        assert f"{rule}@server" in found and "payments" in found[f"{rule}@server"].elements, rule
+        assert f"{rule}@mail" in found, rule

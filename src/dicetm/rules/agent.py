@@ -50,10 +50,10 @@ from dicetm.rules.agent_common import (
     join_names,
     keeps_secrets,
     likelihood_factor,
-    listed_tools,
     means_of,
     own_means,
     rank_of,
+    reported_through_tools,
     sensitivity_factor,
     server_of,
     talks_to_model,
@@ -72,7 +72,8 @@ def tool_acts_without_human_approval(system: System) -> Iterator[Hit]:
     reported on the invoker (T-AGENT-012)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind not in TOOL_KINDS or not can_act(tool) or confined(tool) or listed_tools(system, tool):
+        if (tool.kind not in TOOL_KINDS or not can_act(tool) or confined(tool)
+                or reported_through_tools(system, tool)):
             continue
         owner = own_means(system).get(tool.id)
         if owner is not None and owner.human_approval_required is not True:
@@ -132,7 +133,7 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     MCP server whose tools are listed is reported through them."""
     reach = untrusted_reach(system)
     for tool in system.elements:
-        if tool.kind not in TOOL_KINDS or tool.input_validation is True or listed_tools(system, tool):
+        if tool.kind not in TOOL_KINDS or tool.input_validation is True or reported_through_tools(system, tool):
             continue
         steered = [i for i in invokers_of(system, tool) if reach.reaches(i.id)]
         if not steered:

@@ -153,6 +153,15 @@ def listed_tools(system: System, server: Element) -> list[Element]:
     return tools_by_server(system).get(server.id, []) if server.kind is Kind.mcp_server else []
 
 
+def reported_through_tools(system: System, server: Element) -> bool:
+    """An MCP server whose listed tools carry what it does: it has listed tools, and when it states a target one of
+    them acts on that target too (a tool added for something else must not hide what the server itself does)."""
+    tools = listed_tools(system, server)
+    if not tools or not server.acts_on:
+        return bool(tools)
+    return any(target.id == server.acts_on for tool in tools for target in targets_of(system, tool))
+
+
 def server_of(system: System, tool: Element) -> list[Element]:
     server = system.element_by_id.get(tool.server) if tool.server else None
     return [server] if server is not None else []
