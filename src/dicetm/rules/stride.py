@@ -238,8 +238,17 @@ def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
             factors = (factor("impact", 1, f"{holder}.classification={carried}",
                                f"{carried.value.capitalize()} data brings legal duties (privacy law, "
                                "contracts) that follow it to the third party."),)
-        yield Hit(element=target.id, flow=flow.id, others=(source.id,), lists={"data_class": (carried.value,)},
-                  factors=factors, assumptions=tuple(assumptions))
+        copies = _copies_kept_by(system, target)
+        yield Hit(element=target.id, flow=flow.id, others=(source.id, *copies), lists={"data_class": (carried.value,)},
+                  factors=factors, assumptions=tuple(assumptions),
+                  references=("cwe:CWE-459",) if copies else ())
+
+
+def _copies_kept_by(system: System, receiver: Element) -> tuple[str, ...]:
+    """Stores the same third party keeps what it receives in (flows out of the receiver into third-party stores):
+    the copies that outlive the contract unless deleting them is agreed and checked."""
+    return tuple(dict.fromkeys(e.id for e in system.downstream(receiver.id)
+                               if e.kind in STORE_KINDS and e.third_party is True and e.id != receiver.id))
 
 
 # ---------------------------------------------------------------- R: repudiation
