@@ -1,6 +1,8 @@
-"""STRIDE rule for outbound channels: a host that runs code, with open egress, reaching a public AI service API
-(T-STRIDE-016). Traffic to a well-known AI service is trusted and encrypted, so code planted on the host can
-use the service (an account of the attacker's own) to receive commands and send data out unseen.
+"""STRIDE rules for what leaves without a break-in. A host that runs code, with open egress, reaching a public AI
+service API (T-STRIDE-016): traffic to a well-known AI service is trusted and encrypted, so code planted on the host
+can use the service (an account of the attacker's own) to receive commands and send data out unseen. And a secret
+written into a place the public reads (T-STRIDE-022): a token committed to a public repository is found by the
+scanners that crawl it within minutes.
 
 A language model or agent calling its own model is the ordinary design and is not reported here; an agent
 turned into a remote control is T-ECO-008. Linear in elements and flows.
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import Element, Kind, ModelProvenance, System
+from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import RELAYS, name_of, spread
+from dicetm.rules.stride_common import secret_places
 
 AI_SERVICE_KINDS = frozenset({Kind.llm, Kind.ml_model, Kind.model_provider})
 
@@ -53,4 +56,22 @@ def ai_service_as_covert_channel(system: System) -> Iterator[Hit]:
                   assumptions=assumptions)
 
 
-FUNCTIONS: dict[str, RuleFunction] = {"T-STRIDE-016": ai_service_as_covert_channel}
+def secret_kept_in_public_place(system: System) -> Iterator[Hit]:
+    """A store stated public (``classification: public``) that keeps a secret: it is stated to hold credentials or
+    a secret asset, or a flow classified secret is written into it. Whoever reads the public place (anyone,
+    crawlers that scan for keys) has the secret; the finding names who wrote it there and who reads it."""
+    kept = secret_places(system)
+    for store in system.elements:
+        if store.kind not in STORE_KINDS or store.classification is not Classification.public:
+            continue
+        writes = [f for f in system.flows_to.get(store.id, []) if f.classification is Classification.secret]
+        if store.id not in kept and not writes:
+            continue
+        writers = [f.source for f in writes]
+        readers = [e.id for e in system.downstream(store.id) if e.kind is Kind.external_entity]
+        yield Hit(element=store.id, others=tuple(dict.fromkeys([*writers, *readers])),
+                  values={"how": "written into" if writes else "kept in"})
+
+
+FUNCTIONS: dict[str, RuleFunction] = {"T-STRIDE-016": ai_service_as_covert_channel,
+                                      "T-STRIDE-022": secret_kept_in_public_place}
