@@ -385,7 +385,8 @@ def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
 def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data: stores it
     writes, a tool's target, and a process stated to run code that it sends commands to one way (the machine it
-    starts processes on; a machine compromise, AML.T0112). Keeping credentials or a secret asset counts as secret
+    starts processes on; a machine compromise, AML.T0112, and for a tool whose call parameters become those command
+    lines, argument injection, CWE-88). Keeping credentials or a secret asset counts as secret
     data (AML.T0055). When it fetches content from the open web (a source outsiders write, outside every trust
     zone), no model drives it, and what it can change sits in another zone, the addresses and redirects in that
     content can aim its requests there: server-side request forgery (CWE-918)."""
@@ -402,7 +403,10 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
             continue
         hosts = {h.id for h in hosts_run_for(system, element)}
         # A machine it starts processes on is taken over with it (AML.T0112), with the credentials kept there.
-        references = [*(["atlas:AML.T0112"] if any(t.id in hosts for t in sensitive) else []),
+        commanded = any(t.id in hosts for t in sensitive)
+        references = [*(["atlas:AML.T0112"] if commanded else []),
+                      # a tool's call parameters become the command lines it starts there: argument injection
+                      *(["cwe:CWE-88"] if commanded and element.kind in TOOL_KINDS else []),
                       *(["atlas:AML.T0055"] if any(t.id in secret_places(system) for t in sensitive) else [])]
         fetch = ""
         pages = [s for s in senders if s.kind in STORE_KINDS and from_the_web(system, s)]
