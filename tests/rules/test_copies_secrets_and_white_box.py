@@ -40,13 +40,16 @@ def _published(secret: bool, classification: str = "public") -> System:
         {"id": "dev", "name": "Developer", "kind": "external_entity"},
         {"id": "repo", "name": "Repository", "kind": "knowledge_source", "classification": classification},
         {"id": "crawler", "name": "Key scanner", "kind": "external_entity"},
+        {"id": "api", "name": "Hub API", "kind": "process", "authenticated": True},
+        {"id": "site", "name": "Public site", "kind": "process", "authenticated": False},
     ], [{"source": "dev", "target": "repo", "classification": "secret" if secret else "public"},
-        {"source": "repo", "target": "crawler"}])
+        {"source": "repo", "target": "crawler"}, {"source": "crawler", "target": "api"},
+        {"source": "crawler", "target": "site"}])
 
 
 def test_a_secret_written_into_a_public_store_is_read_by_whoever_reads_it() -> None:
     threat = findings("T-STRIDE-022", _published(True))["T-STRIDE-022@repo"]
-    assert {"dev", "crawler"} <= set(threat.elements)
+    assert {"dev", "crawler", "api"} <= set(threat.elements) and "site" not in threat.elements
     assert {"atlas:AML.T0055", "cwe:CWE-798"} <= set(threat.references)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import STORE_KINDS, Classification, Element, Kind, ModelProvenance, System
+from dicetm.model import PROCESS_KINDS, STORE_KINDS, Classification, Element, Kind, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction, per_system
 from dicetm.rules.reach import RELAYS, name_of, spread
 from dicetm.rules.stride_common import secret_places
@@ -59,7 +59,8 @@ def ai_service_as_covert_channel(system: System) -> Iterator[Hit]:
 def secret_kept_in_public_place(system: System) -> Iterator[Hit]:
     """A store stated public (``classification: public``) that keeps a secret: it is stated to hold credentials or
     a secret asset, or a flow classified secret is written into it. Whoever reads the public place (anyone,
-    crawlers that scan for keys) has the secret; the finding names who wrote it there and who reads it."""
+    crawlers that scan for keys) has the secret; the finding names who wrote it there, who reads it, and the
+    services those readers sign in to (where a found token works)."""
     kept = secret_places(system)
     for store in system.elements:
         if store.kind not in STORE_KINDS or store.classification is not Classification.public:
@@ -69,7 +70,9 @@ def secret_kept_in_public_place(system: System) -> Iterator[Hit]:
             continue
         writers = [f.source for f in writes]
         readers = [e.id for e in system.downstream(store.id) if e.kind is Kind.external_entity]
-        yield Hit(element=store.id, others=tuple(dict.fromkeys([*writers, *readers])),
+        opened = [e.id for r in readers for e in system.downstream(r)
+                  if e.kind in PROCESS_KINDS and e.authenticated is True]
+        yield Hit(element=store.id, others=tuple(dict.fromkeys([*writers, *readers, *opened])),
                   values={"how": "written into" if writes else "kept in"})
 
 
