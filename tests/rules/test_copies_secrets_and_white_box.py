@@ -1,6 +1,6 @@
 """rules11: copies a third party keeps, a secret in a public place, a taken-over account's stores, a guardrail
-whose weights are published, a tool whose parameters become command lines, and a trait that is the whole
-sign-in. Each finding widens only when its stated cause holds."""
+whose weights are published, a tool whose parameters become command lines, a trait that is the whole sign-in, and
+a memory that keeps what users said. Each finding widens only when its stated cause holds."""
 
 from __future__ import annotations
 
@@ -129,3 +129,25 @@ def test_a_copyable_trait_that_alone_lets_someone_in_is_single_factor_authentica
     refs = findings("T-ML-004", _recogniser(True))["T-ML-004@voice"].references
     assert {"cwe:CWE-287", "cwe:CWE-308", "cwe:CWE-290"} <= set(refs)
     assert "cwe:CWE-287" not in findings("T-ML-004", _recogniser(False))["T-ML-004@voice"].references
+
+
+def _memory(classification: str | None) -> System:
+    memory: dict[str, Any] = {"id": "memory", "name": "Memories of chats", "kind": "memory"}
+    if classification:
+        memory["classification"] = classification
+    return system_of([
+        {"id": "user", "name": "User", "kind": "external_entity"},
+        {"id": "backend", "name": "Chat backend", "kind": "process"},
+        {"id": "model", "name": "Model", "kind": "llm", "logs_prompts": False},
+        memory,
+    ], [("user", "backend", False), ("backend", "model", True), ("backend", "memory", True)])
+
+
+def test_a_memory_of_personal_conversations_is_a_prompt_log() -> None:
+    threat = findings("T-LLM-005", _memory("personal"))["T-LLM-005@memory"]
+    assert "backend" in threat.elements and threat.title == "Prompts with sensitive data kept in Memories of chats"
+
+
+def test_a_memory_whose_content_is_not_stated_sensitive_is_left_alone() -> None:
+    assert "T-LLM-005@memory" not in findings("T-LLM-005", _memory(None))
+    assert "T-LLM-005@memory" not in findings("T-LLM-005", _memory("internal"))
