@@ -209,48 +209,6 @@ def unencrypted_flow_crosses_boundary(system: System) -> Iterator[Hit]:
                   assumptions=tuple(assumptions))
 
 
-def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
-    """T-STRIDE-009: confidential or more sensitive data flowing to an element a third party operates."""
-    for flow in system.flows:
-        source = system.element_by_id.get(flow.source)
-        target = system.element_by_id.get(flow.target)
-        if source is None or target is None or source.id == target.id:
-            continue
-        third_party = target.third_party is True or (target.third_party is None
-                                                     and target.kind is Kind.model_provider)
-        if not third_party or is_foreign(source):
-            continue  # only data the organisation sends is its disclosure
-        assumptions: list[str] = []
-        if target.third_party is None:
-            assumptions.append(f"Who operates {target.name} is not stated; a model provider is assumed to be "
-                               "a third party.")
-        carried = flow.classification
-        if carried is None:
-            carried = source.classification
-            if carried is not None and CLASSIFICATION_RANK[carried] >= CONFIDENTIAL:
-                assumptions.append(f"The classification of flow {flow_label(flow)} is not stated; "
-                                   f"assumed it can carry the {carried} data {source.name} holds.")
-        if carried is None or CLASSIFICATION_RANK[carried] < CONFIDENTIAL:
-            continue
-        factors: tuple[Factor, ...] = ()
-        if CLASSIFICATION_RANK[carried] >= PERSONAL:
-            holder = flow.id if flow.classification is not None else source.id
-            factors = (factor("impact", 1, f"{holder}.classification={carried}",
-                               f"{carried.value.capitalize()} data brings legal duties (privacy law, "
-                               "contracts) that follow it to the third party."),)
-        copies = _copies_kept_by(system, target)
-        yield Hit(element=target.id, flow=flow.id, others=(source.id, *copies), lists={"data_class": (carried.value,)},
-                  factors=factors, assumptions=tuple(assumptions),
-                  references=("cwe:CWE-459",) if copies else ())
-
-
-def _copies_kept_by(system: System, receiver: Element) -> tuple[str, ...]:
-    """Stores the same third party keeps what it receives in (flows out of the receiver into third-party stores):
-    the copies that outlive the contract unless deleting them is agreed and checked."""
-    return tuple(dict.fromkeys(e.id for e in system.downstream(receiver.id)
-                               if e.kind in STORE_KINDS and e.third_party is True and e.id != receiver.id))
-
-
 # ---------------------------------------------------------------- R: repudiation
 
 
@@ -501,7 +459,6 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-006": privilege_escalation_across_boundary,
     "T-STRIDE-007": sensitive_store_unencrypted,
     "T-STRIDE-008": store_written_across_boundary,
-    "T-STRIDE-009": sensitive_data_to_third_party,
     "T-STRIDE-010": log_store_tampering,
     "T-STRIDE-011": external_entity_spoofing,
 }
