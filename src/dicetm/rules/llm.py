@@ -53,6 +53,8 @@ from dicetm.rules.reach_content import (
 )
 
 SHORT_RETENTION_DAYS = 30.0
+# Where logged prompts are kept apart from the model that answered them.
+HELD = {Kind.log_store: "store", Kind.memory: "memory"}
 SELF_SERVED = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_verified,
                          ModelProvenance.open_weights_unverified})
 
@@ -219,13 +221,11 @@ def _log_hit(system: System, primary: Element, writers: list[Element], assumed: 
         kept_for = "kept without a time limit"
     else:
         kept_for = f"kept for {primary.retention}" if primary.retention else "kept for an unstated period"
-    kept_apart = primary.kind in (Kind.log_store, Kind.memory)  # a store of its own, not a model's own logs
-    where = primary.name if kept_apart else f"the prompt logs of {primary.name}"
+    where = primary.name if primary.kind in HELD else f"the prompt logs of {primary.name}"
     yield Hit(element=primary.id, others=tuple(w.id for w in writers if w.id != primary.id),
               lists={"writers": tuple(w.name for w in writers)},
-              # "held": a log store and a model's own logs are fixed in different places, so never one group
-              values={"kept_for": kept_for, "where": where,
-                      "held": "store" if kept_apart else "own logs"},
+              # "held": a log store, a memory and a model's own logs are fixed in different places, so never one group
+              values={"kept_for": kept_for, "where": where, "held": HELD.get(primary.kind, "own logs")},
               factors=tuple(factors), assumptions=tuple(assumptions))
 
 
