@@ -79,7 +79,9 @@ def secret_kept_in_public_place(system: System) -> Iterator[Hit]:
 
 
 def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
-    """T-STRIDE-009: confidential or more sensitive data flowing to an element a third party operates."""
+    """T-STRIDE-009: confidential or more sensitive data flowing to an element a third party operates. The stores
+    of that third party the receiver writes into are named with it (CWE-459): the copies it keeps there outlive
+    the contract unless deleting them is agreed and checked."""
     for flow in system.flows:
         source = system.element_by_id.get(flow.source)
         target = system.element_by_id.get(flow.target)
