@@ -53,6 +53,8 @@ from dicetm.rules.reach_content import (
 )
 
 SHORT_RETENTION_DAYS = 30.0
+# Where logged prompts are kept apart from the model that answered them.
+HELD = {Kind.log_store: "store", Kind.memory: "memory"}
 SELF_SERVED = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_verified,
                          ModelProvenance.open_weights_unverified})
 
@@ -131,7 +133,8 @@ def prompt_logs_keep_sensitive_data(system: System) -> Iterator[Hit]:
     """Prompts written to logs that may hold personal or confidential data, kept for long or unknown.
 
     A log store says it holds prompts (``logs_prompts: true`` on it) or its writers say so; a backend process
-    that talks to a model and writes to a log store is assumed to log the conversation, and the hit says so.
+    that talks to a model and writes to a log store is assumed to log the conversation, and the hit says so. A
+    memory holding data stated sensitive, written by a model or a process that talks to one, is such a log too.
     """
     writers: dict[str, dict[str, Element]] = {}
     assumed: dict[str, list[Element]] = {}
@@ -166,6 +169,22 @@ def prompt_logs_keep_sensitive_data(system: System) -> Iterator[Hit]:
             if any(e.kind is Kind.log_store for e in system.downstream(element.id)):
                 continue
             yield from _log_hit(system, element, [element], [])
+    yield from _conversation_memories(system)
+
+
+def _conversation_memories(system: System) -> Iterator[Hit]:
+    """A memory a model, or a process talking to one, writes keeps what users said across sessions: a log of the
+    conversations by another name. Reported when what it holds is stated sensitive (on it or on flows into it)."""
+    for memory in system.of_kind(Kind.memory):
+        if memory.logs_prompts is False:
+            continue
+        level = _prompt_sensitivity(system, [memory])
+        if level is None or CLASSIFICATION_RANK[level] < SENSITIVE:
+            continue
+        writers = [w for w in system.upstream(memory.id) if _writes_prompts(system, w, memory) is not False]
+        if writers:
+            stated = memory.logs_prompts is True or any(w.logs_prompts is True for w in writers)
+            yield from _log_hit(system, memory, writers, [] if stated else writers)
 
 
 def _log_hit(system: System, primary: Element, writers: list[Element], assumed: list[Element]) -> Iterator[Hit]:
@@ -202,12 +221,11 @@ def _log_hit(system: System, primary: Element, writers: list[Element], assumed: 
         kept_for = "kept without a time limit"
     else:
         kept_for = f"kept for {primary.retention}" if primary.retention else "kept for an unstated period"
-    where = primary.name if primary.kind is Kind.log_store else f"the prompt logs of {primary.name}"
+    where = primary.name if primary.kind in HELD else f"the prompt logs of {primary.name}"
     yield Hit(element=primary.id, others=tuple(w.id for w in writers if w.id != primary.id),
               lists={"writers": tuple(w.name for w in writers)},
-              # "held": a log store and a model's own logs are fixed in different places, so never one group
-              values={"kept_for": kept_for, "where": where,
-                      "held": "store" if primary.kind is Kind.log_store else "own logs"},
+              # "held": a log store, a memory and a model's own logs are fixed in different places, so never one group
+              values={"kept_for": kept_for, "where": where, "held": HELD.get(primary.kind, "own logs")},
               factors=tuple(factors), assumptions=tuple(assumptions))
 
 

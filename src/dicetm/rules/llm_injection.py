@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import ComputerUse, Element, Factor, Kind, Modality, System
+from dicetm.model import ComputerUse, Element, Factor, Kind, Modality, ModelProvenance, System
 from dicetm.rules.base import Hit, RuleFunction, join_words
 from dicetm.rules.reach import (
     CONTENT_PATH,
@@ -157,6 +157,12 @@ def tool_output_injection(system: System) -> Iterator[Hit]:
 # T-LLM-022: a guardrail in front of a model can be evaded (LLM01)
 
 
+OPEN_WEIGHTS = frozenset({ModelProvenance.open_weights_verified, ModelProvenance.open_weights_unverified})
+# Attackers with their own copy of the guardrail: full access to the model, and what it detects read from it.
+WHITE_BOX = ("atlas:AML.T0044", "atlas:AML.T0013")
+WEIGHT_SOURCES = frozenset({Kind.model_provider, Kind.registry, Kind.data_store})
+
+
 def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
     """A guardrail that screens text outsiders write (callers' prompts, retrieved content, tool results) on its
     way to a model: inputs crafted or obfuscated to pass it (encodings, hidden text, phrasing for the human
@@ -186,9 +192,25 @@ def guardrail_can_be_evaded(system: System) -> Iterator[Hit]:
         if outside is None and source in content.unknown_origin | tools.unknown:
             assumptions = (f"Who can write the content {guard.name} screens ({name_of(system, source)}) is not "
                            "stated; assumed outsiders can.",)
+        copy = _copy_in_hand(system, guard)
+        if copy is not None:
+            factors.append(Factor(target="likelihood", delta=1, fact=copy[0], note=copy[1]))
         yield Hit(element=guard.id, others=tuple(dict.fromkeys([model.id, source])),
                   values={"model": model.name, "source_name": name_of(system, source)},
-                  factors=tuple(factors), assumptions=assumptions)
+                  factors=tuple(factors), assumptions=assumptions,
+                  references=WHITE_BOX if copy is not None else ())
+
+
+def _copy_in_hand(system: System, guard: Element) -> tuple[str, str] | None:
+    """(fact, note) when attackers can hold a copy of the guardrail itself: its weights are published
+    (open-weights provenance on it or on a source it is loaded from). They then read what it looks for and tune
+    inputs offline against it, with no query limit and nobody watching."""
+    hubs = [e for e in system.upstream(guard.id) if e.kind in WEIGHT_SOURCES]  # not a model whose answers it reads
+    for holder in [guard, *hubs]:
+        if holder.model_provenance in OPEN_WEIGHTS:
+            return (f"{holder.id}.model_provenance={holder.model_provenance}",
+                    f"its weights are published ({holder.name}), so anyone can study it offline")
+    return None
 
 
 def _consulting_model(system: System, guard: Element,

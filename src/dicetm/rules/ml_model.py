@@ -36,6 +36,8 @@ TRAINING_DEPTH = 4
 # Where the decisions taken on a verdict land: the records a let-in attacker gets to.
 GUARDED_KINDS = frozenset({Kind.data_store, Kind.knowledge_source, Kind.memory})
 OUTSIDE_DATA = frozenset({DataProvenance.public_web, DataProvenance.user_generated, DataProvenance.third_party})
+# A model whose verdict alone lets someone in, on a capture anyone can fake: authentication by one copyable trait.
+ACCESS_BY_TRAIT = ("cwe:CWE-290", "cwe:CWE-287", "cwe:CWE-308")
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,8 @@ def physical_world_input(system: System) -> Iterator[Hit]:
     """An ml_model reading a camera, microphone or sensor (``physical_input``): whoever can act on what the
     sensor picks up (a printed patch, a replayed recording, light or sound outside human perception, a
     replaced camera feed) feeds it input no software check upstream has seen. When its verdict alone lets
-    someone in (``decides_access``), that is an authentication bypass by spoofing (CWE-290)."""
+    someone in (``decides_access``), that is an authentication bypass by spoofing (CWE-290): a single factor (CWE-308)
+    others can record or copy makes the whole authentication (CWE-287)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         if model.physical_input is not True:
@@ -304,7 +307,7 @@ def physical_world_input(system: System) -> Iterator[Hit]:
         capture = _names(system, path) if path else "its sensor"
         # A verdict that alone lets someone in, given on a spoofed capture, is an authentication bypass.
         yield Hit(element=model.id, others=path, values={"capture": capture},
-                  references=("cwe:CWE-290",) if model.decides_access is True else ())
+                  references=ACCESS_BY_TRAIT if model.decides_access is True else ())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -209,39 +209,6 @@ def unencrypted_flow_crosses_boundary(system: System) -> Iterator[Hit]:
                   assumptions=tuple(assumptions))
 
 
-def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:
-    """T-STRIDE-009: confidential or more sensitive data flowing to an element a third party operates."""
-    for flow in system.flows:
-        source = system.element_by_id.get(flow.source)
-        target = system.element_by_id.get(flow.target)
-        if source is None or target is None or source.id == target.id:
-            continue
-        third_party = target.third_party is True or (target.third_party is None
-                                                     and target.kind is Kind.model_provider)
-        if not third_party or is_foreign(source):
-            continue  # only data the organisation sends is its disclosure
-        assumptions: list[str] = []
-        if target.third_party is None:
-            assumptions.append(f"Who operates {target.name} is not stated; a model provider is assumed to be "
-                               "a third party.")
-        carried = flow.classification
-        if carried is None:
-            carried = source.classification
-            if carried is not None and CLASSIFICATION_RANK[carried] >= CONFIDENTIAL:
-                assumptions.append(f"The classification of flow {flow_label(flow)} is not stated; "
-                                   f"assumed it can carry the {carried} data {source.name} holds.")
-        if carried is None or CLASSIFICATION_RANK[carried] < CONFIDENTIAL:
-            continue
-        factors: tuple[Factor, ...] = ()
-        if CLASSIFICATION_RANK[carried] >= PERSONAL:
-            holder = flow.id if flow.classification is not None else source.id
-            factors = (factor("impact", 1, f"{holder}.classification={carried}",
-                               f"{carried.value.capitalize()} data brings legal duties (privacy law, "
-                               "contracts) that follow it to the third party."),)
-        yield Hit(element=target.id, flow=flow.id, others=(source.id,), lists={"data_class": (carried.value,)},
-                  factors=factors, assumptions=tuple(assumptions))
-
-
 # ---------------------------------------------------------------- R: repudiation
 
 
@@ -376,7 +343,8 @@ def exposed_process_not_rate_limited(system: System) -> Iterator[Hit]:
 def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     """T-STRIDE-006: an element fed from a less trusted zone that writes to or executes on sensitive data: stores it
     writes, a tool's target, and a process stated to run code that it sends commands to one way (the machine it
-    starts processes on; a machine compromise, AML.T0112). Keeping credentials or a secret asset counts as secret
+    starts processes on; a machine compromise, AML.T0112, and for a tool whose call parameters become those command
+    lines, argument injection, CWE-88). Keeping credentials or a secret asset counts as secret
     data (AML.T0055). When it fetches content from the open web (a source outsiders write, outside every trust
     zone), no model drives it, and what it can change sits in another zone, the addresses and redirects in that
     content can aim its requests there: server-side request forgery (CWE-918)."""
@@ -393,7 +361,10 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
             continue
         hosts = {h.id for h in hosts_run_for(system, element)}
         # A machine it starts processes on is taken over with it (AML.T0112), with the credentials kept there.
-        references = [*(["atlas:AML.T0112"] if any(t.id in hosts for t in sensitive) else []),
+        commanded = any(t.id in hosts for t in sensitive)
+        references = [*(["atlas:AML.T0112"] if commanded else []),
+                      # a tool's call parameters become the command lines it starts there: argument injection
+                      *(["cwe:CWE-88"] if commanded and element.kind in TOOL_KINDS else []),
                       *(["atlas:AML.T0055"] if any(t.id in secret_places(system) for t in sensitive) else [])]
         fetch = ""
         pages = [s for s in senders if s.kind in STORE_KINDS and from_the_web(system, s)]
@@ -488,7 +459,6 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-006": privilege_escalation_across_boundary,
     "T-STRIDE-007": sensitive_store_unencrypted,
     "T-STRIDE-008": store_written_across_boundary,
-    "T-STRIDE-009": sensitive_data_to_third_party,
     "T-STRIDE-010": log_store_tampering,
     "T-STRIDE-011": external_entity_spoofing,
 }

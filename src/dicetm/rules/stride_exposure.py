@@ -215,7 +215,8 @@ def _outbound_channels(system: System, element: Element) -> list[Element]:
 def internet_sign_in_accounts(system: System) -> Iterator[Hit]:
     """T-STRIDE-013: a component on the public internet that makes callers sign in: their accounts (passwords,
     API keys) are what an attacker goes after, by guessing, stuffing leaked passwords, phishing or default and
-    test accounts left in place. A sign-in a vendor runs counts when people sign in to it directly."""
+    test accounts left in place. A sign-in a vendor runs counts when people sign in to it directly. The stores it
+    writes are named with it: a taken-over account changes or deletes what is kept there."""
     received = sensitive_reach(system)
     for element in system.elements:
         if element.kind not in APPLICATION_KINDS or element.exposure is not Exposure.internet:
@@ -231,7 +232,8 @@ def internet_sign_in_accounts(system: System) -> Iterator[Hit]:
                               note=f"an account gets at {opened.classification} data ({opened.name})"),)
         callers = [s for f in requests_to(system, element.id)
                    if (s := system.element_by_id.get(f.source)) is not None and s.kind is Kind.external_entity]
-        yield Hit(element=element.id, others=tuple(dict.fromkeys(c.id for c in callers)),
+        written = [e for e in system.downstream(element.id) if e.kind in STORE_KINDS]
+        yield Hit(element=element.id, others=tuple(dict.fromkeys(e.id for e in [*callers, *written])),
                   values={"callers": _names(callers) if callers else "its users"}, factors=factors)
 
 
