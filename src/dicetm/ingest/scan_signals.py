@@ -112,6 +112,7 @@ class SectionState:
     addressed: bool = False  # a fake system header or a note to an automated reader opens the section
     human: bool = False  # the section says it is addressed to people
     document_addressed: bool = False  # the document addresses an AI reader somewhere
+    columns: str = ""  # the first row of the table a table row belongs to (its column headings)
 
 
 class SignalScan:
