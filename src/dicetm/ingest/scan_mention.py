@@ -19,6 +19,7 @@ Text that is nothing but the attack (no report around it) is never an example.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from dicetm.ingest.scan_lexicon import lexicon
@@ -34,6 +35,7 @@ MENTIONABLE = frozenset({"instruction", "role-markup"})
 BRACKETS = (("「", "」"), ("『", "』"))
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|[。！？；]|\n")
 _SENTENCE_REACH = 200  # characters before a quotation (or a colon) that its sentence may reach back
+_LINE_REACH = 2000  # characters of a line looked at around a match (a one-line text may be a megabyte long)
 _CELL = " | "
 SPEAKER = re.compile(r"^[ \t>*_-]*([^\W\d_][\w .'-]{0,24}?)[ \t*_]*:[ \t]+\S", re.MULTILINE)
 
@@ -84,15 +86,16 @@ def _reported(words: str, opening: int, closing: int) -> bool:
     low = max(0, opening - _SENTENCE_REACH)
     cuts = [match.end() for match in _SENTENCE_END.finditer(words, low, opening)]
     before = words[cuts[-1] if cuts else low:opening]
-    after_end = _SENTENCE_END.search(words, closing + 1)
-    after = words[closing + 1:after_end.start() if after_end else len(words)][:_SENTENCE_REACH]
+    high = min(len(words), closing + 1 + _SENTENCE_REACH)
+    after_end = _SENTENCE_END.search(words, closing + 1, high)
+    after = words[closing + 1:after_end.start() if after_end else high]
     found = lexicon().find
     return bool(found("mention", before) or found("mention", after))
 
 
 def _after_reporting_colon(words: str, start: int, previous: str) -> bool:
     """The match follows a colon, on its line or at the end of the span before, whose lead-in reports it."""
-    line_start = words.rfind("\n", 0, start) + 1
+    line_start = _line_start(words, start)
     colon = words.rfind(":", line_start, start)
     if colon >= 0:
         if _SENTENCE_END.search(words, colon, start):
@@ -114,23 +117,35 @@ def _last_sentence(text: str) -> str:
 def _in_test_table(text: Text, start: int, columns: str) -> bool:
     """The match is in a data row of a table whose first row names a test column ("expected result")."""
     words = text.words
-    line_start = words.rfind("\n", 0, start) + 1
-    line_end = words.find("\n", start)
-    line = words[line_start:line_end if line_end >= 0 else len(words)]
+    line_start = _line_start(words, start)
+    line_end = words.find("\n", start, start + _LINE_REACH)
+    line = words[line_start:line_end if line_end >= 0 else start + _LINE_REACH]
     if _CELL not in line:
         return False
     if text.span.kind != "table-row":  # a table written as text lines: its first line is in the same span
-        first_end = words.find("\n")
+        first_end = words.find("\n", 0, _LINE_REACH)
         if line_start == 0 or first_end < 0:
             return False
         columns = words[:first_end]
     return _CELL in columns and bool(lexicon().find("test_column", columns))
 
 
+def _line_start(words: str, start: int) -> int:
+    """Where the line holding ``start`` begins (looking back at most ``_LINE_REACH`` characters)."""
+    low = max(0, start - _LINE_REACH)
+    return max(low, words.rfind("\n", low, start) + 1)
+
+
+@functools.lru_cache(maxsize=4)
+def _turns(words: str) -> list[re.Match[str]]:
+    """The lines of a text that open with a speaker's label (cached: every match in a span asks for them)."""
+    return list(SPEAKER.finditer(words))
+
+
 def _refused_turn(words: str, start: int) -> bool:
     """The match is in a transcript turn by someone other than an AI, and the next turn, by another speaker,
     refuses."""
-    turns = list(SPEAKER.finditer(words))
+    turns = _turns(words)
     found = lexicon().find
     for index, turn in enumerate(turns):
         next_start = turns[index + 1].start() if index + 1 < len(turns) else len(words)
