@@ -98,6 +98,8 @@ CLASSES: dict[str, str] = {
                "than use it: containing, wrote, typed, tried, test input, a bug allowed; it is then an example",
     "test_column": "a column heading of a test table: expected result, Erwartung, 期待結果; the other rows of such a "
                    "table are test cases, their attack strings examples",
+    "glossary": "a heading of a glossary: glossary, terms, Begriffe, 用語; under it 'System prompt: the fixed text "
+                "that ...' defines a term and imitates no header",
     "refusal": "an assistant's refusal in a transcript: I can't, je ne peux pas, 抱歉; the turn before it, by someone "
                "else, is what that person tried",
     "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
