@@ -73,11 +73,14 @@ def _outcome_label(words: str, label: Sentence | None) -> bool:
 
 
 def _analysis_label(words: str, label: Sentence | None) -> bool:
-    """A short label that names only the threat analysis, so that what follows it is said of the analysis:
-    "dreigingsanalyse: ...", "Threat model: ...", "脅威分析：..."."""
-    if label is None or not label.has("threat_model"):
+    """A short label on its own line that names the threat analysis, so that what follows it is said of the
+    analysis: "dreigingsanalyse: ...", "Threat model: ...", "e90b4aa docs(threat-model): ...", "脅威分析：..."."""
+    if label is None:
         return False
-    text = words[label.start:label.end].strip()
+    line_start = max(label.start, words.rfind("\n", label.start, label.end) + 1)
+    if not any(line_start <= m[0] for m in label.found.get("threat_model", [])):
+        return False
+    text = words[line_start:label.end].strip()
     return text.endswith((":", "：")) and (len(text.split()) <= _LABEL_WORDS if not CJK.search(text) else
                                          len(text) <= _LABEL_CJK)
 
