@@ -11,6 +11,7 @@ A match is mentioned when
   end of the span before;
 - it sits in a row of a test table: the table's first row names a column such as "expected result" (lexicon class
   ``test_column``), and the match is not in that first row;
+- it spells out the acronym before it, in parentheses: "a character called DAN (Do Anything Now)" names an attack;
 - it is a turn of a transcript whose speaker is not an AI and whose next turn, by another speaker, refuses (lexicon
   class ``refusal``).
 
@@ -46,6 +47,8 @@ def mentioned(text: Text, start: int, end: int, rule: str, category: str, previo
     if rule in STEERING or category not in MENTIONABLE:
         return False
     words = text.words
+    if _spelled_out(words, start, end):
+        return True
     quote = quotation(words, start, end)
     if quote is not None:
         return _reported(words, *quote)
@@ -79,6 +82,19 @@ def quotation(words: str, start: int, end: int) -> tuple[int, int] | None:
 
 def inside_quotes(words: str, start: int, end: int) -> bool:
     return quotation(words, start, end) is not None
+
+
+def _spelled_out(words: str, start: int, end: int) -> bool:
+    """The match spells out the acronym right before it, in parentheses: it is the name of an attack, "a character
+    called DAN (Do Anything Now)"."""
+    acronym = _ACRONYM.search(words, max(0, start - 12), start)
+    if acronym is None:
+        return False
+    initials = "".join(word[0] for word in re.findall(r"[^\W\d_]+", words[start:end]))
+    return initials == acronym.group(1)
+
+
+_ACRONYM = re.compile(r"\b([a-z]{2,6})\s*\(\s*$")
 
 
 def _reported(words: str, opening: int, closing: int) -> bool:
