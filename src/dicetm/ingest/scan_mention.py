@@ -94,7 +94,7 @@ def _spelled_out(words: str, start: int, end: int) -> bool:
     return initials == acronym.group(1)
 
 
-_ACRONYM = re.compile(r"\b([a-z]{2,6})\s*\(\s*$")
+_ACRONYM = re.compile(r"(?<![a-z0-9])([a-z]{2,6})\s*\(\s*$")  # "名为DAN（": no word boundary after CJK
 
 
 def _reported(words: str, opening: int, closing: int) -> bool:
