@@ -50,8 +50,8 @@ def mentioned(text: Text, start: int, end: int, rule: str, category: str, previo
     if _spelled_out(words, start, end):
         return True
     quote = quotation(words, start, end)
-    if quote is not None:
-        return _reported(words, *quote)
+    if quote is not None and _reported(words, *quote):
+        return True
     return _after_reporting_colon(words, start, previous) or _in_test_table(text, start, columns) or \
         _refused_turn(words, start)
 
@@ -81,6 +81,7 @@ def quotation(words: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def inside_quotes(words: str, start: int, end: int) -> bool:
+    """Whether the match lies inside a quotation."""
     return quotation(words, start, end) is not None
 
 
