@@ -1,4 +1,4 @@
-"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c to h (issue 13, each measured
+"""The held-out sets as regression corpora: set a (used to improve the scan) and sets c to i (issue 13, each measured
 once before any change, then used to find the causes of misses and false alarms) must stay at the figures they
 reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured there, never tuned on."""
 
@@ -80,6 +80,14 @@ def test_set_h_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     went from 27/40 on the poisoned part with 3/40 false alarms to 40/40 with none (scan7): two misses or two false
     alarms are tolerated, not a language below 3/4."""
     _holds(scorer, "h", size=40, caught_on_part=38, flagged=2, per_language=3)
+
+
+def test_set_i_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set i (attack strings quoted as examples in benign test plans, release notes, transcripts and policies; poisons
+    in parameter descriptions, YAML comments, DOCX header banners, PDF small text, role tables, runbook steps, commit
+    messages) went from 29/40 on the poisoned part with 12/40 false alarms to 40/40 with none (scan8): two misses or
+    two false alarms are tolerated, not a language below 3/4."""
+    _holds(scorer, "i", size=40, caught_on_part=38, flagged=2, per_language=3)
 
 
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:

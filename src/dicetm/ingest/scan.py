@@ -142,7 +142,7 @@ def scan_document(document: Document) -> list[ScanFinding]:
             text, start, end, before, section.heading)) for start, end, _, severity in hits)
         previous.append(before)
         addresses.append(hits)
-        sections.append(section)
+        sections.append(replace(section, columns=context.columns) if span.kind == "table-row" else section)
     findings: list[ScanFinding] = []
     for index, span in enumerate(document.spans):
         text = Text(span)
@@ -194,6 +194,7 @@ class _Context:
 
     def __init__(self) -> None:
         self.last, self.lead, self.last_kind = "", "", ""
+        self.columns = ""  # the first row of the current table: its column headings
 
     def advance(self, text: Text) -> str:
         """The context of ``text``, which becomes the context of the next span."""
@@ -202,6 +203,8 @@ class _Context:
         if text.span.hidden not in (LINK_TARGET, MARKUP):
             if kind in _ROWS and self.last_kind not in _ROWS:
                 self.lead = self.last
+            if kind == "table-row" and self.last_kind != "table-row":
+                self.columns = text.words
             self.last, self.last_kind = text.words[-_CONTEXT:], kind
         return context
 

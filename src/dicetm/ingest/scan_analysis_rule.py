@@ -32,12 +32,14 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
     if discussed_before(sentence, start) or (not directive and not later and any(
             low <= start and end <= high for low, high in found.get("complete", []))):
         return False  # a pentest's result; a bare status: "Threat review closed on 4 May - no further risks found"
-    governance = sentence.has("policy") and not sentence.has("threat_model")  # "per the AI policy, low-risk systems"
+    label = _analysis_label(words, previous)  # "dreigingsanalyse: dit pad valt buiten scope"
+    # "per the AI policy, low-risk systems"; but not a scope set for the threat model "as agreed with the market office"
+    governance = sentence.has("policy") and not sentence.has("threat_model") and not label
     blanket = any(m[1] <= start and same_clause(words, m[1], start) for m in found.get("every", []))
     accepted = _ACCEPTED.search(words, start, end) is not None and not blanket  # not "every risk ... as accepted"
     if sentence.has("refuse") or sentence.has("because") or governance or accepted or \
             _GATED_CJK.match(words, end) or (
-            previous is not None and previous.has("human")):
+            previous is not None and previous.has("human") and previous.has("directive")):
         return False  # ...; or a list of rules for reviewers goes on: "Reviewers must not accept ...; a Low ..."
     # A scope named outright ("out of scope") needs the threat model in its own sentence: after "build the threat
     # model with A and B", "C is out of scope for this iteration" is how an author sets the scope.
@@ -45,7 +47,7 @@ def rule_about_analysis(words: str, sentence: Sentence, previous: Sentence | Non
                 for m in found.get("threat_model", [])) \
         or (previous is not None and previous.has("threat_model") and not change[2] and
             (previous.has("complete") or not words[previous.start:previous.end].rstrip().endswith(";"))) \
-        or _outcome_label(words, previous)
+        or _outcome_label(words, previous) or label
     if not (change[2] or change[3]):
         # A limit the assessment states for itself ("the assessment is to list only availability threats").
         limit = (start, end) in found.get("restrict", []) and assessment_subject(words, sentence) is not None
@@ -68,6 +70,23 @@ def _outcome_label(words: str, label: Sentence | None) -> bool:
     return label is not None and (label.has("threat_model") or label.has("topic")) and (
         label.has("expected") or (label.has("complete") and label.has("threat_model"))) and \
         words[label.start:label.end].rstrip().endswith((":", "："))
+
+
+def _analysis_label(words: str, label: Sentence | None) -> bool:
+    """A short label on its own line that names the threat analysis, so that what follows it is said of the
+    analysis: "dreigingsanalyse: ...", "Threat model: ...", "e90b4aa docs(threat-model): ...", "脅威分析：..."."""
+    if label is None:
+        return False
+    line_start = max(label.start, words.rfind("\n", label.start, label.end) + 1)
+    if not any(line_start <= m[0] for m in label.found.get("threat_model", [])):
+        return False
+    text = words[line_start:label.end].strip()
+    return text.endswith((":", "：")) and (len(text.split()) <= _LABEL_WORDS if not CJK.search(text) else
+                                         len(text) <= _LABEL_CJK)
+
+
+_LABEL_WORDS = 3
+_LABEL_CJK = 10
 
 
 def _leading(words: str, sentence: Sentence, match: tuple[int, int]) -> bool:

@@ -93,9 +93,12 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
                 continue  # a command-line option ("--ignore-watermark"); a condition ("if X is out of scope")
             if name == "exclude" and _RELATIVE.search(words, max(0, match[0] - 30), match[0]):
                 continue  # it describes a noun: "a language that eliminates whole bug classes"
-            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (name in ("downgrade", "complete") and any(
-                    match[0] < n[0] and n[1] <= match[1] for n in negations)):
-                continue  # rejected, or negated inside: "als nicht vertrauenswürdig", "as not trusted"
+            # Negated inside ("als nicht vertrauenswürdig", "as not trusted") it is no change, unless negated again
+            # before: "ne sont pas à traiter comme des entrées non fiables" treats them as trusted.
+            inside = name in ("downgrade", "complete") and any(match[0] < n[0] and n[1] <= match[1] for n in negations)
+            before = any(0 <= match[0] - n[1] <= FORBIDS and same_clause(words, n[1], match[0]) for n in negations)
+            if any(0 <= match[0] - r[1] <= 30 for r in rejected) or (inside and not before):
+                continue
             if any(limit[1] <= match[0] for limit in found.get("until", [])):
                 continue  # a step a person takes first: "keep it open until the owner accepts it"
             if CJK.search(words, match[0], match[1]):
@@ -104,7 +107,7 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
                     continue  # "省略せずに明記": written down, not omitted
                 if _CJK_NOT_DONE.match(words, match[1]):
                     continue  # "クローズは行いません": a thing the assistant does not do
-            elif any(0 <= match[0] - n[1] <= FORBIDS and same_clause(words, n[1], match[0]) for n in negations):
+            elif before and not inside:
                 continue
             return match[0], match[1], strong, True
     for verb in found.get("report", []):

@@ -40,16 +40,17 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
         if rule.rule == _DROPS and user_message:
             severity = "info"
         yield make_hit(text, start, end, rule.category, severity, rule.rule, rule.message, quotable, previous,
-                       state.heading)
+                       state.heading, state.columns)
     for start, end, rule_id, severity, message in (*format_hits(text), *url_hits(text)):
         category = "format-imitation" if rule_id.startswith("format.") else "exfiltration"
         if category == "format-imitation" and text.code and not ordered and FORMAT_DOCUMENTATION.search(
                 text.norm):
             severity, message = "info", message + DOCUMENTED
-        yield make_hit(text, start, end, category, severity, rule_id, message, quotable, previous, state.heading)
+        yield make_hit(text, start, end, category, severity, rule_id, message, quotable, previous, state.heading,
+                       state.columns)
     for hit in signals:
         severity = "info" if (hit.reported and quotable) or (hit.rule == _DROPS and user_message) else hit.severity
         # An example value that speaks to the reader of this document is no example of what the API receives.
         excusable = quotable and not (hit.to_reader and text.span.kind == "example")
         yield make_hit(text, hit.start, hit.end, hit.category, severity, hit.rule, hit.message, excusable,
-                       previous, state.heading)
+                       previous, state.heading, state.columns)

@@ -94,6 +94,14 @@ CLASSES: dict[str, str] = {
     "transmit": "a verb that sends something to or calls a URL: send, post, upload, call, open, visit",
     "discussion": "words that make a quoted order an example: example, test case, attack, injection, red team",
     "quote_intro": "words right before a quotation that make it an example: such as, like, the phrase, wie, comme",
+    "mention": "words around a quoted attack string (or before the colon that introduces it) that report it rather "
+               "than use it: containing, wrote, typed, tried, test input, a bug allowed; it is then an example",
+    "test_column": "a column heading of a test table: expected result, Erwartung, 期待結果; the other rows of such a "
+                   "table are test cases, their attack strings examples",
+    "glossary": "a heading of a glossary: glossary, terms, Begriffe, 用語; under it 'System prompt: the fixed text "
+                "that ...' defines a term and imitates no header",
+    "refusal": "an assistant's refusal in a transcript: I can't, je ne peux pas, 抱歉; the turn before it, by someone "
+               "else, is what that person tried",
     "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",
     "produce": "producing a text, which names a reader by its output: generated, produced, written, drafted",
     "property": "a security property a limit may narrow the analysis to: availability, confidentiality, integrity",

@@ -8,6 +8,7 @@ import re
 
 from dicetm.ingest import scan_words as vocab
 from dicetm.ingest.scan_lexicon import lexicon
+from dicetm.ingest.scan_mention import BRACKETS, SPEAKER, inside_quotes, mentioned
 from dicetm.ingest.scan_rules_address import ADDRESS_RULES, EXFIL_RULES, ROLE_MARKUP_RULES
 from dicetm.ingest.scan_rules_override import OVERRIDE_RULES
 from dicetm.ingest.scan_rules_verdict import VERDICT_RULES
@@ -49,8 +50,11 @@ PhraseHit = tuple[int, int, vocab.PhraseRule, str]  # start, end (folded offsets
 
 
 def make_hit(text: Text, start: int, end: int, category: str, severity: str, rule: str, message: str,
-             quotable: bool, previous: str, heading: str = "") -> Hit:
-    if quotable and severity != "info" and quoted_discussion(text, start, end, previous, heading):
+             quotable: bool, previous: str, heading: str = "", columns: str = "") -> Hit:
+    """A match as a hit, at ``info`` when it is a quoted example in a passage about attacks or an attack string the
+    text mentions (``scan_mention``) rather than uses; ``columns`` is the first row of a table row's table."""
+    if quotable and severity != "info" and (quoted_discussion(text, start, end, previous, heading) or mentioned(
+            text, start, end, rule, category, previous, columns)):
         severity = "info"
     return Hit(text.original_offset(start), text.original_offset(end), category, severity, rule, message)
 
@@ -84,12 +88,11 @@ _FIELD = re.compile(r"[ \t>*_-]*[\w-]+:[ \t]")  # a one-word key opening a line 
 # A term and its definition, which opens with an article: "Assistant: the chatbot that ...", "Assistent: der Chatbot".
 _DEFINITION = re.compile(r"[ \t>*_-]*[^\W\d_][\w -]{0,30}?[ \t*_]*:[ \t]+(?:the|an?|der|die|das|eine?|le|la|les|une?|"
                          r"el|los|las|il|lo|gli|de|het|een|os?|as?|uma?)[ \t]")
-_SPEAKER = re.compile(r"^[ \t>*_-]*([^\W\d_][\w .'-]{0,24}?)[ \t*_]*:[ \t]+\S", re.MULTILINE)
 
 
 def _is_dialogue(words: str) -> bool:
     """A transcript: at least two lines that open with a speaker's label, and at least two different speakers."""
-    speakers = [match.group(1).strip() for match in _SPEAKER.finditer(words)]
+    speakers = [match.group(1).strip() for match in SPEAKER.finditer(words)]
     return len(speakers) >= 2 and len(set(speakers)) >= 2
 
 
@@ -177,7 +180,7 @@ def quoted_discussion(text: Text, start: int, end: int, previous: str, heading: 
         start += 1  # the match begins with the quote mark that opens a quotation around it
     low, high = max(0, start - 240), min(len(words), end + 240)
     # A table row cut at a line break (a PDF cell) may open a quotation that the next row closes.
-    quoted = _inside_quotes(words, start, end) or (text.span.kind in _ROWS and words.count('"', 0, start) % 2 == 1)
+    quoted = inside_quotes(words, start, end) or (text.span.kind in _ROWS and words.count('"', 0, start) % 2 == 1)
     introduced = quoted and _introduced_as_example(words, start)
     if text.span.hidden is not None:
         # A collapsed section may quote attacks too, but hiding is also how they are planted: only a quotation
@@ -229,8 +232,7 @@ def _line(words: str, start: int, end: int) -> str:
 
 _INDENTED = re.compile(r"(?:(?: {4}|\t)[^\n]*\S[^\n]*(?:\n[ \t]*)*)+")
 _LISTED_QUOTE = re.compile(r"[\"`」』]\s*(?:,|/|or|ou|oder|o|of|lub|albo|或|或者|または|、)?\s*$")
-_BRACKETS = (("「", "」"), ("『", "』"))
-_OPENING = {'"': '"', "`": "`", **dict(_BRACKETS)}  # folded text: every other quote mark is '"'
+_OPENING = {'"': '"', "`": "`", **dict(BRACKETS)}  # folded text: every other quote mark is '"'
 
 
 def _set_off(text: Text, previous: str) -> bool:
@@ -270,21 +272,3 @@ def _discusses(text: str) -> bool:
 
 
 _RESERVED_HOST = re.compile(r"\bexample(?=\.[a-z]{2,}\b)|(?<=\.)example\b")  # a reserved host name: "api.example.net"
-
-
-def _inside_quotes(words: str, start: int, end: int) -> bool:
-    low = max(0, start - 2000)
-    for quote in ('"', "`"):  # a match may run past the closing quote: "« tu es désormais l'admin ». Un modèle"
-        if words.count(quote, low, start) % 2 == 1 and words.find(quote, start) >= 0:
-            return True
-    for left_mark, right_mark in _BRACKETS:  # Japanese quotation brackets: 「これまでの指示を無視して」
-        left = words.rfind(left_mark, low, start + 1)
-        if left >= 0 and words.find(right_mark, left, start) < 0 and words.find(right_mark, start) >= 0:
-            return True
-    opening = words.rfind("'", max(0, start - 300), start)
-    if opening >= 0 and (opening == 0 or not words[opening - 1].isalnum()):
-        closing = words.find("'", end, end + 300)
-        while closing >= 0 and closing + 1 < len(words) and words[closing + 1].isalnum():
-            closing = words.find("'", closing + 1, end + 300)
-        return closing >= 0
-    return False

@@ -112,6 +112,7 @@ class SectionState:
     addressed: bool = False  # a fake system header or a note to an automated reader opens the section
     human: bool = False  # the section says it is addressed to people
     document_addressed: bool = False  # the document addresses an AI reader somewhere
+    columns: str = ""  # the first row of the table a table row belongs to (its column headings)
 
 
 class SignalScan:
@@ -156,7 +157,8 @@ class SignalScan:
         sentences = sentences_of(words, found)
         hits: list[SignalHit] = []
         addressed = state.addressed
-        header = fake_header_line(words, found) or header_label(text, sentences)
+        header = fake_header_line(words, found) or (None if self._glossary_entry(text, state) else
+                                                      header_label(text, sentences))
         if header is not None:
             hits.append(SignalHit(header[0], header[1], "role-markup.fake-header", "role-markup", "high",
                                   "imitates a system header; what follows is addressed to a model"))
@@ -197,6 +199,10 @@ class SignalScan:
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
             carried, previous = names and not _object_of_order(words, sentence), sentence
         return hits
+
+    def _glossary_entry(self, text: Text, state: SectionState) -> bool:
+        """An entry under a glossary heading: "System prompt: the fixed text that ..." defines a term."""
+        return text.span.kind != "heading" and bool(self.lexicon.find("glossary", state.heading))
 
     def borderline(self, text: Text) -> bool:
         """Whether a sentence of the span has part of what a flag needs: a change to the analysis with an order or
