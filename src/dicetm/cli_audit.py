@@ -15,6 +15,7 @@ from dicetm.cli_common import fail as _fail
 from dicetm.cli_reviewer import ReviewerOpt, reviewer_name, usage_error
 from dicetm.cli_signing import AllowedSignersOpt, SignKeyOpt, signature_report, signing_key
 from dicetm.errors import DicetmError, InputError, Location, Problem, StoreError
+from dicetm.model.register import recorded_flags
 from dicetm.textsafe import json_text, one_line
 
 if TYPE_CHECKING:  # the library is imported inside the commands, so `dicetm --help` stays quick
@@ -177,7 +178,7 @@ def audit_log(
         return
     for row in rows:
         reason = f"  reason: {one_line(row['reason'])}" if row["reason"] else ""
-        flags = row["details"].get("flags")
-        flagged = f"  flags: {one_line(', '.join(str(f) for f in flags))}" if isinstance(flags, list) and flags else ""
+        flags = recorded_flags(row["details"])
+        flagged = f"  flags: {one_line(', '.join(flags))}" if flags else ""
         out.print(f"#{row['seq']:<4} {one_line(row['time'])}  {one_line(row['actor'])}  {one_line(row['action'])}  "
                   f"{one_line(row['target'])}{reason}{flagged}", markup=False)

@@ -77,9 +77,9 @@ def print_flags(register: Register, path: Path, item_id: str) -> None:
     from dicetm.review.decide import latest_history
 
     entry = latest_history(register, item_id)
-    flags = entry.details.get("flags") if entry is not None else None
-    if isinstance(flags, list) and flags:
-        out.print(f"flagged for a second reviewer ({one_line(', '.join(str(f) for f in flags))}): another person "
+    flags = entry.flags if entry is not None else []
+    if flags:
+        out.print(f"flagged for a second reviewer ({one_line(', '.join(flags))}): another person "
                   f"confirms it with dicetm decide {path} {one_line(item_id)} --confirm",
                   markup=False, style="bold yellow")
 

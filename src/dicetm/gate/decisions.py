@@ -67,8 +67,7 @@ def _entry(threat: Threat, entries: dict[str, ThreatEntry]) -> ThreatEntry | Non
 
 def second_look_flags(threat: Threat, decision: HistoryEntry | None) -> list[str]:
     """Why a rejected threat needs a second reviewer (empty: it does not)."""
-    recorded = decision.details.get("flags") if decision is not None else None
-    flags = [BULK_FLAG] if isinstance(recorded, list) and BULK_FLAG in recorded else []
+    flags = [BULK_FLAG] if decision is not None and BULK_FLAG in decision.flags else []
     if threat.risk in SERIOUS:
         flags.append(HIGH_RISK_FLAG)
     return flags

@@ -66,6 +66,17 @@ class HistoryEntry(_Data):
     quick: bool = Field(False, description="Part of a run of quick accepts flagged as possible rubber-stamping.")
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @property
+    def flags(self) -> list[str]:
+        """Why the decision waits for a second reviewer (``bulk``, ``high-risk``); empty when it does not."""
+        return recorded_flags(self.details)
+
+
+def recorded_flags(details: dict[str, Any]) -> list[str]:
+    """The second-reviewer flags in an audit record's or history entry's details."""
+    flags = details.get("flags")
+    return [str(flag) for flag in flags] if isinstance(flags, list) else []
+
 
 class ThreatModification(_Data):
     title: str | None = None

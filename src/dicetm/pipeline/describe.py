@@ -79,8 +79,7 @@ def _people_sign_in(system: System, e: Element, exposed: set[str]) -> bool:
 def _written_by_something_that_executes(system: System, e: Element, _exposed: set[str]) -> bool:
     """An agent or tool that runs code writes here (a workspace, a repository, a host's files)."""
     return any(n.kind in (Kind.agent, Kind.tool, Kind.mcp_server)
-               and (n.executes_code or (n.permissions is not None and Permission.execute in n.permissions))
-               for n in system.senders.get(e.id, ()))
+               and (n.executes_code or _executes(system, n, _exposed)) for n in system.senders.get(e.id, ()))
 
 
 _TOOL = _kinds(Kind.tool)

@@ -135,9 +135,8 @@ class Workbench:
         """One decision by a named person: the same register entry and audit record as ``dicetm decide``."""
         outcome = self.session.decide([decision], reviewer=reviewer)
         history = _history(outcome.register, decision.item.strip())
-        flags = history[-1].details.get("flags") if history else None
         return Decided(outcome.register, bool(history and history[-1].quick), [w.message for w in outcome.warnings],
-                       [str(f) for f in flags] if isinstance(flags, list) else [])
+                       history[-1].flags if history else [])
 
     # --- iterations --------------------------------------------------------------------------------------
 

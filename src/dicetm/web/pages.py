@@ -228,9 +228,8 @@ def _second_look(threat: Threat, history: list[HistoryEntry], reviewer: str) -> 
     decided = current_decision(history)
     if decided is None:
         return None
-    flags = decided.details.get("flags")
     confirmed = [h.actor for h in history if h.action == CONFIRM and h.details.get("confirms") == decided.seq]
-    return SecondLook(decided, [str(f) for f in flags] if isinstance(flags, list) else [], confirmed,
+    return SecondLook(decided, decided.flags, confirmed,
                       bool(reviewer) and same_person(decided.actor, reviewer),
                       bool(reviewer) and any(same_person(actor, reviewer) for actor in confirmed))
 
