@@ -44,7 +44,7 @@ def test_references_must_name_the_right_kind() -> None:
       - {id: hub, name: Hub, kind: registry}
     """)
     messages = [(p.message, p.location.line, p.hint) for p in found]
-    assert ("elements[1].server names 'agent', which has kind 'agent', not 'mcp_server'", 4,
+    assert ("elements[1] (id lookup).server names 'agent', which has kind 'agent', not 'mcp_server'", 4,
             "name an element of kind mcp_server here") in messages
     assert any("installed_from names element 'hubb'" in m and h == "did you mean 'hub'?" for m, _l, h in messages)
 

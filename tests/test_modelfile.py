@@ -200,8 +200,8 @@ def test_a_merged_value_is_reported_where_it_is_written() -> None:
     """)
     problems = problems_of(text)
     assert [(p.message, at(p)) for p in problems] == [
-        ("flows[0].encrypted must be true or false, but it is 'maybe'", (10, 57, "flows[0].encrypted")),
-        ("flows[1].encrypted must be true or false, but it is 'maybe'", (10, 57, "flows[1].encrypted")),
+        ("flows[0] (id f1).encrypted must be true or false, but it is 'maybe'", (10, 57, "flows[0].encrypted")),
+        ("flows[1] (id f2).encrypted must be true or false, but it is 'maybe'", (10, 57, "flows[1].encrypted")),
     ]
 
 
@@ -214,8 +214,8 @@ def test_an_unknown_field_from_a_merge_is_reported_at_its_key() -> None:
     """)
     problems = problems_of(text)
     assert [(p.message, at(p)) for p in problems] == [
-        ("unknown field 'colour' in flows[0]", (10, 46, "flows[0].colour")),
-        ("unknown field 'colour' in flows[1]", (10, 46, "flows[1].colour")),
+        ("unknown field 'colour' in flows[0] (id f1)", (10, 46, "flows[0].colour")),
+        ("unknown field 'colour' in flows[1] (id f2)", (10, 46, "flows[1].colour")),
     ]
 
 
@@ -263,7 +263,7 @@ def test_duplicate_keys_are_located_at_the_second_key() -> None:
         name: Gateway
     """
     problem = one_problem(text)
-    assert problem.message == "duplicate key 'name' in elements[0]; the first one is on line 4"
+    assert problem.message == "duplicate key 'name' in elements[0] (id api); the first one is on line 4"
     assert at(problem) == (6, 5, "elements[0].name")
     assert problem.hint == "YAML keeps only one of them; remove or rename the other"
 
@@ -369,7 +369,7 @@ def test_misspelt_field_suggests_the_right_one() -> None:
         exposre: internet
     """
     problem = one_problem(text)
-    assert problem.message == "unknown field 'exposre' in elements[0]"
+    assert problem.message == "unknown field 'exposre' in elements[0] (id api)"
     assert at(problem) == (6, 5, "elements[0].exposre")
     assert problem.hint == "did you mean 'exposure'?"
 
@@ -379,12 +379,30 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     # The flow's other mistakes are reported in the same run (its ends name no element).
     assert [p.location.path for p in problems] == ["flows[0].source", "flows[0].target", "flows[0].colour"]
     problem = problems[2]
-    assert problem.message == "unknown field 'colour' in flows[0]"
+    assert problem.message == "unknown field 'colour' in flows[0] (id f)"
     assert at(problem) == (3, 35, "flows[0].colour")
     assert problem.hint == (
         "allowed fields: authenticated, bidirectional, classification, data, encrypted, id, protocol, provenance, "
         "source, source_data, target, token_passthrough"
     )
+
+
+def test_a_located_problem_names_the_list_item_by_its_id_or_else_its_name() -> None:
+    """With 40 elements, `elements[6]` alone sends a person counting: the message names the item too."""
+    lines = ["name: x", "elements:"]
+    lines += [f"  - {{id: e{n}, name: E{n}, kind: process}}" for n in range(40)]
+    lines[2 + 6] = "  - {id: crm-db, name: CRM, kind: databse}"
+    lines[2 + 7] = "  - {name: Billing API, kind: process, colour: red}"
+    lines += ["flows:", "  - {id: sync, source: crm-db, target: e99}"]
+    problems = problems_of("\n".join(lines) + "\n")
+    assert [(p.message, at(p)) for p in problems] == [
+        ("'databse' is not a valid value for elements[6] (id crm-db).kind", (9, 35, "elements[6].kind")),
+        ("elements[7] (name 'Billing API') is missing the required field 'id'", (10, 5, "elements[7]")),
+        ("unknown field 'colour' in elements[7] (name 'Billing API')", (10, 40, "elements[7].colour")),
+        ("flows[0] (id sync).target names element 'e99', which does not exist", (44, 40, "flows[0].target")),
+    ]
+    assert str(problems[0]).startswith("m.yaml:9:35 elements[6].kind: 'databse' is not a valid value for "
+                                       "elements[6] (id crm-db).kind")
 
 
 def test_misspelt_enum_value_suggests_the_right_one() -> None:
@@ -396,7 +414,7 @@ def test_misspelt_enum_value_suggests_the_right_one() -> None:
         kind: vectorstore
     """
     problem = one_problem(text)
-    assert problem.message == "'vectorstore' is not a valid value for elements[0].kind"
+    assert problem.message == "'vectorstore' is not a valid value for elements[0] (id kb).kind"
     assert at(problem) == (5, 11, "elements[0].kind")
     assert problem.hint is not None
     assert problem.hint.startswith("did you mean 'vector_store'? allowed: external_entity, process, ")
@@ -406,7 +424,7 @@ def test_misspelt_enum_value_suggests_the_right_one() -> None:
 def test_enum_inside_a_list() -> None:
     text = elements_yaml().replace("kind: llm", "kind: llm\n    output_rendered_as: [html, sqll]")
     problem = one_problem(text)
-    assert problem.message == "'sqll' is not a valid value for elements[1].output_rendered_as[1]"
+    assert problem.message == "'sqll' is not a valid value for elements[1] (id bot).output_rendered_as[1]"
     assert at(problem) == (9, 32, "elements[1].output_rendered_as[1]")
     assert problem.hint == "did you mean 'sql'? allowed: text, markdown, html, code, sql, shell"
 
@@ -419,7 +437,7 @@ def test_missing_field_points_at_the_parent_mapping() -> None:
         name: API
     """
     problem = one_problem(text)
-    assert problem.message == "elements[0] is missing the required field 'kind'"
+    assert problem.message == "elements[0] (id api) is missing the required field 'kind'"
     assert at(problem) == (3, 5, "elements[0]")
     assert problem.hint is not None
     assert problem.hint.startswith("add `kind: ...` (one of: external_entity, process, data_store, llm,")
@@ -441,14 +459,14 @@ def test_yaml_boolean_where_text_is_expected_suggests_quotes() -> None:
 
 def test_number_as_id_suggests_quotes() -> None:
     problem = one_problem("name: x\nelements:\n  - {id: 007, name: Bond, kind: process}\n")
-    assert problem.message == "elements[0].id must be text, but it is the number 7"
+    assert problem.message == "elements[0] (name 'Bond').id must be text, but it is the number 7"
     assert at(problem) == (3, 10, "elements[0].id")
     assert problem.hint == 'YAML reads 007 as the number 7; put it in quotes: "007"'
 
 
 def test_invalid_id_suggests_a_valid_one() -> None:
     problem = one_problem("name: x\nelements:\n  - {id: Chat API, name: Chat, kind: process}\n")
-    assert problem.message == "'Chat API' at elements[0].id is not a valid id"
+    assert problem.message == "'Chat API' at elements[0] (name 'Chat').id is not a valid id"
     assert at(problem) == (3, 10, "elements[0].id")
     assert problem.hint == (
         "ids use lower-case letters, digits, '.', '_' and '-', and start with a letter or digit, "
@@ -473,9 +491,9 @@ def test_list_entry_that_is_not_a_mapping() -> None:
 def test_bad_boolean_and_empty_name() -> None:
     problems = problems_of("name: x\nelements:\n  - {id: a, name: '', kind: process, rate_limited: maybe}\n")
     assert [(p.message, at(p), p.hint) for p in problems] == [
-        ("elements[0].name is empty", (3, 19, "elements[0].name"),
+        ("elements[0] (id a).name is empty", (3, 19, "elements[0].name"),
          "write some text, or remove the field if optional"),
-        ("elements[0].rate_limited must be true or false, but it is 'maybe'",
+        ("elements[0] (id a).rate_limited must be true or false, but it is 'maybe'",
          (3, 52, "elements[0].rate_limited"), "write true or false (unknown facts are simply left out)"),
     ]
 
@@ -501,8 +519,10 @@ def test_duplicate_ids_share_one_namespace() -> None:
     """)
     problems = problems_of(text)
     assert [(p.message, at(p)) for p in problems] == [
-        ("duplicate id 'api' at flows[0].id; elements[0] on line 3 already uses it", (10, 10, "flows[0].id")),
-        ("duplicate id 'bot' at trust_boundaries[0].id; elements[1] on line 6 already uses it",
+        ("duplicate id 'api' at flows[0].id; elements[0] (name 'API') on line 3 already uses it",
+         (10, 10, "flows[0].id")),
+        ("duplicate id 'bot' at trust_boundaries[0] (name 'B').id; elements[1] (name 'Bot') on line 6 already "
+         "uses it",
          (12, 10, "trust_boundaries[0].id")),
     ]
     assert problems[0].hint == SHARED_IDS
@@ -519,20 +539,20 @@ def test_duplicate_is_the_later_one_in_the_file_whatever_the_section_order() -> 
       - {id: f, name: F, kind: process}
     """
     problem = one_problem(text)
-    assert problem.message == "duplicate id 'f' at elements[2].id; flows[0] on line 3 already uses it"
+    assert problem.message == "duplicate id 'f' at elements[2] (name 'F').id; flows[0] on line 3 already uses it"
     assert at(problem) == (7, 10, "elements[2].id")
 
 
 def test_flow_to_a_misspelt_element_suggests_the_right_id() -> None:
     problem = one_problem(elements_yaml("flows:\n  - {id: f, source: api, target: bto}\n"))
-    assert problem.message == "flows[0].target names element 'bto', which does not exist"
+    assert problem.message == "flows[0] (id f).target names element 'bto', which does not exist"
     assert at(problem) == (10, 34, "flows[0].target")
     assert problem.hint == "did you mean 'bot'?"
 
 
 def test_flow_to_an_unknown_element_without_a_close_match() -> None:
     problem = one_problem(elements_yaml("flows:\n  - {id: f, source: zzzz, target: bot}\n"))
-    assert problem.message == "flows[0].source names element 'zzzz', which does not exist"
+    assert problem.message == "flows[0] (id f).source names element 'zzzz', which does not exist"
     assert at(problem) == (10, 21, "flows[0].source")
     assert problem.hint == "declare it under elements, or fix the id"
 
@@ -545,14 +565,14 @@ def test_flow_to_a_boundary_says_what_the_id_is() -> None:
       - {id: zone, name: Z, elements: [bot]}
     """)
     problem = one_problem(text)
-    assert problem.message == "flows[0].target names 'zone', which is a trust boundary, not an element"
+    assert problem.message == "flows[0] (id f).target names 'zone', which is a trust boundary, not an element"
     assert at(problem) == (10, 34, "flows[0].target")
     assert problem.hint == "refer to an element id here"
 
 
 def test_self_loop_flow() -> None:
     problem = one_problem(elements_yaml("flows:\n  - {id: f, source: bot, target: bot}\n"))
-    assert problem.message == "flows[0] starts and ends at 'bot'"
+    assert problem.message == "flows[0] (id f) starts and ends at 'bot'"
     assert at(problem) == (10, 34, "flows[0].target")
     assert problem.hint == (
         "a flow connects two different elements; describe work inside one element with its facts instead"
@@ -561,7 +581,7 @@ def test_self_loop_flow() -> None:
 
 def test_boundary_naming_a_missing_element() -> None:
     problem = one_problem(elements_yaml("trust_boundaries:\n  - {id: z, name: Z, elements: [api, bott]}\n"))
-    assert problem.message == "trust_boundaries[0].elements[1] names element 'bott', which does not exist"
+    assert problem.message == "trust_boundaries[0] (id z).elements[1] names element 'bott', which does not exist"
     assert at(problem) == (10, 38, "trust_boundaries[0].elements[1]")
     assert problem.hint == "did you mean 'bot'?"
 
@@ -616,11 +636,11 @@ def test_boundary_parent_missing_and_cyclic() -> None:
     assert [(p.message, at(p), p.hint) for p in problems] == [
         ("trust boundary parents form a loop: a -> b -> a", (10, 30, "trust_boundaries[0].parent"),
          "a boundary cannot (indirectly) contain itself; remove one `parent`"),
-        ("trust_boundaries[2].parent names trust boundary 'dcc', which does not exist", (12, 30,
+        ("trust_boundaries[2] (id c).parent names trust boundary 'dcc', which does not exist", (12, 30,
          "trust_boundaries[2].parent"), "declare it under trust_boundaries, or fix the id"),
         ("trust boundary parents form a loop: d -> d", (13, 30, "trust_boundaries[3].parent"),
          "a boundary cannot (indirectly) contain itself; remove one `parent`"),
-        ("trust_boundaries[4].parent names 'api', which is an element, not a trust boundary", (14, 30,
+        ("trust_boundaries[4] (id e).parent names 'api', which is an element, not a trust boundary", (14, 30,
          "trust_boundaries[4].parent"), "refer to a trust boundary id here"),
     ]
 
@@ -640,9 +660,9 @@ def test_tool_facts_on_a_non_tool_and_a_missing_target() -> None:
     """
     problems = problems_of(text)
     assert [(p.message, at(p), p.hint) for p in problems] == [
-        ("elements[0].acts_on names element 'kbb', which does not exist", (6, 14, "elements[0].acts_on"),
+        ("elements[0] (id search).acts_on names element 'kbb', which does not exist", (6, 14, "elements[0].acts_on"),
          "did you mean 'kb'?"),
-        ("elements[1].permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to: "
+        ("elements[1] (id kb).permissions is set, but 'kb' has kind 'vector_store'; permissions only applies to: "
          "agent, mcp_server, process, tool", (10, 18, "elements[1].permissions"),
          "change the kind if it is one of those, or remove `permissions`"),
     ]
@@ -657,9 +677,9 @@ def test_assets_and_assumptions_name_existing_elements() -> None:
     """)
     problems = problems_of(text)
     assert [(p.message, at(p), p.hint) for p in problems] == [
-        ("assets[0].stored_in[1] names element 'db', which does not exist",
+        ("assets[0] (id pii).stored_in[1] names element 'db', which does not exist",
          (10, 43, "assets[0].stored_in[1]"), "declare it under elements, or fix the id"),
-        ("assumptions[0].elements[0] names element 'boot', which does not exist",
+        ("assumptions[0] (id a1).elements[0] names element 'boot', which does not exist",
          (12, 40, "assumptions[0].elements[0]"), "did you mean 'bot'?"),
     ]
 
@@ -815,7 +835,7 @@ def test_a_large_model_loads_and_locates_a_late_mistake() -> None:
     assert len(parse_system_text(good, "m.yaml").system.flows) == 2000
     bad = good.replace("target: e0}", "target: e19999}")
     problem = one_problem(bad)
-    assert problem.message == "flows[1999].target names element 'e19999', which does not exist"
+    assert problem.message == "flows[1999] (id f1999).target names element 'e19999', which does not exist"
     assert at(problem) == (8003, 40, "flows[1999].target")
     assert problem.hint == "did you mean 'e1999'?"
 

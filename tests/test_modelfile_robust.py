@@ -81,16 +81,17 @@ def test_a_schema_error_does_not_hide_the_references_of_the_same_item() -> None:
           - {threat: T-LLM-001@nobody, decision: maybe}
         """)
     assert described(problems) == [
-        (3, "elements[0].exposure", "'everywhere' is not a valid value for elements[0].exposure"),
-        (3, "elements[0].acts_on", "elements[0].acts_on names element 'databse', which does not exist"),
-        (5, "elements[2].kind", "'nonsense' is not a valid value for elements[2].kind"),
-        (7, "flows[0].target", "flows[0].target names element 'dbb', which does not exist"),
-        (7, "flows[0].protocol", "flows[0].protocol must be text, but it is a list"),
+        (3, "elements[0].exposure", "'everywhere' is not a valid value for elements[0] (id tool).exposure"),
+        (3, "elements[0].acts_on", "elements[0] (id tool).acts_on names element 'databse', which does not exist"),
+        (5, "elements[2].kind", "'nonsense' is not a valid value for elements[2] (id api).kind"),
+        (7, "flows[0].target", "flows[0] (id f1).target names element 'dbb', which does not exist"),
+        (7, "flows[0].protocol", "flows[0] (id f1).protocol must be text, but it is a list"),
         (9, "trust_boundaries[0].elements[1]",
-         "trust_boundaries[0].elements[1] names element 'dbx', which does not exist"),
-        (9, "trust_boundaries[0].description", "trust_boundaries[0].description must be text, but it is a list"),
+         "trust_boundaries[0] (id z).elements[1] names element 'dbx', which does not exist"),
+        (9, "trust_boundaries[0].description",
+         "trust_boundaries[0] (id z).description must be text, but it is a list"),
         (9, "trust_boundaries[0].parent",
-         "trust_boundaries[0].parent names trust boundary 'nowhere', which does not exist"),
+         "trust_boundaries[0] (id z).parent names trust boundary 'nowhere', which does not exist"),
         (11, "countermeasures[0].control",
          "countermeasures[0].control names control 'C-INP-01', which is not in the catalogue"),
         (11, "countermeasures[0].status", "'someday' is not a valid value for countermeasures[0].status"),
@@ -116,7 +117,7 @@ def test_a_schema_error_does_not_hide_the_references_of_the_same_item() -> None:
 def test_booleans_are_true_or_false_and_nothing_else(written: str, shown: str, hint: str) -> None:
     problem = one_problem(f"name: x\nelements:\n  - id: a\n    name: A\n    kind: process\n"
                           f"    rate_limited: {written}\n")
-    assert problem.message == f"elements[0].rate_limited must be true or false, but it is {shown}"
+    assert problem.message == f"elements[0] (id a).rate_limited must be true or false, but it is {shown}"
     assert (problem.location.line, problem.location.column) == (6, 19)
     assert problem.hint is not None and hint in problem.hint
 

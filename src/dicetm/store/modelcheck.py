@@ -37,7 +37,6 @@ from dicetm.store.modelreader import (
     Where,
     article,
     close_match,
-    format_path,
 )
 
 ID_SECTIONS = ("elements", "flows", "trust_boundaries", "assets", "assumptions")
@@ -183,9 +182,10 @@ class Checker:
                 if self.known_controls is not None and control_id not in known:
                     guess = self.suggest(control_id, known)
                     hint = f"did you mean '{guess}'?" if guess else "declare it under controls (ids start with X-)"
+                    shown = self.where.show(("threats", index, "controls"))
                     self.add(("threats", index, "controls", position),
-                             f"threats[{index}].controls names '{control_id}', which is neither a catalogue "
-                             "control nor a custom control", hint)
+                             f"{shown} names '{control_id}', which is neither a catalogue control nor a custom "
+                             "control", hint)
 
     def add(self, path: FieldPath, message: str, hint: str | None = None) -> None:
         self.problems.append(self.where.problem(path, message, hint))
@@ -213,8 +213,9 @@ class Checker:
             path = (section, index, "id")
             first = self.first_use.setdefault(item_id, path)
             if first != path:
-                self.add(path, f"duplicate id '{item_id}' at {format_path(path)}; {format_path(first[:2])} "
-                         f"on line {self.where.line_of(first)} already uses it",
+                by = ("name",)  # the id they share tells them apart no better than the index
+                self.add(path, f"duplicate id '{item_id}' at {self.where.show(path, by)}; "
+                         f"{self.where.show(first[:2], by)} on line {self.where.line_of(first)} already uses it",
                          "ids are shared by elements, flows, trust boundaries, assets and assumptions; "
                          "rename one")
 
@@ -229,12 +230,12 @@ class Checker:
         other = self.first_use.get(ref)
         if other is not None:
             actual = article(_SINGULAR[str(other[0])])
-            self.add(path, f"{format_path(path)} names '{ref}', which is {actual}, not {article(what)}",
+            self.add(path, f"{self.where.show(path)} names '{ref}', which is {actual}, not {article(what)}",
                      f"refer to {article(what)} id here")
             return False
         guess = self.suggest(ref, self.ids[section])
         hint = f"did you mean '{guess}'?" if guess else f"declare it under {section}, or fix the id"
-        self.add(path, f"{format_path(path)} names {what} '{ref}', which does not exist", hint)
+        self.add(path, f"{self.where.show(path)} names {what} '{ref}', which does not exist", hint)
         return False
 
     def _element_refs(self, path: FieldPath, refs: list[str]) -> None:
@@ -248,7 +249,7 @@ class Checker:
                         and element.kind not in kinds:
                     allowed = ", ".join(sorted(k.value for k in kinds))
                     self.add(("elements", index, name),
-                             f"elements[{index}].{name} is set, but '{element.id}' has kind "
+                             f"{self.where.show(('elements', index, name))} is set, but '{element.id}' has kind "
                              f"'{element.kind.value}'; {name} only applies to: {allowed}",
                              f"change the kind if it is one of those, or remove `{name}`")
             for name, wanted in REFERENCE_FACTS.items():
@@ -258,7 +259,7 @@ class Checker:
                     continue
                 target = self.kinds.get(value)
                 if target is not None and target != wanted.value:
-                    self.add(path, f"elements[{index}].{name} names '{value}', which has kind '{target}', not "
+                    self.add(path, f"{self.where.show(path)} names '{value}', which has kind '{target}', not "
                              f"'{wanted.value}'", f"name an element of kind {wanted.value} here")
 
     def _check_flows(self) -> None:
@@ -267,7 +268,7 @@ class Checker:
             known_target = self._reference(("flows", index, "target"), flow.target, "elements")
             if flow.source == flow.target and known_source and known_target:
                 self.add(("flows", index, "target"),
-                         f"flows[{index}] starts and ends at '{flow.source}'",
+                         f"{self.where.show(('flows', index))} starts and ends at '{flow.source}'",
                          "a flow connects two different elements; describe work inside one element "
                          "with its facts instead")
 
@@ -338,7 +339,7 @@ class Checker:
             if known is not None and setting.control is not None and setting.control not in known:
                 guess = self.suggest(setting.control, known)
                 hint = f"did you mean '{guess}'?" if guess else "use a control id from the catalogue"
-                self.add(path, f"{format_path(path)} names control '{setting.control}', which is not in the "
+                self.add(path, f"{self.where.show(path)} names control '{setting.control}', which is not in the "
                          "catalogue", hint)
             for position, threat_id in enumerate(setting.threats or []):
                 self._threat_ref(("countermeasures", index, "threats", position), threat_id)
@@ -361,7 +362,7 @@ class Checker:
             return
         match = THREAT_ID.match(threat_id)
         if match is None:
-            self.add(path, f"{format_path(path)} is '{threat_id}', which is not a threat id",
+            self.add(path, f"{self.where.show(path)} is '{threat_id}', which is not a threat id",
                      "threat ids look like RULE@element or RULE@element@flow, e.g. T-LLM-001@chatbot; copy "
                      "them from the analysis output")
             return

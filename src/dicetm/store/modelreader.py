@@ -130,6 +130,41 @@ class Where:
                 key: bool = False) -> Problem:
         return Problem(message, self.at(path, key=key), hint)
 
+    def show(self, path: FieldPath, by: tuple[str, ...] = ("id", "name")) -> str:
+        """The path for a message, naming each list item by its id or name: ``elements[6] (id crm-db).kind``.
+
+        With 40 elements, ``elements[6]`` alone sends a person counting; the id says which one it is.
+        """
+        text, node = "", self.root
+        for step, part in enumerate(path):
+            if isinstance(part, int):
+                items = node.value if isinstance(node, yaml.SequenceNode) else []
+                node = items[part] if 0 <= part < len(items) else None
+                about_id = path[step + 1:step + 2] == ("id",)  # a problem with the id itself: name the item
+                text += f"[{part}]{_item_label(node, tuple(k for k in by if k != 'id') if about_id else by)}"
+            else:
+                entry = _entry(node, part)
+                node = entry[1] if entry else None
+                text += f".{part}" if text else part
+        return text
+
+    def in_path(self, path: FieldPath) -> str:
+        return f"in {self.show(path)}" if path else "at the top level"
+
+    def at_path(self, path: FieldPath) -> str:
+        return f"at {self.show(path)}" if path else "at the top level"
+
+
+def _item_label(node: yaml.Node | None, by: tuple[str, ...]) -> str:
+    """`` (id crm-db)`` for a list item that states an id, `` (name 'CRM')`` if only a name, else nothing."""
+    for key in by:
+        entry = _entry(node, key)
+        value = entry[1] if entry else None
+        if isinstance(value, yaml.ScalarNode) and value.value.strip():
+            shown = short(value.value, 40)
+            return f" (id {shown})" if key == "id" and re.fullmatch(r"[\w.-]+", shown) else f" ({key} {shown!r})"
+    return ""
+
 
 def closest(table: Mapping[FieldPath, Position], path: FieldPath) -> Position | None:
     while path not in table and path:
@@ -295,7 +330,7 @@ class Reader:
             variable, _default = MAX_ALIAS_TEXT
             message = (f"YAML aliases in the model file repeat more than {self.limits.alias_text:,} characters "
                        "of text (every use of an alias counts)")
-        raise InputError([self.where.problem(path, f"{message}; stopped {at_path(path)}",
+        raise InputError([self.where.problem(path, f"{message}; stopped {self.where.at_path(path)}",
                                              f"a real model does not need this: write the repeated part once; if "
                                              f"it does, raise the limit with the environment variable {variable}")])
 
@@ -324,11 +359,11 @@ class Reader:
                 self._too_big(path)
             return self._built[node_key]
         if node_key in self._open:
-            self._fail(path, f"the alias {at_path(path)} refers to a node that contains it",
+            self._fail(path, f"the alias {self.where.at_path(path)} refers to a node that contains it",
                        "aliases (*name) may not point back into their own anchor")
             return None
         if depth > _MAX_DEPTH:
-            self._fail(path, f"the data {at_path(path)} is nested deeper than {_MAX_DEPTH} levels")
+            self._fail(path, f"the data {self.where.at_path(path)} is nested deeper than {_MAX_DEPTH} levels")
             return None
         expected = _SEQ if isinstance(node, yaml.SequenceNode) else _MAP
         if node.tag != expected:
@@ -360,7 +395,7 @@ class Reader:
                 continue
             child = (*path, name)
             if name in first_line:
-                self._fail(child, f"duplicate key '{name}' {in_path(path)}; the first one is on line "
+                self._fail(child, f"duplicate key '{name}' {self.where.in_path(path)}; the first one is on line "
                            f"{first_line[name]}", "YAML keeps only one of them; remove or rename the other",
                            key_node)
             else:
@@ -373,7 +408,7 @@ class Reader:
         sources = source.value if isinstance(source, yaml.SequenceNode) else [source]
         for item in reversed(sources):
             if not isinstance(item, yaml.MappingNode):
-                self._fail(path, f"the merge key '<<' {in_path(path)} needs a mapping or a list of mappings",
+                self._fail(path, f"the merge key '<<' {self.where.in_path(path)} needs a mapping or a list of mappings",
                            "write `<<: *name` where &name marks a mapping")
                 continue
             merged = self.value(item, path, depth + 1)
@@ -390,7 +425,7 @@ class Reader:
         if node.tag in _TEXT_TAGS and isinstance(node, yaml.ScalarNode):
             return str(node.value)
         if not isinstance(node, yaml.ScalarNode):
-            self._fail(parent, f"a key {in_path(parent)} is a list or mapping; keys must be plain names",
+            self._fail(parent, f"a key {self.where.in_path(parent)} is a list or mapping; keys must be plain names",
                        "write `field: value`, with the field name on the left", node)
             return None
         if node.tag not in _SCALAR_TAGS:
@@ -413,7 +448,7 @@ class Reader:
             value = reader(node)
         except (ValueError, KeyError, OverflowError):
             kind = tag.removeprefix(_TAG)
-            self._fail(path, f"{short(node.value)!r} {at_path(path)} cannot be read as {kind}",
+            self._fail(path, f"{short(node.value)!r} {self.where.at_path(path)} cannot be read as {kind}",
                        "remove the !!tag or fix the value")
             return None
         self.raw[path] = node.value
@@ -421,7 +456,7 @@ class Reader:
 
     def _unsupported(self, node: yaml.Node, path: FieldPath) -> None:
         tag = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
-        self._fail(path, f"unsupported YAML tag '{tag}' {at_path(path)}",
+        self._fail(path, f"unsupported YAML tag '{tag}' {self.where.at_path(path)}",
                    "the model file uses plain YAML only: text, numbers, true/false, lists and mappings")
 
 
@@ -431,14 +466,6 @@ class Reader:
 def close_match(word: str, choices: Collection[str]) -> str | None:
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return matches[0] if matches else None
-
-
-def in_path(path: FieldPath) -> str:
-    return f"in {format_path(path)}" if path else "at the top level"
-
-
-def at_path(path: FieldPath) -> str:
-    return f"at {format_path(path)}" if path else "at the top level"
 
 
 def article(noun: str) -> str:

@@ -21,8 +21,6 @@ from dicetm.store.modelreader import (
     Where,
     close_match,
     describe_value,
-    format_path,
-    in_path,
     slug,
 )
 
@@ -39,7 +37,7 @@ def schema_problems(errors: list[ErrorDetails], where: Where, reader: Reader) ->
 
 def _schema_problem(error: ErrorDetails, path: FieldPath, where: Where,
                     raw: dict[FieldPath, str]) -> Problem:
-    kind, value, shown = error["type"], error.get("input"), format_path(path)
+    kind, value, shown = error["type"], error.get("input"), where.show(path)
     if kind == "extra_forbidden":
         return _unknown_field(path, where)
     if kind == "missing":
@@ -91,7 +89,7 @@ def _unknown_field(path: FieldPath, where: Where) -> Problem:
     fields = sorted(owner.model_fields) if isinstance(owner, type) and issubclass(owner, BaseModel) else []
     guess = close_match(name, fields)
     hint = f"did you mean '{guess}'?" if guess else f"allowed fields: {', '.join(fields)}"
-    return where.problem(path, f"unknown field '{name}' {in_path(parent)}", hint, key=True)
+    return where.problem(path, f"unknown field '{name}' {where.in_path(parent)}", hint, key=True)
 
 
 def _missing_field(path: FieldPath, where: Where) -> Problem:
@@ -100,12 +98,12 @@ def _missing_field(path: FieldPath, where: Where) -> Problem:
     hint = f"add `{name}: ...`"
     if isinstance(target, type) and issubclass(target, Enum):
         hint += f" (one of: {', '.join(str(m.value) for m in target)})"
-    owner = format_path(parent) or "the model file"
+    owner = where.show(parent) or "the model file"
     return where.problem(parent, f"{owner} is missing the required field '{name}'", hint)
 
 
 def _bad_choice(path: FieldPath, value: object, allowed: list[str], where: Where) -> Problem:
-    shown = format_path(path)
+    shown = where.show(path)
     choices = f"allowed: {', '.join(allowed)}"
     if value is None:
         return where.problem(path, f"{shown} is empty", choices)
@@ -170,7 +168,7 @@ def _check_booleans(data: dict[str, object], model: type[BaseModel], path: Field
 
 
 def _not_a_boolean(value: object, path: FieldPath, where: Where, reader: Reader) -> Problem | None:
-    shown = format_path(path)
+    shown = where.show(path)
     if isinstance(value, bool):
         raw = reader.raw.get(path)
         if raw is None or raw in _TRUE_OR_FALSE:
