@@ -22,6 +22,10 @@ class ThreatStatus(StrEnum):
     retired = "retired"  # its rule no longer fires or its element is gone
 
 
+# A threat in one of these states is waiting for a person's decision; it never counts as accepted.
+NEEDS_DECISION = frozenset({ThreatStatus.unreviewed, ThreatStatus.stale, ThreatStatus.needs_info})
+
+
 class CountermeasureReview(StrEnum):
     proposed = "proposed"
     accepted = "accepted"

@@ -27,6 +27,7 @@ from dicetm.model import (
     risk_level,
 )
 from dicetm.model.findings import RISK_ORDER
+from dicetm.model.register import NEEDS_DECISION
 from dicetm.pipeline.state import State
 
 COVERING = (CountermeasureStatus.accepted, CountermeasureStatus.planned, CountermeasureStatus.implemented)
@@ -150,6 +151,9 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
         steps.append(NextStep(priority=2, kind="open-questions", refs=[q.id for q in state.open_questions],
                               text=f"Answer {len(state.open_questions)} open questions about missing context "
                                    f"({', '.join(topics)}); answers can change threats and their scores."))
+    undecided = _undecided_step(state.threats)
+    if undecided is not None:
+        steps.append(undecided)
     serious_ids = {t.id for t in serious}
     rest = [t.id for t in uncovered if t.id not in serious_ids]
     if rest:
@@ -170,6 +174,24 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
                               text=f"Review {len(proposed)} proposed countermeasures: accept, plan with an "
                                    "owner and due date, or reject."))
     return steps
+
+
+_UNDECIDED_REFS = 20  # the rest are counted in the text; the review queue lists them all
+
+
+def _undecided_step(threats: tuple[Threat, ...]) -> NextStep | None:
+    """The threats still waiting for a person (statuses come from the register, applied before evaluation)."""
+    waiting = [t for t in threats if t.status in NEEDS_DECISION]
+    if not waiting:
+        return None
+    counts = {status: sum(t.status == status for t in waiting) for status in sorted(NEEDS_DECISION, reverse=True)}
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    first = sorted(waiting, key=lambda t: (-t.score, t.id))[:_UNDECIDED_REFS]
+    noun = "threat is" if len(waiting) == 1 else "threats are"
+    return NextStep(priority=2, kind="undecided-threats", refs=[t.id for t in first],
+                    text=f"{len(waiting)} {noun} still waiting for a decision ({parts}): run `dicetm review "
+                         "<workspace>`, or `dicetm decide <workspace> <threat id>` for one; until decided they "
+                         "count as undecided, never as accepted.")
 
 
 def review_summary(state: State) -> ReviewSummary:

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from dicetm.model import AnalysisResult, ResidualRiskEntry, RiskLevel, Threat, risk_level
 from dicetm.model.findings import RISK_ORDER
-from dicetm.model.register import Register, ThreatEntry
+from dicetm.model.register import NEEDS_DECISION, Register, ThreatEntry
 
-NEEDS_DECISION = frozenset({"unreviewed", "stale", "needs-info"})
 REAL_THREAT = frozenset({"accepted", "modified"})
 DEFAULT_MINUTES_PER_ITEM = 1.5
 DEFAULT_BATCH = 10

@@ -1,0 +1,68 @@
+"""The report's next steps name the threats still waiting for a person's decision, with the command to decide them.
+
+The register's statuses are applied before evaluation, so the step counts what the register says, not what
+the rules alone would say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dicetm.api import load
+from dicetm.model import AnalysisResult, NextStep, System
+from dicetm.model.register import Register, ThreatEntry, ThreatStatus
+from dicetm.pipeline.run import analyze
+
+CHATBOT = Path(__file__).resolve().parents[2] / "examples" / "support-chatbot"
+
+
+@pytest.fixture(scope="module")
+def system() -> System:
+    return load(CHATBOT).system
+
+
+def undecided_step(result: AnalysisResult) -> NextStep | None:
+    found = [s for s in result.evaluation.next_steps if s.kind == "undecided-threats"]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def register_with(result: AnalysisResult, statuses: dict[str, ThreatStatus]) -> Register:
+    """Every threat accepted by a person, except those given another status."""
+    return Register(threats=[ThreatEntry(id=t.id, rule=t.rule, title=t.title,
+                                         status=statuses.get(t.id, ThreatStatus.accepted))
+                             for t in result.threats])
+
+
+def test_without_decisions_every_threat_is_waiting_and_the_step_says_how_to_decide(system: System) -> None:
+    result = analyze(system)
+    step = undecided_step(result)
+    assert step is not None and step.priority == 2
+    total = len(result.threats)
+    assert step.text.startswith(f"{total} threats are still waiting for a decision ({total} unreviewed)")
+    assert "`dicetm review <workspace>`" in step.text and "`dicetm decide <workspace> <threat id>`" in step.text
+    ranked = sorted(result.threats, key=lambda t: (-t.score, t.id))
+    assert step.refs == [t.id for t in ranked[:20]]
+
+
+def test_the_step_counts_the_registers_statuses(system: System) -> None:
+    first = analyze(system)
+    ids = sorted(t.id for t in first.threats)
+    statuses = {ids[0]: ThreatStatus.stale, ids[1]: ThreatStatus.needs_info, ids[2]: ThreatStatus.unreviewed,
+                ids[3]: ThreatStatus.stale}
+    result = analyze(system, register=register_with(first, statuses))
+    step = undecided_step(result)
+    assert step is not None
+    assert step.text.startswith("4 threats are still waiting for a decision (1 unreviewed, 2 stale, 1 needs-info)")
+    assert sorted(step.refs) == ids[:4]
+
+
+def test_no_step_once_every_threat_is_decided(system: System) -> None:
+    first = analyze(system)
+    result = analyze(system, register=register_with(first, {}))
+    assert undecided_step(result) is None
+    one = analyze(system, register=register_with(first, {first.threats[0].id: ThreatStatus.needs_info}))
+    step = undecided_step(one)
+    assert step is not None and step.text.startswith("1 threat is still waiting for a decision (1 needs-info)")
