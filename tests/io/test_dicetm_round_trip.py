@@ -9,6 +9,7 @@ round trips check that).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from export_helpers import EXAMPLES, analysed
 
 from dicetm.io import load_data
 from dicetm.io.exporters import export
-from dicetm.model import Element, Flow
+from dicetm.model import AnalysisResult, Element, Flow, System, ThreatRecord
 from dicetm.pipeline.run import analyze
 
 _NOT_COMPARED = {"provenance", "source_data"}
@@ -43,3 +44,60 @@ def test_threat_dragon_out_and_back_keeps_element_ids_and_kinds(example: str) ->
     back = imported.system
     assert {e.id: e.kind for e in back.elements} == {e.id: e.kind for e in loaded.system.elements}
     assert not [u for u in imported.unmapped if "dicetmKind" in str(u)]  # read, not reported as dropped
+
+
+# A round trip is idempotent: the threats dicetm's rules found are left to the rules on the way back (their
+# marks say so), instead of coming back as imported threats beside the rule findings they copy.
+_MARKED = ("threat-dragon", "otm", "threagile")
+
+
+def _round_trip(tool: str, result: AnalysisResult, system: System) -> tuple[System, AnalysisResult, list[str]]:
+    draft = load_data(tool, export(tool, result, _Loaded(system)), f"model.{tool}")
+    return draft.system, analyze(draft.system), draft.notes
+
+
+@dataclass
+class _Loaded:
+    system: System
+
+
+@pytest.mark.parametrize("tool", _MARKED)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_a_round_trip_lists_each_threat_once_and_a_second_one_changes_nothing(tool: str, example: str) -> None:
+    loaded, result = analysed(example)
+    assert not loaded.system.threats and {t.provenance.source for t in result.threats} == {"rule"}
+    once, once_result, notes = _round_trip(tool, result, loaded.system)
+    assert once.threats == []  # none imported: every exported threat was a rule's finding
+    assert {t.provenance.source for t in once_result.threats} == {"rule"}
+    ids = [t.id for t in once_result.threats]
+    assert len(ids) == len(set(ids))
+    assert any(f"{len(result.threats)} threats that dicetm exported from its own rules" in n for n in notes)
+    twice, twice_result, _notes = _round_trip(tool, once_result, once)
+    assert twice.threats == [] and [t.id for t in twice_result.threats] == ids
+    assert not [c for c in twice.controls if c.id.startswith("X-")]  # no catalogue control comes back as custom
+
+
+def test_otm_round_trip_gives_back_exactly_the_rule_findings() -> None:
+    loaded, result = analysed("support-chatbot")
+    _back, back_result, _notes = _round_trip("otm", result, loaded.system)
+    assert sorted(t.id for t in back_result.threats) == sorted(t.id for t in result.threats)
+
+
+def test_a_threat_a_person_stated_keeps_its_id_through_threat_dragon() -> None:
+    loaded, _result = analysed("support-chatbot")
+    stated = ThreatRecord(id="TH-ops-1", title="Operator pastes customer data into the wiki",
+                          elements=[loaded.system.elements[0].id])
+    system = loaded.system.model_copy(update={"threats": [stated]})
+    result = analyze(system)
+    back, back_result, _notes = _round_trip("threat-dragon", result, system)
+    assert [t.id for t in back.threats] == ["TH-ops-1"]
+    assert [t.id for t in back_result.threats].count("TH-ops-1") == 1
+
+
+def test_a_file_another_tool_wrote_keeps_its_threats_even_with_dicetm_like_ids() -> None:
+    """Only dicetm's own marks make a threat a rule finding: an OTM file from elsewhere is read as before."""
+    loaded, result = analysed("support-chatbot")
+    doc = json.loads(export("otm", result, loaded))
+    doc["project"]["attributes"] = {}  # not written by dicetm
+    back = load_data("otm", doc, "other.otm.json").system
+    assert len(back.threats) == len(result.threats)

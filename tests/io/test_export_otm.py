@@ -128,7 +128,8 @@ def test_dicetm_to_otm_and_back_keeps_counts(example: str) -> None:
     loaded, result = analysed(example)
     imported = load_data("otm", export("otm", result, loaded), "export.otm.json")
     assert not any(b.name == "Outside every trust boundary" for b in imported.system.trust_boundaries)
-    assert counts(imported.system) == counts(loaded.system) | {"threats": len(result.threats)}
+    # The rules' findings are left to the rules on the way back (test_dicetm_round_trip checks they return).
+    assert counts(imported.system) == counts(loaded.system)
 
 
 def test_otm_sample_to_dicetm_and_back_keeps_counts(tmp_path: Path) -> None:

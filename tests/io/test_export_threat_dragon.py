@@ -178,8 +178,8 @@ def test_dicetm_to_threat_dragon_and_back_keeps_counts(example: str) -> None:
     _load_file, load_data = importer()
     loaded, result = analysed(example)
     imported = load_data("threat-dragon", export("threat-dragon", result, loaded), "export.json")
-    expected = counts(loaded.system) | {"threats": len(result.threats)}
-    assert counts(imported.system) == expected
+    # The rules' findings are left to the rules on the way back (test_dicetm_round_trip checks they return).
+    assert counts(imported.system) == counts(loaded.system)
     assert _membership(imported.system) == _membership(loaded.system)
 
 

@@ -12,7 +12,8 @@ dicetm is laid over. New elements are drawn to the right of the kept drawing.
 
 Each new threat goes on the cell of the flow it names, else of its primary element, with status ``Open``:
 the review status in dicetm is never turned into a decision in another tool. Element kinds that
-Threat Dragon has no shape for are kept in ``data.dicetmKind`` so a re-import can restore them.
+Threat Dragon has no shape for are kept in ``data.dicetmKind`` so a re-import can restore them, and each new
+threat carries its dicetm id in ``dicetmId`` so a re-import does not take a rule's finding in a second time.
 """
 
 from __future__ import annotations
@@ -90,10 +91,16 @@ def render_threat_dragon(result: AnalysisResult, system: System) -> str:
     for index, diagram in enumerate(diagrams):
         holder = diagram["diagramJson"] if isinstance(diagram.get("diagramJson"), dict) else diagram
         holder["cells"] = cells.of_diagram(index)
-    top = document["detail"].get("threatTop")
-    if isinstance(top, int) or cells.new_threats:
-        document["detail"]["threatTop"] = (top if isinstance(top, int) else 0) + cells.new_threats
+    if isinstance(document["detail"].get("threatTop"), int) or cells.new_threats:
+        document["detail"]["threatTop"] = cells.kept_top + cells.new_threats
     return json_text(document)
+
+
+def _number(record: ThreatRecord) -> int:
+    """The number Threat Dragon gave a threat imported from it (0 for any other threat)."""
+    data = source_of(record, NAME)
+    number = data.item.get("number") if data is not None else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else 0
 
 
 def _new_diagram(system: System) -> dict[str, Any]:
@@ -117,6 +124,9 @@ class _Cells:
         self.by_path: dict[str, dict[str, Any]] = {}
         self.by_item: dict[tuple[str, str], dict[str, Any]] = {}  # ("element" | "flow", id) -> cell
         self.new_threats = 0
+        # New threats are numbered after the kept ones. Not after the kept threatTop: that still counts the
+        # threats dicetm wrote last time, which a re-import leaves to the rules and which come back as new.
+        self.kept_top = max((_number(r) for r in system.threats), default=0)
         self.ids = {e.id: _kept_id(e) or cell_id(e.id) for e in system.elements}
         fresh = [e for e in system.elements if source_of(e, NAME) is None]
         layout = compute_layout(system, lambda e: _SIZES[shape_of(e)])
@@ -181,7 +191,7 @@ class _Cells:
         holder = cell.get("data", cell)
         if stored is None:
             self.new_threats += 1
-            stored = _threat(threat, self.new_threats, self.names)
+            stored = _threat(threat, self.kept_top + self.new_threats, self.names)
             holder["hasOpenThreats"] = True
             _mark_open(cell)
         elif changed:
@@ -281,6 +291,7 @@ def _threat(threat: Threat, number: int, names: dict[str, str]) -> dict[str, Any
         "modelType": "STRIDE",
         "number": number,
         "score": str(threat.score),
+        "dicetmId": threat.id,  # read back on import: a rule's finding is left to the rules (see io.own_marks)
     }
 
 

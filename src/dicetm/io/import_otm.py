@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from dicetm.catalog import load_catalog
 from dicetm.io.document import Node, root
 from dicetm.io.interface import Draft
 from dicetm.io.ledger import Ledger
@@ -40,7 +41,16 @@ from dicetm.io.mapping import (
     reaches,
     stride_letter,
 )
-from dicetm.io.own_marks import facts_from_text, own_id, own_kind, with_facts, without_dangling_references
+from dicetm.io.own_marks import (
+    OwnFindings,
+    facts_from_text,
+    finding_id,
+    own_id,
+    own_kind,
+    rule_id,
+    with_facts,
+    without_dangling_references,
+)
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import Asset, Classification, CustomControl, Element, Flow, System, ThreatRecord, TrustBoundary
 
@@ -384,6 +394,9 @@ class _Conversion:
         for node in self.doc.child("mitigations").items():
             node.require_map("a mitigation (an object)")
             otm_id = node.text("id") or ""
+            if self._from_dicetm() and otm_id in load_catalog().controls:  # dicetm's own: the catalogue has it
+                ids.setdefault(otm_id, otm_id)
+                continue
             name = node.text("name") or node.text("description") or otm_id or "Mitigation"
             if node.child("riskReduction").value is not None:
                 self.ledger.skip_field(node.child("riskReduction").path, "mitigation risk reduction",
@@ -403,12 +416,16 @@ class _Conversion:
 
     def _threats(self, control_ids: dict[str, str]) -> list[ThreatRecord]:
         pool = ExternalIdPool()
+        own = OwnFindings("OTM")
         threats = []
         defined = set()
         for node in self.doc.child("threats").items():
             node.require_map("a threat (an object)")
             otm_id = node.text("id") or ""
             defined.add(otm_id)
+            if self._own_finding(node, otm_id):
+                own.claim(otm_id)
+                continue
             uses = self.threat_uses.get(otm_id, _Uses())
             threats.append(self._threat(node, pool.take(otm_id, fallback=node.text("name") or "threat"), uses,
                                         control_ids))
@@ -416,7 +433,16 @@ class _Conversion:
             if otm_id not in defined:
                 self.ledger.skip("$.threats", f"threat '{otm_id}' named by a component or dataflow",
                                  "no threat has this id")
+        own.note(self.ledger)
         return threats
+
+    def _own_finding(self, node: Node, otm_id: str) -> bool:
+        """A threat dicetm's export wrote for a finding of its rules: its id is the finding id, and its
+        ``dicetm.rule`` attribute names that finding's rule."""
+        attributes = node.child("attributes")
+        rule = rule_id(attributes.text("dicetm.rule")) if attributes.is_map() else None
+        found = finding_id(otm_id)
+        return self._from_dicetm() and rule is not None and found is not None and found.startswith(f"{rule}@")
 
     def _cwes(self, node: Node) -> list[str]:
         result = []

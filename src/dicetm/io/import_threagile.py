@@ -42,6 +42,7 @@ from dicetm.io.mapping import (
     slug,
     stride_letter,
 )
+from dicetm.io.own_marks import OwnFindings, rule_id
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Asset,
@@ -322,8 +323,13 @@ class _Conversion:
         controls: list[CustomControl] = []
         threats: list[ThreatRecord] = []
         tracking = self._tracking()
+        own = OwnFindings("Threagile")
         for title, category in self.doc.child("individual_risk_categories").entries():
             category.require_map("an individual risk category (a mapping)")
+            if _own_rule(category) is not None:  # dicetm's export of a rule's findings: the rules find them again
+                for risk_title, _risk in category.child("risks_identified").entries():
+                    own.claim(plain_text(risk_title) or category.path)
+                continue
             category_id = category.text("id") or slug(title) or "risk"
             mitigation = category.text("mitigation")
             control_id = None
@@ -343,6 +349,7 @@ class _Conversion:
             if key not in self.tracked:
                 self.ledger.skip(node.path, f"risk tracking '{key}'",
                                  "it tracks a risk found by Threagile's built-in rules, which are not in the file")
+        own.note(self.ledger)
         return controls, threats
 
     def _risk(self, category: Node, category_id: str, title: str, risk: Node, control_id: str | None,
@@ -442,3 +449,11 @@ def _link_slug(title: str) -> str:
 
 def _kind_text(boundary_type: str | None) -> str | None:
     return f"(Threagile type: {boundary_type})" if boundary_type else None
+
+
+def _own_rule(category: Node) -> str | None:
+    """The dicetm rule whose findings dicetm's export put in this risk category (its id and detection logic
+    name the rule), else None."""
+    match = re.fullmatch(r"dicetm rule (\S+)", category.text("detection_logic") or "")
+    found = rule_id(match[1]) if match else None
+    return found if found is not None and (category.text("id") or "") == found.lower() else None

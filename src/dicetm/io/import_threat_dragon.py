@@ -39,7 +39,7 @@ from dicetm.io.mapping import (
     level_of_severity,
     stride_letter,
 )
-from dicetm.io.own_marks import own_id, own_kind
+from dicetm.io.own_marks import OwnFindings, finding_id, own_id, own_kind
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Classification,
@@ -80,7 +80,7 @@ _FLOW_KEYS = frozenset({
     "isTrustBoundary", "threatFrequency", "isBidirectional", "isEncrypted", "isPublicNetwork", "protocol",
 })
 _THREAT_KEYS = frozenset({"id", "title", "description", "type", "status", "severity", "score", "mitigation",
-                          "modelType", "new", "number"})
+                          "modelType", "new", "number", "dicetmId"})
 # v1 cells carry their properties beside the drawing attributes; these are drawing only.
 _V1_DRAWING = frozenset({"size", "position", "angle", "id", "z", "attrs", "smooth", "source", "target",
                          "vertices", "labels", "ports", "markup", "router", "connector", "parent", "embeds"})
@@ -149,6 +149,7 @@ class _Conversion:
         self.flows: list[Flow] = []
         self.boundaries: list[TrustBoundary] = []
         self.threats: list[ThreatRecord] = []
+        self.own_findings = OwnFindings("Threat Dragon", exported_status="Open")
         self.controls: dict[str, tuple[str, str, str]] = {}  # mitigation text -> (control id, name, source_ref)
         self.cell_elements: dict[tuple[int, str], str] = {}  # (diagram, cell id) -> element id
         self.cell_kinds: dict[tuple[int, str], str] = {}
@@ -175,6 +176,7 @@ class _Conversion:
             titles = ", ".join(repr(d.text("title") or f"diagram {i}") for i, d in enumerate(diagrams) if d.is_map())
             self.ledger.note(f"{len(diagrams)} diagrams were merged into one model ({titles}); an element drawn "
                              "on two diagrams becomes two elements")
+        self.own_findings.note(self.ledger)
         system = System(
             name=name, description=description, elements=list(self.elements.values()), flows=self.flows,
             trust_boundaries=self.boundaries, threats=self.threats, controls=self._custom_controls(),
@@ -361,6 +363,10 @@ class _Conversion:
             return
         for number, node in enumerate(cell.props.child("threats").items(), start=1):
             node.require_map("a threat (an object)")
+            own = finding_id(node.text("dicetmId"))
+            if own is not None:
+                self.own_findings.claim(own, node.text("status"))
+                continue
             self.threats.append(self._threat(node, elements, flow_id, number))
             if flow_id is None and cell.kind == "tm.Flow":
                 self.ledger.skip_field(node.path, "threat on a flow that was not imported",
@@ -385,7 +391,8 @@ class _Conversion:
                 self.ledger.skip_field(node.child(key).path, f"threat property '{key}'", "no equivalent in the model")
         anchor = elements[0] if elements else "threat"
         return kept(ThreatRecord(
-            id=self.threat_ids.take(node.text("id"), fallback=f"td-{flow_id or anchor}-{number}"),
+            id=self.threat_ids.take(node.text("dicetmId"), node.text("id"),
+                                    fallback=f"td-{flow_id or anchor}-{number}"),
             title=node.text("title") or headline(description) or "Untitled threat", scenario=description,
             elements=list(dict.fromkeys(elements)), flows=[flow_id] if flow_id else [],
             stride=[stride] if stride else [], impact=impact,

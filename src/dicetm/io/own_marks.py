@@ -4,6 +4,10 @@ A model sent to Threat Dragon or OTM and taken in again keeps its element ids, k
 so the finding ids built from them, and the decisions resting on those, survive the trip. The marks are
 Threat Dragon's ``data.dicetmKind`` and OTM's ``attributes["dicetm.kind"]`` with the facts beside it; a file
 without them is read as any other file of its tool.
+
+The threats dicetm's rules found are marked too (Threat Dragon's ``dicetmId``, OTM's ``attributes["dicetm.rule"]``
+on a threat whose id is a finding id, Threagile's ``detection_logic: dicetm rule ...``): on import they are left to
+the rules (:class:`OwnFindings`), so a round trip does not list them twice.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from dicetm.io.ledger import Ledger
 from dicetm.io.mapping import IdPool
 from dicetm.model.system import ID_PATTERN, REFERENCE_FACTS, Element, Kind
 
@@ -81,3 +87,48 @@ def without_dangling_references(elements: list[Element]) -> tuple[list[Element],
         dropped += [f"{element.id}.{name} = {getattr(element, name)!r}" for name in gone]
         kept.append(element.model_copy(update=gone) if gone else element)
     return kept, dropped
+
+
+# ------------------------------------------------------------------------------- own rule findings
+
+_RULE_ID = re.compile(r"T-[A-Z]+-\d{3}")
+_FINDING_ID = re.compile(r"T-[A-Z]+-\d{3}@[^@\s]+(?:@[^@\s]+)?")
+
+
+def rule_id(text: str | None) -> str | None:
+    """``text`` when it is a dicetm rule id (``T-LLM-001``)."""
+    return text if text and _RULE_ID.fullmatch(text) else None
+
+
+def finding_id(text: str | None) -> str | None:
+    """``text`` when it is the id of a finding of dicetm's rules (``T-LLM-001@chatbot[@flow]``)."""
+    return text if text and _FINDING_ID.fullmatch(text) else None
+
+
+@dataclass
+class OwnFindings:
+    """Threats that dicetm exported from its own rules, met again on import.
+
+    They are not imported as threats: the rules find them again from the imported elements and flows, under
+    the same ids (the marks keep element ids), so the decisions on them still apply. Importing them as well
+    would list every such threat twice, and a second round trip would add them again.
+    """
+
+    tool: str
+    exported_status: str | None = None  # the status dicetm writes on export: not a change worth naming
+    found: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def claim(self, label: str, status: str | None = None) -> None:
+        self.found.append((label, None if status == self.exported_status else status))
+
+    def note(self, ledger: Ledger) -> None:
+        if not self.found:
+            return
+        noun = "threat" if len(self.found) == 1 else "threats"
+        text = (f"{len(self.found)} {noun} that dicetm exported from its own rules were left to the rules, which "
+                "find them again under the same ids (decisions made in dicetm still apply)")
+        marked = sorted({f"{label}: {status}" for label, status in self.found if status})
+        if marked:
+            text += f"; their status in {self.tool} is not a decision in dicetm: {', '.join(marked[:10])}"
+            text += f" and {len(marked) - 10} more" if len(marked) > 10 else ""
+        ledger.note(text)
