@@ -104,6 +104,18 @@ def test_a_past_review_by_date_is_refused(workspace: Path) -> None:
     assert snapshot(workspace) == before
 
 
+def test_a_past_due_date_for_a_plan_is_refused(workspace: Path) -> None:
+    before = snapshot(workspace)
+    done = invoke("decide", workspace, "C-OUT-001", "--plan", "--owner", "Carol", "--due", "2020-01-31",
+                  "--reviewer", REVIEWER)
+    assert done.code == 2, done.stderr
+    assert "due date 2020-01-31 is in the past" in done.stderr and "--due" in done.stderr
+    assert snapshot(workspace) == before
+    done = invoke("decide", workspace, "C-OUT-001", "--plan", "--owner", "Carol", "--due", "2999-12-31",
+                  "--reviewer", REVIEWER)
+    assert done.code == 0, done.stderr
+
+
 def test_an_expired_decision_reads_expired_everywhere(workspace: Path) -> None:
     invoke("decide", workspace, HIGH, "--accept", "--reviewer", REVIEWER)
     with_settings(workspace, "residual_risks", f"  - threat: {HIGH}\n    owner: Carol\n    decision: accept\n"

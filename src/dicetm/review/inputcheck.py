@@ -3,9 +3,9 @@
 Names (reviewer, owner) and free text (reason, business impact, titles, evidence) may not hold control
 characters: they go on one line in the register, the audit log, the reports and the gate's output, where a line
 break or an escape sequence would forge or hide something. A reason must meet the floor of
-``review.reasons``. A review-by date in the past is refused: the decision would be expired the moment it is
-made. Evidence for an implemented countermeasure must be an http(s) link or a path in the repository
-(``dicetm.evidence_link``).
+``review.reasons``. A review-by date or a plan's due date in the past is refused: the decision would be
+expired, or the plan overdue, the moment it is made. Evidence for an implemented countermeasure must be an
+http(s) link or a path in the repository (``dicetm.evidence_link``).
 """
 
 from __future__ import annotations
@@ -54,18 +54,29 @@ def _decision_problems(decision: DecisionInput, workspace: Path, today: date) ->
             yield Problem(problem, Location(path="--evidence"), hint=f"evidence is {evidence_link.RULE}")
 
 
+# Dates a decision looks ahead to: (field, what it is, why a past one is refused, hint).
+_FUTURE_DATES = (
+    ("review_by", "review-by date", "the decision would be expired the moment it is recorded",
+     "give the date by which the owner will look at this risk again"),
+    ("due", "due date", "the plan would be overdue the moment it is recorded",
+     "give the date by which the owner will have the countermeasure in place"),
+)
+
+
 def _date_problems(decision: DecisionInput, today: date) -> Iterable[Problem]:
-    text = decision.review_by
-    if text is None or decision.action == "reopen":
+    if decision.action == "reopen":
         return
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return  # decide() names a malformed date itself
-    if day < today:
-        yield Problem(f"review-by date {day.isoformat()} is in the past (today is {today.isoformat()}): the "
-                      "decision would be expired the moment it is recorded", Location(path="--review-by"),
-                      hint="give the date by which the owner will look at this risk again")
+    for field, what, why, hint in _FUTURE_DATES:
+        text = getattr(decision, field)
+        if text is None:
+            continue
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            continue  # decide() names a malformed date itself
+        if day < today:
+            yield Problem(f"{what} {day.isoformat()} is in the past (today is {today.isoformat()}): {why}",
+                          Location(path=_option(field)), hint=hint)
 
 
 def check_inputs(decisions: Iterable[DecisionInput], *, reviewer: str, workspace: Path, today: date) -> None:
