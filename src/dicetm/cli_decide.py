@@ -110,7 +110,8 @@ def decide_command(
     = None,
     impact: Annotated[int | None, typer.Option("--impact", min=1, max=5, help="With --modify: 1-5.")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Owner (plan, residual-risk decisions).")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="With --plan: due date, YYYY-MM-DD (today or later).")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="With --plan: due date, YYYY-MM-DD (today or later).")]
+    = None,
     evidence: Annotated[str | None, typer.Option("--evidence", help="With --implement: link to evidence.")]
     = None,
     business_impact: Annotated[str | None, typer.Option(

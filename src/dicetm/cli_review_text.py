@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dicetm.review.reconcile import earlier_decision_text
+
 if TYPE_CHECKING:
     from dicetm.model import System
     from dicetm.review.queue import QueueItem
@@ -50,7 +52,7 @@ def _status_lines(item: QueueItem) -> list[str]:
         return [f"status:      residual risk open; the threat was {item.threat.status}{decided}"]
     status = item.threat.status
     if status == "stale" and entry is not None:
-        earlier = entry.status_before_stale.value if entry.status_before_stale else "decided"
+        earlier = earlier_decision_text(entry)
         who = f" by {entry.reviewer}" if entry.reviewer else ""
         when = f" on {entry.decided_at}" if entry.decided_at else ""
         because = f" ({entry.reason})" if entry.reason else ""

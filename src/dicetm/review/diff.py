@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dicetm.model import AnalysisResult, Asset, Assumption, Element, Flow, RiskDecision, System, TrustBoundary
 from dicetm.model.register import CountermeasureReview, Register, ResidualStatus, ThreatStatus
+from dicetm.review.reconcile import UNRECORDED_DECISION, standing_decision
 
 
 class _Out(BaseModel):
@@ -195,8 +196,7 @@ def _threats(old: dict[str, str], new: dict[str, str], old_register: Register) -
     removed = []
     for threat_id in sorted(old.keys() - new.keys()):
         entry = entries.get(threat_id)
-        status = entry.status_before_stale if entry and entry.status is ThreatStatus.stale else (
-            entry.status if entry else None)
+        status = standing_decision(entry) if entry is not None else None
         if entry is not None and status in _PERSONS_DECISIONS:
             removed.append(RemovedThreat(id=threat_id, label=old[threat_id], was=status.value, reviewer=entry.reviewer))
         else:
@@ -269,9 +269,13 @@ def _threat_reviews(old: Register, new: Register) -> list[DecisionChange]:
     return [c for c in changes if c.new not in shown_elsewhere]
 
 
+def _status_text(status: ThreatStatus | None) -> str | None:
+    return status.value if status is not None else None
+
+
 def _stale(register: Register) -> list[StaleDecision]:
-    return [StaleDecision(id=e.id, label=e.title, was=e.status_before_stale.value if e.status_before_stale else None,
-                          reviewer=e.reviewer, changes=list(e.stale_changes))
+    return [StaleDecision(id=e.id, label=e.title, was=_status_text(standing_decision(e)), reviewer=e.reviewer,
+                          changes=list(e.stale_changes))
             for e in sorted(register.threats, key=lambda e: e.id) if e.status is ThreatStatus.stale]
 
 
@@ -357,7 +361,7 @@ def _stale_lines(stale: Iterable[StaleDecision]) -> list[str]:
     lines: list[str] = []
     for item in stale:
         by = f" by {item.reviewer}" if item.reviewer else ""
-        lines.append(_head("~", item.id, item.label) + f" [was {item.was or 'decided'}{by}, now stale]")
+        lines.append(_head("~", item.id, item.label) + f" [was {item.was or UNRECORDED_DECISION}{by}, now stale]")
         lines += [f"      {change}" for change in item.changes]
     return lines
 

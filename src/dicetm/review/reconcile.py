@@ -27,6 +27,20 @@ from dicetm.model.register import (
 )
 from dicetm.review.facts import FactsIndex, describe_changes, facts_digest
 
+UNRECORDED_DECISION = "decided"  # what a stale entry was, said when a register from before it was kept does not say
+
+
+def standing_decision(entry: ThreatEntry) -> ThreatStatus | None:
+    """The decision a threat entry stands on: its status, or for a stale entry the status a person gave before
+    its facts changed (None when the register does not say)."""
+    return entry.status_before_stale if entry.status is ThreatStatus.stale else entry.status
+
+
+def earlier_decision_text(entry: ThreatEntry) -> str:
+    """For people: what a stale entry was before it went stale ('accepted'), else 'decided'."""
+    earlier = standing_decision(entry)
+    return earlier.value if earlier is not None else UNRECORDED_DECISION
+
 
 class Findings(Protocol):
     """What reconciling reads from an analysis: an AnalysisResult, or a pipeline State after ``counter``."""
