@@ -1,4 +1,4 @@
-"""Issue 9 item 6: every reader, fed hostile or broken input, gives a document or an error located at the file;
+"""Issue 9 item 6: every reader (documents, diagrams and configuration files), fed hostile or broken input, gives a document or an error located at the file;
 never a traceback.
 
 Property-based, with a fixed seed (``derandomize``) and a bounded budget so the suite stays fast and repeatable;
@@ -8,12 +8,15 @@ from mutated valid files for PDF and Word) so they reach the parsers' deep paths
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
 import string
 import tempfile
+import urllib.parse
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -219,3 +222,68 @@ _TREE = st.recursive(st.one_of(_ESCAPED, _PROPERTIES, _RUN), lambda inner: st.tu
 @fuzz(100)
 def test_docx_body_trees(folder: Path, body: str) -> None:
     only_located(folder, "tree.docx", _docx_with_body(body))
+
+
+# ------------------------------------------------------------------------------- diagrams and configuration
+
+_DIAGRAM_TOKENS = {
+    "diagram.mmd": ["flowchart LR\n", "graph TD\n", "sequenceDiagram\n", "C4Context\n", "subgraph z [Zone]\n",
+                    "end\n", "a[API]", "b[(DB)]", "c((LLM))", " --> ", " -->|sends| ", " -.-> ", " ==> ", "->>",
+                    ": ", "%%", "\n", "Person(u, \"User\")", "Rel(a, b, \"x\")", "[", "]", "(", ")", "\"", "{", "}"],
+    "diagram.puml": ["@startuml\n", "@enduml\n", "actor U\n", "component API\n", "database DB as db\n",
+                     "rectangle Z {\n", "}\n", "U --> API : asks\n", "API -> db\n", "!include x\n", "skinparam x\n",
+                     "note left: n\n", "'", "\n", "<<", ">>", "\"", "{", "}", "[", "]"],
+    "workspace.dsl": ["workspace {\n", "model {\n", "}\n", "u = person \"User\"\n", "s = softwareSystem \"S\" {\n",
+                      "c = container \"API\" \"\" \"Python\"\n", "u -> s \"uses\"\n", "views {\n", "!include x\n",
+                      "\"", "{", "}", "->", "\n", "#"],
+}
+_DRAWIO_CELLS = st.sampled_from([
+    '<mxCell id="{n}" value="API" vertex="1" parent="1"/>', '<mxCell id="{n}" value="&lt;b&gt;DB&lt;/b&gt;" '
+    'style="shape=cylinder" vertex="1" parent="1"/>', '<mxCell id="e{n}" edge="1" source="2" target="3" parent="1"/>',
+    '<mxCell id="g{n}" value="Zone" style="group" vertex="1" parent="1"/>', '<mxCell id="{n}" parent="g{n}"/>',
+    '<mxCell id="{n}" value="x" style="visible=0" vertex="1"/>', '<mxCell id="{n}" edge="1" source="9" parent="1"/>',
+    '<mxCell id="{n}" value="{n}" vertex="1" parent="{n}"/>',
+])
+_BROKEN = st.sampled_from(["", "", "", "<mxCell", "/>", "</mxCell>", "<", "&", "<!ENTITY a 'b'>"])
+_CONFIG_KEYS = st.one_of(st.sampled_from(["services", "image", "ports", "depends_on", "environment", "networks",
+                                          "mcpServers", "command", "args", "url", "env", "type", "headers"]), _PLAIN)
+_CONFIG = st.recursive(_SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                        st.dictionaries(_CONFIG_KEYS, inner, max_size=5)),
+                       max_leaves=30)
+_SERVICES = st.dictionaries(_PLAIN, _CONFIG, max_size=5)
+
+
+@given(st.sampled_from(sorted(_DIAGRAM_TOKENS)).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(st.one_of(st.sampled_from(_DIAGRAM_TOKENS[name]), _PLAIN),
+                                                   max_size=60).map("".join))))
+@fuzz(300)
+def test_diagram_and_configuration_sources(folder: Path, named: tuple[str, str]) -> None:
+    name, text = named
+    only_located(folder, name, text)
+
+
+@given(_SERVICES, st.booleans())
+@fuzz(200)
+def test_compose_and_mcp_configuration_shapes(folder: Path, services: dict[str, object], mcp: bool) -> None:
+    if mcp:
+        only_located(folder, "mcp.json", json.dumps({"mcpServers": services}, allow_nan=True))
+    else:
+        only_located(folder, "compose.yaml", yaml.safe_dump({"services": services}, allow_unicode=True))
+
+
+def _drawio(cells: list[str], compressed: bool) -> str:
+    model = "<mxGraphModel><root><mxCell id=\"0\"/><mxCell id=\"1\" parent=\"0\"/>" + "".join(
+        cell.replace("{n}", str(number + 2)) for number, cell in enumerate(cells)) + "</root></mxGraphModel>"
+    if not compressed:
+        return f"<mxfile><diagram name=\"p\">{model}</diagram></mxfile>"
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = packer.compress(urllib.parse.quote(model).encode()) + packer.flush()
+    return f"<mxfile><diagram name=\"p\">{base64.b64encode(packed).decode()}</diagram></mxfile>"
+
+
+@given(st.lists(_DRAWIO_CELLS, max_size=20), _BROKEN, st.booleans(), st.one_of(st.just(0), st.integers(1, 400)))
+@fuzz(200)
+def test_drawio_plain_compressed_and_cut_short(folder: Path, cells: list[str], broken: str, compressed: bool,
+                                               cut: int) -> None:
+    text = _drawio([*cells, broken], compressed)
+    only_located(folder, "diagram.drawio", text[:len(text) - cut] if cut else text)
