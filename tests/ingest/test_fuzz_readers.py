@@ -1,5 +1,5 @@
-"""Issue 9 item 6: every reader (documents, diagrams and configuration files), fed hostile or broken input, gives a document or an error located at the file;
-never a traceback.
+"""Issue 9 item 6: every reader (documents, diagrams and configuration files), fed hostile or broken input,
+gives a document or an error located at the file; never a traceback.
 
 Property-based, with a fixed seed (``derandomize``) and a bounded budget so the suite stays fast and repeatable;
 ``DICETM_FUZZ_SCALE=10`` runs ten times as many examples. Inputs are built from each format's own syntax (and
