@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import string
 from pathlib import Path
 
@@ -100,6 +101,12 @@ def test_describe_never_sends_what_links_lead_to(docs: Path, tmp_path: Path, pro
     announced = output.index("sending to openai model fake-model at http://127.0.0.1")
     assert f"{docs / 'architecture.md'}: " in output[announced:]
     assert "notes.txt: " not in output[announced:]
+    # ... and the figure announced is what went: every character of the request's messages.
+    announced_total = re.match(r"sending to .*? \(describe\): 1 request\(s\), ([\d,]+) characters",
+                               output[announced:])
+    assert announced_total is not None, output[announced:]
+    sent = sum(len(m["content"]) for r in provider.requests for m in r.body["messages"])
+    assert int(announced_total[1].replace(",", "")) == sent
 
 
 def test_following_links_still_refuses_credential_files(docs: Path, tmp_path: Path,
