@@ -101,3 +101,14 @@ def test_a_file_another_tool_wrote_keeps_its_threats_even_with_dicetm_like_ids()
     doc["project"]["attributes"] = {}  # not written by dicetm
     back = load_data("otm", doc, "other.otm.json").system
     assert len(back.threats) == len(result.threats)
+
+
+def test_a_status_set_in_threat_dragon_on_a_rule_finding_is_named_in_the_notes_not_taken_as_a_decision() -> None:
+    loaded, result = analysed("support-chatbot")
+    doc = json.loads(export("threat-dragon", result, loaded))
+    marked = next(t for cell in doc["detail"]["diagrams"][0]["cells"] for t in cell.get("data", {}).get("threats", []))
+    marked["status"] = "Mitigated"
+    draft = load_data("threat-dragon", doc, "edited.json")
+    assert draft.system.threats == []
+    assert any(f"{marked['dicetmId']}: Mitigated" in note and "is not a decision in dicetm" in note
+               for note in draft.notes)

@@ -124,9 +124,10 @@ class OwnFindings:
     def note(self, ledger: Ledger) -> None:
         if not self.found:
             return
-        noun = "threat" if len(self.found) == 1 else "threats"
-        text = (f"{len(self.found)} {noun} that dicetm exported from its own rules were left to the rules, which "
-                "find them again under the same ids (decisions made in dicetm still apply)")
+        one = len(self.found) == 1
+        text = (f"{len(self.found)} {'threat' if one else 'threats'} that dicetm exported from its own rules "
+                f"{'was' if one else 'were'} left to the rules, which find {'it' if one else 'them'} again under "
+                "the same ids (decisions made in dicetm still apply)")
         marked = sorted({f"{label}: {status}" for label, status in self.found if status})
         if marked:
             text += f"; their status in {self.tool} is not a decision in dicetm: {', '.join(marked[:10])}"
