@@ -121,7 +121,8 @@ def test_exploiting_a_public_component_that_holds_keys_is_exploitation_for_crede
     def server(holds: bool) -> System:
         return system_of([
             {"id": "user", "name": "Visitor", "kind": "external_entity"},
-            {"id": "web", "name": "Chat web app", "kind": "process", "exposure": "internet", "holds_credentials": holds},
+            {"id": "web", "name": "Chat web app", "kind": "process", "exposure": "internet",
+             "holds_credentials": holds},
         ], [("user", "web", False)])
 
     assert "atlas:AML.T0106" in findings("T-STRIDE-012", server(True))["T-STRIDE-012@web"].references
