@@ -50,6 +50,14 @@ def test_every_framework_id_is_accounted_for_in_the_totals() -> None:
     assert statuses["atlas:AML.T0001"] == "no element"
 
 
+def test_per_kind_reach_counts_only_the_rules_that_apply_to_that_kind() -> None:
+    reach = _reach()
+    on_detectors = {r.ref: r for r in reach.measure(load_catalog(), {}, "ml_model")["atlas"]}
+    assert on_detectors["atlas:AML.T0046"].rules == ["T-ML-010"]  # chaff: T-AGENT-011 does not apply to ml_model
+    assert on_detectors["atlas:AML.T0102"].status == "gap"  # model-written commands: llm and agent only
+    assert reach.main(["--kind", "no-such-kind"]) == 2
+
+
 def _phished(page_facts: dict[str, Any]) -> System:
     return system_of([
         {"id": "user", "name": "User", "kind": "external_entity"},
@@ -127,3 +135,13 @@ def test_exploiting_a_public_component_that_holds_keys_is_exploitation_for_crede
 
     assert "atlas:AML.T0106" in findings("T-STRIDE-012", server(True))["T-STRIDE-012@web"].references
     assert "atlas:AML.T0106" not in findings("T-STRIDE-012", server(False))["T-STRIDE-012@web"].references
+
+
+def test_an_unencrypted_store_is_cleartext_storage_and_its_credentials_are_unprotected_only_when_stated() -> None:
+    def store(**facts: Any) -> System:
+        return system_of([{"id": "db", "name": "Settings database", "kind": "data_store", **facts}], [])
+
+    plain = findings("T-STRIDE-007", store(classification="confidential"))["T-STRIDE-007@db"].references
+    keys = findings("T-STRIDE-007", store(classification="confidential", holds_credentials=True))["T-STRIDE-007@db"]
+    assert "cwe:CWE-312" in plain and "cwe:CWE-522" not in plain
+    assert {"cwe:CWE-522", "atlas:AML.T0055"} <= set(keys.references)
