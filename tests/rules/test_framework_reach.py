@@ -145,3 +145,16 @@ def test_an_unencrypted_store_is_cleartext_storage_and_its_credentials_are_unpro
     keys = findings("T-STRIDE-007", store(classification="confidential", holds_credentials=True))["T-STRIDE-007@db"]
     assert "cwe:CWE-312" in plain and "cwe:CWE-522" not in plain
     assert {"cwe:CWE-522", "atlas:AML.T0055"} <= set(keys.references)
+
+
+def test_verdicts_checked_before_use_are_assumed_checked_by_a_person_and_said_so() -> None:
+    def detector(**facts: Any) -> System:
+        return system_of([
+            {"id": "sender", "name": "Sender", "kind": "external_entity"},
+            {"id": "model", "name": "Fraud detector", "kind": "ml_model", **facts},
+        ], [("sender", "model", False)])
+
+    checked = findings("T-ML-010", detector(answers_drive_decisions=False))["T-ML-010@model"]
+    assert checked.assumptions and "atlas:AML.T0046" in checked.references
+    assert not findings("T-ML-010", detector(human_approval_required=True))["T-ML-010@model"].assumptions
+    assert findings("T-ML-010", detector()) == {}

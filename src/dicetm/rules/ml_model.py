@@ -402,9 +402,10 @@ def poisoned_training(system: System) -> Iterator[Hit]:
 
 
 def chaff_floods_reviewers(system: System) -> Iterator[Hit]:
-    """An ml_model outsiders' input reaches, whose verdicts a person checks before anything is done: the model's
-    ``answers_drive_decisions`` or ``human_approval_required`` says so, or the software acting on its verdict
-    has ``human_approval_required``. Inputs built to be flagged fill that review with false alarms (AML.T0046)."""
+    """An ml_model outsiders' input reaches, whose verdicts a person checks before anything is done: the model or
+    the software acting on its verdict has ``human_approval_required``, or the model's ``answers_drive_decisions``
+    is false (checked before being acted on; assumed by a person, and said so). Inputs built to be flagged fill
+    that review with false alarms (AML.T0046)."""
     routes = outside_input(system)
     for model in system.of_kind(ML):
         route = routes.get(model.id)
@@ -414,9 +415,13 @@ def chaff_floods_reviewers(system: System) -> Iterator[Hit]:
         if not approvers and model.answers_drive_decisions is not False and model.human_approval_required is not True:
             continue
         where = f" at {join_words(e.name for e in approvers)}" if approvers else ""
+        assumptions: tuple[str, ...] = ()
+        if not approvers and model.human_approval_required is not True:
+            assumptions = (f"The verdicts of {model.name} are checked before they are acted on "
+                           "(answers_drive_decisions is false); assumed the check is a person's.",)
         yield Hit(element=model.id,
                   others=tuple(dict.fromkeys([*route.between, route.end, *(e.id for e in approvers)])),
-                  values={"source": system.element_by_id[route.end].name, "where": where},
+                  values={"source": system.element_by_id[route.end].name, "where": where}, assumptions=assumptions,
                   factors=_internet_factor(system, route, "anyone on the internet can submit inputs to be flagged"))
 
 
