@@ -168,7 +168,8 @@ def credentials_within_reach(system: System) -> Iterator[Hit]:
         everything = [*holders, *assumed]
         config = [p for p in everything if p.kind in CONFIG_KINDS or (p.kind is Kind.agent and p.id == reader.id)]
         references = [*(["atlas:AML.T0083"] if config else []),
-                      *(["atlas:AML.T0098"] if reader.kind in TOOL_KINDS else [])]
+                      *(["atlas:AML.T0098"] if reader.kind in TOOL_KINDS else []),
+                      *(["atlas:AML.T0090"] if runs else [])]  # code it runs can read process memory and caches
         places_text = join_names([p for p in everything if p.id != reader.id])
         if any(p.id == reader.id for p in everything):
             places_text = "its own environment" + (f" and {places_text}" if len(everything) > 1 else "")

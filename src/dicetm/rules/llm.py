@@ -62,8 +62,13 @@ SELF_SERVED = frozenset({ModelProvenance.in_house, ModelProvenance.open_weights_
 # T-LLM-004 .. 007: sensitive information disclosure (LLM02)
 
 
+RAG_STORES = frozenset({Kind.vector_store, Kind.knowledge_source})
+
+
 def disclosure_through_answers(system: System) -> Iterator[Hit]:
-    """A model that can read confidential-or-higher data and whose answers reach people outside."""
+    """A model that can read confidential-or-higher data and whose answers reach people outside. When that data is
+    an index or document source stated to hold credentials or secrets, asking for them is RAG credential
+    harvesting (AML.T0082)."""
     sensitive = sensitive_reach(system)
     speaks = speaks_to_outside(system)
     reach = caller_reach(system, through_models=False)
@@ -76,8 +81,11 @@ def disclosure_through_answers(system: System) -> Iterator[Hit]:
         if rank(holder.classification) >= CLASSIFICATION_RANK[Classification.personal]:
             factors.append(Factor(target="impact", delta=1, fact=f"{holder.id}.classification>=personal",
                                   note="the data includes personal or secret information"))
+        harvest = holder.kind in RAG_STORES and (holder.holds_credentials is True
+                                                  or holder.classification is Classification.secret)
         yield Hit(element=model.id, others=(holder.id, audience),
-                  values={"holder": holder.name, "audience": name_of(system, audience)}, factors=tuple(factors))
+                  values={"holder": holder.name, "audience": name_of(system, audience)}, factors=tuple(factors),
+                  references=("atlas:AML.T0082",) if harvest else ())
 
 
 def _retention_days(text: str | None) -> float | None:

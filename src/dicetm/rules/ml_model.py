@@ -1,7 +1,8 @@
 """ML family: attacks on models that score, classify, detect or recognise (``ml_model``) rather than answer
 prompts: evasion at inference, adversarial inputs crafted offline against a proxy, scores that show attackers
-how close they are, physical-world inputs and the commands recognised from them, and poisoning of the training
-that feeds the model. What a model generates is in ``rules.ml_output``.
+how close they are, physical-world inputs and the commands recognised from them, poisoning of the training
+that feeds the model, and floods of inputs built to be flagged for the people who check its verdicts. What a
+model generates is in ``rules.ml_output``.
 
 What is the same threat for any model (copying it through its API, its supply chain, flooding it) is not
 repeated here: those rules of the LLM and DATA families take ``ml_model`` too.
@@ -396,6 +397,34 @@ def poisoned_training(system: System) -> Iterator[Hit]:
                   values={"feeders": join_words(e.name for e in feeders)}, factors=factors, assumptions=assumptions)
 
 
+# --------------------------------------------------------------------------------------------------
+# T-ML-010 chaff for the people who check the verdicts
+
+
+def chaff_floods_reviewers(system: System) -> Iterator[Hit]:
+    """An ml_model outsiders' input reaches, whose verdicts a person checks before anything is done: the model or
+    the software acting on its verdict has ``human_approval_required``, or the model's ``answers_drive_decisions``
+    is false (checked before being acted on; assumed by a person, and said so). Inputs built to be flagged fill
+    that review with false alarms (AML.T0046)."""
+    routes = outside_input(system)
+    for model in system.of_kind(ML):
+        route = routes.get(model.id)
+        if route is None:
+            continue
+        approvers = [e for e in _acting_on_verdict(system, model) if e.human_approval_required is True]
+        if not approvers and model.answers_drive_decisions is not False and model.human_approval_required is not True:
+            continue
+        where = f" at {join_words(e.name for e in approvers)}" if approvers else ""
+        assumptions: tuple[str, ...] = ()
+        if not approvers and model.human_approval_required is not True:
+            assumptions = (f"The verdicts of {model.name} are checked before they are acted on "
+                           "(answers_drive_decisions is false); assumed the check is a person's.",)
+        yield Hit(element=model.id,
+                  others=tuple(dict.fromkeys([*route.between, route.end, *(e.id for e in approvers)])),
+                  values={"source": system.element_by_id[route.end].name, "where": where}, assumptions=assumptions,
+                  factors=_internet_factor(system, route, "anyone on the internet can submit inputs to be flagged"))
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-ML-001": evasion_at_inference,
     "T-ML-002": adversarial_inputs_crafted_offline,
@@ -404,4 +433,5 @@ FUNCTIONS: dict[str, RuleFunction] = {
     "T-ML-005": poisoned_training,
     "T-ML-006": recognised_commands_carried_out,
     "T-ML-009": model_on_user_devices,
+    "T-ML-010": chaff_floods_reviewers,
 }

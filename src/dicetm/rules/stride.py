@@ -406,8 +406,10 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
         if element.encrypted_at_rest is None:
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
         secrets = element.classification is Classification.secret or element.holds_credentials is True
+        references = [*(["atlas:AML.T0055"] if secrets else []),
+                      *(["cwe:CWE-522"] if element.holds_credentials is True else [])]
         yield Hit(element=element.id, lists={"data_class": (str(element.classification),)},
-                  assumptions=assumptions, references=("atlas:AML.T0055",) if secrets else ())
+                  assumptions=assumptions, references=tuple(references))
 
 
 def store_written_across_boundary(system: System) -> Iterator[Hit]:

@@ -62,20 +62,24 @@ def secret_kept_in_public_place(system: System) -> Iterator[Hit]:
     """A store stated public (``classification: public``) that keeps a secret: it is stated to hold credentials or
     a secret asset, or a flow classified secret is written into it. Whoever reads the public place (anyone,
     crawlers that scan for keys) has the secret; the finding names who wrote it there, who reads it, and the
-    services those readers sign in to (where a found token works)."""
+    services those readers sign in to (where a found token works). A place whose content outsiders write
+    (``untrusted_content``), not stated to keep the secret, is someone else's: a secret sent there (credentials
+    typed into a phishing page, a form) goes to whoever runs it and is not published. An agent configuration
+    kept in public is also the attacker's resource (AML.T0002.002)."""
     kept = secret_places(system)
     for store in system.elements:
         if store.kind not in STORE_KINDS or store.classification is not Classification.public:
             continue
         writes = [f for f in system.flows_to.get(store.id, []) if f.classification is Classification.secret]
-        if store.id not in kept and not writes:
+        if store.id not in kept and (not writes or store.untrusted_content is True):
             continue
         writers = [f.source for f in writes]
         readers = [e.id for e in system.downstream(store.id) if e.kind is Kind.external_entity]
         opened = [e.id for r in readers for e in system.downstream(r)
                   if e.kind in PROCESS_KINDS and e.authenticated is True]
         yield Hit(element=store.id, others=tuple(dict.fromkeys([*writers, *readers, *opened])),
-                  values={"how": "written into" if writes else "kept in"})
+                  values={"how": "written into" if writes else "kept in"},
+                  references=("atlas:AML.T0002.002",) if store.kind is Kind.agent_config else ())
 
 
 def sensitive_data_to_third_party(system: System) -> Iterator[Hit]:

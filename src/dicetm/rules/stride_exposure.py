@@ -182,7 +182,7 @@ def public_facing_application_exploitable(system: System) -> Iterator[Hit]:
                 forwards += (f" If {element.name} is meant to serve only its own zone, it listens on more network "
                              "interfaces than it should.")
         if element.holds_credentials is True or element.classification is Classification.secret:
-            references.append("atlas:AML.T0055")
+            references += ["atlas:AML.T0055", "atlas:AML.T0106"]
             forwards += " The keys and tokens it holds (environment, configuration) come with the foothold."
         channels = _outbound_channels(system, element)
         if channels:
