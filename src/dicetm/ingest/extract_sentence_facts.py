@@ -38,7 +38,7 @@ _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|altho
 _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
                             "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
                             "next", "-", "–", "—", "•"})
-_MODEL_FACTS = frozenset({"trains_on_user_input"})
+_MODEL_FACTS = frozenset({"trains_on_user_input", "logs_prompts"})  # a provider saying it of our prompts
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
 
@@ -120,10 +120,15 @@ class FactClauses(RoleClauses):
                     and opens_sentence(text, start, m)), None)
         antecedent = own or topic[0] or subject
         stored = next((n for n in reversed(topic[1]) if fits(n) and n.kind() in STORE_KINDS), None)
+        fitting = list({id(n): n for n in topic[1] if fits(n)}.values())
         if kept and not own and stored is not None:
             antecedent = stored  # "... in the Trace Store. Traces are kept for two weeks.": what holds them
         elif pronoun and not own and not fits(antecedent):
             antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
+        elif not own and not fits(antecedent) and len(fitting) == 1:
+            antecedent = fitting[0]  # "The console appends to the Evidence Store. Objects are encrypted with KMS."
+        if not own and not fits(antecedent) and fits(subject):
+            antecedent = subject  # the component whose section, row or item this is
         if antecedent is not None:
             return [antecedent] if fits(antecedent) else []
         later = [m for m in usable if at <= m.start < end]  # "Questions may contain PII; the X does not ..."
