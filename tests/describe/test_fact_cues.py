@@ -104,12 +104,17 @@ def test_a_key_value_line_that_answers_nothing_states_nothing() -> None:
     ("Samtalerne gemmes ikke.", ("logs_prompts", False)),
     ("Data opbevares i 12 måneder.", ("retention", "360d")),
     ("Værktøjet handler uden menneskelig godkendelse.", ("human_approval_required", False)),
+    ("Es findet kein Training und kein Fine-Tuning mit Falldaten statt.", ("trains_on_user_input", False)),
+    ("Aucun entraînement sur les données des clients.", ("trains_on_user_input", False)),
+    ("Las respuestas se muestran como Markdown.", ("output_rendered_as", "markdown")),
+    ("Le texte est affiché brut, sans rendu Markdown.", ("output_rendered_as", "text")),
+    ("El asistente no guarda ni las peticiones ni las respuestas del modelo.", ("logs_prompts", False)),
     ("日志保留30天。", ("retention", "30d")),
     ("供应商不会将我们的数据用于训练。", ("trains_on_user_input", False)),
     ("无需登录即可使用。", ("authenticated", False)),
     ("该服务仅在内网访问。", ("exposure", "internal")),
 ])
-def test_facts_in_czech_swedish_danish_and_chinese(text: str, fact: tuple[str, object]) -> None:
+def test_facts_in_czech_swedish_danish_chinese_and_gaps_elsewhere(text: str, fact: tuple[str, object]) -> None:
     assert fact in _said(text)
 
 
@@ -121,6 +126,15 @@ def test_a_fact_under_a_components_heading_or_in_its_key_value_list_is_that_comp
     assert elements["Evidence Store"].encrypted_at_rest is True
     assert elements["Sandbox Runner"].executes_code is True and elements["Sandbox Runner"].sandboxed is True
     assert elements["Sandbox Runner"].append_only is None  # a fact is not guessed onto the next section
+
+
+def test_a_property_table_under_a_components_heading_states_its_facts() -> None:
+    elements = _elements("# Design\n\n## Claims Portal\n\nThe web front end for policyholders.\n\n"
+                         "| Property | Value |\n|---|---|\n| Auth | none |\n| Internet-facing | yes |\n"
+                         "| Rate limited | no |\n")
+    portal = elements["Claims Portal"]
+    assert portal.authenticated is False and portal.rate_limited is False  # the value answers the key
+    assert portal.exposure is not None and portal.exposure.value == "internet"
 
 
 def _benchmark() -> ModuleType:

@@ -119,10 +119,11 @@ def statements(text: str) -> list[Statement]:
     return sorted(found, key=lambda s: s.start)
 
 
-# "Auth: none", "**Encrypted**: yes", "- Human approval = required", "Retention: 30 days": a line (or list item)
-# opening with a key that a table header could be, and its value; read the way a table cell under that header is
-_KEY_VALUE = re.compile(r"(?:^|\n)[\s>*•·-]*[*_`]*(?P<key>[^\W\d][^:=|\n*_`]{0,40}?)[*_`]*\s*[:=：]\s*"
-                        r"(?P<value>[^\n;；]{1,80})", re.M)
+# "Auth: none", "**Encrypted**: yes", "- Human approval = required", "Retention: 30 days", a property table's row
+# "Auth | SSO": a line (or list item, or row) opening with a key that a table header could be, and its value; read
+# the way a table cell under that header is
+_KEY_VALUE = re.compile(r"(?:^|\n)[\s>*•·|-]*[*_`]*(?P<key>[^\W\d][^:=|\n*_`]{0,40}?)[*_`]*\s*(?:[:=：]|\s\|)\s*"
+                        r"(?P<value>[^\n;；|]{1,80})", re.M)
 
 
 def _key_values(text: str) -> list[Statement]:
