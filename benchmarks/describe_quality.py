@@ -220,7 +220,7 @@ def score_case(case: Case, draft: System, texts: list[list[tuple[str, str]]] | N
             for name in (n for n in FACTS if getattr(element, n) is not None) if texts is not None else ():
                 score.fact_fields.setdefault(name, Counter()).update(["missed", NOT_DRAFTED])
             continue
-        about = about_element(texts, [element.name, *case.aliases.get(element.name, [])]) if texts else None
+        about = None if texts is None else about_element(texts, [element.name, *case.aliases.get(element.name, [])])
         if got.kind is element.kind:
             score.right_kinds += 1
         else:

@@ -38,8 +38,8 @@ _NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|noth
                       r"mai|senza|não|nem|sem|niet|geen|nooit|zonder|nie|nigdy|bez|weder|noch|né|ani)\b|\bn['’]|"
                       r"\bnon\b(?!-)"
                       # Swedish, Danish, Czech (whose "ne-" prefixes the verb: "neukládá", "nejsou")
-                      r"|\b(?:inte|ej|aldrig|utan|ingen|inget|inga|ikke|uden|intet|ne|nikdy|žádn[ýáéí]|není|nejsou|"
-                      r"ne(?:uklád|zazname|loguj|sdíl|použív|trén|ukl|ukládaj)\w*)\b"
+                      r"|\b(?:inte|ej|aldrig|utan|ingen|inget|inga|ikke|uden|intet|nikdy|žádn[ýáéí]|není|nejsou|"
+                      r"ne(?:ukl|zazn|log|sdíl|použ|využ|trén|šifr)\w*)\b"
                       # Chinese: no word edges, the negating characters themselves
                       r"|不|没有|沒有|从不|從不|未|无需|無需|无|無|禁止", re.I)
 # a negation right after the phrase, where German, Dutch, Swedish and Danish put it ("bewaart de prompts ook niet",
@@ -136,7 +136,7 @@ def _key_values(text: str) -> list[Statement]:
 
 
 # a cell that answers a yes/no header (and the same words in German, French, Spanish, Italian, Portuguese, Dutch,
-# Polish); "not stated" in those languages answers nothing
+# Polish, Czech, Swedish, Danish and Chinese); "not stated" and "n/a" answer nothing
 _YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|active|in place|✓|✔|☑|x|"
                   r"ja|oui|sí|si|sim|tak|obligatoire|obligatorio|obbligatorio|erforderlich|ano|povinné|krävs|kræves|"
                   r"påkrævet)(?![\w-])|^[\s*_`]*(?:是|有|需要|必须|必需|开启|開啟|启用|啟用)", re.I)
