@@ -38,7 +38,7 @@ _CLAUSE = re.compile(r";\s+|,\s+(?=(?:and|but|so|while|whereas|which|whose|altho
 _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "both", "and",
                             "then", "also", "each", "every", "all", "so", "but", "in", "turn", "finally", "first",
                             "next", "-", "–", "—", "•"})
-_MODEL_FACTS = frozenset({"trains_on_user_input", "logs_prompts"})  # a provider saying it of our prompts
+_MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
 
