@@ -41,6 +41,11 @@ _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "th
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
+# How a component is built or run: said of a component the documents establish, these never make a product or a
+# name mentioned in passing a component of its own ("Azure Blob Storage ... immutable", "LFG-8812 runs the tests")
+_ATTACH_ONLY = frozenset({"executes_code", "sandboxed", "holds_credentials", "append_only", "egress_restricted",
+                          "syncs_deletions", "returns_scores", "decides_access", "physical_input",
+                          "dependencies_pinned", "on_device", "input_validation", "audit_logging"})
 
 
 class FactClauses(RoleClauses):
@@ -68,6 +73,8 @@ class FactClauses(RoleClauses):
                 and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
             if statement.field in _MODEL_FACTS:
                 candidates = [self._served_model(m) for m in candidates]
+            if statement.field in _ATTACH_ONLY:
+                candidates = [m for m in candidates if m.node is not None]
             clause_start = start_of_clause(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
                                          subject, topic, span, text, kept=statement.field in _KEPT_FACTS)
