@@ -26,6 +26,11 @@ compared with the expected model:
   (rule, element) findings that the draft's findings also have (draft elements through the matching).
 
 A case whose documents cannot all be read is drafted from the files that can be, and the table says so.
+
+``--facts`` adds a fact diagnostic: per fact field, recovered / missed / wrong, and each miss or wrong value in
+one bucket (see ``fact_bucket``): the element was not drafted; no text names it; the text about it (sentences
+naming it, the section under a heading naming it, table rows naming it) has no cue for the field; a cue for the
+field is in that text but the draft put the value on another element, or on none; the drafted value is wrong.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import json
 import re
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -84,11 +90,14 @@ class Score:
     reached_findings: int = 0
     unread_files: int = 0
     details: dict[str, list[str]] = field(default_factory=dict)
+    fact_fields: dict[str, Counter[str]] = field(default_factory=dict)  # field -> outcome or bucket -> count
 
     def add(self, other: Score) -> None:
         for name, value in asdict(other).items():
             if isinstance(value, int):
                 setattr(self, name, getattr(self, name) + value)
+        for name, counts in other.fact_fields.items():
+            self.fact_fields.setdefault(name, Counter()).update(counts)
 
 
 def normal_name(name: str) -> str:
@@ -185,7 +194,8 @@ def findings(system: System) -> set[tuple[str, str]]:
     return {(t.rule, e) for t in result.threats for e in t.elements if t.provenance.source == "rule"}
 
 
-def score_case(case: Case, draft: System) -> Score:
+def score_case(case: Case, draft: System, texts: list[list[tuple[str, str]]] | None = None) -> Score:
+    """The scores of ``draft`` against the case; with ``texts`` (see ``document_texts``) also the fact buckets."""
     expected = case.expected
     score = Score(expected_elements=len(expected.elements), drafted_elements=len(draft.elements),
                   expected_flows=len(expected.flows), drafted_flows=len(draft.flows),
@@ -207,7 +217,10 @@ def score_case(case: Case, draft: System) -> Score:
             stated = [f"{element.name}.{name}" for name in FACTS if getattr(element, name) is not None]
             score.expected_facts += len(stated)
             details["missed facts"] += stated
+            for name in (n for n in FACTS if getattr(element, n) is not None) if texts is not None else ():
+                score.fact_fields.setdefault(name, Counter()).update(["missed", NOT_DRAFTED])
             continue
+        about = None if texts is None else about_element(texts, [element.name, *case.aliases.get(element.name, [])])
         if got.kind is element.kind:
             score.right_kinds += 1
         else:
@@ -222,11 +235,21 @@ def score_case(case: Case, draft: System) -> Score:
             score.expected_facts += 1
             if have is None:
                 details["missed facts"].append(f"{element.name}.{name}={_plain(want)}")
+                outcome = "missed"
             elif same_fact(name, want, have, matched):
                 score.recovered_facts += 1
+                outcome = "recovered"
             else:
                 score.wrong_facts += 1
                 details["wrong facts"].append(f"{element.name}.{name}={_plain(have)}, expected {_plain(want)}")
+                outcome = "wrong"
+            if about is not None:
+                counts = score.fact_fields.setdefault(name, Counter())
+                counts[outcome] += 1
+                if outcome != "recovered":
+                    bucket = fact_bucket(name, want, have, about, [e for e in draft.elements if e is not got], matched)
+                    counts[bucket] += 1
+                    details.setdefault(f"facts {bucket}", []).append(f"{element.name}.{name}={_plain(want)}")
     drafted = [(matched.get(f.source), matched.get(f.target), f.bidirectional) for f in draft.flows]
     names = {e.id: e.name for e in expected.elements}
     for flow in expected.flows:
@@ -263,6 +286,90 @@ def score_case(case: Case, draft: System) -> Score:
     score.reached_findings = len(want_findings & got_findings)
     score.details = {k: v for k, v in details.items() if v}
     return score
+
+
+# the buckets: element not drafted; no text names it; its text has no cue for the field; a cue matched but the
+# value went to another element; a cue matched but the draft kept no value; the drafted value is wrong
+NOT_DRAFTED, NO_TEXT, NO_CUE, OTHER_ELEMENT, CUE_DROPPED, WRONG_VALUE = (
+    "not drafted", "no text", "no cue", "other element", "dropped", "wrong value")
+BUCKETS = (NOT_DRAFTED, NO_TEXT, NO_CUE, OTHER_ELEMENT, CUE_DROPPED, WRONG_VALUE)
+
+
+def document_texts(case: Case) -> list[list[tuple[str, str]]]:
+    """Each readable document of the case as its visible spans, (kind, text) in order."""
+    from dicetm.ingest.readers import read_document
+
+    texts = []
+    for file in sorted(p for p in (case.folder / "docs").rglob("*") if p.is_file()):
+        try:
+            texts.append([(s.kind, s.text) for s in read_document(file).visible_spans])
+        except DicetmError:
+            continue
+    return texts
+
+
+def about_element(texts: list[list[tuple[str, str]]], names: list[str]) -> list[tuple[str, str]]:
+    """The text about an element: spans naming it, every span of a section whose heading names it, and table rows
+    naming it (each paired with its table's header row as "header\tcell" lines, so header facts count)."""
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(' '.join(n.split()))}(?!\w)" for n in names if n.strip()),
+                         re.I)
+    found: list[tuple[str, str]] = []
+    for spans in texts:
+        in_section, header = False, None
+        for kind, text in spans:
+            named = bool(pattern.search(" ".join(text.split())))
+            if kind == "heading":
+                in_section = named
+            if kind != "table-row":
+                header = None
+            elif header is None:
+                header = text
+            if kind == "table-row" and named and header is not text:
+                pairs = zip([c.strip() for c in header.split("|")], [c.strip() for c in text.split("|")],
+                            strict=False)
+                found.append(("table-row", text + "\n" + "\n".join(f"{h}\t{c}" for h, c in pairs)))
+            elif named or in_section:
+                found.append((kind, text))
+    return found
+
+
+def fact_bucket(name: str, want: Any, have: Any, about: list[tuple[str, str]], others: list[Element],
+                matched: dict[str, str]) -> str:
+    """Why the draft misses (or gets wrong) ``name`` = ``want`` on an element whose text is ``about``."""
+    from dicetm.ingest.extract_facts import column_fact, statements
+
+    if have is not None:
+        return WRONG_VALUE
+    if not about:
+        return NO_TEXT
+    cued = False
+    for kind, text in about:
+        cued = cued or any(s.field == name for s in statements(text))
+        for line in text.split("\n")[1:] if kind == "table-row" else ():
+            header, _, cell = line.partition("\t")
+            fact = column_fact(header, cell)
+            cued = cued or (fact is not None and fact[0] == name)
+    if not cued:
+        return NO_CUE
+    if any(getattr(e, name) is not None and same_fact(name, want, getattr(e, name), matched) for e in others):
+        return OTHER_ELEMENT
+    return CUE_DROPPED
+
+
+def fact_table(total: Score) -> str:
+    """Per fact field: recovered, missed, wrong, and the misses and wrong values by bucket."""
+    rows = [["field", "expected", "recovered", "missed", "wrong", *BUCKETS]]
+    for name in sorted(total.fact_fields, key=lambda n: -sum(total.fact_fields[n][o] for o in
+                                                            ("recovered", "missed", "wrong"))):
+        counts = total.fact_fields[name]
+        rows.append([name, str(counts["recovered"] + counts["missed"] + counts["wrong"]),
+                     *(str(counts[k]) for k in ("recovered", "missed", "wrong", *BUCKETS))])
+    sums = Counter[str]()
+    for counts in total.fact_fields.values():
+        sums.update(counts)
+    rows.append(["TOTAL", str(sums["recovered"] + sums["missed"] + sums["wrong"]),
+                 *(str(sums[k]) for k in ("recovered", "missed", "wrong", *BUCKETS))])
+    return table(rows)
 
 
 def _ratio(part: int, whole: int) -> str:
@@ -318,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON instead of tables")
     parser.add_argument("--details", action="store_true", help="list what each case missed or added")
+    parser.add_argument("--facts", action="store_true",
+                        help="add the fact diagnostic: per field, recovered / missed / wrong, misses by cause")
     args = parser.parse_args(argv)
     folders = sorted(p for p in args.corpus.iterdir() if (p / "expected.yaml").exists())
     if args.case:
@@ -330,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in folders:
         case = load_case(folder)
         draft, unread = draft_case(case)
-        score = score_case(case, draft)
+        score = score_case(case, draft, document_texts(case) if args.facts else None)
         score.unread_files = unread
         scores[case.name] = score
         total.add(score)
@@ -341,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table([list(COLUMNS), *[row(name, s) for name, s in scores.items()], row("TOTAL", total)]))
     print()
     print(totals_text(total))
+    if args.facts:
+        print("\nfacts by field; each miss or wrong value in one bucket: element not drafted, no text names it, no cue "
+              "in its text,\ncue matched but the value is on another element, cue matched but dropped, value wrong\n")
+        print(fact_table(total))
     if args.details:
         for name, s in scores.items():
             if s.details:

@@ -31,24 +31,40 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and CJK ideograp
 _LANGUAGES = "data/fact_phrases"  # one file per language beside English, in the same format
 # the negation a phrase's {not} slot stands for, in English and the languages of fact_phrases/
 _NOT = (r"(?P<neg>(?:not|never|no longer|no|nicht|nie|niemals|kein(?:e|en|er)?|niet|nooit|geen|non|mai|pas|jamais|"
-        r"não|nunca|nie)\s+)?")
+        r"não|nunca|nie|inte|ej|aldrig|ikke|aldri|ne|nikdy|není|nejsou)\s+)?")
 _NEGATOR = re.compile(r"\b(?:not|never|no|without|cannot|nor|neither|nobody|nothing|none)\b|n't\b"
                       # the same in German, French, Spanish, Italian, Portuguese, Dutch and Polish
                       r"|\b(?:nicht|kein(?:e|en|em|er)?|niemals|ne|pas|jamais|aucun|aucune|sans|nunca|jamás|ni|sin|"
                       r"mai|senza|não|nem|sem|niet|geen|nooit|zonder|nie|nigdy|bez|weder|noch|né|ani)\b|\bn['’]|"
-                      r"\bnon\b(?!-)", re.I)
-# a negation right after the phrase, where German and Dutch put it ("bewaart de prompts ook niet", "speichert die
-# Prompts nicht")
+                      r"\bnon\b(?!-)"
+                      # Swedish, Danish, Czech (whose "ne-" prefixes the verb: "neukládá", "nejsou")
+                      r"|\b(?:inte|ej|aldrig|utan|ingen|inget|inga|ikke|uden|intet|nikdy|žádn[ýáéí]|není|nejsou|"
+                      r"ne(?:ukl|zazn|log|sdíl|použ|využ|trén|šifr)\w*)\b"
+                      # Chinese: no word edges, the negating characters themselves
+                      r"|不|没有|沒有|从不|從不|未|无需|無需|无|無|禁止", re.I)
+# a negation right after the phrase, where German, Dutch, Swedish and Danish put it ("bewaart de prompts ook niet",
+# "speichert die Prompts nicht", "prompterna lagras inte"), or a state said of the phrase right after it in its
+# clause ("encryption at rest is disabled", "rate limiting: none", "prompt logging (off)", "sandboxing - not used")
 _NEGATED_AFTER = re.compile(r"(?:\s+(?:ook|auch|gar|helemaal|überhaupt|zeker|sicher))?\s+"
-                            r"(?:nicht|niet|nooit|niemals)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[.;:!?()]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|,\s*(?:and|so|which)\b", re.I)
+                            r"(?:nicht|niet|nooit|niemals|inte|ej|ikke|aldrig)\b"
+                            r"|\s*(?:[:=(—–]\s*|-\s+|\s(?:is|are|was|were|stays|remains|currently|still)\s+)"
+                            r"(?:(?:currently|still|always|now|set\s+to|left)\s+)?"
+                            r"(?:disabled|deactivated|switched\s+off|turned\s+off|off|none|not\s+(?:enabled|used|"
+                            r"configured|set\s+up|in\s+place|applied|required|on)|absent|missing)(?![\w-])", re.I)
+_CLAUSE_BREAK = re.compile(r"[.;:!?()。；：！？（）]|\bbut\b|\bwhile\b|\bhowever\b|\bexcept\b|"
+                           r",\s*(?:and|so|which)\b", re.I)
 _LOOKBACK = 40
 _UNITS = {word: unit for unit, words in {  # the units of a duration in other languages
-    "hour": "hora horas heure heures stunde stunden ora ore uur uren godzina godziny godzin 時間",
-    "day": "día días dia dias jour jours tag tage tagen giorno giorni dag dagen dzień dni 日 日間",
-    "week": "semana semanas semaine semaines woche wochen settimana settimane week weken tydzień tygodnie tygodni 週間",
-    "month": "mes meses mois monat monate monaten mese mesi maand maanden miesiąc miesiące miesięcy か月 ヶ月 カ月",
-    "year": "año años ano anos an ans année années jahr jahre jahren anno anni jaar jaren rok lata lat 年 年間",
+    "hour": "hora horas heure heures stunde stunden ora ore uur uren godzina godziny godzin 時間 "
+            "hodina hodiny hodin timme timmar timer 小时 小時",
+    "day": "día días dia dias jour jours tag tage tagen giorno giorni dag dagen dzień dni 日 日間 "
+           "den dny dní dnů dagar dage 天",
+    "week": "semana semanas semaine semaines woche wochen settimana settimane week weken tydzień tygodnie tygodni 週間 "
+            "týden týdny týdnů vecka veckor uge uger 周 週",
+    "month": "mes meses mois monat monate monaten mese mesi maand maanden miesiąc miesiące miesięcy か月 ヶ月 カ月 "
+             "měsíc měsíce měsíců månad månader måned måneder 个月 個月 月",
+    "year": "año años ano anos an ans année années jahr jahre jahren anno anni jaar jaren rok lata lat 年 年間 "
+            "roky roků år",
 }.items() for word in words.split()}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -85,8 +101,9 @@ class Statement:
 
 
 def statements(text: str) -> list[Statement]:
-    """Every fact the phrases of the data file state in ``text``, in order, one per (field, value) and place."""
-    found: list[Statement] = []
+    """Every fact the phrases of the data file state in ``text``, in order, one per (field, value) and place. A
+    "Key: value" line is read first, the way a table cell under that header is ("Sandboxed: no")."""
+    found: list[Statement] = _key_values(text)
     for rule in _rules():
         for match in rule.regex.finditer(text):
             value = _value(rule, match, text)
@@ -102,14 +119,34 @@ def statements(text: str) -> list[Statement]:
     return sorted(found, key=lambda s: s.start)
 
 
+# "Auth: none", "**Encrypted**: yes", "- Human approval = required", "Retention: 30 days", a property table's row
+# "Auth | SSO": a line (or list item, or row) opening with a key that a table header could be, and its value; read
+# the way a table cell under that header is
+_KEY_VALUE = re.compile(r"(?:^|\n)[\s>*•·|-]*[*_`]*(?P<key>[^\W\d][^:=|\n*_`]{0,40}?)[*_`]*\s*(?:[:=：]|\s\|)\s*"
+                        r"(?P<value>[^\n;；|]{1,80})", re.M)
+
+
+def _key_values(text: str) -> list[Statement]:
+    found = []
+    for match in _KEY_VALUE.finditer(text):
+        fact = column_fact(match.group("key"), match.group("value"))
+        if fact is not None:
+            found.append(Statement(fact[0], fact[1], match.start("key"), match.end("value")))
+    return found
+
+
 # a cell that answers a yes/no header (and the same words in German, French, Spanish, Italian, Portuguese, Dutch,
-# Polish); "not stated" in those languages answers nothing
-_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|✓|✔|☑|x|"
-                  r"ja|oui|sí|si|sim|tak|obligatoire|obligatorio|obbligatorio|erforderlich)(?![\w-])", re.I)
-_NO = re.compile(r"^[\s*_`]*(?!non\s+(?:précisé|renseigné|indiqué|specificato|connu)|no\s+(?:especificado|consta|"
-                 r"indicado|consta)|não\s+(?:especificado|informado))"
+# Polish, Czech, Swedish, Danish and Chinese); "not stated" and "n/a" answer nothing
+_YES = re.compile(r"^[\s*_`]*(?:yes|y|true|required|mandatory|always|on|enabled|active|in place|✓|✔|☑|x|"
+                  r"ja|oui|sí|si|sim|tak|obligatoire|obligatorio|obbligatorio|erforderlich|ano|povinné|krävs|kræves|"
+                  r"påkrævet)(?![\w-])|^[\s*_`]*(?:是|有|需要|必须|必需|开启|開啟|启用|啟用)", re.I)
+_NO = re.compile(r"^[\s*_`]*(?!n/?a(?![\w-])|non\s+(?:précisé|renseigné|indiqué|specificato|connu)|"
+                 r"no\s+(?:especificado|consta|indicado|consta)|não\s+(?:especificado|informado))"
                  r"(?:no|n|none|false|never|off|disabled|not\s+required|optional|✗|✘|-+|—|–|"
-                 r"nein|non|não|nie|nee|kein|keine|aucun|aucune|ninguno|nessuno|jamais|nunca|nie)(?![\w-])", re.I)
+                 r"nein|non|não|nie|nee|kein|keine|aucun|aucune|ninguno|nessuno|jamais|nunca|nie|"
+                 r"not\s+(?:used|enabled|configured|in\s+place|applied)|deactivated|inactive|absent|"
+                 r"nej|ingen|inget|inga|aldrig|ikke|intet|ne|žádné|žádný|nikdy)(?![\w-])"
+                 r"|^[\s*_`]*(?:否|无|無|没有|沒有|不需要|不|关闭|關閉|禁用|停用)", re.I)
 _DURATION = re.compile(r"(?<![\w-])(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
                        r"fifteen|twenty|thirty|sixty|ninety)[ -]?(?P<unit>hours?|days?|weeks?|months?|years?|"
                        + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![\w-])", re.I)

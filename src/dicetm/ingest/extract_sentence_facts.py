@@ -41,6 +41,11 @@ _LEADING_WORDS = frozenset({"the", "a", "an", "our", "their", "its", "this", "th
 _MODEL_FACTS = frozenset({"trains_on_user_input"})
 _SHOWN_FACTS = frozenset({"output_rendered_as"})
 _KEPT_FACTS = frozenset({"retention"})  # said of what a store holds: "Entries are kept for 90 days"
+# How a component is built or run: said of a component the documents establish, these never make a product or a
+# name mentioned in passing a component of its own ("Azure Blob Storage ... immutable", "LFG-8812 runs the tests")
+_ATTACH_ONLY = frozenset({"executes_code", "sandboxed", "holds_credentials", "append_only", "egress_restricted",
+                          "syncs_deletions", "returns_scores", "decides_access", "physical_input",
+                          "dependencies_pinned", "on_device", "input_validation", "audit_logging"})
 
 
 class FactClauses(RoleClauses):
@@ -68,6 +73,8 @@ class FactClauses(RoleClauses):
                 and not re.search(r"\bfrom\s+(?:the\s+|a\s+)?$", text[:m.start])]
             if statement.field in _MODEL_FACTS:
                 candidates = [self._served_model(m) for m in candidates]
+            if statement.field in _ATTACH_ONLY:
+                candidates = [m for m in candidates if m.node is not None]
             clause_start = start_of_clause(text, start, at)
             targets = self._fact_targets(statement.applies_to, at, stop, clause_start, start, end, candidates,
                                          subject, topic, span, text, kept=statement.field in _KEPT_FACTS)
@@ -120,10 +127,15 @@ class FactClauses(RoleClauses):
                     and opens_sentence(text, start, m)), None)
         antecedent = own or topic[0] or subject
         stored = next((n for n in reversed(topic[1]) if fits(n) and n.kind() in STORE_KINDS), None)
+        fitting = list({id(n): n for n in topic[1] if fits(n)}.values())
         if kept and not own and stored is not None:
             antecedent = stored  # "... in the Trace Store. Traces are kept for two weeks.": what holds them
         elif pronoun and not own and not fits(antecedent):
             antecedent = next((n for n in reversed(topic[1]) if fits(n)), antecedent)  # "..., an S3 bucket. They"
+        elif not own and not fits(antecedent) and len(fitting) == 1:
+            antecedent = fitting[0]  # "The console appends to the Evidence Store. Objects are encrypted with KMS."
+        if not own and not fits(antecedent) and fits(subject):
+            antecedent = subject  # the component whose section, row or item this is
         if antecedent is not None:
             return [antecedent] if fits(antecedent) else []
         later = [m for m in usable if at <= m.start < end]  # "Questions may contain PII; the X does not ..."
