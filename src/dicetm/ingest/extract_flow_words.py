@@ -136,13 +136,13 @@ class FlowWords:
     preposition_before: re.Pattern[str] = PREPOSITION_BEFORE  # a component after it is no subject ("from X")
     postposition: re.Pattern[str] | None = None  # right after a component: a word that says its role ...
     roles: tuple[tuple[str, str], ...] = ()  # ... which is one of ROLES
+    negated_after: re.Pattern[str] | None = None  # a negative ending right after a verb ("送信しない")
+    negated_between: re.Pattern[str] | None = None  # a negation after the verb, before its object ("skickar inte")
 
     def role_after(self, text: str, at: int) -> str | None:
         """The role the postposition at ``at`` gives the component before it, if one stands there."""
         found = self.postposition.match(text, at) if self.postposition is not None else None
         return dict(self.roles).get(found.group("mark").lower()) if found is not None else None
-    negated_after: re.Pattern[str] | None = None  # a negative ending right after a verb ("送信しない")
-    negated_between: re.Pattern[str] | None = None  # a negation after the verb, before its object ("skickar inte")
 
 
 ENGLISH = FlowWords(VERB, PASSIVE, PASSIVE_FETCH, PASSIVE_CALL, TO, DESTINATION, FROM, BY, THROUGH,
