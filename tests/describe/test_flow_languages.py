@@ -129,3 +129,25 @@ def test_japanese_particles_written_against_the_names_and_a_chain_of_clauses() -
     finally:
         SAMPLES["ja"] = (heading, about, *SAMPLES_SENDS["ja"])
     assert {("Chat Gateway", "Order Service"), ("Order DB", "Chat Gateway"), ("Order Service", "Audit Log")} <= flows
+
+
+def test_in_czech_a_name_is_found_with_its_case_endings_and_a_bare_head_noun_refers_to_it() -> None:
+    text = """# Poznámka
+
+## Komponenty
+
+- Asistent reklamací – služba v Lambdě, která připravuje návrh odpovědi.
+- Databáze jízd – databáze PostgreSQL s historií parkování.
+- Auditní log – úložiště záznamů, které je také v cloudu.
+
+## Tok dat
+
+Asistent načítá z databáze jízd historii parkování a zapisuje výsledek do auditního logu. Data z databáze
+jízd se nepředávají ven a asistent neukládá prompty.
+"""
+    spans, title = read_markdown("note.md", text)
+    document = Document(path="note.md", format="markdown", spans=tuple(spans), sha256="0" * 64, title=title)
+    system = extract_draft([document]).system
+    names = {e.id: e.name for e in system.elements}
+    assert {(names[f.source], names[f.target]) for f in system.flows} == {
+        ("Databáze jízd", "Asistent reklamací"), ("Asistent reklamací", "Auditní log")}
