@@ -60,6 +60,7 @@ from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.model.system import Kind
 
+_OWNER = re.compile(r"['’]s?\s+\w")  # a possessive: the name qualifies the noun after it
 _TAKING = re.compile(r"(?:takes?|gets?|receives?|obtains?|consumes?)", re.I)  # "take them into account"
 
 
@@ -411,7 +412,8 @@ class FlowClauses(MarkedClauses):
                 self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
         preposition = self.words.to.search(text, verb.end(), end)
-        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
+        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()
+                        and not _OWNER.match(text, m.end)), None)  # "with the broker's user ID": not the broker
         if reached is None:
             return None
         if agent_match is None and context.holder is not None \
