@@ -196,8 +196,7 @@ def flow_words(language: str) -> FlowWords:
     synthetic = data.get("passive_verbs") or {}  # passive by their own form: "skickas", "送信される"
     every = [str(p) for group in participles.values() for p in group]
     foreign = "|".join(re.escape(p) for p in sorted(every, key=len, reverse=True)) or "(?!x)x"
-    own = "|".join(re.escape(str(p)) for p in sorted((p for g in synthetic.values() for p in g), key=len,
-                                                      reverse=True)) or "(?!x)x"
+    own = words("every", {"every": [p for g in synthetic.values() for p in g]})
     if data.get("participle_last"):  # "werden vom X an Y gesendet": the clause's words stand between
         passive = re.compile(rf"{after_word}(?:(?:{words('be')}|{_BE})(?=\s+(?:[^.;:!?]{{0,80}}?\s)?(?P<participle>"
                              rf"{foreign}|{_PARTICIPLES}){before_word})|(?P<own>{own}){before_word})", re.I)
