@@ -5,6 +5,11 @@ English is always read, since technical documents in any language quote English 
 language is the one whose common function words (its ``markers``) it uses most; when that is not English, the
 language's words are tried beside the English ones. Word order is the reader's business: German puts a verb's
 particle or participle last ("leitet X an Y weiter"), which these patterns do not follow.
+
+Languages written without spaces (Japanese, Chinese) are told by the small words and particles they contain, and
+their words are matched inside runs of kana and ideographs. Languages that mark a noun's role by what follows it
+(Japanese particles: "X は Y に送信する") list those `postpositions`; the reader then takes each component's role
+from the particle after it instead of from the words before it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from dicetm.errors import CatalogError, Location, Problem
 _FILE = "data/flow_words.yaml"
 ENGLISH_MARKERS = frozenset({"the", "and", "of", "to", "is", "are", "with", "for", "from", "by", "which", "that"})
 MIN_MARKERS = 5  # function words of a language a text must use before it is read as written in it
+SPACELESS = "\u3040-\u30ff\u3400-\u9fff"  # kana and ideographs: words run on without a space between them
+_AFTER_WORD = rf"(?<![^\W{SPACELESS}])(?<!-)"  # a word boundary a run of kana or ideographs does not need
+_BEFORE_WORD = rf"(?![^\W{SPACELESS}]|-)"
+ROLES = ("subject", "object", "to", "from", "by")  # what a postposition says a component does in its clause
 
 SEND = (r"sends?|sent|forwards?|pass(?:es)?|posts?|push(?:es)?|publish(?:es)?|submits?|streams?|uploads?|emits?|"
         r"routes?|relays?|proxies|delivers?|writes?|stores?|saves?|persists?|caches?|logs?|records?|index(?:es)?|"
@@ -124,6 +133,16 @@ class FlowWords:
     clause_start: re.Pattern[str]
     two_way: re.Pattern[str]  # a call that goes both ways: a query, a search
     small: frozenset[str]  # the language's prepositions and articles, trimmed from the data words
+    preposition_before: re.Pattern[str] = PREPOSITION_BEFORE  # a component after it is no subject ("from X")
+    postposition: re.Pattern[str] | None = None  # right after a component: a word that says its role ...
+    roles: tuple[tuple[str, str], ...] = ()  # ... which is one of ROLES
+    negated_after: re.Pattern[str] | None = None  # a negative ending right after a verb ("送信しない")
+    negated_between: re.Pattern[str] | None = None  # a negation after the verb, before its object ("skickar inte")
+
+    def role_after(self, text: str, at: int) -> str | None:
+        """The role the postposition at ``at`` gives the component before it, if one stands there."""
+        found = self.postposition.match(text, at) if self.postposition is not None else None
+        return dict(self.roles).get(found.group("mark").lower()) if found is not None else None
 
 
 ENGLISH = FlowWords(VERB, PASSIVE, PASSIVE_FETCH, PASSIVE_CALL, TO, DESTINATION, FROM, BY, THROUGH,
@@ -136,9 +155,13 @@ def language_of(text: str) -> str:
     is used more than English's, or too little is written to tell."""
     words = re.findall(r"[^\W\d_]+(?:['’])?", text.lower())
     counts = {"en": sum(1 for w in words if w in ENGLISH_MARKERS)}
+    spaceless = "".join(re.findall(f"[{SPACELESS}]+", text))
     for code, language in _languages().items():
         markers = frozenset(str(m).lower() for m in language.get("markers", []))
-        counts[code] = sum(1 for w in words if w in markers)
+        if language.get("spaceless"):  # particles and small words counted where they stand in the runs
+            counts[code] = sum(spaceless.count(m) for m in markers) if spaceless else 0
+        else:
+            counts[code] = sum(1 for w in words if w in markers)
     best = max(counts, key=lambda code: (counts[code], code == "en"))
     return best if counts[best] >= MIN_MARKERS else "en"
 
@@ -157,28 +180,46 @@ def flow_words(language: str) -> FlowWords:
     if data is None:
         return ENGLISH
 
-    def words(key: str) -> str:
+    spaceless = bool(data.get("spaceless"))
+    after_word, before_word = (_AFTER_WORD, _BEFORE_WORD) if spaceless else (r"(?<![\w-])", r"(?![\w-])")
+    bound = (lambda p: p.replace(r"(?<![\w-])", _AFTER_WORD).replace(r"(?![\w-])", _BEFORE_WORD)) if spaceless \
+        else (lambda p: p)
+
+    def words(key: str, source: dict[str, Any] = data) -> str:
         return "|".join(r"\s+".join(re.escape(part) for part in str(w).split())
-                        for w in sorted(data.get(key) or [], key=len, reverse=True)) or "(?!x)x"
+                        for w in sorted(source.get(key) or [], key=len, reverse=True)) or "(?!x)x"
 
     def either(key: str, english: re.Pattern[str]) -> re.Pattern[str]:
-        return re.compile(rf"(?<![\w-])(?:{words(key)})(?![\w-])|{english.pattern}", english.flags)
+        return re.compile(rf"{after_word}(?:{words(key)}){before_word}|{bound(english.pattern)}", english.flags)
 
     participles = data.get("participles") or {}
+    synthetic = data.get("passive_verbs") or {}  # passive by their own form: "skickas", "送信される"
     every = [str(p) for group in participles.values() for p in group]
     foreign = "|".join(re.escape(p) for p in sorted(every, key=len, reverse=True)) or "(?!x)x"
-    passive = re.compile(rf"(?<![\w-])(?:{words('be')}|{_BE})\s+(?:{_ADVERB})?(?P<participle>{foreign}|"
-                         rf"{_PARTICIPLES})(?![\w-])", re.I)
-    verb = re.compile(_VERB.format(f"{words('use')}|{USE}", f"{words('send')}|{SEND}", f"{words('call')}|{CALL}",
-                                   f"{words('fetch')}|{FETCH}"), re.I)
+    own = words("every", {"every": [p for g in synthetic.values() for p in g]})
+    if data.get("participle_last"):  # "werden vom X an Y gesendet": the clause's words stand between
+        passive = re.compile(rf"{after_word}(?:(?:{words('be')}|{_BE})(?=\s+(?:[^.;:!?]{{0,80}}?\s)?(?P<participle>"
+                             rf"{foreign}|{_PARTICIPLES}){before_word})|(?P<own>{own}){before_word})", re.I)
+    else:
+        passive = re.compile(rf"{after_word}(?:(?:{words('be')}|{_BE})\s+(?:{_ADVERB})?(?P<participle>{foreign}|"
+                             rf"{_PARTICIPLES})|(?P<own>{own})){before_word}", re.I)
+    verb = re.compile(bound(_VERB).format(f"{words('use')}|{USE}", f"{words('send')}|{SEND}",
+                                          f"{words('call')}|{CALL}", f"{words('fetch')}|{FETCH}"), re.I)
     objects = re.compile(rf"\s*(?:(?:{_OBJECT_WORDS}|(?i:{words('determiners')}))\s+|(?i:{words('elided')})){{0,3}}"
                          r"[*_`]*")
-    negated = re.compile(rf"\b(?:{words('negation')})\s+(?:\w+\s+){{0,2}}$|{NEGATED.pattern}", re.I)
-    arrival_next = re.compile(rf"\s+(?:{words('arrival')})(?![\w-])|{ARRIVAL_NEXT.pattern}", re.I)
-    clause = re.compile(rf"\b(?:{words('conjunctions')})\b|{CLAUSE_START.pattern}", re.I)
+    gap = r"\s*[^\s,，、。；]{0,6}" if spaceless else r"\s+(?:\w+\s+){0,2}"
+    negated = re.compile(rf"{after_word}(?:{words('negation')}){gap}$|{NEGATED.pattern}", re.I)
+    arrival_next = re.compile(rf"\s{'*' if spaceless else '+'}(?:{words('arrival')}){before_word}|"
+                              rf"{ARRIVAL_NEXT.pattern}", re.I)
+    clause = re.compile(rf"{after_word}(?:{words('conjunctions')}){before_word}|{CLAUSE_START.pattern}|[、，]", re.I)
+    before = re.compile(rf"{after_word}(?:{words('from')}|{words('to')}|{words('through')})\s*"
+                        rf"(?:(?:{words('determiners')})\s+)?[(\"'`*_]*$|{PREPOSITION_BEFORE.pattern}", re.I)
+    marks = {str(w): role for role in ROLES for w in (data.get("postpositions") or {}).get(role) or []}
+    postposition = re.compile(r"\s*[*_`)\]」』]*\s*(?P<mark>" + "|".join(
+        re.escape(w) for w in sorted(marks, key=len, reverse=True)) + ")", re.I) if marks else None
 
     def group(name: str) -> frozenset[str]:
-        return frozenset(str(p).lower() for p in participles.get(name) or [])
+        return frozenset(str(p).lower() for p in [*(participles.get(name) or []), *(synthetic.get(name) or [])])
 
     return FlowWords(verb, passive, PASSIVE_FETCH | group("fetch"),
                      PASSIVE_CALL | group("call"), either("to", TO), either("destination", DESTINATION),
@@ -186,7 +227,11 @@ def flow_words(language: str) -> FlowWords:
                      either("arrival", ARRIVAL), arrival_next, objects, negated, clause,
                      re.compile(rf"(?:{words('two_way')})$|{TWO_WAY.pattern}", re.I),
                      frozenset(str(w).lower() for key in ("to", "from", "by", "determiners", "elided", "conjunctions")
-                               for w in data.get(key) or []))
+                               for w in data.get(key) or []), before, postposition,
+                     tuple((w.lower(), role) for w, role in marks.items()),
+                     re.compile(rf"\w{{0,4}}?(?:{words('negation_after')})") if data.get("negation_after") else None,
+                     re.compile(rf"{after_word}(?:{words('negation')}){before_word}", re.I)
+                     if data.get("negation_follows") else None)
 
 
 @lru_cache(maxsize=1)

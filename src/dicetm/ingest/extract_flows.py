@@ -17,7 +17,7 @@ extraction and the notes to the reader (``_node``, ``_relation``, ``_unresolved`
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -32,11 +32,13 @@ from dicetm.ingest.extract_clauses import (
     line_bounds,
     short_gap,
 )
+from dicetm.ingest.extract_flow_marked import MarkedClauses
 from dicetm.ingest.extract_flow_words import (
     ARRIVAL_DIRECT,
     ARROW,
     ARTIFACT,
     BOTH_WAYS,
+    ENGLISH,
     MOTION_FROM,
     NAMED_BEFORE,
     PASSIVE_BUILD,
@@ -44,7 +46,6 @@ from dicetm.ingest.extract_flow_words import (
     PEOPLE_PLACE,
     PEOPLE_VERB,
     PERSON_LEAD,
-    PREPOSITION_BEFORE,
     PRONOUN_OBJECT,
     RELATIVE,
     TO,
@@ -59,6 +60,7 @@ from dicetm.ingest.extract_prose import FlowRow
 from dicetm.ingest.extract_resolve import Node, Registry
 from dicetm.model.system import Kind
 
+_OWNER = re.compile(r"['’]s?\s+\w")  # a possessive: the name qualifies the noun after it
 _TAKING = re.compile(r"(?:takes?|gets?|receives?|obtains?|consumes?)", re.I)  # "take them into account"
 
 
@@ -76,20 +78,11 @@ class FlowContext:
     people: Mention | None = None  # the people a sentence opened with: who "they" are next
 
 
-class FlowClauses(ABC):
+class FlowClauses(MarkedClauses):
     """The flow-reading half of ``SentenceReader``, which drafts the nodes and relations it finds."""
 
     registry: Registry
     words: FlowWords  # the flow words of the document's language (``extract_flow_words``)
-
-    @abstractmethod
-    def _node(self, mention: Mention, span: Span) -> Node | None:
-        """The node ``mention`` stands for, drafted if needed (None: it cannot be one)."""
-
-    @abstractmethod
-    def _relation(self, source: Node | None, target: Node | None, where: Where, data: str | None, sentence: str,
-                  *, bidirectional: bool = False) -> None:
-        """Record a flow from ``source`` to ``target`` (a missing end is reported, not drafted)."""
 
     @abstractmethod
     def _unresolved(self, where: Where, why: str) -> None:
@@ -107,13 +100,19 @@ class FlowClauses(ABC):
         if self._motion(span, start, end, mentions, context):
             return
         verbs = [v for v in self.words.verb.finditer(text, start, end) if not inside_mention(v.start(), mentions)
-                 and (v.group(0)[:1].islower() or subject is not None)]
+                 and (not v.group(0)[:1].isupper() or subject is not None)]
         passives = [p for p in self.words.passive.finditer(text, start, end)
                     if not inside_mention(p.start(), mentions)]
-        events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < p.end()
+        # a verb form right before a passive is its subject noun: "De logs worden ... gestuurd", "the logs are sent"
+        verbs = [v for v in verbs if not any(p.start() >= v.end() and not text[v.end():p.start()].strip()
+                                             for p in passives)]
+        events = sorted([(v.start(), "active", v) for v in verbs if not any(p.start() <= v.start() < _reach(p)
                                                                             for p in passives)]
                         + [(p.start(), "passive", p) for p in passives], key=lambda e: e[0])
         events = clause_starts(events, text, mentions, self.words.clause_start)
+        if events and self.words.postposition is not None:
+            self._marked(span, events, start, end, mentions, subject, context)
+            return
         if not events:
             if mentions and mentions[0].start - start < 6 and mentions[0].node is not None:
                 context.subject = mentions[0].node
@@ -125,7 +124,9 @@ class FlowClauses(ABC):
             before = [m for m in mentions if lead_start <= m.start < position]
             after = [m for m in mentions if match.end() <= m.start < segment_end]
             lead = text[lead_start:position]
-            if self.words.negated.search(lead):
+            between = self.words.negated_between
+            if self.words.negated.search(lead) or (between is not None and between.search(
+                    text, match.end(), after[0].start if after else segment_end)):
                 previous_target, previous_end = None, match.end()  # "does not send prompts to Datadog"
                 continue
             if form == "passive":
@@ -189,8 +190,7 @@ class FlowClauses(ABC):
                        text[start:end])
         context.source, context.target = context.subject, node
 
-    @staticmethod
-    def _subject(before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
+    def _subject(self, before: list[Mention], lead: str, subject: Node | None, context: FlowContext,
                  text: str) -> Mention | Node | None:
         relative = RELATIVE.search(lead)
         if relative is not None:  # "X, which ...": X; "X is a small service that ...", "X, a service that": X
@@ -207,7 +207,7 @@ class FlowClauses(ABC):
         # the subject is the last component named before the verb that is not the object of a preposition
         # ("Lawyers sign in through Okta and type ...": Lawyers types)
         before = [m for m in before if not m.ambiguous]  # "Lambda polls ...": a role word says nothing of who
-        subjects = [m for m in before if not PREPOSITION_BEFORE.search(text, 0, m.start)]
+        subjects = [m for m in before if not self.words.preposition_before.search(text, 0, m.start)]
         if subjects:
             return subjects[-1]
         if re.search(r"(?:^|\W)(?:and|or|then|but)\s+(?:\w+ly\s+|then\s+|also\s+)?$", lead, re.I):
@@ -245,7 +245,7 @@ class FlowClauses(ABC):
         people_only = group == "use" and bool(PEOPLE_VERB.match(words))
         if people_only and not names_people(found):
             return None  # "the Checker reviews the draft": what a component does here is not using an app
-        targets = self._targets(group, verb, after, text)
+        targets = self._targets(group, verb, after, text) or self._fronted(group, before, found, text)
         if group == "use":  # people using a product nothing else needs ("chats in #ops on Slack") is not a flow
             targets = [m for m in channel(verb, targets, after, text)
                        if m.node is not None or not (m.product or m.passing or people_only)]
@@ -309,6 +309,16 @@ class FlowClauses(ABC):
             context.target = target
         return targets[-1]
 
+    def _fronted(self, group: str, before: list[Mention], found: Mention | Node | None, text: str) -> list[Mention]:
+        """In another language, the source or destination named before the verb ("从 X 读取", "向 X 发送",
+        "z X pobiera"): the component right after a "from" word for a read, after a "to" word for a send."""
+        if self.words is ENGLISH or group not in ("fetch", "send") or not before or before[-1] is found:
+            return []
+        mark = self.words.source if group == "fetch" else self.words.destination
+        last = before[-1]
+        marks = list(mark.finditer(text, max(0, last.start - 16), last.start))
+        return [last] if marks and self.words.direct_object.fullmatch(text[marks[-1].end():last.start]) else []
+
     def _carried_to(self, gap: str) -> bool:
         """The words between a verb that takes data and its first object end in a destination and name no source."""
         place = next(reversed(list(self.words.destination.finditer(gap))), None)
@@ -352,6 +362,9 @@ class FlowClauses(ABC):
                 return later[:1]
             return coordinated(after, text) if short_gap(gap) else []
         if group == "send":  # "writes it, with the sender, to X": where it goes ("to"), else where it lands ("in")
+            into = self.words.to.search(verb.group(0))  # "写入 X", "发给 X": the verb says where it goes
+            if into is not None and into.end() == len(verb.group(0)) and self.words.direct_object.fullmatch(gap):
+                return after[:1]
             stop = after[-1].end if after else verb.end()
             for pattern in (self.words.destination, self.words.to):
                 for place in pattern.finditer(text, verb.end(), stop):
@@ -370,7 +383,7 @@ class FlowClauses(ABC):
 
     def _passive(self, span: Span, verb: re.Match[str], before: list[Mention], after: list[Mention],
                  subject: Node | None, context: FlowContext, text: str, start: int, end: int) -> Mention | None:
-        participle = verb.group("participle").lower()
+        participle = (verb.group("participle") or verb.groupdict().get("own") or "").lower()
         where = Where.at(span, start, end)
         agent_match = self.words.by.search(text, verb.end(), end)
         agent = next((m for m in after if agent_match is not None and m.start >= agent_match.end()
@@ -399,7 +412,8 @@ class FlowClauses(ABC):
                 self._relation(self._node(origin, span), self._resolve(actor, span), where, data, text[start:end])
             return origin
         preposition = self.words.to.search(text, verb.end(), end)
-        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()), None)
+        reached = next((m for m in others if preposition is not None and m.start >= preposition.end()
+                        and not _OWNER.match(text, m.end)), None)  # "with the broker's user ID": not the broker
         if reached is None:
             return None
         if agent_match is None and context.holder is not None \
@@ -474,6 +488,11 @@ class FlowClauses(ABC):
         self._relation(self._node(ends[0], row.span), self._node(ends[1], row.span), where, data, row.span.text,
                        bidirectional=both)
 
+
+
+def _reach(passive: re.Match[str]) -> int:
+    """Where a passive ends: its participle, which may close the clause ("werden ... an X gesendet")."""
+    return max(passive.end(), passive.end("participle") if passive.group("participle") else 0)
 
 
 def _joined(text: str, side: list[Mention]) -> list[Mention]:

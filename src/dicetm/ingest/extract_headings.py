@@ -30,6 +30,10 @@ _COORDINATION = re.compile(r",|\s(?:and|or|&|vs\.?|versus)\s", re.I)
 # a topic, not a name: "Use of conversations for training", "Six weeks of live service", "Orders raised by the bot"
 _TOPIC = re.compile(r"^[A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:of|for|about|on)\s+[a-z]|\s[a-z]+ed\s+(?:by|from|in)\s")
 _DEFINITE = re.compile(r"^(?:the|our|this)\s+", re.I)
+# an indefinite article inside a heading (English, German, French, Spanish, Italian, Portuguese, Dutch, Swedish):
+# names do not have one, phrases do
+_INDEFINITE_INSIDE = re.compile(r"\s(?:a|an|ein|eine|einem|einen|einer|eines|un|une|uno|una|unos|unas|um|uma|een|"
+                                r"ett)\s+\S")
 
 
 def refers(name: str) -> bool:
@@ -48,6 +52,8 @@ def heading_names(name: str, listing: bool) -> bool:
     opening with a negation, a question word or an activity, not a clause, not a list of topics such as
     "Memory and logging"), and it ends in a component word or a product, or, in a components section, it is
     a proper name."""
+    if _INDEFINITE_INSIDE.search(name):
+        return False  # "Drafting with a language model", "Sachverhaltsentwurf mit einem Sprachmodell": a phrase
     words = kind_words()
     hits = words.hits(name)
     product = any(h.product is not None for h, _ in hits)

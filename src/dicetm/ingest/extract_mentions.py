@@ -36,7 +36,7 @@ _NOT_DEFINITE = frozenset({"un", "una", "unos", "unas", "une", "uno", "um", "uma
                            "einer", "een", "cada", "chaque", "ogni", "elk", "elke", "jeden", "jede", "jedes", "każdy",
                            "każda", "każde", "ambos", "todos", "alle", "tutti"})
 _BARE = re.compile(r"(?<![\w-])([^\W\d_][\w-]{4,})(?![\w-])")
-_INFLECTING = frozenset({"pl"})  # languages whose names change their endings with their case in running text
+_INFLECTING = frozenset({"pl", "cs"})  # languages whose names change their endings with their case in running text
 _COMPOUND_TAIL = 5  # letters: a word this long may stand for a compound name ending in it ("orchestrator")
 _NOT_BEFORE = re.compile(
     r"\b(?:instead\s+of|rather\s+than|not\s+use|not\s+using|no\s+longer\s+use|don't\s+use|doesn't\s+use|"

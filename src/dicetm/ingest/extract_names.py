@@ -41,6 +41,7 @@ class Mention:
     passing: bool = False  # a name in passing ("licensed from Thomson Reuters", "AWS KMS"): drafted only if needed
 
 
+_DELIVERY = re.compile(r"-as-an?-", re.I)  # "Software-as-a-Service", "Platform-as-a-Service"
 _COMPOUND = 9  # letters: a German compound naming a component is at least this long ("Kernbanksystem")
 _TOKEN = re.compile(r"[^\W_][\w&'.+-]*(?<![.'])")
 _NUMBERED = re.compile(r"\d+(?:\.\d+)*[A-Za-z]*$")
@@ -160,8 +161,8 @@ def _named_compound(word: str, text: str) -> bool:
     """A German compound naming one component ("Stimmabdruck-Datenbank", "Transkriptspeicher"): German writes
     every noun capitalised, so a single capitalised word is a name only when it is a compound ending in a
     component word and longer than it, not a person, and not a word of the lists itself ("Sprachmodell")."""
-    if len(word) < _COMPOUND or language_of(text) != "de":
-        return False
+    if len(word) < _COMPOUND or language_of(text) != "de" or _DELIVERY.search(word):
+        return False  # "als Software-as-a-Service bezogen": how a product is bought, not a component
     words = kind_words()
     if any(h.start == 0 and h.end == len(word) for h in words.words.hits(word)):
         return False  # the word itself is a component word: "Datenbank", "Sprachmodell"

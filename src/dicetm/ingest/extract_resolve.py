@@ -58,13 +58,24 @@ _SHORT_FORMS = {"db": "database", "dbs": "databases", "repo": "repository", "app
                 "k8s": "kubernetes", "env": "environment", "msg": "message", "config": "configuration"}
 
 
+# the head nouns that name the same thing: "transcripts-db", "Transcript Store" and "Transcript Database" are one
+_SAME_HEADS = {"database": "store", "datastore": "store", "storage": "store", "databases": "store", "stores": "store"}
+
+
 def _variants(name: str) -> set[str]:
     base = normal(name)
     found = {base, " ".join(_SHORT_FORMS.get(word, word) for word in base.split())}  # "Case DB" is "Case Database"
     for variant in list(found):
         if len(variant) > 3 and variant.endswith("s") and not variant.endswith("ss"):
             found.add(variant[:-1])  # "Customers" is "Customer"
+    words = " ".join(_SHORT_FORMS.get(word, word) for word in base.split()).split()
+    if len(words) >= 2 and (words[-1] in _SAME_HEADS or words[-1] == "store"):  # "Orders DB", "Order Store"
+        found.add(" ".join([*(_singular(w) for w in words[:-1]), _SAME_HEADS.get(words[-1], "store")]))
     return {v for v in found if v}
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
 _GENERIC_HEADS = frozenset({"job", "service", "worker", "task", "function", "module", "pipeline", "process"})

@@ -66,7 +66,8 @@ _MCP_FILE = re.compile(r"\bmcp\.json\b|_config\.json\b", re.I)
 _ROUTE = re.compile(r"[*_`]*\s+(?:through|via|on|behind|served\s+by|hosted\s+on)\s+(?:the\s+)?[*_`]*", re.I)
 _INDEFINITE = re.compile(r"(?<![\w-])(?:a|an)\s+[*_`]*$", re.I)
 _REACHED = re.compile(r"\b(?:to|into|onto)\s+(?:the\s+|our\s+)?[*_`]*$", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[À-ÖØ-ÞĀ-ž¿¡«])|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'`*(\[À-ÖØ-ÞĀ-ž¿¡«])|\n(?=\s*(?:[-*•]|\d+[.)])\s)"
+                       r"|(?<=[。！？；])\s*")  # Chinese and Japanese end a sentence without a space
 
 
 @dataclass

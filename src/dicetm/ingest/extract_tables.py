@@ -33,9 +33,12 @@ _SPECIFIC = AI_KINDS | {Kind.log_store}
 # Headers in English, then German, French, Spanish, Italian, Portuguese, Dutch, Polish and Japanese.
 _FROM = re.compile(r"^(from|source|sender|caller|client|origin|producer|initiator|"
                    r"von|quelle|absender|de|origine|émetteur|desde|origen|fuente|emisor|da|mittente|origem|van|bron|"
-                   r"z|źródło|nadawca)$", re.I)
+                   r"z|źródło|nadawca|sorgente|od|zdroj|odesílatel|från|fra|källa|kilde|avsändare|afsender|avsender|lähde|"
+                   r"lähettäjä|送信元|発信元|元|来源|來源|源|发送方|發送方|起点|起點)$", re.I)
 _TO = re.compile(r"^(to|target|destination|receiver|callee|server|sink|consumer|recipient|"
-                 r"an|nach|ziel|empfänger|à|vers|destinataire|a|hacia|destino|destinatario|naar|doel|do|cel|odbiorca)$",
+                 r"an|nach|ziel|empfänger|à|vers|destinataire|a|hacia|destino|destinatario|naar|doel|do|cel|odbiorca|"
+                 r"destinazione|cíl|příjemce|till|til|mål|mottagare|modtager|mottaker|kohde|vastaanottaja|送信先|宛先|先|"
+                 r"目标|目標|目的地|接收方|终点|終點)$",
                  re.I)
 _DATA = re.compile(r"^(data|payload|content|carries|information|what|description|data flow|message|messages|"
                    r"daten|inhalt|données|contenu|datos|contenido|información|dati|contenuto|dados|conteúdo|gegevens|"
