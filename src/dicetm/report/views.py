@@ -39,11 +39,12 @@ _OPEN = Markup('<span class="badge open">OPEN</span>')
 
 def escape(value: str) -> str:
     """Model text for HTML: markup escaped, and control characters shown as visible escapes (``\\x1b``)."""
-    # Every character textsafe escapes is unprintable, so printable text (an em dash too) has none: checked in C,
-    # as this runs for every cell of the page.
-    if not value.isprintable():
-        value = _safe_lines(value)
-    # What html.escape does, replacing only the characters that occur: most cells have none, many an apostrophe
+    # Every character textsafe escapes is unprintable, so printable text (an em dash too) needs no call to it.
+    return markup_text(value if value.isprintable() else _safe_lines(value))
+
+
+def markup_text(value: str) -> str:
+    """``html.escape(value)``, replacing only the characters that occur: most text has none, much an apostrophe."""
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
