@@ -138,8 +138,7 @@ def _fact_value(value: object) -> str:
 
 def element_facts(element: Element) -> list[str]:
     """The facts the user has stated, as ``field=value``; unknown facts are left out."""
-    values = element.__dict__  # the field values; read directly, as getattr on a model is slower (reports call
-    # this for every element, with every fact field)
+    values = element.__dict__  # a model's field values, read without getattr: this runs per element and fact field
     return [f"{name}={_fact_value(value)}" for name in FACT_FIELDS
             if (value := values[name]) is not None and value != []]
 

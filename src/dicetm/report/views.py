@@ -99,7 +99,7 @@ def _items(title: str, items: Iterable[str]) -> str:
 def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> Card:
     """The card of one threat; ``links`` is a ``report.html.Links`` (anchors in the report, pages in the web).
 
-    Built with ``html.escape`` rather than a template: the report holds one card per threat, tens of thousands
+    Built with ``escape`` rather than a template: the report holds one card per threat, tens of thousands
     for large models, and every field of every card is escaped here exactly once."""
     level = threat.risk.value
     origin = common.origin(threat.provenance)
