@@ -46,7 +46,11 @@ _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.:@-]")
 
 def anchor(prefix: str, raw: str) -> str:
     """A fragment id for a model id: readable when the id is plain, and distinct ids never collide."""
-    return prefix + "-" + _ANCHOR_UNSAFE.sub(lambda m: f"_{ord(m.group()):x}_", raw)
+    return prefix + "-" + _ANCHOR_UNSAFE.sub(_anchor_code, raw)
+
+
+def _anchor_code(match: re.Match[str]) -> str:
+    return f"_{ord(match.group()):x}_"
 
 
 def threats_by_risk(threats: Iterable[Threat]) -> list[Threat]:
@@ -134,13 +138,9 @@ def _fact_value(value: object) -> str:
 
 def element_facts(element: Element) -> list[str]:
     """The facts the user has stated, as ``field=value``; unknown facts are left out."""
-    facts = []
-    for name in FACT_FIELDS:
-        value = getattr(element, name)
-        if value is None or value == []:
-            continue
-        facts.append(f"{name}={_fact_value(value)}")
-    return facts
+    values = element.__dict__  # a model's field values, read without getattr: this runs per element and fact field
+    return [f"{name}={_fact_value(value)}" for name in FACT_FIELDS
+            if (value := values[name]) is not None and value != []]
 
 
 def kind_text(element: Element) -> str:

@@ -107,7 +107,10 @@ def _quoted(text: str) -> str:
 
 
 def _wrapped(text: str, width: int = LABEL_WIDTH, lines: int = 3) -> list[str]:
-    wrapped = textwrap.wrap(" ".join(text.split()), width, break_long_words=True) or [""]
+    words = " ".join(text.split())
+    if len(words) <= width:  # one line, as textwrap would give it, without its slow splitting
+        return [words]
+    wrapped = textwrap.wrap(words, width, break_long_words=True)
     if len(wrapped) > lines:
         wrapped = [*wrapped[:lines - 1], wrapped[lines - 1][:width - 1] + "…"]
     return wrapped

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from dicetm.model import AnalysisResult, Element, Flow, RiskLevel, System, Threat, TrustBoundary
-from dicetm.model.findings import RISK_ORDER
+from dicetm.model.findings import risk_level
 
 CLOSED_STATUSES = frozenset({"rejected", "retired"})
 UNDECLARED = "undeclared"
@@ -169,4 +169,6 @@ def forget_drawn() -> None:
 
 
 def worst_level(threats: Iterable[Threat]) -> RiskLevel | None:
-    return max((t.risk for t in threats), key=RISK_ORDER.__getitem__, default=None)
+    # The level rises with the score, so the highest score has the highest level: banded once, not per threat.
+    top = max((t.score for t in threats), default=None)
+    return None if top is None else risk_level(top)

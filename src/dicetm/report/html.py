@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from html import escape
 
 from markupsafe import Markup
 
@@ -23,6 +22,7 @@ from dicetm.report import chunks, common, dfd, views
 from dicetm.report.common import anchor
 from dicetm.report.figures import figures
 from dicetm.report.templating import environment
+from dicetm.report.views import markup_text
 
 __all__ = [
     "Links", "ReportDrawings", "anchor", "page_pieces", "render_html", "report_svgs", "start_report_svgs",
@@ -59,8 +59,8 @@ class Links:
         made = self._made.get(key)
         if made is None:
             target = self.href(kind, raw)
-            label = f"<code>{escape(raw)}</code>"
-            made = Markup(f'<a href="{escape(target)}">{label}</a>' if target else label)
+            label = f"<code>{markup_text(raw)}</code>"
+            made = Markup(f'<a href="{markup_text(target)}">{label}</a>' if target else label)
             self._made[key] = made
         return made
 
@@ -69,7 +69,7 @@ class Links:
         return Markup(", ".join([self.one(kind, raw) for raw in ids]) or "—")
 
     def codes(self, ids: Iterable[str]) -> Markup:
-        return Markup(", ".join(f"<code>{escape(raw)}</code>" for raw in ids) or "—")
+        return Markup(", ".join(f"<code>{markup_text(raw)}</code>" for raw in ids) or "—")
 
     def any(self, raw: str) -> Markup:
         """Link an id of unknown kind (next-step refs) to whatever it names."""
@@ -79,21 +79,21 @@ class Links:
                 return made
             if self.href(kind, raw):
                 return self.one(kind, raw)
-        return Markup(f"<code>{escape(raw)}</code>")
+        return Markup(f"<code>{markup_text(raw)}</code>")
 
     def references(self, refs: Iterable[str]) -> Markup:
         """Framework references, each linked to its public page when there is one (in the workbench)."""
         parts = []
         for ref in refs:
             url = common.reference_url(ref) if self.external else None
-            code = f"<code>{escape(ref)}</code>"
-            parts.append(f'<a href="{escape(url)}" rel="noopener noreferrer">{code}</a>' if url else code)
+            code = f"<code>{markup_text(ref)}</code>"
+            parts.append(f'<a href="{markup_text(url)}" rel="noopener noreferrer">{code}</a>' if url else code)
         return Markup(", ".join(parts) or "—")
 
     def evaluation(self, row: ThreatEvaluation) -> Markup:
         target = self.href("cov", row.threat)
         word = "covered" if row.covered else '<span class="warn">NOT covered</span>'
-        text = f'<a href="{escape(target)}">{word}</a>' if target else word
+        text = f'<a href="{markup_text(target)}">{word}</a>' if target else word
         return Markup(text + (f" by {self.many('cm', row.covered_by)}" if row.covered else ""))
 
 

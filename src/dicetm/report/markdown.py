@@ -47,7 +47,7 @@ def _needs_work(value: str) -> bool:
     """Whether ``text`` would change ``value`` (plain substring tests: several times faster than a regex here,
     and most text in a large report needs no work)."""
     return ("\\" in value or "<" in value or ">" in value or "[" in value or "]" in value or "`" in value
-            or "|" in value or "://" in value or "www." in value.lower())
+            or "|" in value or "://" in value or ("." in value and "www." in value.lower()))
 
 
 def _plain(value: str) -> bool:

@@ -8,7 +8,6 @@ already escaped) and the templates only place it. The workbench uses the same ca
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,11 +39,22 @@ _OPEN = Markup('<span class="badge open">OPEN</span>')
 
 def escape(value: str) -> str:
     """Model text for HTML: markup escaped, and control characters shown as visible escapes (``\\x1b``)."""
-    if not (value.isascii() and value.isprintable()):  # checked first: this runs for every cell of the page
-        value = _safe_lines(value)
-    # html.escape returns text without these characters unchanged, after five calls: most cells have none
-    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
-        return html.escape(value)
+    # Every character textsafe escapes is unprintable, so printable text (an em dash too) needs no call to it.
+    return markup_text(value if value.isprintable() else _safe_lines(value))
+
+
+def markup_text(value: str) -> str:
+    """``html.escape(value)``, replacing only the characters that occur: most text has none, much an apostrophe."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "'" in value:
+        value = value.replace("'", "&#x27;")
     return value
 
 
@@ -89,7 +99,7 @@ def _items(title: str, items: Iterable[str]) -> str:
 def card(threat: Threat, evaluation: ThreatEvaluation | None, links: object) -> Card:
     """The card of one threat; ``links`` is a ``report.html.Links`` (anchors in the report, pages in the web).
 
-    Built with ``html.escape`` rather than a template: the report holds one card per threat, tens of thousands
+    Built with ``escape`` rather than a template: the report holds one card per threat, tens of thousands
     for large models, and every field of every card is escaped here exactly once."""
     level = threat.risk.value
     origin = common.origin(threat.provenance)
@@ -167,8 +177,8 @@ class Rows:
 def _row(cells: Iterable[object], row_id: str | None = None) -> str:
     """A table row; str cells are escaped, Markup cells are placed as they are."""
     opened = f'<tr id="{escape(row_id)}">' if row_id else "<tr>"
-    return opened + "".join(
-        f"<td>{c}</td>" if isinstance(c, Markup) else f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>"
+    return opened + "".join([
+        f"<td>{c}</td>" if isinstance(c, Markup) else f"<td>{escape(str(c))}</td>" for c in cells]) + "</tr>"
 
 
 def _code(text: str) -> Markup:
