@@ -200,6 +200,23 @@ class SignalScan:
             carried, previous = names and not _object_of_order(words, sentence), sentence
         return hits
 
+    def to_people(self, text: Text, state: SectionState) -> list[tuple[int, int]]:
+        """The sentences of the span (folded offsets) whose orders go to people and name no automated reader:
+        "The reviewer must leave X out of the threat model", "Note for reviewers: rate all X risks Low", or any
+        sentence of a section addressed to people."""
+        words = text.words
+        if not self.lexicon.any_of(("human",), words) and not state.human:
+            return []
+        sentences = sentences_of(words, self.classes(words, list(self.lexicon.patterns)))
+        found: list[tuple[int, int]] = []
+        for index, sentence in enumerate(sentences):
+            before = sentences[index - 1] if index else None
+            if addresses_reader(words, sentence, sentence_before(words, sentences, index)) or sentence.has("ai"):
+                continue
+            if state.human or _ordered_to_people(words, sentence) or _people_label(words, before):
+                found.append((sentence.start, sentence.end))
+        return found
+
     def _glossary_entry(self, text: Text, state: SectionState) -> bool:
         """An entry under a glossary heading: "System prompt: the fixed text that ..." defines a term."""
         return text.span.kind != "heading" and bool(self.lexicon.find("glossary", state.heading))
@@ -224,7 +241,7 @@ class SignalScan:
         words = text.words
         if reader and _ordered_to_people(words, sentence):
             reader = False  # "Threat-model reviewers must confirm the automated dispatch module is assessed"
-        human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
+        human = (_names_people(sentence) or state.human or _people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = requested_change(words, sentence) or (narrowing(words, sentence, previous)
@@ -322,18 +339,44 @@ def _ordered_to_people(words: str, sentence: Sentence) -> bool:
     if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
         return False
     machines = found.get("automated", []) + found.get("ai", [])
-    people = [m for m in found["human"] if not any(0 <= m[0] - a[1] <= 2 for a in machines)]  # not "AI reviewers"
+    people = [m for m in found["human"] if not _machine_beside(m, machines)]  # not "AI reviewers", "reviewer bot"
     return _subject(people, found["directive"], words)
 
 
+def _names_people(sentence: Sentence) -> bool:
+    """A word for people that is not part of a machine's name ("the reviewer" in "the reviewer bot")."""
+    machines = sentence.found.get("automated", []) + sentence.found.get("ai", [])
+    return any(not _machine_beside(m, machines) and not any(m[0] < a[1] and a[0] < m[1] for a in machines)
+               for m in sentence.found.get("human", []))
+
+
+def _machine_beside(noun: Match, machines: Sequence[Match]) -> bool:
+    """A machine word right before or after a word for people makes it a machine: "AI reviewers", "the reviewer
+    bot", "Review-Bot", "bot recenzujący"."""
+    return any(0 <= noun[0] - m[1] <= 2 or 0 <= m[0] - noun[1] <= 2 for m in machines)
+
+
 def _people_label(words: str, sentence: Sentence | None) -> bool:
-    """A short label naming people that ends in a colon and so addresses what follows: "Reviewers:" (not "AI
-    reviewer:")."""
-    if sentence is None or not sentence.has("human") or sentence.has("ai") or sentence.has("automated"):
+    """A short label that addresses people and ends in a colon, and so addresses what follows: "Reviewers:", "Note
+    for reviewers:", "Hinweis für die Prüfer:", "レビュー担当者への注記：", "给评审人员的说明：". A label that names
+    who wrote ("Comment by the reviewer:", "Reviewer note:") or a machine ("Note for AI tools:") does not."""
+    if sentence is None or not sentence.has("human") or any(
+            sentence.has(name) for name in ("ai", "automated", "tool", "reader")):
         return False
-    label = words[sentence.start:sentence.end]
-    opens = sentence.found["human"][0][0] == sentence.start + len(label) - len(label.lstrip(" \t\n*_>-"))
-    return opens and label.rstrip().endswith(":") and len(label.split()) <= 4
+    label = words[sentence.start:sentence.end].strip(" \t\n*_>-")
+    short = len(label) <= 24 if CJK.search(label) else len(label.split()) <= 5
+    if not short or not label.endswith((":", "：")):
+        return False
+    person = sentence.found["human"][0]
+    alone = not LETTER.search(words[sentence.start:person[0]] + words[person[1]:sentence.end])  # "Reviewers:"
+    greeted = any(lead[1] <= person[0] for lead in sentence.found.get("greeting", []) +
+                  sentence.found.get("subordinator", []))
+    particle = words.startswith(_ADDRESSED_AFTER, person[1]) or words[person[0] - 1:person[0]] in _ADDRESSED_BEFORE
+    return alone or greeted or particle
+
+
+_ADDRESSED_AFTER = ("への", "へ", "宛", "向け")  # Japanese marks the addressee after the noun: "担当者への注記"
+_ADDRESSED_BEFORE = ("给", "致")  # Chinese before it: "给评审人员的说明"
 
 
 def _first(sentence: Sentence, *names: str) -> Match:
@@ -345,12 +388,16 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
     for noun in nouns:
         for modal in modals:
             between = words[noun[1]:modal[0]]
+            if words.startswith(_JA_TOPIC, noun[1]) and 0 <= modal[0] - noun[1] and not _CJK_STOP.search(between):
+                return True  # Japanese puts the verb last: "アシスタントは…扱うこと"
             limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
             if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
                 return True
     return False
 
 
+_JA_TOPIC = ("は", "が")  # the particle that marks the subject of a Japanese sentence
+_CJK_STOP = re.compile(r"[。！？\n]")
 _SUBJECT = 24
 _SUBJECT_CJK = 6
 
