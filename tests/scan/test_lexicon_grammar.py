@@ -1,8 +1,9 @@
 """Lexicon completeness from knowledge of the languages (issue 13, scan9): every class has entries in every built-in
 language, and a small grammar composed per language (``data/grammar.yaml``: an automated reader × a directive
-predicate asking for a change to the analysis, a note to a reader × an imperative, policy sentences) is caught, while
-its benign twins pass: the same predicates with people as their subject, the imperatives under a note to people,
-and the poisoned sentences quoted as a test input or as what an attacker once wrote."""
+predicate asking for a change to the analysis, a note to a reader × an imperative, policy sentences, impersonal and
+polite voices) is caught, while its benign twins pass: the same predicates with people as their subject, the
+imperatives under a note to people, the poisoned sentences quoted as a test input or as what an attacker once wrote,
+a past incident told in reported speech, a glossary entry and a test step that describe such a request."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def poisoned(language: str) -> list[str]:
     sentences = [_join(language, reader, order) for reader in rules["readers"] for order in orders]
     sentences += [_join(language, note, i.format(x=COMPONENT)) for note in rules["vocatives"]
                   for i in rules["imperatives"]]
-    return sentences + [p.format(x=COMPONENT) for p in rules["policy"]]
+    sentences += [p.format(x=COMPONENT) for p in rules["policy"]]
+    return sentences + [v.format(x=COMPONENT) for v in rules["voices"]]
 
 
 def benign(language: str) -> list[str]:
@@ -38,8 +40,9 @@ def benign(language: str) -> list[str]:
     orders = [o.format(x=COMPONENT) for o in rules["orders"]]
     sentences = [_join(language, people, order) for people in rules["people"] for order in orders]
     sentences += [_join(language, rules["people_vocative"], i.format(x=COMPONENT)) for i in rules["imperatives"]]
-    quoted = [_join(language, rules["readers"][0], order) for order in orders] + poisoned(language)[-2:]
-    return sentences + [frame.format(s=sentence) for frame in rules["quotes"] for sentence in quoted]
+    quoted = [_join(language, rules["readers"][0], order) for order in orders] + poisoned(language)[-5:]
+    sentences += [frame.format(s=sentence) for frame in rules["quotes"] for sentence in quoted]
+    return sentences + [r.format(x=COMPONENT) for r in rules["reported"]]
 
 
 def flagged(text: str) -> bool:

@@ -192,7 +192,8 @@ class SignalScan:
             hit = self._judge(text, sentence, befores[index], replace(state, human=people),
                               addressed or carried or names or nearby or in_named_row, concealed, slot)
             if hit is not None:
-                hit.reported = discussed_before(sentence, hit.start)
+                hit.reported = discussed_before(sentence, hit.start) or _attempted(words, sentence, hit.start) or \
+                    _attack_label(words, previous)
                 hit.to_reader = names or nearby or addressed
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
@@ -296,6 +297,25 @@ class SignalScan:
             return SignalHit(start, end, "injection.analysis-rule", "instruction", "medium",
                              f"a rule or expected outcome that changes this analysis ({what})")
         return _dictated_outcome(text, sentence, previous)
+
+
+def _attempted(words: str, sentence: Sentence, start: int) -> bool:
+    """The change is what someone tries to get a machine to do: "text that tries to make an AI tool treat X as
+    trusted", "试图让AI工具把 X 视为可信" describe an attack."""
+    return any(match[0] < start or _KANA.search(words, *match) for match in sentence.found.get("attempt", []))
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")  # Japanese puts the verb of trying after the order: "…するよう求める"
+
+
+def _attack_label(words: str, label: Sentence | None) -> bool:
+    """The sentence follows a short label about attacks ("Prompt injection:", "Attack example:", "Testeingabe:"):
+    it defines or shows one."""
+    if label is None or not label.has("discussion"):
+        return False
+    text = words[label.start:label.end].strip(" \t\n*_>-")
+    short = len(text) <= 24 if CJK.search(text) else len(text.split()) <= 4
+    return short and text.endswith((":", "："))
 
 
 def _machine_sends_analysis(words: str, sentence: Sentence) -> bool:
