@@ -44,7 +44,8 @@ _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|する�
 _CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
 # A Japanese prohibition closes the clause after the change: "扱うべきではない", "除外してはならない", "しないこと".
-_JA_FORBIDDEN = re.compile(r"[^。！？\n、]*?(?:べきではな|べきでな|てはなら|ではなら|てはいけ|ではいけ|ないこと|ないでくだ|ないように)")
+_JA_FORBIDDEN = re.compile(r"[^。！？\n、]*?(?:べきではな|べきでな|てはなら|ではなら|てはいけ|ではいけ|"
+                           r"ないこと|ないでくだ|ないように)")
 _JA_FORBIDDEN_REACH = 20
 
 

@@ -253,7 +253,8 @@ class SignalScan:
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
-        directive = sentence.has("directive") or sentence.has("policy") or imperative
+        obliged = _obligation_bracket(words, sentence)
+        directive = sentence.has("directive") or sentence.has("policy") or imperative or obliged
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
@@ -288,8 +289,8 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
-        ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
-                                                                                sentence.found["directive"], words)
+        ai_order = obliged or (sentence.has("ai") and sentence.has("directive") and _subject(
+            sentence.found["ai"], sentence.found["directive"], words))
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
@@ -316,6 +317,15 @@ def _attack_label(words: str, label: Sentence | None) -> bool:
     text = words[label.start:label.end].strip(" \t\n*_>-")
     short = len(text) <= 24 if CJK.search(text) else len(text.split()) <= 4
     return short and text.endswith((":", "："))
+
+
+def _obligation_bracket(words: str, sentence: Sentence) -> bool:
+    """An AI told what it has to do in the German verb bracket, however long the middle: "Der Assistent hat das
+    Bedrohungsmodell für X als freigegeben zu markieren" ("haben"/"sein" with a zu-infinitive at the clause end)."""
+    return any(_BRACKET.match(words, end) for _, end in sentence.found.get("ai", []))
+
+
+_BRACKET = re.compile(r"[\w-]*\s+(?:hat|haben|ist|sind)\s[^.,;:!?\n]{0,120}?\b(?:zu\s+\w+|\w+zu\w+)(?:en|ern|eln)\b")
 
 
 def _machine_sends_analysis(words: str, sentence: Sentence) -> bool:
@@ -408,7 +418,7 @@ def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> boo
     for noun in nouns:
         for modal in modals:
             between = words[noun[1]:modal[0]]
-            if words.startswith(_JA_TOPIC, noun[1]) and 0 <= modal[0] - noun[1] and not _CJK_STOP.search(between):
+            if words.startswith(_JA_TOPIC, noun[1]) and modal[0] >= noun[1] and not _CJK_STOP.search(between):
                 return True  # Japanese puts the verb last: "アシスタントは…扱うこと"
             limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
             if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
