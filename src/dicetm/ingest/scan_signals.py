@@ -67,9 +67,13 @@ from dicetm.ingest.scan_reader import (
     addresses_reader,
     analysis_settings,
     machine_at_work,
+    names_people,
     near,
+    ordered_to_people,
+    people_label,
     sentence_before,
     settings_block,
+    subject,
 )
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, is_cell, sentences_of
 from dicetm.ingest.scan_text import Text
@@ -214,7 +218,7 @@ class SignalScan:
             before = sentences[index - 1] if index else None
             if addresses_reader(words, sentence, sentence_before(words, sentences, index)) or sentence.has("ai"):
                 continue
-            if state.human or _ordered_to_people(words, sentence) or _people_label(words, before):
+            if state.human or ordered_to_people(words, sentence) or people_label(words, before):
                 found.append((sentence.start, sentence.end))
         return found
 
@@ -240,9 +244,9 @@ class SignalScan:
     def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
-        if reader and _ordered_to_people(words, sentence):
+        if reader and ordered_to_people(words, sentence):
             reader = False  # "Threat-model reviewers must confirm the automated dispatch module is assessed"
-        human = (_names_people(sentence) or state.human or _people_label(words, previous)) and not reader
+        human = (names_people(sentence) or state.human or people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = requested_change(words, sentence) or (narrowing(words, sentence, previous)
@@ -289,7 +293,7 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
-        ai_order = obliged or (sentence.has("ai") and sentence.has("directive") and _subject(
+        ai_order = obliged or (sentence.has("ai") and sentence.has("directive") and subject(
             sentence.found["ai"], sentence.found["directive"], words))
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
@@ -334,7 +338,7 @@ def _machine_sends_analysis(words: str, sentence: Sentence) -> bool:
     found = sentence.found
     if not sentence.has("ai"):
         return False
-    told = sentence.has("directive") and _subject(found["ai"], found["directive"], words)
+    told = sentence.has("directive") and subject(found["ai"], found["directive"], words)
     return told or sentence.has("threat_model") or (sentence.has("topic") and sentence.has("assessor"))
 
 
@@ -362,74 +366,11 @@ def _line_start(words: str, sentence: Sentence) -> int:
     return words.rfind("\n", 0, sentence.start + 1) + 1
 
 
-def _ordered_to_people(words: str, sentence: Sentence) -> bool:
-    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."; not "automated
-    reviewers must"), and no phrase that only an automated reader fits names one ("if you are an AI")."""
-    found = sentence.found
-    if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
-        return False
-    machines = found.get("automated", []) + found.get("ai", [])
-    people = [m for m in found["human"] if not _machine_beside(m, machines)]  # not "AI reviewers", "reviewer bot"
-    return _subject(people, found["directive"], words)
-
-
-def _names_people(sentence: Sentence) -> bool:
-    """A word for people that is not part of a machine's name ("the reviewer" in "the reviewer bot")."""
-    machines = sentence.found.get("automated", []) + sentence.found.get("ai", [])
-    return any(not _machine_beside(m, machines) and not any(m[0] < a[1] and a[0] < m[1] for a in machines)
-               for m in sentence.found.get("human", []))
-
-
-def _machine_beside(noun: Match, machines: Sequence[Match]) -> bool:
-    """A machine word right before or after a word for people makes it a machine: "AI reviewers", "the reviewer
-    bot", "Review-Bot", "bot recenzujący"."""
-    return any(0 <= noun[0] - m[1] <= 2 or 0 <= m[0] - noun[1] <= 2 for m in machines)
-
-
-def _people_label(words: str, sentence: Sentence | None) -> bool:
-    """A short label that addresses people and ends in a colon, and so addresses what follows: "Reviewers:", "Note
-    for reviewers:", "Hinweis für die Prüfer:", "レビュー担当者への注記：", "给评审人员的说明：". A label that names
-    who wrote ("Comment by the reviewer:", "Reviewer note:") or a machine ("Note for AI tools:") does not."""
-    if sentence is None or not sentence.has("human") or any(
-            sentence.has(name) for name in ("ai", "automated", "tool", "reader")):
-        return False
-    label = words[sentence.start:sentence.end].strip(" \t\n*_>-")
-    short = len(label) <= 24 if CJK.search(label) else len(label.split()) <= 5
-    if not short or not label.endswith((":", "：")):
-        return False
-    person = sentence.found["human"][0]
-    alone = not LETTER.search(words[sentence.start:person[0]] + words[person[1]:sentence.end])  # "Reviewers:"
-    greeted = any(lead[1] <= person[0] for lead in sentence.found.get("greeting", []) +
-                  sentence.found.get("subordinator", []))
-    particle = words.startswith(_ADDRESSED_AFTER, person[1]) or words[person[0] - 1:person[0]] in _ADDRESSED_BEFORE
-    return alone or greeted or particle
-
-
-_ADDRESSED_AFTER = ("への", "へ", "宛", "向け")  # Japanese marks the addressee after the noun: "担当者への注記"
-_ADDRESSED_BEFORE = ("给", "致")  # Chinese before it: "给评审人员的说明"
-
-
 def _first(sentence: Sentence, *names: str) -> Match:
     return min(match for name in names for match in sentence.found.get(name, []))
 
 
-def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
-    """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
-    for noun in nouns:
-        for modal in modals:
-            between = words[noun[1]:modal[0]]
-            if words.startswith(_JA_TOPIC, noun[1]) and modal[0] >= noun[1] and not _CJK_STOP.search(between):
-                return True  # Japanese puts the verb last: "アシスタントは…扱うこと"
-            limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
-            if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
-                return True
-    return False
 
-
-_JA_TOPIC = ("は", "が")  # the particle that marks the subject of a Japanese sentence
-_CJK_STOP = re.compile(r"[。！？\n]")
-_SUBJECT = 24
-_SUBJECT_CJK = 6
 
 
 
