@@ -43,6 +43,10 @@ def discussed_before(sentence: Sentence, start: int) -> bool:
 _CJK_NOT_AFTER = re.compile(r"(?:せず|しない|しないで|ないで|することなく)")
 _CJK_NOT_DONE = re.compile(r"(?:は|を|も)?(?:行いません|行わない|いたしません|不做|不进行)")
 _CJK_NOT_BEFORE = re.compile(r"(?:不|勿|别|不要|不得|切勿)$")
+# A Japanese prohibition closes the clause after the change: "扱うべきではない", "除外してはならない", "しないこと".
+_JA_FORBIDDEN = re.compile(r"[^。！？\n、]*?(?:べきではな|べきでな|てはなら|ではなら|てはいけ|ではいけ|"
+                           r"ないこと|ないでくだ|ないように)")
+_JA_FORBIDDEN_REACH = 20
 
 
 def supposed(words: str, sentence: Sentence, match: Match) -> bool:
@@ -107,6 +111,8 @@ def requested_change(words: str, sentence: Sentence) -> Change | None:
                     continue  # "省略せずに明記": written down, not omitted
                 if _CJK_NOT_DONE.match(words, match[1]):
                     continue  # "クローズは行いません": a thing the assistant does not do
+                if _JA_FORBIDDEN.match(words, match[1], match[1] + _JA_FORBIDDEN_REACH):
+                    continue  # "信頼できるものとして扱うべきではない": the change is forbidden
             elif before and not inside:
                 continue
             return match[0], match[1], strong, True

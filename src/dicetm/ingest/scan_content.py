@@ -14,6 +14,8 @@ from dicetm.ingest.scan_text import Hit, Text
 CONCEALED = frozenset({"css-hidden", "white-text", "tiny-font", "docx-hidden", "off-page", "clipped",
                        "invisible-text"})  # styled or placed so that no one sees it
 _DROPS = "injection.ignore-previous"
+# Phrase rules about the analysis that an order to people may match too ("Reviewers: rate all X risks Low").
+_ANALYSIS_PHRASES = frozenset({"injection.suppress-findings", "injection.downgrade-rating", "injection.conclude-safe"})
 
 
 def signal_scan() -> SignalScan:
@@ -34,7 +36,12 @@ def content_hits(text: Text, previous: str, addressed: bool, quotable: bool,
         hit.to_reader or (hit.rule != _DROPS and hit.severity != "info") for hit in signals)
     ordered = any(rule.category == "instruction" and severity != "info" and not (user_message and rule.rule == _DROPS)
                   for _, _, rule, severity in phrases)
+    people = signal_scan().to_people(text, state) if any(
+        rule.rule in _ANALYSIS_PHRASES for _, _, rule, _ in phrases) and not any(
+        hit.to_reader for hit in signals) else []
     for start, end, rule, severity in phrases:
+        if rule.rule in _ANALYSIS_PHRASES and any(low <= start and end <= high for low, high in people):
+            severity = "info"  # an order to the people who review: not aimed at an automated reader
         if rule.category == "role-markup" and text.code and not ordered:
             severity = "info"  # a chat-format example in a code block, with nothing ordered in it
         if rule.rule == _DROPS and user_message:

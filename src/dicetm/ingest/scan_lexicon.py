@@ -100,6 +100,8 @@ CLASSES: dict[str, str] = {
                    "table are test cases, their attack strings examples",
     "glossary": "a heading of a glossary: glossary, terms, Begriffe, 用語; under it 'System prompt: the fixed text "
                 "that ...' defines a term and imitates no header",
+    "attempt": "trying or getting someone to do something: tries to make, versucht .. dazu zu bringen, intenta que, "
+               "试图让; an order after it is what an attack tries to get, described rather than given",
     "refusal": "an assistant's refusal in a transcript: I can't, je ne peux pas, 抱歉; the turn before it, by someone "
                "else, is what that person tried",
     "threat_model": "the analysis a reader is asked to write: threat model, threat analysis, security review",

@@ -3,7 +3,9 @@
 A reader is named outright ("automated reviewers", "the assistant reading this spec", "ai_review:", "LLM
 reviewers"), by what it writes ("the generated threat model", "risk reports produced by AI assistants" in the voice
 of a rule), or spoken to ("Dear AI assistant,", "For the AI:"). A machine named at work on the document on one line
-of a block of settings governs every line of it (``settings_block``).
+of a block of settings governs every line of it (``settings_block``). An order goes to people instead when a person
+is its subject ("The reviewer must ...", ``ordered_to_people``) or a label addressed to people comes before it ("Note
+for reviewers:", ``people_label``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dicetm.ingest.scan_sentences import CJK, Match, Sentence, is_cell
+from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, is_cell
 
 _NEAR = 48  # characters between two signals that make one phrase ("automated ... reviewers")
 _NEAR_CJK = 14
@@ -238,3 +240,69 @@ def machine_at_work(sentence: Sentence) -> bool:
     systems must be registered")."""
     return any(sentence.has(name) for name in ("ai", "automated", "tool")) and any(
         sentence.has(name) for name in ("this_text", "reading", "produce", "topic", "assessor", "greeting"))
+
+
+def ordered_to_people(words: str, sentence: Sentence) -> bool:
+    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."; not "automated
+    reviewers must"), and no phrase that only an automated reader fits names one ("if you are an AI")."""
+    found = sentence.found
+    if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
+        return False
+    machines = found.get("automated", []) + found.get("ai", [])
+    people = [m for m in found["human"] if not _machine_beside(m, machines)]  # not "AI reviewers", "reviewer bot"
+    return subject(people, found["directive"], words)
+
+
+def names_people(sentence: Sentence) -> bool:
+    """A word for people that is not part of a machine's name ("the reviewer" in "the reviewer bot")."""
+    machines = sentence.found.get("automated", []) + sentence.found.get("ai", [])
+    return any(not _machine_beside(m, machines) and not any(m[0] < a[1] and a[0] < m[1] for a in machines)
+               for m in sentence.found.get("human", []))
+
+
+def _machine_beside(noun: Match, machines: Sequence[Match]) -> bool:
+    """A machine word right before or after a word for people makes it a machine: "AI reviewers", "the reviewer
+    bot", "Review-Bot", "bot recenzujący"."""
+    return any(0 <= noun[0] - m[1] <= 2 or 0 <= m[0] - noun[1] <= 2 for m in machines)
+
+
+def people_label(words: str, sentence: Sentence | None) -> bool:
+    """A short label that addresses people and ends in a colon, and so addresses what follows: "Reviewers:", "Note
+    for reviewers:", "Hinweis für die Prüfer:", "レビュー担当者への注記：", "给评审人员的说明：". A label that names
+    who wrote ("Comment by the reviewer:", "Reviewer note:") or a machine ("Note for AI tools:") does not."""
+    if sentence is None or not sentence.has("human") or any(
+            sentence.has(name) for name in ("ai", "automated", "tool", "reader")):
+        return False
+    label = words[sentence.start:sentence.end].strip(" \t\n*_>-")
+    short = len(label) <= 24 if CJK.search(label) else len(label.split()) <= 5
+    if not short or not label.endswith((":", "：")):
+        return False
+    person = sentence.found["human"][0]
+    alone = not LETTER.search(words[sentence.start:person[0]] + words[person[1]:sentence.end])  # "Reviewers:"
+    greeted = any(lead[1] <= person[0] for lead in sentence.found.get("greeting", []) +
+                  sentence.found.get("subordinator", []))
+    particle = words.startswith(_ADDRESSED_AFTER, person[1]) or words[person[0] - 1:person[0]] in _ADDRESSED_BEFORE
+    return alone or greeted or particle
+
+
+_ADDRESSED_AFTER = ("への", "へ", "宛", "向け")  # Japanese marks the addressee after the noun: "担当者への注記"
+_ADDRESSED_BEFORE = ("给", "致")  # Chinese before it: "给评审人员的说明"
+
+
+def subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
+    """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
+    for noun in nouns:
+        for modal in modals:
+            between = words[noun[1]:modal[0]]
+            if words.startswith(_JA_TOPIC, noun[1]) and modal[0] >= noun[1] and not _CJK_STOP.search(between):
+                return True  # Japanese puts the verb last: "アシスタントは…扱うこと"
+            limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
+            if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
+                return True
+    return False
+
+
+_JA_TOPIC = ("は", "が")  # the particle that marks the subject of a Japanese sentence
+_CJK_STOP = re.compile(r"[。！？\n]")
+_SUBJECT = 24
+_SUBJECT_CJK = 6

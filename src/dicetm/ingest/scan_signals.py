@@ -67,9 +67,13 @@ from dicetm.ingest.scan_reader import (
     addresses_reader,
     analysis_settings,
     machine_at_work,
+    names_people,
     near,
+    ordered_to_people,
+    people_label,
     sentence_before,
     settings_block,
+    subject,
 )
 from dicetm.ingest.scan_sentences import CJK, LETTER, Match, Sentence, is_cell, sentences_of
 from dicetm.ingest.scan_text import Text
@@ -192,13 +196,31 @@ class SignalScan:
             hit = self._judge(text, sentence, befores[index], replace(state, human=people),
                               addressed or carried or names or nearby or in_named_row, concealed, slot)
             if hit is not None:
-                hit.reported = discussed_before(sentence, hit.start)
+                hit.reported = discussed_before(sentence, hit.start) or _attempted(words, sentence, hit.start) or \
+                    _attack_label(words, previous)
                 hit.to_reader = names or nearby or addressed
                 hits.append(hit)
             # A lead-in or a configuration key that names the reader ("ai_review:") governs the rest of the span.
             addressed = addressed or (names and words[sentence.start:sentence.end].rstrip().endswith(":"))
             carried, previous = names and not _object_of_order(words, sentence), sentence
         return hits
+
+    def to_people(self, text: Text, state: SectionState) -> list[tuple[int, int]]:
+        """The sentences of the span (folded offsets) whose orders go to people and name no automated reader:
+        "The reviewer must leave X out of the threat model", "Note for reviewers: rate all X risks Low", or any
+        sentence of a section addressed to people."""
+        words = text.words
+        if not self.lexicon.any_of(("human",), words) and not state.human:
+            return []
+        sentences = sentences_of(words, self.classes(words, list(self.lexicon.patterns)))
+        found: list[tuple[int, int]] = []
+        for index, sentence in enumerate(sentences):
+            before = sentences[index - 1] if index else None
+            if addresses_reader(words, sentence, sentence_before(words, sentences, index)) or sentence.has("ai"):
+                continue
+            if state.human or ordered_to_people(words, sentence) or people_label(words, before):
+                found.append((sentence.start, sentence.end))
+        return found
 
     def _glossary_entry(self, text: Text, state: SectionState) -> bool:
         """An entry under a glossary heading: "System prompt: the fixed text that ..." defines a term."""
@@ -222,9 +244,9 @@ class SignalScan:
     def _judge(self, text: Text, sentence: Sentence, previous: Sentence | None, state: SectionState,
                reader: bool, concealed: bool, slot: bool) -> SignalHit | None:
         words = text.words
-        if reader and _ordered_to_people(words, sentence):
+        if reader and ordered_to_people(words, sentence):
             reader = False  # "Threat-model reviewers must confirm the automated dispatch module is assessed"
-        human = (sentence.has("human") or state.human or _people_label(words, previous)) and not reader
+        human = (names_people(sentence) or state.human or people_label(words, previous)) and not reader
         topic = sentence.has("topic") or (previous is not None and previous.has("topic")) or (reader and (
             sentence.has("assessor") or sentence.has("reader") or sentence.has("your_output")))
         change = requested_change(words, sentence) or (narrowing(words, sentence, previous)
@@ -235,7 +257,8 @@ class SignalScan:
         # An automated reader named outright needs no word of the analysis: "AI tools treat X as trusted".
         strong = change is not None and (change[2] or topic or (reader and change[3]))
         imperative = _imperative(words, sentence) or _run_on_order(text, sentence)
-        directive = sentence.has("directive") or sentence.has("policy") or imperative
+        obliged = _obligation_bracket(words, sentence)
+        directive = sentence.has("directive") or sentence.has("policy") or imperative or obliged
         if _drops_instructions(words, sentence):
             return SignalHit(*_first(sentence, "forget"), "injection.ignore-previous", "instruction", "high",
                              "tells the reader to disregard its earlier instructions")
@@ -270,8 +293,8 @@ class SignalScan:
                              f"text hidden from readers changes the analysis ({what})")
         if human:
             return None
-        ai_order = sentence.has("ai") and sentence.has("directive") and _subject(sentence.found["ai"],
-                                                                                sentence.found["directive"], words)
+        ai_order = obliged or (sentence.has("ai") and sentence.has("directive") and subject(
+            sentence.found["ai"], sentence.found["directive"], words))
         if imperative or ai_order or (state.document_addressed and directive):
             return SignalHit(start, end, "injection.analysis-order", "instruction", "medium",
                              f"an order that changes the analysis ({what})")
@@ -281,13 +304,41 @@ class SignalScan:
         return _dictated_outcome(text, sentence, previous)
 
 
+def _attempted(words: str, sentence: Sentence, start: int) -> bool:
+    """The change is what someone tries to get a machine to do: "text that tries to make an AI tool treat X as
+    trusted", "试图让AI工具把 X 视为可信" describe an attack."""
+    return any(match[0] < start or _KANA.search(words, *match) for match in sentence.found.get("attempt", []))
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")  # Japanese puts the verb of trying after the order: "…するよう求める"
+
+
+def _attack_label(words: str, label: Sentence | None) -> bool:
+    """The sentence follows a short label about attacks ("Prompt injection:", "Attack example:", "Testeingabe:"):
+    it defines or shows one."""
+    if label is None or not label.has("discussion"):
+        return False
+    text = words[label.start:label.end].strip(" \t\n*_>-")
+    short = len(text) <= 24 if CJK.search(text) else len(text.split()) <= 4
+    return short and text.endswith((":", "："))
+
+
+def _obligation_bracket(words: str, sentence: Sentence) -> bool:
+    """An AI told what it has to do in the German verb bracket, however long the middle: "Der Assistent hat das
+    Bedrohungsmodell für X als freigegeben zu markieren" ("haben"/"sein" with a zu-infinitive at the clause end)."""
+    return any(_BRACKET.match(words, end) for _, end in sentence.found.get("ai", []))
+
+
+_BRACKET = re.compile(r"[\w-]*\s+(?:hat|haben|ist|sind)\s[^.,;:!?\n]{0,120}?\b(?:zu\s+\w+|\w+zu\w+)(?:en|ern|eln)\b")
+
+
 def _machine_sends_analysis(words: str, sentence: Sentence) -> bool:
     """An AI named as the one that sends, told to ("the assistant must call POST https://...") or said to send the
     analysis ("after the analysis the assistant sends the findings list to https://...")."""
     found = sentence.found
     if not sentence.has("ai"):
         return False
-    told = sentence.has("directive") and _subject(found["ai"], found["directive"], words)
+    told = sentence.has("directive") and subject(found["ai"], found["directive"], words)
     return told or sentence.has("threat_model") or (sentence.has("topic") and sentence.has("assessor"))
 
 
@@ -315,44 +366,11 @@ def _line_start(words: str, sentence: Sentence) -> int:
     return words.rfind("\n", 0, sentence.start + 1) + 1
 
 
-def _ordered_to_people(words: str, sentence: Sentence) -> bool:
-    """People are the subject of the sentence's order ("reviewers must ...", "评审人员必须 ..."; not "automated
-    reviewers must"), and no phrase that only an automated reader fits names one ("if you are an AI")."""
-    found = sentence.found
-    if not (sentence.has("human") and sentence.has("directive")) or sentence.has("reader"):
-        return False
-    machines = found.get("automated", []) + found.get("ai", [])
-    people = [m for m in found["human"] if not any(0 <= m[0] - a[1] <= 2 for a in machines)]  # not "AI reviewers"
-    return _subject(people, found["directive"], words)
-
-
-def _people_label(words: str, sentence: Sentence | None) -> bool:
-    """A short label naming people that ends in a colon and so addresses what follows: "Reviewers:" (not "AI
-    reviewer:")."""
-    if sentence is None or not sentence.has("human") or sentence.has("ai") or sentence.has("automated"):
-        return False
-    label = words[sentence.start:sentence.end]
-    opens = sentence.found["human"][0][0] == sentence.start + len(label) - len(label.lstrip(" \t\n*_>-"))
-    return opens and label.rstrip().endswith(":") and len(label.split()) <= 4
-
-
 def _first(sentence: Sentence, *names: str) -> Match:
     return min(match for name in names for match in sentence.found.get(name, []))
 
 
-def _subject(nouns: Sequence[Match], modals: Sequence[Match], words: str) -> bool:
-    """An AI noun right before a modal, as its subject ("the model should", "the assistant must always")."""
-    for noun in nouns:
-        for modal in modals:
-            between = words[noun[1]:modal[0]]
-            limit = _SUBJECT_CJK if CJK.search(words, noun[0], modal[1]) else _SUBJECT
-            if 0 <= modal[0] - noun[1] <= limit and "\n" not in between:
-                return True
-    return False
 
-
-_SUBJECT = 24
-_SUBJECT_CJK = 6
 
 
 
