@@ -3,9 +3,9 @@
 Usage: python benchmarks/scan_heldout.py [SET ...]   (default: every set the labels name)
 
 ``tests/scan/heldout/`` holds sets written by people who had not seen the detectors. ``labels.yaml`` labels
-sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml`` to ``labels-i.yaml`` sets ``e`` to
-``i`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it). Set ``a``
-and, after their first measurements, sets ``c`` to ``i`` may be used to improve
+sets ``a`` and ``b``, ``labels-cd.yaml`` sets ``c`` and ``d``, ``labels-e.yaml`` to ``labels-j.yaml`` sets ``e`` to
+``j`` (with language, format, where the poison hides, its voice and a verbatim ``poisoned_quote`` of it). Set ``a``
+and, after their first measurements, sets ``c`` to ``j`` may be used to improve
 the scan; set ``b`` must not be read while changing it.
 
 Per set, and per language and per format where the labels say them, it prints:
@@ -36,7 +36,7 @@ from dicetm.ingest.scan import ScanFinding, blocking, scan_document
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "scan" / "heldout"
 LABEL_FILES = ("labels.yaml", "labels-cd.yaml", "labels-e.yaml", "labels-f.yaml", "labels-g.yaml", "labels-h.yaml",
-               "labels-i.yaml")
+               "labels-i.yaml", "labels-j.yaml")
 FORMAT_OF_SUFFIX = {".md": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
                     ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 

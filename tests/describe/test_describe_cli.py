@@ -165,7 +165,7 @@ def test_the_fifth_released_set_stays_at_its_figures() -> None:
     Dutch, Polish, Italian, Portuguese, German and French), written without reading the extractor and released
     for tuning (``benchmarks/describe_quality.py tests/describe/corpus-set5``); the floors are just under today's."""
     _assert_floors(_total(SET5), elements=0.82, spurious=0.20, flows=0.55, facts=0.29,
-                   wrong=0.015, reach=0.37)
+                   wrong=0.015, reach=0.36)
 
 
 def test_the_sixth_released_set_stays_at_its_figures() -> None:

@@ -90,6 +90,13 @@ def test_set_i_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     _holds(scorer, "i", size=40, caught_on_part=38, flagged=2, per_language=3)
 
 
+def test_set_j_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set j (ten languages, new voices and placements) was released untuned after two rounds as an honest measure:
+    27/40 on the poisoned part with 6/40 false alarms after scan9 (first: 27/40 and 8/40). This guards against a
+    regression (one miss or false alarm more is tolerated); it is not the target."""
+    _holds(scorer, "j", size=40, caught_on_part=26, flagged=7, per_language=1)
+
+
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:
     result = scorer.measure("a", scorer.load_labels())
     overall = result.tallies["all"]
