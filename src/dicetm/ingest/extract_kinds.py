@@ -48,7 +48,7 @@ _HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|
                        # relative pronouns and prepositions that end a head noun phrase in the other languages read
                        r"som|der|die|dat|das|que|qui|dont|che|cui|który|która|które|který|která|které|jotka|joka|jota|"
                        r"für|mit|zur|zum|über|pour|avec|dans|para|con|por|sobre|per|med|från|till|över|för|af|fra|"
-                       r"til|voor|met|naar|uit|dla|pro|przez)\s|[,;:.()\[\]–—]| - ",
+                       r"til|voor|met|naar|uit|dla|przez)\s|[,;:.()\[\]–—]| - ",
                        re.I)
 _LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:(?:is|are|was|acts\s+as|serves\s+as)\b)?\s*"
                    r"(?:(?:a|an|the|our|their|its|one|two|several|some|small|new|existing|separate|dedicated|"
@@ -119,8 +119,8 @@ class KindWords:
         found = self.hits(text)
         if not found:
             compound = self.compound_heads.search(text.strip())
-            head = compound and (compound.group("head") or compound.group("short") or compound.group("spaceless"))
-            # a head no shorter than the text is a word hits() does not read as it stands (a case-bound product)
+            head = compound and (compound.group("head") or compound.group("nordic") or compound.group("spaceless"))
+            # a head as long as the text is no part of it: reading it again would not end
             return self.kind_of(head) if head and len(head) < len(text.strip()) else None
         connector = next((c for c in self.connectors.finditer(text)
                           if not any(hit.start < c.start() < hit.end for hit, _ in found)), None)
@@ -226,7 +226,7 @@ def kind_words() -> KindWords:
                          # a compound's head ("Modellregister"), or a word of another language with a Nordic
                          # definite article ("Loggen", "Sökindexet", "Skatteverket")
                          re.compile(rf"(?<![^\W\d_])[^\W\d_]{{3,}}?[-‐]?(?P<head>{heads})$|"
-                                    rf"(?<![^\W\d_])(?:[^\W\d_]{{2,}}?[-‐]?)?(?P<short>{nordic}){_NORDIC_ARTICLE}$|"
+                                    rf"(?<![^\W\d_])(?:[^\W\d_]{{2,}}?[-‐]?)?(?P<nordic>{nordic}){_NORDIC_ARTICLE}$|"
                                     rf"(?<=[{_SPACELESS}])(?P<spaceless>{spaceless})$", re.I),
                          re.compile(rf"(?<![\w-])(?:{_alternatives(data.get('host_agent_leads', []))})[ \t_-]$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
