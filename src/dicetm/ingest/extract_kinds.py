@@ -36,12 +36,19 @@ _OPERATIONS_PRODUCTS = frozenset({"logs"})  # vocabulary roles whose "<product> 
 _SERVICE_HEADS = frozenset({"service-head", "backend", "api-gateway"})
 _SPACELESS = "\u3040-\u30ff\u3400-\u9fff"  # kana and ideographs: a script whose compounds run on without a space
 _COMPOUND_HEAD = 5  # letters: a component word this long closing a longer word is its head ("Modellregister")
+# the suffixed definite article of Swedish, Danish and Norwegian nouns, singular and plural: "indexet", "loggen",
+# "verktyget", "kassan", "databasen", "loggene", "filerna", "værktøjerne"
+_NORDIC_ARTICLE = r"(?:erne|ene|arna|orna|erna|na|ne|en|et|n|t|a)"
 _BARE_MODEL = frozenset({"model", "ai model", "base model", "model endpoint", "model server", "inference service"})
 UPGRADES = frozenset({Kind.tool, Kind.agent, Kind.guardrail, Kind.retriever, Kind.embedding_pipeline,
                       Kind.vector_store, Kind.knowledge_source, Kind.log_store, Kind.memory, Kind.training_data})
 _HEAD_END = re.compile(r"\s(?:that|which|who|whose|with|for|from|to|of|in|on|at|by|via|using|where|holding|over|across|"
                        r"about|between|against|into|through|behind|under|per|"
-                       r"containing|used|backed|running|written|built|hosted|managed|behind)\s|[,;:.()\[\]–—]| - ",
+                       r"containing|used|backed|running|written|built|hosted|managed|behind|"
+                       # relative pronouns and prepositions that end a head noun phrase in the other languages read
+                       r"som|der|die|dat|das|que|qui|dont|che|cui|który|która|które|který|která|které|jotka|joka|jota|"
+                       r"für|mit|zur|zum|über|pour|avec|dans|para|con|por|sobre|per|med|från|till|över|för|af|fra|"
+                       r"til|voor|met|naar|uit|dla|przez)\s|[,;:.()\[\]–—]| - ",
                        re.I)
 _LEAD = re.compile(r"^\s*(?:(?:it|this|that)\s+)?(?:(?:is|are|was|acts\s+as|serves\s+as)\b)?\s*"
                    r"(?:(?:a|an|the|our|their|its|one|two|several|some|small|new|existing|separate|dedicated|"
@@ -112,7 +119,9 @@ class KindWords:
         found = self.hits(text)
         if not found:
             compound = self.compound_heads.search(text.strip())
-            return self.kind_of(compound.group("head") or compound.group("spaceless")) if compound else None
+            head = compound and (compound.group("head") or compound.group("nordic") or compound.group("spaceless"))
+            # a head as long as the text is no part of it: reading it again would not end
+            return self.kind_of(head) if head and len(head) < len(text.strip()) else None
         connector = next((c for c in self.connectors.finditer(text)
                           if not any(hit.start < c.start() < hit.end for hit, _ in found)), None)
         if connector is not None and any(hit.end <= connector.start() for hit, _ in found):
@@ -200,9 +209,10 @@ def kind_words() -> KindWords:
         connectors = "|".join(re.escape(str(w)) for w in sorted(data["name_connectors"], key=len, reverse=True))
         spaced = "|".join(re.escape(str(w)) for w in data["name_connectors"] if not str(w).endswith("'"))
         elided = "|".join(re.escape(str(w)) for w in data["name_connectors"] if str(w).endswith("'"))
-        heads = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True)
-                         if len(w) >= _COMPOUND_HEAD and re.fullmatch(r"[^\W\d_]+", w))
-        # after kana or an ideograph any component word closes the compound: "ボットAPI", "会話ログ"
+        letters = [w for w in sorted(words.words(), key=len, reverse=True) if re.fullmatch(r"[^\W\d_]+", w)]
+        heads = "|".join(re.escape(w) for w in letters if len(w) >= _COMPOUND_HEAD)
+        foreign = {" ".join(str(w).lower().split()) for e in others for w in e["generic"]}
+        nordic = "|".join(re.escape(w) for w in letters if len(w) >= 3 and w.lower() in foreign)
         spaceless = "|".join(re.escape(w) for w in sorted(words.words(), key=len, reverse=True) if len(w) >= 2)
         return KindWords(words, frozenset(str(w).lower() for w in data["section_words"]),
                          re.compile(rf"(?<![\w-])(?:{body})s?(?![\w-])", re.I),
@@ -210,10 +220,13 @@ def kind_words() -> KindWords:
                          frozenset(str(w).lower() for w in data["name_connectors"]),
                          re.compile(rf"[ \t]+(?:(?:{spaced})[ \t]+|(?:{elided}))(?-i:[^\W\d_A-Z])[\w-]*", re.I),
                          frozenset(str(w).lower() for w in data["articles"]),
-                         frozenset(" ".join(str(w).lower().split()) for e in others for w in e["generic"]),
+                         frozenset(foreign),
                          frozenset(" ".join(str(w).lower().split()) for e in data["entries"]
                                    for w in e.get("generic", [])),
-                         re.compile(rf"(?<![\W\d_])[^\W\d_]{{3,}}?(?P<head>{heads})$|"
+                         # a compound's head ("Modellregister"), or a word of another language with a Nordic
+                         # definite article ("Loggen", "Sökindexet", "Skatteverket")
+                         re.compile(rf"(?<![^\W\d_])[^\W\d_]{{3,}}?[-‐]?(?P<head>{heads})$|"
+                                    rf"(?<![^\W\d_])(?:[^\W\d_]{{2,}}?[-‐]?)?(?P<nordic>{nordic}){_NORDIC_ARTICLE}$|"
                                     rf"(?<=[{_SPACELESS}])(?P<spaceless>{spaceless})$", re.I),
                          re.compile(rf"(?<![\w-])(?:{_alternatives(data.get('host_agent_leads', []))})[ \t_-]$", re.I))
     except (OSError, yaml.YAMLError, KeyError, ValueError, TypeError, re.error) as exc:
