@@ -174,7 +174,7 @@ def test_the_sixth_released_set_stays_at_its_figures() -> None:
     Italian and Polish), written without reading the extractor and released for tuning
     (``benchmarks/describe_quality.py tests/describe/corpus-set6``); the floors are just under today's."""
     _assert_floors(_total(SET6), elements=0.77, spurious=0.23, flows=0.53, facts=0.27,
-                   wrong=0.02, reach=0.30)
+                   wrong=0.021, reach=0.30)
 
 
 def test_the_benchmark_compares_months_and_element_references_as_the_model_means_them() -> None:
