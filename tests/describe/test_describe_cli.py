@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.script_module import load_script
 from typer.testing import CliRunner
 
 from dicetm.api import load
@@ -23,7 +22,6 @@ SET4 = Path(__file__).parent / "corpus-set4"  # the same, in more document types
 SET5 = Path(__file__).parent / "corpus-set5"  # the same again: PDFs of free prose, e-mails, six languages
 SET6 = Path(__file__).parent / "corpus-set6"  # the same again, with Japanese; questionnaires, minutes, postmortems
 SET7 = Path(__file__).parent / "corpus-set7"  # the same again, with Swedish, Czech and Chinese; MCP configs, runbooks
-REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -33,12 +31,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("describe_quality", REPO / "benchmarks" / "describe_quality.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("describe_quality", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/describe_quality.py")
 
 
 def test_a_design_doc_a_mermaid_diagram_and_a_compose_file_make_one_model(tmp_path: Path) -> None:

@@ -4,20 +4,16 @@ the benchmark's fact diagnostic puts each miss in the bucket it belongs to."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.script_module import load_script
 
 from dicetm.ingest.documents import Document
 from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.extract_facts import statements
 from dicetm.ingest.readers import read_markdown
 from dicetm.model.system import Element, Kind
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _said(text: str) -> set[tuple[str, object]]:
@@ -138,12 +134,7 @@ def test_a_property_table_under_a_components_heading_states_its_facts() -> None:
 
 
 def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("describe_quality", REPO / "benchmarks" / "describe_quality.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("describe_quality", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/describe_quality.py")
 
 
 def test_the_fact_diagnostic_puts_each_miss_in_its_bucket() -> None:

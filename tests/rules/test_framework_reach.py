@@ -4,27 +4,19 @@ the ids no rule carries reads a data file that may only name ids no rule carries
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from tests.script_module import load_script
 
 from dicetm.catalog import load_catalog
 from dicetm.model import System
 
 from .helpers import findings, system_of
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def _reach() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("framework_reach", REPO / "benchmarks" / "framework_reach.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while they are built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/framework_reach.py")
 
 
 def test_ids_said_to_have_no_element_are_known_and_carried_by_no_rule() -> None:

@@ -5,12 +5,11 @@ more may raise the floor."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.script_module import load_script
 
 from dicetm.catalog import load_catalog
 
@@ -23,12 +22,7 @@ MAX_PER_ELEMENT = 3.0
 
 
 def _coverage() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("threat_coverage", REPO / "benchmarks" / "threat_coverage.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while they are built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/threat_coverage.py")
 
 
 def test_every_released_corpus_has_a_floor() -> None:

@@ -5,28 +5,19 @@ are compared in the catalogue's spelling, so ``owasp-asi:ASI01`` and ``owasp-asi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.script_module import load_script
 
 from dicetm.catalog import Catalog, load_catalog
 from dicetm.model import System
 from dicetm.pipeline.run import analyze
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "threat_coverage.py"
-
 
 @pytest.fixture(scope="module")
 def coverage() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("threat_coverage", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while they are built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/threat_coverage.py")
 
 
 @pytest.fixture(scope="module")

@@ -4,24 +4,15 @@ reached. ``benchmarks/scan_heldout.py`` prints them in full; set b is measured t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "scan_heldout.py"
+from tests.script_module import load_script
 
 
 @pytest.fixture(scope="module")
 def scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scan_heldout", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/scan_heldout.py")
 
 
 @pytest.mark.parametrize("part", ["c", "d"])
