@@ -14,6 +14,8 @@ from dicetm.api import load
 from dicetm.model import AnalysisResult, NextStep, System
 from dicetm.model.register import Register, ThreatEntry, ThreatStatus
 from dicetm.pipeline.run import analyze
+from dicetm.report.html import render_html
+from dicetm.report.markdown import render_markdown
 
 CHATBOT = Path(__file__).resolve().parents[2] / "examples" / "support-chatbot"
 
@@ -42,7 +44,18 @@ def test_without_decisions_every_threat_is_waiting_and_the_step_says_how_to_deci
     assert step is not None and step.priority == 2
     total = len(result.threats)
     assert step.text.startswith(f"{total} threats are still waiting for a decision ({total} unreviewed)")
-    assert "`dicetm review <workspace>`" in step.text and "`dicetm decide <workspace> <threat id>`" in step.text
+    assert "dicetm review on the workspace" in step.text and "dicetm decide with a threat id" in step.text
+
+
+def test_the_step_reads_as_plain_text_in_the_markdown_and_html_reports(system: System) -> None:
+    """The reports escape what a step says, so its text carries no markup that would show as escapes."""
+    result = analyze(system)
+    step = undecided_step(result)
+    assert step is not None
+    markdown = render_markdown(result, system)
+    line = next(x for x in markdown.splitlines() if "[undecided-threats]" in x)
+    assert "\\`" not in line and "&lt;" not in line and "dicetm review on the workspace" in line
+    assert "dicetm review on the workspace (dicetm serve in a browser)" in render_html(result, system, None)
     ranked = sorted(result.threats, key=lambda t: (-t.score, t.id))
     assert step.refs == [t.id for t in ranked[:20]]
 

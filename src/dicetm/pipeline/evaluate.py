@@ -189,9 +189,9 @@ def _undecided_step(threats: tuple[Threat, ...]) -> NextStep | None:
     first = sorted(waiting, key=lambda t: (-t.score, t.id))[:_UNDECIDED_REFS]
     noun = "threat is" if len(waiting) == 1 else "threats are"
     return NextStep(priority=2, kind="undecided-threats", refs=[t.id for t in first],
-                    text=f"{len(waiting)} {noun} still waiting for a decision ({parts}): run `dicetm review "
-                         "<workspace>`, or `dicetm decide <workspace> <threat id>` for one; until decided they "
-                         "count as undecided, never as accepted.")
+                    text=f"{len(waiting)} {noun} still waiting for a decision ({parts}): run dicetm review on the "
+                         "workspace (dicetm serve in a browser), or dicetm decide with a threat id for one; until "
+                         "decided they count as undecided, never as accepted.")
 
 
 def review_summary(state: State) -> ReviewSummary:
