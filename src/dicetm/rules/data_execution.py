@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import STORE_KINDS, Classification, Element, Exposure, Kind, ModelProvenance, Permission, System
+from dicetm.model import (
+    STORE_KINDS,
+    Classification,
+    Element,
+    Exposure,
+    Factor,
+    Kind,
+    ModelProvenance,
+    Permission,
+    System,
+)
 from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import (
@@ -110,10 +120,19 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         sources = _outside_sources(system, host)
         tenants = _tenant_gateways(system, host)
         gateways = [g for g in _open_gateways(system, host) if g not in sources and g not in tenants]
+        factors: tuple[Factor, ...] = ()
+        assumptions: list[str] = []
         if not sources and not tenants and not gateways:
-            continue
-        assumptions = [f"Whether {g.name} makes its callers sign in is not stated (authenticated); assumed anyone "
-                       "who reaches it can." for g in gateways if g.authenticated is None]
+            sources = _uploaded_stores(system, host)
+            if not sources:
+                continue
+            assumptions += [f"Whether what {store.name} holds is trusted is not stated (untrusted_content); "
+                            f"{join_names(_people_writing(system, store))} upload to it, so assumed a file one of them "
+                            "plants there is loaded." for store in sources]
+            factors = (Factor(target="likelihood", delta=-1, fact=f"{sources[0].id}.untrusted_content=unset",
+                              note="That people plant files there is assumed, not stated."),)
+        assumptions += [f"Whether {g.name} makes its callers sign in is not stated (authenticated); assumed anyone "
+                        "who reaches it can." for g in gateways if g.authenticated is None]
         references = _supply_chain(system, sources)
         if any(from_the_web(system, s) for s in sources):
             references.append("atlas:AML.T0078")  # pages fetched from the open web: a drive-by compromise
@@ -152,8 +171,21 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             parts.append(f"anyone on the internet through {join_names(gateways)}")
         names = " and ".join(parts)
         yield Hit(element=host.id, others=tuple(e.id for e in [*suppliers, *artefacts]),
-                  values={"sources": names, "then": then},
+                  values={"sources": names, "then": then}, factors=factors,
                   assumptions=tuple(assumptions), references=tuple(references))
+
+
+def _uploaded_stores(system: System, host: Element) -> list[Element]:
+    """Stores the host loads from that people write to directly, their content's trust not stated
+    (``untrusted_content`` unset): an upload area, an artefact or file server. What people upload is what the
+    host deserialises and runs."""
+    return [store for store in system.upstream(host.id)
+            if store.kind in STORE_KINDS and store.untrusted_content is None
+            and _people_writing(system, store)]
+
+
+def _people_writing(system: System, store: Element) -> list[Element]:
+    return [writer for writer in system.upstream(store.id) if writer.kind is Kind.external_entity]
 
 
 def _supply_chain(system: System, sources: list[Element]) -> list[str]:

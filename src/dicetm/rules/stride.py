@@ -396,19 +396,31 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
 
 
 def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
-    """T-STRIDE-007: a store holding confidential or more sensitive data, not encrypted at rest."""
+    """T-STRIDE-007: a store holding confidential or more sensitive data, not encrypted at rest.
+
+    A store stated to keep credentials (``holds_credentials``) with no classification holds secrets whatever its
+    classification would say. When neither its classification nor its encryption is stated, the finding says so
+    and counts one step less likely than a store stated unencrypted."""
     for element in system.elements:
         if element.kind not in STORE_KINDS or element.encrypted_at_rest is True:
             continue
-        if (rank_of(element.classification) or 0) < CONFIDENTIAL:
+        credentials_only = element.classification is None and element.holds_credentials is True
+        if (rank_of(element.classification) or 0) < CONFIDENTIAL and not credentials_only:
             continue
         assumptions: tuple[str, ...] = ()
+        factors: tuple[Factor, ...] = ()
         if element.encrypted_at_rest is None:
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
+            if credentials_only:
+                assumptions = (f"Whether {element.name} keeps its credentials encrypted or hashed is not stated "
+                               "(encrypted_at_rest); assumed they are kept in plaintext.",)
+                factors = (Factor(target="likelihood", delta=-1, fact=f"{element.id}.encrypted_at_rest=unset",
+                                  note="Plaintext storage is assumed, not stated."),)
         secrets = element.classification is Classification.secret or element.holds_credentials is True
         references = [*(["atlas:AML.T0055"] if secrets else []),
                       *(["cwe:CWE-522"] if element.holds_credentials is True else [])]
-        yield Hit(element=element.id, lists={"data_class": (str(element.classification),)},
+        data_class = "secret" if credentials_only else str(element.classification)
+        yield Hit(element=element.id, lists={"data_class": (data_class,)}, factors=factors,
                   assumptions=assumptions, references=tuple(references))
 
 

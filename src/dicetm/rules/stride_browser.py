@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import PROCESS_KINDS, Element, Flow, Kind, System
+from dicetm.model import PROCESS_KINDS, Element, Factor, Flow, Kind, System
 from dicetm.model.system import ComputerUse
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.reach import requests_to
@@ -73,9 +73,13 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
         relays: dict[str, Element] = {}
         feeders: dict[str, Element] = {}
         assumptions: list[str] = []
+        undrawn: list[Element] = []  # people who reach a cookie-session service through a browser not drawn
         for flow in requests_to(system, service.id):
             relay = system.element_by_id.get(flow.source)
             if relay is None:
+                continue
+            if _browser_not_drawn(service, relay):
+                undrawn.append(relay)
                 continue
             if relay.browser is True:
                 if not _ambient_trust(service, flow):
@@ -95,6 +99,9 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
             if outside:
                 relays.setdefault(relay.id, relay)
                 feeders.update((e.id, e) for e in outside)
+        if not relays and undrawn:
+            yield _undrawn_browser_hit(service, undrawn)
+            continue
         if not relays:
             continue
         web = any(from_the_web(system, e) for e in feeders.values()) or any(r.browser is True for r in relays.values())
@@ -103,6 +110,30 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
                           "feeders": _names(list(feeders.values())) if feeders else "the sites it visits"},
                   assumptions=tuple(dict.fromkeys(assumptions)),
                   references=("atlas:AML.T0078",) if web else ())
+
+
+def _browser_not_drawn(service: Element, person: Element) -> bool:
+    """A person sends requests straight to a service that keeps signed-in sessions in cookies: cookies are what
+    browsers carry, so the person uses one, though the model draws none (``browser`` unset on the person)."""
+    return (person.kind is Kind.external_entity and person.browser is None and service.session_cookies is True
+            and service.cross_origin_checked is not True)
+
+
+def _undrawn_browser_hit(service: Element, people: list[Element]) -> Hit:
+    """T-STRIDE-019 on a cookie-session service whose users' browsers are not drawn: assumed, one step less likely
+    than a drawn browser, and the assumption names the unstated facts."""
+    names = _names(people)
+    assumptions = [f"{names} reach {service.name}, which keeps sessions in cookies, through a web browser the model "
+                   "does not draw (browser); assumed one, so pages they visit can send it requests with those "
+                   "cookies."]
+    if service.cross_origin_checked is None:
+        assumptions.append(f"Whether {service.name} refuses requests other sites' pages send is not stated "
+                           "(cross_origin_checked); assumed not.")
+    factor = Factor(target="likelihood", delta=-1, fact=f"{people[0].id}.browser=unset",
+                    note="The browser is assumed from the session cookies, not drawn.")
+    return Hit(element=service.id, others=tuple(p.id for p in people),
+               values={"relays": f"the web browsers of {names}", "feeders": "the sites they visit"},
+               factors=(factor,), assumptions=tuple(assumptions), references=("atlas:AML.T0078",))
 
 
 # ---------------------------------------------------------------- T-STRIDE-020 a browser loads hostile pages
