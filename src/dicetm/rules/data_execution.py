@@ -112,7 +112,8 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
     (its callers choose what is loaded: a model registered from any URL, a submitted job). Loading a model file or
     installing a package is running its author's code there. The references add what the foothold reaches: an
     open network (reverse shell, exfiltration; assumed when ``egress_restricted`` is unset), credentials, and AI
-    artefacts to discover."""
+    artefacts to discover. With none of these, a store it loads from that people upload to, its content's trust
+    unstated, counts as the source: the finding assumes so and is one step less likely."""
     driven = {element.id for element, _writers in executors(system)}
     for host in system.elements:
         if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:

@@ -65,7 +65,9 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
     trusts what the browser's requests carry by themselves (no authentication, or a session cookie) without
     refusing cross-origin requests. A page or message from outside makes the client send requests of the
     attacker's choosing (cross-site request forgery, DNS rebinding, no check of Origin or Host). A drive-by
-    compromise (AML.T0078) when the content comes from the open web or the client is a browser."""
+    compromise (AML.T0078) when the content comes from the open web or the client is a browser. A service stated
+    to keep sessions in cookies that people reach directly, with no browser drawn, is assumed reached through
+    one: the finding says so and counts one step less likely than with a drawn browser."""
     for service in system.elements:
         zone = system.boundary_of.get(service.id)
         if service.kind not in APPLICATION_KINDS or service.browser is True:
