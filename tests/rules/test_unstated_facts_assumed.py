@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.rules.helpers import findings, system_of
 
 
@@ -50,6 +49,12 @@ def test_unstated_fact_is_assumed_one_step_lower(finding, build, unsafe, unstate
     assert any(named in text for text in assumed.assumptions)
     assert not any(named in text for text in stated.assumptions)
     assert finding not in build(**safe)
+
+
+def test_people_uploading_to_a_store_that_needs_sign_in_is_not_assumed_hostile():
+    assert _artefact_loader(authenticated=True) == {}
+    assumed = _artefact_loader()["T-DATA-012@worker"]
+    assert any("(authenticated)" in text for text in assumed.assumptions)
 
 
 def test_cookie_session_without_a_drawn_browser_is_assumed_one_step_lower():

@@ -130,6 +130,8 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             assumptions += [f"Whether what {store.name} holds is trusted is not stated (untrusted_content); "
                             f"{join_names(_people_writing(system, store))} upload to it, so assumed a file one of them "
                             "plants there is loaded." for store in sources]
+            assumptions += [f"Whether writing to {store.name} needs sign-in is not stated (authenticated); assumed "
+                            "not." for store in sources if store.authenticated is None]
             factors = (Factor(target="likelihood", delta=-1, fact=f"{sources[0].id}.untrusted_content=unset",
                               note="That people plant files there is assumed, not stated."),)
         assumptions += [f"Whether {g.name} makes its callers sign in is not stated (authenticated); assumed anyone "
@@ -178,10 +180,10 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
 
 def _uploaded_stores(system: System, host: Element) -> list[Element]:
     """Stores the host loads from that people write to directly, their content's trust not stated
-    (``untrusted_content`` unset): an upload area, an artefact or file server. What people upload is what the
-    host deserialises and runs."""
+    (``untrusted_content`` unset) and writing not stated to need sign-in (``authenticated``): an upload area, an
+    artefact or file server. What people upload is what the host deserialises and runs."""
     return [store for store in system.upstream(host.id)
-            if store.kind in STORE_KINDS and store.untrusted_content is None
+            if store.kind in STORE_KINDS and store.untrusted_content is None and store.authenticated is not True
             and _people_writing(system, store)]
 
 
