@@ -77,3 +77,12 @@ def test_credential_store_with_a_classification_keeps_its_own_wording():
     threat = _plaintext_credentials(classification="confidential")["T-STRIDE-007@users"]
     assert "confidential" in threat.title
     assert threat.factors == [] or all(f.delta != -1 for f in threat.factors)
+
+
+def test_a_store_both_loaded_and_beside_the_loader_is_named_once():
+    elements = [{"id": "member", "name": "Project member", "kind": "external_entity"},
+                {"id": "registry", "name": "Model registry", "kind": "data_store"},
+                {"id": "job", "name": "Training job", "kind": "fine_tuning_pipeline", "executes_code": True}]
+    system = system_of(elements, [("member", "registry", False), ("registry", "job", True)])
+    threat = findings("T-DATA-012", system)["T-DATA-012@job"]
+    assert threat.elements.count("registry") == 1

@@ -173,7 +173,7 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if gateways:
             parts.append(f"anyone on the internet through {join_names(gateways)}")
         names = " and ".join(parts)
-        yield Hit(element=host.id, others=tuple(e.id for e in [*suppliers, *artefacts]),
+        yield Hit(element=host.id, others=tuple(dict.fromkeys(e.id for e in [*suppliers, *artefacts])),
                   values={"sources": names, "then": then}, factors=factors,
                   assumptions=tuple(assumptions), references=tuple(references))
 
