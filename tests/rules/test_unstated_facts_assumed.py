@@ -86,3 +86,11 @@ def test_a_store_both_loaded_and_beside_the_loader_is_named_once():
     system = system_of(elements, [("member", "registry", False), ("registry", "job", True)])
     threat = findings("T-DATA-012", system)["T-DATA-012@job"]
     assert threat.elements.count("registry") == 1
+
+
+def test_a_person_with_two_flows_to_the_service_is_named_once():
+    system = system_of([{"id": "admin", "name": "Administrator", "kind": "external_entity"},
+                        {"id": "console", "name": "Admin console", "kind": "process", "session_cookies": True}],
+                       [("admin", "console", False), ("admin", "console", True)])
+    threat = findings("T-STRIDE-019", system)["T-STRIDE-019@console"]
+    assert threat.title.count("Administrator") == 1

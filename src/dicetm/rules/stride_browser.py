@@ -75,13 +75,13 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
         relays: dict[str, Element] = {}
         feeders: dict[str, Element] = {}
         assumptions: list[str] = []
-        undrawn: list[Element] = []  # people who reach a cookie-session service through a browser not drawn
+        undrawn: dict[str, Element] = {}  # people who reach a cookie-session service through a browser not drawn
         for flow in requests_to(system, service.id):
             relay = system.element_by_id.get(flow.source)
             if relay is None:
                 continue
             if _browser_not_drawn(service, relay):
-                undrawn.append(relay)
+                undrawn.setdefault(relay.id, relay)
                 continue
             if relay.browser is True:
                 if not _ambient_trust(service, flow):
@@ -102,7 +102,7 @@ def zone_client_relays_outside_requests(system: System) -> Iterator[Hit]:
                 relays.setdefault(relay.id, relay)
                 feeders.update((e.id, e) for e in outside)
         if not relays and undrawn:
-            yield _undrawn_browser_hit(service, undrawn)
+            yield _undrawn_browser_hit(service, list(undrawn.values()))
             continue
         if not relays:
             continue
