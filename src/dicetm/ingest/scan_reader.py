@@ -273,9 +273,7 @@ def people_label(words: str, sentence: Sentence | None) -> bool:
     if sentence is None or not sentence.has("human") or any(
             sentence.has(name) for name in ("ai", "automated", "tool", "reader")):
         return False
-    label = words[sentence.start:sentence.end].strip(" \t\n*_>-")
-    short = len(label) <= 24 if CJK.search(label) else len(label.split()) <= 5
-    if not short or not label.endswith((":", "：")):
+    if not is_label(words, sentence, max_words=5):
         return False
     person = sentence.found["human"][0]
     alone = not LETTER.search(words[sentence.start:person[0]] + words[person[1]:sentence.end])  # "Reviewers:"
@@ -283,6 +281,14 @@ def people_label(words: str, sentence: Sentence | None) -> bool:
                   sentence.found.get("subordinator", []))
     particle = words.startswith(_ADDRESSED_AFTER, person[1]) or words[person[0] - 1:person[0]] in _ADDRESSED_BEFORE
     return alone or greeted or particle
+
+
+def is_label(words: str, sentence: Sentence, *, max_words: int) -> bool:
+    """The sentence is a short label ending in a colon ("Note for reviewers:", "Prompt injection:", "注記："), which
+    addresses or introduces what follows; short is at most ``max_words`` words, or 24 characters in CJK scripts."""
+    label = words[sentence.start:sentence.end].strip(" \t\n*_>-")
+    short = len(label) <= 24 if CJK.search(label) else len(label.split()) <= max_words
+    return short and label.endswith((":", "："))
 
 
 _ADDRESSED_AFTER = ("への", "へ", "宛", "向け")  # Japanese marks the addressee after the noun: "担当者への注記"

@@ -66,6 +66,7 @@ from dicetm.ingest.scan_lexicon import Lexicon
 from dicetm.ingest.scan_reader import (
     addresses_reader,
     analysis_settings,
+    is_label,
     machine_at_work,
     names_people,
     near,
@@ -316,11 +317,7 @@ _KANA = re.compile(r"[\u3040-\u30ff]")  # Japanese puts the verb of trying after
 def _attack_label(words: str, label: Sentence | None) -> bool:
     """The sentence follows a short label about attacks ("Prompt injection:", "Attack example:", "Testeingabe:"):
     it defines or shows one."""
-    if label is None or not label.has("discussion"):
-        return False
-    text = words[label.start:label.end].strip(" \t\n*_>-")
-    short = len(text) <= 24 if CJK.search(text) else len(text.split()) <= 4
-    return short and text.endswith((":", "："))
+    return label is not None and label.has("discussion") and is_label(words, label, max_words=4)
 
 
 def _obligation_bracket(words: str, sentence: Sentence) -> bool:

@@ -102,6 +102,15 @@ def _converses_with_people(system: System) -> set[str]:
     return {m.id for m in models(system) if m.id in callers.any and m.id in audience}
 
 
+def _written_outside(origin: str, known: bool, note: str,
+                     assumption: str) -> tuple[tuple[Factor, ...], tuple[str, ...]]:
+    """A likelihood factor when outsiders are stated to write the content that comes from ``origin``; else the
+    assumption that they can."""
+    if known:
+        return (Factor(target="likelihood", delta=1, fact=f"{origin}.content=outside", note=note),), ()
+    return (), (assumption,)
+
+
 def retrieved_content_injection(system: System) -> Iterator[Hit]:
     """A model that reads retrieved content from sources outsiders can write, or whose origin is unknown (when it
     also converses with people, the injected model can be turned into a social engineer against them)."""
@@ -111,19 +120,14 @@ def retrieved_content_injection(system: System) -> Iterator[Hit]:
         if model.id not in content.any:
             continue
         source = content.known.get(model.id, content.any[model.id])
-        factors: list[Factor] = []
-        assumptions: list[str] = []
-        if model.id in content.known:
-            factors.append(Factor(target="likelihood", delta=1, fact=f"{source}.content=outside",
-                                  note="people outside the organisation can write content it retrieves"))
-        else:
-            assumptions.append(f"Who can write the content of {name_of(system, source)} is not stated; assumed "
-                               "outsiders can.")
+        factors, assumptions = _written_outside(
+            source, model.id in content.known, "people outside the organisation can write content it retrieves",
+            f"Who can write the content of {name_of(system, source)} is not stated; assumed outsiders can.")
         social = SOCIAL_ENGINEERING_REFS if model.id in conversing else ()
         hidden, crafted = _hidden_in_media(model)
         yield Hit(element=model.id, others=(source,), values={"source_name": name_of(system, source),
                                                               "hidden": hidden},
-                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  factors=factors, assumptions=assumptions,
                   references=(*social, *_drive_by(system, model, source), *crafted))
 
 
@@ -137,18 +141,14 @@ def tool_output_injection(system: System) -> Iterator[Hit]:
             continue
         tool = tools.known.get(model.id, tools.any[model.id])
         origin = tools.source.get(tool, tool)
-        factors: list[Factor] = []
-        assumptions: list[str] = []
-        if model.id in tools.known:
-            factors.append(Factor(target="likelihood", delta=1, fact=f"{origin}.content=outside",
-                                  note="the tool returns content written outside the organisation"))
-        else:
-            assumptions.append(f"Whether the content returned by {name_of(system, tool)} can be written by "
-                               "outsiders is not stated; assumed it can.")
+        factors, assumptions = _written_outside(
+            origin, model.id in tools.known, "the tool returns content written outside the organisation",
+            f"Whether the content returned by {name_of(system, tool)} can be written by outsiders is not stated; "
+            "assumed it can.")
         social = SOCIAL_ENGINEERING_REFS if model.id in conversing else ()
         yield Hit(element=model.id, others=tuple(dict.fromkeys((tool, origin))),
                   values={"tool": name_of(system, tool), "origin": name_of(system, origin)},
-                  factors=tuple(factors), assumptions=tuple(assumptions),
+                  factors=factors, assumptions=assumptions,
                   references=(*social, *_drive_by(system, model, origin)))
 
 
