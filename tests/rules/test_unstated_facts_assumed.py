@@ -94,3 +94,92 @@ def test_a_person_with_two_flows_to_the_service_is_named_once():
                        [("admin", "console", False), ("admin", "console", True)])
     threat = findings("T-STRIDE-019", system)["T-STRIDE-019@console"]
     assert threat.title.count("Administrator") == 1
+
+
+def _shared_samples_ui(**facts: Any) -> dict[str, Any]:
+    elements = [{"id": "engineer", "name": "ML engineer", "kind": "external_entity"},
+                {"id": "uploader", "name": "Other member", "kind": "external_entity"},
+                {"id": "ui", "name": "Tracker web UI", "kind": "process", "session_cookies": True, **facts},
+                {"id": "samples", "name": "Sample server", "kind": "data_store"}]
+    return findings("T-STRIDE-023", system_of(elements, [("engineer", "ui", False), ("uploader", "samples", False),
+                                                         ("samples", "ui", False)]))
+
+
+def test_unencoded_pages_are_assumed_one_step_lower():
+    stated = _shared_samples_ui(output_encoded=False)["T-STRIDE-023@ui"]
+    assumed = _shared_samples_ui()["T-STRIDE-023@ui"]
+    assert assumed.likelihood == stated.likelihood - 1
+    assert any("(output_encoded)" in text for text in assumed.assumptions)
+    assert "cwe:CWE-79" in assumed.references
+    assert _shared_samples_ui(output_encoded=True) == {}
+
+
+def test_pages_showing_only_what_their_own_users_wrote_are_quiet():
+    elements = [{"id": "engineer", "name": "ML engineer", "kind": "external_entity"},
+                {"id": "ui", "name": "Tracker web UI", "kind": "process", "session_cookies": True},
+                {"id": "notes", "name": "Notes DB", "kind": "data_store"}]
+    system = system_of(elements, [("engineer", "ui", False), ("engineer", "notes", False), ("notes", "ui", False)])
+    assert findings("T-STRIDE-023", system) == {}
+
+
+QUERY = {"cwe:CWE-89", "cwe:CWE-943"}
+PATH = {"cwe:CWE-22"}
+
+
+def _steered_store_tool(tool_facts: dict[str, Any], server_facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    elements = [{"id": "customer", "name": "Customer", "kind": "external_entity"},
+                {"id": "agent", "name": "Support agent", "kind": "agent"},
+                {"id": "tool", "name": "Records tool", "kind": "tool", "permissions": ["read", "write"],
+                 "acts_on": "records", "server": "srv", **tool_facts},
+                {"id": "srv", "name": "Records MCP server", "kind": "mcp_server", **(server_facts or {})},
+                {"id": "records", "name": "Customer records", "kind": "data_store", "classification": "personal"}]
+    flows = [("customer", "agent", True), ("agent", "tool", True), ("tool", "records", True)]
+    return findings("T-AGENT-002", system_of(elements, flows))
+
+
+@pytest.mark.parametrize(("facts", "server", "wanted", "file_paths_assumed"), [
+    ({}, {}, QUERY | PATH, True),
+    ({"file_paths": True}, {}, PATH, False),
+    ({"file_paths": False}, {}, QUERY, False),
+    ({}, {"input_validation": False}, QUERY | PATH, True),
+    ({}, {"input_validation": True}, set(), False),
+])
+def test_tool_arguments_reaching_a_store_fold_query_and_path_injection(facts, server, wanted, file_paths_assumed):  # type: ignore[no-untyped-def]
+    threat = _steered_store_tool(facts, server)["T-AGENT-002@tool"]
+    assert set(threat.references) & (QUERY | PATH) == wanted
+    assert any("(file_paths)" in text for text in threat.assumptions) == file_paths_assumed
+    assert ("path traversal" in threat.scenario) == bool(wanted & PATH)
+    assert ("query injection" in threat.scenario) == bool(wanted & QUERY)
+
+
+def _exposed_writer(**facts: Any) -> dict[str, Any]:
+    elements = [{"id": "visitor", "name": "Visitor", "kind": "external_entity"},
+                {"id": "form", "name": "Ticket form", "kind": "process", "exposure": "internet", **facts},
+                {"id": "tickets", "name": "Tickets DB", "kind": "data_store", "classification": "personal"}]
+    return findings("T-STRIDE-006", system_of(elements, [("visitor", "form", False), ("form", "tickets", False)]))
+
+
+def test_outside_input_written_to_a_store_folds_injection_unless_validated():
+    assumed = _exposed_writer()["T-STRIDE-006@form"]
+    assert set(assumed.references) >= QUERY | PATH
+    assert any("(input_validation)" in text for text in assumed.assumptions)
+    stated = _exposed_writer(input_validation=False)["T-STRIDE-006@form"]
+    assert not any("(input_validation)" in text for text in stated.assumptions)
+    validated = _exposed_writer(input_validation=True)["T-STRIDE-006@form"]
+    assert not set(validated.references) & (QUERY | PATH)
+
+
+def test_artefacts_unpacked_from_an_upload_store_fold_path_traversal():
+    assumed = _artefact_loader()["T-DATA-012@worker"]
+    assert "cwe:CWE-22" in assumed.references
+    assert "path traversal" in assumed.scenario
+
+    def loader(**facts: Any) -> Any:
+        elements = [{"id": "member", "name": "Project member", "kind": "external_entity"},
+                    {"id": "files", "name": "Artefact server", "kind": "data_store"},
+                    {"id": "worker", "name": "Evaluation worker", "kind": "process", "executes_code": True, **facts}]
+        system = system_of(elements, [("member", "files", False), ("files", "worker", False)])
+        return findings("T-DATA-012", system)["T-DATA-012@worker"]
+
+    assert "cwe:CWE-22" not in loader(file_paths=False).references
+    assert "cwe:CWE-22" not in loader(input_validation=True).references

@@ -230,6 +230,10 @@ class Element(_Strict):
     cross_origin_checked: bool | None = Field(
         None, description="For web services: requests other sites' pages make a browser send are refused "
                           "(anti-CSRF token, SameSite cookies, Origin or content-type check).")
+    output_encoded: bool | None = Field(
+        None, description="For web services: what they put in the pages they serve is escaped for where it goes "
+                          "(auto-escaping templates, sanitised HTML, a content security policy), so text others "
+                          "wrote cannot run as script there.")
     sessions_revocable: bool | None = Field(
         None, description="For services people or clients sign in to: removing an account, changing its rights or "
                           "signing out ends its open sessions and tokens at once.")
@@ -243,6 +247,10 @@ class Element(_Strict):
         None, description="For tools, agents and processes: the element it reads or changes (its id).")
     executes_code: bool | None = Field(
         None, description="Runs code or commands as part of its work (generated, fetched or contributed).")
+    file_paths: bool | None = Field(
+        None, description="For tools, agents and processes: opens files at paths its input names (a path argument, "
+                          "a file name in a request, the entries of an archive it unpacks), rather than sending "
+                          "queries to what it acts on.")
     sandboxed: bool | None = Field(
         None, description="What it executes runs isolated: no host credentials, limited network and files.")
     holds_credentials: bool | None = Field(
@@ -301,6 +309,8 @@ FACT_KINDS: dict[str, frozenset[Kind]] = {
     "browser": frozenset({Kind.process, Kind.external_entity}),
     "session_cookies": PROCESS_KINDS,
     "cross_origin_checked": PROCESS_KINDS,
+    "output_encoded": PROCESS_KINDS,
+    "file_paths": ACTING_KINDS,
     "sessions_revocable": PROCESS_KINDS,
     "autostart": frozenset({Kind.data_store}),
 }

@@ -62,6 +62,7 @@ from dicetm.rules.agent_common import (
     untrusted_reach,
 )
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.injection import unchecked_input
 
 # --- T-AGENT-001 excessive autonomy ---------------------------------------------------------------
 
@@ -130,7 +131,10 @@ def _fetches_from_the_web(system: System, tool: Element, targets: list[Element])
 def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
     """A tool called by an llm/agent that untrusted input reaches, with no check on the calls it gets, when it can
     act, reads sensitive data, or fetches from the web (it can then be pointed at internal addresses: SSRF). An
-    MCP server whose tools are listed is reported through them."""
+    MCP server whose tools are listed is reported through them. Arguments it passes on to a data store or an
+    agent's configuration unchecked (``input_validation`` not stated true on it or its server) can also carry a
+    path that climbs out of its folder (CWE-22) or a value that changes a query (CWE-89, CWE-943); ``file_paths``
+    says which, and unset both are assumed, with the assumption named (``rules.injection``)."""
     reach = untrusted_reach(system)
     for tool in system.elements:
         if tool.kind not in TOOL_KINDS or tool.input_validation is True or reported_through_tools(system, tool):
@@ -160,16 +164,19 @@ def injected_agent_misuses_tool(system: System) -> Iterator[Hit]:
             assumptions.extend(permission_assumptions)
             factors.append(impact_factor(1, f"{tool.id}.permissions=write|execute|unset",
                                    f"{tool.name} can change or execute, not only read."))
+        unchecked = unchecked_input(system, tool, targets, validation_said=tool.input_validation is None)
+        assumptions.extend(unchecked.assumptions)
         fetch = (f" Because {tool.name} fetches whatever address it is given, the model can also point it at internal "
                  "ones (cloud metadata, admin pages, other services): server-side request forgery." if fetches else "")
         yield Hit(
             element=tool.id,
             others=tuple(e.id for e in [*steered, *server_of(system, tool), *targets]),
             values={"invokers": join_names(steered), "target": target_phrase(targets),
-                    "actions": actions_phrase(permissions), "fetch": fetch},
+                    "actions": actions_phrase(permissions), "fetch": fetch, "addressing": unchecked.sentence},
             factors=(*factors, *sensitivity_factor(tool, [tool, *targets], cap=1)),
             assumptions=tuple(assumptions),
-            references=(*(CREDENTIAL_REFS if keeps_secrets(targets) else ()), *(("cwe:CWE-918",) if fetches else ())),
+            references=(*(CREDENTIAL_REFS if keeps_secrets(targets) else ()), *(("cwe:CWE-918",) if fetches else ()),
+                        *unchecked.references),
         )
 
 

@@ -24,6 +24,7 @@ from dicetm.model import (
 )
 from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.injection import unpacked_paths
 from dicetm.rules.reach import (
     holds_model_files,
     loaded_weights,
@@ -113,7 +114,9 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
     installing a package is running its author's code there. The references add what the foothold reaches: an
     open network (reverse shell, exfiltration; assumed when ``egress_restricted`` is unset), credentials, and AI
     artefacts to discover. With none of these, a store it loads from that people upload to, its content's trust
-    unstated, counts as the source: the finding assumes so and is one step less likely."""
+    unstated, counts as the source: the finding assumes so and is one step less likely. Files it saves and unpacks
+    from a data store carry names chosen by whoever wrote them there, which can climb out of its folder (CWE-22),
+    unless it is stated not to open paths from its input (``file_paths: false``) or to validate it."""
     driven = {element.id for element, _writers in executors(system)}
     for host in system.elements:
         if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:
@@ -165,6 +168,9 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         if host.sandboxed is None:
             assumptions.append(f"Whether {host.name} runs what it loads in a sandbox is not stated (sandboxed); "
                                "assumed it runs with the rights of its host.")
+        unpacked = unpacked_paths(system, host, sources)
+        references += unpacked.references
+        assumptions += unpacked.assumptions
         then = f" From there the attacker can {_join_texts(reaches)}." if reaches else ""
         suppliers = [*sources, *(t for t in tenants if t not in sources), *gateways]
         parts = [join_names(sources)] if sources else []
@@ -174,7 +180,7 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             parts.append(f"anyone on the internet through {join_names(gateways)}")
         names = " and ".join(parts)
         yield Hit(element=host.id, others=tuple(dict.fromkeys(e.id for e in [*suppliers, *artefacts])),
-                  values={"sources": names, "then": then}, factors=factors,
+                  values={"sources": names, "then": then, "unpack": unpacked.sentence}, factors=factors,
                   assumptions=tuple(assumptions), references=tuple(references))
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dicetm.model import PROCESS_KINDS, STORE_KINDS, TOOL_KINDS, Classification, Element, Exposure, Factor, Kind, System
 from dicetm.model.system import ACTING_KINDS, CLASSIFICATION_RANK
 from dicetm.rules.base import Hit, RuleFunction
+from dicetm.rules.injection import unchecked_input
 from dicetm.rules.reach import requests_from, requests_to
 from dicetm.rules.reach_content import from_the_web
 from dicetm.rules.stride_common import (
@@ -347,7 +348,10 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
     lines, argument injection, CWE-88). Keeping credentials or a secret asset counts as secret
     data (AML.T0055). When it fetches content from the open web (a source outsiders write, outside every trust
     zone), no model drives it, and what it can change sits in another zone, the addresses and redirects in that
-    content can aim its requests there: server-side request forgery (CWE-918)."""
+    content can aim its requests there: server-side request forgery (CWE-918). What a component that is not a model
+    passes on to a data store it changes, unless it is stated to validate its input, can carry a path that climbs
+    out of its folder (CWE-22) or a value that changes a query (CWE-89, CWE-943); ``file_paths`` says which, and
+    unset both are assumed, with the assumption named (``rules.injection``)."""
     for element in system.elements:
         if element.kind not in PROCESS_KINDS:
             continue
@@ -374,6 +378,8 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
             references.append("cwe:CWE-918")
             fetch = (f" Because {element.name} fetches what {sorted_names(pages)} points it to, an address or redirect "
                      f"there can aim its requests at {sorted_names(inner)} (server-side request forgery).")
+        unchecked = unchecked_input(system, element, sensitive)
+        references.extend(unchecked.references)
         origin_parts = list(origin_phrases(element, []))
         if senders:
             origin_parts.append(sorted_names(senders))
@@ -385,9 +391,10 @@ def privilege_escalation_across_boundary(system: System) -> Iterator[Hit]:
         yield Hit(
             element=element.id,
             others=tuple(t.id for t in sensitive),
-            values={"targets": sorted_names(sensitive), "origin": " and ".join(origin_parts), "fetch": fetch},
+            values={"targets": sorted_names(sensitive), "origin": " and ".join(origin_parts), "fetch": fetch,
+                    "addressing": unchecked.sentence},
             factors=factors,
-            assumptions=tuple(assumptions),
+            assumptions=(*assumptions, *unchecked.assumptions),
             references=tuple(references),
         )
 

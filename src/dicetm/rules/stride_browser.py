@@ -2,7 +2,8 @@
 content, sends requests the pages it loads address to services that trust it (T-STRIDE-019: cross-site request
 forgery, DNS rebinding), and shows and runs what hostile sites serve (T-STRIDE-020: drive-by compromise, phishing,
 imitated interfaces); a session that survives the removal of its account keeps a stolen or revoked login working
-(T-STRIDE-021).
+(T-STRIDE-021); a web front end shows its users what others wrote, unescaped (T-STRIDE-023: stored cross-site
+scripting).
 
 A browser is an element stated ``browser: true``. It sends requests with the user's cookies and from the user's
 network position, whatever trust zone it sits in; a service it calls relies on that ambient authority when it
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dicetm.model import PROCESS_KINDS, Element, Factor, Flow, Kind, System
+from dicetm.model import PROCESS_KINDS, Element, Factor, Flow, Kind, OutputFormat, System
 from dicetm.model.system import ComputerUse
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.reach import requests_to
+from dicetm.rules.reach import SHOWN_STORES, requests_to
 from dicetm.rules.reach_content import from_the_web
+from dicetm.rules.stride_common import protocol_words
 
 # Components that can be an application of their own on an open port (tools are reached through a model).
 APPLICATION_KINDS = PROCESS_KINDS - {Kind.tool}
@@ -197,8 +199,96 @@ def sessions_outlive_revocation(system: System) -> Iterator[Hit]:
                   values={"holders": _names(holders) if holders else "its callers"})
 
 
+# ---------------------------------------------------------------- T-STRIDE-023 pages show what others wrote
+
+
+WEB_PROTOCOLS = frozenset({"http", "https", "websocket", "websockets", "wss"})
+
+
+def _web_front_end(system: System, element: Element) -> str | None:
+    """Why ``element`` serves pages to people's browsers, or None: it keeps sessions in browser cookies, it is
+    stated to render HTML, a stated browser sends to it, or a person sends to it over HTTP (the last one an
+    assumption the finding states)."""
+    if element.kind is not Kind.process or element.browser is True:
+        return None
+    if element.session_cookies is True or OutputFormat.html in (element.output_rendered_as or ()):
+        return "stated"
+    web = None
+    for flow in requests_to(system, element.id):
+        sender = system.element_by_id.get(flow.source)
+        if sender is None:
+            continue
+        if sender.browser is True:
+            return "stated"
+        over_http = bool(protocol_words(flow.protocol) & WEB_PROTOCOLS)
+        if sender.kind is Kind.external_entity and sender.browser is None and over_http:
+            web = sender.name
+    return web
+
+
+def _written_by_others(system: System, store: Element, front: Element) -> list[Element]:
+    """Who writes into ``store`` other than the front end and the people using it: external entities and other front
+    ends people send to, or the store itself when it is stated to hold content outsiders write."""
+    if store.untrusted_content is False:
+        return []
+    users = {e.id for e in system.upstream(front.id) if e.kind is Kind.external_entity}
+    writers = [w for f in system.flows_to.get(store.id, []) if not f.bidirectional
+               and (w := system.element_by_id.get(f.source)) is not None and w.id != front.id
+               and _others_write_through(system, w, users)]
+    if not writers and store.untrusted_content is True:
+        return [store]
+    return list({w.id: w for w in writers}.values())
+
+
+def _others_write_through(system: System, writer: Element, users: set[str]) -> bool:
+    """``writer`` is a person who does not use the front end, or a front end such a person sends to."""
+    if writer.kind is Kind.external_entity:
+        return writer.id not in users
+    return writer.kind is Kind.process and any(
+        e.kind is Kind.external_entity and e.id not in users for f in requests_to(system, writer.id)
+        if (e := system.element_by_id.get(f.source)) is not None)
+
+
+def pages_show_what_others_wrote(system: System) -> Iterator[Hit]:
+    """T-STRIDE-023: a web front end (cookie sessions, a stated browser calling it, or HTML it renders) that shows
+    its users content others wrote: a store it reads that outsiders, or people through another front end, write
+    to, or one stated to hold outside content. Content that is not escaped for the page runs as script in the
+    viewer's session (stored cross-site scripting). Model output shown there is T-LLM-008's. When
+    ``output_encoded`` is unset the finding assumes no encoding and counts one step less likely than stated."""
+    for front in system.elements:
+        web = None if front.output_encoded is True else _web_front_end(system, front)
+        if web is None:
+            continue
+        stores: list[Element] = []
+        writers: dict[str, Element] = {}
+        for store in system.upstream(front.id):
+            if store.kind not in SHOWN_STORES:
+                continue
+            found = _written_by_others(system, store, front)
+            if found:
+                stores.append(store)
+                writers.update((w.id, w) for w in found if w.id != store.id)
+        if not stores:
+            continue
+        factors: tuple[Factor, ...] = ()
+        assumptions: tuple[str, ...] = ()
+        if web != "stated":
+            assumptions = (f"{web} reaches {front.name} over HTTP; assumed through web pages it serves (set "
+                           "browser or session_cookies to state it).",)
+        if front.output_encoded is None:
+            assumptions += (f"Whether {front.name} escapes what it shows from {_names(stores)} for the page is not "
+                            "stated (output_encoded); assumed not.",)
+            factors = (Factor(target="likelihood", delta=-1, fact=f"{front.id}.output_encoded=unset",
+                              note="Missing output encoding is assumed, not stated."),)
+        authors = _names(list(writers.values())) if writers else "outsiders"
+        yield Hit(element=front.id, others=tuple(e.id for e in [*stores, *writers.values()]),
+                  values={"stores": _names(stores), "authors": authors},
+                  factors=factors, assumptions=assumptions)
+
+
 FUNCTIONS: dict[str, RuleFunction] = {
     "T-STRIDE-019": zone_client_relays_outside_requests,
     "T-STRIDE-020": browser_loads_hostile_pages,
     "T-STRIDE-021": sessions_outlive_revocation,
+    "T-STRIDE-023": pages_show_what_others_wrote,
 }
