@@ -32,16 +32,23 @@ def _artefact_loader(**store_facts: Any) -> dict[str, Any]:
     return findings("T-DATA-012", system_of(elements, [("member", "files", False), ("files", "worker", False)]))
 
 
+def _hub_loader(**facts: Any) -> dict[str, Any]:
+    elements = [{"id": "hub", "name": "Public model hub", "kind": "registry"},
+                {"id": "worker", "name": "Model download job", "kind": "process", "egress_restricted": True, **facts}]
+    return findings("T-DATA-012", system_of(elements, [("hub", "worker", False)]))
+
+
 CASES = [
     ("T-STRIDE-007@users", _plaintext_credentials, {"encrypted_at_rest": False}, {}, {"encrypted_at_rest": True},
      "(encrypted_at_rest)"),
     ("T-DATA-012@worker", _artefact_loader, {"untrusted_content": True}, {}, {"untrusted_content": False},
      "(untrusted_content)"),
+    ("T-DATA-012@worker", _hub_loader, {"executes_code": True}, {}, {"executes_code": False}, "(executes_code)"),
 ]
 
 
 @pytest.mark.parametrize(("finding", "build", "unsafe", "unstated", "safe", "named"), CASES,
-                         ids=[c[0] for c in CASES])
+                         ids=[f"{c[0]}-{c[5]}" for c in CASES])
 def test_unstated_fact_is_assumed_one_step_lower(finding, build, unsafe, unstated, safe, named):  # type: ignore[no-untyped-def]
     stated = build(**unsafe)[finding]
     assumed = build(**unstated)[finding]
@@ -183,3 +190,9 @@ def test_artefacts_unpacked_from_an_upload_store_fold_path_traversal():
 
     assert "cwe:CWE-22" not in loader(file_paths=False).references
     assert "cwe:CWE-22" not in loader(input_validation=True).references
+
+
+def test_a_vendor_model_api_hands_over_no_files_to_assume_running():
+    elements = [{"id": "vendor", "name": "Model vendor", "kind": "model_provider", "model_provenance": "vendor_api"},
+                {"id": "app", "name": "Chat backend", "kind": "process"}]
+    assert findings("T-DATA-012", system_of(elements, [("vendor", "app", True)])) == {}

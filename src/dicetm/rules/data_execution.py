@@ -26,6 +26,7 @@ from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
 from dicetm.rules.injection import unpacked_paths
 from dicetm.rules.reach import (
+    OPEN_WEIGHTS,
     holds_model_files,
     loaded_weights,
     open_to_internet,
@@ -40,6 +41,7 @@ HOSTS = frozenset({Kind.process, Kind.fine_tuning_pipeline, Kind.embedding_pipel
 SUPPLIERS = frozenset({Kind.model_provider, Kind.registry})
 # Elements that hold what models are made of: data sets, and the weights a model or training job loads.
 MODEL_CONSUMERS = frozenset({Kind.llm, Kind.fine_tuning_pipeline})
+SERVED = frozenset({Kind.llm, Kind.ml_model})  # a store these load from holds model files, not only data
 
 
 def _runs_code(element: Element) -> bool:
@@ -116,17 +118,31 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
     artefacts to discover. With none of these, a store it loads from that people upload to, its content's trust
     unstated, counts as the source: the finding assumes so and is one step less likely. Files it saves and unpacks
     from a data store carry names chosen by whoever wrote them there, which can climb out of its folder (CWE-22),
-    unless it is stated not to open paths from its input (``file_paths: false``) or to validate it."""
+    unless it is stated not to open paths from its input (``file_paths: false``) or to validate it. A component
+    whose running of code is not stated (``executes_code`` and ``permissions`` unset) that loads model files or
+    packages from a registry, an open-weights provider or a store a model loads from is assumed to run them as they
+    load (pickle, install scripts): the finding names only those sources and is one step less likely."""
     driven = {element.id for element, _writers in executors(system)}
     for host in system.elements:
-        if host.kind not in HOSTS or host.id in driven or not _runs_code(host) or host.sandboxed is True:
+        if host.kind not in HOSTS or host.id in driven or host.sandboxed is True:
             continue
+        factors: tuple[Factor, ...] = ()
+        assumptions: list[str] = []
+        if not _runs_code(host):
+            loaded = _artefact_suppliers(system, host)
+            if not loaded:
+                continue
+            assumptions.append(f"Whether {host.name} runs code is not stated (executes_code); it loads model files or "
+                               f"packages from {join_names(loaded)}, and common formats (pickle, Keras Lambda layers, "
+                               "install scripts) run code when loaded, so assumed it does.")
+            factors = (Factor(target="likelihood", delta=-1, fact=f"{host.id}.executes_code=unset",
+                              note="That loading runs code is assumed from what it loads, not stated."),)
         sources = _outside_sources(system, host)
         tenants = _tenant_gateways(system, host)
         gateways = [g for g in _open_gateways(system, host) if g not in sources and g not in tenants]
-        factors: tuple[Factor, ...] = ()
-        assumptions: list[str] = []
-        if not sources and not tenants and not gateways:
+        if factors:  # only the model files and packages it loads are assumed to run, not what else it is sent
+            sources, tenants, gateways = loaded, [], []
+        if not sources and not tenants and not gateways and not factors:
             sources = _uploaded_stores(system, host)
             if not sources:
                 continue
@@ -182,6 +198,19 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         yield Hit(element=host.id, others=tuple(dict.fromkeys(e.id for e in [*suppliers, *artefacts])),
                   values={"sources": names, "then": then, "unpack": unpacked.sentence}, factors=factors,
                   assumptions=tuple(assumptions), references=tuple(references))
+
+
+def _artefact_suppliers(system: System, host: Element) -> list[Element]:
+    """For a host whose running of code is not stated (``executes_code`` and ``permissions`` unset): the outside
+    sources that hand it model files or packages, which run code as they are loaded: a registry or hub, a model
+    provider of open weights, a store models load their files from. A vendor's model API answers requests, it hands
+    over no files; the registry the host itself is installed from is its own package (T-DATA-003)."""
+    if host.executes_code is not None or host.permissions is not None:
+        return []
+    senders = {e.id for e in system.upstream(host.id)}
+    return [e for e in _outside_sources(system, host) if e.id in senders and (
+        e.kind is Kind.registry or (e.kind is Kind.model_provider and e.model_provenance in OPEN_WEIGHTS)
+        or (e.kind in STORE_KINDS and any(r.kind in SERVED for r in system.downstream(e.id))))]
 
 
 def _uploaded_stores(system: System, host: Element) -> list[Element]:
