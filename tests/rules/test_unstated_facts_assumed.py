@@ -196,3 +196,29 @@ def test_a_vendor_model_api_hands_over_no_files_to_assume_running():
     elements = [{"id": "vendor", "name": "Model vendor", "kind": "model_provider", "model_provenance": "vendor_api"},
                 {"id": "app", "name": "Chat backend", "kind": "process"}]
     assert findings("T-DATA-012", system_of(elements, [("vendor", "app", True)])) == {}
+
+
+PARSER = {"cwe:CWE-787", "cwe:CWE-125"}
+
+
+def test_downloaded_model_files_are_assumed_to_reach_a_native_parser_unless_validated():
+    def served(**facts: Any) -> Any:
+        model = {"id": "model", "name": "Local model", "kind": "llm", "model_provenance": "open_weights_unverified",
+                 **facts}
+        return findings("T-DATA-002", system_of([model], []))["T-DATA-002@model"]
+
+    assumed = served()
+    assert set(assumed.references) >= PARSER
+    assert any("(input_validation)" in text for text in assumed.assumptions)
+    assert "out of bounds" in assumed.scenario
+    assert not set(served(input_validation=True).references) & PARSER
+
+    def loader(**facts: Any) -> Any:
+        elements = [{"id": "hub", "name": "Model hub", "kind": "model_provider",
+                     "model_provenance": "open_weights_unverified"},
+                    {"id": "worker", "name": "Evaluation worker", "kind": "process", "executes_code": True, **facts}]
+        return findings("T-DATA-012", system_of(elements, [("hub", "worker", False)]))["T-DATA-012@worker"]
+
+    assert set(loader().references) >= PARSER
+    assert not set(loader(input_validation=True).references) & PARSER
+    assert not set(_artefact_loader()["T-DATA-012@worker"].references) & PARSER  # uploads, not a model's weights

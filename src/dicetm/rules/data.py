@@ -44,6 +44,7 @@ from dicetm.rules.data_common import (
     sorted_names,
     weights_unverified,
 )
+from dicetm.rules.injection import parsed_model_files
 from dicetm.rules.reach import kinds, requests_to, spread, weight_files
 
 # ---------------------------------------------------------------- LLM03 supply chain
@@ -109,7 +110,9 @@ def unverified_model_weights(system: System) -> Iterator[Hit]:
     """T-DATA-002: self-served model weights that are not pinned and verified (backdoor, embedded malware).
     The finding names the processes and stores the weights pass through on their way in (download, evaluation,
     the repository or model store they are kept in, the file the model loads and whoever outside delivers it:
-    an app store, an update channel), where a tampered file is loaded or could be checked."""
+    an app store, an update channel), where a tampered file is loaded or could be checked. Unless the model is stated
+    to validate its input, a malformed file is also assumed to reach a native parser (out-of-bounds write and read,
+    CWE-787, CWE-125; ``rules.injection``)."""
     candidates: dict[str, tuple[str, ...]] = {}
     for element in system.elements:
         if element.kind in WEIGHTS_KINDS:
@@ -119,8 +122,10 @@ def unverified_model_weights(system: System) -> Iterator[Hit]:
     for hit in model_hits(system, candidates):
         element = system.element_by_id[hit.element]
         steps = [*_delivery_steps(system, element), *(e.id for e in weight_files(system, element))]
-        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *steps])), values=hit.values,
-                  assumptions=hit.assumptions)
+        parsed = parsed_model_files(element)
+        yield Hit(element=hit.element, others=tuple(dict.fromkeys([*hit.others, *steps])),
+                  values={**hit.values, "parser": parsed.sentence},
+                  assumptions=(*hit.assumptions, *parsed.assumptions), references=parsed.references)
 
 
 def unpinned_ai_dependencies(system: System) -> Iterator[Hit]:

@@ -24,7 +24,7 @@ from dicetm.model import (
 )
 from dicetm.rules.agent_common import executors, join_names
 from dicetm.rules.base import Hit, RuleFunction
-from dicetm.rules.injection import unpacked_paths
+from dicetm.rules.injection import Unchecked, parsed_model_files, unpacked_paths
 from dicetm.rules.reach import (
     OPEN_WEIGHTS,
     holds_model_files,
@@ -156,6 +156,9 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
         assumptions += [f"Whether {g.name} makes its callers sign in is not stated (authenticated); assumed anyone "
                         "who reaches it can." for g in gateways if g.authenticated is None]
         references = _supply_chain(system, sources)
+        parsed = parsed_model_files(host) if "atlas:AML.T0010.003" in references else Unchecked()
+        references += parsed.references
+        assumptions += parsed.assumptions
         if any(from_the_web(system, s) for s in sources):
             references.append("atlas:AML.T0078")  # pages fetched from the open web: a drive-by compromise
         reaches: list[str] = []
@@ -196,7 +199,8 @@ def outside_code_runs_unsandboxed(system: System) -> Iterator[Hit]:
             parts.append(f"anyone on the internet through {join_names(gateways)}")
         names = " and ".join(parts)
         yield Hit(element=host.id, others=tuple(dict.fromkeys(e.id for e in [*suppliers, *artefacts])),
-                  values={"sources": names, "then": then, "unpack": unpacked.sentence}, factors=factors,
+                  values={"sources": names, "then": then, "unpack": parsed.sentence + unpacked.sentence},
+                  factors=factors,
                   assumptions=tuple(assumptions), references=tuple(references))
 
 

@@ -1,5 +1,6 @@
 """Input a component passes on to a store, unchecked: the query it builds from it (SQL injection, CWE-89, or another
-query language, CWE-943) or the file path it opens with it (path traversal, CWE-22).
+query language, CWE-943) or the file path it opens with it (path traversal, CWE-22); and model files a loader parses
+unchecked (out-of-bounds write and read in a native parser, CWE-787, CWE-125).
 
 Which of the two applies is the fact ``file_paths`` on the component: true, it opens files at paths its input names;
 false, it sends queries. Unset, a database-like store (``data_store``) may be either, so both are assumed and the
@@ -25,6 +26,7 @@ FILES = frozenset({Kind.agent_config})  # rules, memory and settings files an ag
 MODEL_KINDS = frozenset({Kind.llm, Kind.agent, Kind.ml_model})
 QUERY_REFS = ("cwe:CWE-89", "cwe:CWE-943")
 PATH_REFS = ("cwe:CWE-22",)
+PARSER_REFS = ("cwe:CWE-787", "cwe:CWE-125")
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,17 @@ def unpacked_paths(system: System, host: Element, stores: Iterable[Element]) -> 
     sentence = (f" The names of files it saves and unpacks from {names} are chosen there too: an entry named with "
                 "'../' or a link writes outside its folder (path traversal), over code or settings it runs later.")
     return Unchecked(references=PATH_REFS, sentence=sentence, assumptions=assumptions)
+
+
+def parsed_model_files(loader: Element) -> Unchecked:
+    """Model files from outside that ``loader`` parses: most runtimes parse weight formats (GGUF, ONNX, TFLite,
+    SavedModel) in C or C++, where a header with lying sizes or offsets makes the parser read or write out of bounds
+    and take the process over, with no code in the file. Unless the loader is stated to validate its input."""
+    if loader.input_validation is True:
+        return Unchecked()
+    assumptions = () if loader.input_validation is False else (
+        f"Whether {loader.name} checks model files before parsing them is not stated (input_validation); assumed a "
+        "malformed one reaches a native parser.",)
+    sentence = (" A malformed model file can also overflow the native code that parses it (sizes and offsets that "
+                "read or write out of bounds), taking the process over with no code in the file.")
+    return Unchecked(references=PARSER_REFS, sentence=sentence, assumptions=assumptions)
