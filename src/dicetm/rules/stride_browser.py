@@ -226,35 +226,48 @@ def _web_front_end(system: System, element: Element) -> str | None:
     return web
 
 
-def _written_by_others(system: System, store: Element, front: Element) -> list[Element]:
-    """Who writes into ``store`` other than the front end and the people using it: external entities and other front
-    ends people send to, or the store itself when it is stated to hold content outsiders write."""
+def _people_behind(system: System, store: Element) -> list[tuple[Element, set[str]]]:
+    """The one-way writers of ``store`` that people stand behind, each with those people: an external entity (itself),
+    or a process people send requests to."""
+    found: dict[str, tuple[Element, set[str]]] = {}
+    for flow in system.flows_to.get(store.id, []):
+        writer = system.element_by_id.get(flow.source)
+        if flow.bidirectional or writer is None or writer.id in found:
+            continue
+        if writer.kind is Kind.external_entity:
+            found[writer.id] = (writer, {writer.id})
+        elif writer.kind is Kind.process:
+            people = {e.id for f in requests_to(system, writer.id)
+                      if (e := system.element_by_id.get(f.source)) is not None and e.kind is Kind.external_entity}
+            if people:
+                found[writer.id] = (writer, people)
+    return list(found.values())
+
+
+def _written_by_others(system: System, store: Element, front: Element,
+                       people_behind: dict[str, list[tuple[Element, set[str]]]]) -> list[Element]:
+    """Who writes into ``store`` other than the front end and the people using it: people who do not use it and
+    front ends such people send to, or the store itself when it is stated to hold content outsiders write.
+    ``people_behind``: ``_people_behind`` per store, filled as stores are met."""
     if store.untrusted_content is False:
         return []
+    if store.id not in people_behind:
+        people_behind[store.id] = _people_behind(system, store)
     users = {e.id for e in system.upstream(front.id) if e.kind is Kind.external_entity}
-    writers = [w for f in system.flows_to.get(store.id, []) if not f.bidirectional
-               and (w := system.element_by_id.get(f.source)) is not None and w.id != front.id
-               and _others_write_through(system, w, users)]
+    writers = [w for w, people in people_behind[store.id] if w.id != front.id and people - users]
     if not writers and store.untrusted_content is True:
         return [store]
-    return list({w.id: w for w in writers}.values())
-
-
-def _others_write_through(system: System, writer: Element, users: set[str]) -> bool:
-    """``writer`` is a person who does not use the front end, or a front end such a person sends to."""
-    if writer.kind is Kind.external_entity:
-        return writer.id not in users
-    return writer.kind is Kind.process and any(
-        e.kind is Kind.external_entity and e.id not in users for f in requests_to(system, writer.id)
-        if (e := system.element_by_id.get(f.source)) is not None)
+    return writers
 
 
 def pages_show_what_others_wrote(system: System) -> Iterator[Hit]:
-    """T-STRIDE-023: a web front end (cookie sessions, a stated browser calling it, or HTML it renders) that shows
-    its users content others wrote: a store it reads that outsiders, or people through another front end, write
-    to, or one stated to hold outside content. Content that is not escaped for the page runs as script in the
-    viewer's session (stored cross-site scripting). Model output shown there is T-LLM-008's. When
-    ``output_encoded`` is unset the finding assumes no encoding and counts one step less likely than stated."""
+    """T-STRIDE-023: a web front end (cookie sessions, a stated browser calling it, HTML it renders, or, assumed and
+    said so, a person sending to it over HTTP) that shows its users content others wrote: a store it reads that
+    people who do not use it write to, directly or through another front end, or one stated to hold outside content.
+    Content that is not escaped for the page runs as script in the viewer's session (stored cross-site scripting).
+    Model output shown there is T-LLM-008's. When ``output_encoded`` is unset the finding assumes no encoding and
+    counts one step less likely than stated."""
+    people_behind: dict[str, list[tuple[Element, set[str]]]] = {}
     for front in system.elements:
         web = None if front.output_encoded is True else _web_front_end(system, front)
         if web is None:
@@ -264,7 +277,7 @@ def pages_show_what_others_wrote(system: System) -> Iterator[Hit]:
         for store in system.upstream(front.id):
             if store.kind not in SHOWN_STORES:
                 continue
-            found = _written_by_others(system, store, front)
+            found = _written_by_others(system, store, front, people_behind)
             if found:
                 stores.append(store)
                 writers.update((w.id, w) for w in found if w.id != store.id)
