@@ -58,3 +58,19 @@ def test_a_store_an_executing_agent_writes_is_asked_whether_it_starts_things() -
     stated = stated.model_copy(update={"elements": [
         e.model_copy(update={"autostart": False}) if e.id == "files" else e for e in stated.elements]})
     assert "AUTOSTART" not in _topics(stated, "files")
+
+
+def _store_tool(**facts: Any) -> System:
+    elements = [{"id": "tool", "name": "Records tool", "kind": "tool", "acts_on": "records", **facts},
+                {"id": "records", "name": "Records", "kind": "data_store"}]
+    return system_of(elements, [("tool", "records", True)])
+
+
+def test_a_tool_acting_on_a_data_store_is_asked_how_it_addresses_it() -> None:
+    assert "FILE-ACCESS" in _topics(_store_tool(), "tool")
+    assert "FILE-ACCESS" in _topics(_store_tool(file_paths=False), "tool")  # are the query values checked?
+    assert "FILE-ACCESS" not in _topics(_store_tool(file_paths=True, input_validation=True), "tool")
+    elsewhere = system_of([{"id": "tool", "name": "Mailer", "kind": "tool", "acts_on": "people"},
+                           {"id": "people", "name": "Recipients", "kind": "external_entity"}],
+                          [("tool", "people", False)])
+    assert "FILE-ACCESS" not in _topics(elsewhere, "tool")

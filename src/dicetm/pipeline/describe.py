@@ -82,6 +82,12 @@ def _written_by_something_that_executes(system: System, e: Element, _exposed: se
                and (n.executes_code or _executes(system, n, _exposed)) for n in system.senders.get(e.id, ()))
 
 
+def _acts_on_a_data_store(system: System, e: Element, _exposed: set[str]) -> bool:
+    """Its calls reach a data store, by file path or by query (rules.injection)."""
+    target = system.element_by_id.get(e.acts_on) if e.acts_on else None
+    return target is not None and target.kind is Kind.data_store
+
+
 _TOOL = _kinds(Kind.tool)
 ASKS = (
     # models
@@ -159,6 +165,10 @@ ASKS = (
     Ask(_TOOL, "SANDBOX", "Does what {name} executes run in a sandbox (no host credentials, limited network and "
         "files)?", "Code a model writes or fetches runs with whatever the host allows.", "sandboxed",
         ("sandboxed",), _executes),
+    Ask(_TOOL, "FILE-ACCESS", "Does {name} open files at paths named in its calls, or build queries from them, and "
+        "does it check those values?", "Unchecked paths climb out of the folder meant (path traversal); unchecked "
+        "values change the query (SQL injection).", "file_paths", ("file_paths", "input_validation"),
+        _acts_on_a_data_store),
     Ask(_kinds(Kind.mcp_server), "MCP-TRANSPORT", "Is {name} a local process the client starts (stdio) or a remote "
         "server reached over HTTP?", "Local servers run with the user's rights; remote ones hold sessions and "
         "tokens.", "transport", ("transport",)),
