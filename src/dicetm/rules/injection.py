@@ -93,12 +93,15 @@ def unpacked_paths(system: System, host: Element, stores: Iterable[Element]) -> 
 def parsed_model_files(loader: Element) -> Unchecked:
     """Model files from outside that ``loader`` parses: most runtimes parse weight formats (GGUF, ONNX, TFLite,
     SavedModel) in C or C++, where a header with lying sizes or offsets makes the parser read or write out of bounds
-    and take the process over, with no code in the file. Unless the loader is stated to validate its input."""
+    and take the process over, with no code in the file. Unless the loader is stated to validate its input. A model
+    provider supplies the files: whatever loads them parses them."""
     if loader.input_validation is True:
         return Unchecked()
+    who = (f"what loads the model files of {loader.name} checks them" if loader.kind is Kind.model_provider
+           else f"{loader.name} checks model files")
     assumptions = () if loader.input_validation is False else (
-        f"Whether {loader.name} checks model files before parsing them is not stated (input_validation); assumed a "
-        "malformed one reaches a native parser.",)
+        f"Whether {who} before parsing them is not stated (input_validation); assumed a malformed one reaches a "
+        "native parser.",)
     sentence = (" A malformed model file can also overflow the native code that parses it (sizes and offsets that "
                 "read or write out of bounds), taking the process over with no code in the file.")
     return Unchecked(references=PARSER_REFS, sentence=sentence, assumptions=assumptions)
