@@ -13,8 +13,8 @@ import pytest
 
 from dicetm.api import load
 from dicetm.model import AnalysisResult, NextStep, System
-from dicetm.model.system import ResidualRiskSetting, RiskDecision
 from dicetm.model.register import Register, ThreatEntry, ThreatStatus
+from dicetm.model.system import ResidualRiskSetting, RiskDecision
 from dicetm.pipeline.run import analyze
 from dicetm.report.html import render_html
 from dicetm.report.markdown import render_markdown
