@@ -3,9 +3,8 @@
 Documents are untrusted, so reading one is bounded: its size on disk, the size of all documents together, what
 a Word file unpacks to and how far each of its parts is compressed, the text a PDF yields, how deeply HTML
 nests, how many values an OpenAPI file expands to (YAML aliases are shared, walking them is not) and what the
-compressed pages of a draw.io file inflate to. Going past
-a limit is an ``InputError`` that names the file, the limit and the option that raises it
-(``--limit NAME=VALUE`` on ``scan``, ``describe`` and ``propose``).
+compressed pages of a draw.io file inflate to. Going past a limit is an ``InputError`` that names the file, the
+limit and the option that raises it (``--limit NAME=VALUE`` on ``scan``, ``describe`` and ``propose``).
 """
 
 from __future__ import annotations
