@@ -97,6 +97,6 @@ def test_steps_come_in_priority_order_in_the_result_and_the_reports(system: Syst
     by_priority = [k for p, k in kinds if p == 2]
     assert by_priority == ["open-questions", "undecided-threats", "expired-residual-risk"]
     assert result.evaluation.next_steps == analyze(dated, today=date(2026, 1, 1)).evaluation.next_steps
-    markdown = [line.split("] ")[0].split(". [")[1] for line in render_markdown(result, dated).splitlines()
-                if line[:1].isdigit() and ". [" in line and "] " in line]
-    assert markdown[-len(kinds):] == [k for _, k in kinds]
+    lines = render_markdown(result, dated).splitlines()
+    section = lines[lines.index("### Next steps") + 2:][:len(kinds)]
+    assert [line.split("[", 1)[1].split("]", 1)[0] for line in section] == [k for _, k in kinds]
