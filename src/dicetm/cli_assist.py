@@ -58,7 +58,8 @@ Limits = Annotated[list[str] | None, typer.Option(
     "--limit", metavar="NAME=VALUE", help="Raise a reading limit (repeat for several): document-mb is one file, "
                                           "total-mb all files, unpacked-mb a DOCX unpacked or a PDF's text, ratio a "
                                           "DOCX part's compression, html-depth nesting, openapi-values YAML aliases "
-                                          f"expanded. Defaults: {limits_help()}.")]
+                                          "expanded, drawio-inflated-mb a draw.io file's compressed pages "
+                                          f"inflated. Defaults: {limits_help()}.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the prompts that would be sent, send nothing and "
                                                         "write nothing.")]
 

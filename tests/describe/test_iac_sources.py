@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from dicetm.errors import InputError
 from dicetm.ingest.documents import Document
@@ -395,32 +393,6 @@ resource "aws_lambda_function" "indexer" {
     assert kinds["knowledge_docs"] in STORE_KINDS and kinds["indexer"] in PROCESS_KINDS
     assert _flows(system) == {("indexer", "knowledge_docs", False)}
     _quotes_are_in_their_spans(system, documents)
-
-
-# ------------------------------------------------------------------------------------------ robustness
-
-_K8S_LINES = ["apiVersion: v1", "kind: Service", "kind: Deployment", "kind: NetworkPolicy", "metadata:", "  name: a",
-              "  name: {{ .Values.x }}", "  namespace: ns", "spec:", "  type: LoadBalancer", "  selector: {app: a}",
-              "  template:", "    metadata: {labels: {app: a}}", "    spec:", "      containers:", "        - image: x",
-              "          env: [{name: U, value: 'http://b:80'}]", "---", "  podSelector: {}", "  - [", "  ingress: 3",
-              "{{- if .Values.on }}", "items: [1, {kind: Pod}]"]
-_TF_LINES = ['resource "aws_s3_bucket" "a" {', 'resource "aws_lambda_function" "f" {', "}",
-             "  bucket = aws_s3_bucket.a.id", '  dynamic "ingress" {', "  count = 2", '  cidr_blocks = ["0.0.0.0/0"]',
-             'module "m" {', '  source = "x"', '  policy = jsonencode({Action = "s3:GetObject"})',
-             "  role = aws_iam_role.r.arn", "  = {", "${", "#"]
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(st.sampled_from(_K8S_LINES), max_size=25), tf_lines=st.lists(st.sampled_from(_TF_LINES),
-                                                                                   max_size=25))
-def test_any_arrangement_of_manifest_or_terraform_lines_drafts_without_raising(
-        tmp_path: Path, lines: list[str], tf_lines: list[str]) -> None:
-    manifest = _write(tmp_path, "m.yaml", "apiVersion: v1\nkind: Pod\n" + "\n".join(lines) + "\n")
-    terraform = _write(tmp_path, "main.tf", "\n".join(tf_lines) + "\n")
-    documents = [read_document(manifest), read_document(terraform)]
-    draft = extract_draft(documents)  # a valid model or notes, never an exception
-    assert {d.format for d in documents} == {"kubernetes", "terraform"}
-    assert all(e.provenance is not None and e.provenance.draft for e in draft.system.elements)
 
 
 def test_a_service_in_its_own_file_is_the_workload_its_selector_names(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Issue 9 item 6: every reader (documents, diagrams and configuration files), fed hostile or broken input,
-gives a document or an error located at the file; never a traceback.
+"""Issue 9 item 6: every reader (documents, diagrams and configuration files, Kubernetes manifests and Terraform
+included), fed hostile or broken input, gives a document or an error located at the file; never a traceback.
 
 Property-based, with a fixed seed (``derandomize``) and a bounded budget so the suite stays fast and repeatable;
 ``DICETM_FUZZ_SCALE=10`` runs ten times as many examples. Inputs are built from each format's own syntax (and
@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dicetm.errors import InputError
+from dicetm.ingest.documents import Document
+from dicetm.ingest.extract import extract_draft
 from dicetm.ingest.limits import ReadLimits
 from dicetm.ingest.readers import read_document
 
@@ -46,8 +48,9 @@ def folder() -> Iterator[Path]:
         yield Path(name)
 
 
-def only_located(folder: Path, name: str, data: bytes | str) -> None:
-    """Read ``data`` as the file ``name``: a document whose spans are in the file, or an InputError located there."""
+def only_located(folder: Path, name: str, data: bytes | str) -> Document | None:
+    """Read ``data`` as the file ``name``: a document whose spans are in the file (returned), or an InputError
+    located there (None)."""
     path = folder / name
     if isinstance(data, str):
         path.write_text(data, encoding="utf-8", errors="surrogatepass")
@@ -60,9 +63,10 @@ def only_located(folder: Path, name: str, data: bytes | str) -> None:
         for problem in exc.problems:
             assert problem.location.file == str(path), problem
             assert problem.message and problem.hint, problem
-        return
+        return None
     for span in document.spans:
         assert span.file == str(path) and 1 <= span.line <= span.end_line, span
+    return document
 
 
 # ---------------------------------------------------------------------------------------------- text formats
@@ -287,3 +291,76 @@ def test_drawio_plain_compressed_and_cut_short(folder: Path, cells: list[str], b
                                                cut: int) -> None:
     text = _drawio([*cells, broken], compressed)
     only_located(folder, "diagram.drawio", text[:len(text) - cut] if cut else text)
+
+
+# ---------------------------------------------------------------------------------- Kubernetes and Terraform
+
+def drafts_from(document: Document | None, format_name: str) -> None:
+    """A configuration file read as ``format_name`` drafts a model (elements marked as drafts) or notes, never
+    an exception."""
+    if document is None:
+        return
+    assert document.format == format_name
+    draft = extract_draft([document])
+    assert all(e.provenance is not None and e.provenance.draft for e in draft.system.elements)
+
+
+_K8S_LINES = st.sampled_from([
+    "apiVersion: v1", "apiVersion: apps/v1", "apiVersion: networking.k8s.io/v1", "kind: Service", "kind: Deployment",
+    "kind: StatefulSet", "kind: Ingress", "kind: NetworkPolicy", "kind: ConfigMap", "kind: List", "metadata:",
+    "  name: a", "  name: b", "  name: {{ .Values.x }}", "  namespace: ns", "  labels: {app: a}", "spec:",
+    "  type: LoadBalancer", "  type: NodePort", "  selector: {app: a}", "  selector:", "    app: a", "  template:",
+    "    metadata: {labels: {app: a}}", "    spec:", "      containers:", "        - image: x",
+    "        - name: c", "          image: ollama/ollama:0.1", "          ports: [{containerPort: 80}]",
+    "          env: [{name: U, value: 'http://b:80'}]", "          envFrom: [{secretRef: {name: s}}]", "---", "...",
+    "  podSelector: {}", "  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]", "  ingress: 3",
+    "  rules: [{host: x.example, http: {paths: [{backend: {service: {name: a}}}]}}]", "  - [", "{{- if .Values.on }}",
+    "{{- end }}", "items: [1, {kind: Pod}]", "items:", "  - kind: Service", "    metadata: {name: a}", "data:",
+    "  URL: http://a:80", "&a x: 1", "<<: *a", "  ? x", "\t", "#", "key: |", "  text", "  name: !!binary eA==",
+])
+_K8S_VALUE = st.recursive(_SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.one_of(st.sampled_from([
+        "name", "labels", "app", "selector", "matchLabels", "template", "spec", "metadata", "containers", "image",
+        "env", "value", "ports", "port", "targetPort", "type", "rules", "host", "http", "paths", "backend", "service",
+        "podSelector", "ingress", "egress", "from", "to", "ipBlock", "cidr", "items", "kind", "namespace"]), _PLAIN),
+        inner, max_size=5)), max_leaves=40)
+_K8S_OBJECT = st.fixed_dictionaries(
+    {"apiVersion": st.sampled_from(["v1", "apps/v1", "networking.k8s.io/v1", "serving.kserve.io/v1beta1"]),
+     "kind": st.sampled_from(["Deployment", "StatefulSet", "Pod", "CronJob", "Service", "Ingress", "NetworkPolicy",
+                              "ConfigMap", "List", "InferenceService", "Namespace"])},
+    optional={"metadata": _K8S_VALUE, "spec": _K8S_VALUE, "items": _K8S_VALUE, "data": _K8S_VALUE})
+
+
+@given(st.lists(_K8S_LINES, max_size=30))
+@fuzz(150)
+def test_kubernetes_manifest_lines(folder: Path, lines: list[str]) -> None:
+    text = "apiVersion: v1\nkind: Pod\n" + "\n".join(lines) + "\n"
+    drafts_from(only_located(folder, "manifest.yaml", text), "kubernetes")
+
+
+@given(st.lists(_K8S_OBJECT, min_size=1, max_size=4))
+@fuzz(150)
+def test_kubernetes_object_shapes(folder: Path, objects: list[dict[str, object]]) -> None:
+    text = yaml.safe_dump_all(objects, allow_unicode=True)
+    drafts_from(only_located(folder, "objects.yaml", text), "kubernetes")
+
+
+_TF_TOKENS = st.sampled_from([
+    'resource "aws_s3_bucket" "a" {\n', 'resource "aws_lambda_function" "f" {\n',
+    'resource "aws_db_instance" "d" {\n', 'resource "google_storage_bucket" "g" {\n',
+    'resource "azurerm_linux_web_app" "w" {\n', 'data "aws_iam_policy" "p" {\n', 'module "m" {\n',
+    '  source = "./x"\n', "}\n", "  bucket = aws_s3_bucket.a.id\n", "  name = data.aws_iam_policy.p.arn\n",
+    "  x = module.m.out\n", '  dynamic "ingress" {\n', "    content {\n", "  count = 2\n",
+    '  for_each = toset(["a"])\n', '  cidr_blocks = ["0.0.0.0/0"]\n', "  publicly_accessible = true\n",
+    "  storage_encrypted = false\n", '  policy = jsonencode({Action = "s3:GetObject"})\n',
+    "  role = aws_iam_role.r.arn\n", "  environment {\n", "    variables = {\n",
+    "      URL = aws_lambda_function.f.arn\n", "  tags = { a = 1 }\n", "  = {", "${", "%{", "<<EOF\n", "EOF\n",
+    "#", "//", "/*", "*/", '"', "{", "}", "[", "]", "\n", " ", "=", "\t",
+])
+
+
+@given(st.lists(st.one_of(_TF_TOKENS, _PLAIN), max_size=50).map("".join))
+@fuzz(150)
+def test_terraform(folder: Path, text: str) -> None:
+    drafts_from(only_located(folder, "main.tf", text), "terraform")

@@ -3,7 +3,9 @@ limit and the option that raises it."""
 
 from __future__ import annotations
 
+import base64
 import io
+import urllib.parse
 import zipfile
 import zlib
 from pathlib import Path
@@ -228,3 +230,56 @@ def test_deeply_nested_yaml_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_document(path)
     assert caught.value.problems[0].location.file == str(path)
+
+
+# --------------------------------------------------------------------------------------------- draw.io
+
+
+def _drawio_packed(label_chars: int) -> str:
+    """A draw.io file whose second page is stored compressed and inflates to about ``label_chars`` bytes."""
+    model = (f'<mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/><mxCell id="2" value="API '
+             f'{"x" * label_chars}" vertex="1" parent="1"/></root></mxGraphModel>')
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = base64.b64encode(packer.compress(urllib.parse.quote(model).encode()) + packer.flush()).decode()
+    return ('<mxfile>\n  <diagram name="plain"><mxGraphModel><root><mxCell id="0"/></root></mxGraphModel></diagram>\n'
+            f'  <diagram name="packed">{packed}</diagram>\n</mxfile>\n')
+
+
+def test_a_compressed_drawio_page_is_inflated_only_up_to_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.drawio"
+    path.write_text(_drawio_packed(1_500_000), encoding="utf-8")
+    assert path.stat().st_size < 20_000
+    with pytest.raises(InputError) as caught:
+        read_document(path, limits=parse_limits(["drawio-inflated-mb=1"]))
+    problem = caught.value.problems[0]
+    assert (problem.location.file, problem.location.line) == (str(path), 3)
+    assert _refusal(caught, "drawio-inflated-mb") == ("the compressed pages inflate to more than 1 MB by page "
+                                                      "'packed', over the limit of 1 MB (drawio-inflated-mb)")
+    assert read_document(path).spans  # the default (20 MB) lets it through
+    assert ReadLimits().drawio_inflated_mb == 20
+
+
+def test_the_drawio_limit_counts_every_page_of_the_file(tmp_path: Path) -> None:
+    """Many pages, each under the limit, cannot add up to more than it."""
+    one = _drawio_packed(400_000)
+    page = one[one.index('  <diagram name="packed">'):one.index("</mxfile>")]
+    path = tmp_path / "pages.drawio"
+    path.write_text(one.replace("</mxfile>", page.replace('"packed"', '"again"') * 2 + "</mxfile>"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_document(path, limits=ReadLimits(drawio_inflated_mb=1))
+    assert caught.value.problems[0].location.line == 5
+    message = _refusal(caught, "drawio-inflated-mb")
+    assert message.startswith("the compressed pages inflate to more than 1 MB by page 'again'")
+
+
+def test_the_drawio_limit_is_raised_on_the_command_line(tmp_path: Path) -> None:
+    from tests.cli.helpers import invoke
+
+    path = tmp_path / "bomb.drawio"
+    path.write_text(_drawio_packed(1_500_000), encoding="utf-8")
+    before = sorted(tmp_path.iterdir())
+    refused = invoke("scan", path, "--limit", "drawio-inflated-mb=1")
+    assert refused.code == 2, refused
+    assert str(path) in refused.stderr and "drawio-inflated-mb" in refused.stderr
+    assert sorted(tmp_path.iterdir()) == before
+    assert invoke("scan", path, "--limit", "drawio-inflated-mb=2").code == 0

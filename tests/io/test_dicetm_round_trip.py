@@ -112,3 +112,48 @@ def test_a_status_set_in_threat_dragon_on_a_rule_finding_is_named_in_the_notes_n
     assert draft.system.threats == []
     assert any(f"{marked['dicetmId']}: Mitigated" in note and "is not a decision in dicetm" in note
                for note in draft.notes)
+
+
+def _without_marks(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """``doc`` as dicetm exported it before threats carried ``dicetmId``; its threats."""
+    threats = [t for cell in doc["detail"]["diagrams"][0]["cells"] for t in cell.get("data", {}).get("threats", [])]
+    for threat in threats:
+        del threat["dicetmId"]
+    return threats
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_an_old_threat_dragon_export_without_marks_does_not_double_its_threats(example: str) -> None:
+    """Before ``dicetmId``, the exporter wrote a rule finding's id only into the threat's id (a UUID made from it):
+    that is the key a re-import matches it by, on the cell it sits on."""
+    loaded, result = analysed(example)
+    marked = json.loads(export("threat-dragon", result, loaded))
+    doc = json.loads(export("threat-dragon", result, loaded))
+    threats = _without_marks(doc)
+    assert threats and all("dicetmId" not in t for t in threats)
+    draft = load_data("threat-dragon", doc, "old-export.json")
+    assert draft.system.threats == []
+    assert any(f"{len(threats)} threats that dicetm exported from its own rules" in n for n in draft.notes)
+    ids = [t.id for t in analyze(draft.system).threats]
+    assert len(ids) == len(set(ids))
+    assert ids == [t.id for t in analyze(load_data("threat-dragon", marked, "new-export.json").system).threats]
+
+
+def test_an_old_export_keeps_the_threats_people_added_in_threat_dragon_or_stated_in_dicetm() -> None:
+    loaded, _result = analysed("support-chatbot")
+    stated = ThreatRecord(id="TH-ops-1", title="Operator pastes customer data into the wiki",
+                          elements=[loaded.system.elements[0].id])
+    system = loaded.system.model_copy(update={"threats": [stated]})
+    result = analyze(system)
+    doc = json.loads(export("threat-dragon", result, _Loaded(system)))
+    _without_marks(doc)
+    cell = next(c for c in doc["detail"]["diagrams"][0]["cells"] if c.get("data", {}).get("threats"))
+    added = {"id": "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "title": "Support staff reuse one shared login",
+             "status": "Open", "severity": "High", "type": "Spoofing", "description": "", "mitigation": "",
+             "modelType": "STRIDE", "number": 99, "score": ""}
+    copied = dict(cell["data"]["threats"][0], title="A rule's threat a person copied and reworded",
+                  id="0b0c0d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e")
+    cell["data"]["threats"] += [added, copied]
+    back = load_data("threat-dragon", doc, "old-export.json").system
+    assert sorted(t.title for t in back.threats) == sorted(
+        [stated.title, added["title"], copied["title"]])

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from export_helpers import EXAMPLES, analyse_model_text, analysed, importer, sample_files
+from export_helpers import EXAMPLES, EXAMPLES_DIR, analyse_model_text, analysed, importer, sample_files
 from schema_checks import check_threat_composer
 
 from dicetm.io.export_common import clip, stable_uuid
 from dicetm.io.exporters import export
+from dicetm.model import AnalysisResult
 
 
 def exported(example: str) -> dict[str, Any]:
@@ -123,3 +127,38 @@ def test_threat_composer_sample_exports_again(tmp_path: Path) -> None:
         assert unindexed(check_threat_composer(doc)) == unindexed(
             check_threat_composer(json.loads(path.read_text(encoding="utf-8"))))
         assert len(doc["threats"]) == len(first.system.threats), path.name
+
+
+def _reranked(result: AnalysisResult) -> AnalysisResult:
+    """``result`` as a later run may rank it: the same countermeasures for the same threats, in another order of
+    work (ranks follow the risk each takes off, which moves whenever any score does)."""
+    last = len(result.countermeasures) + 1
+    return result.model_copy(update={"countermeasures": [c.model_copy(update={"rank": last - c.rank})
+                                                         for c in result.countermeasures]})
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_mitigation_links_come_in_a_fixed_order_whatever_the_ranks(example: str) -> None:
+    loaded, result = analysed(example)
+    first = export("threat-composer", result, loaded)
+    assert export("threat-composer", result, loaded) == first  # byte for byte
+    links = json.loads(first)["mitigationLinks"]
+    assert json.loads(export("threat-composer", _reranked(result), loaded))["mitigationLinks"] == links
+    control_of = {stable_uuid("control", c.id): c.id for c in result.countermeasures}
+    threat_of = {stable_uuid("threat", t.id): t.id for t in result.threats}
+    pairs = [(control_of[link["mitigationId"]], threat_of[link["linkedId"]]) for link in links]
+    assert pairs == sorted(set(pairs))
+
+
+def test_two_exports_in_separate_processes_are_byte_identical(tmp_path: Path) -> None:
+    """Nothing in the export depends on the process (hash seeds order sets differently in each)."""
+    model = EXAMPLES_DIR / "support-chatbot"
+    texts = []
+    for seed in ("1", "2"):
+        target = tmp_path / f"tc-{seed}.json"
+        done = subprocess.run([sys.executable, "-m", "dicetm.cli", "export", "threat-composer", str(model), "--out",
+                               str(target)], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        texts.append(target.read_bytes())
+    assert texts[0] == texts[1]

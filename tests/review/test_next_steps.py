@@ -6,6 +6,7 @@ the rules alone would say.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from dicetm.api import load
 from dicetm.model import AnalysisResult, NextStep, System
 from dicetm.model.register import Register, ThreatEntry, ThreatStatus
+from dicetm.model.system import ResidualRiskSetting, RiskDecision
 from dicetm.pipeline.run import analyze
 from dicetm.report.html import render_html
 from dicetm.report.markdown import render_markdown
@@ -79,3 +81,22 @@ def test_no_step_once_every_threat_is_decided(system: System) -> None:
     one = analyze(system, register=register_with(first, {first.threats[0].id: ThreatStatus.needs_info}))
     step = undecided_step(one)
     assert step is not None and step.text.startswith("1 threat is still waiting for a decision (1 needs-info)")
+
+
+def test_steps_come_in_priority_order_in_the_result_and_the_reports(system: System) -> None:
+    """The result (result.json) lists the steps most urgent first, as the reports do, with a fixed order within
+    a priority: an expired residual-risk decision (priority 2) comes before the priority-3 steps."""
+    first = analyze(system)
+    expired_for = first.threats[-1].id
+    dated = system.model_copy(update={"residual_risks": [ResidualRiskSetting(
+        threat=expired_for, owner="Dana", decision=RiskDecision.accept, review_by="2020-01-01")]})
+    result = analyze(dated, today=date(2026, 1, 1))
+    kinds = [(s.priority, s.kind) for s in result.evaluation.next_steps]
+    assert (2, "expired-residual-risk") in kinds
+    assert [p for p, _ in kinds] == sorted(p for p, _ in kinds)
+    by_priority = [k for p, k in kinds if p == 2]
+    assert by_priority == ["open-questions", "undecided-threats", "expired-residual-risk"]
+    assert result.evaluation.next_steps == analyze(dated, today=date(2026, 1, 1)).evaluation.next_steps
+    lines = render_markdown(result, dated).splitlines()
+    section = lines[lines.index("### Next steps") + 2:][:len(kinds)]
+    assert [line.split("[", 1)[1].split("]", 1)[0] for line in section] == [k for _, k in kinds]

@@ -2,9 +2,9 @@
 
 Documents are untrusted, so reading one is bounded: its size on disk, the size of all documents together, what
 a Word file unpacks to and how far each of its parts is compressed, the text a PDF yields, how deeply HTML
-nests and how many values an OpenAPI file expands to (YAML aliases are shared, walking them is not). Going past
-a limit is an ``InputError`` that names the file, the limit and the option that raises it
-(``--limit NAME=VALUE`` on ``scan``, ``describe`` and ``propose``).
+nests, how many values an OpenAPI file expands to (YAML aliases are shared, walking them is not) and what the
+compressed pages of a draw.io file inflate to. Going past a limit is an ``InputError`` that names the file, the
+limit and the option that raises it (``--limit NAME=VALUE`` on ``scan``, ``describe`` and ``propose``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class ReadLimits:
     ratio: float = 200.0  # how far one DOCX part may be compressed (zip bombs reach 1,000)
     html_depth: int = 512  # open elements at once; browsers stop nesting at the same depth
     openapi_values: int = 1_000_000  # values in an OpenAPI document once its YAML aliases are expanded
+    drawio_inflated_mb: float = 20.0  # what the compressed pages of one draw.io file inflate to, together
 
     def exceeded(self, file: str, what: str, name: str, *, line: int | None = None) -> InputError:
         """The error for ``file`` going past the limit ``name`` (``what`` says by how much)."""

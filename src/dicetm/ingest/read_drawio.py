@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_ir import clean_label
+from dicetm.ingest.limits import MB, ReadLimits, megabytes
 
-MAX_INFLATED = 20_000_000  # bytes a compressed page may inflate to
 _WRAPPERS = ("object", "UserObject")
 _NOT_PROPERTIES = frozenset({"id", "label", "placeholders", "link"})
 DRAWIO_HINT = "open the file in draw.io (diagrams.net) and save it again, or export it as .drawio"
@@ -56,8 +56,11 @@ def looks_like_drawio(head: str) -> bool:
     return "<mxfile" in head or "<mxGraphModel" in head or "&lt;mxfile" in head
 
 
-def read_drawio(file: str, text: str) -> tuple[list[Span], str | None, DrawioData]:
-    """Spans, the first page's name and the cells of every page; InputError when the file is not draw.io."""
+def read_drawio(file: str, text: str, limits: ReadLimits | None = None) -> tuple[list[Span], str | None, DrawioData]:
+    """Spans, the first page's name and the cells of every page; InputError when the file is not draw.io, or when
+    its compressed pages inflate past ``limits.drawio_inflated_mb`` together."""
+    limits = limits or ReadLimits()
+    room = _Room(limits, int(limits.drawio_inflated_mb * MB))
     root = _parse(file, text, text)
     lines: _Lines | None = _Lines(text)
     svg_line = 1
@@ -77,7 +80,7 @@ def read_drawio(file: str, text: str) -> tuple[list[Span], str | None, DrawioDat
     for number, page in enumerate(pages, start=1):
         name = page.get("name") or f"page {number}"
         page_line = lines.next("diagram") if lines is not None and page.tag == "diagram" else svg_line
-        model, compressed = _model(file, page, name)
+        model, compressed = _model(file, page, name, page_line, room)
         cells += _cells(file, model, name, None if compressed else lines, page_line, spans)
     return spans, title, DrawioData(cells)
 
@@ -94,8 +97,16 @@ def _parse(file: str, text: str, original: str) -> ET.Element:
                                   DRAWIO_HINT)]) from None
 
 
-def _model(file: str, page: ET.Element, name: str) -> tuple[ET.Element, bool]:
-    """The page's <mxGraphModel> and whether it was stored compressed."""
+@dataclass
+class _Room:
+    """How many more bytes the compressed pages of one file may inflate to."""
+
+    limits: ReadLimits
+    left: int
+
+
+def _model(file: str, page: ET.Element, name: str, line: int, room: _Room) -> tuple[ET.Element, bool]:
+    """The page's <mxGraphModel> and whether it was stored compressed (inflated within ``room``)."""
     if page.tag == "mxGraphModel":
         return page, False
     model = page.find("mxGraphModel")
@@ -106,10 +117,12 @@ def _model(file: str, page: ET.Element, name: str) -> tuple[ET.Element, bool]:
         return ET.Element("mxGraphModel"), False
     try:
         inflater = zlib.decompressobj(-15)
-        raw = inflater.decompress(base64.b64decode(packed, validate=False), MAX_INFLATED)
-        if inflater.unconsumed_tail:
-            raise InputError([Problem(f"page '{name}' inflates to more than {MAX_INFLATED} bytes",
-                                      Location(file=file), "split the diagram into smaller files")])
+        raw = inflater.decompress(base64.b64decode(packed, validate=False), room.left + 1)
+        room.left -= len(raw)
+        if room.left < 0:
+            limit = megabytes(int(room.limits.drawio_inflated_mb * MB))
+            raise room.limits.exceeded(file, f"the compressed pages inflate to more than {limit} by page '{name}'",
+                                       "drawio_inflated_mb", line=line)
         xml = urllib.parse.unquote(raw.decode("utf-8"))
         return ET.fromstring(xml), True
     except (binascii.Error, zlib.error, UnicodeDecodeError, ET.ParseError) as exc:

@@ -19,6 +19,7 @@ import yaml
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines
+from dicetm.ingest.limits import ReadLimits
 from dicetm.ingest.read_kubernetes import looks_like_kubernetes
 
 SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp", "kubernetes", "terraform")
@@ -64,14 +65,15 @@ def source_format(name: str, head: str | None) -> str | None:
     return "mcp" if _MCP.search(head) else None
 
 
-def read_source(file: str, text: str, fmt: str, raw: bytes) -> Document:
-    """One diagram or configuration file as a Document; InputError for a file that cannot be parsed."""
+def read_source(file: str, text: str, fmt: str, raw: bytes, limits: ReadLimits | None = None) -> Document:
+    """One diagram or configuration file as a Document; InputError for a file that cannot be parsed or that goes
+    past one of ``limits``."""
     title: str | None = None
     data: object | None = None
     if fmt == "drawio":
         from dicetm.ingest.read_drawio import read_drawio
 
-        spans, title, data = read_drawio(file, text)
+        spans, title, data = read_drawio(file, text, limits)
     else:
         if fmt in ("compose", "mcp"):
             _parse_config(file, text, fmt)  # a broken file is reported here; the extractor re-reads the spans

@@ -125,7 +125,7 @@ def _parse(source: Source, limits: ReadLimits) -> Document:
     if may_be_source(source.path.name):
         diagram = source_format(source.path.name, raw[:65536].decode("utf-8", errors="replace"))
         if diagram is not None:
-            return read_diagram_source(shown, decode_text(raw, shown), diagram, raw)
+            return read_diagram_source(shown, decode_text(raw, shown), diagram, raw, limits)
         if fmt == "source":
             raise InputError([Problem(f"this '{source.path.suffix}' file is not a diagram dicetm reads",
                                       Location(file=shown), SUPPORTED_HINT)])

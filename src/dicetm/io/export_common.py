@@ -8,6 +8,7 @@ bytes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable
@@ -38,6 +39,25 @@ _IDENTITY_FIELDS = frozenset({"id", "name", "kind", "description", "tags"})
 def stable_uuid(kind: str, key: str) -> str:
     """A UUID that depends only on what is named (``kind`` keeps threats and controls with one id apart)."""
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{key}"))
+
+
+def stable_uuid_key(kind: str, value: str | None, keys: Iterable[str]) -> str | None:
+    """The key among ``keys`` whose ``stable_uuid(kind, key)`` is ``value``; None when none is (always for a UUID
+    that is not name-based). Hashes each key once, uncached: for trying many keys, not for writing ids."""
+    try:
+        wanted = uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+    if wanted is None or wanted.version != 5:
+        return None
+    prefix = hashlib.sha1(_NAMESPACE.bytes + f"{kind}:".encode(), usedforsecurity=False)  # as uuid5 hashes
+    head = wanted.bytes[:6]  # the bytes before the version bits
+    for key in keys:
+        digest = prefix.copy()
+        digest.update(key.encode())
+        if digest.digest()[:6] == head and stable_uuid(kind, key) == value:
+            return key
+    return None
 
 
 def json_text(document: Any, expand: int = 8) -> str:

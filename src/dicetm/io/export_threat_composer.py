@@ -89,8 +89,10 @@ def render_threat_composer(result: AnalysisResult, system: System) -> str:
         "assumptions": assumptions,
         "mitigations": mitigation_items,
         "assumptionLinks": [*assumption_links, *_parts(parts, "assumptionLinks")],
-        "mitigationLinks": [*({"mitigationId": control_uuid[c.id], "linkedId": threat_uuid[t]}
-                              for c in countermeasures for t in c.threats if t in threat_ids),
+        # by control and threat id, not by rank: ranks move whenever a score does, the links do not
+        "mitigationLinks": [*({"mitigationId": control_uuid[c], "linkedId": threat_uuid[t]}
+                              for c, t in sorted({(c.id, t) for c in countermeasures for t in c.threats
+                                                  if t in threat_ids})),
                             *_parts(parts, "mitigationLinks")],
         "threats": threat_items,
     })

@@ -39,7 +39,7 @@ from dicetm.io.mapping import (
     level_of_severity,
     stride_letter,
 )
-from dicetm.io.own_marks import OwnFindings, finding_id, own_id, own_kind
+from dicetm.io.own_marks import OwnFindings, finding_id, hidden_finding_id, own_id, own_kind
 from dicetm.io.sourcekeep import document, kept
 from dicetm.model.system import (
     Classification,
@@ -361,9 +361,12 @@ class _Conversion:
     def _threats(self, cell: _Cell, elements: list[str], flow_id: str | None) -> None:
         if not cell.props.is_map():
             return
+        drawn_on = self._drawn_on(cell, elements, flow_id)
         for number, node in enumerate(cell.props.child("threats").items(), start=1):
             node.require_map("a threat (an object)")
             own = finding_id(node.text("dicetmId"))
+            if own is None and drawn_on is not None and not node.has("dicetmId"):
+                own = hidden_finding_id(node.text("id"), *drawn_on)
             if own is not None:
                 self.own_findings.claim(own, node.text("status"))
                 continue
@@ -371,6 +374,21 @@ class _Conversion:
             if flow_id is None and cell.kind == "tm.Flow":
                 self.ledger.skip_field(node.path, "threat on a flow that was not imported",
                                        "kept, attached to the flow's attached ends only")
+
+    def _drawn_on(self, cell: _Cell, elements: list[str], flow_id: str | None) -> tuple[list[str], str | None] | None:
+        """The ids an older dicetm export built a finding id from, for a threat on ``cell``: the element ids (the
+        cell's, or a flow's ends') and the flow id, as the cell ids carry them. None for a cell whose threats the
+        rules cannot find again (a flow that was not imported, a cell that is no element)."""
+        cell_id = cell.node.text("id")
+        if cell_id is None:
+            return None
+        if flow_id is not None:
+            key = "id" if cell.v1 else "cell"
+            ends = [end.text(key) for end in (cell.node.child("source"), cell.node.child("target")) if end.is_map()]
+            return [*(e for e in ends if e), *elements], cell_id
+        if cell.kind in _FAMILY:
+            return [cell_id, *elements], None
+        return None
 
     def _threat(self, node: Node, elements: list[str], flow_id: str | None, number: int) -> ThreatRecord:
         description = node.text("description")

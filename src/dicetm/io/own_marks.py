@@ -7,19 +7,22 @@ without them is read as any other file of its tool.
 
 The threats dicetm's rules found are marked too (Threat Dragon's ``dicetmId``, OTM's ``attributes["dicetm.rule"]``
 on a threat whose id is a finding id, Threagile's ``detection_logic: dicetm rule ...``): on import they are left to
-the rules (:class:`OwnFindings`), so a round trip does not list them twice.
+the rules (:class:`OwnFindings`), so a round trip does not list them twice. Threat Dragon files dicetm wrote
+before ``dicetmId`` carry the finding id only inside the threat's id, a name-based UUID made from it
+(:func:`hidden_finding_id` finds it again); a UUID Threat Dragon or a person made never matches one.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from dicetm.io.export_common import stable_uuid_key
 from dicetm.io.ledger import Ledger
 from dicetm.io.mapping import IdPool
 from dicetm.model.system import ID_PATTERN, REFERENCE_FACTS, Element, Kind
@@ -103,6 +106,24 @@ def rule_id(text: str | None) -> str | None:
 def finding_id(text: str | None) -> str | None:
     """``text`` when it is the id of a finding of dicetm's rules (``T-LLM-001@chatbot[@flow]``)."""
     return text if text and _FINDING_ID.fullmatch(text) else None
+
+
+@functools.cache
+def _rule_ids() -> tuple[str, ...]:
+    from dicetm.rules.registry import all_rules
+
+    return tuple(rule.meta.id for rule in all_rules())
+
+
+def hidden_finding_id(threat_id: str | None, elements: Iterable[str], flow: str | None) -> str | None:
+    """The finding id that an export by an older dicetm hid in ``threat_id`` (``stable_uuid("threat", id)``), for
+    a threat drawn on the cell of one of ``elements``, or on the flow ``flow`` between them.
+
+    The exporter draws a finding on its flow, else on its primary element, and the finding id names that element
+    (for a flow, one of its ends) first: so only those ids are tried, with every rule id.
+    """
+    at = [f"@{element}@{flow}" if flow else f"@{element}" for element in dict.fromkeys(elements)]
+    return stable_uuid_key("threat", threat_id, (rule + tail for tail in at for rule in _rule_ids()))
 
 
 @dataclass

@@ -173,7 +173,8 @@ def _next_steps(state: State, uncovered: list[Threat], register: list[ResidualRi
         steps.append(NextStep(priority=4, kind="proposed-countermeasures", refs=proposed,
                               text=f"Review {len(proposed)} proposed countermeasures: accept, plan with an "
                                    "owner and due date, or reject."))
-    return steps
+    # Most urgent first; within a priority, the order built above (a stable sort keeps it).
+    return sorted(steps, key=lambda step: step.priority)
 
 
 _UNDECIDED_REFS = 20  # the rest are counted in the text; the review queue lists them all
