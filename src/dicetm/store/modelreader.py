@@ -392,12 +392,10 @@ class Reader:
             key_tag = key_node.tag
             if key_tag == _MERGE:
                 continue
-            if key_tag in _TEXT_TAGS and type(key_node) is yaml.ScalarNode:
-                name: str | None = key_node.value
-            else:
-                name = self._key(key_node, path)
-                if name is None:
-                    continue
+            name = key_node.value if key_tag in _TEXT_TAGS and type(key_node) is yaml.ScalarNode \
+                else self._key(key_node, path)
+            if name is None:
+                continue
             child = (*path, name)
             if name in first_line:
                 self._fail(child, f"duplicate key '{name}' {self.where.in_path(path)}; the first one is on line "
