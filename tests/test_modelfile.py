@@ -913,3 +913,15 @@ def test_fast_resolver_agrees_with_pyyaml(value: str) -> None:
         assert fast.resolve(yaml.ScalarNode, value, implicit) == expected
     for kind in (yaml.SequenceNode, yaml.MappingNode):
         assert fast.resolve(kind, "", (False, False)) == stock.resolve(kind, "", (False, False))
+
+
+def test_value_limit_stops_at_the_plain_value_that_crosses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Plain text values are counted as they are read (the common case is read without a call per value).
+    monkeypatch.setenv("DICETM_MAX_MODEL_VALUES", "10")
+    text = "name: x\nelements:\n  - {id: a, name: A, kind: process}\n  - {id: b, name: B, kind: process}\n"
+    problem = one_problem(text)
+    assert problem.message.startswith("the model file expands to more than 10 values")
+    assert problem.message.endswith("stopped at elements[1] (id b).kind")
+    assert at(problem) == (4, 28, "elements[1].kind")
+    monkeypatch.setenv("DICETM_MAX_MODEL_VALUES", "11")
+    assert [e.id for e in parse_system_text(text, "f.yaml").system.elements] == ["a", "b"]

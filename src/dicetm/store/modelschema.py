@@ -168,17 +168,17 @@ def _check_booleans(data: dict[str, object], model: type[BaseModel], path: Field
 
 
 def _not_a_boolean(value: object, path: FieldPath, where: Where, reader: Reader) -> Problem | None:
-    shown = where.show(path)
     if isinstance(value, bool):
         raw = reader.raw.get(path)
         if raw is None or raw in _TRUE_OR_FALSE:
             return None
+        shown = where.show(path)  # only for a problem: naming the item walks the YAML nodes
         return where.problem(path, f"{shown} must be true or false, but it is {raw}",
                              f"write {str(value).lower()}: YAML 1.2 tools read {raw} as text, not as a boolean")
     hint = "write true or false (unknown facts are simply left out)"
     if isinstance(value, str) and value.strip().lower() in ("yes", "no", "true", "false", "on", "off", "y", "n"):
         hint = "write true or false without quotes (unknown facts are simply left out)"
-    return where.problem(path, f"{shown} must be true or false, but it is {describe_value(value)}", hint)
+    return where.problem(path, f"{where.show(path)} must be true or false, but it is {describe_value(value)}", hint)
 
 
 _SHAPES: dict[type[BaseModel], tuple[list[str], list[tuple[str, type[BaseModel], bool]]]] = {}
