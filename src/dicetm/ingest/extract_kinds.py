@@ -177,8 +177,10 @@ class KindWords:
         return self.listed_kind(heading) is not None
 
     def listed_kind(self, heading: str) -> Kind | None:
-        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools"."""
-        words = _WORD.findall(heading)
+        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools", and for
+        "Tools of the agent" or "Ferramentas do agente", whose head comes before the connector."""
+        connector = self.connectors.search(heading)
+        words = _WORD.findall(heading[:connector.start()] if connector is not None else heading)
         if not words or len(words) > 5:
             return None
         last = words[-1].lower()

@@ -72,7 +72,7 @@ def _facts(registry: Registry, node: Node, kind: Kind, ids: dict[int, str], keys
         value = _settle(registry, node, name, facts)
         if value is not None:
             settled[name] = value
-    for reference in ("acts_on", "server"):  # facts naming another component: its id in the draft
+    for reference in ("acts_on", "server", "installed_from"):  # facts naming another component: its id in the draft
         if reference not in settled:
             continue
         target = keys.get(str(settled[reference])) or registry.find(str(settled[reference]))

@@ -150,6 +150,8 @@ class SentenceReader(FactClauses):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         if block.mode != "remark":
             self._listed_tool(block, mentions)
+            if subject is not None and subject.kind() is Kind.mcp_server:
+                self._served_tools(span, subject, mentions)
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
@@ -192,7 +194,9 @@ class SentenceReader(FactClauses):
         weight = 3 if _MCP_FILE.search(span.text, start, end) else 1  # the config file's sentence counts most
         if subject is not None and weight == 3:
             self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
-        named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+        # "the agent" names the one agent of the system; another definite description may be something it holds
+        named = [m for m in inside if (m.node is not None or m.named or m.product)
+                 and (not m.anaphor or m.kind is Kind.agent)
                  and not is_person_mention(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
                  and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
         self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight
