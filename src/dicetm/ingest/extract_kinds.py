@@ -59,6 +59,7 @@ _ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
 # a description that opens with a third-person verb and its object ("Splits documents", "Reads the ticket")
 _VERB_FIRST = re.compile(r"^[A-Za-z][a-z]+(?<!s)s\s+(?!(?:that|which|who|of|for|with|and|or|in|on|from|to|are|is|"
                          r"used|shared|stored|kept|written|held)\b)[a-z]")
+_IDENTIFIER = re.compile(r"[^\W\d_][\w.]*(?:[-_][^\W_][\w.]*)+")  # words joined by "-" or "_"
 _PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
 # a function a model calls, written as code: a verb, an underscore, an object ("get_request_status", "set_alert")
 FUNCTION_NAME = re.compile(r"(?<![\w./-])`?(?P<name>(?:get|list|search|query|find|lookup|look_up|read|fetch|create|"
@@ -113,9 +114,19 @@ class KindWords:
 
     def kind_of(self, text: str) -> Kind | None:
         """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
-        equally specific ones; a function name written as code ("get_transactions") is a tool."""
+        equally specific ones; a function name written as code ("get_transactions") is a tool. An identifier
+        ("conversation-store", "kelpie_logs") is read as the words it joins, when they say more."""
         if FUNCTION_NAME.fullmatch(text.strip()):
             return Kind.tool
+        kind = self._kind_of(text)
+        if _IDENTIFIER.fullmatch(text.strip()):
+            words = re.sub(r"[-_]+", " ", text.strip())
+            joined = any(" " in hit.term for hit, _ in self.hits(words))  # "conversation-store", "model-registry"
+            if kind is None or joined:
+                return self._kind_of(words) or kind
+        return kind
+
+    def _kind_of(self, text: str) -> Kind | None:
         found = self.hits(text)
         if not found:
             compound = self.compound_heads.search(text.strip())

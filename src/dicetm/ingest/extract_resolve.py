@@ -170,8 +170,8 @@ class Node:
                 built = kind_words().kind_of(entity.technology)
                 if built is not None:
                     # "GitHub Copilot service (model)": a bare kind word beside a name says what it is
-                    said = _only_kind_words(entity.technology)
-                    candidates.append((STATED + 0.6 if said else WEAK + 0.5, -order, built))
+                    bare = _only_kind_words(entity.technology)
+                    candidates.append((STATED + 0.6 if bare else WEAK + 0.5, -order, built))
             if entity.kind is not None:
                 candidates.append((min(entity.kind_strength, STATED - 0.5), -order, entity.kind))
         candidates += [(STATED + 0.7, 1, kind) for kind in self.stated_kinds]

@@ -51,8 +51,11 @@ from dicetm.model.system import Kind
 _IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
-_HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
-                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles)\b", re.I)
+_HOLDS = re.compile(r"[*_`]*(?:\s*,\s*(?:which|that)\s+|\s+)(?:(?:both|also|all)\s+)?"
+                   r"(?:holds?|stores?|contains?|keeps?|retains?|archives?)\s+(?:[\w/-]+\s+){0,3}"
+                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles|clips|"
+                   r"recordings|images|photos|videos|messages|emails|transcripts|logs|events|backups|snapshots)\b",
+                   re.I)
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
