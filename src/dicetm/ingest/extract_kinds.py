@@ -122,8 +122,9 @@ class KindWords:
         if _IDENTIFIER.fullmatch(text.strip()):
             words = re.sub(r"[-_]+", " ", text.strip())
             joined = any(" " in hit.term for hit, _ in self.hits(words))  # "conversation-store", "model-registry"
-            if kind is None or joined:
-                return self._kind_of(words) or kind
+            spaced = self._kind_of(words)
+            if (kind is None or joined) and spaced is not Kind.external_entity:  # "support-agent" is no person
+                return spaced or kind
         return kind
 
     def _kind_of(self, text: str) -> Kind | None:
