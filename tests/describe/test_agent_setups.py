@@ -41,7 +41,7 @@ def test_a_folder_walk_reads_the_vscode_mcp_json_of_a_real_workspace_but_no_othe
     system = extract_draft(documents).system
     names = _by_name(system)
     assert names["vscode-playwright-mcp"].kind is Kind.mcp_server
-    assert names["mcp.json"].kind is Kind.agent_config  # the file itself, named as the README names it
+    assert names[".vscode/mcp.json"].kind is Kind.agent_config  # the file itself, named as the README names it
     assert "Billing DB" not in names
     assert not any(e.kind is Kind.registry for e in system.elements)  # "npm run" installs nothing
     assert all(e.provenance and e.provenance.draft and e.provenance.spans for e in system.elements)
@@ -60,7 +60,7 @@ def test_a_server_started_by_a_package_runner_comes_from_that_registry(tmp_path:
     github, fetch = names["github"], names["fetch"]
     assert ids[github.installed_from].kind is Kind.registry and ids[github.installed_from].name == "npm registry"
     assert github.dependencies_pinned is True
-    assert ids[fetch.installed_from].name == "Python Package Index" and fetch.dependencies_pinned is False
+    assert ids[fetch.installed_from].name == "PyPI" and fetch.dependencies_pinned is False
     assert fetch.acts_on is None  # where it was installed from is not what it acts on
     flows = {(f.source, f.target) for f in system.flows}
     assert (github.installed_from, github.id) in flows
@@ -238,3 +238,20 @@ def test_a_vscode_server_list_with_comments_is_read_and_a_broken_one_is_reported
     with pytest.raises(InputError) as raised:
         read_document(broken)
     assert raised.value.problems[0].location.line == 2
+
+
+def test_the_labels_of_a_documents_header_are_no_components(tmp_path: Path) -> None:
+    system = _draft(tmp_path, {"postmortem.md": """# Postmortem: answers leaked
+
+**Author:** platform team · **Status:** Final
+
+* Reviewers: Security (R. Hale), Legal
+* Owner: Ops on-call
+
+## What happened
+
+- **Answer Service**: a Python service that drafts answers.
+"""})
+    names = set(_by_name(system))
+    assert not names & {"Author", "Status", "Reviewers", "Owner"}
+    assert "Answer Service" in names

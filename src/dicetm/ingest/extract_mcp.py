@@ -11,8 +11,8 @@ http``) run by someone else (``third_party``), unless its host is a bare service
 are weak: what the documents say in words wins; the server's description is read for facts like any text about
 it.
 
-The file itself is an ``agent_config`` element, named by its file name (what the documents call it: "the servers
-in `.vscode/mcp.json`"): it decides which servers the client starts. A server started through a package runner
+The file itself is an ``agent_config`` element, named by its file name, with the hidden folder it sits in (what
+the documents call it: "the servers in `.vscode/mcp.json`"): it decides which servers the client starts. A server started through a package runner
 (``npx``, ``uvx``, ``docker run``...) comes from that package registry (``installed_from``, with
 ``dependencies_pinned`` from the version written in the arguments), which becomes a ``registry`` element.
 """
@@ -29,6 +29,7 @@ from dicetm.ingest.extract_compose import product_of_variable
 from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where
 from dicetm.ingest.extract_kinds import classify
 from dicetm.ingest.mcp_config import installed_package, is_local_url, parse_mcp_config, server_entries
+from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import TOOL_KINDS, Kind, Permission, Transport
 
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
@@ -97,9 +98,11 @@ def _the_file(source: SourceText, out: Extraction, prefix: str) -> None:
     parts = PurePath(where.span.file).parts
     if not parts:
         return
-    entity = out.entity(f"{prefix}:file", parts[-1], where, kind=Kind.agent_config, kind_strength=EXPLICIT)
-    if len(parts) > 1 and parts[-2].startswith(".") and len(parts[-2]) > 1:
-        entity.aliases.append("/".join(parts[-2:]))
+    hidden = len(parts) > 1 and parts[-2].startswith(".") and len(parts[-2]) > 1
+    name = "/".join(parts[-2:]) if hidden else parts[-1]
+    entity = out.entity(f"{prefix}:file", name, where, kind=Kind.agent_config, kind_strength=EXPLICIT)
+    if hidden:
+        entity.aliases.append(parts[-1])
 
 
 def _the_package(out: Extraction, server: Entity, prefix: str, command: str, args: list[str], where: Where
@@ -108,8 +111,13 @@ def _the_package(out: Extraction, server: Entity, prefix: str, command: str, arg
     package = installed_package(command, args) if command else None
     if package is None:
         return
-    registry = out.entity(f"{prefix}:registry:{package.registry}", package.registry_name, where,
+    known = next((h for h in vocabulary().hits(package.registry_name) if h.product is not None), None)
+    name = vocabulary().display.get(known.product, package.registry_name) if known and known.product else \
+        package.registry_name  # "PyPI", as documents write it, for "Python Package Index"
+    registry = out.entity(f"{prefix}:registry:{package.registry}", name, where,
                           kind=Kind.registry, kind_strength=EXPLICIT)
+    if name != package.registry_name:
+        registry.aliases.append(package.registry_name)
     server.facts.append(Fact("installed_from", registry.key, where, WEAK))
     server.facts.append(Fact("dependencies_pinned", package.pinned, where, WEAK))
     out.relations.append(Relation(registry.key, server.key, where, "package"))
