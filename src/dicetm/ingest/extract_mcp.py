@@ -12,9 +12,10 @@ are weak: what the documents say in words wins; the server's description is read
 it.
 
 The file itself is an ``agent_config`` element, named by its file name, with the hidden folder it sits in (what
-the documents call it: "the servers in `.vscode/mcp.json`"): it decides which servers the client starts. A server started through a package runner
-(``npx``, ``uvx``, ``docker run``...) comes from that package registry (``installed_from``, with
-``dependencies_pinned`` from the version written in the arguments), which becomes a ``registry`` element.
+the documents call it: "the servers in `.vscode/mcp.json`"): it decides which servers the client starts. A server
+started through a package runner (``npx``, ``uvx``, ``docker run``...) comes from that package registry
+(``installed_from``, with ``dependencies_pinned`` from the version written in the arguments), which becomes a
+``registry`` element named as documents name it ("PyPI").
 """
 
 from __future__ import annotations
