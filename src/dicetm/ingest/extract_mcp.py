@@ -91,7 +91,8 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
 
 def _the_file(source: SourceText, out: Extraction, prefix: str) -> None:
     """The configuration file as the ``agent_config`` element it is, named by its file name; a hidden folder it
-    sits in (".vscode/mcp.json", ".cursor/mcp.json") is part of the name documents use, so it is an alias."""
+    sits in is part of the name documents use (".vscode/mcp.json", ".cursor/mcp.json"), the bare file name an
+    alias."""
     index = next((i for i, home in enumerate(source.homes) if home is not None), None)
     where = source.where(index) if index is not None else None
     if where is None:

@@ -19,6 +19,7 @@ import yaml
 
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines
+from dicetm.ingest.mcp_config import parse_mcp_config
 from dicetm.ingest.read_kubernetes import looks_like_kubernetes
 
 SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp", "kubernetes", "terraform")
@@ -76,8 +77,6 @@ def read_source(file: str, text: str, fmt: str, raw: bytes) -> Document:
         spans, title, data = read_drawio(file, text)
     else:
         if fmt == "mcp":  # JSON with comments and trailing commas (VS Code), or YAML
-            from dicetm.ingest.mcp_config import parse_mcp_config
-
             parse_mcp_config(text, file)  # a broken file is reported here; the extractor re-reads the spans
         elif fmt == "compose":
             _parse_config(file, text, fmt)
