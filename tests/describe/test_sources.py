@@ -311,7 +311,9 @@ def test_mcp_servers_act_on_the_system_their_token_opens() -> None:
     elements = {e.name: e for e in system.elements}
     assert elements["github"].kind is Kind.mcp_server
     assert elements["github"].acts_on == elements["GitHub"].id  # GITHUB_PERSONAL_ACCESS_TOKEN
-    assert _flows(system) == {("github", "GitHub")}
+    assert _flows(system) == {("github", "GitHub"), ("npm registry", "github")}  # npx installs it from npm
+    assert elements["github"].installed_from == elements["npm registry"].id
+    assert elements["github"].dependencies_pinned is False  # no version in "@modelcontextprotocol/server-github"
     _quotes_are_in_their_spans(system, documents)
 
 

@@ -3,8 +3,10 @@ builder ──► secret scrubber", "client -> gateway -> model", "eval harness 
 arrows on a line is a component (named as written; a parenthesis after it says what it is built with, as in
 "training corpus (S3)"), each arrow a flow in its direction; "<->" goes both ways.
 
-Only arrows along a line are read: the vertical connectors of a box drawing (│ ▼ ▲ └ ┘) join boxes this reader
-cannot pair without guessing, so they are left out. A block is a diagram only when its arrows join labels that
+Only arrows along a line are read, with one exception: a branch of a tree ("├──► vector store", "└──► cache",
+"+--> queue") starts from the label its vertical connector hangs from, the label straight above it in that
+column. Other vertical connectors of a box drawing (│ ▼ ▲ ┘) join boxes this reader cannot pair without guessing,
+so they are left out. A block is a diagram only when its arrows join labels that
 read as names (a few words, no code punctuation), so a type hint ("def f() -> int:") or a shell pipe is not one.
 """
 
@@ -22,6 +24,8 @@ _ARROW = re.compile(rf"(?P<both>{_HEAD_LEFT}{_SHAFT}+{_HEAD_RIGHT}|[↔⟷])|(?P
                     rf"(?P<left>{_HEAD_LEFT}{_SHAFT}+|[←⟵⇐◄◀])")
 _DRAWING = re.compile(r"[│┃║┌┐└┘├┤┬┴┼╭╮╯╰▼▲▽△↓↑|+─━═\[\]]")
 _CODE = re.compile(r"[=;{}$`\\]|\b(?:def|return|int|str|void|function|const|let|var|import|from|class)\b|::|\(\)")
+_BRANCH = re.compile(r"\s*[├└╰┣┗╠╚+|`]\s*")  # what stands before the arrow of a tree branch
+_VERTICAL = frozenset("│┃║├┤┬┼┣┗╠╚|+╎┆")
 _MAX_WORDS = 6
 _MIN_ARROWS = 2  # arrows a block needs before it is read as a diagram
 
@@ -44,14 +48,17 @@ def extract_text_diagram(source: SourceText, out: Extraction, prefix: str) -> bo
     for index, line in enumerate(source.lines):
         pieces = _pieces(line) or []
         for position, (kind, _, _, _) in enumerate(pieces):
-            if kind == "label":
+            if kind in ("label", "branch"):
                 continue
-            (_, left, left_start, left_end), (_, right, right_start, right_end) = pieces[position - 1], \
+            (left_kind, left, left_start, left_end), (_, right, right_start, right_end) = pieces[position - 1], \
                 pieces[position + 1]
             where = source.where(index, left_start, right_end)
             if where is None:
                 continue
-            source_key = _entity(source, out, prefix, index, left, left_start, left_end)
+            if left_kind == "branch":
+                source_key = _hanging_from(source, out, prefix, index, left_start)
+            else:
+                source_key = _entity(source, out, prefix, index, left, left_start, left_end)
             target_key = _entity(source, out, prefix, index, right, right_start, right_end)
             if source_key is None or target_key is None or source_key == target_key:
                 continue
@@ -72,6 +79,11 @@ def _pieces(line: str) -> list[tuple[str, str, int, int]] | None:
     bounds = [0, *(x for m in arrows for x in (m.start(), m.end())), len(line)]
     for number in range(len(arrows) + 1):
         start, end = bounds[2 * number], bounds[2 * number + 1]
+        if number == 0 and _BRANCH.fullmatch(line[start:end]):  # "   ├──► store": a branch of the label above
+            column = len(line[start:end].rstrip()) - 1
+            pieces.append(("branch", "", start + column, start + column + 1))
+            pieces.append((arrows[0].lastgroup or "right", arrows[0].group(0), arrows[0].start(), arrows[0].end()))
+            continue
         label = _DRAWING.sub(" ", line[start:end])
         if not _names(label):
             return None
@@ -81,6 +93,21 @@ def _pieces(line: str) -> list[tuple[str, str, int, int]] | None:
             match = arrows[number]
             pieces.append((match.lastgroup or "right", match.group(0), match.start(), match.end()))
     return pieces
+
+
+def _hanging_from(source: SourceText, out: Extraction, prefix: str, index: int, column: int) -> str | None:
+    """The label a branch at ``column`` of line ``index`` hangs from: up the vertical connectors in that column
+    to the first line with a label there; None when a blank breaks the line or no label covers the column."""
+    for above in range(index - 1, -1, -1):
+        line = source.lines[above]
+        mark = line[column] if column < len(line) else " "
+        if mark in _VERTICAL:
+            continue
+        if mark.isspace():
+            return None
+        label = next((p for p in _pieces(line) or [] if p[0] == "label" and p[2] <= column < p[3]), None)
+        return None if label is None else _entity(source, out, prefix, above, label[1], label[2], label[3])
+    return None
 
 
 def _names(label: str) -> bool:

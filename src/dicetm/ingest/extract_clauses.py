@@ -83,6 +83,8 @@ def data_words(text: str, small: frozenset[str] = frozenset()) -> str | None:
     words = re.sub(r"^(?:back|also|then)\s+", "", words, flags=re.I)
     words = re.split(r"\s+(?:to|into|from|with|for|through|via|over|on|in|and then|when|if|every)(?:\s+|$)", words)[0]
     words = DETERMINER.sub("", words.strip()).strip(" ,")
+    if not re.search(r"\w", words):  # the closing quote of a name written as code ("reads `AGENTS.md`")
+        return None
     if not words or words.lower() in PRONOUN_DATA or len(words.split()) > 10 or DETERMINER.match(words + " "):
         return None  # "reads the X": "the" is no data
     return words

@@ -306,7 +306,10 @@ def split_name(text: str) -> tuple[str, list[str], str]:
     if joined is not None and joined.start() > 0:
         qualifier = f"{text[joined.start():].strip()} {qualifier}".strip()
         text = text[:joined.start()].strip()
-    return text.strip(" .:;,"), aliases, qualifier
+    name = text.strip(" .:;,")
+    if re.fullmatch(r"\.\w[\w./-]*", text.strip()) and text.strip()[1:].rstrip(".") == name:
+        name = "." + name  # a hidden file or folder: ".vscode/mcp.json", ".cursorrules"
+    return name, aliases, qualifier
 
 
 def split_top_level(text: str, separator: str) -> list[str]:

@@ -59,6 +59,7 @@ _ASIDE = re.compile(r"\s*\([^()]{0,60}\)")
 # a description that opens with a third-person verb and its object ("Splits documents", "Reads the ticket")
 _VERB_FIRST = re.compile(r"^[A-Za-z][a-z]+(?<!s)s\s+(?!(?:that|which|who|of|for|with|and|or|in|on|from|to|are|is|"
                          r"used|shared|stored|kept|written|held)\b)[a-z]")
+_IDENTIFIER = re.compile(r"[^\W\d_][\w.]*(?:[-_][^\W_][\w.]*)+")  # words joined by "-" or "_"
 _PREPOSITIONS = frozenset({"for", "of", "about", "on", "from", "to", "with", "by", "in"})
 # a function a model calls, written as code: a verb, an underscore, an object ("get_request_status", "set_alert")
 FUNCTION_NAME = re.compile(r"(?<![\w./-])`?(?P<name>(?:get|list|search|query|find|lookup|look_up|read|fetch|create|"
@@ -113,9 +114,20 @@ class KindWords:
 
     def kind_of(self, text: str) -> Kind | None:
         """The kind ``text`` names: a head word at its end, else its most specific kind word, the last of
-        equally specific ones; a function name written as code ("get_transactions") is a tool."""
+        equally specific ones; a function name written as code ("get_transactions") is a tool. An identifier
+        ("conversation-store", "kelpie_logs") is read as the words it joins, when they say more."""
         if FUNCTION_NAME.fullmatch(text.strip()):
             return Kind.tool
+        kind = self._kind_of(text)
+        if _IDENTIFIER.fullmatch(text.strip()):
+            words = re.sub(r"[-_]+", " ", text.strip())
+            joined = any(" " in hit.term for hit, _ in self.hits(words))  # "conversation-store", "model-registry"
+            spaced = self._kind_of(words)
+            if (kind is None or joined) and spaced is not Kind.external_entity:  # "support-agent" is no person
+                return spaced or kind
+        return kind
+
+    def _kind_of(self, text: str) -> Kind | None:
         found = self.hits(text)
         if not found:
             compound = self.compound_heads.search(text.strip())
@@ -177,8 +189,10 @@ class KindWords:
         return self.listed_kind(heading) is not None
 
     def listed_kind(self, heading: str) -> Kind | None:
-        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools"."""
-        words = _WORD.findall(heading)
+        """The kind of the components a heading lists (see ``names_a_list``): ``tool`` for "Tools", and for
+        "Tools of the agent" or "Ferramentas do agente", whose head comes before the connector."""
+        connector = self.connectors.search(heading)
+        words = _WORD.findall(heading[:connector.start()] if connector is not None else heading)
         if not words or len(words) > 5:
             return None
         last = words[-1].lower()

@@ -10,19 +10,27 @@ http``) run by someone else (``third_party``), unless its host is a bare service
 ("http://mcp-github:8080"): then it is that service of the deployment, named so in a compose file. These facts
 are weak: what the documents say in words wins; the server's description is read for facts like any text about
 it.
+
+The file itself is an ``agent_config`` element, named by its file name, with the hidden folder it sits in (what
+the documents call it: "the servers in `.vscode/mcp.json`"): it decides which servers the client starts. A server
+started through a package runner (``npx``, ``uvx``, ``docker run``...) comes from that package registry
+(``installed_from``, with ``dependencies_pinned`` from the version written in the arguments), which becomes a
+``registry`` element named as documents name it ("PyPI").
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlparse
 
 from dicetm.errors import InputError
 from dicetm.ingest.extract_compose import product_of_variable
-from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Extraction, Fact, Relation, SourceText
+from dicetm.ingest.extract_ir import EXPLICIT, WEAK, Entity, Extraction, Fact, Relation, SourceText, Where
 from dicetm.ingest.extract_kinds import classify
-from dicetm.ingest.mcp_config import is_local_url, parse_mcp_config, server_entries
+from dicetm.ingest.mcp_config import installed_package, is_local_url, parse_mcp_config, server_entries
+from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import TOOL_KINDS, Kind, Permission, Transport
 
 _READ_ONLY = re.compile(r"^--?read[-_]?only$|^--?readonly$|^--?ro$", re.I)
@@ -38,6 +46,7 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
     if not found or not found[1]:
         return False
     kind = classify("MCP server")
+    _the_file(source, out, prefix)
     for name, config in found[1]:
         index = _line_of(source, name)
         where = source.where(index) if index is not None else None
@@ -51,6 +60,7 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
             continue
         args = [str(a) for a in config.get("args", []) if isinstance(a, str | int)]
         entity.technology = " ".join([str(config.get("command") or ""), *args]).strip()
+        _the_package(out, entity, prefix, str(config.get("command") or ""), args, where)
         if any(_READ_ONLY.match(a) for a in args):
             entity.facts.append(Fact("permissions", [Permission.read], where, WEAK))
         remote = next((str(config[k]) for k in ("url", "serverUrl", "httpUrl") if config.get(k)), "")
@@ -79,6 +89,42 @@ def extract_mcp(source: SourceText, out: Extraction, prefix: str) -> bool:
     return True
 
 
+def _the_file(source: SourceText, out: Extraction, prefix: str) -> None:
+    """The configuration file as the ``agent_config`` element it is, named by its file name; a hidden folder it
+    sits in is part of the name documents use (".vscode/mcp.json", ".cursor/mcp.json"), the bare file name an
+    alias."""
+    index = next((i for i, home in enumerate(source.homes) if home is not None), None)
+    where = source.where(index) if index is not None else None
+    if where is None:
+        return
+    parts = PurePath(where.span.file).parts
+    if not parts:
+        return
+    hidden = len(parts) > 1 and parts[-2].startswith(".") and len(parts[-2]) > 1
+    name = "/".join(parts[-2:]) if hidden else parts[-1]
+    entity = out.entity(f"{prefix}:file", name, where, kind=Kind.agent_config, kind_strength=EXPLICIT)
+    if hidden:
+        entity.aliases.append(parts[-1])
+
+
+def _the_package(out: Extraction, server: Entity, prefix: str, command: str, args: list[str], where: Where
+                 ) -> None:
+    """A server a package runner installs comes from that registry, pinned or not."""
+    package = installed_package(command, args) if command else None
+    if package is None:
+        return
+    known = next((h for h in vocabulary().hits(package.registry_name) if h.product is not None), None)
+    name = vocabulary().display.get(known.product, package.registry_name) if known and known.product else \
+        package.registry_name  # "PyPI", as documents write it, for "Python Package Index"
+    registry = out.entity(f"{prefix}:registry:{package.registry}", name, where,
+                          kind=Kind.registry, kind_strength=EXPLICIT)
+    if name != package.registry_name:
+        registry.aliases.append(package.registry_name)
+    server.facts.append(Fact("installed_from", registry.key, where, WEAK))
+    server.facts.append(Fact("dependencies_pinned", package.pinned, where, WEAK))
+    out.relations.append(Relation(registry.key, server.key, where, "package"))
+
+
 def _line_of(source: SourceText, key: str) -> int | None:
     pattern = re.compile(rf"""(?:^|[\s{{,])["']?{re.escape(key)}["']?\s*:""")
     return next((i for i, line in enumerate(source.lines) if pattern.search(line)), None)
@@ -87,12 +133,15 @@ def _line_of(source: SourceText, key: str) -> int | None:
 def connect_the_host(extraction: Extraction, keys: dict[str, Any], hosts: list[Any]) -> None:
     """The servers of an MCP configuration are called by its host, the application that loads it: the component
     the documents name most often beside "MCP servers" or the configuration file ("`mcp.json` is mounted into
-    chat-ui", "Claude Desktop with three MCP servers"). The host runs the tool-calling loop: an agent."""
+    chat-ui", "Claude Desktop with three MCP servers"), never another configuration file. The host runs the
+    tool-calling loop: an agent, and it loads the file."""
     servers = [key for key in extraction.entities if key in keys and keys[key].kind() in TOOL_KINDS]
     nodes = {id(keys[k]) for k in servers}
+    files = [key for key in extraction.entities if key in keys and keys[key].kind() is Kind.agent_config]
+    nodes |= {id(keys[k]) for k in files}
     counts: dict[int, int] = {}
     for node in hosts:
-        if id(node) not in nodes:
+        if id(node) not in nodes and node.kind() is not Kind.agent_config:
             counts[id(node)] = counts.get(id(node), 0) + 1
     if not servers or not counts:
         return
@@ -107,3 +156,7 @@ def connect_the_host(extraction: Extraction, keys: dict[str, Any], hosts: list[A
         if where is not None:
             extraction.relations.append(Relation(host.entities[0].key, key, where, "MCP tool calls",
                                                  bidirectional=True))
+    for key in files:  # the client loads the file
+        where = extraction.entities[key].where[0] if extraction.entities[key].where else None
+        if where is not None:
+            extraction.relations.append(Relation(key, host.entities[0].key, where, "MCP server list"))

@@ -72,7 +72,7 @@ def _facts(registry: Registry, node: Node, kind: Kind, ids: dict[int, str], keys
         value = _settle(registry, node, name, facts)
         if value is not None:
             settled[name] = value
-    for reference in ("acts_on", "server"):  # facts naming another component: its id in the draft
+    for reference in ("acts_on", "server", "installed_from"):  # facts naming another component: its id in the draft
         if reference not in settled:
             continue
         target = keys.get(str(settled[reference])) or registry.find(str(settled[reference]))
@@ -212,8 +212,8 @@ def _models_that_prompt(relations: list[tuple[Relation, str]], keys: dict[str, N
 def _tool_targets(relations: list[tuple[Relation, str]], keys: dict[str, Node], kinds: dict[int, Kind]
                   ) -> dict[int, list[tuple[Node, Where]]]:
     """For each component, the components at the other end of its flows that are not models, agents or
-    callers: what a tool acts on."""
-    callers = {Kind.agent, Kind.llm, Kind.model_provider, Kind.process, *TOOL_KINDS}
+    callers, nor the registry it was installed from or the configuration that lists it: what a tool acts on."""
+    callers = {Kind.agent, Kind.llm, Kind.model_provider, Kind.process, Kind.registry, Kind.agent_config, *TOOL_KINDS}
     found: dict[int, list[tuple[Node, Where]]] = {}
     for relation, _ in relations:
         source, target = keys.get(relation.source), keys.get(relation.target)

@@ -207,10 +207,20 @@ def _proper(name: str, begin: int, head: str, registry: Registry) -> Mention:
                    person=node is None and words.names_person(head))  # "the Records Manager"
 
 
+_CODE_IDENTIFIER = re.compile(r"`(?P<name>[^\W\d_A-Z][^\W_A-Z]*(?:_[^\W_A-Z]+)+)`")  # `request_late_checkout`
+
+
 def function_names(text: str, registry: Registry, start: int, end: int) -> list[Mention]:
-    """A function name written as code is a tool ("call get_request_status, which ...")."""
+    """A function name written as code is a tool ("call get_request_status, which ..."), and so is any
+    identifier quoted as code in text that speaks of tools ("Two tools: `get_reservation` and
+    `request_late_checkout`", "its `consultar_pedido` tool"), whatever its verb or language."""
     found = []
-    for match in FUNCTION_NAME.finditer(text, start, end):
+    matches = list(FUNCTION_NAME.finditer(text, start, end))
+    quoted = [m for m in _CODE_IDENTIFIER.finditer(text, start, end)
+              if not any(f.start("name") == m.start("name") for f in matches)]
+    if quoted and any(kind is Kind.tool for _, kind in kind_words().hits(text[start:end])):
+        matches = sorted([*matches, *quoted], key=lambda m: m.start())
+    for match in matches:
         name = match.group("name")
         node = registry.find(name)
         found.append(Mention(match.start("name"), match.end("name"), name, node,

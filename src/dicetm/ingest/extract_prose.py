@@ -69,6 +69,17 @@ _QUESTION = re.compile(r"^(?:who|what|where|when|why|how|which|is|are|can|does|d
 _ACTIVITY = re.compile(r"[A-Z][a-z]+ing|[A-Z][a-z]+[^s]s")  # one word naming an activity or a topic: "Serving"
 _ZONE_START = re.compile(r"^(?:inside|within|in|on|at|behind)\b", re.I)
 _BOLD_NAME = re.compile(r"^(?:\*\*|__)(?P<name>[^*_\n]{1,80}?)(?:\*\*|__)\s*(?P<sep>[:.—–-]|\s)\s*")
+# words that open a clause, not a name: a verb and its object ("Somebody suggested a Cursor pilot", "Ops confirmed
+# the model", "AeroSurvey uploads late"), a place ("In the Gantry console"), or an answer ("Yes", "N/A")
+_CLAUSE = re.compile(r"^(?:in|on|at|from|with|by|for|via|into|after|before|during|when|if|once)\s+(?:the|a|an|our|its|"
+                     r"each|every|their)\b|\b[a-z]{2,}(?:ed|es|s)\s+(?:the|a|an|our|their|its|this|that|these|late|"
+                     r"early|again|twice|fine|ok)\b|^(?:yes|no|n/?a|tbd|none|partially|partly)$", re.I)
+# the labels of a document's own header ("**Author:** platform team", "* Reviewers: Security, Legal")
+_DOCUMENT_LABEL = re.compile(r"(?:authors?|owners?|reviewers?|reviewed\s+by|approvers?|approved\s+by|prepared\s+by|"
+                             r"written\s+by|editors?|contributors?|maintainers?|attendees|participants|present|"
+                             r"stakeholders|deciders|consulted|informed|audience|status|date|version|last\s+updated|"
+                             r"autor(?:in|en|es|a)?|auteurs?|autore|autori|verfasser|prüfer|relecteurs?|revisores?|"
+                             r"revisori|recenzenci|autoři|författare|redactie|auteur)", re.I)
 _CODE_NAME = re.compile(r"^`(?P<name>[^`\n]{1,60})`\s*(?P<sep>[:—–-])\s*")
 _PLAIN_NAME = re.compile(r"^(?P<name>[^:—–\n\"]{1,60}?)\s*(?P<sep>:|\s[—–-])\s+(?=\S)")
 # an acronym in bold, alone or before a noun or two, names a thing ("the **NVR**", "**IP cameras**"), unless it
@@ -300,7 +311,8 @@ class _Structure:
             return None
         name, aliases, qualifier = split_name(match.group("name"))
         name = " ".join(name.split())
-        if not name or len(name.split()) > 8 or kind_words().is_section(name) or (name.isupper() and len(name) > 12):
+        if not name or len(name.split()) > 8 or kind_words().is_section(name) or (name.isupper() and len(name) > 12) \
+                or _CLAUSE.search(name) or _DOCUMENT_LABEL.fullmatch(name):
             return None
         where = Where.at(span, line_start + match.start("name"), line_start + match.end("name"))
         description = line[match.end():]

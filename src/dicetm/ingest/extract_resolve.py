@@ -169,7 +169,9 @@ class Node:
             if entity.technology:
                 built = kind_words().kind_of(entity.technology)
                 if built is not None:
-                    candidates.append((WEAK + 0.5, -order, built))
+                    # "GitHub Copilot service (model)": a bare kind word beside a name says what it is
+                    bare = _only_kind_words(entity.technology)
+                    candidates.append((STATED + 0.6 if bare else WEAK + 0.5, -order, built))
             if entity.kind is not None:
                 candidates.append((min(entity.kind_strength, STATED - 0.5), -order, entity.kind))
         candidates += [(STATED + 0.7, 1, kind) for kind in self.stated_kinds]
@@ -434,6 +436,15 @@ class Registry:
                     if rest and len(rest.split()) == 1 and kind_words().words.hits(rest):
                         return node
         return None
+
+
+def _only_kind_words(text: str) -> bool:
+    """Whether ``text`` is made of generic kind words only ("model", "vector DB"), no product and nothing else."""
+    hits = kind_words().hits(text)
+    rest = text
+    for hit, _ in reversed(hits):
+        rest = rest[:hit.start] + rest[hit.end:]
+    return bool(hits) and all(hit.product is None for hit, _ in hits) and not re.search(r"\w", rest)
 
 
 def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:

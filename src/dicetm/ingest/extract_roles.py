@@ -2,6 +2,7 @@
 
 - People where a component shows something use it ("..., where a claims officer accepts it").
 - A list after "The agent has three tools:" or "it can:" is what that component calls, item by item.
+- A tool named in the text about an MCP server ("Two tools: `get_reservation` and ...") is one that server provides.
 - The component an output is shown in renders it ("displayed in the dashboard as plain text").
 - A provider named only for what it does with the data it serves stands for the model it serves ("Azure OpenAI
   does not use our prompts to train models": the GPT-4o the system calls).
@@ -15,10 +16,10 @@ from itertools import pairwise
 
 from dicetm.ingest.documents import Span
 from dicetm.ingest.extract_flows import FlowClauses, names_people
-from dicetm.ingest.extract_ir import Where
+from dicetm.ingest.extract_ir import Fact, Where
 from dicetm.ingest.extract_names import Mention
 from dicetm.ingest.extract_prose import Block
-from dicetm.ingest.extract_resolve import Node
+from dicetm.ingest.extract_resolve import Node, normal
 from dicetm.ingest.vocabulary import vocabulary
 from dicetm.model.system import Kind
 
@@ -56,6 +57,19 @@ class RoleClauses(FlowClauses):
         tool = self._node(lead, span)
         self._relation(self.lister, tool, Where.at(span, lead.start, lead.end), None,
                        span.text[block.start:block.end])
+
+    def _served_tools(self, span: Span, server: Node, mentions: list[Mention]) -> None:
+        """A tool named by its own name in the text about an MCP server is one that server provides."""
+        for mention in mentions:
+            known = mention.node is not None and normal(mention.words) == normal(mention.node.name)
+            if mention.kind is not Kind.tool or not (mention.named or known) or mention.node is server:
+                continue
+            tool = self._node(mention, span)
+            if tool is None or tool is server:
+                continue
+            where = Where.at(span, mention.start, mention.end)
+            tool.extra_facts.append(Fact("server", server.entities[0].key, where))
+            self._relation(server, tool, where, None, span.text[mention.start:mention.end])
 
     def _shown_in(self, span: Span, start: int, stop: int, mentions: list[Mention],
                   kinds: frozenset[Kind] | None) -> list[Node]:

@@ -51,8 +51,11 @@ from dicetm.model.system import Kind
 _IDENTITY = re.compile(r"[*_`]*\s*(?:,\s*(?:which|that)\s+|\s+)?(?:is|are|=)\s+"
                        r"(?:(?P<by>(?:backed|powered|served|built)\s+(?:by|on|with)\s+)|(?P<article>an?\s+|the\s+|our\s+)?)",
                        re.I)
-_HOLDS = re.compile(r"[*_`]*\s+(?:(?:both|also|all)\s+)?(?:holds?|stores?|contains?|keeps?)\s+(?:[\w/-]+\s+){0,3}"
-                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles)\b", re.I)
+_HOLDS = re.compile(r"[*_`]*(?:\s*,\s*(?:which|that)\s+|\s+)(?:(?:both|also|all)\s+)?"
+                   r"(?:holds?|stores?|contains?|keeps?|retains?|archives?)\s+(?:[\w/-]+\s+){0,3}"
+                   r"(?:data|records|pii|phi|information|documents|files|details|histor(?:y|ies)|profiles|clips|"
+                   r"recordings|images|photos|videos|messages|emails|transcripts|logs|events|backups|snapshots)\b",
+                   re.I)
 _KIND_LIST = re.compile(r"\b(?:two|three|four|several|these|the following|its|the)?\s*(?P<kind>tools|agents|models|"
                         r"datasets|data stores|stores)\s*:\s*", re.I)
 _ACCESS = re.compile(r"\b(?:access|acts?|lookups?)\s+(?:to|on|in|into)\s+", re.I)
@@ -150,6 +153,8 @@ class SentenceReader(FactClauses):
                     self._node(mention, span)  # a component named in running text, or the subject of a sentence
         if block.mode != "remark":
             self._listed_tool(block, mentions)
+            if subject is not None and subject.kind() is Kind.mcp_server:
+                self._served_tools(span, subject, mentions)
         topic: tuple[Node | None, list[Node]] = (subject, [])  # what the sentence before was about, what it named
         known = before  # components drafted since then may be named again further on
         for start, end in _sentences(span.text, block.start, block.end):
@@ -192,7 +197,9 @@ class SentenceReader(FactClauses):
         weight = 3 if _MCP_FILE.search(span.text, start, end) else 1  # the config file's sentence counts most
         if subject is not None and weight == 3:
             self.mcp_hosts += [subject] * weight  # "Copilot Backend | ... Loads `mcp.json`."
-        named = [m for m in inside if (m.node is not None or m.named or m.product) and not m.anaphor
+        # "the agent" names the one agent of the system; another definite description may be something it holds
+        named = [m for m in inside if (m.node is not None or m.named or m.product)
+                 and (not m.anaphor or m.kind is Kind.agent)
                  and not is_person_mention(m) and m.kind in (Kind.agent, Kind.process, Kind.llm)
                  and not _BUILT_WITH.search(span.text, start, m.start)]  # "built with Claude Code"
         self.mcp_hosts += [n for n in (self._node(m, span) for m in named) if n is not None] * weight

@@ -262,7 +262,7 @@ def _npm_pinned(spec: str) -> bool:
     return bool(version) and version not in ("latest", "next") and not version.startswith(("^", "~", ">", "<", "*"))
 
 
-def _package(command: str, args: list[str]) -> _Package | None:
+def installed_package(command: str, args: list[str]) -> _Package | None:
     """The package a launcher command installs and runs, with its registry and whether it is pinned."""
     program = command.rsplit("/", 1)[-1].lower().removesuffix(".cmd").removesuffix(".exe")
     rest = [a for a in args if isinstance(a, str)]
@@ -368,7 +368,7 @@ class _Drafter:
         approved = [tools for key in _APPROVE_KEYS if isinstance(tools := entry.get(key), list) and tools]
         if approved:
             facts["human_approval_required"] = False
-        package = None if remote or command is None else _package(command, args)
+        package = None if remote or command is None else installed_package(command, args)
         if remote and isinstance(url, str):
             facts["third_party"] = None if is_local_url(url) else True
         if package is not None:
@@ -444,5 +444,6 @@ def draft_from_mcp_config(config: Mapping[str, Any], source: str, lines: Mapping
     return drafter.finish()
 
 
-__all__ = ["EXTRACTOR", "FORMAT", "McpDraft", "describe_entry", "draft_from_mcp_config", "looks_like_mcp_config",
+__all__ = ["EXTRACTOR", "FORMAT", "McpDraft", "describe_entry", "draft_from_mcp_config", "installed_package",
+           "looks_like_mcp_config",
            "parse_mcp_config", "read_mcp_config", "server_entries", "server_lines", "strip_jsonc"]

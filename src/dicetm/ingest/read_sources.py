@@ -20,6 +20,7 @@ import yaml
 from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.documents import Document, Span, sha256_of, split_lines
 from dicetm.ingest.limits import ReadLimits
+from dicetm.ingest.mcp_config import parse_mcp_config
 from dicetm.ingest.read_kubernetes import looks_like_kubernetes
 
 SOURCE_FORMATS = ("mermaid", "plantuml", "structurizr", "drawio", "compose", "mcp", "kubernetes", "terraform")
@@ -28,7 +29,8 @@ _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".puml": "plantuml", ".p
               ".drawio": "drawio", ".dio": "drawio", ".tf": "terraform"}
 _SNIFFED = frozenset({".yaml", ".yml", ".json", ".xml", ".svg"})
 _COMPOSE = re.compile(r"^services\s*:", re.M)
-_MCP = re.compile(r"""["']?mcpServers["']?\s*:""")
+_MCP = re.compile(r"""["']?(?:mcpServers|context_servers)["']?\s*:|["']mcp["']\s*:\s*\{\s*["']servers["']\s*:""")
+_SERVERS = re.compile(r"""["']servers["']\s*:""")  # VS Code's mcp.json: "servers", beside "inputs"
 SOURCE_HINT = ("diagrams and configuration: Mermaid (.mmd), PlantUML (.puml), Structurizr DSL (.dsl), draw.io "
                "(.drawio, .drawio.svg, .xml), docker-compose, Kubernetes manifests and MCP configuration (.yaml, "
                ".yml, .json), Terraform (.tf)")
@@ -57,7 +59,8 @@ def source_format(name: str, head: str | None) -> str | None:
 
         return "drawio" if looks_like_drawio(head) else None
     if suffix == ".json":
-        return "mcp" if _MCP.search(head) else None
+        named = lower.rsplit("/", 1)[-1].endswith("mcp.json")
+        return "mcp" if _MCP.search(head) or (named and _SERVERS.search(head)) else None
     if _COMPOSE.search(head) and not re.search(r"^(?:openapi|swagger)\s*:", head, re.M):
         return "compose"
     if looks_like_kubernetes(head):
@@ -75,8 +78,10 @@ def read_source(file: str, text: str, fmt: str, raw: bytes, limits: ReadLimits |
 
         spans, title, data = read_drawio(file, text, limits)
     else:
-        if fmt in ("compose", "mcp"):
-            _parse_config(file, text, fmt)  # a broken file is reported here; the extractor re-reads the spans
+        if fmt == "mcp":  # JSON with comments and trailing commas (VS Code), or YAML
+            parse_mcp_config(text, file)  # a broken file is reported here; the extractor re-reads the spans
+        elif fmt == "compose":
+            _parse_config(file, text, fmt)
         spans = line_spans(file, text)
     return Document(path=file, format=fmt, spans=tuple(spans), sha256=sha256_of(raw), title=title, data=data)
 

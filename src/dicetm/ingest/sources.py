@@ -11,7 +11,8 @@ Nothing leaves the paths it was given by accident:
 - only regular files are read (not a FIFO that would block, nor a device that never ends), opened without
   following a link that appeared after the check, and never past the size limits (``limits.ReadLimits``).
 
-A folder stands for the supported files under it, in sorted order, skipping hidden files and folders; files
+A folder stands for the supported files under it, in sorted order, skipping hidden files and folders (except
+where MCP clients keep their server lists: ``.vscode/``, ``.cursor/``, ``.mcp.json``); files
 without an extension are only read when named explicitly, and YAML/JSON files under a folder that are not
 OpenAPI are passed over.
 """
@@ -29,6 +30,8 @@ from dicetm.errors import InputError, Location, Problem
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
 from dicetm.ingest.secrets import SNIFF_BYTES, credential_file
 
+# hidden names a folder walk still reads: the MCP server lists of VS Code, Cursor and Claude Code
+_READ_HIDDEN = frozenset({".vscode", ".cursor", ".mcp.json"})
 SKIPPED_HINTS = {  # by Skipped.kind: what to do about a file that was not read
     "symlink": "pass --follow-symlinks to read what links point to (only if you trust where they lead)",
     "credentials": "dicetm never reads credential files; pass architecture documents",
@@ -140,7 +143,7 @@ def _walk(root: Path, follow: bool, selection: Selection) -> Iterator[Path]:
                                              Location(file=str(folder)), "check that you may read it"))
             continue
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") and entry.name not in _READ_HIDDEN:
                 continue
             path = Path(entry.path)
             if entry.is_symlink():
