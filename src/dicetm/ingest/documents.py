@@ -77,6 +77,15 @@ class Document:
         return tuple(s for s in self.spans if s.hidden is None)
 
 
+_CJK_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def reads_as_words(text: str, words: int = 3) -> bool:
+    """Text that can hold a sentence: ``words`` words or more, or twice as many CJK characters (written without
+    spaces). Fewer make a name, a label or an identifier, which a reader may pass over."""
+    return len(text.split()) >= words or len(_CJK_CHARACTER.findall(text)) >= 2 * words
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

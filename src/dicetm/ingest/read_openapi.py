@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from dicetm.errors import InputError, Location, Problem
-from dicetm.ingest.documents import Span
+from dicetm.ingest.documents import Span, reads_as_words
 from dicetm.ingest.limits import ReadLimits
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -36,6 +36,7 @@ _SNIFF = re.compile(r"""^(?:["']?(?:openapi|swagger)["']?\s*:)|[{,]\s*"(?:openap
 _DEPTH = 16  # deep enough for descriptions inside components and extensions; deeper text takes its parent's line
 _PROSE_KEYS = frozenset({"summary", "description", "title"})
 _EXAMPLE_KEYS = frozenset({"example", "examples", "x-example", "x-examples"})
+_NOT_TEXT = frozenset({"$ref", "pattern", "format", "operationId", "$id", "$schema", "$anchor", "$dynamicRef"})
 YAML_COMMENT = "yaml-comment"
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#")
 Marks = dict[tuple[object, ...], tuple[int, int]]
@@ -119,6 +120,11 @@ def _prose(node: object, path: tuple[object, ...], *,
             named = inside and not isinstance(key, int) and key not in _EXAMPLE_KEYS
             text = f"{key}: {value}" if named else value
             yield where, text, "example" if inside == "example" and key not in _PROSE_KEYS else "paragraph"
+        elif isinstance(value, str) and reads_as_words(value) and key not in _NOT_TEXT:
+            # Any other string a rendering shows or a model reads: a license or contact name, an OAuth2 scope's
+            # description (keyed by the scope), an enum value, a JSON Schema ``$comment``. Read as a value under
+            # its key (kind ``value``); identifiers, URLs and single words cannot carry a sentence and are left.
+            yield where, value if isinstance(key, int) else f"{key}: {value}", "value"
 
 
 def _settings(node: object, indent: str, depth: int = 0) -> str:
