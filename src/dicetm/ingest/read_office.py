@@ -56,7 +56,7 @@ _CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 # The parts around the body, in reading order: (content type, kind of their spans, element holding each note).
 _AROUND_BODY = (("header+xml", "header", None), ("footer+xml", "footer", None),
                 ("footnotes+xml", "footnote", _W + "footnote"), ("endnotes+xml", "endnote", _W + "endnote"),
-                ("comments+xml", "comment", _W + "comment"), ("document.glossary+xml", "glossary", None))
+                ("comments+xml", "comment", _W + "comment"), ("document.glossary+xml", "glossary", _W + "docPartBody"))
 COMMENT = "docx-comment"
 # Parts read but not shown with the document: review comments, and the building blocks (AutoText) of the glossary.
 _HIDDEN_PARTS = {"comment": COMMENT, "glossary": "docx-glossary"}
@@ -284,7 +284,7 @@ class _DocxReader:
                 if note is None:
                     yield root, kind
                     continue
-                for element in root.findall(note):
+                for element in root.iter(note):
                     if element.get(_W + "type") not in ("separator", "continuationSeparator",
                                                          "continuationNotice"):
                         yield element, kind
