@@ -286,11 +286,12 @@ def test_a_chart_is_read_on_the_line_of_the_paragraph_that_holds_it(tmp_path: Pa
 _PAGE = "BT /F1 12 Tf 72 720 Td (The gateway forwards requests to the orchestrator.) Tj ET"
 
 
-def _pdf(*, catalog: str = "", page: str = "", stream: str = _PAGE, extra: dict[int, str] | None = None) -> bytes:
+def _pdf(*, catalog: str = "", page: str = "", resources: str = "", stream: str = _PAGE,
+         extra: dict[int, str] | None = None) -> bytes:
     objects = {1: f"<< /Type /Catalog /Pages 2 0 R {catalog}>>", 2: "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
                3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               4: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                  f"/Contents 5 0 R {page}>>",
+               4: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> "
+                  f"{resources}>> /Contents 5 0 R {page}>>",
                5: f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream", **(extra or {})}
     return pdf_from_objects(objects)
 
@@ -354,3 +355,19 @@ def test_pdf_text_in_the_colour_of_the_box_behind_it_is_hidden(tmp_path: Path) -
     assert _holding(hidden, ORDER).hidden == "white-text" and _flagged(hidden)
     shown = _read(tmp_path, "b.pdf", box("1 1 1", PLAIN))  # white on dark blue: a table header, visible
     assert _holding(shown, PLAIN).hidden is None and not _flagged(shown)
+
+
+@pytest.mark.parametrize(("configuration", "hidden"), [
+    ("/D << /OFF [6 0 R] >>", True), ("/D << /BaseState /OFF /ON [] >>", True), ("/D << /ON [6 0 R] >>", False),
+])
+def test_pdf_text_on_a_layer_that_is_off_is_hidden(tmp_path: Path, configuration: str, hidden: bool) -> None:
+    def layered(text: str) -> bytes:
+        return _pdf(catalog=f"/OCProperties << /OCGs [6 0 R] {configuration} >> ",
+                    resources="/Properties << /L1 6 0 R >> ",
+                    stream=_PAGE + f"\n/OC /L1 BDC BT /F1 10 Tf 72 600 Td ({text}) Tj ET EMC",
+                    extra={6: "<< /Type /OCG /Name (Notes) >>"})
+
+    document = _read(tmp_path, "a.pdf", layered(ORDER))
+    assert _holding(document, ORDER).hidden == ("hidden-layer" if hidden else None) and _flagged(document)
+    benign = _read(tmp_path, "b.pdf", layered(PLAIN))
+    assert _holding(benign, PLAIN).hidden == ("hidden-layer" if hidden else None) and not _flagged(benign)

@@ -176,6 +176,43 @@ def _resolved(value: Any) -> Any:
     return value.get_object() if hasattr(value, "get_object") else value
 
 
+def layers_off(reader: Any) -> frozenset[object]:
+    """The optional content groups (layers) a viewer hides when it opens the document: those in the default
+    configuration's ``/OFF`` array, or all but those in ``/ON`` when its base state is ``/OFF`` (ISO 32000 8.11.4.3)."""
+    try:
+        properties = reader.trailer["/Root"].get("/OCProperties")
+        if properties is None:
+            return frozenset()
+        properties = properties.get_object()
+        config = properties.get("/D")
+        config = config.get_object() if config is not None else {}
+        if config.get("/BaseState") == "/OFF":
+            on = {_key(group) for group in config.get("/ON") or []}
+            return frozenset(_key(group) for group in properties.get("/OCGs") or [] if _key(group) not in on)
+        return frozenset(_key(group) for group in config.get("/OFF") or [])
+    except Exception:  # a damaged configuration: every layer shows
+        return frozenset()
+
+
+def hidden_layers(page: Any, off: frozenset[object]) -> frozenset[str]:
+    """The names the page's resources give to layers that are off (a membership dictionary counts when every
+    layer it names is off)."""
+    if not off:
+        return frozenset()
+    names = set()
+    try:
+        properties = page["/Resources"].get("/Properties")
+        for name, value in (properties.get_object().items() if properties is not None else []):
+            target = value.get_object()
+            groups = target.get("/OCGs") if target.get("/Type") == "/OCMD" else None
+            members = (groups if isinstance(groups, list) else [groups]) if groups is not None else [value]
+            if all(_key(member) in off for member in members):
+                names.add(str(name))
+    except Exception:
+        return frozenset(names)
+    return frozenset(names)
+
+
 def _key(page: Any) -> object:
     """What identifies a page object, whether given directly or by reference."""
     reference = getattr(page, "indirect_reference", None) or page

@@ -36,7 +36,7 @@ from dicetm.ingest.documents import Span, reads_as_words, text_spans
 from dicetm.ingest.html_style import WHITE, Rgba, parse_color, same_color
 from dicetm.ingest.limits import MB, ReadLimits, megabytes
 from dicetm.ingest.pdf_layout import join_pages, page_spans
-from dicetm.ingest.pdf_parts import part_spans
+from dicetm.ingest.pdf_parts import hidden_layers, layers_off, part_spans
 from dicetm.ingest.pdf_style import PageStyle
 from dicetm.ingest.read_html import HiddenRuns
 
@@ -96,8 +96,9 @@ def read_pdf(file: str, raw: bytes, *, limits: ReadLimits | None = None) -> tupl
                                       "save a copy without the password and read that")])
         spans: list[Span] = []
         extracted = 0
+        off = layers_off(reader)
         for number, page in enumerate(reader.pages, start=1):
-            style = PageStyle(_visible_box(page))
+            style = PageStyle(_visible_box(page), hidden_layers(page, off))
             text = page.extract_text(visitor_operand_before=style.before, visitor_text=style.text) or ""
             extracted += len(text)
             if extracted > limits.unpacked_mb * MB:
