@@ -11,12 +11,18 @@ would not see is kept as its own span with ``hidden`` saying why:
 - ``white-text``: a text colour that is transparent or (nearly) the same as the background behind it
   (white on the default white page included);
 - ``tiny-font``: a font smaller than 4px, 3pt, 0.3em or 30%;
-- ``alt-text``: ``alt``, ``title`` and ``aria-label`` attributes;
+- ``alt-text``: ``alt``, ``title``, ``aria-label``, ``aria-description`` and the other attributes a browser shows as a
+  tooltip or a screen reader speaks (``_TEXT_ATTRIBUTES``);
 - ``html-meta``: the ``content`` of ``<meta>`` tags (a description, keywords, social-media cards), not of
   ``http-equiv`` ones;
-- ``html-attribute``: ``data-*`` and ``placeholder`` attributes that hold a few words or more;
-- ``non-rendered``: ``<noscript>`` and ``<template>`` content. ``<script>`` and ``<style>`` are code, not
-  text, and are skipped entirely;
+- ``html-attribute``: ``data-*``, ``placeholder`` and microdata ``content`` attributes and the ``value`` of inputs and
+  buttons that hold a few words or more;
+- ``non-rendered``: ``<noscript>`` and ``<template>`` content;
+- ``data-block``: a ``<script>`` whose type is not JavaScript (HTML's data blocks): the strings of JSON (JSON-LD)
+  that hold a few words, or the text of a template. JavaScript and CSS are code, not text, and are skipped;
+- ``css-content``: the text a stylesheet adds to the page (``content: "..."``);
+- ``html-comment`` also holds ``<![CDATA[...]]>`` and ``<?...>``; an ``<iframe srcdoc>`` page is read as a page, its
+  spans on the iframe's line;
 - ``link-target``: where the page sends the viewer or what it makes the browser fetch: ``href``, ``src``,
   ``srcset``, ``poster``, ``action`` and similar attributes whose value leaves the page (it has a scheme or starts
   with ``//``), as ``<img src="...">``, and CSS ``url(...)`` from ``style`` attributes and ``<style>`` blocks, as

@@ -19,9 +19,12 @@ the paragraph style, each with its base styles. Image descriptions and titles (`
 
 What a reader sees around the body is read too, numbered after the body's last line in this order: headers and
 footers (kinds ``header`` and ``footer``), footnotes and endnotes (``footnote``, ``endnote``), and comments
-(``comment``, hidden as ``docx-comment``: a review annotation, not part of the document's text). The subject,
-keywords and comments of the document's properties are ``docx-properties`` spans on line 1; for a PDF, its
-subject and keywords are ``pdf-metadata`` spans and the text of each page's annotations ``pdf-annotation`` spans.
+(``comment``, hidden as ``docx-comment``: a review annotation, not part of the document's text), and the glossary's
+building blocks (``glossary``, hidden as ``docx-glossary``). Every text of the core, extended (company, manager) and
+custom properties of a few words is a ``docx-properties`` span on line 1, each document variable a ``docx-variable``
+span; a hyperlink's tooltip and a legacy image's alt text are ``alt-text`` spans and the text of a chart or SmartArt
+diagram a ``graphic`` span, on the line of the paragraph that holds them. A PDF's parts besides its page text
+(metadata, bookmarks, annotations and form fields, alternate text, attachments) are read by ``pdf_parts``.
 """
 
 from __future__ import annotations
