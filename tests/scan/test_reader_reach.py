@@ -371,3 +371,17 @@ def test_pdf_text_on_a_layer_that_is_off_is_hidden(tmp_path: Path, configuration
     assert _holding(document, ORDER).hidden == ("hidden-layer" if hidden else None) and _flagged(document)
     benign = _read(tmp_path, "b.pdf", layered(PLAIN))
     assert _holding(benign, PLAIN).hidden == ("hidden-layer" if hidden else None) and not _flagged(benign)
+
+
+def test_iframe_pages_nested_in_one_another_are_read_a_few_deep(tmp_path: Path) -> None:
+    import html
+
+    def nested(depth: int) -> str:
+        page = f"<p>{ORDER}</p>"
+        for _ in range(depth):
+            page = f'<iframe srcdoc="{html.escape(page)}"></iframe>'
+        return _page(body=page)
+
+    assert _holding(_read(tmp_path, "two.html", nested(2)), ORDER).line == 3
+    deep = _read(tmp_path, "forty.html", nested(40))  # read without recursing forty pages deep
+    assert not any(ORDER in s.text for s in deep.spans)

@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
-from dicetm.ingest.documents import Span
+from dicetm.ingest.documents import Span, reads_as_words
 from dicetm.ingest.html_style import Look, Node, Stylesheet, element_look
 from dicetm.ingest.limits import ReadLimits
 
@@ -172,6 +172,7 @@ _SCRIPT_TYPES = frozenset({"", "module", "importmap", "speculationrules", "text/
                            "text/livescript", "text/x-javascript", "text/x-ecmascript", "text/babel", "text/jsx",
                            "text/typescript", "application/typescript"})
 _TAG = re.compile(r"<[^>]*>")
+_FRAMES = 3  # <iframe srcdoc> pages read inside one another at most this deep
 _CSS_CONTENT = re.compile(r"""\bcontent\s*:\s*(["'])((?:\\.|(?!\1)[^\\\n])*)\1""", re.I)
 _SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's own whitespace; zero-width and other characters are kept
 # tag -> (open tags it closes implicitly, tags that stop the search)
@@ -260,9 +261,10 @@ class _Block:
 
 
 class _HtmlReader(HTMLParser):
-    def __init__(self, file: str, stylesheet: Stylesheet, limits: ReadLimits | None) -> None:
+    def __init__(self, file: str, stylesheet: Stylesheet, limits: ReadLimits | None, *, frames: int = 0) -> None:
         super().__init__(convert_charrefs=True)
         self.file = file
+        self.frames = frames  # the <iframe srcdoc> pages this one is inside
         self.sheet = stylesheet
         self.stack = ElementStack(file, limits)
         self.spans: list[Span] = []
@@ -314,7 +316,6 @@ class _HtmlReader(HTMLParser):
             for offset, markup in css_urls(data):
                 line = self.getpos()[0] + data.count("\n", 0, offset)
                 self.hidden.single(LINK_TARGET, line, line, markup)
-        if top == "style":
             self._css_content(data)
         if top == "script":
             self._data_block(self.stack.top.node.attrs.get("type", "") if self.stack.top else "", data)
@@ -401,12 +402,12 @@ class _HtmlReader(HTMLParser):
                     name == "value" and tag in ("input", "button", "option", "param") and kind != "hidden")) \
                     and len(value.split()) >= 3:
                 self.hidden.single("html-attribute", line, line, value)
-        if tag == "iframe" and attrs.get("srcdoc", "").strip():
+        if tag == "iframe" and attrs.get("srcdoc", "").strip() and self.frames < _FRAMES:
             self._srcdoc(attrs["srcdoc"], line)
 
     def _srcdoc(self, page: str, line: int) -> None:
         """An ``<iframe srcdoc>``: a whole page shown inside this one, read as a page on the iframe's line."""
-        inner = _HtmlReader(self.file, Stylesheet(), self.stack.limits)
+        inner = _HtmlReader(self.file, Stylesheet(), self.stack.limits, frames=self.frames + 1)
         inner.feed(_unopenable_tail(page))
         for span in inner.finish():
             self.spans.append(replace(span, line=line, end_line=line))
@@ -424,7 +425,7 @@ class _HtmlReader(HTMLParser):
             except (ValueError, RecursionError):
                 strings = []
             for text in strings:
-                at = data.find(json.dumps(text)[1:-1][:40])
+                at = data.find(json.dumps(text, ensure_ascii=False)[1:-1][:40])
                 where = first + data.count("\n", 0, at) if at >= 0 else first
                 self.hidden.single("data-block", where, where, text)
             return
@@ -472,7 +473,7 @@ def json_strings(node: object) -> Iterator[str]:
             pending.extend(reversed(list(item.values())))
         elif isinstance(item, list):
             pending.extend(reversed(item))
-        elif isinstance(item, str) and len(item.split()) >= 3:
+        elif isinstance(item, str) and reads_as_words(item):
             yield item.strip()
 
 

@@ -8,10 +8,9 @@ list as one span of ``key: value`` lines, the way a block of settings reads), ev
 ``examples`` value and every text ``default`` (kind ``example``), every other string of a few words as ``key: value``
 (kind ``value``: a license or contact name, an OAuth2 scope's description, an enum value, a ``$comment``) and, in
 YAML, the comments (consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API shows
-them). The parsed document is
-returned too; the extractor reads security and servers from it. Lines come from the YAML node marks, and for JSON
-from a small walk over the text that records where each key of the first three levels starts and where its value
-ends. ``$ref`` path items are not followed.
+them). The parsed document is returned too; the extractor reads security and servers from it. Lines come from the
+YAML node marks, and for JSON from a small walk over the text that records where each key (down to ``_DEPTH`` levels)
+starts and where its value ends. ``$ref`` path items are not followed.
 """
 
 from __future__ import annotations
