@@ -68,6 +68,7 @@ _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _CHART = _C + "chart"
 _DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds"
+_GRAPHIC_TYPES = ("drawingml.chart+xml", "drawingml.diagramData+xml")
 _TOOLTIPS = (("{urn:schemas-microsoft-com:vml}shape", "alt"), ("{urn:schemas-microsoft-com:vml}imagedata",
               "{urn:schemas-microsoft-com:office:office}title"), (_W + "hyperlink", _W + "tooltip"))
 _CORE_TEXT = ("title", "subject", "author", "keywords", "comments", "category", "content_status", "last_modified_by",
@@ -371,7 +372,7 @@ class _DocxReader:
         for node in paragraph._p.iter(_CHART, _DIAGRAM):
             target = node.get(_R + "id") or node.get(_R + "dm")
             part = paragraph.part.related_parts.get(target) if target else None
-            if part is None:
+            if part is None or not part.content_type.endswith(_GRAPHIC_TYPES):  # (a header's ids are its own)
                 continue
             root = _xml(part)
             words = [t.text.strip() for t in root.iter(_A + "t", _C + "v") if t.text and t.text.strip()
