@@ -249,6 +249,16 @@ def _tooltip(text: str) -> object:
     return change
 
 
+def _deletion(text: str) -> object:
+    def change(document: object) -> None:
+        from docx.oxml import parse_xml
+
+        paragraph = document.add_paragraph("Claims are kept for seven years.")  # type: ignore[attr-defined]
+        paragraph._p.append(parse_xml(f'<w:del xmlns:w="{_W}" w:id="1" w:author="Editor" w:date="2026-01-01T00:00:00Z">'
+                                      f"<w:r><w:delText>{text}</w:delText></w:r></w:del>"))
+    return change
+
+
 def _core(name: str) -> object:
     def build(text: str) -> object:
         return lambda document: setattr(document.core_properties, name, text)
@@ -260,6 +270,7 @@ _WORD_PARTS = {
     "status": (_core("content_status"), "docx-properties", None),
     "custom": (_custom_property, "docx-properties", None), "variable": (_variable, "docx-variable", None),
     "tooltip": (_tooltip, "alt-text", None), "chart": (_chart, None, "graphic"),
+    "deletion": (_deletion, "docx-deleted", None),
     "glossary": (_glossary, "docx-glossary", "glossary"),
 }
 

@@ -26,7 +26,7 @@ class Span:
     page: int | None = None  # 1-based, PDF only
     # Why a reader of the rendered document would not see it: "html-comment", "css-hidden", "white-text",
     # "tiny-font", "alt-text", "non-rendered", "docx-hidden", "hidden-layer"; text outside the body the readers
-    # expose to the scan: "html-meta", "data-block", "css-content", "docx-properties", "docx-variable",
+    # expose to the scan: "html-meta", "data-block", "css-content", "docx-properties", "docx-variable", "docx-deleted",
     # "pdf-metadata", "pdf-outline", "pdf-annotation", "pdf-attachment"; "link-target" (a URL the page links to or
     # loads) and "markup" (a tag that is not HTML, such as <system>) are kept so the scan sees them.
     hidden: str | None = None

@@ -22,8 +22,9 @@ footers (kinds ``header`` and ``footer``), footnotes and endnotes (``footnote``,
 (``comment``, hidden as ``docx-comment``: a review annotation, not part of the document's text), and the glossary's
 building blocks (``glossary``, hidden as ``docx-glossary``). Every text of the core, extended (company, manager) and
 custom properties of a few words is a ``docx-properties`` span on line 1, each document variable a ``docx-variable``
-span; a hyperlink's tooltip and a legacy image's alt text are ``alt-text`` spans and the text of a chart or SmartArt
-diagram a ``graphic`` span, on the line of the paragraph that holds them. A PDF's parts besides its page text
+span. On the line of the paragraph that holds them: the text of a tracked deletion (``docx-deleted``), a
+hyperlink's tooltip and a legacy image's alt text (``alt-text``) and the text of a chart or SmartArt diagram (kind
+``graphic``). A PDF's parts besides its page text
 (metadata, bookmarks, annotations and form fields, alternate text, attachments) are read by ``pdf_parts``.
 """
 
@@ -345,6 +346,9 @@ class _DocxReader:
                     self.hidden.single("alt-text", line, line, node.get(name))
         for text in self._graphics_text(paragraph):
             self.spans.append(Span(self.file, line, line, text, kind="graphic"))
+        deleted = "".join(node.text or "" for node in element.iter(_W + "delText")
+                          if not any(a.tag == _TEXT_BOX for a in _ancestors(node, element)))
+        self.hidden.single("docx-deleted", line, line, deleted)  # a tracked deletion: shown struck through
         background = _shading(element.find(_W + "pPr")) or cell_shading or self.page_color or WHITE
         visible: list[str] = []
         for run_element in element.iter(_W + "r"):
