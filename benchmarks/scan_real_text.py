@@ -79,9 +79,8 @@ SOURCES = (
 # Real files of the other formats: their parts besides the text (properties, outlines, annotations, attributes,
 # JSON-LD, every string of an API description) must not raise false alarms either.
 FORMAT_SOURCES = (
-    Source("OWASP+Top10", r"20(?:04|13|17|21-2003_Comparison)/.+\.(?:pdf|docx)", "en"),
+    Source("OWASP+Top10", r"(?:2017|2021-2003_Comparison)/.+\.(?:pdf|docx)|20(?:04|13)/.+\.docx", "en"),
     Source("oasis-tcs+sarif-spec", r"sarif-2\.1/prose/.+\.docx", "en"),
-    Source("OWASP+www-project-ai-security-and-privacy-guide", r"assets/[^/]+\.pdf", "en"),
     Source("aws-samples+amazon-bedrock-samples", r"(?i).+openapi[^/]*\.(?:json|ya?ml)", "en"),
     Source("OAI+OpenAPI-Specification", r"_archive_/schemas/v3\.0/pass/.+\.yaml", "en"),
     Source("kserve+kserve", r"pkg/openapi/swagger\.json|python/.+/openapi-2\.0\.0\.yaml", "en"),
