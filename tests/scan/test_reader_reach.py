@@ -357,17 +357,6 @@ def test_pdf_parts_besides_the_page_text_are_scanned(tmp_path: Path, part: str) 
     assert _flagged(poisoned) and not _flagged(benign)
 
 
-def test_pdf_text_in_the_colour_of_the_box_behind_it_is_hidden(tmp_path: Path) -> None:
-    def box(fill: str, text: str) -> bytes:
-        return _pdf(stream=_PAGE + f"\n0.1 0.1 0.4 rg 60 600 400 30 re f BT {fill} rg /F1 10 Tf 72 610 Td ({text}) "
-                                   "Tj ET")
-
-    hidden = _read(tmp_path, "a.pdf", box("0.1 0.1 0.4", ORDER))
-    assert _holding(hidden, ORDER).hidden == "white-text" and _flagged(hidden)
-    shown = _read(tmp_path, "b.pdf", box("1 1 1", PLAIN))  # white on dark blue: a table header, visible
-    assert _holding(shown, PLAIN).hidden is None and not _flagged(shown)
-
-
 @pytest.mark.parametrize(("configuration", "hidden"), [
     ("/D << /OFF [6 0 R] >>", True), ("/D << /BaseState /OFF /ON [] >>", True), ("/D << /ON [6 0 R] >>", False),
 ])

@@ -6,8 +6,8 @@ model given the file may be given all the same.
 - ``pdf-outline``: the titles of the bookmarks, each on the page it leads to;
 - ``pdf-annotation``: an annotation's title, contents, subject and rich text, and a form field's name, tooltip
   (``/TU``), export name, value, default value, options and button caption;
-- ``alt-text``: the alternate description (``/Alt``), replacement text (``/ActualText``), expansion (``/E``) and
-  title of the elements of a tagged PDF's structure tree, on their page;
+- ``alt-text``: the alternate description (``/Alt``) and expansion (``/E``) of the elements of a tagged PDF's
+  structure tree, on their page;
 - ``pdf-attachment``: the description and file name of each embedded file.
 
 Each reader of the PDF specification's objects (ISO 32000-2, sections 12.3.3, 12.5, 12.7, 14.3, 14.9) is guarded:
@@ -25,7 +25,9 @@ from dicetm.ingest.documents import Span
 _MOST = 10_000  # objects visited per walk (outline items, structure elements): a loop or a huge tree stops here
 _NOT_TEXT = frozenset({"/CreationDate", "/ModDate", "/Trapped"})
 _ANNOTATION_TEXT = ("/T", "/TU", "/TM", "/Contents", "/Subj", "/V", "/DV")
-_STRUCTURE_TEXT = ("/Alt", "/ActualText", "/E", "/T")
+# A figure's description and an abbreviation's expansion; not /ActualText, the replacement of glyphs that the page's
+# text already holds (presentation exports give every run one).
+_STRUCTURE_TEXT = ("/Alt", "/E")
 _XMP_WORDS = 3  # an XMP text of fewer words is a date, an id or a tool's name
 _TAG = re.compile(r"<[^>]*>")
 

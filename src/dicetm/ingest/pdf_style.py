@@ -3,8 +3,7 @@
 ``PageStyle`` follows a page's content stream through pypdf's text-extraction visitors and tells, for each piece
 of text pypdf extracts, why a viewer would not show it:
 
-- ``white-text``: filled in the colour of what lies behind it: the last filled shape under it, or the white page
-  (white on white, and as much dark blue on a dark blue box);
+- ``white-text``: filled in white (or nearly) where no filled shape of another colour lies behind it;
 - ``tiny-font``: drawn smaller than ``TINY_POINTS`` once the text and page matrices are applied;
 - ``off-page``: placed outside the page's visible box (its crop box);
 - ``clipped``: outside the clipping area in force, or inside one too small to show a letter;
@@ -58,7 +57,7 @@ class PageStyle:
         self._stack: list[_State] = []
         self._font_size = 0.0
         self._path: list[Box] = []  # rectangles of the path being built
-        self._fills: list[tuple[Box, tuple[float, ...]]] = []  # filled rectangles and their colour
+        self._fills: list[tuple[Box, bool]] = []  # filled rectangles and whether their colour is white
         self._pending: list[str | None] = []  # the reasons of the text operators since the last piece
 
     def before(self, operator: bytes, operands: list[Any], cm: list[float], tm: list[float]) -> None:
@@ -90,7 +89,7 @@ class PageStyle:
             clip = _union(self._path)
             self._state = replace(state, clip=clip if state.clip is None else _intersection(state.clip, clip))
         elif operator in _FILL:
-            self._fills.extend((box, state.fill) for box in self._path)
+            self._fills.extend((box, _white(state.fill)) for box in self._path)
             del self._fills[:-_MAX_FILLS]
             self._path = []
         elif operator in (b"n", b"S", b"s"):
@@ -134,16 +133,16 @@ class PageStyle:
             small = clip_right - clip_left < SMALLEST_CLIP or clip_top - clip_bottom < SMALLEST_CLIP
             if small or not (clip_left - 1 <= x <= clip_right + 1 and clip_bottom - 1 <= y <= clip_top + 1):
                 return "clipped"
-        if _same_colour(state.fill, self._behind(x, y)):
+        if _white(state.fill) and not self._on_dark(x, y):
             return "white-text"
         return None
 
-    def _behind(self, x: float, y: float) -> tuple[float, ...]:
-        """The colour of the last shape filled under the point, or the page's white."""
-        for (left, bottom, right, top), colour in reversed(self._fills):
+    def _on_dark(self, x: float, y: float) -> bool:
+        """Whether the last shape filled under the point has a colour other than white."""
+        for (left, bottom, right, top), white in reversed(self._fills):
             if left - 1 <= x <= right + 1 and bottom - 1 <= y <= top + 1:
-                return colour
-        return (1.0,)
+                return not white
+        return False
 
 
 def _place(cm: Any, tm: Any, font: Any, size: Any, chars: int) -> Place | None:
@@ -167,19 +166,10 @@ def _numbers(operands: list[Any]) -> list[float]:
     return numbers
 
 
-def _same_colour(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
-    """Two fill colours a reader cannot tell apart: each RGB component within ``1 - WHITE_FROM``."""
-    return all(abs(a - b) <= 1 - WHITE_FROM for a, b in zip(_rgb(first), _rgb(second), strict=True))
-
-
-def _rgb(fill: tuple[float, ...]) -> tuple[float, float, float]:
-    """A grey, RGB or CMYK fill as RGB (CMYK by the naive conversion, enough to compare two colours)."""
+def _white(fill: tuple[float, ...]) -> bool:
     if len(fill) == 4:
-        cyan, magenta, yellow, black = fill
-        return (1 - min(1.0, cyan + black), 1 - min(1.0, magenta + black), 1 - min(1.0, yellow + black))
-    if len(fill) == 3:
-        return fill[0], fill[1], fill[2]
-    return fill[0], fill[0], fill[0]
+        return all(value <= 1 - WHITE_FROM for value in fill)
+    return all(value >= WHITE_FROM for value in fill)
 
 
 def _multiply(tm: list[float], cm: list[float]) -> tuple[float, float, float, float]:
