@@ -1,7 +1,7 @@
 """False alarms of the injection scan on real benign text: public threat models, security guides, AI risk
 registers, AI usage policies and prompt-injection test material in the ten lexicon languages.
 
-Usage: python benchmarks/scan_real_text.py [--mirrors DIR] [--show N] [LANG ...]
+Usage: python benchmarks/scan_real_text.py [--mirrors DIR] [--show N] [--formats] [LANG ...]
 
 The texts are not kept in the repository (their licences differ); the script reads them from local bare git
 mirrors of the public repositories listed in ``SOURCES`` (default folder ``/work/.mirror``, one
@@ -9,6 +9,10 @@ mirrors of the public repositories listed in ``SOURCES`` (default folder ``/work
 Every document of these repositories is benign: any blocking finding on one is a false alarm, and a finding on
 prose that quotes an attack as a test case or an example is one too. It prints, per language and per source,
 files and paragraphs (spans) scanned and how many were flagged, then every flagged span with its rule.
+
+``--formats`` measures the other formats instead (``FORMAT_SOURCES``): real PDF and Word documents, HTML pages and
+OpenAPI descriptions, whose metadata, properties, outlines, attributes, data blocks and structured values the
+scan reads besides their text; it prints a line per format too.
 """
 
 from __future__ import annotations
@@ -72,6 +76,20 @@ SOURCES = (
     # A Polish project's security documentation, OWASP LLM Top 10 included.
     Source("lukaszzychal+moviemind-api-public", r"docs/.+(?<!\.en)\.md", "pl"),
 )
+# Real files of the other formats: their parts besides the text (properties, outlines, annotations, attributes,
+# JSON-LD, every string of an API description) must not raise false alarms either.
+FORMAT_SOURCES = (
+    Source("OWASP+Top10", r"(?:2017|2021-2003_Comparison)/.+\.(?:pdf|docx)|20(?:04|13)/.+\.docx", "en"),
+    Source("oasis-tcs+sarif-spec", r"sarif-2\.1/prose/.+\.docx", "en"),
+    Source("aws-samples+amazon-bedrock-samples", r"(?i).+openapi[^/]*\.(?:json|ya?ml)", "en"),
+    Source("OAI+OpenAPI-Specification", r"_archive_/schemas/v3\.0/pass/.+\.yaml", "en"),
+    Source("kserve+kserve", r"pkg/openapi/swagger\.json|python/.+/openapi-2\.0\.0\.yaml", "en"),
+    Source("lukaszzychal+moviemind-api-public", r"(?i).+openapi[^/]*\.(?:json|ya?ml)", "en"),
+    Source("OWASP+www-project-ai-security-and-privacy-guide", r".+\.html", "en"),
+    Source("finos+ai-governance-framework", r".+\.html", "en"),
+    Source("mermaid-js+mermaid", r"(?:demos|cypress/platform)/[^/]+\.html", "en"),
+    Source("GoogleCloudPlatform+microservices-demo", r".+\.html", "en"),
+)
 SUFFIX = {".mdx": ".md"}
 
 
@@ -99,7 +117,10 @@ def _files(root: Path, source: Source) -> list[tuple[str, str, bytes]]:
         if match is None:
             continue
         language = source.language or LANG_OF.get(match.group(1), match.group(1))
-        out.append((path, language, _git(mirror, "show", f"HEAD:{path}")))
+        try:
+            out.append((path, language, _git(mirror, "show", f"HEAD:{path}")))
+        except subprocess.CalledProcessError:  # a file the mirror lists but does not hold (too large, LFS)
+            continue
     return out
 
 
@@ -107,6 +128,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path(os.environ.get("DICETM_MIRRORS", "/work/.mirror")))
     parser.add_argument("--show", type=int, default=200, help="flagged spans to print at most")
+    parser.add_argument("--formats", action="store_true", help="PDF, Word, HTML and OpenAPI files instead")
     parser.add_argument("languages", nargs="*")
     args = parser.parse_args(argv)
     tallies: dict[str, Tally] = defaultdict(Tally)
@@ -114,7 +136,7 @@ def main(argv: list[str]) -> int:
     missing: list[str] = []
     seconds = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for source in SOURCES:
+        for source in FORMAT_SOURCES if args.formats else SOURCES:
             files = _files(args.mirrors, source)
             if not files:
                 missing.append(source.repo)
@@ -134,7 +156,7 @@ def main(argv: list[str]) -> int:
                     print(f"not read: {shown}: {str(exc).splitlines()[0]}", file=sys.stderr)
                     continue
                 spans = {(f.span.line, f.span.text) for f in found}
-                for key in ("all", f"lang:{language}", f"repo:{source.repo.split('+')[1]}"):
+                for key in ("all", f"lang:{language}", f"repo:{source.repo.split('+')[1]}", f"fmt:{document.format}"):
                     tally = tallies[key]
                     tally.files += 1
                     tally.spans += len(document.spans)
@@ -142,7 +164,7 @@ def main(argv: list[str]) -> int:
                     tally.flagged_spans += len(spans)
                 for finding in found:
                     flags.append(f"{language} {finding.where} {finding.rule}: {finding.excerpt[:140]!r}")
-    for key in sorted(tallies, key=lambda k: (k != "all", not k.startswith("lang"), k)):
+    for key in sorted(tallies, key=lambda k: (k != "all", not k.startswith("fmt"), not k.startswith("lang"), k)):
         tally = tallies[key]
         rate = tally.flagged_files / tally.files if tally.files else 0.0
         print(f"{key:42s} files {tally.flagged_files:3d}/{tally.files:4d} flagged ({rate:.1%})   "

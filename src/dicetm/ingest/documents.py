@@ -25,10 +25,13 @@ class Span:
     text: str
     page: int | None = None  # 1-based, PDF only
     # Why a reader of the rendered document would not see it: "html-comment", "css-hidden", "white-text",
-    # "tiny-font", "alt-text", "non-rendered", "docx-hidden"; "link-target" (a URL the page links to or loads)
-    # and "markup" (a tag that is not HTML, such as <system>) are kept so the scan sees them.
+    # "tiny-font", "alt-text", "non-rendered", "docx-hidden", "hidden-layer"; text outside the body the readers
+    # expose to the scan: "html-meta", "data-block", "css-content", "docx-properties", "docx-variable", "docx-deleted",
+    # "pdf-metadata", "pdf-outline", "pdf-annotation", "pdf-attachment"; "link-target" (a URL the page links to or
+    # loads) and "markup" (a tag that is not HTML, such as <system>) are kept so the scan sees them.
     hidden: str | None = None
-    kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "text"; a PDF
+    kind: str = "text"  # "heading", "paragraph", "list-item", "table-row", "code", "operation", "value" (a string
+    # of an API description), "graphic" (a chart's text), "text"; a PDF
     # page's running header or footer (its title, "Page 2 of 5") is "running", kept for the scan, not the extractor
     # A PDF paragraph that runs over a page break is one span: where its text goes on on a later page, as
     # (offset in ``text``, page, line on that page); ``end_line`` is then a line of the last of those pages.
@@ -75,6 +78,15 @@ class Document:
     @property
     def visible_spans(self) -> tuple[Span, ...]:
         return tuple(s for s in self.spans if s.hidden is None)
+
+
+_CJK_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def reads_as_words(text: str, words: int = 3) -> bool:
+    """Text that can hold a sentence: ``words`` words or more, or twice as many CJK characters (written without
+    spaces). Fewer make a name, a label or an identifier, which a reader may pass over."""
+    return len(text.split()) >= words or len(_CJK_CHARACTER.findall(text)) >= 2 * words
 
 
 def sha256_of(data: bytes) -> str:

@@ -7,7 +7,8 @@ of text pypdf extracts, why a viewer would not show it:
 - ``tiny-font``: drawn smaller than ``TINY_POINTS`` once the text and page matrices are applied;
 - ``off-page``: placed outside the page's visible box (its crop box);
 - ``clipped``: outside the clipping area in force, or inside one too small to show a letter;
-- ``invisible-text``: drawn with a render mode that paints nothing (3, or 7: clip only).
+- ``invisible-text``: drawn with a render mode that paints nothing (3, or 7: clip only);
+- ``hidden-layer``: marked as optional content (``/OC`` ... ``BDC``) of a layer the document turns off by default.
 
 Colours are read from the device colour operators (``g``, ``rg``, ``k`` and ``sc``/``scn`` with one, three or four
 numbers); a pattern or a named colour space is taken as visible. The state follows ``q``/``Q``. A piece of text
@@ -46,8 +47,10 @@ class PageStyle:
     ``chunks`` is then the page's text in pieces, each with the reason it is hidden (or None), and ``places``
     where each piece is drawn."""
 
-    def __init__(self, page_box: Box) -> None:
+    def __init__(self, page_box: Box, hidden_layers: frozenset[str] = frozenset()) -> None:
         self.page_box = page_box
+        self.hidden_layers = hidden_layers  # the names the page's resources give to layers that are off
+        self._marked: list[bool] = []  # for each open marked-content sequence: whether it is a hidden layer
         self.chunks: list[tuple[str, str | None]] = []
         self.places: list[Place | None] = []  # where each chunk is drawn (for ``pdf_layout``), None for blanks
         self._state = _State()
@@ -91,6 +94,11 @@ class PageStyle:
             self._path = []
         elif operator in (b"n", b"S", b"s"):
             self._path = []
+        elif operator in (b"BDC", b"BMC"):
+            self._marked.append(operator == b"BDC" and len(operands) == 2 and operands[0] == "/OC"
+                                and str(operands[1]) in self.hidden_layers)
+        elif operator == b"EMC" and self._marked:
+            self._marked.pop()
         elif operator in _SHOW:
             self._pending.append(self._reason(cm, tm))
 
@@ -108,6 +116,8 @@ class PageStyle:
 
     def _reason(self, cm: list[float], tm: list[float]) -> str | None:
         state = self._state
+        if any(self._marked):
+            return "hidden-layer"
         if state.render in _NEVER_PAINTED:
             return "invisible-text"
         a, b, c, d = _multiply(tm, cm)

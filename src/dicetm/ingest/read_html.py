@@ -11,12 +11,18 @@ would not see is kept as its own span with ``hidden`` saying why:
 - ``white-text``: a text colour that is transparent or (nearly) the same as the background behind it
   (white on the default white page included);
 - ``tiny-font``: a font smaller than 4px, 3pt, 0.3em or 30%;
-- ``alt-text``: ``alt``, ``title`` and ``aria-label`` attributes;
+- ``alt-text``: ``alt``, ``title``, ``aria-label``, ``aria-description`` and the other attributes a browser shows as a
+  tooltip or a screen reader speaks (``_TEXT_ATTRIBUTES``);
 - ``html-meta``: the ``content`` of ``<meta>`` tags (a description, keywords, social-media cards), not of
   ``http-equiv`` ones;
-- ``html-attribute``: ``data-*`` and ``placeholder`` attributes that hold a few words or more;
-- ``non-rendered``: ``<noscript>`` and ``<template>`` content. ``<script>`` and ``<style>`` are code, not
-  text, and are skipped entirely;
+- ``html-attribute``: ``data-*``, ``placeholder`` and microdata ``content`` attributes and the ``value`` of inputs and
+  buttons that hold a few words or more;
+- ``non-rendered``: ``<noscript>`` and ``<template>`` content;
+- ``data-block``: a ``<script>`` whose type is not JavaScript (HTML's data blocks): the strings of JSON (JSON-LD)
+  that hold a few words, or the text of a template. JavaScript and CSS are code, not text, and are skipped;
+- ``css-content``: the text a stylesheet adds to the page (``content: "..."``);
+- ``html-comment`` also holds ``<![CDATA[...]]>`` and ``<?...>``; an ``<iframe srcdoc>`` page is read as a page, its
+  spans on the iframe's line;
 - ``link-target``: where the page sends the viewer or what it makes the browser fetch: ``href``, ``src``,
   ``srcset``, ``poster``, ``action`` and similar attributes whose value leaves the page (it has a scheme or starts
   with ``//``), as ``<img src="...">``, and CSS ``url(...)`` from ``style`` attributes and ``<style>`` blocks, as
@@ -33,13 +39,14 @@ The markdown reader uses the same rules (``Look``, ``Stylesheet``, ``HiddenRuns`
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
-from dicetm.ingest.documents import Span
+from dicetm.ingest.documents import Span, reads_as_words
 from dicetm.ingest.html_style import Look, Node, Stylesheet, element_look
 from dicetm.ingest.limits import ReadLimits
 
@@ -156,6 +163,17 @@ _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "details", "di
                     | _KINDS.keys() | _CONTAINERS)
 _CLOSES_P = _BLOCKS - {"br", "td", "th", "option", "textarea", "button", "label", "title"}
 _SKIPPED = frozenset({"script", "style"})
+# Attributes a browser shows as a tooltip or a screen reader speaks: their text is read as alt text.
+_TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "aria-roledescription", "aria-valuetext",
+                    "aria-placeholder", "label", "summary", "abbr")
+# <script> types that are code (the empty type is JavaScript); any other type is a data block (HTML 4.12.1.1).
+_SCRIPT_TYPES = frozenset({"", "module", "importmap", "speculationrules", "text/javascript", "application/javascript",
+                           "text/ecmascript", "application/ecmascript", "application/x-javascript", "text/jscript",
+                           "text/livescript", "text/x-javascript", "text/x-ecmascript", "text/babel", "text/jsx",
+                           "text/typescript", "application/typescript"})
+_TAG = re.compile(r"<[^>]*>")
+_FRAMES = 3  # <iframe srcdoc> pages read inside one another at most this deep
+_CSS_CONTENT = re.compile(r"""\bcontent\s*:\s*(["'])((?:\\.|(?!\1)[^\\\n])*)\1""", re.I)
 _SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's own whitespace; zero-width and other characters are kept
 # tag -> (open tags it closes implicitly, tags that stop the search)
 _IMPLIED = {"li": ({"li"}, {"ul", "ol"}), "dt": ({"dt", "dd"}, {"dl"}), "dd": ({"dt", "dd"}, {"dl"}),
@@ -243,9 +261,10 @@ class _Block:
 
 
 class _HtmlReader(HTMLParser):
-    def __init__(self, file: str, stylesheet: Stylesheet, limits: ReadLimits | None) -> None:
+    def __init__(self, file: str, stylesheet: Stylesheet, limits: ReadLimits | None, *, frames: int = 0) -> None:
         super().__init__(convert_charrefs=True)
         self.file = file
+        self.frames = frames  # the <iframe srcdoc> pages this one is inside
         self.sheet = stylesheet
         self.stack = ElementStack(file, limits)
         self.spans: list[Span] = []
@@ -282,12 +301,24 @@ class _HtmlReader(HTMLParser):
         line = self.getpos()[0]
         self.hidden.single("html-comment", line, line + data.count("\n"), data)
 
+    def unknown_decl(self, data: str) -> None:
+        """``<![CDATA[...]]>``: text inside SVG or MathML, a comment anywhere else; either way a model reads it."""
+        line = self.getpos()[0]
+        self.hidden.single("html-comment", line, line + data.count("\n"), data.removeprefix("CDATA["))
+
+    def handle_pi(self, data: str) -> None:
+        """``<?...>``: HTML reads it as a comment."""
+        self.unknown_decl(data.removesuffix("?"))
+
     def handle_data(self, data: str) -> None:
         top = self.stack.top.node.tag if self.stack.top else None
         if top == "style":
             for offset, markup in css_urls(data):
                 line = self.getpos()[0] + data.count("\n", 0, offset)
                 self.hidden.single(LINK_TARGET, line, line, markup)
+            self._css_content(data)
+        if top == "script":
+            self._data_block(self.stack.top.node.attrs.get("type", "") if self.stack.top else "", data)
         if top in _SKIPPED:
             return
         reason = self.stack.look.reason
@@ -358,16 +389,55 @@ class _HtmlReader(HTMLParser):
                 return
 
     def _attribute_spans(self, tag: str, attrs: Mapping[str, str], line: int) -> None:
-        for name in ("alt", "title", "aria-label"):
+        for name in _TEXT_ATTRIBUTES:
             if attrs.get(name, "").strip():
                 self.hidden.single("alt-text", line, line, attrs[name])
-        if tag == "input" and attrs.get("type", "").lower() == "hidden" and attrs.get("value", "").strip():
+        kind = attrs.get("type", "").lower()
+        if tag == "input" and kind == "hidden" and attrs.get("value", "").strip():
             self.hidden.single("css-hidden", line, line, attrs["value"])
         if tag == "meta" and not attrs.get("http-equiv") and attrs.get("content", "").strip():
             self.hidden.single("html-meta", line, line, attrs["content"])
         for name, value in attrs.items():  # data-* attributes and placeholders: text a page keeps for scripts
-            if (name.startswith("data-") or name == "placeholder") and len(value.split()) >= 3:
+            if (name.startswith("data-") or name == "placeholder" or (name == "content" and tag != "meta") or (
+                    name == "value" and tag in ("input", "button", "option", "param") and kind != "hidden")) \
+                    and len(value.split()) >= 3:
                 self.hidden.single("html-attribute", line, line, value)
+        if tag == "iframe" and attrs.get("srcdoc", "").strip() and self.frames < _FRAMES:
+            self._srcdoc(attrs["srcdoc"], line)
+
+    def _srcdoc(self, page: str, line: int) -> None:
+        """An ``<iframe srcdoc>``: a whole page shown inside this one, read as a page on the iframe's line."""
+        inner = _HtmlReader(self.file, Stylesheet(), self.stack.limits, frames=self.frames + 1)
+        inner.feed(_unopenable_tail(page))
+        for span in inner.finish():
+            self.spans.append(replace(span, line=line, end_line=line))
+
+    def _data_block(self, kind: str, data: str) -> None:
+        """A ``<script>`` that is data, not code: the strings of JSON (JSON-LD for search engines, page state), the
+        text of a template or any other non-script type. JavaScript is code and stays skipped."""
+        kind = kind.split(";")[0].strip().lower()
+        if kind in _SCRIPT_TYPES or not data.strip():
+            return
+        first = self.getpos()[0]
+        if kind.endswith("json"):
+            try:
+                strings = list(json_strings(json.loads(data)))
+            except (ValueError, RecursionError):
+                strings = []
+            for text in strings:
+                at = data.find(json.dumps(text, ensure_ascii=False)[1:-1][:40])
+                where = first + data.count("\n", 0, at) if at >= 0 else first
+                self.hidden.single("data-block", where, where, text)
+            return
+        self.hidden.single("data-block", first, first + data.count("\n"), _SPACE.sub(" ", _TAG.sub(" ", data)))
+
+    def _css_content(self, css: str) -> None:
+        """Text a stylesheet adds to the page (``content: "..."`` on ``::before``/``::after``): shown, but not in
+        the HTML's text."""
+        first = self.getpos()[0]
+        for match in _CSS_CONTENT.finditer(css):
+            line = first + css.count("\n", 0, match.start())
+            self.hidden.single("css-content", line, line, match.group(2))
 
     def _link_target_spans(self, tag: str, attrs: Mapping[str, str]) -> None:
         first = self.getpos()[0]
@@ -392,6 +462,19 @@ class _HtmlReader(HTMLParser):
         self._flush()
         self.hidden.flush()
         return sorted([*self.spans, *self.hidden.spans], key=lambda s: (s.line, s.end_line))
+
+
+def json_strings(node: object) -> Iterator[str]:
+    """Every string value in parsed JSON that holds a few words (keys, identifiers and URLs are left out)."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, str) and reads_as_words(item):
+            yield item.strip()
 
 
 def _unopenable_tail(text: str) -> str:

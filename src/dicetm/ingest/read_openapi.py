@@ -5,11 +5,12 @@ the operation in the source, a heading span for ``info.title``, a paragraph for 
 one span per server URL (Swagger 2: ``schemes``, ``host`` and ``basePath`` combined). What a model reading the
 file sees besides is read too: every other description, summary and title, each ``x-`` extension (a mapping or
 list as one span of ``key: value`` lines, the way a block of settings reads), every string of an ``example`` or
-``examples`` value and every text ``default`` (kind ``example``) and, in YAML, the comments (consecutive comment
-lines as one span, hidden as ``yaml-comment``: no rendering of the API shows them). The parsed document is
-returned too; the extractor reads security and servers from it. Lines come from the YAML node marks, and for JSON
-from a small walk over the text that records where each key of the first three levels starts and where its value
-ends. ``$ref`` path items are not followed.
+``examples`` value and every text ``default`` (kind ``example``), every other string of a few words as ``key: value``
+(kind ``value``: a license or contact name, an OAuth2 scope's description, an enum value, a ``$comment``) and, in
+YAML, the comments (consecutive comment lines as one span, hidden as ``yaml-comment``: no rendering of the API shows
+them). The parsed document is returned too; the extractor reads security and servers from it. Lines come from the
+YAML node marks, and for JSON from a small walk over the text that records where each key (down to ``_DEPTH`` levels)
+starts and where its value ends. ``$ref`` path items are not followed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import yaml
 
 from dicetm.errors import InputError, Location, Problem
-from dicetm.ingest.documents import Span
+from dicetm.ingest.documents import Span, reads_as_words
 from dicetm.ingest.limits import ReadLimits
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -36,6 +37,7 @@ _SNIFF = re.compile(r"""^(?:["']?(?:openapi|swagger)["']?\s*:)|[{,]\s*"(?:openap
 _DEPTH = 16  # deep enough for descriptions inside components and extensions; deeper text takes its parent's line
 _PROSE_KEYS = frozenset({"summary", "description", "title"})
 _EXAMPLE_KEYS = frozenset({"example", "examples", "x-example", "x-examples"})
+_NOT_TEXT = frozenset({"$ref", "pattern", "format", "operationId", "$id", "$schema", "$anchor", "$dynamicRef"})
 YAML_COMMENT = "yaml-comment"
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#")
 Marks = dict[tuple[object, ...], tuple[int, int]]
@@ -119,6 +121,11 @@ def _prose(node: object, path: tuple[object, ...], *,
             named = inside and not isinstance(key, int) and key not in _EXAMPLE_KEYS
             text = f"{key}: {value}" if named else value
             yield where, text, "example" if inside == "example" and key not in _PROSE_KEYS else "paragraph"
+        elif isinstance(value, str) and reads_as_words(value) and key not in _NOT_TEXT:
+            # Any other string a rendering shows or a model reads: a license or contact name, an OAuth2 scope's
+            # description (keyed by the scope), an enum value, a JSON Schema ``$comment``. Read as a value under
+            # its key (kind ``value``); identifiers, URLs and single words cannot carry a sentence and are left.
+            yield where, value if isinstance(key, int) else f"{key}: {value}", "value"
 
 
 def _settings(node: object, indent: str, depth: int = 0) -> str:
