@@ -80,10 +80,10 @@ def test_cookie_session_without_a_drawn_browser_is_assumed_one_step_lower():
     assert not_a_browser == {}
 
 
-def test_credential_store_with_a_classification_keeps_its_own_wording():
+def test_credential_store_with_a_classification_keeps_its_own_wording_and_one_step_down():
     threat = _plaintext_credentials(classification="confidential")["T-STRIDE-007@users"]
     assert "confidential" in threat.title
-    assert threat.factors == [] or all(f.delta != -1 for f in threat.factors)
+    assert [f.fact for f in threat.factors if f.delta == -1] == ["users.encrypted_at_rest=unset"]
 
 
 def test_a_store_both_loaded_and_beside_the_loader_is_named_once():

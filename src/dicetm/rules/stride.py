@@ -415,19 +415,16 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
         if (rank_of(element.classification) or 0) < CONFIDENTIAL and not credentials_only:
             continue
         assumptions: tuple[str, ...] = ()
-        factors: tuple[Factor, ...] = ()
-        if element.encrypted_at_rest is None:
+        if element.encrypted_at_rest is None:  # the rule's encrypted_at_rest=unset factor lowers the likelihood
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
             if credentials_only:
                 assumptions = (f"Whether {element.name} keeps its credentials encrypted or hashed is not stated "
                                "(encrypted_at_rest); assumed they are kept in plaintext.",)
-                factors = (Factor(target="likelihood", delta=-1, fact=f"{element.id}.encrypted_at_rest=unset",
-                                  note="Plaintext storage is assumed, not stated."),)
         secrets = element.classification is Classification.secret or element.holds_credentials is True
         references = [*(["atlas:AML.T0055"] if secrets else []),
                       *(["cwe:CWE-522"] if element.holds_credentials is True else [])]
         data_class = "secret" if credentials_only else str(element.classification)
-        yield Hit(element=element.id, lists={"data_class": (data_class,)}, factors=factors,
+        yield Hit(element=element.id, lists={"data_class": (data_class,)},
                   assumptions=assumptions, references=tuple(references))
 
 
