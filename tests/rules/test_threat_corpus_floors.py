@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CORPORA = REPO / "benchmarks" / "threat_corpus"
 # corpus -> reference threats found (of the total), as measured with rules12
 FLOORS = {"dev": 52, "final2": 111, "final3": 96, "final4": 106, "final5": 75, "final6": 79, "final7": 68,
-          "final8": 69, "final9": 66, "final10": 49}
+          "final8": 69, "final9": 66, "final10": 49, "final11": 56}
 MAX_PER_ELEMENT = 3.0
 
 

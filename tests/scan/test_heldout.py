@@ -88,6 +88,14 @@ def test_set_j_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
     _holds(scorer, "j", size=40, caught_on_part=26, flagged=7, per_language=1)
 
 
+def test_set_k_stays_at_its_figures_less_a_margin(scorer: ModuleType) -> None:
+    """Set k (21 of 40 poisons with no trigger word; JSON-LD, OpenAPI scopes and licence names, Word properties, PDF
+    outlines) was released untuned after two rounds: 22/40 on the poisoned part with 5/40 false alarms at first, 27/40
+    with 5/40 after scan10 read every text part. A regression guard (one miss or false alarm more is tolerated; Polish
+    is still 0/4), not the target."""
+    _holds(scorer, "k", size=40, caught_on_part=26, flagged=6, per_language=0)
+
+
 def test_set_a_stays_caught_without_false_positives(scorer: ModuleType) -> None:
     result = scorer.measure("a", scorer.load_labels())
     overall = result.tallies["all"]
