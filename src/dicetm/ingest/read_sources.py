@@ -81,7 +81,7 @@ def read_source(file: str, text: str, fmt: str, raw: bytes, limits: ReadLimits |
         if fmt == "mcp":  # JSON with comments and trailing commas (VS Code), or YAML
             parse_mcp_config(text, file)  # a broken file is reported here; the extractor re-reads the spans
         elif fmt == "compose":
-            _parse_config(file, text, fmt)
+            _parse_compose(file, text)
         spans = line_spans(file, text)
     return Document(path=file, format=fmt, spans=tuple(spans), sha256=sha256_of(raw), title=title, data=data)
 
@@ -91,18 +91,16 @@ def line_spans(file: str, text: str) -> list[Span]:
             for number, line in enumerate(split_lines(text), start=1) if line.strip()]
 
 
-def _parse_config(file: str, text: str, fmt: str) -> object:
+def _parse_compose(file: str, text: str) -> object:
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        what = "docker-compose" if fmt == "compose" else "MCP configuration"
-        raise InputError([Problem(f"the {what} file cannot be parsed: {getattr(exc, 'problem', exc)}",
+        raise InputError([Problem(f"the docker-compose file cannot be parsed: {getattr(exc, 'problem', exc)}",
                                   Location(file=file, line=line), "check the YAML/JSON syntax at that line")]
                          ) from None
     if not isinstance(data, dict):
         raise InputError([Problem("the file is not a mapping of keys", Location(file=file, line=1),
-                                  "a docker-compose file has a top-level `services:` key, an MCP configuration "
-                                  "an `mcpServers` object")])
+                                  "a docker-compose file has a top-level `services:` key")])
     return data
