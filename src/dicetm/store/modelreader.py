@@ -387,13 +387,10 @@ class Reader:
             if key_node.tag == _MERGE:
                 self._merge(value_node, path, depth, result)
         first_line: dict[str, int] = {}
-        positions = self.where.values
         for key_node, value_node in node.value:
-            key_tag = key_node.tag
-            if key_tag == _MERGE:
+            if key_node.tag == _MERGE:
                 continue
-            name = key_node.value if key_tag in _TEXT_TAGS and type(key_node) is yaml.ScalarNode \
-                else self._key(key_node, path)
+            name = self._key(key_node, path)
             if name is None:
                 continue
             child = (*path, name)
@@ -403,18 +400,7 @@ class Reader:
                            key_node)
             else:
                 first_line[name] = key_node.start_mark.line + 1
-            if value_node.tag in _TEXT_TAGS and type(value_node) is yaml.ScalarNode:
-                # ``value`` for the most common child, a text scalar, without the call (most of a model's values)
-                mark = value_node.start_mark
-                positions[child] = mark.line + 1, mark.column + 1
-                text = value_node.value
-                self.values += 1
-                self.text += len(text)
-                if self.text > self._max_text or self.values > self.limits.values:
-                    self._too_big(child)
-                result[name] = text
-            else:
-                result[name] = self.value(value_node, child, depth + 1)
+            result[name] = self.value(value_node, child, depth + 1)
         return result
 
     def _merge(self, source: yaml.Node, path: FieldPath, depth: int, into: dict[str, object]) -> None:
