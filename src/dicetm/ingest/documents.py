@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 FORMATS = ("markdown", "text", "html", "pdf", "docx", "openapi")
@@ -87,6 +88,20 @@ def reads_as_words(text: str, words: int = 3) -> bool:
     """Text that can hold a sentence: ``words`` words or more, or twice as many CJK characters (written without
     spaces). Fewer make a name, a label or an identifier, which a reader may pass over."""
     return len(text.split()) >= words or len(_CJK_CHARACTER.findall(text)) >= 2 * words
+
+
+def string_values(node: object) -> Iterator[str]:
+    """Every string in parsed JSON, YAML or HCL data (mapping values and list items, not keys), in document
+    order; walked without recursion, so deep nesting costs no stack."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, str):
+            yield item
 
 
 def sha256_of(data: bytes) -> str:

@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
-from dicetm.ingest.documents import Span, reads_as_words
+from dicetm.ingest.documents import Span, reads_as_words, string_values
 from dicetm.ingest.html_style import Look, Node, Stylesheet, element_look
 from dicetm.ingest.limits import ReadLimits
 
@@ -466,15 +466,7 @@ class _HtmlReader(HTMLParser):
 
 def json_strings(node: object) -> Iterator[str]:
     """Every string value in parsed JSON that holds a few words (keys, identifiers and URLs are left out)."""
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            pending.extend(reversed(item))
-        elif isinstance(item, str) and reads_as_words(item):
-            yield item.strip()
+    return (text.strip() for text in string_values(node) if reads_as_words(text))
 
 
 def _unopenable_tail(text: str) -> str:

@@ -15,6 +15,7 @@ import hcl2
 from hcl2.utils import SerializationOptions
 from lark.exceptions import LarkError
 
+from dicetm.ingest.documents import string_values
 from dicetm.ingest.extract_ir import Extraction, SourceText
 
 _OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
@@ -105,7 +106,7 @@ def file_of(source: SourceText) -> str:
 def references_in(value: Any) -> Iterator[str]:
     """The resource addresses (``aws_s3_bucket.docs``, ``data.aws_iam_policy_document.read``) an expression
     refers to."""
-    for text in strings(value):
+    for text in string_values(value):
         if "${" not in text and not _REFERENCE.fullmatch(text):
             continue
         for match in _REFERENCE.finditer(text):
@@ -113,19 +114,8 @@ def references_in(value: Any) -> Iterator[str]:
             yield f"data.{resource_type}.{label}" if mode else f"{resource_type}.{label}"
 
 
-def strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
 def text_of(value: Any) -> str:
-    return " ".join(strings(value))
+    return " ".join(string_values(value))
 
 
 def values_at(value: Any, path: str) -> list[Any]:
