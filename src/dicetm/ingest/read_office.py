@@ -368,7 +368,6 @@ class _DocxReader:
         self.hidden.flush()
         return "".join(visible)
 
-
     def _graphics_text(self, paragraph: Any) -> list[str]:
         """The text of charts (titles, axis titles, category names) and SmartArt diagrams anchored in the paragraph:
         drawn on the page, kept in parts of their own."""

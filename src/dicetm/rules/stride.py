@@ -406,8 +406,8 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
     """T-STRIDE-007: a store holding confidential or more sensitive data, not encrypted at rest.
 
     A store stated to keep credentials (``holds_credentials``) with no classification holds secrets whatever its
-    classification would say. When neither its classification nor its encryption is stated, the finding says so
-    and counts one step less likely than a store stated unencrypted."""
+    classification would say. When its encryption is not stated, the finding says so and counts one step less
+    likely than a store stated unencrypted (the rule's ``encrypted_at_rest=unset`` factor)."""
     for element in system.elements:
         if element.kind not in STORE_KINDS or element.encrypted_at_rest is True:
             continue
@@ -415,7 +415,7 @@ def sensitive_store_unencrypted(system: System) -> Iterator[Hit]:
         if (rank_of(element.classification) or 0) < CONFIDENTIAL and not credentials_only:
             continue
         assumptions: tuple[str, ...] = ()
-        if element.encrypted_at_rest is None:  # the rule's encrypted_at_rest=unset factor lowers the likelihood
+        if element.encrypted_at_rest is None:
             assumptions = (f"Whether {element.name} is encrypted at rest is not stated; assumed not.",)
             if credentials_only:
                 assumptions = (f"Whether {element.name} keeps its credentials encrypted or hashed is not stated "
